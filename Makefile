@@ -1,0 +1,154 @@
+# vmsteer build. Everything is produced under $(BUILD); `make V=1` shows
+# the commands. BPF objects are embedded in the binaries via bpftool
+# skeletons, so `build/vmsteer` is the only artefact to install.
+
+BUILD	?= build
+CLANG	?= clang
+BPFTOOL	?= bpftool
+CC	?= gcc
+PKG_CONFIG ?= pkg-config
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
+	-e 's/ppc64le/powerpc/' -e 's/s390x/s390/')
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+WARN	:= -Wall -Wextra -Werror -Wimplicit-fallthrough
+CFLAGS	?= -O2 -g
+# Tracepoint programs must name every argument of the tracepoint, used or
+# not: unused parameters are expected there.
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
+	-Wno-unused-parameter -I. -Iinclude -Ibpf -MMD -MP
+USER_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -Iinclude -Iuser -I$(BUILD) \
+	-MMD -MP -DVMSTEER_VERSION='"$(VERSION)"' \
+	$(shell $(PKG_CONFIG) --cflags libbpf json-c 2>/dev/null)
+LDLIBS	= $(shell $(PKG_CONFIG) --libs libbpf json-c 2>/dev/null || \
+	echo -lbpf -ljson-c) -lelf -lz
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# BPF entry programs: one skeleton each.
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS	  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+
+# User space: main.c and cmd_*.c make the CLI; the rest is a library that
+# the tests link too.
+CLI_SRCS  := user/main.c $(wildcard user/cmd_*.c)
+LIB_SRCS  := $(filter-out $(CLI_SRCS),$(wildcard user/*.c))
+CLI_OBJS  := $(patsubst user/%.c,$(BUILD)/user/%.o,$(CLI_SRCS))
+LIB_OBJS  := $(patsubst user/%.c,$(BUILD)/user/%.o,$(LIB_SRCS))
+LIBVMS	  := $(BUILD)/libvmsteer.a
+
+# Test and bench programs: tests/<dir>/*.c, test-only BPF in tests/bpf.
+TEST_BPF_SRCS := $(wildcard tests/bpf/*.bpf.c)
+TEST_BPF_OBJS := $(patsubst tests/bpf/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,$(TEST_BPF_SRCS))
+TEST_SKELS    := $(patsubst tests/bpf/%.bpf.c,$(BUILD)/%.skel.h,$(TEST_BPF_SRCS))
+UNIT_SRCS     := $(wildcard tests/unit/*.c)
+UNIT_BIN      := $(BUILD)/tests/unit_tests
+TOOL_SRCS     := $(wildcard tests/tools/*.c)
+TOOL_BINS     := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRCS))
+BENCH_SRCS    := $(wildcard tests/bench/*.c)
+BENCH_BIN     := $(BUILD)/tests/vmsteer-bench
+
+.PHONY: all test unit netns bench demo clean vmlinux deps format check-format
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/vmsteer
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c vmlinux.h | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c vmlinux.h | $(BUILD)/tests/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/%.skel.h: $(BUILD)/tests/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
+
+# User objects may include any skeleton: build them all first.
+$(BUILD)/user/%.o: user/%.c $(SKELS) | $(BUILD)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(LIBVMS): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/vmsteer: $(CLI_OBJS) $(LIBVMS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%.o: tests/%.c $(SKELS) $(TEST_SKELS) | $(BUILD)/tests/unit $(BUILD)/tests/tools $(BUILD)/tests/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -Itests -c $< -o $@
+
+$(UNIT_BIN): $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(UNIT_SRCS)) $(LIBVMS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIBVMS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BENCH_BIN): $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(BENCH_SRCS)) $(LIBVMS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bpf $(BUILD)/user $(BUILD)/tests/bpf $(BUILD)/tests/unit $(BUILD)/tests/tools $(BUILD)/tests/bench:
+	$(Q)mkdir -p $@
+
+test-progs: $(BUILD)/vmsteer $(UNIT_BIN) $(TOOL_BINS)
+
+# The whole suite: unit tests, then network-namespace integration tests.
+test: deps
+	$(Q)$(MAKE) --no-print-directory test-progs
+	$(Q)BUILD=$(BUILD) tests/run.sh
+
+unit: test-progs
+	$(Q)BUILD=$(BUILD) tests/run.sh unit
+
+netns: test-progs
+	$(Q)BUILD=$(BUILD) tests/run.sh netns
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/vmsteer $(BENCH_BIN) $(TOOL_BINS)
+	$(Q)BUILD=$(BUILD) scripts/bench.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/vmsteer $(TOOL_BINS)
+	$(Q)BUILD=$(BUILD) scripts/demo.sh
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+# Regenerate vmlinux.h from the running kernel; rewrite it only if changed.
+vmlinux:
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(BUILD)/vmlinux.h.tmp 2>/dev/null || \
+		{ mkdir -p $(BUILD) && $(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(BUILD)/vmlinux.h.tmp; }
+	$(Q)if cmp -s $(BUILD)/vmlinux.h.tmp vmlinux.h; then echo "vmlinux.h unchanged"; rm -f $(BUILD)/vmlinux.h.tmp; \
+		else mv $(BUILD)/vmlinux.h.tmp vmlinux.h; echo "vmlinux.h updated"; fi
+
+FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^vmlinux.h$$')
+format:
+	$(Q)clang-format -i $(FORMAT_SRCS)
+
+check-format:
+	$(Q)clang-format --dry-run --Werror $(FORMAT_SRCS)
+
+clean:
+	$(call msg,CLEAN,$(BUILD))
+	$(Q)rm -rf $(BUILD)
+
+-include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*/*.d $(BUILD)/tests/bpf/*.d)

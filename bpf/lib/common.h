@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Includes and small definitions every vmsteer BPF program starts from. */
+#ifndef VMST_BPF_COMMON_H
+#define VMST_BPF_COMMON_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+
+#include "vmsteer.h"
+
+/* Ethernet and 802.1Q constants (vmlinux.h carries types, not macros). */
+#define ETH_ALEN       6
+#define ETH_HLEN       14
+#define VLAN_HLEN      4
+#define ETH_P_8021Q    0x8100
+#define ETH_P_8021AD   0x88a8
+#define VLAN_VID_RSVD  0x0fff /* VID 4095: reserved, never forwarded */
+
+#ifndef likely
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#endif
+
+#endif /* VMST_BPF_COMMON_H */

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The one set of maps every vmsteer program shares. Each is pinned by name
+ * under the pin path, so whichever program loads first creates it and every
+ * later program, CLI run or upgrade reuses it.
+ */
+#ifndef VMST_BPF_MAPS_H
+#define VMST_BPF_MAPS_H
+
+#include "common.h"
+
+/* Layout stamp and global settings (struct vmst_config, one entry). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vmst_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vmst_config SEC(".maps");
+
+/* FDB slots: port index, 0 when free. See VMST_FDB_* in vmsteer.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VMST_FDB_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vmst_fdb SEC(".maps");
+
+/* Data-path port entries, indexed by port index. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VMST_MAX_PORTS);
+	__type(key, __u32);
+	__type(value, struct vmst_port);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vmst_ports SEC(".maps");
+
+/* Control-plane port records, indexed by port index (not read here). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VMST_MAX_PORTS);
+	__type(key, __u32);
+	__type(value, struct vmst_port_cfg);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vmst_port_cfg SEC(".maps");
+
+/* Redirect targets: port index -> tap ifindex. */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, VMST_MAX_PORTS);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vmst_tx SEC(".maps");
+
+/* Tap device -> port index, for the transmit tracepoints. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VMST_MAX_PORTS);
+	__type(key, struct vmst_dev_key);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vmst_devs SEC(".maps");
+
+/* Uplinks vmsteer is attached to and their attach mode. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VMST_MAX_UPLINKS);
+	__type(key, struct vmst_dev_key);
+	__type(value, struct vmst_uplink);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vmst_uplinks SEC(".maps");
+
+/* Per-CPU port counters, indexed by port index. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VMST_MAX_PORTS);
+	__type(key, __u32);
+	__type(value, struct vmst_port_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vmst_pstats SEC(".maps");
+
+/* Per-CPU pass and drop counters, keyed by VMST_RSTATS_KEY(port, reason). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VMST_MAX_PORTS * VMST_REASON_SLOTS);
+	__type(key, __u32);
+	__type(value, struct vmst_counter);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vmst_rstats SEC(".maps");
+
+#endif /* VMST_BPF_MAPS_H */

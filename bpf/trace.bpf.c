@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * vmsteer transmit accounting (tp_btf, attached once per pinned state).
+ *
+ * A frame the uplink program redirected can still be refused later: by a
+ * full tap ring, a tap with no queue open, or a tap that is down. The XDP
+ * program never learns of it and the tap's own "TX dropped" under-counts
+ * it, so these tracepoint programs count it exactly, per port.
+ */
+#include "lib/common.h"
+#include "lib/maps.h"
+#include "lib/stats.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Port index of a tap device, or 0 when the device is not a vmsteer port. */
+static __always_inline __u32 vmst_dev_port(const struct net_device *dev)
+{
+	struct vmst_dev_key key = {
+		.ifindex = BPF_CORE_READ(dev, ifindex),
+		.netns_ino = BPF_CORE_READ(dev, nd_net.net, ns.inum),
+	};
+	__u32 *idx = bpf_map_lookup_elem(&vmst_devs, &key);
+
+	return idx ? *idx : 0;
+}
+
+/* One event per devmap bulk flush: @sent went into the tap, @drops not. */
+SEC("tp_btf/xdp_devmap_xmit")
+int BPF_PROG(vmst_devmap_xmit, const struct net_device *from_dev,
+	     const struct net_device *to_dev, int sent, int drops, int err)
+{
+	struct vmst_port_stats *st;
+	__u32 idx;
+
+	idx = vmst_dev_port(to_dev);
+	if (!idx)
+		return 0;
+	st = vmst_port_stats(idx);
+	if (!st)
+		return 0;
+	if (sent > 0)
+		st->c[VMST_PC_TAP_SENT] += sent;
+	if (drops > 0)
+		st->c[err ? VMST_PC_TAP_XMIT_ERR : VMST_PC_TAP_RING_FULL] +=
+			drops;
+	return 0;
+}
+
+/* A redirect through vmst_tx that failed before reaching the tap. */
+SEC("tp_btf/xdp_redirect_err")
+int BPF_PROG(vmst_redirect_err, const struct net_device *dev,
+	     const struct bpf_prog *xdp, const void *tgt, int err,
+	     enum bpf_map_type map_type, __u32 map_id, __u32 index)
+{
+	struct vmst_port_stats *st;
+	struct vmst_config *cfg;
+	__u32 zero = 0;
+
+	cfg = bpf_map_lookup_elem(&vmst_config, &zero);
+	if (!cfg || !map_id || map_id != cfg->devmap_id)
+		return 0;
+	st = vmst_port_stats(index);
+	if (st)
+		st->c[VMST_PC_REDIRECT_ERR]++;
+	return 0;
+}

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * vmsteer uplink program (XDP, attached to each uplink).
+ *
+ * Looks up every unicast frame by (VLAN, destination MAC) and redirects it
+ * into the owning VM's tap, removing the VLAN tag for access ports. Every
+ * frame it does not own goes on to the kernel untouched (XDP_PASS), so the
+ * existing bridge keeps doing its job for everything else.
+ */
+#include "lib/common.h"
+#include "lib/maps.h"
+#include "lib/parse.h"
+#include "lib/fdb.h"
+#include "lib/stats.h"
+#include "lib/vlan.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Hand a frame the fast path does not own to the kernel, counted. */
+static __always_inline int vmst_pass(__u32 port, __u32 reason, __u32 len)
+{
+	vmst_count_reason(port, reason, len);
+	return XDP_PASS;
+}
+
+SEC("xdp.frags")
+int vmst_uplink(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct vmst_port *port = NULL;
+	struct vmst_port_stats *st;
+	__u32 linear = data_end - data, len = linear;
+	int reason, fallback, ret;
+	struct vmst_l2 l2;
+	struct ethhdr *eth;
+	__u32 idx;
+
+	reason = vmst_parse_l2(data, data_end, &l2);
+	if (reason)
+		return vmst_pass(0, reason, len);
+	eth = data;
+	if (eth->h_dest[0] & 1)
+		return vmst_pass(0, VMST_R_PASS_MULTICAST, len);
+	if (l2.tags > 1 || l2.deeper || l2.outer_qinq ||
+	    l2.vid == VLAN_VID_RSVD)
+		return vmst_pass(0, VMST_R_PASS_VLAN, len);
+
+	idx = vmst_fdb_lookup(vmst_fdb_key(l2.vid, vmst_eth_dst48(eth)), &port);
+	if (!idx || !port)
+		return vmst_pass(0, VMST_R_PASS_UNKNOWN, len);
+
+	/* A tag, when present, is removed: the VM sees its frames untagged. */
+	len -= l2.tags * VLAN_HLEN;
+	if (len > port->max_frame || bpf_xdp_get_buff_len(ctx) > linear)
+		return vmst_pass(idx, VMST_R_PASS_TOO_BIG, len);
+
+	fallback = XDP_PASS;
+	if (l2.tags) {
+		if (vmst_xdp_vlan_pop(ctx))
+			return XDP_ABORTED;
+		/* Untagged now: never let it reach the kernel's path. */
+		fallback = XDP_DROP;
+	}
+
+	ret = bpf_redirect_map(&vmst_tx, idx, fallback);
+	if (ret != XDP_REDIRECT) {
+		vmst_count_reason(idx,
+				  l2.tags ? VMST_R_DROP_NO_TARGET
+					  : VMST_R_PASS_NO_TARGET,
+				  len);
+		return ret;
+	}
+	st = vmst_port_stats(idx);
+	if (st) {
+		st->c[VMST_PC_TO_VM_XDP_FRAMES]++;
+		st->c[VMST_PC_TO_VM_XDP_BYTES] += len;
+	}
+	return XDP_REDIRECT;
+}

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * vmsteer shared ABI: every key, value, enum and limit used by both the BPF
+ * programs and user space. One definition, included by both sides.
+ *
+ * Changing the size or meaning of anything here changes the pinned layout:
+ * bump VMSTEER_LAYOUT_VERSION so that an older pinned state is refused
+ * instead of being silently reinterpreted.
+ */
+#ifndef VMSTEER_H
+#define VMSTEER_H
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+/* Version of the pinned state layout (maps, their keys and values). */
+#define VMSTEER_LAYOUT_VERSION 1
+
+/* Default bpffs directory of the pinned state. */
+#define VMSTEER_PIN_PATH_DEFAULT "/sys/fs/bpf/vmsteer"
+
+/* Port slots, slot 0 unused: a port index of 0 means "no port". */
+#define VMST_MAX_PORTS 256
+/* Uplinks that may share one pinned state. */
+#define VMST_MAX_UPLINKS 16
+
+/*
+ * FDB: open-addressed array of port indexes, searched by a multiplicative
+ * hash of the (VLAN, MAC) key. Array lookups are inlined by the verifier,
+ * which keeps the uplink hot path well below the cost of a BPF hash map.
+ * The table is kept at most 1/8 full so a key almost always sits in the
+ * first slot it hashes to.
+ */
+#define VMST_FDB_BITS	11
+#define VMST_FDB_SLOTS	(1U << VMST_FDB_BITS)
+#define VMST_FDB_MASK	(VMST_FDB_SLOTS - 1)
+/* Slots searched from the home slot; an insert that finds none free fails. */
+#define VMST_FDB_PROBES 8
+
+/* Set in every valid FDB key, so an all-zero port entry never matches. */
+#define VMST_KEY_VALID (1ULL << 63)
+
+/* VLAN ids: 0 stands for "untagged" in keys, 1..4094 are usable. */
+#define VMST_VLAN_MIN  1
+#define VMST_VLAN_MAX  4094
+#define VMST_VLAN_MASK 0x0fff
+
+/*
+ * FDB key: valid bit, VLAN id in bits 48..59, MAC address (network order,
+ * first octet most significant) in bits 0..47.
+ */
+static inline __u64 vmst_fdb_key(__u16 vlan, __u64 mac48)
+{
+	return VMST_KEY_VALID | ((__u64)(vlan & VMST_VLAN_MASK) << 48) |
+	       (mac48 & 0xffffffffffffULL);
+}
+
+/* Home slot of a key: Fibonacci hashing, one multiply and one shift. */
+static inline __u32 vmst_fdb_hash(__u64 key)
+{
+	return (__u32)((key * 0x9E3779B97F4A7C15ULL) >> (64 - VMST_FDB_BITS));
+}
+
+/*
+ * Data-path port entry (vmst_ports, indexed by port index). The XDP program
+ * reads only this. The key is one aligned 64-bit word so it is never seen
+ * half-written; user space never rewrites the key of a reachable port (a
+ * changed MAC or VLAN moves the port to a new index).
+ */
+struct vmst_port {
+	__u64 key;	  /* vmst_fdb_key() of the port's (VLAN, MAC) */
+	__u16 max_frame;  /* longest frame the tap takes: MTU + Ethernet */
+	__u16 flags;	  /* VMST_PORT_F_* */
+	__u32 reserved;
+};
+
+/* The port is an access port: strip the uplink's VLAN tag on delivery. */
+#define VMST_PORT_F_ACCESS (1U << 0)
+
+/*
+ * Control-plane port record (vmst_port_cfg, indexed by port index): what
+ * the CLI needs to list, update and delete ports. Not read by the data path.
+ */
+struct vmst_port_cfg {
+	char name[16];	 /* tap name at the time of port add */
+	__u32 ifindex;	 /* tap ifindex in its network namespace */
+	__u32 netns_ino; /* inode of that network namespace */
+	__u8 mac[6];	 /* the VM's MAC */
+	__u16 vlan;	 /* access VLAN, 0 when untagged */
+	__u32 flags;	 /* VMST_CFG_F_* */
+	__u32 mtu;	 /* tap MTU when the port was added */
+};
+
+/* The record describes a configured port. */
+#define VMST_CFG_F_IN_USE (1U << 0)
+
+/* A network device, named so that equal ifindexes in two netns differ. */
+struct vmst_dev_key {
+	__u32 ifindex;
+	__u32 netns_ino;
+};
+
+/* XDP attach modes, as recorded in vmst_uplinks. */
+enum vmst_xdp_mode {
+	VMST_MODE_NATIVE = 1,
+	VMST_MODE_GENERIC = 2,
+};
+
+/* Uplink record (vmst_uplinks, keyed by struct vmst_dev_key). */
+struct vmst_uplink {
+	__u32 mode; /* enum vmst_xdp_mode */
+	__u32 flags;
+};
+
+/* Global configuration and layout stamp (vmst_config, one entry). */
+struct vmst_config {
+	__u32 layout_version; /* VMSTEER_LAYOUT_VERSION that created it */
+	__u32 devmap_id;      /* map id of vmst_tx, for redirect-error events */
+	__u32 next_port;      /* allocation cursor: indexes rotate */
+	__u32 reserved;
+};
+
+/*
+ * Why the data path passed a frame to the kernel or dropped it (forwarded
+ * frames are counted per port in vmst_pstats). X(name, label, help): the
+ * enum, the label in stats and metrics and the help text all come from this
+ * one list. Counted per port and reason in vmst_rstats; frames not yet tied
+ * to a port count under port 0.
+ */
+#define VMST_REASONS(X)                                                        \
+	X(PASS_MALFORMED, "malformed",                                         \
+	  "shorter than its Ethernet and VLAN headers")                        \
+	X(PASS_MULTICAST, "multicast",                                         \
+	  "broadcast or multicast destination")                                \
+	X(PASS_UNKNOWN, "unknown_dst",                                         \
+	  "unicast destination not owned by a port on that VLAN")              \
+	X(PASS_VLAN, "vlan_unsupported",                                       \
+	  "stacked or 802.1ad tags, or a reserved VLAN id")                    \
+	X(PASS_TOO_BIG, "too_big",                                             \
+	  "multi-buffer frame or longer than the tap's MTU")                   \
+	X(PASS_NO_TARGET, "no_target",                                         \
+	  "port owns the MAC but has no tap target (being reconfigured)")      \
+	X(DROP_NO_TARGET, "drop_no_target",                                    \
+	  "VLAN already removed and the tap target vanished: dropped")
+
+enum vmst_reason {
+#define VMST_X_ENUM(name, label, help) VMST_R_##name,
+	VMST_REASONS(VMST_X_ENUM)
+#undef VMST_X_ENUM
+	VMST_R_MAX
+};
+
+/* Reason slots per port: room for reasons to come without a new layout. */
+#define VMST_REASON_SLOTS 32
+/* Key of vmst_rstats: port index (0 = no port) and reason. */
+#define VMST_RSTATS_KEY(port, reason) ((port) * VMST_REASON_SLOTS + (reason))
+
+/* A frame and byte counter pair. */
+struct vmst_counter {
+	__u64 frames;
+	__u64 bytes;
+};
+
+/*
+ * Per-port counters (vmst_pstats value, per CPU, indexed by port index).
+ * "to_vm" is traffic delivered to the VM through its tap.
+ */
+#define VMST_PORT_COUNTERS(X)                                                  \
+	X(TO_VM_XDP_FRAMES, "to_vm_xdp_frames",                                \
+	  "frames the uplink XDP program redirected to the tap")               \
+	X(TO_VM_XDP_BYTES, "to_vm_xdp_bytes",                                  \
+	  "bytes the uplink XDP program redirected to the tap")                \
+	X(TAP_SENT, "tap_sent", "redirected frames the tap ring accepted")     \
+	X(TAP_RING_FULL, "tap_ring_full",                                      \
+	  "redirected frames refused by a full tap ring")                      \
+	X(TAP_XMIT_ERR, "tap_xmit_err",                                        \
+	  "redirected frames the tap could not take (no queue open)")          \
+	X(REDIRECT_ERR, "redirect_err",                                        \
+	  "redirects that failed before the tap (tap down, frame too long)")
+
+enum vmst_port_counter {
+#define VMST_X_ENUM(name, label, help) VMST_PC_##name,
+	VMST_PORT_COUNTERS(VMST_X_ENUM)
+#undef VMST_X_ENUM
+	VMST_PC_MAX
+};
+
+/* Counter slots per port: room for counters to come. */
+#define VMST_PC_SLOTS 16
+
+struct vmst_port_stats {
+	__u64 c[VMST_PC_SLOTS]; /* indexed by enum vmst_port_counter */
+};
+
+/* Pinned map names (bpffs shows them whole: under 16 characters). */
+#define VMST_MAP_CONFIG	  "vmst_config"
+#define VMST_MAP_FDB	  "vmst_fdb"
+#define VMST_MAP_PORTS	  "vmst_ports"
+#define VMST_MAP_PORT_CFG "vmst_port_cfg"
+#define VMST_MAP_TX	  "vmst_tx"
+#define VMST_MAP_DEVS	  "vmst_devs"
+#define VMST_MAP_UPLINKS  "vmst_uplinks"
+#define VMST_MAP_PSTATS	  "vmst_pstats"
+#define VMST_MAP_RSTATS	  "vmst_rstats"
+
+_Static_assert(sizeof(struct vmst_port) == 16, "vmst_port is 16 bytes");
+_Static_assert(sizeof(struct vmst_port_cfg) == 40, "vmst_port_cfg size");
+_Static_assert(sizeof(struct vmst_dev_key) == 8, "vmst_dev_key size");
+_Static_assert(sizeof(struct vmst_uplink) == 8, "vmst_uplink size");
+_Static_assert(sizeof(struct vmst_config) == 16, "vmst_config size");
+_Static_assert(sizeof(struct vmst_counter) == 16, "vmst_counter size");
+_Static_assert(VMST_R_MAX <= VMST_REASON_SLOTS, "too many reasons");
+_Static_assert(VMST_PC_MAX <= VMST_PC_SLOTS, "too many port counters");
+_Static_assert(VMST_FDB_SLOTS >= 8 * VMST_MAX_PORTS, "FDB kept 1/8 full");
+_Static_assert((VMST_MAX_PORTS & (VMST_MAX_PORTS - 1)) == 0,
+	       "port count is a power of two");
+
+#endif /* VMSTEER_H */

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Install the Debian packages vmsteer needs to build, test, bench and demo,
+# when any is missing. Idempotent: does nothing when all are present.
+set -euo pipefail
+
+pkgs=(
+	clang llvm make gcc pkg-config     # toolchain (clang -target bpf)
+	libbpf-dev bpftool                 # libbpf and skeleton generation
+	libelf-dev zlib1g-dev              # libbpf's link dependencies
+	libjson-c-dev                      # JSON output
+	iproute2 util-linux                # ip netns/link/tuntap, nsenter, unshare
+	tcpdump                            # tests cross-check frames
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]} (run as root to install)" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

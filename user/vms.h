@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * vmsteer user-space library: the pinned state, port and FDB management,
+ * counters, device helpers, output. The CLI (main.c, cmd_*.c) and the tests
+ * are built on it.
+ */
+#ifndef VMS_H
+#define VMS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <linux/types.h>
+
+#include "vmsteer.h"
+
+/* ---- errors and logging (log.c) ---------------------------------------- */
+
+/*
+ * Record an error message for the current command and return @err
+ * (a negative errno). The CLI prints the last recorded message once.
+ */
+int vms_err(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The last recorded message, or NULL. */
+const char *vms_last_error(void);
+void vms_clear_error(void);
+
+extern int vms_verbose;
+void pr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pr_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pr_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Route libbpf's messages to stderr when verbose, else drop them. */
+void vms_libbpf_logging(int verbose);
+
+/* ---- the maps of a pinned state (state.c) ------------------------------ */
+
+enum vms_map {
+	VMS_MAP_CONFIG,
+	VMS_MAP_FDB,
+	VMS_MAP_PORTS,
+	VMS_MAP_PORT_CFG,
+	VMS_MAP_TX,
+	VMS_MAP_DEVS,
+	VMS_MAP_UPLINKS,
+	VMS_MAP_PSTATS,
+	VMS_MAP_RSTATS,
+	VMS_MAP_N
+};
+
+/* Pinned name of each map, indexed by enum vms_map. */
+extern const char *const vms_map_names[VMS_MAP_N];
+
+/* Open file descriptors of the shared maps (-1 when not open). */
+struct vms_maps {
+	int fd[VMS_MAP_N];
+};
+
+struct vms_state {
+	char pin_path[4096];
+	struct vms_maps maps;
+	int lock_fd; /* flock()ed pin directory while open for writing */
+};
+
+enum vms_open_flags {
+	VMS_OPEN_CREATE = 1 << 0, /* create the state when absent */
+	VMS_OPEN_WRITE = 1 << 1,  /* take the state lock for changes */
+};
+
+/* The pin path in force: --pin-path, else $VMSTEER_PIN_PATH, else default. */
+const char *vms_pin_path(const char *override);
+
+/*
+ * Open the pinned state at @pin_path. Without VMS_OPEN_CREATE a missing
+ * state is -ENOENT with a message telling how to create one. A state of
+ * another layout version is refused with -EPROTO.
+ */
+int vms_state_open(struct vms_state *st, const char *pin_path,
+		   unsigned int flags);
+void vms_state_close(struct vms_state *st);
+/* True when a pinned state exists at @pin_path. */
+bool vms_state_exists(const char *pin_path);
+/* @out = "<pin_path>/<name>"; fails with a message when too long. */
+int vms_pin_join(char *out, size_t len, const char *pin_path,
+		 const char *name);
+
+/* Set every map of a libbpf object to reuse/pin under @pin_path. */
+struct bpf_object;
+int vms_object_pin_maps(struct bpf_object *obj, const char *pin_path);
+
+/* Fill @m with the fds of a loaded object's maps (tests, loaders). */
+int vms_maps_from_object(struct vms_maps *m, struct bpf_object *obj);
+/* Initialise the config entry of freshly created maps. */
+int vms_maps_init_config(const struct vms_maps *m);
+void vms_maps_reset(struct vms_maps *m);
+
+/* ---- network devices (netdev.c) ---------------------------------------- */
+
+/* Parse "aa:bb:cc:dd:ee:ff"; 0 or -EINVAL. */
+int vms_parse_mac(const char *s, __u8 mac[6]);
+void vms_format_mac(const __u8 mac[6], char out[18]);
+__u64 vms_mac48(const __u8 mac[6]);
+/* Parse a VLAN id 1..4094; 0 or -EINVAL/-ERANGE. */
+int vms_parse_vlan(const char *s, __u16 *vlan);
+
+/* ifindex of @name in this network namespace, or -ENODEV with message. */
+int vms_ifindex(const char *name);
+/* 1 when @name is a tap (tun driver in TAP mode), 0 when not, or -errno. */
+int vms_is_tap(const char *name);
+/* MTU of @name, or -errno. */
+int vms_dev_mtu(const char *name);
+/* Inode of this process's network namespace, or 0 on error. */
+__u32 vms_netns_ino(void);
+
+/* ---- ports and FDB (ports.c) ------------------------------------------- */
+
+/* What `port add` asks for. */
+struct vms_port_spec {
+	char name[16];
+	__u32 ifindex;
+	__u32 netns_ino;
+	__u8 mac[6];
+	__u16 vlan; /* 0: untagged port */
+	__u32 mtu;
+};
+
+/*
+ * Add a port or update the one of the same name (and netns). Refuses a MAC
+ * another port owns on the same VLAN, a full port table or FDB, and leaves
+ * the maps as they were on any error. On success *@idx is the port index.
+ */
+int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
+		    __u32 *idx);
+/* Remove port @idx: FDB entry, target, counters and record. */
+int vms_port_delete(const struct vms_maps *m, __u32 idx);
+/* Index of the port named @name in @netns_ino, 0 when none, or -errno. */
+int vms_port_find(const struct vms_maps *m, const char *name, __u32 netns_ino,
+		  struct vmst_port_cfg *cfg);
+/* All port records (index 0 unused); a record with flags 0 is free. */
+int vms_port_read_all(const struct vms_maps *m,
+		      struct vmst_port_cfg cfg[VMST_MAX_PORTS]);
+/* Number of used FDB slots, or -errno. */
+int vms_fdb_count(const struct vms_maps *m);
+
+/* ---- counters (counters.c) --------------------------------------------- */
+
+/* Sum over CPUs of port @idx's counters. */
+int vms_read_port_stats(const struct vms_maps *m, __u32 idx,
+			struct vmst_port_stats *sum);
+/* Sum over CPUs of the reason counters of port @idx (0: no port). */
+int vms_read_reasons(const struct vms_maps *m, __u32 idx,
+		     struct vmst_counter out[VMST_R_MAX]);
+/* Zero all counters of port @idx. */
+int vms_zero_port_counters(const struct vms_maps *m, __u32 idx);
+
+extern const char *const vms_reason_labels[VMST_R_MAX];
+extern const char *const vms_reason_help[VMST_R_MAX];
+extern const char *const vms_pc_labels[VMST_PC_MAX];
+extern const char *const vms_pc_help[VMST_PC_MAX];
+
+#endif /* VMS_H */
