@@ -23,6 +23,8 @@ USER_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -Iinclude -Iuser -I$(BUILD) \
 	$(shell $(PKG_CONFIG) --cflags libbpf json-c 2>/dev/null)
 LDLIBS	= $(shell $(PKG_CONFIG) --libs libbpf json-c 2>/dev/null || \
 	echo -lbpf -ljson-c) -lelf -lz
+# Tests, tools and bench also read and write pcap files.
+TEST_LDLIBS = $(LDLIBS) -lpcap
 
 ifeq ($(V),1)
 Q =
@@ -96,15 +98,15 @@ $(BUILD)/tests/%.o: tests/%.c $(SKELS) $(TEST_SKELS) | $(BUILD)/tests/unit $(BUI
 
 $(UNIT_BIN): $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(UNIT_SRCS)) $(LIBVMS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIBVMS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
 $(BENCH_BIN): $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(BENCH_SRCS)) $(LIBVMS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
 $(BUILD)/bpf $(BUILD)/user $(BUILD)/tests/bpf $(BUILD)/tests/unit $(BUILD)/tests/tools $(BUILD)/tests/bench:
 	$(Q)mkdir -p $@

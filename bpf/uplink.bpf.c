@@ -31,14 +31,13 @@ int vmst_uplink(struct xdp_md *ctx)
 	struct vmst_port *port = NULL;
 	struct vmst_port_stats *st;
 	__u32 linear = data_end - data, len = linear;
-	int reason, fallback, ret;
+	int fallback, ret;
 	struct vmst_l2 l2;
 	struct ethhdr *eth;
 	__u32 idx;
 
-	reason = vmst_parse_l2(data, data_end, &l2);
-	if (reason)
-		return vmst_pass(0, reason, len);
+	if (vmst_parse_l2(data, data_end, &l2))
+		return vmst_pass(0, VMST_R_PASS_MALFORMED, len);
 	eth = data;
 	if (eth->h_dest[0] & 1)
 		return vmst_pass(0, VMST_R_PASS_MULTICAST, len);

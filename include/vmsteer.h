@@ -32,9 +32,9 @@
  * The table is kept at most 1/8 full so a key almost always sits in the
  * first slot it hashes to.
  */
-#define VMST_FDB_BITS	11
-#define VMST_FDB_SLOTS	(1U << VMST_FDB_BITS)
-#define VMST_FDB_MASK	(VMST_FDB_SLOTS - 1)
+#define VMST_FDB_BITS  11
+#define VMST_FDB_SLOTS (1U << VMST_FDB_BITS)
+#define VMST_FDB_MASK  (VMST_FDB_SLOTS - 1)
 /* Slots searched from the home slot; an insert that finds none free fails. */
 #define VMST_FDB_PROBES 8
 
@@ -69,9 +69,9 @@ static inline __u32 vmst_fdb_hash(__u64 key)
  * changed MAC or VLAN moves the port to a new index).
  */
 struct vmst_port {
-	__u64 key;	  /* vmst_fdb_key() of the port's (VLAN, MAC) */
-	__u16 max_frame;  /* longest frame the tap takes: MTU + Ethernet */
-	__u16 flags;	  /* VMST_PORT_F_* */
+	__u64 key;	 /* vmst_fdb_key() of the port's (VLAN, MAC) */
+	__u16 max_frame; /* longest frame the tap takes: MTU + Ethernet */
+	__u16 flags;	 /* VMST_PORT_F_* */
 	__u32 reserved;
 };
 
@@ -128,33 +128,32 @@ struct vmst_config {
  * one list. Counted per port and reason in vmst_rstats; frames not yet tied
  * to a port count under port 0.
  */
-#define VMST_REASONS(X)                                                        \
-	X(PASS_MALFORMED, "malformed",                                         \
-	  "shorter than its Ethernet and VLAN headers")                        \
-	X(PASS_MULTICAST, "multicast",                                         \
-	  "broadcast or multicast destination")                                \
-	X(PASS_UNKNOWN, "unknown_dst",                                         \
-	  "unicast destination not owned by a port on that VLAN")              \
-	X(PASS_VLAN, "vlan_unsupported",                                       \
-	  "stacked or 802.1ad tags, or a reserved VLAN id")                    \
-	X(PASS_TOO_BIG, "too_big",                                             \
-	  "multi-buffer frame or longer than the tap's MTU")                   \
-	X(PASS_NO_TARGET, "no_target",                                         \
-	  "port owns the MAC but has no tap target (being reconfigured)")      \
-	X(DROP_NO_TARGET, "drop_no_target",                                    \
+#define VMST_REASONS(X)                                                      \
+	X(PASS_MALFORMED, "malformed",                                       \
+	  "shorter than its Ethernet and VLAN headers")                      \
+	X(PASS_MULTICAST, "multicast", "broadcast or multicast destination") \
+	X(PASS_UNKNOWN, "unknown_dst",                                       \
+	  "unicast destination not owned by a port on that VLAN")            \
+	X(PASS_VLAN, "vlan_unsupported",                                     \
+	  "stacked or 802.1ad tags, or a reserved VLAN id")                  \
+	X(PASS_TOO_BIG, "too_big",                                           \
+	  "multi-buffer frame or longer than the tap's MTU")                 \
+	X(PASS_NO_TARGET, "no_target",                                       \
+	  "port owns the MAC but has no tap target (being reconfigured)")    \
+	X(DROP_NO_TARGET, "drop_no_target",                                  \
 	  "VLAN already removed and the tap target vanished: dropped")
 
 enum vmst_reason {
 #define VMST_X_ENUM(name, label, help) VMST_R_##name,
 	VMST_REASONS(VMST_X_ENUM)
 #undef VMST_X_ENUM
-	VMST_R_MAX
+		VMST_R_MAX
 };
 
 /* Reason slots per port: room for reasons to come without a new layout. */
 #define VMST_REASON_SLOTS 32
 /* Key of vmst_rstats: port index (0 = no port) and reason. */
-#define VMST_RSTATS_KEY(port, reason) ((port) * VMST_REASON_SLOTS + (reason))
+#define VMST_RSTATS_KEY(port, reason) ((port)*VMST_REASON_SLOTS + (reason))
 
 /* A frame and byte counter pair. */
 struct vmst_counter {
@@ -166,24 +165,24 @@ struct vmst_counter {
  * Per-port counters (vmst_pstats value, per CPU, indexed by port index).
  * "to_vm" is traffic delivered to the VM through its tap.
  */
-#define VMST_PORT_COUNTERS(X)                                                  \
-	X(TO_VM_XDP_FRAMES, "to_vm_xdp_frames",                                \
-	  "frames the uplink XDP program redirected to the tap")               \
-	X(TO_VM_XDP_BYTES, "to_vm_xdp_bytes",                                  \
-	  "bytes the uplink XDP program redirected to the tap")                \
-	X(TAP_SENT, "tap_sent", "redirected frames the tap ring accepted")     \
-	X(TAP_RING_FULL, "tap_ring_full",                                      \
-	  "redirected frames refused by a full tap ring")                      \
-	X(TAP_XMIT_ERR, "tap_xmit_err",                                        \
-	  "redirected frames the tap could not take (no queue open)")          \
-	X(REDIRECT_ERR, "redirect_err",                                        \
+#define VMST_PORT_COUNTERS(X)                                              \
+	X(TO_VM_XDP_FRAMES, "to_vm_xdp_frames",                            \
+	  "frames the uplink XDP program redirected to the tap")           \
+	X(TO_VM_XDP_BYTES, "to_vm_xdp_bytes",                              \
+	  "bytes the uplink XDP program redirected to the tap")            \
+	X(TAP_SENT, "tap_sent", "redirected frames the tap ring accepted") \
+	X(TAP_RING_FULL, "tap_ring_full",                                  \
+	  "redirected frames refused by a full tap ring")                  \
+	X(TAP_XMIT_ERR, "tap_xmit_err",                                    \
+	  "redirected frames the tap could not take (no queue open)")      \
+	X(REDIRECT_ERR, "redirect_err",                                    \
 	  "redirects that failed before the tap (tap down, frame too long)")
 
 enum vmst_port_counter {
 #define VMST_X_ENUM(name, label, help) VMST_PC_##name,
 	VMST_PORT_COUNTERS(VMST_X_ENUM)
 #undef VMST_X_ENUM
-	VMST_PC_MAX
+		VMST_PC_MAX
 };
 
 /* Counter slots per port: room for counters to come. */

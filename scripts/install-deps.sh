@@ -8,6 +8,7 @@ pkgs=(
 	libbpf-dev bpftool                 # libbpf and skeleton generation
 	libelf-dev zlib1g-dev              # libbpf's link dependencies
 	libjson-c-dev                      # JSON output
+	libpcap-dev                        # pcap files in tests, tools, bench
 	iproute2 util-linux                # ip netns/link/tuntap, nsenter, unshare
 	tcpdump                            # tests cross-check frames
 )

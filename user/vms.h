@@ -81,8 +81,7 @@ void vms_state_close(struct vms_state *st);
 /* True when a pinned state exists at @pin_path. */
 bool vms_state_exists(const char *pin_path);
 /* @out = "<pin_path>/<name>"; fails with a message when too long. */
-int vms_pin_join(char *out, size_t len, const char *pin_path,
-		 const char *name);
+int vms_pin_join(char *out, size_t len, const char *pin_path, const char *name);
 
 /* Set every map of a libbpf object to reuse/pin under @pin_path. */
 struct bpf_object;
@@ -124,6 +123,8 @@ struct vms_port_spec {
 	__u32 mtu;
 };
 
+/* Check a spec on its own (MAC unicast, VLAN range...): 0 or -errno. */
+int vms_port_spec_check(const struct vms_port_spec *s);
 /*
  * Add a port or update the one of the same name (and netns). Refuses a MAC
  * another port owns on the same VLAN, a full port table or FDB, and leaves
@@ -142,6 +143,40 @@ int vms_port_read_all(const struct vms_maps *m,
 /* Number of used FDB slots, or -errno. */
 int vms_fdb_count(const struct vms_maps *m);
 
+/* ---- uplinks (uplink.c) ------------------------------------------------ */
+
+/* Requested attach mode; auto tries native, then generic with a warning. */
+enum vms_attach_mode {
+	VMS_ATTACH_AUTO,
+	VMS_ATTACH_NATIVE,
+	VMS_ATTACH_GENERIC,
+};
+
+struct vms_uplink_info {
+	__u32 ifindex;
+	__u32 netns_ino;
+	__u32 mode;    /* enum vmst_xdp_mode */
+	__u32 prog_id; /* 0 when the link is gone */
+	__u32 link_id;
+	bool defunct;  /* pinned, but its device is gone */
+	char name[16]; /* current name, empty when not in this netns */
+};
+
+/*
+ * Attach the uplink program to @ifindex (named @name in messages), sharing
+ * the state's maps. Already attached: *@changed is false, nothing changes.
+ */
+int vms_uplink_attach(struct vms_state *st, __u32 ifindex, const char *name,
+		      enum vms_attach_mode want, struct vms_uplink_info *out,
+		      bool *changed);
+/* Detach from @ifindex; -ENOENT with a message when not attached. */
+int vms_uplink_detach(struct vms_state *st, __u32 ifindex, const char *name);
+/* The uplinks of the state: up to @max into @out; returns how many. */
+int vms_uplink_list(struct vms_state *st, struct vms_uplink_info *out, int max);
+/* Pinned tracing links present (counting tap drops). */
+bool vms_tracing_attached(const char *pin_path);
+const char *vms_mode_name(__u32 mode);
+
 /* ---- counters (counters.c) --------------------------------------------- */
 
 /* Sum over CPUs of port @idx's counters. */
@@ -152,6 +187,8 @@ int vms_read_reasons(const struct vms_maps *m, __u32 idx,
 		     struct vmst_counter out[VMST_R_MAX]);
 /* Zero all counters of port @idx. */
 int vms_zero_port_counters(const struct vms_maps *m, __u32 idx);
+/* Copy all counters of port @from to port @to (a port moving index). */
+int vms_copy_port_counters(const struct vms_maps *m, __u32 from, __u32 to);
 
 extern const char *const vms_reason_labels[VMST_R_MAX];
 extern const char *const vms_reason_help[VMST_R_MAX];

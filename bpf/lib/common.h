@@ -12,12 +12,12 @@
 #include "vmsteer.h"
 
 /* Ethernet and 802.1Q constants (vmlinux.h carries types, not macros). */
-#define ETH_ALEN       6
-#define ETH_HLEN       14
-#define VLAN_HLEN      4
-#define ETH_P_8021Q    0x8100
-#define ETH_P_8021AD   0x88a8
-#define VLAN_VID_RSVD  0x0fff /* VID 4095: reserved, never forwarded */
+#define ETH_ALEN      6
+#define ETH_HLEN      14
+#define VLAN_HLEN     4
+#define ETH_P_8021Q   0x8100
+#define ETH_P_8021AD  0x88a8
+#define VLAN_VID_RSVD 0x0fff /* VID 4095: reserved, never forwarded */
 
 #ifndef likely
 #define likely(x)   __builtin_expect(!!(x), 1)

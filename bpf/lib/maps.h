@@ -84,7 +84,7 @@ struct {
 /* Per-CPU pass and drop counters, keyed by VMST_RSTATS_KEY(port, reason). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, VMST_MAX_PORTS * VMST_REASON_SLOTS);
+	__uint(max_entries, VMST_MAX_PORTS *VMST_REASON_SLOTS);
 	__type(key, __u32);
 	__type(value, struct vmst_counter);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

@@ -13,13 +13,13 @@
 #define VMST_VLAN_DEPTH 2
 
 struct vmst_l2 {
-	__u16 l2_len;	  /* Ethernet header plus tags */
-	__u16 vid;	  /* VID of the outermost tag; 0 when untagged */
-	__u8 tags;	  /* tags parsed, 0..VMST_VLAN_DEPTH */
-	__u8 outer_qinq;  /* the outer tag is 802.1ad */
-	__u8 deeper;	  /* more tags follow the ones parsed */
+	__u16 l2_len;	 /* Ethernet header plus tags */
+	__u16 vid;	 /* VID of the outermost tag; 0 when untagged */
+	__u8 tags;	 /* tags parsed, 0..VMST_VLAN_DEPTH */
+	__u8 outer_qinq; /* the outer tag is 802.1ad */
+	__u8 deeper;	 /* more tags follow the ones parsed */
 	__u8 pad;
-	__be16 proto;	  /* EtherType after the tags */
+	__be16 proto; /* EtherType after the tags */
 };
 
 static __always_inline int vmst_is_vlan(__be16 proto)
@@ -29,8 +29,8 @@ static __always_inline int vmst_is_vlan(__be16 proto)
 }
 
 /*
- * Parse Ethernet and VLAN headers. Returns 0, or VMST_R_PASS_MALFORMED when
- * the frame ends inside one of them.
+ * Parse Ethernet and VLAN headers. Returns 0, or -1 when the frame ends
+ * inside one of them.
  */
 static __always_inline int vmst_parse_l2(void *data, void *data_end,
 					 struct vmst_l2 *l2)
@@ -41,7 +41,7 @@ static __always_inline int vmst_parse_l2(void *data, void *data_end,
 	int i;
 
 	if ((void *)(eth + 1) > data_end)
-		return VMST_R_PASS_MALFORMED;
+		return -1;
 	proto = eth->h_proto;
 	l2->tags = 0;
 	l2->vid = 0;
@@ -54,7 +54,7 @@ static __always_inline int vmst_parse_l2(void *data, void *data_end,
 		if (!vmst_is_vlan(proto))
 			break;
 		if ((void *)(vh + 1) > data_end)
-			return VMST_R_PASS_MALFORMED;
+			return -1;
 		if (i == 0)
 			l2->vid = bpf_ntohs(vh->h_vlan_TCI) & VMST_VLAN_MASK;
 		proto = vh->h_vlan_encapsulated_proto;

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The vmsteer CLI: global options and the command table. */
+#ifndef VMS_CLI_H
+#define VMS_CLI_H
+
+#include <stdbool.h>
+
+#include "output.h"
+#include "vms.h"
+
+/* Options that come before the command. */
+struct vms_cli {
+	const char *pin_path; /* resolved: --pin-path, env or default */
+};
+
+/*
+ * A command: @argv[0] is the command's name. Returns 0, a negative errno
+ * with the message recorded by vms_err() (exit status 1), or
+ * VMS_EXIT_USAGE after vms_err() for a malformed command line (status 2).
+ */
+typedef int (*vms_cmd_fn)(const struct vms_cli *cli, int argc, char **argv);
+
+#define VMS_EXIT_USAGE 2
+
+struct vms_cmd {
+	const char *name;
+	vms_cmd_fn fn;
+	const char *usage;   /* synopsis lines */
+	const char *summary; /* one line for the command list */
+};
+
+int cmd_attach(const struct vms_cli *cli, int argc, char **argv);
+int cmd_detach(const struct vms_cli *cli, int argc, char **argv);
+int cmd_port(const struct vms_cli *cli, int argc, char **argv);
+int cmd_stats(const struct vms_cli *cli, int argc, char **argv);
+int cmd_status(const struct vms_cli *cli, int argc, char **argv);
+
+extern const char cmd_attach_usage[], cmd_detach_usage[], cmd_port_usage[],
+	cmd_stats_usage[], cmd_status_usage[];
+
+/* Record a usage error about @cmd and return VMS_EXIT_USAGE. */
+int vms_usage_err(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* True when argv holds -h or --help before any "--": print usage. */
+bool vms_wants_help(int argc, char **argv);
+/* Print the usage of @cmd on stdout. */
+void vms_print_usage(const char *cmd);
+
+#endif /* VMS_CLI_H */

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* vmsteer status */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+
+#include "cli.h"
+
+const char cmd_status_usage[] =
+	"Usage: vmsteer status\n\n"
+	"Show the pinned state: its layout version, the uplinks with their "
+	"attach\nmode and program, whether tap drops are being counted, how "
+	"full the\nport table and FDB are, and problems (a port whose tap "
+	"is gone, an\nuplink whose device is gone).\n";
+
+int cmd_status(const struct vms_cli *cli, int argc, char **argv)
+{
+	static const char *hdr[] = {"UPLINK", ">IFINDEX", "MODE",
+				    ">PROG",  ">LINK",	  "STATE"};
+	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	struct vms_uplink_info up[VMST_MAX_UPLINKS];
+	struct json_object *o = NULL, *arr = NULL, *probs = NULL;
+	char problems[VMST_MAX_PORTS + VMST_MAX_UPLINKS][96];
+	int nup, nports = 0, nprob = 0, fdb, i, err;
+	__u32 netns = vms_netns_ino();
+	struct vms_table t;
+	struct vms_state st;
+	bool tracing;
+
+	(void)argv;
+	if (argc != 1)
+		return vms_usage_err("status", "takes no arguments");
+	if (!vms_state_exists(cli->pin_path)) {
+		if (vms_json) {
+			o = json_object_new_object();
+			vms_json_str(o, "pin_path", cli->pin_path);
+			vms_json_bool(o, "initialised", false);
+			vms_json_print(o);
+		} else {
+			printf("pin path: %s (no state: run 'vmsteer attach "
+			       "DEV' or 'vmsteer port add')\n",
+			       cli->pin_path);
+		}
+		return 0;
+	}
+	err = vms_state_open(&st, cli->pin_path, 0);
+	if (err)
+		return err;
+	nup = vms_uplink_list(&st, up, VMST_MAX_UPLINKS);
+	err = nup < 0 ? vms_err(nup, "cannot list uplinks: %s", strerror(-nup))
+		      : vms_port_read_all(&st.maps, cfg);
+	fdb = err ? 0 : vms_fdb_count(&st.maps);
+	if (fdb < 0)
+		err = fdb;
+	tracing = vms_tracing_attached(st.pin_path);
+	vms_state_close(&st);
+	if (err)
+		return err;
+
+	for (i = 1; i < VMST_MAX_PORTS; i++) {
+		char name[IF_NAMESIZE];
+
+		if (!(cfg[i].flags & VMST_CFG_F_IN_USE))
+			continue;
+		nports++;
+		if (cfg[i].netns_ino == netns &&
+		    (!if_indextoname(cfg[i].ifindex, name) ||
+		     strncmp(name, cfg[i].name, sizeof(cfg[i].name))))
+			snprintf(problems[nprob++], sizeof(problems[0]),
+				 "port %.16s: tap is gone (ifindex %u); "
+				 "'vmsteer port del %.16s' removes it",
+				 cfg[i].name, cfg[i].ifindex, cfg[i].name);
+	}
+	for (i = 0; i < nup; i++)
+		if (up[i].defunct)
+			snprintf(problems[nprob++], sizeof(problems[0]),
+				 "uplink ifindex %u: device is gone; its link "
+				 "%u is defunct",
+				 up[i].ifindex, up[i].link_id);
+	if (!tracing)
+		snprintf(problems[nprob++], sizeof(problems[0]),
+			 "tap drop counting is not attached (it comes with "
+			 "the first 'vmsteer attach')");
+
+	if (vms_json) {
+		o = json_object_new_object();
+		vms_json_str(o, "pin_path", cli->pin_path);
+		vms_json_bool(o, "initialised", true);
+		vms_json_u64(o, "layout_version", VMSTEER_LAYOUT_VERSION);
+		arr = json_object_new_array();
+		for (i = 0; i < nup; i++) {
+			struct json_object *u = json_object_new_object();
+
+			vms_json_str(u, "device",
+				     up[i].name[0] ? up[i].name : NULL);
+			vms_json_u64(u, "ifindex", up[i].ifindex);
+			vms_json_u64(u, "netns_ino", up[i].netns_ino);
+			vms_json_str(u, "mode", vms_mode_name(up[i].mode));
+			vms_json_u64(u, "prog_id", up[i].prog_id);
+			vms_json_u64(u, "link_id", up[i].link_id);
+			vms_json_bool(u, "defunct", up[i].defunct);
+			json_object_array_add(arr, u);
+		}
+		json_object_object_add(o, "uplinks", arr);
+		vms_json_bool(o, "tracing", tracing);
+		vms_json_u64(o, "ports", nports);
+		vms_json_u64(o, "ports_max", VMST_MAX_PORTS - 1);
+		vms_json_u64(o, "fdb_entries", fdb);
+		vms_json_u64(o, "fdb_slots", VMST_FDB_SLOTS);
+		probs = json_object_new_array();
+		for (i = 0; i < nprob; i++)
+			json_object_array_add(
+				probs, json_object_new_string(problems[i]));
+		json_object_object_add(o, "problems", probs);
+		vms_json_print(o);
+		return 0;
+	}
+
+	printf("pin path:  %s (layout %d)\n", cli->pin_path,
+	       VMSTEER_LAYOUT_VERSION);
+	printf("ports:     %d of %d\n", nports, VMST_MAX_PORTS - 1);
+	printf("fdb:       %d of %u slots\n", fdb, VMST_FDB_SLOTS);
+	printf("tracing:   %s\n", tracing ? "attached" : "not attached");
+	printf("uplinks:   %d\n", nup);
+	if (nup) {
+		vms_table_init(&t, 6, hdr);
+		for (i = 0; i < nup; i++) {
+			char ifi[12], prog[12], link[12];
+
+			snprintf(ifi, sizeof(ifi), "%u", up[i].ifindex);
+			snprintf(prog, sizeof(prog), "%u", up[i].prog_id);
+			snprintf(link, sizeof(link), "%u", up[i].link_id);
+			vms_table_add(
+				&t,
+				(const char *[]){
+					up[i].name[0] ? up[i].name : "?", ifi,
+					vms_mode_name(up[i].mode), prog, link,
+					up[i].defunct ? "defunct" : "ok"});
+		}
+		putchar('\n');
+		vms_table_print(&t, stdout);
+		vms_table_free(&t);
+	}
+	if (nprob) {
+		printf("\nproblems:\n");
+		for (i = 0; i < nprob; i++)
+			printf("  %s\n", problems[i]);
+	}
+	return 0;
+}

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * vmsteer: XDP fast path from the hypervisor's uplink into VM taps.
+ * Command-line entry: global options, then one command from the table.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct vms_cmd cmds[] = {
+	{"attach", cmd_attach, cmd_attach_usage,
+	 "attach the fast path to an uplink"},
+	{"detach", cmd_detach, cmd_detach_usage,
+	 "detach the fast path from an uplink"},
+	{"port", cmd_port, cmd_port_usage, "add, delete and list VM ports"},
+	{"stats", cmd_stats, cmd_stats_usage,
+	 "show per-port and drop counters"},
+	{"status", cmd_status, cmd_status_usage,
+	 "show uplinks, programs and state health"},
+};
+
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f,
+		"Usage: vmsteer [-j|--json] [-p|--pretty] [-v] [--pin-path DIR] "
+		"COMMAND ...\n"
+		"       vmsteer --help | vmsteer COMMAND --help | "
+		"vmsteer --version\n\n"
+		"Steers VM traffic from the uplink straight into the VMs' taps "
+		"with XDP;\neverything else keeps taking the kernel's normal "
+		"path.\n\nCommands:\n");
+	for (i = 0; i < NCMDS; i++)
+		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
+	fprintf(f,
+		"\nOptions:\n"
+		"  -j, --json        JSON output (errors too)\n"
+		"  -p, --pretty      indented JSON (implies --json)\n"
+		"  -v, --verbose     more messages; twice for libbpf's debug "
+		"log\n"
+		"      --pin-path DIR  pinned state directory (default %s,\n"
+		"                    or $VMSTEER_PIN_PATH)\n"
+		"  -h, --help        this help\n"
+		"  -V, --version     print the version\n",
+		VMSTEER_PIN_PATH_DEFAULT);
+}
+
+static const struct vms_cmd *find_cmd(const char *name)
+{
+	const struct vms_cmd *match = NULL;
+	size_t i, n = strlen(name);
+
+	for (i = 0; i < NCMDS; i++) {
+		if (!strcmp(cmds[i].name, name))
+			return &cmds[i];
+		if (n && !strncmp(cmds[i].name, name, n)) {
+			if (match)
+				return NULL; /* ambiguous prefix */
+			match = &cmds[i];
+		}
+	}
+	return match;
+}
+
+int vms_usage_err(const char *cmd, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	vms_err(-EINVAL, "%s: %s (see 'vmsteer %s --help')", cmd, msg, cmd);
+	return VMS_EXIT_USAGE;
+}
+
+bool vms_wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return true;
+	}
+	return false;
+}
+
+void vms_print_usage(const char *cmd)
+{
+	const struct vms_cmd *c = find_cmd(cmd);
+
+	if (c)
+		fputs(c->usage, stdout);
+}
+
+static int report_error(int ret)
+{
+	const char *msg = vms_last_error();
+
+	if (!msg)
+		msg = ret < 0 ? strerror(-ret) : "failed";
+	if (vms_json) {
+		struct json_object *o = json_object_new_object();
+
+		vms_json_str(o, "error", msg);
+		vms_json_print(o);
+	} else {
+		fprintf(stderr, "vmsteer: %s\n", msg);
+	}
+	return ret == VMS_EXIT_USAGE ? VMS_EXIT_USAGE : 1;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"pretty", no_argument, NULL, 'p'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"pin-path", required_argument, NULL, 'P'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{}};
+	const char *pin_override = NULL;
+	const struct vms_cmd *cmd;
+	struct vms_cli cli = {};
+	int c, verbose = 0, ret;
+
+	while ((c = getopt_long(argc, argv, "+jpvhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			vms_json = true;
+			break;
+		case 'p':
+			vms_json = vms_pretty = true;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'P':
+			pin_override = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("vmsteer %s (state layout %d)\n",
+			       VMSTEER_VERSION, VMSTEER_LAYOUT_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return VMS_EXIT_USAGE;
+		}
+	}
+	vms_libbpf_logging(verbose);
+	if (optind >= argc) {
+		usage(stderr);
+		return VMS_EXIT_USAGE;
+	}
+	cmd = find_cmd(argv[optind]);
+	if (!cmd) {
+		vms_err(-EINVAL,
+			"unknown or ambiguous command '%s' (see "
+			"'vmsteer --help')",
+			argv[optind]);
+		return report_error(VMS_EXIT_USAGE);
+	}
+	argc -= optind;
+	argv += optind;
+	if (vms_wants_help(argc, argv)) {
+		fputs(cmd->usage, stdout);
+		return 0;
+	}
+	cli.pin_path = vms_pin_path(pin_override);
+	if (pin_override && !*pin_override) {
+		vms_err(-EINVAL, "--pin-path: empty directory name");
+		return report_error(VMS_EXIT_USAGE);
+	}
+	optind = 0; /* each command parses its own options */
+	ret = cmd->fn(&cli, argc, argv);
+	return ret ? report_error(ret) : 0;
+}

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Network device helpers. Everything here asks the kernel through a socket
+ * of the caller's network namespace (never sysfs, which shows the namespace
+ * of whoever mounted it), so it is right under nsenter too.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+
+#include "vms.h"
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int vms_parse_mac(const char *s, __u8 mac[6])
+{
+	int i;
+
+	if (!s || strlen(s) != 17)
+		return -EINVAL;
+	for (i = 0; i < 6; i++) {
+		const char *o = s + 3 * i;
+		int hi = hexval(o[0]), lo = hexval(o[1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && o[2] != ':'))
+			return -EINVAL;
+		mac[i] = hi << 4 | lo;
+	}
+	return 0;
+}
+
+void vms_format_mac(const __u8 mac[6], char out[18])
+{
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
+		 mac[2], mac[3], mac[4], mac[5]);
+}
+
+__u64 vms_mac48(const __u8 mac[6])
+{
+	__u64 v = 0;
+	int i;
+
+	for (i = 0; i < 6; i++)
+		v = (v << 8) | mac[i];
+	return v;
+}
+
+int vms_parse_vlan(const char *s, __u16 *vlan)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	if (v < VMST_VLAN_MIN || v > VMST_VLAN_MAX)
+		return -ERANGE;
+	*vlan = v;
+	return 0;
+}
+
+int vms_ifindex(const char *name)
+{
+	unsigned int idx;
+
+	if (!name || !*name || strlen(name) >= IFNAMSIZ)
+		return vms_err(-ENODEV, "%s: not a valid device name",
+			       name ? name : "(null)");
+	idx = if_nametoindex(name);
+	if (!idx)
+		return vms_err(-ENODEV, "%s: no such device", name);
+	return idx;
+}
+
+static int dev_ioctl(const char *name, unsigned long req, struct ifreq *ifr)
+{
+	int fd, ret = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(ifr->ifr_name, 0, sizeof(ifr->ifr_name));
+	strncpy(ifr->ifr_name, name, IFNAMSIZ - 1);
+	if (ioctl(fd, req, ifr) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int vms_is_tap(const char *name)
+{
+	struct ethtool_drvinfo info = {.cmd = ETHTOOL_GDRVINFO};
+	struct ifreq ifr = {.ifr_data = (void *)&info};
+	int err;
+
+	err = dev_ioctl(name, SIOCETHTOOL, &ifr);
+	if (err == -EOPNOTSUPP)
+		return 0;
+	if (err)
+		return err;
+	/* The tun driver reports bus "tap" for TAP mode, "tun" for TUN. */
+	return !strcmp(info.driver, "tun") && !strcmp(info.bus_info, "tap");
+}
+
+int vms_dev_mtu(const char *name)
+{
+	struct ifreq ifr = {0};
+	int err;
+
+	err = dev_ioctl(name, SIOCGIFMTU, &ifr);
+	return err ? err : ifr.ifr_mtu;
+}
+
+__u32 vms_netns_ino(void)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st))
+		return 0;
+	return (__u32)st.st_ino;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Output: JSON through json-c, plain text as aligned tables. */
+#ifndef VMS_OUTPUT_H
+#define VMS_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <json-c/json.h>
+
+/* Global output mode, set from -j/--json and -p/--pretty. */
+extern bool vms_json;
+extern bool vms_pretty;
+
+/* Print @o as one JSON document on stdout and release it. */
+void vms_json_print(struct json_object *o);
+
+/*
+ * A plain-text table: columns sized to their widest cell. A header that
+ * starts with '>' is right-aligned (numbers); the '>' is not printed.
+ */
+struct vms_table {
+	int ncols;
+	int nrows;
+	int cap;
+	const char **hdr;
+	char **cells;
+};
+
+void vms_table_init(struct vms_table *t, int ncols, const char **hdr);
+/* Add a row of ncols cells (copied). */
+void vms_table_add(struct vms_table *t, const char **cells);
+void vms_table_print(struct vms_table *t, FILE *f);
+void vms_table_free(struct vms_table *t);
+
+/* Shorthands for building JSON objects. */
+void vms_json_str(struct json_object *o, const char *k, const char *v);
+void vms_json_u64(struct json_object *o, const char *k, unsigned long long v);
+void vms_json_bool(struct json_object *o, const char *k, bool v);
+
+#endif /* VMS_OUTPUT_H */

@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Ports and the FDB.
+ *
+ * Write order keeps the data path consistent at every step, so a CLI killed
+ * between two map writes leaves nothing that could misdeliver a frame:
+ *  - add: redirect target, then port entry (its key), then control record,
+ *    then the FDB slot that makes the port reachable;
+ *  - delete: FDB slot first (the port becomes unreachable), then target,
+ *    counters and record. The port entry's key stays: unreachable, and
+ *    rewritten only when the index is reused.
+ * A port whose MAC or VLAN changes moves to a new index rather than having
+ * its key rewritten in place, and indexes are handed out round robin, so a
+ * key is never rewritten while a frame in flight could still read it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+
+#include "vms.h"
+
+#define ETH_HEADER_LEN 14
+
+static int map_fail(const char *map, const char *what, __u32 key)
+{
+	int err = -errno;
+
+	return vms_err(err, "map %s: cannot %s entry %u: %s", map, what, key,
+		       strerror(-err));
+}
+
+int vms_port_read_all(const struct vms_maps *m,
+		      struct vmst_port_cfg cfg[VMST_MAX_PORTS])
+{
+	__u32 idx;
+
+	for (idx = 0; idx < VMST_MAX_PORTS; idx++)
+		if (bpf_map_lookup_elem(m->fd[VMS_MAP_PORT_CFG], &idx,
+					&cfg[idx]))
+			return map_fail(VMST_MAP_PORT_CFG, "read", idx);
+	return 0;
+}
+
+static bool in_use(const struct vmst_port_cfg *c)
+{
+	return c->flags & VMST_CFG_F_IN_USE;
+}
+
+static int find_in(const struct vmst_port_cfg cfg[VMST_MAX_PORTS],
+		   const char *name, __u32 netns_ino)
+{
+	int idx;
+
+	for (idx = 1; idx < VMST_MAX_PORTS; idx++)
+		if (in_use(&cfg[idx]) && cfg[idx].netns_ino == netns_ino &&
+		    !strncmp(cfg[idx].name, name, sizeof(cfg[idx].name)))
+			return idx;
+	return 0;
+}
+
+int vms_port_find(const struct vms_maps *m, const char *name, __u32 netns_ino,
+		  struct vmst_port_cfg *out)
+{
+	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	int idx, err;
+
+	err = vms_port_read_all(m, cfg);
+	if (err)
+		return err;
+	idx = find_in(cfg, name, netns_ino);
+	if (idx && out)
+		*out = cfg[idx];
+	return idx;
+}
+
+static __u64 cfg_key(const struct vmst_port_cfg *c)
+{
+	return vmst_fdb_key(c->vlan, vms_mac48(c->mac));
+}
+
+/* The FDB slot in @key's probe window that holds @want (0: a free one). */
+static int fdb_slot(const struct vms_maps *m, __u64 key, __u32 want,
+		    __u32 *slot)
+{
+	__u32 home = vmst_fdb_hash(key), i, s, val;
+
+	for (i = 0; i < VMST_FDB_PROBES; i++) {
+		s = (home + i) & VMST_FDB_MASK;
+		if (bpf_map_lookup_elem(m->fd[VMS_MAP_FDB], &s, &val))
+			return map_fail(VMST_MAP_FDB, "read", s);
+		if (val == want) {
+			*slot = s;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int fdb_set(const struct vms_maps *m, __u32 slot, __u32 idx)
+{
+	if (bpf_map_update_elem(m->fd[VMS_MAP_FDB], &slot, &idx, BPF_ANY))
+		return map_fail(VMST_MAP_FDB, "write", slot);
+	return 0;
+}
+
+int vms_fdb_count(const struct vms_maps *m)
+{
+	__u32 s, val;
+	int n = 0;
+
+	for (s = 0; s < VMST_FDB_SLOTS; s++) {
+		if (bpf_map_lookup_elem(m->fd[VMS_MAP_FDB], &s, &val))
+			return map_fail(VMST_MAP_FDB, "read", s);
+		n += val != 0;
+	}
+	return n;
+}
+
+/* Next free index at or after the rotating cursor; 0 when full. */
+static __u32 alloc_index(const struct vms_maps *m,
+			 const struct vmst_port_cfg cfg[VMST_MAX_PORTS],
+			 struct vmst_config *conf)
+{
+	__u32 zero = 0, i, idx;
+
+	if (bpf_map_lookup_elem(m->fd[VMS_MAP_CONFIG], &zero, conf))
+		return 0;
+	for (i = 0; i < VMST_MAX_PORTS - 1; i++) {
+		idx = 1 + (conf->next_port - 1 + i) % (VMST_MAX_PORTS - 1);
+		if (!in_use(&cfg[idx]))
+			return idx;
+	}
+	return 0;
+}
+
+static void spec_to_entries(const struct vms_port_spec *s,
+			    struct vmst_port *port, struct vmst_port_cfg *c)
+{
+	__u32 max_frame = s->mtu + ETH_HEADER_LEN;
+
+	memset(port, 0, sizeof(*port));
+	port->key = vmst_fdb_key(s->vlan, vms_mac48(s->mac));
+	port->max_frame = max_frame > 0xffff ? 0xffff : max_frame;
+	port->flags = s->vlan ? VMST_PORT_F_ACCESS : 0;
+
+	memset(c, 0, sizeof(*c));
+	memcpy(c->name, s->name, sizeof(c->name) - 1);
+	c->ifindex = s->ifindex;
+	c->netns_ino = s->netns_ino;
+	memcpy(c->mac, s->mac, 6);
+	c->vlan = s->vlan;
+	c->flags = VMST_CFG_F_IN_USE;
+	c->mtu = s->mtu;
+}
+
+int vms_port_spec_check(const struct vms_port_spec *s)
+{
+	static const __u8 zero_mac[6];
+	char mac[18];
+
+	vms_format_mac(s->mac, mac);
+	if (!s->name[0])
+		return vms_err(-EINVAL, "port: empty tap name");
+	if (s->mac[0] & 1)
+		return vms_err(-EINVAL,
+			       "port %s: MAC %s is a multicast address",
+			       s->name, mac);
+	if (!memcmp(s->mac, zero_mac, 6))
+		return vms_err(-EINVAL, "port %s: MAC %s is not usable",
+			       s->name, mac);
+	if (s->vlan > VMST_VLAN_MAX)
+		return vms_err(-ERANGE, "port %s: VLAN %u outside 1..%u",
+			       s->name, s->vlan, VMST_VLAN_MAX);
+	if (!s->ifindex || !s->mtu)
+		return vms_err(-EINVAL, "port %s: no ifindex or MTU", s->name);
+	return 0;
+}
+
+/* Write the parts of port @idx that are not its FDB slot. */
+static int write_port(const struct vms_maps *m, __u32 idx,
+		      const struct vmst_port *port,
+		      const struct vmst_port_cfg *c)
+{
+	struct vmst_dev_key dk = {c->ifindex, c->netns_ino};
+
+	if (bpf_map_update_elem(m->fd[VMS_MAP_TX], &idx, &c->ifindex,
+				BPF_ANY)) {
+		int err = -errno;
+
+		return vms_err(err,
+			       "port %s: cannot use ifindex %u as a "
+			       "redirect target: %s",
+			       c->name, c->ifindex, strerror(-err));
+	}
+	if (bpf_map_update_elem(m->fd[VMS_MAP_PORTS], &idx, port, BPF_ANY))
+		return map_fail(VMST_MAP_PORTS, "write", idx);
+	if (bpf_map_update_elem(m->fd[VMS_MAP_PORT_CFG], &idx, c, BPF_ANY))
+		return map_fail(VMST_MAP_PORT_CFG, "write", idx);
+	if (bpf_map_update_elem(m->fd[VMS_MAP_DEVS], &dk, &idx, BPF_ANY))
+		return map_fail(VMST_MAP_DEVS, "write", idx);
+	return 0;
+}
+
+/* Undo the non-FDB parts of a port: target, device entry, record. */
+static void clear_port(const struct vms_maps *m, __u32 idx,
+		       const struct vmst_port_cfg *c)
+{
+	struct vmst_dev_key dk = {c->ifindex, c->netns_ino};
+	struct vmst_port_cfg empty = {};
+	__u32 cur;
+
+	bpf_map_delete_elem(m->fd[VMS_MAP_TX], &idx);
+	if (!bpf_map_lookup_elem(m->fd[VMS_MAP_DEVS], &dk, &cur) && cur == idx)
+		bpf_map_delete_elem(m->fd[VMS_MAP_DEVS], &dk);
+	bpf_map_update_elem(m->fd[VMS_MAP_PORT_CFG], &idx, &empty, BPF_ANY);
+}
+
+int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
+		    __u32 *idx_out)
+{
+	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	struct vmst_port_cfg rec;
+	struct vmst_config conf;
+	struct vmst_port port;
+	__u32 old, idx, slot, oslot, zero = 0;
+	char mac[18];
+	int err;
+
+	err = vms_port_spec_check(s);
+	if (err)
+		return err;
+	err = vms_port_read_all(m, cfg);
+	if (err)
+		return err;
+	spec_to_entries(s, &port, &rec);
+	old = find_in(cfg, rec.name, rec.netns_ino);
+
+	/* Validate everything before the first write. */
+	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
+		if (idx == old || !in_use(&cfg[idx]) ||
+		    cfg_key(&cfg[idx]) != port.key)
+			continue;
+		vms_format_mac(s->mac, mac);
+		if (s->vlan)
+			return vms_err(-EEXIST,
+				       "port %s: MAC %s is already owned by "
+				       "port %s on VLAN %u",
+				       s->name, mac, cfg[idx].name, s->vlan);
+		return vms_err(-EEXIST,
+			       "port %s: MAC %s is already owned by port %s "
+			       "(untagged)",
+			       s->name, mac, cfg[idx].name);
+	}
+
+	if (old && cfg_key(&cfg[old]) == port.key) {
+		/* Same MAC and VLAN: refresh in place, the key is unchanged. */
+		err = write_port(m, old, &port, &rec);
+		if (err)
+			return err;
+		if (cfg[old].ifindex != rec.ifindex) {
+			struct vmst_dev_key dk = {cfg[old].ifindex,
+						  cfg[old].netns_ino};
+
+			bpf_map_delete_elem(m->fd[VMS_MAP_DEVS], &dk);
+		}
+		if (idx_out)
+			*idx_out = old;
+		return 0;
+	}
+
+	idx = alloc_index(m, cfg, &conf);
+	if (!idx)
+		return vms_err(-ENOSPC, "port %s: port table full (%u ports)",
+			       s->name, VMST_MAX_PORTS - 1);
+	err = fdb_slot(m, port.key, 0, &slot);
+	if (err == -ENOENT)
+		return vms_err(-ENOSPC,
+			       "port %s: FDB has no free slot for this MAC "
+			       "and VLAN (%u slots searched)",
+			       s->name, VMST_FDB_PROBES);
+	if (err)
+		return err;
+
+	/* Counters follow a port that moves; a new port starts at zero. */
+	err = old ? vms_copy_port_counters(m, old, idx)
+		  : vms_zero_port_counters(m, idx);
+	if (!err)
+		err = write_port(m, idx, &port, &rec);
+	if (!err)
+		err = fdb_set(m, slot, idx);
+	if (err) {
+		clear_port(m, idx, &rec);
+		if (old) { /* the device entry had moved: give it back */
+			struct vmst_dev_key dk = {cfg[old].ifindex,
+						  cfg[old].netns_ino};
+
+			bpf_map_update_elem(m->fd[VMS_MAP_DEVS], &dk, &old,
+					    BPF_ANY);
+		}
+		return err;
+	}
+	conf.next_port = idx + 1 >= VMST_MAX_PORTS ? 1 : idx + 1;
+	bpf_map_update_elem(m->fd[VMS_MAP_CONFIG], &zero, &conf, BPF_ANY);
+
+	if (old) {
+		/* Retire the old index; the device entry now names idx. */
+		if (!fdb_slot(m, cfg_key(&cfg[old]), old, &oslot))
+			fdb_set(m, oslot, 0);
+		clear_port(m, old, &cfg[old]);
+		vms_zero_port_counters(m, old);
+	}
+	if (idx_out)
+		*idx_out = idx;
+	return 0;
+}
+
+int vms_port_delete(const struct vms_maps *m, __u32 idx)
+{
+	struct vmst_port_cfg c;
+	__u32 slot;
+	int err;
+
+	if (!idx || idx >= VMST_MAX_PORTS)
+		return vms_err(-EINVAL, "port index %u out of range", idx);
+	if (bpf_map_lookup_elem(m->fd[VMS_MAP_PORT_CFG], &idx, &c))
+		return map_fail(VMST_MAP_PORT_CFG, "read", idx);
+	if (!in_use(&c))
+		return vms_err(-ENOENT, "port index %u is not in use", idx);
+
+	err = fdb_slot(m, cfg_key(&c), idx, &slot);
+	if (!err)
+		err = fdb_set(m, slot, 0);
+	else if (err == -ENOENT)
+		err = 0; /* already unreachable (interrupted delete) */
+	if (err)
+		return err;
+	clear_port(m, idx, &c);
+	return vms_zero_port_counters(m, idx);
+}
