@@ -5,6 +5,7 @@ set -euo pipefail
 
 pkgs=(
 	clang llvm make gcc pkg-config     # toolchain (clang -target bpf)
+	clang-format                       # make check-format
 	libbpf-dev bpftool                 # libbpf and skeleton generation
 	libelf-dev zlib1g-dev              # libbpf's link dependencies
 	libjson-c-dev                      # JSON output
