@@ -64,7 +64,8 @@ bool vms_state_exists(const char *pin_path)
 
 	if (vms_pin_join(p, sizeof(p), pin_path, VMST_MAP_CONFIG))
 		return false;
-	return access(p, F_OK) == 0;
+	/* Unreadable is not absent: let the open report the permission. */
+	return access(p, F_OK) == 0 || errno == EACCES || errno == EPERM;
 }
 
 void vms_maps_reset(struct vms_maps *m)
@@ -144,8 +145,8 @@ static int ensure_bpffs(const char *path)
 	}
 	err = mkdir_p(path);
 	if (err)
-		return vms_err(err, "pin path %s: cannot create: %s", path,
-			       strerror(-err));
+		return vms_err(err, "pin path %s: cannot create: %s%s", path,
+			       strerror(-err), perm_hint(err));
 	if (stat(path, &st) || !S_ISDIR(st.st_mode))
 		return vms_err(-ENOTDIR, "pin path %s: not a directory", path);
 	if (on_bpffs(path))
@@ -385,8 +386,9 @@ int vms_state_open(struct vms_state *st, const char *pin_path,
 		if (st->lock_fd < 0 || flock(st->lock_fd, LOCK_EX)) {
 			err = -errno;
 			vms_state_close(st);
-			return vms_err(err, "pin path %s: cannot lock: %s",
-				       pin_path, strerror(-err));
+			return vms_err(err, "pin path %s: cannot lock: %s%s",
+				       pin_path, strerror(-err),
+				       perm_hint(err));
 		}
 	}
 
