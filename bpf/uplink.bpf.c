@@ -16,10 +16,15 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* Hand a frame the fast path does not own to the kernel, counted. */
-static __always_inline int vmst_pass(__u32 port, __u32 reason, __u32 len)
+/*
+ * Hand a frame the fast path does not own to the kernel, counted with its
+ * whole length (all buffers of a multi-buffer frame), less @strip bytes of
+ * tags the port's view would not include.
+ */
+static __always_inline int vmst_pass(struct xdp_md *ctx, __u32 port,
+				     __u32 reason, __u32 strip)
 {
-	vmst_count_reason(port, reason, len);
+	vmst_count_reason(port, reason, bpf_xdp_get_buff_len(ctx) - strip);
 	return XDP_PASS;
 }
 
@@ -37,22 +42,23 @@ int vmst_uplink(struct xdp_md *ctx)
 	__u32 idx;
 
 	if (vmst_parse_l2(data, data_end, &l2))
-		return vmst_pass(0, VMST_R_PASS_MALFORMED, len);
+		return vmst_pass(ctx, 0, VMST_R_PASS_MALFORMED, 0);
 	eth = data;
 	if (eth->h_dest[0] & 1)
-		return vmst_pass(0, VMST_R_PASS_MULTICAST, len);
+		return vmst_pass(ctx, 0, VMST_R_PASS_MULTICAST, 0);
 	if (l2.tags > 1 || l2.deeper || l2.outer_qinq ||
 	    l2.vid == VLAN_VID_RSVD)
-		return vmst_pass(0, VMST_R_PASS_VLAN, len);
+		return vmst_pass(ctx, 0, VMST_R_PASS_VLAN, 0);
 
 	idx = vmst_fdb_lookup(vmst_fdb_key(l2.vid, vmst_eth_dst48(eth)), &port);
 	if (!idx || !port)
-		return vmst_pass(0, VMST_R_PASS_UNKNOWN, len);
+		return vmst_pass(ctx, 0, VMST_R_PASS_UNKNOWN, 0);
 
 	/* A tag, when present, is removed: the VM sees its frames untagged. */
 	len -= l2.tags * VLAN_HLEN;
 	if (len > port->max_frame || bpf_xdp_get_buff_len(ctx) > linear)
-		return vmst_pass(idx, VMST_R_PASS_TOO_BIG, len);
+		return vmst_pass(ctx, idx, VMST_R_PASS_TOO_BIG,
+				 l2.tags * VLAN_HLEN);
 
 	fallback = XDP_PASS;
 	if (l2.tags) {

@@ -292,6 +292,7 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		err = fdb_set(m, slot, idx);
 	if (err) {
 		clear_port(m, idx, &rec);
+		vms_zero_port_counters(m, idx);
 		if (old) { /* the device entry had moved: give it back */
 			struct vmst_dev_key dk = {cfg[old].ifindex,
 						  cfg[old].netns_ino};
