@@ -46,8 +46,12 @@ int vmst_uplink(struct xdp_md *ctx)
 	eth = data;
 	if (eth->h_dest[0] & 1)
 		return vmst_pass(ctx, 0, VMST_R_PASS_MULTICAST, 0);
+	/* One 802.1Q tag with a real VID, or none. A priority tag (VID 0) is
+	 * passed on: an untagged port takes untagged frames only, and the
+	 * bridge delivers such a frame unchanged.
+	 */
 	if (l2.tags > 1 || l2.deeper || l2.outer_qinq ||
-	    l2.vid == VLAN_VID_RSVD)
+	    (l2.tags && (l2.vid == 0 || l2.vid == VLAN_VID_RSVD)))
 		return vmst_pass(ctx, 0, VMST_R_PASS_VLAN, 0);
 
 	idx = vmst_fdb_lookup(vmst_fdb_key(l2.vid, vmst_eth_dst48(eth)), &port);

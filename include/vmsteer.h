@@ -135,7 +135,7 @@ struct vmst_config {
 	X(PASS_UNKNOWN, "unknown_dst",                                       \
 	  "unicast destination not owned by a port on that VLAN")            \
 	X(PASS_VLAN, "vlan_unsupported",                                     \
-	  "stacked or 802.1ad tags, or a reserved VLAN id")                  \
+	  "stacked or 802.1ad tags, a priority tag (VID 0) or VID 4095")                  \
 	X(PASS_TOO_BIG, "too_big",                                           \
 	  "multi-buffer frame or longer than the tap's MTU")                 \
 	X(PASS_NO_TARGET, "no_target",                                       \

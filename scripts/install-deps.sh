@@ -12,6 +12,7 @@ pkgs=(
 	libpcap-dev                        # pcap files in tests, tools, bench
 	iproute2 util-linux                # ip netns/link/tuntap, nsenter, unshare
 	tcpdump                            # tests cross-check frames
+	jq ethtool                         # netns tests: JSON checks, GRO off
 )
 
 missing=()

@@ -221,6 +221,13 @@ int vms_object_pin_maps(struct bpf_object *obj, const char *pin_path)
 			err = reuse_pinned(map, p);
 			if (err)
 				return err;
+			/* Reused by fd: libbpf must not pin it at its default
+			 * root (/sys/fs/bpf/NAME) nor look for it there.
+			 */
+			err = bpf_map__set_pin_path(map, NULL);
+			if (err)
+				return vms_err(err, "map %s: %s", name,
+					       strerror(-err));
 			continue;
 		}
 		/* Not pinned yet: libbpf creates and pins it at load. */

@@ -82,8 +82,9 @@ static int decide(const __u8 *frame, size_t len, size_t linear,
 		return pass_ret(res, VMST_R_PASS_MULTICAST, 0, len, frame, len,
 				out);
 
-	/* 3. Only untagged, priority tagged or single 802.1Q frames. */
-	if (ntags > 1 || more_tags || outer_ad || vid == 0x0fff)
+	/* 3. Only untagged or single 802.1Q frames with a real VID. */
+	if (ntags > 1 || more_tags || outer_ad ||
+	    (ntags == 1 && (vid == 0 || vid == 0x0fff)))
 		return pass_ret(res, VMST_R_PASS_VLAN, 0, len, frame, len, out);
 
 	/* 4. The port owning (VLAN, MAC). */

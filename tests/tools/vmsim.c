@@ -1,0 +1,505 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * vmsim: stand in for a VM on a tap, doing the job vhost-net does on a real
+ * hypervisor (this test kernel has no vhost-net).
+ *
+ * Opens N queues of a persistent multi-queue tap (IFF_TAP | IFF_NO_PI |
+ * IFF_MULTI_QUEUE), reads the frames the host sends to the VM from every
+ * queue with poll(), and counts them, writes them to a pcap and/or to a hex
+ * log that records the queue each frame came from. It can also transmit
+ * the frames of a pcap into the tap, as a VM sending them.
+ *
+ * Signals:
+ *   SIGTERM, SIGINT  stop: flush the outputs, print the summary, exit 0
+ *   SIGUSR1          drain every queue (read until all are empty, unless
+ *                    holding), flush the outputs and write the status file
+ *   SIGUSR2          stop holding: start reading (see --hold)
+ *
+ * The status file and the summary printed on exit are one line of
+ * "key=value" words, e.g.
+ *   vmsim vmt1: seq=2 queues=2 held=0 rx_frames=10 rx_bytes=640 q0=4 q1=6
+ *   tx_frames=0 tx_errors=0
+ * where seq counts the status reports written, so that a script that sent
+ * SIGUSR1 can tell the fresh report from the previous one.
+ */
+#define _GNU_SOURCE /* ppoll */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <linux/if_tun.h>
+#include <pcap/pcap.h>
+
+/* Queues a tap may have (the kernel allows 256; tests use a few). */
+#define VMSIM_MAX_QUEUES 64
+/* Largest frame read: a tap without a vnet header hands out MTU + 14. */
+#define VMSIM_FRAME_MAX 65536
+/* Snapshot length of the pcap written. */
+#define VMSIM_SNAPLEN 262144
+
+struct vmsim {
+	const char *ifname;
+	int nqueues;
+	int fd[VMSIM_MAX_QUEUES];
+	/* outputs */
+	pcap_t *pcap;
+	pcap_dumper_t *dumper;
+	FILE *hex;
+	const char *status_path;
+	/* limits */
+	uint64_t max_frames; /* 0: no limit */
+	double timeout;	     /* seconds, 0: none */
+	int hold;	     /* queues open but not read */
+	/* counters */
+	uint64_t rx_frames, rx_bytes, q_frames[VMSIM_MAX_QUEUES];
+	uint64_t tx_frames, tx_errors;
+	uint64_t seq;
+};
+
+static volatile sig_atomic_t stop_flag, report_flag, release_flag;
+
+static void on_signal(int sig)
+{
+	switch (sig) {
+	case SIGUSR1:
+		report_flag = 1;
+		break;
+	case SIGUSR2:
+		release_flag = 1;
+		break;
+	default:
+		stop_flag = 1;
+		break;
+	}
+}
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vmsim: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vmsim -i TAP [options]\n"
+		"Act as the VM behind a persistent multi-queue tap: open its queues,\n"
+		"read (and record) the frames sent to the VM, optionally transmit.\n"
+		"  -i, --iface TAP     tap to attach to (ip tuntap ... multi_queue)\n"
+		"  -q, --queues N      queues to open (default 2)\n"
+		"  -w, --write FILE    pcap of every frame read, in read order\n"
+		"  -x, --hex FILE      one line per frame read: \"QUEUE HEX\"\n"
+		"  -c, --count N       exit once N frames were read\n"
+		"  -t, --timeout SEC   exit after SEC seconds (may be fractional)\n"
+		"  -H, --hold          open the queues but do not read them (the\n"
+		"                      rings fill up) until SIGUSR2\n"
+		"  -T, --tx FILE       transmit the frames of pcap FILE into the tap\n"
+		"                      (round robin over the queues) once open\n"
+		"  -r, --ready FILE    create FILE once the queues are open (and the\n"
+		"                      --tx frames are sent)\n"
+		"  -s, --status FILE   write the counters to FILE on SIGUSR1, after\n"
+		"                      draining the queues, and on exit\n"
+		"Signals: TERM/INT stop, USR1 drain and report, USR2 stop holding.\n");
+}
+
+static double now_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void open_queues(struct vmsim *vm)
+{
+	struct ifreq ifr;
+	int i;
+
+	if (strlen(vm->ifname) >= IFNAMSIZ)
+		die("tap name '%s' is too long", vm->ifname);
+	/* TUNSETIFF would create a new tap: only attach to an existing one. */
+	if (!if_nametoindex(vm->ifname))
+		die("%s: no such device in this network namespace", vm->ifname);
+	for (i = 0; i < vm->nqueues; i++) {
+		int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+
+		if (fd < 0)
+			die("open /dev/net/tun: %s", strerror(errno));
+		memset(&ifr, 0, sizeof(ifr));
+		ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE;
+		strcpy(ifr.ifr_name, vm->ifname);
+		if (ioctl(fd, TUNSETIFF, &ifr) < 0)
+			die("%s: cannot open queue %d: %s (is it a multi_queue tap in this network namespace?)",
+			    vm->ifname, i, strerror(errno));
+		vm->fd[i] = fd;
+	}
+}
+
+static void record(struct vmsim *vm, int q, const unsigned char *buf,
+		   size_t len)
+{
+	vm->rx_frames++;
+	vm->rx_bytes += len;
+	vm->q_frames[q]++;
+	if (vm->dumper) {
+		struct pcap_pkthdr h;
+
+		gettimeofday(&h.ts, NULL);
+		h.caplen = len > VMSIM_SNAPLEN ? VMSIM_SNAPLEN : len;
+		h.len = len;
+		pcap_dump((unsigned char *)vm->dumper, &h, buf);
+	}
+	if (vm->hex) {
+		size_t i;
+
+		fprintf(vm->hex, "%d ", q);
+		for (i = 0; i < len; i++)
+			fprintf(vm->hex, "%02x", buf[i]);
+		fputc('\n', vm->hex);
+	}
+}
+
+/* Read every frame queue @q holds now. Returns the frames read. */
+static uint64_t drain_queue(struct vmsim *vm, int q, unsigned char *buf)
+{
+	uint64_t n = 0;
+
+	for (;;) {
+		ssize_t r = read(vm->fd[q], buf, VMSIM_FRAME_MAX);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			die("%s: read queue %d: %s", vm->ifname, q,
+			    strerror(errno));
+		}
+		record(vm, q, buf, r);
+		n++;
+		if (vm->max_frames && vm->rx_frames >= vm->max_frames)
+			break;
+	}
+	return n;
+}
+
+/* Read until every queue is empty at once. */
+static void drain_all(struct vmsim *vm, unsigned char *buf)
+{
+	uint64_t n;
+	int q;
+
+	do {
+		n = 0;
+		for (q = 0; q < vm->nqueues; q++) {
+			if (vm->max_frames && vm->rx_frames >= vm->max_frames)
+				return;
+			n += drain_queue(vm, q, buf);
+		}
+	} while (n);
+}
+
+static void format_counters(const struct vmsim *vm, char *out, size_t len)
+{
+	size_t off;
+	int q;
+
+	off = snprintf(out, len,
+		       "vmsim %s: seq=%" PRIu64 " queues=%d held=%d"
+		       " rx_frames=%" PRIu64 " rx_bytes=%" PRIu64,
+		       vm->ifname, vm->seq, vm->nqueues, vm->hold,
+		       vm->rx_frames, vm->rx_bytes);
+	for (q = 0; q < vm->nqueues && off < len; q++)
+		off += snprintf(out + off, len - off, " q%d=%" PRIu64, q,
+				vm->q_frames[q]);
+	if (off < len)
+		snprintf(out + off, len - off,
+			 " tx_frames=%" PRIu64 " tx_errors=%" PRIu64,
+			 vm->tx_frames, vm->tx_errors);
+}
+
+static void flush_outputs(struct vmsim *vm)
+{
+	if (vm->dumper)
+		pcap_dump_flush(vm->dumper);
+	if (vm->hex)
+		fflush(vm->hex);
+}
+
+/* Write the status file atomically (write a temporary, then rename). */
+static void write_status(struct vmsim *vm)
+{
+	char line[256 + 24 * VMSIM_MAX_QUEUES], tmp[PATH_MAX];
+	FILE *f;
+
+	if (!vm->status_path)
+		return;
+	vm->seq++;
+	format_counters(vm, line, sizeof(line));
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", vm->status_path) >=
+	    (int)sizeof(tmp))
+		die("status path too long: %s", vm->status_path);
+	f = fopen(tmp, "w");
+	if (!f)
+		die("%s: %s", tmp, strerror(errno));
+	fprintf(f, "%s\n", line);
+	if (fclose(f))
+		die("%s: %s", tmp, strerror(errno));
+	if (rename(tmp, vm->status_path))
+		die("rename %s: %s", vm->status_path, strerror(errno));
+}
+
+static void transmit(struct vmsim *vm, const char *path)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const unsigned char *data;
+	pcap_t *p;
+	int q = 0, r;
+
+	p = pcap_open_offline(path, errbuf);
+	if (!p)
+		die("%s: %s", path, errbuf);
+	while ((r = pcap_next_ex(p, &h, &data)) == 1) {
+		struct pollfd pfd = {.fd = vm->fd[q], .events = POLLOUT};
+		ssize_t w;
+
+		/* A tap write never blocks for long: wait if it asks to. */
+		while ((w = write(vm->fd[q], data, h->caplen)) < 0 &&
+		       (errno == EAGAIN || errno == EINTR))
+			poll(&pfd, 1, 100);
+		if (w == (ssize_t)h->caplen)
+			vm->tx_frames++;
+		else
+			vm->tx_errors++;
+		q = (q + 1) % vm->nqueues;
+	}
+	if (r == -1)
+		die("%s: %s", path, pcap_geterr(p));
+	pcap_close(p);
+}
+
+static void write_ready(const char *path)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		die("ready path too long: %s", path);
+	f = fopen(tmp, "w");
+	if (!f || fprintf(f, "ready\n") < 0 || fclose(f))
+		die("%s: %s", tmp, strerror(errno));
+	if (rename(tmp, path))
+		die("rename %s: %s", path, strerror(errno));
+}
+
+static unsigned long long parse_num(const char *s, const char *what)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *end || *s == '-')
+		die("bad %s: '%s'", what, s);
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"iface", required_argument, NULL, 'i'},
+		{"queues", required_argument, NULL, 'q'},
+		{"write", required_argument, NULL, 'w'},
+		{"hex", required_argument, NULL, 'x'},
+		{"count", required_argument, NULL, 'c'},
+		{"timeout", required_argument, NULL, 't'},
+		{"hold", no_argument, NULL, 'H'},
+		{"tx", required_argument, NULL, 'T'},
+		{"ready", required_argument, NULL, 'r'},
+		{"status", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *pcap_path = NULL, *hex_path = NULL, *tx_path = NULL;
+	const char *ready_path = NULL;
+	struct vmsim vm = {.nqueues = 2};
+	static unsigned char buf[VMSIM_FRAME_MAX];
+	struct pollfd pfd[VMSIM_MAX_QUEUES];
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigset_t block, orig;
+	char line[256 + 24 * VMSIM_MAX_QUEUES];
+	double deadline = 0;
+	int c, q;
+
+	while ((c = getopt_long(argc, argv, "i:q:w:x:c:t:HT:r:s:h", opts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			vm.ifname = optarg;
+			break;
+		case 'q':
+			vm.nqueues = parse_num(optarg, "queue count");
+			if (vm.nqueues < 1 || vm.nqueues > VMSIM_MAX_QUEUES)
+				die("queue count must be 1..%d: '%s'",
+				    VMSIM_MAX_QUEUES, optarg);
+			break;
+		case 'w':
+			pcap_path = optarg;
+			break;
+		case 'x':
+			hex_path = optarg;
+			break;
+		case 'c':
+			vm.max_frames = parse_num(optarg, "count");
+			break;
+		case 't': {
+			char *end;
+
+			vm.timeout = strtod(optarg, &end);
+			if (end == optarg || *end || vm.timeout <= 0)
+				die("bad timeout: '%s'", optarg);
+			break;
+		}
+		case 'H':
+			vm.hold = 1;
+			break;
+		case 'T':
+			tx_path = optarg;
+			break;
+		case 'r':
+			ready_path = optarg;
+			break;
+		case 's':
+			vm.status_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!vm.ifname || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	for (q = 0; q < VMSIM_MAX_QUEUES; q++)
+		vm.fd[q] = -1;
+
+	/* Signals are taken only inside ppoll(): no race with the flags. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGUSR1);
+	sigaddset(&block, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &block, &orig);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+
+	if (pcap_path) {
+		vm.pcap = pcap_open_dead(DLT_EN10MB, VMSIM_SNAPLEN);
+		if (!vm.pcap)
+			die("pcap_open_dead failed");
+		vm.dumper = pcap_dump_open(vm.pcap, pcap_path);
+		if (!vm.dumper)
+			die("%s: %s", pcap_path, pcap_geterr(vm.pcap));
+	}
+	if (hex_path) {
+		vm.hex = fopen(hex_path, "w");
+		if (!vm.hex)
+			die("%s: %s", hex_path, strerror(errno));
+	}
+
+	open_queues(&vm);
+	if (tx_path)
+		transmit(&vm, tx_path);
+	if (ready_path)
+		write_ready(ready_path);
+	if (vm.timeout)
+		deadline = now_sec() + vm.timeout;
+
+	while (!stop_flag) {
+		struct timespec ts, *tsp = NULL;
+		int n;
+
+		if (release_flag) {
+			release_flag = 0;
+			vm.hold = 0;
+		}
+		if (report_flag) {
+			report_flag = 0;
+			if (!vm.hold)
+				drain_all(&vm, buf);
+			flush_outputs(&vm);
+			write_status(&vm);
+		}
+		if (vm.max_frames && vm.rx_frames >= vm.max_frames)
+			break;
+		if (deadline) {
+			double left = deadline - now_sec();
+
+			if (left <= 0)
+				break;
+			ts.tv_sec = (time_t)left;
+			ts.tv_nsec = (long)((left - ts.tv_sec) * 1e9);
+			tsp = &ts;
+		}
+		for (q = 0; q < vm.nqueues; q++) {
+			pfd[q].fd = vm.fd[q];
+			pfd[q].events = vm.hold ? 0 : POLLIN;
+			pfd[q].revents = 0;
+		}
+		n = ppoll(pfd, vm.nqueues, tsp, &orig);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			die("poll: %s", strerror(errno));
+		}
+		for (q = 0; q < vm.nqueues && n > 0; q++) {
+			if (pfd[q].revents & (POLLERR | POLLNVAL))
+				die("%s: queue %d failed (tap deleted?)",
+				    vm.ifname, q);
+			if (pfd[q].revents & POLLIN)
+				drain_queue(&vm, q, buf);
+			if (vm.max_frames && vm.rx_frames >= vm.max_frames)
+				break;
+		}
+	}
+
+	flush_outputs(&vm);
+	write_status(&vm);
+	if (vm.dumper)
+		pcap_dump_close(vm.dumper);
+	if (vm.pcap)
+		pcap_close(vm.pcap);
+	if (vm.hex && fclose(vm.hex))
+		die("%s: %s", hex_path, strerror(errno));
+	for (q = 0; q < vm.nqueues; q++)
+		close(vm.fd[q]);
+	format_counters(&vm, line, sizeof(line));
+	printf("%s\n", line);
+	return 0;
+}
