@@ -150,8 +150,7 @@ static const struct dp_case cases[] = {
 	 .out = OUT_UNTAGGED, FWD(P_A10, 118)},
 	/* Untagged ports take untagged frames only; the bridge has these. */
 	{"priority_tag_to_untagged_port_passed",
-	 F(MAC_U, T1(Q(TCI(3, 0, 0))), .len = 68),
-	 PASS(P_NONE, PASS_VLAN, 68)},
+	 F(MAC_U, T1(Q(TCI(3, 0, 0))), .len = 68), PASS(P_NONE, PASS_VLAN, 68)},
 	{"same_mac_other_vlan_other_port", F(MAC_A, T1(Q(30)), .len = 68),
 	 .out = OUT_UNTAGGED, FWD(P_B30, 64)},
 	{"same_mac_other_vlan_without_port", F(MAC_A, T1(Q(30)), .len = 68),
