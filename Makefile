@@ -20,11 +20,10 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	-Wno-unused-parameter -I. -Iinclude -Ibpf -MMD -MP
 USER_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -Iinclude -Iuser -I$(BUILD) \
 	-MMD -MP -DVMSTEER_VERSION='"$(VERSION)"' \
-	$(shell $(PKG_CONFIG) --cflags libbpf json-c 2>/dev/null)
-LDLIBS	= $(shell $(PKG_CONFIG) --libs libbpf json-c 2>/dev/null || \
-	echo -lbpf -ljson-c) -lelf -lz
-# Tests, tools and bench also read and write pcap files.
-TEST_LDLIBS = $(LDLIBS) -lpcap
+	$(shell $(PKG_CONFIG) --cflags libbpf json-c libmicrohttpd 2>/dev/null)
+LDLIBS	= $(shell $(PKG_CONFIG) --libs libbpf json-c libmicrohttpd 2>/dev/null || \
+	echo -lbpf -ljson-c -lmicrohttpd) -lelf -lz -lpcap
+TEST_LDLIBS = $(LDLIBS)
 
 ifeq ($(V),1)
 Q =

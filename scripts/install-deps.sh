@@ -9,7 +9,8 @@ pkgs=(
 	libbpf-dev bpftool                 # libbpf and skeleton generation
 	libelf-dev zlib1g-dev              # libbpf's link dependencies
 	libjson-c-dev                      # JSON output
-	libpcap-dev                        # pcap files in tests, tools, bench
+	libpcap-dev                        # pcap files (monitor, tests, bench)
+	libmicrohttpd-dev                  # the Prometheus exporter
 	iproute2 util-linux                # ip netns/link/tuntap, nsenter, unshare
 	tcpdump                            # tests cross-check frames
 	jq ethtool                         # netns tests: JSON checks, GRO off
