@@ -18,7 +18,7 @@
 
 #include "vms.h"
 
-static int hexval(char c)
+int vms_hexval(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -37,13 +37,38 @@ int vms_parse_mac(const char *s, __u8 mac[6])
 		return -EINVAL;
 	for (i = 0; i < 6; i++) {
 		const char *o = s + 3 * i;
-		int hi = hexval(o[0]), lo = hexval(o[1]);
+		int hi = vms_hexval(o[0]), lo = vms_hexval(o[1]);
 
 		if (hi < 0 || lo < 0 || (i < 5 && o[2] != ':'))
 			return -EINVAL;
 		mac[i] = hi << 4 | lo;
 	}
 	return 0;
+}
+
+ssize_t vms_unhex(const char *s, __u8 *out, size_t max)
+{
+	size_t n = 0;
+	int half = -1;
+
+	for (; *s; s++) {
+		int v = vms_hexval(*s);
+
+		if (v < 0) {
+			if (strchr(" :.\t\r\n", *s))
+				continue;
+			return -EINVAL;
+		}
+		if (half < 0) {
+			half = v;
+			continue;
+		}
+		if (n == max)
+			return -E2BIG;
+		out[n++] = half << 4 | v;
+		half = -1;
+	}
+	return half < 0 ? (ssize_t)n : -EINVAL;
 }
 
 void vms_format_mac(const __u8 mac[6], char out[18])

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include <linux/types.h>
 
 #include "vmsteer.h"
@@ -95,6 +96,14 @@ void vms_maps_reset(struct vms_maps *m);
 
 /* ---- network devices (netdev.c) ---------------------------------------- */
 
+/* Value of hex digit @c, or -1. */
+int vms_hexval(char c);
+/*
+ * Decode hex into @out, skipping spaces, colons, dots and line ends.
+ * Returns the byte count, -EINVAL (bad character, odd digit count) or
+ * -E2BIG (more than @max bytes).
+ */
+ssize_t vms_unhex(const char *s, __u8 *out, size_t max);
 /* Parse "aa:bb:cc:dd:ee:ff"; 0 or -EINVAL. */
 int vms_parse_mac(const char *s, __u8 mac[6]);
 void vms_format_mac(const __u8 mac[6], char out[18]);

@@ -11,6 +11,7 @@
  * A capture still being written may end in half a record: reading stops
  * there without error, so a test can poll a growing capture.
  */
+#include <err.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -21,20 +22,9 @@
 #include <sys/time.h>
 #include <pcap/pcap.h>
 
+#include "vms.h"
+
 #define PH_SNAPLEN 262144
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("pcaphex: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
 
 static void usage(FILE *f)
 {
@@ -60,7 +50,7 @@ static uint64_t dump(const char *path, int count_only)
 		/* A capture whose header is not written yet holds no frame. */
 		if (count_only)
 			return 0;
-		die("%s: %s", path, errbuf);
+		errx(1, "%s", errbuf); /* libpcap names the file */
 	}
 	/* An error here is a record cut short: the end of what is written. */
 	while ((r = pcap_next_ex(p, &h, &d)) == 1) {
@@ -80,17 +70,6 @@ static uint64_t dump(const char *path, int count_only)
 	return n;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void hex_to_pcap(const char *in_path, const char *out_path)
 {
 	static unsigned char f[PH_SNAPLEN];
@@ -103,26 +82,17 @@ static void hex_to_pcap(const char *in_path, const char *out_path)
 
 	in = strcmp(in_path, "-") ? fopen(in_path, "r") : stdin;
 	if (!in)
-		die("%s: %s", in_path, strerror(errno));
+		errx(1, "%s: %s", in_path, strerror(errno));
 	p = pcap_open_dead(DLT_EN10MB, PH_SNAPLEN);
 	dumper = p ? pcap_dump_open(p, out_path) : NULL;
 	if (!dumper)
-		die("%s: %s", out_path, p ? pcap_geterr(p) : "pcap_open_dead");
+		errx(1, "%s: %s", out_path,
+		     p ? pcap_geterr(p) : "pcap_open_dead");
 	while (getline(&line, &cap, in) >= 0) {
-		size_t n = 0;
-		char *s;
+		ssize_t n = vms_unhex(line, f, sizeof(f));
 
-		for (s = line; *s && *s != '\n'; s++) {
-			int hi = hexval(s[0]), lo;
-
-			if (*s == ' ' || *s == ':')
-				continue;
-			lo = hi < 0 ? -1 : hexval(s[1]);
-			if (lo < 0 || n == sizeof(f))
-				die("%s: bad hex line", in_path);
-			f[n++] = hi << 4 | lo;
-			s++;
-		}
+		if (n < 0)
+			errx(1, "%s: bad hex line", in_path);
 		if (!n)
 			continue;
 		gettimeofday(&h.ts, NULL);

@@ -13,6 +13,7 @@
  * Prints one summary line: "sendframes IFACE: sent=N bytes=N refused=N".
  */
 #include <arpa/inet.h>
+#include <err.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -27,6 +28,8 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <pcap/pcap.h>
+
+#include "vms.h"
 
 /* Largest frame handled (the corpus holds GSO-sized ones). */
 #define SF_FRAME_MAX 262144
@@ -56,19 +59,6 @@ struct sender {
 	uint64_t index; /* frames seen, sent or not */
 	uint64_t sent, bytes, refused, refused_short, refused_long;
 };
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("sendframes: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
 
 static void usage(FILE *f)
 {
@@ -105,10 +95,10 @@ static void parse_mac(const char *s, unsigned char mac[ETH_ALEN])
 
 	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4],
 		   &b[5], &tail) != ETH_ALEN)
-		die("bad MAC address '%s'", s);
+		errx(1, "bad MAC address '%s'", s);
 	for (i = 0; i < ETH_ALEN; i++) {
 		if (b[i] > 0xff)
-			die("bad MAC address '%s'", s);
+			errx(1, "bad MAC address '%s'", s);
 		mac[i] = b[i];
 	}
 }
@@ -121,7 +111,7 @@ static uint64_t parse_num(const char *s, const char *what)
 	errno = 0;
 	v = strtoull(s, &end, 0);
 	if (errno || end == s || *end || *s == '-')
-		die("bad %s '%s'", what, s);
+		errx(1, "bad %s '%s'", what, s);
 	return v;
 }
 
@@ -130,12 +120,12 @@ static void open_socket(struct sender *s)
 	int ifindex = if_nametoindex(s->ifname);
 
 	if (!ifindex)
-		die("%s: no such interface in this network namespace",
-		    s->ifname);
+		errx(1, "%s: no such interface in this network namespace",
+		     s->ifname);
 	/* Protocol 0: this socket only sends, it never receives. */
 	s->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (s->fd < 0)
-		die("socket(AF_PACKET): %s", strerror(errno));
+		errx(1, "socket(AF_PACKET): %s", strerror(errno));
 	s->sll.sll_family = AF_PACKET;
 	s->sll.sll_ifindex = ifindex;
 	s->sll.sll_protocol = htons(ETH_P_ALL);
@@ -203,8 +193,8 @@ static void send_one(struct sender *s, const unsigned char *data, size_t len)
 	s->index++;
 	if (r < 0) {
 		if (errno != EINVAL && errno != EMSGSIZE)
-			die("%s: send frame %" PRIu64 " (%zu bytes): %s",
-			    s->ifname, s->index - 1, len, strerror(errno));
+			errx(1, "%s: send frame %" PRIu64 " (%zu bytes): %s",
+			     s->ifname, s->index - 1, len, strerror(errno));
 		s->refused++;
 		if (errno == EINVAL)
 			s->refused_short++;
@@ -213,8 +203,8 @@ static void send_one(struct sender *s, const unsigned char *data, size_t len)
 		return;
 	}
 	if ((size_t)r != len)
-		die("%s: short send of frame %" PRIu64 ": %zd of %zu bytes",
-		    s->ifname, s->index - 1, r, len);
+		errx(1, "%s: short send of frame %" PRIu64 ": %zd of %zu bytes",
+		     s->ifname, s->index - 1, r, len);
 	s->sent++;
 	s->bytes += len;
 	if (s->log) {
@@ -224,37 +214,15 @@ static void send_one(struct sender *s, const unsigned char *data, size_t len)
 	}
 }
 
-/* Decode a hex string, ignoring spaces, colons and dots. */
+/* Decode a hex frame (spaces, colons and dots ignored), or exit. */
 static size_t unhex(const char *s, unsigned char *out, size_t max)
 {
-	size_t n = 0;
-	int half = -1;
+	ssize_t n = vms_unhex(s, out, max);
 
-	for (; *s; s++) {
-		int v;
-
-		if (*s >= '0' && *s <= '9')
-			v = *s - '0';
-		else if (*s >= 'a' && *s <= 'f')
-			v = *s - 'a' + 10;
-		else if (*s >= 'A' && *s <= 'F')
-			v = *s - 'A' + 10;
-		else if (*s == ' ' || *s == ':' || *s == '.' || *s == '\t' ||
-			 *s == '\n' || *s == '\r')
-			continue;
-		else
-			die("bad hex character '%c' in frame", *s);
-		if (half < 0) {
-			half = v;
-		} else {
-			if (n == max)
-				die("hex frame longer than %zu bytes", max);
-			out[n++] = half << 4 | v;
-			half = -1;
-		}
-	}
-	if (half >= 0)
-		die("odd number of hex digits in frame");
+	if (n == -E2BIG)
+		errx(1, "hex frame longer than %zu bytes", max);
+	if (n < 0)
+		errx(1, "bad hex frame: %.40s", s);
 	return n;
 }
 
@@ -268,13 +236,13 @@ static void send_pcap(struct sender *s, const char *path)
 
 	p = pcap_open_offline(path, errbuf);
 	if (!p)
-		die("%s: %s", path, errbuf);
+		errx(1, "%s: %s", path, errbuf);
 	if (pcap_datalink(p) != DLT_EN10MB)
-		die("%s: not an Ethernet capture", path);
+		errx(1, "%s: not an Ethernet capture", path);
 	while ((r = pcap_next_ex(p, &h, &data)) == 1)
 		send_one(s, data, h->caplen);
 	if (r == -1)
-		die("%s: %s", path, pcap_geterr(p));
+		errx(1, "%s: %s", path, pcap_geterr(p));
 	pcap_close(p);
 }
 
@@ -288,7 +256,7 @@ static void send_hex_file(struct sender *s, const char *path)
 
 	in = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	if (!in)
-		die("%s: %s", path, strerror(errno));
+		errx(1, "%s: %s", path, strerror(errno));
 	while ((n = getline(&line, &cap, in)) >= 0) {
 		char *p = line + strspn(line, " \t");
 		size_t len;
@@ -347,7 +315,7 @@ int main(int argc, char **argv)
 		case 'e':
 			s.every = parse_num(optarg, "frame interval");
 			if (!s.every)
-				die("--every must be at least 1");
+				errx(1, "--every must be at least 1");
 			break;
 		case 'o':
 			s.offset = parse_num(optarg, "offset");
@@ -357,12 +325,13 @@ int main(int argc, char **argv)
 			struct vlan_rule *vr;
 
 			if (!eq || s.nvrules == SF_MAX_VLAN_RULES)
-				die("bad or too many --vlan-dst '%s'", optarg);
+				errx(1, "bad or too many --vlan-dst '%s'",
+				     optarg);
 			vr = &s.vrules[s.nvrules++];
 			*eq = '\0';
 			vr->vid = parse_num(optarg, "VLAN id");
 			if (vr->vid > 4095)
-				die("bad VLAN id '%s'", optarg);
+				errx(1, "bad VLAN id '%s'", optarg);
 			parse_mac(eq + 1, vr->mac);
 			break;
 		}
@@ -371,7 +340,7 @@ int main(int argc, char **argv)
 
 			s.pps = strtod(optarg, &end);
 			if (end == optarg || *end || s.pps <= 0)
-				die("bad rate '%s'", optarg);
+				errx(1, "bad rate '%s'", optarg);
 			break;
 		}
 		case 'l':
@@ -392,7 +361,7 @@ int main(int argc, char **argv)
 	if (log_path) {
 		s.log = fopen(log_path, "w");
 		if (!s.log)
-			die("%s: %s", log_path, strerror(errno));
+			errx(1, "%s: %s", log_path, strerror(errno));
 	}
 	open_socket(&s);
 	s.start = now_sec();
@@ -406,7 +375,7 @@ int main(int argc, char **argv)
 			send_one(&s, f, unhex(argv[i], f, sizeof(f)));
 	}
 	if (s.log && fclose(s.log))
-		die("%s: %s", log_path, strerror(errno));
+		errx(1, "%s: %s", log_path, strerror(errno));
 	close(s.fd);
 	printf("sendframes %s: sent=%" PRIu64 " bytes=%" PRIu64
 	       " refused=%" PRIu64 " refused_short=%" PRIu64

@@ -23,6 +23,7 @@
  * SIGUSR1 can tell the fresh report from the previous one.
  */
 #define _GNU_SOURCE /* ppoll */
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -85,19 +86,6 @@ static void on_signal(int sig)
 	}
 }
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("vmsim: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -135,21 +123,23 @@ static void open_queues(struct vmsim *vm)
 	int i;
 
 	if (strlen(vm->ifname) >= IFNAMSIZ)
-		die("tap name '%s' is too long", vm->ifname);
+		errx(1, "tap name '%s' is too long", vm->ifname);
 	/* TUNSETIFF would create a new tap: only attach to an existing one. */
 	if (!if_nametoindex(vm->ifname))
-		die("%s: no such device in this network namespace", vm->ifname);
+		errx(1, "%s: no such device in this network namespace",
+		     vm->ifname);
 	for (i = 0; i < vm->nqueues; i++) {
 		int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 
 		if (fd < 0)
-			die("open /dev/net/tun: %s", strerror(errno));
+			errx(1, "open /dev/net/tun: %s", strerror(errno));
 		memset(&ifr, 0, sizeof(ifr));
 		ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE;
 		strcpy(ifr.ifr_name, vm->ifname);
 		if (ioctl(fd, TUNSETIFF, &ifr) < 0)
-			die("%s: cannot open queue %d: %s (is it a multi_queue tap in this network namespace?)",
-			    vm->ifname, i, strerror(errno));
+			errx(1,
+			     "%s: cannot open queue %d: %s (is it a multi_queue tap in this network namespace?)",
+			     vm->ifname, i, strerror(errno));
 		vm->fd[i] = fd;
 	}
 }
@@ -191,8 +181,8 @@ static uint64_t drain_queue(struct vmsim *vm, int q, unsigned char *buf)
 				continue;
 			if (errno == EAGAIN)
 				break;
-			die("%s: read queue %d: %s", vm->ifname, q,
-			    strerror(errno));
+			errx(1, "%s: read queue %d: %s", vm->ifname, q,
+			     strerror(errno));
 		}
 		record(vm, q, buf, r);
 		n++;
@@ -257,15 +247,15 @@ static void write_status(struct vmsim *vm)
 	format_counters(vm, line, sizeof(line));
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", vm->status_path) >=
 	    (int)sizeof(tmp))
-		die("status path too long: %s", vm->status_path);
+		errx(1, "status path too long: %s", vm->status_path);
 	f = fopen(tmp, "w");
 	if (!f)
-		die("%s: %s", tmp, strerror(errno));
+		errx(1, "%s: %s", tmp, strerror(errno));
 	fprintf(f, "%s\n", line);
 	if (fclose(f))
-		die("%s: %s", tmp, strerror(errno));
+		errx(1, "%s: %s", tmp, strerror(errno));
 	if (rename(tmp, vm->status_path))
-		die("rename %s: %s", vm->status_path, strerror(errno));
+		errx(1, "rename %s: %s", vm->status_path, strerror(errno));
 }
 
 static void transmit(struct vmsim *vm, const char *path)
@@ -278,7 +268,7 @@ static void transmit(struct vmsim *vm, const char *path)
 
 	p = pcap_open_offline(path, errbuf);
 	if (!p)
-		die("%s: %s", path, errbuf);
+		errx(1, "%s: %s", path, errbuf);
 	while ((r = pcap_next_ex(p, &h, &data)) == 1) {
 		struct pollfd pfd = {.fd = vm->fd[q], .events = POLLOUT};
 		ssize_t w;
@@ -294,7 +284,7 @@ static void transmit(struct vmsim *vm, const char *path)
 		q = (q + 1) % vm->nqueues;
 	}
 	if (r == -1)
-		die("%s: %s", path, pcap_geterr(p));
+		errx(1, "%s: %s", path, pcap_geterr(p));
 	pcap_close(p);
 }
 
@@ -304,12 +294,12 @@ static void write_ready(const char *path)
 	FILE *f;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		die("ready path too long: %s", path);
+		errx(1, "ready path too long: %s", path);
 	f = fopen(tmp, "w");
 	if (!f || fprintf(f, "ready\n") < 0 || fclose(f))
-		die("%s: %s", tmp, strerror(errno));
+		errx(1, "%s: %s", tmp, strerror(errno));
 	if (rename(tmp, path))
-		die("rename %s: %s", path, strerror(errno));
+		errx(1, "rename %s: %s", path, strerror(errno));
 }
 
 static unsigned long long parse_num(const char *s, const char *what)
@@ -320,7 +310,7 @@ static unsigned long long parse_num(const char *s, const char *what)
 	errno = 0;
 	v = strtoull(s, &end, 0);
 	if (errno || end == s || *end || *s == '-')
-		die("bad %s: '%s'", what, s);
+		errx(1, "bad %s: '%s'", what, s);
 	return v;
 }
 
@@ -360,8 +350,8 @@ int main(int argc, char **argv)
 		case 'q':
 			vm.nqueues = parse_num(optarg, "queue count");
 			if (vm.nqueues < 1 || vm.nqueues > VMSIM_MAX_QUEUES)
-				die("queue count must be 1..%d: '%s'",
-				    VMSIM_MAX_QUEUES, optarg);
+				errx(1, "queue count must be 1..%d: '%s'",
+				     VMSIM_MAX_QUEUES, optarg);
 			break;
 		case 'w':
 			pcap_path = optarg;
@@ -377,7 +367,7 @@ int main(int argc, char **argv)
 
 			vm.timeout = strtod(optarg, &end);
 			if (end == optarg || *end || vm.timeout <= 0)
-				die("bad timeout: '%s'", optarg);
+				errx(1, "bad timeout: '%s'", optarg);
 			break;
 		}
 		case 'H':
@@ -422,15 +412,15 @@ int main(int argc, char **argv)
 	if (pcap_path) {
 		vm.pcap = pcap_open_dead(DLT_EN10MB, VMSIM_SNAPLEN);
 		if (!vm.pcap)
-			die("pcap_open_dead failed");
+			errx(1, "pcap_open_dead failed");
 		vm.dumper = pcap_dump_open(vm.pcap, pcap_path);
 		if (!vm.dumper)
-			die("%s: %s", pcap_path, pcap_geterr(vm.pcap));
+			errx(1, "%s: %s", pcap_path, pcap_geterr(vm.pcap));
 	}
 	if (hex_path) {
 		vm.hex = fopen(hex_path, "w");
 		if (!vm.hex)
-			die("%s: %s", hex_path, strerror(errno));
+			errx(1, "%s: %s", hex_path, strerror(errno));
 	}
 
 	open_queues(&vm);
@@ -476,12 +466,12 @@ int main(int argc, char **argv)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			die("poll: %s", strerror(errno));
+			errx(1, "poll: %s", strerror(errno));
 		}
 		for (q = 0; q < vm.nqueues && n > 0; q++) {
 			if (pfd[q].revents & (POLLERR | POLLNVAL))
-				die("%s: queue %d failed (tap deleted?)",
-				    vm.ifname, q);
+				errx(1, "%s: queue %d failed (tap deleted?)",
+				     vm.ifname, q);
 			if (pfd[q].revents & POLLIN)
 				drain_queue(&vm, q, buf);
 			if (vm.max_frames && vm.rx_frames >= vm.max_frames)
@@ -496,7 +486,7 @@ int main(int argc, char **argv)
 	if (vm.pcap)
 		pcap_close(vm.pcap);
 	if (vm.hex && fclose(vm.hex))
-		die("%s: %s", hex_path, strerror(errno));
+		errx(1, "%s: %s", hex_path, strerror(errno));
 	for (q = 0; q < vm.nqueues; q++)
 		close(vm.fd[q]);
 	format_counters(&vm, line, sizeof(line));
