@@ -16,9 +16,10 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Port index of a tap device, or 0 when the device is not a vmsteer port. */
 static __always_inline __u32 vmst_dev_port(const struct net_device *dev)
 {
+	/* tp_btf arguments are BTF pointers: plain loads, no probe reads. */
 	struct vmst_dev_key key = {
-		.ifindex = BPF_CORE_READ(dev, ifindex),
-		.netns_ino = BPF_CORE_READ(dev, nd_net.net, ns.inum),
+		.ifindex = dev->ifindex,
+		.netns_ino = dev->nd_net.net->ns.inum,
 	};
 	__u32 *idx = bpf_map_lookup_elem(&vmst_devs, &key);
 

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * cost: per-frame cost of the uplink program, from a non-live
+ * BPF_PROG_TEST_RUN: the program runs @repeat times on one frame in a
+ * loop the kernel times. Nothing is transmitted (a redirect only records
+ * its target), so this is the program alone, with hot caches.
+ *
+ *   vmsteer-bench cost --tap TAP [--mac MAC] [--repeat N] [--runs N]
+ *                      [--variant FILE]
+ *
+ * vmst_uplink is loaded from its skeleton with private (unpinned) maps and
+ * one port for TAP (in the current network namespace), set up with
+ * vms_port_upsert(). Reference programs from bench_xdp run on the same
+ * frame: XDP_PASS and a bare devmap redirect. With --variant, the
+ * vmst_uplink of an object built from a modified uplink.bpf.c runs too.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <net/if.h>
+#include <linux/bpf.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "harness.h"
+#include "vms.h"
+#include "bench_xdp.skel.h"
+
+/* Cases at most. */
+#define COST_MAX_CASES 8
+/* Runs per case at most. */
+#define COST_MAX_RUNS 16
+
+struct cost_case {
+	const char *name;
+	struct bpf_program *prog;
+	const __u8 *frame;
+	int want; /* expected XDP verdict */
+	const char *what;
+};
+
+static const char *verdict(int v)
+{
+	static const char *const names[] = {"XDP_ABORTED", "XDP_DROP",
+					    "XDP_PASS", "XDP_TX",
+					    "XDP_REDIRECT"};
+
+	return v >= 0 && v <= XDP_REDIRECT ? names[v] : "?";
+}
+
+/*
+ * Medians over @runs runs of the kernel's ns per run (an integer: its
+ * timer divides and rounds down) and of the caller's on-CPU ns per run
+ * (finer; includes the syscall, negligible over millions of runs).
+ */
+static int run_case(const struct cost_case *k, __u32 repeat, int runs,
+		    double *ns, double *cpu_ns)
+{
+	double t[COST_MAX_RUNS], c[COST_MAX_RUNS];
+	int i;
+
+	for (i = 0; i < runs; i++) {
+		__u8 out[BENCH_FRAME_LEN + 64];
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = k->frame,
+			    .data_size_in = BENCH_FRAME_LEN, .data_out = out,
+			    .data_size_out = sizeof(out), .repeat = repeat);
+		double c0 = thread_cpu_sec();
+
+		if (bpf_prog_test_run_opts(bpf_program__fd(k->prog), &opts)) {
+			bench_err("%s: test run: %s", k->name, strerror(errno));
+			return -errno;
+		}
+		c[i] = (thread_cpu_sec() - c0) * 1e9 / repeat;
+		if ((int)opts.retval != k->want) {
+			bench_err("%s: verdict %s, expected %s", k->name,
+				  verdict(opts.retval), verdict(k->want));
+			return -EINVAL;
+		}
+		t[i] = opts.duration;
+	}
+	*ns = median(t, runs);
+	*cpu_ns = median(c, runs);
+	return 0;
+}
+
+/* Load an uplink object with a port for the spec's tap; NULL on error. */
+static struct bpf_object *uplink_with_port(const char *file,
+					   const struct vms_port_spec *spec,
+					   struct bpf_program **prog)
+{
+	struct bpf_object *obj = uplink_open_private(file);
+
+	if (!obj)
+		return NULL;
+	if (uplink_add_port(obj, spec)) {
+		bpf_object__close(obj);
+		return NULL;
+	}
+	*prog = bpf_object__find_program_by_name(obj, "vmst_uplink");
+	return obj;
+}
+
+int cmd_cost(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"tap", required_argument, NULL, 't'},
+		{"mac", required_argument, NULL, 'm'},
+		{"repeat", required_argument, NULL, 'n'},
+		{"runs", required_argument, NULL, 'r'},
+		{"variant", required_argument, NULL, 'X'},
+		{},
+	};
+	const __u8 src[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
+	const __u8 other[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x99};
+	const char *tap = NULL, *mac = "52:54:00:12:34:56", *variant = NULL;
+	__u8 hit[BENCH_FRAME_LEN], miss[BENCH_FRAME_LEN];
+	struct bpf_object *up = NULL, *var = NULL;
+	struct bpf_program *up_prog = NULL, *var_prog = NULL;
+	struct cost_case cases[COST_MAX_CASES];
+	struct vms_port_spec spec = {0};
+	struct bench_xdp_bpf *xdp = NULL;
+	unsigned long repeat = 10000000;
+	int runs = 3, opt, err = -EINVAL, i, n = 0;
+	__u32 slot = 0;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 't':
+			tap = optarg;
+			break;
+		case 'm':
+			mac = optarg;
+			break;
+		case 'n':
+			repeat = strtoul(optarg, NULL, 0);
+			break;
+		case 'r':
+			runs = atoi(optarg);
+			break;
+		case 'X':
+			variant = optarg;
+			break;
+		default:
+			return 1;
+		}
+	}
+	if (optind != argc || !tap || !repeat || repeat > 0xffffffffUL ||
+	    runs < 1 || runs > COST_MAX_RUNS) {
+		bench_err("usage: cost --tap TAP [--mac MAC] [--repeat N] "
+			  "[--runs 1..%d] [--variant FILE]",
+			  COST_MAX_RUNS);
+		return 1;
+	}
+	if (mac_parse(mac, spec.mac)) {
+		bench_err("bad MAC %s", mac);
+		return 1;
+	}
+	frame_build(hit, spec.mac, src);
+	frame_build(miss, other, src);
+	snprintf(spec.name, sizeof(spec.name), "%s", tap);
+	spec.ifindex = if_nametoindex(tap);
+	spec.netns_ino = vms_netns_ino();
+	spec.mtu = 1500;
+	if (!spec.ifindex) {
+		bench_err("tap %s: %s", tap, strerror(errno));
+		return 1;
+	}
+
+	up = uplink_with_port(NULL, &spec, &up_prog);
+	if (!up)
+		goto out;
+	if (variant) {
+		var = uplink_with_port(variant, &spec, &var_prog);
+		if (!var)
+			goto out;
+	}
+	xdp = bench_xdp_bpf__open_and_load();
+	if (!xdp) {
+		err = -errno;
+		bench_err("load the bench XDP programs: %s", strerror(errno));
+		goto out;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(xdp->maps.bench_tx), &slot,
+				&spec.ifindex, 0)) {
+		err = -errno;
+		bench_err("bench_tx -> %s: %s", tap, strerror(errno));
+		goto out;
+	}
+
+	cases[n++] = (struct cost_case){"vmst_uplink hit", up_prog, hit,
+					XDP_REDIRECT,
+					"unicast to a configured port"};
+	cases[n++] = (struct cost_case){"vmst_uplink miss", up_prog, miss,
+					XDP_PASS, "unicast to an unknown MAC"};
+	if (var) {
+		cases[n++] = (struct cost_case){"variant hit", var_prog, hit,
+						XDP_REDIRECT, variant};
+		cases[n++] = (struct cost_case){"variant miss", var_prog, miss,
+						XDP_PASS, variant};
+	}
+	cases[n++] =
+		(struct cost_case){"bench_pass", xdp->progs.bench_pass, hit,
+				   XDP_PASS, "reference: XDP_PASS only"};
+	cases[n++] = (struct cost_case){
+		"bench_devmap", xdp->progs.bench_devmap, hit, XDP_REDIRECT,
+		"reference: devmap redirect, no lookup"};
+
+	printf("program cost: non-live BPF_PROG_TEST_RUN, %d-byte frame, "
+	       "repeat %lu, median of %d runs\n",
+	       BENCH_FRAME_LEN, repeat, runs);
+	printf("  %-18s %8s %8s  %-12s  %s\n", "program", "ns/frame", "cpu ns",
+	       "verdict", "frame");
+	for (i = 0; i < n; i++) {
+		double ns = 0, cpu = 0;
+
+		err = run_case(&cases[i], repeat, runs, &ns, &cpu);
+		if (err)
+			goto out;
+		printf("  %-18s %8.0f %8.1f  %-12s  %s\n", cases[i].name, ns,
+		       cpu, verdict(cases[i].want), cases[i].what);
+	}
+	err = 0;
+out:
+	bench_xdp_bpf__destroy(xdp);
+	bpf_object__close(var);
+	bpf_object__close(up);
+	return err;
+}

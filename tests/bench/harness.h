@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * vmsteer benchmark, user space: the pieces the subcommands share
+ * (namespaces, link counters, frames, timing, statistics).
+ */
+#ifndef VMST_HARNESS_H
+#define VMST_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "bench.h"
+
+extern int bench_verbose;
+
+/* Print to stderr with a "vmsteer-bench: " prefix. */
+void bench_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* As bench_err, only with -v. */
+void bench_dbg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Route libbpf's messages to stderr with -v, else only its warnings. */
+void bench_libbpf_logging(void);
+
+/* Subcommands: each parses its own arguments (argv[0] is its name). */
+int cmd_live(int argc, char **argv);
+int cmd_drain(int argc, char **argv);
+int cmd_cost(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
+
+/* ---- network namespaces ------------------------------------------------- */
+
+/* fd of the named network namespace /run/netns/@name, or -errno. */
+int netns_open(const char *name);
+/* Move the calling thread into the network namespace @fd; 0 or -errno. */
+int netns_enter(int fd);
+/* Inode of the network namespace behind @fd, 0 on error. */
+__u32 netns_ino(int fd);
+
+/* ---- link counters (rtnetlink, in the socket's network namespace) ------- */
+
+struct link_counters {
+	__u64 rx_packets;
+	__u64 tx_packets;
+	__u64 rx_dropped;
+	__u64 tx_dropped;
+};
+
+/* A route netlink socket bound to the current network namespace. */
+int rtnl_open(void);
+/* Counters of @ifindex as seen through @rtnl; 0 or -errno. */
+int link_read_counters(int rtnl, int ifindex, struct link_counters *out);
+
+/* ---- frames ------------------------------------------------------------- */
+
+/* Write a BENCH_FRAME_LEN-byte Ethernet/IPv4/UDP frame to @dst into @buf. */
+void frame_build(__u8 buf[BENCH_FRAME_LEN], const __u8 dst[6],
+		 const __u8 src[6]);
+/* Parse "aa:bb:cc:dd:ee:ff"; 0 or -EINVAL. */
+int mac_parse(const char *s, __u8 mac[6]);
+
+/* ---- BPF ---------------------------------------------------------------- */
+
+/* Sum over possible CPUs of a per-CPU __u64 array entry; 0 or -errno. */
+int percpu_u64_sum(int map_fd, __u32 key, __u64 *sum);
+
+/*
+ * The uplink program's object with private maps (nothing pinned), loaded:
+ * from @file, or from the skeleton built in when @file is NULL. For the
+ * non-live cost and the live "uplink" and "variant" paths; NULL on error.
+ */
+struct bpf_object;
+struct vms_port_spec;
+struct bpf_object *uplink_open_private(const char *file);
+/* Add a port to its private maps with vms_port_upsert(); 0 or -errno. */
+int uplink_add_port(struct bpf_object *obj, const struct vms_port_spec *s);
+
+/* ---- time and statistics ------------------------------------------------ */
+
+/* CLOCK_MONOTONIC in seconds. */
+double now_sec(void);
+/* On-CPU time of the calling thread in seconds (CLOCK_THREAD_CPUTIME_ID). */
+double thread_cpu_sec(void);
+/* Median of @n values (sorts @v in place); 0 when @n is 0. */
+double median(double *v, size_t n);
+/* Pin the calling thread to @cpu; 0 or -errno. */
+int pin_cpu(int cpu);
+
+#endif /* VMST_HARNESS_H */
