@@ -13,6 +13,7 @@
 #include "lib/fdb.h"
 #include "lib/stats.h"
 #include "lib/vlan.h"
+#include "lib/monitor.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -25,6 +26,7 @@ static __always_inline int vmst_pass(struct xdp_md *ctx, __u32 port,
 				     __u32 reason, __u32 strip)
 {
 	vmst_count_reason(port, reason, bpf_xdp_get_buff_len(ctx) - strip);
+	vmst_monitor(ctx, port, reason);
 	return XDP_PASS;
 }
 
@@ -74,10 +76,11 @@ int vmst_uplink(struct xdp_md *ctx)
 
 	ret = bpf_redirect_map(&vmst_tx, idx, fallback);
 	if (ret != XDP_REDIRECT) {
-		vmst_count_reason(idx,
-				  l2.tags ? VMST_R_DROP_NO_TARGET
-					  : VMST_R_PASS_NO_TARGET,
-				  len);
+		__u32 reason =
+			l2.tags ? VMST_R_DROP_NO_TARGET : VMST_R_PASS_NO_TARGET;
+
+		vmst_count_reason(idx, reason, len);
+		vmst_monitor(ctx, idx, reason);
 		return ret;
 	}
 	st = vmst_port_stats(idx);

@@ -135,7 +135,7 @@ struct vmst_config {
 	X(PASS_UNKNOWN, "unknown_dst",                                       \
 	  "unicast destination not owned by a port on that VLAN")            \
 	X(PASS_VLAN, "vlan_unsupported",                                     \
-	  "stacked or 802.1ad tags, a priority tag (VID 0) or VID 4095")                  \
+	  "stacked or 802.1ad tags, a priority tag (VID 0) or VID 4095")     \
 	X(PASS_TOO_BIG, "too_big",                                           \
 	  "multi-buffer frame or longer than the tap's MTU")                 \
 	X(PASS_NO_TARGET, "no_target",                                       \
@@ -192,6 +192,55 @@ struct vmst_port_stats {
 	__u64 c[VMST_PC_SLOTS]; /* indexed by enum vmst_port_counter */
 };
 
+/*
+ * Drop monitor: sampled pass and drop events in a ring buffer. The data
+ * path checks vmst_mon_ctl's enabled word on its pass and drop paths only
+ * (never on a redirect); everything else happens only while it is set.
+ */
+/* Bytes of a frame an event carries (the snap length). */
+#define VMST_MON_SNAP 128
+/* Size of the event ring buffer (a power of two of pages). */
+#define VMST_MON_RING_SIZE (256 * 1024)
+/* vmst_mon_ctl.port: every port, and frames tied to none. */
+#define VMST_MON_PORT_ANY 0xffffffffU
+/* Largest 1-in-N sampling rate. */
+#define VMST_MON_SAMPLE_MAX 1000000
+
+/*
+ * Monitor control (vmst_mon_ctl, one entry), written by the one running
+ * monitor. It renews the lease every second: a monitor that dies without
+ * cleaning up stops getting events when the lease ends, and then the data
+ * path pays only the enabled check and a clock read until the next monitor
+ * clears the entry.
+ */
+struct vmst_mon_ctl {
+	__u32 enabled;	   /* non-zero while a monitor runs */
+	__u32 port;	   /* port index (0: no port) or VMST_MON_PORT_ANY */
+	__u64 lease_until; /* CLOCK_MONOTONIC ns: no events after it */
+	__u32 owner_pid;   /* the monitor's PID, for messages */
+	__u32 owner_token; /* random: tells the owner from a reused PID */
+	__u32 sample[VMST_REASON_SLOTS]; /* per reason: 1 in N, 0 = none */
+};
+
+/* Per-CPU monitor state (vmst_mon_pcpu, one entry). */
+struct vmst_mon_pcpu {
+	__u32 skip[VMST_REASON_SLOTS]; /* frames to skip before the next */
+	__u64 emitted;		       /* events written to the ring */
+	__u64 lost;		       /* events lost to a full ring */
+};
+
+/* One event in vmst_mon_ring. */
+struct vmst_mon_event {
+	__u64 ts_ns;   /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u32 len;     /* the frame's whole length, all buffers */
+	__u32 caplen;  /* bytes of it in data[], up to VMST_MON_SNAP */
+	__u32 port;    /* port index, 0: not tied to a port */
+	__u32 reason;  /* enum vmst_reason */
+	__u32 cpu;     /* CPU that ran the program */
+	__u32 ifindex; /* uplink the frame arrived on */
+	__u8 data[VMST_MON_SNAP];
+};
+
 /* Pinned map names (bpffs shows them whole: under 16 characters). */
 #define VMST_MAP_CONFIG	  "vmst_config"
 #define VMST_MAP_FDB	  "vmst_fdb"
@@ -202,6 +251,9 @@ struct vmst_port_stats {
 #define VMST_MAP_UPLINKS  "vmst_uplinks"
 #define VMST_MAP_PSTATS	  "vmst_pstats"
 #define VMST_MAP_RSTATS	  "vmst_rstats"
+#define VMST_MAP_MON_CTL  "vmst_mon_ctl"
+#define VMST_MAP_MON_RING "vmst_mon_ring"
+#define VMST_MAP_MON_PCPU "vmst_mon_pcpu"
 
 _Static_assert(sizeof(struct vmst_port) == 16, "vmst_port is 16 bytes");
 _Static_assert(sizeof(struct vmst_port_cfg) == 40, "vmst_port_cfg size");
@@ -210,6 +262,10 @@ _Static_assert(sizeof(struct vmst_uplink) == 8, "vmst_uplink size");
 _Static_assert(sizeof(struct vmst_config) == 16, "vmst_config size");
 _Static_assert(sizeof(struct vmst_counter) == 16, "vmst_counter size");
 _Static_assert(VMST_R_MAX <= VMST_REASON_SLOTS, "too many reasons");
+_Static_assert(sizeof(struct vmst_mon_ctl) == 152, "vmst_mon_ctl size");
+_Static_assert(sizeof(struct vmst_mon_pcpu) == 144, "vmst_mon_pcpu size");
+_Static_assert(sizeof(struct vmst_mon_event) == 32 + VMST_MON_SNAP,
+	       "vmst_mon_event size");
 _Static_assert(VMST_PC_MAX <= VMST_PC_SLOTS, "too many port counters");
 _Static_assert(VMST_FDB_SLOTS >= 8 * VMST_MAX_PORTS, "FDB kept 1/8 full");
 _Static_assert((VMST_MAX_PORTS & (VMST_MAX_PORTS - 1)) == 0,

@@ -12,8 +12,9 @@ pkgs=(
 	libpcap-dev                        # pcap files (monitor, tests, bench)
 	libmicrohttpd-dev                  # the Prometheus exporter
 	iproute2 util-linux                # ip netns/link/tuntap, nsenter, unshare
-	tcpdump                            # tests cross-check frames
+	tcpdump tshark                     # tests cross-check frames, pcaps
 	jq ethtool                         # netns tests: JSON checks, GRO off
+	prometheus curl                    # exporter tests: promtool, a scraper
 )
 
 missing=()

@@ -34,6 +34,10 @@ int cmd_detach(const struct vms_cli *cli, int argc, char **argv);
 int cmd_port(const struct vms_cli *cli, int argc, char **argv);
 int cmd_stats(const struct vms_cli *cli, int argc, char **argv);
 int cmd_status(const struct vms_cli *cli, int argc, char **argv);
+int cmd_monitor(const struct vms_cli *cli, int argc, char **argv);
+extern const char cmd_monitor_usage[];
+int cmd_exporter(const struct vms_cli *cli, int argc, char **argv);
+extern const char cmd_exporter_usage[];
 
 extern const char cmd_attach_usage[], cmd_detach_usage[], cmd_port_usage[],
 	cmd_stats_usage[], cmd_status_usage[];

@@ -1,18 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* vmsteer stats [TAP] */
+/* vmsteer stats [--watch SECS] [TAP] */
 #include <errno.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 
 const char cmd_stats_usage[] =
-	"Usage: vmsteer stats [TAP]\n\n"
+	"Usage: vmsteer stats [--watch SECS] [TAP]\n\n"
 	"Show the counters, summed over CPUs: per port, frames and bytes "
 	"the\nuplink redirected to the tap and what the tap did with them "
 	"(accepted,\nring full, transmit error, redirect error); then the "
 	"frames passed to\nthe kernel or dropped, by reason. With TAP, only "
-	"that port.\n\nPort counters:\n"
+	"that port.\n\n"
+	"With --watch SECS, print per-port rates (per second: frames, bytes "
+	"and\ntap outcomes; passes and drops by reason) every SECS seconds "
+	"until\ninterrupted; with --json one JSON object per line. A port "
+	"shows from its\nsecond sample on.\n\nPort counters:\n"
 #define VMS_X_DOC(name, label, help) "  " label ": " help "\n"
 	VMST_PORT_COUNTERS(VMS_X_DOC) "\nReasons:\n" VMST_REASONS(VMS_X_DOC)
 #undef VMS_X_DOC
@@ -49,7 +57,7 @@ static void add_reason_rows(struct vms_table *t, const char *port,
 	}
 }
 
-int cmd_stats(const struct vms_cli *cli, int argc, char **argv)
+static int stats_once(const struct vms_cli *cli, const char *tap)
 {
 	static const char *port_hdr[] = {
 		"PORT",	      ">TO_VM_FRAMES", ">TO_VM_BYTES", ">TAP_SENT",
@@ -60,15 +68,10 @@ int cmd_stats(const struct vms_cli *cli, int argc, char **argv)
 	struct vmst_counter reasons[VMST_R_MAX] = {};
 	struct json_object *top = NULL, *ports = NULL;
 	struct vms_table pt, rt;
-	const char *tap = NULL;
 	struct vms_state st;
 	bool have_state;
 	int idx, i, err = 0, shown = 0;
 
-	if (argc > 2 || (argc == 2 && argv[1][0] == '-'))
-		return vms_usage_err("stats", "expected at most one tap");
-	if (argc == 2)
-		tap = argv[1];
 	memset(cfg, 0, sizeof(cfg));
 	have_state = vms_state_exists(cli->pin_path);
 	if (have_state) {
@@ -160,4 +163,334 @@ out:
 	if (have_state)
 		vms_state_close(&st);
 	return err;
+}
+
+/* ---- stats --watch ------------------------------------------------------ */
+
+/* One port's counters at one moment. */
+struct watch_port {
+	char name[sizeof(((struct vmst_port_cfg *)0)->name) + 1];
+	__u32 netns_ino;
+	__u32 idx;
+	struct vmst_port_stats ps;
+	struct vmst_counter rs[VMST_R_MAX];
+};
+
+struct watch_sample {
+	double t; /* CLOCK_MONOTONIC seconds */
+	int n;
+	struct watch_port p[VMST_MAX_PORTS];
+	struct vmst_counter uplink[VMST_R_MAX]; /* port 0 */
+};
+
+static volatile sig_atomic_t watch_stop;
+
+static void watch_signal(int sig)
+{
+	(void)sig;
+	watch_stop = 1;
+}
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Read the counters of every port (or @tap) into @s; the state is opened
+ * for each sample, so a re-attach in between does not matter.
+ */
+static int watch_read(const char *pin_path, const char *tap,
+		      struct watch_sample *s)
+{
+	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	struct vms_state st;
+	int idx, err;
+
+	s->n = 0;
+	err = vms_state_open(&st, pin_path, 0);
+	if (err)
+		return err;
+	s->t = mono_now();
+	err = vms_port_read_all(&st.maps, cfg);
+	if (!err)
+		err = vms_read_reasons(&st.maps, 0, s->uplink);
+	for (idx = 1; !err && idx < VMST_MAX_PORTS; idx++) {
+		struct watch_port *p = &s->p[s->n];
+
+		if (!(cfg[idx].flags & VMST_CFG_F_IN_USE))
+			continue;
+		if (tap && strncmp(tap, cfg[idx].name, sizeof(cfg[idx].name)))
+			continue;
+		memcpy(p->name, cfg[idx].name, sizeof(cfg[idx].name));
+		p->name[sizeof(cfg[idx].name)] = '\0';
+		p->netns_ino = cfg[idx].netns_ino;
+		p->idx = idx;
+		err = vms_read_port_stats(&st.maps, idx, &p->ps);
+		if (!err)
+			err = vms_read_reasons(&st.maps, idx, p->rs);
+		s->n++;
+	}
+	vms_state_close(&st);
+	return err;
+}
+
+/*
+ * The same port in the previous sample: same tap name and netns (a port
+ * whose MAC or VLAN changes moves index, its counters with it).
+ */
+static const struct watch_port *watch_prev(const struct watch_sample *prev,
+					   const struct watch_port *p)
+{
+	int i;
+
+	for (i = 0; i < prev->n; i++)
+		if (prev->p[i].netns_ino == p->netns_ino &&
+		    !strcmp(prev->p[i].name, p->name))
+			return &prev->p[i];
+	return NULL;
+}
+
+/* Per-second rate of a counter; negative when it went backwards. */
+static double rate(__u64 cur, __u64 prev, double dt)
+{
+	return cur < prev ? -1 : (double)(cur - prev) / dt;
+}
+
+static struct json_object *rate_json(double r)
+{
+	return r < 0 ? NULL : json_object_new_double(r);
+}
+
+static struct json_object *reason_rates_json(const struct vmst_counter *cur,
+					     const struct vmst_counter *prev,
+					     double dt)
+{
+	struct json_object *o = json_object_new_object();
+	int r;
+
+	for (r = 0; r < VMST_R_MAX; r++) {
+		struct json_object *c = json_object_new_object();
+
+		json_object_object_add(
+			c, "frames",
+			rate_json(rate(cur[r].frames, prev[r].frames, dt)));
+		json_object_object_add(
+			c, "bytes",
+			rate_json(rate(cur[r].bytes, prev[r].bytes, dt)));
+		json_object_object_add(o, vms_reason_labels[r], c);
+	}
+	return o;
+}
+
+static void fmt_rate(char *out, size_t len, double r)
+{
+	if (r < 0)
+		snprintf(out, len, "-");
+	else
+		snprintf(out, len, "%.1f", r);
+}
+
+static void add_reason_rate_rows(struct vms_table *t, const char *port,
+				 const struct vmst_counter *cur,
+				 const struct vmst_counter *prev, double dt)
+{
+	char f[32], b[32];
+	int r;
+
+	for (r = 0; r < VMST_R_MAX; r++) {
+		if (cur[r].frames == prev[r].frames)
+			continue;
+		fmt_rate(f, sizeof(f), rate(cur[r].frames, prev[r].frames, dt));
+		fmt_rate(b, sizeof(b), rate(cur[r].bytes, prev[r].bytes, dt));
+		vms_table_add(
+			t, (const char *[]){vms_reason_labels[r], port, f, b});
+	}
+}
+
+/* Print the rates between @prev and @cur. */
+static void watch_print(const struct watch_sample *prev,
+			const struct watch_sample *cur, bool uplink, bool first)
+{
+	static const char *port_hdr[] = {"PORT",	   ">TO_VM_FRAMES/s",
+					 ">TO_VM_BYTES/s", ">TAP_SENT/s",
+					 ">RING_FULL/s",   ">XMIT_ERR/s",
+					 ">REDIRECT_ERR/s"};
+	static const char *reason_hdr[] = {"REASON", "PORT", ">FRAMES/s",
+					   ">BYTES/s"};
+	double dt = cur->t - prev->t;
+	struct json_object *top = NULL, *ports = NULL;
+	struct vms_table pt, rt;
+	struct timespec wall;
+	int i, k;
+
+	clock_gettime(CLOCK_REALTIME, &wall);
+	if (vms_json) {
+		top = json_object_new_object();
+		json_object_object_add(
+			top, "time",
+			json_object_new_double(wall.tv_sec +
+					       wall.tv_nsec / 1e9));
+		json_object_object_add(top, "interval",
+				       json_object_new_double(dt));
+		ports = json_object_new_array();
+		json_object_object_add(top, "ports", ports);
+		if (uplink)
+			json_object_object_add(top, "uplink_reasons",
+					       reason_rates_json(cur->uplink,
+								 prev->uplink,
+								 dt));
+	} else {
+		vms_table_init(&pt, 1 + VMST_PC_MAX, port_hdr);
+		vms_table_init(&rt, 4, reason_hdr);
+		if (uplink)
+			add_reason_rate_rows(&rt, "-", cur->uplink,
+					     prev->uplink, dt);
+	}
+	for (i = 0; i < cur->n; i++) {
+		const struct watch_port *p = &cur->p[i];
+		const struct watch_port *q = watch_prev(prev, p);
+		char cells[VMST_PC_MAX][32];
+		const char *row[1 + VMST_PC_MAX];
+
+		if (!q)
+			continue; /* no baseline yet */
+		if (top) {
+			struct json_object *o = json_object_new_object();
+			struct json_object *r = json_object_new_object();
+
+			vms_json_str(o, "port", p->name);
+			vms_json_u64(o, "index", p->idx);
+			for (k = 0; k < VMST_PC_MAX; k++)
+				json_object_object_add(
+					r, vms_pc_labels[k],
+					rate_json(rate(p->ps.c[k], q->ps.c[k],
+						       dt)));
+			json_object_object_add(o, "rates", r);
+			json_object_object_add(
+				o, "reasons",
+				reason_rates_json(p->rs, q->rs, dt));
+			json_object_array_add(ports, o);
+			continue;
+		}
+		row[0] = p->name;
+		for (k = 0; k < VMST_PC_MAX; k++) {
+			fmt_rate(cells[k], sizeof(cells[k]),
+				 rate(p->ps.c[k], q->ps.c[k], dt));
+			row[1 + k] = cells[k];
+		}
+		vms_table_add(&pt, row);
+		add_reason_rate_rows(&rt, p->name, p->rs, q->rs, dt);
+	}
+	if (top) {
+		/* One object per line, whatever --pretty says. */
+		puts(json_object_to_json_string_ext(
+			top, JSON_C_TO_STRING_PLAIN |
+				     JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(top);
+	} else {
+		char when[32];
+		struct tm tm;
+
+		localtime_r(&wall.tv_sec, &tm);
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+		printf("%s%s, per second over %.2fs:\n", first ? "" : "\n",
+		       when, dt);
+		vms_table_print(&pt, stdout);
+		if (rt.nrows) {
+			putchar('\n');
+			vms_table_print(&rt, stdout);
+		}
+		vms_table_free(&pt);
+		vms_table_free(&rt);
+	}
+	fflush(stdout);
+}
+
+static int stats_watch(const struct vms_cli *cli, const char *tap, double secs)
+{
+	struct watch_sample *prev, *cur, *tmp;
+	struct sigaction sa = {.sa_handler = watch_signal};
+	struct timespec next;
+	int err, printed = 0;
+
+	prev = calloc(1, sizeof(*prev));
+	cur = calloc(1, sizeof(*cur));
+	if (!prev || !cur) {
+		err = vms_err(-ENOMEM, "out of memory");
+		goto out;
+	}
+	/* No SA_RESTART: the sleep below ends on the signal. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	err = watch_read(cli->pin_path, tap, prev);
+	if (err)
+		goto out;
+	if (tap && !prev->n) {
+		err = vms_err(-ENOENT, "port %s: not configured", tap);
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	while (!watch_stop) {
+		long long ns = next.tv_nsec + (long long)(secs * 1e9);
+
+		next.tv_sec += ns / 1000000000LL;
+		next.tv_nsec = ns % 1000000000LL;
+		while (!watch_stop &&
+		       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next,
+				       NULL) == EINTR)
+			;
+		if (watch_stop)
+			break;
+		err = watch_read(cli->pin_path, tap, cur);
+		if (err)
+			goto out;
+		watch_print(prev, cur, !tap, !printed);
+		printed++;
+		tmp = prev;
+		prev = cur;
+		cur = tmp;
+	}
+out:
+	free(prev);
+	free(cur);
+	return err;
+}
+
+int cmd_stats(const struct vms_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"watch", required_argument, NULL, 'w'}, {}};
+	const char *tap = NULL;
+	double secs = 0;
+	char *end;
+	int c;
+
+	opterr = 0; /* our own message, JSON in JSON mode */
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			errno = 0;
+			secs = strtod(optarg, &end);
+			if (end == optarg || *end || errno || !(secs >= 0.1) ||
+			    secs > 86400)
+				return vms_usage_err("stats",
+						     "--watch '%s': expected "
+						     "seconds, 0.1..86400",
+						     optarg);
+			break;
+		default:
+			return vms_usage_err("stats",
+					     "unknown option or missing value: "
+					     "'%s'",
+					     argv[optind - 1]);
+		}
+	}
+	if (argc - optind > 1)
+		return vms_usage_err("stats", "expected at most one tap");
+	if (argc - optind == 1)
+		tap = argv[optind];
+	return secs ? stats_watch(cli, tap, secs) : stats_once(cli, tap);
 }

@@ -23,9 +23,10 @@ int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
 	struct vms_uplink_info up[VMST_MAX_UPLINKS];
 	struct json_object *o = NULL, *arr = NULL, *probs = NULL;
-	char problems[VMST_MAX_PORTS + VMST_MAX_UPLINKS][96];
+	char problems[VMST_MAX_PORTS + VMST_MAX_UPLINKS + 1][96]; /* +monitor */
 	int nup, nports = 0, nprob = 0, fdb, i, err;
 	__u32 netns = vms_netns_ino();
+	struct vms_monitor_info mon;
 	struct vms_table t;
 	struct vms_state st;
 	bool tracing;
@@ -56,6 +57,8 @@ int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 	if (fdb < 0)
 		err = fdb;
 	tracing = vms_tracing_attached(st.pin_path);
+	if (!err)
+		err = vms_monitor_info(&st.maps, &mon);
 	vms_state_close(&st);
 	if (err)
 		return err;
@@ -85,10 +88,23 @@ int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 			 "tap drop counting is not attached (it comes with "
 			 "the first 'vmsteer attach')");
 
+	if (mon.state == VMS_MONITOR_STALE)
+		snprintf(problems[nprob++], sizeof(problems[0]),
+			 "monitor left on by pid %u, now gone: its lease "
+			 "ended, no events",
+			 mon.pid);
+
 	if (vms_json) {
+		struct json_object *mo = json_object_new_object();
+
 		o = json_object_new_object();
 		vms_json_str(o, "pin_path", cli->pin_path);
 		vms_json_bool(o, "initialised", true);
+		vms_json_str(mo, "state", vms_monitor_state_name(mon.state));
+		vms_json_u64(mo, "pid", mon.pid);
+		vms_json_u64(mo, "events", mon.emitted);
+		vms_json_u64(mo, "lost", mon.lost);
+		json_object_object_add(o, "monitor", mo);
 		vms_json_u64(o, "layout_version", VMSTEER_LAYOUT_VERSION);
 		arr = json_object_new_array();
 		for (i = 0; i < nup; i++) {
@@ -124,6 +140,11 @@ int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 	printf("ports:     %d of %d\n", nports, VMST_MAX_PORTS - 1);
 	printf("fdb:       %d of %u slots\n", fdb, VMST_FDB_SLOTS);
 	printf("tracing:   %s\n", tracing ? "attached" : "not attached");
+	printf("monitor:   %s", vms_monitor_state_name(mon.state));
+	if (mon.state == VMS_MONITOR_ON || mon.state == VMS_MONITOR_STALE)
+		printf(" (pid %u, %llu events, %llu lost)", mon.pid,
+		       mon.emitted, mon.lost);
+	putchar('\n');
 	printf("uplinks:   %d\n", nup);
 	if (nup) {
 		vms_table_init(&t, 6, hdr);

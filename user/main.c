@@ -22,6 +22,10 @@ static const struct vms_cmd cmds[] = {
 	 "show per-port and drop counters"},
 	{"status", cmd_status, cmd_status_usage,
 	 "show uplinks, programs and state health"},
+	{"monitor", cmd_monitor, cmd_monitor_usage,
+	 "stream sampled pass and drop events (or a pcap)"},
+	{"exporter", cmd_exporter, cmd_exporter_usage,
+	 "serve the counters as Prometheus metrics over HTTP"},
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

@@ -35,6 +35,9 @@ const char *const vms_map_names[VMS_MAP_N] = {
 	[VMS_MAP_UPLINKS] = VMST_MAP_UPLINKS,
 	[VMS_MAP_PSTATS] = VMST_MAP_PSTATS,
 	[VMS_MAP_RSTATS] = VMST_MAP_RSTATS,
+	[VMS_MAP_MON_CTL] = VMST_MAP_MON_CTL,
+	[VMS_MAP_MON_PCPU] = VMST_MAP_MON_PCPU,
+	[VMS_MAP_MON_RING] = VMST_MAP_MON_RING,
 };
 
 const char *vms_pin_path(const char *override)
@@ -352,6 +355,13 @@ static int open_maps(struct vms_state *st)
 		if (err)
 			return err;
 		st->maps.fd[i] = bpf_obj_get(p);
+		/* A state made before the monitor existed lacks its maps
+		 * until the next write that may create (attach, port add,
+		 * monitor); read-only commands go on without them.
+		 */
+		if (st->maps.fd[i] < 0 && errno == ENOENT &&
+		    i >= VMS_MAP_MON_CTL)
+			continue;
 		if (st->maps.fd[i] < 0) {
 			err = -errno;
 			return vms_err(err, "pinned map %s: %s%s", p,

@@ -46,6 +46,9 @@ enum vms_map {
 	VMS_MAP_UPLINKS,
 	VMS_MAP_PSTATS,
 	VMS_MAP_RSTATS,
+	VMS_MAP_MON_CTL, /* drop monitor: may be absent from an older state */
+	VMS_MAP_MON_PCPU,
+	VMS_MAP_MON_RING,
 	VMS_MAP_N
 };
 
@@ -203,5 +206,24 @@ extern const char *const vms_reason_labels[VMST_R_MAX];
 extern const char *const vms_reason_help[VMST_R_MAX];
 extern const char *const vms_pc_labels[VMST_PC_MAX];
 extern const char *const vms_pc_help[VMST_PC_MAX];
+
+/* ---- drop monitor (monitor.c) ------------------------------------------ */
+
+enum vms_monitor_state {
+	VMS_MONITOR_OFF,
+	VMS_MONITOR_ON,	   /* a monitor holds a live lease */
+	VMS_MONITOR_STALE, /* left on by a monitor that died: lease ended */
+	VMS_MONITOR_ABSENT /* the state predates the monitor's maps */
+};
+
+struct vms_monitor_info {
+	enum vms_monitor_state state;
+	__u32 pid;		    /* the monitor that turned it on */
+	unsigned long long emitted; /* events written, summed over CPUs */
+	unsigned long long lost;    /* events lost to a full ring */
+};
+
+int vms_monitor_info(const struct vms_maps *m, struct vms_monitor_info *out);
+const char *vms_monitor_state_name(enum vms_monitor_state s);
 
 #endif /* VMS_H */

@@ -90,4 +90,29 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vmst_rstats SEC(".maps");
 
+/* Drop monitor control: see struct vmst_mon_ctl. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vmst_mon_ctl);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vmst_mon_ctl SEC(".maps");
+
+/* Drop monitor per-CPU sampling state and event counts. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vmst_mon_pcpu);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vmst_mon_pcpu SEC(".maps");
+
+/* Drop monitor events (struct vmst_mon_event), read by `vmsteer monitor`. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, VMST_MON_RING_SIZE);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vmst_mon_ring SEC(".maps");
+
 #endif /* VMST_BPF_MAPS_H */

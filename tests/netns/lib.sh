@@ -486,3 +486,48 @@ deliver_round() {
 counters_only() {
 	jq -cS '{ports: [.ports[] | {port, counters, reasons}], uplink_reasons}' <<<"$1"
 }
+
+# ---- the drop monitor -------------------------------------------------------
+
+# monitor_start ID [GLOBAL OPTIONS] monitor [OPTIONS]: the CLI's monitor in
+# hyp, stdout and stderr into $TMPD/ID.{out,err}. Waits until it reports
+# that events are on; fails when it does not.
+monitor_start() {
+	local id=$1
+	shift
+	rm -f "$TMPD/$id.out" "$TMPD/$id.err"
+	nsenter --net="/run/netns/$NS_HYP" "$VMSTEER" --pin-path "$PIN" "$@" \
+		>"$TMPD/$id.out" 2>"$TMPD/$id.err" &
+	local pid=$!
+	LIB_PIDS+=("$pid")
+	eval "MONITOR_PID_$id=$pid"
+	wait_for "monitor $id" grep -q '^vmsteer: monitoring' "$TMPD/$id.err"
+}
+monitor_pid() { eval "echo \${MONITOR_PID_$1}"; }
+
+# monitor_stop ID [SIGNAL]: signal the monitor (INT by default) and wait
+# for it; MONITOR_RC is its exit status ("hung" when it ignored the signal
+# for WAIT_SECS and had to be killed).
+monitor_stop() {
+	local pid hung=0
+	pid=$(monitor_pid "$1")
+	kill "-${2:-INT}" "$pid" 2>/dev/null
+	if ! wait_for "monitor $1 to exit" eval "! kill -0 $pid 2>/dev/null"; then
+		hung=1
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid"
+	MONITOR_RC=$?
+	[ $hung = 0 ] || MONITOR_RC=hung
+} 2>/dev/null # no "Killed" notice from bash after SIGKILL
+
+# monitor_state: "off", "on", "stale" from `vmsteer status`.
+monitor_state() { vms --json status | jq -r '.monitor.state'; }
+# monitor_events: events written since the last monitor started.
+monitor_events() { vms --json status | jq -r '.monitor.events'; }
+
+# pcap_tshark_hex FILE: the frames of a pcap as tshark reads them, hex.
+pcap_tshark_hex() {
+	tshark -r "$1" -T json -x 2>/dev/null |
+		jq -r '.[]._source.layers.frame_raw[0]'
+}

@@ -1,0 +1,352 @@
+#!/usr/bin/env bash
+# The Prometheus exporter: a live scrape passes `promtool check metrics`; a
+# real Prometheus server scraping it sees exactly the frames sent through
+# the fast path; malformed and hostile requests get 4xx or are closed and
+# the exporter keeps serving; a state created after the exporter started
+# is picked up; SIGTERM stops it; `stats --watch` prints JSON lines.
+#
+# Everything runs in this test's hyp netns (setup_two_vms): the exporter on
+# 127.0.0.1:$EXP_PORT, Prometheus on 127.0.0.1:$PROM_PORT. The namespace is
+# new and empty, so both ports are free there; nothing listens anywhere
+# else.
+. "$(dirname "$0")/lib.sh"
+lib_init exp
+
+for t in curl promtool prometheus; do
+	command -v "$t" >/dev/null ||
+		die "$t not installed (make deps: packages prometheus, curl)"
+done
+
+EXP_PORT=9477
+PROM_PORT=9090
+EXP_URL=http://127.0.0.1:$EXP_PORT
+
+setup_two_vms
+
+# exporter_start ID PORT [ARGS]: the exporter in hyp on PORT; waits until
+# it answers. Its PID goes to EXP_PID_<ID>.
+exporter_start() {
+	local id=$1 port=$2
+	shift 2
+	nsenter --net="/run/netns/$NS_HYP" "$VMSTEER" "$@" exporter \
+		--listen "127.0.0.1:$port" --timeout 2 \
+		>"$TMPD/$id.out" 2>"$TMPD/$id.err" &
+	local pid=$!
+	LIB_PIDS+=("$pid")
+	eval "EXP_PID_$id=$pid"
+	wait_for "exporter $id" in_hyp curl -s -o /dev/null -m 2 \
+		"http://127.0.0.1:$port/" ||
+		die "exporter $id did not start: $(cat "$TMPD/$id.err")"
+}
+
+# http ARGS: curl in hyp, bounded.
+http() { in_hyp curl -s -m 10 "$@"; }
+# code URL [ARGS]: the HTTP status of a request ("000": no response).
+code() { http -o /dev/null -w '%{http_code}' "$@"; }
+
+exporter_start main "$EXP_PORT" --pin-path "$PIN"
+
+case=healthz
+body=$(http "$EXP_URL/healthz")
+c=$(code "$EXP_URL/healthz")
+if [ "$c" = 200 ] && [ "$body" = ok ]; then ok $case; else fail $case "status $c, body '$body'"; fi
+
+case=index-page
+body=$(http "$EXP_URL/")
+if grep -q 'href="metrics"' <<<"$body" && grep -q 'href="healthz"' <<<"$body"; then
+	ok $case
+else
+	fail $case "/ does not link metrics and healthz: $body"
+fi
+
+# (a) A live scrape is valid exposition format, with the expected type.
+case=promtool-check
+http -D "$TMPD/hdr" -o "$TMPD/scrape.txt" "$EXP_URL/metrics"
+if ! grep -qi '^content-type: text/plain; version=0.0.4; charset=utf-8' "$TMPD/hdr"; then
+	fail $case "Content-Type: $(grep -i '^content-type' "$TMPD/hdr")"
+elif ! promtool check metrics <"$TMPD/scrape.txt" >"$TMPD/promtool.out" 2>&1; then
+	fail $case "$(head -c 400 "$TMPD/promtool.out" | tr '\n' ' ')"
+else
+	ok $case
+fi
+
+# The families and series the setup implies (two ports, one uplink).
+case=metrics-content
+want=(
+	'vmsteer_up 1'
+	'vmsteer_ports 2'
+	'vmsteer_fdb_entries 2'
+	"vmsteer_port_frames_total{tap=\"vmt1\",mac=\"$MAC_VM1\",vlan=\"0\",direction=\"to_vm\",path=\"xdp\"} 0"
+	"vmsteer_port_tap_frames_total{tap=\"vmt2\",mac=\"$MAC_VM2\",vlan=\"$VLAN_VM2\",outcome=\"ring_full\"} 0"
+	'vmsteer_reason_frames_total{tap="",reason="multicast",action="pass"} 0'
+	'vmsteer_reason_frames_total{tap="vmt1",reason="drop_no_target",action="drop"} 0'
+)
+missing=
+for w in "${want[@]}"; do
+	grep -qxF "$w" "$TMPD/scrape.txt" || missing+="[$w] "
+done
+grep -qE '^vmsteer_uplink_info\{device="up0",ifindex="[0-9]+",netns="[0-9]+",mode="(native|generic)"\} 1$' \
+	"$TMPD/scrape.txt" || missing+="[vmsteer_uplink_info up0] "
+nprog=$(grep -c '^vmsteer_program_info{' "$TMPD/scrape.txt")
+[ "$nprog" -ge 3 ] || missing+="[3 vmsteer_program_info, got $nprog] "
+for fam in $(grep -oE '^vmsteer_[a-z_]+' "$TMPD/scrape.txt" | sort -u); do
+	grep -q "^# HELP $fam " "$TMPD/scrape.txt" || missing+="[HELP $fam] "
+done
+if [ -z "$missing" ]; then ok $case; else fail $case "missing: $missing"; fi
+
+# (b) A real Prometheus, scraping every second, in the same netns.
+cat >"$TMPD/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: vmsteer
+    static_configs:
+      - targets: ['127.0.0.1:$EXP_PORT']
+EOF
+mkdir -p "$TMPD/prom-data"
+nsenter --net="/run/netns/$NS_HYP" prometheus \
+	--config.file="$TMPD/prometheus.yml" \
+	--storage.tsdb.path="$TMPD/prom-data" \
+	--web.listen-address="127.0.0.1:$PROM_PORT" \
+	>"$TMPD/prom.out" 2>"$TMPD/prom.err" &
+LIB_PIDS+=("$!")
+PROM_URL=http://127.0.0.1:$PROM_PORT
+
+# prom_value QUERY: the value of the query's single sample, or "none".
+prom_value() {
+	http -G --data-urlencode "query=$1" "$PROM_URL/api/v1/query" |
+		jq -r '.data.result[0].value[1] // "none"' 2>/dev/null
+}
+prom_is() { [ "$(prom_value "$1")" = "$2" ]; }
+
+case=prometheus-scrapes
+N=37
+Q_VM1="sum(vmsteer_port_frames_total{job=\"vmsteer\",tap=\"vmt1\",direction=\"to_vm\",path=\"xdp\"})"
+if ! wait_for "prometheus ready" eval '[ "$(code "$PROM_URL/-/ready")" = 200 ]'; then
+	fail $case "Prometheus did not become ready: $(tail -n 3 "$TMPD/prom.err" | tr '\n' ' ')"
+elif ! WAIT_SECS=30 wait_for "first scrape" prom_is 'up{job="vmsteer"}' 1; then
+	fail $case "up{job=\"vmsteer\"} is $(prom_value 'up{job="vmsteer"}') in Prometheus"
+elif ! prom_is "$Q_VM1" 0; then
+	fail $case "before any frame: $Q_VM1 = $(prom_value "$Q_VM1")"
+else
+	ok $case
+fi
+
+case=prometheus-counts-frames
+: >"$TMPD/vm1.hex"
+for i in $(seq $N); do frame "$MAC_VM1" "$i" >>"$TMPD/vm1.hex"; done
+sent=$(send_hex "$TMPD/vm1.hex") || die "sendframes failed"
+[ "$sent" = "$N" ] || die "the socket sent $sent of $N frames"
+if ! wait_xdp "$N"; then
+	fail $case "data path: $XDP_WAIT_WHY"
+elif ! WAIT_SECS=30 wait_for "Prometheus to see $N frames" prom_is "$Q_VM1" "$N"; then
+	fail $case "Prometheus has $Q_VM1 = $(prom_value "$Q_VM1"), want $N"
+else
+	Q_SENT="sum(vmsteer_port_tap_frames_total{tap=\"vmt1\",outcome=\"sent\"})"
+	Q_BYTES="sum(vmsteer_port_bytes_total{tap=\"vmt1\",direction=\"to_vm\"})"
+	if ! WAIT_SECS=10 wait_for "tap_sent" prom_is "$Q_SENT" "$N"; then
+		fail $case "$Q_SENT = $(prom_value "$Q_SENT"), want $N"
+	elif ! prom_is "$Q_BYTES" $((N * 60)); then
+		fail $case "$Q_BYTES = $(prom_value "$Q_BYTES"), want $((N * 60))"
+	else
+		ok $case
+	fi
+fi
+
+# (c) Malformed and hostile requests: 4xx or closed, never a crash.
+# raw_request FILE: send FILE's bytes on a raw connection; prints the
+# status line of the answer, or nothing when the server just closed.
+raw_request() {
+	in_hyp timeout 15 bash -c '
+		exec 3<>/dev/tcp/127.0.0.1/'"$EXP_PORT"' || exit 2
+		cat "$1" >&3
+		head -n 1 <&3' _ "$1" | tr -d '\r'
+}
+is_4xx_or_closed() { [ -z "$1" ] || [[ "$1" =~ ^HTTP/1\.[01]\ 4[0-9][0-9] ]]; }
+still_serving() { [ "$(code "$EXP_URL/metrics")" = 200 ]; }
+
+case=bad-request-line
+printf 'GARBAGE\r\n\r\n' >"$TMPD/garbage.req"
+ans=$(raw_request "$TMPD/garbage.req")
+rc=$?
+if [ $rc -ne 0 ]; then fail $case "connection not answered or closed (rc $rc)"
+elif ! is_4xx_or_closed "$ans"; then fail $case "answered '$ans'"
+elif ! still_serving; then fail $case "/metrics not served afterwards"
+else ok $case; fi
+
+case=huge-header
+big=$(head -c 65536 /dev/zero | tr '\0' a)
+c=$(code -H "X-Big: $big" "$EXP_URL/metrics")
+if [[ "$c" != 4?? && "$c" != 000 ]]; then fail $case "64 KiB header answered $c"
+elif ! still_serving; then fail $case "/metrics not served afterwards"
+else ok $case; fi
+
+case=post-405
+c=$(code -X POST --data x "$EXP_URL/metrics")
+allow=$(http -o /dev/null -D - -X POST "$EXP_URL/metrics" | tr -d '\r' | sed -n 's/^[Aa]llow: //p')
+if [ "$c" != 405 ]; then fail $case "POST answered $c"
+elif [ "$allow" != "GET, HEAD" ]; then fail $case "Allow: '$allow'"
+elif [ "$(code -X DELETE "$EXP_URL/")" != 405 ]; then fail $case "DELETE not 405"
+else ok $case; fi
+
+case=unknown-path-404
+c=$(code "$EXP_URL/metrics/../nope")
+c2=$(code "$EXP_URL/nope")
+if [ "$c2" = 404 ] && [[ "$c" = 404 ]]; then ok $case; else fail $case "/nope: $c2, /metrics/../nope: $c"; fi
+
+case=head
+c=$(code -I "$EXP_URL/metrics")
+if [ "$c" = 200 ]; then ok $case; else fail $case "HEAD /metrics: $c"; fi
+
+# A client that sends half a request and stalls: the exporter serves
+# others meanwhile and closes the stalled connection (--timeout 2).
+case=slow-client
+rm -f "$TMPD/slow.closed"
+in_hyp timeout 30 bash -c '
+	exec 3<>/dev/tcp/127.0.0.1/'"$EXP_PORT"' || exit 2
+	printf "GET /metrics HTTP/1.1\r\nHost: x\r\n" >&3
+	cat <&3 >"$1"
+	touch "$1.closed"' _ "$TMPD/slow" &
+slow_pid=$!
+LIB_PIDS+=("$slow_pid")
+served=1
+still_serving || served=0
+if [ $served = 0 ]; then
+	fail $case "/metrics not served while a client stalls"
+elif ! wait_for "the stalled connection to be closed" test -e "$TMPD/slow.closed"; then
+	fail $case "the stalled connection stayed open"
+elif grep -q ' 200 ' "$TMPD/slow"; then
+	fail $case "half a request was answered 200"
+elif ! still_serving; then
+	fail $case "/metrics not served afterwards"
+else
+	ok $case
+fi
+
+# Scrapes at the same time all get the whole text.
+case=concurrent-scrapes
+pids=()
+for i in $(seq 8); do
+	http -o "$TMPD/par$i.txt" -w '%{http_code}' "$EXP_URL/metrics" >"$TMPD/par$i.code" &
+	pids+=("$!")
+done
+wait "${pids[@]}"
+why=
+for i in $(seq 8); do
+	[ "$(cat "$TMPD/par$i.code")" = 200 ] || why+="scrape $i: $(cat "$TMPD/par$i.code") "
+	grep -q '^vmsteer_exporter_scrape_errors_total 0$' "$TMPD/par$i.txt" ||
+		why+="scrape $i incomplete "
+	diff -q <(grep -c '^# TYPE' "$TMPD/scrape.txt") <(grep -c '^# TYPE' "$TMPD/par$i.txt") >/dev/null ||
+		why+="scrape $i: other families "
+done
+if [ -z "$why" ]; then ok $case; else fail $case "$why"; fi
+
+# More idle connections than the limit (32): the extra ones are refused,
+# the idle ones time out, and the exporter serves again afterwards.
+case=connection-flood
+in_hyp timeout 30 bash -c '
+	for i in $(seq 40); do
+		exec {fd}<>/dev/tcp/127.0.0.1/'"$EXP_PORT"' || true
+		fds+=($fd)
+	done
+	for fd in "${fds[@]}"; do cat <&$fd >/dev/null; done' &
+flood_pid=$!
+LIB_PIDS+=("$flood_pid")
+if ! wait_for "the idle connections to be closed" eval '! kill -0 $flood_pid 2>/dev/null'; then
+	fail $case "40 idle connections not closed"
+elif ! wait_for "/metrics after the flood" still_serving; then
+	fail $case "/metrics not served after the flood"
+else
+	ok $case
+fi
+
+case=bad-listen
+why=
+for arg in nonsense 127.0.0.1:99999 300.1.1.1:80 127.0.0.1: ; do
+	out=$(in_hyp "$VMSTEER" exporter --listen "$arg" 2>&1)
+	rc=$?
+	if [ $rc -ne 2 ] || [ "$(wc -l <<<"$out")" -ne 1 ] || [[ "$out" != *"'$arg'"* ]]; then
+		why="--listen $arg: rc $rc, '$out'"
+		break
+	fi
+done
+# In use: a runtime error (1) naming the address.
+if [ -z "$why" ]; then
+	out=$(in_hyp "$VMSTEER" exporter --listen "127.0.0.1:$EXP_PORT" 2>&1)
+	rc=$?
+	[ $rc -eq 1 ] && [ "$(wc -l <<<"$out")" -eq 1 ] &&
+		[[ "$out" == *"127.0.0.1:$EXP_PORT"*"in use"* ]] ||
+		why="port in use: rc $rc, '$out'"
+fi
+if [ -z "$why" ]; then ok $case; else fail $case "$why"; fi
+
+# A state created after the exporter started is picked up by the next
+# scrape: first vmsteer_up 0 and /healthz 503, then 1 and 200.
+case=late-state
+PIN2=$PIN-late
+LIB_PINS+=("$PIN2")
+exporter_start late $((EXP_PORT + 1)) --pin-path "$PIN2"
+URL2=http://127.0.0.1:$((EXP_PORT + 1))
+before_h=$(code "$URL2/healthz")
+before_up=$(http "$URL2/metrics" | grep '^vmsteer_up ')
+in_hyp "$VMSTEER" --pin-path "$PIN2" port add vmt1 --mac "$MAC_VM1" >/dev/null ||
+	die "port add on $PIN2 failed"
+after_h=$(code "$URL2/healthz")
+http "$URL2/metrics" >"$TMPD/late.txt"
+if [ "$before_h" != 503 ] || [ "$before_up" != "vmsteer_up 0" ]; then
+	fail $case "without state: healthz $before_h, '$before_up'"
+elif [ "$after_h" != 200 ] || ! grep -qx 'vmsteer_up 1' "$TMPD/late.txt" ||
+	! grep -qx 'vmsteer_ports 1' "$TMPD/late.txt"; then
+	fail $case "after port add: healthz $after_h, $(grep -E '^vmsteer_(up|ports) ' "$TMPD/late.txt" | tr '\n' ' ')"
+else
+	ok $case
+fi
+
+case=sigterm-stops
+pid=$EXP_PID_late
+kill -TERM "$pid"
+stopped=0
+for _ in $(seq 100); do
+	kill -0 "$pid" 2>/dev/null || { stopped=1; break; }
+	sleep 0.1
+done
+wait "$pid" 2>/dev/null
+rc=$?
+if [ $stopped = 0 ]; then fail $case "still running 10s after SIGTERM"
+elif [ $rc -ne 0 ]; then fail $case "exit status $rc"
+elif [ "$(code "$URL2/healthz")" != 000 ]; then fail $case "still answering"
+else ok $case; fi
+
+# stats --watch: one JSON object per line, per-port rates, until SIGINT.
+case=stats-watch-json
+in_hyp timeout --preserve-status -s INT 2.6 "$VMSTEER" --pin-path "$PIN" \
+	--json stats --watch 1 >"$TMPD/watch.out" 2>"$TMPD/watch.err"
+rc=$?
+lines=$(wc -l <"$TMPD/watch.out")
+bad=$(jq -c 'select((.ports | map(select(.port == "vmt1" and
+	(.rates.to_vm_xdp_frames | type) == "number")) | length) != 1)' \
+	"$TMPD/watch.out" 2>&1 | wc -l)
+if [ $rc -ne 0 ]; then fail $case "exit status $rc: $(cat "$TMPD/watch.err")"
+elif [ "$lines" -lt 1 ]; then fail $case "no line in 2.6s with --watch 1"
+elif [ "$bad" -ne 0 ]; then fail $case "lines without vmt1's rates: $(head -c 300 "$TMPD/watch.out")"
+else ok $case; fi
+
+case=stats-watch-plain
+in_hyp timeout --preserve-status -s INT 1.6 "$VMSTEER" --pin-path "$PIN" \
+	stats --watch 1 >"$TMPD/watchp.out" 2>"$TMPD/watchp.err"
+rc=$?
+if [ $rc -ne 0 ]; then fail $case "exit status $rc: $(cat "$TMPD/watchp.err")"
+elif ! grep -q 'per second over' "$TMPD/watchp.out" ||
+	! grep -qE '^vmt1 +0\.0 ' "$TMPD/watchp.out"; then
+	fail $case "unexpected output: $(head -c 300 "$TMPD/watchp.out")"
+else ok $case; fi
+
+case=exporter-survived
+if kill -0 "$EXP_PID_main" 2>/dev/null && still_serving; then
+	ok $case
+else
+	fail $case "the exporter died: $(tail -n 3 "$TMPD/main.err" | tr '\n' ' ')"
+fi
+
+lib_done
