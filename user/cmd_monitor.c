@@ -84,6 +84,7 @@ struct mon {
 	unsigned long long events, max_events;
 	int out_err;
 	bool owner;
+	bool discard; /* draining events a dead monitor left behind */
 	__u32 last_ifindex;
 	char last_ifname[IF_NAMESIZE];
 };
@@ -183,7 +184,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	__u64 real;
 	__u32 i, cap;
 
-	if (size < sizeof(*e) || m->out_err)
+	if (size < sizeof(*e) || m->out_err || m->discard)
 		return 0;
 	if (m->max_events && m->events >= m->max_events)
 		return 0;
@@ -396,14 +397,6 @@ static void check_uplinks(struct mon *m)
 	}
 }
 
-static int discard_event(void *ctx, void *data, size_t size)
-{
-	(void)ctx;
-	(void)data;
-	(void)size;
-	return 0;
-}
-
 static int parse_args(struct mon *m, int argc, char **argv, const char **pcap,
 		      const char **tap, __u32 *reasons, unsigned long long *n)
 {
@@ -536,19 +529,9 @@ int cmd_monitor(const struct vms_cli *cli, int argc, char **argv)
 	if (err)
 		goto out;
 	/* Events a dead monitor left in the ring are not ours. */
-	ring_buffer__free(rb);
-	rb = ring_buffer__new(m.st.maps.fd[VMS_MAP_MON_RING], discard_event,
-			      NULL, NULL);
-	if (rb)
-		ring_buffer__consume(rb);
-	ring_buffer__free(rb);
-	rb = ring_buffer__new(m.st.maps.fd[VMS_MAP_MON_RING], on_event, &m,
-			      NULL);
-	if (!rb) {
-		err = vms_err(-errno, "map %s: %s", VMST_MAP_MON_RING,
-			      strerror(errno));
-		goto out;
-	}
+	m.discard = true;
+	ring_buffer__consume(rb);
+	m.discard = false;
 	check_uplinks(&m);
 	m.mono_to_real =
 		(__s64)(now_ns(CLOCK_REALTIME) - now_ns(CLOCK_MONOTONIC));
