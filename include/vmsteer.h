@@ -241,6 +241,71 @@ struct vmst_mon_event {
 	__u8 data[VMST_MON_SNAP];
 };
 
+/*
+ * Receive-side scaling (RSS) into multi-queue taps: the Toeplitz hash of a
+ * flow's addresses and ports, looked up in a per-port indirection table,
+ * names the tap queue. Semantics follow virtio-net RSS (virtio 1.2,
+ * 5.1.6.4.3) and Microsoft's RSS specification, so a guest's own RSS
+ * configuration can be carried over unchanged.
+ */
+/* Length of a Toeplitz key: enough for the longest input (IPv6 + ports). */
+#define VMST_RSS_KEY_LEN 40
+/* Longest hash input: IPv6 source and destination, source and dest port. */
+#define VMST_RSS_INPUT_MAX 36
+/* Entries of the largest indirection table (a power of two). */
+#define VMST_RSS_TABLE_MAX 128
+/* Queues of a tap (the tun driver's MAX_TAP_QUEUES). */
+#define VMST_RSS_QUEUES_MAX 256
+
+/*
+ * Hash types, with virtio-net's bit values (VIRTIO_NET_RSS_HASH_TYPE_*).
+ * A TCP or UDP type hashes addresses and ports of unfragmented TCP or UDP
+ * packets; an IP type hashes the addresses of any other packet of that
+ * family (fragments included). A packet no enabled type covers goes to the
+ * default queue. The _EX types (IPv6 extension-header addresses) are not
+ * supported.
+ */
+enum vmst_rss_hash_type {
+	VMST_RSS_IPV4 = 1U << 0,
+	VMST_RSS_TCPV4 = 1U << 1,
+	VMST_RSS_UDPV4 = 1U << 2,
+	VMST_RSS_IPV6 = 1U << 3,
+	VMST_RSS_TCPV6 = 1U << 4,
+	VMST_RSS_UDPV6 = 1U << 5,
+};
+
+/* Every supported hash type. */
+#define VMST_RSS_TYPES_ALL                                                 \
+	(VMST_RSS_IPV4 | VMST_RSS_TCPV4 | VMST_RSS_UDPV4 | VMST_RSS_IPV6 | \
+	 VMST_RSS_TCPV6 | VMST_RSS_UDPV6)
+
+/* The default key of Microsoft's RSS specification (and of most NICs). */
+#define VMST_RSS_KEY_MSFT                                                     \
+	{                                                                     \
+		0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67,   \
+			0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b, \
+			0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, \
+			0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, \
+			0xac, 0x01, 0xfa,                                     \
+	}
+
+/*
+ * Per-port RSS configuration (vmst_rss, indexed by port index). A frame a
+ * hash covers goes to queue table[hash & (table_size - 1)]; any other frame
+ * to default_queue. An entry with table_size 0 (or not a power of two) or
+ * a queue outside 0..queues-1 sends frames to default_queue; an all-zero
+ * entry steers everything to queue 0.
+ */
+struct vmst_rss {
+	__u8 key[VMST_RSS_KEY_LEN]; /* Toeplitz key */
+	__u32 hash_types;	    /* enum vmst_rss_hash_type bits */
+	__u16 table_size;	    /* entries used: a power of two, 1..128 */
+	__u16 default_queue;	    /* queue of frames no hash covers */
+	__u16 queues;		    /* queues of the tap (0: unchecked) */
+	__u16 flags;		    /* none yet: 0 */
+	__u16 table[VMST_RSS_TABLE_MAX]; /* indirection table: queue numbers */
+};
+
 /* Pinned map names (bpffs shows them whole: under 16 characters). */
 #define VMST_MAP_CONFIG	  "vmst_config"
 #define VMST_MAP_FDB	  "vmst_fdb"
@@ -254,6 +319,7 @@ struct vmst_mon_event {
 #define VMST_MAP_MON_CTL  "vmst_mon_ctl"
 #define VMST_MAP_MON_RING "vmst_mon_ring"
 #define VMST_MAP_MON_PCPU "vmst_mon_pcpu"
+#define VMST_MAP_RSS	  "vmst_rss"
 
 _Static_assert(sizeof(struct vmst_port) == 16, "vmst_port is 16 bytes");
 _Static_assert(sizeof(struct vmst_port_cfg) == 40, "vmst_port_cfg size");
@@ -266,6 +332,12 @@ _Static_assert(sizeof(struct vmst_mon_ctl) == 152, "vmst_mon_ctl size");
 _Static_assert(sizeof(struct vmst_mon_pcpu) == 144, "vmst_mon_pcpu size");
 _Static_assert(sizeof(struct vmst_mon_event) == 32 + VMST_MON_SNAP,
 	       "vmst_mon_event size");
+_Static_assert(sizeof(struct vmst_rss) == 52 + 2 * VMST_RSS_TABLE_MAX,
+	       "vmst_rss size");
+_Static_assert((VMST_RSS_TABLE_MAX & (VMST_RSS_TABLE_MAX - 1)) == 0,
+	       "RSS table size is a power of two");
+_Static_assert(VMST_RSS_KEY_LEN >= VMST_RSS_INPUT_MAX + 4,
+	       "the key covers every input bit");
 _Static_assert(VMST_PC_MAX <= VMST_PC_SLOTS, "too many port counters");
 _Static_assert(VMST_FDB_SLOTS >= 8 * VMST_MAX_PORTS, "FDB kept 1/8 full");
 _Static_assert((VMST_MAX_PORTS & (VMST_MAX_PORTS - 1)) == 0,

@@ -38,6 +38,7 @@ const char *const vms_map_names[VMS_MAP_N] = {
 	[VMS_MAP_MON_CTL] = VMST_MAP_MON_CTL,
 	[VMS_MAP_MON_PCPU] = VMST_MAP_MON_PCPU,
 	[VMS_MAP_MON_RING] = VMST_MAP_MON_RING,
+	[VMS_MAP_RSS] = VMST_MAP_RSS,
 };
 
 const char *vms_pin_path(const char *override)
@@ -355,9 +356,9 @@ static int open_maps(struct vms_state *st)
 		if (err)
 			return err;
 		st->maps.fd[i] = bpf_obj_get(p);
-		/* A state made before the monitor existed lacks its maps
-		 * until the next write that may create (attach, port add,
-		 * monitor); read-only commands go on without them.
+		/* A state made before the monitor (or RSS) existed lacks
+		 * their maps until the next write that may create (attach,
+		 * port add, monitor); read-only commands go on without them.
 		 */
 		if (st->maps.fd[i] < 0 && errno == ENOENT &&
 		    i >= VMS_MAP_MON_CTL)

@@ -17,6 +17,8 @@
 #define VLAN_HLEN     4
 #define ETH_P_8021Q   0x8100
 #define ETH_P_8021AD  0x88a8
+#define ETH_P_IP      0x0800
+#define ETH_P_IPV6    0x86dd
 #define VLAN_VID_RSVD 0x0fff /* VID 4095: reserved, never forwarded */
 
 #ifndef likely

@@ -115,4 +115,13 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vmst_mon_ring SEC(".maps");
 
+/* Per-port RSS configuration (struct vmst_rss), indexed by port index. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VMST_MAX_PORTS);
+	__type(key, __u32);
+	__type(value, struct vmst_rss);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vmst_rss SEC(".maps");
+
 #endif /* VMST_BPF_MAPS_H */

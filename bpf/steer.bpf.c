@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * vmsteer tap steering program (socket filter, for TUNSETSTEERINGEBPF).
+ *
+ * The tun driver runs it for every skb it transmits and queues the frame on
+ * queue (return value mod queues). It hashes the flow as virtio-net RSS
+ * does (Toeplitz over addresses and ports, per the enabled hash types),
+ * looks the hash up in the port's indirection table and returns that
+ * queue; frames it cannot hash go to the port's default queue.
+ */
+#include "lib/common.h"
+#include "lib/maps.h"
+#include "lib/rss.h"
+#include "lib/rss_skb.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Port whose RSS configuration (vmst_rss entry) this instance uses. */
+const volatile __u32 port_index = 0;
+
+SEC("socket")
+int vmst_steer(struct __sk_buff *skb)
+{
+	struct vmst_rss_flow flow = {};
+	__u32 port = port_index;
+	struct vmst_rss *cfg;
+
+	cfg = bpf_map_lookup_elem(&vmst_rss, &port);
+	if (!cfg)
+		return 0;
+	vmst_rss_parse_skb(skb, &flow);
+	return vmst_rss_queue(cfg, &flow);
+}

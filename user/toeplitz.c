@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Reference RSS: the Toeplitz hash written bit by bit from Microsoft's
+ * specification ("RSS hashing functions"), the hash inputs, and the queue
+ * choice of the steering program (bpf/lib/rss.h), which the tests hold
+ * this reference against.
+ */
+#include <string.h>
+#include <netinet/in.h>
+
+#include "vms.h"
+
+const __u8 vms_rss_key_msft[VMST_RSS_KEY_LEN] = VMST_RSS_KEY_MSFT;
+
+/* Bit @bit of @key, most significant bit of key[0] first; 0 past the end. */
+static unsigned int key_bit(const __u8 *key, size_t bit)
+{
+	if (bit >= 8 * VMST_RSS_KEY_LEN)
+		return 0;
+	return (key[bit / 8] >> (7 - bit % 8)) & 1;
+}
+
+__u32 vms_toeplitz(const __u8 key[VMST_RSS_KEY_LEN], const void *in, size_t len)
+{
+	const __u8 *p = in;
+	__u32 result = 0;
+	size_t bit;
+
+	/*
+	 * The specification: for each bit b of the input from the left, if
+	 * it is set, result ^= the left-most 32 bits of K; then shift K left
+	 * by one. The left-most 32 bits of K at input bit b are key bits
+	 * b..b+31.
+	 */
+	for (bit = 0; bit < 8 * len; bit++) {
+		__u32 window = 0;
+		int k;
+
+		if (!((p[bit / 8] >> (7 - bit % 8)) & 1))
+			continue;
+		for (k = 0; k < 32; k++)
+			window = window << 1 | key_bit(key, bit + k);
+		result ^= window;
+	}
+	return result;
+}
+
+static size_t put_port(__u8 *out, __u16 port)
+{
+	out[0] = port >> 8;
+	out[1] = port & 0xff;
+	return 2;
+}
+
+size_t vms_rss_input_ipv4(__u8 out[VMST_RSS_INPUT_MAX], const void *saddr,
+			  const void *daddr)
+{
+	memcpy(out, saddr, 4);
+	memcpy(out + 4, daddr, 4);
+	return 8;
+}
+
+size_t vms_rss_input_ipv4_ports(__u8 out[VMST_RSS_INPUT_MAX], const void *saddr,
+				const void *daddr, __u16 sport, __u16 dport)
+{
+	size_t n = vms_rss_input_ipv4(out, saddr, daddr);
+
+	n += put_port(out + n, sport);
+	n += put_port(out + n, dport);
+	return n;
+}
+
+size_t vms_rss_input_ipv6(__u8 out[VMST_RSS_INPUT_MAX], const void *saddr,
+			  const void *daddr)
+{
+	memcpy(out, saddr, 16);
+	memcpy(out + 16, daddr, 16);
+	return 32;
+}
+
+size_t vms_rss_input_ipv6_ports(__u8 out[VMST_RSS_INPUT_MAX], const void *saddr,
+				const void *daddr, __u16 sport, __u16 dport)
+{
+	size_t n = vms_rss_input_ipv6(out, saddr, daddr);
+
+	n += put_port(out + n, sport);
+	n += put_port(out + n, dport);
+	return n;
+}
+
+bool vms_rss_flow_hash(const __u8 key[VMST_RSS_KEY_LEN], __u32 types,
+		       const struct vms_rss_flow *f, __u32 *hash)
+{
+	__u32 t_ip, t_tcp, t_udp;
+	__u8 in[VMST_RSS_INPUT_MAX];
+	bool v4 = f->family == 4;
+	size_t len;
+
+	if (f->family != 4 && f->family != 6)
+		return false;
+	t_ip = v4 ? VMST_RSS_IPV4 : VMST_RSS_IPV6;
+	t_tcp = v4 ? VMST_RSS_TCPV4 : VMST_RSS_TCPV6;
+	t_udp = v4 ? VMST_RSS_UDPV4 : VMST_RSS_UDPV6;
+	if ((f->l4 == IPPROTO_TCP && (types & t_tcp)) ||
+	    (f->l4 == IPPROTO_UDP && (types & t_udp)))
+		len = v4 ? vms_rss_input_ipv4_ports(in, f->saddr, f->daddr,
+						    f->sport, f->dport)
+			 : vms_rss_input_ipv6_ports(in, f->saddr, f->daddr,
+						    f->sport, f->dport);
+	else if (types & t_ip)
+		len = v4 ? vms_rss_input_ipv4(in, f->saddr, f->daddr)
+			 : vms_rss_input_ipv6(in, f->saddr, f->daddr);
+	else
+		return false;
+	*hash = vms_toeplitz(key, in, len);
+	return true;
+}
+
+__u32 vms_rss_flow_queue(const struct vmst_rss *cfg,
+			 const struct vms_rss_flow *f)
+{
+	__u32 size = cfg->table_size, hash, q;
+
+	if (size == 0 || size > VMST_RSS_TABLE_MAX || (size & (size - 1)))
+		return cfg->default_queue;
+	if (!vms_rss_flow_hash(cfg->key, cfg->hash_types, f, &hash))
+		return cfg->default_queue;
+	q = cfg->table[hash % size];
+	if (cfg->queues && q >= cfg->queues)
+		return cfg->default_queue;
+	return q;
+}
+
+void vms_rss_default(struct vmst_rss *cfg, __u16 queues)
+{
+	int i;
+
+	memset(cfg, 0, sizeof(*cfg));
+	memcpy(cfg->key, vms_rss_key_msft, sizeof(cfg->key));
+	cfg->hash_types = VMST_RSS_TYPES_ALL;
+	cfg->table_size = VMST_RSS_TABLE_MAX;
+	cfg->queues = queues;
+	for (i = 0; i < VMST_RSS_TABLE_MAX; i++)
+		cfg->table[i] = queues ? i % queues : 0;
+}
