@@ -15,6 +15,7 @@ pkgs=(
 	tcpdump tshark                     # tests cross-check frames, pcaps
 	jq ethtool                         # netns tests: JSON checks, GRO off
 	prometheus curl                    # exporter tests: promtool, a scraper
+	libclang-rt-14-dev                 # libFuzzer (make fuzz)
 )
 
 missing=()

@@ -26,6 +26,10 @@ static const struct vms_cmd cmds[] = {
 	 "stream sampled pass and drop events (or a pcap)"},
 	{"exporter", cmd_exporter, cmd_exporter_usage,
 	 "serve the counters as Prometheus metrics over HTTP"},
+	{"apply", cmd_apply, cmd_apply_usage,
+	 "make uplinks and ports those of a JSON document"},
+	{"dump", cmd_dump, cmd_dump_usage,
+	 "print uplinks and ports as a document for apply"},
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# A CI-sized libFuzzer session over the config parser and validator
+# (tests/fuzz/fuzz_config.c): a bounded number of runs from the seed corpus,
+# no crash, leak or round-trip mismatch. Needs no namespace; `make fuzz`
+# runs it for longer.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+FUZZ=$BUILD/tests/fuzz_config
+RUNS=${FUZZ_RUNS:-200000}
+
+if [ ! -x "$FUZZ" ]; then
+	echo "FAIL fuzz-config: $FUZZ not built (make test-progs)"
+	exit 1
+fi
+work=$(mktemp -d /tmp/vmsteer-fuzz-config.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+# The first corpus directory is where libFuzzer writes: a temporary one,
+# so the seeds in the repository stay as they are.
+timeout 60 "$FUZZ" -runs="$RUNS" -max_total_time=25 -max_len=4096 \
+	-seed=1 -dict="$ROOT/tests/fuzz/config.dict" \
+	-artifact_prefix="$work/" "$work" "$ROOT/tests/fuzz/corpus" \
+	>"$work/log" 2>&1
+rc=$?
+if [ $rc -ne 0 ]; then
+	echo "FAIL fuzz-config: fuzzer exited with $rc: $(grep -m1 -E 'ERROR|round trip|SUMMARY' "$work/log")"
+	ls "$work"/crash-* "$work"/leak-* 2>/dev/null | head -3 | sed 's/^/# reproducer: /'
+	exit 1
+fi
+done_line=$(grep -m1 '^Done ' "$work/log")
+echo "ok fuzz-config (${done_line:-finished})"

@@ -1,0 +1,1300 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Declarative configuration: parse and validate a document, read the
+ * state's configuration back as one, and plan and apply the difference.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "config.h"
+
+/* ---- errors ------------------------------------------------------------ */
+
+struct pctx {
+	const char *name; /* file name for messages, or NULL */
+	unsigned int flags;
+	struct vms_config *cfg;
+};
+
+static int perr(const char *name, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int perr(const char *name, const char *path, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return vms_err(-EINVAL, "%s%s%s: %s", name ? name : "",
+		       name ? ": " : "", path, msg);
+}
+
+/* @v as JSON text, cut to fit @out (for messages). */
+static const char *quoted(struct json_object *v, char *out, size_t len)
+{
+	const char *s = json_object_to_json_string_ext(
+		v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	size_t n = strlen(s);
+
+	if (n < len) {
+		memcpy(out, s, n + 1);
+	} else {
+		memcpy(out, s, len - 4);
+		strcpy(out + len - 4, "...");
+	}
+	return out;
+}
+
+static const char *type_name(struct json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		return "null";
+	case json_type_boolean:
+		return "a boolean";
+	case json_type_double:
+		return "a fractional number";
+	case json_type_int:
+		return "an integer";
+	case json_type_object:
+		return "an object";
+	case json_type_array:
+		return "an array";
+	case json_type_string:
+		return "a string";
+	}
+	return "a value";
+}
+
+/* "parent.key", or parent["key"] for a key that is not a plain word. */
+static void path_key(char *out, size_t len, const char *parent, const char *key)
+{
+	bool plain = *key != '\0' && strlen(key) < 40;
+	const char *k;
+
+	for (k = key; *k && plain; k++)
+		plain = (*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') ||
+			*k == '_' || *k == '-' ||
+			(k != key && *k >= '0' && *k <= '9');
+	if (plain) {
+		snprintf(out, len, "%s%s%s", parent, *parent ? "." : "", key);
+	} else {
+		struct json_object *s = json_object_new_string(key);
+		char q[48];
+
+		snprintf(out, len, "%s[%s]", parent, quoted(s, q, sizeof(q)));
+		json_object_put(s);
+	}
+}
+
+/* ---- schema ------------------------------------------------------------ */
+
+/*
+ * An object's keys: a handler each. Fields to come are new rows here (and
+ * members of the model in config.h); anything not listed is refused.
+ */
+struct field {
+	const char *key;
+	bool required;
+	int (*parse)(const struct pctx *p, const char *path,
+		     struct json_object *v, void *obj);
+};
+
+static int parse_object(const struct pctx *p, const char *path,
+			struct json_object *o, const struct field *fields,
+			int nfields, const char *what, void *obj)
+{
+	char sub[160], keys[200] = "";
+	int i, err;
+
+	if (!json_object_is_type(o, json_type_object))
+		return perr(p->name, path, "expected %s object, got %s", what,
+			    type_name(o));
+	for (i = 0; i < nfields; i++)
+		snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys),
+			 "%s%s", i ? ", " : "", fields[i].key);
+	json_object_object_foreach(o, key, val)
+	{
+		for (i = 0; i < nfields; i++)
+			if (!strcmp(key, fields[i].key))
+				break;
+		path_key(sub, sizeof(sub), path, key);
+		if (i == nfields)
+			return perr(p->name, sub,
+				    "unknown key (%s %s takes %s)",
+				    strchr("aeiou", what[0]) ? "an" : "a", what,
+				    keys);
+		err = fields[i].parse(p, sub, val, obj);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < nfields; i++)
+		if (fields[i].required &&
+		    !json_object_object_get_ex(o, fields[i].key, NULL))
+			return perr(p->name, *path ? path : "document",
+				    "missing key \"%s\"%s", fields[i].key,
+				    !*path ? " (use [] for none)" : "");
+	return 0;
+}
+
+/* A string without NUL bytes. */
+static int get_string(const struct pctx *p, const char *path,
+		      struct json_object *v, const char *what, const char **s)
+{
+	char q[80];
+
+	if (!json_object_is_type(v, json_type_string))
+		return perr(p->name, path, "%s %s, got %s (%s)", "expected",
+			    what, type_name(v), quoted(v, q, sizeof(q)));
+	*s = json_object_get_string(v);
+	if (strlen(*s) != (size_t)json_object_get_string_len(v))
+		return perr(p->name, path, "%s contains a NUL character",
+			    quoted(v, q, sizeof(q)));
+	return 0;
+}
+
+/* A device name as the kernel accepts one (dev_valid_name()). */
+static int get_ifname(const struct pctx *p, const char *path,
+		      struct json_object *v, char out[IF_NAMESIZE])
+{
+	const char *s, *c;
+	char q[80];
+	int err;
+
+	err = get_string(p, path, v, "a device name", &s);
+	if (err)
+		return err;
+	if (!*s || strlen(s) >= IF_NAMESIZE || !strcmp(s, ".") ||
+	    !strcmp(s, ".."))
+		return perr(p->name, path,
+			    "%s is not a device name (1..%d characters)",
+			    quoted(v, q, sizeof(q)), IF_NAMESIZE - 1);
+	for (c = s; *c; c++)
+		if (*c == '/' || *c == ':' || *c == ' ' ||
+		    (*c >= '\t' && *c <= '\r'))
+			return perr(p->name, path,
+				    "%s is not a device name (no '/', ':' or "
+				    "spaces)",
+				    quoted(v, q, sizeof(q)));
+	snprintf(out, IF_NAMESIZE, "%s", s);
+	return 0;
+}
+
+static int uplink_device(const struct pctx *p, const char *path,
+			 struct json_object *v, void *obj)
+{
+	struct vms_cfg_uplink *u = obj;
+
+	return get_ifname(p, path, v, u->device);
+}
+
+static int uplink_mode(const struct pctx *p, const char *path,
+		       struct json_object *v, void *obj)
+{
+	struct vms_cfg_uplink *u = obj;
+	const char *s;
+	char q[80];
+	int err;
+
+	err = get_string(p, path, v, "\"auto\", \"native\" or \"generic\"", &s);
+	if (err)
+		return err;
+	if (!strcmp(s, "auto"))
+		u->mode = VMS_ATTACH_AUTO;
+	else if (!strcmp(s, "native"))
+		u->mode = VMS_ATTACH_NATIVE;
+	else if (!strcmp(s, "generic"))
+		u->mode = VMS_ATTACH_GENERIC;
+	else
+		return perr(p->name, path,
+			    "%s is not a mode (auto, native or generic)",
+			    quoted(v, q, sizeof(q)));
+	return 0;
+}
+
+static const struct field uplink_fields[] = {
+	{"device", true, uplink_device},
+	{"mode", false, uplink_mode},
+};
+
+static int port_tap(const struct pctx *p, const char *path,
+		    struct json_object *v, void *obj)
+{
+	struct vms_cfg_port *port = obj;
+
+	return get_ifname(p, path, v, port->tap);
+}
+
+static int port_mac(const struct pctx *p, const char *path,
+		    struct json_object *v, void *obj)
+{
+	static const __u8 zero[6];
+	struct vms_cfg_port *port = obj;
+	const char *s;
+	char q[80];
+	int err;
+
+	err = get_string(p, path, v, "a MAC address", &s);
+	if (err)
+		return err;
+	if (vms_parse_mac(s, port->mac))
+		return perr(p->name, path,
+			    "%s is not a MAC address (aa:bb:cc:dd:ee:ff)",
+			    quoted(v, q, sizeof(q)));
+	if (port->mac[0] & 1)
+		return perr(p->name, path,
+			    "%s is a multicast address, not a VM's unicast "
+			    "MAC",
+			    quoted(v, q, sizeof(q)));
+	if (!memcmp(port->mac, zero, 6))
+		return perr(p->name, path, "%s is not a usable MAC address",
+			    quoted(v, q, sizeof(q)));
+	return 0;
+}
+
+static int port_vlan(const struct pctx *p, const char *path,
+		     struct json_object *v, void *obj)
+{
+	struct vms_cfg_port *port = obj;
+	char q[80];
+	int64_t id;
+
+	if (json_object_is_type(v, json_type_null)) {
+		port->vlan = 0; /* untagged, as `port list --json` shows it */
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_int))
+		return perr(p->name, path,
+			    "expected a VLAN id %d..%d (or null: untagged), "
+			    "got %s (%s)",
+			    VMST_VLAN_MIN, VMST_VLAN_MAX, type_name(v),
+			    quoted(v, q, sizeof(q)));
+	errno = 0;
+	id = json_object_get_int64(v);
+	if (errno || id < VMST_VLAN_MIN || id > VMST_VLAN_MAX)
+		return perr(p->name, path, "VLAN id %s outside %d..%d",
+			    quoted(v, q, sizeof(q)), VMST_VLAN_MIN,
+			    VMST_VLAN_MAX);
+	port->vlan = (__u16)id;
+	return 0;
+}
+
+static const struct field port_fields[] = {
+	{"tap", true, port_tap},
+	{"mac", true, port_mac},
+	{"vlan", false, port_vlan},
+	/* issues 3 and 4: "addresses", "queues", "rss", "flags" */
+};
+
+static int check_array(const struct pctx *p, const char *path,
+		       struct json_object *v, int max, const char *what)
+{
+	size_t n;
+
+	if (!json_object_is_type(v, json_type_array))
+		return perr(p->name, path, "expected an array of %s, got %s",
+			    what, type_name(v));
+	n = json_object_array_length(v);
+	if (n > (size_t)max)
+		return perr(p->name, path, "%zu %s, at most %d", n, what, max);
+	return 0;
+}
+
+static int doc_uplinks(const struct pctx *p, const char *path,
+		       struct json_object *v, void *obj)
+{
+	struct vms_config *cfg = obj;
+	char sub[64];
+	int i, err;
+
+	(void)obj;
+	err = check_array(p, path, v, VMS_CFG_MAX_UPLINKS, "uplinks");
+	if (err)
+		return err;
+	cfg->n_uplinks = json_object_array_length(v);
+	for (i = 0; i < cfg->n_uplinks; i++) {
+		snprintf(sub, sizeof(sub), "%s[%d]", path, i);
+		err = parse_object(
+			p, sub, json_object_array_get_idx(v, i), uplink_fields,
+			sizeof(uplink_fields) / sizeof(uplink_fields[0]),
+			"uplink", &cfg->uplinks[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int doc_ports(const struct pctx *p, const char *path,
+		     struct json_object *v, void *obj)
+{
+	struct vms_config *cfg = obj;
+	char sub[64];
+	int i, err;
+
+	err = check_array(p, path, v, VMS_CFG_MAX_PORTS, "ports");
+	if (err)
+		return err;
+	cfg->n_ports = json_object_array_length(v);
+	for (i = 0; i < cfg->n_ports; i++) {
+		snprintf(sub, sizeof(sub), "%s[%d]", path, i);
+		err = parse_object(p, sub, json_object_array_get_idx(v, i),
+				   port_fields,
+				   sizeof(port_fields) / sizeof(port_fields[0]),
+				   "port", &cfg->ports[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static const struct field doc_fields[] = {
+	{"uplinks", true, doc_uplinks},
+	{"ports", true, doc_ports},
+};
+
+/* ---- validation across entries ----------------------------------------- */
+
+static void vlan_text(__u16 vlan, char *out, size_t len)
+{
+	if (vlan)
+		snprintf(out, len, "on VLAN %u", vlan);
+	else
+		snprintf(out, len, "untagged");
+}
+
+static int check_document(const struct pctx *p)
+{
+	const struct vms_config *c = p->cfg;
+	char path[64], mac[18], vl[24];
+	int i, j;
+
+	for (i = 0; i < c->n_uplinks; i++)
+		for (j = 0; j < i; j++)
+			if (!strcmp(c->uplinks[i].device,
+				    c->uplinks[j].device)) {
+				snprintf(path, sizeof(path),
+					 "uplinks[%d].device", i);
+				return perr(p->name, path,
+					    "%s is already uplinks[%d]",
+					    c->uplinks[i].device, j);
+			}
+	for (i = 0; i < c->n_ports; i++) {
+		const struct vms_cfg_port *a = &c->ports[i];
+
+		for (j = 0; j < i; j++) {
+			const struct vms_cfg_port *b = &c->ports[j];
+
+			if (!strcmp(a->tap, b->tap)) {
+				snprintf(path, sizeof(path), "ports[%d].tap",
+					 i);
+				return perr(p->name, path,
+					    "%s is already ports[%d]", a->tap,
+					    j);
+			}
+			if (a->vlan == b->vlan && !memcmp(a->mac, b->mac, 6)) {
+				snprintf(path, sizeof(path), "ports[%d].mac",
+					 i);
+				vms_format_mac(a->mac, mac);
+				vlan_text(a->vlan, vl, sizeof(vl));
+				return perr(p->name, path,
+					    "%s %s is already the MAC of "
+					    "ports[%d] (%s)",
+					    mac, vl, j, b->tap);
+			}
+		}
+		for (j = 0; j < c->n_uplinks; j++)
+			if (!strcmp(a->tap, c->uplinks[j].device)) {
+				snprintf(path, sizeof(path),
+					 "uplinks[%d].device", j);
+				return perr(p->name, path,
+					    "%s is also ports[%d].tap: a tap "
+					    "cannot be an uplink",
+					    a->tap, i);
+			}
+	}
+	return 0;
+}
+
+static int check_devices(const struct pctx *p)
+{
+	struct vms_config *c = p->cfg;
+	char path[64];
+	int i, r;
+
+	for (i = 0; i < c->n_uplinks; i++) {
+		struct vms_cfg_uplink *u = &c->uplinks[i];
+
+		snprintf(path, sizeof(path), "uplinks[%d].device", i);
+		r = if_nametoindex(u->device);
+		if (!r)
+			return perr(p->name, path, "%s: no such device",
+				    u->device);
+		u->ifindex = r;
+		r = vms_is_tap(u->device);
+		if (r == 1)
+			return perr(p->name, path,
+				    "%s is a tap: taps are ports, not uplinks",
+				    u->device);
+	}
+	for (i = 0; i < c->n_ports; i++) {
+		struct vms_cfg_port *t = &c->ports[i];
+
+		snprintf(path, sizeof(path), "ports[%d].tap", i);
+		r = if_nametoindex(t->tap);
+		if (!r)
+			return perr(p->name, path, "%s: no such device",
+				    t->tap);
+		t->ifindex = r;
+		r = vms_is_tap(t->tap);
+		if (r < 0)
+			return perr(p->name, path,
+				    "%s: cannot tell its type: %s", t->tap,
+				    strerror(-r));
+		if (!r)
+			return perr(p->name, path, "%s is not a tap device",
+				    t->tap);
+		r = vms_dev_mtu(t->tap);
+		if (r <= 0)
+			return perr(p->name, path, "%s: cannot read its MTU",
+				    t->tap);
+		t->mtu = r;
+	}
+	return 0;
+}
+
+/* ---- parsing ----------------------------------------------------------- */
+
+static void line_col(const char *text, size_t off, int *line, int *col)
+{
+	size_t i;
+
+	*line = 1;
+	*col = 1;
+	for (i = 0; i < off; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
+int vms_config_parse(const char *text, size_t len, const char *name,
+		     unsigned int flags, struct vms_config *cfg)
+{
+	struct pctx p = {name, flags, cfg};
+	enum json_tokener_error jerr;
+	struct json_object *root;
+	struct json_tokener *tok;
+	int line, col, err;
+	size_t end;
+	char at[64];
+	const char *nul;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (len > VMS_CFG_MAX_BYTES)
+		return vms_err(-EFBIG, "%s%slarger than %d bytes",
+			       name ? name : "", name ? ": " : "",
+			       VMS_CFG_MAX_BYTES);
+	nul = memchr(text, '\0', len);
+	if (nul) {
+		line_col(text, nul - text, &line, &col);
+		snprintf(at, sizeof(at), "line %d, column %d", line, col);
+		return perr(name, at, "NUL byte in the document");
+	}
+	tok = json_tokener_new();
+	if (!tok)
+		return vms_err(-ENOMEM, "out of memory");
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	root = json_tokener_parse_ex(tok, text, len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	if (!root && jerr == json_tokener_continue)
+		jerr = json_tokener_error_parse_eof;
+	json_tokener_free(tok);
+	if (jerr != json_tokener_success) {
+		json_object_put(root);
+		line_col(text, end > len ? len : end, &line, &col);
+		snprintf(at, sizeof(at), "line %d, column %d", line, col);
+		return perr(name, at, "%s", json_tokener_error_desc(jerr));
+	}
+	for (; end < len; end++) {
+		if (!strchr(" \t\r\n", text[end])) {
+			json_object_put(root);
+			line_col(text, end, &line, &col);
+			snprintf(at, sizeof(at), "line %d, column %d", line,
+				 col);
+			return perr(name, at,
+				    "unexpected text after the document");
+		}
+	}
+	err = parse_object(&p, "", root, doc_fields,
+			   sizeof(doc_fields) / sizeof(doc_fields[0]),
+			   "document", cfg);
+	json_object_put(root);
+	if (!err)
+		err = check_document(&p);
+	if (!err && !(flags & VMS_CFG_NO_DEVICES))
+		err = check_devices(&p);
+	return err;
+}
+
+int vms_config_read_file(const char *path, char **text, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	size_t cap = 65536, n = 0, r;
+	char *buf;
+
+	if (!f)
+		return vms_err(-errno, "%s: %s", path, strerror(errno));
+	buf = malloc(cap + 1);
+	while (buf) {
+		r = fread(buf + n, 1, cap - n, f);
+		n += r;
+		if (n < cap)
+			break;
+		if (cap > VMS_CFG_MAX_BYTES) {
+			free(buf);
+			if (f != stdin)
+				fclose(f);
+			return vms_err(-EFBIG, "%s: larger than %d bytes", path,
+				       VMS_CFG_MAX_BYTES);
+		}
+		cap *= 2;
+		char *nb = realloc(buf, cap + 1);
+
+		if (!nb)
+			free(buf);
+		buf = nb;
+	}
+	if (!buf || ferror(f)) {
+		int err = buf ? -EIO : -ENOMEM;
+
+		free(buf);
+		if (f != stdin)
+			fclose(f);
+		return vms_err(err, "%s: cannot read: %s", path,
+			       strerror(-err));
+	}
+	if (f != stdin)
+		fclose(f);
+	buf[n] = '\0';
+	*text = buf;
+	*len = n;
+	return 0;
+}
+
+/* ---- documents --------------------------------------------------------- */
+
+static const char *attach_mode_name(enum vms_attach_mode m)
+{
+	return m == VMS_ATTACH_NATIVE	 ? "native"
+	       : m == VMS_ATTACH_GENERIC ? "generic"
+					 : "auto";
+}
+
+static int cmp_uplink(const void *a, const void *b)
+{
+	return strcmp(((const struct vms_cfg_uplink *)a)->device,
+		      ((const struct vms_cfg_uplink *)b)->device);
+}
+
+static int cmp_port(const void *a, const void *b)
+{
+	return strcmp(((const struct vms_cfg_port *)a)->tap,
+		      ((const struct vms_cfg_port *)b)->tap);
+}
+
+struct json_object *vms_config_to_json(const struct vms_config *cfg)
+{
+	struct json_object *doc = json_object_new_object();
+	struct json_object *ups = json_object_new_array();
+	struct json_object *ports = json_object_new_array();
+	char mac[18];
+	int i;
+
+	for (i = 0; i < cfg->n_uplinks; i++) {
+		struct json_object *u = json_object_new_object();
+
+		json_object_object_add(
+			u, "device",
+			json_object_new_string(cfg->uplinks[i].device));
+		json_object_object_add(u, "mode",
+				       json_object_new_string(attach_mode_name(
+					       cfg->uplinks[i].mode)));
+		json_object_array_add(ups, u);
+	}
+	for (i = 0; i < cfg->n_ports; i++) {
+		const struct vms_cfg_port *p = &cfg->ports[i];
+		struct json_object *o = json_object_new_object();
+
+		vms_format_mac(p->mac, mac);
+		json_object_object_add(o, "tap",
+				       json_object_new_string(p->tap));
+		json_object_object_add(o, "mac", json_object_new_string(mac));
+		if (p->vlan)
+			json_object_object_add(o, "vlan",
+					       json_object_new_int(p->vlan));
+		json_object_array_add(ports, o);
+	}
+	json_object_object_add(doc, "uplinks", ups);
+	json_object_object_add(doc, "ports", ports);
+	return doc;
+}
+
+bool vms_config_equal(const struct vms_config *a, const struct vms_config *b)
+{
+	static struct vms_config x, y;
+	int i;
+
+	if (a->n_uplinks != b->n_uplinks || a->n_ports != b->n_ports)
+		return false;
+	x = *a;
+	y = *b;
+	qsort(x.uplinks, x.n_uplinks, sizeof(x.uplinks[0]), cmp_uplink);
+	qsort(y.uplinks, y.n_uplinks, sizeof(y.uplinks[0]), cmp_uplink);
+	qsort(x.ports, x.n_ports, sizeof(x.ports[0]), cmp_port);
+	qsort(y.ports, y.n_ports, sizeof(y.ports[0]), cmp_port);
+	for (i = 0; i < x.n_uplinks; i++)
+		if (strcmp(x.uplinks[i].device, y.uplinks[i].device) ||
+		    x.uplinks[i].mode != y.uplinks[i].mode)
+			return false;
+	for (i = 0; i < x.n_ports; i++)
+		if (strcmp(x.ports[i].tap, y.ports[i].tap) ||
+		    memcmp(x.ports[i].mac, y.ports[i].mac, 6) ||
+		    x.ports[i].vlan != y.ports[i].vlan)
+			return false;
+	return true;
+}
+
+/* ---- the state's configuration ----------------------------------------- */
+
+static bool in_use(const struct vmst_port_cfg *c)
+{
+	return c->flags & VMST_CFG_F_IN_USE;
+}
+
+static __u64 rec_key(const struct vmst_port_cfg *c)
+{
+	return vmst_fdb_key(c->vlan, vms_mac48(c->mac));
+}
+
+static __u64 port_key(const struct vms_cfg_port *p)
+{
+	return vmst_fdb_key(p->vlan, vms_mac48(p->mac));
+}
+
+static int read_ports(struct vms_state *st, struct vmst_port_cfg *pc)
+{
+	memset(pc, 0, sizeof(*pc) * VMST_MAX_PORTS);
+	return st ? vms_port_read_all(&st->maps, pc) : 0;
+}
+
+static int read_uplinks(struct vms_state *st, struct vms_uplink_info *up)
+{
+	int n;
+
+	if (!st)
+		return 0;
+	n = vms_uplink_list(st, up, VMST_MAX_UPLINKS);
+	if (n < 0)
+		return vms_err(n, "cannot list the uplinks: %s", strerror(-n));
+	return n;
+}
+
+int vms_config_from_state(struct vms_state *st, struct vms_config *cfg)
+{
+	static struct vmst_port_cfg pc[VMST_MAX_PORTS];
+	struct vms_uplink_info up[VMST_MAX_UPLINKS];
+	__u32 netns = vms_netns_ino();
+	int i, j, n, err;
+
+	memset(cfg, 0, sizeof(*cfg));
+	n = read_uplinks(st, up);
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		struct vms_cfg_uplink *u = &cfg->uplinks[cfg->n_uplinks];
+
+		if (up[i].netns_ino != netns)
+			continue;
+		if (up[i].defunct || !up[i].name[0]) {
+			pr_warn("uplink ifindex %u: its device is gone; left "
+				"out (apply detaches it)",
+				up[i].ifindex);
+			continue;
+		}
+		snprintf(u->device, sizeof(u->device), "%s", up[i].name);
+		u->ifindex = up[i].ifindex;
+		u->mode = up[i].mode == VMST_MODE_NATIVE ? VMS_ATTACH_NATIVE
+							 : VMS_ATTACH_GENERIC;
+		cfg->n_uplinks++;
+	}
+	err = read_ports(st, pc);
+	if (err)
+		return err;
+	for (i = 1; i < VMST_MAX_PORTS; i++) {
+		struct vms_cfg_port *p = &cfg->ports[cfg->n_ports];
+		char name[IF_NAMESIZE];
+
+		if (!in_use(&pc[i]) || pc[i].netns_ino != netns)
+			continue;
+		snprintf(name, sizeof(name), "%.*s",
+			 (int)sizeof(pc[i].name) - 1, pc[i].name);
+		for (j = 0; j < cfg->n_ports; j++)
+			if (!strcmp(cfg->ports[j].tap, name))
+				break;
+		if (j < cfg->n_ports)
+			continue; /* a duplicate record: apply repairs it */
+		if (!if_nametoindex(name)) {
+			pr_warn("port %s: the tap is gone; left out (apply "
+				"deletes it)",
+				name);
+			continue;
+		}
+		memcpy(p->tap, name, sizeof(p->tap));
+		memcpy(p->mac, pc[i].mac, 6);
+		p->vlan = pc[i].vlan;
+		p->ifindex = pc[i].ifindex;
+		p->mtu = pc[i].mtu;
+		cfg->n_ports++;
+	}
+	qsort(cfg->uplinks, cfg->n_uplinks, sizeof(cfg->uplinks[0]),
+	      cmp_uplink);
+	qsort(cfg->ports, cfg->n_ports, sizeof(cfg->ports[0]), cmp_port);
+	return 0;
+}
+
+/* ---- plan -------------------------------------------------------------- */
+
+static struct vms_op *plan_push(struct vms_plan *plan, enum vms_op_kind kind,
+				int cfg_idx, __u32 index, const char *name)
+{
+	struct vms_op *op;
+
+	if (plan->n == plan->cap) {
+		int cap = plan->cap ? plan->cap * 2 : 16;
+		struct vms_op *ops = realloc(plan->ops, cap * sizeof(*ops));
+
+		if (!ops)
+			return NULL;
+		plan->ops = ops;
+		plan->cap = cap;
+	}
+	op = &plan->ops[plan->n++];
+	memset(op, 0, sizeof(*op));
+	op->kind = kind;
+	op->cfg_idx = cfg_idx;
+	op->index = index;
+	if (name)
+		snprintf(op->name, sizeof(op->name), "%s", name);
+	return op;
+}
+
+static void op_old_port(struct vms_op *op, const struct vmst_port_cfg *c)
+{
+	memcpy(op->old_mac, c->mac, 6);
+	op->old_vlan = c->vlan;
+	op->old_ifindex = c->ifindex;
+	op->old_mtu = c->mtu;
+}
+
+void vms_plan_free(struct vms_plan *plan)
+{
+	free(plan->ops);
+	memset(plan, 0, sizeof(*plan));
+}
+
+/* Why port record @idx cannot forward as it is, or NULL. */
+static const char *port_unhealthy(struct vms_state *st, __u32 idx,
+				  const struct vmst_port_cfg *c)
+{
+	__u64 key = rec_key(c);
+	__u32 home = vmst_fdb_hash(key), i, s, val, tx;
+	struct vmst_port port;
+
+	if (bpf_map_lookup_elem(st->maps.fd[VMS_MAP_PORTS], &idx, &port) ||
+	    port.key != key)
+		return "port entry not written";
+	if (bpf_map_lookup_elem(st->maps.fd[VMS_MAP_TX], &idx, &tx) ||
+	    tx != c->ifindex)
+		return "no redirect target";
+	for (i = 0; i < VMST_FDB_PROBES; i++) {
+		s = (home + i) & VMST_FDB_MASK;
+		if (!bpf_map_lookup_elem(st->maps.fd[VMS_MAP_FDB], &s, &val) &&
+		    val == idx)
+			return NULL;
+	}
+	return "not in the FDB";
+}
+
+int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
+		  const char *name, struct vms_plan *plan)
+{
+	static struct vmst_port_cfg pc[VMST_MAX_PORTS];
+	struct vms_uplink_info up[VMST_MAX_UPLINKS];
+	__u32 netns = vms_netns_ino();
+	int cur[VMS_CFG_MAX_PORTS]; /* record index of each document port */
+	__u64 cur_key[VMS_CFG_MAX_PORTS];
+	bool pending[VMS_CFG_MAX_PORTS], kept[VMST_MAX_PORTS] = {};
+	int i, j, n, err, other = 0, used = 0, left;
+	char path[64], mac[18], vl[24];
+	struct vms_op *op;
+
+	memset(plan, 0, sizeof(*plan));
+	n = read_uplinks(st, up);
+	if (n < 0)
+		return n;
+	err = read_ports(st, pc);
+	if (err)
+		return err;
+
+	/* What the state makes impossible: refuse before any change. */
+	for (i = 1; i < VMST_MAX_PORTS; i++)
+		other += in_use(&pc[i]) && pc[i].netns_ino != netns;
+	if (cfg->n_ports + other > VMS_CFG_MAX_PORTS)
+		return perr(name, "ports",
+			    "%d ports, but only %d fit beside the %d of other "
+			    "network namespaces (limit %d)",
+			    cfg->n_ports, VMS_CFG_MAX_PORTS - other, other,
+			    VMS_CFG_MAX_PORTS);
+	for (i = 0; i < cfg->n_ports; i++)
+		for (j = 1; j < VMST_MAX_PORTS; j++)
+			if (in_use(&pc[j]) && pc[j].netns_ino != netns &&
+			    rec_key(&pc[j]) == port_key(&cfg->ports[i])) {
+				snprintf(path, sizeof(path), "ports[%d].mac",
+					 i);
+				vms_format_mac(cfg->ports[i].mac, mac);
+				vlan_text(cfg->ports[i].vlan, vl, sizeof(vl));
+				return perr(name, path,
+					    "%s %s is owned by port %.16s of "
+					    "another network namespace",
+					    mac, vl, pc[j].name);
+			}
+	for (i = 0, other = 0; i < n; i++)
+		other += up[i].netns_ino != netns;
+	if (cfg->n_uplinks + other > VMS_CFG_MAX_UPLINKS)
+		return perr(name, "uplinks",
+			    "%d uplinks, but only %d fit beside the %d of "
+			    "other network namespaces (limit %d)",
+			    cfg->n_uplinks, VMS_CFG_MAX_UPLINKS - other, other,
+			    VMS_CFG_MAX_UPLINKS);
+
+	/* Uplinks to attach (or re-attach in another mode). */
+	for (i = 0; i < cfg->n_uplinks; i++) {
+		const struct vms_cfg_uplink *u = &cfg->uplinks[i];
+		__u32 id = 0;
+
+		for (j = 0; j < n; j++)
+			if (up[j].netns_ino == netns && !up[j].defunct &&
+			    up[j].ifindex == u->ifindex)
+				break;
+		if (j < n) {
+			bool want_native = u->mode == VMS_ATTACH_NATIVE;
+
+			if (u->mode == VMS_ATTACH_AUTO ||
+			    want_native == (up[j].mode == VMST_MODE_NATIVE))
+				continue;
+			op = plan_push(plan, VMS_OP_REATTACH, i, u->ifindex,
+				       u->device);
+			if (!op)
+				goto nomem;
+			op->old_mode = up[j].mode;
+			continue;
+		}
+		if (!bpf_xdp_query_id(u->ifindex, 0, &id) && id) {
+			snprintf(path, sizeof(path), "uplinks[%d].device", i);
+			vms_plan_free(plan);
+			return perr(name, path,
+				    "%s already has an XDP program (id %u) "
+				    "that vmsteer did not attach; remove it "
+				    "first",
+				    u->device, id);
+		}
+		if (!plan_push(plan, VMS_OP_ATTACH, i, u->ifindex, u->device))
+			goto nomem;
+	}
+
+	/* Repairs: FDB slots naming no port, broken or duplicate records. */
+	for (i = 0; st && i < (int)VMST_FDB_SLOTS; i++) {
+		__u32 s = i, val;
+
+		if (bpf_map_lookup_elem(st->maps.fd[VMS_MAP_FDB], &s, &val) ||
+		    !val)
+			continue;
+		if (val < VMST_MAX_PORTS && in_use(&pc[val]))
+			continue;
+		op = plan_push(plan, VMS_OP_FDB_CLEAR, -1, s, NULL);
+		if (!op)
+			goto nomem;
+		snprintf(op->why, sizeof(op->why), "names free port index %u",
+			 val);
+	}
+	for (i = 0; i < cfg->n_ports; i++) {
+		cur[i] = 0;
+		cur_key[i] = 0;
+	}
+	for (j = 1; j < VMST_MAX_PORTS; j++) {
+		const char *why = NULL;
+
+		if (!in_use(&pc[j]) || pc[j].netns_ino != netns)
+			continue;
+		for (i = 0; i < cfg->n_ports; i++)
+			if (!strncmp(cfg->ports[i].tap, pc[j].name,
+				     sizeof(pc[j].name)))
+				break;
+		if (i == cfg->n_ports) {
+			op = plan_push(plan, VMS_OP_PORT_DEL, -1, j, NULL);
+			if (!op)
+				goto nomem;
+			snprintf(op->name, sizeof(op->name), "%.*s",
+				 (int)sizeof(pc[j].name) - 1, pc[j].name);
+			op_old_port(op, &pc[j]);
+			continue;
+		}
+		if (cur[i])
+			why = "duplicate record";
+		else
+			why = port_unhealthy(st, j, &pc[j]);
+		if (why) {
+			op = plan_push(plan, VMS_OP_PORT_REPAIR, i, j,
+				       cfg->ports[i].tap);
+			if (!op)
+				goto nomem;
+			op_old_port(op, &pc[j]);
+			snprintf(op->why, sizeof(op->why), "%s", why);
+			continue;
+		}
+		cur[i] = j;
+		cur_key[i] = rec_key(&pc[j]);
+		kept[j] = true;
+	}
+	/* Repairs first, then attaches: move the repairs to the front. */
+	for (i = 0, j = 0; i < plan->n; i++) {
+		struct vms_op t = plan->ops[i];
+
+		if (t.kind != VMS_OP_FDB_CLEAR && t.kind != VMS_OP_PORT_REPAIR)
+			continue;
+		memmove(&plan->ops[j + 1], &plan->ops[j], (i - j) * sizeof(t));
+		plan->ops[j++] = t;
+	}
+	/* Deletions next (they come after the attaches already). */
+	for (j = 1; j < VMST_MAX_PORTS; j++)
+		used += in_use(&pc[j]) && (pc[j].netns_ino != netns || kept[j]);
+
+	/*
+	 * Adds and updates, in an order that never asks for a MAC and VLAN
+	 * another port still holds: a port whose key another pending port
+	 * still has waits for it. A cycle (two ports swapping MACs) is
+	 * broken by deleting one of them first; it is then added again.
+	 */
+	left = 0;
+	for (i = 0; i < cfg->n_ports; i++) {
+		const struct vms_cfg_port *p = &cfg->ports[i];
+		const struct vmst_port_cfg *c = &pc[cur[i]];
+
+		pending[i] = !cur[i] || cur_key[i] != port_key(p) ||
+			     c->ifindex != p->ifindex || c->mtu != p->mtu;
+		left += pending[i];
+	}
+	while (left) {
+		bool progress = false;
+
+		for (i = 0; i < cfg->n_ports; i++) {
+			bool moves = cur_key[i] != port_key(&cfg->ports[i]);
+
+			if (!pending[i])
+				continue;
+			for (j = 0; moves && j < cfg->n_ports; j++)
+				if (j != i && pending[j] &&
+				    cur_key[j] == port_key(&cfg->ports[i]))
+					break;
+			if (moves &&
+			    (j < cfg->n_ports || used >= VMS_CFG_MAX_PORTS))
+				continue;
+			op = plan_push(plan,
+				       cur[i] ? VMS_OP_PORT_UPDATE
+					      : VMS_OP_PORT_ADD,
+				       i, cur[i], cfg->ports[i].tap);
+			if (!op)
+				goto nomem;
+			if (cur[i])
+				op_old_port(op, &pc[cur[i]]);
+			else
+				used++;
+			cur_key[i] = port_key(&cfg->ports[i]);
+			pending[i] = false;
+			left--;
+			progress = true;
+		}
+		if (progress)
+			continue;
+		/* Stuck: delete the first blocked port that has a record. */
+		for (i = 0; i < cfg->n_ports; i++)
+			if (pending[i] && cur[i])
+				break;
+		if (i == cfg->n_ports) {
+			vms_plan_free(plan);
+			return vms_err(-ENOSPC, "no order of changes fits the "
+						"port table");
+		}
+		op = plan_push(plan, VMS_OP_PORT_DEL, i, cur[i],
+			       cfg->ports[i].tap);
+		if (!op)
+			goto nomem;
+		op_old_port(op, &pc[cur[i]]);
+		snprintf(op->why, sizeof(op->why), "added again below");
+		cur[i] = 0;
+		cur_key[i] = 0;
+		used--;
+	}
+
+	/* Uplinks the document does not name. */
+	for (j = 0; j < n; j++) {
+		if (up[j].netns_ino != netns)
+			continue;
+		for (i = 0; i < cfg->n_uplinks && !up[j].defunct; i++)
+			if (cfg->uplinks[i].ifindex == up[j].ifindex)
+				break;
+		if (i < cfg->n_uplinks && !up[j].defunct)
+			continue;
+		op = plan_push(plan, VMS_OP_DETACH, -1, up[j].ifindex,
+			       up[j].name);
+		if (!op)
+			goto nomem;
+		op->old_mode = up[j].mode;
+		if (up[j].defunct || !up[j].name[0])
+			snprintf(op->why, sizeof(op->why), "device gone");
+	}
+	return 0;
+nomem:
+	vms_plan_free(plan);
+	return vms_err(-ENOMEM, "out of memory");
+}
+
+/* ---- describing and applying ------------------------------------------- */
+
+static void port_text(const __u8 mac[6], __u16 vlan, char *out, size_t len)
+{
+	char m[18], v[24];
+
+	vms_format_mac(mac, m);
+	vlan_text(vlan, v, sizeof(v));
+	snprintf(out, len, "%s %s", m, v);
+}
+
+static const char *const op_names[] = {
+	[VMS_OP_FDB_CLEAR] = "repair", [VMS_OP_PORT_REPAIR] = "repair",
+	[VMS_OP_ATTACH] = "attach",    [VMS_OP_REATTACH] = "reattach",
+	[VMS_OP_PORT_DEL] = "delete",  [VMS_OP_PORT_UPDATE] = "update",
+	[VMS_OP_PORT_ADD] = "add",     [VMS_OP_DETACH] = "detach",
+};
+
+static const char *xdp_mode_name(__u32 mode)
+{
+	return mode == VMST_MODE_NATIVE ? "native" : "generic";
+}
+
+void vms_op_describe(const struct vms_op *op, const struct vms_config *cfg,
+		     char *out, size_t len)
+{
+	const struct vms_cfg_port *p =
+		op->cfg_idx >= 0 && op->kind >= VMS_OP_PORT_DEL &&
+				op->kind <= VMS_OP_PORT_ADD
+			? &cfg->ports[op->cfg_idx]
+			: NULL;
+	char a[48], b[48], dev[32];
+
+	if (op->name[0])
+		snprintf(dev, sizeof(dev), "%s", op->name);
+	else
+		snprintf(dev, sizeof(dev), "ifindex %u", op->index);
+	switch (op->kind) {
+	case VMS_OP_FDB_CLEAR:
+		snprintf(out, len, "repair FDB slot %u: %s", op->index,
+			 op->why);
+		break;
+	case VMS_OP_PORT_REPAIR:
+		port_text(op->old_mac, op->old_vlan, a, sizeof(a));
+		snprintf(out, len, "repair port %s: remove record %u (%s, %s)",
+			 op->name, op->index, a, op->why);
+		break;
+	case VMS_OP_ATTACH:
+		snprintf(out, len, "attach uplink %s (%s mode)", dev,
+			 attach_mode_name(cfg->uplinks[op->cfg_idx].mode));
+		break;
+	case VMS_OP_REATTACH:
+		snprintf(out, len, "reattach uplink %s: %s -> %s mode", dev,
+			 xdp_mode_name(op->old_mode),
+			 attach_mode_name(cfg->uplinks[op->cfg_idx].mode));
+		break;
+	case VMS_OP_DETACH:
+		snprintf(out, len, "detach uplink %s%s%s%s", dev,
+			 op->why[0] ? " (" : "", op->why,
+			 op->why[0] ? ")" : "");
+		break;
+	case VMS_OP_PORT_DEL:
+		port_text(op->old_mac, op->old_vlan, a, sizeof(a));
+		snprintf(out, len, "delete port %s: %s%s%s%s", op->name, a,
+			 op->why[0] ? " (" : "", op->why,
+			 op->why[0] ? ")" : "");
+		break;
+	case VMS_OP_PORT_ADD:
+		port_text(p->mac, p->vlan, b, sizeof(b));
+		snprintf(out, len, "add port %s: %s", op->name, b);
+		break;
+	case VMS_OP_PORT_UPDATE:
+		port_text(op->old_mac, op->old_vlan, a, sizeof(a));
+		port_text(p->mac, p->vlan, b, sizeof(b));
+		if (strcmp(a, b))
+			snprintf(out, len, "update port %s: %s -> %s", op->name,
+				 a, b);
+		else
+			snprintf(out, len,
+				 "update port %s: %s (ifindex %u -> %u, MTU "
+				 "%u -> %u)",
+				 op->name, b, op->old_ifindex, p->ifindex,
+				 op->old_mtu, p->mtu);
+		break;
+	}
+}
+
+static void json_port(struct json_object *o, const char *k, const __u8 mac[6],
+		      __u16 vlan)
+{
+	struct json_object *p = json_object_new_object();
+	char m[18];
+
+	vms_format_mac(mac, m);
+	json_object_object_add(p, "mac", json_object_new_string(m));
+	json_object_object_add(p, "vlan",
+			       vlan ? json_object_new_int(vlan) : NULL);
+	json_object_object_add(o, k, p);
+}
+
+struct json_object *vms_op_json(const struct vms_op *op,
+				const struct vms_config *cfg)
+{
+	struct json_object *o = json_object_new_object();
+	char text[200];
+	bool port = op->kind >= VMS_OP_PORT_DEL && op->kind <= VMS_OP_PORT_ADD;
+
+	json_object_object_add(o, "op",
+			       json_object_new_string(op_names[op->kind]));
+	if (op->kind == VMS_OP_FDB_CLEAR) {
+		json_object_object_add(o, "fdb_slot",
+				       json_object_new_int64(op->index));
+	} else if (op->kind == VMS_OP_PORT_REPAIR || port) {
+		json_object_object_add(o, "port",
+				       json_object_new_string(op->name));
+		if (op->kind != VMS_OP_PORT_ADD)
+			json_port(o, "from", op->old_mac, op->old_vlan);
+		if (op->kind == VMS_OP_PORT_ADD ||
+		    op->kind == VMS_OP_PORT_UPDATE)
+			json_port(o, "to", cfg->ports[op->cfg_idx].mac,
+				  cfg->ports[op->cfg_idx].vlan);
+	} else {
+		json_object_object_add(o, "uplink",
+				       json_object_new_string(op->name));
+		json_object_object_add(o, "ifindex",
+				       json_object_new_int64(op->index));
+		if (op->kind == VMS_OP_ATTACH || op->kind == VMS_OP_REATTACH)
+			json_object_object_add(
+				o, "mode",
+				json_object_new_string(attach_mode_name(
+					cfg->uplinks[op->cfg_idx].mode)));
+	}
+	if (op->why[0])
+		json_object_object_add(o, "why",
+				       json_object_new_string(op->why));
+	vms_op_describe(op, cfg, text, sizeof(text));
+	json_object_object_add(o, "text", json_object_new_string(text));
+	return o;
+}
+
+static int apply_op(struct vms_state *st, const struct vms_config *cfg,
+		    const struct vms_op *op)
+{
+	const struct vms_cfg_uplink *u =
+		op->kind == VMS_OP_ATTACH || op->kind == VMS_OP_REATTACH
+			? &cfg->uplinks[op->cfg_idx]
+			: NULL;
+	struct vms_port_spec spec = {};
+	struct vms_uplink_info info;
+	const struct vms_cfg_port *p;
+	__u32 zero = 0, slot = op->index;
+	bool changed;
+	int err;
+
+	switch (op->kind) {
+	case VMS_OP_FDB_CLEAR:
+		if (bpf_map_update_elem(st->maps.fd[VMS_MAP_FDB], &slot, &zero,
+					BPF_ANY))
+			return vms_err(-errno, "FDB slot %u: cannot clear: %s",
+				       slot, strerror(errno));
+		return 0;
+	case VMS_OP_PORT_REPAIR:
+	case VMS_OP_PORT_DEL:
+		return vms_port_delete(&st->maps, op->index);
+	case VMS_OP_PORT_ADD:
+	case VMS_OP_PORT_UPDATE:
+		p = &cfg->ports[op->cfg_idx];
+		memcpy(spec.name, p->tap, sizeof(spec.name));
+		spec.ifindex = p->ifindex;
+		spec.netns_ino = vms_netns_ino();
+		memcpy(spec.mac, p->mac, 6);
+		spec.vlan = p->vlan;
+		spec.mtu = p->mtu;
+		return vms_port_upsert(&st->maps, &spec, NULL);
+	case VMS_OP_ATTACH:
+		return vms_uplink_attach(st, u->ifindex, u->device, u->mode,
+					 &info, &changed);
+	case VMS_OP_REATTACH:
+		err = vms_uplink_detach(st, u->ifindex, u->device);
+		if (err)
+			return err;
+		err = vms_uplink_attach(st, u->ifindex, u->device, u->mode,
+					&info, &changed);
+		if (err) {
+			char msg[512];
+
+			/* Keep the uplink forwarding in its old mode. */
+			snprintf(msg, sizeof(msg), "%s", vms_last_error());
+			vms_uplink_attach(st, u->ifindex, u->device,
+					  op->old_mode == VMST_MODE_NATIVE
+						  ? VMS_ATTACH_NATIVE
+						  : VMS_ATTACH_GENERIC,
+					  &info, &changed);
+			return vms_err(err, "%s", msg);
+		}
+		return 0;
+	case VMS_OP_DETACH:
+		return vms_uplink_detach(st, op->index,
+					 op->name[0] ? op->name : "uplink");
+	}
+	return 0;
+}
+
+int vms_plan_apply(struct vms_state *st, const struct vms_config *cfg,
+		   const struct vms_plan *plan, int *done)
+{
+	int i, err;
+
+	*done = 0;
+	for (i = 0; i < plan->n; i++) {
+		err = apply_op(st, cfg, &plan->ops[i]);
+		if (err)
+			return err;
+		(*done)++;
+	}
+	return 0;
+}

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Declarative configuration: the document `vmsteer apply` reads and
+ * `vmsteer dump` writes, its parser and validator, and the plan that takes
+ * the pinned state to it.
+ *
+ *	{"uplinks": [{"device": "eth0", "mode": "auto"}],
+ *	 "ports": [{"tap": "vnet0", "mac": "52:54:00:12:34:56", "vlan": 100}]}
+ *
+ * A document describes everything vmsteer does in the caller's network
+ * namespace: an uplink or port of this namespace that it does not name is
+ * removed by apply; those of other namespaces are left alone. Only what
+ * vmsteer supports is accepted: an unknown key is an error naming its JSON
+ * path, so a file never silently means more than vmsteer does. Fields to
+ * come (addresses, queues, RSS, flags) are new entries in the key tables of
+ * config.c and new members of struct vms_cfg_port.
+ */
+#ifndef VMS_CONFIG_H
+#define VMS_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <net/if.h>
+#include <json-c/json.h>
+
+#include "vms.h"
+
+/* Largest document apply reads. */
+#define VMS_CFG_MAX_BYTES (4 << 20)
+/* Ports and uplinks a document may hold (the state's limits). */
+#define VMS_CFG_MAX_PORTS   (VMST_MAX_PORTS - 1)
+#define VMS_CFG_MAX_UPLINKS VMST_MAX_UPLINKS
+
+struct vms_cfg_uplink {
+	char device[IF_NAMESIZE];
+	enum vms_attach_mode mode; /* auto: any mode satisfies it */
+	__u32 ifindex;		   /* resolved when devices are checked */
+};
+
+struct vms_cfg_port {
+	char tap[IF_NAMESIZE];
+	__u8 mac[6];
+	__u16 vlan; /* 0: untagged */
+	/* resolved when devices are checked */
+	__u32 ifindex;
+	__u32 mtu;
+};
+
+struct vms_config {
+	int n_uplinks;
+	int n_ports;
+	struct vms_cfg_uplink uplinks[VMS_CFG_MAX_UPLINKS];
+	struct vms_cfg_port ports[VMS_CFG_MAX_PORTS];
+};
+
+enum vms_cfg_flags {
+	/*
+	 * Check the document on its own: schema, types, ranges, duplicates,
+	 * counts, but not the devices (exist, are or are not taps). For
+	 * tests and the fuzzer: no system call is made.
+	 */
+	VMS_CFG_NO_DEVICES = 1 << 0,
+};
+
+/*
+ * Parse and validate a document of @len bytes. @name (the file name, or
+ * NULL) prefixes error messages; every error names the JSON path at fault
+ * (e.g. "ports[3].mac"). Returns 0 or a negative errno after vms_err().
+ */
+int vms_config_parse(const char *text, size_t len, const char *name,
+		     unsigned int flags, struct vms_config *cfg);
+/* Read a whole file ("-": stdin) into a malloc()ed, NUL-ended buffer. */
+int vms_config_read_file(const char *path, char **text, size_t *len);
+
+/* The document of @cfg (what dump prints; parses back to the same). */
+struct json_object *vms_config_to_json(const struct vms_config *cfg);
+/* True when @a and @b describe the same configuration (order aside). */
+bool vms_config_equal(const struct vms_config *a, const struct vms_config *b);
+
+/*
+ * The configuration of the caller's network namespace in the pinned state
+ * (@st NULL: none). Ports whose tap is gone are left out with a warning
+ * (the next apply removes them), as are uplinks whose device is gone.
+ */
+int vms_config_from_state(struct vms_state *st, struct vms_config *cfg);
+
+/* ---- plan: from the pinned state to a document ------------------------- */
+
+enum vms_op_kind {
+	VMS_OP_FDB_CLEAR,   /* repair: an FDB slot naming no port */
+	VMS_OP_PORT_REPAIR, /* repair: a half-written or duplicate record */
+	VMS_OP_ATTACH,
+	VMS_OP_REATTACH, /* another attach mode: detach, attach */
+	VMS_OP_PORT_DEL,
+	VMS_OP_PORT_UPDATE,
+	VMS_OP_PORT_ADD,
+	VMS_OP_DETACH,
+};
+
+struct vms_op {
+	enum vms_op_kind kind;
+	int cfg_idx; /* document entry (uplink or port), -1: none */
+	__u32 index; /* port index, FDB slot, or uplink ifindex */
+	char name[IF_NAMESIZE];
+	/* the port or uplink before (DEL, UPDATE, REPAIR, DETACH...) */
+	__u8 old_mac[6];
+	__u16 old_vlan;
+	__u32 old_ifindex, old_mtu, old_mode;
+	char why[64]; /* repairs: what was wrong */
+};
+
+struct vms_plan {
+	int n;
+	int cap;
+	struct vms_op *ops;
+};
+
+/*
+ * The operations, in order, that take the pinned state (@st NULL: none
+ * yet) to @cfg, whose devices must have been checked. Refuses, with the
+ * JSON path at fault, what the state makes impossible: a MAC owned on the
+ * same VLAN by a port of another network namespace, more ports or uplinks
+ * than fit beside those of other namespaces, a device with an XDP program
+ * vmsteer did not attach.
+ */
+int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
+		  const char *name, struct vms_plan *plan);
+/* Carry the plan out, in order; stops at the first error. */
+int vms_plan_apply(struct vms_state *st, const struct vms_config *cfg,
+		   const struct vms_plan *plan, int *done);
+void vms_plan_free(struct vms_plan *plan);
+/* One line describing @op, for people; and as a JSON object. */
+void vms_op_describe(const struct vms_op *op, const struct vms_config *cfg,
+		     char *out, size_t len);
+struct json_object *vms_op_json(const struct vms_op *op,
+				const struct vms_config *cfg);
+
+#endif /* VMS_CONFIG_H */
