@@ -112,6 +112,28 @@ $(BUILD)/bpf $(BUILD)/user $(BUILD)/tests/bpf $(BUILD)/tests/unit $(BUILD)/tests
 
 test-progs: $(BUILD)/vmsteer $(UNIT_BIN) $(TOOL_BINS)
 
+# libFuzzer harness of the config parser (clang, libclang-rt-14-dev).
+# `make fuzz` runs it for FUZZ_SECS; tests/netns/test_fuzz_config.sh runs a
+# short bounded session. New inputs go to $(BUILD)/fuzz, not the seeds.
+FUZZ_SECS   ?= 60
+FUZZ_CONFIG := $(BUILD)/tests/fuzz_config
+FUZZ_CFLAGS  = -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined $(WARN) -std=gnu11 -Iinclude -Iuser \
+	-I$(BUILD) $(shell $(PKG_CONFIG) --cflags libbpf json-c 2>/dev/null)
+
+$(FUZZ_CONFIG): tests/fuzz/fuzz_config.c user/config.c user/log.c user/netdev.c $(LIBVMS) | $(BUILD)/tests/unit
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
+
+test-progs: $(FUZZ_CONFIG)
+
+.PHONY: fuzz fuzz-config
+fuzz: fuzz-config
+fuzz-config: $(FUZZ_CONFIG)
+	$(Q)mkdir -p $(BUILD)/fuzz/config
+	$(Q)$(FUZZ_CONFIG) -max_total_time=$(FUZZ_SECS) -max_len=4096 \
+		-dict=tests/fuzz/config.dict $(BUILD)/fuzz/config tests/fuzz/corpus
+
 # The whole suite: unit tests, then network-namespace integration tests.
 test: deps
 	$(Q)$(MAKE) --no-print-directory test-progs
@@ -141,7 +163,7 @@ vmlinux:
 	$(Q)if cmp -s $(BUILD)/vmlinux.h.tmp vmlinux.h; then echo "vmlinux.h unchanged"; rm -f $(BUILD)/vmlinux.h.tmp; \
 		else mv $(BUILD)/vmlinux.h.tmp vmlinux.h; echo "vmlinux.h updated"; fi
 
-FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^vmlinux.h$$')
+FORMAT_SRCS = $(shell git ls-files -co --exclude-standard '*.c' '*.h' 2>/dev/null | grep -v '^vmlinux.h$$')
 format:
 	$(Q)clang-format -i $(FORMAT_SRCS)
 

@@ -43,6 +43,13 @@ int vmst_uplink(struct xdp_md *ctx)
 	struct ethhdr *eth;
 	__u32 idx;
 
+#ifdef VMST_TEST_VARIANT
+	/* Tests only (tests/netns/test_upgrade.sh): one dead instruction
+	 * makes a program with another tag that behaves the same, to
+	 * upgrade to. Never set in a real build.
+	 */
+	asm volatile("r0 = %[v]" ::[v] "i"(VMST_TEST_VARIANT) : "r0");
+#endif
 	if (vmst_parse_l2(data, data_end, &l2))
 		return vmst_pass(ctx, 0, VMST_R_PASS_MALFORMED, 0);
 	eth = data;

@@ -12,7 +12,10 @@ const char cmd_attach_usage[] =
 	"Attach the fast path to uplink DEV. Frames for configured ports are\n"
 	"redirected into their taps; everything else continues to the "
 	"kernel.\nA second uplink shares the same ports. Attaching an "
-	"attached uplink\nchanges nothing.\n\n"
+	"attached uplink\nchanges nothing, unless it runs another vmsteer "
+	"build's programs: then\nthey are upgraded in place (same link, "
+	"same maps and counters, no frame\nlost). Reports \"attached\", "
+	"\"already attached\" or \"upgraded\" (JSON: action).\n\n"
 	"  -m, --mode MODE  native (driver XDP), generic (skb XDP, slow) or\n"
 	"                   auto: native, else generic with a warning "
 	"(default)\n";
@@ -24,8 +27,8 @@ int cmd_attach(const struct vms_cli *cli, int argc, char **argv)
 	enum vms_attach_mode mode = VMS_ATTACH_AUTO;
 	struct vms_uplink_info info;
 	struct vms_state st;
+	const char *dev, *action;
 	bool changed;
-	const char *dev;
 	int c, ifindex, err;
 
 	while ((c = getopt_long(argc, argv, "m:", opts, NULL)) != -1) {
@@ -63,7 +66,10 @@ int cmd_attach(const struct vms_cli *cli, int argc, char **argv)
 	vms_state_close(&st);
 	if (err)
 		return err;
-	if (!changed &&
+	action = info.upgraded ? "upgraded"
+		 : changed     ? "attached"
+			       : "already attached";
+	if ((!changed || info.upgraded) &&
 	    ((mode == VMS_ATTACH_NATIVE && info.mode != VMST_MODE_NATIVE) ||
 	     (mode == VMS_ATTACH_GENERIC && info.mode != VMST_MODE_GENERIC)))
 		pr_warn("%s: already attached in %s mode; detach it first to "
@@ -78,11 +84,11 @@ int cmd_attach(const struct vms_cli *cli, int argc, char **argv)
 		vms_json_str(o, "mode", vms_mode_name(info.mode));
 		vms_json_u64(o, "prog_id", info.prog_id);
 		vms_json_u64(o, "link_id", info.link_id);
+		vms_json_str(o, "action", action);
 		vms_json_bool(o, "changed", changed);
 		vms_json_print(o);
 	} else {
-		printf("%s: %s (%s mode, program id %u)\n", dev,
-		       changed ? "attached" : "already attached",
+		printf("%s: %s (%s mode, program id %u)\n", dev, action,
 		       vms_mode_name(info.mode), info.prog_id);
 	}
 	return 0;

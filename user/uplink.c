@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -114,53 +115,160 @@ static void remove_tracing(const char *pin_path)
 			unlink(p);
 }
 
-/* Attach and pin the tracepoint programs unless already there. */
-static int ensure_tracing(struct vms_state *st)
+/* The kernel's tag (a hash of the instruction stream) of a program. */
+static int prog_fd_tag(int fd, __u8 tag[BPF_TAG_SIZE])
 {
-	struct bpf_link *links[NTRACE];
-	struct trace_bpf *skel;
-	char p[PATH_MAX];
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	memcpy(tag, info.tag, BPF_TAG_SIZE);
+	return 0;
+}
+
+static int prog_id_tag(__u32 id, __u8 tag[BPF_TAG_SIZE])
+{
+	int fd = bpf_prog_get_fd_by_id(id), err;
+
+	if (fd < 0)
+		return -errno;
+	err = prog_fd_tag(fd, tag);
+	close(fd);
+	return err;
+}
+
+/* Does the program of the link pinned at @path have @fd's tag? */
+static bool pinned_runs(const char *path, int fd)
+{
+	__u8 a[BPF_TAG_SIZE], b[BPF_TAG_SIZE];
+	struct bpf_link_info info;
+
+	return !pinned_link_info(path, &info) &&
+	       !prog_id_tag(info.prog_id, a) && !prog_fd_tag(fd, b) &&
+	       !memcmp(a, b, BPF_TAG_SIZE);
+}
+
+/*
+ * Attach and pin the tracepoint programs unless this build's are there.
+ * Pinned ones of another build are replaced (*@replaced): tracing links
+ * cannot be updated in place, so each new program is attached first, then
+ * the old link detached and the new pin renamed over the old one. Between
+ * the attach and the detach (microseconds) both run: a devmap flush then
+ * may be counted twice in tap_sent/tap_ring_full, but none is missed.
+ */
+static int ensure_tracing(struct vms_state *st, bool *replaced)
+{
+	static const char *const prog_names[NTRACE] = {"vmst_devmap_xmit",
+						       "vmst_redirect_err"};
+	const char *file = getenv("VMSTEER_TEST_TRACE_OBJ");
+	struct bpf_link *links[NTRACE] = {};
+	struct bpf_program *progs[NTRACE];
+	char p[PATH_MAX], tmp[PATH_MAX + 8]; /* bpffs names: no dots */
+	struct trace_bpf *skel = NULL;
+	struct bpf_object *obj;
+	bool upgrade = false;
 	size_t i;
 	int err;
 
-	if (vms_tracing_attached(st->pin_path))
-		return 0;
-	remove_tracing(st->pin_path); /* a partial set from a crash */
-	skel = trace_bpf__open();
-	if (!skel)
+	*replaced = false;
+	/* Tests only: another build's tracing object, as for the uplink. */
+	if (file && *file) {
+		obj = bpf_object__open_file(file, NULL);
+	} else {
+		skel = trace_bpf__open();
+		obj = skel ? skel->obj : NULL;
+	}
+	if (!obj)
 		return vms_err(-errno, "cannot open the tracing object: %s",
 			       strerror(errno));
-	err = vms_object_pin_maps(skel->obj, st->pin_path);
+	err = vms_object_pin_maps(obj, st->pin_path);
 	if (err)
 		goto out;
-	err = trace_bpf__load(skel);
+	err = skel ? trace_bpf__load(skel) : bpf_object__load(obj);
 	if (err) {
 		err = vms_err(err, "cannot load the tracing programs: %s",
 			      strerror(-err));
 		goto out;
 	}
-	err = trace_bpf__attach(skel);
-	if (err) {
-		err = vms_err(err,
-			      "cannot attach to the xdp_devmap_xmit and "
-			      "xdp_redirect_err tracepoints: %s",
-			      strerror(-err));
-		goto out;
-	}
-	links[0] = skel->links.vmst_devmap_xmit;
-	links[1] = skel->links.vmst_redirect_err;
 	for (i = 0; i < NTRACE; i++) {
-		err = links_path(p, sizeof(p), st->pin_path, trace_links[i]);
-		if (!err && bpf_link__pin(links[i], p))
-			err = vms_err(-errno, "cannot pin %s: %s", p,
-				      strerror(errno));
-		if (err) {
-			remove_tracing(st->pin_path);
+		progs[i] = bpf_object__find_program_by_name(obj, prog_names[i]);
+		if (!progs[i]) {
+			err = vms_err(-ENOENT, "no program %s in the object",
+				      prog_names[i]);
 			goto out;
 		}
 	}
+	if (vms_tracing_attached(st->pin_path)) {
+		for (i = 0; i < NTRACE; i++) {
+			err = links_path(p, sizeof(p), st->pin_path,
+					 trace_links[i]);
+			if (err)
+				goto out;
+			if (!pinned_runs(p, bpf_program__fd(progs[i])))
+				upgrade = true;
+		}
+		if (!upgrade)
+			goto out; /* this build's programs: nothing to do */
+	} else {
+		remove_tracing(st->pin_path); /* a partial set from a crash */
+	}
+	/* One at a time, so that each overlap lasts one pin and rename. */
+	for (i = 0; i < NTRACE; i++) {
+		err = links_path(p, sizeof(p), st->pin_path, trace_links[i]);
+		if (err)
+			break;
+		links[i] = bpf_program__attach(progs[i]);
+		if (!links[i]) {
+			err = vms_err(-errno,
+				      "cannot attach %s to its tracepoint: %s",
+				      prog_names[i], strerror(errno));
+			break;
+		}
+		snprintf(tmp, sizeof(tmp), "%s_new", p);
+		unlink(tmp); /* left by a crash */
+		if (bpf_link__pin(links[i], upgrade ? tmp : p)) {
+			err = vms_err(-errno, "cannot pin %s: %s",
+				      upgrade ? tmp : p, strerror(errno));
+			break;
+		}
+		if (upgrade) {
+			/* The old link would go only once the kernel frees
+			 * its pin (RCU, a work queue: milliseconds, during
+			 * which both count): detach it now, then replace its
+			 * pin.
+			 */
+			int old = bpf_obj_get(p);
+
+			if (old >= 0) {
+				bpf_link_detach(old);
+				close(old);
+			}
+			if (rename(tmp, p)) {
+				err = vms_err(-errno,
+					      "cannot rename %s to %s: %s", tmp,
+					      p, strerror(errno));
+				unlink(tmp);
+				break;
+			}
+		}
+	}
+	if (err) {
+		/* A fresh set is removed; an upgrade keeps what it has: each
+		 * pin holds a working program, old or new.
+		 */
+		if (!upgrade)
+			remove_tracing(st->pin_path);
+		goto out;
+	}
+	*replaced = upgrade;
 out:
-	trace_bpf__destroy(skel); /* pinned links stay attached */
+	for (i = 0; i < NTRACE; i++)
+		bpf_link__destroy(links[i]); /* pinned links stay attached */
+	if (skel)
+		trace_bpf__destroy(skel);
+	else
+		bpf_object__close(obj);
 	return err;
 }
 
@@ -214,6 +322,125 @@ static int try_attach(int prog_fd, __u32 ifindex, const char *name,
 		       strerror(-fd));
 }
 
+/*
+ * The uplink object: this build's skeleton or, for tests only, the object
+ * file named by $VMSTEER_TEST_UPLINK_OBJ (tests/netns/test_upgrade.sh
+ * upgrades between variants of bpf/uplink.bpf.c built with
+ * -DVMST_TEST_VARIANT=N). Loaded with the state's pinned maps.
+ */
+struct uplink_obj {
+	struct uplink_bpf *skel;
+	struct bpf_object *obj;
+	int prog_fd;
+};
+
+static void uplink_obj_close(struct uplink_obj *u)
+{
+	if (u->skel)
+		uplink_bpf__destroy(u->skel);
+	else
+		bpf_object__close(u->obj);
+	memset(u, 0, sizeof(*u));
+	u->prog_fd = -1;
+}
+
+static int uplink_obj_load(struct vms_state *st, struct uplink_obj *u)
+{
+	const char *file = getenv("VMSTEER_TEST_UPLINK_OBJ");
+	struct bpf_program *prog;
+	int err;
+
+	memset(u, 0, sizeof(*u));
+	u->prog_fd = -1;
+	if (file && *file) {
+		u->obj = bpf_object__open_file(file, NULL);
+		if (!u->obj)
+			return vms_err(-errno, "cannot open %s: %s", file,
+				       strerror(errno));
+	} else {
+		u->skel = uplink_bpf__open();
+		if (!u->skel)
+			return vms_err(-errno,
+				       "cannot open the uplink object: %s",
+				       strerror(errno));
+		u->obj = u->skel->obj;
+	}
+	err = vms_object_pin_maps(u->obj, st->pin_path);
+	if (err)
+		goto fail;
+	err = u->skel ? uplink_bpf__load(u->skel) : bpf_object__load(u->obj);
+	if (err) {
+		err = vms_err(err, "cannot load the uplink program: %s",
+			      strerror(-err));
+		goto fail;
+	}
+	prog = bpf_object__find_program_by_name(u->obj, "vmst_uplink");
+	u->prog_fd = prog ? bpf_program__fd(prog) : -1;
+	if (u->prog_fd < 0) {
+		err = vms_err(-ENOENT, "no program vmst_uplink in the object");
+		goto fail;
+	}
+	return 0;
+fail:
+	uplink_obj_close(u);
+	return err;
+}
+
+/*
+ * The link pinned at @path runs another build's program: replace it in
+ * place. The device never runs without a program and the maps stay, so no
+ * frame is lost and the counters go on.
+ */
+static int upgrade_xdp(struct vms_state *st, const char *path, const char *name,
+		       const struct bpf_link_info *info,
+		       struct vms_uplink_info *out, bool *changed)
+{
+	LIBBPF_OPTS(bpf_link_update_opts, opts, .flags = BPF_F_REPLACE);
+	__u8 have[BPF_TAG_SIZE], want[BPF_TAG_SIZE];
+	int link_fd = -1, old_fd = -1, err;
+	struct uplink_obj u;
+
+	err = uplink_obj_load(st, &u);
+	if (err)
+		return err;
+	err = prog_fd_tag(u.prog_fd, want);
+	if (!err)
+		err = prog_id_tag(info->prog_id, have);
+	if (err) {
+		err = vms_err(err, "%s: cannot read the program tags: %s", name,
+			      strerror(-err));
+		goto out;
+	}
+	if (!memcmp(have, want, BPF_TAG_SIZE))
+		goto out; /* this build's program: nothing to do */
+
+	link_fd = bpf_obj_get(path);
+	old_fd = bpf_prog_get_fd_by_id(info->prog_id);
+	if (link_fd < 0 || old_fd < 0) {
+		err = vms_err(-errno, "%s: cannot open its link %s: %s", name,
+			      path, strerror(errno));
+		goto out;
+	}
+	/* Only if it still runs the program compared (BPF_F_REPLACE). */
+	opts.old_prog_fd = old_fd;
+	if (bpf_link_update(link_fd, u.prog_fd, &opts)) {
+		err = vms_err(-errno, "%s: cannot replace program %u: %s", name,
+			      info->prog_id, strerror(errno));
+		goto out;
+	}
+	pr_debug("%s: program %u replaced in link %u", name, info->prog_id,
+		 info->id);
+	out->upgraded = true;
+	*changed = true;
+out:
+	if (link_fd >= 0)
+		close(link_fd);
+	if (old_fd >= 0)
+		close(old_fd);
+	uplink_obj_close(&u);
+	return err;
+}
+
 int vms_uplink_attach(struct vms_state *st, __u32 ifindex, const char *name,
 		      enum vms_attach_mode want, struct vms_uplink_info *out,
 		      bool *changed)
@@ -221,7 +448,8 @@ int vms_uplink_attach(struct vms_state *st, __u32 ifindex, const char *name,
 	struct vmst_dev_key dk = {ifindex, vms_netns_ino()};
 	struct vmst_uplink up = {};
 	struct bpf_link_info info;
-	struct uplink_bpf *skel;
+	struct uplink_obj u = {.prog_fd = -1};
+	bool tracing_replaced;
 	char path[PATH_MAX];
 	int err, link_fd = -1;
 
@@ -233,38 +461,39 @@ int vms_uplink_attach(struct vms_state *st, __u32 ifindex, const char *name,
 			    dk.netns_ino);
 	if (err)
 		return err;
+	err = ensure_links_dir(st->pin_path);
+	if (err)
+		return err;
 	if (!pinned_link_info(path, &info)) {
-		if (info.xdp.ifindex == ifindex)
+		if (info.xdp.ifindex == ifindex) {
+			/* Attached: bring its programs up to this build. */
+			err = ensure_tracing(st, &tracing_replaced);
+			if (err)
+				return err;
+			err = upgrade_xdp(st, path, name, &info, out, changed);
+			if (err)
+				return err;
+			if (tracing_replaced) {
+				out->upgraded = true;
+				*changed = true;
+			}
 			return fill_info(st, path, out);
+		}
 		/* The device this link was for is gone: forget it. */
 		unlink(path);
 		bpf_map_delete_elem(st->maps.fd[VMS_MAP_UPLINKS], &dk);
 	}
 
-	err = ensure_links_dir(st->pin_path);
+	err = ensure_tracing(st, &tracing_replaced);
 	if (err)
 		return err;
-	err = ensure_tracing(st);
+	err = uplink_obj_load(st, &u);
 	if (err)
 		return err;
-
-	skel = uplink_bpf__open();
-	if (!skel)
-		return vms_err(-errno, "cannot open the uplink object: %s",
-			       strerror(errno));
-	err = vms_object_pin_maps(skel->obj, st->pin_path);
-	if (err)
-		goto out;
-	err = uplink_bpf__load(skel);
-	if (err) {
-		err = vms_err(err, "cannot load the uplink program: %s",
-			      strerror(-err));
-		goto out;
-	}
 
 	if (want != VMS_ATTACH_GENERIC) {
-		link_fd = try_attach(bpf_program__fd(skel->progs.vmst_uplink),
-				     ifindex, name, XDP_FLAGS_DRV_MODE);
+		link_fd = try_attach(u.prog_fd, ifindex, name,
+				     XDP_FLAGS_DRV_MODE);
 		up.mode = VMST_MODE_NATIVE;
 	}
 	if (link_fd < 0 && link_fd != -EBUSY && link_fd != -EEXIST &&
@@ -274,8 +503,8 @@ int vms_uplink_attach(struct vms_state *st, __u32 ifindex, const char *name,
 				"generic mode, which is much slower",
 				name, vms_last_error());
 		vms_clear_error();
-		link_fd = try_attach(bpf_program__fd(skel->progs.vmst_uplink),
-				     ifindex, name, XDP_FLAGS_SKB_MODE);
+		link_fd = try_attach(u.prog_fd, ifindex, name,
+				     XDP_FLAGS_SKB_MODE);
 		up.mode = VMST_MODE_GENERIC;
 	}
 	if (link_fd < 0) {
@@ -299,7 +528,7 @@ int vms_uplink_attach(struct vms_state *st, __u32 ifindex, const char *name,
 out:
 	if (link_fd >= 0)
 		close(link_fd);
-	uplink_bpf__destroy(skel);
+	uplink_obj_close(&u);
 	return err;
 }
 

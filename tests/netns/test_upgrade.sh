@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Hitless upgrade: `vmsteer attach` on an uplink whose pinned link runs
+# another build's program replaces it in place (bpf_link_update: same link,
+# same maps), so under sustained traffic no frame is lost and the counters
+# go on; the tracing programs are replaced too. "Other builds" are variants
+# of bpf/uplink.bpf.c and bpf/trace.bpf.c compiled with
+# -DVMST_TEST_VARIANT=N (one dead instruction: another kernel tag, same
+# behaviour), loaded through the test-only VMSTEER_TEST_UPLINK_OBJ and
+# VMSTEER_TEST_TRACE_OBJ.
+. "$(dirname "$0")/lib.sh"
+lib_init upgrade
+
+# Frames of the sustained stream, and its rate (frames per second).
+UPG_FRAMES=${UPG_FRAMES:-40000}
+UPG_PPS=${UPG_PPS:-20000}
+
+command -v "${CLANG:-clang}" >/dev/null || { skip upgrade "clang not installed"; exit 0; }
+ARCH=$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+build_variant() { # SRC N OUT
+	"${CLANG:-clang}" -g -O2 -target bpf -D__TARGET_ARCH_"$ARCH" \
+		-I"$ROOT" -I"$ROOT/include" -I"$ROOT/bpf" -DVMST_TEST_VARIANT="$2" \
+		-c "$ROOT/bpf/$1.bpf.c" -o "$3" 2>"$TMPD/clang.err" ||
+		die "cannot build a $1 variant: $(head -c 300 "$TMPD/clang.err")"
+}
+for n in 1 2 3; do
+	build_variant uplink $n "$TMPD/uplink$n.o"
+	build_variant trace $n "$TMPD/trace$n.o"
+done
+
+setup_two_vms
+
+link_id() { vms --json status | jq -r '[.uplinks[] | select(.device == "up0") | .link_id] | first // "none"'; }
+
+# attach_variant N: attach with variant N of both objects (0: this build).
+# Prints the action the CLI reported.
+attach_variant() {
+	if [ "$1" = 0 ]; then
+		vms --json attach up0 | jq -r .action
+	else
+		VMSTEER_TEST_UPLINK_OBJ=$TMPD/uplink$1.o VMSTEER_TEST_TRACE_OBJ=$TMPD/trace$1.o \
+			vms --json attach up0 | jq -r .action
+	fi
+}
+
+# Same build: nothing changes.
+case=same-build-unchanged
+prog0=$(xdp_prog_id up0)
+link0=$(link_id)
+out=$(vms --json attach up0)
+if [ "$(jq -r .action <<<"$out")" != "already attached" ] ||
+	[ "$(jq -r .changed <<<"$out")" != false ]; then
+	fail $case "attach with the same build reported: $out"
+elif [ "$(xdp_prog_id up0)" != "$prog0" ] || [ "$(link_id)" != "$link0" ]; then
+	fail $case "program or link changed: $prog0/$link0 -> $(xdp_prog_id up0)/$(link_id)"
+else
+	ok $case
+fi
+
+# Another build: upgraded in place, then the same variant again is a no-op.
+case=other-build-upgraded
+act1=$(attach_variant 1)
+prog1=$(xdp_prog_id up0)
+act1b=$(attach_variant 1)
+if [ "$act1" != upgraded ]; then
+	fail $case "attach with another build reported '$act1', want 'upgraded'"
+elif [ "$act1b" != "already attached" ]; then
+	fail $case "attach with that build again reported '$act1b'"
+elif [ "$prog1" = "$prog0" ] || [ "$prog1" = none ]; then
+	fail $case "XDP program on up0 is $prog1, was $prog0"
+elif [ "$(link_id)" != "$link0" ]; then
+	fail $case "link id changed from $link0 to $(link_id)"
+elif ! deliver_round 10; then
+	fail $case "forwarding after the upgrade: $ROUND_WHY"
+else
+	ok $case
+fi
+
+# Sustained stream to vmt1; the program (and the tracing programs) are
+# upgraded back and forth while it runs. Every frame sent must reach the
+# tap, counted once by the uplink program. Tracing links cannot be updated
+# in place: the new one is attached before the old one goes, and a devmap
+# flush in between is counted by both, so tap_sent may run ahead a little
+# (never behind).
+case=zero-loss-under-traffic
+stats0=$(stats_json)
+xdp0=$(port_counter "$stats0" vmt1 to_vm_xdp_frames)
+sent0=$(port_counter "$stats0" vmt1 tap_sent)
+rx0=$(vmsim_report vm1 | kv rx_frames)
+frame_v f "$MAC_VM1" 999999
+echo "$f" >"$TMPD/stream.hex"
+in_wire "$SENDFRAMES" -i wire0 -x "$TMPD/stream.hex" -n "$UPG_FRAMES" -p "$UPG_PPS" \
+	>"$TMPD/stream.out" 2>&1 &
+spid=$!
+LIB_PIDS+=("$spid")
+ups=0 bad=
+progs=" $(xdp_prog_id up0)"
+v=2
+while kill -0 $spid 2>/dev/null; do
+	a=$(attach_variant $v)
+	if [ "$a" = upgraded ]; then
+		ups=$((ups + 1))
+		progs="$progs $(xdp_prog_id up0)"
+	else
+		bad="attach of variant $v reported '$a'"
+		break
+	fi
+	v=$(((v + 1) % 4))
+	sleep 0.05
+done
+wait $spid
+src=$?
+sent=$(kv sent <"$TMPD/stream.out")
+XDP_TOTAL=$((XDP_TOTAL + ${sent:-0}))
+# Not wait_xdp: tap_sent may count a few frames twice (see below).
+vm1_read() { [ $(($(vmsim_report vm1 | kv rx_frames) - rx0)) -ge "$1" ]; }
+wait_for "the program to count $XDP_TOTAL frames" eval \
+	'[ "$(xdp_seen "$(stats_json)")" = "$XDP_TOTAL" ]' &&
+	wait_for "vm1 to read $sent frames" vm1_read "${sent:-0}"
+waited=$?
+sleep 0.2 # anything more would show now
+stats1=$(stats_json)
+xdp=$(($(port_counter "$stats1" vmt1 to_vm_xdp_frames) - xdp0))
+tapsent=$(($(port_counter "$stats1" vmt1 tap_sent) - sent0))
+rx=$(($(vmsim_report vm1 | kv rx_frames) - rx0))
+log "$ups upgrades, programs:$progs; sent $sent, tap read $rx, to_vm_xdp $xdp, tap_sent $tapsent"
+if [ -n "$bad" ]; then
+	fail $case "$bad"
+elif [ $src -ne 0 ] || [ "$sent" != "$UPG_FRAMES" ]; then
+	fail $case "sendframes sent ${sent:-?} of $UPG_FRAMES (status $src): $(cat "$TMPD/stream.out")"
+elif [ "$ups" -lt 3 ]; then
+	fail $case "only $ups upgrades happened while the stream ran"
+elif [ $waited -ne 0 ]; then
+	fail $case "after ${WAIT_SECS}s: program counted $(xdp_seen "$stats1") of $XDP_TOTAL, vm1 read $rx of $sent"
+elif [ "$rx" != "$sent" ]; then
+	fail $case "sent $sent frames, the VM read $rx ($((sent - rx)) lost) across $ups upgrades"
+elif [ "$xdp" != "$sent" ]; then
+	fail $case "to_vm_xdp_frames moved by $xdp, want $sent"
+elif [ "$tapsent" -lt "$sent" ]; then
+	fail $case "tap_sent moved by $tapsent, want at least $sent"
+elif [ "$(link_id)" != "$link0" ]; then
+	fail $case "link id changed from $link0 to $(link_id)"
+else
+	echo "# $UPG_FRAMES frames at $UPG_PPS/s, $ups upgrades (programs$progs): 0 lost, tap_sent +$tapsent"
+	ok $case
+fi
+
+# Back to this build: an upgrade too, and then stable.
+case=back-to-this-build
+a=$(attach_variant 1) # make sure another build runs
+a=$(attach_variant 0)
+b=$(attach_variant 0)
+if [ "$a" != upgraded ] || [ "$b" != "already attached" ]; then
+	fail $case "attach reported '$a' then '$b', want 'upgraded' then 'already attached'"
+elif [ "$(link_id)" != "$link0" ]; then
+	fail $case "link id changed from $link0 to $(link_id)"
+else
+	rx0=$(vmsim_report vm1 | kv rx_frames)
+	sent=$(in_wire "$SENDFRAMES" -i wire0 -x "$TMPD/stream.hex" -n 100 | kv sent)
+	if ! wait_for "vm1 to read 100 more" vm1_read 100; then
+		fail $case "after the upgrade back, vm1 read $(($(vmsim_report vm1 | kv rx_frames) - rx0)) of $sent"
+	else
+		ok $case
+	fi
+fi
+
+lib_done
