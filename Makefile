@@ -59,6 +59,8 @@ BENCH_BIN     := $(BUILD)/tests/vmsteer-bench
 
 .PHONY: all test unit netns bench demo clean vmlinux deps format check-format
 .DEFAULT_GOAL := all
+# Keep BPF objects and skeletons: they are chained intermediates.
+.SECONDARY:
 
 all: $(BUILD)/vmsteer
 
