@@ -116,7 +116,8 @@ static int parse_object(const struct pctx *p, const char *path,
 	int i, err;
 
 	if (!json_object_is_type(o, json_type_object))
-		return perr(p->name, path, "expected %s object, got %s", what,
+		return perr(p->name, path, "expected %s %s object, got %s",
+			    strchr("aeiou", what[0]) ? "an" : "a", what,
 			    type_name(o));
 	for (i = 0; i < nfields; i++)
 		snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys),
