@@ -107,10 +107,25 @@ $(BENCH_BIN): $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(BENCH_SRCS)) $(LIBVMS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
-$(BUILD)/bpf $(BUILD)/user $(BUILD)/tests/bpf $(BUILD)/tests/unit $(BUILD)/tests/tools $(BUILD)/tests/bench:
+$(BUILD)/bpf $(BUILD)/user $(BUILD)/tests/bpf $(BUILD)/tests/unit $(BUILD)/tests/tools $(BUILD)/tests/bench $(BUILD)/tests/crash:
 	$(Q)mkdir -p $@
 
 test-progs: $(BUILD)/vmsteer $(UNIT_BIN) $(TOOL_BINS)
+
+# The CLI with crash points (tests/crash/crashpoint.c): a test-only build
+# that SIGKILLs itself before a chosen map write, for tests/netns/test_crash.sh.
+CRASH_BIN := $(BUILD)/tests/vmsteer-crash
+CRASH_WRAP := -Wl,--wrap=bpf_map_update_elem -Wl,--wrap=bpf_map_delete_elem
+
+$(BUILD)/tests/crash/%.o: tests/crash/%.c | $(BUILD)/tests/crash
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(CRASH_BIN): $(CLI_OBJS) $(BUILD)/tests/crash/crashpoint.o $(LIBVMS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(CRASH_WRAP) -o $@ $^ $(LDLIBS)
+
+test-progs: $(CRASH_BIN)
 
 # libFuzzer harness of the config parser (clang, libclang-rt-14-dev).
 # `make fuzz` runs it for FUZZ_SECS; tests/netns/test_fuzz_config.sh runs a
