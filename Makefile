@@ -140,14 +140,33 @@ $(FUZZ_CONFIG): tests/fuzz/fuzz_config.c user/config.c user/log.c user/netdev.c 
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
 
-test-progs: $(FUZZ_CONFIG)
+# libFuzzer harness of the uplink XDP program against the reference model
+# (BPF_PROG_TEST_RUN; root, run in its own netns). Seeds are written by the
+# harness itself from the tcpdump corpus and built frames.
+FUZZ_PACKET := $(BUILD)/tests/fuzz_packet
+FUZZ_PACKET_SRCS := tests/fuzz/fuzz_packet.c tests/unit/refmodel.c \
+	tests/unit/frames.c tests/unit/corpus.c
 
-.PHONY: fuzz fuzz-config
-fuzz: fuzz-config
+$(FUZZ_PACKET): $(FUZZ_PACKET_SRCS) $(LIBVMS) $(SKELS) | $(BUILD)/tests/unit
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Itests -o $@ $(FUZZ_PACKET_SRCS) $(LIBVMS) $(LDLIBS)
+
+test-progs: $(FUZZ_CONFIG) $(FUZZ_PACKET)
+
+.PHONY: fuzz fuzz-config fuzz-packet
+fuzz: fuzz-config fuzz-packet
 fuzz-config: $(FUZZ_CONFIG)
 	$(Q)mkdir -p $(BUILD)/fuzz/config
 	$(Q)$(FUZZ_CONFIG) -max_total_time=$(FUZZ_SECS) -max_len=4096 \
 		-dict=tests/fuzz/config.dict $(BUILD)/fuzz/config tests/fuzz/corpus
+# New inputs accumulate in $(BUILD)/fuzz/packet across runs.
+fuzz-packet: $(FUZZ_PACKET)
+	$(Q)mkdir -p $(BUILD)/fuzz/packet-seeds $(BUILD)/fuzz/packet
+	$(Q)[ -e $(BUILD)/fuzz/packet-seeds/seed-00000 ] || \
+		VMSTEER_FUZZ_SEEDS=$(BUILD)/fuzz/packet-seeds $(FUZZ_PACKET)
+	$(Q)unshare -n $(FUZZ_PACKET) -max_total_time=$(FUZZ_SECS) \
+		-max_len=9217 -artifact_prefix=$(BUILD)/fuzz/ \
+		$(BUILD)/fuzz/packet $(BUILD)/fuzz/packet-seeds
 
 # The whole suite: unit tests, then network-namespace integration tests.
 test: deps
