@@ -168,6 +168,17 @@ fuzz-packet: $(FUZZ_PACKET)
 		-max_len=9217 -artifact_prefix=$(BUILD)/fuzz/ \
 		$(BUILD)/fuzz/packet $(BUILD)/fuzz/packet-seeds
 
+# The CLI under AddressSanitizer and UBSan, in $(BUILD)/asan/vmsteer, for
+# tests/netns/test_sanitize.sh (which runs the CLI tests through it).
+ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined
+.PHONY: asan
+asan: $(BUILD)/asan/vmsteer
+$(BUILD)/asan/vmsteer: $(wildcard user/*.c user/*.h include/*.h bpf/*.c bpf/lib/*.h)
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan \
+		CFLAGS="$(ASAN_CFLAGS)" $(BUILD)/asan/vmsteer
+test-progs: $(BUILD)/asan/vmsteer
+
 # The whole suite: unit tests, then network-namespace integration tests.
 test: deps
 	$(Q)$(MAKE) --no-print-directory test-progs
