@@ -2,8 +2,8 @@
 # The CLI tests once more with the CLI built under AddressSanitizer and
 # UBSan (make asan: build/asan/vmsteer): every CLI run of test_cli,
 # test_apply, test_persist, test_layout, test_crash, test_exporter and
-# test_monitor must be free of
-# leaks, invalid accesses and undefined behaviour. Reports go to files (the
+# test_monitor must be free of leaks, invalid accesses and undefined
+# behaviour. Reports go to files (the
 # sanitizers' log_path), so a finding fails the case even where the test
 # expected the command to fail anyway.
 set -u
