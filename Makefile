@@ -113,9 +113,13 @@ $(BUILD)/bpf $(BUILD)/user $(BUILD)/tests/bpf $(BUILD)/tests/unit $(BUILD)/tests
 test-progs: $(BUILD)/vmsteer $(UNIT_BIN) $(TOOL_BINS)
 
 # The CLI with crash points (tests/crash/crashpoint.c): a test-only build
-# that SIGKILLs itself before a chosen map write, for tests/netns/test_crash.sh.
+# that SIGKILLs itself before a chosen write to the state (map writes, link
+# operations), for tests/netns/test_crash.sh.
 CRASH_BIN := $(BUILD)/tests/vmsteer-crash
-CRASH_WRAP := -Wl,--wrap=bpf_map_update_elem -Wl,--wrap=bpf_map_delete_elem
+comma := ,
+CRASH_WRAP := $(patsubst %,-Wl$(comma)--wrap=%,bpf_map_update_elem \
+	bpf_map_delete_elem bpf_link_create bpf_link_update bpf_link_detach \
+	bpf_obj_pin bpf_link__pin)
 
 $(BUILD)/tests/crash/%.o: tests/crash/%.c | $(BUILD)/tests/crash
 	$(call msg,CC,$@)

@@ -5,7 +5,8 @@
 # (`status` checks it: .inconsistencies), and the next apply converges:
 # dump equals the file, nothing left to repair. The kill points are exact:
 # build/tests/vmsteer-crash is the CLI with crash points that SIGKILL it
-# before its Nth map write (tests/crash/crashpoint.c, test-only). A tap that
+# before its Nth write to the state, a map write or a link operation of
+# attach and detach (tests/crash/crashpoint.c, test-only). A tap that
 # disappears while configured is reported by status and cleaned up by
 # `port del` and by `apply`.
 . "$(dirname "$0")/lib.sh"
@@ -105,13 +106,16 @@ converged "$TMPD/A.json" || die "apply A: $WHY"
 wAB=$(writes apply "$TMPD/B.json") || die "apply B: $(cat "$TMPD/crash.err")"
 converged "$TMPD/B.json" || die "apply B: $WHY"
 wBA=$(writes apply "$TMPD/A.json") || die "apply B->A: $(cat "$TMPD/crash.err")"
-log "map writes: empty->A $wA, A->B $wAB, B->A $wBA"
+wAE=$(writes apply "$TMPD/empty.json") || die "apply A->empty: $(cat "$TMPD/crash.err")"
+converged "$TMPD/empty.json" || die "apply empty: $WHY"
+log "writes: empty->A $wA, A->B $wAB, B->A $wBA, A->empty $wAE"
 
 case=crash-points-counted
-if [ "$wA" -gt $((NPORTS * 4)) ] && [ "$wAB" -gt 40 ] && [ "$wBA" -gt 40 ]; then
+if [ "$wA" -gt $((NPORTS * 4)) ] && [ "$wAB" -gt 40 ] && [ "$wBA" -gt 40 ] &&
+	[ "$wAE" -gt $((NPORTS * 3)) ]; then
 	ok $case
 else
-	fail $case "too few map writes counted: empty->A $wA, A->B $wAB, B->A $wBA"
+	fail $case "too few writes counted: empty->A $wA, A->B $wAB, B->A $wBA, A->empty $wAE"
 fi
 
 # kill_round CASE FROM TO AFTER: bring the state to FROM, apply TO killed
@@ -136,12 +140,21 @@ kill_round() {
 
 # Kill points spread over each transition, with a prime stride so they
 # fall on every kind of write (target, port entry, record, FDB...).
-for spec in "empty A $wA 23" "A B $wAB 9" "B A $wBA 9"; do
+# The first writes of empty->A attach the uplink (tracing links, the XDP
+# link and its pin, the uplink record); the last of A->empty detach it:
+# every one of those is a kill point too.
+for spec in "empty A $wA 23 10 0" "A B $wAB 9 0 0" "B A $wBA 9 0 0" \
+	"A empty $wAE 6 0 6"; do
 	set -- $spec
-	from=$1 to=$2 total=$3 rounds=$4 bad=0 n=0
-	for ((r = 0; r < rounds; r++)); do
-		after=$(((total * r) / rounds + (r * 7) % 5))
-		[ "$after" -lt "$total" ] || after=$((total - 1))
+	from=$1 to=$2 total=$3 rounds=$4 first=$5 last=$6 bad=0 n=0
+	points=$( {
+		seq 0 $((first - 1))
+		for ((r = 0; r < rounds; r++)); do
+			echo $(((total * r) / rounds + (r * 7) % 5))
+		done
+		seq $((total - last)) $((total - 1))
+	} | awk -v t="$total" '$1 >= 0 && $1 < t' | sort -nu)
+	for after in $points; do
 		kill_round "kill-apply-$from-$to-$after" "$from" "$to" "$after" || bad=$((bad + 1))
 		n=$((n + 1))
 	done
