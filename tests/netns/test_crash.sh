@@ -300,4 +300,26 @@ else
 	fail $case "a deleted redirect target of t9 (index $idx) not reported: $(jq -c '[.consistent, .inconsistencies]' <<<"$st")"
 fi
 
+# An FDB slot naming a free port index (what a delete that cleared the
+# record before the slot would leave): reported, and apply repairs it.
+case=checker-finds-stale-slot
+used=$(vms --json port list | jq -r '.[].index')
+free=$(comm -13 <(sort <<<"$used") <(seq 1 255 | sort) | head -n1)
+le32() { printf '%d %d %d %d' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
+for ((slot = 0; slot < 2048; slot++)); do
+	v=$(bpftool -j map lookup pinned "$PIN/vmst_fdb" key $(le32 $slot) | jq -c .value)
+	[ "$v" = '["0x00","0x00","0x00","0x00"]' ] && break
+done
+bpftool map update pinned "$PIN/vmst_fdb" key $(le32 $slot) value $(le32 "$free") ||
+	die "cannot write FDB slot $slot"
+st=$(vms --json status)
+out=$(vms apply "$TMPD/A-no78.json" 2>&1)
+if ! jq -e --arg s "$slot" '.inconsistencies | any(test("FDB slot " + $s + " names a free port index"))' <<<"$st" >/dev/null; then
+	fail $case "slot $slot naming free index $free not reported: $(jq -c .inconsistencies <<<"$st")"
+elif ! grep -q "^repair FDB slot $slot: names free port index $free" <<<"$out" || ! converged "$TMPD/A-no78.json"; then
+	fail $case "apply did not repair slot $slot: $out ${WHY:-}"
+else
+	ok $case
+fi
+
 lib_done
