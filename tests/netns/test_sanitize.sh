@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The CLI tests once more with the CLI built under AddressSanitizer and
 # UBSan (make asan: build/asan/vmsteer): every CLI run of test_cli,
-# test_apply, test_persist, test_layout, test_crash, test_exporter and
-# test_monitor must be free of leaks, invalid accesses and undefined
-# behaviour. Reports go to files (the
+# test_apply, test_persist, test_layout, test_crash, test_capacity,
+# test_upgrade, test_exporter and test_monitor must be free of leaks,
+# invalid accesses and undefined behaviour. Reports go to files (the
 # sanitizers' log_path), so a finding fails the case even where the test
 # expected the command to fail anyway.
 set -u
@@ -11,7 +11,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 SAN=$BUILD/asan/vmsteer
-TESTS=${SANITIZE_TESTS:-cli apply persist layout crash exporter monitor}
+TESTS=${SANITIZE_TESTS:-cli apply persist layout crash capacity upgrade exporter monitor}
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "skip sanitize: needs root"
