@@ -265,6 +265,26 @@ refused refused-syntax 'line 2, column 12' "$TMPD/bad-syntax.json"
 printf '{"uplinks": [], "ports": []} x\n' >"$TMPD/bad-trailing.json"
 refused refused-trailing 'line 1, column 30' "$TMPD/bad-trailing.json"
 refused refused-no-file "$TMPD/nonexistent.json" "$TMPD/nonexistent.json"
+# A valid document the state refuses: up1 runs an XDP program vmsteer
+# did not attach.
+cat >"$TMPD/foreign.c" <<'EOC'
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+SEC("xdp") int foreign(struct xdp_md *ctx) { return XDP_PASS; }
+char LICENSE[] SEC("license") = "GPL";
+EOC
+if "${CLANG:-clang}" -O2 -g -target bpf -I"$ROOT" -c "$TMPD/foreign.c" -o "$TMPD/foreign.o" 2>"$TMPD/clang.err" &&
+	ip -n "$NS_HYP" link set up1 xdpgeneric obj "$TMPD/foreign.o" sec xdp 2>"$TMPD/ip.err"; then
+	jq '.uplinks += [{device: "up1"}]' "$TMPD/b.json" >"$TMPD/bad-foreign.json"
+	SNAP=$(snapshot)
+	refused refused-foreign-xdp \
+		"uplinks[1].device: up1 already has an XDP program (id $(xdp_prog_id up1)) that vmsteer did not attach" \
+		"$TMPD/bad-foreign.json"
+	ip -n "$NS_HYP" link set up1 xdpgeneric off
+else
+	skip refused-foreign-xdp "cannot attach a foreign XDP program: $(cat "$TMPD/clang.err" "$TMPD/ip.err" 2>/dev/null | head -c 200)"
+fi
+
 case=refused-then-valid
 out=$(apply "$TMPD/b.json" 2>&1)
 if [ "$out" = "no changes" ]; then ok $case; else fail $case "after the refusals, b.json: $out"; fi
