@@ -289,6 +289,26 @@ case=refused-then-valid
 out=$(apply "$TMPD/b.json" 2>&1)
 if [ "$out" = "no changes" ]; then ok $case; else fail $case "after the refusals, b.json: $out"; fi
 
+# ---- another attach mode: detached and attached again ----
+case=apply-mode-change
+jq '.uplinks[0].mode = "generic"' "$TMPD/b.json" >"$TMPD/b-generic.json"
+jq '.uplinks[0].mode = "auto"' "$TMPD/b.json" >"$TMPD/b-auto.json"
+out=$(apply "$TMPD/b-generic.json" 2>&1)
+mode=$(vms --json status | jq -r '.uplinks[0].mode')
+out2=$(apply "$TMPD/b-auto.json" 2>&1)
+out3=$(apply "$TMPD/b.json" 2>&1)
+mode3=$(vms --json status | jq -r '.uplinks[0].mode')
+if [ "$out" != "reattach uplink up0: native -> generic mode
+1 change applied" ] || [ "$mode" != generic ]; then
+	fail $case "to generic: $out (mode $mode)"
+elif [ "$out2" != "no changes" ]; then
+	fail $case "mode auto on a generic uplink should change nothing: $out2"
+elif ! grep -q '^reattach uplink up0: generic -> native mode$' <<<"$out3" || [ "$mode3" != native ]; then
+	fail $case "back to native: $out3 (mode $mode3)"
+else
+	ok $case
+fi
+
 # ---- an empty document removes everything of this namespace ----
 case=apply-empty-removes-all
 doc empty.json '{"uplinks": [], "ports": []}'
