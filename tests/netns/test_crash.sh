@@ -284,6 +284,27 @@ else
 	ok $case
 fi
 
+# A tap deleted and created again under its name (a VM restarted): apply
+# of the unchanged document points the port at the new tap.
+case=tap-recreated-apply-repairs
+old_ifi=$(vms --json port list | jq -r '.[] | select(.port == "t10") | .ifindex')
+ip -n "$NS_HYP" link del t10 && ip -n "$NS_HYP" tuntap add dev t10 mode tap &&
+	ip -n "$NS_HYP" link set t10 up || die "cannot re-create t10"
+new_ifi=$(ip -n "$NS_HYP" -j link show t10 | jq -r '.[0].ifindex')
+out=$(vms apply "$TMPD/A-no78.json" 2>&1)
+rc=$?
+idx=$(vms --json port list | jq -r '.[] | select(.port == "t10") | .index')
+tx=$(bpftool -j map lookup pinned "$PIN/vmst_tx" key $idx 0 0 0 2>/dev/null | jq -r '.value | .[0:4] | map(ltrimstr("0x")) | reverse | join("")')
+if [ $rc -ne 0 ] || ! grep -q 't10' <<<"$out"; then
+	fail $case "apply after re-creating t10 gave ($rc): $out"
+elif [ -z "$tx" ] || [ $((16#$tx)) != "$new_ifi" ]; then
+	fail $case "t10's redirect target is ${tx:-none}, the new tap is ifindex $new_ifi (was $old_ifi)"
+elif ! converged "$TMPD/A-no78.json"; then
+	fail $case "$WHY"
+else
+	ok $case
+fi
+
 # ---- the checker can fail: a hand-broken FDB slot is reported ----
 case=checker-finds-breakage
 idx=$(vms --json port list | jq -r '.[] | select(.port == "t9") | .index')
