@@ -196,11 +196,11 @@ int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 	printf("ports:     %d of %d\n", nports, VMST_MAX_PORTS - 1);
 	printf("fdb:       %d of %u slots\n", fdb, VMST_FDB_SLOTS);
 	printf("tracing:   %s\n", tracing ? "attached" : "not attached");
-	printf("forwarding state: %s\n",
-	       fnd.n[VMS_CHECK_BROKEN]	 ? "INCONSISTENT"
-	       : fnd.n[VMS_CHECK_REPAIR] ? "consistent, repairs pending "
-					   "('vmsteer apply' makes them)"
-					 : "consistent");
+	printf("fdb check: %s\n", fnd.n[VMS_CHECK_BROKEN] ? "INCONSISTENT"
+				  : fnd.n[VMS_CHECK_REPAIR]
+					  ? "consistent, repairs pending "
+					    "('vmsteer apply' makes them)"
+					  : "consistent");
 	printf("monitor:   %s", vms_monitor_state_name(mon.state));
 	if (mon.state == VMS_MONITOR_ON || mon.state == VMS_MONITOR_STALE)
 		printf(" (pid %u, %llu events, %llu lost)", mon.pid,
