@@ -109,10 +109,29 @@ $(BENCH_BIN): $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(BENCH_SRCS)) $(LIBVMS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
-$(BUILD)/bpf $(BUILD)/user $(BUILD)/tests/bpf $(BUILD)/tests/unit $(BUILD)/tests/tools $(BUILD)/tests/bench:
+$(BUILD)/bpf $(BUILD)/user $(BUILD)/tests/bpf $(BUILD)/tests/unit $(BUILD)/tests/tools $(BUILD)/tests/bench $(BUILD)/tests/crash:
 	$(Q)mkdir -p $@
 
 test-progs: $(BUILD)/vmsteer $(UNIT_BIN) $(TOOL_BINS)
+
+# The CLI with crash points (tests/crash/crashpoint.c): a test-only build
+# that SIGKILLs itself before a chosen write to the state (map writes, link
+# operations), for tests/netns/test_crash.sh.
+CRASH_BIN := $(BUILD)/tests/vmsteer-crash
+comma := ,
+CRASH_WRAP := $(patsubst %,-Wl$(comma)--wrap=%,bpf_map_update_elem \
+	bpf_map_delete_elem bpf_link_create bpf_link_update bpf_link_detach \
+	bpf_obj_pin bpf_link__pin)
+
+$(BUILD)/tests/crash/%.o: tests/crash/%.c | $(BUILD)/tests/crash
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(CRASH_BIN): $(CLI_OBJS) $(BUILD)/tests/crash/crashpoint.o $(LIBVMS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(CRASH_WRAP) -o $@ $^ $(LDLIBS)
+
+test-progs: $(CRASH_BIN)
 
 # libFuzzer harness of the config parser (clang, libclang-rt-14-dev).
 # `make fuzz` runs it for FUZZ_SECS; tests/netns/test_fuzz_config.sh runs a
@@ -127,14 +146,44 @@ $(FUZZ_CONFIG): tests/fuzz/fuzz_config.c user/config.c user/log.c user/netdev.c 
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
 
-test-progs: $(FUZZ_CONFIG)
+# libFuzzer harness of the uplink XDP program against the reference model
+# (BPF_PROG_TEST_RUN; root, run in its own netns). Seeds are written by the
+# harness itself from the tcpdump corpus and built frames.
+FUZZ_PACKET := $(BUILD)/tests/fuzz_packet
+FUZZ_PACKET_SRCS := tests/fuzz/fuzz_packet.c tests/unit/refmodel.c \
+	tests/unit/frames.c tests/unit/corpus.c
 
-.PHONY: fuzz fuzz-config
-fuzz: fuzz-config
+$(FUZZ_PACKET): $(FUZZ_PACKET_SRCS) $(LIBVMS) $(SKELS) | $(BUILD)/tests/unit
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Itests -o $@ $(FUZZ_PACKET_SRCS) $(LIBVMS) $(LDLIBS)
+
+test-progs: $(FUZZ_CONFIG) $(FUZZ_PACKET)
+
+.PHONY: fuzz fuzz-config fuzz-packet
+fuzz: fuzz-config fuzz-packet
 fuzz-config: $(FUZZ_CONFIG)
 	$(Q)mkdir -p $(BUILD)/fuzz/config
 	$(Q)$(FUZZ_CONFIG) -max_total_time=$(FUZZ_SECS) -max_len=4096 \
 		-dict=tests/fuzz/config.dict $(BUILD)/fuzz/config tests/fuzz/corpus
+# New inputs accumulate in $(BUILD)/fuzz/packet across runs.
+fuzz-packet: $(FUZZ_PACKET)
+	$(Q)mkdir -p $(BUILD)/fuzz/packet-seeds $(BUILD)/fuzz/packet
+	$(Q)[ -e $(BUILD)/fuzz/packet-seeds/seed-00000 ] || \
+		VMSTEER_FUZZ_SEEDS=$(BUILD)/fuzz/packet-seeds $(FUZZ_PACKET)
+	$(Q)unshare -n $(FUZZ_PACKET) -max_total_time=$(FUZZ_SECS) \
+		-max_len=9217 -artifact_prefix=$(BUILD)/fuzz/ \
+		$(BUILD)/fuzz/packet $(BUILD)/fuzz/packet-seeds
+
+# The CLI under AddressSanitizer and UBSan, in $(BUILD)/asan/vmsteer, for
+# tests/netns/test_sanitize.sh (which runs the CLI tests through it).
+ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined
+.PHONY: asan
+asan: $(BUILD)/asan/vmsteer
+$(BUILD)/asan/vmsteer: $(wildcard user/*.c user/*.h include/*.h bpf/*.c bpf/lib/*.h)
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan \
+		CFLAGS="$(ASAN_CFLAGS)" $(BUILD)/asan/vmsteer
+test-progs: $(BUILD)/asan/vmsteer
 
 # The whole suite: unit tests, then network-namespace integration tests.
 test: deps

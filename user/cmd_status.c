@@ -14,10 +14,56 @@ const char cmd_status_usage[] =
 	"Show the pinned state: its layout version, the uplinks with their "
 	"attach\nmode and program, whether tap drops are being counted, how "
 	"full the\nport table and FDB are, and problems (a port whose tap "
-	"is gone, an\nuplink whose device is gone).\n";
+	"is gone, an\nuplink whose device is gone). The ports and the FDB "
+	"are checked against\neach other: 'inconsistencies' (JSON) lists "
+	"FDB entries that lead to a\nmissing or mismatched port or "
+	"redirect target, 'repairs' what an\ninterrupted command left "
+	"behind that 'vmsteer apply' repairs.\n";
+
+/* Findings of the consistency check, by kind. */
+struct findings {
+	int n[2];
+	char msg[2][64][160]; /* the first 64 of each kind are kept */
+};
+
+static void collect(void *ctx, enum vms_check_kind kind, const char *msg)
+{
+	struct findings *f = ctx;
+
+	if (f->n[kind] < 64)
+		snprintf(f->msg[kind][f->n[kind]], sizeof(f->msg[0][0]), "%s",
+			 msg);
+	f->n[kind]++;
+}
+
+static struct json_object *findings_json(const struct findings *f, int kind)
+{
+	struct json_object *arr = json_object_new_array();
+	int i;
+
+	for (i = 0; i < f->n[kind] && i < 64; i++)
+		json_object_array_add(arr,
+				      json_object_new_string(f->msg[kind][i]));
+	return arr;
+}
+
+static void findings_print(const struct findings *f, int kind,
+			   const char *title)
+{
+	int i;
+
+	if (!f->n[kind])
+		return;
+	printf("\n%s:\n", title);
+	for (i = 0; i < f->n[kind] && i < 64; i++)
+		printf("  %s\n", f->msg[kind][i]);
+	if (f->n[kind] > 64)
+		printf("  ... and %d more\n", f->n[kind] - 64);
+}
 
 int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 {
+	static struct findings fnd;
 	static const char *hdr[] = {"UPLINK", ">IFINDEX", "MODE",
 				    ">PROG",  ">LINK",	  "STATE"};
 	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
@@ -59,6 +105,11 @@ int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 	tracing = vms_tracing_attached(st.pin_path);
 	if (!err)
 		err = vms_monitor_info(&st.maps, &mon);
+	if (!err) {
+		memset(&fnd, 0, sizeof(fnd));
+		err = vms_state_check(&st.maps, collect, &fnd);
+		err = err < 0 ? err : 0;
+	}
 	vms_state_close(&st);
 	if (err)
 		return err;
@@ -131,6 +182,11 @@ int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 			json_object_array_add(
 				probs, json_object_new_string(problems[i]));
 		json_object_object_add(o, "problems", probs);
+		vms_json_bool(o, "consistent", !fnd.n[VMS_CHECK_BROKEN]);
+		json_object_object_add(o, "inconsistencies",
+				       findings_json(&fnd, VMS_CHECK_BROKEN));
+		json_object_object_add(o, "repairs",
+				       findings_json(&fnd, VMS_CHECK_REPAIR));
 		vms_json_print(o);
 		return 0;
 	}
@@ -140,6 +196,11 @@ int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 	printf("ports:     %d of %d\n", nports, VMST_MAX_PORTS - 1);
 	printf("fdb:       %d of %u slots\n", fdb, VMST_FDB_SLOTS);
 	printf("tracing:   %s\n", tracing ? "attached" : "not attached");
+	printf("fdb check: %s\n", fnd.n[VMS_CHECK_BROKEN] ? "INCONSISTENT"
+				  : fnd.n[VMS_CHECK_REPAIR]
+					  ? "consistent, repairs pending "
+					    "('vmsteer apply' makes them)"
+					  : "consistent");
 	printf("monitor:   %s", vms_monitor_state_name(mon.state));
 	if (mon.state == VMS_MONITOR_ON || mon.state == VMS_MONITOR_STALE)
 		printf(" (pid %u, %llu events, %llu lost)", mon.pid,
@@ -170,5 +231,10 @@ int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 		for (i = 0; i < nprob; i++)
 			printf("  %s\n", problems[i]);
 	}
+	findings_print(&fnd, VMS_CHECK_BROKEN,
+		       "inconsistencies (frames may be lost)");
+	findings_print(&fnd, VMS_CHECK_REPAIR,
+		       "left by an interrupted command ('vmsteer apply' "
+		       "repairs it)");
 	return 0;
 }

@@ -116,7 +116,8 @@ static int parse_object(const struct pctx *p, const char *path,
 	int i, err;
 
 	if (!json_object_is_type(o, json_type_object))
-		return perr(p->name, path, "expected %s object, got %s", what,
+		return perr(p->name, path, "expected %s %s object, got %s",
+			    strchr("aeiou", what[0]) ? "an" : "a", what,
 			    type_name(o));
 	for (i = 0; i < nfields; i++)
 		snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys),
@@ -837,6 +838,94 @@ static const char *port_unhealthy(struct vms_state *st, __u32 idx,
 	return "not in the FDB";
 }
 
+/* Free @idx's FDB slots in the simulation. */
+static void sim_free(__u32 *fdb, __u32 idx)
+{
+	__u32 s;
+
+	for (s = 0; s < VMST_FDB_SLOTS; s++)
+		if (fdb[s] == idx)
+			fdb[s] = 0;
+}
+
+/* The simulated slot of @key holding @idx (0: a free one), or -1. */
+static int sim_slot(const __u32 *fdb, __u64 key, __u32 idx)
+{
+	__u32 home = vmst_fdb_hash(key), i;
+
+	for (i = 0; i < VMST_FDB_PROBES; i++)
+		if (fdb[(home + i) & VMST_FDB_MASK] == idx)
+			return (home + i) & VMST_FDB_MASK;
+	return -1;
+}
+
+/*
+ * Play @plan on a copy of the FDB, the way ports.c places keys: a port
+ * that would find no free slot among the VMST_FDB_PROBES from its home
+ * slot is refused now, naming its JSON path, rather than half-way through.
+ */
+static int plan_check_fdb(struct vms_state *st, const struct vms_config *cfg,
+			  const struct vms_plan *plan,
+			  const struct vmst_port_cfg *pc, const char *name)
+{
+	static __u32 fdb[VMST_FDB_SLOTS];
+	char path[64], mac[18], vl[24];
+	__u32 s, mark;
+	int i, slot;
+
+	memset(fdb, 0, sizeof(fdb));
+	for (s = 0; st && s < VMST_FDB_SLOTS; s++)
+		if (bpf_map_lookup_elem(st->maps.fd[VMS_MAP_FDB], &s, &fdb[s]))
+			fdb[s] = 0;
+	for (i = 0; i < plan->n; i++) {
+		const struct vms_op *op = &plan->ops[i];
+		const struct vms_cfg_port *p;
+		__u64 key;
+
+		switch (op->kind) {
+		case VMS_OP_FDB_CLEAR:
+			fdb[op->index] = 0;
+			continue;
+		case VMS_OP_PORT_REPAIR:
+		case VMS_OP_PORT_DEL:
+			sim_free(fdb, op->index);
+			continue;
+		case VMS_OP_PORT_ADD:
+		case VMS_OP_PORT_UPDATE:
+			break;
+		default:
+			continue;
+		}
+		p = &cfg->ports[op->cfg_idx];
+		key = port_key(p);
+		/* A new port's index is not known yet: mark it by entry. */
+		mark = VMST_MAX_PORTS + op->cfg_idx;
+		if (op->kind == VMS_OP_PORT_UPDATE &&
+		    rec_key(&pc[op->index]) == key) {
+			if (sim_slot(fdb, key, op->index) >= 0)
+				continue; /* refreshed in place */
+			mark = op->index;
+		}
+		slot = sim_slot(fdb, key, 0);
+		if (slot < 0) {
+			snprintf(path, sizeof(path), "ports[%d].mac",
+				 op->cfg_idx);
+			vms_format_mac(p->mac, mac);
+			vlan_text(p->vlan, vl, sizeof(vl));
+			return perr(name, path,
+				    "%s %s: the FDB has no free slot for it "
+				    "(the %u slots from its home slot %u are "
+				    "taken by other ports)",
+				    mac, vl, VMST_FDB_PROBES,
+				    vmst_fdb_hash(key));
+		}
+		fdb[slot] = mark;
+		if (op->kind == VMS_OP_PORT_UPDATE && mark != op->index)
+			sim_free(fdb, op->index); /* moved to a new index */
+	}
+	return 0;
+}
+
 int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 		  const char *name, struct vms_plan *plan)
 {
@@ -1075,7 +1164,10 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 		if (up[j].defunct || !up[j].name[0])
 			snprintf(op->why, sizeof(op->why), "device gone");
 	}
-	return 0;
+	err = plan_check_fdb(st, cfg, plan, pc, name);
+	if (err)
+		vms_plan_free(plan);
+	return err;
 nomem:
 	vms_plan_free(plan);
 	return vms_err(-ENOMEM, "out of memory");

@@ -265,6 +265,22 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 
 			bpf_map_delete_elem(m->fd[VMS_MAP_DEVS], &dk);
 		}
+		/* An add or delete killed before its FDB write left the port
+		 * unreachable: this write completes it. */
+		err = fdb_slot(m, port.key, old, &slot);
+		if (err == -ENOENT) {
+			err = fdb_slot(m, port.key, 0, &slot);
+			if (err == -ENOENT)
+				return vms_err(-ENOSPC,
+					       "port %s: FDB has no free slot "
+					       "for this MAC and VLAN (%u "
+					       "slots searched)",
+					       s->name, VMST_FDB_PROBES);
+			if (!err)
+				err = fdb_set(m, slot, old);
+		}
+		if (err)
+			return err;
 		if (idx_out)
 			*idx_out = old;
 		return 0;

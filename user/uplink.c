@@ -483,6 +483,17 @@ int vms_uplink_attach(struct vms_state *st, __u32 ifindex, const char *name,
 		unlink(path);
 		bpf_map_delete_elem(st->maps.fd[VMS_MAP_UPLINKS], &dk);
 	}
+	{
+		struct vms_uplink_info all[VMST_MAX_UPLINKS];
+
+		if (vms_uplink_list(st, all, VMST_MAX_UPLINKS) >=
+		    VMST_MAX_UPLINKS)
+			return vms_err(-ENOSPC,
+				       "%s: cannot attach: %d uplinks are "
+				       "attached, the most one state holds "
+				       "(detach one first)",
+				       name, VMST_MAX_UPLINKS);
+	}
 
 	err = ensure_tracing(st, &tracing_replaced);
 	if (err)

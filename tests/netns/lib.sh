@@ -19,6 +19,8 @@
 #
 # Run one file: sudo bash tests/netns/test_forward.sh (V=1: more detail,
 # and the temp dir of a failed test is kept). All: make netns.
+# VMSTEER=PATH runs another build of the CLI (test_sanitize.sh: the ASan
+# build, make asan).
 #
 # Output protocol (tests/run.sh): one line per case, "ok NAME",
 # "FAIL NAME: why" or "skip NAME: why".

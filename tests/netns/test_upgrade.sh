@@ -6,7 +6,9 @@
 # of bpf/uplink.bpf.c and bpf/trace.bpf.c compiled with
 # -DVMST_TEST_VARIANT=N (one dead instruction: another kernel tag, same
 # behaviour), loaded through the test-only VMSTEER_TEST_UPLINK_OBJ and
-# VMSTEER_TEST_TRACE_OBJ.
+# VMSTEER_TEST_TRACE_OBJ. Exporter scrapes before and after the upgrades and
+# re-adds of a port (same MAC, and moved away and back) show no
+# vmsteer_*_total sample going backwards or vanishing.
 . "$(dirname "$0")/lib.sh"
 lib_init upgrade
 
@@ -41,6 +43,45 @@ attach_variant() {
 			vms --json attach up0 | jq -r .action
 	fi
 }
+
+# ---- counters never go backwards (issue 5): exporter scrapes ----
+command -v curl >/dev/null || die "curl not installed (make deps)"
+EXP_PORT=9478
+nsenter --net="/run/netns/$NS_HYP" "$VMSTEER" --pin-path "$PIN" exporter \
+	--listen "127.0.0.1:$EXP_PORT" >"$TMPD/exp.out" 2>"$TMPD/exp.err" &
+LIB_PIDS+=($!)
+scrape() { in_hyp curl -s -m 10 "http://127.0.0.1:$EXP_PORT/metrics"; }
+wait_for "the exporter" scrape >/dev/null ||
+	die "the exporter did not start: $(cat "$TMPD/exp.err")"
+# totals: every vmsteer_*_total sample, "series value", sorted.
+totals() { scrape | grep '^vmsteer_[a-z_]*_total' | sort; }
+# not_backwards CASE BEFORE AFTER: every series of BEFORE is in AFTER with
+# a value at least as large.
+not_backwards() {
+	local case=$1 why
+	why=$(join -j1 -a1 -e MISSING -o 0,1.2,2.2 <(echo "$2") <(echo "$3") |
+		awk '$3 == "MISSING" || $3 + 0 < $2 + 0 { print; n++ } END { exit n > 0 }' | head -n 5)
+	if [ $? -ne 0 ] || [ -n "$why" ]; then
+		fail "$case" "counters went backwards or vanished: $(tr '\n' '|' <<<"$why")"
+	elif [ "$(grep -c . <<<"$2")" -lt 10 ]; then
+		fail "$case" "too few vmsteer_*_total samples scraped: $2"
+	elif ! grep -q 'vmsteer_port_frames_total{.*tap="vmt1".*path="xdp"}' <<<"$2"; then
+		fail "$case" "no per-port frame counter of vmt1 in the scrape"
+	else
+		ok "$case"
+	fi
+}
+deliver_round 5 || die "traffic before the scrapes: $ROUND_WHY"
+T0=$(totals)
+vms port add vmt1 --mac "$MAC_VM1" >/dev/null || die "port add vmt1 again"
+T1=$(totals)
+not_backwards counters-port-readd-same "$T0" "$T1"
+vms port add vmt1 --mac 02:00:00:00:01:55 >/dev/null &&
+	vms port add vmt1 --mac "$MAC_VM1" >/dev/null || die "port add vmt1 moved and back"
+T2=$(totals)
+not_backwards counters-port-readd-moved "$T1" "$T2"
+deliver_round 5 || die "traffic after the re-adds: $ROUND_WHY"
+T2=$(totals)
 
 # Same build: nothing changes.
 case=same-build-unchanged
@@ -143,6 +184,9 @@ else
 	echo "# $UPG_FRAMES frames at $UPG_PPS/s, $ups upgrades (programs$progs): 0 lost, tap_sent +$tapsent"
 	ok $case
 fi
+
+T3=$(totals)
+not_backwards counters-across-upgrades "$T2" "$T3"
 
 # Back to this build: an upgrade too, and then stable.
 case=back-to-this-build

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Crash points, for tests only: linked into build/tests/vmsteer-crash (the
+ * CLI built with -Wl,--wrap=SYMBOL for each function below) and never into
+ * build/vmsteer. Every write of the CLI to the state is numbered from 1:
+ * map updates and deletes (but the counters'), and the link operations of
+ * attach and detach (create, update, pin, detach):
+ *
+ *   VMSTEER_CRASH_AFTER=N   SIGKILL the process just before write N+1,
+ *                           so exactly N writes were made (0: before any)
+ *   VMSTEER_CRASH_COUNT=F   at exit, write the number of writes made to F
+ *
+ * tests/netns/test_crash.sh kills apply and port add at chosen points this
+ * way, deterministically, and checks what each kill leaves behind.
+ */
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+int __real_bpf_map_update_elem(int fd, const void *key, const void *value,
+			       __u64 flags);
+int __real_bpf_map_delete_elem(int fd, const void *key);
+int __wrap_bpf_map_update_elem(int fd, const void *key, const void *value,
+			       __u64 flags);
+int __wrap_bpf_map_delete_elem(int fd, const void *key);
+
+static long writes;
+
+/* True for a map of the forwarding state, false for a counter map. */
+static bool counted(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return true;
+	return strcmp(info.name, "vmst_pstats") &&
+	       strcmp(info.name, "vmst_rstats");
+}
+
+static void crash_point(int fd)
+{
+	const char *after = getenv("VMSTEER_CRASH_AFTER");
+
+	if (!counted(fd))
+		return;
+	if (after && *after && writes >= atol(after))
+		raise(SIGKILL);
+	writes++;
+}
+
+int __wrap_bpf_map_update_elem(int fd, const void *key, const void *value,
+			       __u64 flags)
+{
+	crash_point(fd);
+	return __real_bpf_map_update_elem(fd, key, value, flags);
+}
+
+int __wrap_bpf_map_delete_elem(int fd, const void *key)
+{
+	crash_point(fd);
+	return __real_bpf_map_delete_elem(fd, key);
+}
+
+/* Link operations: always counted (-1: not a counter map). */
+int __real_bpf_link_create(int prog_fd, int target_fd,
+			   enum bpf_attach_type type,
+			   const struct bpf_link_create_opts *opts);
+int __real_bpf_link_update(int link_fd, int new_prog_fd,
+			   const struct bpf_link_update_opts *opts);
+int __real_bpf_link_detach(int link_fd);
+int __real_bpf_obj_pin(int fd, const char *path);
+int __real_bpf_link__pin(struct bpf_link *link, const char *path);
+int __wrap_bpf_link_create(int prog_fd, int target_fd,
+			   enum bpf_attach_type type,
+			   const struct bpf_link_create_opts *opts);
+int __wrap_bpf_link_update(int link_fd, int new_prog_fd,
+			   const struct bpf_link_update_opts *opts);
+int __wrap_bpf_link_detach(int link_fd);
+int __wrap_bpf_obj_pin(int fd, const char *path);
+int __wrap_bpf_link__pin(struct bpf_link *link, const char *path);
+
+int __wrap_bpf_link_create(int prog_fd, int target_fd,
+			   enum bpf_attach_type type,
+			   const struct bpf_link_create_opts *opts)
+{
+	crash_point(-1);
+	return __real_bpf_link_create(prog_fd, target_fd, type, opts);
+}
+
+int __wrap_bpf_link_update(int link_fd, int new_prog_fd,
+			   const struct bpf_link_update_opts *opts)
+{
+	crash_point(-1);
+	return __real_bpf_link_update(link_fd, new_prog_fd, opts);
+}
+
+int __wrap_bpf_link_detach(int link_fd)
+{
+	crash_point(-1);
+	return __real_bpf_link_detach(link_fd);
+}
+
+int __wrap_bpf_obj_pin(int fd, const char *path)
+{
+	crash_point(-1);
+	return __real_bpf_obj_pin(fd, path);
+}
+
+int __wrap_bpf_link__pin(struct bpf_link *link, const char *path)
+{
+	crash_point(-1);
+	return __real_bpf_link__pin(link, path);
+}
+
+__attribute__((destructor)) static void report_count(void)
+{
+	const char *path = getenv("VMSTEER_CRASH_COUNT");
+	FILE *f;
+
+	if (!path || !*path)
+		return;
+	f = fopen(path, "w");
+	if (!f)
+		return;
+	fprintf(f, "%ld\n", writes);
+	fclose(f);
+}

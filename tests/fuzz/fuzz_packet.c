@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * libFuzzer harness for the uplink XDP program: random and mutated frames
+ * through BPF_PROG_TEST_RUN, each compared with the reference model of the
+ * forwarding decision (tests/unit/refmodel.c): verdict and bytes out per
+ * frame, and every counter (reasons, frames and bytes per port) every
+ * COUNTER_EVERY frames and at exit. Any difference aborts with the frame
+ * (libFuzzer keeps it as a crash-* reproducer).
+ *
+ * The program is loaded privately (nothing pinned or attached) with a fixed
+ * set of ports, added through the library (vms_port_upsert) with the
+ * loopback as their redirect target: run it in a network namespace of its
+ * own (unshare -n). Input: one selector byte, then the frame. Selector bits
+ * 0..2 = k: 0 leaves the frame alone, 1..6 write port k-1's MAC as its
+ * destination; bit 3 (with k) sets the VID of an 802.1Q outer tag to that
+ * port's VLAN. So mutations reach every path: forwarded, too big, no
+ * target, and every reason to pass.
+ *
+ *   VMSTEER_FUZZ_SEEDS=DIR fuzz_packet   write the seeds (the tcpdump
+ *        corpus, $VMSTEER_CORPUS or ../shared/corpus, and built frames)
+ *   unshare -n fuzz_packet -runs=N DIR   fuzz (tests/netns/test_fuzz_packet.sh,
+ *        make fuzz)
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+
+#include "vms.h"
+#include "uplink.skel.h"
+#include "unit/corpus.h"
+#include "unit/frames.h"
+#include "unit/refmodel.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Counters are compared with the model every this many frames. */
+#define COUNTER_EVERY 4096
+#define NPORTS	      6
+/* Longest seed written (frames past it are cut by libFuzzer anyway). */
+#define SEED_MAX 9216
+
+static const struct {
+	const char *name;
+	__u8 mac[6];
+	__u16 vlan;
+	__u32 mtu;
+	bool target;
+} port_def[NPORTS] = {
+	{"fz-untagged", {0x02, 0x5e, 0x10, 0, 0, 1}, 0, 1500, true},
+	/* The same MAC on a VLAN: the VLAN tells them apart. */
+	{"fz-vlan100", {0x02, 0x5e, 0x10, 0, 0, 1}, 100, 1500, true},
+	{"fz-notarget", {0x02, 0x5e, 0x10, 0, 0, 2}, 200, 9000, false},
+	{"fz-notarget0", {0x02, 0x5e, 0x10, 0, 0, 3}, 0, 1500, false},
+	{"fz-tiny", {0x02, 0x5e, 0x10, 0, 0, 4}, 4094, 68, true},
+	{"fz-vlan1", {0x02, 0x5e, 0x10, 0, 0, 5}, 1, 576, true},
+};
+
+static struct uplink_bpf *skel;
+static struct vms_maps maps;
+static struct ref_port ports[NPORTS];
+static int prog_fd = -1, ncpus;
+static size_t linear_max; /* bytes test_run puts in the first buffer */
+
+/* The model's counters, and what has been run. */
+static struct {
+	struct vmst_counter reason[VMST_MAX_PORTS][VMST_R_MAX];
+	struct vmst_counter fwd[VMST_MAX_PORTS];
+} shadow;
+static unsigned long long frames_run, refused, outcome[VMST_R_MAX + 1];
+
+static __u8 frame[FRAME_MAX], out[FRAME_MAX], want[FRAME_MAX];
+
+static void die(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "fuzz_packet: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n");
+	exit(2);
+}
+
+static void hexdump(const __u8 *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && i < 256; i++)
+		fprintf(stderr, "%02x%s", p[i], i % 32 == 31 ? "\n" : "");
+	fprintf(stderr, "%s\n", len > 256 ? " ..." : "");
+}
+
+static void mismatch(const __u8 *f, size_t len, const char *what)
+{
+	fprintf(stderr, "fuzz_packet: MISMATCH after %llu frames: %s\n",
+		frames_run, what);
+	if (f) {
+		fprintf(stderr, "frame (%zu bytes):\n", len);
+		hexdump(f, len);
+	}
+	abort();
+}
+
+/* Every counter of the ports in play, and of port 0, against the model. */
+static void check_counters(void)
+{
+	struct vmst_counter rv[ncpus];
+	struct vmst_port_stats pv[ncpus];
+	__u32 list[NPORTS + 1], key;
+	char msg[200];
+	int i, r, c;
+
+	list[0] = 0;
+	for (i = 0; i < NPORTS; i++)
+		list[i + 1] = ports[i].idx;
+	for (i = 0; i <= NPORTS; i++) {
+		__u64 frames = 0, bytes = 0;
+
+		for (r = 0; r < VMST_R_MAX; r++) {
+			key = VMST_RSTATS_KEY(list[i], r);
+			if (bpf_map_lookup_elem(maps.fd[VMS_MAP_RSTATS], &key,
+						rv))
+				mismatch(NULL, 0, "cannot read vmst_rstats");
+			frames = bytes = 0;
+			for (c = 0; c < ncpus; c++) {
+				frames += rv[c].frames;
+				bytes += rv[c].bytes;
+			}
+			if (frames != shadow.reason[list[i]][r].frames ||
+			    bytes != shadow.reason[list[i]][r].bytes) {
+				snprintf(msg, sizeof(msg),
+					 "port %u %s: %llu frames %llu bytes, "
+					 "model %llu frames %llu bytes",
+					 list[i], ref_reason_str(r),
+					 (unsigned long long)frames,
+					 (unsigned long long)bytes,
+					 (unsigned long long)shadow
+						 .reason[list[i]][r]
+						 .frames,
+					 (unsigned long long)shadow
+						 .reason[list[i]][r]
+						 .bytes);
+				mismatch(NULL, 0, msg);
+			}
+		}
+		key = list[i];
+		if (bpf_map_lookup_elem(maps.fd[VMS_MAP_PSTATS], &key, pv))
+			mismatch(NULL, 0, "cannot read vmst_pstats");
+		frames = bytes = 0;
+		for (c = 0; c < ncpus; c++) {
+			frames += pv[c].c[VMST_PC_TO_VM_XDP_FRAMES];
+			bytes += pv[c].c[VMST_PC_TO_VM_XDP_BYTES];
+		}
+		if (frames != shadow.fwd[list[i]].frames ||
+		    bytes != shadow.fwd[list[i]].bytes) {
+			snprintf(msg, sizeof(msg),
+				 "port %u to_vm_xdp: %llu frames %llu bytes, "
+				 "model %llu frames %llu bytes",
+				 list[i], (unsigned long long)frames,
+				 (unsigned long long)bytes,
+				 (unsigned long long)shadow.fwd[list[i]].frames,
+				 (unsigned long long)shadow.fwd[list[i]].bytes);
+			mismatch(NULL, 0, msg);
+		}
+	}
+}
+
+static void at_exit(void)
+{
+	if (prog_fd < 0)
+		return;
+	check_counters();
+	fprintf(stderr,
+		"fuzz_packet: %llu frames, %llu through the program, %llu "
+		"refused by test_run (under 14 bytes), 0 mismatches; model: "
+		"%llu forwarded",
+		frames_run, frames_run - refused, refused, outcome[VMST_R_MAX]);
+	for (int r = 0; r < VMST_R_MAX; r++)
+		fprintf(stderr, ", %llu %s", outcome[r], ref_reason_str(r));
+	fprintf(stderr, "\n");
+}
+
+/* Run @len bytes of @f; @len fits FRAME_MAX. */
+static struct xdp_md run(const __u8 *f, size_t len, int *err, __u32 *verdict,
+			 size_t *out_len)
+{
+	struct xdp_md ctx = {.data_end = len};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f, .data_size_in = len,
+		    .data_out = out, .data_size_out = FRAME_MAX, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .ctx_out = &ctx,
+		    .ctx_size_out = sizeof(ctx), .repeat = 1);
+
+	*err = bpf_prog_test_run_opts(prog_fd, &opts) ? -errno : 0;
+	*verdict = opts.retval;
+	*out_len = opts.data_size_out;
+	return ctx;
+}
+
+static void setup(void)
+{
+	struct bpf_map *map;
+	struct xdp_md ctx;
+	size_t out_len;
+	__u32 verdict;
+	int i, err;
+
+	libbpf_set_print(NULL);
+	ncpus = libbpf_num_possible_cpus();
+	skel = uplink_bpf__open();
+	if (!skel)
+		die("cannot open the uplink program%s", "");
+	bpf_object__for_each_map(map, skel->obj)
+		bpf_map__set_pin_path(map, NULL);
+	if (uplink_bpf__load(skel))
+		die("cannot load the uplink program (root? %s)",
+		    "run in 'unshare -n'");
+	prog_fd = bpf_program__fd(skel->progs.vmst_uplink);
+	if (vms_maps_from_object(&maps, skel->obj) ||
+	    vms_maps_init_config(&maps))
+		die("cannot set up the maps: %s", vms_last_error());
+	for (i = 0; i < NPORTS; i++) {
+		struct vms_port_spec s = {
+			.ifindex = 1, /* lo of this network namespace */
+			.netns_ino = vms_netns_ino(),
+			.vlan = port_def[i].vlan,
+			.mtu = port_def[i].mtu,
+		};
+
+		snprintf(s.name, sizeof(s.name), "%s", port_def[i].name);
+		memcpy(s.mac, port_def[i].mac, 6);
+		if (vms_port_upsert(&maps, &s, &ports[i].idx))
+			die("cannot add a port: %s", vms_last_error());
+		memcpy(ports[i].mac, s.mac, 6);
+		ports[i].vlan = s.vlan;
+		ports[i].mtu = s.mtu;
+		ports[i].has_target = port_def[i].target;
+		if (!port_def[i].target &&
+		    bpf_map_delete_elem(maps.fd[VMS_MAP_TX], &ports[i].idx))
+			die("cannot delete a redirect target%s", "");
+	}
+	/* The first buffer's size: a long broadcast frame shows it. */
+	memset(frame, 0xff, 16384);
+	ctx = run(frame, 16384, &err, &verdict, &out_len);
+	if (err || ctx.data_end - ctx.data < 1514)
+		die("cannot probe BPF_PROG_TEST_RUN%s", "");
+	linear_max = ctx.data_end - ctx.data;
+	shadow.reason[0][VMST_R_PASS_MULTICAST].frames++; /* that frame */
+	shadow.reason[0][VMST_R_PASS_MULTICAST].bytes += 16384;
+	atexit(at_exit);
+}
+
+/* ---- seeds ------------------------------------------------------------- */
+
+static int seed_no;
+
+static void write_seed(const char *dir, __u8 sel, const __u8 *f, size_t len)
+{
+	char path[PATH_MAX];
+	FILE *fp;
+
+	if (len > SEED_MAX)
+		return;
+	snprintf(path, sizeof(path), "%s/seed-%05d", dir, seed_no++);
+	fp = fopen(path, "w");
+	if (!fp || fwrite(&sel, 1, 1, fp) != 1 ||
+	    (len && fwrite(f, 1, len, fp) != len) || fclose(fp))
+		die("cannot write %s", path);
+}
+
+/* The tcpdump corpus: next to the repository, two levels above us. */
+static void seeds_from_corpus(const char *dir)
+{
+	const char *env = getenv("VMSTEER_CORPUS");
+	char exe[PATH_MAX], path[PATH_MAX + 64], err[512];
+	struct corpus c;
+	ssize_t n;
+	size_t i;
+
+	if (env && *env) {
+		snprintf(path, sizeof(path), "%s", env);
+	} else {
+		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		exe[n > 0 ? n : 0] = '\0';
+		for (i = 0; i < 3 && strrchr(exe, '/'); i++)
+			*strrchr(exe, '/') = '\0'; /* build/tests/fuzz_packet */
+		snprintf(path, sizeof(path),
+			 "%s/../shared/corpus/tcpdump-ethernet.pcap", exe);
+	}
+	if (corpus_load(path, &c, err, sizeof(err))) {
+		fprintf(stderr, "fuzz_packet: no corpus seeds: %s\n", err);
+		return;
+	}
+	/* Each frame as it is, and with a port's address (and VID). */
+	for (i = 0; i < c.n; i++) {
+		write_seed(dir, 0, c.data[i], c.len[i]);
+		write_seed(dir, 1 + i % NPORTS + (i & 1 ? 8 : 0), c.data[i],
+			   c.len[i]);
+	}
+	fprintf(stderr, "fuzz_packet: %zu corpus frames from %s\n", c.n, path);
+	corpus_free(&c);
+}
+
+/* Built frames: every port, every tag shape, three payloads, sizes. */
+static void seeds_built(const char *dir)
+{
+	static const size_t lens[] = {0, 60, 590, 1514, 1518, 1522, 4000};
+	int p, t, l3, li;
+
+	for (p = 0; p < NPORTS; p++)
+		for (t = 0; t < 6; t++)
+			for (l3 = 0; l3 < 3; l3++)
+				for (li = 0; li < 7; li++) {
+					struct frame_spec s = {.l3 = l3};
+					__u16 v = port_def[p].vlan;
+
+					memcpy(s.dst, port_def[p].mac, 6);
+					memcpy(s.src, MAC_REMOTE, 6);
+					s.len = lens[li];
+					s.ntags = t == 0 ? 0 : t < 4 ? 1 : 2;
+					s.tags[0] = t == 1   ? tag_q(v)
+						    : t == 2 ? tag_q(0)
+						    : t == 3 ? tag_ad(v)
+							     : tag_q(v);
+					s.tags[1] = tag_q(t == 4 ? v : 4095);
+					write_seed(dir, 0, frame,
+						   frame_build(&s, frame));
+				}
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *seeds = getenv("VMSTEER_FUZZ_SEEDS");
+
+	(void)argc;
+	(void)argv;
+	if (seeds && *seeds) {
+		seeds_from_corpus(seeds);
+		seeds_built(seeds);
+		fprintf(stderr, "fuzz_packet: %d seeds in %s\n", seed_no,
+			seeds);
+		exit(0);
+	}
+	setup();
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct ref_result res;
+	size_t len, out_len, k;
+	__u32 verdict;
+	char msg[300];
+	int err;
+
+	if (!size)
+		return 0;
+	len = size - 1;
+	if (len > FRAME_MAX)
+		len = FRAME_MAX;
+	memcpy(frame, data + 1, len);
+	k = data[0] & 7;
+	if (k >= 1 && k <= NPORTS && len >= 6) {
+		memcpy(frame, port_def[k - 1].mac, 6);
+		if ((data[0] & 8) && len >= 16 && frame[12] == 0x81 &&
+		    frame[13] == 0x00 && port_def[k - 1].vlan) {
+			frame[14] = (frame[14] & 0xf0) |
+				    (port_def[k - 1].vlan >> 8);
+			frame[15] = port_def[k - 1].vlan & 0xff;
+		}
+	}
+
+	run(frame, len, &err, &verdict, &out_len);
+	frames_run++;
+	if (len < 14) {
+		/* The kernel never shows the program such a frame. */
+		if (err != -EINVAL)
+			mismatch(frame, len,
+				 "a frame under 14 bytes: test "
+				 "run did not refuse it (EINVAL)");
+		refused++;
+		return 0;
+	}
+	if (err) {
+		snprintf(msg, sizeof(msg), "test run failed: %s",
+			 strerror(-err));
+		mismatch(frame, len, msg);
+	}
+	ref_decide(frame, len, len < linear_max ? len : linear_max, ports,
+		   NPORTS, &res, want);
+	outcome[res.reason < 0 ? VMST_R_MAX : res.reason]++;
+	if (verdict != res.verdict) {
+		snprintf(msg, sizeof(msg), "verdict %u, model %u (%s, port %u)",
+			 verdict, res.verdict, ref_reason_str(res.reason),
+			 res.port);
+		mismatch(frame, len, msg);
+	}
+	if (res.verdict != XDP_DROP &&
+	    (out_len != res.out_len || memcmp(out, want, res.out_len))) {
+		snprintf(msg, sizeof(msg),
+			 "output of %zu bytes differs from the model's %zu "
+			 "(%s, port %u)",
+			 out_len, res.out_len, ref_reason_str(res.reason),
+			 res.port);
+		mismatch(frame, len, msg);
+	}
+	if (res.reason < 0) {
+		shadow.fwd[res.port].frames++;
+		shadow.fwd[res.port].bytes += res.bytes;
+	} else {
+		shadow.reason[res.port][res.reason].frames++;
+		shadow.reason[res.port][res.reason].bytes += res.bytes;
+	}
+	if (frames_run % COUNTER_EVERY == 0)
+		check_counters();
+	return 0;
+}

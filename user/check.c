@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Consistency check of the pinned state, for `vmsteer status` and the
+ * crash tests. The write order of ports.c promises that whatever point a
+ * CLI is killed at, every FDB slot names a port whose record is in use,
+ * whose data-path entry carries the record's key and whose redirect
+ * target is the record's tap. A broken promise could lose frames and is
+ * reported as an inconsistency. What an interrupted command may leave
+ * behind without harm (a record no FDB slot reaches, two records of one
+ * tap) is reported as a pending repair: `vmsteer apply` carries it out.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+
+#include "vms.h"
+
+static bool in_use(const struct vmst_port_cfg *c)
+{
+	return c->flags & VMST_CFG_F_IN_USE;
+}
+
+/* True when the tap of @c was in this namespace and is gone. */
+static bool tap_gone(const struct vmst_port_cfg *c, __u32 netns)
+{
+	char name[IF_NAMESIZE];
+
+	return c->netns_ino == netns &&
+	       (!if_indextoname(c->ifindex, name) ||
+		strncmp(name, c->name, sizeof(c->name)));
+}
+
+int vms_state_check(const struct vms_maps *m, vms_check_fn report, void *ctx)
+{
+	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	static __u32 slot_of[VMST_MAX_PORTS]; /* FDB slot + 1 naming a port */
+	__u32 netns = vms_netns_ino(), s, idx, tx, j;
+	struct vmst_port port;
+	char msg[160];
+	int n = 0, err;
+
+	err = vms_port_read_all(m, cfg);
+	if (err)
+		return err;
+	memset(slot_of, 0, sizeof(slot_of));
+	for (s = 0; s < VMST_FDB_SLOTS; s++) {
+		const struct vmst_port_cfg *c;
+		const char *why = NULL;
+		__u64 key;
+
+		if (bpf_map_lookup_elem(m->fd[VMS_MAP_FDB], &s, &idx))
+			return vms_err(-errno,
+				       "map %s: cannot read slot %u: %s",
+				       VMST_MAP_FDB, s, strerror(errno));
+		if (!idx)
+			continue;
+		if (idx >= VMST_MAX_PORTS) {
+			snprintf(msg, sizeof(msg),
+				 "FDB slot %u names port index %u, out of "
+				 "range",
+				 s, idx);
+			report(ctx, VMS_CHECK_BROKEN, msg);
+			n++;
+			continue;
+		}
+		c = &cfg[idx];
+		key = vmst_fdb_key(c->vlan, vms_mac48(c->mac));
+		if (!in_use(c))
+			why = "a free port index";
+		else if (bpf_map_lookup_elem(m->fd[VMS_MAP_PORTS], &idx, &port))
+			why = "a port with no data-path entry";
+		else if (port.key != key)
+			why = "a port whose data-path key is not its record's";
+		else if (bpf_map_lookup_elem(m->fd[VMS_MAP_TX], &idx, &tx))
+			why = tap_gone(c, netns) ? NULL /* status says so */
+						 : "a port with no redirect "
+						   "target";
+		else if (tx != c->ifindex)
+			why = "a port whose redirect target is another device";
+		if (why) {
+			snprintf(msg, sizeof(msg),
+				 "FDB slot %u names %s (index %u%s%.16s)", s,
+				 why, idx, in_use(c) ? ", " : "", c->name);
+			report(ctx, VMS_CHECK_BROKEN, msg);
+			n++;
+			continue;
+		}
+		if (slot_of[idx]) {
+			snprintf(msg, sizeof(msg),
+				 "FDB slots %u and %u both name port %.16s "
+				 "(index %u)",
+				 slot_of[idx] - 1, s, c->name, idx);
+			report(ctx, VMS_CHECK_REPAIR, msg);
+			n++;
+		}
+		slot_of[idx] = s + 1;
+	}
+	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
+		if (!in_use(&cfg[idx]))
+			continue;
+		for (j = 1; j < idx; j++)
+			if (in_use(&cfg[j]) &&
+			    cfg[j].netns_ino == cfg[idx].netns_ino &&
+			    !strncmp(cfg[j].name, cfg[idx].name,
+				     sizeof(cfg[j].name)))
+				break;
+		if (j < idx) {
+			snprintf(msg, sizeof(msg),
+				 "port %.16s has two records (index %u and "
+				 "%u): an interrupted change",
+				 cfg[idx].name, j, idx);
+			report(ctx, VMS_CHECK_REPAIR, msg);
+			n++;
+		} else if (!slot_of[idx]) {
+			snprintf(msg, sizeof(msg),
+				 "port %.16s (index %u) is in no FDB slot: an "
+				 "interrupted add or delete",
+				 cfg[idx].name, idx);
+			report(ctx, VMS_CHECK_REPAIR, msg);
+			n++;
+		}
+	}
+	return n;
+}
