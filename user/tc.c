@@ -39,16 +39,34 @@ static void opts_init(struct bpf_tc_opts *o)
 	o->priority = VMST_TC_PRIORITY;
 }
 
-__u32 vms_tc_prog_id(__u32 ifindex)
+/*
+ * The eBPF filter at vmsteer's handle and priority on @ifindex: 0 and its
+ * program id, or an error (none there, no qdisc, or a filter without a
+ * program id, e.g. classic BPF: libbpf tells these apart only as -EINVAL).
+ */
+static int tc_query(__u32 ifindex, __u32 *prog_id)
 {
 	struct bpf_tc_hook h;
 	struct bpf_tc_opts o;
+	int err;
 
 	hook_init(&h, ifindex);
 	opts_init(&o);
-	if (bpf_tc_query(&h, &o))
-		return 0;
-	return o.prog_id;
+	*prog_id = 0;
+	err = bpf_tc_query(&h, &o);
+	pr_debug("ifindex %u: tc query: %d, program %u", ifindex, err,
+		 o.prog_id);
+	if (err)
+		return err;
+	*prog_id = o.prog_id;
+	return 0;
+}
+
+__u32 vms_tc_prog_id(__u32 ifindex)
+{
+	__u32 id;
+
+	return tc_query(ifindex, &id) ? 0 : id;
 }
 
 static int prog_info(__u32 id, struct bpf_prog_info *info)
@@ -81,7 +99,8 @@ static int tc_attach(__u32 ifindex, const char *dev, int prog_fd,
 	int err;
 
 	*created = *changed = false;
-	cur = vms_tc_prog_id(ifindex);
+	if (tc_query(ifindex, &cur))
+		cur = 0;
 	if (cur) {
 		err = prog_info(cur, &have);
 		if (err)
@@ -97,6 +116,7 @@ static int tc_attach(__u32 ifindex, const char *dev, int prog_fd,
 		if (upgrade_only) {
 			__u32 len = sizeof(want);
 
+			memset(&want, 0, sizeof(want));
 			if (bpf_obj_get_info_by_fd(prog_fd, &want, &len))
 				return vms_err(-errno, "%s: %s", dev,
 					       strerror(errno));
@@ -116,8 +136,23 @@ static int tc_attach(__u32 ifindex, const char *dev, int prog_fd,
 			       strerror(-err));
 	opts_init(&o);
 	o.prog_fd = prog_fd;
-	o.flags = BPF_TC_F_REPLACE;
+	/* Replace only a filter known to be vmsteer's; else exclusive, so
+	 * that anything else at this handle and priority makes it fail.
+	 */
+	o.flags = cur ? BPF_TC_F_REPLACE : 0;
 	err = bpf_tc_attach(&h, &o);
+	if (err == -EEXIST) {
+		if (*created) {
+			h.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+			bpf_tc_hook_destroy(&h);
+			*created = false;
+		}
+		return vms_err(err,
+			       "%s: tc ingress filter handle 0x%x priority "
+			       "0x%x is taken by a filter that is not "
+			       "vmsteer's; remove it first",
+			       dev, VMST_TC_HANDLE, VMST_TC_PRIORITY);
+	}
 	if (err) {
 		if (*created) {
 			h.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
