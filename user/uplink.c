@@ -301,8 +301,8 @@ static int ensure_uplink_tc(struct vms_state *st, __u32 ifindex,
 	return 0;
 }
 
-/* Upgrade the tap programs of this netns's ports that run another
- * build's program; *@changed when any did. */
+/* Bring the tap programs of this netns's ports to this build: replace
+ * another build's, add a missing one; *@changed when any changed. */
 static int upgrade_taps(struct vms_state *st, bool *changed)
 {
 	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
@@ -322,7 +322,11 @@ static int upgrade_taps(struct vms_state *st, bool *changed)
 		    !if_indextoname(c->ifindex, name) ||
 		    strncmp(name, c->name, sizeof(c->name)))
 			continue;
-		err = vms_tap_attach(st, idx, c->ifindex, name, true, &ch);
+		/* Another build's program is replaced; a port of a state
+		 * from before the transmit path gets its first one.
+		 */
+		err = vms_tap_attach(st, idx, c->ifindex, name,
+				     vms_tc_prog_id(c->ifindex) != 0, &ch);
 		if (err)
 			return err;
 		*changed |= ch;
