@@ -11,7 +11,9 @@
 # The rate is measured at the receiving side: frames handed to tapB (its
 # TX packets + TX dropped, exact on the skb path; a reader drains it) or
 # received by wire0, the uplink veth's peer (its RX packets), divided by
-# the generator's wall time. Both paths keep the taps on the bridge:
+# the generator thread's on-CPU time (the path runs in that thread, so a
+# task sharing the CPU does not count against it; a call whose on-CPU time
+# is under 90% of its wall time is marked *). Both paths keep the taps on the bridge:
 # vmsteer's rounds add the ports (tc filters on), the bridge's rounds
 # delete them (filters off). See BENCHMARKS.md.
 #
@@ -129,7 +131,7 @@ wire_rx() { wire ip -j -s link show wire0 | jq '.[0].stats64.rx.packets'; }
 
 # measure PATH DEST: one generator call; prints the Mpps at the receiver.
 measure() {
-	local dst=$MAC_B before after out frames secs
+	local dst=$MAC_B before after out frames secs cpu
 	[ "$2" = uplink ] && dst=$MAC_W
 	if [ "$2" = uplink ]; then before=$(wire_rx); else before=$(tapb_handed); fi
 	out=$(hv taskset -c "$GEN_CPU" "$BENCH" txgen tapa --dst $dst \
@@ -138,8 +140,10 @@ measure() {
 	if [ "$2" = uplink ]; then after=$(wire_rx); else after=$(tapb_handed); fi
 	frames=$(sed -n 's/.*frames=\([0-9]*\).*/\1/p' <<<"$out")
 	secs=$(sed -n 's/.*secs=\([0-9.]*\).*/\1/p' <<<"$out")
-	echo "$1 $2 $frames $((after - before)) $secs" >>"$tmp/raw"
-	awk -v n=$((after - before)) -v s="$secs" 'BEGIN { printf "%.3f", n / s / 1e6 }'
+	cpu=$(sed -n 's/.*cpu=\([0-9.]*\).*/\1/p' <<<"$out")
+	echo "$1 $2 $frames $((after - before)) $secs $cpu" >>"$tmp/raw"
+	awk -v n=$((after - before)) -v s="$cpu" -v w="$secs" \
+		'BEGIN { printf "%.3f%s", n / s / 1e6, s < 0.9 * w ? "*" : "" }'
 }
 
 echo "vmsteer transmit bench ($(git describe --always --dirty 2>/dev/null || echo unknown)), $(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -159,7 +163,7 @@ for r in $(seq "$ROUNDS"); do
 		for p in $order; do
 			if [ $p = vmsteer ]; then vmsteer_on; else vmsteer_off; fi
 			rate=$(measure $p $dest)
-			echo "$r $p $dest $rate" >>"$tmp/rates"
+			echo "$r $p $dest ${rate%\*}" >>"$tmp/rates"
 			line="$line $p-$dest $rate"
 		done
 	done
@@ -186,5 +190,5 @@ for dest in vm uplink; do
 		"$(range <<<"$(awk '{ printf "%.2f\n", $1 }' <<<"$ratios")")"
 done
 echo
-echo "cross-checks, totals over all calls (written by the generator, received):"
-awk '{ w[$1 " " $2] += $3; g[$1 " " $2] += $4 } END { for (k in w) printf "  %-16s written %d, received %d (%.1f%%)\n", k, w[k], g[k], 100 * g[k] / w[k] }' "$tmp/raw" | sort
+echo "cross-checks, totals over all calls (written by the generator, received; on-CPU share of wall time):"
+awk '{ w[$1 " " $2] += $3; g[$1 " " $2] += $4; s[$1 " " $2] += $5; c[$1 " " $2] += $6 } END { for (k in w) printf "  %-16s written %d, received %d (%.1f%%), on CPU %.0f%%\n", k, w[k], g[k], 100 * g[k] / w[k], 100 * c[k] / s[k] }' "$tmp/raw" | sort

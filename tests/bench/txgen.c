@@ -6,7 +6,10 @@
  * runs the tap's receive path in this thread (tc programs, bridge,
  * redirect, the target's transmit), so the rate is the cost of the path
  * plus one system call per frame. Prints one line:
- *   frames=N errors=E secs=S
+ *   frames=N errors=E secs=S cpu=C
+ * where C is the thread's on-CPU time (CLOCK_THREAD_CPUTIME_ID): the path's
+ * host work runs in this thread, so frames / C does not count the time
+ * other tasks on a shared CPU took from it.
  *
  *   vmsteer-bench txgen TAP --dst MAC --src MAC [--secs S]
  */
@@ -24,12 +27,17 @@
 
 #include "harness.h"
 
-static double now(void)
+static double clock_secs(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double now(void)
+{
+	return clock_secs(CLOCK_MONOTONIC);
 }
 
 int cmd_txgen(int argc, char **argv)
@@ -43,7 +51,7 @@ int cmd_txgen(int argc, char **argv)
 	unsigned long long frames = 0, errors = 0;
 	__u8 dst[6], src[6], frame[BENCH_FRAME_LEN];
 	const char *d = NULL, *s = NULL;
-	double secs = 1, t0, t1;
+	double secs = 1, t0, t1, c0;
 	struct ifreq ifr = {};
 	int c, fd, i;
 
@@ -81,6 +89,7 @@ int cmd_txgen(int argc, char **argv)
 		close(fd);
 		return -1;
 	}
+	c0 = clock_secs(CLOCK_THREAD_CPUTIME_ID);
 	t0 = now();
 	t1 = t0;
 	while (t1 - t0 < secs) {
@@ -92,7 +101,9 @@ int cmd_txgen(int argc, char **argv)
 		}
 		t1 = now();
 	}
+	c0 = clock_secs(CLOCK_THREAD_CPUTIME_ID) - c0;
 	close(fd);
-	printf("frames=%llu errors=%llu secs=%.6f\n", frames, errors, t1 - t0);
+	printf("frames=%llu errors=%llu secs=%.6f cpu=%.6f\n", frames, errors,
+	       t1 - t0, c0);
 	return 0;
 }
