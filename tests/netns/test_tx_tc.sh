@@ -106,6 +106,42 @@ else
 	ok $case
 fi
 
+# ---- bad addresses: a clear error naming the object, nothing changed ----------------
+
+# bad_add CASE WANT ARGS...: port add ARGS fails, its error contains WANT,
+# and the ports are as they were.
+bad_add() {
+	local case=$1 want=$2 before out
+	shift 2
+	before=$(vms --json port list)
+	if out=$(vms port add "$@" 2>&1); then
+		fail $case "port add succeeded: $out"
+	elif ! grep -qF -- "$want" <<<"$out"; then
+		fail $case "the error does not say '$want': $out"
+	elif [ "$(vms --json port list)" != "$before" ]; then
+		fail $case "the ports changed"
+	else
+		ok $case
+	fi
+}
+bad_add cli-bad-address "10.0.0.300" vmt2 --mac "$MAC_VM2" --ip 10.0.0.300
+bad_add cli-host-bits "2001:db8::1/64" vmt2 --mac "$MAC_VM2" --ip 2001:db8::1/64
+bad_add cli-multicast-address "224.0.0.5" vmt2 --mac "$MAC_VM2" --ip 224.0.0.5
+bad_add cli-overlap-other-port "overlaps 10.0.0.1 of port vmt1" \
+	vmt2 --mac "$MAC_VM2" --ip 10.0.0.0/24
+bad_add cli-duplicate-in-port "overlap" vmt2 --mac "$MAC_VM2" \
+	--ip 10.0.5.1 --ip 10.0.5.1
+many=()
+for i in $(seq 17); do many+=(--ip "10.9.$i.1"); done
+bad_add cli-too-many-addresses "at most 16" vmt2 --mac "$MAC_VM2" "${many[@]}"
+case=cli-overlap-other-vlan-allowed
+if vms port add vmt2 --mac "$MAC_VM2" --vlan 300 --ip 10.0.0.1 >/dev/null &&
+	vms port add vmt2 --mac "$MAC_VM2" >/dev/null; then
+	ok $case
+else
+	fail $case "the same address on another VLAN was refused"
+fi
+
 # ---- upgrade of the tc programs by attach -------------------------------------------
 
 tap_before=$(tc_id vmt1 vmst_tap)
