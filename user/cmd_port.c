@@ -64,6 +64,25 @@ static void addrs_str(const struct vmst_addr *a, __u32 n, char *out, size_t len)
 	}
 }
 
+/* Write port @c (addresses @tx) back as it was before a failed update. */
+static void restore_port(struct vms_state *st, const struct vmst_port_cfg *c,
+			 const struct vmst_port_tx *tx)
+{
+	static struct vms_port_spec s;
+
+	memset(&s, 0, sizeof(s));
+	memcpy(s.name, c->name, sizeof(s.name) - 1);
+	s.ifindex = c->ifindex;
+	s.netns_ino = c->netns_ino;
+	memcpy(s.mac, c->mac, 6);
+	s.vlan = c->vlan;
+	s.mtu = c->mtu;
+	s.trusted = c->flags & VMST_CFG_F_TRUSTED;
+	s.naddrs = tx->naddrs;
+	memcpy(s.addrs, tx->addrs, sizeof(s.addrs));
+	vms_port_upsert(&st->maps, &s, NULL);
+}
+
 static int port_add(const struct vms_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -73,6 +92,8 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 		{"trusted", no_argument, NULL, 't'},
 		{}};
 	static struct vms_port_spec spec;
+	static struct vmst_port_tx old_tx;
+	struct vmst_port_cfg old_cfg;
 	const char *mac = NULL, *vlan = NULL, *tap;
 	const char *ips[VMST_MAX_ADDRS + 1];
 	struct vms_state st;
@@ -145,16 +166,26 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 	err = vms_state_open(&st, cli->pin_path, VMS_OPEN_CREATE);
 	if (err)
 		return err;
-	existed = vms_port_find(&st.maps, tap, spec.netns_ino, NULL);
-	err = existed < 0 ? existed : vms_port_upsert(&st.maps, &spec, &idx);
+	existed = vms_port_find(&st.maps, tap, spec.netns_ino, &old_cfg);
+	if (existed > 0)
+		err = vms_port_tx_read(&st.maps, existed, &old_tx);
+	else
+		err = existed;
+	if (!err)
+		err = vms_port_upsert(&st.maps, &spec, &idx);
 	if (!err) {
 		err = vms_tap_attach(&st, idx, ifindex, tap, false, &changed);
-		/* A new port whose filter cannot go on is taken back. */
-		if (err && !existed) {
+		/* The filter cannot go on: the port is taken back to what it
+		 * was (a new one deleted, an updated one restored).
+		 */
+		if (err) {
 			char msg[512];
 
 			snprintf(msg, sizeof(msg), "%s", vms_last_error());
-			vms_port_delete(&st.maps, idx);
+			if (!existed)
+				vms_port_delete(&st.maps, idx);
+			else
+				restore_port(&st, &old_cfg, &old_tx);
 			vms_err(err, "%s", msg);
 		}
 	}

@@ -106,6 +106,27 @@ else
 	ok $case
 fi
 
+# An existing port whose update cannot put its filter back on is restored.
+case=failed-update-restores-port
+in_hyp tc filter del dev vmt3 ingress pref 30317 handle 0x766d bpf ||
+	die "cannot remove the filter on vmt3"
+vms port add vmt3 --mac 02:00:00:00:03:03 --ip 10.0.3.1 >/dev/null ||
+	die "port add vmt3 failed"
+in_hyp tc filter del dev vmt3 ingress pref 30317 handle 0x766d bpf ||
+	die "cannot remove vmsteer's filter on vmt3"
+in_hyp tc filter add dev vmt3 ingress pref 30317 handle 0x766d "${CBPF[@]}" ||
+	die "filter on vmt3"
+before=$(vms --json port list)
+if out=$(vms port add vmt3 --mac 02:00:00:00:03:33 --ip 10.0.3.2 2>&1); then
+	fail $case "port add succeeded: $out"
+elif [ "$(vms --json port list | jq -c '[.[] | select(.port == "vmt3") | {mac, addresses}]')" != \
+	'[{"mac":"02:00:00:00:03:03","addresses":["10.0.3.1"]}]' ]; then
+	fail $case "vmt3 changed: $(vms --json port list)"
+else
+	ok $case
+fi
+vms port del vmt3 >/dev/null || die "port del vmt3 failed"
+
 # ---- bad addresses: a clear error naming the object, nothing changed ----------------
 
 # bad_add CASE WANT ARGS...: port add ARGS fails, its error contains WANT,
