@@ -199,6 +199,8 @@ netns: test-progs
 bench: deps
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/vmsteer $(BENCH_BIN) $(TOOL_BINS)
 	$(Q)BUILD=$(BUILD) scripts/bench.sh
+	$(Q)echo
+	$(Q)BUILD=$(BUILD) scripts/bench_tx.sh
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/vmsteer $(TOOL_BINS)

@@ -77,10 +77,16 @@ struct vmst_port {
 
 /* The port is an access port: strip the uplink's VLAN tag on delivery. */
 #define VMST_PORT_F_ACCESS (1U << 0)
+/* The VM may send Router Advertisements and DHCP server messages. */
+#define VMST_PORT_F_TRUSTED (1U << 1)
+/* The port has addresses: check IPv4/IPv6/ARP/NA sources against them. */
+#define VMST_PORT_F_IPCHECK (1U << 2)
 
 /*
  * Control-plane port record (vmst_port_cfg, indexed by port index): what
- * the CLI needs to list, update and delete ports. Not read by the data path.
+ * the CLI needs to list, update and delete ports. The tc programs read
+ * its ifindex and netns_ino (redirect targets of the skb paths), only after
+ * the port's key in vmst_ports matched.
  */
 struct vmst_port_cfg {
 	char name[16];	 /* tap name at the time of port add */
@@ -94,6 +100,72 @@ struct vmst_port_cfg {
 
 /* The record describes a configured port. */
 #define VMST_CFG_F_IN_USE (1U << 0)
+/* `--trusted`: RA and DHCP server messages allowed (VMST_PORT_F_TRUSTED). */
+#define VMST_CFG_F_TRUSTED (1U << 1)
+
+/*
+ * Transmit path (frames a VM sends): anti-spoofing addresses and the tc
+ * attachment of each port.
+ */
+/* Addresses a port may have (`--ip`, both families together). */
+#define VMST_MAX_ADDRS 16
+
+/* Address families, as in struct vmst_addr. */
+#define VMST_AF_INET  4
+#define VMST_AF_INET6 6
+
+/* One allowed source prefix of a port. */
+struct vmst_addr {
+	__u8 family;	 /* VMST_AF_INET or VMST_AF_INET6 */
+	__u8 prefix_len; /* 1..32 or 1..128 */
+	__u16 reserved;
+	__u8 addr[16]; /* network order; IPv4 in the first 4 bytes */
+};
+
+/*
+ * Control-plane transmit record of a port (vmst_port_tx, indexed by port
+ * index, follows the port when it moves index). The data path reads the
+ * addresses from the LPM tries vmst_addr4 / vmst_addr6, not from here.
+ */
+struct vmst_port_tx {
+	__u32 flags;  /* VMST_TX_F_* */
+	__u32 naddrs; /* entries used in addrs[] */
+	struct vmst_addr addrs[VMST_MAX_ADDRS];
+};
+
+/* vmsteer created the tap's clsact qdisc (port del removes it). */
+#define VMST_TX_F_QDISC_OURS (1U << 0)
+
+/* Keys of the LPM tries: the port index is always matched whole. */
+struct vmst_lpm4_key {
+	__u32 prefixlen; /* 32 (port) + the address prefix */
+	__u32 port;	 /* port index */
+	__u8 addr[4];
+};
+
+struct vmst_lpm6_key {
+	__u32 prefixlen; /* 32 (port) + the address prefix */
+	__u32 port;
+	__u8 addr[16];
+};
+
+/* Entries of each LPM trie: every port with every address of a family. */
+#define VMST_LPM_ENTRIES (VMST_MAX_PORTS * VMST_MAX_ADDRS)
+
+/*
+ * The uplink frames from VMs leave by when their destination is not a
+ * local port (vmst_north, one entry): the first uplink attached; when it is
+ * detached, the remaining uplink with the lowest ifindex. ifindex 0: none.
+ * Only ports of the same network namespace use it.
+ */
+struct vmst_north {
+	__u32 ifindex;
+	__u32 netns_ino;
+};
+
+/* tc filters vmsteer installs (clsact ingress, direct action). */
+#define VMST_TC_HANDLE	 0x766d /* "vm" */
+#define VMST_TC_PRIORITY 0x766d
 
 /* A network device, named so that equal ifindexes in two netns differ. */
 struct vmst_dev_key {
@@ -109,9 +181,12 @@ enum vmst_xdp_mode {
 
 /* Uplink record (vmst_uplinks, keyed by struct vmst_dev_key). */
 struct vmst_uplink {
-	__u32 mode; /* enum vmst_xdp_mode */
-	__u32 flags;
+	__u32 mode;  /* enum vmst_xdp_mode */
+	__u32 flags; /* VMST_UPLINK_F_* */
 };
+
+/* vmsteer created the uplink's clsact qdisc (detach removes it). */
+#define VMST_UPLINK_F_QDISC_OURS (1U << 0)
 
 /* Global configuration and layout stamp (vmst_config, one entry). */
 struct vmst_config {
@@ -141,7 +216,36 @@ struct vmst_config {
 	X(PASS_NO_TARGET, "no_target",                                       \
 	  "port owns the MAC but has no tap target (being reconfigured)")    \
 	X(DROP_NO_TARGET, "drop_no_target",                                  \
-	  "VLAN already removed and the tap target vanished: dropped")
+	  "VLAN already removed and the tap target vanished: dropped")       \
+	X(DROP_VM_NO_PORT, "vm_no_port",                                     \
+	  "frame from a tap whose port is gone or being moved: dropped")     \
+	X(DROP_VM_MALFORMED, "vm_malformed",                                 \
+	  "frame from a VM whose headers cannot be checked: dropped")        \
+	X(DROP_SPOOF_MAC, "spoof_mac",                                       \
+	  "frame from a VM with a source MAC not its own: dropped")          \
+	X(DROP_SPOOF_IPV4, "spoof_ipv4",                                     \
+	  "IPv4 from a VM with a source not among its addresses: dropped")   \
+	X(DROP_SPOOF_IPV6, "spoof_ipv6",                                     \
+	  "IPv6 from a VM with a source not among its addresses: dropped")   \
+	X(DROP_SPOOF_ARP, "spoof_arp",                                       \
+	  "ARP from a VM with a sender MAC or IP not its own: dropped")      \
+	X(DROP_SPOOF_NA, "spoof_na",                                         \
+	  "Neighbor Advertisement for an address not the VM's: dropped")     \
+	X(DROP_ROGUE_RA, "rogue_ra",                                         \
+	  "Router Advertisement from an untrusted VM: dropped")              \
+	X(DROP_ROGUE_DHCP4, "rogue_dhcpv4",                                  \
+	  "DHCPv4 server message from an untrusted VM: dropped")             \
+	X(DROP_ROGUE_DHCP6, "rogue_dhcpv6",                                  \
+	  "DHCPv6 server or relay message from an untrusted VM: dropped")    \
+	X(DROP_VM_TAGGED, "vm_tagged",                                       \
+	  "VLAN-tagged frame from a VM on an access port: dropped")          \
+	X(PASS_VM_MULTICAST, "vm_multicast",                                 \
+	  "broadcast or multicast from a VM, left to the bridge")            \
+	X(PASS_VM_UNKNOWN, "vm_unknown_dst",                                 \
+	  "unicast from a VM to no local port and no usable uplink")         \
+	X(PASS_VM_TAGGED, "vm_tagged_trunk",                                 \
+	  "VLAN-tagged frame from a VM on an untagged port, left to the "    \
+	  "bridge")
 
 enum vmst_reason {
 #define VMST_X_ENUM(name, label, help) VMST_R_##name,
@@ -165,18 +269,31 @@ struct vmst_counter {
  * Per-port counters (vmst_pstats value, per CPU, indexed by port index).
  * "to_vm" is traffic delivered to the VM through its tap.
  */
-#define VMST_PORT_COUNTERS(X)                                              \
-	X(TO_VM_XDP_FRAMES, "to_vm_xdp_frames",                            \
-	  "frames the uplink XDP program redirected to the tap")           \
-	X(TO_VM_XDP_BYTES, "to_vm_xdp_bytes",                              \
-	  "bytes the uplink XDP program redirected to the tap")            \
-	X(TAP_SENT, "tap_sent", "redirected frames the tap ring accepted") \
-	X(TAP_RING_FULL, "tap_ring_full",                                  \
-	  "redirected frames refused by a full tap ring")                  \
-	X(TAP_XMIT_ERR, "tap_xmit_err",                                    \
-	  "redirected frames the tap could not take (no queue open)")      \
-	X(REDIRECT_ERR, "redirect_err",                                    \
-	  "redirects that failed before the tap (tap down, frame too long)")
+#define VMST_PORT_COUNTERS(X)                                                \
+	X(TO_VM_XDP_FRAMES, "to_vm_xdp_frames",                              \
+	  "frames the uplink XDP program redirected to the tap")             \
+	X(TO_VM_XDP_BYTES, "to_vm_xdp_bytes",                                \
+	  "bytes the uplink XDP program redirected to the tap")              \
+	X(TAP_SENT, "tap_sent", "redirected frames the tap ring accepted")   \
+	X(TAP_RING_FULL, "tap_ring_full",                                    \
+	  "redirected frames refused by a full tap ring")                    \
+	X(TAP_XMIT_ERR, "tap_xmit_err",                                      \
+	  "redirected frames the tap could not take (no queue open)")        \
+	X(REDIRECT_ERR, "redirect_err",                                      \
+	  "redirects that failed before the tap (tap down, frame too long)") \
+	X(TO_VM_TC_FRAMES, "to_vm_tc_frames",                                \
+	  "frames a tc program redirected to the tap (skb path: another "    \
+	  "VM, or the uplink for frames XDP could not carry)")               \
+	X(TO_VM_TC_BYTES, "to_vm_tc_bytes",                                  \
+	  "bytes a tc program redirected to the tap")                        \
+	X(FROM_VM_LOCAL_FRAMES, "from_vm_local_frames",                      \
+	  "frames the VM sent that went straight to another local VM")       \
+	X(FROM_VM_LOCAL_BYTES, "from_vm_local_bytes",                        \
+	  "bytes the VM sent that went straight to another local VM")        \
+	X(FROM_VM_UPLINK_FRAMES, "from_vm_uplink_frames",                    \
+	  "frames the VM sent that went straight to the uplink")             \
+	X(FROM_VM_UPLINK_BYTES, "from_vm_uplink_bytes",                      \
+	  "bytes the VM sent that went straight to the uplink")
 
 enum vmst_port_counter {
 #define VMST_X_ENUM(name, label, help) VMST_PC_##name,
@@ -320,6 +437,10 @@ struct vmst_rss {
 #define VMST_MAP_MON_RING "vmst_mon_ring"
 #define VMST_MAP_MON_PCPU "vmst_mon_pcpu"
 #define VMST_MAP_RSS	  "vmst_rss"
+#define VMST_MAP_PORT_TX  "vmst_port_tx"
+#define VMST_MAP_ADDR4	  "vmst_addr4"
+#define VMST_MAP_ADDR6	  "vmst_addr6"
+#define VMST_MAP_NORTH	  "vmst_north"
 
 _Static_assert(sizeof(struct vmst_port) == 16, "vmst_port is 16 bytes");
 _Static_assert(sizeof(struct vmst_port_cfg) == 40, "vmst_port_cfg size");
@@ -339,6 +460,12 @@ _Static_assert((VMST_RSS_TABLE_MAX & (VMST_RSS_TABLE_MAX - 1)) == 0,
 _Static_assert(VMST_RSS_KEY_LEN >= VMST_RSS_INPUT_MAX + 4,
 	       "the key covers every input bit");
 _Static_assert(VMST_PC_MAX <= VMST_PC_SLOTS, "too many port counters");
+_Static_assert(sizeof(struct vmst_addr) == 20, "vmst_addr size");
+_Static_assert(sizeof(struct vmst_port_tx) == 8 + 20 * VMST_MAX_ADDRS,
+	       "vmst_port_tx size");
+_Static_assert(sizeof(struct vmst_lpm4_key) == 12, "vmst_lpm4_key size");
+_Static_assert(sizeof(struct vmst_lpm6_key) == 24, "vmst_lpm6_key size");
+_Static_assert(sizeof(struct vmst_north) == 8, "vmst_north size");
 _Static_assert(VMST_FDB_SLOTS >= 8 * VMST_MAX_PORTS, "FDB kept 1/8 full");
 _Static_assert((VMST_MAX_PORTS & (VMST_MAX_PORTS - 1)) == 0,
 	       "port count is a power of two");

@@ -8,8 +8,12 @@
 
 #include "cli.h"
 
+#define VMS_STR_(x) #x
+#define VMS_STR(x)  VMS_STR_(x)
+
 const char cmd_port_usage[] =
-	"Usage: vmsteer port add TAP --mac MAC [--vlan VID]\n"
+	"Usage: vmsteer port add TAP --mac MAC [--vlan VID] [--ip ADDR[/LEN]]..."
+	" [--trusted]\n"
 	"       vmsteer port del TAP\n"
 	"       vmsteer port list\n\n"
 	"add   make TAP the port of the VM whose MAC is MAC: uplink frames "
@@ -17,29 +21,106 @@ const char cmd_port_usage[] =
 	"untagged\n      frames; with --vlan VID (1..4094) it takes frames "
 	"tagged VID,\n      delivered untagged. Adding an existing TAP "
 	"updates it.\n"
-	"del   remove TAP's port: its FDB entry and counters.\n"
-	"list  show the ports.\n";
+	"      A tc program on TAP's ingress checks what the VM sends: the "
+	"source\n      MAC must be MAC; with --ip (repeatable, IPv4 and "
+	"IPv6, at most " VMS_STR(
+		VMST_MAX_ADDRS) ")\n"
+				"      the IPv4/IPv6/ARP sources and Neighbor Advertisement targets "
+				"must\n      be among the addresses (link-local, DHCP from 0.0.0.0 "
+				"and DAD from\n      :: allowed); Router Advertisements and DHCP "
+				"server messages are\n      dropped unless --trusted. Frames for "
+				"another port on the same VLAN\n      go straight into its tap, other "
+				"unicast to the uplink (tagged for\n      an access port); broadcast "
+				"and multicast go on to the bridge.\n"
+				"del   remove TAP's port: its FDB entry, addresses, counters and tc "
+				"filter\n      (and the clsact qdisc, if vmsteer created it).\n"
+				"list  show the ports.\n";
+
+static struct json_object *addrs_json(const struct vmst_addr *a, __u32 n)
+{
+	struct json_object *arr = json_object_new_array();
+	char buf[VMS_ADDR_STRLEN];
+	__u32 i;
+
+	for (i = 0; i < n; i++) {
+		vms_format_addr(&a[i], buf);
+		json_object_array_add(arr, json_object_new_string(buf));
+	}
+	return arr;
+}
+
+/* "a,b,c", or "-" for none. */
+static void addrs_str(const struct vmst_addr *a, __u32 n, char *out, size_t len)
+{
+	char buf[VMS_ADDR_STRLEN];
+	size_t used = 0;
+	__u32 i;
+
+	snprintf(out, len, "-");
+	for (i = 0; i < n && used < len; i++) {
+		vms_format_addr(&a[i], buf);
+		used += snprintf(out + used, len - used, "%s%s", i ? "," : "",
+				 buf);
+	}
+}
+
+/* Write port @c (addresses @tx) back as it was before a failed update. */
+static void restore_port(struct vms_state *st, const struct vmst_port_cfg *c,
+			 const struct vmst_port_tx *tx)
+{
+	static struct vms_port_spec s;
+
+	memset(&s, 0, sizeof(s));
+	memcpy(s.name, c->name, sizeof(s.name) - 1);
+	s.ifindex = c->ifindex;
+	s.netns_ino = c->netns_ino;
+	memcpy(s.mac, c->mac, 6);
+	s.vlan = c->vlan;
+	s.mtu = c->mtu;
+	s.trusted = c->flags & VMST_CFG_F_TRUSTED;
+	s.naddrs = tx->naddrs;
+	memcpy(s.addrs, tx->addrs, sizeof(s.addrs));
+	vms_port_upsert(&st->maps, &s, NULL);
+}
 
 static int port_add(const struct vms_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"mac", required_argument, NULL, 'm'},
 		{"vlan", required_argument, NULL, 'l'},
+		{"ip", required_argument, NULL, 'i'},
+		{"trusted", no_argument, NULL, 't'},
 		{}};
-	struct vms_port_spec spec = {};
+	static struct vms_port_spec spec;
+	static struct vmst_port_tx old_tx;
+	struct vmst_port_cfg old_cfg;
 	const char *mac = NULL, *vlan = NULL, *tap;
+	const char *ips[VMST_MAX_ADDRS + 1];
 	struct vms_state st;
-	int c, ifindex, mtu, err;
+	int c, ifindex, mtu, err, nips = 0, i, existed;
+	bool changed;
 	char macs[18];
 	__u32 idx;
 
+	memset(&spec, 0, sizeof(spec));
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'm')
+		if (c == 'm') {
 			mac = optarg;
-		else if (c == 'l')
+		} else if (c == 'l') {
 			vlan = optarg;
-		else
+		} else if (c == 't') {
+			spec.trusted = true;
+		} else if (c == 'i') {
+			if (nips == VMST_MAX_ADDRS)
+				return vms_err(
+					-E2BIG,
+					"--ip %s: too many addresses, at "
+					"most %d per port",
+					optarg, VMST_MAX_ADDRS);
+			ips[nips++] = optarg;
+		} else {
 			return vms_usage_err("port", "unknown option");
+		}
 	}
 	if (optind != argc - 1)
 		return vms_usage_err("port", "add: expected one tap");
@@ -56,6 +137,12 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 	if (vlan && vms_parse_vlan(vlan, &spec.vlan))
 		return vms_err(-EINVAL, "--vlan %s: VLAN id must be %d..%d",
 			       vlan, VMST_VLAN_MIN, VMST_VLAN_MAX);
+	for (i = 0; i < nips; i++) {
+		err = vms_parse_addr(ips[i], &spec.addrs[i]);
+		if (err)
+			return err;
+	}
+	spec.naddrs = nips;
 	ifindex = vms_ifindex(tap);
 	if (ifindex < 0)
 		return ifindex;
@@ -79,7 +166,29 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 	err = vms_state_open(&st, cli->pin_path, VMS_OPEN_CREATE);
 	if (err)
 		return err;
-	err = vms_port_upsert(&st.maps, &spec, &idx);
+	existed = vms_port_find(&st.maps, tap, spec.netns_ino, &old_cfg);
+	if (existed > 0)
+		err = vms_port_tx_read(&st.maps, existed, &old_tx);
+	else
+		err = existed;
+	if (!err)
+		err = vms_port_upsert(&st.maps, &spec, &idx);
+	if (!err) {
+		err = vms_tap_attach(&st, idx, ifindex, tap, false, &changed);
+		/* The filter cannot go on: the port is taken back to what it
+		 * was (a new one deleted, an updated one restored).
+		 */
+		if (err) {
+			char msg[512];
+
+			snprintf(msg, sizeof(msg), "%s", vms_last_error());
+			if (!existed)
+				vms_port_delete(&st.maps, idx);
+			else
+				restore_port(&st, &old_cfg, &old_tx);
+			vms_err(err, "%s", msg);
+		}
+	}
 	vms_state_close(&st);
 	if (err)
 		return err;
@@ -95,17 +204,29 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 			vms_json_u64(o, "vlan", spec.vlan);
 		else
 			json_object_object_add(o, "vlan", NULL);
+		json_object_object_add(o, "addresses",
+				       addrs_json(spec.addrs, spec.naddrs));
+		vms_json_bool(o, "trusted", spec.trusted);
 		vms_json_print(o);
-	} else if (spec.vlan) {
-		printf("port %s: MAC %s on VLAN %u\n", tap, macs, spec.vlan);
 	} else {
-		printf("port %s: MAC %s, untagged\n", tap, macs);
+		char addrs[VMST_MAX_ADDRS * VMS_ADDR_STRLEN];
+
+		addrs_str(spec.addrs, spec.naddrs, addrs, sizeof(addrs));
+		if (spec.vlan)
+			printf("port %s: MAC %s on VLAN %u", tap, macs,
+			       spec.vlan);
+		else
+			printf("port %s: MAC %s, untagged", tap, macs);
+		printf(", addresses %s%s\n", addrs,
+		       spec.trusted ? ", trusted" : "");
 	}
 	return 0;
 }
 
 static int port_del(const struct vms_cli *cli, int argc, char **argv)
 {
+	struct vmst_port_cfg c;
+	struct vmst_port_tx tx;
 	struct vms_state st;
 	const char *tap;
 	int idx, err;
@@ -118,13 +239,21 @@ static int port_del(const struct vms_cli *cli, int argc, char **argv)
 	err = vms_state_open(&st, cli->pin_path, VMS_OPEN_WRITE);
 	if (err)
 		return err;
-	idx = vms_port_find(&st.maps, tap, vms_netns_ino(), NULL);
-	if (idx == 0)
+	idx = vms_port_find(&st.maps, tap, vms_netns_ino(), &c);
+	if (idx == 0) {
 		err = vms_err(-ENOENT, "port %s: not configured", tap);
-	else if (idx > 0)
-		err = vms_port_delete(&st.maps, idx);
-	else
+	} else if (idx > 0) {
+		err = vms_port_tx_read(&st.maps, idx, &tx);
+		/* The filter only while the tap is still the port's device. */
+		if (!err && vms_ifindex(tap) == (int)c.ifindex)
+			err = vms_tap_detach(c.ifindex, tap,
+					     tx.flags & VMST_TX_F_QDISC_OURS);
+		vms_clear_error();
+		if (!err)
+			err = vms_port_delete(&st.maps, idx);
+	} else {
 		err = idx;
+	}
 	vms_state_close(&st);
 	if (err)
 		return err;
@@ -155,8 +284,10 @@ static const char *port_state(const struct vmst_port_cfg *c, __u32 netns)
 
 static int port_list(const struct vms_cli *cli, int argc, char **argv)
 {
-	static const char *hdr[] = {"PORT", ">INDEX",	"MAC",	">VLAN",
-				    ">MTU", ">IFINDEX", "STATE"};
+	static const char *hdr[] = {"PORT",  ">INDEX", "MAC",
+				    ">VLAN", ">MTU",   ">IFINDEX",
+				    "STATE", "FLAGS",  "ADDRESSES"};
+	static struct vmst_port_tx txs[VMST_MAX_PORTS];
 	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
 	struct json_object *arr = NULL;
 	__u32 netns = vms_netns_ino();
@@ -173,6 +304,10 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 		if (err)
 			return err;
 		err = vms_port_read_all(&st.maps, cfg);
+		for (idx = 1; idx < VMST_MAX_PORTS && !err; idx++)
+			if (cfg[idx].flags & VMST_CFG_F_IN_USE)
+				err = vms_port_tx_read(&st.maps, idx,
+						       &txs[idx]);
 		vms_state_close(&st);
 		if (err)
 			return err;
@@ -181,14 +316,23 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 	if (vms_json)
 		arr = json_object_new_array();
 	else
-		vms_table_init(&t, 7, hdr);
+		vms_table_init(&t, 9, hdr);
 	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
 		const struct vmst_port_cfg *c = &cfg[idx];
-		char mac[18], sidx[12], vlan[8], mtu[12], ifi[12];
+		char mac[18], sidx[12], vlan[8], mtu[12], ifi[12], flags[32];
+		char addrs[VMST_MAX_ADDRS * VMS_ADDR_STRLEN];
+		const char *state;
+		bool tc;
 
 		if (!(c->flags & VMST_CFG_F_IN_USE))
 			continue;
 		vms_format_mac(c->mac, mac);
+		state = port_state(c, netns);
+		/* The tap program is there (only seen from the tap's netns). */
+		tc = !strcmp(state, "ok") && vms_tc_prog_id(c->ifindex);
+		snprintf(flags, sizeof(flags), "%s%s",
+			 c->flags & VMST_CFG_F_TRUSTED ? "trusted," : "",
+			 tc ? "tc" : "no-tc");
 		if (arr) {
 			struct json_object *o = json_object_new_object();
 
@@ -201,7 +345,13 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 				json_object_object_add(o, "vlan", NULL);
 			vms_json_u64(o, "mtu", c->mtu);
 			vms_json_u64(o, "ifindex", c->ifindex);
-			vms_json_str(o, "state", port_state(c, netns));
+			vms_json_str(o, "state", state);
+			json_object_object_add(
+				o, "addresses",
+				addrs_json(txs[idx].addrs, txs[idx].naddrs));
+			vms_json_bool(o, "trusted",
+				      c->flags & VMST_CFG_F_TRUSTED);
+			vms_json_bool(o, "tc", tc);
 			json_object_array_add(arr, o);
 			continue;
 		}
@@ -212,9 +362,11 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 			strcpy(vlan, "-");
 		snprintf(mtu, sizeof(mtu), "%u", c->mtu);
 		snprintf(ifi, sizeof(ifi), "%u", c->ifindex);
+		addrs_str(txs[idx].addrs, txs[idx].naddrs, addrs,
+			  sizeof(addrs));
 		vms_table_add(&t,
 			      (const char *[]){c->name, sidx, mac, vlan, mtu,
-					       ifi, port_state(c, netns)});
+					       ifi, state, flags, addrs});
 	}
 	if (arr) {
 		vms_json_print(arr);

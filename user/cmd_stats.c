@@ -14,9 +14,11 @@ const char cmd_stats_usage[] =
 	"Usage: vmsteer stats [--watch SECS] [TAP]\n\n"
 	"Show the counters, summed over CPUs: per port, frames and bytes "
 	"the\nuplink redirected to the tap and what the tap did with them "
-	"(accepted,\nring full, transmit error, redirect error); then the "
-	"frames passed to\nthe kernel or dropped, by reason. With TAP, only "
-	"that port.\n\n"
+	"(accepted,\nring full, transmit error, redirect error), what tc "
+	"programs redirected\nto it (TC: from another VM or the uplink's skb "
+	"path) and what the VM\nsent straight to another VM (LOCAL) or to "
+	"the uplink (NORTH); then the\nframes passed to the kernel or "
+	"dropped, by reason and port. With TAP,\nonly that port.\n\n"
 	"With --watch SECS, print per-port rates (per second: frames, bytes "
 	"and\ntap outcomes; passes and drops by reason) every SECS seconds "
 	"until\ninterrupted; with --json one JSON object per line. A port "
@@ -59,9 +61,12 @@ static void add_reason_rows(struct vms_table *t, const char *port,
 
 static int stats_once(const struct vms_cli *cli, const char *tap)
 {
-	static const char *port_hdr[] = {
-		"PORT",	      ">TO_VM_FRAMES", ">TO_VM_BYTES", ">TAP_SENT",
-		">RING_FULL", ">XMIT_ERR",     ">REDIRECT_ERR"};
+	static const char *port_hdr[1 + VMST_PC_MAX] = {
+		"PORT",		 ">TO_VM_FRAMES", ">TO_VM_BYTES",
+		">TAP_SENT",	 ">RING_FULL",	  ">XMIT_ERR",
+		">REDIRECT_ERR", ">TC_FRAMES",	  ">TC_BYTES",
+		">LOCAL_FRAMES", ">LOCAL_BYTES",  ">NORTH_FRAMES",
+		">NORTH_BYTES"};
 	static const char *reason_hdr[] = {"REASON", "PORT", ">FRAMES",
 					   ">BYTES"};
 	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
@@ -88,7 +93,7 @@ static int stats_once(const struct vms_cli *cli, const char *tap)
 		ports = json_object_new_array();
 		json_object_object_add(top, "ports", ports);
 	}
-	vms_table_init(&pt, 7, port_hdr);
+	vms_table_init(&pt, 1 + VMST_PC_MAX, port_hdr);
 	vms_table_init(&rt, 4, reason_hdr);
 
 	/* Frames passed before any port was found: port 0. */
@@ -314,10 +319,19 @@ static void add_reason_rate_rows(struct vms_table *t, const char *port,
 static void watch_print(const struct watch_sample *prev,
 			const struct watch_sample *cur, bool uplink, bool first)
 {
-	static const char *port_hdr[] = {"PORT",	   ">TO_VM_FRAMES/s",
-					 ">TO_VM_BYTES/s", ">TAP_SENT/s",
-					 ">RING_FULL/s",   ">XMIT_ERR/s",
-					 ">REDIRECT_ERR/s"};
+	static const char *port_hdr[1 + VMST_PC_MAX] = {"PORT",
+							">TO_VM_FRAMES/s",
+							">TO_VM_BYTES/s",
+							">TAP_SENT/s",
+							">RING_FULL/s",
+							">XMIT_ERR/s",
+							">REDIRECT_ERR/s",
+							">TC_FRAMES/s",
+							">TC_BYTES/s",
+							">LOCAL_FRAMES/s",
+							">LOCAL_BYTES/s",
+							">NORTH_FRAMES/s",
+							">NORTH_BYTES/s"};
 	static const char *reason_hdr[] = {"REASON", "PORT", ">FRAMES/s",
 					   ">BYTES/s"};
 	double dt = cur->t - prev->t;

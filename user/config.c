@@ -288,11 +288,67 @@ static int port_vlan(const struct pctx *p, const char *path,
 	return 0;
 }
 
+static int port_addresses(const struct pctx *p, const char *path,
+			  struct json_object *v, void *obj)
+{
+	struct vms_cfg_port *port = obj;
+	char sub[96], q[80], x[VMS_ADDR_STRLEN];
+	size_t i, j, n;
+	int err;
+
+	if (!json_object_is_type(v, json_type_array))
+		return perr(p->name, path,
+			    "expected an array of addresses, got %s",
+			    type_name(v));
+	n = json_object_array_length(v);
+	if (n > VMST_MAX_ADDRS)
+		return perr(p->name, path, "%zu addresses, at most %d per port",
+			    n, VMST_MAX_ADDRS);
+	for (i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(v, i);
+		const char *s;
+
+		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+		err = get_string(p, sub, e, "an address (ADDR[/LEN])", &s);
+		if (err)
+			return err;
+		if (vms_parse_addr(s, &port->addrs[i])) {
+			char why[256];
+
+			snprintf(why, sizeof(why), "%s", vms_last_error());
+			return perr(p->name, sub, "%s", why);
+		}
+		for (j = 0; j < i; j++)
+			if (vms_addr_overlap(&port->addrs[i],
+					     &port->addrs[j])) {
+				vms_format_addr(&port->addrs[j], x);
+				return perr(p->name, sub,
+					    "%s overlaps %s (%s[%zu])",
+					    quoted(e, q, sizeof(q)), x, path,
+					    j);
+			}
+	}
+	port->naddrs = n;
+	return 0;
+}
+
+static int port_trusted(const struct pctx *p, const char *path,
+			struct json_object *v, void *obj)
+{
+	struct vms_cfg_port *port = obj;
+
+	if (!json_object_is_type(v, json_type_boolean))
+		return perr(p->name, path, "expected true or false, got %s",
+			    type_name(v));
+	port->trusted = json_object_get_boolean(v);
+	return 0;
+}
+
 static const struct field port_fields[] = {
-	{"tap", true, port_tap},
-	{"mac", true, port_mac},
-	{"vlan", false, port_vlan},
-	/* issues 3 and 4: "addresses", "queues", "rss", "flags" */
+	{"tap", true, port_tap},	  {"mac", true, port_mac},
+	{"vlan", false, port_vlan},	  {"addresses", false, port_addresses},
+	{"trusted", false, port_trusted},
+	/* issue 4: "queues", "rss" */
 };
 
 static int check_array(const struct pctx *p, const char *path,
@@ -399,6 +455,31 @@ static int check_document(const struct pctx *p)
 				return perr(p->name, path,
 					    "%s is already ports[%d]", a->tap,
 					    j);
+			}
+			if (a->vlan == b->vlan) {
+				__u32 k, l;
+				char x[VMS_ADDR_STRLEN];
+
+				for (k = 0; k < a->naddrs; k++)
+					for (l = 0; l < b->naddrs; l++) {
+						if (!vms_addr_overlap(
+							    &a->addrs[k],
+							    &b->addrs[l]))
+							continue;
+						snprintf(path, sizeof(path),
+							 "ports[%d].addresses"
+							 "[%u]",
+							 i, k);
+						vms_format_addr(&b->addrs[l],
+								x);
+						vlan_text(a->vlan, vl,
+							  sizeof(vl));
+						return perr(
+							p->name, path,
+							"overlaps %s of "
+							"ports[%d] (%s, %s)",
+							x, j, b->tap, vl);
+					}
 			}
 			if (a->vlan == b->vlan && !memcmp(a->mac, b->mac, 6)) {
 				snprintf(path, sizeof(path), "ports[%d].mac",
@@ -645,11 +726,53 @@ struct json_object *vms_config_to_json(const struct vms_config *cfg)
 		if (p->vlan)
 			json_object_object_add(o, "vlan",
 					       json_object_new_int(p->vlan));
+		if (p->naddrs) {
+			struct json_object *arr = json_object_new_array();
+			char a[VMS_ADDR_STRLEN];
+			__u32 k;
+
+			for (k = 0; k < p->naddrs; k++) {
+				vms_format_addr(&p->addrs[k], a);
+				json_object_array_add(
+					arr, json_object_new_string(a));
+			}
+			json_object_object_add(o, "addresses", arr);
+		}
+		if (p->trusted)
+			json_object_object_add(o, "trusted",
+					       json_object_new_boolean(true));
 		json_object_array_add(ports, o);
 	}
 	json_object_object_add(doc, "uplinks", ups);
 	json_object_object_add(doc, "ports", ports);
 	return doc;
+}
+
+static bool addr_in(const struct vmst_addr *a, const struct vmst_addr *set,
+		    __u32 n)
+{
+	__u32 i;
+
+	for (i = 0; i < n; i++)
+		if (set[i].family == a->family &&
+		    set[i].prefix_len == a->prefix_len &&
+		    !memcmp(set[i].addr, a->addr, 16))
+			return true;
+	return false;
+}
+
+/* Same trust and the same addresses (order aside) as @p. */
+static bool same_tx(const struct vms_cfg_port *p, bool trusted,
+		    const struct vmst_addr *addrs, __u32 n)
+{
+	__u32 i;
+
+	if (p->trusted != trusted || p->naddrs != n)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!addr_in(&addrs[i], p->addrs, p->naddrs))
+			return false;
+	return true;
 }
 
 bool vms_config_equal(const struct vms_config *a, const struct vms_config *b)
@@ -672,7 +795,9 @@ bool vms_config_equal(const struct vms_config *a, const struct vms_config *b)
 	for (i = 0; i < x.n_ports; i++)
 		if (strcmp(x.ports[i].tap, y.ports[i].tap) ||
 		    memcmp(x.ports[i].mac, y.ports[i].mac, 6) ||
-		    x.ports[i].vlan != y.ports[i].vlan)
+		    x.ports[i].vlan != y.ports[i].vlan ||
+		    !same_tx(&x.ports[i], y.ports[i].trusted, y.ports[i].addrs,
+			     y.ports[i].naddrs))
 			return false;
 	return true;
 }
@@ -767,6 +892,16 @@ int vms_config_from_state(struct vms_state *st, struct vms_config *cfg)
 		p->vlan = pc[i].vlan;
 		p->ifindex = pc[i].ifindex;
 		p->mtu = pc[i].mtu;
+		p->trusted = pc[i].flags & VMST_CFG_F_TRUSTED;
+		if (st) {
+			struct vmst_port_tx tx;
+
+			err = vms_port_tx_read(&st->maps, i, &tx);
+			if (err)
+				return err;
+			p->naddrs = tx.naddrs;
+			memcpy(p->addrs, tx.addrs, sizeof(p->addrs));
+		}
 		cfg->n_ports++;
 	}
 	qsort(cfg->uplinks, cfg->n_uplinks, sizeof(cfg->uplinks[0]),
@@ -950,6 +1085,40 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 	/* What the state makes impossible: refuse before any change. */
 	for (i = 1; i < VMST_MAX_PORTS; i++)
 		other += in_use(&pc[i]) && pc[i].netns_ino != netns;
+	/* Addresses of ports of other namespaces on the same VLAN. */
+	for (j = 1; st && j < VMST_MAX_PORTS; j++) {
+		struct vmst_port_tx tx;
+		__u32 k, l;
+
+		if (!in_use(&pc[j]) || pc[j].netns_ino == netns)
+			continue;
+		err = vms_port_tx_read(&st->maps, j, &tx);
+		if (err)
+			return err;
+		for (i = 0; i < cfg->n_ports; i++) {
+			const struct vms_cfg_port *p = &cfg->ports[i];
+
+			if (p->vlan != pc[j].vlan)
+				continue;
+			for (k = 0; k < p->naddrs; k++)
+				for (l = 0; l < tx.naddrs; l++) {
+					char x[VMS_ADDR_STRLEN];
+
+					if (!vms_addr_overlap(&p->addrs[k],
+							      &tx.addrs[l]))
+						continue;
+					snprintf(path, sizeof(path),
+						 "ports[%d].addresses[%u]", i,
+						 k);
+					vms_format_addr(&tx.addrs[l], x);
+					return perr(name, path,
+						    "overlaps %s of port %.16s "
+						    "of another network "
+						    "namespace",
+						    x, pc[j].name);
+				}
+		}
+	}
 	if (cfg->n_ports + other > VMS_CFG_MAX_PORTS)
 		return perr(name, "ports",
 			    "%d ports, but only %d fit beside the %d of other "
@@ -1091,8 +1260,18 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 		const struct vms_cfg_port *p = &cfg->ports[i];
 		const struct vmst_port_cfg *c = &pc[cur[i]];
 
+		struct vmst_port_tx tx = {};
+
+		if (cur[i] && st) {
+			err = vms_port_tx_read(&st->maps, cur[i], &tx);
+			if (err)
+				return err;
+		}
 		pending[i] = !cur[i] || cur_key[i] != port_key(p) ||
-			     c->ifindex != p->ifindex || c->mtu != p->mtu;
+			     c->ifindex != p->ifindex || c->mtu != p->mtu ||
+			     !same_tx(p, c->flags & VMST_CFG_F_TRUSTED,
+				      tx.addrs, tx.naddrs) ||
+			     !vms_tc_prog_id(p->ifindex);
 		left += pending[i];
 	}
 	while (left) {
@@ -1313,6 +1492,23 @@ struct json_object *vms_op_json(const struct vms_op *op,
 	return o;
 }
 
+/* Take the tap program off port @idx's tap when it is still the port's. */
+static void port_untap(struct vms_state *st, __u32 idx)
+{
+	struct vmst_port_cfg c;
+	struct vmst_port_tx tx;
+	char name[IF_NAMESIZE];
+
+	if (bpf_map_lookup_elem(st->maps.fd[VMS_MAP_PORT_CFG], &idx, &c) ||
+	    !in_use(&c) || c.netns_ino != vms_netns_ino() ||
+	    vms_port_tx_read(&st->maps, idx, &tx) ||
+	    !if_indextoname(c.ifindex, name) ||
+	    strncmp(name, c.name, sizeof(c.name)))
+		return;
+	vms_tap_detach(c.ifindex, name, tx.flags & VMST_TX_F_QDISC_OURS);
+	vms_clear_error();
+}
+
 static int apply_op(struct vms_state *st, const struct vms_config *cfg,
 		    const struct vms_op *op)
 {
@@ -1320,13 +1516,15 @@ static int apply_op(struct vms_state *st, const struct vms_config *cfg,
 		op->kind == VMS_OP_ATTACH || op->kind == VMS_OP_REATTACH
 			? &cfg->uplinks[op->cfg_idx]
 			: NULL;
-	struct vms_port_spec spec = {};
+	static struct vms_port_spec spec;
 	struct vms_uplink_info info;
 	const struct vms_cfg_port *p;
-	__u32 zero = 0, slot = op->index;
+	__u32 zero = 0, slot = op->index, idx;
 	bool changed;
 	int err;
 
+	memset(&spec, 0, sizeof(spec));
+	memset(&spec, 0, sizeof(spec));
 	switch (op->kind) {
 	case VMS_OP_FDB_CLEAR:
 		if (bpf_map_update_elem(st->maps.fd[VMS_MAP_FDB], &slot, &zero,
@@ -1335,7 +1533,9 @@ static int apply_op(struct vms_state *st, const struct vms_config *cfg,
 				       slot, strerror(errno));
 		return 0;
 	case VMS_OP_PORT_REPAIR:
+		return vms_port_delete(&st->maps, op->index);
 	case VMS_OP_PORT_DEL:
+		port_untap(st, op->index);
 		return vms_port_delete(&st->maps, op->index);
 	case VMS_OP_PORT_ADD:
 	case VMS_OP_PORT_UPDATE:
@@ -1346,7 +1546,14 @@ static int apply_op(struct vms_state *st, const struct vms_config *cfg,
 		memcpy(spec.mac, p->mac, 6);
 		spec.vlan = p->vlan;
 		spec.mtu = p->mtu;
-		return vms_port_upsert(&st->maps, &spec, NULL);
+		spec.trusted = p->trusted;
+		spec.naddrs = p->naddrs;
+		memcpy(spec.addrs, p->addrs, sizeof(spec.addrs));
+		err = vms_port_upsert(&st->maps, &spec, &idx);
+		if (!err)
+			err = vms_tap_attach(st, idx, p->ifindex, p->tap, false,
+					     &changed);
+		return err;
 	case VMS_OP_ATTACH:
 		return vms_uplink_attach(st, u->ifindex, u->device, u->mode,
 					 &info, &changed);
@@ -1376,12 +1583,61 @@ static int apply_op(struct vms_state *st, const struct vms_config *cfg,
 	return 0;
 }
 
+/*
+ * Before any port gets new addresses, the ports that lose some drop them:
+ * an address moving from one port to another on the same VLAN in one
+ * document must never be refused as an overlap. Each such port is written
+ * again as it is, with only the addresses it keeps.
+ */
+static int release_addresses(struct vms_state *st, const struct vms_config *cfg,
+			     const struct vms_plan *plan)
+{
+	static struct vms_port_spec spec;
+	const struct vms_cfg_port *p;
+	struct vmst_port_tx tx;
+	struct vmst_port_cfg c;
+	int i, err;
+	__u32 k;
+
+	for (i = 0; i < plan->n; i++) {
+		const struct vms_op *op = &plan->ops[i];
+
+		if (op->kind != VMS_OP_PORT_UPDATE)
+			continue;
+		p = &cfg->ports[op->cfg_idx];
+		if (bpf_map_lookup_elem(st->maps.fd[VMS_MAP_PORT_CFG],
+					&op->index, &c) ||
+		    vms_port_tx_read(&st->maps, op->index, &tx))
+			continue;
+		memset(&spec, 0, sizeof(spec));
+		for (k = 0; k < tx.naddrs; k++)
+			if (addr_in(&tx.addrs[k], p->addrs, p->naddrs))
+				spec.addrs[spec.naddrs++] = tx.addrs[k];
+		if (spec.naddrs == tx.naddrs)
+			continue;
+		memcpy(spec.name, c.name, sizeof(spec.name) - 1);
+		spec.ifindex = c.ifindex;
+		spec.netns_ino = c.netns_ino;
+		memcpy(spec.mac, c.mac, 6);
+		spec.vlan = c.vlan;
+		spec.mtu = c.mtu;
+		spec.trusted = c.flags & VMST_CFG_F_TRUSTED;
+		err = vms_port_upsert(&st->maps, &spec, NULL);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int vms_plan_apply(struct vms_state *st, const struct vms_config *cfg,
 		   const struct vms_plan *plan, int *done)
 {
 	int i, err;
 
 	*done = 0;
+	err = release_addresses(st, cfg, plan);
+	if (err)
+		return err;
 	for (i = 0; i < plan->n; i++) {
 		err = apply_op(st, cfg, &plan->ops[i]);
 		if (err)

@@ -5,15 +5,17 @@
  * the pinned state to it.
  *
  *	{"uplinks": [{"device": "eth0", "mode": "auto"}],
- *	 "ports": [{"tap": "vnet0", "mac": "52:54:00:12:34:56", "vlan": 100}]}
+ *	 "ports": [{"tap": "vnet0", "mac": "52:54:00:12:34:56", "vlan": 100,
+ *		    "addresses": ["192.0.2.10", "2001:db8::/64"],
+ *		    "trusted": false}]}
  *
  * A document describes everything vmsteer does in the caller's network
  * namespace: an uplink or port of this namespace that it does not name is
  * removed by apply; those of other namespaces are left alone. Only what
  * vmsteer supports is accepted: an unknown key is an error naming its JSON
  * path, so a file never silently means more than vmsteer does. Fields to
- * come (addresses, queues, RSS, flags) are new entries in the key tables of
- * config.c and new members of struct vms_cfg_port.
+ * come (queues, RSS) are new entries in the key tables of config.c and new
+ * members of struct vms_cfg_port.
  */
 #ifndef VMS_CONFIG_H
 #define VMS_CONFIG_H
@@ -40,7 +42,10 @@ struct vms_cfg_uplink {
 struct vms_cfg_port {
 	char tap[IF_NAMESIZE];
 	__u8 mac[6];
-	__u16 vlan; /* 0: untagged */
+	__u16 vlan;   /* 0: untagged */
+	bool trusted; /* RA and DHCP server messages allowed */
+	__u32 naddrs; /* "addresses": allowed sources (none: MAC only) */
+	struct vmst_addr addrs[VMST_MAX_ADDRS];
 	/* resolved when devices are checked */
 	__u32 ifindex;
 	__u32 mtu;

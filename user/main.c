@@ -44,8 +44,9 @@ static void usage(FILE *f)
 		"       vmsteer --help | vmsteer COMMAND --help | "
 		"vmsteer --version\n\n"
 		"Steers VM traffic from the uplink straight into the VMs' taps "
-		"with XDP;\neverything else keeps taking the kernel's normal "
-		"path.\n\nCommands:\n");
+		"with XDP, and\nfrom each tap (anti-spoofing checked by a tc "
+		"program) straight to another\nVM or to the uplink; everything "
+		"else keeps taking the kernel's normal path.\n\nCommands:\n");
 	for (i = 0; i < NCMDS; i++)
 		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
 	fprintf(f,

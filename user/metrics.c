@@ -216,19 +216,30 @@ static void render_ports(FILE *f, const struct snapshot *s)
 	};
 	static const struct {
 		const char *name, *help;
-		enum vmst_port_counter pc;
+		int bytes; /* 0: frames, 1: bytes (the counter after) */
 	} traffic[] = {
 		{"vmsteer_port_frames_total",
-		 "Frames vmsteer delivered for a port, by direction (to_vm: "
-		 "into the VM's tap) and path (xdp: redirected by the uplink "
-		 "XDP program).",
-		 VMST_PC_TO_VM_XDP_FRAMES},
+		 "Frames vmsteer forwarded for a port, by direction (to_vm: "
+		 "into the VM's tap; from_vm_local: from the VM straight to "
+		 "another VM; from_vm_uplink: from the VM straight to the "
+		 "uplink) and path (xdp: the uplink XDP program; tc: a tc "
+		 "program, skb path).",
+		 0},
 		{"vmsteer_port_bytes_total",
-		 "Bytes vmsteer delivered for a port, by direction and path "
+		 "Bytes vmsteer forwarded for a port, by direction and path "
 		 "(see vmsteer_port_frames_total).",
-		 VMST_PC_TO_VM_XDP_BYTES},
+		 1},
 	};
-	size_t i, k;
+	static const struct {
+		const char *direction, *path;
+		enum vmst_port_counter frames;
+	} series[] = {
+		{"to_vm", "xdp", VMST_PC_TO_VM_XDP_FRAMES},
+		{"to_vm", "tc", VMST_PC_TO_VM_TC_FRAMES},
+		{"from_vm_local", "tc", VMST_PC_FROM_VM_LOCAL_FRAMES},
+		{"from_vm_uplink", "tc", VMST_PC_FROM_VM_UPLINK_FRAMES},
+	};
+	size_t i, k, j;
 	int idx;
 
 	for (k = 0; k < sizeof(traffic) / sizeof(traffic[0]); k++) {
@@ -236,11 +247,18 @@ static void render_ports(FILE *f, const struct snapshot *s)
 		for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
 			if (!port_in_use(s, idx))
 				continue;
-			fprintf(f, "%s{", traffic[k].name);
-			port_labels(f, &s->cfg[idx]);
-			fprintf(f, ",direction=\"to_vm\",path=\"xdp\"} %llu\n",
-				(unsigned long long)s->ps[idx]
-					.c[traffic[k].pc]);
+			for (j = 0; j < sizeof(series) / sizeof(series[0]);
+			     j++) {
+				fprintf(f, "%s{", traffic[k].name);
+				port_labels(f, &s->cfg[idx]);
+				fprintf(f,
+					",direction=\"%s\",path=\"%s\"} "
+					"%llu\n",
+					series[j].direction, series[j].path,
+					(unsigned long long)s->ps[idx]
+						.c[series[j].frames +
+						   traffic[k].bytes]);
+			}
 		}
 	}
 

@@ -31,6 +31,104 @@ static int map_fail(const char *map, const char *what, __u32 key)
 		       strerror(-err));
 }
 
+int vms_port_tx_read(const struct vms_maps *m, __u32 idx,
+		     struct vmst_port_tx *tx)
+{
+	memset(tx, 0, sizeof(*tx));
+	if (m->fd[VMS_MAP_PORT_TX] < 0)
+		return 0; /* a state from before the transmit path */
+	if (bpf_map_lookup_elem(m->fd[VMS_MAP_PORT_TX], &idx, tx))
+		return map_fail(VMST_MAP_PORT_TX, "read", idx);
+	if (tx->naddrs > VMST_MAX_ADDRS)
+		tx->naddrs = VMST_MAX_ADDRS;
+	return 0;
+}
+
+/* Add (@add) or remove address @a of port @idx in its LPM trie. */
+static int lpm_set(const struct vms_maps *m, __u32 idx,
+		   const struct vmst_addr *a, bool add)
+{
+	struct vmst_lpm4_key k4 = {32 + a->prefix_len, idx, {0}};
+	struct vmst_lpm6_key k6 = {32 + a->prefix_len, idx, {0}};
+	bool v4 = a->family == VMST_AF_INET;
+	int fd = m->fd[v4 ? VMS_MAP_ADDR4 : VMS_MAP_ADDR6];
+	void *key = v4 ? (void *)&k4 : (void *)&k6;
+	__u32 one = 1;
+
+	memcpy(k4.addr, a->addr, 4);
+	memcpy(k6.addr, a->addr, 16);
+	if (fd < 0)
+		return add ? vms_err(-ENOENT,
+				     "the pinned state has no address maps")
+			   : 0;
+	if (add) {
+		if (bpf_map_update_elem(fd, key, &one, BPF_ANY))
+			return map_fail(v4 ? VMST_MAP_ADDR4 : VMST_MAP_ADDR6,
+					"write", idx);
+	} else if (bpf_map_delete_elem(fd, key) && errno != ENOENT) {
+		return map_fail(v4 ? VMST_MAP_ADDR4 : VMST_MAP_ADDR6, "delete",
+				idx);
+	}
+	return 0;
+}
+
+static bool has_addr(const struct vmst_port_tx *tx, const struct vmst_addr *a)
+{
+	__u32 i;
+
+	for (i = 0; i < tx->naddrs; i++)
+		if (tx->addrs[i].family == a->family &&
+		    tx->addrs[i].prefix_len == a->prefix_len &&
+		    !memcmp(tx->addrs[i].addr, a->addr, 16))
+			return true;
+	return false;
+}
+
+/* Remove the trie entries of @tx (port @idx) that @keep does not have. */
+static void lpm_remove(const struct vms_maps *m, __u32 idx,
+		       const struct vmst_port_tx *tx,
+		       const struct vmst_port_tx *keep)
+{
+	__u32 i;
+
+	for (i = 0; i < tx->naddrs; i++)
+		if (!keep || !has_addr(keep, &tx->addrs[i]))
+			lpm_set(m, idx, &tx->addrs[i], false);
+}
+
+/* Add every address of @tx for port @idx; on failure none stays added
+ * that @before did not have. */
+static int lpm_add(const struct vms_maps *m, __u32 idx,
+		   const struct vmst_port_tx *tx,
+		   const struct vmst_port_tx *before)
+{
+	__u32 i;
+	int err;
+
+	for (i = 0; i < tx->naddrs; i++) {
+		err = lpm_set(m, idx, &tx->addrs[i], true);
+		if (err) {
+			lpm_remove(m, idx, tx, before);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int tx_write(const struct vms_maps *m, __u32 idx,
+		    const struct vmst_port_tx *tx)
+{
+	if (m->fd[VMS_MAP_PORT_TX] < 0) {
+		if (!tx->naddrs && !tx->flags)
+			return 0;
+		return vms_err(-ENOENT, "the pinned state has no map %s",
+			       VMST_MAP_PORT_TX);
+	}
+	if (bpf_map_update_elem(m->fd[VMS_MAP_PORT_TX], &idx, tx, BPF_ANY))
+		return map_fail(VMST_MAP_PORT_TX, "write", idx);
+	return 0;
+}
+
 int vms_port_read_all(const struct vms_maps *m,
 		      struct vmst_port_cfg cfg[VMST_MAX_PORTS])
 {
@@ -144,6 +242,10 @@ static void spec_to_entries(const struct vms_port_spec *s,
 	port->key = vmst_fdb_key(s->vlan, vms_mac48(s->mac));
 	port->max_frame = max_frame > 0xffff ? 0xffff : max_frame;
 	port->flags = s->vlan ? VMST_PORT_F_ACCESS : 0;
+	if (s->trusted)
+		port->flags |= VMST_PORT_F_TRUSTED;
+	if (s->naddrs)
+		port->flags |= VMST_PORT_F_IPCHECK;
 
 	memset(c, 0, sizeof(*c));
 	memcpy(c->name, s->name, sizeof(c->name) - 1);
@@ -151,7 +253,7 @@ static void spec_to_entries(const struct vms_port_spec *s,
 	c->netns_ino = s->netns_ino;
 	memcpy(c->mac, s->mac, 6);
 	c->vlan = s->vlan;
-	c->flags = VMST_CFG_F_IN_USE;
+	c->flags = VMST_CFG_F_IN_USE | (s->trusted ? VMST_CFG_F_TRUSTED : 0);
 	c->mtu = s->mtu;
 }
 
@@ -159,6 +261,7 @@ int vms_port_spec_check(const struct vms_port_spec *s)
 {
 	static const __u8 zero_mac[6];
 	char mac[18];
+	__u32 i, j;
 
 	vms_format_mac(s->mac, mac);
 	if (!s->name[0])
@@ -175,6 +278,31 @@ int vms_port_spec_check(const struct vms_port_spec *s)
 			       s->name, s->vlan, VMST_VLAN_MAX);
 	if (!s->ifindex || !s->mtu)
 		return vms_err(-EINVAL, "port %s: no ifindex or MTU", s->name);
+	if (s->naddrs > VMST_MAX_ADDRS)
+		return vms_err(-E2BIG,
+			       "port %s: %u addresses, at most %u per port",
+			       s->name, s->naddrs, VMST_MAX_ADDRS);
+	for (i = 0; i < s->naddrs; i++) {
+		const struct vmst_addr *a = &s->addrs[i];
+		int max = a->family == VMST_AF_INET ? 32 : 128;
+
+		if ((a->family != VMST_AF_INET && a->family != VMST_AF_INET6) ||
+		    a->prefix_len < 1 || a->prefix_len > max)
+			return vms_err(-EINVAL, "port %s: address %u invalid",
+				       s->name, i);
+		for (j = 0; j < i; j++) {
+			char x[VMS_ADDR_STRLEN], y[VMS_ADDR_STRLEN];
+
+			if (!vms_addr_overlap(a, &s->addrs[j]))
+				continue;
+			vms_format_addr(&s->addrs[j], x);
+			vms_format_addr(a, y);
+			return vms_err(-EINVAL,
+				       "port %s: addresses %s and %s overlap "
+				       "(give each once)",
+				       s->name, x, y);
+		}
+	}
 	return 0;
 }
 
@@ -221,10 +349,11 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		    __u32 *idx_out)
 {
 	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	struct vmst_port_tx tx = {}, otx = {}, ptx;
 	struct vmst_port_cfg rec;
 	struct vmst_config conf;
 	struct vmst_port port;
-	__u32 old, idx, slot, oslot, zero = 0;
+	__u32 old, idx, slot, oslot, zero = 0, i, j;
 	char mac[18];
 	int err;
 
@@ -253,12 +382,63 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 			       "(untagged)",
 			       s->name, mac, cfg[idx].name);
 	}
-
-	if (old && cfg_key(&cfg[old]) == port.key) {
-		/* Same MAC and VLAN: refresh in place, the key is unchanged. */
-		err = write_port(m, old, &port, &rec);
+	/* No address may overlap one of another port on the same VLAN. */
+	for (idx = 1; idx < VMST_MAX_PORTS && s->naddrs; idx++) {
+		if (idx == old || !in_use(&cfg[idx]) ||
+		    cfg[idx].vlan != s->vlan)
+			continue;
+		err = vms_port_tx_read(m, idx, &ptx);
 		if (err)
 			return err;
+		for (i = 0; i < s->naddrs; i++)
+			for (j = 0; j < ptx.naddrs; j++) {
+				char a[VMS_ADDR_STRLEN], b[VMS_ADDR_STRLEN];
+
+				if (!vms_addr_overlap(&s->addrs[i],
+						      &ptx.addrs[j]))
+					continue;
+				vms_format_addr(&s->addrs[i], a);
+				vms_format_addr(&ptx.addrs[j], b);
+				if (s->vlan)
+					return vms_err(-EEXIST,
+						       "port %s: address %s "
+						       "overlaps %s of port %s "
+						       "on VLAN %u",
+						       s->name, a, b,
+						       cfg[idx].name, s->vlan);
+				return vms_err(-EEXIST,
+					       "port %s: address %s overlaps "
+					       "%s of port %s (untagged)",
+					       s->name, a, b, cfg[idx].name);
+			}
+	}
+	if (old) {
+		err = vms_port_tx_read(m, old, &otx);
+		if (err)
+			return err;
+		/* The qdisc flag belongs to the tap device it was made on. */
+		if (cfg[old].ifindex == rec.ifindex)
+			tx.flags = otx.flags;
+	}
+	tx.naddrs = s->naddrs;
+	memcpy(tx.addrs, s->addrs, s->naddrs * sizeof(s->addrs[0]));
+
+	if (old && cfg_key(&cfg[old]) == port.key) {
+		/* Same MAC and VLAN: refresh in place, the key is unchanged.
+		 * New addresses first, then the flags that enable checks,
+		 * then the addresses that went away.
+		 */
+		err = lpm_add(m, old, &tx, &otx);
+		if (err)
+			return err;
+		err = write_port(m, old, &port, &rec);
+		if (!err)
+			err = tx_write(m, old, &tx);
+		if (err) {
+			lpm_remove(m, old, &tx, &otx);
+			return err;
+		}
+		lpm_remove(m, old, &otx, &tx);
 		if (cfg[old].ifindex != rec.ifindex) {
 			struct vmst_dev_key dk = {cfg[old].ifindex,
 						  cfg[old].netns_ino};
@@ -303,11 +483,19 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 	err = old ? vms_copy_port_counters(m, old, idx)
 		  : vms_zero_port_counters(m, idx);
 	if (!err)
+		err = lpm_add(m, idx, &tx, NULL);
+	if (!err)
+		err = tx_write(m, idx, &tx);
+	if (!err)
 		err = write_port(m, idx, &port, &rec);
 	if (!err)
 		err = fdb_set(m, slot, idx);
 	if (err) {
+		struct vmst_port_tx empty = {};
+
 		clear_port(m, idx, &rec);
+		lpm_remove(m, idx, &tx, NULL);
+		tx_write(m, idx, &empty);
 		vms_zero_port_counters(m, idx);
 		if (old) { /* the device entry had moved: give it back */
 			struct vmst_dev_key dk = {cfg[old].ifindex,
@@ -323,9 +511,13 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 
 	if (old) {
 		/* Retire the old index; the device entry now names idx. */
+		struct vmst_port_tx empty = {};
+
 		if (!fdb_slot(m, cfg_key(&cfg[old]), old, &oslot))
 			fdb_set(m, oslot, 0);
 		clear_port(m, old, &cfg[old]);
+		lpm_remove(m, old, &otx, NULL);
+		tx_write(m, old, &empty);
 		vms_zero_port_counters(m, old);
 	}
 	if (idx_out)
@@ -335,6 +527,7 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 
 int vms_port_delete(const struct vms_maps *m, __u32 idx)
 {
+	struct vmst_port_tx tx, empty = {};
 	struct vmst_port_cfg c;
 	__u32 slot;
 	int err;
@@ -354,5 +547,9 @@ int vms_port_delete(const struct vms_maps *m, __u32 idx)
 	if (err)
 		return err;
 	clear_port(m, idx, &c);
+	if (!vms_port_tx_read(m, idx, &tx)) {
+		lpm_remove(m, idx, &tx, NULL);
+		tx_write(m, idx, &empty);
+	}
 	return vms_zero_port_counters(m, idx);
 }

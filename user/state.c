@@ -39,6 +39,10 @@ const char *const vms_map_names[VMS_MAP_N] = {
 	[VMS_MAP_MON_PCPU] = VMST_MAP_MON_PCPU,
 	[VMS_MAP_MON_RING] = VMST_MAP_MON_RING,
 	[VMS_MAP_RSS] = VMST_MAP_RSS,
+	[VMS_MAP_PORT_TX] = VMST_MAP_PORT_TX,
+	[VMS_MAP_ADDR4] = VMST_MAP_ADDR4,
+	[VMS_MAP_ADDR6] = VMST_MAP_ADDR6,
+	[VMS_MAP_NORTH] = VMST_MAP_NORTH,
 };
 
 const char *vms_pin_path(const char *override)

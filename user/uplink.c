@@ -272,6 +272,107 @@ out:
 	return err;
 }
 
+/*
+ * The uplink tc program (skb path) on @ifindex: attached when missing
+ * (the qdisc flag recorded in @dk's vmst_uplinks entry), else upgraded
+ * when it runs another build's program. *@changed when it was replaced.
+ */
+static int ensure_uplink_tc(struct vms_state *st, __u32 ifindex,
+			    const char *name, const struct vmst_dev_key *dk,
+			    bool *changed)
+{
+	bool created, upgrade = vms_tc_prog_id(ifindex) != 0;
+	struct vmst_uplink up = {};
+	int err;
+
+	*changed = false;
+	err = vms_uplink_tc_attach(st, ifindex, name, upgrade, &created,
+				   changed);
+	if (err || !created)
+		return err;
+	if (!bpf_map_lookup_elem(st->maps.fd[VMS_MAP_UPLINKS], dk, &up)) {
+		up.flags |= VMST_UPLINK_F_QDISC_OURS;
+		bpf_map_update_elem(st->maps.fd[VMS_MAP_UPLINKS], dk, &up,
+				    BPF_ANY);
+	}
+	if (upgrade)
+		return 0;
+	*changed = false; /* a new filter beside a new link: not an upgrade */
+	return 0;
+}
+
+/* Bring the tap programs of this netns's ports to this build: replace
+ * another build's, add a missing one; *@changed when any changed. */
+static int upgrade_taps(struct vms_state *st, bool *changed)
+{
+	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	__u32 netns = vms_netns_ino(), idx;
+	char name[IF_NAMESIZE];
+	bool ch;
+	int err;
+
+	*changed = false;
+	err = vms_port_read_all(&st->maps, cfg);
+	if (err)
+		return err;
+	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
+		const struct vmst_port_cfg *c = &cfg[idx];
+
+		if (!(c->flags & VMST_CFG_F_IN_USE) || c->netns_ino != netns ||
+		    !if_indextoname(c->ifindex, name) ||
+		    strncmp(name, c->name, sizeof(c->name)))
+			continue;
+		/* Another build's program is replaced; a port of a state
+		 * from before the transmit path gets its first one.
+		 */
+		err = vms_tap_attach(st, idx, c->ifindex, name,
+				     vms_tc_prog_id(c->ifindex) != 0, &ch);
+		if (err)
+			return err;
+		*changed |= ch;
+	}
+	return 0;
+}
+
+/*
+ * The northbound uplink (vmst_north): keep one that is still attached,
+ * else the attached uplink with the lowest ifindex (@prefer first, when
+ * given and attached), else none.
+ */
+static void update_north(struct vms_state *st,
+			 const struct vmst_dev_key *prefer)
+{
+	int fd = st->maps.fd[VMS_MAP_UPLINKS];
+	struct vmst_dev_key k, next, best = {};
+	struct vmst_north n = {};
+	struct vmst_uplink up;
+	__u32 zero = 0;
+	void *prev = NULL;
+
+	if (st->maps.fd[VMS_MAP_NORTH] < 0)
+		return;
+	if (!bpf_map_lookup_elem(st->maps.fd[VMS_MAP_NORTH], &zero, &n) &&
+	    n.ifindex) {
+		k.ifindex = n.ifindex;
+		k.netns_ino = n.netns_ino;
+		if (!bpf_map_lookup_elem(fd, &k, &up))
+			return; /* still attached: frames keep their way out */
+	}
+	if (prefer && !bpf_map_lookup_elem(fd, prefer, &up)) {
+		best = *prefer;
+	} else {
+		while (!bpf_map_get_next_key(fd, prev, &next)) {
+			if (!best.ifindex || next.ifindex < best.ifindex)
+				best = next;
+			k = next;
+			prev = &k;
+		}
+	}
+	n.ifindex = best.ifindex;
+	n.netns_ino = best.netns_ino;
+	bpf_map_update_elem(st->maps.fd[VMS_MAP_NORTH], &zero, &n, BPF_ANY);
+}
+
 static int fill_info(struct vms_state *st, const char *path,
 		     struct vms_uplink_info *out)
 {
@@ -449,7 +550,7 @@ int vms_uplink_attach(struct vms_state *st, __u32 ifindex, const char *name,
 	struct vmst_uplink up = {};
 	struct bpf_link_info info;
 	struct uplink_obj u = {.prog_fd = -1};
-	bool tracing_replaced;
+	bool tracing_replaced, tc_changed;
 	char path[PATH_MAX];
 	int err, link_fd = -1;
 
@@ -466,6 +567,8 @@ int vms_uplink_attach(struct vms_state *st, __u32 ifindex, const char *name,
 		return err;
 	if (!pinned_link_info(path, &info)) {
 		if (info.xdp.ifindex == ifindex) {
+			bool tc_changed, taps_changed;
+
 			/* Attached: bring its programs up to this build. */
 			err = ensure_tracing(st, &tracing_replaced);
 			if (err)
@@ -473,7 +576,14 @@ int vms_uplink_attach(struct vms_state *st, __u32 ifindex, const char *name,
 			err = upgrade_xdp(st, path, name, &info, out, changed);
 			if (err)
 				return err;
-			if (tracing_replaced) {
+			err = ensure_uplink_tc(st, ifindex, name, &dk,
+					       &tc_changed);
+			if (!err)
+				err = upgrade_taps(st, &taps_changed);
+			if (err)
+				return err;
+			update_north(st, &dk);
+			if (tracing_replaced || tc_changed || taps_changed) {
 				out->upgraded = true;
 				*changed = true;
 			}
@@ -534,6 +644,15 @@ int vms_uplink_attach(struct vms_state *st, __u32 ifindex, const char *name,
 		unlink(path);
 		goto out;
 	}
+	err = ensure_uplink_tc(st, ifindex, name, &dk, &tc_changed);
+	if (err) {
+		/* No half-attached uplink: the XDP link goes too. */
+		bpf_link_detach(link_fd);
+		unlink(path);
+		bpf_map_delete_elem(st->maps.fd[VMS_MAP_UPLINKS], &dk);
+		goto out;
+	}
+	update_north(st, &dk);
 	*changed = true;
 	err = fill_info(st, path, out);
 out:
@@ -576,6 +695,7 @@ int vms_uplink_detach(struct vms_state *st, __u32 ifindex, const char *name)
 {
 	struct vmst_dev_key dk = {ifindex, vms_netns_ino()};
 	struct vms_uplink_info left[VMST_MAX_UPLINKS];
+	struct vmst_uplink up = {};
 	char path[PATH_MAX];
 	int fd, err;
 
@@ -594,10 +714,16 @@ int vms_uplink_detach(struct vms_state *st, __u32 ifindex, const char *name)
 			       strerror(-err));
 	}
 	close(fd);
+	bpf_map_lookup_elem(st->maps.fd[VMS_MAP_UPLINKS], &dk, &up);
+	err = vms_uplink_tc_detach(ifindex, name,
+				   up.flags & VMST_UPLINK_F_QDISC_OURS);
+	if (err)
+		return err;
 	if (unlink(path))
 		return vms_err(-errno, "cannot remove %s: %s", path,
 			       strerror(errno));
 	bpf_map_delete_elem(st->maps.fd[VMS_MAP_UPLINKS], &dk);
+	update_north(st, NULL);
 	if (vms_uplink_list(st, left, VMST_MAX_UPLINKS) == 0)
 		remove_tracing(st->pin_path);
 	return 0;

@@ -49,7 +49,11 @@ enum vms_map {
 	VMS_MAP_MON_CTL, /* drop monitor: may be absent from an older state */
 	VMS_MAP_MON_PCPU,
 	VMS_MAP_MON_RING,
-	VMS_MAP_RSS, /* queue steering: may be absent from an older state */
+	VMS_MAP_RSS,	 /* queue steering: may be absent from an older state */
+	VMS_MAP_PORT_TX, /* transmit path: may be absent from an older state */
+	VMS_MAP_ADDR4,
+	VMS_MAP_ADDR6,
+	VMS_MAP_NORTH,
 	VMS_MAP_N
 };
 
@@ -134,14 +138,36 @@ struct vms_port_spec {
 	__u8 mac[6];
 	__u16 vlan; /* 0: untagged port */
 	__u32 mtu;
+	bool trusted; /* RA and DHCP server messages allowed */
+	__u32 naddrs; /* addresses: none = MAC checks only */
+	struct vmst_addr addrs[VMST_MAX_ADDRS];
 };
 
-/* Check a spec on its own (MAC unicast, VLAN range...): 0 or -errno. */
+/*
+ * Parse "ADDR[/LEN]" (IPv4 or IPv6; without LEN a host address) into @a.
+ * Refuses, with a message naming @s, what cannot be a VM's source: bad
+ * syntax, a length out of range (1..32, 1..128), bits set past the
+ * length, unspecified, loopback, multicast or broadcast addresses.
+ */
+int vms_parse_addr(const char *s, struct vmst_addr *a);
+/* "ADDR/LEN" of @a into @out (at least VMS_ADDR_STRLEN bytes). */
+#define VMS_ADDR_STRLEN 50 /* INET6_ADDRSTRLEN (46), "/128" */
+void vms_format_addr(const struct vmst_addr *a, char *out);
+/* True when the prefixes @a and @b overlap (same family, one holds the
+ * other's first address). */
+bool vms_addr_overlap(const struct vmst_addr *a, const struct vmst_addr *b);
+/* The transmit record of port @idx (zeroed when the map is absent). */
+int vms_port_tx_read(const struct vms_maps *m, __u32 idx,
+		     struct vmst_port_tx *tx);
+
+/* Check a spec on its own (MAC unicast, VLAN range, addresses valid and
+ * not overlapping each other...): 0 or -errno. */
 int vms_port_spec_check(const struct vms_port_spec *s);
 /*
  * Add a port or update the one of the same name (and netns). Refuses a MAC
- * another port owns on the same VLAN, a full port table or FDB, and leaves
- * the maps as they were on any error. On success *@idx is the port index.
+ * another port owns on the same VLAN, an address overlapping one of
+ * another port on the same VLAN, a full port table or FDB, and leaves the
+ * maps as they were on any error. On success *@idx is the port index.
  */
 int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		    __u32 *idx);
@@ -175,6 +201,30 @@ typedef void (*vms_check_fn)(void *ctx, enum vms_check_kind kind,
  * here (status names it). Returns the number of findings or -errno.
  */
 int vms_state_check(const struct vms_maps *m, vms_check_fn report, void *ctx);
+
+/* ---- tc programs (tc.c) ------------------------------------------------ */
+
+/*
+ * Attach the tap program of port @idx to tap @ifindex (@tap in messages):
+ * clsact ingress, direct action, at VMST_TC_HANDLE / VMST_TC_PRIORITY. An
+ * existing clsact qdisc is reused; one vmsteer creates is recorded in the
+ * port's vmst_port_tx flags. A filter already there is replaced in place
+ * (never a second one); a filter at that handle and priority that is not
+ * vmsteer's is refused. With @upgrade_only, only a filter running another
+ * build's program is replaced (*@changed tells).
+ */
+int vms_tap_attach(struct vms_state *st, __u32 idx, __u32 ifindex,
+		   const char *tap, bool upgrade_only, bool *changed);
+/* Remove vmsteer's filter from tap @ifindex, and the clsact qdisc when
+ * vmsteer created it (@qdisc_ours). A tap without them is not an error. */
+int vms_tap_detach(__u32 ifindex, const char *tap, bool qdisc_ours);
+/* Attach the uplink tc program to @ifindex; *@qdisc_created when vmsteer
+ * made the clsact qdisc. @upgrade_only as for vms_tap_attach. */
+int vms_uplink_tc_attach(struct vms_state *st, __u32 ifindex, const char *dev,
+			 bool upgrade_only, bool *qdisc_created, bool *changed);
+int vms_uplink_tc_detach(__u32 ifindex, const char *dev, bool qdisc_ours);
+/* Id of the program of vmsteer's filter on @ifindex, 0 when none. */
+__u32 vms_tc_prog_id(__u32 ifindex);
 
 /* ---- uplinks (uplink.c) ------------------------------------------------ */
 

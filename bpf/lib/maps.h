@@ -124,4 +124,42 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vmst_rss SEC(".maps");
 
+/* Transmit-path control records (struct vmst_port_tx), by port index. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VMST_MAX_PORTS);
+	__type(key, __u32);
+	__type(value, struct vmst_port_tx);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vmst_port_tx SEC(".maps");
+
+/* IPv4 source prefixes per port: (port, prefix) -> 1. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, VMST_LPM_ENTRIES);
+	__type(key, struct vmst_lpm4_key);
+	__type(value, __u32);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vmst_addr4 SEC(".maps");
+
+/* IPv6 source prefixes per port: (port, prefix) -> 1. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, VMST_LPM_ENTRIES);
+	__type(key, struct vmst_lpm6_key);
+	__type(value, __u32);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vmst_addr6 SEC(".maps");
+
+/* The uplink VMs' frames leave by (struct vmst_north, one entry). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vmst_north);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vmst_north SEC(".maps");
+
 #endif /* VMST_BPF_MAPS_H */

@@ -26,6 +26,7 @@ int cmd_live(int argc, char **argv);
 int cmd_drain(int argc, char **argv);
 int cmd_cost(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
+int cmd_txgen(int argc, char **argv);
 
 /* ---- network namespaces ------------------------------------------------- */
 

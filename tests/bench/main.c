@@ -6,6 +6,7 @@
  *   vmsteer-bench [-v] drain ...   open a tap's queues and read them empty
  *   vmsteer-bench [-v] cost  ...   per-frame program cost (non-live run)
  *   vmsteer-bench [-v] gen   ...   the generator alone (experiments)
+ *   vmsteer-bench [-v] txgen ...   a VM writing frames into a tap queue
  *
  * scripts/bench.sh builds the namespaces and runs them; see BENCHMARKS.md.
  */
@@ -23,6 +24,7 @@ static const struct {
 	{"drain", cmd_drain, "open a tap's queues and read them empty"},
 	{"cost", cmd_cost, "per-frame program cost, non-live test run"},
 	{"gen", cmd_gen, "the generator alone, for experiments by hand"},
+	{"txgen", cmd_txgen, "a VM writing frames into a tap queue"},
 };
 
 static int usage(void)

@@ -14,6 +14,9 @@
  *   SIGUSR1          drain every queue (read until all are empty, unless
  *                    holding), flush the outputs and write the status file
  *   SIGUSR2          stop holding: start reading (see --hold)
+ *   SIGHUP           transmit the frames of the --tx-on-hup pcap (read
+ *                    anew each time) into the tap, then drain, flush and
+ *                    write the status file as for SIGUSR1
  *
  * The status file and the summary printed on exit are one line of
  * "key=value" words, e.g.
@@ -69,13 +72,16 @@ struct vmsim {
 	uint64_t seq;
 };
 
-static volatile sig_atomic_t stop_flag, report_flag, release_flag;
+static volatile sig_atomic_t stop_flag, report_flag, release_flag, tx_flag;
 
 static void on_signal(int sig)
 {
 	switch (sig) {
 	case SIGUSR1:
 		report_flag = 1;
+		break;
+	case SIGHUP:
+		tx_flag = 1;
 		break;
 	case SIGUSR2:
 		release_flag = 1;
@@ -102,6 +108,8 @@ static void usage(FILE *f)
 		"                      rings fill up) until SIGUSR2\n"
 		"  -T, --tx FILE       transmit the frames of pcap FILE into the tap\n"
 		"                      (round robin over the queues) once open\n"
+		"  -X, --tx-on-hup F   on each SIGHUP transmit the frames of pcap F\n"
+		"                      (read anew), then report as for SIGUSR1\n"
 		"  -r, --ready FILE    create FILE once the queues are open (and the\n"
 		"                      --tx frames are sent)\n"
 		"  -s, --status FILE   write the counters to FILE on SIGUSR1, after\n"
@@ -325,13 +333,14 @@ int main(int argc, char **argv)
 		{"timeout", required_argument, NULL, 't'},
 		{"hold", no_argument, NULL, 'H'},
 		{"tx", required_argument, NULL, 'T'},
+		{"tx-on-hup", required_argument, NULL, 'X'},
 		{"ready", required_argument, NULL, 'r'},
 		{"status", required_argument, NULL, 's'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *pcap_path = NULL, *hex_path = NULL, *tx_path = NULL;
-	const char *ready_path = NULL;
+	const char *ready_path = NULL, *hup_path = NULL;
 	struct vmsim vm = {.nqueues = 2};
 	static unsigned char buf[VMSIM_FRAME_MAX];
 	struct pollfd pfd[VMSIM_MAX_QUEUES];
@@ -341,7 +350,7 @@ int main(int argc, char **argv)
 	double deadline = 0;
 	int c, q;
 
-	while ((c = getopt_long(argc, argv, "i:q:w:x:c:t:HT:r:s:h", opts,
+	while ((c = getopt_long(argc, argv, "i:q:w:x:c:t:HT:X:r:s:h", opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -376,6 +385,9 @@ int main(int argc, char **argv)
 		case 'T':
 			tx_path = optarg;
 			break;
+		case 'X':
+			hup_path = optarg;
+			break;
 		case 'r':
 			ready_path = optarg;
 			break;
@@ -403,11 +415,13 @@ int main(int argc, char **argv)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGUSR1);
 	sigaddset(&block, SIGUSR2);
+	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, &orig);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGUSR2, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 
 	if (pcap_path) {
 		vm.pcap = pcap_open_dead(DLT_EN10MB, VMSIM_SNAPLEN);
@@ -438,6 +452,12 @@ int main(int argc, char **argv)
 		if (release_flag) {
 			release_flag = 0;
 			vm.hold = 0;
+		}
+		if (tx_flag) {
+			tx_flag = 0;
+			if (hup_path)
+				transmit(&vm, hup_path);
+			report_flag = 1;
 		}
 		if (report_flag) {
 			report_flag = 0;

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * vmsteer tap program (tc clsact ingress, direct action, one instance per
+ * port: `port add` loads it with the port's index and attaches it to the
+ * tap). It sees every frame the VM sends.
+ *
+ *  1. Anti-spoofing (lib/antispoof.h): the source MAC must be the port's,
+ *     then ARP, IPv4 and IPv6 checks; every drop counted under its reason.
+ *  2. VLAN: a tagged frame from an access port is dropped; from an
+ *     untagged port it is left to the bridge (TC_ACT_OK).
+ *  3. Forwarding on the port's VLAN (0 for an untagged port):
+ *     - broadcast and multicast: TC_ACT_OK, the bridge floods as before;
+ *     - (VLAN, destination MAC) of another local port: bpf_redirect into
+ *       that tap (skb path: GSO and checksum offload survive);
+ *     - any other unicast: bpf_redirect to the northbound uplink
+ *       (vmst_north), with the port's VLAN tag pushed for an access port;
+ *       with no uplink in the port's network namespace, TC_ACT_OK.
+ *     A lookup is only ever made on the sender's VLAN, so no frame is
+ *     delivered to a port of another VLAN.
+ */
+#include "lib/common.h"
+#include "lib/maps.h"
+#include "lib/fdb.h"
+#include "lib/stats.h"
+#include "lib/skb.h"
+#include "lib/antispoof.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Port this instance serves (set by the loader before load). */
+const volatile __u32 port_index = 0;
+
+SEC("tc")
+int vmst_tap(struct __sk_buff *skb)
+{
+	struct vmst_port_cfg *cfg, *tcfg;
+	struct vmst_port *port, *tport = NULL;
+	__u32 idx = port_index, tidx, zero = 0, reason, len = skb->len;
+	struct vmst_north *north;
+	__u8 eth[ETH_HLEN];
+	__u64 key, mac48;
+	__be16 proto;
+	__u16 vlan;
+
+#ifdef VMST_TEST_VARIANT
+	/* Tests only (upgrade): another tag, the same behaviour. */
+	asm volatile("r0 = %[v]" ::[v] "i"(VMST_TEST_VARIANT) : "r0");
+#endif
+	port = bpf_map_lookup_elem(&vmst_ports, &idx);
+	cfg = vmst_port_cfg_of(idx);
+	if (!port || !cfg || !(port->key & VMST_KEY_VALID))
+		return vmst_skb_verdict(skb, idx, VMST_R_DROP_VM_NO_PORT,
+					TC_ACT_SHOT);
+	if (vmst_load(skb, 0, eth, sizeof(eth)))
+		return vmst_skb_verdict(skb, idx, VMST_R_DROP_VM_MALFORMED,
+					TC_ACT_SHOT);
+	mac48 = port->key & 0xffffffffffffULL;
+	vlan = (port->key >> 48) & VMST_VLAN_MASK;
+	if (vmst_mac48(eth + 6) != mac48)
+		return vmst_skb_verdict(skb, idx, VMST_R_DROP_SPOOF_MAC,
+					TC_ACT_SHOT);
+	proto = *(__be16 *)(eth + 12);
+	if (skb->vlan_present || vmst_is_vlan_proto(proto)) {
+		if (port->flags & VMST_PORT_F_ACCESS)
+			return vmst_skb_verdict(skb, idx, VMST_R_DROP_VM_TAGGED,
+						TC_ACT_SHOT);
+		return vmst_skb_verdict(skb, idx, VMST_R_PASS_VM_TAGGED,
+					TC_ACT_OK);
+	}
+	reason = vmst_antispoof(skb, proto, idx, port->flags, mac48);
+	if (reason != VMST_OK)
+		return vmst_skb_verdict(skb, idx, reason, TC_ACT_SHOT);
+
+	if (eth[0] & 1)
+		return vmst_skb_verdict(skb, idx, VMST_R_PASS_VM_MULTICAST,
+					TC_ACT_OK);
+
+	key = vmst_fdb_key(vlan, vmst_mac48(eth));
+	tidx = vmst_fdb_lookup(key, &tport);
+	if (tidx && tidx != idx && tport) {
+		tcfg = vmst_port_cfg_of(tidx);
+		if (!tcfg || tcfg->netns_ino != cfg->netns_ino)
+			return vmst_skb_verdict(
+				skb, idx, VMST_R_PASS_VM_UNKNOWN, TC_ACT_OK);
+		vmst_count_pc(idx, VMST_PC_FROM_VM_LOCAL_FRAMES, len);
+		vmst_count_pc(tidx, VMST_PC_TO_VM_TC_FRAMES, len);
+		return bpf_redirect(tcfg->ifindex, 0);
+	}
+	if (tidx == idx)
+		return vmst_skb_verdict(skb, idx, VMST_R_PASS_VM_UNKNOWN,
+					TC_ACT_OK);
+
+	north = bpf_map_lookup_elem(&vmst_north, &zero);
+	if (!north || !north->ifindex || north->netns_ino != cfg->netns_ino)
+		return vmst_skb_verdict(skb, idx, VMST_R_PASS_VM_UNKNOWN,
+					TC_ACT_OK);
+	if ((port->flags & VMST_PORT_F_ACCESS) &&
+	    bpf_skb_vlan_push(skb, bpf_htons(ETH_P_8021Q), vlan))
+		return vmst_skb_verdict(skb, idx, VMST_R_DROP_VM_MALFORMED,
+					TC_ACT_SHOT);
+	vmst_count_pc(idx, VMST_PC_FROM_VM_UPLINK_FRAMES, len);
+	return bpf_redirect(north->ifindex, 0);
+}

@@ -1,0 +1,318 @@
+#!/usr/bin/env bash
+# Transmit path: frames VMs write into their tap queues.
+#
+# - East-west: a frame for another local port on the same VLAN arrives at
+#   that VM's tap byte-exact (tc redirect), on no other tap.
+# - Northbound: unicast for a non-local MAC arrives on the wire side
+#   byte-exact, tagged with the port's VLAN for an access port.
+# - No frame ever crosses VLANs: a VM on VLAN 200 (or untagged) sending to
+#   the MAC of a VLAN 100 port reaches the wire on its own VLAN, never the
+#   VLAN 100 tap.
+# - Each spoof kind (MAC, IPv4, IPv6, ARP, NA, RA, DHCPv4 server, DHCPv6
+#   server, tagged frame on an access port) is dropped and counted under its
+#   reason, and the matching legitimate frame passes.
+# - Uplink skb path: a frame for a port that the uplink XDP program passes
+#   as too big for XDP (larger than a page: multi-buffer) is forwarded by
+#   the uplink tc program and counted under the tc path.
+#
+# Ports (hyp netns; vmsim plays each VM, reading and writing its queues):
+#   vmt1 untagged  MAC_VM1  --ip 10.0.0.1 --ip 2001:db8:1::/64
+#   vmt2 VLAN 100  MAC_VM2  --ip 10.0.100.2
+#   vmt3 VLAN 100  MAC_VM3  (MAC checks only)
+#   vmt4 VLAN 200  MAC_VM4  --ip 10.0.200.4
+#   vmt5 untagged  MAC_VM5  --trusted (MAC checks only)
+. "$(dirname "$0")/lib.sh"
+lib_init tx
+
+MAC_VM3=02:00:00:00:03:03
+MAC_VM4=02:00:00:00:04:04
+MAC_VM5=02:00:00:00:05:05
+BIG_MTU=9000
+
+topo_create
+ip -n "$NS_HYP" link set up0 mtu $BIG_MTU || die "up0 mtu"
+ip -n "$NS_WIRE" link set wire0 mtu $BIG_MTU || die "wire0 mtu"
+for i in 1 2 3 4 5; do
+	tap_create vmt$i
+	ip -n "$NS_HYP" link set vmt$i mtu $BIG_MTU || die "vmt$i mtu"
+	vmsim_start vm$i vmt$i -X "$TMPD/vm$i.tx.pcap"
+	eval "VM_LINES_vm$i=0"
+	: >"$TMPD/exp_vm$i.hex"
+done
+vms attach up0 >/dev/null || die "vmsteer attach up0 failed"
+vms port add vmt1 --mac "$MAC_VM1" --ip 10.0.0.1 --ip 2001:db8:1::/64 \
+	>/dev/null || die "port add vmt1 failed"
+vms port add vmt2 --mac "$MAC_VM2" --vlan 100 --ip 10.0.100.2 >/dev/null ||
+	die "port add vmt2 failed"
+vms port add vmt3 --mac "$MAC_VM3" --vlan 100 >/dev/null ||
+	die "port add vmt3 failed"
+vms port add vmt4 --mac "$MAC_VM4" --vlan 200 --ip 10.0.200.4 >/dev/null ||
+	die "port add vmt4 failed"
+vms port add vmt5 --mac "$MAC_VM5" --trusted >/dev/null ||
+	die "port add vmt5 failed"
+
+# The wire side: tcpdump on wire0 (wire netns), frames arriving only.
+# (nsenter execs tcpdump: $! is tcpdump's own PID, for the signal.)
+nsenter --net="/run/netns/$NS_WIRE" tcpdump -i wire0 -Q in -nn -U --immediate-mode -B 16384 -s 0 \
+	-Z root -w "$TMPD/wire.pcap" >"$TMPD/wire.out" 2>"$TMPD/wire.err" &
+WIRE_PID=$!
+LIB_PIDS+=("$WIRE_PID")
+wait_for "tcpdump on wire0" grep -q 'listening on' "$TMPD/wire.err" ||
+	die "tcpdump on wire0 did not start: $(cat "$TMPD/wire.err")"
+: >"$TMPD/exp_wire.hex"
+
+# ---- frames -----------------------------------------------------------------
+
+h() { echo "${1//:/}"; }
+ip4() { printf '%02x%02x%02x%02x' ${1//./ }; }
+# payload N: N bytes, the first 4 a fresh sequence number.
+# (Called in command substitutions: the counter lives in a file.)
+echo 0 >"$TMPD/seq"
+payload() {
+	local p seq
+	seq=$(($(cat "$TMPD/seq") + 1))
+	echo $seq >"$TMPD/seq"
+	printf -v p '%08x%0*d' "$seq" $((2 * $1 - 8)) 0
+	echo "$p"
+}
+# udp4 SRC DST SPORT DPORT: IPv4 + UDP, 46 bytes (checksums zero).
+udp4() {
+	printf '4500002e0000000040110000%s%s%04x%04x001a0000%s' \
+		"$(ip4 "$1")" "$(ip4 "$2")" "$3" "$4" "$(payload 18)"
+}
+# udp6 SRC DST SPORT DPORT (addresses as 32 hex digits): IPv6 + UDP.
+udp6() {
+	printf '6000000000181140%s%s%04x%04x00180000%s' "$1" "$2" "$3" "$4" \
+		"$(payload 16)"
+}
+# icmp6 SRC DST TYPE TARGET: IPv6 + ICMPv6 with a 16-byte target (ND).
+icmp6() {
+	printf '6000000000203aff%s%s%02x00000000000000%s%s' "$1" "$2" "$3" "$4" \
+		"$(payload 8)"
+}
+# arp SHA SIP TIP: an ARP reply.
+arp() {
+	printf '0001080006040002%s%s%s%s%s' "$(h "$1")" "$(ip4 "$2")" \
+		"$(h "$MAC_WIRE")" "$(ip4 "$3")" "$(payload 18)"
+}
+# eth DST SRC TYPE PAYLOAD
+eth() { echo "$(h "$1")$(h "$2")$3$4"; }
+# tag VID FRAME: FRAME with an 802.1Q tag inserted after the MACs.
+tag() { printf '%s8100%04x%s\n' "${2:0:24}" "$1" "${2:24}"; }
+
+V6_WIRE=20010db8000100000000000000000001     # 2001:db8:1::1 (remote)
+V6_VM1=20010db8000100000000000000000005      # 2001:db8:1::5 (in vmt1's /64)
+V6_OTHER=20010db8000200000000000000000001    # 2001:db8:2::1 (nobody's)
+V6_LL5=fe800000000000000000000000000005      # fe80::5
+ALLNODES=ff020000000000000000000000000001
+
+# Frames each VM sends in this round, and where they must arrive.
+for i in 1 2 3 4 5; do : >"$TMPD/send_vm$i.hex"; done
+# send VM FRAME WHERE: WHERE is wire, wire:VID (tagged on the wire), vmN,
+# or drop.
+send() {
+	echo "$2" >>"$TMPD/send_$1.hex"
+	case $3 in
+	wire) echo "$2" >>"$TMPD/exp_wire.hex" ;;
+	wire:*) tag "${3#wire:}" "$2" >>"$TMPD/exp_wire.hex" ;;
+	vm*) echo "$2" >>"$TMPD/exp_$3.hex" ;;
+	drop) ;;
+	esac
+}
+
+W=$MAC_WIRE
+# East-west, byte-exact into the other VM's tap.
+send vm1 "$(eth "$MAC_VM5" "$MAC_VM1" 0800 "$(udp4 10.0.0.1 10.0.0.5 1000 2000)")" vm5
+send vm5 "$(eth "$MAC_VM1" "$MAC_VM5" 88b5 "$(payload 46)")" vm1
+send vm2 "$(eth "$MAC_VM3" "$MAC_VM2" 0800 "$(udp4 10.0.100.2 10.0.100.3 1000 2000)")" vm3
+send vm3 "$(eth "$MAC_VM2" "$MAC_VM3" 88b5 "$(payload 46)")" vm2
+# Northbound: untagged port as is, access ports tagged with their VLAN.
+send vm1 "$(eth "$W" "$MAC_VM1" 0800 "$(udp4 10.0.0.1 192.0.2.1 1000 53)")" wire
+send vm1 "$(eth "$W" "$MAC_VM1" 86dd "$(udp6 "$V6_VM1" "$V6_WIRE" 1000 53)")" wire
+send vm2 "$(eth "$W" "$MAC_VM2" 0800 "$(udp4 10.0.100.2 192.0.2.1 1000 53)")" wire:100
+send vm4 "$(eth "$W" "$MAC_VM4" 0800 "$(udp4 10.0.200.4 192.0.2.1 1000 53)")" wire:200
+# Never across VLANs: to a VLAN 100 port's MAC from VLAN 200 and untagged.
+send vm4 "$(eth "$MAC_VM2" "$MAC_VM4" 0800 "$(udp4 10.0.200.4 10.0.100.2 1000 2000)")" wire:200
+send vm4 "$(eth "$MAC_VM3" "$MAC_VM4" 88b5 "$(payload 46)")" wire:200
+send vm1 "$(eth "$MAC_VM2" "$MAC_VM1" 0800 "$(udp4 10.0.0.1 10.0.100.2 1000 2000)")" wire
+send vm2 "$(eth "$MAC_VM4" "$MAC_VM2" 0800 "$(udp4 10.0.100.2 10.0.200.4 1000 2000)")" wire:100
+send vm2 "$(eth "$MAC_VM1" "$MAC_VM2" 0800 "$(udp4 10.0.100.2 10.0.0.1 1000 2000)")" wire:100
+
+# Spoofs, each beside its legitimate twin (which must arrive).
+# MAC
+send vm1 "$(eth "$W" "$MAC_VM5" 88b5 "$(payload 46)")" drop
+send vm1 "$(eth "$W" "$MAC_VM1" 88b5 "$(payload 46)")" wire
+# IPv4
+send vm1 "$(eth "$W" "$MAC_VM1" 0800 "$(udp4 10.0.0.9 192.0.2.1 1000 53)")" drop
+send vm2 "$(eth "$W" "$MAC_VM2" 0800 "$(udp4 10.0.0.1 192.0.2.1 1000 53)")" drop
+# IPv6
+send vm1 "$(eth "$W" "$MAC_VM1" 86dd "$(udp6 "$V6_OTHER" "$V6_WIRE" 1000 53)")" drop
+# ARP (replies unicast to the wire): sender IP, sender MAC
+send vm1 "$(eth "$W" "$MAC_VM1" 0806 "$(arp "$MAC_VM1" 10.0.0.9 192.0.2.1)")" drop
+send vm1 "$(eth "$W" "$MAC_VM1" 0806 "$(arp "$MAC_VM5" 10.0.0.1 192.0.2.1)")" drop
+send vm1 "$(eth "$W" "$MAC_VM1" 0806 "$(arp "$MAC_VM1" 10.0.0.1 192.0.2.1)")" wire
+# Neighbor Advertisement: target not the port's, then its own
+send vm1 "$(eth "$W" "$MAC_VM1" 86dd "$(icmp6 "$V6_VM1" "$V6_WIRE" 136 "$V6_OTHER")")" drop
+send vm1 "$(eth "$W" "$MAC_VM1" 86dd "$(icmp6 "$V6_VM1" "$V6_WIRE" 136 "$V6_VM1")")" wire
+# Router Advertisement: untrusted vmt1 dropped, trusted vmt5 passes
+send vm1 "$(eth "$W" "$MAC_VM1" 86dd "$(icmp6 "$V6_VM1" "$V6_WIRE" 134 "$ALLNODES")")" drop
+send vm5 "$(eth "$W" "$MAC_VM5" 86dd "$(icmp6 "$V6_LL5" "$V6_WIRE" 134 "$ALLNODES")")" wire
+# DHCPv4 server (67 -> 68)
+send vm1 "$(eth "$W" "$MAC_VM1" 0800 "$(udp4 10.0.0.1 192.0.2.1 67 68)")" drop
+send vm5 "$(eth "$W" "$MAC_VM5" 0800 "$(udp4 10.0.0.5 192.0.2.1 67 68)")" wire
+# DHCPv6 server (547 -> 546)
+send vm1 "$(eth "$W" "$MAC_VM1" 86dd "$(udp6 "$V6_VM1" "$V6_WIRE" 547 546)")" drop
+send vm5 "$(eth "$W" "$MAC_VM5" 86dd "$(udp6 "$V6_LL5" "$V6_WIRE" 547 546)")" wire
+# A tagged frame from a VM on an access port (its own VLAN and another)
+send vm2 "$(tag 100 "$(eth "$W" "$MAC_VM2" 0800 "$(udp4 10.0.100.2 192.0.2.1 1000 53)")")" drop
+send vm2 "$(tag 200 "$(eth "$MAC_VM4" "$MAC_VM2" 0800 "$(udp4 10.0.100.2 10.0.200.4 1000 53)")")" drop
+# DHCPv4 discover from 0.0.0.0 (broadcast): allowed, left to the bridge
+send vm1 "$(eth ff:ff:ff:ff:ff:ff "$MAC_VM1" 0800 "$(udp4 0.0.0.0 255.255.255.255 68 67)")" drop
+
+# ---- send, from every VM's own tap queues -------------------------------------
+
+# vm_send ID: transmit send_ID.hex through vmsim ID (SIGHUP) and wait for
+# its report; fails unless every frame was written.
+vm_send() {
+	local id=$1 pid seq0=-1 n st
+	n=$(wc -l <"$TMPD/send_$id.hex")
+	[ "$n" -gt 0 ] || return 0
+	"$PCAPHEX" -r "$TMPD/send_$id.hex" -w "$TMPD/$id.tx.pcap" || return 1
+	pid=$(vmsim_pid "$id")
+	[ -e "$TMPD/$id.status" ] && seq0=$(kv seq <"$TMPD/$id.status")
+	kill -HUP "$pid" || return 1
+	wait_for "vmsim $id transmit" vmsim_seq_past "$id" "$seq0" || return 1
+	st=$(cat "$TMPD/$id.status")
+	[ "$(echo "$st" | kv tx_errors)" = 0 ] || return 1
+}
+for i in 1 2 3 4 5; do
+	vm_send vm$i || die "vm$i could not send its frames: $(cat "$TMPD/vm$i.status")"
+done
+
+# ---- what arrived -------------------------------------------------------------
+
+nwire=$(wc -l <"$TMPD/exp_wire.hex")
+wait_for "$nwire frames on the wire" \
+	eval '[ "$("$PCAPHEX" -c "$TMPD/wire.pcap")" -ge "$nwire" ]'
+for i in 1 2 3 4 5; do
+	vmsim_new_frames vm$i "$TMPD/got_vm$i.hex" || die "vmsim vm$i did not report"
+done
+
+for i in 1 2 3 4 5; do
+	case=tap-vmt$i-byte-exact
+	if same_frames "$TMPD/exp_vm$i.hex" "$TMPD/got_vm$i.hex"; then
+		ok $case
+	else
+		fail $case "$DIFF_WHY"
+	fi
+done
+
+# Nothing from VLAN 200 or untagged ever reached a VLAN 100 tap.
+case=no-frame-crosses-vlans
+bad=$(cat "$TMPD/got_vm2.hex" "$TMPD/got_vm3.hex" |
+	grep -ci -e "^.\{12\}$(h "$MAC_VM4")" -e "^.\{12\}$(h "$MAC_VM1")" -e "^.\{12\}$(h "$MAC_VM5")")
+bad4=$(grep -ci -e "^.\{12\}$(h "$MAC_VM2")" -e "^.\{12\}$(h "$MAC_VM1")" "$TMPD/got_vm4.hex")
+if [ "$bad" = 0 ] && [ "$bad4" = 0 ]; then
+	ok $case
+else
+	fail $case "$bad frame(s) from other VLANs on vmt2/vmt3, $bad4 on vmt4"
+fi
+
+# ---- counters -------------------------------------------------------------------
+
+S=$(stats_json) || die "stats failed"
+# expect_count NAME PORT KIND KEY WANT: KIND is reason or counter.
+expect_count() {
+	local got
+	if [ "$3" = reason ]; then
+		got=$(port_reason "$S" "$2" "$4")
+	else
+		got=$(port_counter "$S" "$2" "$4")
+	fi
+	if [ "$got" = "$5" ]; then
+		ok "$1"
+	else
+		fail "$1" "$2 $4 is $got, want $5"
+	fi
+}
+expect_count drop-spoof-mac vmt1 reason spoof_mac 1
+expect_count drop-spoof-ipv4 vmt1 reason spoof_ipv4 1
+expect_count drop-spoof-ipv4-access-port vmt2 reason spoof_ipv4 1
+expect_count drop-spoof-ipv6 vmt1 reason spoof_ipv6 1
+expect_count drop-spoof-arp vmt1 reason spoof_arp 2
+expect_count drop-spoof-na vmt1 reason spoof_na 1
+expect_count drop-rogue-ra vmt1 reason rogue_ra 1
+expect_count drop-rogue-dhcpv4 vmt1 reason rogue_dhcpv4 1
+expect_count drop-rogue-dhcpv6 vmt1 reason rogue_dhcpv6 1
+expect_count drop-tagged-on-access-port vmt2 reason vm_tagged 2
+expect_count dhcp-discover-to-bridge vmt1 reason vm_multicast 1
+expect_count trusted-port-no-drops vmt5 reason rogue_ra 0
+expect_count east-west-counted-sender vmt1 counter from_vm_local_frames 1
+expect_count east-west-counted-receiver vmt5 counter to_vm_tc_frames 1
+expect_count east-west-vlan-counted vmt3 counter to_vm_tc_frames 1
+expect_count north-counted-vmt1 vmt1 counter from_vm_uplink_frames 6
+expect_count north-counted-vmt2 vmt2 counter from_vm_uplink_frames 3
+expect_count north-counted-vmt4 vmt4 counter from_vm_uplink_frames 3
+expect_count north-counted-vmt5 vmt5 counter from_vm_uplink_frames 3
+
+# The plain stats show drops per reason per port.
+case=stats-plain-reasons-per-port
+if vms stats | grep -Eq '^spoof_arp +vmt1 +2 '; then
+	ok $case
+else
+	fail $case "no 'spoof_arp vmt1 2' row in: $(vms stats | tr '\n' '|')"
+fi
+
+# ---- the uplink skb path: too big for XDP, forwarded by tc --------------------
+
+# 5000-byte frames (larger than a page: multi-buffer in XDP) for vmt1
+# (untagged) and vmt2 (VLAN 100, tag removed); both taps have MTU 9000.
+big() { # DST [VID]
+	local f p
+	p=$(payload 4986)
+	f="$(h "$1")$(h "$MAC_WIRE")88b5$p"
+	if [ $# = 2 ]; then tag "$2" "$f"; else echo "$f"; fi
+}
+b1=$(big "$MAC_VM1")
+b2=$(big "$MAC_VM2" 100)
+printf '%s\n%s\n' "$b1" "$b2" >"$TMPD/big.hex"
+sent=$(send_hex "$TMPD/big.hex") || die "sendframes failed"
+[ "$sent" = 2 ] || die "the socket sent $sent of 2 big frames"
+tc_done() {
+	S=$(stats_json) &&
+		[ "$(port_counter "$S" vmt1 to_vm_tc_frames)" = 2 ] &&
+		[ "$(port_counter "$S" vmt2 to_vm_tc_frames)" = 2 ]
+}
+wait_for "the uplink tc program" tc_done
+vmsim_new_frames vm1 "$TMPD/big_vm1.hex" || die "vmsim vm1 did not report"
+vmsim_new_frames vm2 "$TMPD/big_vm2.hex" || die "vmsim vm2 did not report"
+case=uplink-tc-path-delivers-byte-exact
+echo "$b1" >"$TMPD/big_exp1.hex"
+untag "$b2" >"$TMPD/big_exp2.hex"
+if same_frames "$TMPD/big_exp1.hex" "$TMPD/big_vm1.hex" &&
+	same_frames "$TMPD/big_exp2.hex" "$TMPD/big_vm2.hex"; then
+	ok $case
+else
+	fail $case "$DIFF_WHY"
+fi
+# Counted: XDP passed them (too_big), tc forwarded them; not the XDP path.
+expect_count uplink-tc-path-counted-tc vmt1 counter to_vm_tc_frames 2
+expect_count uplink-tc-path-counted-tc-vlan vmt2 counter to_vm_tc_frames 2
+expect_count uplink-tc-path-xdp-passed vmt1 reason too_big 1
+expect_count uplink-tc-path-not-xdp vmt1 counter to_vm_xdp_frames 0
+expect_count uplink-tc-path-bytes vmt1 counter to_vm_tc_bytes \
+	$((60 + 5000))
+
+# ---- the wire ------------------------------------------------------------------
+
+kill -INT "$WIRE_PID" 2>/dev/null
+wait "$WIRE_PID" 2>/dev/null
+"$PCAPHEX" "$TMPD/wire.pcap" >"$TMPD/got_wire.hex"
+case=northbound-byte-exact-tagged
+if same_frames "$TMPD/exp_wire.hex" "$TMPD/got_wire.hex"; then
+	ok $case
+else
+	fail $case "$DIFF_WHY"
+fi
+
+lib_done

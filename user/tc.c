@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * tc programs: the tap program of each port (bpf/tap.bpf.c) and the uplink
+ * skb path (bpf/uplink_tc.bpf.c), attached with libbpf's bpf_tc_* API
+ * (netlink cls_bpf, direct action) at clsact ingress, always at handle
+ * VMST_TC_HANDLE and priority VMST_TC_PRIORITY: a second attach replaces
+ * the filter in place (BPF_TC_F_REPLACE), so filters never stack. A filter
+ * at that handle and priority whose program is not vmsteer's is refused.
+ * The filter holds the program: nothing is pinned.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "vms.h"
+#include "tap.skel.h"
+#include "uplink_tc.skel.h"
+
+#define TAP_PROG    "vmst_tap"
+#define UPLINK_PROG "vmst_uplink_tc"
+
+static void hook_init(struct bpf_tc_hook *h, __u32 ifindex)
+{
+	memset(h, 0, sizeof(*h));
+	h->sz = sizeof(*h);
+	h->ifindex = ifindex;
+	h->attach_point = BPF_TC_INGRESS;
+}
+
+static void opts_init(struct bpf_tc_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->sz = sizeof(*o);
+	o->handle = VMST_TC_HANDLE;
+	o->priority = VMST_TC_PRIORITY;
+}
+
+/*
+ * The eBPF filter at vmsteer's handle and priority on @ifindex: 0 and its
+ * program id, or an error (none there, no qdisc, or a filter without a
+ * program id, e.g. classic BPF: libbpf tells these apart only as -EINVAL).
+ */
+static int tc_query(__u32 ifindex, __u32 *prog_id)
+{
+	struct bpf_tc_hook h;
+	struct bpf_tc_opts o;
+	int err;
+
+	hook_init(&h, ifindex);
+	opts_init(&o);
+	*prog_id = 0;
+	err = bpf_tc_query(&h, &o);
+	pr_debug("ifindex %u: tc query: %d, program %u", ifindex, err,
+		 o.prog_id);
+	if (err)
+		return err;
+	*prog_id = o.prog_id;
+	return 0;
+}
+
+__u32 vms_tc_prog_id(__u32 ifindex)
+{
+	__u32 id;
+
+	return tc_query(ifindex, &id) ? 0 : id;
+}
+
+static int prog_info(__u32 id, struct bpf_prog_info *info)
+{
+	__u32 len = sizeof(*info);
+	int fd = bpf_prog_get_fd_by_id(id), err = 0;
+
+	memset(info, 0, sizeof(*info));
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, info, &len))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/*
+ * Put @prog_fd (program @name) at vmsteer's place on @ifindex's ingress.
+ * *@created: vmsteer made the clsact qdisc. *@changed: the filter is new
+ * or was replaced.
+ */
+static int tc_attach(__u32 ifindex, const char *dev, int prog_fd,
+		     const char *name, bool upgrade_only, bool *created,
+		     bool *changed)
+{
+	struct bpf_prog_info have, want;
+	struct bpf_tc_hook h;
+	struct bpf_tc_opts o;
+	__u32 cur;
+	int err;
+
+	*created = *changed = false;
+	if (tc_query(ifindex, &cur))
+		cur = 0;
+	if (cur) {
+		err = prog_info(cur, &have);
+		if (err)
+			return vms_err(err, "%s: cannot read tc program %u: %s",
+				       dev, cur, strerror(-err));
+		if (strncmp(have.name, name, sizeof(have.name)))
+			return vms_err(-EEXIST,
+				       "%s: tc ingress filter handle 0x%x "
+				       "priority 0x%x holds program %u (%s), "
+				       "not vmsteer's; remove it first",
+				       dev, VMST_TC_HANDLE, VMST_TC_PRIORITY,
+				       cur, have.name);
+		if (upgrade_only) {
+			__u32 len = sizeof(want);
+
+			memset(&want, 0, sizeof(want));
+			if (bpf_obj_get_info_by_fd(prog_fd, &want, &len))
+				return vms_err(-errno, "%s: %s", dev,
+					       strerror(errno));
+			if (!memcmp(have.tag, want.tag, sizeof(have.tag)))
+				return 0; /* this build's program */
+		}
+	} else if (upgrade_only) {
+		return 0;
+	}
+
+	hook_init(&h, ifindex);
+	err = bpf_tc_hook_create(&h);
+	if (!err)
+		*created = true;
+	else if (err != -EEXIST)
+		return vms_err(err, "%s: cannot create a clsact qdisc: %s", dev,
+			       strerror(-err));
+	opts_init(&o);
+	o.prog_fd = prog_fd;
+	/* Replace only a filter known to be vmsteer's; else exclusive, so
+	 * that anything else at this handle and priority makes it fail.
+	 */
+	o.flags = cur ? BPF_TC_F_REPLACE : 0;
+	err = bpf_tc_attach(&h, &o);
+	if (err == -EEXIST) {
+		if (*created) {
+			h.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+			bpf_tc_hook_destroy(&h);
+			*created = false;
+		}
+		return vms_err(err,
+			       "%s: tc ingress filter handle 0x%x priority "
+			       "0x%x is taken by a filter that is not "
+			       "vmsteer's; remove it first",
+			       dev, VMST_TC_HANDLE, VMST_TC_PRIORITY);
+	}
+	if (err) {
+		if (*created) {
+			h.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+			bpf_tc_hook_destroy(&h);
+			*created = false;
+		}
+		return vms_err(err, "%s: cannot attach the tc program: %s", dev,
+			       strerror(-err));
+	}
+	*changed = true;
+	return 0;
+}
+
+static int tc_detach(__u32 ifindex, const char *dev, const char *name,
+		     bool qdisc_ours)
+{
+	struct bpf_prog_info info;
+	struct bpf_tc_hook h;
+	struct bpf_tc_opts o;
+	__u32 cur;
+	int err;
+
+	hook_init(&h, ifindex);
+	cur = vms_tc_prog_id(ifindex);
+	if (cur && !prog_info(cur, &info) &&
+	    !strncmp(info.name, name, sizeof(info.name))) {
+		opts_init(&o);
+		err = bpf_tc_detach(&h, &o);
+		if (err && err != -ENOENT)
+			return vms_err(err,
+				       "%s: cannot remove the tc filter: %s",
+				       dev, strerror(-err));
+	}
+	if (qdisc_ours) {
+		h.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		err = bpf_tc_hook_destroy(&h);
+		if (err && err != -ENOENT && err != -EINVAL)
+			return vms_err(err,
+				       "%s: cannot remove the clsact qdisc: %s",
+				       dev, strerror(-err));
+	}
+	return 0;
+}
+
+/* Another build's object for tests (upgrade), else this build's. */
+static struct bpf_object *open_test_obj(const char *env)
+{
+	const char *file = getenv(env);
+
+	if (!file || !*file)
+		return NULL;
+	return bpf_object__open_file(file, NULL);
+}
+
+/* Set a 4-byte rodata variable of an object opened from a file. */
+static int set_rodata_u32(struct bpf_object *obj, __u32 val)
+{
+	struct bpf_map *map;
+	const void *data;
+	char buf[256];
+	size_t sz;
+
+	bpf_object__for_each_map(map, obj)
+	{
+		const char *n = bpf_map__name(map);
+
+		if (!strstr(n, ".rodata"))
+			continue;
+		data = bpf_map__initial_value(map, &sz);
+		if (!data || sz < sizeof(__u32) || sz > sizeof(buf))
+			return -EINVAL;
+		memcpy(buf, data, sz);
+		memcpy(buf, &val, sizeof(val)); /* the only variable */
+		return bpf_map__set_initial_value(map, buf, sz);
+	}
+	return -ENOENT;
+}
+
+int vms_tap_attach(struct vms_state *st, __u32 idx, __u32 ifindex,
+		   const char *tap, bool upgrade_only, bool *changed)
+{
+	struct bpf_object *obj = open_test_obj("VMSTEER_TEST_TAP_OBJ");
+	struct tap_bpf *skel = NULL;
+	struct vmst_port_tx tx;
+	struct bpf_program *prog;
+	bool created = false;
+	int err;
+
+	*changed = false;
+	if (!obj) {
+		skel = tap_bpf__open();
+		if (!skel)
+			return vms_err(-errno, "cannot open the tap object: %s",
+				       strerror(errno));
+		skel->rodata->port_index = idx;
+		obj = skel->obj;
+	} else {
+		err = set_rodata_u32(obj, idx);
+		if (err) {
+			err = vms_err(err, "test tap object: no rodata");
+			goto out;
+		}
+	}
+	err = vms_object_pin_maps(obj, st->pin_path);
+	if (err)
+		goto out;
+	err = bpf_object__load(obj);
+	if (err) {
+		err = vms_err(err, "cannot load the tap program: %s",
+			      strerror(-err));
+		goto out;
+	}
+	prog = bpf_object__find_program_by_name(obj, TAP_PROG);
+	if (!prog) {
+		err = vms_err(-ENOENT, "no program " TAP_PROG " in the object");
+		goto out;
+	}
+	err = tc_attach(ifindex, tap, bpf_program__fd(prog), TAP_PROG,
+			upgrade_only, &created, changed);
+	if (err || !created || st->maps.fd[VMS_MAP_PORT_TX] < 0)
+		goto out;
+	/* Remember that the qdisc is ours, for port del. */
+	err = vms_port_tx_read(&st->maps, idx, &tx);
+	if (!err) {
+		tx.flags |= VMST_TX_F_QDISC_OURS;
+		if (bpf_map_update_elem(st->maps.fd[VMS_MAP_PORT_TX], &idx, &tx,
+					BPF_ANY))
+			err = vms_err(-errno, "map %s: %s", VMST_MAP_PORT_TX,
+				      strerror(errno));
+	}
+out:
+	if (skel)
+		tap_bpf__destroy(skel);
+	else
+		bpf_object__close(obj);
+	return err;
+}
+
+int vms_tap_detach(__u32 ifindex, const char *tap, bool qdisc_ours)
+{
+	return tc_detach(ifindex, tap, TAP_PROG, qdisc_ours);
+}
+
+int vms_uplink_tc_attach(struct vms_state *st, __u32 ifindex, const char *dev,
+			 bool upgrade_only, bool *qdisc_created, bool *changed)
+{
+	struct bpf_object *obj = open_test_obj("VMSTEER_TEST_UPLINK_TC_OBJ");
+	struct uplink_tc_bpf *skel = NULL;
+	struct bpf_program *prog;
+	int err;
+
+	*qdisc_created = *changed = false;
+	if (!obj) {
+		skel = uplink_tc_bpf__open();
+		if (!skel)
+			return vms_err(-errno,
+				       "cannot open the uplink tc object: %s",
+				       strerror(errno));
+		skel->rodata->netns_ino = vms_netns_ino();
+		obj = skel->obj;
+	} else {
+		err = set_rodata_u32(obj, vms_netns_ino());
+		if (err) {
+			err = vms_err(err, "test uplink tc object: no rodata");
+			goto out;
+		}
+	}
+	err = vms_object_pin_maps(obj, st->pin_path);
+	if (err)
+		goto out;
+	err = bpf_object__load(obj);
+	if (err) {
+		err = vms_err(err, "cannot load the uplink tc program: %s",
+			      strerror(-err));
+		goto out;
+	}
+	prog = bpf_object__find_program_by_name(obj, UPLINK_PROG);
+	if (!prog) {
+		err = vms_err(-ENOENT,
+			      "no program " UPLINK_PROG " in the object");
+		goto out;
+	}
+	err = tc_attach(ifindex, dev, bpf_program__fd(prog), UPLINK_PROG,
+			upgrade_only, qdisc_created, changed);
+out:
+	if (skel)
+		uplink_tc_bpf__destroy(skel);
+	else
+		bpf_object__close(obj);
+	return err;
+}
+
+int vms_uplink_tc_detach(__u32 ifindex, const char *dev, bool qdisc_ours)
+{
+	return tc_detach(ifindex, dev, UPLINK_PROG, qdisc_ours);
+}
