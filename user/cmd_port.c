@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* vmsteer port add|del|list */
 #include <errno.h>
+#include <stdlib.h>
 #include <getopt.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -10,23 +11,117 @@
 
 const char cmd_port_usage[] =
 	"Usage: vmsteer port add TAP --mac MAC [--vlan VID]\n"
+	"                        [--queues N [--rss-key HEX] [--rss-types LIST]\n"
+	"                         [--rss-table LIST] [--xdp-steer cpumap|none]\n"
+	"                         [--force]]\n"
 	"       vmsteer port del TAP\n"
 	"       vmsteer port list\n\n"
 	"add   make TAP the port of the VM whose MAC is MAC: uplink frames "
 	"for\n      MAC go straight into TAP. Without --vlan the port takes "
 	"untagged\n      frames; with --vlan VID (1..4094) it takes frames "
 	"tagged VID,\n      delivered untagged. Adding an existing TAP "
-	"updates it.\n"
-	"del   remove TAP's port: its FDB entry and counters.\n"
+	"updates it (a port\n      added without --queues has no queue "
+	"steering).\n"
+	"      --queues N: TAP is a multi-queue tap of N queues (1..256; the "
+	"VM's\n      queue count when a VM holds it); vmsteer installs its "
+	"steering\n      program on the tap, which puts each flow on the "
+	"queue RSS names:\n      Toeplitz hash of addresses and ports, then "
+	"the indirection table.\n"
+	"      --rss-key HEX     40-byte Toeplitz key (default: Microsoft's)\n"
+	"      --rss-types LIST  ipv4,tcpv4,udpv4,ipv6,tcpv6,udpv6, all or "
+	"none\n                        (default all)\n"
+	"      --rss-table LIST  queue numbers, a power of two of them up to "
+	"128\n                        (default: 128 entries round robin)\n"
+	"      --xdp-steer MODE  none (default): XDP frames take the queue of "
+	"the\n                        CPU that redirects them\n"
+	"      --force           replace a steering program vmsteer did not "
+	"install\n                        (QEMU's, when the guest enabled "
+	"RSS)\n"
+	"del   remove TAP's port: its FDB entry and counters, and vmsteer's\n"
+	"      steering program (never another's).\n"
 	"list  show the ports.\n";
+
+/* RSS options of `port add`, parsed before anything is touched. */
+struct rss_opts {
+	const char *queues, *key, *types, *table, *xdp_steer;
+	bool force;
+};
+
+/* The port's RSS configuration from @o; 0 with @cfg->flags 0: none. */
+static int rss_from_opts(const char *tap, const struct rss_opts *o,
+			 struct vmst_rss *cfg)
+{
+	unsigned long q;
+	char *end;
+	int err;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (!o->queues) {
+		if (o->key || o->types || o->table || o->xdp_steer || o->force)
+			return vms_usage_err(
+				"port", "add %s: RSS options need --queues",
+				tap);
+		return 0;
+	}
+	errno = 0;
+	q = strtoul(o->queues, &end, 10);
+	if (errno || *end || !*o->queues || o->queues[0] == '-' || q < 1 ||
+	    q > VMST_RSS_QUEUES_MAX)
+		return vms_err(-EINVAL, "--queues %s: a tap has 1..%d queues",
+			       o->queues, VMST_RSS_QUEUES_MAX);
+	vms_rss_default(cfg, q);
+	if (o->key) {
+		err = vms_rss_parse_key("--rss-key", o->key, cfg->key);
+		if (err)
+			return err;
+	}
+	if (o->types) {
+		err = vms_rss_parse_types("--rss-types", o->types,
+					  &cfg->hash_types);
+		if (err)
+			return err;
+	}
+	if (o->table) {
+		err = vms_rss_parse_table("--rss-table", o->table, cfg);
+		if (err)
+			return err;
+	}
+	if (o->xdp_steer && strcmp(o->xdp_steer, "none")) {
+		if (!strcmp(o->xdp_steer, "cpumap"))
+			return vms_err(-EOPNOTSUPP,
+				       "--xdp-steer cpumap: not supported by "
+				       "this build yet (XDP frames take the "
+				       "queue of their CPU)");
+		return vms_err(-EINVAL,
+			       "--xdp-steer %s: expected cpumap or none",
+			       o->xdp_steer);
+	}
+	err = vms_rss_check(tap, cfg);
+	if (err)
+		return err;
+	cfg->flags = VMST_RSS_F_ENABLED;
+	return 0;
+}
 
 static int port_add(const struct vms_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"mac", required_argument, NULL, 'm'},
 		{"vlan", required_argument, NULL, 'l'},
+		{"queues", required_argument, NULL, 'q'},
+		{"rss-key", required_argument, NULL, 'k'},
+		{"rss-types", required_argument, NULL, 't'},
+		{"rss-table", required_argument, NULL, 'T'},
+		{"xdp-steer", required_argument, NULL, 'x'},
+		{"force", no_argument, NULL, 'f'},
 		{}};
+	struct vms_steer_ctx sc = {.qfd = -1};
 	struct vms_port_spec spec = {};
+	struct rss_opts ro = {};
+	struct vmst_rss rss, old_rss;
+	__u32 prog_id = 0;
+	bool removed = false;
+	int old;
 	const char *mac = NULL, *vlan = NULL, *tap;
 	struct vms_state st;
 	int c, ifindex, mtu, err;
@@ -38,6 +133,18 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 			mac = optarg;
 		else if (c == 'l')
 			vlan = optarg;
+		else if (c == 'q')
+			ro.queues = optarg;
+		else if (c == 'k')
+			ro.key = optarg;
+		else if (c == 't')
+			ro.types = optarg;
+		else if (c == 'T')
+			ro.table = optarg;
+		else if (c == 'x')
+			ro.xdp_steer = optarg;
+		else if (c == 'f')
+			ro.force = true;
 		else
 			return vms_usage_err("port", "unknown option");
 	}
@@ -75,11 +182,55 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 	err = vms_port_spec_check(&spec);
 	if (err)
 		return err;
+	err = rss_from_opts(tap, &ro, &rss);
+	if (err)
+		return err;
 
 	err = vms_state_open(&st, cli->pin_path, VMS_OPEN_CREATE);
 	if (err)
 		return err;
+	old = vms_port_find(&st.maps, tap, spec.netns_ino, NULL);
+	if (old < 0) {
+		err = old;
+		goto out;
+	}
+	err = vms_rss_read(&st.maps, old, &old_rss);
+	if (err)
+		goto out;
+	/* The tap's queues and steering program are checked before any
+	 * change: a refusal (queue count, foreign program) changes nothing.
+	 */
+	if (rss.flags) {
+		err = vms_steer_prepare(&st.maps, tap, rss.queues, ro.force,
+					&sc);
+		if (err)
+			goto out;
+	}
 	err = vms_port_upsert(&st.maps, &spec, &idx);
+	if (err)
+		goto out;
+	if (rss.flags) {
+		/* Configuration first, then the program that reads it. */
+		err = vms_rss_write(&st.maps, idx, &rss);
+		if (!err)
+			err = vms_steer_install(&st, &sc, tap, idx, &prog_id);
+		if (err && !old) { /* a new port: take it away again */
+			struct vmst_rss zero = {};
+
+			vms_port_delete(&st.maps, idx);
+			vms_rss_write(&st.maps, idx, &zero);
+		}
+	} else if (old) {
+		err = vms_rss_port_disable(&st, tap, old, &removed);
+	}
+	/* A port that moved index leaves its old entry behind. */
+	if (!err && old && (__u32)old != idx && old_rss.flags) {
+		struct vmst_rss zero = {};
+
+		vms_rss_write(&st.maps, old, &zero);
+	}
+out:
+	vms_steer_close(&sc);
 	vms_state_close(&st);
 	if (err)
 		return err;
@@ -95,18 +246,33 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 			vms_json_u64(o, "vlan", spec.vlan);
 		else
 			json_object_object_add(o, "vlan", NULL);
+		if (rss.flags) {
+			vms_json_u64(o, "queues", rss.queues);
+			json_object_object_add(o, "rss", vms_rss_json(&rss));
+			vms_json_u64(o, "steering_prog_id", prog_id);
+		} else {
+			json_object_object_add(o, "queues", NULL);
+		}
 		vms_json_print(o);
-	} else if (spec.vlan) {
-		printf("port %s: MAC %s on VLAN %u\n", tap, macs, spec.vlan);
-	} else {
-		printf("port %s: MAC %s, untagged\n", tap, macs);
+		return 0;
 	}
+	if (spec.vlan)
+		printf("port %s: MAC %s on VLAN %u", tap, macs, spec.vlan);
+	else
+		printf("port %s: MAC %s, untagged", tap, macs);
+	if (rss.flags)
+		printf(", %u queues steered by RSS (program %u)", rss.queues,
+		       prog_id);
+	if (removed)
+		printf(", queue steering removed");
+	printf("\n");
 	return 0;
 }
 
 static int port_del(const struct vms_cli *cli, int argc, char **argv)
 {
 	struct vms_state st;
+	bool removed = false;
 	const char *tap;
 	int idx, err;
 
@@ -122,9 +288,12 @@ static int port_del(const struct vms_cli *cli, int argc, char **argv)
 	if (idx == 0)
 		err = vms_err(-ENOENT, "port %s: not configured", tap);
 	else if (idx > 0)
-		err = vms_port_delete(&st.maps, idx);
+		/* Steering first: the program reads the port's entry. */
+		err = vms_rss_port_disable(&st, tap, idx, &removed);
 	else
 		err = idx;
+	if (!err)
+		err = vms_port_delete(&st.maps, idx);
 	vms_state_close(&st);
 	if (err)
 		return err;
@@ -133,9 +302,11 @@ static int port_del(const struct vms_cli *cli, int argc, char **argv)
 
 		vms_json_str(o, "port", tap);
 		vms_json_bool(o, "deleted", true);
+		vms_json_bool(o, "steering_removed", removed);
 		vms_json_print(o);
 	} else {
-		printf("port %s: deleted\n", tap);
+		printf("port %s: deleted%s\n", tap,
+		       removed ? ", steering program removed" : "");
 	}
 	return 0;
 }
@@ -155,9 +326,11 @@ static const char *port_state(const struct vmst_port_cfg *c, __u32 netns)
 
 static int port_list(const struct vms_cli *cli, int argc, char **argv)
 {
-	static const char *hdr[] = {"PORT", ">INDEX",	"MAC",	">VLAN",
-				    ">MTU", ">IFINDEX", "STATE"};
+	static const char *hdr[] = {"PORT",	 ">INDEX",   "MAC",   ">VLAN",
+				    ">MTU",	 ">IFINDEX", "STATE", ">QUEUES",
+				    "RSS TYPES", ">TABLE"};
 	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	static struct vmst_rss rss[VMST_MAX_PORTS];
 	struct json_object *arr = NULL;
 	__u32 netns = vms_netns_ino();
 	struct vms_table t;
@@ -173,6 +346,9 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 		if (err)
 			return err;
 		err = vms_port_read_all(&st.maps, cfg);
+		for (idx = 1; !err && idx < VMST_MAX_PORTS; idx++)
+			if (cfg[idx].flags & VMST_CFG_F_IN_USE)
+				err = vms_rss_read(&st.maps, idx, &rss[idx]);
 		vms_state_close(&st);
 		if (err)
 			return err;
@@ -181,10 +357,12 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 	if (vms_json)
 		arr = json_object_new_array();
 	else
-		vms_table_init(&t, 7, hdr);
+		vms_table_init(&t, 10, hdr);
 	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
 		const struct vmst_port_cfg *c = &cfg[idx];
+		const struct vmst_rss *r = &rss[idx];
 		char mac[18], sidx[12], vlan[8], mtu[12], ifi[12];
+		char nq[8] = "-", types[64] = "-", tsize[8] = "-";
 
 		if (!(c->flags & VMST_CFG_F_IN_USE))
 			continue;
@@ -202,6 +380,17 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 			vms_json_u64(o, "mtu", c->mtu);
 			vms_json_u64(o, "ifindex", c->ifindex);
 			vms_json_str(o, "state", port_state(c, netns));
+			if (r->flags & VMST_RSS_F_ENABLED) {
+				vms_json_u64(o, "queues", r->queues);
+				json_object_object_add(o, "rss",
+						       vms_rss_json(r));
+				vms_json_str(o, "xdp_steer",
+					     r->flags & VMST_RSS_F_XDP_CPUMAP
+						     ? "cpumap"
+						     : "none");
+			} else {
+				json_object_object_add(o, "queues", NULL);
+			}
 			json_object_array_add(arr, o);
 			continue;
 		}
@@ -212,9 +401,16 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 			strcpy(vlan, "-");
 		snprintf(mtu, sizeof(mtu), "%u", c->mtu);
 		snprintf(ifi, sizeof(ifi), "%u", c->ifindex);
+		if (r->flags & VMST_RSS_F_ENABLED) {
+			snprintf(nq, sizeof(nq), "%u", r->queues);
+			vms_rss_format_types(r->hash_types, types,
+					     sizeof(types));
+			snprintf(tsize, sizeof(tsize), "%u", r->table_size);
+		}
 		vms_table_add(&t,
 			      (const char *[]){c->name, sidx, mac, vlan, mtu,
-					       ifi, port_state(c, netns)});
+					       ifi, port_state(c, netns), nq,
+					       types, tsize});
 	}
 	if (arr) {
 		vms_json_print(arr);

@@ -124,4 +124,13 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vmst_rss SEC(".maps");
 
+/* Per-CPU frames per tap queue (struct vmst_queue_stats), by port index. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VMST_MAX_PORTS);
+	__type(key, __u32);
+	__type(value, struct vmst_queue_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vmst_qstats SEC(".maps");
+
 #endif /* VMST_BPF_MAPS_H */
