@@ -118,7 +118,7 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 	struct vms_steer_ctx sc = {.qfd = -1};
 	struct vms_port_spec spec = {};
 	struct rss_opts ro = {};
-	struct vmst_rss rss, old_rss;
+	struct vmst_rss rss;
 	__u32 prog_id = 0;
 	bool removed = false;
 	int old;
@@ -194,15 +194,20 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 		err = old;
 		goto out;
 	}
-	err = vms_rss_read(&st.maps, old, &old_rss);
-	if (err)
-		goto out;
 	/* The tap's queues and steering program are checked before any
 	 * change: a refusal (queue count, foreign program) changes nothing.
 	 */
 	if (rss.flags) {
 		err = vms_steer_prepare(&st.maps, tap, rss.queues, ro.force,
 					&sc);
+		if (err)
+			goto out;
+	}
+	/* A port added without --queues steers no more: vmsteer's program
+	 * leaves the tap while the port's entry still says so.
+	 */
+	if (!rss.flags && old) {
+		err = vms_rss_port_disable(&st, tap, old, &removed);
 		if (err)
 			goto out;
 	}
@@ -214,20 +219,8 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 		err = vms_rss_write(&st.maps, idx, &rss);
 		if (!err)
 			err = vms_steer_install(&st, &sc, tap, idx, &prog_id);
-		if (err && !old) { /* a new port: take it away again */
-			struct vmst_rss zero = {};
-
+		if (err && !old) /* a new port: take it away again */
 			vms_port_delete(&st.maps, idx);
-			vms_rss_write(&st.maps, idx, &zero);
-		}
-	} else if (old) {
-		err = vms_rss_port_disable(&st, tap, old, &removed);
-	}
-	/* A port that moved index leaves its old entry behind. */
-	if (!err && old && (__u32)old != idx && old_rss.flags) {
-		struct vmst_rss zero = {};
-
-		vms_rss_write(&st.maps, old, &zero);
 	}
 out:
 	vms_steer_close(&sc);

@@ -5,7 +5,14 @@
  * the pinned state to it.
  *
  *	{"uplinks": [{"device": "eth0", "mode": "auto"}],
- *	 "ports": [{"tap": "vnet0", "mac": "52:54:00:12:34:56", "vlan": 100}]}
+ *	 "ports": [{"tap": "vnet0", "mac": "52:54:00:12:34:56", "vlan": 100,
+ *		    "queues": 4, "xdp_steer": "none",
+ *		    "rss": {"key": "6d:5a:...", "types": ["ipv4", "tcpv4"],
+ *			    "table": [0, 1, 2, 3], "default_queue": 0}}]}
+ *
+ * "queues" (1..256, or null/absent: no queue steering) turns RSS on for a
+ * port; "rss" (each key optional: Microsoft key, all types, a round-robin
+ * table of 128 entries and queue 0 by default) and "xdp_steer" need it.
  *
  * A document describes everything vmsteer does in the caller's network
  * namespace: an uplink or port of this namespace that it does not name is
@@ -41,6 +48,11 @@ struct vms_cfg_port {
 	char tap[IF_NAMESIZE];
 	__u8 mac[6];
 	__u16 vlan; /* 0: untagged */
+	/* queue steering: rss.queues 0 (rss all zero) when off; otherwise a
+	 * complete, checked entry with VMST_RSS_F_ENABLED set
+	 */
+	struct vmst_rss rss;
+	unsigned int rss_given; /* parsing: CFG_RSS_* keys the port gave */
 	/* resolved when devices are checked */
 	__u32 ifindex;
 	__u32 mtu;
@@ -74,6 +86,8 @@ int vms_config_read_file(const char *path, char **text, size_t *len);
 
 /* The document of @cfg (what dump prints; parses back to the same). */
 struct json_object *vms_config_to_json(const struct vms_config *cfg);
+/* True when two ports' RSS entries mean the same (both off, or equal). */
+bool vms_cfg_rss_equal(const struct vmst_rss *a, const struct vmst_rss *b);
 /* True when @a and @b describe the same configuration (order aside). */
 bool vms_config_equal(const struct vms_config *a, const struct vms_config *b);
 
@@ -95,6 +109,7 @@ enum vms_op_kind {
 	VMS_OP_PORT_UPDATE,
 	VMS_OP_PORT_ADD,
 	VMS_OP_DETACH,
+	VMS_OP_PORT_RSS, /* set or remove a port's queue steering */
 };
 
 struct vms_op {
@@ -106,7 +121,8 @@ struct vms_op {
 	__u8 old_mac[6];
 	__u16 old_vlan;
 	__u32 old_ifindex, old_mtu, old_mode;
-	char why[64]; /* repairs: what was wrong */
+	__u32 old_queues; /* PORT_RSS: queues steered before, 0: none */
+	char why[64];	  /* repairs: what was wrong */
 };
 
 struct vms_plan {

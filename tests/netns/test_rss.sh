@@ -210,6 +210,36 @@ now=$(steer_json | jq -c '.rss.table')
 [ "$now" = "[3,2,1,0]" ] || errs="$errs [table now $now]"
 if [ -z "$errs" ]; then ok $case; else fail $case "$errs"; fi
 
+# ---- apply and dump ------------------------------------------------------
+case=dump-shows-rss
+vms_json dump >"$TMPD/doc.json" 2>"$TMPD/dump.err" || die "dump failed: $(cat "$TMPD/dump.err")"
+got=$(jq -c '.ports[0] | [.queues, .rss.table, .rss.types, .rss.default_queue, .xdp_steer]' "$TMPD/doc.json")
+want='[4,[3,2,1,0],["ipv4","tcpv4","udpv4","ipv6","tcpv6","udpv6"],0,"none"]'
+if [ "$got" = "$want" ] && [ "$(jq -r '.ports[0].rss.key' "$TMPD/doc.json" | tr -d :)" = "$(printf '%02x' $(seq 11 50))" ]; then
+	ok $case
+else
+	fail $case "dump: $got"
+fi
+jq '.ports[0].rss.table = [1,1,2,2] | .ports[0].rss.types = ["tcpv4","udpv4","ipv6"]' \
+	"$TMPD/doc.json" >"$TMPD/doc2.json"
+case=apply-rss
+out=$(vms apply "$TMPD/doc2.json" 2>&1)
+if grep -q "steer port vmt1" <<<"$out"; then ok $case; else fail $case "'$out'"; fi
+send_check apply-rss-steers "$TMPD/flows.hex" --rss-key "$KEY" \
+	--rss-table 1,1,2,2 --rss-types tcpv4,udpv4,ipv6
+case=apply-rss-idempotent
+out=$(vms apply "$TMPD/doc2.json" 2>&1)
+if [ "$out" = "no changes" ]; then ok $case; else fail $case "'$out'"; fi
+case=apply-rss-refuses-path
+jq '.ports[0].rss.table = [0,1,2,5]' "$TMPD/doc.json" >"$TMPD/bad.json"
+out=$(vms apply "$TMPD/bad.json" 2>&1)
+if [ $? != 0 ] && grep -q 'ports\[0\].rss.table\[3\]' <<<"$out" &&
+	[ "$(steer_json | jq -c .rss.table)" = "[1,1,2,2]" ]; then
+	ok $case
+else
+	fail $case "'$out'"
+fi
+
 # ---- foreign steering programs -------------------------------------------
 # Someone else's program replaces ours (as QEMU's would): port add refuses
 # to replace it, and it keeps steering (every frame to queue 1).
@@ -247,6 +277,19 @@ else
 	fail $case "foreign $fid loaded: $(prog_exists "$fid" && echo yes || echo no), owner $(steer_json | jq -r .steering.owner)"
 fi
 send_check force-then-steers "$TMPD/few.hex"
+
+# A document without "queues" turns steering off: vmsteer's program goes.
+prog=$(steer_json | jq -r '.steering.prog_id')
+jq 'del(.ports[0].queues, .ports[0].rss, .ports[0].xdp_steer)' "$TMPD/doc.json" >"$TMPD/off.json"
+case=apply-rss-off
+out=$(vms apply "$TMPD/off.json" 2>&1)
+if prog_gone "$prog" && ! vms rss show vmt1 >/dev/null 2>&1 &&
+	[ "$(vms_json port list | jq -c '.[0].queues')" = null ]; then
+	ok $case
+else
+	fail $case "'$out'; program $prog loaded: $(prog_exists "$prog" && echo yes || echo no)"
+fi
+vms port add vmt1 --mac "$MAC_VM1" --queues $QUEUES >/dev/null || die "port add again failed"
 
 # ---- port del removes vmsteer's program ----------------------------------
 prog=$(steer_json | jq -r '.steering.prog_id')
