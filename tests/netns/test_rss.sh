@@ -146,6 +146,27 @@ if [ "$counted" = "$hist" ]; then ok $case; else
 	fail $case "counters '$counted', vmsim read '$hist' per queue"
 fi
 
+case=stats-and-exporter-queue-frames
+st=$(vms_json stats | jq -r '.ports[] | select(.port == "vmt1") | .frames_per_queue | map(tostring) | join(" ")')
+in_hyp "$VMSTEER" --pin-path "$PIN" exporter --listen 127.0.0.1:9477 \
+	>"$TMPD/exp.out" 2>"$TMPD/exp.err" &
+exp=$!
+LIB_PIDS+=("$exp")
+scrape() { in_hyp curl -s -m 5 -o "$TMPD/scrape.txt" http://127.0.0.1:9477/metrics; }
+wait_for "exporter" scrape
+stop_pid "$exp"
+exported=
+for q in $(seq 0 $((QUEUES - 1))); do
+	exported="$exported $(sed -n "s/^vmsteer_port_queue_frames_total{tap=\"vmt1\",mac=\"$MAC_VM1\",vlan=\"0\",queue=\"$q\"} //p" "$TMPD/scrape.txt")"
+done
+exported=${exported# }
+if [ "$st" = "$hist" ] && [ "$exported" = "$hist" ] &&
+	grep -q '^# TYPE vmsteer_port_queue_frames_total counter' "$TMPD/scrape.txt"; then
+	ok $case
+else
+	fail $case "vmsim read '$hist' per queue; stats '$st'; exporter '$exported'"
+fi
+
 # Custom key, types and table through port add (an update).
 KEY=$(printf '%02x' $(seq 11 50) | sed 's/../&:/g; s/:$//')
 vms port add vmt1 --mac "$MAC_VM1" --queues $QUEUES --rss-key "$KEY" \
