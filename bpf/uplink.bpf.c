@@ -14,6 +14,8 @@
 #include "lib/stats.h"
 #include "lib/vlan.h"
 #include "lib/monitor.h"
+#include "lib/rss.h"
+#include "lib/rss_xdp.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -72,6 +74,19 @@ int vmst_uplink(struct xdp_md *ctx)
 	if (len > port->max_frame || bpf_xdp_get_buff_len(ctx) > linear)
 		return vmst_pass(ctx, idx, VMST_R_PASS_TOO_BIG,
 				 l2.tags * VLAN_HLEN);
+
+	/* Queue steering: through the CPU of the frame's RSS queue, whose
+	 * CPUMAP program removes the tag and redirects into the tap.
+	 */
+	if (unlikely(port->flags & VMST_PORT_F_XDP_STEER) &&
+	    vmst_xdp_steer(ctx, idx) == XDP_REDIRECT) {
+		st = vmst_port_stats(idx);
+		if (st) {
+			st->c[VMST_PC_TO_VM_XDP_FRAMES]++;
+			st->c[VMST_PC_TO_VM_XDP_BYTES] += len;
+		}
+		return XDP_REDIRECT;
+	}
 
 	fallback = XDP_PASS;
 	if (l2.tags) {

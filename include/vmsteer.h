@@ -77,6 +77,8 @@ struct vmst_port {
 
 /* The port is an access port: strip the uplink's VLAN tag on delivery. */
 #define VMST_PORT_F_ACCESS (1U << 0)
+/* XDP frames for the port hop through the CPUMAP to their RSS queue. */
+#define VMST_PORT_F_XDP_STEER (1U << 1)
 
 /*
  * Control-plane port record (vmst_port_cfg, indexed by port index): what
@@ -312,6 +314,18 @@ struct vmst_rss {
 #define VMST_RSS_F_XDP_CPUMAP (1U << 1)
 
 /*
+ * XDP queue steering (--xdp-steer cpumap). tun queues an XDP frame on
+ * queue (CPU mod queues), so the uplink program hands a frame for queue q
+ * to CPU q through the CPUMAP, whose program (bpf/cpumap.bpf.c) looks the
+ * port up again and redirects it into the tap from there. CPUs
+ * 0..queues-1 must be online.
+ */
+/* CPUMAP entries: the CPUs a steered queue can be reached from. */
+#define VMST_MAX_CPUS 64
+/* Frames each CPUMAP entry's queue holds. */
+#define VMST_CPUMAP_QSIZE 2048
+
+/*
  * Per-queue frame counters of a port (vmst_qstats value, per CPU, indexed
  * by port index): frames each path put on each queue of the tap.
  */
@@ -353,6 +367,7 @@ struct vmst_tun_file {
 #define VMST_MAP_MON_PCPU "vmst_mon_pcpu"
 #define VMST_MAP_RSS	  "vmst_rss"
 #define VMST_MAP_QSTATS	  "vmst_qstats"
+#define VMST_MAP_CPUMAP	  "vmst_cpumap"
 
 _Static_assert(sizeof(struct vmst_port) == 16, "vmst_port is 16 bytes");
 _Static_assert(sizeof(struct vmst_port_cfg) == 40, "vmst_port_cfg size");

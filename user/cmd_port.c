@@ -33,7 +33,11 @@ const char cmd_port_usage[] =
 	"      --rss-table LIST  queue numbers, a power of two of them up to "
 	"128\n                        (default: 128 entries round robin)\n"
 	"      --xdp-steer MODE  none (default): XDP frames take the queue of "
-	"the\n                        CPU that redirects them\n"
+	"the\n                        CPU that redirects them; cpumap: the "
+	"uplink\n                        program hands each frame to CPU q "
+	"of its RSS\n                        queue q (CPUs 0..N-1 must be "
+	"online; a queue q\n                        is reachable only from "
+	"CPUs c with c mod N = q)\n"
 	"      --force           replace a steering program vmsteer did not "
 	"install\n                        (QEMU's, when the guest enabled "
 	"RSS)\n"
@@ -86,20 +90,20 @@ static int rss_from_opts(const char *tap, const struct rss_opts *o,
 		if (err)
 			return err;
 	}
-	if (o->xdp_steer && strcmp(o->xdp_steer, "none")) {
-		if (!strcmp(o->xdp_steer, "cpumap"))
-			return vms_err(-EOPNOTSUPP,
-				       "--xdp-steer cpumap: not supported by "
-				       "this build yet (XDP frames take the "
-				       "queue of their CPU)");
-		return vms_err(-EINVAL,
-			       "--xdp-steer %s: expected cpumap or none",
-			       o->xdp_steer);
-	}
 	err = vms_rss_check(tap, cfg);
 	if (err)
 		return err;
 	cfg->flags = VMST_RSS_F_ENABLED;
+	if (o->xdp_steer && !strcmp(o->xdp_steer, "cpumap")) {
+		err = vms_xdp_steer_check(tap, q, NULL);
+		if (err)
+			return err;
+		cfg->flags |= VMST_RSS_F_XDP_CPUMAP;
+	} else if (o->xdp_steer && strcmp(o->xdp_steer, "none")) {
+		return vms_err(-EINVAL,
+			       "--xdp-steer %s: expected cpumap or none",
+			       o->xdp_steer);
+	}
 	return 0;
 }
 
@@ -200,8 +204,14 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 	if (rss.flags) {
 		err = vms_steer_prepare(&st.maps, tap, rss.queues, ro.force,
 					&sc);
+		if (!err && (rss.flags & VMST_RSS_F_XDP_CPUMAP))
+			err = vms_xdp_steer_check(tap, rss.queues, &sc);
+		/* The CPUs' entries exist before any frame is steered. */
+		if (!err && (rss.flags & VMST_RSS_F_XDP_CPUMAP))
+			err = vms_cpumap_ensure(&st, rss.queues);
 		if (err)
 			goto out;
+		spec.xdp_steer = rss.flags & VMST_RSS_F_XDP_CPUMAP;
 	}
 	/* A port added without --queues steers no more: vmsteer's program
 	 * leaves the tap while the port's entry still says so.

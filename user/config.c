@@ -347,9 +347,8 @@ static int port_xdp_steer(const struct pctx *p, const char *path,
 	if (err)
 		return err;
 	if (!strcmp(s, "cpumap"))
-		return perr(p->name, path,
-			    "\"cpumap\" is not supported by this build yet");
-	if (strcmp(s, "none"))
+		port->rss.flags |= VMST_RSS_F_XDP_CPUMAP;
+	else if (strcmp(s, "none"))
 		return perr(p->name, path,
 			    "unknown XDP steering \"%.20s\" (expected "
 			    "\"none\" or \"cpumap\")",
@@ -484,6 +483,7 @@ static int port_rss_finish(const struct pctx *p, const char *path,
 	struct vmst_rss given = port->rss, *r = &port->rss;
 	char sub[192];
 	unsigned int i;
+	int err;
 
 	if (!(port->rss_given & CFG_RSS_QUEUES)) {
 		if (port->rss_given) {
@@ -521,7 +521,15 @@ static int port_rss_finish(const struct pctx *p, const char *path,
 			    "queue %u, but the port has queues 0..%u",
 			    r->default_queue, r->queues - 1);
 	}
-	r->flags = VMST_RSS_F_ENABLED;
+	r->flags = VMST_RSS_F_ENABLED | (given.flags & VMST_RSS_F_XDP_CPUMAP);
+	if ((r->flags & VMST_RSS_F_XDP_CPUMAP) &&
+	    !(p->flags & VMS_CFG_NO_DEVICES)) {
+		snprintf(sub, sizeof(sub), "%s.xdp_steer", path);
+		err = vms_xdp_steer_check(sub, r->queues, NULL);
+		if (err)
+			return perr(p->name, sub, "%s",
+				    strchr(vms_last_error(), ':') + 2);
+	}
 	return 0;
 }
 
@@ -889,8 +897,12 @@ struct json_object *vms_config_to_json(const struct vms_config *cfg)
 				o, "queues",
 				json_object_new_int(p->rss.queues));
 			json_object_object_add(o, "rss", vms_rss_json(&p->rss));
-			json_object_object_add(o, "xdp_steer",
-					       json_object_new_string("none"));
+			json_object_object_add(
+				o, "xdp_steer",
+				json_object_new_string(
+					p->rss.flags & VMST_RSS_F_XDP_CPUMAP
+						? "cpumap"
+						: "none"));
 		}
 		json_object_array_add(ports, o);
 	}
@@ -1355,6 +1367,11 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 			/* The tap's queues and program, checked now. */
 			err = vms_steer_prepare(st ? &st->maps : NULL, p->tap,
 						p->rss.queues, false, &sc);
+			if (!err && (p->rss.flags & VMST_RSS_F_XDP_CPUMAP)) {
+				err = vms_xdp_steer_check(p->tap, p->rss.queues,
+							  &sc);
+				vms_steer_close(&sc);
+			}
 			if (err) {
 				char msg[400];
 
@@ -1579,12 +1596,21 @@ static int apply_rss(struct vms_state *st, const struct vms_cfg_port *p)
 	if (!(p->rss.flags & VMST_RSS_F_ENABLED))
 		return vms_rss_port_disable(st, p->tap, idx, &removed);
 	err = vms_steer_prepare(&st->maps, p->tap, p->rss.queues, false, &sc);
-	if (err)
+	if (!err && (p->rss.flags & VMST_RSS_F_XDP_CPUMAP))
+		err = vms_xdp_steer_check(p->tap, p->rss.queues, &sc);
+	if (!err && (p->rss.flags & VMST_RSS_F_XDP_CPUMAP))
+		err = vms_cpumap_ensure(st, p->rss.queues);
+	if (err) {
+		vms_steer_close(&sc);
 		return err;
+	}
 	/* Configuration first, then the program that reads it. */
 	err = vms_rss_write(&st->maps, idx, &p->rss);
 	if (!err)
 		err = vms_steer_install(st, &sc, p->tap, idx, NULL);
+	if (!err)
+		err = vms_port_set_xdp_steer(
+			&st->maps, idx, p->rss.flags & VMST_RSS_F_XDP_CPUMAP);
 	vms_steer_close(&sc);
 	return err;
 }
@@ -1630,6 +1656,7 @@ static int apply_op(struct vms_state *st, const struct vms_config *cfg,
 		memcpy(spec.mac, p->mac, 6);
 		spec.vlan = p->vlan;
 		spec.mtu = p->mtu;
+		spec.xdp_steer = p->rss.flags & VMST_RSS_F_XDP_CPUMAP;
 		/* A port that moves index takes its RSS entry along (the
 		 * steering op that follows re-points the tap's program).
 		 */

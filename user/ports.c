@@ -144,6 +144,8 @@ static void spec_to_entries(const struct vms_port_spec *s,
 	port->key = vmst_fdb_key(s->vlan, vms_mac48(s->mac));
 	port->max_frame = max_frame > 0xffff ? 0xffff : max_frame;
 	port->flags = s->vlan ? VMST_PORT_F_ACCESS : 0;
+	if (s->xdp_steer)
+		port->flags |= VMST_PORT_F_XDP_STEER;
 
 	memset(c, 0, sizeof(*c));
 	memcpy(c->name, s->name, sizeof(c->name) - 1);
@@ -343,4 +345,22 @@ int vms_port_delete(const struct vms_maps *m, __u32 idx)
 		return err;
 	clear_port(m, idx, &c);
 	return vms_zero_port_counters(m, idx);
+}
+
+int vms_port_set_xdp_steer(const struct vms_maps *m, __u32 idx, bool on)
+{
+	struct vmst_port port;
+	__u16 flags;
+
+	if (bpf_map_lookup_elem(m->fd[VMS_MAP_PORTS], &idx, &port))
+		return map_fail(VMST_MAP_PORTS, "read", idx);
+	flags = on ? port.flags | VMST_PORT_F_XDP_STEER
+		   : port.flags & ~VMST_PORT_F_XDP_STEER;
+	if (flags == port.flags)
+		return 0;
+	/* The key is unchanged: only the flag word differs. */
+	port.flags = flags;
+	if (bpf_map_update_elem(m->fd[VMS_MAP_PORTS], &idx, &port, BPF_ANY))
+		return map_fail(VMST_MAP_PORTS, "write", idx);
+	return 0;
 }

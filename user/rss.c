@@ -48,6 +48,7 @@
 #include "vms.h"
 #include "steer.skel.h"
 #include "tunq.skel.h"
+#include "cpumap.skel.h"
 
 /* ---- parsing and checking ---------------------------------------------- */
 
@@ -579,6 +580,118 @@ out:
 	return err;
 }
 
+/* True when CPU @cpu is online (/sys/devices/system/cpu/online ranges). */
+static bool cpu_online(unsigned int cpu)
+{
+	char buf[256], *p = buf;
+	bool on = false;
+	FILE *f;
+
+	f = fopen("/sys/devices/system/cpu/online", "r");
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	while (*p && !on) {
+		unsigned long a, b;
+		char *end;
+
+		a = b = strtoul(p, &end, 10);
+		if (end == p)
+			break;
+		if (*end == '-')
+			b = strtoul(end + 1, &end, 10);
+		on = cpu >= a && cpu <= b;
+		p = *end == ',' ? end + 1 : end + strlen(end);
+	}
+	return on;
+}
+
+int vms_xdp_steer_check(const char *what, __u32 queues,
+			const struct vms_steer_ctx *c)
+{
+	__u32 cpu;
+
+	if (queues > VMST_MAX_CPUS)
+		return vms_err(-EINVAL,
+			       "%s: --xdp-steer cpumap reaches at most %d "
+			       "queues (one CPU each), not %u",
+			       what, VMST_MAX_CPUS, queues);
+	for (cpu = 0; cpu < queues; cpu++)
+		if (!cpu_online(cpu))
+			return vms_err(-EINVAL,
+				       "%s: --xdp-steer cpumap needs CPUs "
+				       "0..%u online (queue q is reached only "
+				       "from CPUs c with c mod %u = q), CPU %u "
+				       "is not",
+				       what, queues - 1, queues, cpu);
+	if (c && c->view.numqueues && c->view.numqueues != queues)
+		return vms_err(-EINVAL,
+			       "%s: --xdp-steer cpumap needs all %u queues "
+			       "attached, the VM has %u attached (tun maps "
+			       "CPUs onto attached queues)",
+			       what, queues, c->view.numqueues);
+	return 0;
+}
+
+int vms_cpumap_ensure(struct vms_state *st, __u32 queues)
+{
+	struct cpumap_bpf *skel = NULL;
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), cpu;
+	int fd = st->maps.fd[VMS_MAP_CPUMAP], err = 0;
+
+	skel = cpumap_bpf__open();
+	if (!skel)
+		return vms_err(-errno, "cannot open the CPUMAP program: %s",
+			       strerror(errno));
+	err = vms_object_pin_maps(skel->obj, st->pin_path);
+	if (!err) {
+		err = cpumap_bpf__load(skel);
+		if (err)
+			err = vms_err(err, "cannot load the CPUMAP program: %s",
+				      strerror(-err));
+	}
+	if (err)
+		goto out;
+	if (fd < 0)
+		fd = st->maps.fd[VMS_MAP_CPUMAP] =
+			dup(bpf_map__fd(skel->maps.vmst_cpumap));
+	bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.vmst_cpu), &info,
+			       &len);
+	for (cpu = 0; cpu < queues; cpu++) {
+		struct bpf_cpumap_val val = {};
+		struct bpf_prog_info cur = {};
+		__u32 clen = sizeof(cur);
+		int pfd;
+
+		/* An entry with a vmst_cpu program already serves. */
+		if (!bpf_map_lookup_elem(fd, &cpu, &val) && val.bpf_prog.id) {
+			pfd = bpf_prog_get_fd_by_id(val.bpf_prog.id);
+			if (pfd >= 0 &&
+			    !bpf_obj_get_info_by_fd(pfd, &cur, &clen) &&
+			    !strcmp(cur.name, "vmst_cpu")) {
+				close(pfd);
+				continue;
+			}
+			if (pfd >= 0)
+				close(pfd);
+		}
+		memset(&val, 0, sizeof(val));
+		val.qsize = VMST_CPUMAP_QSIZE;
+		val.bpf_prog.fd = bpf_program__fd(skel->progs.vmst_cpu);
+		if (bpf_map_update_elem(fd, &cpu, &val, BPF_ANY)) {
+			err = vms_err(-errno, "map %s: cannot set CPU %u: %s",
+				      VMST_MAP_CPUMAP, cpu, strerror(errno));
+			goto out;
+		}
+	}
+out:
+	cpumap_bpf__destroy(skel); /* the CPUMAP entries hold the program */
+	return err;
+}
+
 int vms_steer_remove(struct vms_steer_ctx *c, const char *tap)
 {
 	return set_steering(c->qfd, -1, tap);
@@ -597,6 +710,10 @@ int vms_rss_port_disable(struct vms_state *st, const char *tap, __u32 idx,
 		return err;
 	if (!(cfg.flags & VMST_RSS_F_ENABLED))
 		return 0;
+	/* XDP frames stop hopping through the CPUMAP first. */
+	err = vms_port_set_xdp_steer(&st->maps, idx, false);
+	if (err)
+		return err;
 	/* The tap may be gone (its program with it), or not open-able. */
 	if (if_nametoindex(tap) && vms_is_tap(tap) == 1) {
 		if (vms_steer_prepare(&st->maps, tap, 0, false, &c)) {

@@ -40,6 +40,7 @@ const char *const vms_map_names[VMS_MAP_N] = {
 	[VMS_MAP_MON_RING] = VMST_MAP_MON_RING,
 	[VMS_MAP_RSS] = VMST_MAP_RSS,
 	[VMS_MAP_QSTATS] = VMST_MAP_QSTATS,
+	[VMS_MAP_CPUMAP] = VMST_MAP_CPUMAP,
 };
 
 const char *vms_pin_path(const char *override)

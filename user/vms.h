@@ -51,6 +51,7 @@ enum vms_map {
 	VMS_MAP_MON_RING,
 	VMS_MAP_RSS, /* queue steering: may be absent from an older state */
 	VMS_MAP_QSTATS,
+	VMS_MAP_CPUMAP,
 	VMS_MAP_N
 };
 
@@ -135,6 +136,7 @@ struct vms_port_spec {
 	__u8 mac[6];
 	__u16 vlan; /* 0: untagged port */
 	__u32 mtu;
+	bool xdp_steer; /* XDP frames hop through the CPUMAP (RSS queue) */
 };
 
 /* Check a spec on its own (MAC unicast, VLAN range...): 0 or -errno. */
@@ -146,6 +148,8 @@ int vms_port_spec_check(const struct vms_port_spec *s);
  */
 int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		    __u32 *idx);
+/* Set or clear VMST_PORT_F_XDP_STEER in port @idx's data-path entry. */
+int vms_port_set_xdp_steer(const struct vms_maps *m, __u32 idx, bool on);
 /* Remove port @idx: FDB entry, target, counters and record. */
 int vms_port_delete(const struct vms_maps *m, __u32 idx);
 /* Index of the port named @name in @netns_ino, 0 when none, or -errno. */
@@ -374,6 +378,15 @@ void vms_steer_close(struct vms_steer_ctx *c);
 /* Load vmsteer's steering program for port @idx and put it on the tap. */
 int vms_steer_install(struct vms_state *st, struct vms_steer_ctx *c,
 		      const char *tap, __u32 idx, __u32 *prog_id);
+/*
+ * --xdp-steer cpumap for @queues queues: refused (naming @what) unless
+ * CPUs 0..queues-1 are online and, when a VM holds the tap (@c), exactly
+ * @queues of its queues are attached (tun picks CPU mod attached queues).
+ */
+int vms_xdp_steer_check(const char *what, __u32 queues,
+			const struct vms_steer_ctx *c);
+/* CPUMAP entries 0..@queues-1 with vmsteer's CPUMAP program. */
+int vms_cpumap_ensure(struct vms_state *st, __u32 queues);
 /* Take the tap's steering program off (TUNSETSTEERINGEBPF with fd -1). */
 int vms_steer_remove(struct vms_steer_ctx *c, const char *tap);
 /*

@@ -133,4 +133,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vmst_qstats SEC(".maps");
 
+/* CPUs that steered XDP frames hop to (key: CPU; value: queue size and
+ * the program bpf/cpumap.bpf.c).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_CPUMAP);
+	__uint(max_entries, VMST_MAX_CPUS);
+	__type(key, __u32);
+	__type(value, struct bpf_cpumap_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vmst_cpumap SEC(".maps");
+
 #endif /* VMST_BPF_MAPS_H */
