@@ -10,6 +10,7 @@
 #define VMST_BPF_RSS_XDP_H
 
 #include "common.h"
+#include "maps.h"
 #include "rss.h"
 
 #define VMST_IPV4_FRAG_MASK 0x3fff /* MF flag and fragment offset */
