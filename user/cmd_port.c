@@ -252,6 +252,10 @@ out:
 		if (rss.flags) {
 			vms_json_u64(o, "queues", rss.queues);
 			json_object_object_add(o, "rss", vms_rss_json(&rss));
+			vms_json_str(o, "xdp_steer",
+				     rss.flags & VMST_RSS_F_XDP_CPUMAP
+					     ? "cpumap"
+					     : "none");
 			vms_json_u64(o, "steering_prog_id", prog_id);
 		} else {
 			json_object_object_add(o, "queues", NULL);
