@@ -312,6 +312,44 @@ else
 fi
 vms port add vmt1 --mac "$MAC_VM1" --queues $QUEUES >/dev/null || die "port add again failed"
 
+# ---- the port moves index (new MAC): the program follows it ---------------
+case=mac-change-keeps-steering
+old_idx=$(steer_json | jq -r .index)
+vms port add vmt1 --mac 02:00:00:00:01:99 --queues $QUEUES --rss-table 2,3 >/dev/null ||
+	die "port add with a new MAC failed"
+new_idx=$(steer_json | jq -r .index)
+if [ "$new_idx" != "$old_idx" ] && [ "$(steer_json | jq -r .steering.owner)" = vmsteer ]; then
+	ok $case
+else
+	fail $case "index $old_idx -> $new_idx, owner $(steer_json | jq -r .steering.owner)"
+fi
+# The bridge floods frames for the old MAC into the tap all the same.
+send_check mac-change-steers "$TMPD/few.hex" --rss-table 2,3
+
+# ---- port add without --queues turns steering off --------------------------
+prog=$(steer_json | jq -r '.steering.prog_id')
+case=port-add-without-queues
+out=$(vms_json port add vmt1 --mac "$MAC_VM1")
+if prog_gone "$prog" && [ "$(jq -r .queues <<<"$out")" = null ] &&
+	! vms rss show vmt1 >/dev/null 2>&1; then
+	ok $case
+else
+	fail $case "'$out'; program $prog loaded: $(prog_exists "$prog" && echo yes || echo no)"
+fi
+vms port add vmt1 --mac "$MAC_VM1" --queues $QUEUES >/dev/null || die "port add again failed"
+
+# ---- a single-queue tap ----------------------------------------------------
+case=single-queue-tap-refused
+ip -n "$NS_HYP" tuntap add dev vms1 mode tap || die "cannot create vms1"
+out=$(vms port add vms1 --mac 02:00:00:00:03:03 --queues 2 2>&1)
+rc=$?
+if [ $rc != 0 ] && grep -q "vms1: not a multi-queue tap" <<<"$out" &&
+	[ "$(vms_json port list | jq '[.[] | select(.port == "vms1")] | length')" = 0 ]; then
+	ok $case
+else
+	fail $case "rc=$rc '$out'"
+fi
+
 # ---- port del removes vmsteer's program ----------------------------------
 prog=$(steer_json | jq -r '.steering.prog_id')
 case=port-del-removes-ours

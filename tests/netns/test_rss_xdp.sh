@@ -70,6 +70,31 @@ if [ "$counted" = "$hist" ] && ! grep -qw 0 <<<"$hist"; then ok $case; else
 	fail $case "counters '$counted', vmsim read '$hist' per queue"
 fi
 
+case=xdp-steer-dump-apply
+vms_json dump >"$TMPD/doc.json" || die "dump failed"
+out=$(vms apply "$TMPD/doc.json" 2>&1)
+steer=$(jq -r '.ports[0].xdp_steer' "$TMPD/doc.json")
+jq '.ports[0].xdp_steer = "none"' "$TMPD/doc.json" >"$TMPD/none.json"
+out2=$(vms apply "$TMPD/none.json" 2>&1)
+now=$(vms_json port list | jq -r '.[0].xdp_steer')
+if [ "$steer" = cpumap ] && [ "$out" = "no changes" ] && [ "$now" = none ]; then
+	ok $case
+else
+	fail $case "dump xdp_steer '$steer', apply '$out', apply none '$out2' -> '$now'"
+fi
+
+# Steering off: frames go straight (no CPUMAP program counts them).
+case=xdp-steer-off-direct
+before=$(stats_json | jq -r '.ports[] | select(.port == "vmt1") | .frames_per_queue | add')
+head -n 50 "$TMPD/flows.hex" >"$TMPD/few.hex"
+sent=$(send_hex "$TMPD/few.hex")
+if wait_for "vmsim to read $((NFLOWS + 50)) frames" rx_at_least $((NFLOWS + 50)) &&
+	[ "$(stats_json | jq -r '.ports[] | select(.port == "vmt1") | .frames_per_queue | add')" = "$before" ]; then
+	ok $case
+else
+	fail $case "sent $sent; vmsim read $(vm_rx); queue counters $before -> $(stats_json | jq -c '.ports[0].frames_per_queue')"
+fi
+
 case=xdp-steer-refuses-unreachable-queues
 want=$((NCPU + 1))
 out=$(vms port add vmt2 --mac "$MAC_VM2" --queues $want --xdp-steer cpumap 2>&1)
