@@ -16,6 +16,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Device number of /dev/net/tun: misc major 10, minor 200 (kernel MKDEV). */
 #define TUN_MISC_DEV ((10U << 20) | 200U)
+/* File type bits of i_mode, and that of a character device. */
+#define VMST_S_IFMT  0170000
+#define VMST_S_IFCHR 0020000
 
 SEC("iter/task_file")
 int vmst_tunq(struct bpf_iter__task_file *ctx)
@@ -31,7 +34,9 @@ int vmst_tunq(struct bpf_iter__task_file *ctx)
 
 	if (!task || !file)
 		return 0;
-	if (BPF_CORE_READ(file, f_inode, i_rdev) != TUN_MISC_DEV)
+	if (BPF_CORE_READ(file, f_inode, i_rdev) != TUN_MISC_DEV ||
+	    (BPF_CORE_READ(file, f_inode, i_mode) & VMST_S_IFMT) !=
+		    VMST_S_IFCHR)
 		return 0;
 	tfile = BPF_CORE_READ(file, private_data);
 	if (!tfile)
