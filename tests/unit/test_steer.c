@@ -286,14 +286,40 @@ static void cfg_identity(struct vmst_rss *cfg, const __u8 *key, __u32 types,
 
 /* ---- tests ------------------------------------------------------------- */
 
-/* N_FLOWS flows under @cfg: every queue as the reference says. */
+/* Sum over CPUs of port @port's per-queue counters into @sum. */
+static bool qstats_sum(struct steer *s, __u32 port,
+		       struct vmst_queue_stats *sum)
+{
+	int n = libbpf_num_possible_cpus(), cpu, q;
+	struct vmst_queue_stats *v = calloc(n, sizeof(*v));
+	bool ok;
+
+	memset(sum, 0, sizeof(*sum));
+	ok = v && ASSERT_OK(bpf_map_lookup_elem(
+				    bpf_map__fd(s->skel->maps.vmst_qstats),
+				    &port, v),
+			    "read vmst_qstats");
+	for (cpu = 0; ok && cpu < n; cpu++)
+		for (q = 0; q < VMST_RSS_QUEUES_MAX; q++)
+			sum->frames[q] += v[cpu].frames[q];
+	free(v);
+	return ok;
+}
+
+/*
+ * N_FLOWS flows under @cfg: every queue as the reference says, and the
+ * per-queue counters count each frame under its queue.
+ */
 static void flows_vs_reference(struct steer *s, const struct vmst_rss *cfg,
 			       int min_distinct)
 {
+	static __u64 per_q[VMST_RSS_QUEUES_MAX];
+	struct vmst_queue_stats q0, q1;
 	bool seen[VMST_RSS_QUEUES_MAX] = {};
 	int i, distinct = 0, bad = 0;
 
-	if (!steer_config(s, TEST_PORT, cfg))
+	memset(per_q, 0, sizeof(per_q));
+	if (!steer_config(s, TEST_PORT, cfg) || !qstats_sum(s, TEST_PORT, &q0))
 		return;
 	for (i = 0; i < N_FLOWS; i++) {
 		struct pkt p = pkt_random(i);
@@ -312,8 +338,21 @@ static void flows_vs_reference(struct steer *s, const struct vmst_rss *cfg,
 			seen[got] = true;
 			distinct++;
 		}
+		if (got >= 0 && got < VMST_RSS_QUEUES_MAX)
+			per_q[got]++;
 	}
 	ASSERT_EQ(bad, 0, "flows steered unlike the reference");
+	if (qstats_sum(s, TEST_PORT, &q1)) {
+		for (i = 0, bad = 0; i < VMST_RSS_QUEUES_MAX; i++)
+			if (q1.frames[i] - q0.frames[i] != per_q[i] && !bad++)
+				FAIL("queue %d: counted %llu frames, steered "
+				     "%llu",
+				     i,
+				     (unsigned long long)(q1.frames[i] -
+							  q0.frames[i]),
+				     (unsigned long long)per_q[i]);
+		ASSERT_EQ(bad, 0, "per-queue counters");
+	}
 	/* A program (and reference) stuck on one queue must not pass. */
 	ASSERT_GE(distinct, min_distinct, "distinct queues used");
 	ASSERT_FALSE(seen[DEFQ], "a hashable flow went to the default queue");
