@@ -22,12 +22,18 @@ SEC("socket")
 int vmst_steer(struct __sk_buff *skb)
 {
 	struct vmst_rss_flow flow = {};
-	__u32 port = port_index;
+	struct vmst_queue_stats *qs;
+	__u32 port = port_index, q;
 	struct vmst_rss *cfg;
 
 	cfg = bpf_map_lookup_elem(&vmst_rss, &port);
 	if (!cfg)
 		return 0;
 	vmst_rss_parse_skb(skb, &flow);
-	return vmst_rss_queue(cfg, &flow);
+	q = vmst_rss_queue(cfg, &flow);
+	/* tun calls the program once per frame it queues: count it there. */
+	qs = bpf_map_lookup_elem(&vmst_qstats, &port);
+	if (qs)
+		qs->frames[q & (VMST_RSS_QUEUES_MAX - 1)]++;
+	return q;
 }

@@ -14,6 +14,8 @@
 #include "lib/stats.h"
 #include "lib/vlan.h"
 #include "lib/monitor.h"
+#include "lib/rss.h"
+#include "lib/rss_xdp.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -30,15 +32,68 @@ static __always_inline int vmst_pass(struct xdp_md *ctx, __u32 port,
 	return XDP_PASS;
 }
 
+/*
+ * Deliver a frame of @len bytes (without its @tags VLAN tags) to port
+ * @idx: remove the tag, redirect into the tap, count.
+ */
+static __always_inline int vmst_deliver(struct xdp_md *ctx, __u32 idx,
+					__u32 len, __u32 tags)
+{
+	struct vmst_port_stats *st;
+	int fallback, ret;
+
+	fallback = XDP_PASS;
+	if (tags) {
+		if (vmst_xdp_vlan_pop(ctx))
+			return XDP_ABORTED;
+		/* Untagged now: never let it reach the kernel's path. */
+		fallback = XDP_DROP;
+	}
+
+	ret = bpf_redirect_map(&vmst_tx, idx, fallback);
+	if (ret != XDP_REDIRECT) {
+		__u32 reason =
+			tags ? VMST_R_DROP_NO_TARGET : VMST_R_PASS_NO_TARGET;
+
+		vmst_count_reason(idx, reason, len);
+		vmst_monitor(ctx, idx, reason);
+		return ret;
+	}
+	st = vmst_port_stats(idx);
+	if (st) {
+		st->c[VMST_PC_TO_VM_XDP_FRAMES]++;
+		st->c[VMST_PC_TO_VM_XDP_BYTES] += len;
+	}
+	return XDP_REDIRECT;
+}
+
+/*
+ * A port with --xdp-steer cpumap: hand the frame, tag and all, to the CPU
+ * of its RSS queue, whose CPUMAP program removes the tag and redirects it
+ * into the tap; when that cannot be done, deliver it straight.
+ */
+static __noinline int vmst_deliver_steered(struct xdp_md *ctx, __u32 idx,
+					   __u32 len, __u32 tags)
+{
+	struct vmst_port_stats *st;
+
+	if (vmst_xdp_steer(ctx, idx) != XDP_REDIRECT)
+		return vmst_deliver(ctx, idx, len, tags);
+	st = vmst_port_stats(idx);
+	if (st) {
+		st->c[VMST_PC_TO_VM_XDP_FRAMES]++;
+		st->c[VMST_PC_TO_VM_XDP_BYTES] += len;
+	}
+	return XDP_REDIRECT;
+}
+
 SEC("xdp.frags")
 int vmst_uplink(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct vmst_port *port = NULL;
-	struct vmst_port_stats *st;
 	__u32 linear = data_end - data, len = linear;
-	int fallback, ret;
 	struct vmst_l2 l2;
 	struct ethhdr *eth;
 	__u32 idx;
@@ -73,27 +128,10 @@ int vmst_uplink(struct xdp_md *ctx)
 		return vmst_pass(ctx, idx, VMST_R_PASS_TOO_BIG,
 				 l2.tags * VLAN_HLEN);
 
-	fallback = XDP_PASS;
-	if (l2.tags) {
-		if (vmst_xdp_vlan_pop(ctx))
-			return XDP_ABORTED;
-		/* Untagged now: never let it reach the kernel's path. */
-		fallback = XDP_DROP;
-	}
-
-	ret = bpf_redirect_map(&vmst_tx, idx, fallback);
-	if (ret != XDP_REDIRECT) {
-		__u32 reason =
-			l2.tags ? VMST_R_DROP_NO_TARGET : VMST_R_PASS_NO_TARGET;
-
-		vmst_count_reason(idx, reason, len);
-		vmst_monitor(ctx, idx, reason);
-		return ret;
-	}
-	st = vmst_port_stats(idx);
-	if (st) {
-		st->c[VMST_PC_TO_VM_XDP_FRAMES]++;
-		st->c[VMST_PC_TO_VM_XDP_BYTES] += len;
-	}
-	return XDP_REDIRECT;
+	/* Queue steering: a call of its own, so that the hit path of the
+	 * other ports keeps its code (a flag test more).
+	 */
+	if (unlikely(port->flags & VMST_PORT_F_XDP_STEER))
+		return vmst_deliver_steered(ctx, idx, len, l2.tags);
+	return vmst_deliver(ctx, idx, len, l2.tags);
 }

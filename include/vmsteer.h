@@ -81,6 +81,8 @@ struct vmst_port {
 #define VMST_PORT_F_TRUSTED (1U << 1)
 /* The port has addresses: check IPv4/IPv6/ARP/NA sources against them. */
 #define VMST_PORT_F_IPCHECK (1U << 2)
+/* XDP frames for the port hop through the CPUMAP to their RSS queue. */
+#define VMST_PORT_F_XDP_STEER (1U << 3)
 
 /*
  * Control-plane port record (vmst_port_cfg, indexed by port index): what
@@ -419,8 +421,52 @@ struct vmst_rss {
 	__u16 table_size;	    /* entries used: a power of two, 1..128 */
 	__u16 default_queue;	    /* queue of frames no hash covers */
 	__u16 queues;		    /* queues of the tap (0: unchecked) */
-	__u16 flags;		    /* none yet: 0 */
+	__u16 flags;		    /* VMST_RSS_F_*, read by user space only */
 	__u16 table[VMST_RSS_TABLE_MAX]; /* indirection table: queue numbers */
+};
+
+/* The port has RSS configured (a steering program was installed for it). */
+#define VMST_RSS_F_ENABLED (1U << 0)
+/* XDP frames for the port are steered through the CPUMAP (--xdp-steer). */
+#define VMST_RSS_F_XDP_CPUMAP (1U << 1)
+
+/*
+ * XDP queue steering (--xdp-steer cpumap). tun queues an XDP frame on
+ * queue (CPU mod queues), so the uplink program hands a frame for queue q
+ * to CPU q through the CPUMAP, whose program (bpf/cpumap.bpf.c) looks the
+ * port up again and redirects it into the tap from there. CPUs
+ * 0..queues-1 must be online.
+ */
+/* CPUMAP entries: the CPUs a steered queue can be reached from. */
+#define VMST_MAX_CPUS 64
+/* Frames each CPUMAP entry's queue holds. */
+#define VMST_CPUMAP_QSIZE 2048
+
+/*
+ * Per-queue frame counters of a port (vmst_qstats value, per CPU, indexed
+ * by port index): frames each path put on each queue of the tap.
+ */
+struct vmst_queue_stats {
+	__u64 frames[VMST_RSS_QUEUES_MAX];
+};
+
+/*
+ * One open tun file, as the tap inspection iterator (bpf/tunq.bpf.c)
+ * reports it: which device it is a queue of and what that device holds.
+ * The kernel has no ioctl that reads a tap's steering program back; this
+ * record is how vmsteer learns it.
+ */
+struct vmst_tun_file {
+	__u32 pid;	     /* process holding the file (thread group id) */
+	__u32 fd;	     /* its descriptor in that process */
+	__u32 ifindex;	     /* the tap, 0 when the file is not attached */
+	__u32 netns_ino;     /* the tap's network namespace */
+	__u32 steer_prog_id; /* the tap's steering program, 0: none */
+	__u32 numqueues;     /* queues attached to the tap */
+	__u32 numdisabled;   /* queues opened but detached */
+	__u32 tun_flags;     /* IFF_* of the tap (IFF_MULTI_QUEUE...) */
+	__u32 detached;	     /* this file is a detached queue */
+	char comm[16];	     /* the holder's command name */
 };
 
 /* Pinned map names (bpffs shows them whole: under 16 characters). */
@@ -441,6 +487,8 @@ struct vmst_rss {
 #define VMST_MAP_ADDR4	  "vmst_addr4"
 #define VMST_MAP_ADDR6	  "vmst_addr6"
 #define VMST_MAP_NORTH	  "vmst_north"
+#define VMST_MAP_QSTATS	  "vmst_qstats"
+#define VMST_MAP_CPUMAP	  "vmst_cpumap"
 
 _Static_assert(sizeof(struct vmst_port) == 16, "vmst_port is 16 bytes");
 _Static_assert(sizeof(struct vmst_port_cfg) == 40, "vmst_port_cfg size");
@@ -455,6 +503,7 @@ _Static_assert(sizeof(struct vmst_mon_event) == 32 + VMST_MON_SNAP,
 	       "vmst_mon_event size");
 _Static_assert(sizeof(struct vmst_rss) == 52 + 2 * VMST_RSS_TABLE_MAX,
 	       "vmst_rss size");
+_Static_assert(sizeof(struct vmst_tun_file) == 52, "vmst_tun_file size");
 _Static_assert((VMST_RSS_TABLE_MAX & (VMST_RSS_TABLE_MAX - 1)) == 0,
 	       "RSS table size is a power of two");
 _Static_assert(VMST_RSS_KEY_LEN >= VMST_RSS_INPUT_MAX + 4,

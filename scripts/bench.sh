@@ -9,10 +9,12 @@
 #   ROUNDS=9          measured rounds (each runs every path once)
 #   SECS=1.5          seconds per generator call (>= 1)
 #   FLOWS=1           UDP flows the generator spreads frames over
-#   PATHS=bridge,vmsteer,ceiling,devmap
+#   PATHS=bridge,vmsteer,ceiling,devmap,cpumap
 #                     paths to run: bridge, vmsteer, ceiling (the three
 #                     compared), devmap (a bare devmap redirect, the best
-#                     any XDP path into the tap can do) and, for profiling,
+#                     any XDP path into the tap can do), cpumap (vmsteer
+#                     with --xdp-steer cpumap: queue steering through the
+#                     CPUMAP) and, for profiling,
 #                     uplink (vmst_uplink without vmsteer's tracepoints)
 #                     and variant (see VARIANT)
 #   VARIANT=FILE      an uplink object built from a modified uplink.bpf.c,
@@ -42,7 +44,7 @@ BUILD=${BUILD:-build}
 ROUNDS=${ROUNDS:-9}
 SECS=${SECS:-1.5}
 FLOWS=${FLOWS:-1}
-PATHS=${PATHS:-bridge,vmsteer,ceiling,devmap}
+PATHS=${PATHS:-bridge,vmsteer,ceiling,devmap,cpumap}
 GEN_CPU=${GEN_CPU:-0}
 DRAIN=${DRAIN:-spin}
 COST_REPEAT=${COST_REPEAT:-10000000}

@@ -41,6 +41,8 @@ extern const char cmd_exporter_usage[];
 int cmd_apply(const struct vms_cli *cli, int argc, char **argv);
 int cmd_dump(const struct vms_cli *cli, int argc, char **argv);
 extern const char cmd_apply_usage[], cmd_dump_usage[];
+int cmd_rss(const struct vms_cli *cli, int argc, char **argv);
+extern const char cmd_rss_usage[];
 
 extern const char cmd_attach_usage[], cmd_detach_usage[], cmd_port_usage[],
 	cmd_stats_usage[], cmd_status_usage[];

@@ -4,37 +4,59 @@
 #include <getopt.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-#define VMS_STR_(x) #x
-#define VMS_STR(x)  VMS_STR_(x)
+_Static_assert(VMST_MAX_ADDRS == 16, "the usage text says 16 addresses");
 
 const char cmd_port_usage[] =
-	"Usage: vmsteer port add TAP --mac MAC [--vlan VID] [--ip ADDR[/LEN]]..."
-	" [--trusted]\n"
+	"Usage: vmsteer port add TAP --mac MAC [--vlan VID]\n"
+	"                        [--ip ADDR[/LEN]]... [--trusted]\n"
+	"                        [--queues N [--rss-key HEX] [--rss-types LIST]\n"
+	"                         [--rss-table LIST] [--xdp-steer cpumap|none]\n"
+	"                         [--force]]\n"
 	"       vmsteer port del TAP\n"
 	"       vmsteer port list\n\n"
 	"add   make TAP the port of the VM whose MAC is MAC: uplink frames "
 	"for\n      MAC go straight into TAP. Without --vlan the port takes "
 	"untagged\n      frames; with --vlan VID (1..4094) it takes frames "
 	"tagged VID,\n      delivered untagged. Adding an existing TAP "
-	"updates it.\n"
+	"updates it (a port\n      added without --queues has no queue "
+	"steering).\n"
 	"      A tc program on TAP's ingress checks what the VM sends: the "
 	"source\n      MAC must be MAC; with --ip (repeatable, IPv4 and "
-	"IPv6, at most " VMS_STR(
-		VMST_MAX_ADDRS) ")\n"
-				"      the IPv4/IPv6/ARP sources and Neighbor Advertisement targets "
-				"must\n      be among the addresses (link-local, DHCP from 0.0.0.0 "
-				"and DAD from\n      :: allowed); Router Advertisements and DHCP "
-				"server messages are\n      dropped unless --trusted. Frames for "
-				"another port on the same VLAN\n      go straight into its tap, other "
-				"unicast to the uplink (tagged for\n      an access port); broadcast "
-				"and multicast go on to the bridge.\n"
-				"del   remove TAP's port: its FDB entry, addresses, counters and tc "
-				"filter\n      (and the clsact qdisc, if vmsteer created it).\n"
-				"list  show the ports.\n";
+	"IPv6, at most 16)\n      the IPv4/IPv6/ARP sources and "
+	"Neighbor Advertisement targets must\n      be among the addresses "
+	"(link-local, DHCP from 0.0.0.0 and DAD from\n      :: allowed); "
+	"Router Advertisements and DHCP server messages are\n      dropped "
+	"unless --trusted. Frames for another port on the same VLAN\n      go "
+	"straight into its tap, other unicast to the uplink (tagged for\n"
+	"      an access port); broadcast and multicast go on to the bridge.\n"
+	"      --queues N: TAP is a multi-queue tap of N queues (1..256; the "
+	"VM's\n      queue count when a VM holds it); vmsteer installs its "
+	"steering\n      program on the tap, which puts each flow on the "
+	"queue RSS names:\n      Toeplitz hash of addresses and ports, then "
+	"the indirection table.\n"
+	"      --rss-key HEX     40-byte Toeplitz key (default: Microsoft's)\n"
+	"      --rss-types LIST  ipv4,tcpv4,udpv4,ipv6,tcpv6,udpv6, all or "
+	"none\n                        (default all)\n"
+	"      --rss-table LIST  queue numbers, a power of two of them up to "
+	"128\n                        (default: 128 entries round robin)\n"
+	"      --xdp-steer MODE  none (default): XDP frames take the queue of "
+	"the\n                        CPU that redirects them; cpumap: the "
+	"uplink\n                        program hands each frame to CPU q "
+	"of its RSS\n                        queue q (CPUs 0..N-1 must be "
+	"online; a queue q\n                        is reachable only from "
+	"CPUs c with c mod N = q)\n"
+	"      --force           replace a steering program vmsteer did not "
+	"install\n                        (QEMU's, when the guest enabled "
+	"RSS)\n"
+	"del   remove TAP's port: its FDB entry, addresses, counters, tc "
+	"filter\n      (and the clsact qdisc, if vmsteer created it) and "
+	"vmsteer's steering\n      program (never another's).\n"
+	"list  show the ports.\n";
 
 static struct json_object *addrs_json(const struct vmst_addr *a, __u32 n)
 {
@@ -66,7 +88,7 @@ static void addrs_str(const struct vmst_addr *a, __u32 n, char *out, size_t len)
 
 /* Write port @c (addresses @tx) back as it was before a failed update. */
 static void restore_port(struct vms_state *st, const struct vmst_port_cfg *c,
-			 const struct vmst_port_tx *tx)
+			 const struct vmst_port_tx *tx, bool xdp_steer)
 {
 	static struct vms_port_spec s;
 
@@ -80,7 +102,70 @@ static void restore_port(struct vms_state *st, const struct vmst_port_cfg *c,
 	s.trusted = c->flags & VMST_CFG_F_TRUSTED;
 	s.naddrs = tx->naddrs;
 	memcpy(s.addrs, tx->addrs, sizeof(s.addrs));
+	s.xdp_steer = xdp_steer;
 	vms_port_upsert(&st->maps, &s, NULL);
+}
+
+/* RSS options of `port add`, parsed before anything is touched. */
+struct rss_opts {
+	const char *queues, *key, *types, *table, *xdp_steer;
+	bool force;
+};
+
+/* The port's RSS configuration from @o; 0 with @cfg->flags 0: none. */
+static int rss_from_opts(const char *tap, const struct rss_opts *o,
+			 struct vmst_rss *cfg)
+{
+	unsigned long q;
+	char *end;
+	int err;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (!o->queues) {
+		if (o->key || o->types || o->table || o->xdp_steer || o->force)
+			return vms_usage_err(
+				"port", "add %s: RSS options need --queues",
+				tap);
+		return 0;
+	}
+	errno = 0;
+	q = strtoul(o->queues, &end, 10);
+	if (errno || *end || !*o->queues || o->queues[0] == '-' || q < 1 ||
+	    q > VMST_RSS_QUEUES_MAX)
+		return vms_err(-EINVAL, "--queues %s: a tap has 1..%d queues",
+			       o->queues, VMST_RSS_QUEUES_MAX);
+	vms_rss_default(cfg, q);
+	if (o->key) {
+		err = vms_rss_parse_key("--rss-key", o->key, cfg->key);
+		if (err)
+			return err;
+	}
+	if (o->types) {
+		err = vms_rss_parse_types("--rss-types", o->types,
+					  &cfg->hash_types);
+		if (err)
+			return err;
+	}
+	if (o->table) {
+		err = vms_rss_parse_table("--rss-table", o->table, cfg);
+		if (err)
+			return err;
+	}
+	err = vms_rss_check(tap, cfg);
+	if (err)
+		return err;
+	cfg->flags = VMST_RSS_F_ENABLED;
+	if (o->xdp_steer && !strcmp(o->xdp_steer, "cpumap")) {
+		err = vms_xdp_steer_check(tap, q, NULL);
+		if (err)
+			return err;
+		cfg->flags |= VMST_RSS_F_XDP_CPUMAP;
+	} else if (o->xdp_steer && strcmp(o->xdp_steer, "none")) {
+		return vms_err(-EINVAL,
+			       "--xdp-steer %s: expected cpumap or none",
+			       o->xdp_steer);
+	}
+	return 0;
 }
 
 static int port_add(const struct vms_cli *cli, int argc, char **argv)
@@ -89,18 +174,28 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 		{"mac", required_argument, NULL, 'm'},
 		{"vlan", required_argument, NULL, 'l'},
 		{"ip", required_argument, NULL, 'i'},
-		{"trusted", no_argument, NULL, 't'},
+		{"trusted", no_argument, NULL, 'r'},
+		{"queues", required_argument, NULL, 'q'},
+		{"rss-key", required_argument, NULL, 'k'},
+		{"rss-types", required_argument, NULL, 't'},
+		{"rss-table", required_argument, NULL, 'T'},
+		{"xdp-steer", required_argument, NULL, 'x'},
+		{"force", no_argument, NULL, 'f'},
 		{}};
 	static struct vms_port_spec spec;
 	static struct vmst_port_tx old_tx;
-	struct vmst_port_cfg old_cfg;
+	struct vms_steer_ctx sc = {.qfd = -1};
 	const char *mac = NULL, *vlan = NULL, *tap;
 	const char *ips[VMST_MAX_ADDRS + 1];
-	struct vms_state st;
 	int c, ifindex, mtu, err, nips = 0, i, existed;
-	bool changed;
+	struct vmst_port_cfg old_cfg;
+	struct vmst_rss rss, old_rss;
+	bool changed, removed = false;
+	struct rss_opts ro = {};
+	struct vms_state st;
+	__u32 prog_id = 0;
 	char macs[18];
-	__u32 idx;
+	__u32 idx = 0;
 
 	memset(&spec, 0, sizeof(spec));
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -108,7 +203,7 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 			mac = optarg;
 		} else if (c == 'l') {
 			vlan = optarg;
-		} else if (c == 't') {
+		} else if (c == 'r') {
 			spec.trusted = true;
 		} else if (c == 'i') {
 			if (nips == VMST_MAX_ADDRS)
@@ -118,6 +213,18 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 					"most %d per port",
 					optarg, VMST_MAX_ADDRS);
 			ips[nips++] = optarg;
+		} else if (c == 'q') {
+			ro.queues = optarg;
+		} else if (c == 'k') {
+			ro.key = optarg;
+		} else if (c == 't') {
+			ro.types = optarg;
+		} else if (c == 'T') {
+			ro.table = optarg;
+		} else if (c == 'x') {
+			ro.xdp_steer = optarg;
+		} else if (c == 'f') {
+			ro.force = true;
 		} else {
 			return vms_usage_err("port", "unknown option");
 		}
@@ -162,33 +269,88 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 	err = vms_port_spec_check(&spec);
 	if (err)
 		return err;
+	err = rss_from_opts(tap, &ro, &rss);
+	if (err)
+		return err;
 
 	err = vms_state_open(&st, cli->pin_path, VMS_OPEN_CREATE);
 	if (err)
 		return err;
 	existed = vms_port_find(&st.maps, tap, spec.netns_ino, &old_cfg);
-	if (existed > 0)
-		err = vms_port_tx_read(&st.maps, existed, &old_tx);
-	else
+	if (existed < 0) {
 		err = existed;
-	if (!err)
-		err = vms_port_upsert(&st.maps, &spec, &idx);
-	if (!err) {
-		err = vms_tap_attach(&st, idx, ifindex, tap, false, &changed);
-		/* The filter cannot go on: the port is taken back to what it
-		 * was (a new one deleted, an updated one restored).
-		 */
-		if (err) {
+		goto out;
+	}
+	memset(&old_rss, 0, sizeof(old_rss));
+	if (existed) {
+		err = vms_port_tx_read(&st.maps, existed, &old_tx);
+		if (!err)
+			err = vms_rss_read(&st.maps, existed, &old_rss);
+		if (err)
+			goto out;
+	}
+	/* The tap's queues and steering program are checked before any
+	 * change: a refusal (queue count, foreign program) changes nothing.
+	 */
+	if (rss.flags) {
+		err = vms_steer_prepare(&st.maps, tap, rss.queues, ro.force,
+					&sc);
+		if (!err && (rss.flags & VMST_RSS_F_XDP_CPUMAP))
+			err = vms_xdp_steer_check(tap, rss.queues, &sc);
+		/* The CPUs' entries exist before any frame is steered. */
+		if (!err && (rss.flags & VMST_RSS_F_XDP_CPUMAP))
+			err = vms_cpumap_ensure(&st, rss.queues);
+		if (err)
+			goto out;
+		spec.xdp_steer = rss.flags & VMST_RSS_F_XDP_CPUMAP;
+	}
+	/* A port added without --queues steers no more: vmsteer's program
+	 * leaves the tap while the port's entry still says so.
+	 */
+	if (!rss.flags && existed) {
+		err = vms_rss_port_disable(&st, tap, existed, &removed);
+		if (err)
+			goto out;
+	}
+	err = vms_port_upsert(&st.maps, &spec, &idx);
+	if (err)
+		goto out;
+	err = vms_tap_attach(&st, idx, ifindex, tap, false, &changed);
+	/* The filter cannot go on: the port is taken back to what it was (a
+	 * new one deleted, an updated one restored).
+	 */
+	if (err) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", vms_last_error());
+		if (!existed)
+			vms_port_delete(&st.maps, idx);
+		else
+			restore_port(&st, &old_cfg, &old_tx,
+				     old_rss.flags & VMST_RSS_F_XDP_CPUMAP);
+		vms_err(err, "%s", msg);
+		goto out;
+	}
+	if (rss.flags) {
+		/* Configuration first, then the program that reads it. */
+		err = vms_rss_write(&st.maps, idx, &rss);
+		if (!err)
+			err = vms_steer_install(&st, &sc, tap, idx, &prog_id);
+		if (err && !existed) {
+			/* A new port: take it away again. */
+			struct vmst_port_tx tx;
 			char msg[512];
 
 			snprintf(msg, sizeof(msg), "%s", vms_last_error());
-			if (!existed)
-				vms_port_delete(&st.maps, idx);
-			else
-				restore_port(&st, &old_cfg, &old_tx);
+			if (!vms_port_tx_read(&st.maps, idx, &tx))
+				vms_tap_detach(ifindex, tap,
+					       tx.flags & VMST_TX_F_QDISC_OURS);
+			vms_port_delete(&st.maps, idx);
 			vms_err(err, "%s", msg);
 		}
 	}
+out:
+	vms_steer_close(&sc);
 	vms_state_close(&st);
 	if (err)
 		return err;
@@ -207,8 +369,21 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 		json_object_object_add(o, "addresses",
 				       addrs_json(spec.addrs, spec.naddrs));
 		vms_json_bool(o, "trusted", spec.trusted);
+		if (rss.flags) {
+			vms_json_u64(o, "queues", rss.queues);
+			json_object_object_add(o, "rss", vms_rss_json(&rss));
+			vms_json_str(o, "xdp_steer",
+				     rss.flags & VMST_RSS_F_XDP_CPUMAP
+					     ? "cpumap"
+					     : "none");
+			vms_json_u64(o, "steering_prog_id", prog_id);
+		} else {
+			json_object_object_add(o, "queues", NULL);
+		}
 		vms_json_print(o);
-	} else {
+		return 0;
+	}
+	{
 		char addrs[VMST_MAX_ADDRS * VMS_ADDR_STRLEN];
 
 		addrs_str(spec.addrs, spec.naddrs, addrs, sizeof(addrs));
@@ -217,9 +392,15 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 			       spec.vlan);
 		else
 			printf("port %s: MAC %s, untagged", tap, macs);
-		printf(", addresses %s%s\n", addrs,
+		printf(", addresses %s%s", addrs,
 		       spec.trusted ? ", trusted" : "");
 	}
+	if (rss.flags)
+		printf(", %u queues steered by RSS (program %u)", rss.queues,
+		       prog_id);
+	if (removed)
+		printf(", queue steering removed");
+	printf("\n");
 	return 0;
 }
 
@@ -228,6 +409,7 @@ static int port_del(const struct vms_cli *cli, int argc, char **argv)
 	struct vmst_port_cfg c;
 	struct vmst_port_tx tx;
 	struct vms_state st;
+	bool removed = false;
 	const char *tap;
 	int idx, err;
 
@@ -243,7 +425,10 @@ static int port_del(const struct vms_cli *cli, int argc, char **argv)
 	if (idx == 0) {
 		err = vms_err(-ENOENT, "port %s: not configured", tap);
 	} else if (idx > 0) {
-		err = vms_port_tx_read(&st.maps, idx, &tx);
+		/* Steering first: the program reads the port's entry. */
+		err = vms_rss_port_disable(&st, tap, idx, &removed);
+		if (!err)
+			err = vms_port_tx_read(&st.maps, idx, &tx);
 		/* The filter only while the tap is still the port's device. */
 		if (!err && vms_ifindex(tap) == (int)c.ifindex)
 			err = vms_tap_detach(c.ifindex, tap,
@@ -262,9 +447,11 @@ static int port_del(const struct vms_cli *cli, int argc, char **argv)
 
 		vms_json_str(o, "port", tap);
 		vms_json_bool(o, "deleted", true);
+		vms_json_bool(o, "steering_removed", removed);
 		vms_json_print(o);
 	} else {
-		printf("port %s: deleted\n", tap);
+		printf("port %s: deleted%s\n", tap,
+		       removed ? ", steering program removed" : "");
 	}
 	return 0;
 }
@@ -284,11 +471,13 @@ static const char *port_state(const struct vmst_port_cfg *c, __u32 netns)
 
 static int port_list(const struct vms_cli *cli, int argc, char **argv)
 {
-	static const char *hdr[] = {"PORT",  ">INDEX", "MAC",
-				    ">VLAN", ">MTU",   ">IFINDEX",
-				    "STATE", "FLAGS",  "ADDRESSES"};
+	static const char *hdr[] = {"PORT",	 ">INDEX", "MAC",
+				    ">VLAN",	 ">MTU",   ">IFINDEX",
+				    "STATE",	 "FLAGS",  ">QUEUES",
+				    "RSS TYPES", ">TABLE", "ADDRESSES"};
 	static struct vmst_port_tx txs[VMST_MAX_PORTS];
 	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	static struct vmst_rss rss[VMST_MAX_PORTS];
 	struct json_object *arr = NULL;
 	__u32 netns = vms_netns_ino();
 	struct vms_table t;
@@ -304,10 +493,13 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 		if (err)
 			return err;
 		err = vms_port_read_all(&st.maps, cfg);
-		for (idx = 1; idx < VMST_MAX_PORTS && !err; idx++)
-			if (cfg[idx].flags & VMST_CFG_F_IN_USE)
-				err = vms_port_tx_read(&st.maps, idx,
-						       &txs[idx]);
+		for (idx = 1; !err && idx < VMST_MAX_PORTS; idx++) {
+			if (!(cfg[idx].flags & VMST_CFG_F_IN_USE))
+				continue;
+			err = vms_port_tx_read(&st.maps, idx, &txs[idx]);
+			if (!err)
+				err = vms_rss_read(&st.maps, idx, &rss[idx]);
+		}
 		vms_state_close(&st);
 		if (err)
 			return err;
@@ -316,10 +508,12 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 	if (vms_json)
 		arr = json_object_new_array();
 	else
-		vms_table_init(&t, 9, hdr);
+		vms_table_init(&t, 12, hdr);
 	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
 		const struct vmst_port_cfg *c = &cfg[idx];
+		const struct vmst_rss *r = &rss[idx];
 		char mac[18], sidx[12], vlan[8], mtu[12], ifi[12], flags[32];
+		char nq[8] = "-", types[64] = "-", tsize[8] = "-";
 		char addrs[VMST_MAX_ADDRS * VMS_ADDR_STRLEN];
 		const char *state;
 		bool tc;
@@ -352,6 +546,17 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 			vms_json_bool(o, "trusted",
 				      c->flags & VMST_CFG_F_TRUSTED);
 			vms_json_bool(o, "tc", tc);
+			if (r->flags & VMST_RSS_F_ENABLED) {
+				vms_json_u64(o, "queues", r->queues);
+				json_object_object_add(o, "rss",
+						       vms_rss_json(r));
+				vms_json_str(o, "xdp_steer",
+					     r->flags & VMST_RSS_F_XDP_CPUMAP
+						     ? "cpumap"
+						     : "none");
+			} else {
+				json_object_object_add(o, "queues", NULL);
+			}
 			json_object_array_add(arr, o);
 			continue;
 		}
@@ -362,11 +567,17 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 			strcpy(vlan, "-");
 		snprintf(mtu, sizeof(mtu), "%u", c->mtu);
 		snprintf(ifi, sizeof(ifi), "%u", c->ifindex);
+		if (r->flags & VMST_RSS_F_ENABLED) {
+			snprintf(nq, sizeof(nq), "%u", r->queues);
+			vms_rss_format_types(r->hash_types, types,
+					     sizeof(types));
+			snprintf(tsize, sizeof(tsize), "%u", r->table_size);
+		}
 		addrs_str(txs[idx].addrs, txs[idx].naddrs, addrs,
 			  sizeof(addrs));
-		vms_table_add(&t,
-			      (const char *[]){c->name, sidx, mac, vlan, mtu,
-					       ifi, state, flags, addrs});
+		vms_table_add(&t, (const char *[]){c->name, sidx, mac, vlan,
+						   mtu, ifi, state, flags, nq,
+						   types, tsize, addrs});
 	}
 	if (arr) {
 		vms_json_print(arr);

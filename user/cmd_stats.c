@@ -18,7 +18,10 @@ const char cmd_stats_usage[] =
 	"programs redirected\nto it (TC: from another VM or the uplink's skb "
 	"path) and what the VM\nsent straight to another VM (LOCAL) or to "
 	"the uplink (NORTH); then the\nframes passed to the kernel or "
-	"dropped, by reason and port. With TAP,\nonly that port.\n\n"
+	"dropped, by reason and port; then, for\nports with queue steering, "
+	"the frames put on each tap queue (counted by\nthe steering program "
+	"on the skb path, the CPUMAP program on the XDP\npath). With TAP, "
+	"only that port.\n\n"
 	"With --watch SECS, print per-port rates (per second: frames, bytes "
 	"and\ntap outcomes; passes and drops by reason) every SECS seconds "
 	"until\ninterrupted; with --json one JSON object per line. A port "
@@ -69,6 +72,10 @@ static int stats_once(const struct vms_cli *cli, const char *tap)
 		">NORTH_BYTES"};
 	static const char *reason_hdr[] = {"REASON", "PORT", ">FRAMES",
 					   ">BYTES"};
+	static const char *queue_hdr[] = {"PORT", ">QUEUE", ">FRAMES"};
+	struct vmst_queue_stats qs;
+	struct vmst_rss rss;
+	struct vms_table qt;
 	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
 	struct vmst_counter reasons[VMST_R_MAX] = {};
 	struct json_object *top = NULL, *ports = NULL;
@@ -95,6 +102,7 @@ static int stats_once(const struct vms_cli *cli, const char *tap)
 	}
 	vms_table_init(&pt, 1 + VMST_PC_MAX, port_hdr);
 	vms_table_init(&rt, 4, reason_hdr);
+	vms_table_init(&qt, 3, queue_hdr);
 
 	/* Frames passed before any port was found: port 0. */
 	if (!tap) {
@@ -120,10 +128,24 @@ static int stats_once(const struct vms_cli *cli, const char *tap)
 		err = vms_read_reasons(&st.maps, idx, reasons);
 		if (!err)
 			err = vms_read_port_stats(&st.maps, idx, &ps);
+		if (!err)
+			err = vms_rss_read(&st.maps, idx, &rss);
+		if (!err)
+			err = vms_read_queue_stats(&st.maps, idx, &qs);
 		if (err)
 			goto out_tables;
 		shown++;
 		add_reason_rows(&rt, c->name, reasons);
+		if (!(rss.flags & VMST_RSS_F_ENABLED))
+			rss.queues = 0;
+		for (i = 0; !ports && i < rss.queues; i++) {
+			char qn[8], fr[24];
+
+			snprintf(qn, sizeof(qn), "%d", i);
+			snprintf(fr, sizeof(fr), "%llu",
+				 (unsigned long long)qs.frames[i]);
+			vms_table_add(&qt, (const char *[]){c->name, qn, fr});
+		}
 		if (ports) {
 			struct json_object *o = json_object_new_object();
 			struct json_object *cnt = json_object_new_object();
@@ -135,6 +157,19 @@ static int stats_once(const struct vms_cli *cli, const char *tap)
 			json_object_object_add(o, "counters", cnt);
 			json_object_object_add(o, "reasons",
 					       reasons_json(reasons));
+			if (rss.queues) {
+				struct json_object *q = json_object_new_array();
+
+				for (i = 0; i < rss.queues; i++)
+					json_object_array_add(
+						q, json_object_new_uint64(
+							   qs.frames[i]));
+				json_object_object_add(o, "frames_per_queue",
+						       q);
+			} else {
+				json_object_object_add(o, "frames_per_queue",
+						       NULL);
+			}
 			json_object_array_add(ports, o);
 			continue;
 		}
@@ -159,11 +194,16 @@ static int stats_once(const struct vms_cli *cli, const char *tap)
 			putchar('\n');
 			vms_table_print(&rt, stdout);
 		}
+		if (qt.nrows) {
+			putchar('\n');
+			vms_table_print(&qt, stdout);
+		}
 	}
 out_tables:
 	json_object_put(top);
 	vms_table_free(&pt);
 	vms_table_free(&rt);
+	vms_table_free(&qt);
 out:
 	if (have_state)
 		vms_state_close(&st);

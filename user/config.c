@@ -344,11 +344,257 @@ static int port_trusted(const struct pctx *p, const char *path,
 	return 0;
 }
 
+/* Which RSS keys a port gave (struct vms_cfg_port.rss_given). */
+enum {
+	CFG_RSS_QUEUES = 1 << 0,
+	CFG_RSS_KEY = 1 << 1,
+	CFG_RSS_TYPES = 1 << 2,
+	CFG_RSS_TABLE = 1 << 3,
+	CFG_RSS_DEFQ = 1 << 4,
+	CFG_RSS_OBJ = 1 << 5,
+	CFG_RSS_XDP = 1 << 6,
+};
+
+/* A JSON integer in @min..@max into *@out. */
+static int get_int(const struct pctx *p, const char *path,
+		   struct json_object *v, int64_t min, int64_t max,
+		   const char *what, int64_t *out)
+{
+	char q[80];
+
+	if (!json_object_is_type(v, json_type_int))
+		return perr(p->name, path,
+			    "expected %s %lld..%lld, got %s (%s)", what,
+			    (long long)min, (long long)max, type_name(v),
+			    quoted(v, q, sizeof(q)));
+	errno = 0;
+	*out = json_object_get_int64(v);
+	if (errno || *out < min || *out > max)
+		return perr(p->name, path, "%s %s outside %lld..%lld", what,
+			    quoted(v, q, sizeof(q)), (long long)min,
+			    (long long)max);
+	return 0;
+}
+
+static int port_queues(const struct pctx *p, const char *path,
+		       struct json_object *v, void *obj)
+{
+	struct vms_cfg_port *port = obj;
+	int64_t n;
+	int err;
+
+	if (json_object_is_type(v, json_type_null))
+		return 0; /* no queue steering, as `port list --json` says */
+	err = get_int(p, path, v, 1, VMST_RSS_QUEUES_MAX, "a queue count", &n);
+	if (err)
+		return err;
+	port->rss.queues = n;
+	port->rss_given |= CFG_RSS_QUEUES;
+	return 0;
+}
+
+static int port_xdp_steer(const struct pctx *p, const char *path,
+			  struct json_object *v, void *obj)
+{
+	struct vms_cfg_port *port = obj;
+	const char *s;
+	int err;
+
+	err = get_string(p, path, v, "\"none\" or \"cpumap\"", &s);
+	if (err)
+		return err;
+	if (!strcmp(s, "cpumap"))
+		port->rss.flags |= VMST_RSS_F_XDP_CPUMAP;
+	else if (strcmp(s, "none"))
+		return perr(p->name, path,
+			    "unknown XDP steering \"%.20s\" (expected "
+			    "\"none\" or \"cpumap\")",
+			    s);
+	port->rss_given |= CFG_RSS_XDP;
+	return 0;
+}
+
+static int rss_key(const struct pctx *p, const char *path,
+		   struct json_object *v, void *obj)
+{
+	struct vms_cfg_port *port = obj;
+	const char *s;
+	int err;
+
+	err = get_string(p, path, v, "a 40-byte key in hex", &s);
+	if (err)
+		return err;
+	if (vms_rss_parse_key(path, s, port->rss.key))
+		return perr(p->name, path, "%s",
+			    strchr(vms_last_error(), ':') + 2);
+	port->rss_given |= CFG_RSS_KEY;
+	return 0;
+}
+
+static int rss_types(const struct pctx *p, const char *path,
+		     struct json_object *v, void *obj)
+{
+	struct vms_cfg_port *port = obj;
+	char sub[192], q[80];
+	size_t i, n;
+	int bit;
+
+	if (!json_object_is_type(v, json_type_array))
+		return perr(p->name, path,
+			    "expected an array of hash types, got %s",
+			    type_name(v));
+	n = json_object_array_length(v);
+	port->rss.hash_types = 0;
+	for (i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(v, i);
+
+		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+		bit = json_object_is_type(e, json_type_string)
+			      ? vms_rss_type_bit(json_object_get_string(e))
+			      : 0;
+		if (!bit)
+			return perr(p->name, sub,
+				    "unknown hash type %s (known: ipv4, "
+				    "tcpv4, udpv4, ipv6, tcpv6, udpv6)",
+				    quoted(e, q, sizeof(q)));
+		port->rss.hash_types |= bit;
+	}
+	port->rss_given |= CFG_RSS_TYPES;
+	return 0;
+}
+
+static int rss_table(const struct pctx *p, const char *path,
+		     struct json_object *v, void *obj)
+{
+	struct vms_cfg_port *port = obj;
+	char sub[192];
+	size_t i, n;
+	int64_t q;
+	int err;
+
+	if (!json_object_is_type(v, json_type_array))
+		return perr(p->name, path,
+			    "expected an array of queue numbers, got %s",
+			    type_name(v));
+	n = json_object_array_length(v);
+	if (!n || n > VMST_RSS_TABLE_MAX || (n & (n - 1)))
+		return perr(p->name, path,
+			    "%zu entries; a table has a power of two of "
+			    "entries, 1..%d",
+			    n, VMST_RSS_TABLE_MAX);
+	memset(port->rss.table, 0, sizeof(port->rss.table));
+	for (i = 0; i < n; i++) {
+		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+		err = get_int(p, sub, json_object_array_get_idx(v, i), 0,
+			      VMST_RSS_QUEUES_MAX - 1, "a queue", &q);
+		if (err)
+			return err;
+		port->rss.table[i] = q;
+	}
+	port->rss.table_size = n;
+	port->rss_given |= CFG_RSS_TABLE;
+	return 0;
+}
+
+static int rss_default_queue(const struct pctx *p, const char *path,
+			     struct json_object *v, void *obj)
+{
+	struct vms_cfg_port *port = obj;
+	int64_t q;
+	int err;
+
+	err = get_int(p, path, v, 0, VMST_RSS_QUEUES_MAX - 1, "a queue", &q);
+	if (err)
+		return err;
+	port->rss.default_queue = q;
+	port->rss_given |= CFG_RSS_DEFQ;
+	return 0;
+}
+
+static const struct field rss_fields[] = {
+	{"key", false, rss_key},
+	{"types", false, rss_types},
+	{"table", false, rss_table},
+	{"default_queue", false, rss_default_queue},
+};
+
+static int port_rss(const struct pctx *p, const char *path,
+		    struct json_object *v, void *obj)
+{
+	struct vms_cfg_port *port = obj;
+
+	port->rss_given |= CFG_RSS_OBJ;
+	return parse_object(p, path, v, rss_fields,
+			    sizeof(rss_fields) / sizeof(rss_fields[0]), "rss",
+			    port);
+}
+
+/*
+ * The port's complete RSS entry once all its keys are read (in any order):
+ * defaults for what was not given, then queues checked against the table
+ * and default queue.
+ */
+static int port_rss_finish(const struct pctx *p, const char *path,
+			   struct vms_cfg_port *port)
+{
+	struct vmst_rss given = port->rss, *r = &port->rss;
+	char sub[192];
+	unsigned int i;
+	int err;
+
+	if (!(port->rss_given & CFG_RSS_QUEUES)) {
+		if (port->rss_given) {
+			snprintf(sub, sizeof(sub), "%s.%s", path,
+				 port->rss_given & CFG_RSS_OBJ ? "rss"
+							       : "xdp_steer");
+			return perr(p->name, sub,
+				    "needs \"queues\" (queue steering is "
+				    "off without it)");
+		}
+		memset(r, 0, sizeof(*r));
+		return 0;
+	}
+	vms_rss_default(r, given.queues);
+	if (port->rss_given & CFG_RSS_KEY)
+		memcpy(r->key, given.key, sizeof(r->key));
+	if (port->rss_given & CFG_RSS_TYPES)
+		r->hash_types = given.hash_types;
+	if (port->rss_given & CFG_RSS_TABLE) {
+		memcpy(r->table, given.table, sizeof(r->table));
+		r->table_size = given.table_size;
+	}
+	if (port->rss_given & CFG_RSS_DEFQ)
+		r->default_queue = given.default_queue;
+	for (i = 0; i < r->table_size; i++)
+		if (r->table[i] >= r->queues) {
+			snprintf(sub, sizeof(sub), "%s.rss.table[%u]", path, i);
+			return perr(p->name, sub,
+				    "queue %u, but the port has queues 0..%u",
+				    r->table[i], r->queues - 1);
+		}
+	if (r->default_queue >= r->queues) {
+		snprintf(sub, sizeof(sub), "%s.rss.default_queue", path);
+		return perr(p->name, sub,
+			    "queue %u, but the port has queues 0..%u",
+			    r->default_queue, r->queues - 1);
+	}
+	r->flags = VMST_RSS_F_ENABLED | (given.flags & VMST_RSS_F_XDP_CPUMAP);
+	if ((r->flags & VMST_RSS_F_XDP_CPUMAP) &&
+	    !(p->flags & VMS_CFG_NO_DEVICES)) {
+		snprintf(sub, sizeof(sub), "%s.xdp_steer", path);
+		err = vms_xdp_steer_check(sub, r->queues, NULL);
+		if (err)
+			return perr(p->name, sub, "%s",
+				    strchr(vms_last_error(), ':') + 2);
+	}
+	return 0;
+}
+
 static const struct field port_fields[] = {
 	{"tap", true, port_tap},	  {"mac", true, port_mac},
 	{"vlan", false, port_vlan},	  {"addresses", false, port_addresses},
-	{"trusted", false, port_trusted},
-	/* issue 4: "queues", "rss" */
+	{"trusted", false, port_trusted}, {"queues", false, port_queues},
+	{"rss", false, port_rss},	  {"xdp_steer", false, port_xdp_steer},
 };
 
 static int check_array(const struct pctx *p, const char *path,
@@ -406,6 +652,8 @@ static int doc_ports(const struct pctx *p, const char *path,
 				   port_fields,
 				   sizeof(port_fields) / sizeof(port_fields[0]),
 				   "port", &cfg->ports[i]);
+		if (!err)
+			err = port_rss_finish(p, sub, &cfg->ports[i]);
 		if (err)
 			return err;
 	}
@@ -741,6 +989,18 @@ struct json_object *vms_config_to_json(const struct vms_config *cfg)
 		if (p->trusted)
 			json_object_object_add(o, "trusted",
 					       json_object_new_boolean(true));
+		if (p->rss.flags & VMST_RSS_F_ENABLED) {
+			json_object_object_add(
+				o, "queues",
+				json_object_new_int(p->rss.queues));
+			json_object_object_add(o, "rss", vms_rss_json(&p->rss));
+			json_object_object_add(
+				o, "xdp_steer",
+				json_object_new_string(
+					p->rss.flags & VMST_RSS_F_XDP_CPUMAP
+						? "cpumap"
+						: "none"));
+		}
 		json_object_array_add(ports, o);
 	}
 	json_object_object_add(doc, "uplinks", ups);
@@ -775,6 +1035,22 @@ static bool same_tx(const struct vms_cfg_port *p, bool trusted,
 	return true;
 }
 
+bool vms_cfg_rss_equal(const struct vmst_rss *a, const struct vmst_rss *b)
+{
+	bool on = a->flags & VMST_RSS_F_ENABLED;
+
+	if (on != !!(b->flags & VMST_RSS_F_ENABLED))
+		return false;
+	return !on || (a->queues == b->queues && a->flags == b->flags &&
+		       !memcmp(a->key, b->key, sizeof(a->key)) &&
+		       a->hash_types == b->hash_types &&
+		       a->table_size == b->table_size &&
+		       a->default_queue == b->default_queue &&
+		       a->table_size <= VMST_RSS_TABLE_MAX &&
+		       !memcmp(a->table, b->table,
+			       a->table_size * sizeof(a->table[0])));
+}
+
 bool vms_config_equal(const struct vms_config *a, const struct vms_config *b)
 {
 	static struct vms_config x, y;
@@ -797,7 +1073,8 @@ bool vms_config_equal(const struct vms_config *a, const struct vms_config *b)
 		    memcmp(x.ports[i].mac, y.ports[i].mac, 6) ||
 		    x.ports[i].vlan != y.ports[i].vlan ||
 		    !same_tx(&x.ports[i], y.ports[i].trusted, y.ports[i].addrs,
-			     y.ports[i].naddrs))
+			     y.ports[i].naddrs) ||
+		    !vms_cfg_rss_equal(&x.ports[i].rss, &y.ports[i].rss))
 			return false;
 	return true;
 }
@@ -901,6 +1178,13 @@ int vms_config_from_state(struct vms_state *st, struct vms_config *cfg)
 				return err;
 			p->naddrs = tx.naddrs;
 			memcpy(p->addrs, tx.addrs, sizeof(p->addrs));
+		}
+		if (st) {
+			err = vms_rss_read(&st->maps, i, &p->rss);
+			if (err)
+				return err;
+			if (!(p->rss.flags & VMST_RSS_F_ENABLED))
+				memset(&p->rss, 0, sizeof(p->rss));
 		}
 		cfg->n_ports++;
 	}
@@ -1067,7 +1351,8 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 	static struct vmst_port_cfg pc[VMST_MAX_PORTS];
 	struct vms_uplink_info up[VMST_MAX_UPLINKS];
 	__u32 netns = vms_netns_ino();
-	int cur[VMS_CFG_MAX_PORTS]; /* record index of each document port */
+	int cur[VMS_CFG_MAX_PORTS];  /* record index of each document port */
+	int orig[VMS_CFG_MAX_PORTS]; /* the same before any change */
 	__u64 cur_key[VMS_CFG_MAX_PORTS];
 	bool pending[VMS_CFG_MAX_PORTS], kept[VMST_MAX_PORTS] = {};
 	int i, j, n, err, other = 0, used = 0, left;
@@ -1236,6 +1521,8 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 		cur_key[i] = rec_key(&pc[j]);
 		kept[j] = true;
 	}
+	for (i = 0; i < cfg->n_ports; i++)
+		orig[i] = cur[i];
 	/* Repairs first, then attaches: move the repairs to the front. */
 	for (i = 0, j = 0; i < plan->n; i++) {
 		struct vms_op t = plan->ops[i];
@@ -1326,6 +1613,53 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 		used--;
 	}
 
+	/* Queue steering of the ports, once they exist at their index. */
+	for (i = 0; i < cfg->n_ports; i++) {
+		const struct vms_cfg_port *p = &cfg->ports[i];
+		bool want = p->rss.flags & VMST_RSS_F_ENABLED, had, moved;
+		struct vms_steer_ctx sc;
+		struct vmst_rss now = {};
+
+		if (st && orig[i]) {
+			err = vms_rss_read(&st->maps, orig[i], &now);
+			if (err)
+				goto fail;
+		}
+		had = now.flags & VMST_RSS_F_ENABLED;
+		moved = !orig[i] || !cur[i] ||
+			rec_key(&pc[orig[i]]) != port_key(p) ||
+			pc[orig[i]].ifindex != p->ifindex;
+		if (vms_cfg_rss_equal(&p->rss, &now) && !(moved && want))
+			continue;
+		if (!want && !had)
+			continue;
+		if (want) {
+			/* The tap's queues and program, checked now. */
+			err = vms_steer_prepare(st ? &st->maps : NULL, p->tap,
+						p->rss.queues, false, &sc);
+			if (!err && (p->rss.flags & VMST_RSS_F_XDP_CPUMAP)) {
+				err = vms_xdp_steer_check(p->tap, p->rss.queues,
+							  &sc);
+				vms_steer_close(&sc);
+			}
+			if (err) {
+				char msg[400];
+
+				snprintf(path, sizeof(path), "ports[%d].queues",
+					 i);
+				snprintf(msg, sizeof(msg), "%s",
+					 vms_last_error());
+				vms_plan_free(plan);
+				return perr(name, path, "%s", msg);
+			}
+			vms_steer_close(&sc);
+		}
+		op = plan_push(plan, VMS_OP_PORT_RSS, i, orig[i], p->tap);
+		if (!op)
+			goto nomem;
+		op->old_queues = had ? now.queues : 0;
+	}
+
 	/* Uplinks the document does not name. */
 	for (j = 0; j < n; j++) {
 		if (up[j].netns_ino != netns)
@@ -1345,7 +1679,10 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 	}
 	err = plan_check_fdb(st, cfg, plan, pc, name);
 	if (err)
-		vms_plan_free(plan);
+		goto fail;
+	return 0;
+fail:
+	vms_plan_free(plan);
 	return err;
 nomem:
 	vms_plan_free(plan);
@@ -1368,6 +1705,7 @@ static const char *const op_names[] = {
 	[VMS_OP_ATTACH] = "attach",    [VMS_OP_REATTACH] = "reattach",
 	[VMS_OP_PORT_DEL] = "delete",  [VMS_OP_PORT_UPDATE] = "update",
 	[VMS_OP_PORT_ADD] = "add",     [VMS_OP_DETACH] = "detach",
+	[VMS_OP_PORT_RSS] = "steer",
 };
 
 static const char *xdp_mode_name(__u32 mode)
@@ -1423,6 +1761,20 @@ void vms_op_describe(const struct vms_op *op, const struct vms_config *cfg,
 		port_text(p->mac, p->vlan, b, sizeof(b));
 		snprintf(out, len, "add port %s: %s", op->name, b);
 		break;
+	case VMS_OP_PORT_RSS:
+		p = &cfg->ports[op->cfg_idx];
+		if (!(p->rss.flags & VMST_RSS_F_ENABLED))
+			snprintf(out, len, "steer port %s: queue steering off",
+				 op->name);
+		else if (op->old_queues)
+			snprintf(out, len,
+				 "steer port %s: RSS over %u queues (was %u "
+				 "queues, other settings)",
+				 op->name, p->rss.queues, op->old_queues);
+		else
+			snprintf(out, len, "steer port %s: RSS over %u queues",
+				 op->name, p->rss.queues);
+		break;
 	case VMS_OP_PORT_UPDATE:
 		port_text(op->old_mac, op->old_vlan, a, sizeof(a));
 		port_text(p->mac, p->vlan, b, sizeof(b));
@@ -1464,6 +1816,16 @@ struct json_object *vms_op_json(const struct vms_op *op,
 	if (op->kind == VMS_OP_FDB_CLEAR) {
 		json_object_object_add(o, "fdb_slot",
 				       json_object_new_int64(op->index));
+	} else if (op->kind == VMS_OP_PORT_RSS) {
+		const struct vms_cfg_port *p = &cfg->ports[op->cfg_idx];
+
+		json_object_object_add(o, "port",
+				       json_object_new_string(op->name));
+		json_object_object_add(
+			o, "queues",
+			p->rss.flags & VMST_RSS_F_ENABLED
+				? json_object_new_int(p->rss.queues)
+				: NULL);
 	} else if (op->kind == VMS_OP_PORT_REPAIR || port) {
 		json_object_object_add(o, "port",
 				       json_object_new_string(op->name));
@@ -1509,6 +1871,40 @@ static void port_untap(struct vms_state *st, __u32 idx)
 	vms_clear_error();
 }
 
+/* Make port @p's queue steering what the document says. */
+static int apply_rss(struct vms_state *st, const struct vms_cfg_port *p)
+{
+	struct vms_steer_ctx sc;
+	bool removed;
+	int idx, err;
+
+	idx = vms_port_find(&st->maps, p->tap, vms_netns_ino(), NULL);
+	if (idx <= 0)
+		return idx ? idx
+			   : vms_err(-ENOENT, "port %s: not configured",
+				     p->tap);
+	if (!(p->rss.flags & VMST_RSS_F_ENABLED))
+		return vms_rss_port_disable(st, p->tap, idx, &removed);
+	err = vms_steer_prepare(&st->maps, p->tap, p->rss.queues, false, &sc);
+	if (!err && (p->rss.flags & VMST_RSS_F_XDP_CPUMAP))
+		err = vms_xdp_steer_check(p->tap, p->rss.queues, &sc);
+	if (!err && (p->rss.flags & VMST_RSS_F_XDP_CPUMAP))
+		err = vms_cpumap_ensure(st, p->rss.queues);
+	if (err) {
+		vms_steer_close(&sc);
+		return err;
+	}
+	/* Configuration first, then the program that reads it. */
+	err = vms_rss_write(&st->maps, idx, &p->rss);
+	if (!err)
+		err = vms_steer_install(st, &sc, p->tap, idx, NULL);
+	if (!err)
+		err = vms_port_set_xdp_steer(
+			&st->maps, idx, p->rss.flags & VMST_RSS_F_XDP_CPUMAP);
+	vms_steer_close(&sc);
+	return err;
+}
+
 static int apply_op(struct vms_state *st, const struct vms_config *cfg,
 		    const struct vms_op *op)
 {
@@ -1520,6 +1916,7 @@ static int apply_op(struct vms_state *st, const struct vms_config *cfg,
 	struct vms_uplink_info info;
 	const struct vms_cfg_port *p;
 	__u32 zero = 0, slot = op->index, idx;
+	struct vmst_rss rss = {};
 	bool changed;
 	int err;
 
@@ -1532,11 +1929,17 @@ static int apply_op(struct vms_state *st, const struct vms_config *cfg,
 			return vms_err(-errno, "FDB slot %u: cannot clear: %s",
 				       slot, strerror(errno));
 		return 0;
-	case VMS_OP_PORT_REPAIR:
-		return vms_port_delete(&st->maps, op->index);
 	case VMS_OP_PORT_DEL:
+		/* vmsteer's steering program goes with the port. */
+		err = vms_rss_port_disable(st, op->name, op->index, &changed);
+		if (err)
+			return err;
 		port_untap(st, op->index);
 		return vms_port_delete(&st->maps, op->index);
+	case VMS_OP_PORT_REPAIR:
+		return vms_port_delete(&st->maps, op->index);
+	case VMS_OP_PORT_RSS:
+		return apply_rss(st, &cfg->ports[op->cfg_idx]);
 	case VMS_OP_PORT_ADD:
 	case VMS_OP_PORT_UPDATE:
 		p = &cfg->ports[op->cfg_idx];
@@ -1549,7 +1952,16 @@ static int apply_op(struct vms_state *st, const struct vms_config *cfg,
 		spec.trusted = p->trusted;
 		spec.naddrs = p->naddrs;
 		memcpy(spec.addrs, p->addrs, sizeof(spec.addrs));
-		err = vms_port_upsert(&st->maps, &spec, &idx);
+		spec.xdp_steer = p->rss.flags & VMST_RSS_F_XDP_CPUMAP;
+		/* A port that moves index takes its RSS entry along (the
+		 * steering op that follows re-points the tap's program).
+		 */
+		err = op->index ? vms_rss_read(&st->maps, op->index, &rss) : 0;
+		if (!err)
+			err = vms_port_upsert(&st->maps, &spec, &idx);
+		if (!err && op->index && idx != op->index &&
+		    (rss.flags & VMST_RSS_F_ENABLED))
+			err = vms_rss_write(&st->maps, idx, &rss);
 		if (!err)
 			err = vms_tap_attach(st, idx, p->ifindex, p->tap, false,
 					     &changed);

@@ -7,15 +7,22 @@
  *	{"uplinks": [{"device": "eth0", "mode": "auto"}],
  *	 "ports": [{"tap": "vnet0", "mac": "52:54:00:12:34:56", "vlan": 100,
  *		    "addresses": ["192.0.2.10", "2001:db8::/64"],
- *		    "trusted": false}]}
+ *		    "trusted": false,
+ *		    "queues": 4, "xdp_steer": "none",
+ *		    "rss": {"key": "6d:5a:...", "types": ["ipv4", "tcpv4"],
+ *			    "table": [0, 1, 2, 3], "default_queue": 0}}]}
+ *
+ * "queues" (1..256, or null/absent: no queue steering) turns RSS on for a
+ * port; "rss" (each key optional: Microsoft key, all types, a round-robin
+ * table of 128 entries and queue 0 by default) and "xdp_steer" need it.
  *
  * A document describes everything vmsteer does in the caller's network
  * namespace: an uplink or port of this namespace that it does not name is
  * removed by apply; those of other namespaces are left alone. Only what
  * vmsteer supports is accepted: an unknown key is an error naming its JSON
- * path, so a file never silently means more than vmsteer does. Fields to
- * come (queues, RSS) are new entries in the key tables of config.c and new
- * members of struct vms_cfg_port.
+ * path, so a file never silently means more than vmsteer does. New fields
+ * are new entries in the key tables of config.c and new members of struct
+ * vms_cfg_port.
  */
 #ifndef VMS_CONFIG_H
 #define VMS_CONFIG_H
@@ -46,6 +53,11 @@ struct vms_cfg_port {
 	bool trusted; /* RA and DHCP server messages allowed */
 	__u32 naddrs; /* "addresses": allowed sources (none: MAC only) */
 	struct vmst_addr addrs[VMST_MAX_ADDRS];
+	/* queue steering: rss.queues 0 (rss all zero) when off; otherwise a
+	 * complete, checked entry with VMST_RSS_F_ENABLED set
+	 */
+	struct vmst_rss rss;
+	unsigned int rss_given; /* parsing: CFG_RSS_* keys the port gave */
 	/* resolved when devices are checked */
 	__u32 ifindex;
 	__u32 mtu;
@@ -79,6 +91,8 @@ int vms_config_read_file(const char *path, char **text, size_t *len);
 
 /* The document of @cfg (what dump prints; parses back to the same). */
 struct json_object *vms_config_to_json(const struct vms_config *cfg);
+/* True when two ports' RSS entries mean the same (both off, or equal). */
+bool vms_cfg_rss_equal(const struct vmst_rss *a, const struct vmst_rss *b);
 /* True when @a and @b describe the same configuration (order aside). */
 bool vms_config_equal(const struct vms_config *a, const struct vms_config *b);
 
@@ -100,6 +114,7 @@ enum vms_op_kind {
 	VMS_OP_PORT_UPDATE,
 	VMS_OP_PORT_ADD,
 	VMS_OP_DETACH,
+	VMS_OP_PORT_RSS, /* set or remove a port's queue steering */
 };
 
 struct vms_op {
@@ -111,7 +126,8 @@ struct vms_op {
 	__u8 old_mac[6];
 	__u16 old_vlan;
 	__u32 old_ifindex, old_mtu, old_mode;
-	char why[64]; /* repairs: what was wrong */
+	__u32 old_queues; /* PORT_RSS: queues steered before, 0: none */
+	char why[64];	  /* repairs: what was wrong */
 };
 
 struct vms_plan {

@@ -91,6 +91,26 @@ int vms_read_reasons(const struct vms_maps *m, __u32 idx,
 	return 0;
 }
 
+int vms_read_queue_stats(const struct vms_maps *m, __u32 idx,
+			 struct vmst_queue_stats *sum)
+{
+	struct vmst_queue_stats *v;
+	int cpu, q;
+
+	memset(sum, 0, sizeof(*sum));
+	if (m->fd[VMS_MAP_QSTATS] < 0)
+		return 0; /* a state from before queue steering: none yet */
+	v = percpu_lookup(m->fd[VMS_MAP_QSTATS], idx, sizeof(*v));
+	if (!v)
+		return vms_err(-errno ?: -ENOMEM, "map %s: port %u: %s",
+			       VMST_MAP_QSTATS, idx, strerror(errno));
+	for (cpu = 0; cpu < ncpus(); cpu++)
+		for (q = 0; q < VMST_RSS_QUEUES_MAX; q++)
+			sum->frames[q] += v[cpu].frames[q];
+	free(v);
+	return 0;
+}
+
 /* Write @src's per-CPU values (or zeros when NULL) to @key of @fd. */
 static int percpu_write(int fd, __u32 key, const void *src, size_t value_size)
 {
@@ -118,6 +138,9 @@ int vms_zero_port_counters(const struct vms_maps *m, __u32 idx)
 		err = percpu_write(m->fd[VMS_MAP_RSTATS],
 				   VMST_RSTATS_KEY(idx, r), NULL,
 				   sizeof(struct vmst_counter));
+	if (!err && m->fd[VMS_MAP_QSTATS] >= 0)
+		err = percpu_write(m->fd[VMS_MAP_QSTATS], idx, NULL,
+				   sizeof(struct vmst_queue_stats));
 	if (err)
 		return vms_err(err, "port %u: cannot reset counters: %s", idx,
 			       strerror(-err));
@@ -146,6 +169,16 @@ int vms_copy_port_counters(const struct vms_maps *m, __u32 from, __u32 to)
 		err = percpu_write(m->fd[VMS_MAP_RSTATS],
 				   VMST_RSTATS_KEY(to, r), v,
 				   sizeof(struct vmst_counter));
+		free(v);
+	}
+	if (!err && m->fd[VMS_MAP_QSTATS] >= 0) {
+		v = percpu_lookup(m->fd[VMS_MAP_QSTATS], from,
+				  sizeof(struct vmst_queue_stats));
+		if (!v)
+			return vms_err(-ENOMEM, "port %u: cannot read counters",
+				       from);
+		err = percpu_write(m->fd[VMS_MAP_QSTATS], to, v,
+				   sizeof(struct vmst_queue_stats));
 		free(v);
 	}
 	if (err)

@@ -18,6 +18,8 @@ static const struct vms_cmd cmds[] = {
 	{"detach", cmd_detach, cmd_detach_usage,
 	 "detach the fast path from an uplink"},
 	{"port", cmd_port, cmd_port_usage, "add, delete and list VM ports"},
+	{"rss", cmd_rss, cmd_rss_usage,
+	 "show and change a port's queue steering (RSS)"},
 	{"stats", cmd_stats, cmd_stats_usage,
 	 "show per-port and drop counters"},
 	{"status", cmd_status, cmd_status_usage,

@@ -87,6 +87,8 @@ struct snapshot {
 	struct vmst_port_cfg cfg[VMST_MAX_PORTS];
 	struct vmst_port_stats ps[VMST_MAX_PORTS];
 	struct vmst_counter rs[VMST_MAX_PORTS][VMST_R_MAX];
+	struct vmst_queue_stats qs[VMST_MAX_PORTS];
+	__u16 queues[VMST_MAX_PORTS]; /* 0: the port has no queue steering */
 	struct vms_uplink_info up[VMST_MAX_UPLINKS];
 	int nup;
 	struct {
@@ -162,6 +164,16 @@ static int snapshot_read(struct snapshot *s, const char *pin_path)
 		err = vms_read_reasons(&st.maps, idx, s->rs[idx]);
 		if (!err && idx)
 			err = vms_read_port_stats(&st.maps, idx, &s->ps[idx]);
+		if (!err && idx) {
+			struct vmst_rss rss;
+
+			err = vms_rss_read(&st.maps, idx, &rss);
+			if (!err && (rss.flags & VMST_RSS_F_ENABLED)) {
+				s->queues[idx] = rss.queues;
+				err = vms_read_queue_stats(&st.maps, idx,
+							   &s->qs[idx]);
+			}
+		}
 		if (err)
 			goto out;
 		if (idx)
@@ -281,6 +293,28 @@ static void render_ports(FILE *f, const struct snapshot *s)
 	}
 }
 
+/* Frames per tap queue, for ports with queue steering. */
+static void render_queues(FILE *f, const struct snapshot *s)
+{
+	int idx, q;
+
+	vms_prom_family(
+		f, "vmsteer_port_queue_frames_total", "counter",
+		"Frames put on each queue of a port's tap by vmsteer's queue "
+		"steering (the tap steering program, skb path); ports with "
+		"queue steering only.");
+	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
+		if (!port_in_use(s, idx))
+			continue;
+		for (q = 0; q < s->queues[idx]; q++) {
+			fputs("vmsteer_port_queue_frames_total{", f);
+			port_labels(f, &s->cfg[idx]);
+			fprintf(f, ",queue=\"%d\"} %llu\n", q,
+				(unsigned long long)s->qs[idx].frames[q]);
+		}
+	}
+}
+
 /* "pass" or "drop": what the data path does for reason @r. */
 static const char *reason_action(int r)
 {
@@ -392,6 +426,7 @@ int vms_metrics_render(FILE *f, const char *pin_path)
 	fprintf(f, "vmsteer_up %d\n", err ? 0 : 1);
 	if (!err) {
 		render_ports(f, s);
+		render_queues(f, s);
 		render_reasons(f, s);
 		render_state(f, s);
 	}

@@ -246,6 +246,8 @@ static void spec_to_entries(const struct vms_port_spec *s,
 		port->flags |= VMST_PORT_F_TRUSTED;
 	if (s->naddrs)
 		port->flags |= VMST_PORT_F_IPCHECK;
+	if (s->xdp_steer)
+		port->flags |= VMST_PORT_F_XDP_STEER;
 
 	memset(c, 0, sizeof(*c));
 	memcpy(c->name, s->name, sizeof(c->name) - 1);
@@ -337,9 +339,13 @@ static void clear_port(const struct vms_maps *m, __u32 idx,
 {
 	struct vmst_dev_key dk = {c->ifindex, c->netns_ino};
 	struct vmst_port_cfg empty = {};
+	struct vmst_rss no_rss = {};
 	__u32 cur;
 
 	bpf_map_delete_elem(m->fd[VMS_MAP_TX], &idx);
+	/* A later port at this index must not inherit the queue steering. */
+	if (m->fd[VMS_MAP_RSS] >= 0)
+		bpf_map_update_elem(m->fd[VMS_MAP_RSS], &idx, &no_rss, BPF_ANY);
 	if (!bpf_map_lookup_elem(m->fd[VMS_MAP_DEVS], &dk, &cur) && cur == idx)
 		bpf_map_delete_elem(m->fd[VMS_MAP_DEVS], &dk);
 	bpf_map_update_elem(m->fd[VMS_MAP_PORT_CFG], &idx, &empty, BPF_ANY);
@@ -552,4 +558,22 @@ int vms_port_delete(const struct vms_maps *m, __u32 idx)
 		tx_write(m, idx, &empty);
 	}
 	return vms_zero_port_counters(m, idx);
+}
+
+int vms_port_set_xdp_steer(const struct vms_maps *m, __u32 idx, bool on)
+{
+	struct vmst_port port;
+	__u16 flags;
+
+	if (bpf_map_lookup_elem(m->fd[VMS_MAP_PORTS], &idx, &port))
+		return map_fail(VMST_MAP_PORTS, "read", idx);
+	flags = on ? port.flags | VMST_PORT_F_XDP_STEER
+		   : port.flags & ~VMST_PORT_F_XDP_STEER;
+	if (flags == port.flags)
+		return 0;
+	/* The key is unchanged: only the flag word differs. */
+	port.flags = flags;
+	if (bpf_map_update_elem(m->fd[VMS_MAP_PORTS], &idx, &port, BPF_ANY))
+		return map_fail(VMST_MAP_PORTS, "write", idx);
+	return 0;
 }

@@ -43,6 +43,8 @@ const char *const vms_map_names[VMS_MAP_N] = {
 	[VMS_MAP_ADDR4] = VMST_MAP_ADDR4,
 	[VMS_MAP_ADDR6] = VMST_MAP_ADDR6,
 	[VMS_MAP_NORTH] = VMST_MAP_NORTH,
+	[VMS_MAP_QSTATS] = VMST_MAP_QSTATS,
+	[VMS_MAP_CPUMAP] = VMST_MAP_CPUMAP,
 };
 
 const char *vms_pin_path(const char *override)

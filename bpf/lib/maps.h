@@ -161,5 +161,24 @@ struct {
 	__type(value, struct vmst_north);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vmst_north SEC(".maps");
+/* Per-CPU frames per tap queue (struct vmst_queue_stats), by port index. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VMST_MAX_PORTS);
+	__type(key, __u32);
+	__type(value, struct vmst_queue_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vmst_qstats SEC(".maps");
+
+/* CPUs that steered XDP frames hop to (key: CPU; value: queue size and
+ * the program bpf/cpumap.bpf.c).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_CPUMAP);
+	__uint(max_entries, VMST_MAX_CPUS);
+	__type(key, __u32);
+	__type(value, struct bpf_cpumap_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vmst_cpumap SEC(".maps");
 
 #endif /* VMST_BPF_MAPS_H */

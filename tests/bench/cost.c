@@ -13,6 +13,13 @@
  * vms_port_upsert(). Reference programs from bench_xdp run on the same
  * frame: XDP_PASS and a bare devmap redirect. With --variant, the
  * vmst_uplink of an object built from a modified uplink.bpf.c runs too.
+ *
+ * Queue steering: "vmst_uplink cpumap" is the uplink program for a port
+ * with --xdp-steer cpumap over 2 queues (Toeplitz hash of the frame's
+ * addresses and ports, table lookup, metadata, CPUMAP redirect), and
+ * "vmst_steer" the tap steering program (socket filter) for a port of 4
+ * queues on the same frame; its verdict is the queue, checked against the
+ * user-space reference.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,9 +35,10 @@
 #include "harness.h"
 #include "vms.h"
 #include "bench_xdp.skel.h"
+#include "steer.skel.h"
 
 /* Cases at most. */
-#define COST_MAX_CASES 8
+#define COST_MAX_CASES 10
 /* Runs per case at most. */
 #define COST_MAX_RUNS 16
 
@@ -38,8 +46,9 @@ struct cost_case {
 	const char *name;
 	struct bpf_program *prog;
 	const __u8 *frame;
-	int want; /* expected XDP verdict */
+	int want; /* expected XDP verdict (or queue, with @queue) */
 	const char *what;
+	bool queue; /* a steering program: the verdict is a queue */
 };
 
 static const char *verdict(int v)
@@ -75,8 +84,9 @@ static int run_case(const struct cost_case *k, __u32 repeat, int runs,
 		}
 		c[i] = (thread_cpu_sec() - c0) * 1e9 / repeat;
 		if ((int)opts.retval != k->want) {
-			bench_err("%s: verdict %s, expected %s", k->name,
-				  verdict(opts.retval), verdict(k->want));
+			bench_err("%s: verdict %s (%u), expected %s (%d)",
+				  k->name, verdict(opts.retval), opts.retval,
+				  verdict(k->want), k->want);
 			return -EINVAL;
 		}
 		t[i] = opts.duration;
@@ -84,6 +94,58 @@ static int run_case(const struct cost_case *k, __u32 repeat, int runs,
 	*ns = median(t, runs);
 	*cpu_ns = median(c, runs);
 	return 0;
+}
+
+/*
+ * Steer the one port of @obj's XDP frames through the CPUMAP over @queues
+ * queues (default RSS), with CPUMAP entries for CPUs 0..queues-1 (no
+ * program: a non-live run only records the redirect).
+ */
+static int uplink_steer_port(struct bpf_object *obj, __u16 queues)
+{
+	struct vms_maps maps;
+	struct vmst_rss cfg;
+	__u32 idx, cpu;
+	int err;
+
+	err = vms_maps_from_object(&maps, obj);
+	if (err)
+		return err;
+	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
+		struct vmst_port_cfg c;
+
+		if (!bpf_map_lookup_elem(maps.fd[VMS_MAP_PORT_CFG], &idx, &c) &&
+		    (c.flags & VMST_CFG_F_IN_USE))
+			break;
+	}
+	vms_rss_default(&cfg, queues);
+	cfg.flags = VMST_RSS_F_ENABLED | VMST_RSS_F_XDP_CPUMAP;
+	err = vms_rss_write(&maps, idx, &cfg);
+	if (!err)
+		err = vms_port_set_xdp_steer(&maps, idx, true);
+	for (cpu = 0; !err && cpu < queues; cpu++) {
+		struct bpf_cpumap_val val = {.qsize = VMST_CPUMAP_QSIZE};
+
+		if (bpf_map_update_elem(maps.fd[VMS_MAP_CPUMAP], &cpu, &val,
+					BPF_ANY))
+			err = -errno;
+	}
+	if (err)
+		bench_err("steer the port: %s",
+			  vms_last_error() ?: strerror(-err));
+	return err;
+}
+
+/* The queue the reference gives bench frame @f under @cfg. */
+static int ref_queue(const __u8 *f, const struct vmst_rss *cfg)
+{
+	struct vms_rss_flow fl = {.family = 4, .l4 = 17};
+
+	memcpy(fl.saddr, f + 14 + 12, 4);
+	memcpy(fl.daddr, f + 14 + 16, 4);
+	fl.sport = f[34] << 8 | f[35];
+	fl.dport = f[36] << 8 | f[37];
+	return vms_rss_flow_queue(cfg, &fl);
 }
 
 /* Load an uplink object with a port for the spec's tap; NULL on error. */
@@ -117,8 +179,10 @@ int cmd_cost(int argc, char **argv)
 	const __u8 other[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x99};
 	const char *tap = NULL, *mac = "52:54:00:12:34:56", *variant = NULL;
 	__u8 hit[BENCH_FRAME_LEN], miss[BENCH_FRAME_LEN];
-	struct bpf_object *up = NULL, *var = NULL;
-	struct bpf_program *up_prog = NULL, *var_prog = NULL;
+	struct bpf_object *up = NULL, *var = NULL, *ups = NULL;
+	struct bpf_program *up_prog = NULL, *var_prog = NULL, *ups_prog = NULL;
+	struct steer_bpf *steer = NULL;
+	struct vmst_rss rss4;
 	struct cost_case cases[COST_MAX_CASES];
 	struct vms_port_spec spec = {0};
 	struct bench_xdp_bpf *xdp = NULL;
@@ -177,6 +241,29 @@ int cmd_cost(int argc, char **argv)
 		if (!var)
 			goto out;
 	}
+	ups = uplink_with_port(NULL, &spec, &ups_prog);
+	if (!ups || uplink_steer_port(ups, 2))
+		goto out;
+	steer = steer_bpf__open();
+	if (steer) {
+		struct bpf_map *map;
+
+		bpf_object__for_each_map(map, steer->obj)
+			bpf_map__set_pin_path(map, NULL);
+		steer->rodata->port_index = 1;
+	}
+	if (!steer || steer_bpf__load(steer)) {
+		bench_err("load the steering program: %s", strerror(errno));
+		goto out;
+	}
+	vms_rss_default(&rss4, 4);
+	slot = 1;
+	if (bpf_map_update_elem(bpf_map__fd(steer->maps.vmst_rss), &slot, &rss4,
+				0)) {
+		bench_err("vmst_rss: %s", strerror(errno));
+		goto out;
+	}
+	slot = 0;
 	xdp = bench_xdp_bpf__open_and_load();
 	if (!xdp) {
 		err = -errno;
@@ -190,23 +277,45 @@ int cmd_cost(int argc, char **argv)
 		goto out;
 	}
 
-	cases[n++] = (struct cost_case){"vmst_uplink hit", up_prog, hit,
+	cases[n++] = (struct cost_case){"vmst_uplink hit",
+					up_prog,
+					hit,
 					XDP_REDIRECT,
-					"unicast to a configured port"};
-	cases[n++] = (struct cost_case){"vmst_uplink miss", up_prog, miss,
-					XDP_PASS, "unicast to an unknown MAC"};
+					"unicast to a configured port",
+					false};
+	cases[n++] = (struct cost_case){
+		"vmst_uplink miss",	     up_prog, miss, XDP_PASS,
+		"unicast to an unknown MAC", false};
+	cases[n++] = (struct cost_case){"vmst_uplink cpumap",
+					ups_prog,
+					hit,
+					XDP_REDIRECT,
+					"hit, port with --xdp-steer cpumap (2 "
+					"queues): hash, table, CPUMAP",
+					false};
+	cases[n++] =
+		(struct cost_case){"vmst_steer",
+				   steer->progs.vmst_steer,
+				   hit,
+				   ref_queue(hit, &rss4),
+				   "tap steering program (4 queues), IPv4/UDP",
+				   true};
 	if (var) {
 		cases[n++] = (struct cost_case){"variant hit", var_prog, hit,
-						XDP_REDIRECT, variant};
-		cases[n++] = (struct cost_case){"variant miss", var_prog, miss,
-						XDP_PASS, variant};
+						XDP_REDIRECT,  variant,	 false};
+		cases[n++] =
+			(struct cost_case){"variant miss", var_prog, miss,
+					   XDP_PASS,	   variant,  false};
 	}
-	cases[n++] =
-		(struct cost_case){"bench_pass", xdp->progs.bench_pass, hit,
-				   XDP_PASS, "reference: XDP_PASS only"};
 	cases[n++] = (struct cost_case){
-		"bench_devmap", xdp->progs.bench_devmap, hit, XDP_REDIRECT,
-		"reference: devmap redirect, no lookup"};
+		"bench_pass", xdp->progs.bench_pass,	  hit,
+		XDP_PASS,     "reference: XDP_PASS only", false};
+	cases[n++] = (struct cost_case){"bench_devmap",
+					xdp->progs.bench_devmap,
+					hit,
+					XDP_REDIRECT,
+					"reference: devmap redirect, no lookup",
+					false};
 
 	printf("program cost: non-live BPF_PROG_TEST_RUN, %d-byte frame, "
 	       "repeat %lu, median of %d runs\n",
@@ -219,12 +328,23 @@ int cmd_cost(int argc, char **argv)
 		err = run_case(&cases[i], repeat, runs, &ns, &cpu);
 		if (err)
 			goto out;
-		printf("  %-18s %8.0f %8.1f  %-12s  %s\n", cases[i].name, ns,
-		       cpu, verdict(cases[i].want), cases[i].what);
+		if (cases[i].queue) {
+			char q[16];
+
+			snprintf(q, sizeof(q), "queue %d", cases[i].want);
+			printf("  %-18s %8.0f %8.1f  %-12s  %s\n",
+			       cases[i].name, ns, cpu, q, cases[i].what);
+		} else {
+			printf("  %-18s %8.0f %8.1f  %-12s  %s\n",
+			       cases[i].name, ns, cpu, verdict(cases[i].want),
+			       cases[i].what);
+		}
 	}
 	err = 0;
 out:
 	bench_xdp_bpf__destroy(xdp);
+	steer_bpf__destroy(steer);
+	bpf_object__close(ups);
 	bpf_object__close(var);
 	bpf_object__close(up);
 	return err;

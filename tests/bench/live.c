@@ -61,6 +61,7 @@ enum path {
 	PATH_DEVMAP,
 	PATH_UPLINK,
 	PATH_VARIANT,
+	PATH_CPUMAP,
 	PATH_MAX
 };
 
@@ -86,6 +87,10 @@ static const struct {
 	[PATH_VARIANT] = {"variant",
 			  "vmst_uplink of --variant FILE, as uplink; counted: "
 			  "bench tracepoint"},
+	[PATH_CPUMAP] = {"cpumap",
+			 "vmsteer, port with --queues NCPU --xdp-steer cpumap "
+			 "(hash, CPUMAP hop, devmap); counted: vmsteer's "
+			 "tap_sent + tap_ring_full"},
 };
 
 struct live_cfg {
@@ -141,6 +146,12 @@ static bool has_path(const struct live_cfg *c, enum path p)
 		if (c->order[i] == p)
 			return true;
 	return false;
+}
+
+/* Paths through vmsteer's CLI, counted by vmsteer's own counters. */
+static bool is_vmsteer(enum path p)
+{
+	return p == PATH_VMSTEER || p == PATH_CPUMAP;
 }
 
 /* Paths counted by the bench tracepoint (attached only while they run). */
@@ -305,10 +316,29 @@ static struct bpf_program *path_prog(struct live *lv, enum path p)
 		return bpf_object__find_program_by_name(
 			lv->up[p == PATH_VARIANT], "vmst_uplink");
 	case PATH_VMSTEER:
+	case PATH_CPUMAP:
 	case PATH_MAX:
 		break;
 	}
 	return NULL;
+}
+
+/* The bench port with (@on) or without queue steering through the CPUMAP. */
+static int vmsteer_steer(struct live *lv, bool on)
+{
+	char queues[16];
+	const char *add[] = {"port",  "add",	     lv->c.tap,
+			     "--mac", lv->c.mac,     on ? "--queues" : NULL,
+			     queues,  "--xdp-steer", "cpumap",
+			     NULL};
+	int err;
+
+	snprintf(queues, sizeof(queues), "%ld", sysconf(_SC_NPROCESSORS_ONLN));
+	err = run_vmsteer(lv, add);
+	if (err)
+		bench_err("vmsteer port add %s%s failed (status %d)", lv->c.tap,
+			  on ? " --xdp-steer cpumap" : "", err);
+	return err ? -EIO : 0;
 }
 
 static int path_setup(struct live *lv, enum path p)
@@ -317,6 +347,10 @@ static int path_setup(struct live *lv, enum path p)
 
 	if (p == PATH_VMSTEER)
 		return vmsteer_attach(lv);
+	if (p == PATH_CPUMAP) {
+		err = vmsteer_attach(lv);
+		return err ?: vmsteer_steer(lv, true);
+	}
 	err = bench_attach(lv, path_prog(lv, p));
 	if (err || !counts_with_tp(p))
 		return err;
@@ -332,6 +366,11 @@ static int path_setup(struct live *lv, enum path p)
 
 static int path_teardown(struct live *lv, enum path p)
 {
+	if (p == PATH_CPUMAP) {
+		int err = vmsteer_steer(lv, false);
+
+		return vmsteer_detach(lv) ?: err;
+	}
 	return p == PATH_VMSTEER ? vmsteer_detach(lv) : bench_detach(lv);
 }
 
@@ -356,7 +395,7 @@ static int snap_read(struct live *lv, enum path p, struct snap *s)
 			return err;
 		}
 	}
-	if (p != PATH_VMSTEER)
+	if (!is_vmsteer(p))
 		return 0;
 	idx = vmsteer_port(lv, &st);
 	if (!idx) {
@@ -427,6 +466,7 @@ static __u64 sample_handled(enum path p, const struct snap *d)
 	case PATH_BRIDGE:
 		return d->tap.tx_packets + d->tap.tx_dropped;
 	case PATH_VMSTEER:
+	case PATH_CPUMAP:
 		return d->vm.c[VMST_PC_TAP_SENT] +
 		       d->vm.c[VMST_PC_TAP_RING_FULL];
 	case PATH_CEILING:
@@ -496,15 +536,18 @@ static int measure(struct live *lv, enum path p, __u64 frames, struct sample *s)
 		  (unsigned long long)s->d.vm.c[VMST_PC_TAP_XMIT_ERR],
 		  (unsigned long long)s->d.vm.c[VMST_PC_REDIRECT_ERR]);
 
-	/* Every generated frame should show in the path's count. */
-	if (s->handled < s->offered / 2) {
+	/* Every generated frame should show in the path's count (but the
+	 * CPUMAP's queues drop what its kthreads cannot take: that is the
+	 * path's rate).
+	 */
+	if (p != PATH_CPUMAP && s->handled < s->offered / 2) {
 		bench_err("%s: only %llu of %llu generated frames counted: the "
 			  "path does not forward them (V=1 shows the counters)",
 			  paths[p].name, (unsigned long long)s->handled,
 			  (unsigned long long)s->offered);
 		return -EIO;
 	}
-	if (s->handled < s->offered - s->offered / 100)
+	if (p != PATH_CPUMAP && s->handled < s->offered - s->offered / 100)
 		bench_err("warning: %s: only %.1f%% of the generated frames "
 			  "counted",
 			  paths[p].name, 100.0 * s->handled / s->offered);
@@ -747,6 +790,9 @@ static void print_summary(const struct live_cfg *c, const round_t *res)
 		    "the cost of vmsteer's tracepoint accounting");
 	print_ratio(c, res, PATH_VARIANT, PATH_UPLINK, 0,
 		    "the --variant program against the built-in one");
+	print_ratio(c, res, PATH_CPUMAP, PATH_VMSTEER, 0,
+		    "XDP queue steering (hash, CPUMAP hop) against the "
+		    "direct redirect");
 }
 
 /* Totals over all rounds of the counters that must agree. */
@@ -766,7 +812,7 @@ static void print_checks(const struct live_cfg *c, const round_t *res)
 			gen += res[r][p].offered;
 			tx += d->tap.tx_packets;
 			txd += d->tap.tx_dropped;
-			if (p == PATH_VMSTEER) {
+			if (is_vmsteer(p)) {
 				to_vm += d->vm.c[VMST_PC_TO_VM_XDP_FRAMES];
 				sent += d->vm.c[VMST_PC_TAP_SENT];
 				full += d->vm.c[VMST_PC_TAP_RING_FULL];
@@ -797,6 +843,17 @@ static void print_checks(const struct live_cfg *c, const round_t *res)
 			       "TX dropped = %.1f)\n",
 			       tx, (long long)(sent - tx), txd,
 			       txd ? (double)full / txd : 0.0);
+			break;
+		case PATH_CPUMAP:
+			printf("  cpumap: generated %llu, to_vm_xdp_frames %llu "
+			       "(into the CPUMAP); tap_sent %llu + "
+			       "tap_ring_full %llu + tap_xmit_err %llu + "
+			       "redirect_err %llu = %llu; dropped at the CPUMAP "
+			       "queues %lld\n",
+			       gen, to_vm, sent, full, xerr, rerr,
+			       sent + full + xerr + rerr,
+			       (long long)(to_vm -
+					   (sent + full + xerr + rerr)));
 			break;
 		case PATH_BRIDGE:
 			printf("  bridge: generated %llu, tap TX packets %llu "
@@ -835,7 +892,8 @@ static int parse_paths(struct live_cfg *c, const char *list)
 				break;
 		if (p == PATH_MAX || has_path(c, p)) {
 			bench_err("unknown or repeated path '%s' (bridge, "
-				  "vmsteer, ceiling, devmap, uplink, variant)",
+				  "vmsteer, ceiling, devmap, uplink, variant, "
+				  "cpumap)",
 				  tok);
 			free(dup);
 			return -EINVAL;
@@ -848,11 +906,12 @@ static int parse_paths(struct live_cfg *c, const char *list)
 
 static int usage(void)
 {
-	bench_err("usage: live --gen-ns NS --hv-ns NS --wire DEV --uplink DEV "
-		  "--tap TAP --mac MAC [--vmsteer PATH --pin-path DIR] "
-		  "[--rounds N] [--secs S] [--flows N] [--cpu N] "
-		  "[--paths bridge,vmsteer,ceiling,devmap,uplink,variant] "
-		  "[--variant FILE]");
+	bench_err(
+		"usage: live --gen-ns NS --hv-ns NS --wire DEV --uplink DEV "
+		"--tap TAP --mac MAC [--vmsteer PATH --pin-path DIR] "
+		"[--rounds N] [--secs S] [--flows N] [--cpu N] "
+		"[--paths bridge,vmsteer,ceiling,devmap,uplink,variant,cpumap] "
+		"[--variant FILE]");
 	return 1;
 }
 
@@ -933,7 +992,8 @@ static int parse_args(struct live_cfg *c, int argc, char **argv)
 	}
 	if (optind != argc || !c->gen_ns || !c->hv_ns || !c->wire ||
 	    !c->uplink || !c->tap || !c->mac ||
-	    (has_path(c, PATH_VMSTEER) && (!c->vmsteer || !c->pin)) ||
+	    ((has_path(c, PATH_VMSTEER) || has_path(c, PATH_CPUMAP)) &&
+	     (!c->vmsteer || !c->pin)) ||
 	    (has_path(c, PATH_VARIANT) && !c->variant))
 		return usage();
 	if (c->rounds < 1 || c->rounds > MAX_ROUNDS || c->secs < 0.1 ||

@@ -22,6 +22,9 @@ PROM_PORT=9090
 EXP_URL=http://127.0.0.1:$EXP_PORT
 
 setup_two_vms
+# vmt1 with queue steering over its 2 queues: per-queue series.
+vms port add vmt1 --mac "$MAC_VM1" --queues 2 >/dev/null ||
+	die "port add vmt1 --queues 2 failed"
 
 # exporter_start ID PORT [ARGS]: the exporter in hyp on PORT; waits until
 # it answers. Its PID goes to EXP_PID_<ID>.
@@ -80,6 +83,8 @@ want=(
 	"vmsteer_port_tap_frames_total{tap=\"vmt2\",mac=\"$MAC_VM2\",vlan=\"$VLAN_VM2\",outcome=\"ring_full\"} 0"
 	'vmsteer_reason_frames_total{tap="",reason="multicast",action="pass"} 0'
 	'vmsteer_reason_frames_total{tap="vmt1",reason="drop_no_target",action="drop"} 0'
+	"vmsteer_port_queue_frames_total{tap=\"vmt1\",mac=\"$MAC_VM1\",vlan=\"0\",queue=\"0\"} 0"
+	"vmsteer_port_queue_frames_total{tap=\"vmt1\",mac=\"$MAC_VM1\",vlan=\"0\",queue=\"1\"} 0"
 )
 missing=
 for w in "${want[@]}"; do
@@ -92,6 +97,8 @@ nprog=$(grep -c '^vmsteer_program_info{' "$TMPD/scrape.txt")
 for fam in $(grep -oE '^vmsteer_[a-z_]+' "$TMPD/scrape.txt" | sort -u); do
 	grep -q "^# HELP $fam " "$TMPD/scrape.txt" || missing+="[HELP $fam] "
 done
+grep -q '^vmsteer_port_queue_frames_total{tap="vmt2"' "$TMPD/scrape.txt" &&
+	missing+="[queue series for vmt2, which has no queue steering] "
 if [ -z "$missing" ]; then ok $case; else fail $case "missing: $missing"; fi
 
 # (b) A real Prometheus, scraping every second, in the same netns.

@@ -251,6 +251,9 @@ static int snapshot_map(int fd, int ncpus, unsigned char **bufp, size_t *lenp,
 	for (i = 0; i < n; i++) {
 		memcpy(p, keys + i * ksize, ksize);
 		if (bpf_map_lookup_elem(fd, p, p + ksize)) {
+			/* CPUMAP keys run over every CPU, set or not. */
+			if (errno == ENOENT)
+				continue;
 			err = -errno;
 			goto out;
 		}

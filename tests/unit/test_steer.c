@@ -25,6 +25,7 @@
 #include <bpf/libbpf.h>
 
 #include "steer.skel.h"
+#include "rss_xdpq.skel.h"
 #include "test.h"
 #include "vms.h"
 
@@ -285,14 +286,40 @@ static void cfg_identity(struct vmst_rss *cfg, const __u8 *key, __u32 types,
 
 /* ---- tests ------------------------------------------------------------- */
 
-/* N_FLOWS flows under @cfg: every queue as the reference says. */
+/* Sum over CPUs of port @port's per-queue counters into @sum. */
+static bool qstats_sum(struct steer *s, __u32 port,
+		       struct vmst_queue_stats *sum)
+{
+	int n = libbpf_num_possible_cpus(), cpu, q;
+	struct vmst_queue_stats *v = calloc(n, sizeof(*v));
+	bool ok;
+
+	memset(sum, 0, sizeof(*sum));
+	ok = v && ASSERT_OK(bpf_map_lookup_elem(
+				    bpf_map__fd(s->skel->maps.vmst_qstats),
+				    &port, v),
+			    "read vmst_qstats");
+	for (cpu = 0; ok && cpu < n; cpu++)
+		for (q = 0; q < VMST_RSS_QUEUES_MAX; q++)
+			sum->frames[q] += v[cpu].frames[q];
+	free(v);
+	return ok;
+}
+
+/*
+ * N_FLOWS flows under @cfg: every queue as the reference says, and the
+ * per-queue counters count each frame under its queue.
+ */
 static void flows_vs_reference(struct steer *s, const struct vmst_rss *cfg,
 			       int min_distinct)
 {
+	static __u64 per_q[VMST_RSS_QUEUES_MAX];
+	struct vmst_queue_stats q0, q1;
 	bool seen[VMST_RSS_QUEUES_MAX] = {};
 	int i, distinct = 0, bad = 0;
 
-	if (!steer_config(s, TEST_PORT, cfg))
+	memset(per_q, 0, sizeof(per_q));
+	if (!steer_config(s, TEST_PORT, cfg) || !qstats_sum(s, TEST_PORT, &q0))
 		return;
 	for (i = 0; i < N_FLOWS; i++) {
 		struct pkt p = pkt_random(i);
@@ -311,8 +338,21 @@ static void flows_vs_reference(struct steer *s, const struct vmst_rss *cfg,
 			seen[got] = true;
 			distinct++;
 		}
+		if (got >= 0 && got < VMST_RSS_QUEUES_MAX)
+			per_q[got]++;
 	}
 	ASSERT_EQ(bad, 0, "flows steered unlike the reference");
+	if (qstats_sum(s, TEST_PORT, &q1)) {
+		for (i = 0, bad = 0; i < VMST_RSS_QUEUES_MAX; i++)
+			if (q1.frames[i] - q0.frames[i] != per_q[i] && !bad++)
+				FAIL("queue %d: counted %llu frames, steered "
+				     "%llu",
+				     i,
+				     (unsigned long long)(q1.frames[i] -
+							  q0.frames[i]),
+				     (unsigned long long)per_q[i]);
+		ASSERT_EQ(bad, 0, "per-queue counters");
+	}
 	/* A program (and reference) stuck on one queue must not pass. */
 	ASSERT_GE(distinct, min_distinct, "distinct queues used");
 	ASSERT_FALSE(seen[DEFQ], "a hashable flow went to the default queue");
@@ -689,5 +729,92 @@ TEST(steer_config)
 			}
 	}
 out:
+	steer_teardown(&s);
+}
+
+/*
+ * Both paths agree: for every frame (flows, tags, options, fragments, cut
+ * headers, two tags), the XDP parser (bpf/lib/rss_xdp.h, used by the
+ * uplink program with --xdp-steer cpumap) and the tap steering program
+ * choose the same queue.
+ */
+TEST(steer_xdp_agrees)
+{
+	struct rss_xdpq_bpf *x = NULL;
+	int i, bad = 0, n = 0, xfd;
+	struct bpf_map *map;
+	struct vmst_rss cfg;
+	struct steer s;
+	__u32 port = TEST_PORT;
+
+	seed = 23;
+	if (!steer_setup(&s, TEST_PORT))
+		goto out;
+	x = rss_xdpq_bpf__open();
+	if (!ASSERT_OK_PTR(x, "rss_xdpq open"))
+		goto out;
+	bpf_object__for_each_map(map, x->obj) bpf_map__set_pin_path(map, NULL);
+	x->bss->xdpq_port = TEST_PORT;
+	if (!ASSERT_OK(rss_xdpq_bpf__load(x), "rss_xdpq load"))
+		goto out;
+	x->bss->xdpq_port = TEST_PORT;
+	xfd = bpf_program__fd(x->progs.rss_xdpq);
+	cfg_identity(&cfg, vms_rss_key_msft, VMST_RSS_TYPES_ALL, 128);
+	if (!steer_config(&s, TEST_PORT, &cfg) ||
+	    !ASSERT_OK(bpf_map_update_elem(bpf_map__fd(x->maps.vmst_rss), &port,
+					   &cfg, 0),
+		       "xdpq vmst_rss"))
+		goto out;
+	for (i = 0; i < 6 * N_FLOWS; i++) {
+		struct pkt p = pkt_random(i);
+		__u8 buf[256];
+		size_t len;
+		long want;
+
+		switch (i / N_FLOWS) { /* variants of the same flows */
+		case 1:
+			p.frag = i % 2 ? FRAG_FIRST : FRAG_LATER;
+			break;
+		case 2:
+			/* Cut inside the ports (test runs of an skb refuse
+			 * a frame cut inside its IP header).
+			 */
+			p.cut = l4_off(&p) + i % 4;
+			break;
+		case 3:
+			p.tpid2 = 0x8100; /* two tags: not hashed */
+			break;
+		case 4:
+			p.proto = i % 3 ? 47 : IPPROTO_ICMP; /* no ports */
+			break;
+		default:
+			break;
+		}
+		len = pkt_build(&p, buf);
+		if (len < 14)
+			continue;
+		want = steer_run(&s, buf, len);
+		if (want < 0)
+			goto out;
+		{
+			LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf,
+				    .data_size_in = len, .repeat = 1);
+
+			if (!ASSERT_OK(bpf_prog_test_run_opts(xfd, &o),
+				       "test run of rss_xdpq") ||
+			    !ASSERT_EQ(o.retval, XDP_PASS, "rss_xdpq verdict"))
+				goto out;
+		}
+		n++;
+		if ((long)x->bss->xdpq_queue != want && !bad++)
+			FAIL("frame %d (IPv%d proto %u tag %#x/%#x opts %d "
+			     "frag %d cut %zu): XDP queue %u, skb queue %ld",
+			     i, p.family, p.proto, p.tpid, p.tpid2, p.ip_opts,
+			     p.frag, p.cut, x->bss->xdpq_queue, want);
+	}
+	ASSERT_EQ(bad, 0, "frames the two paths put on different queues");
+	ASSERT_GE(n, 5 * N_FLOWS, "frames compared");
+out:
+	rss_xdpq_bpf__destroy(x);
 	steer_teardown(&s);
 }
