@@ -139,7 +139,7 @@ static int stats_once(const struct vms_cli *cli, const char *tap)
 		if (!(rss.flags & VMST_RSS_F_ENABLED))
 			rss.queues = 0;
 		for (i = 0; !ports && i < rss.queues; i++) {
-			char qn[8], fr[24];
+			char qn[12], fr[24];
 
 			snprintf(qn, sizeof(qn), "%d", i);
 			snprintf(fr, sizeof(fr), "%llu",
