@@ -157,9 +157,9 @@ $(FUZZ_PACKET): $(FUZZ_PACKET_SRCS) $(LIBVMS) $(SKELS) | $(BUILD)/tests/unit
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Itests -o $@ $(FUZZ_PACKET_SRCS) $(LIBVMS) $(LDLIBS)
 
-# The same for the tap program (transmit path) against its model; a
-# test-only wrapper of its source (tests/bpf/tap_observe.bpf.c) shows the redirect
-# target and the tag pushed.
+# The same for the tap program (transmit path) and the uplink tc program
+# against their models; test-only wrappers of their sources
+# (tests/bpf/*_observe.bpf.c) show the redirect target and the tag pushed.
 FUZZ_TAP := $(BUILD)/tests/fuzz_tap
 FUZZ_TAP_SRCS := tests/fuzz/fuzz_tap.c tests/unit/refmodel_tx.c \
 	tests/unit/corpus.c

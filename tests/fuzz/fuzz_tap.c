@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * libFuzzer harness for the tap program (the transmit path): random and
- * mutated frames written by a VM, through BPF_PROG_TEST_RUN of the tap
- * program of one of a fixed set of ports, each compared with the reference
- * model (tests/unit/refmodel_tx.c): the verdict, the redirect target, the
+ * libFuzzer harness for the transmit path's tc programs: random and mutated
+ * frames written by a VM, through BPF_PROG_TEST_RUN of the tap program of
+ * one of a fixed set of ports, and frames arriving on the uplink through
+ * the uplink tc program (skb path), each compared with the reference
+ * models (tests/unit/refmodel_tx.c): the verdict, the redirect target, the
  * VLAN tag pushed, the bytes out, and every counter (reasons, local,
  * uplink and to_vm_tc frames and bytes of every port) every COUNTER_EVERY
- * frames and at exit. Any difference aborts with the frame (libFuzzer keeps
- * it as a crash-* reproducer).
+ * frames and at exit. Any difference aborts with the frame (libFuzzer
+ * keeps it as a crash-* reproducer).
  *
  * BPF_PROG_TEST_RUN returns the verdict and the data only: the device
  * bpf_redirect chose and a tag bpf_skb_vlan_push put in the skb's metadata
  * are recorded by a test-only build of the same source inside a wrapper
- * (tests/bpf/tap_observe.bpf.c). Every frame goes through the production
+ * (tests/bpf/tap_observe.bpf.c, uplink_tc_observe.bpf.c). Every frame goes
+ * through the production
  * object (verdict, bytes out, counters) and the wrapper (the same verdict,
  * the target, the tag); both count, so the model's counters count twice.
  *
@@ -52,6 +54,8 @@
 #include "uplink.skel.h"
 #include "tap.skel.h"
 #include "tap_observe.skel.h"
+#include "uplink_tc.skel.h"
+#include "uplink_tc_observe.skel.h"
 #include "unit/corpus.h"
 #include "unit/refmodel_tx.h"
 
@@ -130,9 +134,15 @@ static const struct {
 	{"fzt-gone", {2, 0x5e, 0x20, 0, 0, 9}, 0, false, false, true, {0}},
 };
 
+/* Tap MTUs: the uplink skb path forwards non-GSO frames that fit. */
+static const __u32 port_mtu[NPORTS] = {1500, 1500, 1500, 1500, 9000,
+				       576,  1500, 1500, 1500};
+
 static struct uplink_bpf *skel;
 static struct tap_bpf *tap[NPORTS];
 static struct tap_observe_bpf *obs[NPORTS];
+static struct uplink_tc_bpf *uptc;
+static struct uplink_tc_observe_bpf *uptc_obs;
 static struct vms_maps maps;
 static struct ref_tx_port ports[NPORTS];
 static struct ref_tx_world world = {ports, NPORTS, 0, 0};
@@ -146,7 +156,7 @@ static struct {
 	__u64 pc[VMST_MAX_PORTS][VMST_PC_MAX];
 } shadow;
 static unsigned long long frames_run, refused, n_local, n_north, n_tagged,
-	outcome[VMST_R_MAX];
+	outcome[VMST_R_MAX], n_uplink_tc, n_uplink_pass;
 
 static __u8 frame[FRAME_BUF], out[FRAME_BUF];
 
@@ -166,7 +176,8 @@ static void mismatch(const __u8 *f, size_t len, int from, const char *what)
 		frames_run, what);
 	if (f) {
 		fprintf(stderr, "frame (%zu bytes) from %s, north %d:\n", len,
-			port_def[from].name, north_state);
+			from < 0 ? "the uplink" : port_def[from].name,
+			north_state);
 		for (i = 0; i < len && i < 256; i++)
 			fprintf(stderr, "%02x%s", f[i],
 				i % 32 == 31 ? "\n" : "");
@@ -249,16 +260,20 @@ static void at_exit(void)
 		return;
 	check_counters();
 	fprintf(stderr,
-		"fuzz_tap: %llu frames, %llu through the program, %llu "
-		"refused by test_run (shorter than their Ethernet and IP "
-		"headers), 0 mismatches; model: "
-		"%llu to another VM, %llu to the uplink (%llu tagged)",
-		frames_run, frames_run - refused, refused, n_local, n_north,
+		"fuzz_tap: %llu frames, %llu through the tap program and %llu "
+		"through the uplink tc program, %llu refused by test_run "
+		"(shorter than their Ethernet and IP headers), 0 mismatches; "
+		"tap program model: %llu to another VM, %llu to the uplink "
+		"(%llu tagged)",
+		frames_run, frames_run - refused - n_uplink_tc - n_uplink_pass,
+		n_uplink_tc + n_uplink_pass, refused, n_local, n_north,
 		n_tagged);
 	for (int r = 0; r < VMST_R_MAX; r++)
 		if (outcome[r])
 			fprintf(stderr, ", %llu %s", outcome[r], reason_str(r));
-	fprintf(stderr, "\n");
+	fprintf(stderr,
+		"; uplink tc program model: %llu into a tap, %llu passed\n",
+		n_uplink_tc, n_uplink_pass);
 }
 
 static int run(int fd, const __u8 *f, size_t len, __u32 *retval,
@@ -317,7 +332,7 @@ static void add_port(int i)
 		.ifindex = 1, /* lo of this network namespace */
 		.netns_ino = port_def[i].other_netns ? OTHER_NETNS : netns,
 		.vlan = port_def[i].vlan,
-		.mtu = 1500,
+		.mtu = port_mtu[i],
 		.trusted = port_def[i].trusted,
 	};
 	int k;
@@ -334,6 +349,7 @@ static void add_port(int i)
 	ports[i].vlan = s.vlan;
 	ports[i].trusted = s.trusted;
 	ports[i].netns_ino = s.netns_ino;
+	ports[i].mtu = s.mtu;
 	ports[i].naddrs = s.naddrs;
 	memcpy(ports[i].addrs, s.addrs, sizeof(s.addrs));
 }
@@ -405,6 +421,15 @@ static void setup(void)
 			own_ifindex(i);
 		}
 	}
+	/* The uplink skb path, in this network namespace. */
+	uptc = uplink_tc_bpf__open();
+	uptc_obs = uplink_tc_observe_bpf__open();
+	if (!uptc || !uptc_obs)
+		die("cannot open the uplink tc program%s", "");
+	uptc->rodata->netns_ino = uptc_obs->rodata->netns_ino = netns;
+	if (share_maps(uptc->obj) || uplink_tc_bpf__load(uptc) ||
+	    share_maps(uptc_obs->obj) || uplink_tc_observe_bpf__load(uptc_obs))
+		die("cannot load the uplink tc program%s", "");
 	set_north(0);
 	/* The longest frame test_run takes, from a port that drops all. */
 	for (i = 0; !port_def[i].deleted; i++)
@@ -477,6 +502,9 @@ static void seeds_from_corpus(const char *dir)
 		write_seed(dir, i % NPORTS, 0, c.data[i], c.len[i]);
 		write_seed(dir, 0x80 | (i % NPORTS), 1 + (i / 2) % NPORTS,
 			   c.data[i], c.len[i]);
+		/* On the uplink, to a port (with its VID), GSO or not. */
+		write_seed(dir, (i & 1 ? 0x80 : 0) | (i & 2 ? 0x10 : 0),
+			   0x80 | (1 + (i / 4) % NPORTS), c.data[i], c.len[i]);
 	}
 	fprintf(stderr, "fuzz_tap: %zu corpus frames from %s\n", c.n, path);
 	corpus_free(&c);
@@ -628,7 +656,25 @@ static size_t build(int kind, int p, __u8 *b)
 
 static void seeds_built(const char *dir)
 {
+	static const int up_kinds[] = {B_IP4_UDP, B_IP6_UDP, B_TAGGED, B_OTHER};
+	static const size_t up_lens[] = {0, 590, 1514, 1518, 1600, 2000};
 	int p, k, d, fix;
+	size_t li, len;
+
+	/* Frames on the uplink for each port, of sizes around its MTU. */
+	for (p = 0; p < NPORTS; p++)
+		for (k = 0; k < 4; k++)
+			for (li = 0; li < 6; li++)
+				for (fix = 0; fix < 2; fix++) {
+					len = build(up_kinds[k], p, frame);
+					if (up_lens[li] > len) {
+						memset(frame + len, 0,
+						       up_lens[li] - len);
+						len = up_lens[li];
+					}
+					write_seed(dir, 0x80 | (fix ? 0x10 : 0),
+						   0x80 | (p + 1), frame, len);
+				}
 
 	for (p = 0; p < NPORTS; p++)
 		for (k = 0; k < B_N; k++)
@@ -721,6 +767,106 @@ static bool test_run_refuses(const __u8 *f, size_t len)
 	       (type == 0x86dd && len < 14 + 40);
 }
 
+/*
+ * A frame on the uplink, through the uplink tc program (byte 1 bit 7):
+ * byte 0 bit 4 makes it GSO, bit 7 sets the VID of an 802.1Q tag to the
+ * destination port's VLAN.
+ */
+static void uplink_frame(const uint8_t *data, size_t len)
+{
+	struct __sk_buff ctx = {.gso_size = 1448, .gso_segs = 1};
+	bool gso = data[0] & 0x10;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
+		    .data_size_in = len, .data_out = out,
+		    .data_size_out = sizeof(out), .repeat = 1);
+	struct uplink_tc_observe_bpf__bss *o = uptc_obs->bss;
+	static __u8 want[FRAME_BUF];
+	struct ref_tx_result res;
+	size_t want_len, out_len;
+	__u32 retval, want_v;
+	__u64 runs_before;
+	int k = data[1] & 15, err;
+	char msg[300];
+
+	if (k >= 1 && k <= NPORTS && len >= 6)
+		memcpy(frame, port_def[k - 1].mac, 6);
+	if (k >= 1 && k <= NPORTS && (data[0] & 0x80) && len >= 16 &&
+	    frame[12] == 0x81 && frame[13] == 0 && port_def[k - 1].vlan) {
+		frame[14] = (frame[14] & 0xf0) | port_def[k - 1].vlan >> 8;
+		frame[15] = port_def[k - 1].vlan & 0xff;
+	}
+	if (gso) {
+		opts.ctx_in = &ctx;
+		opts.ctx_size_in = sizeof(ctx);
+	}
+	err = bpf_prog_test_run_opts(
+		      bpf_program__fd(uptc->progs.vmst_uplink_tc), &opts)
+		      ? -errno
+		      : 0;
+	frames_run++;
+	if (test_run_refuses(frame, len)) {
+		if (err != -EINVAL)
+			mismatch(frame, len, -1,
+				 "test run did not refuse (EINVAL) a frame "
+				 "shorter than its Ethernet and IP headers");
+		refused++;
+		return;
+	}
+	if (err) {
+		snprintf(msg, sizeof(msg), "uplink: test run failed: %s",
+			 strerror(-err));
+		mismatch(frame, len, -1, msg);
+	}
+	retval = opts.retval;
+	out_len = opts.data_size_out;
+	ref_uplink_tc_decide(&world, netns, frame, len, gso, &res, want,
+			     &want_len);
+	want_v = res.verdict == REF_TX_PASS ? TC_ACT_OK : TC_ACT_REDIRECT;
+	if (retval != want_v) {
+		snprintf(msg, sizeof(msg), "uplink%s: verdict %u, model %u",
+			 gso ? " (GSO)" : "", retval, want_v);
+		mismatch(frame, len, -1, msg);
+	}
+	if (out_len != want_len || memcmp(out, want, want_len)) {
+		snprintf(msg, sizeof(msg),
+			 "uplink%s: %zu bytes out, model %zu, or other bytes",
+			 gso ? " (GSO)" : "", out_len, want_len);
+		mismatch(frame, len, -1, msg);
+	}
+	/* The same source in its wrapper, for the target. */
+	runs_before = o->obs_runs;
+	opts.data_size_out = sizeof(out);
+	err = bpf_prog_test_run_opts(
+		      bpf_program__fd(uptc_obs->progs.vmst_uplink_tc_observed),
+		      &opts)
+		      ? -errno
+		      : 0;
+	if (err || o->obs_runs != runs_before + 1 || opts.retval != retval ||
+	    o->obs_vlan_proto ||
+	    (res.verdict == REF_TX_REDIRECT &&
+	     (!o->obs_redirected || o->obs_redirect_ifindex != res.ifindex ||
+	      o->obs_redirect_flags))) {
+		snprintf(msg, sizeof(msg),
+			 "uplink: the observed program (err %d) returned %u "
+			 "(the program %u), redirect %u to %u flags %u, tag "
+			 "%x; model: ifindex %u",
+			 err, opts.retval, retval, o->obs_redirected,
+			 o->obs_redirect_ifindex, o->obs_redirect_flags,
+			 o->obs_vlan_proto, res.ifindex);
+		mismatch(frame, len, -1, msg);
+	}
+	if (res.verdict == REF_TX_REDIRECT) {
+		n_uplink_tc++;
+		shadow.pc[ports[res.to].idx][VMST_PC_TO_VM_TC_FRAMES] += 2;
+		shadow.pc[ports[res.to].idx][VMST_PC_TO_VM_TC_BYTES] +=
+			2 * res.bytes;
+	} else {
+		n_uplink_pass++;
+	}
+	if (frames_run % COUNTER_EVERY == 0)
+		check_counters();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ref_tx_result res;
@@ -739,6 +885,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (len > max_len)
 		len = max_len;
 	memcpy(frame, data + 2, len);
+	if (data[1] & 0x80) {
+		uplink_frame(data, len);
+		return 0;
+	}
 	from = (data[0] & 15) % NPORTS;
 	set_north((data[0] >> 5) & 3);
 	rewrite(data[0], data[1], from, len);

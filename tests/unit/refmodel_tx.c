@@ -265,3 +265,53 @@ void ref_tx_decide(const struct ref_tx_world *w, size_t from, const __u8 *frame,
 {
 	decide(w, from, frame, len, res);
 }
+
+void ref_uplink_tc_decide(const struct ref_tx_world *w, __u32 uplink_netns,
+			  const __u8 *frame, size_t len, bool gso,
+			  struct ref_tx_result *res, __u8 *out, size_t *out_len)
+{
+	struct view v = {frame, len};
+	unsigned int type, vid = 0, tags = 0;
+	size_t i, vm_len;
+
+	memset(res, 0, sizeof(*res));
+	res->verdict = REF_TX_PASS;
+	res->reason = -1;
+	memcpy(out, frame, len);
+	*out_len = len;
+	if (!have(&v, 0, ETH_HDR) || (frame[0] & 1))
+		return;
+	type = be16(&v, 12);
+	if (type == ETHERTYPE_8021AD)
+		return;
+	if (type == ETHERTYPE_8021Q) {
+		if (!have(&v, 14, 4))
+			return;
+		vid = be16(&v, 14) & 0x0fff;
+		type = be16(&v, 16);
+		if (type == ETHERTYPE_8021Q || type == ETHERTYPE_8021AD ||
+		    vid == 0 || vid == 0x0fff)
+			return;
+		tags = 1;
+	}
+	vm_len = len - 4 * tags;
+	for (i = 0; i < w->nports; i++) {
+		const struct ref_tx_port *p = &w->ports[i];
+
+		if (!p->present || p->vlan != vid || memcmp(p->mac, frame, 6))
+			continue;
+		if (p->netns_ino != uplink_netns)
+			return;
+		if (!gso && vm_len > p->mtu + ETH_HDR)
+			return;
+		res->verdict = REF_TX_REDIRECT;
+		res->local = true;
+		res->to = i;
+		res->ifindex = p->ifindex;
+		res->bytes = vm_len;
+		memcpy(out, frame, 12);
+		memcpy(out + 12, frame + 12 + 4 * tags, len - 12 - 4 * tags);
+		*out_len = vm_len;
+		return;
+	}
+}

@@ -59,6 +59,7 @@ struct ref_tx_port {
 	bool trusted;	 /* --trusted */
 	__u32 ifindex;	 /* its tap */
 	__u32 netns_ino; /* network namespace of the tap */
+	__u32 mtu;	 /* of its tap (the uplink skb path's size rule) */
 	__u32 naddrs;	 /* 0: MAC checks only */
 	struct vmst_addr addrs[VMST_MAX_ADDRS];
 };
@@ -89,5 +90,25 @@ struct ref_tx_result {
 /* Decide for @frame of @len bytes written by ports[@from]'s VM. */
 void ref_tx_decide(const struct ref_tx_world *w, size_t from, const __u8 *frame,
 		   size_t len, struct ref_tx_result *res);
+
+/*
+ * The uplink tc program (skb path, README "Uplink skb path" and "VLANs"),
+ * on a frame arriving on an uplink of network namespace @uplink_netns
+ * (the XDP program passed it up):
+ *  - group destination: PASS;
+ *  - untagged, or one 802.1Q tag (and the EtherType after it) with VID
+ *    1..4094; anything else (802.1ad, two tags, VID 0 or 4095) PASS;
+ *  - (VID, destination MAC) owned by a port of @uplink_netns, else PASS;
+ *  - the frame without its tag longer than the port's MTU + 14 and not
+ *    GSO (@gso): PASS, the bridge drops it as it always did;
+ *  - else REDIRECT into the port's tap, tag removed, counted to_vm_tc
+ *    with the length without the tag.
+ * Nothing is counted for PASS (the XDP program counted it). @out gets the
+ * frame as it leaves (@out_len bytes).
+ */
+void ref_uplink_tc_decide(const struct ref_tx_world *w, __u32 uplink_netns,
+			  const __u8 *frame, size_t len, bool gso,
+			  struct ref_tx_result *res, __u8 *out,
+			  size_t *out_len);
 
 #endif /* VMST_UNIT_REFMODEL_TX_H */
