@@ -664,8 +664,8 @@ static const struct up_case up_cases[] = {
 	{"tagged_max_frame", ports[P3].mac, 10, 0, 1518, 0, TC_ACT_REDIRECT,
 	 P3},
 	/* Found by fuzz_tap: the tag and the EtherType after it are enough. */
-	{"tagged_shortest_frame", ports[P3].mac, 10, 0, 18, 0,
-	 TC_ACT_REDIRECT, P3},
+	{"tagged_shortest_frame", ports[P3].mac, 10, 0, 18, 0, TC_ACT_REDIRECT,
+	 P3},
 	{"deleted_port", ports[P6].mac, 0, 0, 60, 0, TC_ACT_OK, -1},
 };
 
