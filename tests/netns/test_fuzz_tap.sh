@@ -17,7 +17,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 FUZZ=$BUILD/tests/fuzz_tap
-RUNS=${FUZZ_TAP_RUNS:-1400000}
+RUNS=${FUZZ_TAP_RUNS:-1500000}
 MIN=${FUZZ_TAP_MIN:-1000000}
 
 if [ "$(id -u)" -ne 0 ]; then
