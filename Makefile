@@ -157,10 +157,21 @@ $(FUZZ_PACKET): $(FUZZ_PACKET_SRCS) $(LIBVMS) $(SKELS) | $(BUILD)/tests/unit
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Itests -o $@ $(FUZZ_PACKET_SRCS) $(LIBVMS) $(LDLIBS)
 
-test-progs: $(FUZZ_CONFIG) $(FUZZ_PACKET)
+# The same for the tap program (transmit path) and the uplink tc program
+# against their models; test-only wrappers of their sources
+# (tests/bpf/*_observe.bpf.c) show the redirect target and the tag pushed.
+FUZZ_TAP := $(BUILD)/tests/fuzz_tap
+FUZZ_TAP_SRCS := tests/fuzz/fuzz_tap.c tests/unit/refmodel_tx.c \
+	tests/unit/corpus.c
 
-.PHONY: fuzz fuzz-config fuzz-packet
-fuzz: fuzz-config fuzz-packet
+$(FUZZ_TAP): $(FUZZ_TAP_SRCS) $(LIBVMS) $(SKELS) $(TEST_SKELS) | $(BUILD)/tests/unit
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Itests -o $@ $(FUZZ_TAP_SRCS) $(LIBVMS) $(LDLIBS)
+
+test-progs: $(FUZZ_CONFIG) $(FUZZ_PACKET) $(FUZZ_TAP)
+
+.PHONY: fuzz fuzz-config fuzz-packet fuzz-tap
+fuzz: fuzz-config fuzz-packet fuzz-tap
 fuzz-config: $(FUZZ_CONFIG)
 	$(Q)mkdir -p $(BUILD)/fuzz/config
 	$(Q)$(FUZZ_CONFIG) -max_total_time=$(FUZZ_SECS) -max_len=4096 \
@@ -173,6 +184,13 @@ fuzz-packet: $(FUZZ_PACKET)
 	$(Q)unshare -n $(FUZZ_PACKET) -max_total_time=$(FUZZ_SECS) \
 		-max_len=9217 -artifact_prefix=$(BUILD)/fuzz/ \
 		$(BUILD)/fuzz/packet $(BUILD)/fuzz/packet-seeds
+fuzz-tap: $(FUZZ_TAP)
+	$(Q)mkdir -p $(BUILD)/fuzz/tap-seeds $(BUILD)/fuzz/tap
+	$(Q)[ -e $(BUILD)/fuzz/tap-seeds/seed-00000 ] || \
+		VMSTEER_FUZZ_SEEDS=$(BUILD)/fuzz/tap-seeds $(FUZZ_TAP)
+	$(Q)unshare -n $(FUZZ_TAP) -max_total_time=$(FUZZ_SECS) \
+		-max_len=4098 -artifact_prefix=$(BUILD)/fuzz/ \
+		$(BUILD)/fuzz/tap $(BUILD)/fuzz/tap-seeds
 
 # The CLI under AddressSanitizer and UBSan, in $(BUILD)/asan/vmsteer, for
 # tests/netns/test_sanitize.sh (which runs the CLI tests through it).

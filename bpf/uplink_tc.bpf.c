@@ -27,7 +27,8 @@ int vmst_uplink_tc(struct __sk_buff *skb)
 	struct vmst_port *port = NULL;
 	struct vmst_port_cfg *cfg;
 	__u32 idx, len = skb->len, tags = 0, in_data = 0;
-	__u8 eth[ETH_HLEN + VLAN_HLEN + 2];
+	/* Ethernet header, then a tag's TCI and the EtherType after it. */
+	__u8 eth[ETH_HLEN + VLAN_HLEN];
 	__u16 vid = 0;
 	__be16 proto;
 

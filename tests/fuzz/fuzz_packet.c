@@ -11,10 +11,10 @@
  * set of ports, added through the library (vms_port_upsert) with the
  * loopback as their redirect target: run it in a network namespace of its
  * own (unshare -n). Input: one selector byte, then the frame. Selector bits
- * 0..2 = k: 0 leaves the frame alone, 1..6 write port k-1's MAC as its
- * destination; bit 3 (with k) sets the VID of an 802.1Q outer tag to that
- * port's VLAN. So mutations reach every path: forwarded, too big, no
- * target, and every reason to pass.
+ * 0..2 and 4 = k: 0 leaves the frame alone, 1..NPORTS write port k-1's MAC
+ * as its destination; bit 3 (with k) sets the VID of an 802.1Q outer tag
+ * to that port's VLAN. So mutations reach every path: forwarded, steered
+ * to a CPU, too big, no target, and every reason to pass.
  *
  *   VMSTEER_FUZZ_SEEDS=DIR fuzz_packet   write the seeds (the tcpdump
  *        corpus, $VMSTEER_CORPUS or ../shared/corpus, and built frames)
@@ -44,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Counters are compared with the model every this many frames. */
 #define COUNTER_EVERY 4096
-#define NPORTS	      6
+#define NPORTS	      8
 /* Longest seed written (frames past it are cut by libFuzzer anyway). */
 #define SEED_MAX 9216
 
@@ -54,20 +54,40 @@ static const struct {
 	__u16 vlan;
 	__u32 mtu;
 	bool target;
+	const char *rss_types; /* XDP queue steering over 2 queues */
 } port_def[NPORTS] = {
-	{"fz-untagged", {0x02, 0x5e, 0x10, 0, 0, 1}, 0, 1500, true},
+	{"fz-untagged", {0x02, 0x5e, 0x10, 0, 0, 1}, 0, 1500, true, NULL},
 	/* The same MAC on a VLAN: the VLAN tells them apart. */
-	{"fz-vlan100", {0x02, 0x5e, 0x10, 0, 0, 1}, 100, 1500, true},
-	{"fz-notarget", {0x02, 0x5e, 0x10, 0, 0, 2}, 200, 9000, false},
-	{"fz-notarget0", {0x02, 0x5e, 0x10, 0, 0, 3}, 0, 1500, false},
-	{"fz-tiny", {0x02, 0x5e, 0x10, 0, 0, 4}, 4094, 68, true},
-	{"fz-vlan1", {0x02, 0x5e, 0x10, 0, 0, 5}, 1, 576, true},
+	{"fz-vlan100", {0x02, 0x5e, 0x10, 0, 0, 1}, 100, 1500, true, NULL},
+	{"fz-notarget", {0x02, 0x5e, 0x10, 0, 0, 2}, 200, 9000, false, NULL},
+	{"fz-notarget0", {0x02, 0x5e, 0x10, 0, 0, 3}, 0, 1500, false, NULL},
+	{"fz-tiny", {0x02, 0x5e, 0x10, 0, 0, 4}, 4094, 68, true, NULL},
+	{"fz-vlan1", {0x02, 0x5e, 0x10, 0, 0, 5}, 1, 576, true, NULL},
+	/*
+	 * XDP queue steering: the CPUMAP has an entry for CPU 1 only, so a
+	 * frame whose flow the model puts on queue 1 is redirected to it as
+	 * it is; on queue 0 it is delivered straight: tag removed, or (no
+	 * target) passed. Either way the verdict or the bytes tell the queue.
+	 */
+	{"fz-steer",
+	 {0x02, 0x5e, 0x10, 0, 0, 6},
+	 0,
+	 1500,
+	 false,
+	 "ipv4,tcpv4,udpv4,ipv6,tcpv6,udpv6"},
+	{"fz-steer300",
+	 {0x02, 0x5e, 0x10, 0, 0, 7},
+	 300,
+	 1500,
+	 true,
+	 "tcpv4,ipv6,udpv6"},
 };
 
 static struct uplink_bpf *skel;
 static struct vms_maps maps;
 static struct ref_port ports[NPORTS];
 static int prog_fd = -1, ncpus;
+static __u64 cpumap_cpus; /* CPUs with a CPUMAP entry (bits) */
 static size_t linear_max; /* bytes test_run puts in the first buffer */
 
 /* The model's counters, and what has been run. */
@@ -75,7 +95,7 @@ static struct {
 	struct vmst_counter reason[VMST_MAX_PORTS][VMST_R_MAX];
 	struct vmst_counter fwd[VMST_MAX_PORTS];
 } shadow;
-static unsigned long long frames_run, refused, outcome[VMST_R_MAX + 1];
+static unsigned long long frames_run, refused, outcome[VMST_R_MAX + 1], steered;
 
 static __u8 frame[FRAME_MAX], out[FRAME_MAX], want[FRAME_MAX];
 
@@ -179,8 +199,9 @@ static void at_exit(void)
 	fprintf(stderr,
 		"fuzz_packet: %llu frames, %llu through the program, %llu "
 		"refused by test_run (under 14 bytes), 0 mismatches; model: "
-		"%llu forwarded",
-		frames_run, frames_run - refused, refused, outcome[VMST_R_MAX]);
+		"%llu forwarded (%llu of them to a CPU of their RSS queue)",
+		frames_run, frames_run - refused, refused, outcome[VMST_R_MAX],
+		steered);
 	for (int r = 0; r < VMST_R_MAX; r++)
 		fprintf(stderr, ", %llu %s", outcome[r], ref_reason_str(r));
 	fprintf(stderr, "\n");
@@ -224,12 +245,27 @@ static void setup(void)
 	if (vms_maps_from_object(&maps, skel->obj) ||
 	    vms_maps_init_config(&maps))
 		die("cannot set up the maps: %s", vms_last_error());
+	/* XDP steering: a CPUMAP entry for CPU 1 (when there is one). */
+	{
+		struct bpf_cpumap_val cv = {.qsize = 64};
+		__u32 cpu = 1;
+
+		if (!bpf_map_update_elem(maps.fd[VMS_MAP_CPUMAP], &cpu, &cv,
+					 BPF_ANY))
+			cpumap_cpus = 1ULL << cpu;
+		else
+			fprintf(stderr,
+				"fuzz_packet: no CPUMAP entry for CPU 1 (%s): "
+				"steered ports fall back\n",
+				strerror(errno));
+	}
 	for (i = 0; i < NPORTS; i++) {
 		struct vms_port_spec s = {
 			.ifindex = 1, /* lo of this network namespace */
 			.netns_ino = vms_netns_ino(),
 			.vlan = port_def[i].vlan,
 			.mtu = port_def[i].mtu,
+			.xdp_steer = !!port_def[i].rss_types,
 		};
 
 		snprintf(s.name, sizeof(s.name), "%s", port_def[i].name);
@@ -240,6 +276,18 @@ static void setup(void)
 		ports[i].vlan = s.vlan;
 		ports[i].mtu = s.mtu;
 		ports[i].has_target = port_def[i].target;
+		if (port_def[i].rss_types) {
+			struct vmst_rss *r = &ports[i].rss;
+
+			vms_rss_default(r, 2);
+			if (vms_rss_parse_types("rss types",
+						port_def[i].rss_types,
+						&r->hash_types) ||
+			    vms_rss_write(&maps, ports[i].idx, r))
+				die("cannot set RSS: %s", vms_last_error());
+			ports[i].xdp_steer = true;
+			ports[i].cpumap_cpus = cpumap_cpus;
+		}
 		if (!port_def[i].target &&
 		    bpf_map_delete_elem(maps.fd[VMS_MAP_TX], &ports[i].idx))
 			die("cannot delete a redirect target%s", "");
@@ -273,6 +321,14 @@ static void write_seed(const char *dir, __u8 sel, const __u8 *f, size_t len)
 		die("cannot write %s", path);
 }
 
+/* The selector that writes port @p's MAC (and VID when @vid). */
+static __u8 sel_of(int p, bool vid)
+{
+	int k = p + 1;
+
+	return (k & 7) | ((k & 8) << 1) | (vid ? 8 : 0);
+}
+
 /* The tcpdump corpus: next to the repository, two levels above us. */
 static void seeds_from_corpus(const char *dir)
 {
@@ -299,8 +355,7 @@ static void seeds_from_corpus(const char *dir)
 	/* Each frame as it is, and with a port's address (and VID). */
 	for (i = 0; i < c.n; i++) {
 		write_seed(dir, 0, c.data[i], c.len[i]);
-		write_seed(dir, 1 + i % NPORTS + (i & 1 ? 8 : 0), c.data[i],
-			   c.len[i]);
+		write_seed(dir, sel_of(i % NPORTS, i & 1), c.data[i], c.len[i]);
 	}
 	fprintf(stderr, "fuzz_packet: %zu corpus frames from %s\n", c.n, path);
 	corpus_free(&c);
@@ -364,7 +419,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (len > FRAME_MAX)
 		len = FRAME_MAX;
 	memcpy(frame, data + 1, len);
-	k = data[0] & 7;
+	k = (data[0] & 7) | ((data[0] & 0x10) >> 1);
 	if (k >= 1 && k <= NPORTS && len >= 6) {
 		memcpy(frame, port_def[k - 1].mac, 6);
 		if ((data[0] & 8) && len >= 16 && frame[12] == 0x81 &&
@@ -394,6 +449,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ref_decide(frame, len, len < linear_max ? len : linear_max, ports,
 		   NPORTS, &res, want);
 	outcome[res.reason < 0 ? VMST_R_MAX : res.reason]++;
+	steered += res.queue >= 0;
 	if (verdict != res.verdict) {
 		snprintf(msg, sizeof(msg), "verdict %u, model %u (%s, port %u)",
 			 verdict, res.verdict, ref_reason_str(res.reason),

@@ -4,6 +4,7 @@
 #include <linux/bpf.h>
 
 #include "vmsteer.h"
+#include "vms.h"
 #include "refmodel.h"
 
 #define ETH_ADDRS 12 /* destination and source MAC */
@@ -48,6 +49,45 @@ static int pass_ret(struct ref_result *res, int reason, __u32 port, __u64 bytes,
 	return 0;
 }
 
+/*
+ * The flow RSS hashes, from the frame as the VM sees it: @l3 is the offset
+ * past the Ethernet header and the tag.
+ */
+static void rss_flow(const __u8 *f, size_t len, size_t l3, unsigned int type,
+		     struct vms_rss_flow *fl)
+{
+	unsigned int proto;
+	size_t l4;
+
+	memset(fl, 0, sizeof(*fl));
+	if (type == 0x0800) {
+		if (len < l3 + 20 || f[l3] >> 4 != 4 || (f[l3] & 15) < 5)
+			return;
+		fl->family = 4;
+		memcpy(fl->saddr, f + l3 + 12, 4);
+		memcpy(fl->daddr, f + l3 + 16, 4);
+		if (be16_at(f + l3 + 6) & 0x3fff) /* MF or an offset */
+			return;
+		proto = f[l3 + 9];
+		l4 = l3 + (f[l3] & 15) * 4;
+	} else if (type == 0x86dd) {
+		if (len < l3 + 40 || f[l3] >> 4 != 6)
+			return;
+		fl->family = 6;
+		memcpy(fl->saddr, f + l3 + 8, 16);
+		memcpy(fl->daddr, f + l3 + 24, 16);
+		proto = f[l3 + 6];
+		l4 = l3 + 40;
+	} else {
+		return;
+	}
+	if ((proto == 6 || proto == 17) && len >= l4 + 4) {
+		fl->l4 = proto;
+		fl->sport = be16_at(f + l4);
+		fl->dport = be16_at(f + l4 + 2);
+	}
+}
+
 static int decide(const __u8 *frame, size_t len, size_t linear,
 		  const struct ref_port *ports, size_t nports,
 		  struct ref_result *res, __u8 *out)
@@ -58,6 +98,7 @@ static int decide(const __u8 *frame, size_t len, size_t linear,
 	size_t off = ETH_ADDRS, i, vm_len;
 
 	memset(res, 0, sizeof(*res));
+	res->queue = -1;
 
 	/* 1. Ethernet and VLAN headers, in the first buffer. */
 	if (linear < ETH_HDR)
@@ -103,7 +144,26 @@ static int decide(const __u8 *frame, size_t len, size_t linear,
 		return pass_ret(res, VMST_R_PASS_TOO_BIG, port->idx, vm_len,
 				frame, len, out);
 
-	/* 6, 7. Delivered untagged, or lost when the target is gone. */
+	/* 7. To the CPU of the flow's queue, when the CPUMAP has it. */
+	if (port->xdp_steer && port->rss.queues) {
+		struct vms_rss_flow fl;
+		__u32 q;
+
+		rss_flow(frame, len, ETH_HDR + ntags * TAG_LEN, type, &fl);
+		q = vms_rss_flow_queue(&port->rss, &fl);
+		if (q < 64 && (port->cpumap_cpus >> q & 1)) {
+			res->verdict = XDP_REDIRECT;
+			res->reason = -1;
+			res->port = port->idx;
+			res->bytes = vm_len;
+			res->out_len = len;
+			res->queue = q;
+			memcpy(out, frame, len);
+			return 0;
+		}
+	}
+
+	/* 6, 8. Delivered untagged, or lost when the target is gone. */
 	memcpy(out, frame, ETH_ADDRS);
 	memcpy(out + ETH_ADDRS, frame + ETH_ADDRS + ntags * TAG_LEN,
 	       len - ETH_ADDRS - ntags * TAG_LEN);

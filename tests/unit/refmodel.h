@@ -14,10 +14,18 @@
  *  5. The frame as the VM would see it (tag removed) must fit the port's
  *     MTU + 14 and be in one buffer, else PASS too_big, counted under the
  *     port.
- *  6. No redirect target: PASS no_target when untagged; a tagged frame
- *     has lost its tag already and is dropped (drop_no_target).
- *  7. Otherwise REDIRECT, tag removed: counted in the port's to_vm
- *     counters.
+ *  6. (After 7.) No redirect target: PASS no_target when untagged; a
+ *     tagged frame has lost its tag already and is dropped
+ *     (drop_no_target).
+ *  7. A port with XDP queue steering (--xdp-steer cpumap, an RSS entry
+ *     with its queues): the frame's flow as the VM will see it (the tag
+ *     skipped: addresses, and TCP/UDP ports of unfragmented packets, IPv6
+ *     extension headers not walked) names a queue q through the RSS key,
+ *     hash types and table (vms_rss_flow_queue, user/toeplitz.c); when
+ *     the CPUMAP has an entry for CPU q, REDIRECT to it, the frame
+ *     unchanged (tag and all: the CPUMAP program removes it), counted in
+ *     the port's to_vm counters. Otherwise, or without steering:
+ *  8. REDIRECT, tag removed: counted in the port's to_vm counters.
  * Frames handed to the kernel (PASS) are unmodified.
  */
 #ifndef VMST_UNIT_REFMODEL_H
@@ -27,12 +35,17 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "vmsteer.h"
+
 struct ref_port {
 	__u32 idx;  /* port index its counters are kept under */
 	__u16 vlan; /* access VLAN, 0: untagged port */
 	__u8 mac[6];
 	__u32 mtu;
 	bool has_target; /* a redirect target (vmst_tx entry) exists */
+	bool xdp_steer;	 /* --xdp-steer cpumap, with @rss */
+	struct vmst_rss rss;
+	__u64 cpumap_cpus; /* CPUs (bits) with a CPUMAP entry */
 };
 
 struct ref_result {
@@ -41,6 +54,7 @@ struct ref_result {
 	__u32 port;	/* port index counted under (0: none) */
 	__u64 bytes;	/* bytes counted */
 	size_t out_len; /* length of @out (0 for a dropped frame) */
+	int queue;	/* REDIRECT to the CPUMAP entry of this CPU, or -1 */
 };
 
 /*

@@ -20,6 +20,7 @@
 
 #include "fixture.h"
 #include "frames.h"
+#include "refmodel_tx.h"
 #include "test.h"
 #include "tap.skel.h"
 #include "uplink_tc.skel.h"
@@ -576,6 +577,63 @@ static const char *tc_verdict(__u32 v)
 	return "TC_ACT_?";
 }
 
+/* The reference model's view of the fixture's ports (fuzz_tap's model). */
+static void model_world(const struct tx_fixture *t, struct ref_tx_port *rp,
+			struct ref_tx_world *w, bool north)
+{
+	int p, i;
+
+	memset(rp, 0, NPORTS * sizeof(*rp));
+	for (p = 0; p < NPORTS; p++) {
+		rp[p].idx = t->idx[p];
+		rp[p].present = p != P6;
+		memcpy(rp[p].mac, ports[p].mac, 6);
+		rp[p].vlan = ports[p].vlan;
+		rp[p].trusted = ports[p].trusted;
+		rp[p].ifindex = TEST_TARGET_IFINDEX;
+		rp[p].netns_ino = vms_netns_ino();
+		rp[p].mtu = 1500;
+		for (i = 0; i < 3 && ports[p].ips[i]; i++)
+			if (!vms_parse_addr(ports[p].ips[i],
+					    &rp[p].addrs[rp[p].naddrs]))
+				rp[p].naddrs++;
+	}
+	*w = (struct ref_tx_world){rp, NPORTS, north ? TEST_TARGET_IFINDEX : 0,
+				   north ? vms_netns_ino() : 0};
+}
+
+/* The model agrees with a row: the row's expectation is the oracle. */
+static void check_model(const struct tx_fixture *t, const struct tx_case *c,
+			const __u8 *frame, size_t len)
+{
+	struct ref_tx_port rp[NPORTS];
+	struct ref_tx_result res;
+	struct ref_tx_world w;
+	int v;
+
+	model_world(t, rp, &w, !c->no_north);
+	ref_tx_decide(&w, c->from, frame, len, &res);
+	v = res.verdict == REF_TX_PASS	 ? TC_ACT_OK
+	    : res.verdict == REF_TX_DROP ? TC_ACT_SHOT
+					 : TC_ACT_REDIRECT;
+	if (v != c->verdict)
+		FAIL("model: verdict %s, want %s", tc_verdict(v),
+		     tc_verdict(c->verdict));
+	else if (c->kind == E_REASON && res.reason != c->reason)
+		FAIL("model: reason %s, want %s",
+		     res.reason >= 0 ? vms_reason_labels[res.reason] : "none",
+		     vms_reason_labels[c->reason]);
+	else if (c->kind != E_REASON && res.local != (c->kind == E_LOCAL))
+		FAIL("model: %s, want %s", res.local ? "local" : "north",
+		     c->kind == E_LOCAL ? "local" : "north");
+	else if (c->kind == E_LOCAL && res.to != (size_t)c->to)
+		FAIL("model: to %s, want %s", ports[res.to].name,
+		     ports[c->to].name);
+	else if (c->kind == E_NORTH && res.tag_tci != ports[c->from].vlan)
+		FAIL("model: tag %u pushed, want %u", res.tag_tci,
+		     ports[c->from].vlan);
+}
+
 TEST(tap)
 {
 	static struct tx_fixture t;
@@ -595,6 +653,7 @@ TEST(tap)
 		if (c->no_north && !set_north(&t, false))
 			continue;
 		len = build(&c->fr, c->from, frame);
+		check_model(&t, c, frame, len);
 		if (!ASSERT_OK(read_counts(&t, &before) ? 0 : -1, "counters"))
 			continue;
 		run_tc(bpf_program__fd(t.tap[c->from]->progs.vmst_tap), frame,
@@ -663,8 +722,35 @@ static const struct up_case up_cases[] = {
 	 TC_ACT_REDIRECT, P1},
 	{"tagged_max_frame", ports[P3].mac, 10, 0, 1518, 0, TC_ACT_REDIRECT,
 	 P3},
+	/* Found by fuzz_tap: the tag and the EtherType after it are enough. */
+	{"tagged_shortest_frame", ports[P3].mac, 10, 0, 18, 0, TC_ACT_REDIRECT,
+	 P3},
 	{"deleted_port", ports[P6].mac, 0, 0, 60, 0, TC_ACT_OK, -1},
 };
+
+/* The uplink tc model agrees with a row. */
+static void check_model_up(const struct tx_fixture *t, const struct up_case *c,
+			   const __u8 *frame, const __u8 *want, size_t wlen)
+{
+	static __u8 mout[8192];
+	struct ref_tx_port rp[NPORTS];
+	struct ref_tx_result res;
+	struct ref_tx_world w;
+	size_t mlen;
+
+	model_world(t, rp, &w, true);
+	ref_uplink_tc_decide(&w, vms_netns_ino(), frame, c->len,
+			     c->gso_size != 0, &res, mout, &mlen);
+	if ((res.verdict == REF_TX_REDIRECT) != (c->verdict == TC_ACT_REDIRECT))
+		FAIL("model: %s, want %s",
+		     res.verdict == REF_TX_REDIRECT ? "redirect" : "pass",
+		     tc_verdict(c->verdict));
+	else if (c->verdict == TC_ACT_REDIRECT && res.to != (size_t)c->to)
+		FAIL("model: to %s, want %s", ports[res.to].name,
+		     ports[c->to].name);
+	else
+		ASSERT_MEMEQ(mout, mlen, want, wlen, "model's frame out");
+}
 
 TEST(uplink_tc)
 {
@@ -709,6 +795,7 @@ TEST(uplink_tc)
 						     : c->len;
 		if (c->verdict != TC_ACT_REDIRECT)
 			memcpy(want, frame, c->len);
+		check_model_up(&t, c, frame, want, wlen);
 		if (!ASSERT_OK(read_counts(&t, &before) ? 0 : -1, "counters"))
 			continue;
 		run_tc(bpf_program__fd(t.up->progs.vmst_uplink_tc), frame,

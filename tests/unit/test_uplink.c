@@ -381,6 +381,7 @@ static void check_model(const struct dp_case *tc, const __u8 *in, size_t len,
 
 	if (!lim)
 		return;
+	memset(rp, 0, sizeof(rp));
 	for (p = 0; p < P_MAX; p++) {
 		if (!idx[p])
 			continue;

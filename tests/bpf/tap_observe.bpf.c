@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Test-only: the tap program (bpf/tap.bpf.c, its source unchanged)
+ * compiled inside a wrapper that records what BPF_PROG_TEST_RUN does not
+ * show: the device bpf_redirect chose (kept in the run's redirect info)
+ * and a tag bpf_skb_vlan_push put in the skb's metadata (not in the data).
+ * The fuzzer (tests/fuzz/fuzz_tap.c) runs every frame through the
+ * production object and this one; both are held to the reference model.
+ * (An fexit program on the production object would need BPF trampolines,
+ * which this test machine's kernel refuses: EPERM.)
+ */
+#include "lib/common.h"
+/* Everything tap.bpf.c includes, first: its maps keep their section. */
+#include "lib/maps.h"
+#include "lib/fdb.h"
+#include "lib/stats.h"
+#include "lib/skb.h"
+#include "lib/antispoof.h"
+
+/* The last run. */
+__u64 obs_runs;		    /* runs seen */
+__u32 obs_len;		    /* skb->len when the tap program returned */
+__u32 obs_vlan_proto;	    /* tag in the skb's metadata (0: none) */
+__u32 obs_vlan_tci;	    /* its TCI */
+__u32 obs_redirected;	    /* bpf_redirect was called */
+__u32 obs_redirect_ifindex; /* with this device */
+__u32 obs_redirect_flags;   /* and these flags */
+
+static __always_inline long vmst_observed_redirect(__u32 ifindex, __u64 flags)
+{
+	obs_redirected = 1;
+	obs_redirect_ifindex = ifindex;
+	obs_redirect_flags = flags;
+	return bpf_redirect(ifindex, flags);
+}
+
+/*
+ * The tap program's entry becomes an inlined function of this one (its
+ * headers are included already: only its entry and licence lose their
+ * section).
+ */
+#pragma push_macro("SEC")
+#undef SEC
+#define SEC(name)
+#define LICENSE	     vmst_tap_license
+#define vmst_tap     __attribute__((always_inline)) static vmst_tap_entry
+#define bpf_redirect vmst_observed_redirect
+#include "tap.bpf.c"
+#undef bpf_redirect
+#undef vmst_tap
+#undef LICENSE
+#pragma pop_macro("SEC")
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+SEC("tc")
+int vmst_tap_observed(struct __sk_buff *skb)
+{
+	int ret;
+
+	obs_redirected = obs_redirect_ifindex = obs_redirect_flags = 0;
+	ret = vmst_tap_entry(skb);
+	obs_runs++;
+	obs_len = skb->len;
+	obs_vlan_proto = skb->vlan_present ? bpf_ntohs(skb->vlan_proto) : 0;
+	obs_vlan_tci = skb->vlan_present ? skb->vlan_tci : 0;
+	return ret;
+}
