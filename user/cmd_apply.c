@@ -114,6 +114,9 @@ int cmd_apply(const struct vms_cli *cli, int argc, char **argv)
 	}
 	if (!err && !dry)
 		err = vms_plan_apply(&st, &cfg, &plan, &done);
+	/* Even after a partial apply: the ports that are there count. */
+	if (open && !dry)
+		vms_local_refresh_warn(&st);
 	if (open)
 		vms_state_close(&st);
 	if (err && !done) {

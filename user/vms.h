@@ -56,6 +56,7 @@ enum vms_map {
 	VMS_MAP_NORTH,
 	VMS_MAP_QSTATS,
 	VMS_MAP_CPUMAP,
+	VMS_MAP_LOCAL, /* host-local MACs: may be absent from an older state */
 	VMS_MAP_N
 };
 
@@ -206,6 +207,21 @@ typedef void (*vms_check_fn)(void *ctx, enum vms_check_kind kind,
  * here (status names it). Returns the number of findings or -errno.
  */
 int vms_state_check(const struct vms_maps *m, vms_check_fn report, void *ctx);
+
+/* ---- host-local MACs (local.c) ---------------------------------------- */
+
+/*
+ * The host-local MACs of the calling network namespace as the system has
+ * them now (device addresses, bridge FDB entries on ports that are not
+ * uplinks, vmsteer's ports left out): up to @max; returns how many.
+ */
+int vms_local_read(struct vms_state *st, struct vmst_local_key *keys,
+		   struct vmst_local *vals, int max);
+/* Rewrite this namespace's entries of vmst_local from the system. */
+int vms_local_refresh(struct vms_state *st);
+/* vms_local_refresh() for a command that succeeded: a failure is a
+ * warning (frames to a new local device may go to the uplink). */
+void vms_local_refresh_warn(struct vms_state *st);
 
 /* ---- tc programs (tc.c) ------------------------------------------------ */
 

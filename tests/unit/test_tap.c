@@ -105,6 +105,10 @@ struct tx_case {
 
 static const __u8 MAC_REMOTE_U[6] = {2, 0, 0, 0, 0xee, 0xee};
 static const __u8 MAC_OTHER[6] = {2, 0, 0, 0, 0, 0x99};
+/* In vmst_local for this netns (a bridge's address, say). */
+static const __u8 MAC_HOST[6] = {2, 0, 0, 0, 0x0b, 0x0b};
+/* In vmst_local for another netns only: not local here. */
+static const __u8 MAC_HOST_ELSEWHERE[6] = {2, 0, 0, 0, 0x0c, 0x0c};
 static const __u8 BCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 static const __u8 MCAST6[6] = {0x33, 0x33, 0, 0, 0, 1};
 
@@ -265,6 +269,16 @@ static const struct tx_case cases[] = {
 	 .no_north = true},
 	{"east_west_without_uplink", P1, IP4("10.0.0.1", .dst = ports[P2].mac),
 	 LOCAL(P2), .no_north = true},
+	{"to_host_mac_left_to_bridge", P1, IP4("10.0.0.1", .dst = MAC_HOST),
+	 R(OK, PASS_VM_HOST)},
+	{"to_host_mac_from_access_port_left_to_bridge", P3,
+	 IP4("10.0.0.3", .dst = MAC_HOST), R(OK, PASS_VM_HOST)},
+	{"arp_to_host_mac_left_to_bridge", P1, ARP("10.0.0.1", .dst = MAC_HOST),
+	 R(OK, PASS_VM_HOST)},
+	{"host_mac_of_other_netns_goes_north", P1,
+	 IP4("10.0.0.1", .dst = MAC_HOST_ELSEWHERE), NORTH},
+	{"host_mac_without_uplink", P1, IP4("10.0.0.1", .dst = MAC_HOST),
+	 R(OK, PASS_VM_UNKNOWN), .no_north = true},
 	{"broadcast", P1, {.l3 = K_OTHER, .dst = BCAST}, FLOOD},
 	{"multicast", P4, IP4("10.0.0.4", .dst = MCAST6), FLOOD},
 	{"port_gone", P6, {.l3 = K_OTHER}, DROP(VM_NO_PORT)},
@@ -443,6 +457,17 @@ static bool set_north(struct tx_fixture *t, bool on)
 			 "north");
 }
 
+/* @mac is host-local in network namespace @netns. */
+static bool set_local(struct tx_fixture *t, const __u8 mac[6], __u32 netns)
+{
+	struct vmst_local_key k = {.mac48 = vms_mac48(mac), .netns_ino = netns};
+	struct vmst_local v = {TEST_TARGET_IFINDEX, VMST_LOCAL_F_DEVICE};
+
+	return ASSERT_OK(bpf_map_update_elem(t->f.maps.fd[VMS_MAP_LOCAL], &k,
+					     &v, BPF_ANY),
+			 "local MAC");
+}
+
 static bool tx_setup(struct tx_fixture *t)
 {
 	int p;
@@ -471,6 +496,9 @@ static bool tx_setup(struct tx_fixture *t)
 	if (!ASSERT_OK(vms_port_delete(&t->f.maps, t->idx[P6]), "delete P6"))
 		goto fail;
 	if (!set_north(t, true))
+		goto fail;
+	if (!set_local(t, MAC_HOST, vms_netns_ino()) ||
+	    !set_local(t, MAC_HOST_ELSEWHERE, vms_netns_ino() + 1))
 		goto fail;
 	return true;
 fail:
