@@ -302,6 +302,8 @@ int vms_zero_port_counters(const struct vms_maps *m, __u32 idx);
 int vms_copy_port_counters(const struct vms_maps *m, __u32 from, __u32 to);
 
 extern const char *const vms_reason_labels[VMST_R_MAX];
+/* True for a reason of the tap program (a frame a VM sent). */
+bool vms_reason_from_vm(__u32 reason);
 extern const char *const vms_reason_help[VMST_R_MAX];
 extern const char *const vms_pc_labels[VMST_PC_MAX];
 extern const char *const vms_pc_help[VMST_PC_MAX];
