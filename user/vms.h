@@ -246,6 +246,8 @@ int vms_uplink_tc_attach(struct vms_state *st, __u32 ifindex, const char *dev,
 int vms_uplink_tc_detach(__u32 ifindex, const char *dev, bool qdisc_ours);
 /* Id of the program of vmsteer's filter on @ifindex, 0 when none. */
 __u32 vms_tc_prog_id(__u32 ifindex);
+/* True when vmsteer's tap program is in its filter on tap @ifindex. */
+bool vms_tap_prog_ours(__u32 ifindex);
 
 /* ---- uplinks (uplink.c) ------------------------------------------------ */
 
