@@ -223,6 +223,16 @@ int vms_local_refresh(struct vms_state *st);
  * warning (frames to a new local device may go to the uplink). */
 void vms_local_refresh_warn(struct vms_state *st);
 
+/*
+ * Addresses in the LPM tries that no port's transmit record holds (a
+ * free index, or an address its record does not list): what a command
+ * killed between two writes may leave. Only port index @only when not 0.
+ * Each is reported (@report may be NULL) and, with @fix, removed.
+ * Returns how many there were, or -errno.
+ */
+int vms_addr_sweep(const struct vms_maps *m, __u32 only, bool fix,
+		   vms_check_fn report, void *ctx);
+
 /* ---- tc programs (tc.c) ------------------------------------------------ */
 
 /*

@@ -951,3 +951,69 @@ TEST(port_addr_rules)
 out:
 	fixture_teardown(&f);
 }
+
+static void count_finding(void *ctx, enum vms_check_kind kind, const char *msg)
+{
+	(void)msg;
+	if (kind == VMS_CHECK_REPAIR)
+		(*(int *)ctx)++;
+}
+
+/* Put (@idx, @a/32) into the IPv4 trie, as a killed change would leave. */
+static bool plant4(struct fixture *f, __u32 idx, __u8 last)
+{
+	struct vmst_lpm4_key k = {32 + 32, idx, {10, 77, 0, last}};
+	__u32 one = 1;
+
+	return ASSERT_OK(bpf_map_update_elem(f->maps.fd[VMS_MAP_ADDR4], &k,
+					     &one, BPF_ANY),
+			 "plant a stale address");
+}
+
+/* Addresses no port's record holds: found by the checker, removed by the
+ * sweep, never inherited by a port that takes their index. */
+TEST(port_addr_stale)
+{
+	static const char *const a[] = {"10.0.0.1", "2001:db8::/64"};
+	static const char *const b[] = {"10.0.0.2"};
+	struct vmst_config conf;
+	__u32 idx, idx2, zero = 0, next;
+	struct fixture f;
+	int found = 0;
+
+	if (!fixture_setup(&f))
+		return;
+	if (!ASSERT_OK(upsert_ips(&f, "a1", 1, 10, a, 2, &idx), "port a1"))
+		goto out;
+	/* One at a free index, one at a1's index that its record lacks. */
+	if (!plant4(&f, idx + 5, 1) || !plant4(&f, idx, 2))
+		goto out;
+	ASSERT_EQ(vms_addr_sweep(&f.maps, 0, false, count_finding, &found), 2,
+		  "stale addresses");
+	ASSERT_EQ(found, 2, "reported as repairs");
+	ASSERT_EQ(lpm_count(&f, 4), 3, "nothing removed without fix");
+	ASSERT_EQ(vms_state_check(&f.maps, count_finding, &found) >= 2, 1,
+		  "the checker reports them");
+	ASSERT_EQ(vms_addr_sweep(&f.maps, 0, true, NULL, NULL), 2, "swept");
+	ASSERT_EQ(lpm_count(&f, 4), 1, "a1's own address stays");
+	ASSERT_EQ(lpm_count(&f, 6), 1, "a1's IPv6 prefix stays");
+	ASSERT_EQ(vms_addr_sweep(&f.maps, 0, false, NULL, NULL), 0,
+		  "nothing left");
+
+	/* The index the next port will take, with an address planted. */
+	if (!ASSERT_OK(bpf_map_lookup_elem(f.maps.fd[VMS_MAP_CONFIG], &zero,
+					   &conf),
+		       "config"))
+		goto out;
+	next = conf.next_port;
+	if (!plant4(&f, next, 3))
+		goto out;
+	if (!ASSERT_OK(upsert_ips(&f, "b1", 2, 10, b, 1, &idx2), "port b1"))
+		goto out;
+	ASSERT_EQ(idx2, next, "b1 took the planted index");
+	ASSERT_EQ(lpm_count(&f, 4), 2, "b1 has its address only");
+	ASSERT_EQ(vms_addr_sweep(&f.maps, 0, false, NULL, NULL), 0,
+		  "b1 inherited nothing");
+out:
+	fixture_teardown(&f);
+}
