@@ -229,7 +229,7 @@ bad() {
 }
 bad missing-ports 'document: missing key "ports"' 'del(.ports)'
 bad unknown-top-key 'colour: unknown key' '.colour = 1'
-bad unknown-port-key 'ports[1].queues: unknown key' '.ports[1].queues = 2'
+bad unknown-port-key 'ports[1].colour: unknown key' '.ports[1].colour = 2'
 bad uplinks-not-array 'uplinks: expected an array' '.uplinks = {}'
 bad port-not-object 'ports[2]: expected a port object, got a string' '.ports[2] = "vmt4"'
 bad missing-mac 'ports[1]: missing key "mac"' 'del(.ports[1].mac)'
