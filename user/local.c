@@ -224,6 +224,10 @@ int vms_local_read(struct vms_state *st, struct vmst_local_key *keys,
 		err = add_bridge_fdb(&set, netns, up, nup, skip, nskip);
 	if (err)
 		return err;
+	if (set.n >= VMST_LOCAL_MAX)
+		pr_warn("more than %d host-local MACs: the rest are not known, "
+			"VMs' frames to them go to the uplink",
+			VMST_LOCAL_MAX);
 	n = set.n < max ? set.n : max;
 	memcpy(keys, set.key, n * sizeof(keys[0]));
 	memcpy(vals, set.val, n * sizeof(vals[0]));
