@@ -116,12 +116,13 @@ test-progs: $(BUILD)/vmsteer $(UNIT_BIN) $(TOOL_BINS)
 
 # The CLI with crash points (tests/crash/crashpoint.c): a test-only build
 # that SIGKILLs itself before a chosen write to the state (map writes, link
-# operations), for tests/netns/test_crash.sh.
+# operations, tc qdisc and filter changes), for tests/netns/test_crash.sh.
 CRASH_BIN := $(BUILD)/tests/vmsteer-crash
 comma := ,
 CRASH_WRAP := $(patsubst %,-Wl$(comma)--wrap=%,bpf_map_update_elem \
 	bpf_map_delete_elem bpf_link_create bpf_link_update bpf_link_detach \
-	bpf_obj_pin bpf_link__pin)
+	bpf_obj_pin bpf_link__pin bpf_tc_hook_create bpf_tc_hook_destroy \
+	bpf_tc_attach bpf_tc_detach)
 
 $(BUILD)/tests/crash/%.o: tests/crash/%.c | $(BUILD)/tests/crash
 	$(call msg,CC,$@)

@@ -12,6 +12,9 @@
  *     - broadcast and multicast: TC_ACT_OK, the bridge floods as before;
  *     - (VLAN, destination MAC) of another local port: bpf_redirect into
  *       that tap (skb path: GSO and checksum offload survive);
+ *     - unicast to a MAC local to the host (vmst_local: a device's own
+ *       address, or a MAC a bridge has on a port that is not an uplink):
+ *       TC_ACT_OK, the bridge delivers it on this host;
  *     - any other unicast: bpf_redirect to the northbound uplink
  *       (vmst_north), with the port's VLAN tag pushed for an access port;
  *       with no uplink in the port's network namespace, TC_ACT_OK.
@@ -36,6 +39,7 @@ int vmst_tap(struct __sk_buff *skb)
 	struct vmst_port_cfg *cfg, *tcfg;
 	struct vmst_port *port, *tport = NULL;
 	__u32 idx = port_index, tidx, zero = 0, reason, len = skb->len;
+	struct vmst_local_key lk = {};
 	struct vmst_north *north;
 	__u8 eth[ETH_HLEN];
 	__u64 key, mac48;
@@ -93,6 +97,14 @@ int vmst_tap(struct __sk_buff *skb)
 	north = bpf_map_lookup_elem(&vmst_north, &zero);
 	if (!north || !north->ifindex || north->netns_ino != cfg->netns_ino)
 		return vmst_skb_verdict(skb, idx, VMST_R_PASS_VM_UNKNOWN,
+					TC_ACT_OK);
+	/* For this host (its bridge, a device, a VM vmsteer does not
+	 * manage): the bridge delivers it, never the wire.
+	 */
+	lk.mac48 = key & 0xffffffffffffULL;
+	lk.netns_ino = cfg->netns_ino;
+	if (bpf_map_lookup_elem(&vmst_local, &lk))
+		return vmst_skb_verdict(skb, idx, VMST_R_PASS_VM_HOST,
 					TC_ACT_OK);
 	if ((port->flags & VMST_PORT_F_ACCESS) &&
 	    bpf_skb_vlan_push(skb, bpf_htons(ETH_P_8021Q), vlan))

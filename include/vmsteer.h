@@ -165,6 +165,34 @@ struct vmst_north {
 	__u32 netns_ino;
 };
 
+/*
+ * Host-local MAC addresses (vmst_local): destinations the tap program
+ * never sends to the uplink, because the bridge delivers them on this
+ * host. Per network namespace: every device's own address (bridges,
+ * uplinks, taps, veths, VLAN devices...) and every unicast MAC a bridge
+ * learned or holds on a port that is not an attached uplink (VMs on taps
+ * vmsteer does not manage, containers behind veths), except the MACs of
+ * vmsteer's own ports, which the FDB decides per VLAN. Rewritten from the
+ * system by attach, detach, port add, port del and apply.
+ */
+struct vmst_local_key {
+	__u64 mac48;	 /* MAC address as in vmst_fdb_key(), no VLAN bits */
+	__u32 netns_ino; /* network namespace the MAC is local to */
+	__u32 reserved;
+};
+
+struct vmst_local {
+	__u32 ifindex; /* the device with the address, or the bridge port */
+	__u32 flags;   /* VMST_LOCAL_F_* */
+};
+
+/* A device's own address. */
+#define VMST_LOCAL_F_DEVICE (1U << 0)
+/* In a bridge's FDB, on a port that is not an uplink. */
+#define VMST_LOCAL_F_BRIDGE (1U << 1)
+/* Entries of vmst_local, all network namespaces together. */
+#define VMST_LOCAL_MAX 4096
+
 /* tc filters vmsteer installs (clsact ingress, direct action). */
 #define VMST_TC_HANDLE	 0x766d /* "vm" */
 #define VMST_TC_PRIORITY 0x766d
@@ -247,7 +275,11 @@ struct vmst_config {
 	  "unicast from a VM to no local port and no usable uplink")         \
 	X(PASS_VM_TAGGED, "vm_tagged_trunk",                                 \
 	  "VLAN-tagged frame from a VM on an untagged port, left to the "    \
-	  "bridge")
+	  "bridge")                                                          \
+	X(PASS_VM_HOST, "vm_host_dst",                                       \
+	  "unicast from a VM to a MAC of this host (a bridge, an uplink, "   \
+	  "another device, or a MAC a bridge learned on a port that is "     \
+	  "not an uplink), left to the bridge")
 
 enum vmst_reason {
 #define VMST_X_ENUM(name, label, help) VMST_R_##name,
@@ -489,6 +521,7 @@ struct vmst_tun_file {
 #define VMST_MAP_NORTH	  "vmst_north"
 #define VMST_MAP_QSTATS	  "vmst_qstats"
 #define VMST_MAP_CPUMAP	  "vmst_cpumap"
+#define VMST_MAP_LOCAL	  "vmst_local"
 
 _Static_assert(sizeof(struct vmst_port) == 16, "vmst_port is 16 bytes");
 _Static_assert(sizeof(struct vmst_port_cfg) == 40, "vmst_port_cfg size");
@@ -515,6 +548,8 @@ _Static_assert(sizeof(struct vmst_port_tx) == 8 + 20 * VMST_MAX_ADDRS,
 _Static_assert(sizeof(struct vmst_lpm4_key) == 12, "vmst_lpm4_key size");
 _Static_assert(sizeof(struct vmst_lpm6_key) == 24, "vmst_lpm6_key size");
 _Static_assert(sizeof(struct vmst_north) == 8, "vmst_north size");
+_Static_assert(sizeof(struct vmst_local_key) == 16, "vmst_local_key size");
+_Static_assert(sizeof(struct vmst_local) == 8, "vmst_local size");
 _Static_assert(VMST_FDB_SLOTS >= 8 * VMST_MAX_PORTS, "FDB kept 1/8 full");
 _Static_assert((VMST_MAX_PORTS & (VMST_MAX_PORTS - 1)) == 0,
 	       "port count is a power of two");

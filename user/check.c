@@ -7,7 +7,8 @@
  * target is the record's tap. A broken promise could lose frames and is
  * reported as an inconsistency. What an interrupted command may leave
  * behind without harm (a record no FDB slot reaches, two records of one
- * tap) is reported as a pending repair: `vmsteer apply` carries it out.
+ * tap, addresses in the LPM tries that no port's record holds) is
+ * reported as a pending repair: `vmsteer apply` carries it out.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -98,6 +99,11 @@ int vms_state_check(const struct vms_maps *m, vms_check_fn report, void *ctx)
 		}
 		slot_of[idx] = s + 1;
 	}
+	/* Addresses no port's record holds: a reused index would get them. */
+	err = vms_addr_sweep(m, 0, false, report, ctx);
+	if (err < 0)
+		return err;
+	n += err;
 	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
 		if (!in_use(&cfg[idx]))
 			continue;

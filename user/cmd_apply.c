@@ -114,6 +114,15 @@ int cmd_apply(const struct vms_cli *cli, int argc, char **argv)
 	}
 	if (!err && !dry)
 		err = vms_plan_apply(&st, &cfg, &plan, &done);
+	/* Even after a partial apply: the ports that are there count. And
+	 * addresses an interrupted command left behind go. */
+	if (open && !dry) {
+		int n = vms_addr_sweep(&st.maps, 0, true, NULL, NULL);
+
+		if (n < 0 && !err)
+			err = n;
+		vms_local_refresh_warn(&st);
+	}
 	if (open)
 		vms_state_close(&st);
 	if (err && !done) {

@@ -18,7 +18,12 @@ const char cmd_attach_usage[] =
 	"vmsteer build's programs: then they (and\nthe tap programs of this "
 	"namespace's ports) are upgraded in place (same\nlink or filter, "
 	"same maps and counters, no frame lost). Reports\n\"attached\", "
-	"\"already attached\" or \"upgraded\" (JSON: action).\n\n"
+	"\"already attached\" or \"upgraded\" (JSON: action). Every "
+	"attach (and\ndetach, port add, port del, apply) also re-reads the "
+	"MACs local to this\nhost (devices, bridge FDB entries off the "
+	"uplinks): VMs' frames for them\nare left to the bridge. Run it "
+	"again after adding a device or a VM that\nvmsteer does not "
+	"manage.\n\n"
 	"  -m, --mode MODE  native (driver XDP), generic (skb XDP, slow) or\n"
 	"                   auto: native, else generic with a warning "
 	"(default)\n";
@@ -66,6 +71,8 @@ int cmd_attach(const struct vms_cli *cli, int argc, char **argv)
 	if (err)
 		return err;
 	err = vms_uplink_attach(&st, ifindex, dev, mode, &info, &changed);
+	if (!err)
+		vms_local_refresh_warn(&st);
 	vms_state_close(&st);
 	if (err)
 		return err;

@@ -29,6 +29,8 @@ int cmd_detach(const struct vms_cli *cli, int argc, char **argv)
 	if (err)
 		return err;
 	err = vms_uplink_detach(&st, ifindex, dev);
+	if (!err)
+		vms_local_refresh_warn(&st);
 	vms_state_close(&st);
 	if (err)
 		return err;

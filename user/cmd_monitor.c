@@ -40,16 +40,20 @@ const char cmd_monitor_usage[] =
 	"Usage: vmsteer monitor [--pcap FILE] [--port TAP] [--reason R[,R...]]"
 	"\n                       [--sample N] [--count N]\n\n"
 	"Stream sampled events for the frames the uplink program passes to "
-	"the\nkernel or drops (never for frames it forwards): time, uplink, "
-	"port (\"-\"\nwhen none), reason, CPU, the frame's length and its "
-	"first 128 bytes in\nhex; with --json one JSON object per line. "
+	"the\nkernel or drops, and for the frames VMs send that the tap "
+	"programs drop\nor leave to the bridge (never for frames they "
+	"forward): time, device\n(the uplink, or the tap a VM sent on), port "
+	"(\"-\" when none), reason,\nCPU, the frame's length and its first "
+	"128 bytes in hex; with --json one\nJSON object per line. "
 	"Stops on Ctrl-C, SIGTERM or\nafter --count events, and then turns "
 	"the events off again.\n\n"
 	"  --pcap FILE    write the frames to FILE as a pcap instead (\"-\": "
 	"stdout),\n"
 	"                 128-byte snap length, original lengths kept\n"
-	"  --port TAP     only frames counted under that port (too_big,\n"
-	"                 no_target, drop_no_target); default all\n"
+	"  --port TAP     only frames counted under that port: what its VM "
+	"sent\n"
+	"                 (spoof_*, rogue_*, vm_*), and too_big, no_target,\n"
+	"                 drop_no_target from the uplink; default all\n"
 	"  --reason R     only these reasons (repeat or comma-separate); "
 	"default all\n"
 	"  --sample N     one event in N per reason and CPU, 1..1000000 "
@@ -218,7 +222,13 @@ static int on_event(void *ctx, void *data, size_t size)
 		struct json_object *o = json_object_new_object();
 
 		vms_json_str(o, "time", ts);
-		vms_json_str(o, "uplink", uplink_name(m, e->ifindex));
+		vms_json_str(o, "device", uplink_name(m, e->ifindex));
+		/* "uplink" for frames from the wire, as it always was. */
+		if (!vms_reason_from_vm(e->reason))
+			vms_json_str(o, "uplink", uplink_name(m, e->ifindex));
+		vms_json_str(o, "direction",
+			     vms_reason_from_vm(e->reason) ? "from_vm"
+							   : "from_wire");
 		vms_json_u64(o, "ifindex", e->ifindex);
 		vms_json_str(o, "port", port);
 		vms_json_u64(o, "port_index", e->port);

@@ -351,6 +351,8 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 	}
 out:
 	vms_steer_close(&sc);
+	if (!err)
+		vms_local_refresh_warn(&st);
 	vms_state_close(&st);
 	if (err)
 		return err;
@@ -439,6 +441,8 @@ static int port_del(const struct vms_cli *cli, int argc, char **argv)
 	} else {
 		err = idx;
 	}
+	if (!err)
+		vms_local_refresh_warn(&st);
 	vms_state_close(&st);
 	if (err)
 		return err;

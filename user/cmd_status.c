@@ -18,7 +18,12 @@ const char cmd_status_usage[] =
 	"are checked against\neach other: 'inconsistencies' (JSON) lists "
 	"FDB entries that lead to a\nmissing or mismatched port or "
 	"redirect target, 'repairs' what an\ninterrupted command left "
-	"behind that 'vmsteer apply' repairs.\n";
+	"behind that 'vmsteer apply' repairs.\n\n"
+	"The tc programs: per uplink the id of its tc program (skb path), "
+	"and how\nmany ports of this network namespace have their tap "
+	"program attached\n('tc_attached') and how many do not "
+	"('tc_missing': 'vmsteer attach'\nadds it again); ports of other "
+	"namespaces are not looked at.\n";
 
 /* Findings of the consistency check, by kind. */
 struct findings {
@@ -64,8 +69,10 @@ static void findings_print(const struct findings *f, int kind,
 int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 {
 	static struct findings fnd;
-	static const char *hdr[] = {"UPLINK", ">IFINDEX", "MODE",
-				    ">PROG",  ">LINK",	  "STATE"};
+	static const char *hdr[] = {"UPLINK", ">IFINDEX", "MODE", ">PROG",
+				    ">LINK",  ">TC_PROG", "STATE"};
+	__u32 tc_prog[VMST_MAX_UPLINKS] = {0};
+	int tc_on = 0, tc_off = 0, other_ns = 0;
 	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
 	struct vms_uplink_info up[VMST_MAX_UPLINKS];
 	struct json_object *o = NULL, *arr = NULL, *probs = NULL;
@@ -120,14 +127,30 @@ int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 		if (!(cfg[i].flags & VMST_CFG_F_IN_USE))
 			continue;
 		nports++;
-		if (cfg[i].netns_ino == netns &&
-		    (!if_indextoname(cfg[i].ifindex, name) ||
-		     strncmp(name, cfg[i].name, sizeof(cfg[i].name))))
+		if (cfg[i].netns_ino != netns) {
+			other_ns++;
+			continue;
+		}
+		if (!if_indextoname(cfg[i].ifindex, name) ||
+		    strncmp(name, cfg[i].name, sizeof(cfg[i].name))) {
 			snprintf(problems[nprob++], sizeof(problems[0]),
 				 "port %.16s: tap is gone (ifindex %u); "
 				 "'vmsteer port del %.16s' removes it",
 				 cfg[i].name, cfg[i].ifindex, cfg[i].name);
+			tc_off++;
+		} else if (vms_tap_prog_ours(cfg[i].ifindex)) {
+			tc_on++;
+		} else {
+			tc_off++;
+			snprintf(problems[nprob++], sizeof(problems[0]),
+				 "port %.16s: its tap program is not "
+				 "attached; 'vmsteer attach UPLINK' adds it",
+				 cfg[i].name);
+		}
 	}
+	for (i = 0; i < nup; i++)
+		if (up[i].name[0])
+			tc_prog[i] = vms_tc_prog_id(up[i].ifindex);
 	for (i = 0; i < nup; i++)
 		if (up[i].defunct)
 			snprintf(problems[nprob++], sizeof(problems[0]),
@@ -168,6 +191,8 @@ int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 			vms_json_str(u, "mode", vms_mode_name(up[i].mode));
 			vms_json_u64(u, "prog_id", up[i].prog_id);
 			vms_json_u64(u, "link_id", up[i].link_id);
+			/* 0: none, or an uplink of another netns */
+			vms_json_u64(u, "tc_prog_id", tc_prog[i]);
 			vms_json_bool(u, "defunct", up[i].defunct);
 			json_object_array_add(arr, u);
 		}
@@ -175,6 +200,9 @@ int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 		vms_json_bool(o, "tracing", tracing);
 		vms_json_u64(o, "ports", nports);
 		vms_json_u64(o, "ports_max", VMST_MAX_PORTS - 1);
+		vms_json_u64(o, "tc_attached", tc_on);
+		vms_json_u64(o, "tc_missing", tc_off);
+		vms_json_u64(o, "ports_other_netns", other_ns);
 		vms_json_u64(o, "fdb_entries", fdb);
 		vms_json_u64(o, "fdb_slots", VMST_FDB_SLOTS);
 		probs = json_object_new_array();
@@ -195,6 +223,11 @@ int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 	       VMSTEER_LAYOUT_VERSION);
 	printf("ports:     %d of %d\n", nports, VMST_MAX_PORTS - 1);
 	printf("fdb:       %d of %u slots\n", fdb, VMST_FDB_SLOTS);
+	printf("tap tc:    %d ports with their tap program, %d without", tc_on,
+	       tc_off);
+	if (other_ns)
+		printf(" (%d ports of other namespaces not checked)", other_ns);
+	putchar('\n');
 	printf("tracing:   %s\n", tracing ? "attached" : "not attached");
 	printf("fdb check: %s\n", fnd.n[VMS_CHECK_BROKEN] ? "INCONSISTENT"
 				  : fnd.n[VMS_CHECK_REPAIR]
@@ -208,19 +241,23 @@ int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 	putchar('\n');
 	printf("uplinks:   %d\n", nup);
 	if (nup) {
-		vms_table_init(&t, 6, hdr);
+		vms_table_init(&t, 7, hdr);
 		for (i = 0; i < nup; i++) {
-			char ifi[12], prog[12], link[12];
+			char ifi[12], prog[12], link[12], tcp[12];
 
 			snprintf(ifi, sizeof(ifi), "%u", up[i].ifindex);
 			snprintf(prog, sizeof(prog), "%u", up[i].prog_id);
 			snprintf(link, sizeof(link), "%u", up[i].link_id);
+			if (up[i].name[0])
+				snprintf(tcp, sizeof(tcp), "%u", tc_prog[i]);
+			else
+				snprintf(tcp, sizeof(tcp), "-");
 			vms_table_add(
 				&t,
 				(const char *[]){
 					up[i].name[0] ? up[i].name : "?", ifi,
 					vms_mode_name(up[i].mode), prog, link,
-					up[i].defunct ? "defunct" : "ok"});
+					tcp, up[i].defunct ? "defunct" : "ok"});
 		}
 		putchar('\n');
 		vms_table_print(&t, stdout);

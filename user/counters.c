@@ -16,6 +16,12 @@ const char *const vms_reason_help[VMST_R_MAX] = {VMST_REASONS(VMS_X_HELP)};
 #undef VMS_X_LABEL
 #undef VMS_X_HELP
 
+bool vms_reason_from_vm(__u32 reason)
+{
+	/* The transmit path's reasons follow the uplink's in the list. */
+	return reason >= VMST_R_DROP_VM_NO_PORT && reason < VMST_R_MAX;
+}
+
 #define VMS_X_LABEL(name, label, help) [VMST_PC_##name] = label,
 #define VMS_X_HELP(name, label, help)  [VMST_PC_##name] = help,
 const char *const vms_pc_labels[VMST_PC_MAX] = {

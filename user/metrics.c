@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -79,8 +80,10 @@ void vms_prom_family(FILE *f, const char *name, const char *type,
 	fprintf(f, "\n# TYPE %s %s\n", name, type);
 }
 
-/* The programs of a state: uplink programs and tracing programs. */
-#define MAX_PROGS (VMST_MAX_UPLINKS + 8)
+/* The programs of a state: per uplink its XDP and tc programs, per port
+ * its tap and steering programs, the CPUMAP programs, tracing programs. */
+#define MAX_PROGS \
+	(2 * VMST_MAX_UPLINKS + 2 * VMST_MAX_PORTS + VMST_MAX_CPUS + 8)
 
 /* Everything a scrape shows, read before anything is written. */
 struct snapshot {
@@ -145,6 +148,46 @@ static void read_tracing_progs(struct snapshot *s, const char *pin_path)
 	closedir(d);
 }
 
+/*
+ * The tap programs of this netns's ports, vmsteer's steering programs on
+ * their taps (ports with queue steering: the tap inspection iterator runs
+ * once for each), and the CPUMAP programs.
+ */
+static void read_tc_progs(struct snapshot *s, struct vms_state *st)
+{
+	__u32 netns = vms_netns_ino(), cpu;
+	struct bpf_cpumap_val cv;
+	char name[IF_NAMESIZE];
+	int idx;
+
+	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
+		const struct vmst_port_cfg *c = &s->cfg[idx];
+		enum vms_steer_owner owner;
+		struct vms_tap_view v;
+
+		if (!(c->flags & VMST_CFG_F_IN_USE) || c->netns_ino != netns ||
+		    !if_indextoname(c->ifindex, name) ||
+		    strncmp(name, c->name, sizeof(c->name)))
+			continue;
+		if (vms_tap_prog_ours(c->ifindex))
+			add_prog(s, "tap", vms_tc_prog_id(c->ifindex));
+		if (!s->queues[idx] || vms_tap_view(c->ifindex, netns, &v) ||
+		    vms_steer_owner(&st->maps, v.steer_prog_id, &owner, NULL,
+				    0) ||
+		    owner != VMS_STEER_OURS) {
+			vms_clear_error();
+			continue;
+		}
+		add_prog(s, "steer", v.steer_prog_id);
+	}
+	if (st->maps.fd[VMS_MAP_CPUMAP] < 0)
+		return;
+	for (cpu = 0; cpu < VMST_MAX_CPUS; cpu++)
+		if (!bpf_map_lookup_elem(st->maps.fd[VMS_MAP_CPUMAP], &cpu,
+					 &cv))
+			add_prog(s, "cpumap", cv.bpf_prog.id);
+}
+
 static int snapshot_read(struct snapshot *s, const char *pin_path)
 {
 	struct vms_state st;
@@ -189,8 +232,13 @@ static int snapshot_read(struct snapshot *s, const char *pin_path)
 		err = s->nup;
 		goto out;
 	}
-	for (i = 0; i < s->nup; i++)
+	for (i = 0; i < s->nup; i++) {
 		add_prog(s, "uplink", s->up[i].prog_id);
+		if (s->up[i].name[0]) /* tc filters: this netns only */
+			add_prog(s, "uplink_tc",
+				 vms_tc_prog_id(s->up[i].ifindex));
+	}
+	read_tc_progs(s, &st);
 	read_tracing_progs(s, st.pin_path);
 out:
 	vms_state_close(&st);
@@ -390,7 +438,11 @@ static void render_state(FILE *f, const struct snapshot *s)
 	}
 	vms_prom_family(f, "vmsteer_program_info", "gauge",
 			"A loaded vmsteer BPF program and its kernel id: the "
-			"uplink XDP program(s) and the tap-drop tracing "
+			"uplink XDP program(s) (uplink), the uplinks' tc "
+			"programs (uplink_tc) and the ports' tap programs "
+			"(tap) of the exporter's network namespace, vmsteer's "
+			"steering programs on multi-queue taps (steer), the "
+			"CPUMAP programs (cpumap) and the tap-drop tracing "
 			"programs.");
 	for (i = 0; i < s->nprogs; i++) {
 		fputs("vmsteer_program_info{program=\"", f);

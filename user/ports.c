@@ -467,6 +467,10 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		}
 		if (err)
 			return err;
+		/* Addresses a killed earlier change left at this index. */
+		err = vms_addr_sweep(m, old, true, NULL, NULL);
+		if (err < 0)
+			return err;
 		if (idx_out)
 			*idx_out = old;
 		return 0;
@@ -485,6 +489,11 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 	if (err)
 		return err;
 
+	/* A fresh index starts without addresses: a change killed before
+	 * it cleaned up may have left some there. */
+	err = vms_addr_sweep(m, idx, true, NULL, NULL);
+	if (err < 0)
+		return err;
 	/* Counters follow a port that moves; a new port starts at zero. */
 	err = old ? vms_copy_port_counters(m, old, idx)
 		  : vms_zero_port_counters(m, idx);
@@ -525,6 +534,7 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		lpm_remove(m, old, &otx, NULL);
 		tx_write(m, old, &empty);
 		vms_zero_port_counters(m, old);
+		vms_addr_sweep(m, old, true, NULL, NULL);
 	}
 	if (idx_out)
 		*idx_out = idx;
@@ -576,4 +586,98 @@ int vms_port_set_xdp_steer(const struct vms_maps *m, __u32 idx, bool on)
 	if (bpf_map_update_elem(m->fd[VMS_MAP_PORTS], &idx, &port, BPF_ANY))
 		return map_fail(VMST_MAP_PORTS, "write", idx);
 	return 0;
+}
+
+/* One LPM trie key as a port index and address. */
+static void lpm_key_addr(bool v4, const void *key, __u32 *idx,
+			 struct vmst_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (v4) {
+		const struct vmst_lpm4_key *k = key;
+
+		*idx = k->port;
+		a->family = VMST_AF_INET;
+		a->prefix_len = k->prefixlen - 32;
+		memcpy(a->addr, k->addr, 4);
+	} else {
+		const struct vmst_lpm6_key *k = key;
+
+		*idx = k->port;
+		a->family = VMST_AF_INET6;
+		a->prefix_len = k->prefixlen - 32;
+		memcpy(a->addr, k->addr, 16);
+	}
+}
+
+int vms_addr_sweep(const struct vms_maps *m, __u32 only, bool fix,
+		   vms_check_fn report, void *ctx)
+{
+	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	static struct vmst_lpm6_key stale[VMST_LPM_ENTRIES];
+	struct vmst_lpm6_key cur, next;
+	struct vmst_port_tx tx;
+	int fam, n = 0, nstale, i, err;
+
+	err = vms_port_read_all(m, cfg);
+	if (err)
+		return err;
+	for (fam = 0; fam < 2; fam++) {
+		bool v4 = fam == 0;
+		int fd = m->fd[v4 ? VMS_MAP_ADDR4 : VMS_MAP_ADDR6];
+		bool have = false;
+
+		if (fd < 0)
+			continue;
+		nstale = 0;
+		memset(&cur, 0, sizeof(cur));
+		memset(&next, 0, sizeof(next));
+		while (nstale < VMST_LPM_ENTRIES &&
+		       !bpf_map_get_next_key(fd, have ? &cur : NULL, &next)) {
+			struct vmst_addr a;
+			__u32 idx;
+
+			cur = next;
+			have = true;
+			lpm_key_addr(v4, &next, &idx, &a);
+			if (only && idx != only)
+				continue;
+			if (idx && idx < VMST_MAX_PORTS && in_use(&cfg[idx])) {
+				err = vms_port_tx_read(m, idx, &tx);
+				if (err)
+					return err;
+				if (has_addr(&tx, &a))
+					continue;
+			}
+			stale[nstale++] = next;
+		}
+		for (i = 0; i < nstale; i++) {
+			char msg[160], as[VMS_ADDR_STRLEN];
+			struct vmst_addr a;
+			__u32 idx;
+
+			lpm_key_addr(v4, &stale[i], &idx, &a);
+			if (report) {
+				vms_format_addr(&a, as);
+				snprintf(msg, sizeof(msg),
+					 "address %s of %s port index %u left "
+					 "in %s: an interrupted change",
+					 as,
+					 idx < VMST_MAX_PORTS &&
+							 in_use(&cfg[idx])
+						 ? "in-use"
+						 : "free",
+					 idx,
+					 v4 ? VMST_MAP_ADDR4 : VMST_MAP_ADDR6);
+				report(ctx, VMS_CHECK_REPAIR, msg);
+			}
+			n++;
+			if (fix && bpf_map_delete_elem(fd, &stale[i]) &&
+			    errno != ENOENT)
+				return map_fail(v4 ? VMST_MAP_ADDR4
+						   : VMST_MAP_ADDR6,
+						"delete", idx);
+		}
+	}
+	return n;
 }

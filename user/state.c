@@ -45,6 +45,7 @@ const char *const vms_map_names[VMS_MAP_N] = {
 	[VMS_MAP_NORTH] = VMST_MAP_NORTH,
 	[VMS_MAP_QSTATS] = VMST_MAP_QSTATS,
 	[VMS_MAP_CPUMAP] = VMST_MAP_CPUMAP,
+	[VMS_MAP_LOCAL] = VMST_MAP_LOCAL,
 };
 
 const char *vms_pin_path(const char *override)

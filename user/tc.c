@@ -69,6 +69,17 @@ __u32 vms_tc_prog_id(__u32 ifindex)
 	return tc_query(ifindex, &id) ? 0 : id;
 }
 
+static int prog_info(__u32 id, struct bpf_prog_info *info);
+
+bool vms_tap_prog_ours(__u32 ifindex)
+{
+	struct bpf_prog_info info;
+	__u32 id = vms_tc_prog_id(ifindex);
+
+	return id && !prog_info(id, &info) &&
+	       !strncmp(info.name, TAP_PROG, sizeof(info.name));
+}
+
 static int prog_info(__u32 id, struct bpf_prog_info *info)
 {
 	__u32 len = sizeof(*info);

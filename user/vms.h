@@ -56,6 +56,7 @@ enum vms_map {
 	VMS_MAP_NORTH,
 	VMS_MAP_QSTATS,
 	VMS_MAP_CPUMAP,
+	VMS_MAP_LOCAL, /* host-local MACs: may be absent from an older state */
 	VMS_MAP_N
 };
 
@@ -207,6 +208,31 @@ typedef void (*vms_check_fn)(void *ctx, enum vms_check_kind kind,
  */
 int vms_state_check(const struct vms_maps *m, vms_check_fn report, void *ctx);
 
+/* ---- host-local MACs (local.c) ---------------------------------------- */
+
+/*
+ * The host-local MACs of the calling network namespace as the system has
+ * them now (device addresses, bridge FDB entries on ports that are not
+ * uplinks, vmsteer's ports left out): up to @max; returns how many.
+ */
+int vms_local_read(struct vms_state *st, struct vmst_local_key *keys,
+		   struct vmst_local *vals, int max);
+/* Rewrite this namespace's entries of vmst_local from the system. */
+int vms_local_refresh(struct vms_state *st);
+/* vms_local_refresh() for a command that succeeded: a failure is a
+ * warning (frames to a new local device may go to the uplink). */
+void vms_local_refresh_warn(struct vms_state *st);
+
+/*
+ * Addresses in the LPM tries that no port's transmit record holds (a
+ * free index, or an address its record does not list): what a command
+ * killed between two writes may leave. Only port index @only when not 0.
+ * Each is reported (@report may be NULL) and, with @fix, removed.
+ * Returns how many there were, or -errno.
+ */
+int vms_addr_sweep(const struct vms_maps *m, __u32 only, bool fix,
+		   vms_check_fn report, void *ctx);
+
 /* ---- tc programs (tc.c) ------------------------------------------------ */
 
 /*
@@ -230,6 +256,8 @@ int vms_uplink_tc_attach(struct vms_state *st, __u32 ifindex, const char *dev,
 int vms_uplink_tc_detach(__u32 ifindex, const char *dev, bool qdisc_ours);
 /* Id of the program of vmsteer's filter on @ifindex, 0 when none. */
 __u32 vms_tc_prog_id(__u32 ifindex);
+/* True when vmsteer's tap program is in its filter on tap @ifindex. */
+bool vms_tap_prog_ours(__u32 ifindex);
 
 /* ---- uplinks (uplink.c) ------------------------------------------------ */
 
@@ -286,6 +314,8 @@ int vms_zero_port_counters(const struct vms_maps *m, __u32 idx);
 int vms_copy_port_counters(const struct vms_maps *m, __u32 from, __u32 to);
 
 extern const char *const vms_reason_labels[VMST_R_MAX];
+/* True for a reason of the tap program (a frame a VM sent). */
+bool vms_reason_from_vm(__u32 reason);
 extern const char *const vms_reason_help[VMST_R_MAX];
 extern const char *const vms_pc_labels[VMST_PC_MAX];
 extern const char *const vms_pc_help[VMST_PC_MAX];

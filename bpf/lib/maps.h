@@ -181,4 +181,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vmst_cpumap SEC(".maps");
 
+/* Host-local MACs of each netns (struct vmst_local_key -> vmst_local):
+ * the tap program leaves unicast to them to the bridge.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VMST_LOCAL_MAX);
+	__type(key, struct vmst_local_key);
+	__type(value, struct vmst_local);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vmst_local SEC(".maps");
+
 #endif /* VMST_BPF_MAPS_H */

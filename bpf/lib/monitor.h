@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Drop monitor: sampled events for frames the uplink passes to the kernel
- * or drops, written to the vmst_mon_ring ring buffer for `vmsteer monitor`.
+ * or drops, and for frames the tc programs (the tap program: what VMs
+ * send; the uplink skb path) pass on or drop, written to the vmst_mon_ring
+ * ring buffer for `vmsteer monitor`.
  *
  * Called on the pass and drop paths only; the redirect path never is. With
  * no monitor running the cost is one inlined array lookup and one load of
@@ -18,29 +20,31 @@
 /* Frames of a reason skipped on a CPU after it saw an ended lease. */
 #define VMST_MON_STALE_SKIP 1024
 
-static __noinline int vmst_monitor_emit(struct xdp_md *ctx,
-					struct vmst_mon_ctl *ctl, __u32 port,
-					__u32 reason)
+/*
+ * Whether the frame passed or dropped under (@port, @reason) is the one in
+ * N to report: the monitor's filters, the per-CPU countdown, the lease.
+ * The per-CPU state when it is (*@now: the time), else NULL.
+ */
+static __always_inline struct vmst_mon_pcpu *
+vmst_monitor_sample(struct vmst_mon_ctl *ctl, __u32 port, __u32 reason,
+		    __u64 *now)
 {
-	struct vmst_mon_event *e;
 	struct vmst_mon_pcpu *pc;
-	__u32 zero = 0, n, len;
-	__u64 now;
-	__u64 cap; /* 64 bits: the register checked is the one passed */
+	__u32 zero = 0, n;
 
 	if (reason >= VMST_REASON_SLOTS)
-		return 0;
+		return NULL;
 	n = ctl->sample[reason];
 	if (!n)
-		return 0;
+		return NULL;
 	if (ctl->port != VMST_MON_PORT_ANY && ctl->port != port)
-		return 0;
+		return NULL;
 	pc = bpf_map_lookup_elem(&vmst_mon_pcpu, &zero);
 	if (!pc)
-		return 0;
+		return NULL;
 	if (pc->skip[reason]) {
 		pc->skip[reason]--;
-		return 0;
+		return NULL;
 	}
 	pc->skip[reason] = n - 1;
 	/* A monitor that died without cleaning up: its lease has ended. The
@@ -48,12 +52,46 @@ static __noinline int vmst_monitor_emit(struct xdp_md *ctx,
 	 * VMST_MON_STALE_SKIP frames after that (the next monitor resets the
 	 * countdowns).
 	 */
-	now = bpf_ktime_get_ns();
-	if (now > ctl->lease_until) {
+	*now = bpf_ktime_get_ns();
+	if (*now > ctl->lease_until) {
 		pc->skip[reason] = VMST_MON_STALE_SKIP;
-		return 0;
+		return NULL;
 	}
+	return pc;
+}
 
+/* Fill the fields of @e other than the frame's bytes, and submit it. */
+static __always_inline void vmst_monitor_submit(struct vmst_mon_event *e,
+						struct vmst_mon_pcpu *pc,
+						__u64 now, __u32 len, __u32 cap,
+						__u32 port, __u32 reason,
+						__u32 ifindex)
+{
+	e->ts_ns = now;
+	e->len = len;
+	e->caplen = cap;
+	e->port = port;
+	e->reason = reason;
+	e->cpu = bpf_get_smp_processor_id();
+	e->ifindex = ifindex;
+	bpf_ringbuf_submit(e, 0);
+	pc->emitted++;
+}
+
+/* The uplink XDP program's event. */
+static __noinline int vmst_monitor_emit(struct xdp_md *ctx,
+					struct vmst_mon_ctl *ctl, __u32 port,
+					__u32 reason)
+{
+	struct vmst_mon_event *e;
+	struct vmst_mon_pcpu *pc;
+	__u64 now = 0;
+	__u64 cap; /* 64 bits: the register checked is the one passed */
+	__u32 len;
+
+	pc = vmst_monitor_sample(ctl, port, reason, &now);
+	if (!pc)
+		return 0;
 	e = bpf_ringbuf_reserve(&vmst_mon_ring, sizeof(*e), 0);
 	if (!e) {
 		pc->lost++;
@@ -66,15 +104,40 @@ static __noinline int vmst_monitor_emit(struct xdp_md *ctx,
 	if (cap < 1 || cap > VMST_MON_SNAP ||
 	    bpf_xdp_load_bytes(ctx, 0, e->data, cap))
 		cap = 0;
-	e->ts_ns = now;
-	e->len = len;
-	e->caplen = cap;
-	e->port = port;
-	e->reason = reason;
-	e->cpu = bpf_get_smp_processor_id();
-	e->ifindex = ctx->ingress_ifindex;
-	bpf_ringbuf_submit(e, 0);
-	pc->emitted++;
+	vmst_monitor_submit(e, pc, now, len, cap, port, reason,
+			    ctx->ingress_ifindex);
+	return 0;
+}
+
+/*
+ * The tc programs' event (the tap program: frames a VM sent, ifindex the
+ * tap; the uplink tc program: ifindex the uplink).
+ */
+static __noinline int vmst_monitor_emit_skb(struct __sk_buff *skb,
+					    struct vmst_mon_ctl *ctl,
+					    __u32 port, __u32 reason)
+{
+	struct vmst_mon_event *e;
+	struct vmst_mon_pcpu *pc;
+	__u64 now = 0;
+	__u64 cap; /* 64 bits: the register checked is the one passed */
+	__u32 len;
+
+	pc = vmst_monitor_sample(ctl, port, reason, &now);
+	if (!pc)
+		return 0;
+	e = bpf_ringbuf_reserve(&vmst_mon_ring, sizeof(*e), 0);
+	if (!e) {
+		pc->lost++;
+		return 0;
+	}
+	len = skb->len;
+	cap = len < VMST_MON_SNAP ? len : VMST_MON_SNAP;
+	barrier_var(cap);
+	if (cap < 1 || cap > VMST_MON_SNAP ||
+	    bpf_skb_load_bytes(skb, 0, e->data, cap))
+		cap = 0;
+	vmst_monitor_submit(e, pc, now, len, cap, port, reason, skb->ifindex);
 	return 0;
 }
 
@@ -89,6 +152,19 @@ static __always_inline void vmst_monitor(struct xdp_md *ctx, __u32 port,
 	if (likely(!ctl || !ctl->enabled))
 		return;
 	vmst_monitor_emit(ctx, ctl, port, reason);
+}
+
+/* The same for a tc program's frame. */
+static __always_inline void vmst_monitor_skb(struct __sk_buff *skb, __u32 port,
+					     __u32 reason)
+{
+	struct vmst_mon_ctl *ctl;
+	__u32 zero = 0;
+
+	ctl = bpf_map_lookup_elem(&vmst_mon_ctl, &zero);
+	if (likely(!ctl || !ctl->enabled))
+		return;
+	vmst_monitor_emit_skb(skb, ctl, port, reason);
 }
 
 #endif /* VMST_BPF_MONITOR_H */

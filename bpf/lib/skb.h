@@ -12,6 +12,7 @@
 #include "common.h"
 #include "maps.h"
 #include "stats.h"
+#include "monitor.h"
 
 /* tc verdicts (include/uapi/linux/pkt_cls.h: macros, not in vmlinux.h). */
 #define TC_ACT_OK	0
@@ -25,11 +26,13 @@ static __always_inline int vmst_load(struct __sk_buff *skb, __u32 off, void *to,
 	return bpf_skb_load_bytes(skb, off, to, len);
 }
 
-/* Count (@port, @reason) with the frame's length and return @verdict. */
+/* Count (@port, @reason) with the frame's length, report it to a running
+ * monitor, and return @verdict. */
 static __always_inline int vmst_skb_verdict(struct __sk_buff *skb, __u32 port,
 					    __u32 reason, int verdict)
 {
 	vmst_count_reason(port, reason, skb->len);
+	vmst_monitor_skb(skb, port, reason);
 	return verdict;
 }
 

@@ -3,8 +3,10 @@
  * Crash points, for tests only: linked into build/tests/vmsteer-crash (the
  * CLI built with -Wl,--wrap=SYMBOL for each function below) and never into
  * build/vmsteer. Every write of the CLI to the state is numbered from 1:
- * map updates and deletes (but the counters'), and the link operations of
- * attach and detach (create, update, pin, detach):
+ * map updates and deletes (but the counters' and vmst_local's), the link operations of
+ * attach and detach (create, update, pin, detach), and the tc changes of
+ * the tap and uplink tc programs (clsact qdisc create and destroy, filter
+ * attach and detach):
  *
  *   VMSTEER_CRASH_AFTER=N   SIGKILL the process just before write N+1,
  *                           so exactly N writes were made (0: before any)
@@ -32,7 +34,12 @@ int __wrap_bpf_map_delete_elem(int fd, const void *key);
 
 static long writes;
 
-/* True for a map of the forwarding state, false for a counter map. */
+/*
+ * True for a map of the forwarding state; false for a counter map, and for
+ * vmst_local, a snapshot of the system's devices that every command
+ * rewrites where it differs (so its writes vary from run to run, and a
+ * kill there leaves nothing the next command does not rewrite).
+ */
 static bool counted(int fd)
 {
 	struct bpf_map_info info = {};
@@ -41,7 +48,8 @@ static bool counted(int fd)
 	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
 		return true;
 	return strcmp(info.name, "vmst_pstats") &&
-	       strcmp(info.name, "vmst_rstats");
+	       strcmp(info.name, "vmst_rstats") &&
+	       strcmp(info.name, "vmst_local");
 }
 
 static void crash_point(int fd)
@@ -117,6 +125,46 @@ int __wrap_bpf_link__pin(struct bpf_link *link, const char *path)
 {
 	crash_point(-1);
 	return __real_bpf_link__pin(link, path);
+}
+
+/* tc qdisc and filter changes: always counted. */
+int __real_bpf_tc_hook_create(struct bpf_tc_hook *hook);
+int __real_bpf_tc_hook_destroy(struct bpf_tc_hook *hook);
+int __real_bpf_tc_attach(const struct bpf_tc_hook *hook,
+			 struct bpf_tc_opts *opts);
+int __real_bpf_tc_detach(const struct bpf_tc_hook *hook,
+			 const struct bpf_tc_opts *opts);
+int __wrap_bpf_tc_hook_create(struct bpf_tc_hook *hook);
+int __wrap_bpf_tc_hook_destroy(struct bpf_tc_hook *hook);
+int __wrap_bpf_tc_attach(const struct bpf_tc_hook *hook,
+			 struct bpf_tc_opts *opts);
+int __wrap_bpf_tc_detach(const struct bpf_tc_hook *hook,
+			 const struct bpf_tc_opts *opts);
+
+int __wrap_bpf_tc_hook_create(struct bpf_tc_hook *hook)
+{
+	crash_point(-1);
+	return __real_bpf_tc_hook_create(hook);
+}
+
+int __wrap_bpf_tc_hook_destroy(struct bpf_tc_hook *hook)
+{
+	crash_point(-1);
+	return __real_bpf_tc_hook_destroy(hook);
+}
+
+int __wrap_bpf_tc_attach(const struct bpf_tc_hook *hook,
+			 struct bpf_tc_opts *opts)
+{
+	crash_point(-1);
+	return __real_bpf_tc_attach(hook, opts);
+}
+
+int __wrap_bpf_tc_detach(const struct bpf_tc_hook *hook,
+			 const struct bpf_tc_opts *opts)
+{
+	crash_point(-1);
+	return __real_bpf_tc_detach(hook, opts);
 }
 
 __attribute__((destructor)) static void report_count(void)

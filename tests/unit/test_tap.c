@@ -106,6 +106,10 @@ struct tx_case {
 
 static const __u8 MAC_REMOTE_U[6] = {2, 0, 0, 0, 0xee, 0xee};
 static const __u8 MAC_OTHER[6] = {2, 0, 0, 0, 0, 0x99};
+/* In vmst_local for this netns (a bridge's address, say). */
+static const __u8 MAC_HOST[6] = {2, 0, 0, 0, 0x0b, 0x0b};
+/* In vmst_local for another netns only: not local here. */
+static const __u8 MAC_HOST_ELSEWHERE[6] = {2, 0, 0, 0, 0x0c, 0x0c};
 static const __u8 BCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 static const __u8 MCAST6[6] = {0x33, 0x33, 0, 0, 0, 1};
 
@@ -266,6 +270,16 @@ static const struct tx_case cases[] = {
 	 .no_north = true},
 	{"east_west_without_uplink", P1, IP4("10.0.0.1", .dst = ports[P2].mac),
 	 LOCAL(P2), .no_north = true},
+	{"to_host_mac_left_to_bridge", P1, IP4("10.0.0.1", .dst = MAC_HOST),
+	 R(OK, PASS_VM_HOST)},
+	{"to_host_mac_from_access_port_left_to_bridge", P3,
+	 IP4("10.0.0.3", .dst = MAC_HOST), R(OK, PASS_VM_HOST)},
+	{"arp_to_host_mac_left_to_bridge", P1, ARP("10.0.0.1", .dst = MAC_HOST),
+	 R(OK, PASS_VM_HOST)},
+	{"host_mac_of_other_netns_goes_north", P1,
+	 IP4("10.0.0.1", .dst = MAC_HOST_ELSEWHERE), NORTH},
+	{"host_mac_without_uplink", P1, IP4("10.0.0.1", .dst = MAC_HOST),
+	 R(OK, PASS_VM_UNKNOWN), .no_north = true},
 	{"broadcast", P1, {.l3 = K_OTHER, .dst = BCAST}, FLOOD},
 	{"multicast", P4, IP4("10.0.0.4", .dst = MCAST6), FLOOD},
 	{"port_gone", P6, {.l3 = K_OTHER}, DROP(VM_NO_PORT)},
@@ -444,6 +458,17 @@ static bool set_north(struct tx_fixture *t, bool on)
 			 "north");
 }
 
+/* @mac is host-local in network namespace @netns. */
+static bool set_local(struct tx_fixture *t, const __u8 mac[6], __u32 netns)
+{
+	struct vmst_local_key k = {.mac48 = vms_mac48(mac), .netns_ino = netns};
+	struct vmst_local v = {TEST_TARGET_IFINDEX, VMST_LOCAL_F_DEVICE};
+
+	return ASSERT_OK(bpf_map_update_elem(t->f.maps.fd[VMS_MAP_LOCAL], &k,
+					     &v, BPF_ANY),
+			 "local MAC");
+}
+
 static bool tx_setup(struct tx_fixture *t)
 {
 	int p;
@@ -472,6 +497,9 @@ static bool tx_setup(struct tx_fixture *t)
 	if (!ASSERT_OK(vms_port_delete(&t->f.maps, t->idx[P6]), "delete P6"))
 		goto fail;
 	if (!set_north(t, true))
+		goto fail;
+	if (!set_local(t, MAC_HOST, vms_netns_ino()) ||
+	    !set_local(t, MAC_HOST_ELSEWHERE, vms_netns_ino() + 1))
 		goto fail;
 	return true;
 fail:
@@ -1007,6 +1035,72 @@ TEST(port_addr_rules)
 		ASSERT_EQ(tx.naddrs, 2, "new record");
 	}
 	snapshot_free(&before);
+out:
+	fixture_teardown(&f);
+}
+
+static void count_finding(void *ctx, enum vms_check_kind kind, const char *msg)
+{
+	(void)msg;
+	if (kind == VMS_CHECK_REPAIR)
+		(*(int *)ctx)++;
+}
+
+/* Put (@idx, @a/32) into the IPv4 trie, as a killed change would leave. */
+static bool plant4(struct fixture *f, __u32 idx, __u8 last)
+{
+	struct vmst_lpm4_key k = {32 + 32, idx, {10, 77, 0, last}};
+	__u32 one = 1;
+
+	return ASSERT_OK(bpf_map_update_elem(f->maps.fd[VMS_MAP_ADDR4], &k,
+					     &one, BPF_ANY),
+			 "plant a stale address");
+}
+
+/* Addresses no port's record holds: found by the checker, removed by the
+ * sweep, never inherited by a port that takes their index. */
+TEST(port_addr_stale)
+{
+	static const char *const a[] = {"10.0.0.1", "2001:db8::/64"};
+	static const char *const b[] = {"10.0.0.2"};
+	struct vmst_config conf;
+	__u32 idx, idx2, zero = 0, next;
+	struct fixture f;
+	int found = 0;
+
+	if (!fixture_setup(&f))
+		return;
+	if (!ASSERT_OK(upsert_ips(&f, "a1", 1, 10, a, 2, &idx), "port a1"))
+		goto out;
+	/* One at a free index, one at a1's index that its record lacks. */
+	if (!plant4(&f, idx + 5, 1) || !plant4(&f, idx, 2))
+		goto out;
+	ASSERT_EQ(vms_addr_sweep(&f.maps, 0, false, count_finding, &found), 2,
+		  "stale addresses");
+	ASSERT_EQ(found, 2, "reported as repairs");
+	ASSERT_EQ(lpm_count(&f, 4), 3, "nothing removed without fix");
+	ASSERT_EQ(vms_state_check(&f.maps, count_finding, &found) >= 2, 1,
+		  "the checker reports them");
+	ASSERT_EQ(vms_addr_sweep(&f.maps, 0, true, NULL, NULL), 2, "swept");
+	ASSERT_EQ(lpm_count(&f, 4), 1, "a1's own address stays");
+	ASSERT_EQ(lpm_count(&f, 6), 1, "a1's IPv6 prefix stays");
+	ASSERT_EQ(vms_addr_sweep(&f.maps, 0, false, NULL, NULL), 0,
+		  "nothing left");
+
+	/* The index the next port will take, with an address planted. */
+	if (!ASSERT_OK(bpf_map_lookup_elem(f.maps.fd[VMS_MAP_CONFIG], &zero,
+					   &conf),
+		       "config"))
+		goto out;
+	next = conf.next_port;
+	if (!plant4(&f, next, 3))
+		goto out;
+	if (!ASSERT_OK(upsert_ips(&f, "b1", 2, 10, b, 1, &idx2), "port b1"))
+		goto out;
+	ASSERT_EQ(idx2, next, "b1 took the planted index");
+	ASSERT_EQ(lpm_count(&f, 4), 2, "b1 has its address only");
+	ASSERT_EQ(vms_addr_sweep(&f.maps, 0, false, NULL, NULL), 0,
+		  "b1 inherited nothing");
 out:
 	fixture_teardown(&f);
 }

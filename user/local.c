@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Host-local MACs (vmst_local): the destinations a VM's unicast must not
+ * be sent to the uplink for, because the bridge delivers them on this
+ * host. Read from the system of the calling network namespace:
+ *  - the own address of every device that has an Ethernet address
+ *    (bridges, the uplinks, taps, veths, VLAN and macvlan devices...);
+ *  - every unicast entry of a bridge's FDB (RTM_GETNEIGH, AF_BRIDGE) on a
+ *    port that is not an attached uplink: VMs on taps vmsteer does not
+ *    manage, containers behind veths, the bridge's own entries.
+ * The MACs of vmsteer's own ports are left out: the FDB decides those,
+ * per VLAN, before this map is looked at.
+ *
+ * The map holds a snapshot: attach, detach, port add, port del and apply
+ * rewrite this namespace's entries (new ones first, then the ones gone).
+ */
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netpacket/packet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/neighbour.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+
+#include <bpf/bpf.h>
+
+#include "vms.h"
+
+struct local_set {
+	struct vmst_local_key key[VMST_LOCAL_MAX];
+	struct vmst_local val[VMST_LOCAL_MAX];
+	int n;
+};
+
+static bool set_has(const struct local_set *s, const struct vmst_local_key *k)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->key[i].mac48 == k->mac48 &&
+		    s->key[i].netns_ino == k->netns_ino)
+			return true;
+	return false;
+}
+
+/* Add @mac unless it is unusable, a port's, or already there. */
+static void set_add(struct local_set *s, const __u8 mac[6], __u32 netns,
+		    __u32 ifindex, __u32 flag, const __u64 *skip, int nskip)
+{
+	struct vmst_local_key k = {.mac48 = vms_mac48(mac), .netns_ino = netns};
+	int i;
+
+	if ((mac[0] & 1) || !k.mac48)
+		return; /* multicast, broadcast or all zero */
+	for (i = 0; i < nskip; i++)
+		if (skip[i] == k.mac48)
+			return;
+	for (i = 0; i < s->n; i++)
+		if (s->key[i].mac48 == k.mac48 &&
+		    s->key[i].netns_ino == netns) {
+			s->val[i].flags |= flag;
+			return;
+		}
+	if (s->n >= VMST_LOCAL_MAX)
+		return;
+	s->key[s->n] = k;
+	s->val[s->n].ifindex = ifindex;
+	s->val[s->n].flags = flag;
+	s->n++;
+}
+
+/* Every device's own Ethernet address. */
+static int add_devices(struct local_set *s, __u32 netns, const __u64 *skip,
+		       int nskip)
+{
+	struct ifaddrs *ifa, *i;
+
+	if (getifaddrs(&ifa))
+		return vms_err(-errno, "cannot list network devices: %s",
+			       strerror(errno));
+	for (i = ifa; i; i = i->ifa_next) {
+		const struct sockaddr_ll *ll = (void *)i->ifa_addr;
+
+		if (!ll || ll->sll_family != AF_PACKET || ll->sll_halen != 6)
+			continue;
+		set_add(s, ll->sll_addr, netns, ll->sll_ifindex,
+			VMST_LOCAL_F_DEVICE, skip, nskip);
+	}
+	freeifaddrs(ifa);
+	return 0;
+}
+
+static bool is_uplink(__u32 ifindex, const __u32 *up, int nup)
+{
+	int i;
+
+	for (i = 0; i < nup; i++)
+		if (up[i] == ifindex)
+			return true;
+	return false;
+}
+
+/* One RTM_NEWNEIGH of the bridge FDB dump. */
+static void fdb_entry(struct local_set *s, struct nlmsghdr *nh, __u32 netns,
+		      const __u32 *up, int nup, const __u64 *skip, int nskip)
+{
+	struct ndmsg *nd = NLMSG_DATA(nh);
+	int len = nh->nlmsg_len - NLMSG_LENGTH(sizeof(*nd));
+	const __u8 *mac = NULL;
+	bool master = false;
+	struct rtattr *a;
+
+	if (len < 0 || nd->ndm_family != AF_BRIDGE)
+		return;
+	for (a = (struct rtattr *)((char *)nd + NLMSG_ALIGN(sizeof(*nd)));
+	     RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == NDA_LLADDR && RTA_PAYLOAD(a) == 6)
+			mac = RTA_DATA(a);
+		else if (a->rta_type == NDA_MASTER)
+			master = true;
+	}
+	/* Only a bridge's own FDB (not a device's "self" entries), and not
+	 * what it learned behind an uplink: those are the wire's.
+	 */
+	if (!mac || !master || is_uplink(nd->ndm_ifindex, up, nup))
+		return;
+	set_add(s, mac, netns, nd->ndm_ifindex, VMST_LOCAL_F_BRIDGE, skip,
+		nskip);
+}
+
+/* Every unicast MAC a bridge of this namespace has on a non-uplink port. */
+static int add_bridge_fdb(struct local_set *s, __u32 netns, const __u32 *up,
+			  int nup, const __u64 *skip, int nskip)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ndmsg nd;
+	} req = {
+		.nh = {.nlmsg_len = sizeof(req),
+		       .nlmsg_type = RTM_GETNEIGH,
+		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		       .nlmsg_seq = 1},
+		.nd = {.ndm_family = AF_BRIDGE},
+	};
+	static char buf[32768];
+	bool done = false;
+	int fd, err = 0;
+	ssize_t n;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return vms_err(-errno, "netlink: %s", strerror(errno));
+	if (send(fd, &req, sizeof(req), 0) < 0) {
+		err = vms_err(-errno, "bridge FDB dump: %s", strerror(errno));
+		goto out;
+	}
+	while (!done) {
+		struct nlmsghdr *nh;
+
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = vms_err(-errno, "bridge FDB dump: %s",
+				      strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (__u32)n);
+		     nh = NLMSG_NEXT(nh, n)) {
+			if (nh->nlmsg_type == NLMSG_DONE) {
+				done = true;
+				break;
+			}
+			if (nh->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(nh);
+
+				/* No bridge support at all: nothing to add. */
+				if (e->error && e->error != -EOPNOTSUPP)
+					err = vms_err(e->error,
+						      "bridge FDB dump: %s",
+						      strerror(-e->error));
+				done = true;
+				break;
+			}
+			if (nh->nlmsg_type == RTM_NEWNEIGH)
+				fdb_entry(s, nh, netns, up, nup, skip, nskip);
+		}
+	}
+out:
+	close(fd);
+	return err;
+}
+
+int vms_local_read(struct vms_state *st, struct vmst_local_key *keys,
+		   struct vmst_local *vals, int max)
+{
+	static struct local_set set;
+	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	struct vms_uplink_info ups[VMST_MAX_UPLINKS];
+	__u32 netns = vms_netns_ino(), up[VMST_MAX_UPLINKS];
+	__u64 skip[VMST_MAX_PORTS];
+	int nup = 0, nskip = 0, i, n, err;
+
+	set.n = 0;
+	err = vms_port_read_all(&st->maps, cfg);
+	if (err)
+		return err;
+	for (i = 1; i < VMST_MAX_PORTS; i++)
+		if ((cfg[i].flags & VMST_CFG_F_IN_USE) &&
+		    cfg[i].netns_ino == netns)
+			skip[nskip++] = vms_mac48(cfg[i].mac);
+	n = vms_uplink_list(st, ups, VMST_MAX_UPLINKS);
+	for (i = 0; i < n; i++)
+		if (ups[i].netns_ino == netns)
+			up[nup++] = ups[i].ifindex;
+	err = add_devices(&set, netns, skip, nskip);
+	if (!err)
+		err = add_bridge_fdb(&set, netns, up, nup, skip, nskip);
+	if (err)
+		return err;
+	if (set.n >= VMST_LOCAL_MAX)
+		pr_warn("more than %d host-local MACs: the rest are not known, "
+			"VMs' frames to them go to the uplink",
+			VMST_LOCAL_MAX);
+	n = set.n < max ? set.n : max;
+	memcpy(keys, set.key, n * sizeof(keys[0]));
+	memcpy(vals, set.val, n * sizeof(vals[0]));
+	return n;
+}
+
+int vms_local_refresh(struct vms_state *st)
+{
+	static struct local_set want;
+	int fd = st->maps.fd[VMS_MAP_LOCAL], i, n;
+	struct vmst_local_key cur, next;
+	bool have = false;
+	__u32 netns = vms_netns_ino();
+	struct vmst_local v;
+
+	if (fd < 0)
+		return 0; /* a state from before the map: nothing to keep */
+	n = vms_local_read(st, want.key, want.val, VMST_LOCAL_MAX);
+	if (n < 0)
+		return n;
+	want.n = n;
+	/* New and changed entries first: a MAC is never briefly absent. */
+	for (i = 0; i < want.n; i++) {
+		if (!bpf_map_lookup_elem(fd, &want.key[i], &v) &&
+		    !memcmp(&v, &want.val[i], sizeof(v)))
+			continue;
+		if (bpf_map_update_elem(fd, &want.key[i], &want.val[i],
+					BPF_ANY))
+			return vms_err(-errno, "map %s: cannot write: %s",
+				       VMST_MAP_LOCAL, strerror(errno));
+	}
+	/* Then this namespace's entries that are gone. */
+	while (!bpf_map_get_next_key(fd, have ? &cur : NULL, &next)) {
+		if (next.netns_ino == netns && !set_has(&want, &next)) {
+			if (bpf_map_delete_elem(fd, &next) && errno != ENOENT)
+				return vms_err(-errno,
+					       "map %s: cannot delete: %s",
+					       VMST_MAP_LOCAL, strerror(errno));
+			continue; /* on from the same key */
+		}
+		cur = next;
+		have = true;
+	}
+	return 0;
+}
+
+void vms_local_refresh_warn(struct vms_state *st)
+{
+	int err = vms_local_refresh(st);
+
+	if (err) {
+		pr_warn("host-local MACs not refreshed: %s", vms_last_error());
+		vms_clear_error();
+	}
+}
