@@ -29,8 +29,9 @@
  * network namespace, 2: none, 3: in another one); bit 7 writes one of the
  * sender's addresses (byte 1 bits 4..5 choose which) as the IPv4/IPv6
  * source, or ARP sender (with its MAC). Byte 1: bits 0..3 = k, 1..NPORTS
- * writes port k-1's MAC as the destination; bit 6 writes the chosen
- * address as a Neighbor Advertisement's target.
+ * writes port k-1's MAC as the destination, NPORTS+1 and NPORTS+2 a
+ * host-local MAC (vmst_local) of this or another namespace; bit 6 writes
+ * the chosen address as a Neighbor Advertisement's target.
  *
  *   VMSTEER_FUZZ_SEEDS=DIR fuzz_tap   write the seeds (the tcpdump corpus,
  *        $VMSTEER_CORPUS or ../shared/corpus, and built frames)
@@ -145,7 +146,12 @@ static struct uplink_tc_bpf *uptc;
 static struct uplink_tc_observe_bpf *uptc_obs;
 static struct vms_maps maps;
 static struct ref_tx_port ports[NPORTS];
-static struct ref_tx_world world = {ports, NPORTS, 0, 0};
+/* MACs of the host (vmst_local): one here, one of another namespace. */
+static struct ref_tx_local locals[2] = {
+	{{2, 0x5e, 0x20, 0, 0x0b, 0x0b}, 0},
+	{{2, 0x5e, 0x20, 0, 0x0c, 0x0c}, 0},
+};
+static struct ref_tx_world world = {ports, NPORTS, 0, 0, locals, 2};
 static __u32 netns;
 static int ncpus, north_state = -1;
 static size_t max_len; /* longest frame test_run takes */
@@ -410,6 +416,17 @@ static void setup(void)
 	for (i = 0; i < NPORTS; i++) {
 		add_port(i);
 		load_tap(i);
+	}
+	locals[0].netns_ino = netns;
+	locals[1].netns_ino = OTHER_NETNS;
+	for (i = 0; i < 2; i++) {
+		struct vmst_local_key lk = {.mac48 = vms_mac48(locals[i].mac),
+					    .netns_ino = locals[i].netns_ino};
+		struct vmst_local lv = {1, VMST_LOCAL_F_DEVICE};
+
+		if (bpf_map_update_elem(maps.fd[VMS_MAP_LOCAL], &lk, &lv,
+					BPF_ANY))
+			die("cannot write vmst_local%s", "");
 	}
 	for (i = 0; i < NPORTS; i++) {
 		if (port_def[i].deleted) {
@@ -730,6 +747,8 @@ static void rewrite(__u8 s0, __u8 s1, int from, size_t len)
 		memcpy(frame + 6, port_def[from].mac, 6);
 	if (k >= 1 && k <= NPORTS && len >= 6)
 		memcpy(frame, port_def[k - 1].mac, 6);
+	else if (k > NPORTS && k <= NPORTS + 2 && len >= 6)
+		memcpy(frame, locals[k - NPORTS - 1].mac, 6); /* host-local */
 	if (len < 14)
 		return;
 	type = (frame[12] << 8) | frame[13];

@@ -255,6 +255,10 @@ static int decide(const struct ref_tx_world *w, size_t from, const __u8 *frame,
 	}
 	if (!w->north_ifindex || w->north_netns_ino != port->netns_ino)
 		return verdict(res, REF_TX_PASS, VMST_R_PASS_VM_UNKNOWN);
+	for (i = 0; i < w->nlocals; i++)
+		if (w->locals[i].netns_ino == port->netns_ino &&
+		    !memcmp(w->locals[i].mac, frame, 6))
+			return verdict(res, REF_TX_PASS, VMST_R_PASS_VM_HOST);
 	res->ifindex = w->north_ifindex;
 	res->tag_tci = port->vlan;
 	return verdict(res, REF_TX_REDIRECT, -1);

@@ -36,7 +36,8 @@
  *       into its tap, counted from_vm_local (sender) and to_vm_tc
  *       (receiver);
  *     - otherwise, with a northbound uplink in the port's network
- *       namespace: REDIRECT to it, the port's VLAN tag pushed (802.1Q,
+ *       namespace: a MAC local to the host in that namespace: PASS
+ *       vm_host_dst (the bridge delivers it); any other: REDIRECT to it, the port's VLAN tag pushed (802.1Q,
  *       priority 0) for an access port, counted from_vm_uplink; with none,
  *       PASS vm_unknown_dst.
  * Frame bytes are never changed (a pushed tag is skb metadata). Reasons and
@@ -64,11 +65,19 @@ struct ref_tx_port {
 	struct vmst_addr addrs[VMST_MAX_ADDRS];
 };
 
+/* A MAC of this host (a bridge's, a device's, an unmanaged VM's). */
+struct ref_tx_local {
+	__u8 mac[6];
+	__u32 netns_ino; /* the network namespace it is local to */
+};
+
 struct ref_tx_world {
 	const struct ref_tx_port *ports;
 	size_t nports;
 	__u32 north_ifindex; /* 0: no uplink */
 	__u32 north_netns_ino;
+	const struct ref_tx_local *locals; /* host-local MACs */
+	size_t nlocals;
 };
 
 enum ref_tx_verdict {

@@ -609,6 +609,7 @@ static const char *tc_verdict(__u32 v)
 static void model_world(const struct tx_fixture *t, struct ref_tx_port *rp,
 			struct ref_tx_world *w, bool north)
 {
+	static struct ref_tx_local locals[2];
 	int p, i;
 
 	memset(rp, 0, NPORTS * sizeof(*rp));
@@ -626,8 +627,17 @@ static void model_world(const struct tx_fixture *t, struct ref_tx_port *rp,
 					    &rp[p].addrs[rp[p].naddrs]))
 				rp[p].naddrs++;
 	}
-	*w = (struct ref_tx_world){rp, NPORTS, north ? TEST_TARGET_IFINDEX : 0,
-				   north ? vms_netns_ino() : 0};
+	/* The host-local MACs tx_setup() writes into vmst_local. */
+	memcpy(locals[0].mac, MAC_HOST, 6);
+	locals[0].netns_ino = vms_netns_ino();
+	memcpy(locals[1].mac, MAC_HOST_ELSEWHERE, 6);
+	locals[1].netns_ino = vms_netns_ino() + 1;
+	*w = (struct ref_tx_world){rp,
+				   NPORTS,
+				   north ? TEST_TARGET_IFINDEX : 0,
+				   north ? vms_netns_ino() : 0,
+				   locals,
+				   2};
 }
 
 /* The model agrees with a row: the row's expectation is the oracle. */
