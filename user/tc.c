@@ -242,13 +242,33 @@ static int set_rodata_u32(struct bpf_object *obj, __u32 val)
 	return -ENOENT;
 }
 
+/* Load @obj over the state's pinned maps; *@fd: its program @name. */
+static int load_prog(struct vms_state *st, struct bpf_object *obj,
+		     const char *name, int *fd)
+{
+	struct bpf_program *prog;
+	int err;
+
+	err = vms_object_pin_maps(obj, st->pin_path);
+	if (err)
+		return err;
+	err = bpf_object__load(obj);
+	if (err)
+		return vms_err(err, "cannot load %s: %s", name, strerror(-err));
+	prog = bpf_object__find_program_by_name(obj, name);
+	if (!prog)
+		return vms_err(-ENOENT, "no program %s in the object", name);
+	*fd = bpf_program__fd(prog);
+	return 0;
+}
+
 int vms_tap_attach(struct vms_state *st, __u32 idx, __u32 ifindex,
 		   const char *tap, bool upgrade_only, bool *changed)
 {
 	struct bpf_object *obj = open_test_obj("VMSTEER_TEST_TAP_OBJ");
 	struct tap_bpf *skel = NULL;
 	struct vmst_port_tx tx;
-	struct bpf_program *prog;
+	int prog_fd;
 	bool created = false;
 	int err;
 
@@ -267,22 +287,11 @@ int vms_tap_attach(struct vms_state *st, __u32 idx, __u32 ifindex,
 			goto out;
 		}
 	}
-	err = vms_object_pin_maps(obj, st->pin_path);
+	err = load_prog(st, obj, TAP_PROG, &prog_fd);
 	if (err)
 		goto out;
-	err = bpf_object__load(obj);
-	if (err) {
-		err = vms_err(err, "cannot load the tap program: %s",
-			      strerror(-err));
-		goto out;
-	}
-	prog = bpf_object__find_program_by_name(obj, TAP_PROG);
-	if (!prog) {
-		err = vms_err(-ENOENT, "no program " TAP_PROG " in the object");
-		goto out;
-	}
-	err = tc_attach(ifindex, tap, bpf_program__fd(prog), TAP_PROG,
-			upgrade_only, &created, changed);
+	err = tc_attach(ifindex, tap, prog_fd, TAP_PROG, upgrade_only, &created,
+			changed);
 	if (err || !created || st->maps.fd[VMS_MAP_PORT_TX] < 0)
 		goto out;
 	/* Remember that the qdisc is ours, for port del. */
@@ -312,7 +321,7 @@ int vms_uplink_tc_attach(struct vms_state *st, __u32 ifindex, const char *dev,
 {
 	struct bpf_object *obj = open_test_obj("VMSTEER_TEST_UPLINK_TC_OBJ");
 	struct uplink_tc_bpf *skel = NULL;
-	struct bpf_program *prog;
+	int prog_fd;
 	int err;
 
 	*qdisc_created = *changed = false;
@@ -331,23 +340,11 @@ int vms_uplink_tc_attach(struct vms_state *st, __u32 ifindex, const char *dev,
 			goto out;
 		}
 	}
-	err = vms_object_pin_maps(obj, st->pin_path);
+	err = load_prog(st, obj, UPLINK_PROG, &prog_fd);
 	if (err)
 		goto out;
-	err = bpf_object__load(obj);
-	if (err) {
-		err = vms_err(err, "cannot load the uplink tc program: %s",
-			      strerror(-err));
-		goto out;
-	}
-	prog = bpf_object__find_program_by_name(obj, UPLINK_PROG);
-	if (!prog) {
-		err = vms_err(-ENOENT,
-			      "no program " UPLINK_PROG " in the object");
-		goto out;
-	}
-	err = tc_attach(ifindex, dev, bpf_program__fd(prog), UPLINK_PROG,
-			upgrade_only, qdisc_created, changed);
+	err = tc_attach(ifindex, dev, prog_fd, UPLINK_PROG, upgrade_only,
+			qdisc_created, changed);
 out:
 	if (skel)
 		uplink_tc_bpf__destroy(skel);
