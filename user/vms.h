@@ -36,32 +36,47 @@ void vms_libbpf_logging(int verbose);
 
 /* ---- the maps of a pinned state (state.c) ------------------------------ */
 
+/*
+ * X(id, pinned name, optional): an optional map may be absent from a state
+ * an older vmsteer made (before the monitor, RSS, the transmit path or
+ * host-local MACs); read-only commands go on without it, and the next write
+ * that may create (attach, port add, monitor) adds it.
+ */
+#define VMS_MAPS(X)                           \
+	X(CONFIG, VMST_MAP_CONFIG, false)     \
+	X(FDB, VMST_MAP_FDB, false)           \
+	X(PORTS, VMST_MAP_PORTS, false)       \
+	X(PORT_CFG, VMST_MAP_PORT_CFG, false) \
+	X(TX, VMST_MAP_TX, false)             \
+	X(DEVS, VMST_MAP_DEVS, false)         \
+	X(UPLINKS, VMST_MAP_UPLINKS, false)   \
+	X(PSTATS, VMST_MAP_PSTATS, false)     \
+	X(RSTATS, VMST_MAP_RSTATS, false)     \
+	X(MON_CTL, VMST_MAP_MON_CTL, true)    \
+	X(MON_PCPU, VMST_MAP_MON_PCPU, true)  \
+	X(MON_RING, VMST_MAP_MON_RING, true)  \
+	X(RSS, VMST_MAP_RSS, true)            \
+	X(PORT_TX, VMST_MAP_PORT_TX, true)    \
+	X(ADDR4, VMST_MAP_ADDR4, true)        \
+	X(ADDR6, VMST_MAP_ADDR6, true)        \
+	X(NORTH, VMST_MAP_NORTH, true)        \
+	X(QSTATS, VMST_MAP_QSTATS, true)      \
+	X(CPUMAP, VMST_MAP_CPUMAP, true)      \
+	X(LOCAL, VMST_MAP_LOCAL, true)
+
 enum vms_map {
-	VMS_MAP_CONFIG,
-	VMS_MAP_FDB,
-	VMS_MAP_PORTS,
-	VMS_MAP_PORT_CFG,
-	VMS_MAP_TX,
-	VMS_MAP_DEVS,
-	VMS_MAP_UPLINKS,
-	VMS_MAP_PSTATS,
-	VMS_MAP_RSTATS,
-	VMS_MAP_MON_CTL, /* drop monitor: may be absent from an older state */
-	VMS_MAP_MON_PCPU,
-	VMS_MAP_MON_RING,
-	VMS_MAP_RSS,	 /* queue steering: may be absent from an older state */
-	VMS_MAP_PORT_TX, /* transmit path: may be absent from an older state */
-	VMS_MAP_ADDR4,
-	VMS_MAP_ADDR6,
-	VMS_MAP_NORTH,
-	VMS_MAP_QSTATS,
-	VMS_MAP_CPUMAP,
-	VMS_MAP_LOCAL, /* host-local MACs: may be absent from an older state */
-	VMS_MAP_N
+#define VMS_X_ENUM(id, name, optional) VMS_MAP_##id,
+	VMS_MAPS(VMS_X_ENUM)
+#undef VMS_X_ENUM
+		VMS_MAP_N
 };
 
-/* Pinned name of each map, indexed by enum vms_map. */
-extern const char *const vms_map_names[VMS_MAP_N];
+/* Each map's pinned name and whether it may be absent, by enum vms_map. */
+struct vms_map_info {
+	const char *name;
+	bool optional;
+};
+extern const struct vms_map_info vms_map_table[VMS_MAP_N];
 
 /* Open file descriptors of the shared maps (-1 when not open). */
 struct vms_maps {
@@ -345,6 +360,8 @@ int vms_copy_port_counters(const struct vms_maps *m, __u32 from, __u32 to);
 extern const char *const vms_reason_labels[VMST_R_MAX];
 /* True for a reason of the tap program (a frame a VM sent). */
 bool vms_reason_from_vm(__u32 reason);
+/* True for a reason the data path drops at (else it passes the frame). */
+bool vms_reason_drops(__u32 reason);
 extern const char *const vms_reason_help[VMST_R_MAX];
 extern const char *const vms_pc_labels[VMST_PC_MAX];
 extern const char *const vms_pc_help[VMST_PC_MAX];
