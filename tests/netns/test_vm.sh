@@ -75,7 +75,6 @@ south() {
 	else
 		ok "$case"
 	fi
-	SOUTH_XDP=$((after - before))
 }
 
 # north VM TAP MAC: the guest pings, sends 10 UDP and 3 TCP echoes to the
