@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bpf/bpf.h>
@@ -22,6 +23,28 @@
 #include "vms.h"
 
 #define ETH_HEADER_LEN 14
+
+struct vms_port_cache {
+	bool cfg_valid, tx_valid;
+	struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	struct vmst_port_tx tx[VMST_MAX_PORTS];
+};
+
+struct vms_port_cache *vms_port_cache_new(void)
+{
+	return calloc(1, sizeof(struct vms_port_cache));
+}
+
+void vms_port_cache_free(struct vms_port_cache *c)
+{
+	free(c);
+}
+
+/* All VMST_MAX_PORTS values of array map @fd. */
+static int read_array(int fd, void *out, size_t vsize)
+{
+	return vms_array_read(fd, 0, VMST_MAX_PORTS, out, vsize);
+}
 
 static int map_fail(const char *map, const char *what, __u32 key)
 {
@@ -31,13 +54,31 @@ static int map_fail(const char *map, const char *what, __u32 key)
 		       strerror(-err));
 }
 
+/* Every transmit record into the cache (once while it is kept). */
+static int tx_cache_fill(const struct vms_maps *m)
+{
+	struct vms_port_cache *c = m->cache;
+	int err;
+
+	if (!c || c->tx_valid || m->fd[VMS_MAP_PORT_TX] < 0)
+		return 0;
+	err = read_array(m->fd[VMS_MAP_PORT_TX], c->tx, sizeof(c->tx[0]));
+	if (err)
+		return vms_err(err, "map %s: cannot read: %s", VMST_MAP_PORT_TX,
+			       strerror(-err));
+	c->tx_valid = true;
+	return 0;
+}
+
 int vms_port_tx_read(const struct vms_maps *m, __u32 idx,
 		     struct vmst_port_tx *tx)
 {
 	memset(tx, 0, sizeof(*tx));
 	if (m->fd[VMS_MAP_PORT_TX] < 0)
 		return 0; /* a state from before the transmit path */
-	if (bpf_map_lookup_elem(m->fd[VMS_MAP_PORT_TX], &idx, tx))
+	if (m->cache && m->cache->tx_valid && idx < VMST_MAX_PORTS)
+		*tx = m->cache->tx[idx];
+	else if (bpf_map_lookup_elem(m->fd[VMS_MAP_PORT_TX], &idx, tx))
 		return map_fail(VMST_MAP_PORT_TX, "read", idx);
 	if (tx->naddrs > VMST_MAX_ADDRS)
 		tx->naddrs = VMST_MAX_ADDRS;
@@ -126,19 +167,48 @@ static int tx_write(const struct vms_maps *m, __u32 idx,
 	}
 	if (bpf_map_update_elem(m->fd[VMS_MAP_PORT_TX], &idx, tx, BPF_ANY))
 		return map_fail(VMST_MAP_PORT_TX, "write", idx);
+	if (m->cache && idx < VMST_MAX_PORTS)
+		m->cache->tx[idx] = *tx;
 	return 0;
 }
 
 int vms_port_read_all(const struct vms_maps *m,
 		      struct vmst_port_cfg cfg[VMST_MAX_PORTS])
 {
-	__u32 idx;
+	int err = read_array(m->fd[VMS_MAP_PORT_CFG], cfg, sizeof(cfg[0]));
 
-	for (idx = 0; idx < VMST_MAX_PORTS; idx++)
-		if (bpf_map_lookup_elem(m->fd[VMS_MAP_PORT_CFG], &idx,
-					&cfg[idx]))
-			return map_fail(VMST_MAP_PORT_CFG, "read", idx);
+	if (err)
+		return vms_err(err, "map %s: cannot read: %s",
+			       VMST_MAP_PORT_CFG, strerror(-err));
+	if (m->cache && cfg != m->cache->cfg) {
+		memcpy(m->cache->cfg, cfg, sizeof(m->cache->cfg));
+		m->cache->cfg_valid = true;
+	}
 	return 0;
+}
+
+/* The port records: the cache's when kept, else read into a buffer of
+ * this file (valid until the next call). */
+static const struct vmst_port_cfg *cfg_view(const struct vms_maps *m)
+{
+	static struct vmst_port_cfg buf[VMST_MAX_PORTS];
+	struct vms_port_cache *c = m->cache;
+
+	if (c && c->cfg_valid)
+		return c->cfg;
+	if (vms_port_read_all(m, c ? c->cfg : buf))
+		return NULL;
+	if (c)
+		c->cfg_valid = true;
+	return c ? c->cfg : buf;
+}
+
+/* Record @idx changed to @v: keep the cache's copy. */
+static void cfg_cached(const struct vms_maps *m, __u32 idx,
+		       const struct vmst_port_cfg *v)
+{
+	if (m->cache && idx < VMST_MAX_PORTS)
+		m->cache->cfg[idx] = *v;
 }
 
 static bool in_use(const struct vmst_port_cfg *c)
@@ -161,12 +231,11 @@ static int find_in(const struct vmst_port_cfg cfg[VMST_MAX_PORTS],
 int vms_port_find(const struct vms_maps *m, const char *name, __u32 netns_ino,
 		  struct vmst_port_cfg *out)
 {
-	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
-	int idx, err;
+	const struct vmst_port_cfg *cfg = cfg_view(m);
+	int idx;
 
-	err = vms_port_read_all(m, cfg);
-	if (err)
-		return err;
+	if (!cfg)
+		return -EIO;
 	idx = find_in(cfg, name, netns_ino);
 	if (idx && out)
 		*out = cfg[idx];
@@ -203,16 +272,28 @@ static int fdb_set(const struct vms_maps *m, __u32 slot, __u32 idx)
 	return 0;
 }
 
+int vms_fdb_read(const struct vms_maps *m, __u32 fdb[VMST_FDB_SLOTS])
+{
+	int err = vms_array_read(m->fd[VMS_MAP_FDB], 0, VMST_FDB_SLOTS, fdb,
+				 sizeof(fdb[0]));
+
+	if (err)
+		return vms_err(err, "map %s: cannot read: %s", VMST_MAP_FDB,
+			       strerror(-err));
+	return 0;
+}
+
 int vms_fdb_count(const struct vms_maps *m)
 {
-	__u32 s, val;
-	int n = 0;
+	static __u32 fdb[VMST_FDB_SLOTS];
+	int n = 0, err;
+	__u32 s;
 
-	for (s = 0; s < VMST_FDB_SLOTS; s++) {
-		if (bpf_map_lookup_elem(m->fd[VMS_MAP_FDB], &s, &val))
-			return map_fail(VMST_MAP_FDB, "read", s);
-		n += val != 0;
-	}
+	err = vms_fdb_read(m, fdb);
+	if (err)
+		return err;
+	for (s = 0; s < VMST_FDB_SLOTS; s++)
+		n += fdb[s] != 0;
 	return n;
 }
 
@@ -328,6 +409,7 @@ static int write_port(const struct vms_maps *m, __u32 idx,
 		return map_fail(VMST_MAP_PORTS, "write", idx);
 	if (bpf_map_update_elem(m->fd[VMS_MAP_PORT_CFG], &idx, c, BPF_ANY))
 		return map_fail(VMST_MAP_PORT_CFG, "write", idx);
+	cfg_cached(m, idx, c);
 	if (bpf_map_update_elem(m->fd[VMS_MAP_DEVS], &dk, &idx, BPF_ANY))
 		return map_fail(VMST_MAP_DEVS, "write", idx);
 	return 0;
@@ -348,48 +430,45 @@ static void clear_port(const struct vms_maps *m, __u32 idx,
 		bpf_map_update_elem(m->fd[VMS_MAP_RSS], &idx, &no_rss, BPF_ANY);
 	if (!bpf_map_lookup_elem(m->fd[VMS_MAP_DEVS], &dk, &cur) && cur == idx)
 		bpf_map_delete_elem(m->fd[VMS_MAP_DEVS], &dk);
-	bpf_map_update_elem(m->fd[VMS_MAP_PORT_CFG], &idx, &empty, BPF_ANY);
+	if (!bpf_map_update_elem(m->fd[VMS_MAP_PORT_CFG], &idx, &empty,
+				 BPF_ANY))
+		cfg_cached(m, idx, &empty);
 }
 
-int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
-		    __u32 *idx_out)
+/*
+ * Before index @idx serves a port with new addresses: take out of the
+ * tries whatever an earlier change left there. The record lists them all,
+ * unless it is marked dirty (a change killed half-way), which takes a walk
+ * of the tries for that index.
+ */
+static int clean_index(const struct vms_maps *m, __u32 idx,
+		       const struct vmst_port_tx *rec)
 {
-	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
-	struct vmst_port_tx tx = {}, otx = {}, ptx;
-	struct vmst_port_cfg rec;
-	struct vmst_config conf;
-	struct vmst_port port;
-	__u32 old, idx, slot, oslot, zero = 0, i, j;
-	char mac[18];
 	int err;
 
-	err = vms_port_spec_check(s);
-	if (err)
-		return err;
-	err = vms_port_read_all(m, cfg);
-	if (err)
-		return err;
-	spec_to_entries(s, &port, &rec);
-	old = find_in(cfg, rec.name, rec.netns_ino);
-
-	/* Validate everything before the first write. */
-	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
-		if (idx == old || !in_use(&cfg[idx]) ||
-		    cfg_key(&cfg[idx]) != port.key)
-			continue;
-		vms_format_mac(s->mac, mac);
-		if (s->vlan)
-			return vms_err(-EEXIST,
-				       "port %s: MAC %s is already owned by "
-				       "port %s on VLAN %u",
-				       s->name, mac, cfg[idx].name, s->vlan);
-		return vms_err(-EEXIST,
-			       "port %s: MAC %s is already owned by port %s "
-			       "(untagged)",
-			       s->name, mac, cfg[idx].name);
+	if (rec->flags & VMST_TX_F_DIRTY) {
+		err = vms_addr_sweep(m, idx, true, NULL, NULL);
+		return err < 0 ? err : 0;
 	}
-	/* No address may overlap one of another port on the same VLAN. */
-	for (idx = 1; idx < VMST_MAX_PORTS && s->naddrs; idx++) {
+	lpm_remove(m, idx, rec, NULL);
+	return 0;
+}
+
+/* The overlap of @s's addresses with those of another port on its VLAN. */
+static int check_overlaps(const struct vms_maps *m,
+			  const struct vms_port_spec *s,
+			  const struct vmst_port_cfg *cfg, __u32 old)
+{
+	struct vmst_port_tx ptx;
+	__u32 idx, i, j;
+	int err;
+
+	if (!s->naddrs)
+		return 0;
+	err = tx_cache_fill(m);
+	if (err)
+		return err;
+	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
 		if (idx == old || !in_use(&cfg[idx]) ||
 		    cfg[idx].vlan != s->vlan)
 			continue;
@@ -418,62 +497,129 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 					       s->name, a, b, cfg[idx].name);
 			}
 	}
+	return 0;
+}
+
+/* Port @old keeps its MAC and VLAN: rewrite it in place. */
+static int
+update_in_place(const struct vms_maps *m, const struct vms_port_spec *s,
+		__u32 old, const struct vmst_port_cfg *ocfg,
+		const struct vmst_port_tx *otx, const struct vmst_port_tx *tx,
+		const struct vmst_port *port, const struct vmst_port_cfg *rec)
+{
+	struct vmst_port_tx dirty = *otx, before = *otx;
+	__u32 slot;
+	int err;
+
+	/* Addresses a change killed half-way left at this index. */
+	before.flags &= ~VMST_TX_F_DIRTY;
+	if (otx->flags & VMST_TX_F_DIRTY) {
+		err = vms_addr_sweep(m, old, true, NULL, NULL);
+		if (err < 0)
+			return err;
+	}
+	otx = &before;
+	/* The tries may hold more than the record while addresses change;
+	 * then new addresses, the flags that enable checks, and the
+	 * addresses that went away. */
+	dirty.flags = before.flags | VMST_TX_F_DIRTY;
+	err = tx_write(m, old, &dirty);
+	if (!err)
+		err = lpm_add(m, old, tx, otx);
+	if (err) {
+		tx_write(m, old, otx);
+		return err;
+	}
+	err = write_port(m, old, port, rec);
+	if (err) {
+		lpm_remove(m, old, tx, otx);
+		tx_write(m, old, otx);
+		return err;
+	}
+	lpm_remove(m, old, otx, tx);
+	err = tx_write(m, old, tx);
+	if (err)
+		return err;
+	if (ocfg->ifindex != rec->ifindex) {
+		struct vmst_dev_key dk = {ocfg->ifindex, ocfg->netns_ino};
+
+		bpf_map_delete_elem(m->fd[VMS_MAP_DEVS], &dk);
+	}
+	/* An add or delete killed before its FDB write left the port
+	 * unreachable: this write completes it. */
+	err = fdb_slot(m, port->key, old, &slot);
+	if (err == -ENOENT) {
+		err = fdb_slot(m, port->key, 0, &slot);
+		if (err == -ENOENT)
+			return vms_err(-ENOSPC,
+				       "port %s: FDB has no free slot for "
+				       "this MAC and VLAN (%u slots searched)",
+				       s->name, VMST_FDB_PROBES);
+		if (!err)
+			err = fdb_set(m, slot, old);
+	}
+	return err;
+}
+
+int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
+		    __u32 *idx_out)
+{
+	struct vmst_port_tx tx = {}, otx = {}, itx;
+	const struct vmst_port_cfg *cfg;
+	struct vmst_port_cfg rec, ocfg = {};
+	struct vmst_config conf;
+	struct vmst_port port;
+	__u32 old, idx, slot, oslot, zero = 0;
+	char mac[18];
+	int err;
+
+	err = vms_port_spec_check(s);
+	if (err)
+		return err;
+	cfg = cfg_view(m);
+	if (!cfg)
+		return -EIO;
+	spec_to_entries(s, &port, &rec);
+	old = find_in(cfg, rec.name, rec.netns_ino);
+	if (old)
+		ocfg = cfg[old];
+
+	/* Validate everything before the first write. */
+	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
+		if (idx == old || !in_use(&cfg[idx]) ||
+		    cfg_key(&cfg[idx]) != port.key)
+			continue;
+		vms_format_mac(s->mac, mac);
+		if (s->vlan)
+			return vms_err(-EEXIST,
+				       "port %s: MAC %s is already owned by "
+				       "port %s on VLAN %u",
+				       s->name, mac, cfg[idx].name, s->vlan);
+		return vms_err(-EEXIST,
+			       "port %s: MAC %s is already owned by port %s "
+			       "(untagged)",
+			       s->name, mac, cfg[idx].name);
+	}
+	/* No address may overlap one of another port on the same VLAN. */
+	err = check_overlaps(m, s, cfg, old);
+	if (err)
+		return err;
 	if (old) {
 		err = vms_port_tx_read(m, old, &otx);
 		if (err)
 			return err;
 		/* The qdisc flag belongs to the tap device it was made on. */
-		if (cfg[old].ifindex == rec.ifindex)
-			tx.flags = otx.flags;
+		if (ocfg.ifindex == rec.ifindex)
+			tx.flags = otx.flags & ~VMST_TX_F_DIRTY;
 	}
 	tx.naddrs = s->naddrs;
 	memcpy(tx.addrs, s->addrs, s->naddrs * sizeof(s->addrs[0]));
 
-	if (old && cfg_key(&cfg[old]) == port.key) {
-		/* Same MAC and VLAN: refresh in place, the key is unchanged.
-		 * New addresses first, then the flags that enable checks,
-		 * then the addresses that went away.
-		 */
-		err = lpm_add(m, old, &tx, &otx);
-		if (err)
-			return err;
-		err = write_port(m, old, &port, &rec);
-		if (!err)
-			err = tx_write(m, old, &tx);
-		if (err) {
-			lpm_remove(m, old, &tx, &otx);
-			return err;
-		}
-		lpm_remove(m, old, &otx, &tx);
-		if (cfg[old].ifindex != rec.ifindex) {
-			struct vmst_dev_key dk = {cfg[old].ifindex,
-						  cfg[old].netns_ino};
-
-			bpf_map_delete_elem(m->fd[VMS_MAP_DEVS], &dk);
-		}
-		/* An add or delete killed before its FDB write left the port
-		 * unreachable: this write completes it. */
-		err = fdb_slot(m, port.key, old, &slot);
-		if (err == -ENOENT) {
-			err = fdb_slot(m, port.key, 0, &slot);
-			if (err == -ENOENT)
-				return vms_err(-ENOSPC,
-					       "port %s: FDB has no free slot "
-					       "for this MAC and VLAN (%u "
-					       "slots searched)",
-					       s->name, VMST_FDB_PROBES);
-			if (!err)
-				err = fdb_set(m, slot, old);
-		}
-		if (err)
-			return err;
-		/* Addresses a killed earlier change left at this index. */
-		err = vms_addr_sweep(m, old, true, NULL, NULL);
-		if (err < 0)
-			return err;
-		if (idx_out)
+	if (old && cfg_key(&ocfg) == port.key) {
+		err = update_in_place(m, s, old, &ocfg, &otx, &tx, &port, &rec);
+		if (!err && idx_out)
 			*idx_out = old;
-		return 0;
+		return err;
 	}
 
 	idx = alloc_index(m, cfg, &conf);
@@ -491,16 +637,19 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 
 	/* A fresh index starts without addresses: a change killed before
 	 * it cleaned up may have left some there. */
-	err = vms_addr_sweep(m, idx, true, NULL, NULL);
-	if (err < 0)
+	err = vms_port_tx_read(m, idx, &itx);
+	if (!err)
+		err = clean_index(m, idx, &itx);
+	if (err)
 		return err;
 	/* Counters follow a port that moves; a new port starts at zero. */
 	err = old ? vms_copy_port_counters(m, old, idx)
 		  : vms_zero_port_counters(m, idx);
-	if (!err)
-		err = lpm_add(m, idx, &tx, NULL);
+	/* The record lists the addresses before the tries hold them. */
 	if (!err)
 		err = tx_write(m, idx, &tx);
+	if (!err)
+		err = lpm_add(m, idx, &tx, NULL);
 	if (!err)
 		err = write_port(m, idx, &port, &rec);
 	if (!err)
@@ -513,8 +662,7 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		tx_write(m, idx, &empty);
 		vms_zero_port_counters(m, idx);
 		if (old) { /* the device entry had moved: give it back */
-			struct vmst_dev_key dk = {cfg[old].ifindex,
-						  cfg[old].netns_ino};
+			struct vmst_dev_key dk = {ocfg.ifindex, ocfg.netns_ino};
 
 			bpf_map_update_elem(m->fd[VMS_MAP_DEVS], &dk, &old,
 					    BPF_ANY);
@@ -528,13 +676,12 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		/* Retire the old index; the device entry now names idx. */
 		struct vmst_port_tx empty = {};
 
-		if (!fdb_slot(m, cfg_key(&cfg[old]), old, &oslot))
+		if (!fdb_slot(m, cfg_key(&ocfg), old, &oslot))
 			fdb_set(m, oslot, 0);
-		clear_port(m, old, &cfg[old]);
-		lpm_remove(m, old, &otx, NULL);
+		clear_port(m, old, &ocfg);
+		clean_index(m, old, &otx);
 		tx_write(m, old, &empty);
 		vms_zero_port_counters(m, old);
-		vms_addr_sweep(m, old, true, NULL, NULL);
 	}
 	if (idx_out)
 		*idx_out = idx;
@@ -563,10 +710,8 @@ int vms_port_delete(const struct vms_maps *m, __u32 idx)
 	if (err)
 		return err;
 	clear_port(m, idx, &c);
-	if (!vms_port_tx_read(m, idx, &tx)) {
-		lpm_remove(m, idx, &tx, NULL);
+	if (!vms_port_tx_read(m, idx, &tx) && !clean_index(m, idx, &tx))
 		tx_write(m, idx, &empty);
-	}
 	return vms_zero_port_counters(m, idx);
 }
 

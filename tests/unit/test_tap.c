@@ -1075,12 +1075,29 @@ static bool plant4(struct fixture *f, __u32 idx, __u8 last)
 			 "plant a stale address");
 }
 
+/* The transmit record of free index @idx as a killed command leaves it:
+ * listing 10.77.0.@last (0: nothing), with @flags. */
+static bool plant_record(struct fixture *f, __u32 idx, __u8 last, __u32 flags)
+{
+	struct vmst_port_tx tx = {.flags = flags};
+
+	if (last) {
+		tx.naddrs = 1;
+		tx.addrs[0] = (struct vmst_addr){
+			VMST_AF_INET, 32, 0, {10, 77, 0, last}};
+	}
+	return ASSERT_OK(bpf_map_update_elem(f->maps.fd[VMS_MAP_PORT_TX], &idx,
+					     &tx, BPF_ANY),
+			 "plant a record");
+}
+
 /* Addresses no port's record holds: found by the checker, removed by the
  * sweep, never inherited by a port that takes their index. */
 TEST(port_addr_stale)
 {
 	static const char *const a[] = {"10.0.0.1", "2001:db8::/64"};
 	static const char *const b[] = {"10.0.0.2"};
+	static const char *const c[] = {"10.0.0.3"};
 	struct vmst_config conf;
 	__u32 idx, idx2, zero = 0, next;
 	struct fixture f;
@@ -1105,13 +1122,14 @@ TEST(port_addr_stale)
 	ASSERT_EQ(vms_addr_sweep(&f.maps, 0, false, NULL, NULL), 0,
 		  "nothing left");
 
-	/* The index the next port will take, with an address planted. */
+	/* The index the next port will take, with an address a killed
+	 * delete left: its (free) record still lists it. */
 	if (!ASSERT_OK(bpf_map_lookup_elem(f.maps.fd[VMS_MAP_CONFIG], &zero,
 					   &conf),
 		       "config"))
 		goto out;
 	next = conf.next_port;
-	if (!plant4(&f, next, 3))
+	if (!plant4(&f, next, 3) || !plant_record(&f, next, 3, 0))
 		goto out;
 	if (!ASSERT_OK(upsert_ips(&f, "b1", 2, 10, b, 1, &idx2), "port b1"))
 		goto out;
@@ -1119,6 +1137,18 @@ TEST(port_addr_stale)
 	ASSERT_EQ(lpm_count(&f, 4), 2, "b1 has its address only");
 	ASSERT_EQ(vms_addr_sweep(&f.maps, 0, false, NULL, NULL), 0,
 		  "b1 inherited nothing");
+
+	/* An address a killed change left that no record lists: the
+	 * record is marked dirty, and the index is swept before reuse. */
+	next = idx2 + 1;
+	if (!plant4(&f, next, 4) || !plant_record(&f, next, 0, VMST_TX_F_DIRTY))
+		goto out;
+	if (!ASSERT_OK(upsert_ips(&f, "c1", 3, 10, c, 1, &idx2), "port c1"))
+		goto out;
+	ASSERT_EQ(idx2, next, "c1 took the dirty index");
+	ASSERT_EQ(lpm_count(&f, 4), 3, "c1 has its address only");
+	ASSERT_EQ(vms_addr_sweep(&f.maps, 0, false, NULL, NULL), 0,
+		  "c1 inherited nothing");
 out:
 	fixture_teardown(&f);
 }
