@@ -20,9 +20,9 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	-Wno-unused-parameter -I. -Iinclude -Ibpf -MMD -MP
 USER_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -Iinclude -Iuser -I$(BUILD) \
 	-MMD -MP -DVMSTEER_VERSION='"$(VERSION)"' \
-	$(shell $(PKG_CONFIG) --cflags libbpf json-c libmicrohttpd 2>/dev/null)
-LDLIBS	= $(shell $(PKG_CONFIG) --libs libbpf json-c libmicrohttpd 2>/dev/null || \
-	echo -lbpf -ljson-c -lmicrohttpd) -lelf -lz -lpcap
+	$(shell $(PKG_CONFIG) --cflags libbpf json-c libmicrohttpd libmnl 2>/dev/null)
+LDLIBS	= $(shell $(PKG_CONFIG) --libs libbpf json-c libmicrohttpd libmnl 2>/dev/null || \
+	echo -lbpf -ljson-c -lmicrohttpd -lmnl) -lelf -lz -lpcap
 TEST_LDLIBS = $(LDLIBS)
 
 ifeq ($(V),1)
@@ -46,6 +46,16 @@ CLI_OBJS  := $(patsubst user/%.c,$(BUILD)/user/%.o,$(CLI_SRCS))
 LIB_OBJS  := $(patsubst user/%.c,$(BUILD)/user/%.o,$(LIB_SRCS))
 LIBVMS	  := $(BUILD)/libvmsteer.a
 
+# The agent (user/agent/): its own binary, the only one linked with
+# libvirt and libxml2; `vmsteer agent` runs it.
+AGENT_SRCS := $(wildcard user/agent/*.c)
+AGENT_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(AGENT_SRCS))
+AGENT_BIN  := $(BUILD)/vmsteer-agent
+AGENT_CFLAGS = $(shell $(PKG_CONFIG) --cflags libvirt libxml-2.0 2>/dev/null || \
+	echo -I/usr/include/libxml2)
+AGENT_LDLIBS = $(shell $(PKG_CONFIG) --libs libvirt libxml-2.0 2>/dev/null || \
+	echo -lvirt -lxml2)
+
 # Test and bench programs: tests/<dir>/*.c, test-only BPF in tests/bpf.
 TEST_BPF_SRCS := $(wildcard tests/bpf/*.bpf.c)
 TEST_BPF_OBJS := $(patsubst tests/bpf/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,$(TEST_BPF_SRCS))
@@ -62,7 +72,7 @@ BENCH_BIN     := $(BUILD)/tests/vmsteer-bench
 # Keep BPF objects and skeletons: they are chained intermediates.
 .SECONDARY:
 
-all: $(BUILD)/vmsteer
+all: $(BUILD)/vmsteer $(AGENT_BIN)
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c vmlinux.h | $(BUILD)/bpf
 	$(call msg,BPF,$@)
@@ -84,6 +94,14 @@ $(BUILD)/%.skel.h: $(BUILD)/tests/bpf/%.bpf.o
 $(BUILD)/user/%.o: user/%.c $(SKELS) | $(BUILD)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(BUILD)/user/agent/%.o: user/agent/%.c $(SKELS) | $(BUILD)/user/agent
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) $(AGENT_CFLAGS) -c $< -o $@
+
+$(AGENT_BIN): $(AGENT_OBJS) $(LIBVMS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(AGENT_LDLIBS)
 
 $(LIBVMS): $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -109,10 +127,10 @@ $(BENCH_BIN): $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(BENCH_SRCS)) $(LIBVMS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
-$(BUILD)/bpf $(BUILD)/user $(BUILD)/tests/bpf $(BUILD)/tests/unit $(BUILD)/tests/tools $(BUILD)/tests/bench $(BUILD)/tests/crash:
+$(BUILD)/bpf $(BUILD)/user $(BUILD)/user/agent $(BUILD)/tests/bpf $(BUILD)/tests/unit $(BUILD)/tests/tools $(BUILD)/tests/bench $(BUILD)/tests/crash:
 	$(Q)mkdir -p $@
 
-test-progs: $(BUILD)/vmsteer $(UNIT_BIN) $(TOOL_BINS)
+test-progs: $(BUILD)/vmsteer $(AGENT_BIN) $(UNIT_BIN) $(TOOL_BINS)
 
 # The CLI with crash points (tests/crash/crashpoint.c): a test-only build
 # that SIGKILLs itself before a chosen write to the state (map writes, link

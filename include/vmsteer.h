@@ -15,7 +15,7 @@
 #endif
 
 /* Version of the pinned state layout (maps, their keys and values). */
-#define VMSTEER_LAYOUT_VERSION 1
+#define VMSTEER_LAYOUT_VERSION 2
 
 /* Default bpffs directory of the pinned state. */
 #define VMSTEER_PIN_PATH_DEFAULT "/sys/fs/bpf/vmsteer"
@@ -98,12 +98,23 @@ struct vmst_port_cfg {
 	__u16 vlan;	 /* access VLAN, 0 when untagged */
 	__u32 flags;	 /* VMST_CFG_F_* */
 	__u32 mtu;	 /* tap MTU when the port was added */
+	/* VMST_CFG_F_PENDING: since when (CLOCK_BOOTTIME seconds) */
+	__u32 pending_since;
 };
 
 /* The record describes a configured port. */
 #define VMST_CFG_F_IN_USE (1U << 0)
 /* `--trusted`: RA and DHCP server messages allowed (VMST_PORT_F_TRUSTED). */
 #define VMST_CFG_F_TRUSTED (1U << 1)
+/*
+ * Pending: the port is configured but its tap does not exist (not yet, or
+ * no more). It has no FDB slot, redirect target or device entry (ifindex
+ * 0, mtu 0); its configuration (addresses, queue steering) stays, and it
+ * becomes active when a tap of its name appears.
+ */
+#define VMST_CFG_F_PENDING (1U << 2)
+/* Managed by `vmsteer agent`: it deletes the port when its VM goes away. */
+#define VMST_CFG_F_AGENT (1U << 3)
 
 /*
  * Transmit path (frames a VM sends): anti-spoofing addresses and the tc
@@ -524,7 +535,7 @@ struct vmst_tun_file {
 #define VMST_MAP_LOCAL	  "vmst_local"
 
 _Static_assert(sizeof(struct vmst_port) == 16, "vmst_port is 16 bytes");
-_Static_assert(sizeof(struct vmst_port_cfg) == 40, "vmst_port_cfg size");
+_Static_assert(sizeof(struct vmst_port_cfg) == 44, "vmst_port_cfg size");
 _Static_assert(sizeof(struct vmst_dev_key) == 8, "vmst_dev_key size");
 _Static_assert(sizeof(struct vmst_uplink) == 8, "vmst_uplink size");
 _Static_assert(sizeof(struct vmst_config) == 16, "vmst_config size");

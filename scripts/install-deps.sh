@@ -11,6 +11,8 @@ pkgs=(
 	libjson-c-dev                      # JSON output
 	libpcap-dev                        # pcap files (monitor, tests, bench)
 	libmicrohttpd-dev                  # the Prometheus exporter
+	libmnl-dev                         # rtnetlink (host-local MACs, agent)
+	libvirt-dev libxml2-dev            # the agent: libvirt events, domain XML
 	iproute2 util-linux                # ip netns/link/tuntap, nsenter, unshare
 	tcpdump tshark                     # tests cross-check frames, pcaps
 	jq ethtool                         # netns tests: JSON checks, GRO off

@@ -136,7 +136,7 @@ __u32 vms_netns_ino(void);
 /* What `port add` asks for. */
 struct vms_port_spec {
 	char name[16];
-	__u32 ifindex;
+	__u32 ifindex; /* 0 (and mtu 0): the tap does not exist, pending */
 	__u32 netns_ino;
 	__u8 mac[6];
 	__u16 vlan; /* 0: untagged port */
@@ -145,6 +145,7 @@ struct vms_port_spec {
 	__u32 naddrs; /* addresses: none = MAC checks only */
 	struct vmst_addr addrs[VMST_MAX_ADDRS];
 	bool xdp_steer; /* XDP frames hop through the CPUMAP (RSS queue) */
+	bool agent;	/* managed by `vmsteer agent` (VMST_CFG_F_AGENT) */
 };
 
 /*
@@ -168,10 +169,15 @@ int vms_port_tx_read(const struct vms_maps *m, __u32 idx,
  * not overlapping each other...): 0 or -errno. */
 int vms_port_spec_check(const struct vms_port_spec *s);
 /*
- * Add a port or update the one of the same name (and netns). Refuses a MAC
- * another port owns on the same VLAN, an address overlapping one of
- * another port on the same VLAN, a full port table or FDB, and leaves the
- * maps as they were on any error. On success *@idx is the port index.
+ * Add a port or update the one of the same name (and netns). A spec with
+ * ifindex 0 makes the port pending (VMST_CFG_F_PENDING: no FDB slot, no
+ * redirect target; its configuration stays). Refuses a MAC another port
+ * owns on the same VLAN, an address overlapping one of another port on the
+ * same VLAN, a full port table or FDB, and leaves the maps as they were on
+ * any error; a port of this namespace whose tap is gone (pending, or its
+ * tap vanished) is no owner: its MAC moves to the new port, which takes
+ * its place (and index) when no port has the new name. On success *@idx is
+ * the port index.
  */
 int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		    __u32 *idx);
@@ -179,6 +185,16 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 int vms_port_set_xdp_steer(const struct vms_maps *m, __u32 idx, bool on);
 /* Remove port @idx: FDB entry, target, counters and record. */
 int vms_port_delete(const struct vms_maps *m, __u32 idx);
+/*
+ * True when port record @c of this namespace (@netns) has no tap: pending,
+ * or its tap vanished (no device of its ifindex and name).
+ */
+bool vms_port_tapless(const struct vmst_port_cfg *c, __u32 netns);
+/* Seconds of CLOCK_BOOTTIME (the clock of pending_since). */
+__u32 vms_boottime(void);
+/* Index of the port of MAC @mac on @vlan in @netns_ino, 0 when none. */
+int vms_port_find_mac(const struct vms_maps *m, const __u8 mac[6], __u16 vlan,
+		      __u32 netns_ino, struct vmst_port_cfg *cfg);
 /* Index of the port named @name in @netns_ino, 0 when none, or -errno. */
 int vms_port_find(const struct vms_maps *m, const char *name, __u32 netns_ino,
 		  struct vmst_port_cfg *cfg);
