@@ -83,6 +83,9 @@ struct vmst_port {
 #define VMST_PORT_F_IPCHECK (1U << 2)
 /* XDP frames for the port hop through the CPUMAP to their RSS queue. */
 #define VMST_PORT_F_XDP_STEER (1U << 3)
+/* A trunk port: 802.1Q-tagged frames with a VID of its vmst_trunk entry
+ * are checked like untagged ones and left to the bridge. */
+#define VMST_PORT_F_TRUNK (1U << 4)
 
 /*
  * Control-plane port record (vmst_port_cfg, indexed by port index): what
@@ -104,6 +107,17 @@ struct vmst_port_cfg {
 #define VMST_CFG_F_IN_USE (1U << 0)
 /* `--trusted`: RA and DHCP server messages allowed (VMST_PORT_F_TRUSTED). */
 #define VMST_CFG_F_TRUSTED (1U << 1)
+/* `--trunk`: the VIDs are in vmst_trunk at the port's index. */
+#define VMST_CFG_F_TRUNK (1U << 2)
+
+/*
+ * VIDs a trunk port's VM may tag its frames with (vmst_trunk, indexed by
+ * port index, follows the port when it moves index): bit (vid & 63) of
+ * vids[vid >> 6]. VID 0 and 4095 are never set.
+ */
+struct vmst_trunk {
+	__u64 vids[64];
+};
 
 /*
  * Transmit path (frames a VM sends): anti-spoofing addresses and the tc
@@ -256,30 +270,51 @@ struct vmst_config {
 	X(DROP_SPOOF_IPV4, "spoof_ipv4",                                     \
 	  "IPv4 from a VM with a source not among its addresses: dropped")   \
 	X(DROP_SPOOF_IPV6, "spoof_ipv6",                                     \
-	  "IPv6 from a VM with a source not among its addresses: dropped")   \
+	  "IPv6 from a VM with a source not among its addresses (a link-"    \
+	  "local one: its MAC's EUI-64 address or listed; :: only in DAD "   \
+	  "Neighbor Solicitations and MLD reports): dropped")                \
 	X(DROP_SPOOF_ARP, "spoof_arp",                                       \
 	  "ARP from a VM with a sender MAC or IP not its own: dropped")      \
 	X(DROP_SPOOF_NA, "spoof_na",                                         \
-	  "Neighbor Advertisement for an address not the VM's: dropped")     \
+	  "Neighbor Advertisement for an address not the VM's (link-local "  \
+	  "targets by the same rule as sources): dropped")                   \
 	X(DROP_ROGUE_RA, "rogue_ra",                                         \
 	  "Router Advertisement from an untrusted VM: dropped")              \
 	X(DROP_ROGUE_DHCP4, "rogue_dhcpv4",                                  \
-	  "DHCPv4 server message from an untrusted VM: dropped")             \
+	  "DHCPv4 server or relay message (UDP to port 68, from port 67, "   \
+	  "or a BOOTREPLY to port 67) from an untrusted VM: dropped")        \
 	X(DROP_ROGUE_DHCP6, "rogue_dhcpv6",                                  \
-	  "DHCPv6 server or relay message from an untrusted VM: dropped")    \
+	  "DHCPv6 server or relay message (UDP to port 546, from port 547, " \
+	  "or to port 547 not a client message type) from an untrusted VM: " \
+	  "dropped")                                                         \
 	X(DROP_VM_TAGGED, "vm_tagged",                                       \
-	  "VLAN-tagged frame from a VM on an access port: dropped")          \
+	  "VLAN-tagged frame from a VM (any tag protocol, VID 0 too) that "  \
+	  "its port does not carry (untagged or access port; a trunk's "     \
+	  "VID not listed, a tag other than 802.1Q, stacked tags): dropped") \
 	X(PASS_VM_MULTICAST, "vm_multicast",                                 \
 	  "broadcast or multicast from a VM, left to the bridge")            \
 	X(PASS_VM_UNKNOWN, "vm_unknown_dst",                                 \
 	  "unicast from a VM to no local port and no usable uplink")         \
 	X(PASS_VM_TAGGED, "vm_tagged_trunk",                                 \
-	  "VLAN-tagged frame from a VM on an untagged port, left to the "    \
-	  "bridge")                                                          \
+	  "802.1Q-tagged frame from a VM on a trunk port, VID listed and "   \
+	  "the frame inside checked, left to the bridge")                    \
 	X(PASS_VM_HOST, "vm_host_dst",                                       \
 	  "unicast from a VM to a MAC of this host (a bridge, an uplink, "   \
 	  "another device, or a MAC a bridge learned on a port that is "     \
-	  "not an uplink), left to the bridge")
+	  "not an uplink), left to the bridge")                              \
+	X(DROP_VM_TOO_BIG, "vm_too_big",                                     \
+	  "frame from a VM longer than the MTU of the device it was "        \
+	  "redirected to (another VM's tap, the uplink; a GSO frame by its " \
+	  "segments): dropped, as the bridge would")                         \
+	X(DROP_ROGUE_REDIRECT, "rogue_redirect",                             \
+	  "ICMPv6 Redirect from an untrusted VM: dropped")                   \
+	X(DROP_SPOOF_LLADDR, "spoof_nd_lladdr",                              \
+	  "Neighbor Discovery message whose source or target link-layer "    \
+	  "address option is not the VM's MAC: dropped")                     \
+	X(DROP_VM_EXT_HDR, "vm_ext_headers",                                 \
+	  "IPv6 packet whose extension headers do not lead to the upper-"    \
+	  "layer header within the first fragment, the payload length or "   \
+	  "the walk limit (RFC 7113): dropped")
 
 enum vmst_reason {
 #define VMST_X_ENUM(name, label, help) VMST_R_##name,
@@ -522,6 +557,7 @@ struct vmst_tun_file {
 #define VMST_MAP_QSTATS	  "vmst_qstats"
 #define VMST_MAP_CPUMAP	  "vmst_cpumap"
 #define VMST_MAP_LOCAL	  "vmst_local"
+#define VMST_MAP_TRUNK	  "vmst_trunk"
 
 _Static_assert(sizeof(struct vmst_port) == 16, "vmst_port is 16 bytes");
 _Static_assert(sizeof(struct vmst_port_cfg) == 40, "vmst_port_cfg size");
@@ -550,6 +586,7 @@ _Static_assert(sizeof(struct vmst_lpm6_key) == 24, "vmst_lpm6_key size");
 _Static_assert(sizeof(struct vmst_north) == 8, "vmst_north size");
 _Static_assert(sizeof(struct vmst_local_key) == 16, "vmst_local_key size");
 _Static_assert(sizeof(struct vmst_local) == 8, "vmst_local size");
+_Static_assert(sizeof(struct vmst_trunk) == 512, "vmst_trunk size");
 _Static_assert(VMST_FDB_SLOTS >= 8 * VMST_MAX_PORTS, "FDB kept 1/8 full");
 _Static_assert((VMST_MAX_PORTS & (VMST_MAX_PORTS - 1)) == 0,
 	       "port count is a power of two");

@@ -46,6 +46,7 @@ const char *const vms_map_names[VMS_MAP_N] = {
 	[VMS_MAP_QSTATS] = VMST_MAP_QSTATS,
 	[VMS_MAP_CPUMAP] = VMST_MAP_CPUMAP,
 	[VMS_MAP_LOCAL] = VMST_MAP_LOCAL,
+	[VMS_MAP_TRUNK] = VMST_MAP_TRUNK,
 };
 
 const char *vms_pin_path(const char *override)

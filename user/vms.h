@@ -57,6 +57,7 @@ enum vms_map {
 	VMS_MAP_QSTATS,
 	VMS_MAP_CPUMAP,
 	VMS_MAP_LOCAL, /* host-local MACs: may be absent from an older state */
+	VMS_MAP_TRUNK, /* trunk VIDs: may be absent from an older state */
 	VMS_MAP_N
 };
 
@@ -140,6 +141,8 @@ struct vms_port_spec {
 	__u32 netns_ino;
 	__u8 mac[6];
 	__u16 vlan; /* 0: untagged port */
+	bool trunk; /* a trunk port: tags with a VID of @vids allowed */
+	struct vmst_trunk vids;
 	__u32 mtu;
 	bool trusted; /* RA and DHCP server messages allowed */
 	__u32 naddrs; /* addresses: none = MAC checks only */
@@ -163,6 +166,21 @@ bool vms_addr_overlap(const struct vmst_addr *a, const struct vmst_addr *b);
 /* The transmit record of port @idx (zeroed when the map is absent). */
 int vms_port_tx_read(const struct vms_maps *m, __u32 idx,
 		     struct vmst_port_tx *tx);
+
+/*
+ * Parse a trunk's VID list "VID[-VID][,...]" (1..4094) into @t, adding to
+ * what it holds; refuses, with a message "@what: ...", bad syntax, a VID
+ * out of range and a reversed range.
+ */
+int vms_parse_vids(const char *what, const char *s, struct vmst_trunk *t);
+/* "10,20,100-200" of @t into @out (@len bytes: 25000 holds any list). */
+#define VMS_VIDS_STRLEN 25000
+void vms_format_vids(const struct vmst_trunk *t, char *out, size_t len);
+/* VID @vid is in @t. */
+bool vms_trunk_has(const struct vmst_trunk *t, __u16 vid);
+/* The trunk VIDs of port @idx (zeroed when the map is absent). */
+int vms_port_trunk_read(const struct vms_maps *m, __u32 idx,
+			struct vmst_trunk *t);
 
 /* Check a spec on its own (MAC unicast, VLAN range, addresses valid and
  * not overlapping each other...): 0 or -errno. */
