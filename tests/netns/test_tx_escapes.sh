@@ -13,7 +13,9 @@
 #   3. DHCP server messages from other ports than 67/547;
 #   4. the IPv6 header chain: a first fragment cut inside a destination
 #      options header (with a trailer), an RA behind AH;
-#   5. MTU: 3000 bytes into a 1500 tap, 9000 bytes to a 1500 uplink.
+#   5. MTU: 3000 bytes into a 1500 tap, 9000 bytes to a 1500 uplink; GSO
+#      frames from a guest with TSO judged by their segments (1448 fit,
+#      3000 do not).
 # Part 2, the effect on a real host stack in the wire namespace (IPv6 on,
 # accepting RAs and Redirects, busybox udhcpc): no prefix or route from a
 # rogue RA in a VID-0 tag (a trusted port's RA installs one); no UDP from
@@ -28,6 +30,9 @@
 #   vmt2 untagged  MAC_VM2  --ip 10.0.0.2
 #   vmt3 untagged  MAC_VM3  --trusted (the router and DHCP server)
 #   vmt4 trunk     MAC_VM4  --trunk 10,20-21 --ip 10.0.4.4 --ip fe80::4:4
+#   vmt5 untagged  MAC_VM5  --ip 10.0.0.5, a guest with TSO: 1448-byte
+#                           segments (vmsim --gso)
+#   vmt6 untagged  MAC_VM6  --ip 10.0.0.6, TSO with 3000-byte segments
 . "$(dirname "$0")/lib.sh"
 lib_init txesc
 . "$(dirname "$0")/txframes.sh"
@@ -35,6 +40,8 @@ lib_init txesc
 MAC_VM2=02:00:00:00:02:02
 MAC_VM3=02:00:00:00:03:03
 MAC_VM4=02:00:00:00:04:04
+MAC_VM5=02:00:00:00:05:05
+MAC_VM6=02:00:00:00:06:06
 MAC_ROUTER=02:00:00:00:77:77 # what the wire host has for fe80::1
 MAC_OLD=02:00:00:00:77:78    # what it has for vmt1's link-local at first
 W=$MAC_WIRE
@@ -65,6 +72,14 @@ vms port add vmt3 --mac "$MAC_VM3" --trusted >/dev/null ||
 	die "port add vmt3 failed"
 vms port add vmt4 --mac "$MAC_VM4" --trunk 10,20-21 --ip 10.0.4.4 \
 	--ip fe80::4:4 >/dev/null || die "port add vmt4 --trunk failed"
+for i in 5 6; do
+	tap_create vmt$i
+	ip -n "$NS_HYP" link set vmt$i master br0 || die "vmt$i into br0"
+	vmsim_start vm$i vmt$i -X "$TMPD/vm$i.tx.pcap" -g $((i == 5 ? 1448 : 3000))
+	: >"$TMPD/send_vm$i.hex"
+	vms port add vmt$i --mac "$(eval echo "\$MAC_VM$i")" --ip 10.0.0.$i \
+		>/dev/null || die "port add vmt$i failed"
+done
 
 # ---- trunk ports in the CLI -----------------------------------------------------
 
@@ -288,6 +303,35 @@ expect_count ra-behind-ah vmt1 reason rogue_ra 1
 expect_count mtu vmt1 reason vm_too_big 2
 expect_count mtu-east-west-twin vmt2 counter to_vm_tc_frames 1
 expect_count trusted-port-no-drops vmt3 reason rogue_ra 0
+
+# ---- part 1b: a GSO frame is judged by its segments ------------------------
+
+# gso_tcp DSTMAC SRCMAC SRC SEGSIZE: TCP/IPv4 of two SEGSIZE-byte segments,
+# which the VM's vmsim sends as one GSO frame of its segment size.
+gso_tcp() {
+	eth "$1" "$2" 0800 "$(ipv4 "$3" 10.0.0.2 6 \
+		"$(printf '%04x%04x%08x%08x5018ffff00000000' 1000 2000 1 1)$(payload $((2 * $4)))")"
+}
+printf '%s\n' "$(gso_tcp "$MAC_VM2" "$MAC_VM5" 10.0.0.5 1448)" \
+	"$(gso_tcp "$W" "$MAC_VM5" 10.0.0.5 1448)" >"$TMPD/send_vm5.hex"
+printf '%s\n' "$(gso_tcp "$MAC_VM2" "$MAC_VM6" 10.0.0.6 3000)" \
+	"$(gso_tcp "$W" "$MAC_VM6" 10.0.0.6 3000)" >"$TMPD/send_vm6.hex"
+vm_send vm5 || die "vm5 could not send: $(cat "$TMPD/vm5.status")"
+vm_send vm6 || die "vm6 could not send: $(cat "$TMPD/vm6.status")"
+vmsim_new_frames vm2 "$TMPD/gso_vm2.hex" || die "vmsim vm2 did not report"
+case=gso-segments-that-fit-reach-the-other-vm
+n5=$(grep -ci "^.\{12\}$(h "$MAC_VM5")" "$TMPD/gso_vm2.hex")
+n6=$(grep -ci "^.\{12\}$(h "$MAC_VM6")" "$TMPD/gso_vm2.hex")
+if [ "$n5" = 2 ] && [ "$n6" = 0 ]; then
+	ok $case
+else
+	fail $case "vmt2 got $n5 segment(s) from vmt5 (want 2), $n6 from vmt6 (want 0)"
+fi
+S=$(stats_json) || die "stats failed"
+expect_count gso-fits-east-west vmt5 counter from_vm_local_frames 1
+expect_count gso-fits-north vmt5 counter from_vm_uplink_frames 1
+expect_count gso-segments-too-big vmt6 reason vm_too_big 2
+expect_count gso-segments-too-big-not-sent vmt6 counter from_vm_uplink_frames 0
 
 # ---- part 2: a host stack on the wire --------------------------------------------
 
