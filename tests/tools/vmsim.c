@@ -316,8 +316,8 @@ static void vnet_hdr(struct virtio_net_hdr *vh, const unsigned char *d,
 
 static void transmit(struct vmsim *vm, const char *path)
 {
-	static unsigned char frame[sizeof(struct virtio_net_hdr) +
-				   VMSIM_FRAME_MAX];
+	static unsigned char
+		frame[sizeof(struct virtio_net_hdr) + VMSIM_FRAME_MAX];
 	char errbuf[PCAP_ERRBUF_SIZE];
 	struct pcap_pkthdr *h;
 	const unsigned char *data;
@@ -338,7 +338,8 @@ static void transmit(struct vmsim *vm, const char *path)
 				errx(1, "%s: frame too long", path);
 			vnet_hdr((struct virtio_net_hdr *)frame, data, len,
 				 vm->gso);
-			memcpy(frame + sizeof(struct virtio_net_hdr), data, len);
+			memcpy(frame + sizeof(struct virtio_net_hdr), data,
+			       len);
 			data = frame;
 			len += sizeof(struct virtio_net_hdr);
 		}
