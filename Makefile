@@ -1,6 +1,7 @@
 # vmsteer build. Everything is produced under $(BUILD); `make V=1` shows
 # the commands. BPF objects are embedded in the binaries via bpftool
-# skeletons, so `build/vmsteer` is the only artefact to install.
+# skeletons, so `build/vmsteer` is the only binary; `make install`
+# (mk/install.mk) installs it with its man pages, completion and units.
 
 BUILD	?= build
 CLANG	?= clang
@@ -245,5 +246,7 @@ check-format:
 clean:
 	$(call msg,CLEAN,$(BUILD))
 	$(Q)rm -rf $(BUILD)
+
+include mk/install.mk
 
 -include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*/*.d $(BUILD)/tests/bpf/*.d)
