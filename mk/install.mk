@@ -18,8 +18,9 @@ systemdunitdir	?= $(if $(filter /usr,$(prefix)),/lib/systemd/system,$(prefix)/li
 libvirthookdir	?= $(sysconfdir)/libvirt/hooks/qemu.d
 INSTALL		?= install
 
-# Binaries to install: those the build makes.
-INSTALL_BINS	:= $(BUILD)/vmsteer
+# Binaries to install: those the build makes (vmsteer-exporter must sit
+# beside vmsteer, which runs it for `vmsteer exporter`).
+INSTALL_BINS	:= $(PROGS)
 # Files made from a template: paths and version filled in.
 GEN_DOCS	:= $(BUILD)/doc/vmsteer.8 $(BUILD)/doc/vmsteer.json.5
 GEN_UNITS	:= $(BUILD)/systemd/vmsteer.service \
@@ -61,6 +62,7 @@ install: install-files
 		$(DESTDIR)$(systemdunitdir) $(DESTDIR)$(sysconfdir)/vmsteer
 	$(INSTALL) -m 0755 $(INSTALL_BINS) $(DESTDIR)$(sbindir)/
 	$(INSTALL) -m 0644 $(BUILD)/doc/vmsteer.8 $(DESTDIR)$(man8dir)/
+	$(INSTALL) -m 0644 doc/vmsteer-exporter.8 $(DESTDIR)$(man8dir)/
 	$(INSTALL) -m 0644 $(BUILD)/doc/vmsteer.json.5 $(DESTDIR)$(man5dir)/
 	$(INSTALL) -m 0644 completion/vmsteer.bash $(DESTDIR)$(bashcompdir)/vmsteer
 	$(INSTALL) -m 0644 $(GEN_UNITS) $(DESTDIR)$(systemdunitdir)/
@@ -72,7 +74,8 @@ install: install-files
 # Leaves the operator's configuration in place.
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(sbindir)/,$(notdir $(INSTALL_BINS))) \
-		$(DESTDIR)$(man8dir)/vmsteer.8 $(DESTDIR)$(man5dir)/vmsteer.json.5 \
+		$(DESTDIR)$(man8dir)/vmsteer.8 $(DESTDIR)$(man8dir)/vmsteer-exporter.8 \
+		$(DESTDIR)$(man5dir)/vmsteer.json.5 \
 		$(DESTDIR)$(bashcompdir)/vmsteer \
 		$(addprefix $(DESTDIR)$(systemdunitdir)/,$(notdir $(GEN_UNITS))) \
 		$(DESTDIR)$(libvirthookdir)/vmsteer \

@@ -177,10 +177,11 @@ expect completion-abbrev-cmd "vmsteer po " add del list
 contains completion-port-add-options "vmsteer port add vmstd-t2 --" --mac --vlan --ip --trusted --queues --rss-key --rss-types --rss-table --xdp-steer --force
 contains completion-global-options "vmsteer --" --json --pretty --pin-path --version --help
 expect completion-mode "vmsteer attach vmstd-up0 --mode " auto native generic
-spoofs=$("$VMSTEER" stats --help | sed -n 's/^  \(spoof_[a-z0-9]*\): .*/\1/p')
+reasons_like() { "$VMSTEER" stats --help | sed -n "s/^  \($1[a-z0-9_]*\): .*/\1/p"; }
+spoofs=$(reasons_like spoof_)
 [ -n "$spoofs" ] || die "no spoof_ reasons in stats --help"
 expect completion-reasons "vmsteer monitor --reason spoof_" $spoofs
-expect completion-reason-list "vmsteer monitor --reason spoof_mac,rogue_r" spoof_mac,rogue_ra
+expect completion-reason-list "vmsteer monitor --reason spoof_mac,rogue_r" $(reasons_like rogue_r | sed 's/^/spoof_mac,/')
 expect completion-port-names "vmsteer port del " vmstd-t1
 expect completion-monitor-port "vmsteer monitor --port vmst" vmstd-t1
 expect completion-tap-devices "vmsteer port add vmstd" vmstd-t1 vmstd-t2

@@ -18,8 +18,10 @@ etc/vmsteer/vmsteer.json.example
 lib/systemd/system/vmsteer-exporter.service
 lib/systemd/system/vmsteer.service
 sbin/vmsteer
+sbin/vmsteer-exporter
 share/bash-completion/completions/vmsteer
 share/man/man5/vmsteer.json.5
+share/man/man8/vmsteer-exporter.8
 share/man/man8/vmsteer.8"
 [ -n "$(ls "$ROOT"/scripts/libvirt/vmsteer-hook 2>/dev/null)" ] &&
 	want=$(printf '%s\netc/libvirt/hooks/qemu.d/vmsteer\n' "$want" | sort)

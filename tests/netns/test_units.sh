@@ -15,6 +15,9 @@ command -v curl >/dev/null || die "curl not installed"
 make -C "$ROOT" --no-print-directory BUILD="$BUILD" "$BUILD/systemd/vmsteer-exporter.service" >/dev/null ||
 	die "cannot generate the unit"
 UNIT=$BUILD/systemd/vmsteer-exporter.service
+# The program the unit runs, of the build under test.
+EXPORTER=$(dirname "$VMSTEER")/vmsteer-exporter
+[ -x "$EXPORTER" ] || die "$EXPORTER not built"
 caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT")
 [ -n "$caps" ] || die "no CapabilityBoundingSet in $UNIT"
 grep -qx 'NoNewPrivileges=yes' "$UNIT" || die "$UNIT lacks NoNewPrivileges=yes"
@@ -33,7 +36,7 @@ scrape() {
 	local out=$TMPD/scrape pid addr
 	rm -f "$out" "$out.err"
 	in_hyp "${SCRAPE_WRAP[@]}" setpriv --inh-caps=-all --ambient-caps=-all --bounding-set="$1" --no-new-privs \
-		"$VMSTEER" --pin-path "$PIN" exporter --listen 127.0.0.1:0 \
+		"$EXPORTER" --pin-path "$PIN" --listen 127.0.0.1:0 \
 		</dev/null >/dev/null 2>"$out.err" &
 	pid=$!
 	LIB_PIDS+=("$pid")

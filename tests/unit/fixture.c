@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The unpinned uplink program fixture: see fixture.h. */
 #include <errno.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -309,7 +313,7 @@ bool snapshot_equal(const struct maps_snapshot *a,
 			continue;
 		if (a->len[i] != b->len[i]) {
 			FAIL("%s: map %s: %zu entries, were %zu", what,
-			     vms_map_names[i], b->len[i] / b->rec_size[i],
+			     vms_map_table[i].name, b->len[i] / b->rec_size[i],
 			     a->len[i] / a->rec_size[i]);
 			return false;
 		}
@@ -321,14 +325,42 @@ bool snapshot_equal(const struct maps_snapshot *a,
 		       ks < sizeof(key) ? ks : sizeof(key));
 		if (off - rec * a->rec_size[i] < ks)
 			FAIL("%s: map %s: the set of keys changed (record %zu)",
-			     what, vms_map_names[i], rec);
+			     what, vms_map_table[i].name, rec);
 		else
 			FAIL("%s: map %s: entry %u changed at value byte %zu: "
 			     "0x%02x, was 0x%02x",
-			     what, vms_map_names[i], key,
+			     what, vms_map_table[i].name, key,
 			     off - rec * a->rec_size[i] - ks, b->buf[i][off],
 			     a->buf[i][off]);
 		return false;
 	}
 	return true;
+}
+
+int fixture_target_mtu(unsigned int mtu)
+{
+	struct ifreq ifr = {};
+	int fd, err = 0;
+
+	if (!if_indextoname(TEST_TARGET_IFINDEX, ifr.ifr_name))
+		return -errno;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* A loopback that is up is a namespace in use, not a fresh one of
+	 * the test's (unshare -n, as tests/run.sh does): leave it alone. */
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr)) {
+		err = -errno;
+	} else if (ifr.ifr_flags & IFF_UP) {
+		fprintf(stderr,
+			"run the unit tests in a network namespace of "
+			"their own (unshare -n, as tests/run.sh does)\n");
+		err = -EPERM;
+	} else {
+		ifr.ifr_mtu = mtu;
+		if (ioctl(fd, SIOCSIFMTU, &ifr))
+			err = -errno;
+	}
+	close(fd);
+	return err;
 }
