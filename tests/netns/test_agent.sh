@@ -38,7 +38,7 @@ agent_start() {
 }
 port_field() {
 	vms --json port list | jq -r --arg t "$1" --arg f "$2" \
-		'[.[] | select(.port == $t) | .[$f] | tostring] | first // "none"'
+		'[.[] | select(.tap == $t) | .[$f] | tostring] | first // "none"'
 }
 fdb_entries() { vms --json status | jq -r .fdb_entries; }
 is_state() { [ "$(port_field "$1" state)/$(port_field "$1" tc)" = "$2" ]; }
@@ -107,10 +107,10 @@ ip -n "$NS_HYP" link set vnet5 address "fe:${MAC_VM1#*:}" master br0 up ||
 vmsim_start vm5 vnet5 -X "$TMPD/vm5.tx.pcap"
 VM_LINES_vm5=0
 if ! wait_for "vnet5 active" is_state vnet5 ok/true; then
-	fail $case "ports: $(vms --json port list | jq -c '[.[] | {port, state}]'); $(tail -3 "$TMPD/agent.err")"
+	fail $case "ports: $(vms --json port list | jq -c '[.[] | {tap, state}]'); $(tail -3 "$TMPD/agent.err")"
 elif [ "$(port_field vmt1 state)" != none ] || [ "$(port_field vnet5 mac)" != "$MAC_VM1" ] ||
 	[ "$(port_field vnet5 addresses)" != '["10.0.0.1"]' ]; then
-	fail $case "ports: $(vms --json port list | jq -c '[.[] | {port, mac, addresses}]')"
+	fail $case "ports: $(vms --json port list | jq -c '[.[] | {tap, mac, addresses}]')"
 elif ! deliver vm5 "$MAC_VM1" 5; then
 	fail $case "$WHY"
 else
@@ -150,7 +150,7 @@ wait "$AGENT_PID" 2>/dev/null
 if [ "$(vms dump)" = "$before" ] && is_state vnet5 ok/true && deliver vm5 "$MAC_VM1" 3; then
 	ok $case
 else
-	fail $case "after kill -9: $(vms --json port list | jq -c '[.[] | {port, state, tc}]') ${WHY:-}"
+	fail $case "after kill -9: $(vms --json port list | jq -c '[.[] | {tap, state, tc}]') ${WHY:-}"
 fi
 
 case=restart-repairs
@@ -164,7 +164,7 @@ tc -n "$NS_HYP" filter del dev vmt2 ingress pref $((0x766d)) handle 0x766d bpf |
 agent_start
 if ! wait_for "vnet5 pending, vmt2's program back" eval \
 	'is_state vnet5 pending/false && is_state vmt2 ok/true'; then
-	fail $case "ports: $(vms --json port list | jq -c '[.[] | {port, state, tc}]')"
+	fail $case "ports: $(vms --json port list | jq -c '[.[] | {tap, state, tc}]')"
 elif [ "$(fdb_entries)" != 1 ]; then
 	fail $case "FDB entries $(fdb_entries), want 1 (vmt2)"
 else

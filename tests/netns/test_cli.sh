@@ -138,7 +138,7 @@ M3=02:00:00:00:03:03
 case=port-add-unknown-device-pending
 out=$(vms --json port add nosuchtap0 --mac $M3 2>&1)
 if [ "$(jq -r .pending <<<"$out")" = true ] &&
-	[ "$(vms --json port list | jq -r '.[] | select(.port == "nosuchtap0") | .state')" = pending ] &&
+	[ "$(vms --json port list | jq -r '.[] | select(.tap == "nosuchtap0") | .state')" = pending ] &&
 	vms port del nosuchtap0 >/dev/null; then
 	ok $case
 else

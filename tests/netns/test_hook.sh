@@ -89,8 +89,8 @@ domain_xml() {
 EOF
 }
 hook() { domain_xml "${@:4}" | in_hyp "$HOOK" "$1" "$2" "$3"; }
-port_json() { vms --json port list | jq -c --arg t "$1" '[.[] | select(.port == $t)] | first'; }
-ports() { vms --json port list | jq -r '[.[].port] | sort | join(",")'; }
+port_json() { vms --json port list | jq -c --arg t "$1" '[.[] | select(.tap == $t)] | first'; }
+ports() { vms --json port list | jq -r '[.[].tap] | sort | join(",")'; }
 
 case=prepare-changes-nothing
 hook hooked prepare begin vnet7 vnet9 >/dev/null 2>&1

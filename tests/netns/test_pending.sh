@@ -25,7 +25,7 @@ EOF
 # port_field TAP FIELD: FIELD of TAP's entry in port list --json.
 port_field() {
 	vms --json port list | jq -r --arg t "$1" --arg f "$2" \
-		'[.[] | select(.port == $t) | .[$f]] | first // "none"'
+		'[.[] | select(.tap == $t) | .[$f]] | first // "none"'
 }
 status_json() { vms --json status "$@"; }
 fdb_entries() { vms --json status | jq -r .fdb_entries; }
@@ -99,7 +99,7 @@ if [ $rc -ne 0 ]; then
 	fail $case "sync failed ($rc): $out"
 elif [ "$(port_field vmt1 state) $(port_field vmt2 state)" != "ok ok" ] ||
 	[ "$(port_field vmt1 tc) $(port_field vmt2 tc)" != "true true" ]; then
-	fail $case "after sync: $(vms --json port list | jq -c '[.[] | {port, state, tc}]')"
+	fail $case "after sync: $(vms --json port list | jq -c '[.[] | {tap, state, tc}]')"
 elif [ "$(fdb_entries)" != 2 ]; then
 	fail $case "FDB entries: $(fdb_entries)"
 elif ! deliver_round 4; then
@@ -141,7 +141,7 @@ if [ $rc -ne 0 ]; then
 	fail $case "sync failed ($rc): $out"
 elif [ "$(port_field vmt1 state)" != pending ] || [ "$(fdb_entries)" != 1 ]; then
 	fail $case "vmt1 $(port_field vmt1 state), FDB entries $(fdb_entries)"
-elif [ "$(vms --json port list | jq -c '[.[] | select(.port == "vmt1") | .addresses] | first')" != '["192.0.2.1"]' ]; then
+elif [ "$(vms --json port list | jq -c '[.[] | select(.tap == "vmt1") | .addresses] | first')" != '["192.0.2.1"]' ]; then
 	fail $case "vmt1's addresses: $(port_field vmt1 addresses)"
 elif [ "$(jq -r .ports_pending <<<"$st")" != 1 ]; then
 	fail $case "status: $st"
@@ -194,7 +194,7 @@ if [ $rc -ne 0 ]; then
 	fail $case "port add vmt5 ($rc): $out"
 elif [ "$(port_field vmt1 state)" != none ] || [ "$(port_field vmt5 state)" != ok ] ||
 	[ "$(port_field vmt5 index)" != "$idx1" ] || [ "$(port_field vmt5 mac)" != "$MAC_VM1" ]; then
-	fail $case "ports: $(vms --json port list | jq -c '[.[] | {port, index, state, mac}]')"
+	fail $case "ports: $(vms --json port list | jq -c '[.[] | {tap, index, state, mac}]')"
 else
 	ok $case
 fi
@@ -270,7 +270,7 @@ case=prune
 tap_create vmt3
 vms port add vmt3 --mac 02:00:00:00:03:03 >/dev/null || die "port add vmt3 failed"
 out=$(vms port prune 2>&1)
-left=$(vms --json port list | jq -r '[.[].port] | sort | join(",")')
+left=$(vms --json port list | jq -r '[.[].tap] | sort | join(",")')
 if [ "$left" = vmt3 ] && [[ $out == *"port vmt5: deleted"* ]] &&
 	[ "$(status_json | jq -r .ports_pending)" = 0 ]; then
 	ok $case
