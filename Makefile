@@ -1,6 +1,8 @@
 # vmsteer build. Everything is produced under $(BUILD); `make V=1` shows
 # the commands. BPF objects are embedded in the binaries via bpftool
-# skeletons, so `build/vmsteer` is the only artefact to install.
+# skeletons, so the programs in $(BUILD) (PROGS: `vmsteer`, and
+# `vmsteer-exporter`, which must be installed beside it) are the only
+# artefacts to install.
 
 BUILD	?= build
 CLANG	?= clang
@@ -21,8 +23,11 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 USER_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -Iinclude -Iuser -I$(BUILD) \
 	-MMD -MP -DVMSTEER_VERSION='"$(VERSION)"' \
 	$(shell $(PKG_CONFIG) --cflags libbpf json-c libmicrohttpd 2>/dev/null)
-LDLIBS	= $(shell $(PKG_CONFIG) --libs libbpf json-c libmicrohttpd 2>/dev/null || \
-	echo -lbpf -ljson-c -lmicrohttpd) -lelf -lz -lpcap
+# The CLI does not link libmicrohttpd: only vmsteer-exporter does.
+LDLIBS	= $(shell $(PKG_CONFIG) --libs libbpf json-c 2>/dev/null || \
+	echo -lbpf -ljson-c) -lelf -lz -lpcap
+EXPORTER_LDLIBS = $(LDLIBS) $(shell $(PKG_CONFIG) --libs libmicrohttpd \
+	2>/dev/null || echo -lmicrohttpd)
 TEST_LDLIBS = $(LDLIBS)
 
 ifeq ($(V),1)
@@ -38,11 +43,14 @@ BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS	  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 
-# User space: main.c and cmd_*.c make the CLI; the rest is a library that
-# the tests link too.
+# User space: main.c and cmd_*.c make the CLI, exporter.c the exporter;
+# the rest is a library that the tests link too.
 CLI_SRCS  := user/main.c $(wildcard user/cmd_*.c)
-LIB_SRCS  := $(filter-out $(CLI_SRCS),$(wildcard user/*.c))
+EXPORTER_SRCS := user/exporter.c
+LIB_SRCS  := $(filter-out $(CLI_SRCS) $(EXPORTER_SRCS),$(wildcard user/*.c))
 CLI_OBJS  := $(patsubst user/%.c,$(BUILD)/user/%.o,$(CLI_SRCS))
+EXPORTER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(EXPORTER_SRCS))
+PROGS	  := $(BUILD)/vmsteer $(BUILD)/vmsteer-exporter
 LIB_OBJS  := $(patsubst user/%.c,$(BUILD)/user/%.o,$(LIB_SRCS))
 LIBVMS	  := $(BUILD)/libvmsteer.a
 
@@ -62,7 +70,7 @@ BENCH_BIN     := $(BUILD)/tests/vmsteer-bench
 # Keep BPF objects and skeletons: they are chained intermediates.
 .SECONDARY:
 
-all: $(BUILD)/vmsteer
+all: $(PROGS)
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c vmlinux.h | $(BUILD)/bpf
 	$(call msg,BPF,$@)
@@ -93,6 +101,10 @@ $(BUILD)/vmsteer: $(CLI_OBJS) $(LIBVMS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/vmsteer-exporter: $(EXPORTER_OBJS) $(LIBVMS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(EXPORTER_LDLIBS)
+
 $(BUILD)/tests/%.o: tests/%.c $(SKELS) $(TEST_SKELS) | $(BUILD)/tests/unit $(BUILD)/tests/tools $(BUILD)/tests/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -Itests -c $< -o $@
@@ -112,7 +124,7 @@ $(BENCH_BIN): $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(BENCH_SRCS)) $(LIBVMS)
 $(BUILD)/bpf $(BUILD)/user $(BUILD)/tests/bpf $(BUILD)/tests/unit $(BUILD)/tests/tools $(BUILD)/tests/bench $(BUILD)/tests/crash:
 	$(Q)mkdir -p $@
 
-test-progs: $(BUILD)/vmsteer $(UNIT_BIN) $(TOOL_BINS)
+test-progs: $(PROGS) $(UNIT_BIN) $(TOOL_BINS)
 
 # Every BPF object, the test-only ones too (tests/compilers.sh builds them
 # with each supported clang).
@@ -213,7 +225,8 @@ ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 asan: $(BUILD)/asan/vmsteer
 $(BUILD)/asan/vmsteer: $(wildcard user/*.c user/*.h include/*.h bpf/*.c bpf/lib/*.h)
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan \
-		CFLAGS="$(ASAN_CFLAGS)" $(BUILD)/asan/vmsteer
+		CFLAGS="$(ASAN_CFLAGS)" $(BUILD)/asan/vmsteer \
+		$(BUILD)/asan/vmsteer-exporter
 test-progs: $(BUILD)/asan/vmsteer
 
 # The whole suite: unit tests, then network-namespace integration tests.
@@ -228,14 +241,20 @@ netns: test-progs
 	$(Q)BUILD=$(BUILD) tests/run.sh netns
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory $(BUILD)/vmsteer $(BENCH_BIN) $(TOOL_BINS)
+	$(Q)$(MAKE) --no-print-directory $(PROGS) $(BENCH_BIN) $(TOOL_BINS)
 	$(Q)BUILD=$(BUILD) scripts/bench.sh
 	$(Q)echo
 	$(Q)BUILD=$(BUILD) scripts/bench_tx.sh
 
 demo: deps
-	$(Q)$(MAKE) --no-print-directory $(BUILD)/vmsteer $(TOOL_BINS)
+	$(Q)$(MAKE) --no-print-directory $(PROGS) $(TOOL_BINS)
 	$(Q)BUILD=$(BUILD) scripts/demo.sh
+
+# The same with a real guest under libvirt (scripts/demo-vm.sh, ~1 minute).
+.PHONY: demo-vm
+demo-vm: deps
+	$(Q)$(MAKE) --no-print-directory $(PROGS) $(TOOL_BINS)
+	$(Q)BUILD=$(BUILD) scripts/demo-vm.sh
 
 deps:
 	$(Q)scripts/install-deps.sh

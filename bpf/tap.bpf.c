@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * vmsteer tap program (tc clsact ingress, direct action, one instance per
- * port: `port add` loads it with the port's index and attaches it to the
- * tap). It sees every frame the VM sends.
+ * vmsteer tap program (tc clsact ingress, direct action). One instance per
+ * state and network namespace is attached to every tap of that namespace;
+ * it finds the port from the tap the frame is on (lib/devport.h). It sees
+ * every frame the VM sends.
  *
  *  1. Anti-spoofing (lib/antispoof.h): the source MAC must be the port's,
  *     then ARP, IPv4 and IPv6 checks; every drop counted under its reason.
@@ -27,18 +28,16 @@
 #include "lib/stats.h"
 #include "lib/skb.h"
 #include "lib/antispoof.h"
+#include "lib/devport.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-/* Port this instance serves (set by the loader before load). */
-const volatile __u32 port_index = 0;
 
 SEC("tc")
 int vmst_tap(struct __sk_buff *skb)
 {
 	struct vmst_port_cfg *cfg, *tcfg;
 	struct vmst_port *port, *tport = NULL;
-	__u32 idx = port_index, tidx, zero = 0, reason, len = skb->len;
+	__u32 idx, tidx, zero = 0, reason, len = skb->len;
 	struct vmst_local_key lk = {};
 	struct vmst_north *north;
 	__u8 eth[ETH_HLEN];
@@ -50,6 +49,7 @@ int vmst_tap(struct __sk_buff *skb)
 	/* Tests only (upgrade): another tag, the same behaviour. */
 	asm volatile("r0 = %[v]" ::[v] "i"(VMST_TEST_VARIANT) : "r0");
 #endif
+	idx = vmst_dev_port(skb->ifindex);
 	port = bpf_map_lookup_elem(&vmst_ports, &idx);
 	cfg = vmst_port_cfg_of(idx);
 	if (!port || !cfg || !(port->key & VMST_KEY_VALID))

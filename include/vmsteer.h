@@ -15,7 +15,7 @@
 #endif
 
 /* Version of the pinned state layout (maps, their keys and values). */
-#define VMSTEER_LAYOUT_VERSION 2
+#define VMSTEER_LAYOUT_VERSION 3
 
 /* Default bpffs directory of the pinned state. */
 #define VMSTEER_PIN_PATH_DEFAULT "/sys/fs/bpf/vmsteer"
@@ -228,61 +228,77 @@ struct vmst_config {
 
 /*
  * Why the data path passed a frame to the kernel or dropped it (forwarded
- * frames are counted per port in vmst_pstats). X(name, label, help): the
- * enum, the label in stats and metrics and the help text all come from this
- * one list. Counted per port and reason in vmst_rstats; frames not yet tied
- * to a port count under port 0.
+ * frames are counted per port in vmst_pstats). X(name, direction, kind,
+ * label, help): the enum, the direction (UPLINK: a frame arriving on an
+ * uplink; VM: a frame a VM sent, seen by the tap program), the kind (PASS
+ * to the kernel or DROP), the label in stats and metrics and the help text
+ * all come from this one list. Counted per port and reason in vmst_rstats;
+ * frames not yet tied to a port count under port 0. A new reason goes at
+ * the end, whatever its direction and kind: the enum value indexes
+ * vmst_rstats and the monitor's sample rates (pinned layout), and nothing
+ * reads meaning from the order.
  */
-#define VMST_REASONS(X)                                                      \
-	X(PASS_MALFORMED, "malformed",                                       \
-	  "shorter than its Ethernet and VLAN headers")                      \
-	X(PASS_MULTICAST, "multicast", "broadcast or multicast destination") \
-	X(PASS_UNKNOWN, "unknown_dst",                                       \
-	  "unicast destination not owned by a port on that VLAN")            \
-	X(PASS_VLAN, "vlan_unsupported",                                     \
-	  "stacked or 802.1ad tags, a priority tag (VID 0) or VID 4095")     \
-	X(PASS_TOO_BIG, "too_big",                                           \
-	  "multi-buffer frame or longer than the tap's MTU")                 \
-	X(PASS_NO_TARGET, "no_target",                                       \
-	  "port owns the MAC but has no tap target (being reconfigured)")    \
-	X(DROP_NO_TARGET, "drop_no_target",                                  \
-	  "VLAN already removed and the tap target vanished: dropped")       \
-	X(DROP_VM_NO_PORT, "vm_no_port",                                     \
-	  "frame from a tap whose port is gone or being moved: dropped")     \
-	X(DROP_VM_MALFORMED, "vm_malformed",                                 \
-	  "frame from a VM whose headers cannot be checked: dropped")        \
-	X(DROP_SPOOF_MAC, "spoof_mac",                                       \
-	  "frame from a VM with a source MAC not its own: dropped")          \
-	X(DROP_SPOOF_IPV4, "spoof_ipv4",                                     \
-	  "IPv4 from a VM with a source not among its addresses: dropped")   \
-	X(DROP_SPOOF_IPV6, "spoof_ipv6",                                     \
-	  "IPv6 from a VM with a source not among its addresses: dropped")   \
-	X(DROP_SPOOF_ARP, "spoof_arp",                                       \
-	  "ARP from a VM with a sender MAC or IP not its own: dropped")      \
-	X(DROP_SPOOF_NA, "spoof_na",                                         \
-	  "Neighbor Advertisement for an address not the VM's: dropped")     \
-	X(DROP_ROGUE_RA, "rogue_ra",                                         \
-	  "Router Advertisement from an untrusted VM: dropped")              \
-	X(DROP_ROGUE_DHCP4, "rogue_dhcpv4",                                  \
-	  "DHCPv4 server message from an untrusted VM: dropped")             \
-	X(DROP_ROGUE_DHCP6, "rogue_dhcpv6",                                  \
-	  "DHCPv6 server or relay message from an untrusted VM: dropped")    \
-	X(DROP_VM_TAGGED, "vm_tagged",                                       \
-	  "VLAN-tagged frame from a VM on an access port: dropped")          \
-	X(PASS_VM_MULTICAST, "vm_multicast",                                 \
-	  "broadcast or multicast from a VM, left to the bridge")            \
-	X(PASS_VM_UNKNOWN, "vm_unknown_dst",                                 \
-	  "unicast from a VM to no local port and no usable uplink")         \
-	X(PASS_VM_TAGGED, "vm_tagged_trunk",                                 \
-	  "VLAN-tagged frame from a VM on an untagged port, left to the "    \
-	  "bridge")                                                          \
-	X(PASS_VM_HOST, "vm_host_dst",                                       \
-	  "unicast from a VM to a MAC of this host (a bridge, an uplink, "   \
-	  "another device, or a MAC a bridge learned on a port that is "     \
+enum vmst_reason_dir {
+	VMST_DIR_UPLINK,
+	VMST_DIR_VM,
+};
+
+enum vmst_reason_kind {
+	VMST_KIND_PASS,
+	VMST_KIND_DROP,
+};
+
+#define VMST_REASONS(X)                                                    \
+	X(PASS_MALFORMED, UPLINK, PASS, "malformed",                       \
+	  "shorter than its Ethernet and VLAN headers")                    \
+	X(PASS_MULTICAST, UPLINK, PASS, "multicast",                       \
+	  "broadcast or multicast destination")                            \
+	X(PASS_UNKNOWN, UPLINK, PASS, "unknown_dst",                       \
+	  "unicast destination not owned by a port on that VLAN")          \
+	X(PASS_VLAN, UPLINK, PASS, "vlan_unsupported",                     \
+	  "stacked or 802.1ad tags, a priority tag (VID 0) or VID 4095")   \
+	X(PASS_TOO_BIG, UPLINK, PASS, "too_big",                           \
+	  "multi-buffer frame or longer than the tap's MTU")               \
+	X(PASS_NO_TARGET, UPLINK, PASS, "no_target",                       \
+	  "port owns the MAC but has no tap target (being reconfigured)")  \
+	X(DROP_NO_TARGET, UPLINK, DROP, "drop_no_target",                  \
+	  "VLAN already removed and the tap target vanished: dropped")     \
+	X(DROP_VM_NO_PORT, VM, DROP, "vm_no_port",                         \
+	  "frame from a tap whose port is gone or being moved: dropped")   \
+	X(DROP_VM_MALFORMED, VM, DROP, "vm_malformed",                     \
+	  "frame from a VM whose headers cannot be checked: dropped")      \
+	X(DROP_SPOOF_MAC, VM, DROP, "spoof_mac",                           \
+	  "frame from a VM with a source MAC not its own: dropped")        \
+	X(DROP_SPOOF_IPV4, VM, DROP, "spoof_ipv4",                         \
+	  "IPv4 from a VM with a source not among its addresses: dropped") \
+	X(DROP_SPOOF_IPV6, VM, DROP, "spoof_ipv6",                         \
+	  "IPv6 from a VM with a source not among its addresses: dropped") \
+	X(DROP_SPOOF_ARP, VM, DROP, "spoof_arp",                           \
+	  "ARP from a VM with a sender MAC or IP not its own: dropped")    \
+	X(DROP_SPOOF_NA, VM, DROP, "spoof_na",                             \
+	  "Neighbor Advertisement for an address not the VM's: dropped")   \
+	X(DROP_ROGUE_RA, VM, DROP, "rogue_ra",                             \
+	  "Router Advertisement from an untrusted VM: dropped")            \
+	X(DROP_ROGUE_DHCP4, VM, DROP, "rogue_dhcpv4",                      \
+	  "DHCPv4 server message from an untrusted VM: dropped")           \
+	X(DROP_ROGUE_DHCP6, VM, DROP, "rogue_dhcpv6",                      \
+	  "DHCPv6 server or relay message from an untrusted VM: dropped")  \
+	X(DROP_VM_TAGGED, VM, DROP, "vm_tagged",                           \
+	  "VLAN-tagged frame from a VM on an access port: dropped")        \
+	X(PASS_VM_MULTICAST, VM, PASS, "vm_multicast",                     \
+	  "broadcast or multicast from a VM, left to the bridge")          \
+	X(PASS_VM_UNKNOWN, VM, PASS, "vm_unknown_dst",                     \
+	  "unicast from a VM to no local port and no usable uplink")       \
+	X(PASS_VM_TAGGED, VM, PASS, "vm_tagged_trunk",                     \
+	  "VLAN-tagged frame from a VM on an untagged port, left to the "  \
+	  "bridge")                                                        \
+	X(PASS_VM_HOST, VM, PASS, "vm_host_dst",                           \
+	  "unicast from a VM to a MAC of this host (a bridge, an uplink, " \
+	  "another device, or a MAC a bridge learned on a port that is "   \
 	  "not an uplink), left to the bridge")
 
 enum vmst_reason {
-#define VMST_X_ENUM(name, label, help) VMST_R_##name,
+#define VMST_X_ENUM(name, dir, kind, label, help) VMST_R_##name,
 	VMST_REASONS(VMST_X_ENUM)
 #undef VMST_X_ENUM
 		VMST_R_MAX

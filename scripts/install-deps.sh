@@ -17,7 +17,13 @@ pkgs=(
 	jq ethtool                         # netns tests: JSON checks, GRO off
 	prometheus curl                    # exporter tests: promtool, a scraper
 	libclang-rt-14-dev                 # libFuzzer (make fuzz)
+	qemu-system-x86 linux-image-amd64  # real-VM tests and demo: TCG guests on
+	libvirt-daemon libvirt-clients     # Debian's kernel, under a libvirtd
+	libvirt-daemon-driver-qemu         # confined to the test's namespaces
+	cpio libc6-dev                     # the guest's initramfs, static vmecho
 )
+# busybox-static is not installed (it would replace busybox): the guest
+# builder (scripts/guest/lib.sh) fetches it with `apt-get download`.
 
 missing=()
 for p in "${pkgs[@]}"; do

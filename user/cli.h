@@ -54,5 +54,10 @@ int vms_usage_err(const char *cmd, const char *fmt, ...)
 bool vms_wants_help(int argc, char **argv);
 /* Print the usage of @cmd on stdout. */
 void vms_print_usage(const char *cmd);
+/*
+ * Print the last recorded error (JSON under --json) for a command that
+ * returned @ret; the exit status: VMS_EXIT_USAGE for usage errors, else 1.
+ */
+int vms_report_error(int ret);
 
 #endif /* VMS_CLI_H */

@@ -65,7 +65,7 @@ const char cmd_monitor_usage[] =
 	"the\nfirst is alive. A monitor killed without cleaning up stops "
 	"getting events\nwithin 3 seconds; 'vmsteer status' shows it, and "
 	"the next monitor clears it.\n\nReasons:\n"
-#define VMS_X_DOC(name, label, help) "  " label ": " help "\n"
+#define VMS_X_DOC(name, dir, kind, label, help) "  " label ": " help "\n"
 	VMST_REASONS(VMS_X_DOC)
 #undef VMS_X_DOC
 	;

@@ -315,7 +315,7 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 	err = vms_port_upsert(&st.maps, &spec, &idx);
 	if (err)
 		goto out;
-	err = vms_tap_attach(&st, idx, ifindex, tap, false, &changed);
+	err = vms_tap_attach(&st, idx, ifindex, tap, &changed);
 	/* The filter cannot go on: the port is taken back to what it was (a
 	 * new one deleted, an updated one restored).
 	 */

@@ -26,8 +26,10 @@ const char cmd_stats_usage[] =
 	"and\ntap outcomes; passes and drops by reason) every SECS seconds "
 	"until\ninterrupted; with --json one JSON object per line. A port "
 	"shows from its\nsecond sample on.\n\nPort counters:\n"
-#define VMS_X_DOC(name, label, help) "  " label ": " help "\n"
-	VMST_PORT_COUNTERS(VMS_X_DOC) "\nReasons:\n" VMST_REASONS(VMS_X_DOC)
+#define VMS_X_DOC(name, label, help)		 "  " label ": " help "\n"
+#define VMS_X_RDOC(name, dir, kind, label, help) VMS_X_DOC(name, label, help)
+	VMST_PORT_COUNTERS(VMS_X_DOC) "\nReasons:\n" VMST_REASONS(VMS_X_RDOC)
+#undef VMS_X_RDOC
 #undef VMS_X_DOC
 	;
 

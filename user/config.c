@@ -1963,7 +1963,7 @@ static int apply_op(struct vms_state *st, const struct vms_config *cfg,
 		    (rss.flags & VMST_RSS_F_ENABLED))
 			err = vms_rss_write(&st->maps, idx, &rss);
 		if (!err)
-			err = vms_tap_attach(st, idx, p->ifindex, p->tap, false,
+			err = vms_tap_attach(st, idx, p->ifindex, p->tap,
 					     &changed);
 		return err;
 	case VMS_OP_ATTACH:

@@ -9,17 +9,29 @@
 
 #include "vms.h"
 
-#define VMS_X_LABEL(name, label, help) [VMST_R_##name] = label,
-#define VMS_X_HELP(name, label, help)  [VMST_R_##name] = help,
+#define VMS_X_LABEL(name, dir, kind, label, help) [VMST_R_##name] = label,
+#define VMS_X_HELP(name, dir, kind, label, help)  [VMST_R_##name] = help,
+#define VMS_X_DIR(name, dir, kind, label, help) \
+	[VMST_R_##name] = VMST_DIR_##dir,
+#define VMS_X_KIND(name, dir, kind, label, help) \
+	[VMST_R_##name] = VMST_KIND_##kind,
 const char *const vms_reason_labels[VMST_R_MAX] = {VMST_REASONS(VMS_X_LABEL)};
 const char *const vms_reason_help[VMST_R_MAX] = {VMST_REASONS(VMS_X_HELP)};
+static const __u8 reason_dir[VMST_R_MAX] = {VMST_REASONS(VMS_X_DIR)};
+static const __u8 reason_kind[VMST_R_MAX] = {VMST_REASONS(VMS_X_KIND)};
 #undef VMS_X_LABEL
 #undef VMS_X_HELP
+#undef VMS_X_DIR
+#undef VMS_X_KIND
 
 bool vms_reason_from_vm(__u32 reason)
 {
-	/* The transmit path's reasons follow the uplink's in the list. */
-	return reason >= VMST_R_DROP_VM_NO_PORT && reason < VMST_R_MAX;
+	return reason < VMST_R_MAX && reason_dir[reason] == VMST_DIR_VM;
+}
+
+bool vms_reason_drops(__u32 reason)
+{
+	return reason < VMST_R_MAX && reason_kind[reason] == VMST_KIND_DROP;
 }
 
 #define VMS_X_LABEL(name, label, help) [VMST_PC_##name] = label,

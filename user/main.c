@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,18 +80,6 @@ static const struct vms_cmd *find_cmd(const char *name)
 	return match;
 }
 
-int vms_usage_err(const char *cmd, const char *fmt, ...)
-{
-	char msg[400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	vms_err(-EINVAL, "%s: %s (see 'vmsteer %s --help')", cmd, msg, cmd);
-	return VMS_EXIT_USAGE;
-}
-
 bool vms_wants_help(int argc, char **argv)
 {
 	int i;
@@ -112,23 +99,6 @@ void vms_print_usage(const char *cmd)
 
 	if (c)
 		fputs(c->usage, stdout);
-}
-
-static int report_error(int ret)
-{
-	const char *msg = vms_last_error();
-
-	if (!msg)
-		msg = ret < 0 ? strerror(-ret) : "failed";
-	if (vms_json) {
-		struct json_object *o = json_object_new_object();
-
-		vms_json_str(o, "error", msg);
-		vms_json_print(o);
-	} else {
-		fprintf(stderr, "vmsteer: %s\n", msg);
-	}
-	return ret == VMS_EXIT_USAGE ? VMS_EXIT_USAGE : 1;
 }
 
 int main(int argc, char **argv)
@@ -183,7 +153,7 @@ int main(int argc, char **argv)
 			"unknown or ambiguous command '%s' (see "
 			"'vmsteer --help')",
 			argv[optind]);
-		return report_error(VMS_EXIT_USAGE);
+		return vms_report_error(VMS_EXIT_USAGE);
 	}
 	argc -= optind;
 	argv += optind;
@@ -194,9 +164,9 @@ int main(int argc, char **argv)
 	cli.pin_path = vms_pin_path(pin_override);
 	if (pin_override && !*pin_override) {
 		vms_err(-EINVAL, "--pin-path: empty directory name");
-		return report_error(VMS_EXIT_USAGE);
+		return vms_report_error(VMS_EXIT_USAGE);
 	}
 	optind = 0; /* each command parses its own options */
 	ret = cmd->fn(&cli, argc, argv);
-	return ret ? report_error(ret) : 0;
+	return ret ? vms_report_error(ret) : 0;
 }

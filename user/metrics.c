@@ -366,10 +366,7 @@ static void render_queues(FILE *f, const struct snapshot *s)
 /* "pass" or "drop": what the data path does for reason @r. */
 static const char *reason_action(int r)
 {
-#define VMS_X_NAME(name, label, help) [VMST_R_##name] = #name,
-	static const char *const names[VMST_R_MAX] = {VMST_REASONS(VMS_X_NAME)};
-#undef VMS_X_NAME
-	return strncmp(names[r], "DROP_", 5) ? "pass" : "drop";
+	return vms_reason_drops(r) ? "drop" : "pass";
 }
 
 static void reason_samples(FILE *f, const char *family, const char *tap,

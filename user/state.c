@@ -25,28 +25,10 @@
 #include "vms.h"
 #include "uplink.skel.h"
 
-const char *const vms_map_names[VMS_MAP_N] = {
-	[VMS_MAP_CONFIG] = VMST_MAP_CONFIG,
-	[VMS_MAP_FDB] = VMST_MAP_FDB,
-	[VMS_MAP_PORTS] = VMST_MAP_PORTS,
-	[VMS_MAP_PORT_CFG] = VMST_MAP_PORT_CFG,
-	[VMS_MAP_TX] = VMST_MAP_TX,
-	[VMS_MAP_DEVS] = VMST_MAP_DEVS,
-	[VMS_MAP_UPLINKS] = VMST_MAP_UPLINKS,
-	[VMS_MAP_PSTATS] = VMST_MAP_PSTATS,
-	[VMS_MAP_RSTATS] = VMST_MAP_RSTATS,
-	[VMS_MAP_MON_CTL] = VMST_MAP_MON_CTL,
-	[VMS_MAP_MON_PCPU] = VMST_MAP_MON_PCPU,
-	[VMS_MAP_MON_RING] = VMST_MAP_MON_RING,
-	[VMS_MAP_RSS] = VMST_MAP_RSS,
-	[VMS_MAP_PORT_TX] = VMST_MAP_PORT_TX,
-	[VMS_MAP_ADDR4] = VMST_MAP_ADDR4,
-	[VMS_MAP_ADDR6] = VMST_MAP_ADDR6,
-	[VMS_MAP_NORTH] = VMST_MAP_NORTH,
-	[VMS_MAP_QSTATS] = VMST_MAP_QSTATS,
-	[VMS_MAP_CPUMAP] = VMST_MAP_CPUMAP,
-	[VMS_MAP_LOCAL] = VMST_MAP_LOCAL,
-	[VMS_MAP_RSS_LUT] = VMST_MAP_RSS_LUT,
+const struct vms_map_info vms_map_table[VMS_MAP_N] = {
+#define VMS_X_INFO(id, name, optional) [VMS_MAP_##id] = {name, optional},
+	VMS_MAPS(VMS_X_INFO)
+#undef VMS_X_INFO
 };
 
 const char *vms_pin_path(const char *override)
@@ -259,10 +241,10 @@ int vms_maps_from_object(struct vms_maps *m, struct bpf_object *obj)
 	for (i = 0; i < VMS_MAP_N; i++) {
 		struct bpf_map *map;
 
-		map = bpf_object__find_map_by_name(obj, vms_map_names[i]);
+		map = bpf_object__find_map_by_name(obj, vms_map_table[i].name);
 		if (!map || bpf_map__fd(map) < 0)
 			return vms_err(-ENOENT, "map %s missing from object",
-				       vms_map_names[i]);
+				       vms_map_table[i].name);
 		m->fd[i] = bpf_map__fd(map);
 	}
 	return 0;
@@ -364,16 +346,13 @@ static int open_maps(struct vms_state *st)
 
 	for (i = 0; i < VMS_MAP_N; i++) {
 		err = vms_pin_join(p, sizeof(p), st->pin_path,
-				   vms_map_names[i]);
+				   vms_map_table[i].name);
 		if (err)
 			return err;
 		st->maps.fd[i] = bpf_obj_get(p);
-		/* A state made before the monitor (or RSS) existed lacks
-		 * their maps until the next write that may create (attach,
-		 * port add, monitor); read-only commands go on without them.
-		 */
+		/* An optional map an older state lacks (see VMS_MAPS). */
 		if (st->maps.fd[i] < 0 && errno == ENOENT &&
-		    i >= VMS_MAP_MON_CTL)
+		    vms_map_table[i].optional)
 			continue;
 		if (st->maps.fd[i] < 0) {
 			err = -errno;
@@ -394,6 +373,8 @@ int vms_state_open(struct vms_state *st, const char *pin_path,
 	memset(st, 0, sizeof(*st));
 	vms_maps_reset(&st->maps);
 	st->lock_fd = -1;
+	for (i = 0; i < VMS_PROG_N; i++)
+		st->prog_fd[i] = -1;
 	if (strlen(pin_path) >= sizeof(st->pin_path))
 		return vms_err(-ENAMETOOLONG, "pin path %s: too long",
 			       pin_path);
@@ -427,7 +408,8 @@ int vms_state_open(struct vms_state *st, const char *pin_path,
 		goto fail;
 
 	for (i = 0; i < VMS_MAP_N && !missing; i++) {
-		err = vms_pin_join(p, sizeof(p), pin_path, vms_map_names[i]);
+		err = vms_pin_join(p, sizeof(p), pin_path,
+				   vms_map_table[i].name);
 		if (err)
 			goto fail;
 		missing = access(p, F_OK) != 0;
@@ -459,6 +441,11 @@ void vms_state_close(struct vms_state *st)
 		if (st->maps.fd[i] >= 0)
 			close(st->maps.fd[i]);
 		st->maps.fd[i] = -1;
+	}
+	for (i = 0; i < VMS_PROG_N; i++) {
+		if (st->prog_fd[i] >= 0)
+			close(st->prog_fd[i]);
+		st->prog_fd[i] = -1;
 	}
 	if (st->lock_fd >= 0)
 		close(st->lock_fd); /* drops the flock */

@@ -84,43 +84,66 @@ int vms_object_load(struct bpf_object *obj, const char *what);
 
 /* ---- the maps of a pinned state (state.c) ------------------------------ */
 
+/*
+ * X(id, pinned name, optional): an optional map may be absent from a state
+ * an older vmsteer made (before the monitor, RSS, the transmit path or
+ * host-local MACs); read-only commands go on without it, and the next write
+ * that may create (attach, port add, monitor) adds it.
+ */
+#define VMS_MAPS(X)                           \
+	X(CONFIG, VMST_MAP_CONFIG, false)     \
+	X(FDB, VMST_MAP_FDB, false)           \
+	X(PORTS, VMST_MAP_PORTS, false)       \
+	X(PORT_CFG, VMST_MAP_PORT_CFG, false) \
+	X(TX, VMST_MAP_TX, false)             \
+	X(DEVS, VMST_MAP_DEVS, false)         \
+	X(UPLINKS, VMST_MAP_UPLINKS, false)   \
+	X(PSTATS, VMST_MAP_PSTATS, false)     \
+	X(RSTATS, VMST_MAP_RSTATS, false)     \
+	X(MON_CTL, VMST_MAP_MON_CTL, true)    \
+	X(MON_PCPU, VMST_MAP_MON_PCPU, true)  \
+	X(MON_RING, VMST_MAP_MON_RING, true)  \
+	X(RSS, VMST_MAP_RSS, true)            \
+	X(PORT_TX, VMST_MAP_PORT_TX, true)    \
+	X(ADDR4, VMST_MAP_ADDR4, true)        \
+	X(ADDR6, VMST_MAP_ADDR6, true)        \
+	X(NORTH, VMST_MAP_NORTH, true)        \
+	X(QSTATS, VMST_MAP_QSTATS, true)      \
+	X(CPUMAP, VMST_MAP_CPUMAP, true)      \
+	X(LOCAL, VMST_MAP_LOCAL, true)        \
+	X(RSS_LUT, VMST_MAP_RSS_LUT, false)
+
 enum vms_map {
-	VMS_MAP_CONFIG,
-	VMS_MAP_FDB,
-	VMS_MAP_PORTS,
-	VMS_MAP_PORT_CFG,
-	VMS_MAP_TX,
-	VMS_MAP_DEVS,
-	VMS_MAP_UPLINKS,
-	VMS_MAP_PSTATS,
-	VMS_MAP_RSTATS,
-	VMS_MAP_MON_CTL, /* drop monitor: may be absent from an older state */
-	VMS_MAP_MON_PCPU,
-	VMS_MAP_MON_RING,
-	VMS_MAP_RSS,	 /* queue steering: may be absent from an older state */
-	VMS_MAP_PORT_TX, /* transmit path: may be absent from an older state */
-	VMS_MAP_ADDR4,
-	VMS_MAP_ADDR6,
-	VMS_MAP_NORTH,
-	VMS_MAP_QSTATS,
-	VMS_MAP_CPUMAP,
-	VMS_MAP_LOCAL, /* host-local MACs: may be absent from an older state */
-	VMS_MAP_RSS_LUT,
-	VMS_MAP_N
+#define VMS_X_ENUM(id, name, optional) VMS_MAP_##id,
+	VMS_MAPS(VMS_X_ENUM)
+#undef VMS_X_ENUM
+		VMS_MAP_N
 };
 
-/* Pinned name of each map, indexed by enum vms_map. */
-extern const char *const vms_map_names[VMS_MAP_N];
+/* Each map's pinned name and whether it may be absent, by enum vms_map. */
+struct vms_map_info {
+	const char *name;
+	bool optional;
+};
+extern const struct vms_map_info vms_map_table[VMS_MAP_N];
 
 /* Open file descriptors of the shared maps (-1 when not open). */
 struct vms_maps {
 	int fd[VMS_MAP_N];
 };
 
+/* Programs shared by every tap of a network namespace (progs.c). */
+enum vms_prog {
+	VMS_PROG_TAP,	/* tc program on each tap (bpf/tap.bpf.c) */
+	VMS_PROG_STEER, /* tun steering program (bpf/steer.bpf.c) */
+	VMS_PROG_N
+};
+
 struct vms_state {
 	char pin_path[4096];
 	struct vms_maps maps;
 	int lock_fd; /* flock()ed pin directory while open for writing */
+	int prog_fd[VMS_PROG_N]; /* shared programs once opened, else -1 */
 };
 
 enum vms_open_flags {
@@ -282,19 +305,40 @@ void vms_local_refresh_warn(struct vms_state *st);
 int vms_addr_sweep(const struct vms_maps *m, __u32 only, bool fix,
 		   vms_check_fn report, void *ctx);
 
+/* ---- shared programs (progs.c) ---------------------------------------- */
+
+/*
+ * The state's @kind program of this network namespace, pinned under
+ * <pin path>/progs/: opened from the pin, or loaded and pinned when there
+ * is none yet. *@fd stays owned by @st.
+ */
+int vms_shared_prog(struct vms_state *st, enum vms_prog kind, int *fd);
+/*
+ * Load this build's @kind program; when the pinned one is another build's
+ * (another kernel tag) or missing, pin it in its place (*@replaced: one
+ * was there). Either way it becomes @st's program of that kind.
+ */
+int vms_shared_prog_upgrade(struct vms_state *st, enum vms_prog kind,
+			    bool *replaced);
+/* Kernel id of program @fd, 0 when unknown. */
+__u32 vms_prog_id(int fd);
+/* Set the 4-byte .rodata variable @var of an opened object. */
+int vms_rodata_set_u32(struct bpf_object *obj, const char *var, __u32 val);
+
 /* ---- tc programs (tc.c) ------------------------------------------------ */
 
 /*
- * Attach the tap program of port @idx to tap @ifindex (@tap in messages):
- * clsact ingress, direct action, at VMST_TC_HANDLE / VMST_TC_PRIORITY. An
- * existing clsact qdisc is reused; one vmsteer creates is recorded in the
- * port's vmst_port_tx flags. A filter already there is replaced in place
- * (never a second one); a filter at that handle and priority that is not
- * vmsteer's is refused. With @upgrade_only, only a filter running another
- * build's program is replaced (*@changed tells).
+ * Attach the namespace's shared tap program (vms_shared_prog) to tap
+ * @ifindex of port @idx (@tap in messages): clsact ingress, direct action,
+ * at VMST_TC_HANDLE / VMST_TC_PRIORITY. An existing clsact qdisc is
+ * reused; one vmsteer creates is recorded in the port's vmst_port_tx
+ * flags. A filter running another vmsteer program (another build's) is
+ * replaced in place (never a second one); one already running the shared
+ * program is left as it is (*@changed false); a filter at that handle and
+ * priority that is not vmsteer's is refused.
  */
 int vms_tap_attach(struct vms_state *st, __u32 idx, __u32 ifindex,
-		   const char *tap, bool upgrade_only, bool *changed);
+		   const char *tap, bool *changed);
 /* Remove vmsteer's filter from tap @ifindex, and the clsact qdisc when
  * vmsteer created it (@qdisc_ours). A tap without them is not an error. */
 int vms_tap_detach(__u32 ifindex, const char *tap, bool qdisc_ours);
@@ -365,6 +409,8 @@ int vms_copy_port_counters(const struct vms_maps *m, __u32 from, __u32 to);
 extern const char *const vms_reason_labels[VMST_R_MAX];
 /* True for a reason of the tap program (a frame a VM sent). */
 bool vms_reason_from_vm(__u32 reason);
+/* True for a reason the data path drops at (else it passes the frame). */
+bool vms_reason_drops(__u32 reason);
 extern const char *const vms_reason_help[VMST_R_MAX];
 extern const char *const vms_pc_labels[VMST_PC_MAX];
 extern const char *const vms_pc_help[VMST_PC_MAX];
@@ -539,9 +585,12 @@ struct vms_steer_ctx {
 int vms_steer_prepare(const struct vms_maps *m, const char *tap, __u32 queues,
 		      bool force, struct vms_steer_ctx *c);
 void vms_steer_close(struct vms_steer_ctx *c);
-/* Load vmsteer's steering program for port @idx and put it on the tap. */
+/* Put the namespace's shared steering program on the tap of port @idx. */
 int vms_steer_install(struct vms_state *st, struct vms_steer_ctx *c,
 		      const char *tap, __u32 idx, __u32 *prog_id);
+/* Port @idx steers with vmsteer's program: make it the state's current
+ * one (after an upgrade). A foreign program is left alone. */
+int vms_steer_upgrade(struct vms_state *st, const char *tap, __u32 idx);
 /*
  * --xdp-steer cpumap for @queues queues: refused (naming @what) unless
  * CPUs 0..queues-1 are online and, when a VM holds the tap (@c), exactly

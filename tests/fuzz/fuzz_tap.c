@@ -306,7 +306,7 @@ static int share_maps(struct bpf_object *obj)
 		if (err)
 			return err;
 		for (i = 0; i < VMS_MAP_N; i++)
-			if (!strcmp(bpf_map__name(map), vms_map_names[i]))
+			if (!strcmp(bpf_map__name(map), vms_map_table[i].name))
 				break;
 		if (i < VMS_MAP_N && bpf_map__reuse_fd(map, maps.fd[i]))
 			return -1;

@@ -288,6 +288,35 @@ if [ -z "$why" ]; then
 fi
 if [ -z "$why" ]; then ok $case; else fail $case "$why"; fi
 
+# The HTTP server is vmsteer-exporter: the CLI does not link libmicrohttpd
+# (nor gnutls), only the exporter does; `vmsteer exporter` runs the one
+# beside the CLI, and says so when it is missing.
+case=cli-without-libmicrohttpd
+needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' '; }
+exp_bin=$(dirname "$VMSTEER")/vmsteer-exporter
+cli_libs=$(needed "$VMSTEER")
+exp_libs=$(needed "$exp_bin")
+cli_ldd=$(ldd "$VMSTEER" | awk '{print $1}' | tr '\n' ' ')
+if [ -z "$cli_libs" ] || [[ "$exp_libs" != *libmicrohttpd* ]]; then
+	fail $case "readelf found nothing: CLI '$cli_libs', exporter '$exp_libs'"
+elif [[ "$cli_libs $cli_ldd" == *libmicrohttpd* || "$cli_ldd" == *gnutls* ]]; then
+	fail $case "the CLI loads the HTTP stack: $cli_ldd"
+else
+	ok $case
+fi
+
+case=exporter-binary-missing
+mkdir -p "$TMPD/lonely"
+cp "$VMSTEER" "$TMPD/lonely/vmsteer"
+out=$(in_hyp "$TMPD/lonely/vmsteer" exporter --listen 127.0.0.1:0 2>&1)
+rc=$?
+if [ $rc -ne 1 ] || [ "$(wc -l <<<"$out")" -ne 1 ] ||
+	[[ "$out" != *"$TMPD/lonely/vmsteer-exporter"* ]]; then
+	fail $case "without vmsteer-exporter beside it: rc $rc, '$out'"
+else
+	ok $case
+fi
+
 # A state created after the exporter started is picked up by the next
 # scrape: first vmsteer_up 0 and /healthz 503, then 1 and 200.
 case=late-state

@@ -309,7 +309,7 @@ bool snapshot_equal(const struct maps_snapshot *a,
 			continue;
 		if (a->len[i] != b->len[i]) {
 			FAIL("%s: map %s: %zu entries, were %zu", what,
-			     vms_map_names[i], b->len[i] / b->rec_size[i],
+			     vms_map_table[i].name, b->len[i] / b->rec_size[i],
 			     a->len[i] / a->rec_size[i]);
 			return false;
 		}
@@ -321,11 +321,11 @@ bool snapshot_equal(const struct maps_snapshot *a,
 		       ks < sizeof(key) ? ks : sizeof(key));
 		if (off - rec * a->rec_size[i] < ks)
 			FAIL("%s: map %s: the set of keys changed (record %zu)",
-			     what, vms_map_names[i], rec);
+			     what, vms_map_table[i].name, rec);
 		else
 			FAIL("%s: map %s: entry %u changed at value byte %zu: "
 			     "0x%02x, was 0x%02x",
-			     what, vms_map_names[i], key,
+			     what, vms_map_table[i].name, key,
 			     off - rec * a->rec_size[i] - ks, b->buf[i][off],
 			     a->buf[i][off]);
 		return false;

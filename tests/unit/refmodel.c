@@ -23,17 +23,11 @@ static bool is_tpid(unsigned int type)
 
 const char *ref_reason_str(int reason)
 {
-	static const char *const labels[] = {
-#define X(name, label, help) [VMST_R_##name] = label,
-		VMST_REASONS(X)
-#undef X
-	};
-
 	if (reason < 0)
 		return "forwarded";
 	if (reason >= VMST_R_MAX)
 		return "?";
-	return labels[reason];
+	return vms_reason_labels[reason];
 }
 
 /* The frame goes to the kernel, unmodified. Returns 0. */

@@ -36,7 +36,7 @@ static void config_stamped(struct fixture *f)
 	int i;
 
 	for (i = 0; i < VMS_MAP_N; i++)
-		ASSERT_GE(f->maps.fd[i], 0, vms_map_names[i]);
+		ASSERT_GE(f->maps.fd[i], 0, vms_map_table[i].name);
 	if (!ASSERT_OK(bpf_map_lookup_elem(f->maps.fd[VMS_MAP_CONFIG], &zero,
 					   &cfg),
 		       "read vmst_config") ||

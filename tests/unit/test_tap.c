@@ -404,7 +404,7 @@ static int share_maps(struct fixture *f, struct bpf_object *obj)
 		if (err)
 			return err;
 		for (i = 0; i < VMS_MAP_N; i++)
-			if (!strcmp(name, vms_map_names[i]))
+			if (!strcmp(name, vms_map_table[i].name))
 				break;
 		if (i == VMS_MAP_N)
 			continue;
@@ -703,6 +703,14 @@ TEST(tap)
 		if (run.retval != (__u32)c->verdict)
 			FAIL("verdict %s, want %s", tc_verdict(run.retval),
 			     tc_verdict(c->verdict));
+		/* The reason table (VMST_REASONS) agrees with the program. */
+		if (c->kind == E_REASON) {
+			ASSERT_TRUE(vms_reason_from_vm(c->reason),
+				    "reason's direction is VM");
+			ASSERT_EQ(vms_reason_drops(c->reason),
+				  run.retval == TC_ACT_SHOT,
+				  "reason's kind is the verdict");
+		}
 		/* The VM's frame leaves unmodified (a tag is pushed as
 		 * skb metadata, not in the data). */
 		ASSERT_MEMEQ(run.out, run.out_len, frame, len, "frame out");

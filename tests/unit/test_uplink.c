@@ -453,6 +453,13 @@ static void run_case(const struct dp_case *tc)
 	if (r.verdict != tc->verdict)
 		FAIL("verdict: got %s, want %s", xdp_verdict_str(r.verdict),
 		     xdp_verdict_str(tc->verdict));
+	/* The reason table (VMST_REASONS) agrees with the program. */
+	if (tc->reason != FORWARDED) {
+		ASSERT_FALSE(vms_reason_from_vm(tc->reason),
+			     "reason's direction is VM");
+		ASSERT_EQ(vms_reason_drops(tc->reason), r.verdict == XDP_DROP,
+			  "reason's kind is the verdict");
+	}
 	if (want)
 		ASSERT_MEMEQ(out_buf, r.out_len, want, want_len,
 			     "output frame");

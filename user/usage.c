@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Usage errors and the final error report, shared by the CLI (main.c) and
+ * vmsteer-exporter (exporter.c).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+int vms_usage_err(const char *cmd, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	vms_err(-EINVAL, "%s: %s (see 'vmsteer %s --help')", cmd, msg, cmd);
+	return VMS_EXIT_USAGE;
+}
+
+int vms_report_error(int ret)
+{
+	const char *msg = vms_last_error();
+
+	if (!msg)
+		msg = ret < 0 ? strerror(-ret) : "failed";
+	if (vms_json) {
+		struct json_object *o = json_object_new_object();
+
+		vms_json_str(o, "error", msg);
+		vms_json_print(o);
+	} else {
+		fprintf(stderr, "vmsteer: %s\n", msg);
+	}
+	return ret == VMS_EXIT_USAGE ? VMS_EXIT_USAGE : 1;
+}
