@@ -111,6 +111,7 @@ int vms_object_load(struct bpf_object *obj, const char *what);
 	X(QSTATS, VMST_MAP_QSTATS, true)      \
 	X(CPUMAP, VMST_MAP_CPUMAP, true)      \
 	X(LOCAL, VMST_MAP_LOCAL, true)        \
+	X(TRUNK, VMST_MAP_TRUNK, true)        \
 	X(RSS_LUT, VMST_MAP_RSS_LUT, false)
 
 enum vms_map {
@@ -212,6 +213,8 @@ struct vms_port_spec {
 	__u32 netns_ino;
 	__u8 mac[6];
 	__u16 vlan; /* 0: untagged port */
+	bool trunk; /* a trunk port: tags with a VID of @vids allowed */
+	struct vmst_trunk vids;
 	__u32 mtu;
 	bool trusted; /* RA and DHCP server messages allowed */
 	__u32 naddrs; /* addresses: none = MAC checks only */
@@ -235,6 +238,21 @@ bool vms_addr_overlap(const struct vmst_addr *a, const struct vmst_addr *b);
 /* The transmit record of port @idx (zeroed when the map is absent). */
 int vms_port_tx_read(const struct vms_maps *m, __u32 idx,
 		     struct vmst_port_tx *tx);
+
+/*
+ * Parse a trunk's VID list "VID[-VID][,...]" (1..4094) into @t, adding to
+ * what it holds; refuses, with a message "@what: ...", bad syntax, a VID
+ * out of range and a reversed range.
+ */
+int vms_parse_vids(const char *what, const char *s, struct vmst_trunk *t);
+/* "10,20,100-200" of @t into @out (@len bytes: 25000 holds any list). */
+#define VMS_VIDS_STRLEN 25000
+void vms_format_vids(const struct vmst_trunk *t, char *out, size_t len);
+/* VID @vid is in @t. */
+bool vms_trunk_has(const struct vmst_trunk *t, __u16 vid);
+/* The trunk VIDs of port @idx (zeroed when the map is absent). */
+int vms_port_trunk_read(const struct vms_maps *m, __u32 idx,
+			struct vmst_trunk *t);
 
 /* Check a spec on its own (MAC unicast, VLAN range, addresses valid and
  * not overlapping each other...): 0 or -errno. */
