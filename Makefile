@@ -146,6 +146,18 @@ $(BUILD)/bpf $(BUILD)/user $(BUILD)/user/agent $(BUILD)/tests/bpf $(BUILD)/tests
 
 test-progs: $(PROGS) $(UNIT_BIN) $(TOOL_BINS)
 
+# Every BPF object, the test-only ones too (tests/compilers.sh builds them
+# with each supported clang).
+.PHONY: bpf-objs
+bpf-objs: $(BPF_OBJS) $(TEST_BPF_OBJS)
+
+# Test-only objects every verifier refuses, on purpose (no skeleton).
+BROKEN_BPF_OBJS := $(patsubst tests/bpf/broken/%.bpf.c,$(BUILD)/tests/bpf/broken/%.bpf.o,$(wildcard tests/bpf/broken/*.bpf.c))
+$(BUILD)/tests/bpf/broken/%.bpf.o: tests/bpf/broken/%.bpf.c vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D) && $(CLANG) $(BPF_CFLAGS) -c $< -o $@
+test-progs: $(BROKEN_BPF_OBJS)
+
 # The CLI with crash points (tests/crash/crashpoint.c): a test-only build
 # that SIGKILLs itself before a chosen write to the state (map writes, link
 # operations, tc qdisc and filter changes), for tests/netns/test_crash.sh.
@@ -287,4 +299,4 @@ clean:
 
 include mk/install.mk
 
--include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*/*.d $(BUILD)/tests/bpf/*.d)
+-include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*/*.d $(BUILD)/tests/bpf/*.d $(BUILD)/tests/bpf/broken/*.d)

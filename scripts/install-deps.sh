@@ -5,6 +5,7 @@ set -euo pipefail
 
 pkgs=(
 	clang llvm make gcc pkg-config     # toolchain (clang -target bpf)
+	clang-16 clang-19                  # the compiler matrix (tests/compilers.sh)
 	clang-format                       # make check-format
 	libbpf-dev bpftool                 # libbpf and skeleton generation
 	libelf-dev zlib1g-dev              # libbpf's link dependencies
