@@ -67,8 +67,8 @@ install: install-files
 	$(INSTALL) -m 0644 completion/vmsteer.bash $(DESTDIR)$(bashcompdir)/vmsteer
 	$(INSTALL) -m 0644 $(GEN_UNITS) $(DESTDIR)$(systemdunitdir)/
 	$(INSTALL) -m 0644 etc/vmsteer.json.example $(DESTDIR)$(sysconfdir)/vmsteer/
-	[ -e $(DESTDIR)$(sysconfdir)/default/vmsteer-exporter ] || \
-		$(INSTALL) -D -m 0644 etc/default/vmsteer-exporter $(DESTDIR)$(sysconfdir)/default/vmsteer-exporter
+	[ -e $(DESTDIR)$(sysconfdir)/vmsteer/exporter.env ] || \
+		$(INSTALL) -D -m 0644 etc/exporter.env $(DESTDIR)$(sysconfdir)/vmsteer/exporter.env
 	$(if $(LIBVIRT_HOOK),$(INSTALL) -D -m 0755 $(LIBVIRT_HOOK) $(DESTDIR)$(libvirthookdir)/vmsteer)
 
 # Leaves the operator's configuration in place.
