@@ -19,11 +19,11 @@ deb=$(ls "$BUILD"/deb/vmsteer_"$VERSION"_*.deb)
 
 # Depends comes from the libraries actually linked (dpkg-shlibdeps).
 deps=$(dpkg-deb -f "$deb" Depends)
-for lib in libbpf1 libjson-c5 libmicrohttpd12 libc6; do
+for lib in libbpf1 libjson-c5 libmicrohttpd12 libmnl0 libvirt0 libxml2 libc6; do
 	[[ $deps == *"$lib "* ]] || die "Depends lacks $lib: $deps"
 done
 conf=$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles)
-[ "$conf" = "$(printf '/etc/vmsteer/exporter.env\n/etc/vmsteer/vmsteer.json.example')" ] ||
+[ "$conf" = "$(printf '/etc/vmsteer/agent.json\n/etc/vmsteer/exporter.env\n/etc/vmsteer/vmsteer.json.example')" ] ||
 	die "conffiles: $conf"
 
 step "dpkg -i $deb"
