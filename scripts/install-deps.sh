@@ -9,6 +9,7 @@ pkgs=(
 	libbpf-dev bpftool                 # libbpf and skeleton generation
 	libelf-dev zlib1g-dev              # libbpf's link dependencies
 	libjson-c-dev                      # JSON output
+	libyajl-dev                        # apply: duplicate JSON keys
 	libpcap-dev                        # pcap files (monitor, tests, bench)
 	libmicrohttpd-dev                  # the Prometheus exporter
 	iproute2 util-linux                # ip netns/link/tuntap, nsenter, unshare

@@ -351,6 +351,71 @@ static void clear_port(const struct vms_maps *m, __u32 idx,
 	bpf_map_update_elem(m->fd[VMS_MAP_PORT_CFG], &idx, &empty, BPF_ANY);
 }
 
+/*
+ * A port whose MAC or VLAN changes moves to a free index, so that its
+ * frames keep the fast path throughout. With the table full, port @idx
+ * (record @oc, addresses @otx) changes at its own index instead: its old
+ * FDB slot is cleared first, so for the moment of the change its frames
+ * take the kernel's path (which still delivers them), and no FDB slot
+ * ever names it under a key it no longer has; a change killed half-way
+ * leaves a port that is in no FDB slot, which the next one completes.
+ */
+static int upsert_in_place(const struct vms_maps *m, __u32 idx,
+			   const struct vmst_port_cfg *oc,
+			   const struct vmst_port *port,
+			   const struct vmst_port_cfg *rec,
+			   const struct vmst_port_tx *tx,
+			   const struct vmst_port_tx *otx)
+{
+	__u32 slot, oslot = 0;
+	struct vmst_port oport;
+	bool cleared = false;
+	int err;
+
+	if (bpf_map_lookup_elem(m->fd[VMS_MAP_PORTS], &idx, &oport))
+		return map_fail(VMST_MAP_PORTS, "read", idx);
+	err = fdb_slot(m, port->key, 0, &slot);
+	/* Its own slot is free for it too when in the new key's window. */
+	if (err == -ENOENT)
+		err = fdb_slot(m, port->key, idx, &slot);
+	if (err == -ENOENT)
+		return vms_err(-ENOSPC,
+			       "port %s: FDB has no free slot for this MAC "
+			       "and VLAN (%u slots searched)",
+			       rec->name, VMST_FDB_PROBES);
+	if (err)
+		return err;
+	err = lpm_add(m, idx, tx, otx);
+	if (err)
+		return err;
+	if (!fdb_slot(m, cfg_key(oc), idx, &oslot) && oslot != slot) {
+		err = fdb_set(m, oslot, 0);
+		cleared = !err;
+	}
+	if (!err)
+		err = write_port(m, idx, port, rec);
+	if (!err)
+		err = tx_write(m, idx, tx);
+	if (!err)
+		err = fdb_set(m, slot, idx);
+	if (err) { /* back to what it was */
+		write_port(m, idx, &oport, oc);
+		tx_write(m, idx, otx);
+		if (cleared)
+			fdb_set(m, oslot, idx);
+		lpm_remove(m, idx, tx, otx);
+		return err;
+	}
+	lpm_remove(m, idx, otx, tx);
+	if (oc->ifindex != rec->ifindex) {
+		struct vmst_dev_key dk = {oc->ifindex, oc->netns_ino};
+
+		bpf_map_delete_elem(m->fd[VMS_MAP_DEVS], &dk);
+	}
+	err = vms_addr_sweep(m, idx, true, NULL, NULL);
+	return err < 0 ? err : 0;
+}
+
 int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		    __u32 *idx_out)
 {
@@ -477,6 +542,13 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 	}
 
 	idx = alloc_index(m, cfg, &conf);
+	if (!idx && old) {
+		err = upsert_in_place(m, old, &cfg[old], &port, &rec, &tx,
+				      &otx);
+		if (!err && idx_out)
+			*idx_out = old;
+		return err;
+	}
 	if (!idx)
 		return vms_err(-ENOSPC, "port %s: port table full (%u ports)",
 			       s->name, VMST_MAX_PORTS - 1);
