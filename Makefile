@@ -254,6 +254,12 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory $(PROGS) $(TOOL_BINS)
 	$(Q)BUILD=$(BUILD) scripts/demo.sh
 
+# The same with a real guest under libvirt (scripts/demo-vm.sh, ~1 minute).
+.PHONY: demo-vm
+demo-vm: deps
+	$(Q)$(MAKE) --no-print-directory $(PROGS) $(TOOL_BINS)
+	$(Q)BUILD=$(BUILD) scripts/demo-vm.sh
+
 deps:
 	$(Q)scripts/install-deps.sh
 

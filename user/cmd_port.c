@@ -12,7 +12,7 @@
 _Static_assert(VMST_MAX_ADDRS == 16, "the usage text says 16 addresses");
 
 const char cmd_port_usage[] =
-	"Usage: vmsteer port add TAP --mac MAC [--vlan VID]\n"
+	"Usage: vmsteer port add TAP --mac MAC [--vlan VID | --trunk VIDS]\n"
 	"                        [--ip ADDR[/LEN]]... [--trusted]\n"
 	"                        [--queues N [--rss-key HEX] [--rss-types LIST]\n"
 	"                         [--rss-table LIST] [--xdp-steer cpumap|none]\n"
@@ -22,18 +22,29 @@ const char cmd_port_usage[] =
 	"add   make TAP the port of the VM whose MAC is MAC: uplink frames "
 	"for\n      MAC go straight into TAP. Without --vlan the port takes "
 	"untagged\n      frames; with --vlan VID (1..4094) it takes frames "
-	"tagged VID,\n      delivered untagged. Adding an existing TAP "
-	"updates it (a port\n      added without --queues has no queue "
-	"steering).\n"
+	"tagged VID,\n      delivered untagged. With --trunk VIDS (a list "
+	"such as 10,20,100-199)\n      the port is a trunk: it takes "
+	"untagged frames as an untagged port\n      does, and the VM may "
+	"also send 802.1Q-tagged frames with a listed VID,\n      checked "
+	"like untagged ones and left to the bridge (which delivers\n"
+	"      the uplink's tagged frames to the trunk too). Adding an "
+	"existing TAP\n      updates it (a port added without --queues has "
+	"no queue steering).\n"
 	"      A tc program on TAP's ingress checks what the VM sends: the "
-	"source\n      MAC must be MAC; with --ip (repeatable, IPv4 and "
-	"IPv6, at most 16)\n      the IPv4/IPv6/ARP sources and "
-	"Neighbor Advertisement targets must\n      be among the addresses "
-	"(link-local, DHCP from 0.0.0.0 and DAD from\n      :: allowed); "
-	"Router Advertisements and DHCP server messages are\n      dropped "
+	"source\n      MAC must be MAC, and so must the link-layer address "
+	"options of\n      Neighbor Discovery; a tagged frame is dropped "
+	"unless a trunk carries\n      its VID. With --ip (repeatable, IPv4 "
+	"and IPv6, at most 16) the\n      IPv4/IPv6/ARP sources and Neighbor "
+	"Advertisement targets must be\n      among the addresses or be the "
+	"EUI-64 link-local address of MAC\n      (list a stable-privacy "
+	"link-local address with --ip); DHCP from\n      0.0.0.0, and :: in "
+	"DAD and MLD reports, are allowed. Router\n      Advertisements, "
+	"Redirects and DHCP server or relay messages are\n      dropped "
 	"unless --trusted. Frames for another port on the same VLAN\n      go "
 	"straight into its tap, other unicast to the uplink (tagged for\n"
-	"      an access port); broadcast and multicast go on to the bridge.\n"
+	"      an access port), if they fit the MTU of the device they go "
+	"to;\n      broadcast and multicast go on to the bridge. The reasons "
+	"of drops:\n      `vmsteer stats --help`, README \"Threat model\".\n"
 	"      --queues N: TAP is a multi-queue tap of N queues (1..256; the "
 	"VM's\n      queue count when a VM holds it); vmsteer installs its "
 	"steering\n      program on the tap, which puts each flow on the "
@@ -71,6 +82,19 @@ static struct json_object *addrs_json(const struct vmst_addr *a, __u32 n)
 	return arr;
 }
 
+/* "trunk": "10,20-29" of a trunk port, null for another. */
+static void trunk_json(struct json_object *o, const struct vmst_trunk *t)
+{
+	static char vids[VMS_VIDS_STRLEN];
+
+	if (!t) {
+		json_object_object_add(o, "trunk", NULL);
+		return;
+	}
+	vms_format_vids(t, vids, sizeof(vids));
+	vms_json_str(o, "trunk", vids);
+}
+
 /* "a,b,c", or "-" for none. */
 static void addrs_str(const struct vmst_addr *a, __u32 n, char *out, size_t len)
 {
@@ -87,7 +111,8 @@ static void addrs_str(const struct vmst_addr *a, __u32 n, char *out, size_t len)
 }
 
 /* Write port @c (addresses @tx) back as it was before a failed update. */
-static void restore_port(struct vms_state *st, const struct vmst_port_cfg *c,
+static void restore_port(struct vms_state *st, __u32 idx,
+			 const struct vmst_port_cfg *c,
 			 const struct vmst_port_tx *tx, bool xdp_steer)
 {
 	static struct vms_port_spec s;
@@ -98,6 +123,9 @@ static void restore_port(struct vms_state *st, const struct vmst_port_cfg *c,
 	s.netns_ino = c->netns_ino;
 	memcpy(s.mac, c->mac, 6);
 	s.vlan = c->vlan;
+	s.trunk = c->flags & VMST_CFG_F_TRUNK;
+	if (s.trunk)
+		vms_port_trunk_read(&st->maps, idx, &s.vids);
 	s.mtu = c->mtu;
 	s.trusted = c->flags & VMST_CFG_F_TRUSTED;
 	s.naddrs = tx->naddrs;
@@ -169,6 +197,7 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 	static const struct option opts[] = {
 		{"mac", required_argument, NULL, 'm'},
 		{"vlan", required_argument, NULL, 'l'},
+		{"trunk", required_argument, NULL, 'K'},
 		{"ip", required_argument, NULL, 'i'},
 		{"trusted", no_argument, NULL, 'r'},
 		{"queues", required_argument, NULL, 'q'},
@@ -181,7 +210,7 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 	static struct vms_port_spec spec;
 	static struct vmst_port_tx old_tx;
 	struct vms_steer_ctx sc = {.qfd = -1};
-	const char *mac = NULL, *vlan = NULL, *tap;
+	const char *mac = NULL, *vlan = NULL, *trunk = NULL, *tap;
 	const char *ips[VMST_MAX_ADDRS + 1];
 	int c, ifindex, mtu, err, nips = 0, i, existed;
 	struct vmst_port_cfg old_cfg;
@@ -200,6 +229,8 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 			err = vms_opt_once("port", "--mac", &mac, optarg);
 		} else if (c == 'l') {
 			err = vms_opt_once("port", "--vlan", &vlan, optarg);
+		} else if (c == 'K') {
+			err = vms_opt_once("port", "--trunk", &trunk, optarg);
 		} else if (c == 'r') {
 			spec.trusted = true;
 		} else if (c == 'i') {
@@ -248,6 +279,20 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 	if (vlan && vms_parse_vlan(vlan, &spec.vlan))
 		return vms_err(-EINVAL, "--vlan '%s': VLAN id must be %d..%d",
 			       vlan, VMST_VLAN_MIN, VMST_VLAN_MAX);
+	if (vlan && trunk)
+		return vms_usage_err("port",
+				     "add %s: --vlan and --trunk exclude each "
+				     "other",
+				     tap);
+	if (trunk) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "--trunk %s", trunk);
+		err = vms_parse_vids(what, trunk, &spec.vids);
+		if (err)
+			return err;
+		spec.trunk = true;
+	}
 	for (i = 0; i < nips; i++) {
 		err = vms_parse_addr(ips[i], &spec.addrs[i]);
 		if (err)
@@ -319,7 +364,7 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 	err = vms_port_upsert(&st.maps, &spec, &idx);
 	if (err)
 		goto out;
-	err = vms_tap_attach(&st, idx, ifindex, tap, false, &changed);
+	err = vms_tap_attach(&st, idx, ifindex, tap, &changed);
 	/* The filter cannot go on: the port is taken back to what it was (a
 	 * new one deleted, an updated one restored).
 	 */
@@ -330,7 +375,7 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 		if (!existed)
 			vms_port_delete(&st.maps, idx);
 		else
-			restore_port(&st, &old_cfg, &old_tx,
+			restore_port(&st, existed, &old_cfg, &old_tx,
 				     old_rss.flags & VMST_RSS_F_XDP_CPUMAP);
 		vms_err(err, "%s", msg);
 		goto out;
@@ -372,6 +417,7 @@ out:
 			vms_json_u64(o, "vlan", spec.vlan);
 		else
 			json_object_object_add(o, "vlan", NULL);
+		trunk_json(o, spec.trunk ? &spec.vids : NULL);
 		json_object_object_add(o, "addresses",
 				       addrs_json(spec.addrs, spec.naddrs));
 		vms_json_bool(o, "trusted", spec.trusted);
@@ -393,10 +439,16 @@ out:
 		char addrs[VMST_MAX_ADDRS * VMS_ADDR_STRLEN];
 
 		addrs_str(spec.addrs, spec.naddrs, addrs, sizeof(addrs));
-		if (spec.vlan)
+		static char vids[VMS_VIDS_STRLEN];
+
+		if (spec.vlan) {
 			printf("port %s: MAC %s on VLAN %u", tap, macs,
 			       spec.vlan);
-		else
+		} else if (spec.trunk) {
+			vms_format_vids(&spec.vids, vids, sizeof(vids));
+			printf("port %s: MAC %s, trunk of VLANs %s", tap, macs,
+			       vids);
+		} else
 			printf("port %s: MAC %s, untagged", tap, macs);
 		printf(", addresses %s%s", addrs,
 		       spec.trusted ? ", trusted" : "");
@@ -486,6 +538,8 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 	static struct vmst_port_tx txs[VMST_MAX_PORTS];
 	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
 	static struct vmst_rss rss[VMST_MAX_PORTS];
+	static struct vmst_trunk trunks[VMST_MAX_PORTS];
+	static char vids[VMS_VIDS_STRLEN];
 	struct json_object *arr = NULL;
 	__u32 netns = vms_netns_ino();
 	struct vms_table t;
@@ -507,6 +561,9 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 			err = vms_port_tx_read(&st.maps, idx, &txs[idx]);
 			if (!err)
 				err = vms_rss_read(&st.maps, idx, &rss[idx]);
+			if (!err)
+				err = vms_port_trunk_read(&st.maps, idx,
+							  &trunks[idx]);
 		}
 		vms_state_close(&st);
 		if (err)
@@ -520,7 +577,7 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
 		const struct vmst_port_cfg *c = &cfg[idx];
 		const struct vmst_rss *r = &rss[idx];
-		char mac[18], sidx[12], vlan[8], mtu[12], ifi[12], flags[32];
+		char mac[18], sidx[12], mtu[12], ifi[12], flags[32];
 		char nq[8] = "-", types[64] = "-", tsize[8] = "-";
 		char addrs[VMST_MAX_ADDRS * VMS_ADDR_STRLEN];
 		const char *state;
@@ -545,6 +602,8 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 				vms_json_u64(o, "vlan", c->vlan);
 			else
 				json_object_object_add(o, "vlan", NULL);
+			trunk_json(o, c->flags & VMST_CFG_F_TRUNK ? &trunks[idx]
+								  : NULL);
 			vms_json_u64(o, "mtu", c->mtu);
 			vms_json_u64(o, "ifindex", c->ifindex);
 			vms_json_str(o, "state", state);
@@ -569,10 +628,15 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 			continue;
 		}
 		snprintf(sidx, sizeof(sidx), "%d", idx);
-		if (c->vlan)
-			snprintf(vlan, sizeof(vlan), "%u", c->vlan);
-		else
-			strcpy(vlan, "-");
+		if (c->vlan) {
+			snprintf(vids, sizeof(vids), "%u", c->vlan);
+		} else if (c->flags & VMST_CFG_F_TRUNK) {
+			strcpy(vids, "trunk:");
+			vms_format_vids(&trunks[idx], vids + 6,
+					sizeof(vids) - 6);
+		} else {
+			strcpy(vids, "-");
+		}
 		snprintf(mtu, sizeof(mtu), "%u", c->mtu);
 		snprintf(ifi, sizeof(ifi), "%u", c->ifindex);
 		if (r->flags & VMST_RSS_F_ENABLED) {
@@ -583,7 +647,7 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 		}
 		addrs_str(txs[idx].addrs, txs[idx].naddrs, addrs,
 			  sizeof(addrs));
-		vms_table_add(&t, (const char *[]){c->name, sidx, mac, vlan,
+		vms_table_add(&t, (const char *[]){c->name, sidx, mac, vids,
 						   mtu, ifi, state, flags, nq,
 						   types, tsize, addrs});
 	}

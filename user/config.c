@@ -327,6 +327,27 @@ static int port_addresses(const struct pctx *p, const char *path,
 	return 0;
 }
 
+static int port_trunk(const struct pctx *p, const char *path,
+		      struct json_object *v, void *obj)
+{
+	struct vms_cfg_port *port = obj;
+
+	memset(&port->vids, 0, sizeof(port->vids));
+	port->trunk = false;
+	if (json_object_is_type(v, json_type_null))
+		return 0; /* not a trunk, as `port list --json` shows it */
+	if (!json_object_is_type(v, json_type_string))
+		return perr(p->name, path,
+			    "expected a VID list such as \"10,20,100-199\" "
+			    "(or null: not a trunk), got %s",
+			    type_name(v));
+	if (vms_parse_vids("trunk", json_object_get_string(v), &port->vids))
+		return perr(p->name, path, "%s",
+			    vms_last_error() + strlen("trunk: "));
+	port->trunk = true;
+	return 0;
+}
+
 static int port_trusted(const struct pctx *p, const char *path,
 			struct json_object *v, void *obj)
 {
@@ -590,6 +611,7 @@ static const struct field port_fields[] = {
 	{"vlan", false, port_vlan},	  {"addresses", false, port_addresses},
 	{"trusted", false, port_trusted}, {"queues", false, port_queues},
 	{"rss", false, port_rss},	  {"xdp_steer", false, port_xdp_steer},
+	{"trunk", false, port_trunk},
 };
 
 static int check_array(const struct pctx *p, const char *path,
@@ -649,6 +671,10 @@ static int doc_ports(const struct pctx *p, const char *path,
 				   "port", &cfg->ports[i]);
 		if (!err)
 			err = port_rss_finish(p, sub, &cfg->ports[i]);
+		if (!err && cfg->ports[i].trunk && cfg->ports[i].vlan)
+			err = perr(p->name, sub,
+				   "\"vlan\" and \"trunk\" exclude each other "
+				   "(an access port or a trunk)");
 		if (err)
 			return err;
 	}
@@ -1185,6 +1211,13 @@ struct json_object *vms_config_to_json(const struct vms_config *cfg)
 		if (p->vlan)
 			json_object_object_add(o, "vlan",
 					       json_object_new_int(p->vlan));
+		if (p->trunk) {
+			static char vids[VMS_VIDS_STRLEN];
+
+			vms_format_vids(&p->vids, vids, sizeof(vids));
+			json_object_object_add(o, "trunk",
+					       json_object_new_string(vids));
+		}
 		if (p->naddrs) {
 			struct json_object *arr = json_object_new_array();
 			char a[VMS_ADDR_STRLEN];
@@ -1283,6 +1316,9 @@ bool vms_config_equal(const struct vms_config *a, const struct vms_config *b)
 		if (strcmp(x.ports[i].tap, y.ports[i].tap) ||
 		    memcmp(x.ports[i].mac, y.ports[i].mac, 6) ||
 		    x.ports[i].vlan != y.ports[i].vlan ||
+		    x.ports[i].trunk != y.ports[i].trunk ||
+		    memcmp(&x.ports[i].vids, &y.ports[i].vids,
+			   sizeof(x.ports[i].vids)) ||
 		    !same_tx(&x.ports[i], y.ports[i].trusted, y.ports[i].addrs,
 			     y.ports[i].naddrs) ||
 		    !vms_cfg_rss_equal(&x.ports[i].rss, &y.ports[i].rss))
@@ -1381,6 +1417,12 @@ int vms_config_from_state(struct vms_state *st, struct vms_config *cfg)
 		p->ifindex = pc[i].ifindex;
 		p->mtu = pc[i].mtu;
 		p->trusted = pc[i].flags & VMST_CFG_F_TRUSTED;
+		p->trunk = pc[i].flags & VMST_CFG_F_TRUNK;
+		if (st && p->trunk) {
+			err = vms_port_trunk_read(&st->maps, i, &p->vids);
+			if (err)
+				return err;
+		}
 		if (st) {
 			struct vmst_port_tx tx;
 
@@ -1759,13 +1801,19 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 		const struct vmst_port_cfg *c = &pc[cur[i]];
 
 		struct vmst_port_tx tx = {};
+		struct vmst_trunk vids = {};
 
 		if (cur[i] && st) {
 			err = vms_port_tx_read(&st->maps, cur[i], &tx);
+			if (!err)
+				err = vms_port_trunk_read(&st->maps, cur[i],
+							  &vids);
 			if (err)
 				return err;
 		}
 		pending[i] = !cur[i] || cur_key[i] != port_key(p) ||
+			     !(c->flags & VMST_CFG_F_TRUNK) != !p->trunk ||
+			     memcmp(&vids, &p->vids, sizeof(vids)) ||
 			     c->ifindex != p->ifindex || c->mtu != p->mtu ||
 			     !same_tx(p, c->flags & VMST_CFG_F_TRUSTED,
 				      tx.addrs, tx.naddrs) ||
@@ -2159,6 +2207,8 @@ static int apply_op(struct vms_state *st, const struct vms_config *cfg,
 		spec.netns_ino = vms_netns_ino();
 		memcpy(spec.mac, p->mac, 6);
 		spec.vlan = p->vlan;
+		spec.trunk = p->trunk;
+		spec.vids = p->vids;
 		spec.mtu = p->mtu;
 		spec.trusted = p->trusted;
 		spec.naddrs = p->naddrs;
@@ -2174,7 +2224,7 @@ static int apply_op(struct vms_state *st, const struct vms_config *cfg,
 		    (rss.flags & VMST_RSS_F_ENABLED))
 			err = vms_rss_write(&st->maps, idx, &rss);
 		if (!err)
-			err = vms_tap_attach(st, idx, p->ifindex, p->tap, false,
+			err = vms_tap_attach(st, idx, p->ifindex, p->tap,
 					     &changed);
 		return err;
 	case VMS_OP_ATTACH:
@@ -2243,6 +2293,10 @@ static int release_addresses(struct vms_state *st, const struct vms_config *cfg,
 		spec.netns_ino = c.netns_ino;
 		memcpy(spec.mac, c.mac, 6);
 		spec.vlan = c.vlan;
+		spec.trunk = c.flags & VMST_CFG_F_TRUNK;
+		err = vms_port_trunk_read(&st->maps, op->index, &spec.vids);
+		if (err)
+			return err;
 		spec.mtu = c.mtu;
 		spec.trusted = c.flags & VMST_CFG_F_TRUSTED;
 		err = vms_port_upsert(&st->maps, &spec, NULL);

@@ -49,7 +49,9 @@ struct vms_cfg_uplink {
 struct vms_cfg_port {
 	char tap[IF_NAMESIZE];
 	__u8 mac[6];
-	__u16 vlan;   /* 0: untagged */
+	__u16 vlan; /* 0: untagged */
+	bool trunk; /* "trunk": tagged frames with a VID of @vids allowed */
+	struct vmst_trunk vids;
 	bool trusted; /* RA and DHCP server messages allowed */
 	__u32 naddrs; /* "addresses": allowed sources (none: MAC only) */
 	struct vmst_addr addrs[VMST_MAX_ADDRS];

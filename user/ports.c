@@ -242,6 +242,8 @@ static void spec_to_entries(const struct vms_port_spec *s,
 	port->key = vmst_fdb_key(s->vlan, vms_mac48(s->mac));
 	port->max_frame = max_frame > 0xffff ? 0xffff : max_frame;
 	port->flags = s->vlan ? VMST_PORT_F_ACCESS : 0;
+	if (s->trunk)
+		port->flags |= VMST_PORT_F_TRUNK;
 	if (s->trusted)
 		port->flags |= VMST_PORT_F_TRUSTED;
 	if (s->naddrs)
@@ -255,7 +257,8 @@ static void spec_to_entries(const struct vms_port_spec *s,
 	c->netns_ino = s->netns_ino;
 	memcpy(c->mac, s->mac, 6);
 	c->vlan = s->vlan;
-	c->flags = VMST_CFG_F_IN_USE | (s->trusted ? VMST_CFG_F_TRUSTED : 0);
+	c->flags = VMST_CFG_F_IN_USE | (s->trusted ? VMST_CFG_F_TRUSTED : 0) |
+		   (s->trunk ? VMST_CFG_F_TRUNK : 0);
 	c->mtu = s->mtu;
 }
 
@@ -280,6 +283,33 @@ int vms_port_spec_check(const struct vms_port_spec *s)
 			       s->name, s->vlan, VMST_VLAN_MAX);
 	if (!s->ifindex || !s->mtu)
 		return vms_err(-EINVAL, "port %s: no ifindex or MTU", s->name);
+	if (s->trunk && s->vlan)
+		return vms_err(-EINVAL,
+			       "port %s: a port is an access port (VLAN) or a "
+			       "trunk, not both",
+			       s->name);
+	if (s->trunk) {
+		static const struct vmst_trunk none;
+		struct vmst_trunk v = s->vids;
+
+		v.vids[0] &= ~1ULL;	     /* VID 0 */
+		v.vids[63] &= ~(1ULL << 63); /* VID 4095 */
+		if (memcmp(&v, &s->vids, sizeof(v)))
+			return vms_err(-ERANGE,
+				       "port %s: trunk VIDs must be %d..%d",
+				       s->name, VMST_VLAN_MIN, VMST_VLAN_MAX);
+		if (!memcmp(&v, &none, sizeof(v)))
+			return vms_err(-EINVAL, "port %s: trunk without VIDs",
+				       s->name);
+	} else {
+		static const struct vmst_trunk none;
+
+		if (memcmp(&s->vids, &none, sizeof(none)))
+			return vms_err(-EINVAL,
+				       "port %s: VIDs given for a port that "
+				       "is not a trunk",
+				       s->name);
+	}
 	if (s->naddrs > VMST_MAX_ADDRS)
 		return vms_err(-E2BIG,
 			       "port %s: %u addresses, at most %u per port",
@@ -308,12 +338,40 @@ int vms_port_spec_check(const struct vms_port_spec *s)
 	return 0;
 }
 
-/* Write the parts of port @idx that are not its FDB slot. */
+/* The trunk VIDs of port @idx (none for another kind of port). */
+static int trunk_write(const struct vms_maps *m, __u32 idx,
+		       const struct vmst_trunk *t, const char *name)
+{
+	static const struct vmst_trunk none;
+
+	if (m->fd[VMS_MAP_TRUNK] < 0) {
+		if (!memcmp(t, &none, sizeof(none)))
+			return 0;
+		return vms_err(-EOPNOTSUPP,
+			       "port %s: the pinned state predates trunk "
+			       "ports (map %s missing)",
+			       name, VMST_MAP_TRUNK);
+	}
+	if (bpf_map_update_elem(m->fd[VMS_MAP_TRUNK], &idx, t, BPF_ANY))
+		return map_fail(VMST_MAP_TRUNK, "write", idx);
+	return 0;
+}
+
+/*
+ * Write the parts of port @idx that are not its FDB slot: the trunk VIDs
+ * before the entry whose flag makes the data path read them.
+ */
 static int write_port(const struct vms_maps *m, __u32 idx,
 		      const struct vmst_port *port,
-		      const struct vmst_port_cfg *c)
+		      const struct vmst_port_cfg *c,
+		      const struct vmst_trunk *vids)
 {
 	struct vmst_dev_key dk = {c->ifindex, c->netns_ino};
+	int err;
+
+	err = trunk_write(m, idx, vids, c->name);
+	if (err)
+		return err;
 
 	if (bpf_map_update_elem(m->fd[VMS_MAP_TX], &idx, &c->ifindex,
 				BPF_ANY)) {
@@ -360,20 +418,23 @@ static void clear_port(const struct vms_maps *m, __u32 idx,
  * ever names it under a key it no longer has; a change killed half-way
  * leaves a port that is in no FDB slot, which the next one completes.
  */
-static int upsert_in_place(const struct vms_maps *m, __u32 idx,
-			   const struct vmst_port_cfg *oc,
-			   const struct vmst_port *port,
-			   const struct vmst_port_cfg *rec,
-			   const struct vmst_port_tx *tx,
-			   const struct vmst_port_tx *otx)
+static int
+upsert_in_place(const struct vms_maps *m, __u32 idx,
+		const struct vmst_port_cfg *oc, const struct vmst_port *port,
+		const struct vmst_port_cfg *rec, const struct vmst_trunk *vids,
+		const struct vmst_port_tx *tx, const struct vmst_port_tx *otx)
 {
 	__u32 slot, oslot = 0;
+	struct vmst_trunk ovids;
 	struct vmst_port oport;
 	bool cleared = false;
 	int err;
 
 	if (bpf_map_lookup_elem(m->fd[VMS_MAP_PORTS], &idx, &oport))
 		return map_fail(VMST_MAP_PORTS, "read", idx);
+	err = vms_port_trunk_read(m, idx, &ovids);
+	if (err)
+		return err;
 	err = fdb_slot(m, port->key, 0, &slot);
 	/* Its own slot is free for it too when in the new key's window. */
 	if (err == -ENOENT)
@@ -393,13 +454,13 @@ static int upsert_in_place(const struct vms_maps *m, __u32 idx,
 		cleared = !err;
 	}
 	if (!err)
-		err = write_port(m, idx, port, rec);
+		err = write_port(m, idx, port, rec, vids);
 	if (!err)
 		err = tx_write(m, idx, tx);
 	if (!err)
 		err = fdb_set(m, slot, idx);
 	if (err) { /* back to what it was */
-		write_port(m, idx, &oport, oc);
+		write_port(m, idx, &oport, oc, &ovids);
 		tx_write(m, idx, otx);
 		if (cleared)
 			fdb_set(m, oslot, idx);
@@ -502,7 +563,7 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		err = lpm_add(m, old, &tx, &otx);
 		if (err)
 			return err;
-		err = write_port(m, old, &port, &rec);
+		err = write_port(m, old, &port, &rec, &s->vids);
 		if (!err)
 			err = tx_write(m, old, &tx);
 		if (err) {
@@ -543,8 +604,8 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 
 	idx = alloc_index(m, cfg, &conf);
 	if (!idx && old) {
-		err = upsert_in_place(m, old, &cfg[old], &port, &rec, &tx,
-				      &otx);
+		err = upsert_in_place(m, old, &cfg[old], &port, &rec, &s->vids,
+				      &tx, &otx);
 		if (!err && idx_out)
 			*idx_out = old;
 		return err;
@@ -574,7 +635,7 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 	if (!err)
 		err = tx_write(m, idx, &tx);
 	if (!err)
-		err = write_port(m, idx, &port, &rec);
+		err = write_port(m, idx, &port, &rec, &s->vids);
 	if (!err)
 		err = fdb_set(m, slot, idx);
 	if (err) {

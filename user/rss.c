@@ -46,7 +46,6 @@
 #include <bpf/libbpf.h>
 
 #include "vms.h"
-#include "steer.skel.h"
 #include "tunq.skel.h"
 #include "cpumap.skel.h"
 
@@ -541,42 +540,38 @@ static int set_steering(int qfd, int prog_fd, const char *tap)
 int vms_steer_install(struct vms_state *st, struct vms_steer_ctx *c,
 		      const char *tap, __u32 idx, __u32 *prog_id)
 {
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info);
-	struct steer_bpf *skel;
-	int err;
+	int fd, err;
 
-	skel = steer_bpf__open();
-	if (!skel)
-		return vms_err(-errno, "cannot open the steering program: %s",
-			       strerror(errno));
-	err = vms_object_pin_maps(skel->obj, st->pin_path);
+	(void)idx; /* the program finds the port from the tap */
+	err = vms_shared_prog(st, VMS_PROG_STEER, &fd);
+	if (!err)
+		err = set_steering(c->qfd, fd, tap);
 	if (err)
-		goto out;
-	skel->rodata->port_index = idx;
-	err = steer_bpf__load(skel);
-	if (err) {
-		err = vms_err(err, "cannot load the steering program: %s",
-			      strerror(-err));
-		goto out;
-	}
-	err = set_steering(c->qfd, bpf_program__fd(skel->progs.vmst_steer),
-			   tap);
+		return err;
+	if (prog_id)
+		*prog_id = vms_prog_id(fd);
+	return 0;
+}
+
+int vms_steer_upgrade(struct vms_state *st, const char *tap, __u32 idx)
+{
+	struct vms_steer_ctx c;
+	struct vmst_rss cfg;
+	int fd, err;
+
+	err = vms_rss_read(&st->maps, idx, &cfg);
+	if (err || !(cfg.flags & VMST_RSS_F_ENABLED))
+		return err;
+	err = vms_shared_prog(st, VMS_PROG_STEER, &fd);
+	if (!err)
+		err = vms_steer_prepare(&st->maps, tap, 0, false, &c);
 	if (err)
-		goto out;
-	if (!bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.vmst_steer),
-				    &info, &len) &&
-	    prog_id)
-		*prog_id = info.id;
-	/* Maps a state made before RSS lacked (vmst_qstats) now exist. */
-	if (st->maps.fd[VMS_MAP_QSTATS] < 0)
-		st->maps.fd[VMS_MAP_QSTATS] =
-			dup(bpf_map__fd(skel->maps.vmst_qstats));
-	if (st->maps.fd[VMS_MAP_RSS] < 0)
-		st->maps.fd[VMS_MAP_RSS] =
-			dup(bpf_map__fd(skel->maps.vmst_rss));
-out:
-	steer_bpf__destroy(skel); /* the tap holds its own reference */
+		return err;
+	/* Only vmsteer's own program is replaced, never QEMU's. */
+	if (c.owner == VMS_STEER_OURS &&
+	    c.view.steer_prog_id != vms_prog_id(fd))
+		err = set_steering(c.qfd, fd, tap);
+	vms_steer_close(&c);
 	return err;
 }
 

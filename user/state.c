@@ -416,6 +416,8 @@ int vms_state_open(struct vms_state *st, const char *pin_path,
 	memset(st, 0, sizeof(*st));
 	vms_maps_reset(&st->maps);
 	st->lock_fd = -1;
+	for (i = 0; i < VMS_PROG_N; i++)
+		st->prog_fd[i] = -1;
 	if (strlen(pin_path) >= sizeof(st->pin_path))
 		return vms_err(-ENAMETOOLONG, "pin path %s: too long",
 			       pin_path);
@@ -482,6 +484,11 @@ void vms_state_close(struct vms_state *st)
 		if (st->maps.fd[i] >= 0)
 			close(st->maps.fd[i]);
 		st->maps.fd[i] = -1;
+	}
+	for (i = 0; i < VMS_PROG_N; i++) {
+		if (st->prog_fd[i] >= 0)
+			close(st->prog_fd[i]);
+		st->prog_fd[i] = -1;
 	}
 	if (st->lock_fd >= 0)
 		close(st->lock_fd); /* drops the flock */

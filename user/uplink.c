@@ -301,20 +301,27 @@ static int ensure_uplink_tc(struct vms_state *st, __u32 ifindex,
 	return 0;
 }
 
-/* Bring the tap programs of this netns's ports to this build: replace
- * another build's, add a missing one; *@changed when any changed. */
+/* Bring the programs this netns's taps share to this build: pin this
+ * build's tap and steering programs where another build's are, and put
+ * them on every port's tap (a port of an older state without a tap
+ * program gets one); *@changed when any changed. */
 static int upgrade_taps(struct vms_state *st, bool *changed)
 {
 	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
 	__u32 netns = vms_netns_ino(), idx;
+	bool ch, steer_new;
 	char name[IF_NAMESIZE];
-	bool ch;
 	int err;
 
 	*changed = false;
-	err = vms_port_read_all(&st->maps, cfg);
+	err = vms_shared_prog_upgrade(st, VMS_PROG_TAP, changed);
+	if (!err)
+		err = vms_shared_prog_upgrade(st, VMS_PROG_STEER, &steer_new);
+	if (!err)
+		err = vms_port_read_all(&st->maps, cfg);
 	if (err)
 		return err;
+	*changed |= steer_new;
 	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
 		const struct vmst_port_cfg *c = &cfg[idx];
 
@@ -322,11 +329,9 @@ static int upgrade_taps(struct vms_state *st, bool *changed)
 		    !if_indextoname(c->ifindex, name) ||
 		    strncmp(name, c->name, sizeof(c->name)))
 			continue;
-		/* Another build's program is replaced; a port of a state
-		 * from before the transmit path gets its first one.
-		 */
-		err = vms_tap_attach(st, idx, c->ifindex, name,
-				     vms_tc_prog_id(c->ifindex) != 0, &ch);
+		err = vms_tap_attach(st, idx, c->ifindex, name, &ch);
+		if (!err && steer_new)
+			err = vms_steer_upgrade(st, name, idx);
 		if (err)
 			return err;
 		*changed |= ch;

@@ -67,7 +67,8 @@ void vms_libbpf_logging(int verbose);
 	X(NORTH, VMST_MAP_NORTH, true)        \
 	X(QSTATS, VMST_MAP_QSTATS, true)      \
 	X(CPUMAP, VMST_MAP_CPUMAP, true)      \
-	X(LOCAL, VMST_MAP_LOCAL, true)
+	X(LOCAL, VMST_MAP_LOCAL, true)        \
+	X(TRUNK, VMST_MAP_TRUNK, true)
 
 enum vms_map {
 #define VMS_X_ENUM(id, name, optional) VMS_MAP_##id,
@@ -88,10 +89,18 @@ struct vms_maps {
 	int fd[VMS_MAP_N];
 };
 
+/* Programs shared by every tap of a network namespace (progs.c). */
+enum vms_prog {
+	VMS_PROG_TAP,	/* tc program on each tap (bpf/tap.bpf.c) */
+	VMS_PROG_STEER, /* tun steering program (bpf/steer.bpf.c) */
+	VMS_PROG_N
+};
+
 struct vms_state {
 	char pin_path[4096];
 	struct vms_maps maps;
 	int lock_fd; /* flock()ed pin directory while open for writing */
+	int prog_fd[VMS_PROG_N]; /* shared programs once opened, else -1 */
 };
 
 enum vms_open_flags {
@@ -125,7 +134,7 @@ int vms_pin_join(char *out, size_t len, const char *pin_path, const char *name);
 
 /*
  * Tests only: the BPF object file to load instead of this build's
- * skeleton @what ("UPLINK", "TRACE", "TAP", "UPLINK_TC"), or NULL. Only
+ * skeleton @what ("UPLINK", "TRACE", "TAP", "STEER", "UPLINK_TC"), or NULL. Only
  * the test build of the CLI defines it (tests/hooks/objfile.c: from
  * $VMSTEER_TEST_<WHAT>_OBJ); in vmsteer itself this weak reference is NULL,
  * so the installed binary never loads BPF code its environment names.
@@ -193,6 +202,8 @@ struct vms_port_spec {
 	__u32 netns_ino;
 	__u8 mac[6];
 	__u16 vlan; /* 0: untagged port */
+	bool trunk; /* a trunk port: tags with a VID of @vids allowed */
+	struct vmst_trunk vids;
 	__u32 mtu;
 	bool trusted; /* RA and DHCP server messages allowed */
 	__u32 naddrs; /* addresses: none = MAC checks only */
@@ -216,6 +227,21 @@ bool vms_addr_overlap(const struct vmst_addr *a, const struct vmst_addr *b);
 /* The transmit record of port @idx (zeroed when the map is absent). */
 int vms_port_tx_read(const struct vms_maps *m, __u32 idx,
 		     struct vmst_port_tx *tx);
+
+/*
+ * Parse a trunk's VID list "VID[-VID][,...]" (1..4094) into @t, adding to
+ * what it holds; refuses, with a message "@what: ...", bad syntax, a VID
+ * out of range and a reversed range.
+ */
+int vms_parse_vids(const char *what, const char *s, struct vmst_trunk *t);
+/* "10,20,100-200" of @t into @out (@len bytes: 25000 holds any list). */
+#define VMS_VIDS_STRLEN 25000
+void vms_format_vids(const struct vmst_trunk *t, char *out, size_t len);
+/* VID @vid is in @t. */
+bool vms_trunk_has(const struct vmst_trunk *t, __u16 vid);
+/* The trunk VIDs of port @idx (zeroed when the map is absent). */
+int vms_port_trunk_read(const struct vms_maps *m, __u32 idx,
+			struct vmst_trunk *t);
 
 /* Check a spec on its own (MAC unicast, VLAN range, addresses valid and
  * not overlapping each other...): 0 or -errno. */
@@ -286,19 +312,40 @@ void vms_local_refresh_warn(struct vms_state *st);
 int vms_addr_sweep(const struct vms_maps *m, __u32 only, bool fix,
 		   vms_check_fn report, void *ctx);
 
+/* ---- shared programs (progs.c) ---------------------------------------- */
+
+/*
+ * The state's @kind program of this network namespace, pinned under
+ * <pin path>/progs/: opened from the pin, or loaded and pinned when there
+ * is none yet. *@fd stays owned by @st.
+ */
+int vms_shared_prog(struct vms_state *st, enum vms_prog kind, int *fd);
+/*
+ * Load this build's @kind program; when the pinned one is another build's
+ * (another kernel tag) or missing, pin it in its place (*@replaced: one
+ * was there). Either way it becomes @st's program of that kind.
+ */
+int vms_shared_prog_upgrade(struct vms_state *st, enum vms_prog kind,
+			    bool *replaced);
+/* Kernel id of program @fd, 0 when unknown. */
+__u32 vms_prog_id(int fd);
+/* Set the 4-byte .rodata variable @var of an opened object. */
+int vms_rodata_set_u32(struct bpf_object *obj, const char *var, __u32 val);
+
 /* ---- tc programs (tc.c) ------------------------------------------------ */
 
 /*
- * Attach the tap program of port @idx to tap @ifindex (@tap in messages):
- * clsact ingress, direct action, at VMST_TC_HANDLE / VMST_TC_PRIORITY. An
- * existing clsact qdisc is reused; one vmsteer creates is recorded in the
- * port's vmst_port_tx flags. A filter already there is replaced in place
- * (never a second one); a filter at that handle and priority that is not
- * vmsteer's is refused. With @upgrade_only, only a filter running another
- * build's program is replaced (*@changed tells).
+ * Attach the namespace's shared tap program (vms_shared_prog) to tap
+ * @ifindex of port @idx (@tap in messages): clsact ingress, direct action,
+ * at VMST_TC_HANDLE / VMST_TC_PRIORITY. An existing clsact qdisc is
+ * reused; one vmsteer creates is recorded in the port's vmst_port_tx
+ * flags. A filter running another vmsteer program (another build's) is
+ * replaced in place (never a second one); one already running the shared
+ * program is left as it is (*@changed false); a filter at that handle and
+ * priority that is not vmsteer's is refused.
  */
 int vms_tap_attach(struct vms_state *st, __u32 idx, __u32 ifindex,
-		   const char *tap, bool upgrade_only, bool *changed);
+		   const char *tap, bool *changed);
 /* Remove vmsteer's filter from tap @ifindex, and the clsact qdisc when
  * vmsteer created it (@qdisc_ours). A tap without them is not an error. */
 int vms_tap_detach(__u32 ifindex, const char *tap, bool qdisc_ours);
@@ -530,9 +577,12 @@ struct vms_steer_ctx {
 int vms_steer_prepare(const struct vms_maps *m, const char *tap, __u32 queues,
 		      bool force, struct vms_steer_ctx *c);
 void vms_steer_close(struct vms_steer_ctx *c);
-/* Load vmsteer's steering program for port @idx and put it on the tap. */
+/* Put the namespace's shared steering program on the tap of port @idx. */
 int vms_steer_install(struct vms_state *st, struct vms_steer_ctx *c,
 		      const char *tap, __u32 idx, __u32 *prog_id);
+/* Port @idx steers with vmsteer's program: make it the state's current
+ * one (after an upgrade). A foreign program is left alone. */
+int vms_steer_upgrade(struct vms_state *st, const char *tap, __u32 idx);
 /*
  * --xdp-steer cpumap for @queues queues: refused (naming @what) unless
  * CPUs 0..queues-1 are online and, when a VM holds the tap (@c), exactly

@@ -192,4 +192,13 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vmst_local SEC(".maps");
 
+/* VIDs of trunk ports (struct vmst_trunk), indexed by port index. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VMST_MAX_PORTS);
+	__type(key, __u32);
+	__type(value, struct vmst_trunk);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vmst_trunk SEC(".maps");
+
 #endif /* VMST_BPF_MAPS_H */

@@ -91,7 +91,7 @@ wait_for "the exporter" in_hyp curl -s -o /dev/null -m 2 "http://127.0.0.1:$EXP_
 metrics=$(in_hyp curl -s -m 10 "http://127.0.0.1:$EXP_PORT/metrics") ||
 	die "scrape failed"
 # ids DEV...: the sorted tc program ids of the devices
-ids() { for d in "$@"; do tc_id "$d"; done | sort -n | tr '\n' ' '; }
+ids() { for d in "$@"; do tc_id "$d"; done | sort -nu | tr '\n' ' '; }
 prog_ids() {
 	sed -n "s/^vmsteer_program_info{program=\"$1\",id=\"\([0-9]*\)\"} 1$/\1/p" <<<"$metrics" |
 		sort -n | tr '\n' ' '

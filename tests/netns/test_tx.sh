@@ -85,10 +85,13 @@ udp6() {
 	printf '6000000000181140%s%s%04x%04x00180000%s' "$1" "$2" "$3" "$4" \
 		"$(payload 16)"
 }
-# icmp6 SRC DST TYPE TARGET: IPv6 + ICMPv6 with a 16-byte target (ND).
+# icmp6 SRC DST TYPE TARGET: IPv6 + ICMPv6 with a 16-byte target (ND),
+# then a Nonce option (RFC 3971) carrying a sequence number: valid ND
+# options after an NS or NA (an RA's start 8 bytes earlier: its "target"
+# must end in a valid option).
 icmp6() {
-	printf '6000000000203aff%s%s%02x00000000000000%s%s' "$1" "$2" "$3" "$4" \
-		"$(payload 8)"
+	printf '6000000000203aff%s%s%02x00000000000000%s0e01%s' "$1" "$2" "$3" \
+		"$4" "$(payload 6)"
 }
 # arp SHA SIP TIP: an ARP reply.
 arp() {
@@ -105,6 +108,8 @@ V6_VM1=20010db8000100000000000000000005      # 2001:db8:1::5 (in vmt1's /64)
 V6_OTHER=20010db8000200000000000000000001    # 2001:db8:2::1 (nobody's)
 V6_LL5=fe800000000000000000000000000005      # fe80::5
 ALLNODES=ff020000000000000000000000000001
+# An RA's reachable and retransmit timers (8 bytes), then a Nonce option.
+RA_BODY=00000000000000000e01000000000000
 
 # Frames each VM sends in this round, and where they must arrive.
 for i in 1 2 3 4 5; do : >"$TMPD/send_vm$i.hex"; done
@@ -156,7 +161,7 @@ send vm1 "$(eth "$W" "$MAC_VM1" 86dd "$(icmp6 "$V6_VM1" "$V6_WIRE" 136 "$V6_OTHE
 send vm1 "$(eth "$W" "$MAC_VM1" 86dd "$(icmp6 "$V6_VM1" "$V6_WIRE" 136 "$V6_VM1")")" wire
 # Router Advertisement: untrusted vmt1 dropped, trusted vmt5 passes
 send vm1 "$(eth "$W" "$MAC_VM1" 86dd "$(icmp6 "$V6_VM1" "$V6_WIRE" 134 "$ALLNODES")")" drop
-send vm5 "$(eth "$W" "$MAC_VM5" 86dd "$(icmp6 "$V6_LL5" "$V6_WIRE" 134 "$ALLNODES")")" wire
+send vm5 "$(eth "$W" "$MAC_VM5" 86dd "$(icmp6 "$V6_LL5" "$V6_WIRE" 134 "$RA_BODY")")" wire
 # DHCPv4 server (67 -> 68)
 send vm1 "$(eth "$W" "$MAC_VM1" 0800 "$(udp4 10.0.0.1 192.0.2.1 67 68)")" drop
 send vm5 "$(eth "$W" "$MAC_VM5" 0800 "$(udp4 10.0.0.5 192.0.2.1 67 68)")" wire
@@ -166,8 +171,10 @@ send vm5 "$(eth "$W" "$MAC_VM5" 86dd "$(udp6 "$V6_LL5" "$V6_WIRE" 547 546)")" wi
 # A tagged frame from a VM on an access port (its own VLAN and another)
 send vm2 "$(tag 100 "$(eth "$W" "$MAC_VM2" 0800 "$(udp4 10.0.100.2 192.0.2.1 1000 53)")")" drop
 send vm2 "$(tag 200 "$(eth "$MAC_VM4" "$MAC_VM2" 0800 "$(udp4 10.0.100.2 10.0.200.4 1000 53)")")" drop
-# DHCPv4 discover from 0.0.0.0 (broadcast): allowed, left to the bridge
-send vm1 "$(eth ff:ff:ff:ff:ff:ff "$MAC_VM1" 0800 "$(udp4 0.0.0.0 255.255.255.255 68 67)")" drop
+# DHCPv4 discover (a BOOTREQUEST, op 1) from 0.0.0.0 (broadcast): allowed,
+# left to the bridge
+d=$(udp4 0.0.0.0 255.255.255.255 68 67)
+send vm1 "$(eth ff:ff:ff:ff:ff:ff "$MAC_VM1" 0800 "${d:0:56}01${d:58}")" drop
 
 # ---- send, from every VM's own tap queues -------------------------------------
 

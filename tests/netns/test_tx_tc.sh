@@ -79,6 +79,18 @@ else
 	fail $case "vmt2: $(in_hyp tc qdisc show dev vmt2 | tr '\n' '|')"
 fi
 
+# One tap program per state and namespace, pinned, on every tap: the
+# second port loaded nothing.
+case=one-tap-program-for-all-taps
+pinned=$(bpftool prog show pinned "$PIN/progs/tap_$(stat -L -c %i "/run/netns/$NS_HYP")" 2>/dev/null |
+	sed -n 's/^\([0-9]*\): sched_cls .*/id \1/p')
+if [ -n "$pinned" ] && [ "$(tc_id vmt1 vmst_tap)" = "$pinned" ] &&
+	[ "$(tc_id vmt2 vmst_tap)" = "$pinned" ]; then
+	ok $case
+else
+	fail $case "pinned '$pinned', vmt1 '$(tc_id vmt1 vmst_tap)', vmt2 '$(tc_id vmt2 vmst_tap)'"
+fi
+
 case=port-list-shows-tc
 if [ "$(vms --json port list | jq -r '[.[] | select(.tc)] | length')" = 2 ]; then
 	ok $case
