@@ -196,6 +196,15 @@ static int fdb_slot(const struct vms_maps *m, __u64 key, __u32 want,
 	return -ENOENT;
 }
 
+/* The error for port @name whose key finds no free slot in its window. */
+static int fdb_full(const char *name)
+{
+	return vms_err(-ENOSPC,
+		       "port %s: FDB has no free slot for this MAC and VLAN "
+		       "(%u slots searched)",
+		       name, VMST_FDB_PROBES);
+}
+
 static int fdb_set(const struct vms_maps *m, __u32 slot, __u32 idx)
 {
 	if (bpf_map_update_elem(m->fd[VMS_MAP_FDB], &slot, &idx, BPF_ANY))
@@ -440,10 +449,7 @@ upsert_in_place(const struct vms_maps *m, __u32 idx,
 	if (err == -ENOENT)
 		err = fdb_slot(m, port->key, idx, &slot);
 	if (err == -ENOENT)
-		return vms_err(-ENOSPC,
-			       "port %s: FDB has no free slot for this MAC "
-			       "and VLAN (%u slots searched)",
-			       rec->name, VMST_FDB_PROBES);
+		return fdb_full(rec->name);
 	if (err)
 		return err;
 	err = lpm_add(m, idx, tx, otx);
@@ -583,11 +589,7 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		if (err == -ENOENT) {
 			err = fdb_slot(m, port.key, 0, &slot);
 			if (err == -ENOENT)
-				return vms_err(-ENOSPC,
-					       "port %s: FDB has no free slot "
-					       "for this MAC and VLAN (%u "
-					       "slots searched)",
-					       s->name, VMST_FDB_PROBES);
+				return fdb_full(s->name);
 			if (!err)
 				err = fdb_set(m, slot, old);
 		}
@@ -615,10 +617,7 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 			       s->name, VMST_MAX_PORTS - 1);
 	err = fdb_slot(m, port.key, 0, &slot);
 	if (err == -ENOENT)
-		return vms_err(-ENOSPC,
-			       "port %s: FDB has no free slot for this MAC "
-			       "and VLAN (%u slots searched)",
-			       s->name, VMST_FDB_PROBES);
+		return fdb_full(s->name);
 	if (err)
 		return err;
 
