@@ -63,45 +63,7 @@ wait_for "tcpdump on wire0" grep -q 'listening on' "$TMPD/wire.err" ||
 
 # ---- frames -----------------------------------------------------------------
 
-h() { echo "${1//:/}"; }
-ip4() { printf '%02x%02x%02x%02x' ${1//./ }; }
-# payload N: N bytes, the first 4 a fresh sequence number.
-# (Called in command substitutions: the counter lives in a file.)
-echo 0 >"$TMPD/seq"
-payload() {
-	local p seq
-	seq=$(($(cat "$TMPD/seq") + 1))
-	echo $seq >"$TMPD/seq"
-	printf -v p '%08x%0*d' "$seq" $((2 * $1 - 8)) 0
-	echo "$p"
-}
-# udp4 SRC DST SPORT DPORT: IPv4 + UDP, 46 bytes (checksums zero).
-udp4() {
-	printf '4500002e0000000040110000%s%s%04x%04x001a0000%s' \
-		"$(ip4 "$1")" "$(ip4 "$2")" "$3" "$4" "$(payload 18)"
-}
-# udp6 SRC DST SPORT DPORT (addresses as 32 hex digits): IPv6 + UDP.
-udp6() {
-	printf '6000000000181140%s%s%04x%04x00180000%s' "$1" "$2" "$3" "$4" \
-		"$(payload 16)"
-}
-# icmp6 SRC DST TYPE TARGET: IPv6 + ICMPv6 with a 16-byte target (ND),
-# then a Nonce option (RFC 3971) carrying a sequence number: valid ND
-# options after an NS or NA (an RA's start 8 bytes earlier: its "target"
-# must end in a valid option).
-icmp6() {
-	printf '6000000000203aff%s%s%02x00000000000000%s0e01%s' "$1" "$2" "$3" \
-		"$4" "$(payload 6)"
-}
-# arp SHA SIP TIP: an ARP reply.
-arp() {
-	printf '0001080006040002%s%s%s%s%s' "$(h "$1")" "$(ip4 "$2")" \
-		"$(h "$MAC_WIRE")" "$(ip4 "$3")" "$(payload 18)"
-}
-# eth DST SRC TYPE PAYLOAD
-eth() { echo "$(h "$1")$(h "$2")$3$4"; }
-# tag VID FRAME: FRAME with an 802.1Q tag inserted after the MACs.
-tag() { printf '%s8100%04x%s\n' "${2:0:24}" "$1" "${2:24}"; }
+. "$(dirname "$0")/txframes.sh"
 
 V6_WIRE=20010db8000100000000000000000001     # 2001:db8:1::1 (remote)
 V6_VM1=20010db8000100000000000000000005      # 2001:db8:1::5 (in vmt1's /64)
