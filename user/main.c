@@ -242,7 +242,7 @@ int main(int argc, char **argv)
 		vms_err(-EINVAL, "--pin-path: empty directory name");
 		return vms_report_error(VMS_EXIT_USAGE);
 	}
-	ret = vms_pin_path_check(cli.pin_path);
+	ret = cmd->fn == cmd_help ? 0 : vms_pin_path_check(cli.pin_path);
 	if (ret)
 		return vms_report_error(ret);
 	optind = 0; /* each command parses its own options */
