@@ -313,11 +313,9 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 			return err;
 	}
 	spec.naddrs = nips;
-	if (strlen(tap) >= IF_NAMESIZE)
-		return vms_err(-EINVAL,
-			       "%s: a device name has at most %d "
-			       "characters",
-			       tap, IF_NAMESIZE - 1);
+	err = vms_ifname_check(tap);
+	if (err)
+		return err;
 	/* No tap of that name (yet): the port is pending until one appears. */
 	ifindex = if_nametoindex(tap);
 	mtu = 0;

@@ -137,14 +137,24 @@ const char *vms_ifname_invalid(const char *name)
 	return NULL;
 }
 
-int vms_ifindex(const char *name)
+int vms_ifname_check(const char *name)
 {
 	const char *why = name ? vms_ifname_invalid(name) : "no name";
-	unsigned int idx;
 
 	if (why)
 		return vms_err(-ENODEV, "%s: not a valid device name (%s)",
 			       name ? name : "(null)", why);
+	return 0;
+}
+
+int vms_ifindex(const char *name)
+{
+	unsigned int idx;
+	int err;
+
+	err = vms_ifname_check(name);
+	if (err)
+		return err;
 	idx = if_nametoindex(name);
 	if (!idx)
 		return vms_err(-ENODEV, "%s: no such device", name);

@@ -334,8 +334,8 @@ int vms_port_spec_check(const struct vms_port_spec *s)
 	__u32 i, j;
 
 	vms_format_mac(s->mac, mac);
-	if (!s->name[0])
-		return vms_err(-EINVAL, "port: empty tap name");
+	if (vms_ifname_invalid(s->name))
+		return vms_ifname_check(s->name);
 	if (s->mac[0] & 1)
 		return vms_err(-EINVAL,
 			       "port %s: MAC %s is a multicast address",

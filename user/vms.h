@@ -233,6 +233,8 @@ int vms_parse_uint(const char *s, unsigned long long max,
  * control characters either), or NULL when it can.
  */
 const char *vms_ifname_invalid(const char *name);
+/* 0, or -ENODEV with a message saying why @name is no device name. */
+int vms_ifname_check(const char *name);
 /* ifindex of @name in this network namespace, or -ENODEV with message. */
 int vms_ifindex(const char *name);
 /* 1 when @name is a tap (tun driver in TAP mode), 0 when not, or -errno. */
