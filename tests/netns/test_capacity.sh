@@ -127,7 +127,7 @@ refused ports-full-port-add "port c255: port table full (255 ports)" \
 # index IDX, the table is still full and consistent.
 changed_in_place() {
 	local got st want="[$5,\"$3\",$4]"
-	got=$(vms --json port list | jq -c --arg t "$2" '.[] | select(.port == $t) | [.index, .mac, .vlan]')
+	got=$(vms --json port list | jq -c --arg t "$2" '.[] | select(.tap == $t) | [.index, .mac, .vlan]')
 	st=$(vms --json status)
 	if [ "$7" -ne 0 ]; then
 		fail "$1" "refused ($7): $6"
@@ -139,10 +139,10 @@ changed_in_place() {
 		ok "$1"
 	fi
 }
-idx0=$(vms --json port list | jq -r '.[] | select(.port == "c0") | .index')
+idx0=$(vms --json port list | jq -r '.[] | select(.tap == "c0") | .index')
 out=$(vms port add c0 --mac 02:00:00:06:00:00 --vlan 9 2>&1)
 changed_in_place ports-full-port-add-existing c0 02:00:00:06:00:00 9 "$idx0" "$out" $?
-idx1=$(vms --json port list | jq -r '.[] | select(.port == "c1") | .index')
+idx1=$(vms --json port list | jq -r '.[] | select(.tap == "c1") | .index')
 jq '.ports[1].mac = "02:00:00:06:00:01" | .ports[1].vlan = 10' "$TMPD/full.json" >"$TMPD/full-c1.json"
 out=$(vms apply "$TMPD/full-c1.json" 2>&1)
 rc=$?
