@@ -1569,7 +1569,8 @@ static int sim_slot(const __u32 *fdb, __u64 key, __u32 idx)
  */
 static int plan_check_fdb(struct vms_state *st, const struct vms_config *cfg,
 			  const struct vms_plan *plan,
-			  const struct vmst_port_cfg *pc, const char *name)
+			  const struct vmst_port_cfg *pc, const char *name,
+			  int *bad)
 {
 	static __u32 fdb[VMST_FDB_SLOTS];
 	char path[64], mac[18], vl[24];
@@ -1616,6 +1617,7 @@ static int plan_check_fdb(struct vms_state *st, const struct vms_config *cfg,
 		}
 		slot = sim_slot(fdb, key, 0);
 		if (slot < 0) {
+			*bad = op->cfg_idx;
 			snprintf(path, sizeof(path), "ports[%d].mac",
 				 op->cfg_idx);
 			vms_format_mac(p->mac, mac);
@@ -1634,6 +1636,14 @@ static int plan_check_fdb(struct vms_state *st, const struct vms_config *cfg,
 	return 0;
 }
 
+/* Give up on @plan because of document port @i (plan->bad_port). */
+static int plan_fail_port(struct vms_plan *plan, int i, int err)
+{
+	vms_plan_free(plan);
+	plan->bad_port = i + 1;
+	return err;
+}
+
 int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 		  const char *name, struct vms_plan *plan)
 {
@@ -1644,7 +1654,7 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 	int orig[VMS_CFG_MAX_PORTS]; /* the same before any change */
 	__u64 cur_key[VMS_CFG_MAX_PORTS];
 	bool pending[VMS_CFG_MAX_PORTS], kept[VMST_MAX_PORTS] = {};
-	int i, j, n, err, other = 0, used = 0, left;
+	int i, j, n, err, other = 0, used = 0, left, bad = -1;
 	char path[64], mac[18], vl[24];
 	struct vms_op *op;
 
@@ -1685,6 +1695,7 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 						 "ports[%d].addresses[%u]", i,
 						 k);
 					vms_format_addr(&tx.addrs[l], x);
+					plan->bad_port = i + 1;
 					return perr(name, path,
 						    "overlaps %s of port %.16s "
 						    "of another network "
@@ -1707,6 +1718,7 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 					 i);
 				vms_format_mac(cfg->ports[i].mac, mac);
 				vlan_text(cfg->ports[i].vlan, vl, sizeof(vl));
+				plan->bad_port = i + 1;
 				return perr(name, path,
 					    "%s %s is owned by port %.16s of "
 					    "another network namespace",
@@ -1945,8 +1957,8 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 					 i);
 				snprintf(msg, sizeof(msg), "%s",
 					 vms_last_error());
-				vms_plan_free(plan);
-				return perr(name, path, "%s", msg);
+				return plan_fail_port(
+					plan, i, perr(name, path, "%s", msg));
 			}
 			vms_steer_close(&sc);
 		}
@@ -1973,9 +1985,9 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 		if (up[j].defunct || !up[j].name[0])
 			snprintf(op->why, sizeof(op->why), "device gone");
 	}
-	err = plan_check_fdb(st, cfg, plan, pc, name);
+	err = plan_check_fdb(st, cfg, plan, pc, name, &bad);
 	if (err)
-		goto fail;
+		return plan_fail_port(plan, bad, err);
 	return 0;
 fail:
 	vms_plan_free(plan);
