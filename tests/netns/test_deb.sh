@@ -33,7 +33,7 @@ maint() { # SCRIPT ARGS...
 }
 link_id() { vms --json status | jq -r '[.uplinks[] | select(.device == "up0") | .link_id] | first // "none"'; }
 
-VMSTEER_TEST_UPLINK_OBJ=$TMPD/uplink1.o vms attach up0 --mode generic >/dev/null || die "attach (old build)"
+VMSTEER_TEST_UPLINK_OBJ=$TMPD/uplink1.o vms_hooks attach up0 --mode generic >/dev/null || die "attach (old build)"
 vms port add vmtd1 --mac "$MAC_VM1" --ip 10.0.0.1 >/dev/null || die "port add"
 link0=$(link_id)
 prog0=$(xdp_prog_id up0)
