@@ -2,7 +2,8 @@
 # the commands. BPF objects are embedded in the binaries via bpftool
 # skeletons, so the programs in $(BUILD) (PROGS: `vmsteer`, and
 # `vmsteer-exporter`, which must be installed beside it) are the only
-# artefacts to install.
+# artefacts to install: `make install` (mk/install.mk) installs them with
+# the man pages, completion and units.
 
 BUILD	?= build
 CLANG	?= clang
@@ -264,5 +265,7 @@ check-format:
 clean:
 	$(call msg,CLEAN,$(BUILD))
 	$(Q)rm -rf $(BUILD)
+
+include mk/install.mk
 
 -include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*/*.d $(BUILD)/tests/bpf/*.d)

@@ -4,6 +4,7 @@
 #define VMS_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "output.h"
 #include "vms.h"
@@ -46,6 +47,19 @@ extern const char cmd_rss_usage[];
 
 extern const char cmd_attach_usage[], cmd_detach_usage[], cmd_port_usage[],
 	cmd_stats_usage[], cmd_status_usage[];
+
+/*
+ * The row of @table named @word, or by an unambiguous prefix of it (rows
+ * with the same function are aliases, not ambiguous); NULL if none.
+ */
+const struct vms_cmd *vms_find_cmd(const struct vms_cmd *table, size_t n,
+				   const char *word);
+/*
+ * Run the subcommand of @cmd that argv[1] names (a prefix will do) from
+ * @subs, with argv[1] as its argv[0]; a usage error listing them when none.
+ */
+int vms_run_subcmd(const char *cmd, const struct vms_cmd *subs, size_t n,
+		   const struct vms_cli *cli, int argc, char **argv);
 
 /* Record a usage error about @cmd and return VMS_EXIT_USAGE. */
 int vms_usage_err(const char *cmd, const char *fmt, ...)

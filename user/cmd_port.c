@@ -591,7 +591,7 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 		if (arr) {
 			struct json_object *o = json_object_new_object();
 
-			vms_json_str(o, "port", c->name);
+			vms_json_str(o, "tap", c->name);
 			vms_json_u64(o, "index", idx);
 			vms_json_str(o, "mac", mac);
 			if (c->vlan)
@@ -658,13 +658,14 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 
 int cmd_port(const struct vms_cli *cli, int argc, char **argv)
 {
-	if (argc < 2)
-		return vms_usage_err("port", "expected add, del or list");
-	if (!strcmp(argv[1], "add"))
-		return port_add(cli, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "del") || !strcmp(argv[1], "delete"))
-		return port_del(cli, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "list") || !strcmp(argv[1], "show"))
-		return port_list(cli, argc - 1, argv + 1);
-	return vms_usage_err("port", "unknown subcommand '%s'", argv[1]);
+	static const struct vms_cmd subs[] = {
+		{.name = "add", .fn = port_add},
+		{.name = "del", .fn = port_del},
+		{.name = "delete", .fn = port_del},
+		{.name = "list", .fn = port_list},
+		{.name = "show", .fn = port_list},
+	};
+
+	return vms_run_subcmd("port", subs, sizeof(subs) / sizeof(subs[0]), cli,
+			      argc, argv);
 }
