@@ -84,7 +84,7 @@ done
 # ---- trunk ports in the CLI -----------------------------------------------------
 
 case=trunk-port-listed
-got=$(vms_json port list | jq -r '.[] | select(.port == "vmt4") | .trunk')
+got=$(vms_json port list | jq -r '.[] | select(.tap == "vmt4") | .trunk')
 if [ "$got" = "10,20-21" ]; then ok $case; else fail $case "trunk is '$got'"; fi
 case=trunk-port-dumped
 vms dump >"$TMPD/dump.json" 2>"$TMPD/dump.err" || die "dump: $(cat "$TMPD/dump.err")"
@@ -92,7 +92,7 @@ got=$(jq -r '.ports[] | select(.tap == "vmt4") | .trunk' "$TMPD/dump.json")
 if [ "$got" = "10,20-21" ]; then ok $case; else fail $case "dump says '$got'"; fi
 case=trunk-port-apply-round-trip
 if vms apply "$TMPD/dump.json" >"$TMPD/apply.out" 2>&1 &&
-	[ "$(vms_json port list | jq -r '.[] | select(.port == "vmt4") | .trunk')" = "10,20-21" ]; then
+	[ "$(vms_json port list | jq -r '.[] | select(.tap == "vmt4") | .trunk')" = "10,20-21" ]; then
 	ok $case
 else
 	fail $case "$(cat "$TMPD/apply.out")"
