@@ -15,7 +15,7 @@
 #endif
 
 /* Version of the pinned state layout (maps, their keys and values). */
-#define VMSTEER_LAYOUT_VERSION 1
+#define VMSTEER_LAYOUT_VERSION 2
 
 /* Default bpffs directory of the pinned state. */
 #define VMSTEER_PIN_PATH_DEFAULT "/sys/fs/bpf/vmsteer"
@@ -101,6 +101,8 @@ struct vmst_port_cfg {
 	__u16 vlan;	 /* access VLAN, 0 when untagged */
 	__u32 flags;	 /* VMST_CFG_F_* */
 	__u32 mtu;	 /* tap MTU when the port was added */
+	/* VMST_CFG_F_PENDING: since when (CLOCK_BOOTTIME seconds) */
+	__u32 pending_since;
 };
 
 /* The record describes a configured port. */
@@ -109,6 +111,15 @@ struct vmst_port_cfg {
 #define VMST_CFG_F_TRUSTED (1U << 1)
 /* `--trunk`: the VIDs are in vmst_trunk at the port's index. */
 #define VMST_CFG_F_TRUNK (1U << 2)
+/*
+ * Pending: the port is configured but its tap does not exist (not yet, or
+ * no more). It has no FDB slot, redirect target or device entry (ifindex
+ * 0, mtu 0); its configuration (addresses, queue steering) stays, and it
+ * becomes active when a tap of its name appears.
+ */
+#define VMST_CFG_F_PENDING (1U << 3)
+/* Managed by `vmsteer agent`: it deletes the port when its VM goes away. */
+#define VMST_CFG_F_AGENT (1U << 4)
 
 /*
  * VIDs a trunk port's VM may tag its frames with (vmst_trunk, indexed by
@@ -509,6 +520,24 @@ struct vmst_rss {
 	__u16 table[VMST_RSS_TABLE_MAX]; /* indirection table: queue numbers */
 };
 
+/*
+ * Lookup tables of a port's Toeplitz key (vmst_rss_lut, indexed by port
+ * index), built by user space whenever it writes the port's vmst_rss entry
+ * (vms_rss_write). Entry nib[2i][n] is the hash of an input whose byte i
+ * is n << 4 and whose other bytes are 0; nib[2i + 1][n] the same for byte
+ * i equal to n. The hash being linear, the hash of an input is the XOR of
+ * one entry per nibble: a fixed number of loads and no bit test that a
+ * compiler could turn into a branch, so the verifier walks one path per
+ * byte whatever the compiler. The programs use the tables only while @key
+ * equals the vmst_rss entry's key (else the default queue), so tables left
+ * from another key are never used.
+ */
+#define VMST_RSS_LUT_NIBBLES (2 * VMST_RSS_INPUT_MAX)
+struct vmst_rss_lut {
+	__u8 key[VMST_RSS_KEY_LEN]; /* the key the tables were built from */
+	__u32 nib[VMST_RSS_LUT_NIBBLES][16];
+};
+
 /* The port has RSS configured (a steering program was installed for it). */
 #define VMST_RSS_F_ENABLED (1U << 0)
 /* XDP frames for the port are steered through the CPUMAP (--xdp-steer). */
@@ -567,6 +596,7 @@ struct vmst_tun_file {
 #define VMST_MAP_MON_RING "vmst_mon_ring"
 #define VMST_MAP_MON_PCPU "vmst_mon_pcpu"
 #define VMST_MAP_RSS	  "vmst_rss"
+#define VMST_MAP_RSS_LUT  "vmst_rss_lut"
 #define VMST_MAP_PORT_TX  "vmst_port_tx"
 #define VMST_MAP_ADDR4	  "vmst_addr4"
 #define VMST_MAP_ADDR6	  "vmst_addr6"
@@ -577,7 +607,7 @@ struct vmst_tun_file {
 #define VMST_MAP_TRUNK	  "vmst_trunk"
 
 _Static_assert(sizeof(struct vmst_port) == 16, "vmst_port is 16 bytes");
-_Static_assert(sizeof(struct vmst_port_cfg) == 40, "vmst_port_cfg size");
+_Static_assert(sizeof(struct vmst_port_cfg) == 44, "vmst_port_cfg size");
 _Static_assert(sizeof(struct vmst_dev_key) == 8, "vmst_dev_key size");
 _Static_assert(sizeof(struct vmst_uplink) == 8, "vmst_uplink size");
 _Static_assert(sizeof(struct vmst_config) == 16, "vmst_config size");
@@ -585,10 +615,15 @@ _Static_assert(sizeof(struct vmst_counter) == 16, "vmst_counter size");
 _Static_assert(VMST_R_MAX <= VMST_REASON_SLOTS, "too many reasons");
 _Static_assert(sizeof(struct vmst_mon_ctl) == 152, "vmst_mon_ctl size");
 _Static_assert(sizeof(struct vmst_mon_pcpu) == 144, "vmst_mon_pcpu size");
+_Static_assert((VMST_MON_SNAP & (VMST_MON_SNAP - 1)) == 0,
+	       "monitor snapshot length is a power of two");
 _Static_assert(sizeof(struct vmst_mon_event) == 32 + VMST_MON_SNAP,
 	       "vmst_mon_event size");
 _Static_assert(sizeof(struct vmst_rss) == 52 + 2 * VMST_RSS_TABLE_MAX,
 	       "vmst_rss size");
+_Static_assert(sizeof(struct vmst_rss_lut) ==
+		       VMST_RSS_KEY_LEN + 64 * VMST_RSS_LUT_NIBBLES,
+	       "vmst_rss_lut size");
 _Static_assert(sizeof(struct vmst_tun_file) == 52, "vmst_tun_file size");
 _Static_assert((VMST_RSS_TABLE_MAX & (VMST_RSS_TABLE_MAX - 1)) == 0,
 	       "RSS table size is a power of two");

@@ -38,6 +38,10 @@ static const struct vms_cmd cmds[] = {
 	 "make uplinks and ports those of a JSON document"},
 	{"dump", cmd_dump, cmd_dump_usage,
 	 "print uplinks and ports as a document for apply"},
+	{"sync", cmd_sync, cmd_sync_usage,
+	 "bring the ports up to date with the taps that exist"},
+	{"agent", cmd_agent, cmd_agent_usage,
+	 "keep the ports converged with the VMs (libvirt, rtnetlink)"},
 	{"help", cmd_help, cmd_help_usage, "print the usage of a command"},
 };
 
@@ -236,5 +240,7 @@ int main(int argc, char **argv)
 	}
 	optind = 0; /* each command parses its own options */
 	ret = cmd->fn(&cli, argc, argv);
+	if (ret == VMS_EXIT_ATTENTION)
+		return ret;
 	return ret ? vms_report_error(ret) : 0;
 }

@@ -134,7 +134,17 @@ if deliver_round 5; then ok $case; else fail $case "$ROUND_WHY"; fi
 
 # ---- bad input ----
 M3=02:00:00:00:03:03
-refused port-add-unknown-device nosuchtap0 "${P[@]}" port add nosuchtap0 --mac $M3
+# A tap that does not exist yet makes a pending port (test_pending.sh).
+case=port-add-unknown-device-pending
+out=$(vms --json port add nosuchtap0 --mac $M3 2>&1)
+if [ "$(jq -r .pending <<<"$out")" = true ] &&
+	[ "$(vms --json port list | jq -r '.[] | select(.tap == "nosuchtap0") | .state')" = pending ] &&
+	vms port del nosuchtap0 >/dev/null; then
+	ok $case
+else
+	fail $case "$out"
+fi
+SNAP=
 refused port-add-not-a-tap up1 "${P[@]}" port add up1 --mac $M3
 refused port-add-uplink-not-a-tap up0 "${P[@]}" port add up0 --mac $M3
 refused port-del-unknown nosuchtap0 "${P[@]}" port del nosuchtap0
