@@ -277,10 +277,9 @@ static __always_inline __u32 vmst_check_nd_opts(struct __sk_buff *skb,
 }
 
 /* The ICMPv6 message of type @type at @off..@end. */
-static __always_inline __u32 vmst_check_icmpv6(struct __sk_buff *skb,
-					       __u32 off, __u32 end, __u8 type,
-					       __u32 port, __u16 flags,
-					       __u64 mac48)
+static __always_inline __u32 vmst_check_icmpv6(struct __sk_buff *skb, __u32 off,
+					       __u32 end, __u8 type, __u32 port,
+					       __u16 flags, __u64 mac48)
 {
 	bool trusted = flags & VMST_PORT_F_TRUSTED;
 	__u8 target[16], want = ND_OPT_SOURCE_LL;
