@@ -10,6 +10,7 @@ pkgs=(
 	libbpf-dev bpftool                 # libbpf and skeleton generation
 	libelf-dev zlib1g-dev              # libbpf's link dependencies
 	libjson-c-dev                      # JSON output
+	libyajl-dev                        # apply: duplicate JSON keys
 	libpcap-dev                        # pcap files (monitor, tests, bench)
 	libmicrohttpd-dev                  # the Prometheus exporter
 	libmnl-dev                         # rtnetlink (host-local MACs, agent)

@@ -158,8 +158,7 @@ struct rss_opts {
 static int rss_from_opts(const char *tap, const struct rss_opts *o,
 			 struct vmst_rss *cfg)
 {
-	unsigned long q;
-	char *end;
+	unsigned long long q;
 	int err;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -170,11 +169,8 @@ static int rss_from_opts(const char *tap, const struct rss_opts *o,
 				tap);
 		return 0;
 	}
-	errno = 0;
-	q = strtoul(o->queues, &end, 10);
-	if (errno || *end || !*o->queues || o->queues[0] == '-' || q < 1 ||
-	    q > VMST_RSS_QUEUES_MAX)
-		return vms_err(-EINVAL, "--queues %s: a tap has 1..%d queues",
+	if (vms_parse_uint(o->queues, VMST_RSS_QUEUES_MAX, &q) || q < 1)
+		return vms_err(-EINVAL, "--queues '%s': a tap has 1..%d queues",
 			       o->queues, VMST_RSS_QUEUES_MAX);
 	vms_rss_default(cfg, q);
 	if (o->key) {
@@ -242,12 +238,13 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 
 	memset(&spec, 0, sizeof(spec));
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		err = 0;
 		if (c == 'm') {
-			mac = optarg;
+			err = vms_opt_once("port", "--mac", &mac, optarg);
 		} else if (c == 'l') {
-			vlan = optarg;
+			err = vms_opt_once("port", "--vlan", &vlan, optarg);
 		} else if (c == 'K') {
-			trunk = optarg;
+			err = vms_opt_once("port", "--trunk", &trunk, optarg);
 		} else if (c == 'r') {
 			spec.trusted = true;
 		} else if (c == 'i') {
@@ -259,20 +256,27 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 					optarg, VMST_MAX_ADDRS);
 			ips[nips++] = optarg;
 		} else if (c == 'q') {
-			ro.queues = optarg;
+			err = vms_opt_once("port", "--queues", &ro.queues,
+					   optarg);
 		} else if (c == 'k') {
-			ro.key = optarg;
+			err = vms_opt_once("port", "--rss-key", &ro.key,
+					   optarg);
 		} else if (c == 't') {
-			ro.types = optarg;
+			err = vms_opt_once("port", "--rss-types", &ro.types,
+					   optarg);
 		} else if (c == 'T') {
-			ro.table = optarg;
+			err = vms_opt_once("port", "--rss-table", &ro.table,
+					   optarg);
 		} else if (c == 'x') {
-			ro.xdp_steer = optarg;
+			err = vms_opt_once("port", "--xdp-steer", &ro.xdp_steer,
+					   optarg);
 		} else if (c == 'f') {
 			ro.force = true;
 		} else {
 			return vms_usage_err("port", "unknown option");
 		}
+		if (err)
+			return err;
 	}
 	if (optind != argc - 1)
 		return vms_usage_err("port", "add: expected one tap");
@@ -287,7 +291,7 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 			       "aa:bb:cc:dd:ee:ff)",
 			       mac);
 	if (vlan && vms_parse_vlan(vlan, &spec.vlan))
-		return vms_err(-EINVAL, "--vlan %s: VLAN id must be %d..%d",
+		return vms_err(-EINVAL, "--vlan '%s': VLAN id must be %d..%d",
 			       vlan, VMST_VLAN_MIN, VMST_VLAN_MAX);
 	if (vlan && trunk)
 		return vms_usage_err("port",
@@ -309,11 +313,9 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 			return err;
 	}
 	spec.naddrs = nips;
-	if (strlen(tap) >= IF_NAMESIZE)
-		return vms_err(-EINVAL,
-			       "%s: a device name has at most %d "
-			       "characters",
-			       tap, IF_NAMESIZE - 1);
+	err = vms_ifname_check(tap);
+	if (err)
+		return err;
 	/* No tap of that name (yet): the port is pending until one appears. */
 	ifindex = if_nametoindex(tap);
 	mtu = 0;
