@@ -532,17 +532,19 @@ static int port_del(const struct vms_cli *cli, int argc, char **argv)
 	struct vms_state st;
 	__u8 m[6];
 	__u16 vid = 0;
-	int idx = 0, err, o;
+	int idx = 0, err = 0, o;
 
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (o == 'e')
 			if_exists = true;
 		else if (o == 'm')
-			mac = optarg;
+			err = vms_opt_once("port", "--mac", &mac, optarg);
 		else if (o == 'l')
-			vlan = optarg;
+			err = vms_opt_once("port", "--vlan", &vlan, optarg);
 		else
 			return vms_usage_err("port", "unknown option");
+		if (err)
+			return err;
 	}
 	if (optind == argc - 1 && !mac)
 		tap = argv[optind];
@@ -556,7 +558,7 @@ static int port_del(const struct vms_cli *cli, int argc, char **argv)
 			       "aa:bb:cc:dd:ee:ff)",
 			       mac);
 	if (vlan && vms_parse_vlan(vlan, &vid))
-		return vms_err(-EINVAL, "--vlan %s: VLAN id must be %d..%d",
+		return vms_err(-EINVAL, "--vlan '%s': VLAN id must be %d..%d",
 			       vlan, VMST_VLAN_MIN, VMST_VLAN_MAX);
 	if (tap)
 		snprintf(what, sizeof(what), "port %s", tap);

@@ -175,6 +175,10 @@ refused monitor-count-twice "--count given twice" "${P[@]}" monitor --count 1 --
 refused stats-watch-twice "--watch given twice" "${P[@]}" stats --watch 1 --watch 2
 refused exporter-listen-twice "--listen given twice" "${P[@]}" exporter --listen 127.0.0.1:0 --listen 127.0.0.1:1
 refused pin-path-twice "--pin-path given twice" "${P[@]}" --pin-path "$PIN" status
+refused port-del-mac-twice "--mac given twice" "${P[@]}" port del --mac $M3 --mac 02:00:00:00:03:04
+refused port-del-bad-vlan "--vlan ' 5'" "${P[@]}" port del --mac $M3 --vlan " 5"
+refused status-pending-max-twice "--pending-max given twice" "${P[@]}" status --pending-max 1 --pending-max 2
+refused status-bad-pending-max "--pending-max +5" "${P[@]}" status --pending-max +5
 
 # Names with control characters: refused in one line, the character shown
 # escaped, never raw.
