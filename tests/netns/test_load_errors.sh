@@ -5,7 +5,8 @@
 # names the program and says the verifier refused it (not "Permission
 # denied ... needs root"), quotes the verifier's last lines, and names a
 # file that holds the full log; -v prints the log as well; nothing is
-# attached. Then the real object attaches on the same state.
+# attached. Then the real object attaches on the same state. An
+# unprivileged user is told that vmsteer needs root.
 . "$(dirname "$0")/lib.sh"
 lib_init load_errors
 
@@ -66,6 +67,17 @@ if jq -e '.error | test("verifier refused program vmst_uplink")' "$TMPD/json" >/
 	ok $case
 else
 	fail $case "JSON error: $(cat "$TMPD/json")"
+fi
+
+# Without privileges the same command says so (and only then).
+case=unprivileged-needs-root
+out=$(in_hyp setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$VMSTEER" --pin-path "$PIN" attach up0 2>&1)
+rc=$?
+if [ $rc -ne 0 ] && grep -q "needs root" <<<"$out" && ! grep -q verifier <<<"$out"; then
+	ok $case
+else
+	fail $case "rc=$rc: $out"
 fi
 
 case=attach-after-refusal
