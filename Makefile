@@ -1,9 +1,9 @@
 # vmsteer build. Everything is produced under $(BUILD); `make V=1` shows
 # the commands. BPF objects are embedded in the binaries via bpftool
 # skeletons, so the programs in $(BUILD) (PROGS: `vmsteer`, and
-# `vmsteer-exporter`, which must be installed beside it) are the only
-# artefacts to install: `make install` (mk/install.mk) installs them with
-# the man pages, completion and units.
+# `vmsteer-exporter` and `vmsteer-agent`, which must be installed beside
+# it) are the only artefacts to install: `make install` (mk/install.mk)
+# installs them with the man pages, completion and units.
 
 BUILD	?= build
 CLANG	?= clang
@@ -23,10 +23,10 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	-Wno-unused-parameter -I. -Iinclude -Ibpf -MMD -MP
 USER_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -Iinclude -Iuser -I$(BUILD) \
 	-MMD -MP -DVMSTEER_VERSION='"$(VERSION)"' \
-	$(shell $(PKG_CONFIG) --cflags libbpf json-c libmicrohttpd 2>/dev/null)
+	$(shell $(PKG_CONFIG) --cflags libbpf json-c libmicrohttpd libmnl 2>/dev/null)
 # The CLI does not link libmicrohttpd: only vmsteer-exporter does.
-LDLIBS	= $(shell $(PKG_CONFIG) --libs libbpf json-c 2>/dev/null || \
-	echo -lbpf -ljson-c) -lelf -lz -lpcap
+LDLIBS	= $(shell $(PKG_CONFIG) --libs libbpf json-c libmnl yajl 2>/dev/null || \
+	echo -lbpf -ljson-c -lmnl -lyajl) -lelf -lz -lpcap
 EXPORTER_LDLIBS = $(LDLIBS) $(shell $(PKG_CONFIG) --libs libmicrohttpd \
 	2>/dev/null || echo -lmicrohttpd)
 TEST_LDLIBS = $(LDLIBS)
@@ -54,6 +54,17 @@ EXPORTER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(EXPORTER_SRCS))
 PROGS	  := $(BUILD)/vmsteer $(BUILD)/vmsteer-exporter
 LIB_OBJS  := $(patsubst user/%.c,$(BUILD)/user/%.o,$(LIB_SRCS))
 LIBVMS	  := $(BUILD)/libvmsteer.a
+
+# The agent (user/agent/): its own binary, the only one linked with
+# libvirt and libxml2; `vmsteer agent` runs it.
+AGENT_SRCS := $(wildcard user/agent/*.c)
+AGENT_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(AGENT_SRCS))
+AGENT_BIN  := $(BUILD)/vmsteer-agent
+AGENT_CFLAGS = $(shell $(PKG_CONFIG) --cflags libvirt libxml-2.0 2>/dev/null || \
+	echo -I/usr/include/libxml2)
+AGENT_LDLIBS = $(shell $(PKG_CONFIG) --libs libvirt libxml-2.0 2>/dev/null || \
+	echo -lvirt -lxml2)
+PROGS	   += $(AGENT_BIN)
 
 # Test and bench programs: tests/<dir>/*.c, test-only BPF in tests/bpf.
 TEST_BPF_SRCS := $(wildcard tests/bpf/*.bpf.c)
@@ -94,6 +105,14 @@ $(BUILD)/user/%.o: user/%.c $(SKELS) | $(BUILD)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
+$(BUILD)/user/agent/%.o: user/agent/%.c $(SKELS) | $(BUILD)/user/agent
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) $(AGENT_CFLAGS) -c $< -o $@
+
+$(AGENT_BIN): $(AGENT_OBJS) $(LIBVMS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(AGENT_LDLIBS)
+
 $(LIBVMS): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -122,7 +141,7 @@ $(BENCH_BIN): $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(BENCH_SRCS)) $(LIBVMS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
-$(BUILD)/bpf $(BUILD)/user $(BUILD)/tests/bpf $(BUILD)/tests/unit $(BUILD)/tests/tools $(BUILD)/tests/bench $(BUILD)/tests/crash:
+$(BUILD)/bpf $(BUILD)/user $(BUILD)/user/agent $(BUILD)/tests/bpf $(BUILD)/tests/unit $(BUILD)/tests/tools $(BUILD)/tests/bench $(BUILD)/tests/crash $(BUILD)/tests/hooks:
 	$(Q)mkdir -p $@
 
 test-progs: $(PROGS) $(UNIT_BIN) $(TOOL_BINS)
@@ -158,6 +177,22 @@ $(CRASH_BIN): $(CLI_OBJS) $(BUILD)/tests/crash/crashpoint.o $(LIBVMS)
 	$(Q)$(CC) $(CFLAGS) $(CRASH_WRAP) -o $@ $^ $(LDLIBS)
 
 test-progs: $(CRASH_BIN)
+
+# The CLI with test hooks (tests/hooks/objfile.c): it loads the BPF objects
+# that $VMSTEER_TEST_*_OBJ name, for test_upgrade.sh and test_tx_tc.sh.
+# vmsteer itself has no such hook: a root CLI that hooks and services run
+# takes no code from its environment.
+HOOKS_BIN := $(BUILD)/tests/vmsteer-hooks
+
+$(BUILD)/tests/hooks/%.o: tests/hooks/%.c | $(BUILD)/tests/hooks
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(HOOKS_BIN): $(CLI_OBJS) $(BUILD)/tests/hooks/objfile.o $(LIBVMS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+test-progs: $(HOOKS_BIN)
 
 # libFuzzer harness of the config parser (clang, libclang-rt-14-dev).
 # `make fuzz` runs it for FUZZ_SECS; tests/netns/test_fuzz_config.sh runs a
@@ -227,7 +262,7 @@ asan: $(BUILD)/asan/vmsteer
 $(BUILD)/asan/vmsteer: $(wildcard user/*.c user/*.h include/*.h bpf/*.c bpf/lib/*.h)
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan \
 		CFLAGS="$(ASAN_CFLAGS)" $(BUILD)/asan/vmsteer \
-		$(BUILD)/asan/vmsteer-exporter
+		$(BUILD)/asan/vmsteer-exporter $(BUILD)/asan/tests/vmsteer-hooks
 test-progs: $(BUILD)/asan/vmsteer
 
 # The whole suite: unit tests, then network-namespace integration tests.

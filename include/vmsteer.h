@@ -101,6 +101,8 @@ struct vmst_port_cfg {
 	__u16 vlan;	 /* access VLAN, 0 when untagged */
 	__u32 flags;	 /* VMST_CFG_F_* */
 	__u32 mtu;	 /* tap MTU when the port was added */
+	/* VMST_CFG_F_PENDING: since when (CLOCK_BOOTTIME seconds) */
+	__u32 pending_since;
 };
 
 /* The record describes a configured port. */
@@ -109,6 +111,15 @@ struct vmst_port_cfg {
 #define VMST_CFG_F_TRUSTED (1U << 1)
 /* `--trunk`: the VIDs are in vmst_trunk at the port's index. */
 #define VMST_CFG_F_TRUNK (1U << 2)
+/*
+ * Pending: the port is configured but its tap does not exist (not yet, or
+ * no more). It has no FDB slot, redirect target or device entry (ifindex
+ * 0, mtu 0); its configuration (addresses, queue steering) stays, and it
+ * becomes active when a tap of its name appears.
+ */
+#define VMST_CFG_F_PENDING (1U << 3)
+/* Managed by `vmsteer agent`: it deletes the port when its VM goes away. */
+#define VMST_CFG_F_AGENT (1U << 4)
 
 /*
  * VIDs a trunk port's VM may tag its frames with (vmst_trunk, indexed by
@@ -596,7 +607,7 @@ struct vmst_tun_file {
 #define VMST_MAP_TRUNK	  "vmst_trunk"
 
 _Static_assert(sizeof(struct vmst_port) == 16, "vmst_port is 16 bytes");
-_Static_assert(sizeof(struct vmst_port_cfg) == 40, "vmst_port_cfg size");
+_Static_assert(sizeof(struct vmst_port_cfg) == 44, "vmst_port_cfg size");
 _Static_assert(sizeof(struct vmst_dev_key) == 8, "vmst_dev_key size");
 _Static_assert(sizeof(struct vmst_uplink) == 8, "vmst_uplink size");
 _Static_assert(sizeof(struct vmst_config) == 16, "vmst_config size");

@@ -10,8 +10,11 @@ pkgs=(
 	libbpf-dev bpftool                 # libbpf and skeleton generation
 	libelf-dev zlib1g-dev              # libbpf's link dependencies
 	libjson-c-dev                      # JSON output
+	libyajl-dev                        # apply: duplicate JSON keys
 	libpcap-dev                        # pcap files (monitor, tests, bench)
 	libmicrohttpd-dev                  # the Prometheus exporter
+	libmnl-dev                         # rtnetlink (host-local MACs, agent)
+	libvirt-dev libxml2-dev            # the agent: libvirt events, domain XML
 	iproute2 util-linux                # ip netns/link/tuntap, nsenter, unshare
 	tcpdump tshark                     # tests cross-check frames, pcaps
 	jq ethtool                         # netns tests: JSON checks, GRO off

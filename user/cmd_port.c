@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "lifecycle.h"
 
 _Static_assert(VMST_MAX_ADDRS == 16, "the usage text says 16 addresses");
 
@@ -17,7 +18,9 @@ const char cmd_port_usage[] =
 	"                        [--queues N [--rss-key HEX] [--rss-types LIST]\n"
 	"                         [--rss-table LIST] [--xdp-steer cpumap|none]\n"
 	"                         [--force]]\n"
-	"       vmsteer port del TAP\n"
+	"       vmsteer port del TAP [--if-exists]\n"
+	"       vmsteer port del --mac MAC [--vlan VID] [--if-exists]\n"
+	"       vmsteer port prune [--dry-run]\n"
 	"       vmsteer port list\n\n"
 	"add   make TAP the port of the VM whose MAC is MAC: uplink frames "
 	"for\n      MAC go straight into TAP. Without --vlan the port takes "
@@ -64,10 +67,20 @@ const char cmd_port_usage[] =
 	"      --force           replace a steering program vmsteer did not "
 	"install\n                        (QEMU's, when the guest enabled "
 	"RSS)\n"
-	"del   remove TAP's port: its FDB entry, addresses, counters, tc "
-	"filter\n      (and the clsact qdisc, if vmsteer created it) and "
-	"vmsteer's steering\n      program (never another's).\n"
-	"list  show the ports.\n";
+	"      A TAP that does not exist yet makes a pending port: configured, "
+	"not\n      forwarding, active once the tap appears ('vmsteer agent' "
+	"activates\n      it at once, 'vmsteer sync' or the next port add "
+	"otherwise). A MAC\n      held by a port whose tap is gone moves to "
+	"TAP (a VM restarted on\n      a new tap).\n"
+	"del   remove TAP's port (or the port of MAC on VLAN VID, untagged "
+	"without\n      --vlan): its FDB entry, addresses, counters, tc "
+	"filter (and the\n      clsact qdisc, if vmsteer created it) and "
+	"vmsteer's steering\n      program (never another's). --if-exists: "
+	"no such port is no error.\n"
+	"prune delete the ports whose tap is gone (pending or missing); "
+	"-n,\n      --dry-run: only name them.\n"
+	"list  show the ports; STATE is ok, pending (no tap), missing (tap "
+	"gone,\n      'vmsteer sync' makes it pending) or other-netns.\n";
 
 static struct json_object *addrs_json(const struct vmst_addr *a, __u32 n)
 {
@@ -128,6 +141,7 @@ static void restore_port(struct vms_state *st, __u32 idx,
 		vms_port_trunk_read(&st->maps, idx, &s.vids);
 	s.mtu = c->mtu;
 	s.trusted = c->flags & VMST_CFG_F_TRUSTED;
+	s.agent = c->flags & VMST_CFG_F_AGENT;
 	s.naddrs = tx->naddrs;
 	memcpy(s.addrs, tx->addrs, sizeof(s.addrs));
 	s.xdp_steer = xdp_steer;
@@ -144,8 +158,7 @@ struct rss_opts {
 static int rss_from_opts(const char *tap, const struct rss_opts *o,
 			 struct vmst_rss *cfg)
 {
-	unsigned long q;
-	char *end;
+	unsigned long long q;
 	int err;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -156,11 +169,8 @@ static int rss_from_opts(const char *tap, const struct rss_opts *o,
 				tap);
 		return 0;
 	}
-	errno = 0;
-	q = strtoul(o->queues, &end, 10);
-	if (errno || *end || !*o->queues || o->queues[0] == '-' || q < 1 ||
-	    q > VMST_RSS_QUEUES_MAX)
-		return vms_err(-EINVAL, "--queues %s: a tap has 1..%d queues",
+	if (vms_parse_uint(o->queues, VMST_RSS_QUEUES_MAX, &q) || q < 1)
+		return vms_err(-EINVAL, "--queues '%s': a tap has 1..%d queues",
 			       o->queues, VMST_RSS_QUEUES_MAX);
 	vms_rss_default(cfg, q);
 	if (o->key) {
@@ -228,12 +238,13 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 
 	memset(&spec, 0, sizeof(spec));
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		err = 0;
 		if (c == 'm') {
-			mac = optarg;
+			err = vms_opt_once("port", "--mac", &mac, optarg);
 		} else if (c == 'l') {
-			vlan = optarg;
+			err = vms_opt_once("port", "--vlan", &vlan, optarg);
 		} else if (c == 'K') {
-			trunk = optarg;
+			err = vms_opt_once("port", "--trunk", &trunk, optarg);
 		} else if (c == 'r') {
 			spec.trusted = true;
 		} else if (c == 'i') {
@@ -245,20 +256,27 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 					optarg, VMST_MAX_ADDRS);
 			ips[nips++] = optarg;
 		} else if (c == 'q') {
-			ro.queues = optarg;
+			err = vms_opt_once("port", "--queues", &ro.queues,
+					   optarg);
 		} else if (c == 'k') {
-			ro.key = optarg;
+			err = vms_opt_once("port", "--rss-key", &ro.key,
+					   optarg);
 		} else if (c == 't') {
-			ro.types = optarg;
+			err = vms_opt_once("port", "--rss-types", &ro.types,
+					   optarg);
 		} else if (c == 'T') {
-			ro.table = optarg;
+			err = vms_opt_once("port", "--rss-table", &ro.table,
+					   optarg);
 		} else if (c == 'x') {
-			ro.xdp_steer = optarg;
+			err = vms_opt_once("port", "--xdp-steer", &ro.xdp_steer,
+					   optarg);
 		} else if (c == 'f') {
 			ro.force = true;
 		} else {
 			return vms_usage_err("port", "unknown option");
 		}
+		if (err)
+			return err;
 	}
 	if (optind != argc - 1)
 		return vms_usage_err("port", "add: expected one tap");
@@ -273,7 +291,7 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 			       "aa:bb:cc:dd:ee:ff)",
 			       mac);
 	if (vlan && vms_parse_vlan(vlan, &spec.vlan))
-		return vms_err(-EINVAL, "--vlan %s: VLAN id must be %d..%d",
+		return vms_err(-EINVAL, "--vlan '%s': VLAN id must be %d..%d",
 			       vlan, VMST_VLAN_MIN, VMST_VLAN_MAX);
 	if (vlan && trunk)
 		return vms_usage_err("port",
@@ -295,18 +313,24 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 			return err;
 	}
 	spec.naddrs = nips;
-	ifindex = vms_ifindex(tap);
-	if (ifindex < 0)
-		return ifindex;
-	err = vms_is_tap(tap);
-	if (err < 0)
-		return vms_err(err, "%s: cannot tell its type: %s", tap,
-			       strerror(-err));
-	if (!err)
-		return vms_err(-EINVAL, "%s: not a tap device", tap);
-	mtu = vms_dev_mtu(tap);
-	if (mtu <= 0)
-		return vms_err(mtu ?: -EINVAL, "%s: cannot read its MTU", tap);
+	err = vms_ifname_check(tap);
+	if (err)
+		return err;
+	/* No tap of that name (yet): the port is pending until one appears. */
+	ifindex = if_nametoindex(tap);
+	mtu = 0;
+	if (ifindex) {
+		err = vms_is_tap(tap);
+		if (err < 0)
+			return vms_err(err, "%s: cannot tell its type: %s", tap,
+				       strerror(-err));
+		if (!err)
+			return vms_err(-EINVAL, "%s: not a tap device", tap);
+		mtu = vms_dev_mtu(tap);
+		if (mtu <= 0)
+			return vms_err(mtu ?: -EINVAL,
+				       "%s: cannot read its MTU", tap);
+	}
 	snprintf(spec.name, sizeof(spec.name), "%s", tap);
 	spec.ifindex = ifindex;
 	spec.netns_ino = vms_netns_ino();
@@ -338,10 +362,12 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 	 * change: a refusal (queue count, foreign program) changes nothing.
 	 */
 	if (rss.flags) {
-		err = vms_steer_prepare(&st.maps, tap, rss.queues, ro.force,
-					&sc);
+		err = ifindex ? vms_steer_prepare(&st.maps, tap, rss.queues,
+						  ro.force, &sc)
+			      : 0;
 		if (!err && (rss.flags & VMST_RSS_F_XDP_CPUMAP))
-			err = vms_xdp_steer_check(tap, rss.queues, &sc);
+			err = vms_xdp_steer_check(tap, rss.queues,
+						  ifindex ? &sc : NULL);
 		/* The CPUs' entries exist before any frame is steered. */
 		if (!err && (rss.flags & VMST_RSS_F_XDP_CPUMAP))
 			err = vms_cpumap_ensure(&st, rss.queues);
@@ -360,7 +386,7 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 	err = vms_port_upsert(&st.maps, &spec, &idx);
 	if (err)
 		goto out;
-	err = vms_tap_attach(&st, idx, ifindex, tap, &changed);
+	err = ifindex ? vms_tap_attach(&st, idx, ifindex, tap, &changed) : 0;
 	/* The filter cannot go on: the port is taken back to what it was (a
 	 * new one deleted, an updated one restored).
 	 */
@@ -379,7 +405,7 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 	if (rss.flags) {
 		/* Configuration first, then the program that reads it. */
 		err = vms_rss_write(&st.maps, idx, &rss);
-		if (!err)
+		if (!err && ifindex)
 			err = vms_steer_install(&st, &sc, tap, idx, &prog_id);
 		if (err && !existed) {
 			/* A new port: take it away again. */
@@ -417,6 +443,7 @@ out:
 		json_object_object_add(o, "addresses",
 				       addrs_json(spec.addrs, spec.naddrs));
 		vms_json_bool(o, "trusted", spec.trusted);
+		vms_json_bool(o, "pending", !ifindex);
 		if (rss.flags) {
 			vms_json_u64(o, "queues", rss.queues);
 			json_object_object_add(o, "rss", vms_rss_json(&rss));
@@ -449,76 +476,188 @@ out:
 		printf(", addresses %s%s", addrs,
 		       spec.trusted ? ", trusted" : "");
 	}
-	if (rss.flags)
+	if (rss.flags && ifindex)
 		printf(", %u queues steered by RSS (program %u)", rss.queues,
 		       prog_id);
+	else if (rss.flags)
+		printf(", %u queues steered by RSS", rss.queues);
 	if (removed)
 		printf(", queue steering removed");
+	if (!ifindex)
+		printf("; pending: no tap %s yet (it becomes active when the "
+		       "tap appears: 'vmsteer agent', or the next apply or "
+		       "port add)",
+		       tap);
 	printf("\n");
 	return 0;
 }
 
 static int port_del(const struct vms_cli *cli, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{"if-exists", no_argument, NULL, 'e'},
+		{"mac", required_argument, NULL, 'm'},
+		{"vlan", required_argument, NULL, 'l'},
+		{}};
+	const char *tap = NULL, *mac = NULL, *vlan = NULL;
+	bool removed = false, if_exists = false;
+	char what[64], name[IF_NAMESIZE] = "";
 	struct vmst_port_cfg c;
-	struct vmst_port_tx tx;
 	struct vms_state st;
-	bool removed = false;
-	const char *tap;
-	int idx, err;
+	__u8 m[6];
+	__u16 vid = 0;
+	int idx = 0, err = 0, o;
 
-	if (argc != 2 || argv[1][0] == '-')
-		return vms_usage_err("port", "del: expected one tap");
-	tap = argv[1];
-	if (!vms_state_exists(cli->pin_path))
-		return vms_err(-ENOENT, "port %s: not configured", tap);
-	err = vms_state_open(&st, cli->pin_path, VMS_OPEN_WRITE);
-	if (err)
-		return err;
-	idx = vms_port_find(&st.maps, tap, vms_netns_ino(), &c);
-	if (idx == 0) {
-		err = vms_err(-ENOENT, "port %s: not configured", tap);
-	} else if (idx > 0) {
-		/* Steering first: the program reads the port's entry. */
-		err = vms_rss_port_disable(&st, tap, idx, &removed);
-		if (!err)
-			err = vms_port_tx_read(&st.maps, idx, &tx);
-		/* The filter only while the tap is still the port's device. */
-		if (!err && vms_ifindex(tap) == (int)c.ifindex)
-			err = vms_tap_detach(c.ifindex, tap,
-					     tx.flags & VMST_TX_F_QDISC_OURS);
-		vms_clear_error();
-		if (!err)
-			err = vms_port_delete(&st.maps, idx);
-	} else {
-		err = idx;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (o == 'e')
+			if_exists = true;
+		else if (o == 'm')
+			err = vms_opt_once("port", "--mac", &mac, optarg);
+		else if (o == 'l')
+			err = vms_opt_once("port", "--vlan", &vlan, optarg);
+		else
+			return vms_usage_err("port", "unknown option");
+		if (err)
+			return err;
 	}
-	if (!err)
-		vms_local_refresh_warn(&st);
-	vms_state_close(&st);
-	if (err)
-		return err;
+	if (optind == argc - 1 && !mac)
+		tap = argv[optind];
+	else if (optind != argc || !mac)
+		return vms_usage_err("port", "del: expected one tap, or --mac");
+	if (vlan && !mac)
+		return vms_usage_err("port", "del: --vlan needs --mac");
+	if (mac && vms_parse_mac(mac, m))
+		return vms_err(-EINVAL,
+			       "--mac %s: not a MAC address (expected "
+			       "aa:bb:cc:dd:ee:ff)",
+			       mac);
+	if (vlan && vms_parse_vlan(vlan, &vid))
+		return vms_err(-EINVAL, "--vlan '%s': VLAN id must be %d..%d",
+			       vlan, VMST_VLAN_MIN, VMST_VLAN_MAX);
+	if (tap)
+		snprintf(what, sizeof(what), "port %s", tap);
+	else if (vid)
+		snprintf(what, sizeof(what), "port of MAC %s on VLAN %u", mac,
+			 vid);
+	else
+		snprintf(what, sizeof(what), "port of MAC %s (untagged)", mac);
+
+	if (vms_state_exists(cli->pin_path)) {
+		err = vms_state_open(&st, cli->pin_path, VMS_OPEN_WRITE);
+		if (err)
+			return err;
+		idx = tap ? vms_port_find(&st.maps, tap, vms_netns_ino(), &c)
+			  : vms_port_find_mac(&st.maps, m, vid, vms_netns_ino(),
+					      &c);
+		err = idx < 0 ? idx : 0;
+		if (idx > 0) {
+			snprintf(name, sizeof(name), "%.*s",
+				 (int)sizeof(c.name) - 1, c.name);
+			err = vms_port_remove(&st, idx, &removed);
+		}
+		if (idx > 0 && !err)
+			vms_local_refresh_warn(&st);
+		vms_state_close(&st);
+		if (err)
+			return err;
+	}
+	if (!idx && !if_exists)
+		return vms_err(-ENOENT, "%s: not configured", what);
 	if (vms_json) {
 		struct json_object *o = json_object_new_object();
 
-		vms_json_str(o, "port", tap);
-		vms_json_bool(o, "deleted", true);
+		vms_json_str(o, "port", idx ? name : tap);
+		vms_json_bool(o, "deleted", idx > 0);
 		vms_json_bool(o, "steering_removed", removed);
 		vms_json_print(o);
+	} else if (!idx) {
+		printf("%s: not configured, nothing to delete\n", what);
 	} else {
-		printf("port %s: deleted%s\n", tap,
+		printf("port %s: deleted%s\n", name,
 		       removed ? ", steering program removed" : "");
 	}
 	return 0;
 }
 
-/* "ok", "missing" (tap gone or renamed) or "other-netns". */
+/* Delete the ports of this namespace whose tap is gone. */
+static int port_prune(const struct vms_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"dry-run", no_argument, NULL, 'n'}, {}};
+	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	struct json_object *arr = NULL;
+	__u32 netns = vms_netns_ino();
+	struct vms_state st;
+	bool dry = false;
+	int idx, err = 0, o, n = 0;
+
+	while ((o = getopt_long(argc, argv, "n", opts, NULL)) != -1) {
+		if (o != 'n')
+			return vms_usage_err("port", "unknown option");
+		dry = true;
+	}
+	if (optind != argc)
+		return vms_usage_err("port", "prune: takes no arguments");
+	if (vms_json)
+		arr = json_object_new_array();
+	if (vms_state_exists(cli->pin_path)) {
+		err = vms_state_open(&st, cli->pin_path,
+				     dry ? 0 : VMS_OPEN_WRITE);
+		if (err) {
+			json_object_put(arr);
+			return err;
+		}
+		err = vms_port_read_all(&st.maps, cfg);
+		for (idx = 1; !err && idx < VMST_MAX_PORTS; idx++) {
+			char name[IF_NAMESIZE];
+
+			if (!vms_port_tapless(&cfg[idx], netns))
+				continue;
+			snprintf(name, sizeof(name), "%.*s",
+				 (int)sizeof(cfg[idx].name) - 1, cfg[idx].name);
+			if (!dry)
+				err = vms_port_remove(&st, idx, NULL);
+			if (err)
+				break;
+			n++;
+			if (arr)
+				json_object_array_add(
+					arr, json_object_new_string(name));
+			else
+				printf("port %s: %s\n", name,
+				       dry ? "would be deleted (tap gone)"
+					   : "deleted (tap gone)");
+		}
+		if (n && !dry)
+			vms_local_refresh_warn(&st);
+		vms_state_close(&st);
+	}
+	if (err) {
+		json_object_put(arr);
+		return err;
+	}
+	if (arr) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "pruned", arr);
+		vms_json_bool(o, "dry_run", dry);
+		vms_json_print(o);
+	} else if (!n) {
+		printf("no port without its tap\n");
+	}
+	return 0;
+}
+
+/* "ok", "pending" (no tap yet, or no more), "missing" (tap gone or renamed,
+ * port still active) or "other-netns". */
 static const char *port_state(const struct vmst_port_cfg *c, __u32 netns)
 {
 	char name[IF_NAMESIZE];
 
 	if (c->netns_ino != netns)
 		return "other-netns";
+	if (c->flags & VMST_CFG_F_PENDING)
+		return "pending";
 	if (!if_indextoname(c->ifindex, name) ||
 	    strncmp(name, c->name, sizeof(c->name)))
 		return "missing";
@@ -585,8 +724,9 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 		state = port_state(c, netns);
 		/* The tap program is there (only seen from the tap's netns). */
 		tc = !strcmp(state, "ok") && vms_tc_prog_id(c->ifindex);
-		snprintf(flags, sizeof(flags), "%s%s",
+		snprintf(flags, sizeof(flags), "%s%s%s",
 			 c->flags & VMST_CFG_F_TRUSTED ? "trusted," : "",
+			 c->flags & VMST_CFG_F_AGENT ? "agent," : "",
 			 tc ? "tc" : "no-tc");
 		if (arr) {
 			struct json_object *o = json_object_new_object();
@@ -609,6 +749,10 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 			vms_json_bool(o, "trusted",
 				      c->flags & VMST_CFG_F_TRUSTED);
 			vms_json_bool(o, "tc", tc);
+			vms_json_bool(o, "agent", c->flags & VMST_CFG_F_AGENT);
+			if (c->flags & VMST_CFG_F_PENDING)
+				vms_json_u64(o, "pending_secs",
+					     vms_boottime() - c->pending_since);
 			if (r->flags & VMST_RSS_F_ENABLED) {
 				vms_json_u64(o, "queues", r->queues);
 				json_object_object_add(o, "rss",
@@ -664,6 +808,7 @@ int cmd_port(const struct vms_cli *cli, int argc, char **argv)
 		{.name = "delete", .fn = port_del},
 		{.name = "list", .fn = port_list},
 		{.name = "show", .fn = port_list},
+		{.name = "prune", .fn = port_prune},
 	};
 
 	return vms_run_subcmd("port", subs, sizeof(subs) / sizeof(subs[0]), cli,

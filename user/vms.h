@@ -28,6 +28,11 @@ const char *vms_last_error(void);
 void vms_clear_error(void);
 
 extern int vms_verbose;
+/*
+ * Write @s to @f with control characters escaped (\n, \t, \xNN), so
+ * that a message naming hostile input stays one line.
+ */
+void vms_fputs_printable(const char *s, FILE *f);
 void pr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pr_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pr_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -154,6 +159,14 @@ enum vms_open_flags {
 
 /* The pin path in force: --pin-path, else $VMSTEER_PIN_PATH, else default. */
 const char *vms_pin_path(const char *override);
+/*
+ * Refuse a pin path no state can be at, with a message: a relative one,
+ * one that is not a directory, and a directory that is not on a BPF
+ * filesystem and holds files (vmsteer would mount a bpffs over them). An
+ * absent path and an empty directory (a bpffs is mounted there when the
+ * state is created) are fine: 0.
+ */
+int vms_pin_path_check(const char *pin_path);
 
 /*
  * Open the pinned state at @pin_path. Without VMS_OPEN_CREATE a missing
@@ -167,6 +180,20 @@ void vms_state_close(struct vms_state *st);
 bool vms_state_exists(const char *pin_path);
 /* @out = "<pin_path>/<name>"; fails with a message when too long. */
 int vms_pin_join(char *out, size_t len, const char *pin_path, const char *name);
+
+/*
+ * Tests only: the BPF object file to load instead of this build's
+ * skeleton @what ("UPLINK", "TRACE", "TAP", "STEER", "UPLINK_TC"), or NULL. Only
+ * the test build of the CLI defines it (tests/hooks/objfile.c: from
+ * $VMSTEER_TEST_<WHAT>_OBJ); in vmsteer itself this weak reference is NULL,
+ * so the installed binary never loads BPF code its environment names.
+ */
+extern const char *vms_test_obj_file(const char *what)
+	__attribute__((weak, visibility("hidden")));
+static inline const char *vms_obj_override(const char *what)
+{
+	return vms_test_obj_file ? vms_test_obj_file(what) : NULL;
+}
 
 /* Set every map of a libbpf object to reuse/pin under @pin_path. */
 struct bpf_object;
@@ -194,7 +221,20 @@ void vms_format_mac(const __u8 mac[6], char out[18]);
 __u64 vms_mac48(const __u8 mac[6]);
 /* Parse a VLAN id 1..4094; 0 or -EINVAL/-ERANGE. */
 int vms_parse_vlan(const char *s, __u16 *vlan);
+/*
+ * Parse a decimal number of digits only (no sign, no spaces) up to @max:
+ * 0, -EINVAL (not such a number) or -ERANGE (above @max).
+ */
+int vms_parse_uint(const char *s, unsigned long long max,
+		   unsigned long long *out);
 
+/*
+ * Why @name cannot be a device name (the kernel's dev_valid_name(), and no
+ * control characters either), or NULL when it can.
+ */
+const char *vms_ifname_invalid(const char *name);
+/* 0, or -ENODEV with a message saying why @name is no device name. */
+int vms_ifname_check(const char *name);
 /* ifindex of @name in this network namespace, or -ENODEV with message. */
 int vms_ifindex(const char *name);
 /* 1 when @name is a tap (tun driver in TAP mode), 0 when not, or -errno. */
@@ -209,7 +249,7 @@ __u32 vms_netns_ino(void);
 /* What `port add` asks for. */
 struct vms_port_spec {
 	char name[16];
-	__u32 ifindex;
+	__u32 ifindex; /* 0 (and mtu 0): the tap does not exist, pending */
 	__u32 netns_ino;
 	__u8 mac[6];
 	__u16 vlan; /* 0: untagged port */
@@ -220,6 +260,7 @@ struct vms_port_spec {
 	__u32 naddrs; /* addresses: none = MAC checks only */
 	struct vmst_addr addrs[VMST_MAX_ADDRS];
 	bool xdp_steer; /* XDP frames hop through the CPUMAP (RSS queue) */
+	bool agent;	/* managed by `vmsteer agent` (VMST_CFG_F_AGENT) */
 };
 
 /*
@@ -258,10 +299,15 @@ int vms_port_trunk_read(const struct vms_maps *m, __u32 idx,
  * not overlapping each other...): 0 or -errno. */
 int vms_port_spec_check(const struct vms_port_spec *s);
 /*
- * Add a port or update the one of the same name (and netns). Refuses a MAC
- * another port owns on the same VLAN, an address overlapping one of
- * another port on the same VLAN, a full port table or FDB, and leaves the
- * maps as they were on any error. On success *@idx is the port index.
+ * Add a port or update the one of the same name (and netns). A spec with
+ * ifindex 0 makes the port pending (VMST_CFG_F_PENDING: no FDB slot, no
+ * redirect target; its configuration stays). Refuses a MAC another port
+ * owns on the same VLAN, an address overlapping one of another port on the
+ * same VLAN, a full port table or FDB, and leaves the maps as they were on
+ * any error; a port of this namespace whose tap is gone (pending, or its
+ * tap vanished) is no owner: its MAC moves to the new port, which takes
+ * its place (and index) when no port has the new name. On success *@idx is
+ * the port index.
  */
 int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		    __u32 *idx);
@@ -269,6 +315,16 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 int vms_port_set_xdp_steer(const struct vms_maps *m, __u32 idx, bool on);
 /* Remove port @idx: FDB entry, target, counters and record. */
 int vms_port_delete(const struct vms_maps *m, __u32 idx);
+/*
+ * True when port record @c of this namespace (@netns) has no tap: pending,
+ * or its tap vanished (no device of its ifindex and name).
+ */
+bool vms_port_tapless(const struct vmst_port_cfg *c, __u32 netns);
+/* Seconds of CLOCK_BOOTTIME (the clock of pending_since). */
+__u32 vms_boottime(void);
+/* Index of the port of MAC @mac on @vlan in @netns_ino, 0 when none. */
+int vms_port_find_mac(const struct vms_maps *m, const __u8 mac[6], __u16 vlan,
+		      __u32 netns_ino, struct vmst_port_cfg *cfg);
 /* Index of the port named @name in @netns_ino, 0 when none, or -errno. */
 int vms_port_find(const struct vms_maps *m, const char *name, __u32 netns_ino,
 		  struct vmst_port_cfg *cfg);
