@@ -21,7 +21,7 @@ CFLAGS	?= -O2 -g
 # not: unused parameters are expected there.
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	-Wno-unused-parameter -I. -Iinclude -Ibpf -MMD -MP
-USER_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -Iinclude -Iuser -I$(BUILD) \
+USER_CFLAGS = $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 -Iinclude -Iuser -I$(BUILD) \
 	-MMD -MP -DVMSTEER_VERSION='"$(VERSION)"' \
 	$(shell $(PKG_CONFIG) --cflags libbpf json-c libmicrohttpd libmnl 2>/dev/null)
 # The CLI does not link libmicrohttpd: only vmsteer-exporter does.
@@ -119,11 +119,11 @@ $(LIBVMS): $(LIB_OBJS)
 
 $(BUILD)/vmsteer: $(CLI_OBJS) $(LIBVMS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/vmsteer-exporter: $(EXPORTER_OBJS) $(LIBVMS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(EXPORTER_LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(EXPORTER_LDLIBS)
 
 $(BUILD)/tests/%.o: tests/%.c $(SKELS) $(TEST_SKELS) | $(BUILD)/tests/unit $(BUILD)/tests/tools $(BUILD)/tests/bench
 	$(call msg,CC,$@)
@@ -313,6 +313,6 @@ clean:
 	$(call msg,CLEAN,$(BUILD))
 	$(Q)rm -rf $(BUILD)
 
-include mk/install.mk
+include mk/install.mk mk/deb.mk
 
 -include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*/*.d $(BUILD)/tests/bpf/*.d $(BUILD)/tests/bpf/broken/*.d)

@@ -20,6 +20,8 @@ pkgs=(
 	jq ethtool                         # netns tests: JSON checks, GRO off
 	prometheus curl                    # exporter tests: promtool, a scraper
 	libclang-rt-14-dev                 # libFuzzer (make fuzz)
+	debhelper dpkg-dev lintian         # make deb
+	man-db systemd                     # man -w, systemd-analyze verify
 	qemu-system-x86 linux-image-amd64  # real-VM tests and demo: TCG guests on
 	libvirt-daemon libvirt-clients     # Debian's kernel, under a libvirtd
 	libvirt-daemon-driver-qemu         # confined to the test's namespaces

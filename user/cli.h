@@ -69,6 +69,9 @@ const struct vms_cmd *vms_find_cmd(const struct vms_cmd *table, size_t n,
 int vms_run_subcmd(const char *cmd, const struct vms_cmd *subs, size_t n,
 		   const struct vms_cli *cli, int argc, char **argv);
 
+int cmd_doctor(const struct vms_cli *cli, int argc, char **argv);
+extern const char cmd_doctor_usage[];
+
 /* Record a usage error about @cmd and return VMS_EXIT_USAGE. */
 int vms_usage_err(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bypass.h"
 #include "cli.h"
 #include "lifecycle.h"
 
@@ -16,8 +17,8 @@ const char cmd_port_usage[] =
 	"Usage: vmsteer port add TAP --mac MAC [--vlan VID | --trunk VIDS]\n"
 	"                        [--ip ADDR[/LEN]]... [--trusted]\n"
 	"                        [--queues N [--rss-key HEX] [--rss-types LIST]\n"
-	"                         [--rss-table LIST] [--xdp-steer cpumap|none]\n"
-	"                         [--force]]\n"
+	"                         [--rss-table LIST] [--xdp-steer cpumap|none]]\n"
+	"                        [--force]\n"
 	"       vmsteer port del TAP [--if-exists]\n"
 	"       vmsteer port del --mac MAC [--vlan VID] [--if-exists]\n"
 	"       vmsteer port prune [--dry-run]\n"
@@ -66,7 +67,10 @@ const char cmd_port_usage[] =
 	"CPUs c with c mod N = q)\n"
 	"      --force           replace a steering program vmsteer did not "
 	"install\n                        (QEMU's, when the guest enabled "
-	"RSS)\n"
+	"RSS); add a tap\n                        whose frames would bypass "
+	"a policy: a root qdisc\n                        that shapes "
+	"(libvirt's <bandwidth>), a libvirt\n                        "
+	"nwfilter binding (refused without --force)\n"
 	"      A TAP that does not exist yet makes a pending port: configured, "
 	"not\n      forwarding, active once the tap appears ('vmsteer agent' "
 	"activates\n      it at once, 'vmsteer sync' or the next port add "
@@ -148,6 +152,25 @@ static void restore_port(struct vms_state *st, __u32 idx,
 	vms_port_upsert(&st->maps, &s, NULL);
 }
 
+/*
+ * A policy on @tap that the fast path would bypass refuses the port, or,
+ * with @force, is a warning.
+ */
+static int bypass_check(const char *tap, __u32 ifindex, bool force)
+{
+	char why[400];
+
+	if (!vms_tap_bypass(tap, ifindex, why, sizeof(why)))
+		return 0;
+	if (!force)
+		return vms_err(-EPERM,
+			       "port %s: %s (vmsteer's redirects skip it); "
+			       "--force adds the port anyway",
+			       tap, why);
+	pr_warn("port %s: %s (added anyway: --force)", tap, why);
+	return 0;
+}
+
 /* RSS options of `port add`, parsed before anything is touched. */
 struct rss_opts {
 	const char *queues, *key, *types, *table, *xdp_steer;
@@ -163,7 +186,7 @@ static int rss_from_opts(const char *tap, const struct rss_opts *o,
 
 	memset(cfg, 0, sizeof(*cfg));
 	if (!o->queues) {
-		if (o->key || o->types || o->table || o->xdp_steer || o->force)
+		if (o->key || o->types || o->table || o->xdp_steer)
 			return vms_usage_err(
 				"port", "add %s: RSS options need --queues",
 				tap);
@@ -273,7 +296,10 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 		} else if (c == 'f') {
 			ro.force = true;
 		} else {
-			return vms_usage_err("port", "unknown option");
+			return vms_usage_err(
+				"port",
+				"unknown option or missing value: \'%s\'",
+				argv[optind - 1]);
 		}
 		if (err)
 			return err;
@@ -330,6 +356,9 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 		if (mtu <= 0)
 			return vms_err(mtu ?: -EINVAL,
 				       "%s: cannot read its MTU", tap);
+		err = bypass_check(tap, ifindex, ro.force);
+		if (err)
+			return err;
 	}
 	snprintf(spec.name, sizeof(spec.name), "%s", tap);
 	spec.ifindex = ifindex;
@@ -516,7 +545,10 @@ static int port_del(const struct vms_cli *cli, int argc, char **argv)
 		else if (o == 'l')
 			err = vms_opt_once("port", "--vlan", &vlan, optarg);
 		else
-			return vms_usage_err("port", "unknown option");
+			return vms_usage_err(
+				"port",
+				"unknown option or missing value: \'%s\'",
+				argv[optind - 1]);
 		if (err)
 			return err;
 	}
@@ -593,7 +625,10 @@ static int port_prune(const struct vms_cli *cli, int argc, char **argv)
 
 	while ((o = getopt_long(argc, argv, "n", opts, NULL)) != -1) {
 		if (o != 'n')
-			return vms_usage_err("port", "unknown option");
+			return vms_usage_err(
+				"port",
+				"unknown option or missing value: \'%s\'",
+				argv[optind - 1]);
 		dry = true;
 	}
 	if (optind != argc)

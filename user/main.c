@@ -42,6 +42,8 @@ static const struct vms_cmd cmds[] = {
 	 "bring the ports up to date with the taps that exist"},
 	{"agent", cmd_agent, cmd_agent_usage,
 	 "keep the ports converged with the VMs (libvirt, rtnetlink)"},
+	{"doctor", cmd_doctor, cmd_doctor_usage,
+	 "check the host for what makes the fast path fast and correct"},
 	{"help", cmd_help, cmd_help_usage, "print the usage of a command"},
 };
 

@@ -54,6 +54,21 @@ else
 	fail $case "rc $rc, stdout '$out', stderr '$(cat "$TMPD/err")'"
 fi
 
+# Every command's own options too: getopt says nothing, vmsteer names the
+# option, in JSON under --json.
+case=bad-command-option-json
+bad=
+for args in "port add vmsth-t1 --bogus" "attach --mode" "rss set vmsth-t1 --zz" "apply --zz" \
+	"port del --zz" "status --pending-max" "stats --zz" "monitor --zz"; do
+	# shellcheck disable=SC2086
+	out=$(vms --json $args 2>"$TMPD/err"); rc=$?
+	opt=$(echo "$args" | grep -o -- '--[a-z-]*' | tail -1)
+	if [ $rc != 2 ] || [ -s "$TMPD/err" ] || ! jq -e --arg o "$opt" '.error | contains($o)' <<<"$out" >/dev/null; then
+		bad+="'$args': rc $rc, stdout '$out', stderr '$(cat "$TMPD/err")'; "
+	fi
+done
+if [ -z "$bad" ]; then ok $case; else fail $case "$bad"; fi
+
 case=bad-option-plain
 out=$("$VMSTEER" --no-such 2>&1); rc=$?
 if [ $rc = 2 ] && [ "$(echo "$out" | wc -l)" = 1 ] && [[ $out != *unrecognized* ]]; then ok $case; else fail $case "rc $rc: $out"; fi
