@@ -165,9 +165,16 @@ static int converge(struct vms_agent *a)
 			     VMS_OPEN_CREATE | VMS_OPEN_WRITE);
 	if (err)
 		return err;
-	err = vms_sync(&st, a->domains_known ? VMS_SYNC_AGENT : VMS_SYNC_TAPS,
-		       ports, n, &done, converge_cb, a);
-	warnings_rotate(a);
+	/* A bridge FDB change alone asks for the host-local MACs only. */
+	if (a->ports_dirty) {
+		a->ports_dirty = false;
+		err = vms_sync(
+			&st, a->domains_known ? VMS_SYNC_AGENT : VMS_SYNC_TAPS,
+			ports, n, &done, converge_cb, a);
+		warnings_rotate(a);
+		if (err)
+			a->ports_dirty = true; /* tried again */
+	}
 	/* Host-local MACs as they are now, after the ports changed. */
 	if (vms_local_refresh(&st) && err >= 0)
 		err = -EIO;
@@ -207,6 +214,12 @@ static void kick_fire(int timer, void *opaque)
 void vms_agent_kick(struct vms_agent *a, const char *why)
 {
 	pr_debug("kick: %s", why);
+	a->ports_dirty = true;
+	virEventUpdateTimeout(a->kick_timer, KICK_MS);
+}
+
+void vms_agent_kick_local(struct vms_agent *a)
+{
 	virEventUpdateTimeout(a->kick_timer, KICK_MS);
 }
 
@@ -455,6 +468,7 @@ int main(int argc, char **argv)
 		goto bad;
 	if (!a.uri[0])
 		a.domains_known = false;
+	a.ports_dirty = true;
 	err = converge(&a);
 	if (a.once) {
 		warnings_rotate(&a);
