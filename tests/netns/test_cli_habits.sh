@@ -74,7 +74,7 @@ if [ -z "$bad" ]; then ok $case; else fail $case "$bad"; fi
 listen_try() { # LISTEN -> "PORT HTTP-CODE" of a scrape over 127.0.0.1
 	local err=$TMPD/listen.err pid port code
 	rm -f "$err"
-	in_hyp "$(dirname "$VMSTEER")/vmsteer-exporter" --pin-path "$PIN" --listen "$1" </dev/null >/dev/null 2>"$err" &
+	nsenter --net="/run/netns/$NS_HYP" "$(dirname "$VMSTEER")/vmsteer-exporter" --pin-path "$PIN" --listen "$1" </dev/null >/dev/null 2>"$err" &
 	pid=$!
 	LIB_PIDS+=("$pid")
 	wait_for "exporter" grep -qs 'listening on' "$err" || { echo "none $(cat "$err")"; return; }
