@@ -5,13 +5,6 @@
  * server is a program of its own so that libmicrohttpd, and what it pulls
  * in (gnutls...), is not loaded by every CLI call.
  */
-#include <errno.h>
-#include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
 #include "cli.h"
 #include "exporter.h"
 
@@ -21,53 +14,7 @@ const char cmd_exporter_usage[] =
 	VMS_EXPORTER_HELP;
 /* clang-format on */
 
-/* The exporter's path: beside this program's own file. */
-static int exporter_path(char *out, size_t len)
-{
-	char self[PATH_MAX];
-	ssize_t n;
-	char *slash;
-
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n < 0)
-		return vms_err(-errno, "cannot find this program's file: %s",
-			       strerror(errno));
-	self[n] = '\0';
-	slash = strrchr(self, '/');
-	if (!slash)
-		return vms_err(-ENOENT, "cannot find this program's directory");
-	*slash = '\0';
-	if ((size_t)snprintf(out, len, "%s/%s", self, VMS_EXPORTER_BIN) >= len)
-		return vms_err(-ENAMETOOLONG, "%s/%s: name too long", self,
-			       VMS_EXPORTER_BIN);
-	return 0;
-}
-
 int cmd_exporter(const struct vms_cli *cli, int argc, char **argv)
 {
-	char path[PATH_MAX];
-	char **args;
-	int i, n = 0, err;
-
-	err = exporter_path(path, sizeof(path));
-	if (err)
-		return err;
-	/* path, -j/-p, -v per level, --pin-path DIR, ARGS, NULL */
-	args = calloc(argc + vms_verbose + 6, sizeof(*args));
-	if (!args)
-		return vms_err(-ENOMEM, "out of memory");
-	args[n++] = path;
-	if (vms_json)
-		args[n++] = vms_pretty ? "--pretty" : "--json";
-	for (i = 0; i < vms_verbose; i++)
-		args[n++] = "--verbose";
-	args[n++] = "--pin-path";
-	args[n++] = (char *)cli->pin_path;
-	for (i = 1; i < argc; i++)
-		args[n++] = argv[i];
-	fflush(NULL);
-	execv(path, args);
-	err = -errno;
-	free(args);
-	return vms_err(err, "cannot run %s: %s", path, strerror(-err));
+	return vms_run_program(cli, VMS_EXPORTER_BIN, true, argc, argv);
 }

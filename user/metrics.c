@@ -103,6 +103,7 @@ struct snapshot {
 	} progs[MAX_PROGS];
 	int nprogs;
 	int nports;
+	int no_tap_prog; /* ports of this netns with a tap but no tap program */
 	int fdb;
 };
 
@@ -152,16 +153,34 @@ static void read_tracing_progs(struct snapshot *s, const char *pin_path)
 }
 
 /*
- * The tap and steering programs this netns's taps share (pinned: no
- * netlink query and no tap inspection per port), and the CPUMAP programs.
+ * The tap and steering programs this netns's taps share (pinned: no tap
+ * inspection per port), the ports whose tap lacks the tap program, and
+ * the CPUMAP programs.
  */
 static void read_tc_progs(struct snapshot *s, struct vms_state *st)
 {
+	__u32 tap_id = vms_shared_prog_id(st, VMS_PROG_TAP);
+	int cpu, idx, ncpu = libbpf_num_possible_cpus();
+	__u32 netns = vms_netns_ino();
 	struct bpf_cpumap_val cv;
-	int cpu, ncpu = libbpf_num_possible_cpus();
+	char name[IF_NAMESIZE];
 
-	add_prog(s, "tap", vms_shared_prog_id(st, VMS_PROG_TAP));
+	add_prog(s, "tap", tap_id);
 	add_prog(s, "steer", vms_shared_prog_id(st, VMS_PROG_STEER));
+	/* One tc query a tap: is the shared program (or, say, another
+	 * build's vmsteer program) in vmsteer's filter? */
+	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
+		const struct vmst_port_cfg *c = &s->cfg[idx];
+		__u32 id;
+
+		if (!(c->flags & VMST_CFG_F_IN_USE) || c->netns_ino != netns ||
+		    !if_indextoname(c->ifindex, name) ||
+		    strncmp(name, c->name, sizeof(c->name)))
+			continue;
+		id = vms_tc_prog_id(c->ifindex);
+		if (!id || (id != tap_id && !vms_tap_prog_ours(c->ifindex)))
+			s->no_tap_prog++;
+	}
 	if (st->maps.fd[VMS_MAP_CPUMAP] < 0)
 		return;
 	for (cpu = 0; cpu < ncpu; cpu++)
@@ -460,6 +479,11 @@ static void render_state(FILE *f, const struct snapshot *s)
 	}
 	vms_prom_family(f, "vmsteer_ports", "gauge", "Configured VM ports.");
 	fprintf(f, "vmsteer_ports %d\n", s->nports);
+	vms_prom_family(f, "vmsteer_ports_without_tap_program", "gauge",
+			"Ports of this network namespace whose tap has no "
+			"vmsteer tap program (no anti-spoofing; 'vmsteer "
+			"attach' adds it).");
+	fprintf(f, "vmsteer_ports_without_tap_program %d\n", s->no_tap_prog);
 	vms_prom_family(f, "vmsteer_ports_capacity", "gauge",
 			"VM ports the state can hold.");
 	fprintf(f, "vmsteer_ports_capacity %d\n", VMST_MAX_PORTS - 1);

@@ -245,11 +245,11 @@ static int tc_detach(__u32 ifindex, const char *dev, const char *name,
 }
 
 /* Another build's object for tests (upgrade), else this build's. */
-static struct bpf_object *open_test_obj(const char *env)
+static struct bpf_object *open_test_obj(const char *what)
 {
-	const char *file = getenv(env);
+	const char *file = vms_obj_override(what);
 
-	if (!file || !*file)
+	if (!file)
 		return NULL;
 	return bpf_object__open_file(file, NULL);
 }
@@ -264,9 +264,9 @@ static int load_prog(struct vms_state *st, struct bpf_object *obj,
 	err = vms_object_pin_maps(obj, st->pin_path);
 	if (err)
 		return err;
-	err = bpf_object__load(obj);
+	err = vms_object_load(obj, name);
 	if (err)
-		return vms_err(err, "cannot load %s: %s", name, strerror(-err));
+		return err;
 	prog = bpf_object__find_program_by_name(obj, name);
 	if (!prog)
 		return vms_err(-ENOENT, "no program %s in the object", name);
@@ -293,10 +293,7 @@ int vms_tap_attach(struct vms_state *st, __u32 idx, __u32 ifindex,
 	err = vms_port_tx_read(&st->maps, idx, &tx);
 	if (!err) {
 		tx.flags |= VMST_TX_F_QDISC_OURS;
-		if (bpf_map_update_elem(st->maps.fd[VMS_MAP_PORT_TX], &idx, &tx,
-					BPF_ANY))
-			err = vms_err(-errno, "map %s: %s", VMST_MAP_PORT_TX,
-				      strerror(errno));
+		err = vms_port_tx_write(&st->maps, idx, &tx);
 	}
 	return err;
 }
@@ -309,7 +306,7 @@ int vms_tap_detach(__u32 ifindex, const char *tap, bool qdisc_ours)
 int vms_uplink_tc_attach(struct vms_state *st, __u32 ifindex, const char *dev,
 			 bool upgrade_only, bool *qdisc_created, bool *changed)
 {
-	struct bpf_object *obj = open_test_obj("VMSTEER_TEST_UPLINK_TC_OBJ");
+	struct bpf_object *obj = open_test_obj("UPLINK_TC");
 	struct uplink_tc_bpf *skel = NULL;
 	int prog_fd = -1;
 	int err;

@@ -161,7 +161,7 @@ static int ensure_tracing(struct vms_state *st, bool *replaced)
 {
 	static const char *const prog_names[NTRACE] = {"vmst_devmap_xmit",
 						       "vmst_redirect_err"};
-	const char *file = getenv("VMSTEER_TEST_TRACE_OBJ");
+	const char *file = vms_obj_override("TRACE");
 	struct bpf_link *links[NTRACE] = {};
 	struct bpf_program *progs[NTRACE];
 	char p[PATH_MAX], tmp[PATH_MAX + 8]; /* bpffs names: no dots */
@@ -185,12 +185,11 @@ static int ensure_tracing(struct vms_state *st, bool *replaced)
 	err = vms_object_pin_maps(obj, st->pin_path);
 	if (err)
 		goto out;
-	err = skel ? trace_bpf__load(skel) : bpf_object__load(obj);
-	if (err) {
-		err = vms_err(err, "cannot load the tracing programs: %s",
-			      strerror(-err));
+	vms_load_begin();
+	err = vms_load_end(skel ? trace_bpf__load(skel) : bpf_object__load(obj),
+			   "the tracing programs");
+	if (err)
 		goto out;
-	}
 	for (i = 0; i < NTRACE; i++) {
 		progs[i] = bpf_object__find_program_by_name(obj, prog_names[i]);
 		if (!progs[i]) {
@@ -430,7 +429,7 @@ static int try_attach(int prog_fd, __u32 ifindex, const char *name,
 
 /*
  * The uplink object: this build's skeleton or, for tests only, the object
- * file named by $VMSTEER_TEST_UPLINK_OBJ (tests/netns/test_upgrade.sh
+ * file the test build names (vms_obj_override; tests/netns/test_upgrade.sh
  * upgrades between variants of bpf/uplink.bpf.c built with
  * -DVMST_TEST_VARIANT=N). Loaded with the state's pinned maps.
  */
@@ -452,7 +451,7 @@ static void uplink_obj_close(struct uplink_obj *u)
 
 static int uplink_obj_load(struct vms_state *st, struct uplink_obj *u)
 {
-	const char *file = getenv("VMSTEER_TEST_UPLINK_OBJ");
+	const char *file = vms_obj_override("UPLINK");
 	struct bpf_program *prog;
 	int err;
 
@@ -474,12 +473,12 @@ static int uplink_obj_load(struct vms_state *st, struct uplink_obj *u)
 	err = vms_object_pin_maps(u->obj, st->pin_path);
 	if (err)
 		goto fail;
-	err = u->skel ? uplink_bpf__load(u->skel) : bpf_object__load(u->obj);
-	if (err) {
-		err = vms_err(err, "cannot load the uplink program: %s",
-			      strerror(-err));
+	vms_load_begin();
+	err = vms_load_end(u->skel ? uplink_bpf__load(u->skel)
+				   : bpf_object__load(u->obj),
+			   "the uplink program");
+	if (err)
 		goto fail;
-	}
 	prog = bpf_object__find_program_by_name(u->obj, "vmst_uplink");
 	u->prog_fd = prog ? bpf_program__fd(prog) : -1;
 	if (u->prog_fd < 0) {

@@ -20,7 +20,8 @@
 # Run one file: sudo bash tests/netns/test_forward.sh (V=1: more detail,
 # and the temp dir of a failed test is kept). All: make netns.
 # VMSTEER=PATH runs another build of the CLI (test_sanitize.sh: the ASan
-# build, make asan).
+# build, make asan). VMSTEER_HOOKS is the test build beside it that loads
+# the BPF objects $VMSTEER_TEST_*_OBJ name (tests/hooks/objfile.c).
 #
 # Output protocol (tests/run.sh): one line per case, "ok NAME",
 # "FAIL NAME: why" or "skip NAME: why".
@@ -42,6 +43,7 @@ ROOT=$(cd "$LIB_DIR/../.." && pwd)
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 VMSTEER=${VMSTEER:-$BUILD/vmsteer}
+VMSTEER_HOOKS=${VMSTEER_HOOKS:-$(dirname "$VMSTEER")/tests/vmsteer-hooks}
 TOOLS=$BUILD/tests
 VMSIM=$TOOLS/vmsim
 SENDFRAMES=$TOOLS/sendframes
@@ -231,6 +233,21 @@ vmsim_start() {
 
 vmsim_pid() { eval "echo \${VMSIM_PID_$1}"; }
 
+# vm_send ID FRAME...: vmsim ID (started with -X $TMPD/ID.tx.pcap) writes
+# the frames into its tap (SIGHUP) and reports; fails unless every frame
+# was written.
+vm_send() {
+	local id=$1 pid seq0=-1
+	shift
+	printf '%s\n' "$@" >"$TMPD/send_$id.hex"
+	"$PCAPHEX" -r "$TMPD/send_$id.hex" -w "$TMPD/$id.tx.pcap" || return 1
+	pid=$(vmsim_pid "$id")
+	[ -e "$TMPD/$id.status" ] && seq0=$(kv seq <"$TMPD/$id.status")
+	kill -HUP "$pid" || return 1
+	wait_for "vmsim $id transmit" vmsim_seq_past "$id" "$seq0" || return 1
+	[ "$(kv tx_errors <"$TMPD/$id.status")" = 0 ]
+}
+
 # vmsim_report ID: make vmsim read everything its queues hold and write its
 # counters; prints the fresh status line.
 vmsim_report() {
@@ -306,6 +323,11 @@ kv() { tr ' ' '\n' | sed -n "s/^$1=//p" | tail -n1; }
 # vms ARGS: run the CLI in hyp on this test's pin path (nsenter: keeps the
 # host's /sys/fs/bpf, see KERNEL-FACTS.md).
 vms() { in_hyp "$VMSTEER" --pin-path "$PIN" "$@"; }
+# vms_hooks ARGS: the same with the test build that has test hooks.
+vms_hooks() {
+	[ -x "$VMSTEER_HOOKS" ] || die "$VMSTEER_HOOKS not built (make test-progs)"
+	in_hyp "$VMSTEER_HOOKS" --pin-path "$PIN" "$@"
+}
 
 # vms_json ARGS: JSON output of the CLI, failing the case on error.
 vms_json() { vms --json "$@"; }
@@ -415,6 +437,16 @@ same_frames() {
 
 # ---- the usual set-up -----------------------------------------------------
 
+# two_vm_taps: taps vmt1 and vmt2 drained by vmsim vm1 and vm2.
+two_vm_taps() {
+	tap_create vmt1
+	tap_create vmt2
+	vmsim_start vm1 vmt1
+	vmsim_start vm2 vmt2
+	VM_LINES_vm1=0
+	VM_LINES_vm2=0
+}
+
 # setup_two_vms: topology, taps vmt1 (untagged, MAC_VM1) and vmt2 (access
 # on VLAN_VM2, MAC_VM2) drained by vmsim vm1 and vm2, vmsteer attached to
 # up0 and both ports added.
@@ -422,12 +454,7 @@ SEQ=0
 XDP_TOTAL=0
 setup_two_vms() {
 	topo_create
-	tap_create vmt1
-	tap_create vmt2
-	vmsim_start vm1 vmt1
-	vmsim_start vm2 vmt2
-	VM_LINES_vm1=0
-	VM_LINES_vm2=0
+	two_vm_taps
 	vms attach up0 >/dev/null || die "vmsteer attach up0 failed"
 	vms port add vmt1 --mac "$MAC_VM1" >/dev/null || die "port add vmt1 failed"
 	vms port add vmt2 --mac "$MAC_VM2" --vlan "$VLAN_VM2" >/dev/null ||

@@ -124,14 +124,14 @@ fi
 # sent, through the entries at the top of every port-indexed map.
 case=last-index-delivers
 list=$(vms --json port list)
-last=$(jq -r --argjson i $NPORTS '.[] | select(.index == $i) | .port' <<<"$list")
+last=$(jq -r --argjson i $NPORTS '.[] | select(.index == $i) | .tap' <<<"$list")
 if [ -z "$last" ]; then
 	fail $case "no port at index $NPORTS (highest: $(jq -c '[.[].index] | max' <<<"$list"))"
 else
 	ip -n "$NS_HYP" link set "$last" up || die "cannot bring $last up"
 	VMSIM_QUEUES=1 vmsim_start vlast "$last"
 	VM_LINES_vlast=0
-	lmac=$(jq -r --arg p "$last" '.[] | select(.port == $p) | .mac' <<<"$list")
+	lmac=$(jq -r --arg p "$last" '.[] | select(.tap == $p) | .mac' <<<"$list")
 	frame_v f "$lmac" 4096
 	echo "$f" >"$TMPD/last.hex"
 	sent=$(send_hex "$TMPD/last.hex")
@@ -151,6 +151,59 @@ else
 fi
 refused ports-full-port-add "port c$NPORTS: port table full ($NPORTS ports)" \
 	vms port add c$NPORTS --mac "$(mac $NPORTS)"
+# A full table still takes changes to an existing port: a new MAC and
+# VLAN are written at the port's own index, by port add and by apply, and
+# leave nothing to repair.
+# changed_in_place CASE TAP MAC VLAN IDX OUT RC: TAP has MAC and VLAN at
+# index IDX, the table is still full and consistent.
+changed_in_place() {
+	local got st want="[$5,\"$3\",$4]"
+	got=$(vms --json port list | jq -c --arg t "$2" '.[] | select(.tap == $t) | [.index, .mac, .vlan]')
+	st=$(vms --json status)
+	if [ "$7" -ne 0 ]; then
+		fail "$1" "refused ($7): $6"
+	elif [ "$got" != "$want" ]; then
+		fail "$1" "$2 is $got, want $want"
+	elif [ "$(jq -c '[.ports, .fdb_entries, (.inconsistencies | length), (.repairs | length)]' <<<"$st")" != "[$NPORTS,$NPORTS,0,0]" ]; then
+		fail "$1" "status after the change: $(jq -c '{ports, fdb_entries, inconsistencies, repairs}' <<<"$st")"
+	else
+		ok "$1"
+	fi
+}
+idx0=$(vms --json port list | jq -r '.[] | select(.tap == "c0") | .index')
+out=$(vms port add c0 --mac 02:00:00:06:00:00 --vlan 9 2>&1)
+changed_in_place ports-full-port-add-existing c0 02:00:00:06:00:00 9 "$idx0" "$out" $?
+idx1=$(vms --json port list | jq -r '.[] | select(.tap == "c1") | .index')
+jq '.ports[1].mac = "02:00:00:06:00:01" | .ports[1].vlan = 10' "$TMPD/full.json" >"$TMPD/full-c1.json"
+out=$(vms apply "$TMPD/full-c1.json" 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && grep -qi delete <<<"$out"; then
+	fail ports-full-apply-existing "apply deleted a port to change it: $out"
+else
+	changed_in_place ports-full-apply-existing c1 02:00:00:06:00:01 10 "$idx1" "$out" $rc
+fi
+# The same for a port whose tap is gone (pending): it changes in place
+# and has no FDB slot; once its tap is back, sync makes it active there.
+idx2=$(vms --json port list | jq -r '.[] | select(.tap == "c2") | .index')
+ip -n "$NS_HYP" link del c2 || die "cannot delete tap c2"
+out=$(vms port add c2 --mac 02:00:00:06:00:02 2>&1)
+rc=$?
+case=ports-full-pending-existing
+got=$(vms --json port list | jq -c '.[] | select(.tap == "c2") | [.index, .mac, .state]')
+st=$(vms --json status)
+if [ $rc -ne 0 ]; then
+	fail $case "refused ($rc): $out"
+elif [ "$got" != "[$idx2,\"02:00:00:06:00:02\",\"pending\"]" ]; then
+	fail $case "c2 is $got"
+elif [ "$(jq -c '[.fdb_entries, (.inconsistencies | length), (.repairs | length)]' <<<"$st")" != "[$((NPORTS - 1)),0,0]" ]; then
+	fail $case "status: $(jq -c '{fdb_entries, inconsistencies, repairs}' <<<"$st")"
+else
+	ok $case
+fi
+ip -n "$NS_HYP" tuntap add dev c2 mode tap || die "cannot make tap c2 again"
+vms sync >/dev/null || die "sync failed"
+changed_in_place ports-full-pending-back c2 02:00:00:06:00:02 null "$idx2" "" 0
+vms apply "$TMPD/full.json" >/dev/null || die "cannot apply full.json again"
 doc "$TMPD/over.json" $(seq 0 $NPORTS)
 refused ports-full-apply "ports: $((NPORTS + 1)) ports, at most $NPORTS" vms apply "$TMPD/over.json"
 # Ports of another namespace count against the same table.
