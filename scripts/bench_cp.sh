@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # vmsteer control-plane benchmark (the last section of `make bench`): how
 # the CLI and the exporter scale with the number of ports. For each N it
-# builds a fresh network namespace with an uplink and N+1 taps (created
+# builds a fresh network namespace with an uplink and N taps (created
 # with `ip -batch`; every 16th a multi-queue tap whose port has queue
 # steering) and times, in milliseconds:
 #   apply       `apply` of a document of N ports, from nothing
 #   reapply     `apply` of the same document again (no changes)
-#   port_add    `port add` of one more port (median of REPEAT)
-#   port_del    `port del` of that port (median of REPEAT)
+#   port_del    `port del` of the document's last port (median of REPEAT)
+#   port_add    `port add` of it again, into a table of N-1 ports (median
+#               of REPEAT; at N=4096 the table is full, so "one more" is
+#               this one)
 #   scrape      one /metrics scrape of vmsteer-exporter (median of REPEAT),
 #               and its size in bytes
 #   stats       `stats --json` (median of REPEAT)
@@ -81,7 +83,7 @@ for n in $CP_SIZES; do
 		echo "link add up0 type veth peer name wire0"
 		echo "link set up0 up"
 		echo "link set wire0 up"
-		for i in $(seq 1 $((n + 1))); do
+		for i in $(seq 1 "$n"); do
 			if [ $((i % 16)) = 0 ]; then
 				echo "tuntap add dev t$i mode tap multi_queue"
 			else
@@ -104,8 +106,8 @@ for n in $CP_SIZES; do
 	R[$n,reapply]=$(ms vms apply "$tmp/doc.json")
 	a=() d=() s=() j=() p=()
 	for r in $(seq "$REPEAT"); do
-		a+=("$(ms vms port add "t$((n + 1))" --mac "$(mac_of $((n + 1)))")")
-		d+=("$(ms vms port del "t$((n + 1))")")
+		d+=("$(ms vms port del "t$n")")
+		a+=("$(ms vms port add "t$n" --mac "$(mac_of "$n")")")
 		s+=("$(ms vms --json stats)")
 		j+=("$(ms vms dump)")
 	done
