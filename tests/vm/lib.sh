@@ -32,6 +32,10 @@
 # undefined, libvirtd and virtlogd killed by PID, then tests/netns/lib.sh
 # kills whatever else runs in the namespaces and deletes them.
 #
+# LAB_HOOK=FILE (before lab_init) installs FILE as libvirt's qemu hook,
+# run with VMSTEER, VMSTEER_PIN_PATH (this test's) and VMSTEER_AGENT_CONFIG
+# (LAB_AGENT_CONFIG) set.
+#
 # Timing: TCG is slow and the test machine shared; waits are on markers
 # and counters with LAB_WAIT_SECS (default 120) for boots and WAIT_SECS
 # for the rest.
@@ -139,6 +143,18 @@ lab_libvirtd_start() {
 		cgroup_controllers = [ ]
 		remember_owner = 0
 	EOF
+	if [ -n "${LAB_HOOK:-}" ]; then
+		# libvirtd runs hooks with a cleared environment (PATH, HOME,
+		# locale): the test's CLI, pin path and configuration are set
+		# by a wrapper.
+		cat >"$d/etc/hooks/qemu" <<-EOF
+			#!/bin/sh
+			export VMSTEER='$VMSTEER' VMSTEER_PIN_PATH='$PIN'
+			${LAB_AGENT_CONFIG:+export VMSTEER_AGENT_CONFIG='$LAB_AGENT_CONFIG'}
+			exec '$LAB_HOOK' "\$@"
+		EOF
+		chmod 0755 "$d/etc/hooks/qemu"
+	fi
 	LAB_URI="qemu:///system?socket=$d/run/libvirt/libvirt-sock"
 	nsenter --net="/run/netns/$NS_HYP" unshare -m sh -c '
 		d=$1
@@ -316,3 +332,86 @@ wire_capture_start() {
 
 # port_ctr PORT NAME: counter NAME of PORT now (stats), "none" if absent.
 port_ctr() { port_counter "$(stats_json)" "$1" "$2"; }
+
+# ---- ports following the guests ---------------------------------------------
+
+# lab_nics: "TAP MAC" of every NIC of every running domain, sorted: the
+# ports the agent must have made (from libvirt, not from vmsteer).
+lab_nics() {
+	local d
+	for d in $(lab_virsh list --name 2>/dev/null); do
+		lab_virsh domiflist "$d" 2>/dev/null | awk 'NF >= 5 && $1 != "-" { print $1, $5 }'
+	done | sort
+}
+
+# vms_ports: "TAP MAC STATE tc|no-tc" of every port vmsteer has, sorted.
+vms_ports() {
+	vms --json port list 2>/dev/null |
+		jq -r '(if type == "array" then . else .ports end)[] | "\(.port) \(.mac) \(.state) \(if .tc then "tc" else "no-tc" end)"' |
+		sort
+}
+
+# lab_state_right [WANT]: vmsteer's ports are exactly the running guests'
+# NICs (WANT: lab_want, taken once when libvirt's view is settled), each
+# with its tap present ("ok") and its tap program attached, and `status`
+# sees nothing to attend to (exit 0: no port on a dead tap, none without
+# its tap program). LAB_STATE_WHY says what differs.
+LAB_STATE_WHY=
+lab_want() { lab_nics | awk '{ print $1, $2, "ok", "tc" }'; }
+lab_state_right() {
+	local want got
+	want=${1-$(lab_want)}
+	got=$(vms_ports)
+	if [ "$want" != "$got" ]; then
+		LAB_STATE_WHY="ports [${got//$'\n'/, }], want [${want//$'\n'/, }]"
+		return 1
+	fi
+	if ! vms status >"$TMPD/status.out" 2>&1; then
+		LAB_STATE_WHY="status exits non-zero: $(tr '\n' ' ' <"$TMPD/status.out")"
+		return 1
+	fi
+}
+
+# lab_converge WHAT: wait until lab_state_right holds (libvirt asked once,
+# then only vmsteer polled, so that the time measured is vmsteer's); when
+# LAB_T0 is set (`lab_t0` when the event happened), prints how long it
+# took and unsets it.
+LAB_T0=
+lab_t0() { LAB_T0=$EPOCHREALTIME; }
+lab_converge() {
+	local want
+	want=$(lab_want)
+	LAB_STATE_WHY=
+	wait_for "the ports after $1" lab_state_right "$want" || return 1
+	if [ -n "$LAB_T0" ]; then
+		echo "# $1: ports right after $(lab_ms_since "$LAB_T0") ms"
+		[ -z "$LAB_STATE_WHY" ] || log "$1: before that: $LAB_STATE_WHY"
+		LAB_T0=
+	fi
+}
+lab_ms_since() {
+	local now=$EPOCHREALTIME
+	echo $(((${now/./} - ${1/./}) / 1000))
+}
+
+# lab_fastpath TAP ADDR: 5 UDP echoes from the wire to the guest at ADDR
+# through the fast path: answered, the port's XDP counter moved by the
+# requests and its transmit counter by the replies. LAB_FAST_WHY on failure.
+LAB_FAST_WHY=
+lab_fastpath() {
+	local tap=$1 addr=$2 s0 s1 i d_in d_out
+	s0=$(stats_json)
+	for i in 1 2 3 4 5; do
+		wire_echo udp "$addr" "fast-$tap-$i" || {
+			LAB_FAST_WHY="UDP echo $i to $addr not answered"
+			return 1
+		}
+	done
+	s1=$(stats_json)
+	d_in=$(($(port_counter "$s1" "$tap" to_vm_xdp_frames) - $(port_counter "$s0" "$tap" to_vm_xdp_frames)))
+	d_out=$(($(port_counter "$s1" "$tap" from_vm_uplink_frames) - $(port_counter "$s0" "$tap" from_vm_uplink_frames)))
+	if [ "$d_in" -lt 5 ] || [ "$d_out" -lt 5 ]; then
+		LAB_FAST_WHY="$tap: to_vm_xdp_frames +$d_in, from_vm_uplink_frames +$d_out for 5 echoes"
+		return 1
+	fi
+} 2>/dev/null
