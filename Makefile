@@ -1,8 +1,9 @@
 # vmsteer build. Everything is produced under $(BUILD); `make V=1` shows
 # the commands. BPF objects are embedded in the binaries via bpftool
 # skeletons, so the programs in $(BUILD) (PROGS: `vmsteer`, and
-# `vmsteer-exporter`, which must be installed beside it) are the only
-# artefacts to install.
+# `vmsteer-exporter` and `vmsteer-agent`, which must be installed beside
+# it) are the only artefacts to install: `make install` (mk/install.mk)
+# installs them with the man pages, completion and units.
 
 BUILD	?= build
 CLANG	?= clang
@@ -22,10 +23,10 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	-Wno-unused-parameter -I. -Iinclude -Ibpf -MMD -MP
 USER_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -Iinclude -Iuser -I$(BUILD) \
 	-MMD -MP -DVMSTEER_VERSION='"$(VERSION)"' \
-	$(shell $(PKG_CONFIG) --cflags libbpf json-c libmicrohttpd 2>/dev/null)
+	$(shell $(PKG_CONFIG) --cflags libbpf json-c libmicrohttpd libmnl 2>/dev/null)
 # The CLI does not link libmicrohttpd: only vmsteer-exporter does.
-LDLIBS	= $(shell $(PKG_CONFIG) --libs libbpf json-c 2>/dev/null || \
-	echo -lbpf -ljson-c) -lelf -lz -lpcap
+LDLIBS	= $(shell $(PKG_CONFIG) --libs libbpf json-c libmnl 2>/dev/null || \
+	echo -lbpf -ljson-c -lmnl) -lelf -lz -lpcap
 EXPORTER_LDLIBS = $(LDLIBS) $(shell $(PKG_CONFIG) --libs libmicrohttpd \
 	2>/dev/null || echo -lmicrohttpd)
 TEST_LDLIBS = $(LDLIBS)
@@ -53,6 +54,17 @@ EXPORTER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(EXPORTER_SRCS))
 PROGS	  := $(BUILD)/vmsteer $(BUILD)/vmsteer-exporter
 LIB_OBJS  := $(patsubst user/%.c,$(BUILD)/user/%.o,$(LIB_SRCS))
 LIBVMS	  := $(BUILD)/libvmsteer.a
+
+# The agent (user/agent/): its own binary, the only one linked with
+# libvirt and libxml2; `vmsteer agent` runs it.
+AGENT_SRCS := $(wildcard user/agent/*.c)
+AGENT_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(AGENT_SRCS))
+AGENT_BIN  := $(BUILD)/vmsteer-agent
+AGENT_CFLAGS = $(shell $(PKG_CONFIG) --cflags libvirt libxml-2.0 2>/dev/null || \
+	echo -I/usr/include/libxml2)
+AGENT_LDLIBS = $(shell $(PKG_CONFIG) --libs libvirt libxml-2.0 2>/dev/null || \
+	echo -lvirt -lxml2)
+PROGS	   += $(AGENT_BIN)
 
 # Test and bench programs: tests/<dir>/*.c, test-only BPF in tests/bpf.
 TEST_BPF_SRCS := $(wildcard tests/bpf/*.bpf.c)
@@ -93,6 +105,14 @@ $(BUILD)/user/%.o: user/%.c $(SKELS) | $(BUILD)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
+$(BUILD)/user/agent/%.o: user/agent/%.c $(SKELS) | $(BUILD)/user/agent
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) $(AGENT_CFLAGS) -c $< -o $@
+
+$(AGENT_BIN): $(AGENT_OBJS) $(LIBVMS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(AGENT_LDLIBS)
+
 $(LIBVMS): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -121,10 +141,22 @@ $(BENCH_BIN): $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(BENCH_SRCS)) $(LIBVMS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
-$(BUILD)/bpf $(BUILD)/user $(BUILD)/tests/bpf $(BUILD)/tests/unit $(BUILD)/tests/tools $(BUILD)/tests/bench $(BUILD)/tests/crash:
+$(BUILD)/bpf $(BUILD)/user $(BUILD)/user/agent $(BUILD)/tests/bpf $(BUILD)/tests/unit $(BUILD)/tests/tools $(BUILD)/tests/bench $(BUILD)/tests/crash:
 	$(Q)mkdir -p $@
 
 test-progs: $(PROGS) $(UNIT_BIN) $(TOOL_BINS)
+
+# Every BPF object, the test-only ones too (tests/compilers.sh builds them
+# with each supported clang).
+.PHONY: bpf-objs
+bpf-objs: $(BPF_OBJS) $(TEST_BPF_OBJS)
+
+# Test-only objects every verifier refuses, on purpose (no skeleton).
+BROKEN_BPF_OBJS := $(patsubst tests/bpf/broken/%.bpf.c,$(BUILD)/tests/bpf/broken/%.bpf.o,$(wildcard tests/bpf/broken/*.bpf.c))
+$(BUILD)/tests/bpf/broken/%.bpf.o: tests/bpf/broken/%.bpf.c vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D) && $(CLANG) $(BPF_CFLAGS) -c $< -o $@
+test-progs: $(BROKEN_BPF_OBJS)
 
 # The CLI with crash points (tests/crash/crashpoint.c): a test-only build
 # that SIGKILLs itself before a chosen write to the state (map writes, link
@@ -265,4 +297,6 @@ clean:
 	$(call msg,CLEAN,$(BUILD))
 	$(Q)rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*/*.d $(BUILD)/tests/bpf/*.d)
+include mk/install.mk
+
+-include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*/*.d $(BUILD)/tests/bpf/*.d $(BUILD)/tests/bpf/broken/*.d)

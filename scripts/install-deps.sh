@@ -5,12 +5,15 @@ set -euo pipefail
 
 pkgs=(
 	clang llvm make gcc pkg-config     # toolchain (clang -target bpf)
+	clang-16 clang-19                  # the compiler matrix (tests/compilers.sh)
 	clang-format                       # make check-format
 	libbpf-dev bpftool                 # libbpf and skeleton generation
 	libelf-dev zlib1g-dev              # libbpf's link dependencies
 	libjson-c-dev                      # JSON output
 	libpcap-dev                        # pcap files (monitor, tests, bench)
 	libmicrohttpd-dev                  # the Prometheus exporter
+	libmnl-dev                         # rtnetlink (host-local MACs, agent)
+	libvirt-dev libxml2-dev            # the agent: libvirt events, domain XML
 	iproute2 util-linux                # ip netns/link/tuntap, nsenter, unshare
 	tcpdump tshark                     # tests cross-check frames, pcaps
 	jq ethtool                         # netns tests: JSON checks, GRO off

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # vmsteer test runner: unit tests, then network-namespace integration tests.
 #
-#   tests/run.sh [unit|netns] [FILTER]
+#   tests/run.sh [unit|compilers|netns] [FILTER]
 #
 # Every test program prints one line per test case:
 #   ok NAME            the case passed
@@ -44,6 +44,11 @@ if [ "$what" = all ] || [ "$what" = unit ]; then
 	echo "== unit tests"
 	# A private network namespace: test devmap entries name its loopback.
 	run_prog unit unshare -n "$BUILD/tests/unit_tests" $filter
+fi
+
+if [ "$what" = all ] || [ "$what" = compilers ]; then
+	echo "== compiler matrix (tests/compilers.sh)"
+	run_prog compilers tests/compilers.sh
 fi
 
 if [ "$what" = all ] || [ "$what" = netns ]; then

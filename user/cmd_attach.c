@@ -67,6 +67,10 @@ int cmd_attach(const struct vms_cli *cli, int argc, char **argv)
 			       "add taps with 'vmsteer port add'",
 			       dev);
 
+	/* An old kernel: name the missing feature before loading anything. */
+	err = vms_probe_kernel();
+	if (err)
+		return err;
 	err = vms_state_open(&st, cli->pin_path, VMS_OPEN_CREATE);
 	if (err)
 		return err;

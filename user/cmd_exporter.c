@@ -21,35 +21,13 @@ const char cmd_exporter_usage[] =
 	VMS_EXPORTER_HELP;
 /* clang-format on */
 
-/* The exporter's path: beside this program's own file. */
-static int exporter_path(char *out, size_t len)
-{
-	char self[PATH_MAX];
-	ssize_t n;
-	char *slash;
-
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n < 0)
-		return vms_err(-errno, "cannot find this program's file: %s",
-			       strerror(errno));
-	self[n] = '\0';
-	slash = strrchr(self, '/');
-	if (!slash)
-		return vms_err(-ENOENT, "cannot find this program's directory");
-	*slash = '\0';
-	if ((size_t)snprintf(out, len, "%s/%s", self, VMS_EXPORTER_BIN) >= len)
-		return vms_err(-ENAMETOOLONG, "%s/%s: name too long", self,
-			       VMS_EXPORTER_BIN);
-	return 0;
-}
-
 int cmd_exporter(const struct vms_cli *cli, int argc, char **argv)
 {
 	char path[PATH_MAX];
 	char **args;
 	int i, n = 0, err;
 
-	err = exporter_path(path, sizeof(path));
+	err = vms_program_path(VMS_EXPORTER_BIN, path, sizeof(path));
 	if (err)
 		return err;
 	/* path, -j/-p, -v per level, --pin-path DIR, ARGS, NULL */

@@ -245,11 +245,11 @@ out:
 
 int cmd_rss(const struct vms_cli *cli, int argc, char **argv)
 {
-	if (argc < 2)
-		return vms_usage_err("rss", "expected show or set");
-	if (!strcmp(argv[1], "show"))
-		return rss_show(cli, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "set"))
-		return rss_set(cli, argc - 1, argv + 1);
-	return vms_usage_err("rss", "unknown subcommand '%s'", argv[1]);
+	static const struct vms_cmd subs[] = {
+		{.name = "show", .fn = rss_show},
+		{.name = "set", .fn = rss_set},
+	};
+
+	return vms_run_subcmd("rss", subs, sizeof(subs) / sizeof(subs[0]), cli,
+			      argc, argv);
 }

@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "config.h"
+#include "lifecycle.h"
 
 /* ---- errors ------------------------------------------------------------ */
 
@@ -332,6 +333,27 @@ static int port_addresses(const struct pctx *p, const char *path,
 	return 0;
 }
 
+static int port_trunk(const struct pctx *p, const char *path,
+		      struct json_object *v, void *obj)
+{
+	struct vms_cfg_port *port = obj;
+
+	memset(&port->vids, 0, sizeof(port->vids));
+	port->trunk = false;
+	if (json_object_is_type(v, json_type_null))
+		return 0; /* not a trunk, as `port list --json` shows it */
+	if (!json_object_is_type(v, json_type_string))
+		return perr(p->name, path,
+			    "expected a VID list such as \"10,20,100-199\" "
+			    "(or null: not a trunk), got %s",
+			    type_name(v));
+	if (vms_parse_vids("trunk", json_object_get_string(v), &port->vids))
+		return perr(p->name, path, "%s",
+			    vms_last_error() + strlen("trunk: "));
+	port->trunk = true;
+	return 0;
+}
+
 static int port_trusted(const struct pctx *p, const char *path,
 			struct json_object *v, void *obj)
 {
@@ -341,6 +363,18 @@ static int port_trusted(const struct pctx *p, const char *path,
 		return perr(p->name, path, "expected true or false, got %s",
 			    type_name(v));
 	port->trusted = json_object_get_boolean(v);
+	return 0;
+}
+
+static int port_agent(const struct pctx *p, const char *path,
+		      struct json_object *v, void *obj)
+{
+	struct vms_cfg_port *port = obj;
+
+	if (!json_object_is_type(v, json_type_boolean))
+		return perr(p->name, path, "expected true or false, got %s",
+			    type_name(v));
+	port->agent = json_object_get_boolean(v);
 	return 0;
 }
 
@@ -595,6 +629,7 @@ static const struct field port_fields[] = {
 	{"vlan", false, port_vlan},	  {"addresses", false, port_addresses},
 	{"trusted", false, port_trusted}, {"queues", false, port_queues},
 	{"rss", false, port_rss},	  {"xdp_steer", false, port_xdp_steer},
+	{"trunk", false, port_trunk},	  {"agent", false, port_agent},
 };
 
 static int check_array(const struct pctx *p, const char *path,
@@ -654,6 +689,10 @@ static int doc_ports(const struct pctx *p, const char *path,
 				   "port", &cfg->ports[i]);
 		if (!err)
 			err = port_rss_finish(p, sub, &cfg->ports[i]);
+		if (!err && cfg->ports[i].trunk && cfg->ports[i].vlan)
+			err = perr(p->name, sub,
+				   "\"vlan\" and \"trunk\" exclude each other "
+				   "(an access port or a trunk)");
 		if (err)
 			return err;
 	}
@@ -753,6 +792,39 @@ static int check_document(const struct pctx *p)
 	return 0;
 }
 
+int vms_config_resolve_ports(struct vms_config *c, const char *name,
+			     bool lenient)
+{
+	char path[64];
+	int i, r;
+
+	for (i = 0; i < c->n_ports; i++) {
+		struct vms_cfg_port *t = &c->ports[i];
+
+		snprintf(path, sizeof(path), "ports[%d].tap", i);
+		r = if_nametoindex(t->tap);
+		t->ifindex = r;
+		t->mtu = 0;
+		if (!r)
+			continue; /* pending until the tap appears */
+		r = vms_is_tap(t->tap);
+		if (r == 1)
+			r = vms_dev_mtu(t->tap);
+		if (r > 0) {
+			t->mtu = r;
+			continue;
+		}
+		t->ifindex = 0;
+		if (lenient)
+			continue; /* not (or no more) a usable tap: pending */
+		if (r < 0)
+			return perr(name, path, "%s: cannot tell its type: %s",
+				    t->tap, strerror(-r));
+		return perr(name, path, "%s is not a tap device", t->tap);
+	}
+	return 0;
+}
+
 static int check_devices(const struct pctx *p)
 {
 	struct vms_config *c = p->cfg;
@@ -774,30 +846,7 @@ static int check_devices(const struct pctx *p)
 				    "%s is a tap: taps are ports, not uplinks",
 				    u->device);
 	}
-	for (i = 0; i < c->n_ports; i++) {
-		struct vms_cfg_port *t = &c->ports[i];
-
-		snprintf(path, sizeof(path), "ports[%d].tap", i);
-		r = if_nametoindex(t->tap);
-		if (!r)
-			return perr(p->name, path, "%s: no such device",
-				    t->tap);
-		t->ifindex = r;
-		r = vms_is_tap(t->tap);
-		if (r < 0)
-			return perr(p->name, path,
-				    "%s: cannot tell its type: %s", t->tap,
-				    strerror(-r));
-		if (!r)
-			return perr(p->name, path, "%s is not a tap device",
-				    t->tap);
-		r = vms_dev_mtu(t->tap);
-		if (r <= 0)
-			return perr(p->name, path, "%s: cannot read its MTU",
-				    t->tap);
-		t->mtu = r;
-	}
-	return 0;
+	return vms_config_resolve_ports(c, p->name, false);
 }
 
 /* ---- parsing ----------------------------------------------------------- */
@@ -974,6 +1023,13 @@ struct json_object *vms_config_to_json(const struct vms_config *cfg)
 		if (p->vlan)
 			json_object_object_add(o, "vlan",
 					       json_object_new_int(p->vlan));
+		if (p->trunk) {
+			static char vids[VMS_VIDS_STRLEN];
+
+			vms_format_vids(&p->vids, vids, sizeof(vids));
+			json_object_object_add(o, "trunk",
+					       json_object_new_string(vids));
+		}
 		if (p->naddrs) {
 			struct json_object *arr = json_object_new_array();
 			char a[VMS_ADDR_STRLEN];
@@ -988,6 +1044,9 @@ struct json_object *vms_config_to_json(const struct vms_config *cfg)
 		}
 		if (p->trusted)
 			json_object_object_add(o, "trusted",
+					       json_object_new_boolean(true));
+		if (p->agent)
+			json_object_object_add(o, "agent",
 					       json_object_new_boolean(true));
 		if (p->rss.flags & VMST_RSS_F_ENABLED) {
 			json_object_object_add(
@@ -1072,6 +1131,10 @@ bool vms_config_equal(const struct vms_config *a, const struct vms_config *b)
 		if (strcmp(x.ports[i].tap, y.ports[i].tap) ||
 		    memcmp(x.ports[i].mac, y.ports[i].mac, 6) ||
 		    x.ports[i].vlan != y.ports[i].vlan ||
+		    x.ports[i].agent != y.ports[i].agent ||
+		    x.ports[i].trunk != y.ports[i].trunk ||
+		    memcmp(&x.ports[i].vids, &y.ports[i].vids,
+			   sizeof(x.ports[i].vids)) ||
 		    !same_tx(&x.ports[i], y.ports[i].trusted, y.ports[i].addrs,
 			     y.ports[i].naddrs) ||
 		    !vms_cfg_rss_equal(&x.ports[i].rss, &y.ports[i].rss))
@@ -1158,18 +1221,21 @@ int vms_config_from_state(struct vms_state *st, struct vms_config *cfg)
 				break;
 		if (j < cfg->n_ports)
 			continue; /* a duplicate record: apply repairs it */
-		if (!if_nametoindex(name)) {
-			pr_warn("port %s: the tap is gone; left out (apply "
-				"deletes it)",
-				name);
-			continue;
-		}
 		memcpy(p->tap, name, sizeof(p->tap));
 		memcpy(p->mac, pc[i].mac, 6);
 		p->vlan = pc[i].vlan;
-		p->ifindex = pc[i].ifindex;
-		p->mtu = pc[i].mtu;
+		if (!vms_port_tapless(&pc[i], netns)) {
+			p->ifindex = pc[i].ifindex;
+			p->mtu = pc[i].mtu;
+		}
 		p->trusted = pc[i].flags & VMST_CFG_F_TRUSTED;
+		p->agent = pc[i].flags & VMST_CFG_F_AGENT;
+		p->trunk = pc[i].flags & VMST_CFG_F_TRUNK;
+		if (st && p->trunk) {
+			err = vms_port_trunk_read(&st->maps, i, &p->vids);
+			if (err)
+				return err;
+		}
 		if (st) {
 			struct vmst_port_tx tx;
 
@@ -1242,12 +1308,19 @@ static const char *port_unhealthy(struct vms_state *st, __u32 idx,
 	__u32 home = vmst_fdb_hash(key), i, s, val, tx;
 	struct vmst_port port;
 
+	if (c->flags & VMST_CFG_F_PENDING)
+		return NULL; /* reachable by no FDB slot, by design */
 	if (bpf_map_lookup_elem(st->maps.fd[VMS_MAP_PORTS], &idx, &port) ||
 	    port.key != key)
 		return "port entry not written";
 	if (bpf_map_lookup_elem(st->maps.fd[VMS_MAP_TX], &idx, &tx) ||
-	    tx != c->ifindex)
+	    tx != c->ifindex) {
+		/* The kernel took the target with the tap: the port becomes
+		 * pending (or follows a new tap), it is not broken. */
+		if (vms_port_tapless(c, vms_netns_ino()))
+			return NULL;
 		return "no redirect target";
+	}
 	for (i = 0; i < VMST_FDB_PROBES; i++) {
 		s = (home + i) & VMST_FDB_MASK;
 		if (!bpf_map_lookup_elem(st->maps.fd[VMS_MAP_FDB], &s, &val) &&
@@ -1317,6 +1390,11 @@ static int plan_check_fdb(struct vms_state *st, const struct vms_config *cfg,
 		}
 		p = &cfg->ports[op->cfg_idx];
 		key = port_key(p);
+		if (!p->ifindex) { /* pending: in no FDB slot */
+			if (op->kind == VMS_OP_PORT_UPDATE)
+				sim_free(fdb, op->index);
+			continue;
+		}
 		/* A new port's index is not known yet: mark it by entry. */
 		mark = VMST_MAX_PORTS + op->cfg_idx;
 		if (op->kind == VMS_OP_PORT_UPDATE &&
@@ -1548,17 +1626,24 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 		const struct vmst_port_cfg *c = &pc[cur[i]];
 
 		struct vmst_port_tx tx = {};
+		struct vmst_trunk vids = {};
 
 		if (cur[i] && st) {
 			err = vms_port_tx_read(&st->maps, cur[i], &tx);
+			if (!err)
+				err = vms_port_trunk_read(&st->maps, cur[i],
+							  &vids);
 			if (err)
 				return err;
 		}
 		pending[i] = !cur[i] || cur_key[i] != port_key(p) ||
+			     !(c->flags & VMST_CFG_F_TRUNK) != !p->trunk ||
+			     memcmp(&vids, &p->vids, sizeof(vids)) ||
 			     c->ifindex != p->ifindex || c->mtu != p->mtu ||
 			     !same_tx(p, c->flags & VMST_CFG_F_TRUSTED,
 				      tx.addrs, tx.naddrs) ||
-			     !vms_tc_prog_id(p->ifindex);
+			     p->agent != !!(c->flags & VMST_CFG_F_AGENT) ||
+			     (p->ifindex && !vms_tc_prog_id(p->ifindex));
 		left += pending[i];
 	}
 	while (left) {
@@ -1633,7 +1718,7 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 			continue;
 		if (!want && !had)
 			continue;
-		if (want) {
+		if (want && p->ifindex) {
 			/* The tap's queues and program, checked now. */
 			err = vms_steer_prepare(st ? &st->maps : NULL, p->tap,
 						p->rss.queues, false, &sc);
@@ -1759,7 +1844,8 @@ void vms_op_describe(const struct vms_op *op, const struct vms_config *cfg,
 		break;
 	case VMS_OP_PORT_ADD:
 		port_text(p->mac, p->vlan, b, sizeof(b));
-		snprintf(out, len, "add port %s: %s", op->name, b);
+		snprintf(out, len, "add port %s: %s%s", op->name, b,
+			 p->ifindex ? "" : ", pending (no tap yet)");
 		break;
 	case VMS_OP_PORT_RSS:
 		p = &cfg->ports[op->cfg_idx];
@@ -1781,6 +1867,16 @@ void vms_op_describe(const struct vms_op *op, const struct vms_config *cfg,
 		if (strcmp(a, b))
 			snprintf(out, len, "update port %s: %s -> %s", op->name,
 				 a, b);
+		else if (!p->ifindex)
+			snprintf(out, len,
+				 "update port %s: %s, pending (no tap; was "
+				 "ifindex %u)",
+				 op->name, b, op->old_ifindex);
+		else if (!op->old_ifindex)
+			snprintf(out, len,
+				 "update port %s: %s, active (tap appeared, "
+				 "ifindex %u)",
+				 op->name, b, p->ifindex);
 		else
 			snprintf(out, len,
 				 "update port %s: %s (ifindex %u -> %u, MTU "
@@ -1854,23 +1950,6 @@ struct json_object *vms_op_json(const struct vms_op *op,
 	return o;
 }
 
-/* Take the tap program off port @idx's tap when it is still the port's. */
-static void port_untap(struct vms_state *st, __u32 idx)
-{
-	struct vmst_port_cfg c;
-	struct vmst_port_tx tx;
-	char name[IF_NAMESIZE];
-
-	if (bpf_map_lookup_elem(st->maps.fd[VMS_MAP_PORT_CFG], &idx, &c) ||
-	    !in_use(&c) || c.netns_ino != vms_netns_ino() ||
-	    vms_port_tx_read(&st->maps, idx, &tx) ||
-	    !if_indextoname(c.ifindex, name) ||
-	    strncmp(name, c.name, sizeof(c.name)))
-		return;
-	vms_tap_detach(c.ifindex, name, tx.flags & VMST_TX_F_QDISC_OURS);
-	vms_clear_error();
-}
-
 /* Make port @p's queue steering what the document says. */
 static int apply_rss(struct vms_state *st, const struct vms_cfg_port *p)
 {
@@ -1885,6 +1964,8 @@ static int apply_rss(struct vms_state *st, const struct vms_cfg_port *p)
 				     p->tap);
 	if (!(p->rss.flags & VMST_RSS_F_ENABLED))
 		return vms_rss_port_disable(st, p->tap, idx, &removed);
+	if (!p->ifindex) /* pending: the program comes with the tap */
+		return vms_rss_write(&st->maps, idx, &p->rss);
 	err = vms_steer_prepare(&st->maps, p->tap, p->rss.queues, false, &sc);
 	if (!err && (p->rss.flags & VMST_RSS_F_XDP_CPUMAP))
 		err = vms_xdp_steer_check(p->tap, p->rss.queues, &sc);
@@ -1930,12 +2011,8 @@ static int apply_op(struct vms_state *st, const struct vms_config *cfg,
 				       slot, strerror(errno));
 		return 0;
 	case VMS_OP_PORT_DEL:
-		/* vmsteer's steering program goes with the port. */
-		err = vms_rss_port_disable(st, op->name, op->index, &changed);
-		if (err)
-			return err;
-		port_untap(st, op->index);
-		return vms_port_delete(&st->maps, op->index);
+		/* With vmsteer's steering and tap programs. */
+		return vms_port_remove(st, op->index, NULL);
 	case VMS_OP_PORT_REPAIR:
 		return vms_port_delete(&st->maps, op->index);
 	case VMS_OP_PORT_RSS:
@@ -1948,8 +2025,11 @@ static int apply_op(struct vms_state *st, const struct vms_config *cfg,
 		spec.netns_ino = vms_netns_ino();
 		memcpy(spec.mac, p->mac, 6);
 		spec.vlan = p->vlan;
+		spec.trunk = p->trunk;
+		spec.vids = p->vids;
 		spec.mtu = p->mtu;
 		spec.trusted = p->trusted;
+		spec.agent = p->agent;
 		spec.naddrs = p->naddrs;
 		memcpy(spec.addrs, p->addrs, sizeof(spec.addrs));
 		spec.xdp_steer = p->rss.flags & VMST_RSS_F_XDP_CPUMAP;
@@ -1962,7 +2042,7 @@ static int apply_op(struct vms_state *st, const struct vms_config *cfg,
 		if (!err && op->index && idx != op->index &&
 		    (rss.flags & VMST_RSS_F_ENABLED))
 			err = vms_rss_write(&st->maps, idx, &rss);
-		if (!err)
+		if (!err && p->ifindex)
 			err = vms_tap_attach(st, idx, p->ifindex, p->tap,
 					     &changed);
 		return err;
@@ -2032,8 +2112,13 @@ static int release_addresses(struct vms_state *st, const struct vms_config *cfg,
 		spec.netns_ino = c.netns_ino;
 		memcpy(spec.mac, c.mac, 6);
 		spec.vlan = c.vlan;
+		spec.trunk = c.flags & VMST_CFG_F_TRUNK;
+		err = vms_port_trunk_read(&st->maps, op->index, &spec.vids);
+		if (err)
+			return err;
 		spec.mtu = c.mtu;
 		spec.trusted = c.flags & VMST_CFG_F_TRUSTED;
+		spec.agent = c.flags & VMST_CFG_F_AGENT;
 		err = vms_port_upsert(&st->maps, &spec, NULL);
 		if (err)
 			return err;

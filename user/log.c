@@ -9,7 +9,7 @@
 #include "vms.h"
 
 int vms_verbose;
-static char last_error[512];
+static char last_error[1024]; /* a verifier refusal quotes its log */
 
 int vms_err(int err, const char *fmt, ...)
 {

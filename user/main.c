@@ -11,6 +11,13 @@
 
 #include "cli.h"
 
+static int cmd_help(const struct vms_cli *cli, int argc, char **argv);
+
+static const char cmd_help_usage[] =
+	"Usage: vmsteer help [COMMAND]\n\n"
+	"Print the usage of COMMAND (a prefix will do), or the list of "
+	"commands.\n";
+
 static const struct vms_cmd cmds[] = {
 	{"attach", cmd_attach, cmd_attach_usage,
 	 "attach the fast path to an uplink"},
@@ -31,6 +38,11 @@ static const struct vms_cmd cmds[] = {
 	 "make uplinks and ports those of a JSON document"},
 	{"dump", cmd_dump, cmd_dump_usage,
 	 "print uplinks and ports as a document for apply"},
+	{"sync", cmd_sync, cmd_sync_usage,
+	 "bring the ports up to date with the taps that exist"},
+	{"agent", cmd_agent, cmd_agent_usage,
+	 "keep the ports converged with the VMs (libvirt, rtnetlink)"},
+	{"help", cmd_help, cmd_help_usage, "print the usage of a command"},
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -63,21 +75,70 @@ static void usage(FILE *f)
 		VMSTEER_PIN_PATH_DEFAULT);
 }
 
-static const struct vms_cmd *find_cmd(const char *name)
+const struct vms_cmd *vms_find_cmd(const struct vms_cmd *table, size_t n,
+				   const char *word)
 {
 	const struct vms_cmd *match = NULL;
-	size_t i, n = strlen(name);
+	size_t i, len = strlen(word);
 
-	for (i = 0; i < NCMDS; i++) {
-		if (!strcmp(cmds[i].name, name))
-			return &cmds[i];
-		if (n && !strncmp(cmds[i].name, name, n)) {
-			if (match)
+	for (i = 0; i < n; i++) {
+		if (!strcmp(table[i].name, word))
+			return &table[i];
+		if (len && !strncmp(table[i].name, word, len)) {
+			if (match && match->fn != table[i].fn)
 				return NULL; /* ambiguous prefix */
-			match = &cmds[i];
+			if (!match)
+				match = &table[i];
 		}
 	}
 	return match;
+}
+
+static const struct vms_cmd *find_cmd(const char *name)
+{
+	return vms_find_cmd(cmds, NCMDS, name);
+}
+
+int vms_run_subcmd(const char *cmd, const struct vms_cmd *subs, size_t n,
+		   const struct vms_cli *cli, int argc, char **argv)
+{
+	const struct vms_cmd *sub;
+	char names[120] = "";
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (i == 0 || subs[i].fn != subs[i - 1].fn)
+			snprintf(names + strlen(names),
+				 sizeof(names) - strlen(names), "%s%s",
+				 *names ? ", " : "", subs[i].name);
+	if (argc < 2)
+		return vms_usage_err(cmd, "expected one of %s", names);
+	sub = vms_find_cmd(subs, n, argv[1]);
+	if (!sub)
+		return vms_usage_err(cmd,
+				     "unknown or ambiguous subcommand '%s' "
+				     "(expected one of %s)",
+				     argv[1], names);
+	return sub->fn(cli, argc - 1, argv + 1);
+}
+
+static int cmd_help(const struct vms_cli *cli, int argc, char **argv)
+{
+	const struct vms_cmd *c;
+
+	(void)cli;
+	if (argc > 2)
+		return vms_usage_err("help", "takes at most one command");
+	if (argc < 2) {
+		usage(stdout);
+		return 0;
+	}
+	c = find_cmd(argv[1]);
+	if (!c)
+		return vms_usage_err(
+			"help", "unknown or ambiguous command '%s'", argv[1]);
+	fputs(c->usage, stdout);
+	return 0;
 }
 
 bool vms_wants_help(int argc, char **argv)
@@ -116,6 +177,7 @@ int main(int argc, char **argv)
 	struct vms_cli cli = {};
 	int c, verbose = 0, ret;
 
+	opterr = 0; /* our own messages, JSON under --json */
 	while ((c = getopt_long(argc, argv, "+jpvhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -138,8 +200,18 @@ int main(int argc, char **argv)
 			       VMSTEER_VERSION, VMSTEER_LAYOUT_VERSION);
 			return 0;
 		default:
-			usage(stderr);
-			return VMS_EXIT_USAGE;
+			/* -j may come after the bad option: look ahead. */
+			for (int i = optind; i < argc && argv[i][0] == '-'; i++)
+				if (!strcmp(argv[i], "-j") ||
+				    !strcmp(argv[i], "--json") ||
+				    !strcmp(argv[i], "-p") ||
+				    !strcmp(argv[i], "--pretty"))
+					vms_json = true;
+			vms_err(-EINVAL,
+				"unknown option or missing value: '%s' (see "
+				"'vmsteer --help')",
+				argv[optind - 1]);
+			return vms_report_error(VMS_EXIT_USAGE);
 		}
 	}
 	vms_libbpf_logging(verbose);
@@ -168,5 +240,7 @@ int main(int argc, char **argv)
 	}
 	optind = 0; /* each command parses its own options */
 	ret = cmd->fn(&cli, argc, argv);
+	if (ret == VMS_EXIT_ATTENTION)
+		return ret;
 	return ret ? vms_report_error(ret) : 0;
 }

@@ -132,12 +132,9 @@ static int load(struct vms_state *st, enum vms_prog kind, int *fd)
 	err = vms_object_pin_maps(obj, st->pin_path);
 	if (err)
 		goto out;
-	err = bpf_object__load(obj);
-	if (err) {
-		err = vms_err(err, "cannot load %s: %s", k->prog,
-			      strerror(-err));
+	err = vms_object_load(obj, k->prog);
+	if (err)
 		goto out;
-	}
 	prog = bpf_object__find_program_by_name(obj, k->prog);
 	if (!prog) {
 		err = vms_err(-ENOENT, "no program %s in the object", k->prog);

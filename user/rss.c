@@ -274,33 +274,57 @@ struct json_object *vms_rss_json(const struct vmst_rss *cfg)
 
 int vms_rss_read(const struct vms_maps *m, __u32 idx, struct vmst_rss *cfg)
 {
+	struct vmst_rss_lut lut;
+
 	memset(cfg, 0, sizeof(*cfg));
 	if (m->fd[VMS_MAP_RSS] < 0)
 		return 0; /* a state from before RSS: no port has it */
 	if (bpf_map_lookup_elem(m->fd[VMS_MAP_RSS], &idx, cfg))
 		return vms_err(-errno, "map %s: cannot read entry %u: %s",
 			       VMST_MAP_RSS, idx, strerror(errno));
+	if (m->fd[VMS_MAP_RSS_LUT] < 0)
+		return 0;
+	if (bpf_map_lookup_elem(m->fd[VMS_MAP_RSS_LUT], &idx, &lut))
+		return vms_err(-errno, "map %s: cannot read entry %u: %s",
+			       VMST_MAP_RSS_LUT, idx, strerror(errno));
+	if (memcmp(lut.key, cfg->key, sizeof(lut.key)))
+		cfg->table_size = 0; /* what the programs make of it */
 	return 0;
 }
 
 /*
- * One update of the whole value: the array map copies it in place, so a
- * frame being steered at that instant may read some old and some new
- * bytes. Every table entry and the default queue are checked to name an
- * existing queue before the write, so such a frame still lands on a queue
- * of the tap (at worst neither its old nor its new one, once); frames are
- * never dropped by an update.
+ * One update of each value: the array map copies it in place, so a frame
+ * being steered at that instant may read some old and some new bytes.
+ * Every table entry and the default queue are checked to name an existing
+ * queue before the write, so such a frame still lands on a queue of the
+ * tap (at worst neither its old nor its new one, once); frames are never
+ * dropped by an update. The key's tables go first: until the entry's key
+ * is theirs, the programs use the default queue.
  */
-int vms_rss_write(const struct vms_maps *m, __u32 idx,
-		  const struct vmst_rss *cfg)
+int vms_rss_write_fds(int rss_fd, int lut_fd, __u32 idx,
+		      const struct vmst_rss *cfg)
 {
-	if (m->fd[VMS_MAP_RSS] < 0)
-		return vms_err(-ENOENT, "map %s missing from the state",
-			       VMST_MAP_RSS);
-	if (bpf_map_update_elem(m->fd[VMS_MAP_RSS], &idx, cfg, BPF_ANY))
+	struct vmst_rss_lut lut;
+
+	vms_rss_lut_build(cfg->key, &lut);
+	if (bpf_map_update_elem(lut_fd, &idx, &lut, BPF_ANY))
+		return vms_err(-errno, "map %s: cannot write entry %u: %s",
+			       VMST_MAP_RSS_LUT, idx, strerror(errno));
+	if (bpf_map_update_elem(rss_fd, &idx, cfg, BPF_ANY))
 		return vms_err(-errno, "map %s: cannot write entry %u: %s",
 			       VMST_MAP_RSS, idx, strerror(errno));
 	return 0;
+}
+
+int vms_rss_write(const struct vms_maps *m, __u32 idx,
+		  const struct vmst_rss *cfg)
+{
+	if (m->fd[VMS_MAP_RSS] < 0 || m->fd[VMS_MAP_RSS_LUT] < 0)
+		return vms_err(-ENOENT, "map %s missing from the state",
+			       m->fd[VMS_MAP_RSS] < 0 ? VMST_MAP_RSS
+						      : VMST_MAP_RSS_LUT);
+	return vms_rss_write_fds(m->fd[VMS_MAP_RSS], m->fd[VMS_MAP_RSS_LUT],
+				 idx, cfg);
 }
 
 /* ---- taps: queues and steering program --------------------------------- */
@@ -315,11 +339,17 @@ int vms_tap_view(__u32 ifindex, __u32 netns_ino, struct vms_tap_view *v)
 	ssize_t n;
 
 	memset(v, 0, sizeof(*v));
-	skel = tunq_bpf__open_and_load();
+	skel = tunq_bpf__open();
 	if (!skel)
 		return vms_err(-errno,
-			       "cannot load the tap inspection program: %s",
+			       "cannot open the tap inspection program: %s",
 			       strerror(errno));
+	vms_load_begin();
+	err = vms_load_end(tunq_bpf__load(skel), "the tap inspection program");
+	if (err) {
+		tunq_bpf__destroy(skel);
+		return err;
+	}
 	link = bpf_program__attach_iter(skel->progs.vmst_tunq, NULL);
 	if (!link) {
 		err = vms_err(-errno,
@@ -643,10 +673,9 @@ int vms_cpumap_ensure(struct vms_state *st, __u32 queues)
 			       strerror(errno));
 	err = vms_object_pin_maps(skel->obj, st->pin_path);
 	if (!err) {
-		err = cpumap_bpf__load(skel);
-		if (err)
-			err = vms_err(err, "cannot load the CPUMAP program: %s",
-				      strerror(-err));
+		vms_load_begin();
+		err = vms_load_end(cpumap_bpf__load(skel),
+				   "the CPUMAP program");
 	}
 	if (err)
 		goto out;

@@ -319,17 +319,21 @@ static int create_maps(const char *pin_path)
 	struct uplink_bpf *skel;
 	int err;
 
+	err = vms_probe_kernel();
+	if (err)
+		return err;
 	skel = uplink_bpf__open();
 	if (!skel)
 		return vms_err(-errno, "cannot open the BPF object: %s",
 			       strerror(errno));
 	err = vms_object_pin_maps(skel->obj, pin_path);
 	if (!err) {
-		err = uplink_bpf__load(skel);
-		if (err)
-			err = vms_err(err,
-				      "cannot create the maps under %s: %s%s",
-				      pin_path, strerror(-err), perm_hint(err));
+		char what[4200];
+
+		snprintf(what, sizeof(what), "creating the maps under %s",
+			 pin_path);
+		vms_load_begin();
+		err = vms_load_end(uplink_bpf__load(skel), what);
 	}
 	uplink_bpf__destroy(skel);
 	return err;

@@ -233,9 +233,9 @@ static int load_prog(struct vms_state *st, struct bpf_object *obj,
 	err = vms_object_pin_maps(obj, st->pin_path);
 	if (err)
 		return err;
-	err = bpf_object__load(obj);
+	err = vms_object_load(obj, name);
 	if (err)
-		return vms_err(err, "cannot load %s: %s", name, strerror(-err));
+		return err;
 	prog = bpf_object__find_program_by_name(obj, name);
 	if (!prog)
 		return vms_err(-ENOENT, "no program %s in the object", name);

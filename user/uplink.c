@@ -185,12 +185,11 @@ static int ensure_tracing(struct vms_state *st, bool *replaced)
 	err = vms_object_pin_maps(obj, st->pin_path);
 	if (err)
 		goto out;
-	err = skel ? trace_bpf__load(skel) : bpf_object__load(obj);
-	if (err) {
-		err = vms_err(err, "cannot load the tracing programs: %s",
-			      strerror(-err));
+	vms_load_begin();
+	err = vms_load_end(skel ? trace_bpf__load(skel) : bpf_object__load(obj),
+			   "the tracing programs");
+	if (err)
 		goto out;
-	}
 	for (i = 0; i < NTRACE; i++) {
 		progs[i] = bpf_object__find_program_by_name(obj, prog_names[i]);
 		if (!progs[i]) {
@@ -474,12 +473,12 @@ static int uplink_obj_load(struct vms_state *st, struct uplink_obj *u)
 	err = vms_object_pin_maps(u->obj, st->pin_path);
 	if (err)
 		goto fail;
-	err = u->skel ? uplink_bpf__load(u->skel) : bpf_object__load(u->obj);
-	if (err) {
-		err = vms_err(err, "cannot load the uplink program: %s",
-			      strerror(-err));
+	vms_load_begin();
+	err = vms_load_end(u->skel ? uplink_bpf__load(u->skel)
+				   : bpf_object__load(u->obj),
+			   "the uplink program");
+	if (err)
 		goto fail;
-	}
 	prog = bpf_object__find_program_by_name(u->obj, "vmst_uplink");
 	u->prog_fd = prog ? bpf_program__fd(prog) : -1;
 	if (u->prog_fd < 0) {

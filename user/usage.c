@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Usage errors and the final error report, shared by the CLI (main.c) and
- * vmsteer-exporter (exporter.c).
+ * Usage errors, the final error report and the path of the programs run
+ * by the CLI, shared by the CLI (main.c) and vmsteer-exporter (exporter.c).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -37,4 +39,25 @@ int vms_report_error(int ret)
 		fprintf(stderr, "vmsteer: %s\n", msg);
 	}
 	return ret == VMS_EXIT_USAGE ? VMS_EXIT_USAGE : 1;
+}
+
+int vms_program_path(const char *name, char *out, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0)
+		return vms_err(-errno, "cannot find this program's file: %s",
+			       strerror(errno));
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (!slash)
+		return vms_err(-ENOENT, "cannot find this program's directory");
+	*slash = '\0';
+	if ((size_t)snprintf(out, len, "%s/%s", self, name) >= len)
+		return vms_err(-ENAMETOOLONG, "%s/%s: name too long", self,
+			       name);
+	return 0;
 }

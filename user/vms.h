@@ -34,6 +34,54 @@ void pr_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Route libbpf's messages to stderr when verbose, else drop them. */
 void vms_libbpf_logging(int verbose);
 
+/* ---- kernel feature probes (probe.c) ----------------------------------- */
+
+enum vms_probe_kind {
+	VMS_PROBE_END,
+	VMS_PROBE_BTF,	    /* the kernel's own BTF is there */
+	VMS_PROBE_BTF_TYPE, /* a type @name of BTF kind @type */
+	VMS_PROBE_BTF_ENUM, /* an enumerator @name */
+	VMS_PROBE_PROG,	    /* program type @type */
+	VMS_PROBE_MAP,	    /* map type @type */
+	VMS_PROBE_HELPER,   /* helper @helper in program type @type */
+};
+
+/* A kernel feature vmsteer uses, and how to tell that it is there. */
+struct vms_feature {
+	enum vms_probe_kind kind;
+	__u32 type;
+	__u32 helper;
+	const char *name;
+	const char *since; /* the Linux version that brought it */
+	const char *what;  /* the feature and what vmsteer uses it for */
+};
+
+/* Every feature vmsteer needs (the last entry VMS_PROBE_END). */
+extern const struct vms_feature vms_features[];
+/*
+ * Probe @features in order; on the first one missing, an error naming it
+ * and the Linux version that brought it (or that the kernel has no BTF,
+ * or that probing needs root).
+ */
+int vms_probe_features(const struct vms_feature *features);
+/* vms_probe_features(vms_features). */
+int vms_probe_kernel(void);
+
+/* ---- loading BPF objects (load.c) ---------------------------------------- */
+
+/*
+ * Bracket a BPF object load (a skeleton's __load() or bpf_object__load()):
+ * vms_load_end(err, what) returns @err and, when it is an error, records
+ * one naming @what and what failed: a program the verifier refused (its
+ * name, the verifier's last lines, the file holding its full log), a
+ * program or a map the kernel refused, and why. Calls may nest.
+ */
+void vms_load_begin(void);
+int vms_load_end(int err, const char *what);
+/* bpf_object__load(@obj) so bracketed. */
+struct bpf_object;
+int vms_object_load(struct bpf_object *obj, const char *what);
+
 /* ---- the maps of a pinned state (state.c) ------------------------------ */
 
 /*
@@ -62,7 +110,9 @@ void vms_libbpf_logging(int verbose);
 	X(NORTH, VMST_MAP_NORTH, true)        \
 	X(QSTATS, VMST_MAP_QSTATS, true)      \
 	X(CPUMAP, VMST_MAP_CPUMAP, true)      \
-	X(LOCAL, VMST_MAP_LOCAL, true)
+	X(LOCAL, VMST_MAP_LOCAL, true)        \
+	X(TRUNK, VMST_MAP_TRUNK, true)        \
+	X(RSS_LUT, VMST_MAP_RSS_LUT, false)
 
 enum vms_map {
 #define VMS_X_ENUM(id, name, optional) VMS_MAP_##id,
@@ -159,15 +209,18 @@ __u32 vms_netns_ino(void);
 /* What `port add` asks for. */
 struct vms_port_spec {
 	char name[16];
-	__u32 ifindex;
+	__u32 ifindex; /* 0 (and mtu 0): the tap does not exist, pending */
 	__u32 netns_ino;
 	__u8 mac[6];
 	__u16 vlan; /* 0: untagged port */
+	bool trunk; /* a trunk port: tags with a VID of @vids allowed */
+	struct vmst_trunk vids;
 	__u32 mtu;
 	bool trusted; /* RA and DHCP server messages allowed */
 	__u32 naddrs; /* addresses: none = MAC checks only */
 	struct vmst_addr addrs[VMST_MAX_ADDRS];
 	bool xdp_steer; /* XDP frames hop through the CPUMAP (RSS queue) */
+	bool agent;	/* managed by `vmsteer agent` (VMST_CFG_F_AGENT) */
 };
 
 /*
@@ -187,14 +240,34 @@ bool vms_addr_overlap(const struct vmst_addr *a, const struct vmst_addr *b);
 int vms_port_tx_read(const struct vms_maps *m, __u32 idx,
 		     struct vmst_port_tx *tx);
 
+/*
+ * Parse a trunk's VID list "VID[-VID][,...]" (1..4094) into @t, adding to
+ * what it holds; refuses, with a message "@what: ...", bad syntax, a VID
+ * out of range and a reversed range.
+ */
+int vms_parse_vids(const char *what, const char *s, struct vmst_trunk *t);
+/* "10,20,100-200" of @t into @out (@len bytes: 25000 holds any list). */
+#define VMS_VIDS_STRLEN 25000
+void vms_format_vids(const struct vmst_trunk *t, char *out, size_t len);
+/* VID @vid is in @t. */
+bool vms_trunk_has(const struct vmst_trunk *t, __u16 vid);
+/* The trunk VIDs of port @idx (zeroed when the map is absent). */
+int vms_port_trunk_read(const struct vms_maps *m, __u32 idx,
+			struct vmst_trunk *t);
+
 /* Check a spec on its own (MAC unicast, VLAN range, addresses valid and
  * not overlapping each other...): 0 or -errno. */
 int vms_port_spec_check(const struct vms_port_spec *s);
 /*
- * Add a port or update the one of the same name (and netns). Refuses a MAC
- * another port owns on the same VLAN, an address overlapping one of
- * another port on the same VLAN, a full port table or FDB, and leaves the
- * maps as they were on any error. On success *@idx is the port index.
+ * Add a port or update the one of the same name (and netns). A spec with
+ * ifindex 0 makes the port pending (VMST_CFG_F_PENDING: no FDB slot, no
+ * redirect target; its configuration stays). Refuses a MAC another port
+ * owns on the same VLAN, an address overlapping one of another port on the
+ * same VLAN, a full port table or FDB, and leaves the maps as they were on
+ * any error; a port of this namespace whose tap is gone (pending, or its
+ * tap vanished) is no owner: its MAC moves to the new port, which takes
+ * its place (and index) when no port has the new name. On success *@idx is
+ * the port index.
  */
 int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		    __u32 *idx);
@@ -202,6 +275,16 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 int vms_port_set_xdp_steer(const struct vms_maps *m, __u32 idx, bool on);
 /* Remove port @idx: FDB entry, target, counters and record. */
 int vms_port_delete(const struct vms_maps *m, __u32 idx);
+/*
+ * True when port record @c of this namespace (@netns) has no tap: pending,
+ * or its tap vanished (no device of its ifindex and name).
+ */
+bool vms_port_tapless(const struct vmst_port_cfg *c, __u32 netns);
+/* Seconds of CLOCK_BOOTTIME (the clock of pending_since). */
+__u32 vms_boottime(void);
+/* Index of the port of MAC @mac on @vlan in @netns_ino, 0 when none. */
+int vms_port_find_mac(const struct vms_maps *m, const __u8 mac[6], __u16 vlan,
+		      __u32 netns_ino, struct vmst_port_cfg *cfg);
 /* Index of the port named @name in @netns_ino, 0 when none, or -errno. */
 int vms_port_find(const struct vms_maps *m, const char *name, __u32 netns_ino,
 		  struct vmst_port_cfg *cfg);
@@ -396,6 +479,13 @@ const char *vms_monitor_state_name(enum vms_monitor_state s);
 __u32 vms_toeplitz(const __u8 key[VMST_RSS_KEY_LEN], const void *in,
 		   size_t len);
 
+/*
+ * The lookup tables of @key that the BPF programs hash with (struct
+ * vmst_rss_lut): each entry is vms_toeplitz() of one nibble at its place.
+ */
+void vms_rss_lut_build(const __u8 key[VMST_RSS_KEY_LEN],
+		       struct vmst_rss_lut *lut);
+
 /* Microsoft's default RSS key (VMST_RSS_KEY_MSFT). */
 extern const __u8 vms_rss_key_msft[VMST_RSS_KEY_LEN];
 
@@ -466,11 +556,19 @@ void vms_rss_format_table(const struct vmst_rss *cfg, char *out, size_t len);
 struct json_object;
 struct json_object *vms_rss_json(const struct vmst_rss *cfg);
 
-/* Port @idx's vmst_rss entry (zeros when the map is absent). */
+/*
+ * Port @idx's vmst_rss entry (zeros when the map is absent). An entry
+ * whose key's lookup tables (vmst_rss_lut) were built from another key,
+ * as a crash between the two writes leaves it, reads with table_size 0:
+ * the programs send all its frames to the default queue.
+ */
 int vms_rss_read(const struct vms_maps *m, __u32 idx, struct vmst_rss *cfg);
-/* Replace port @idx's entry in one map update. */
+/* Replace port @idx's entry: its key's lookup tables first, then it. */
 int vms_rss_write(const struct vms_maps *m, __u32 idx,
 		  const struct vmst_rss *cfg);
+/* The same on the maps' descriptors (tests load the programs unpinned). */
+int vms_rss_write_fds(int rss_fd, int lut_fd, __u32 idx,
+		      const struct vmst_rss *cfg);
 
 /* What the tap inspection iterator (bpf/tunq.bpf.c) sees of a tap. */
 struct vms_tap_view {

@@ -13,6 +13,8 @@
 #   guest_modules ROOT MOD...   MOD and its dependencies copied into ROOT,
 #                               in load order in ROOT/etc/modules.load
 #                               (/init: while read -r m; do insmod "$m"; done)
+#                               (from GUEST_MODULES_BASE/lib/modules, when
+#                               set, instead of /lib/modules)
 #   guest_pack ROOT OUT         the initramfs
 #
 # Nothing here touches the host beyond reading /boot and /lib/modules and
@@ -77,7 +79,8 @@ guest_modules() {
 	shift
 	kver=$(guest_kver)
 	for m in "$@"; do
-		line=$(modprobe -S "$kver" --show-depends "$m" 2>&1) ||
+		line=$(modprobe ${GUEST_MODULES_BASE:+-d "$GUEST_MODULES_BASE"} \
+			-S "$kver" --show-depends "$m" 2>&1) ||
 			guest_die "module $m for $kver: $line"
 		while read -r op f _; do
 			# "builtin NAME" lines: nothing to load.

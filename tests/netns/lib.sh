@@ -231,6 +231,21 @@ vmsim_start() {
 
 vmsim_pid() { eval "echo \${VMSIM_PID_$1}"; }
 
+# vm_send ID FRAME...: vmsim ID (started with -X $TMPD/ID.tx.pcap) writes
+# the frames into its tap (SIGHUP) and reports; fails unless every frame
+# was written.
+vm_send() {
+	local id=$1 pid seq0=-1
+	shift
+	printf '%s\n' "$@" >"$TMPD/send_$id.hex"
+	"$PCAPHEX" -r "$TMPD/send_$id.hex" -w "$TMPD/$id.tx.pcap" || return 1
+	pid=$(vmsim_pid "$id")
+	[ -e "$TMPD/$id.status" ] && seq0=$(kv seq <"$TMPD/$id.status")
+	kill -HUP "$pid" || return 1
+	wait_for "vmsim $id transmit" vmsim_seq_past "$id" "$seq0" || return 1
+	[ "$(kv tx_errors <"$TMPD/$id.status")" = 0 ]
+}
+
 # vmsim_report ID: make vmsim read everything its queues hold and write its
 # counters; prints the fresh status line.
 vmsim_report() {

@@ -74,12 +74,12 @@ refused detach-unknown-device nosuchdev0 "${P[@]}" detach nosuchdev0
 SNAP=
 case=port-add-upsert
 MAC_NEW=02:00:00:00:01:99
-ports0=$(vms --json port list | jq -c 'map(del(.index)) | sort_by(.port)')
+ports0=$(vms --json port list | jq -c 'map(del(.index)) | sort_by(.tap)')
 out=$(vms port add vmt1 --mac $MAC_NEW 2>&1)
 rc=$?
 list=$(vms --json port list)
-n_vmt1=$(jq '[.[] | select(.port == "vmt1")] | length' <<<"$list")
-mac_vmt1=$(jq -r '.[] | select(.port == "vmt1") | .mac' <<<"$list")
+n_vmt1=$(jq '[.[] | select(.tap == "vmt1")] | length' <<<"$list")
+mac_vmt1=$(jq -r '.[] | select(.tap == "vmt1") | .mac' <<<"$list")
 n_all=$(jq 'length' <<<"$list")
 # Frames to the new MAC reach vmt1; frames to the old one no longer do.
 : >"$TMPD/ups.hex"
@@ -113,7 +113,7 @@ elif [ $((unknown1 - unknown0)) -ne 5 ]; then
 else
 	# And back: the port list is as it was (indexes may move).
 	vms port add vmt1 --mac "$MAC_VM1" >/dev/null 2>&1
-	ports1=$(vms --json port list | jq -c 'map(del(.index)) | sort_by(.port)')
+	ports1=$(vms --json port list | jq -c 'map(del(.index)) | sort_by(.tap)')
 	if [ "$ports1" != "$ports0" ]; then
 		fail $case "changing the MAC back did not restore the port: $ports0 -> $ports1"
 	elif ! deliver_round 5; then
@@ -134,7 +134,17 @@ if deliver_round 5; then ok $case; else fail $case "$ROUND_WHY"; fi
 
 # ---- bad input ----
 M3=02:00:00:00:03:03
-refused port-add-unknown-device nosuchtap0 "${P[@]}" port add nosuchtap0 --mac $M3
+# A tap that does not exist yet makes a pending port (test_pending.sh).
+case=port-add-unknown-device-pending
+out=$(vms --json port add nosuchtap0 --mac $M3 2>&1)
+if [ "$(jq -r .pending <<<"$out")" = true ] &&
+	[ "$(vms --json port list | jq -r '.[] | select(.tap == "nosuchtap0") | .state')" = pending ] &&
+	vms port del nosuchtap0 >/dev/null; then
+	ok $case
+else
+	fail $case "$out"
+fi
+SNAP=
 refused port-add-not-a-tap up1 "${P[@]}" port add up1 --mac $M3
 refused port-add-uplink-not-a-tap up0 "${P[@]}" port add up0 --mac $M3
 refused port-del-unknown nosuchtap0 "${P[@]}" port del nosuchtap0

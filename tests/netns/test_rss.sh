@@ -358,7 +358,7 @@ ip -n "$NS_HYP" tuntap add dev vms1 mode tap || die "cannot create vms1"
 out=$(vms port add vms1 --mac 02:00:00:00:03:03 --queues 2 2>&1)
 rc=$?
 if [ $rc != 0 ] && grep -q "vms1: not a multi-queue tap" <<<"$out" &&
-	[ "$(vms_json port list | jq '[.[] | select(.port == "vms1")] | length')" = 0 ]; then
+	[ "$(vms_json port list | jq '[.[] | select(.tap == "vms1")] | length')" = 0 ]; then
 	ok $case
 else
 	fail $case "rc=$rc '$out'"

@@ -42,20 +42,6 @@ eth() { echo "$(h "$1")$(h "$2")$3$4"; }
 # pad N SEQ: N bytes, the first 4 SEQ.
 pad() { printf '%08x%0*d' "$2" $((2 * $1 - 8)) 0; }
 
-# vm_send ID FRAME...: vmsim ID writes the frames into its tap (SIGHUP)
-# and reports; fails unless every frame was written.
-vm_send() {
-	local id=$1 pid seq0=-1
-	shift
-	printf '%s\n' "$@" >"$TMPD/send_$id.hex"
-	"$PCAPHEX" -r "$TMPD/send_$id.hex" -w "$TMPD/$id.tx.pcap" || return 1
-	pid=$(vmsim_pid "$id")
-	[ -e "$TMPD/$id.status" ] && seq0=$(kv seq <"$TMPD/$id.status")
-	kill -HUP "$pid" || return 1
-	wait_for "vmsim $id transmit" vmsim_seq_past "$id" "$seq0" || return 1
-	[ "$(kv tx_errors <"$TMPD/$id.status")" = 0 ]
-}
-
 # vm9 speaks first: the bridge learns MAC_VM9 on vmt9.
 vm_send vm9 "$(eth ff:ff:ff:ff:ff:ff $MAC_VM9 88b5 "$(pad 46 1)")" ||
 	die "vm9 could not send"

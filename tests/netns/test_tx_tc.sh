@@ -110,7 +110,7 @@ if [ $rc = 0 ]; then
 	fail $case "port add succeeded: $out"
 elif ! echo "$out" | grep -q vmt3; then
 	fail $case "the error does not name the tap: $out"
-elif vms --json port list | jq -e '.[] | select(.port == "vmt3")' >/dev/null; then
+elif vms --json port list | jq -e '.[] | select(.tap == "vmt3")' >/dev/null; then
 	fail $case "vmt3 was added anyway"
 elif [ "$(nall vmt3)" != 1 ]; then
 	fail $case "vmt3's filters changed: $(in_hyp tc filter show dev vmt3 ingress | tr '\n' '|')"
@@ -131,7 +131,7 @@ in_hyp tc filter add dev vmt3 ingress pref 30317 handle 0x766d "${CBPF[@]}" ||
 before=$(vms --json port list)
 if out=$(vms port add vmt3 --mac 02:00:00:00:03:33 --ip 10.0.3.2 2>&1); then
 	fail $case "port add succeeded: $out"
-elif [ "$(vms --json port list | jq -c '[.[] | select(.port == "vmt3") | {mac, addresses}]')" != \
+elif [ "$(vms --json port list | jq -c '[.[] | select(.tap == "vmt3") | {mac, addresses}]')" != \
 	'[{"mac":"02:00:00:00:03:03","addresses":["10.0.3.1"]}]' ]; then
 	fail $case "vmt3 changed: $(vms --json port list)"
 else
