@@ -107,7 +107,7 @@ TAP2=$(lab_tap vm2)
 
 # What the agent took from the domain XML and the metadata.
 pl=$(vms --json port list)
-got=$(jq -c --arg t "$TAP2" '(if type == "array" then . else .ports end)[] | select(.port == $t) | [.queues, .xdp_steer, .addresses]' <<<"$pl")
+got=$(jq -c --arg t "$TAP2" '.[] | select(.tap == $t) | [.queues, .xdp_steer, .addresses]' <<<"$pl")
 want=$(jq -cn --arg a "$IP2" '[2, "cpumap", [$a]]')
 if [ "$got" = "$want" ]; then
 	ok vm-agent-domain-xml

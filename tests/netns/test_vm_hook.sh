@@ -51,7 +51,7 @@ started() {
 
 lab_start vm1 || die "$LAB_WHY"
 started vm-hook-start
-addrs=$(vms --json port list | jq -c --arg t "$TAP1" '[(if type == "array" then . else .ports end)[] | select(.port == $t) | .addresses] | first')
+addrs=$(vms --json port list | jq -c --arg t "$TAP1" '[.[] | select(.tap == $t) | .addresses] | first')
 if [ "$addrs" = "[\"$IP1\"]" ]; then
 	ok vm-hook-metadata
 else

@@ -347,7 +347,7 @@ lab_nics() {
 # vms_ports: "TAP MAC STATE tc|no-tc" of every port vmsteer has, sorted.
 vms_ports() {
 	vms --json port list 2>/dev/null |
-		jq -r '(if type == "array" then . else .ports end)[] | "\(.port) \(.mac) \(.state) \(if .tc then "tc" else "no-tc" end)"' |
+		jq -r '.[] | "\(.tap) \(.mac) \(.state) \(if .tc then "tc" else "no-tc" end)"' |
 		sort
 }
 
@@ -378,13 +378,19 @@ lab_state_right() {
 # took and unsets it.
 LAB_T0=
 lab_t0() { LAB_T0=$EPOCHREALTIME; }
+lab_check_state() {
+	LAB_CHECK_T=$EPOCHREALTIME
+	lab_state_right "$1"
+}
 lab_converge() {
 	local want
 	want=$(lab_want)
 	LAB_STATE_WHY=
-	wait_for "the ports after $1" lab_state_right "$want" || return 1
+	wait_for "the ports after $1" lab_check_state "$want" || return 1
 	if [ -n "$LAB_T0" ]; then
-		echo "# $1: ports right after $(lab_ms_since "$LAB_T0") ms"
+		# The last check (two CLI runs) is slow on a loaded machine: say
+		# how long it took, the ports were right at most that earlier.
+		echo "# $1: ports right after $(lab_ms_since "$LAB_T0") ms (the last check took $(lab_ms_since "$LAB_CHECK_T") ms)"
 		[ -z "$LAB_STATE_WHY" ] || log "$1: before that: $LAB_STATE_WHY"
 		LAB_T0=
 	fi
