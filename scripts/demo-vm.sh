@@ -27,6 +27,7 @@ if [ -t 1 ]; then B1=$'\033[1m' B0=$'\033[0m'; else B1= B0=; fi
 say() { printf '\n%s== %s%s\n' "$B1" "$*" "$B0"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 vmsteer() { vms "$@"; }
+virsh() { lab_virsh "$@"; } # the demo's own libvirtd
 FAILED=()
 # expect WHAT GOT WANT
 expect() { [ "$2" = "$3" ] || FAILED+=("$1: got '$2', want '$3'"); }
@@ -72,12 +73,13 @@ say "3. A real guest: Debian's kernel, busybox, a virtio-net NIC on br0"
 META="<vmsteer:domain xmlns:vmsteer='urn:vmsteer:domain:1'><vmsteer:interface mac='$MAC'><vmsteer:address>$IP</vmsteer:address></vmsteer:interface></vmsteer:domain>"
 lab_define vm1 $MAC 1 "$META"
 echo "domain vm1, its NIC and vmsteer's metadata:"
-lab_virsh dumpxml --inactive vm1 | sed -n '/<metadata>/,/<\/metadata>/p; /<interface/,/<\/interface>/p'
+virsh dumpxml --inactive vm1 | sed -n '/<metadata>/,/<\/metadata>/p; /<interface/,/<\/interface>/p'
 t0=$SECONDS
-run lab_virsh start vm1 || die "virsh start vm1 failed"
+lab_mark vm1
+run virsh start vm1 || die "virsh start vm1 failed"
 lab_wait_up vm1 || die "vm1 did not come up: $(lab_serial_since vm1 | tail -n3)"
 echo "(up after $((SECONDS - t0)) s: its console says '$(lab_serial_since vm1 | grep '^UP eth0')')"
-run lab_virsh domiflist vm1
+run virsh domiflist vm1
 TAP=$(lab_tap vm1)
 lab_converge "vm1's start" >/dev/null || die "the agent did not make $TAP a port: $LAB_STATE_WHY"
 run vmsteer port list
@@ -142,8 +144,9 @@ expect "spoofed datagrams on the wire" "$wire_spoof" 0
 checked
 
 say "5. The guest restarted: a new tap, the agent follows"
-run lab_virsh destroy vm1 || die "virsh destroy vm1 failed"
-run lab_virsh start vm1 || die "virsh start vm1 failed"
+run virsh destroy vm1 || die "virsh destroy vm1 failed"
+lab_mark vm1
+run virsh start vm1 || die "virsh start vm1 failed"
 TAP_OLD=$TAP
 TAP=$(lab_tap vm1)
 lab_converge "vm1's restart" >/dev/null || die "the agent did not follow: $LAB_STATE_WHY"
@@ -179,7 +182,7 @@ cat <<EOF
   frames it sent to the wire (the replies to the wire's echoes too) went
   from the tc program on $TAP_OLD straight out of up0 (NORTH_FRAMES), and the
   wire host received exactly $wire_from frames from the guest.
-- The guest took $SPOOF, an address its port does not list (--ip $IP),
+- The guest took $SPOOF, an address its port does not list (only $IP, from the metadata),
   and sent $N_SPOOF datagrams from it: the tap program dropped all $spoofed
   (spoof_ipv4, port $TAP_OLD), none reached the wire, none was answered.
 - The agent made the guest's tap a port when libvirt started it, with the

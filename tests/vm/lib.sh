@@ -170,7 +170,7 @@ lab_libvirtd_start() {
 		die "libvirtd did not answer on $d/run/libvirt/libvirt-sock"
 }
 
-lab_libvirtd_ready() { virsh -q -c "$LAB_URI" version >/dev/null 2>&1; }
+lab_libvirtd_ready() { command virsh -q -c "$LAB_URI" version >/dev/null 2>&1; }
 
 # lab_libvirtd_pid: libvirtd's PID.
 lab_libvirtd_pid() { cat "$LAB/run/libvirtd.pid" 2>/dev/null; }
@@ -187,7 +187,7 @@ lab_libvirtd_restart() {
 	WAIT_SECS=$LAB_WAIT_SECS wait_for "libvirtd" lab_libvirtd_ready
 }
 
-lab_virsh() { virsh -q -c "$LAB_URI" "$@"; }
+lab_virsh() { command virsh -q -c "$LAB_URI" "$@"; }
 
 # lab_nic_xml MAC [QUEUES]: an interface on br0 (tap named by libvirt).
 lab_nic_xml() {
@@ -380,20 +380,27 @@ LAB_T0=
 lab_t0() { LAB_T0=$EPOCHREALTIME; }
 lab_check_state() {
 	LAB_CHECK_T=$EPOCHREALTIME
+	LAB_CHECKS=$((LAB_CHECKS + 1))
 	lab_state_right "$1"
 }
 lab_converge() {
-	local want
+	local want first
 	want=$(lab_want)
 	LAB_STATE_WHY=
+	LAB_CHECKS=0
+	[ -z "$LAB_T0" ] || first=$(lab_ms_since "$LAB_T0")
 	wait_for "the ports after $1" lab_check_state "$want" || return 1
-	if [ -n "$LAB_T0" ]; then
-		# The last check (two CLI runs) is slow on a loaded machine: say
-		# how long it took, the ports were right at most that earlier.
-		echo "# $1: ports right after $(lab_ms_since "$LAB_T0") ms (the last check took $(lab_ms_since "$LAB_CHECK_T") ms)"
-		[ -z "$LAB_STATE_WHY" ] || log "$1: before that: $LAB_STATE_WHY"
-		LAB_T0=
+	[ -n "$LAB_T0" ] || return 0
+	# A check is two CLI runs and asking libvirt first takes a while on
+	# a loaded machine: say when checking began and how long the last
+	# check took (the ports were right at most that much earlier).
+	if [ "$LAB_CHECKS" = 1 ]; then
+		echo "# $1: ports right at the first check, $first ms after the event"
+	else
+		echo "# $1: ports right after $(lab_ms_since "$LAB_T0") ms (checks from $first ms on, the last took $(lab_ms_since "$LAB_CHECK_T") ms)"
+		log "$1: before that: $LAB_STATE_WHY"
 	fi
+	LAB_T0=
 }
 lab_ms_since() {
 	local now=$EPOCHREALTIME
