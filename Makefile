@@ -21,12 +21,12 @@ CFLAGS	?= -O2 -g
 # not: unused parameters are expected there.
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	-Wno-unused-parameter -I. -Iinclude -Ibpf -MMD -MP
-USER_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -Iinclude -Iuser -I$(BUILD) \
+USER_CFLAGS = $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 -Iinclude -Iuser -I$(BUILD) \
 	-MMD -MP -DVMSTEER_VERSION='"$(VERSION)"' \
 	$(shell $(PKG_CONFIG) --cflags libbpf json-c libmicrohttpd libmnl 2>/dev/null)
 # The CLI does not link libmicrohttpd: only vmsteer-exporter does.
-LDLIBS	= $(shell $(PKG_CONFIG) --libs libbpf json-c libmnl 2>/dev/null || \
-	echo -lbpf -ljson-c -lmnl) -lelf -lz -lpcap
+LDLIBS	= $(shell $(PKG_CONFIG) --libs libbpf json-c libmnl yajl 2>/dev/null || \
+	echo -lbpf -ljson-c -lmnl -lyajl) -lelf -lz -lpcap
 EXPORTER_LDLIBS = $(LDLIBS) $(shell $(PKG_CONFIG) --libs libmicrohttpd \
 	2>/dev/null || echo -lmicrohttpd)
 TEST_LDLIBS = $(LDLIBS)
@@ -119,11 +119,11 @@ $(LIBVMS): $(LIB_OBJS)
 
 $(BUILD)/vmsteer: $(CLI_OBJS) $(LIBVMS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/vmsteer-exporter: $(EXPORTER_OBJS) $(LIBVMS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(EXPORTER_LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(EXPORTER_LDLIBS)
 
 $(BUILD)/tests/%.o: tests/%.c $(SKELS) $(TEST_SKELS) | $(BUILD)/tests/unit $(BUILD)/tests/tools $(BUILD)/tests/bench
 	$(call msg,CC,$@)
@@ -141,7 +141,7 @@ $(BENCH_BIN): $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(BENCH_SRCS)) $(LIBVMS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
-$(BUILD)/bpf $(BUILD)/user $(BUILD)/user/agent $(BUILD)/tests/bpf $(BUILD)/tests/unit $(BUILD)/tests/tools $(BUILD)/tests/bench $(BUILD)/tests/crash:
+$(BUILD)/bpf $(BUILD)/user $(BUILD)/user/agent $(BUILD)/tests/bpf $(BUILD)/tests/unit $(BUILD)/tests/tools $(BUILD)/tests/bench $(BUILD)/tests/crash $(BUILD)/tests/hooks:
 	$(Q)mkdir -p $@
 
 test-progs: $(PROGS) $(UNIT_BIN) $(TOOL_BINS)
@@ -177,6 +177,22 @@ $(CRASH_BIN): $(CLI_OBJS) $(BUILD)/tests/crash/crashpoint.o $(LIBVMS)
 	$(Q)$(CC) $(CFLAGS) $(CRASH_WRAP) -o $@ $^ $(LDLIBS)
 
 test-progs: $(CRASH_BIN)
+
+# The CLI with test hooks (tests/hooks/objfile.c): it loads the BPF objects
+# that $VMSTEER_TEST_*_OBJ name, for test_upgrade.sh and test_tx_tc.sh.
+# vmsteer itself has no such hook: a root CLI that hooks and services run
+# takes no code from its environment.
+HOOKS_BIN := $(BUILD)/tests/vmsteer-hooks
+
+$(BUILD)/tests/hooks/%.o: tests/hooks/%.c | $(BUILD)/tests/hooks
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(HOOKS_BIN): $(CLI_OBJS) $(BUILD)/tests/hooks/objfile.o $(LIBVMS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+test-progs: $(HOOKS_BIN)
 
 # libFuzzer harness of the config parser (clang, libclang-rt-14-dev).
 # `make fuzz` runs it for FUZZ_SECS; tests/netns/test_fuzz_config.sh runs a
@@ -246,7 +262,7 @@ asan: $(BUILD)/asan/vmsteer
 $(BUILD)/asan/vmsteer: $(wildcard user/*.c user/*.h include/*.h bpf/*.c bpf/lib/*.h)
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan \
 		CFLAGS="$(ASAN_CFLAGS)" $(BUILD)/asan/vmsteer \
-		$(BUILD)/asan/vmsteer-exporter
+		$(BUILD)/asan/vmsteer-exporter $(BUILD)/asan/tests/vmsteer-hooks
 test-progs: $(BUILD)/asan/vmsteer
 
 # The whole suite: unit tests, then network-namespace integration tests.
@@ -297,6 +313,6 @@ clean:
 	$(call msg,CLEAN,$(BUILD))
 	$(Q)rm -rf $(BUILD)
 
-include mk/install.mk
+include mk/install.mk mk/deb.mk
 
 -include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*/*.d $(BUILD)/tests/bpf/*.d $(BUILD)/tests/bpf/broken/*.d)

@@ -10,6 +10,7 @@ pkgs=(
 	libbpf-dev bpftool                 # libbpf and skeleton generation
 	libelf-dev zlib1g-dev              # libbpf's link dependencies
 	libjson-c-dev                      # JSON output
+	libyajl-dev                        # apply: duplicate JSON keys
 	libpcap-dev                        # pcap files (monitor, tests, bench)
 	libmicrohttpd-dev                  # the Prometheus exporter
 	libmnl-dev                         # rtnetlink (host-local MACs, agent)
@@ -19,6 +20,8 @@ pkgs=(
 	jq ethtool                         # netns tests: JSON checks, GRO off
 	prometheus curl                    # exporter tests: promtool, a scraper
 	libclang-rt-14-dev                 # libFuzzer (make fuzz)
+	debhelper dpkg-dev lintian         # make deb
+	man-db systemd                     # man -w, systemd-analyze verify
 	qemu-system-x86 linux-image-amd64  # real-VM tests and demo: TCG guests on
 	libvirt-daemon libvirt-clients     # Debian's kernel, under a libvirtd
 	libvirt-daemon-driver-qemu         # confined to the test's namespaces

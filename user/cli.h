@@ -12,6 +12,7 @@
 /* Options that come before the command. */
 struct vms_cli {
 	const char *pin_path; /* resolved: --pin-path, env or default */
+	bool pin_path_given;  /* by --pin-path */
 };
 
 /*
@@ -68,9 +69,18 @@ const struct vms_cmd *vms_find_cmd(const struct vms_cmd *table, size_t n,
 int vms_run_subcmd(const char *cmd, const struct vms_cmd *subs, size_t n,
 		   const struct vms_cli *cli, int argc, char **argv);
 
+int cmd_doctor(const struct vms_cli *cli, int argc, char **argv);
+extern const char cmd_doctor_usage[];
+
 /* Record a usage error about @cmd and return VMS_EXIT_USAGE. */
 int vms_usage_err(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * A single-valued option @opt of @cmd given as @val: stored in *@slot, or
+ * a usage error when it was given before (NULL: not yet).
+ */
+int vms_opt_once(const char *cmd, const char *opt, const char **slot,
+		 const char *val);
 /* True when argv holds -h or --help before any "--": print usage. */
 bool vms_wants_help(int argc, char **argv);
 /* Print the usage of @cmd on stdout. */

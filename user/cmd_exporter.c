@@ -39,8 +39,10 @@ int cmd_exporter(const struct vms_cli *cli, int argc, char **argv)
 		args[n++] = vms_pretty ? "--pretty" : "--json";
 	for (i = 0; i < vms_verbose; i++)
 		args[n++] = "--verbose";
-	args[n++] = "--pin-path";
-	args[n++] = (char *)cli->pin_path;
+	if (cli->pin_path_given) { /* else the exporter reads the same env */
+		args[n++] = "--pin-path";
+		args[n++] = (char *)cli->pin_path;
+	}
 	for (i = 1; i < argc; i++)
 		args[n++] = argv[i];
 	fflush(NULL);

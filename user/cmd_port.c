@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bypass.h"
 #include "cli.h"
 #include "lifecycle.h"
 
@@ -16,8 +17,8 @@ const char cmd_port_usage[] =
 	"Usage: vmsteer port add TAP --mac MAC [--vlan VID | --trunk VIDS]\n"
 	"                        [--ip ADDR[/LEN]]... [--trusted]\n"
 	"                        [--queues N [--rss-key HEX] [--rss-types LIST]\n"
-	"                         [--rss-table LIST] [--xdp-steer cpumap|none]\n"
-	"                         [--force]]\n"
+	"                         [--rss-table LIST] [--xdp-steer cpumap|none]]\n"
+	"                        [--force]\n"
 	"       vmsteer port del TAP [--if-exists]\n"
 	"       vmsteer port del --mac MAC [--vlan VID] [--if-exists]\n"
 	"       vmsteer port prune [--dry-run]\n"
@@ -66,7 +67,10 @@ const char cmd_port_usage[] =
 	"CPUs c with c mod N = q)\n"
 	"      --force           replace a steering program vmsteer did not "
 	"install\n                        (QEMU's, when the guest enabled "
-	"RSS)\n"
+	"RSS); add a tap\n                        whose frames would bypass "
+	"a policy: a root qdisc\n                        that shapes "
+	"(libvirt's <bandwidth>), a libvirt\n                        "
+	"nwfilter binding (refused without --force)\n"
 	"      A TAP that does not exist yet makes a pending port: configured, "
 	"not\n      forwarding, active once the tap appears ('vmsteer agent' "
 	"activates\n      it at once, 'vmsteer sync' or the next port add "
@@ -148,6 +152,25 @@ static void restore_port(struct vms_state *st, __u32 idx,
 	vms_port_upsert(&st->maps, &s, NULL);
 }
 
+/*
+ * A policy on @tap that the fast path would bypass refuses the port, or,
+ * with @force, is a warning.
+ */
+static int bypass_check(const char *tap, __u32 ifindex, bool force)
+{
+	char why[400];
+
+	if (!vms_tap_bypass(tap, ifindex, why, sizeof(why)))
+		return 0;
+	if (!force)
+		return vms_err(-EPERM,
+			       "port %s: %s (vmsteer's redirects skip it); "
+			       "--force adds the port anyway",
+			       tap, why);
+	pr_warn("port %s: %s (added anyway: --force)", tap, why);
+	return 0;
+}
+
 /* RSS options of `port add`, parsed before anything is touched. */
 struct rss_opts {
 	const char *queues, *key, *types, *table, *xdp_steer;
@@ -158,23 +181,19 @@ struct rss_opts {
 static int rss_from_opts(const char *tap, const struct rss_opts *o,
 			 struct vmst_rss *cfg)
 {
-	unsigned long q;
-	char *end;
+	unsigned long long q;
 	int err;
 
 	memset(cfg, 0, sizeof(*cfg));
 	if (!o->queues) {
-		if (o->key || o->types || o->table || o->xdp_steer || o->force)
+		if (o->key || o->types || o->table || o->xdp_steer)
 			return vms_usage_err(
 				"port", "add %s: RSS options need --queues",
 				tap);
 		return 0;
 	}
-	errno = 0;
-	q = strtoul(o->queues, &end, 10);
-	if (errno || *end || !*o->queues || o->queues[0] == '-' || q < 1 ||
-	    q > VMST_RSS_QUEUES_MAX)
-		return vms_err(-EINVAL, "--queues %s: a tap has 1..%d queues",
+	if (vms_parse_uint(o->queues, VMST_RSS_QUEUES_MAX, &q) || q < 1)
+		return vms_err(-EINVAL, "--queues '%s': a tap has 1..%d queues",
 			       o->queues, VMST_RSS_QUEUES_MAX);
 	vms_rss_default(cfg, q);
 	if (o->key) {
@@ -242,12 +261,13 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 
 	memset(&spec, 0, sizeof(spec));
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		err = 0;
 		if (c == 'm') {
-			mac = optarg;
+			err = vms_opt_once("port", "--mac", &mac, optarg);
 		} else if (c == 'l') {
-			vlan = optarg;
+			err = vms_opt_once("port", "--vlan", &vlan, optarg);
 		} else if (c == 'K') {
-			trunk = optarg;
+			err = vms_opt_once("port", "--trunk", &trunk, optarg);
 		} else if (c == 'r') {
 			spec.trusted = true;
 		} else if (c == 'i') {
@@ -259,20 +279,27 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 					optarg, VMST_MAX_ADDRS);
 			ips[nips++] = optarg;
 		} else if (c == 'q') {
-			ro.queues = optarg;
+			err = vms_opt_once("port", "--queues", &ro.queues,
+					   optarg);
 		} else if (c == 'k') {
-			ro.key = optarg;
+			err = vms_opt_once("port", "--rss-key", &ro.key,
+					   optarg);
 		} else if (c == 't') {
-			ro.types = optarg;
+			err = vms_opt_once("port", "--rss-types", &ro.types,
+					   optarg);
 		} else if (c == 'T') {
-			ro.table = optarg;
+			err = vms_opt_once("port", "--rss-table", &ro.table,
+					   optarg);
 		} else if (c == 'x') {
-			ro.xdp_steer = optarg;
+			err = vms_opt_once("port", "--xdp-steer", &ro.xdp_steer,
+					   optarg);
 		} else if (c == 'f') {
 			ro.force = true;
 		} else {
 			return vms_usage_err("port", "unknown option");
 		}
+		if (err)
+			return err;
 	}
 	if (optind != argc - 1)
 		return vms_usage_err("port", "add: expected one tap");
@@ -287,7 +314,7 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 			       "aa:bb:cc:dd:ee:ff)",
 			       mac);
 	if (vlan && vms_parse_vlan(vlan, &spec.vlan))
-		return vms_err(-EINVAL, "--vlan %s: VLAN id must be %d..%d",
+		return vms_err(-EINVAL, "--vlan '%s': VLAN id must be %d..%d",
 			       vlan, VMST_VLAN_MIN, VMST_VLAN_MAX);
 	if (vlan && trunk)
 		return vms_usage_err("port",
@@ -309,11 +336,9 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 			return err;
 	}
 	spec.naddrs = nips;
-	if (strlen(tap) >= IF_NAMESIZE)
-		return vms_err(-EINVAL,
-			       "%s: a device name has at most %d "
-			       "characters",
-			       tap, IF_NAMESIZE - 1);
+	err = vms_ifname_check(tap);
+	if (err)
+		return err;
 	/* No tap of that name (yet): the port is pending until one appears. */
 	ifindex = if_nametoindex(tap);
 	mtu = 0;
@@ -328,6 +353,9 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 		if (mtu <= 0)
 			return vms_err(mtu ?: -EINVAL,
 				       "%s: cannot read its MTU", tap);
+		err = bypass_check(tap, ifindex, ro.force);
+		if (err)
+			return err;
 	}
 	snprintf(spec.name, sizeof(spec.name), "%s", tap);
 	spec.ifindex = ifindex;
@@ -504,17 +532,19 @@ static int port_del(const struct vms_cli *cli, int argc, char **argv)
 	struct vms_state st;
 	__u8 m[6];
 	__u16 vid = 0;
-	int idx = 0, err, o;
+	int idx = 0, err = 0, o;
 
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (o == 'e')
 			if_exists = true;
 		else if (o == 'm')
-			mac = optarg;
+			err = vms_opt_once("port", "--mac", &mac, optarg);
 		else if (o == 'l')
-			vlan = optarg;
+			err = vms_opt_once("port", "--vlan", &vlan, optarg);
 		else
 			return vms_usage_err("port", "unknown option");
+		if (err)
+			return err;
 	}
 	if (optind == argc - 1 && !mac)
 		tap = argv[optind];
@@ -528,7 +558,7 @@ static int port_del(const struct vms_cli *cli, int argc, char **argv)
 			       "aa:bb:cc:dd:ee:ff)",
 			       mac);
 	if (vlan && vms_parse_vlan(vlan, &vid))
-		return vms_err(-EINVAL, "--vlan %s: VLAN id must be %d..%d",
+		return vms_err(-EINVAL, "--vlan '%s': VLAN id must be %d..%d",
 			       vlan, VMST_VLAN_MIN, VMST_VLAN_MAX);
 	if (tap)
 		snprintf(what, sizeof(what), "port %s", tap);

@@ -110,10 +110,12 @@ int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 	static const struct option opts[] = {
 		{"pending-max", required_argument, NULL, 'P'}, {}};
 	int nup, nports = 0, nprob = 0, npending = 0, fdb, i, err, c;
-	unsigned long pending_max = 60, oldest = 0;
+	unsigned long long pending_max = 60;
+	unsigned long oldest = 0;
+	const char *pending_arg = NULL;
 	__u32 now = vms_boottime();
 	struct problem *pr;
-	char *end, obj[24];
+	char obj[24];
 	__u32 netns = vms_netns_ino();
 	struct vms_monitor_info mon;
 	struct vms_table t;
@@ -123,10 +125,10 @@ int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c != 'P')
 			return vms_usage_err("status", "unknown option");
-		errno = 0;
-		pending_max = strtoul(optarg, &end, 10);
-		if (errno || *end || !*optarg || optarg[0] == '-' ||
-		    pending_max > 86400 * 365)
+		if (vms_opt_once("status", "--pending-max", &pending_arg,
+				 optarg))
+			return VMS_EXIT_USAGE;
+		if (vms_parse_uint(optarg, 86400 * 365, &pending_max))
 			return vms_err(-EINVAL,
 				       "--pending-max %s: expected seconds "
 				       "(0..31536000)",

@@ -4,14 +4,17 @@
  * state's configuration back as one, and plan and apply the difference.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <yajl/yajl_parse.h>
 
 #include "config.h"
 #include "lifecycle.h"
@@ -163,29 +166,21 @@ static int get_string(const struct pctx *p, const char *path,
 	return 0;
 }
 
-/* A device name as the kernel accepts one (dev_valid_name()). */
+/* A device name as the kernel accepts one (vms_ifname_invalid()). */
 static int get_ifname(const struct pctx *p, const char *path,
 		      struct json_object *v, char out[IF_NAMESIZE])
 {
-	const char *s, *c;
+	const char *s, *why;
 	char q[80];
 	int err;
 
 	err = get_string(p, path, v, "a device name", &s);
 	if (err)
 		return err;
-	if (!*s || strlen(s) >= IF_NAMESIZE || !strcmp(s, ".") ||
-	    !strcmp(s, ".."))
-		return perr(p->name, path,
-			    "%s is not a device name (1..%d characters)",
-			    quoted(v, q, sizeof(q)), IF_NAMESIZE - 1);
-	for (c = s; *c; c++)
-		if (*c == '/' || *c == ':' || *c == ' ' ||
-		    (*c >= '\t' && *c <= '\r'))
-			return perr(p->name, path,
-				    "%s is not a device name (no '/', ':' or "
-				    "spaces)",
-				    quoted(v, q, sizeof(q)));
+	why = vms_ifname_invalid(s);
+	if (why)
+		return perr(p->name, path, "%s is not a device name (%s)",
+			    quoted(v, q, sizeof(q)), why);
 	snprintf(out, IF_NAMESIZE, "%s", s);
 	return 0;
 }
@@ -849,6 +844,172 @@ static int check_devices(const struct pctx *p)
 	return vms_config_resolve_ports(c, p->name, false);
 }
 
+/* ---- duplicate keys ---------------------------------------------------- */
+
+/*
+ * json-c keeps the last of two equal keys and says nothing (a second
+ * "ports": [] would delete every port), so a document json-c accepted is
+ * read once more with yajl's event parser, which reports every key: each
+ * object's keys go into a set (a json-c object), and the first key seen
+ * twice is refused with its JSON path.
+ */
+struct dup_frame {
+	struct json_object *keys; /* an object's keys so far; NULL: an array */
+	char *key;		  /* object: the current key */
+	long index;		  /* array: the current element */
+};
+
+struct dup_ctx {
+	struct dup_frame f[JSON_TOKENER_DEFAULT_DEPTH + 1];
+	int depth;	/* frames in use */
+	char path[200]; /* the duplicate's path, once found */
+};
+
+/* A value starts: in an array, it is the next element. */
+static int dup_value(struct dup_ctx *c)
+{
+	if (c->depth && !c->f[c->depth - 1].keys)
+		c->f[c->depth - 1].index++;
+	return 1;
+}
+
+static int dup_push(struct dup_ctx *c, bool object)
+{
+	struct dup_frame *f;
+
+	dup_value(c);
+	if (c->depth == JSON_TOKENER_DEFAULT_DEPTH + 1)
+		return 0; /* deeper than json-c accepts: cannot happen */
+	f = &c->f[c->depth++];
+	memset(f, 0, sizeof(*f));
+	f->index = -1;
+	if (object) {
+		f->keys = json_object_new_object();
+		if (!f->keys)
+			return 0;
+	}
+	return 1;
+}
+
+static int dup_pop(void *ctx)
+{
+	struct dup_ctx *c = ctx;
+	struct dup_frame *f = &c->f[--c->depth];
+
+	json_object_put(f->keys);
+	free(f->key);
+	return 1;
+}
+
+static int dup_start_map(void *ctx)
+{
+	return dup_push(ctx, true);
+}
+
+static int dup_start_array(void *ctx)
+{
+	return dup_push(ctx, false);
+}
+
+static int dup_key(void *ctx, const unsigned char *key, size_t len)
+{
+	struct dup_ctx *c = ctx;
+	struct dup_frame *f = &c->f[c->depth - 1];
+	char parent[sizeof(c->path)], tmp[sizeof(c->path)];
+	int i;
+
+	free(f->key);
+	f->key = strndup((const char *)key, len);
+	if (!f->key)
+		return 0;
+	if (!json_object_object_get_ex(f->keys, f->key, NULL)) {
+		json_object_object_add(f->keys, f->key, NULL);
+		return 1;
+	}
+	parent[0] = '\0';
+	for (i = 0; i < c->depth - 1; i++) {
+		if (c->f[i].keys)
+			path_key(tmp, sizeof(tmp), parent, c->f[i].key);
+		else if (snprintf(tmp, sizeof(tmp), "%s[%ld]", parent,
+				  c->f[i].index) < 0)
+			return 0;
+		memcpy(parent, tmp, sizeof(parent));
+	}
+	path_key(c->path, sizeof(c->path), parent, f->key);
+	return 0;
+}
+
+static int dup_null(void *ctx)
+{
+	return dup_value(ctx);
+}
+
+static int dup_bool(void *ctx, int v)
+{
+	(void)v;
+	return dup_value(ctx);
+}
+
+static int dup_scalar(void *ctx, const char *s, size_t len)
+{
+	(void)s;
+	(void)len;
+	return dup_value(ctx);
+}
+
+static int dup_string(void *ctx, const unsigned char *s, size_t len)
+{
+	return dup_scalar(ctx, (const char *)s, len);
+}
+
+static const yajl_callbacks dup_callbacks = {
+	.yajl_null = dup_null,
+	.yajl_boolean = dup_bool,
+	.yajl_number = dup_scalar, /* raw text: no range limits */
+	.yajl_string = dup_string,
+	.yajl_start_map = dup_start_map,
+	.yajl_map_key = dup_key,
+	.yajl_end_map = dup_pop,
+	.yajl_start_array = dup_start_array,
+	.yajl_end_array = dup_pop,
+};
+
+/* Refuse a document (already accepted by json-c) with a repeated key. */
+static int check_duplicate_keys(const struct pctx *p, const char *text,
+				size_t len)
+{
+	struct dup_ctx *c = calloc(1, sizeof(*c));
+	yajl_status st = yajl_status_error;
+	yajl_handle h = NULL;
+	int err = 0;
+
+	if (c)
+		h = yajl_alloc(&dup_callbacks, NULL, c);
+	if (h) {
+		/* json-c does not check UTF-8 either */
+		yajl_config(h, yajl_dont_validate_strings, 1);
+		st = yajl_parse(h, (const unsigned char *)text, len);
+		if (st == yajl_status_ok)
+			st = yajl_complete_parse(h);
+	}
+	if (c && c->path[0])
+		err = perr(p->name, c->path,
+			   "duplicate key (each key may "
+			   "appear once in an object)");
+	else if (!h)
+		err = vms_err(-ENOMEM, "out of memory");
+	else if (st != yajl_status_ok)
+		err = perr(p->name, "document",
+			   "cannot check for duplicate keys (byte %zu)",
+			   yajl_get_bytes_consumed(h));
+	while (c && c->depth)
+		dup_pop(c);
+	if (h)
+		yajl_free(h);
+	free(c);
+	return err;
+}
+
 /* ---- parsing ----------------------------------------------------------- */
 
 static void line_col(const char *text, size_t off, int *line, int *col)
@@ -884,6 +1045,9 @@ int vms_config_parse(const char *text, size_t len, const char *name,
 		return vms_err(-EFBIG, "%s%slarger than %d bytes",
 			       name ? name : "", name ? ": " : "",
 			       VMS_CFG_MAX_BYTES);
+	if (!len)
+		return vms_err(-EINVAL, "%s%sempty, no JSON document",
+			       name ? name : "", name ? ": " : "");
 	nul = memchr(text, '\0', len);
 	if (nul) {
 		line_col(text, nul - text, &line, &col);
@@ -916,6 +1080,11 @@ int vms_config_parse(const char *text, size_t len, const char *name,
 				    "unexpected text after the document");
 		}
 	}
+	err = check_duplicate_keys(&p, text, len);
+	if (err) {
+		json_object_put(root);
+		return err;
+	}
 	err = parse_object(&p, "", root, doc_fields,
 			   sizeof(doc_fields) / sizeof(doc_fields[0]),
 			   "document", cfg);
@@ -927,14 +1096,56 @@ int vms_config_parse(const char *text, size_t len, const char *name,
 	return err;
 }
 
+/*
+ * @path opened for reading: a regular file, or a pipe or FIFO (`apply
+ * <(...)`) whose writer is there already. It is opened without blocking,
+ * so a FIFO nobody writes to reads as empty instead of waiting forever;
+ * directories, devices and sockets are refused.
+ */
+static int open_document(const char *path, FILE **out)
+{
+	struct stat st;
+	int fd, flags, err;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return vms_err(-errno, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st)) {
+		err = vms_err(-errno, "%s: %s", path, strerror(errno));
+	} else if (S_ISDIR(st.st_mode)) {
+		err = vms_err(-EISDIR, "%s: is a directory, not a document",
+			      path);
+	} else if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+		err = vms_err(-EINVAL,
+			      "%s: not a regular file or a pipe (use '-' for "
+			      "standard input)",
+			      path);
+	} else {
+		/* Reads wait for a writer that is there; none: end of file. */
+		flags = fcntl(fd, F_GETFL);
+		if (flags >= 0 && !fcntl(fd, F_SETFL, flags & ~O_NONBLOCK))
+			*out = fdopen(fd, "r");
+		if (*out)
+			return 0;
+		err = vms_err(-errno, "%s: %s", path, strerror(errno));
+	}
+	close(fd);
+	return err;
+}
+
 int vms_config_read_file(const char *path, char **text, size_t *len)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	size_t cap = 65536, n = 0, r;
+	FILE *f = stdin;
 	char *buf;
+	int err;
 
-	if (!f)
-		return vms_err(-errno, "%s: %s", path, strerror(errno));
+	if (strcmp(path, "-")) {
+		f = NULL;
+		err = open_document(path, &f);
+		if (err)
+			return err;
+	}
 	buf = malloc(cap + 1);
 	while (buf) {
 		r = fread(buf + n, 1, cap - n, f);
@@ -956,7 +1167,7 @@ int vms_config_read_file(const char *path, char **text, size_t *len)
 		buf = nb;
 	}
 	if (!buf || ferror(f)) {
-		int err = buf ? -EIO : -ENOMEM;
+		err = !buf ? -ENOMEM : errno ? -errno : -EIO;
 
 		free(buf);
 		if (f != stdin)
@@ -1358,7 +1569,8 @@ static int sim_slot(const __u32 *fdb, __u64 key, __u32 idx)
  */
 static int plan_check_fdb(struct vms_state *st, const struct vms_config *cfg,
 			  const struct vms_plan *plan,
-			  const struct vmst_port_cfg *pc, const char *name)
+			  const struct vmst_port_cfg *pc, const char *name,
+			  int *bad)
 {
 	static __u32 fdb[VMST_FDB_SLOTS];
 	char path[64], mac[18], vl[24];
@@ -1405,6 +1617,7 @@ static int plan_check_fdb(struct vms_state *st, const struct vms_config *cfg,
 		}
 		slot = sim_slot(fdb, key, 0);
 		if (slot < 0) {
+			*bad = op->cfg_idx;
 			snprintf(path, sizeof(path), "ports[%d].mac",
 				 op->cfg_idx);
 			vms_format_mac(p->mac, mac);
@@ -1423,6 +1636,14 @@ static int plan_check_fdb(struct vms_state *st, const struct vms_config *cfg,
 	return 0;
 }
 
+/* Give up on @plan because of document port @i (plan->bad_port). */
+static int plan_fail_port(struct vms_plan *plan, int i, int err)
+{
+	vms_plan_free(plan);
+	plan->bad_port = i + 1;
+	return err;
+}
+
 int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 		  const char *name, struct vms_plan *plan)
 {
@@ -1433,7 +1654,7 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 	int orig[VMS_CFG_MAX_PORTS]; /* the same before any change */
 	__u64 cur_key[VMS_CFG_MAX_PORTS];
 	bool pending[VMS_CFG_MAX_PORTS], kept[VMST_MAX_PORTS] = {};
-	int i, j, n, err, other = 0, used = 0, left;
+	int i, j, n, err, other = 0, used = 0, left, bad = -1;
 	char path[64], mac[18], vl[24];
 	struct vms_op *op;
 
@@ -1474,6 +1695,7 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 						 "ports[%d].addresses[%u]", i,
 						 k);
 					vms_format_addr(&tx.addrs[l], x);
+					plan->bad_port = i + 1;
 					return perr(name, path,
 						    "overlaps %s of port %.16s "
 						    "of another network "
@@ -1496,6 +1718,7 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 					 i);
 				vms_format_mac(cfg->ports[i].mac, mac);
 				vlan_text(cfg->ports[i].vlan, vl, sizeof(vl));
+				plan->bad_port = i + 1;
 				return perr(name, path,
 					    "%s %s is owned by port %.16s of "
 					    "another network namespace",
@@ -1658,8 +1881,8 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 				if (j != i && pending[j] &&
 				    cur_key[j] == port_key(&cfg->ports[i]))
 					break;
-			if (moves &&
-			    (j < cfg->n_ports || used >= VMS_CFG_MAX_PORTS))
+			/* At a full table a port moves in place (ports.c). */
+			if (moves && j < cfg->n_ports)
 				continue;
 			op = plan_push(plan,
 				       cur[i] ? VMS_OP_PORT_UPDATE
@@ -1734,8 +1957,8 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 					 i);
 				snprintf(msg, sizeof(msg), "%s",
 					 vms_last_error());
-				vms_plan_free(plan);
-				return perr(name, path, "%s", msg);
+				return plan_fail_port(
+					plan, i, perr(name, path, "%s", msg));
 			}
 			vms_steer_close(&sc);
 		}
@@ -1762,9 +1985,9 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 		if (up[j].defunct || !up[j].name[0])
 			snprintf(op->why, sizeof(op->why), "device gone");
 	}
-	err = plan_check_fdb(st, cfg, plan, pc, name);
+	err = plan_check_fdb(st, cfg, plan, pc, name, &bad);
 	if (err)
-		goto fail;
+		return plan_fail_port(plan, bad, err);
 	return 0;
 fail:
 	vms_plan_free(plan);

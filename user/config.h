@@ -146,6 +146,8 @@ struct vms_plan {
 	int n;
 	int cap;
 	struct vms_op *ops;
+	/* vms_plan_make refused document port bad_port - 1 (0: none) */
+	int bad_port;
 };
 
 /*

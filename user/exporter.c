@@ -5,18 +5,23 @@
  *
  * The Prometheus exporter on libmicrohttpd, a program of its own so that
  * the CLI does not link libmicrohttpd (`vmsteer exporter` runs this one).
- * One internal polling thread
- * serves every connection, so scrapes are serialised and the library
- * (which records errors in a global) is only ever used by one thread at a
- * time. Every scrape opens the pinned state read-only and closes it again:
- * the exporter needs no restart when vmsteer is re-attached, upgraded or
- * its state created after the exporter started.
+ * One thread serves every connection (MHD driven from run()'s loop), so
+ * scrapes are serialised and the library (which records errors in a
+ * global) is only ever used by one thread at a time. Every scrape opens
+ * the pinned state read-only and closes it again: the exporter needs no
+ * restart when vmsteer is re-attached, upgraded or its state created
+ * after the exporter started.
+ *
+ * Clients cannot starve it: at most EXP_PER_IP_CONNECTIONS connections
+ * per client address, and a request must have arrived in full within
+ * --timeout seconds of its connection opening (or of the previous answer
+ * on it), however busily its client trickles it in; libmicrohttpd's own
+ * timeout only closes connections that are idle.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -40,10 +45,18 @@ static const char usage[] =
 	"vmsteer --help).\n";
 /* clang-format on */
 
+/* A client connection, from MHD's connection notifications. */
+struct exp_conn {
+	struct exp_conn *next;
+	int fd;
+	double deadline; /* the request must have arrived by then; 0: it has */
+};
+
 struct exporter {
 	const char *pin_path;
-	pthread_mutex_t lock; /* scrape rendering and the counters below */
 	unsigned long long scrape_errors;
+	double timeout;		/* seconds: --timeout */
+	struct exp_conn *conns; /* open connections */
 };
 
 static const char index_html[] =
@@ -102,7 +115,6 @@ static enum MHD_Result serve_metrics(struct exporter *e,
 	if (!f)
 		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 				  "out of memory\n");
-	pthread_mutex_lock(&e->lock);
 	t0 = now_seconds();
 	err = vms_metrics_render(f, e->pin_path);
 	if (err && err != -ENOENT) {
@@ -111,7 +123,6 @@ static enum MHD_Result serve_metrics(struct exporter *e,
 	}
 	vms_clear_error();
 	vms_metrics_render_self(f, now_seconds() - t0, e->scrape_errors);
-	pthread_mutex_unlock(&e->lock);
 	if (fclose(f)) {
 		free(buf);
 		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
@@ -128,7 +139,6 @@ static enum MHD_Result serve_health(struct exporter *e,
 	struct vms_state st;
 	int err;
 
-	pthread_mutex_lock(&e->lock);
 	err = vms_state_open(&st, e->pin_path, 0);
 	if (!err)
 		vms_state_close(&st);
@@ -136,7 +146,6 @@ static enum MHD_Result serve_health(struct exporter *e,
 		snprintf(msg, sizeof(msg), "unavailable: %s\n",
 			 vms_last_error() ?: strerror(-err));
 	vms_clear_error();
-	pthread_mutex_unlock(&e->lock);
 	if (!err)
 		return reply_text(conn, MHD_HTTP_OK, "ok\n");
 	return reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -149,12 +158,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			      const char *version, const char *upload_data,
 			      size_t *upload_data_size, void **req_cls)
 {
+	const union MHD_ConnectionInfo *ci;
 	struct exporter *e = cls;
 
 	(void)version;
 	(void)upload_data;
 	(void)upload_data_size;
 	(void)req_cls;
+	/* The request has arrived: no deadline while it is answered. */
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci && ci->socket_context)
+		((struct exp_conn *)ci->socket_context)->deadline = 0;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) &&
 	    strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
@@ -168,6 +182,77 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			     (void *)index_html, sizeof(index_html) - 1,
 			     MHD_RESPMEM_PERSISTENT);
 	return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+}
+
+/* A connection opens (its request deadline starts) or closes. */
+static void conn_notify(void *cls, struct MHD_Connection *conn,
+			void **socket_context,
+			enum MHD_ConnectionNotificationCode code)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct exporter *e = cls;
+	struct exp_conn *c, **pp;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(conn,
+					     MHD_CONNECTION_INFO_CONNECTION_FD);
+		c = calloc(1, sizeof(*c));
+		if (!c || !ci) { /* untracked: MHD's idle timeout still holds */
+			free(c);
+			return;
+		}
+		c->fd = ci->connect_fd;
+		c->deadline = now_seconds() + e->timeout;
+		c->next = e->conns;
+		e->conns = c;
+		*socket_context = c;
+		return;
+	}
+	for (pp = &e->conns; *pp; pp = &(*pp)->next) {
+		if (*pp == *socket_context) {
+			c = *pp;
+			*pp = c->next;
+			free(c);
+			break;
+		}
+	}
+	*socket_context = NULL;
+}
+
+/* An answer is done: the next request on the connection has its time. */
+static void request_done(void *cls, struct MHD_Connection *conn, void **req_cls,
+			 enum MHD_RequestTerminationCode code)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct exporter *e = cls;
+
+	(void)req_cls;
+	(void)code;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci && ci->socket_context)
+		((struct exp_conn *)ci->socket_context)->deadline =
+			now_seconds() + e->timeout;
+}
+
+/*
+ * Cut the connections whose request is late. Runs in the thread that
+ * drives MHD, between its rounds, so no fd here is closed under it: MHD
+ * sees the end of the stream and closes the connection itself.
+ */
+static void cut_late(struct exporter *e)
+{
+	double now = now_seconds();
+	struct exp_conn *c;
+
+	for (c = e->conns; c; c = c->next) {
+		if (!c->deadline || now < c->deadline)
+			continue;
+		pr_debug("exporter: closing a connection whose request took "
+			 "more than %.0f s",
+			 e->timeout);
+		shutdown(c->fd, SHUT_RDWR);
+		c->deadline = 0;
+	}
 }
 
 /* MHD's messages (bad requests, limits reached) only with -v. */
@@ -191,18 +276,13 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss,
 	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
 	const char *colon = strrchr(s, ':');
 	char host[INET6_ADDRSTRLEN + 2];
-	unsigned long port;
+	unsigned long long port;
 	size_t hlen;
-	char *end;
 
 	memset(ss, 0, sizeof(*ss));
-	if (!colon || !colon[1])
+	if (!colon || vms_parse_uint(colon + 1, 65535, &port))
 		goto bad;
 	hlen = colon - s;
-	errno = 0;
-	port = strtoul(colon + 1, &end, 10);
-	if (*end || errno || port > 65535 || colon[1] == '-' || colon[1] == '+')
-		goto bad;
 	if (hlen >= 2 && s[0] == '[' && s[hlen - 1] == ']') {
 		if (hlen - 2 >= sizeof(host))
 			goto bad;
@@ -287,8 +367,9 @@ static int run(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{}};
-	const char *listen_arg = EXP_DEFAULT_LISTEN, *pin_override = NULL;
-	unsigned long timeout = EXP_TIMEOUT_DEFAULT;
+	const char *listen_arg = NULL, *pin_override = NULL;
+	unsigned long long timeout = EXP_TIMEOUT_DEFAULT;
+	const char *timeout_arg = NULL;
 	struct exporter e = {};
 	struct sockaddr_storage ss;
 	struct MHD_Daemon *d;
@@ -296,7 +377,6 @@ static int run(int argc, char **argv)
 	sigset_t sigs, old;
 	socklen_t sslen = 0;
 	int c, fd, sig, err, verbose = 0;
-	char *end;
 
 	opterr = 0; /* our own message, JSON in JSON mode */
 	while ((c = getopt_long(argc, argv, "+jpvhV", opts, NULL)) != -1) {
@@ -315,20 +395,28 @@ static int run(int argc, char **argv)
 				return vms_usage_err("exporter",
 						     "--pin-path: empty "
 						     "directory name");
-			pin_override = optarg;
+			err = vms_opt_once("exporter", "--pin-path",
+					   &pin_override, optarg);
+			if (err)
+				return err;
 			break;
 		case 'l':
-			listen_arg = optarg;
+			err = vms_opt_once("exporter", "--listen", &listen_arg,
+					   optarg);
+			if (err)
+				return err;
 			break;
 		case 't':
-			errno = 0;
-			timeout = strtoul(optarg, &end, 10);
-			if (*end || errno || !*optarg || optarg[0] == '-' ||
-			    timeout < 1 || timeout > 3600)
-				return vms_usage_err("exporter",
-						     "--timeout '%s': expected "
-						     "seconds, 1..3600",
-						     optarg);
+			err = vms_opt_once("exporter", "--timeout",
+					   &timeout_arg, optarg);
+			if (!err && (vms_parse_uint(optarg, 3600, &timeout) ||
+				     timeout < 1))
+				err = vms_usage_err("exporter",
+						    "--timeout '%s': expected "
+						    "seconds, 1..3600",
+						    optarg);
+			if (err)
+				return err;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -349,6 +437,11 @@ static int run(int argc, char **argv)
 				     argv[optind]);
 	vms_libbpf_logging(verbose);
 	e.pin_path = vms_pin_path(pin_override);
+	err = vms_pin_path_check(e.pin_path);
+	if (err)
+		return err;
+	if (!listen_arg)
+		listen_arg = EXP_DEFAULT_LISTEN;
 	err = parse_listen(listen_arg, &ss, &sslen);
 	if (err)
 		return err;
@@ -357,29 +450,28 @@ static int run(int argc, char **argv)
 		return fd;
 	format_addr(&ss, addr, sizeof(addr));
 
-	/*
-	 * Block the stop signals before MHD's thread starts (it inherits
-	 * the mask), then wait for one here.
-	 */
+	/* The stop signals are taken between rounds of the loop below. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &sigs, &old);
+	sigprocmask(SIG_BLOCK, &sigs, &old);
 	signal(SIGPIPE, SIG_IGN);
-	pthread_mutex_init(&e.lock, NULL);
+	e.timeout = timeout;
 
 	d = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-			MHD_USE_ERROR_LOG,
-		0, NULL, NULL, handle, &e, MHD_OPTION_LISTEN_SOCKET, fd,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)EXP_MAX_CONNECTIONS,
+		MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, handle, &e,
+		MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned int)EXP_MAX_CONNECTIONS,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned int)EXP_PER_IP_CONNECTIONS,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)timeout,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)EXP_CONN_MEMORY,
+		MHD_OPTION_NOTIFY_CONNECTION, conn_notify, &e,
+		MHD_OPTION_NOTIFY_COMPLETED, request_done, &e,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
 	if (!d) {
 		close(fd);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		pthread_mutex_destroy(&e.lock);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		return vms_err(-EIO,
 			       "--listen %s: cannot start the HTTP server",
 			       addr);
@@ -387,14 +479,27 @@ static int run(int argc, char **argv)
 	pr_info("exporter listening on http://%s/ (pin path %s)", addr,
 		e.pin_path);
 
-	while (sigwait(&sigs, &sig))
-		;
-	pr_debug("exporter: signal %d, stopping", sig);
+	/* Serve; every EXP_TICK_MS at least, cut late requests and look
+	 * for a stop signal. */
+	err = 0;
+	for (;;) {
+		if (MHD_run_wait(d, EXP_TICK_MS) != MHD_YES) {
+			err = vms_err(-EIO,
+				      "--listen %s: the HTTP server failed",
+				      addr);
+			break;
+		}
+		cut_late(&e);
+		sig = sigtimedwait(&sigs, NULL, &(struct timespec){0});
+		if (sig > 0) {
+			pr_debug("exporter: signal %d, stopping", sig);
+			break;
+		}
+	}
 	MHD_stop_daemon(d);
 	close(fd);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_mutex_destroy(&e.lock);
-	return 0;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return err;
 }
 
 int main(int argc, char **argv)

@@ -12,11 +12,18 @@
 /* The exporter's file name; `vmsteer exporter` runs the one beside it. */
 #define VMS_EXPORTER_BIN "vmsteer-exporter"
 
-/* Bounds on what clients can make the exporter hold. */
-#define EXP_MAX_CONNECTIONS 32	  /* open connections at once */
-#define EXP_CONN_MEMORY	    16384 /* per connection: request line + headers */
-#define EXP_TIMEOUT_DEFAULT 10	  /* seconds a connection may stay idle */
-#define EXP_BACKLOG	    16
+/*
+ * Bounds on what clients can make the exporter hold. A quarter of the
+ * connections per client address: Prometheus servers (one connection per
+ * target, kept open) always find room however many a single address
+ * holds, and a connection's request must arrive within the timeout.
+ */
+#define EXP_MAX_CONNECTIONS    64    /* open connections at once */
+#define EXP_PER_IP_CONNECTIONS 16    /* of them from one client address */
+#define EXP_CONN_MEMORY	       16384 /* per connection: request + headers */
+#define EXP_TIMEOUT_DEFAULT    10    /* seconds: request arrival, idleness */
+#define EXP_BACKLOG	       16
+#define EXP_TICK_MS	       250 /* late requests are cut this often */
 
 #define EXP_STR(x)	   EXP_STR_(x)
 #define EXP_STR_(x)	   #x
@@ -37,10 +44,13 @@
 	"  --listen ADDR:PORT  address to listen on (default " \
 	EXP_DEFAULT_LISTEN ";\n" \
 	"                      IPv6 as [ADDR]:PORT; port 0 picks a free one)\n" \
-	"  --timeout SECS      close connections idle this long (default " \
-	EXP_STR(EXP_TIMEOUT_DEFAULT) ")\n\n" \
+	"  --timeout SECS      a request must arrive in full within SECS of " \
+	"its\n                      connection opening (or of the previous " \
+	"answer),\n                      and a connection idle SECS is closed " \
+	"(default " EXP_STR(EXP_TIMEOUT_DEFAULT) ")\n\n" \
 	"At most " EXP_STR(EXP_MAX_CONNECTIONS) " connections are served at " \
-	"once, and a request line and headers\nlonger than " \
+	"once, " EXP_STR(EXP_PER_IP_CONNECTIONS) " from one client address,\n" \
+	"and a request line and headers longer than " \
 	EXP_STR(EXP_CONN_MEMORY) " bytes are refused.\n\n" \
 	"The HTTP server is the program " VMS_EXPORTER_BIN ", installed beside " \
 	"vmsteer:\nonly it links libmicrohttpd. `vmsteer [OPTIONS] exporter " \

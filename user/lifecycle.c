@@ -8,6 +8,7 @@
  * hook and the agent are built on it.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netpacket/packet.h>
@@ -80,8 +81,25 @@ static bool same_key(const struct vms_cfg_port *a, const struct vms_cfg_port *b)
  * tap is a clash: the port is left out with a warning. Returns the number
  * left out, or -errno.
  */
+/* A problem with one port: to @cb, or a warning on stderr. */
+static void sync_warn(vms_sync_cb cb, void *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void sync_warn(vms_sync_cb cb, void *ctx, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (cb)
+		cb(ctx, true, msg);
+	else
+		pr_warn("%s", msg);
+}
+
 static int merge(struct vms_config *cfg, const struct vms_cfg_port *ports,
-		 int n, enum vms_sync_mode mode)
+		 int n, enum vms_sync_mode mode, vms_sync_cb cb, void *ctx)
 {
 	bool agent = mode == VMS_SYNC_AGENT;
 	int i, j, k, left_out = 0;
@@ -108,12 +126,12 @@ static int merge(struct vms_config *cfg, const struct vms_cfg_port *ports,
 				clash = j;
 		}
 		if (clash >= 0) {
-			pr_warn("port %s: %s, left out", a->tap,
-				!strcmp(cfg->ports[clash].tap, a->tap)
-					? "a port configured by hand has its "
-					  "tap"
-					: "its MAC is held by another port "
-					  "with its tap");
+			sync_warn(cb, ctx, "port %s: %s, left out", a->tap,
+				  !strcmp(cfg->ports[clash].tap, a->tap)
+					  ? "a port configured by hand has its "
+					    "tap"
+					  : "its MAC is held by another port "
+					    "with its tap");
 			left_out++;
 			continue;
 		}
@@ -185,28 +203,72 @@ static int adopt_taps(struct vms_config *cfg)
 	return n;
 }
 
-int vms_sync(struct vms_state *st, enum vms_sync_mode mode,
-	     const struct vms_cfg_port *ports, int n, struct vms_plan *plan,
-	     struct vms_config *cfg, int *done)
+/*
+ * Plan @cfg and carry it out. A port the plan refuses (or whose change
+ * fails) because of its tap (queues, a foreign steering program, no FDB
+ * room...) waits as pending: it is planned again without its tap. Returns
+ * the number of ports that had to wait, or -errno.
+ */
+static int plan_and_apply(struct vms_state *st, struct vms_config *cfg,
+			  int *done, vms_sync_cb cb, void *ctx)
 {
+	struct vms_plan plan = {};
+	int waiting = 0, err, n, bad, i;
+	char msg[512];
+
+	*done = 0;
+	for (;;) {
+		err = vms_plan_make(st, cfg, "sync", &plan);
+		bad = plan.bad_port - 1;
+		if (!err) {
+			plan_ports_only(&plan);
+			err = vms_plan_apply(st, cfg, &plan, &n);
+			*done += n;
+			for (i = 0; i < n && cb; i++) {
+				vms_op_describe(&plan.ops[i], cfg, msg,
+						sizeof(msg));
+				cb(ctx, false, msg);
+			}
+			bad = -1;
+			if (err && n < plan.n &&
+			    plan.ops[n].kind != VMS_OP_PORT_DEL)
+				bad = plan.ops[n].cfg_idx;
+		}
+		vms_plan_free(&plan);
+		if (!err)
+			return waiting;
+		/* A port with its tap, refused: it waits without it. */
+		if (bad < 0 || bad >= cfg->n_ports ||
+		    !cfg->ports[bad].ifindex || waiting >= cfg->n_ports)
+			return err;
+		snprintf(msg, sizeof(msg), "%s", vms_last_error() ?: "failed");
+		vms_clear_error();
+		sync_warn(cb, ctx, "port %s: %s; pending until that changes",
+			  cfg->ports[bad].tap, msg);
+		cfg->ports[bad].ifindex = 0;
+		cfg->ports[bad].mtu = 0;
+		waiting++;
+	}
+}
+
+int vms_sync(struct vms_state *st, enum vms_sync_mode mode,
+	     const struct vms_cfg_port *ports, int n, int *done, vms_sync_cb cb,
+	     void *ctx)
+{
+	static struct vms_config cfg;
 	int err, left_out = 0;
 
 	*done = 0;
-	memset(plan, 0, sizeof(*plan));
-	err = vms_config_from_state(st, cfg);
+	err = vms_config_from_state(st, &cfg);
 	if (!err)
-		err = vms_config_resolve_ports(cfg, "sync", true);
+		err = vms_config_resolve_ports(&cfg, "sync", true);
 	if (!err && mode != VMS_SYNC_TAPS) {
-		left_out = merge(cfg, ports, n, mode);
+		left_out = merge(&cfg, ports, n, mode, cb, ctx);
 		err = left_out < 0 ? left_out : 0;
 	}
-	if (!err && (adopt_taps(cfg) || mode != VMS_SYNC_TAPS))
-		err = vms_config_resolve_ports(cfg, "sync", true);
+	if (!err && (adopt_taps(&cfg) || mode != VMS_SYNC_TAPS))
+		err = vms_config_resolve_ports(&cfg, "sync", true);
 	if (!err)
-		err = vms_plan_make(st, cfg, "sync", plan);
-	if (err)
-		return err;
-	plan_ports_only(plan);
-	err = vms_plan_apply(st, cfg, plan, done);
-	return err ? err : left_out;
+		err = plan_and_apply(st, &cfg, done, cb, ctx);
+	return err < 0 ? err : left_out + err;
 }

@@ -34,12 +34,18 @@ enum vms_sync_mode {
  * VMS_SYNC_ADD: the @ports are added, or replace the ports of the same
  * taps. A MAC held by a port whose tap is gone moves to the port given;
  * one held by a port with its tap is a clash: the port given is left out
- * with a warning. Uplinks are not touched. @plan (freed by the caller)
- * and @cfg say what was done, *@done how many of the plan's changes were
- * made. Returns the number of ports left out, or -errno.
+ * with a warning. A port whose tap cannot take it as configured (queue
+ * count, a foreign steering program, no FDB room...) is made pending with
+ * a warning, and tried again at the next sync. Uplinks are not touched.
+ * Each change made is told to @cb as a line (warning false), each port
+ * left out or waiting too (warning true; NULL @cb: warnings on stderr,
+ * changes untold). *@done is the number of changes made. Returns the
+ * number of ports left out or waiting, or -errno.
  */
+typedef void (*vms_sync_cb)(void *ctx, bool warning, const char *msg);
+
 int vms_sync(struct vms_state *st, enum vms_sync_mode mode,
-	     const struct vms_cfg_port *ports, int n, struct vms_plan *plan,
-	     struct vms_config *cfg, int *done);
+	     const struct vms_cfg_port *ports, int n, int *done, vms_sync_cb cb,
+	     void *ctx);
 
 #endif /* VMS_LIFECYCLE_H */

@@ -42,6 +42,8 @@ static const struct vms_cmd cmds[] = {
 	 "bring the ports up to date with the taps that exist"},
 	{"agent", cmd_agent, cmd_agent_usage,
 	 "keep the ports converged with the VMs (libvirt, rtnetlink)"},
+	{"doctor", cmd_doctor, cmd_doctor_usage,
+	 "check the host for what makes the fast path fast and correct"},
 	{"help", cmd_help, cmd_help_usage, "print the usage of a command"},
 };
 
@@ -190,6 +192,13 @@ int main(int argc, char **argv)
 			verbose++;
 			break;
 		case 'P':
+			if (pin_override) {
+				vms_err(-EINVAL,
+					"--pin-path given twice ('%s', then "
+					"'%s')",
+					pin_override, optarg);
+				return vms_report_error(VMS_EXIT_USAGE);
+			}
 			pin_override = optarg;
 			break;
 		case 'h':
@@ -234,10 +243,14 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	cli.pin_path = vms_pin_path(pin_override);
+	cli.pin_path_given = pin_override != NULL;
 	if (pin_override && !*pin_override) {
 		vms_err(-EINVAL, "--pin-path: empty directory name");
 		return vms_report_error(VMS_EXIT_USAGE);
 	}
+	ret = cmd->fn == cmd_help ? 0 : vms_pin_path_check(cli.pin_path);
+	if (ret)
+		return vms_report_error(ret);
 	optind = 0; /* each command parses its own options */
 	ret = cmd->fn(&cli, argc, argv);
 	if (ret == VMS_EXIT_ATTENTION)

@@ -50,9 +50,10 @@ static int dump_once(struct mnl_socket *nl, __u16 type, __u8 family,
 	nh->nlmsg_type = type;
 	nh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nh->nlmsg_seq = seq;
-	g = mnl_nlmsg_put_extra_header(nh, type == RTM_GETLINK
-						   ? sizeof(struct ifinfomsg)
-						   : sizeof(struct ndmsg));
+	g = mnl_nlmsg_put_extra_header(
+		nh, type == RTM_GETLINK	   ? sizeof(struct ifinfomsg)
+		    : type == RTM_GETQDISC ? sizeof(struct tcmsg)
+					   : sizeof(struct ndmsg));
 	g->rtgen_family = family;
 	if (reset)
 		reset(c->data);

@@ -246,6 +246,15 @@ static int fdb_slot(const struct vms_maps *m, __u64 key, __u32 want,
 	return -ENOENT;
 }
 
+/* The error for port @name whose key finds no free slot in its window. */
+static int fdb_full(const char *name)
+{
+	return vms_err(-ENOSPC,
+		       "port %s: FDB has no free slot for this MAC and VLAN "
+		       "(%u slots searched)",
+		       name, VMST_FDB_PROBES);
+}
+
 static int fdb_set(const struct vms_maps *m, __u32 slot, __u32 idx)
 {
 	if (bpf_map_update_elem(m->fd[VMS_MAP_FDB], &slot, &idx, BPF_ANY))
@@ -325,8 +334,8 @@ int vms_port_spec_check(const struct vms_port_spec *s)
 	__u32 i, j;
 
 	vms_format_mac(s->mac, mac);
-	if (!s->name[0])
-		return vms_err(-EINVAL, "port: empty tap name");
+	if (vms_ifname_invalid(s->name))
+		return vms_ifname_check(s->name);
 	if (s->mac[0] & 1)
 		return vms_err(-EINVAL,
 			       "port %s: MAC %s is a multicast address",
@@ -461,15 +470,85 @@ static void clear_port(const struct vms_maps *m, __u32 idx,
 	struct vmst_dev_key dk = {c->ifindex, c->netns_ino};
 	struct vmst_port_cfg empty = {};
 	struct vmst_rss no_rss = {};
+	struct vmst_trunk no_vids = {};
 	__u32 cur;
 
 	bpf_map_delete_elem(m->fd[VMS_MAP_TX], &idx);
-	/* A later port at this index must not inherit the queue steering. */
+	/* A later port at this index must not inherit the queue steering,
+	 * nor trunk VIDs. */
 	if (m->fd[VMS_MAP_RSS] >= 0)
 		bpf_map_update_elem(m->fd[VMS_MAP_RSS], &idx, &no_rss, BPF_ANY);
+	if (m->fd[VMS_MAP_TRUNK] >= 0)
+		bpf_map_update_elem(m->fd[VMS_MAP_TRUNK], &idx, &no_vids,
+				    BPF_ANY);
 	if (!bpf_map_lookup_elem(m->fd[VMS_MAP_DEVS], &dk, &cur) && cur == idx)
 		bpf_map_delete_elem(m->fd[VMS_MAP_DEVS], &dk);
 	bpf_map_update_elem(m->fd[VMS_MAP_PORT_CFG], &idx, &empty, BPF_ANY);
+}
+
+/*
+ * A port whose MAC or VLAN changes moves to a free index, so that its
+ * frames keep the fast path throughout. With the table full, port @idx
+ * (record @oc, addresses @otx) changes at its own index instead: its old
+ * FDB slot is cleared first, so for the moment of the change its frames
+ * take the kernel's path (which still delivers them), and no FDB slot
+ * ever names it under a key it no longer has; a change killed half-way
+ * leaves a port that is in no FDB slot, which the next one completes.
+ */
+static int
+upsert_in_place(const struct vms_maps *m, __u32 idx,
+		const struct vmst_port_cfg *oc, const struct vmst_port *port,
+		const struct vmst_port_cfg *rec, const struct vmst_trunk *vids,
+		const struct vmst_port_tx *tx, const struct vmst_port_tx *otx)
+{
+	__u32 slot, oslot = 0;
+	struct vmst_trunk ovids;
+	struct vmst_port oport;
+	bool cleared = false;
+	int err;
+
+	if (bpf_map_lookup_elem(m->fd[VMS_MAP_PORTS], &idx, &oport))
+		return map_fail(VMST_MAP_PORTS, "read", idx);
+	err = vms_port_trunk_read(m, idx, &ovids);
+	if (err)
+		return err;
+	err = fdb_slot(m, port->key, 0, &slot);
+	/* Its own slot is free for it too when in the new key's window. */
+	if (err == -ENOENT)
+		err = fdb_slot(m, port->key, idx, &slot);
+	if (err == -ENOENT)
+		return fdb_full(rec->name);
+	if (err)
+		return err;
+	err = lpm_add(m, idx, tx, otx);
+	if (err)
+		return err;
+	if (!fdb_slot(m, cfg_key(oc), idx, &oslot) && oslot != slot) {
+		err = fdb_set(m, oslot, 0);
+		cleared = !err;
+	}
+	if (!err)
+		err = write_port(m, idx, port, rec, vids);
+	if (!err)
+		err = tx_write(m, idx, tx);
+	if (!err)
+		err = fdb_set(m, slot, idx);
+	if (err) { /* back to what it was */
+		write_port(m, idx, &oport, oc, &ovids);
+		tx_write(m, idx, otx);
+		if (cleared)
+			fdb_set(m, oslot, idx);
+		lpm_remove(m, idx, tx, otx);
+		return err;
+	}
+	lpm_remove(m, idx, otx, tx);
+	if (oc->ifindex != rec->ifindex) {
+		struct vmst_dev_key dk = {oc->ifindex, oc->netns_ino};
+
+		bpf_map_delete_elem(m->fd[VMS_MAP_DEVS], &dk);
+	}
+	err = vms_addr_sweep(m, idx, true, NULL, NULL);
+	return err < 0 ? err : 0;
 }
 
 int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
@@ -638,11 +717,7 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		if (err == -ENOENT) {
 			err = fdb_slot(m, port.key, 0, &slot);
 			if (err == -ENOENT)
-				return vms_err(-ENOSPC,
-					       "port %s: FDB has no free slot "
-					       "for this MAC and VLAN (%u "
-					       "slots searched)",
-					       s->name, VMST_FDB_PROBES);
+				return fdb_full(s->name);
 			if (!err)
 				err = fdb_set(m, slot, old);
 		}
@@ -660,15 +735,19 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 	}
 
 	idx = alloc_index(m, cfg, &conf);
+	if (!idx && old) {
+		err = upsert_in_place(m, old, &cfg[old], &port, &rec, &s->vids,
+				      &tx, &otx);
+		if (!err && idx_out)
+			*idx_out = old;
+		return err;
+	}
 	if (!idx)
 		return vms_err(-ENOSPC, "port %s: port table full (%u ports)",
 			       s->name, VMST_MAX_PORTS - 1);
 	err = rec.ifindex ? fdb_slot(m, port.key, 0, &slot) : 0;
 	if (err == -ENOENT)
-		return vms_err(-ENOSPC,
-			       "port %s: FDB has no free slot for this MAC "
-			       "and VLAN (%u slots searched)",
-			       s->name, VMST_FDB_PROBES);
+		return fdb_full(s->name);
 	if (err)
 		return err;
 

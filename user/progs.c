@@ -31,14 +31,13 @@
 struct prog_kind {
 	const char *pin;      /* file name prefix under progs/ */
 	const char *prog;     /* program name in the object */
-	const char *test_env; /* another build's object, for tests */
+	const char *test_obj; /* vms_obj_override(): another build's, tests */
 	const void *(*elf)(size_t *sz);
 };
 
 static const struct prog_kind kinds[VMS_PROG_N] = {
-	[VMS_PROG_TAP] = {"tap", "vmst_tap", "VMSTEER_TEST_TAP_OBJ",
-			  tap_bpf__elf_bytes},
-	[VMS_PROG_STEER] = {"steer", "vmst_steer", "VMSTEER_TEST_STEER_OBJ",
+	[VMS_PROG_TAP] = {"tap", "vmst_tap", "TAP", tap_bpf__elf_bytes},
+	[VMS_PROG_STEER] = {"steer", "vmst_steer", "STEER",
 			    steer_bpf__elf_bytes},
 };
 
@@ -100,12 +99,12 @@ int vms_rodata_set_u32(struct bpf_object *obj, const char *var, __u32 val)
 
 /*
  * Load a @kind program for this namespace over the state's maps (another
- * build's object when the test variable names one); *@fd its program.
+ * build's object when the test build names one); *@fd its program.
  */
 static int load(struct vms_state *st, enum vms_prog kind, int *fd)
 {
 	const struct prog_kind *k = &kinds[kind];
-	const char *file = getenv(k->test_env);
+	const char *file = vms_obj_override(k->test_obj);
 	struct bpf_program *prog;
 	struct bpf_object *obj;
 	const void *elf;
@@ -115,7 +114,7 @@ static int load(struct vms_state *st, enum vms_prog kind, int *fd)
 	*fd = -1;
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = k->pin);
 
-	if (file && *file) {
+	if (file) {
 		obj = bpf_object__open_file(file, NULL);
 	} else {
 		elf = k->elf(&sz);

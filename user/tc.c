@@ -214,11 +214,11 @@ static int tc_detach(__u32 ifindex, const char *dev, const char *name,
 }
 
 /* Another build's object for tests (upgrade), else this build's. */
-static struct bpf_object *open_test_obj(const char *env)
+static struct bpf_object *open_test_obj(const char *what)
 {
-	const char *file = getenv(env);
+	const char *file = vms_obj_override(what);
 
-	if (!file || !*file)
+	if (!file)
 		return NULL;
 	return bpf_object__open_file(file, NULL);
 }
@@ -278,7 +278,7 @@ int vms_tap_detach(__u32 ifindex, const char *tap, bool qdisc_ours)
 int vms_uplink_tc_attach(struct vms_state *st, __u32 ifindex, const char *dev,
 			 bool upgrade_only, bool *qdisc_created, bool *changed)
 {
-	struct bpf_object *obj = open_test_obj("VMSTEER_TEST_UPLINK_TC_OBJ");
+	struct bpf_object *obj = open_test_obj("UPLINK_TC");
 	struct uplink_tc_bpf *skel = NULL;
 	int prog_fd = -1;
 	int err;

@@ -161,7 +161,7 @@ static int ensure_tracing(struct vms_state *st, bool *replaced)
 {
 	static const char *const prog_names[NTRACE] = {"vmst_devmap_xmit",
 						       "vmst_redirect_err"};
-	const char *file = getenv("VMSTEER_TEST_TRACE_OBJ");
+	const char *file = vms_obj_override("TRACE");
 	struct bpf_link *links[NTRACE] = {};
 	struct bpf_program *progs[NTRACE];
 	char p[PATH_MAX], tmp[PATH_MAX + 8]; /* bpffs names: no dots */
@@ -429,7 +429,7 @@ static int try_attach(int prog_fd, __u32 ifindex, const char *name,
 
 /*
  * The uplink object: this build's skeleton or, for tests only, the object
- * file named by $VMSTEER_TEST_UPLINK_OBJ (tests/netns/test_upgrade.sh
+ * file the test build names (vms_obj_override; tests/netns/test_upgrade.sh
  * upgrades between variants of bpf/uplink.bpf.c built with
  * -DVMST_TEST_VARIANT=N). Loaded with the state's pinned maps.
  */
@@ -451,7 +451,7 @@ static void uplink_obj_close(struct uplink_obj *u)
 
 static int uplink_obj_load(struct vms_state *st, struct uplink_obj *u)
 {
-	const char *file = getenv("VMSTEER_TEST_UPLINK_OBJ");
+	const char *file = vms_obj_override("UPLINK");
 	struct bpf_program *prog;
 	int err;
 

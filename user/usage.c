@@ -24,6 +24,16 @@ int vms_usage_err(const char *cmd, const char *fmt, ...)
 	return VMS_EXIT_USAGE;
 }
 
+int vms_opt_once(const char *cmd, const char *opt, const char **slot,
+		 const char *val)
+{
+	if (*slot)
+		return vms_usage_err(cmd, "%s given twice ('%s', then '%s')",
+				     opt, *slot, val);
+	*slot = val;
+	return 0;
+}
+
 int vms_report_error(int ret)
 {
 	const char *msg = vms_last_error();
@@ -36,7 +46,9 @@ int vms_report_error(int ret)
 		vms_json_str(o, "error", msg);
 		vms_json_print(o);
 	} else {
-		fprintf(stderr, "vmsteer: %s\n", msg);
+		fputs("vmsteer: ", stderr);
+		vms_fputs_printable(msg, stderr);
+		fputc('\n', stderr);
 	}
 	return ret == VMS_EXIT_USAGE ? VMS_EXIT_USAGE : 1;
 }

@@ -28,6 +28,11 @@ const char *vms_last_error(void);
 void vms_clear_error(void);
 
 extern int vms_verbose;
+/*
+ * Write @s to @f with control characters escaped (\n, \t, \xNN), so
+ * that a message naming hostile input stays one line.
+ */
+void vms_fputs_printable(const char *s, FILE *f);
 void pr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pr_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pr_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -154,6 +159,14 @@ enum vms_open_flags {
 
 /* The pin path in force: --pin-path, else $VMSTEER_PIN_PATH, else default. */
 const char *vms_pin_path(const char *override);
+/*
+ * Refuse a pin path no state can be at, with a message: a relative one,
+ * one that is not a directory, and a directory that is not on a BPF
+ * filesystem and holds files (vmsteer would mount a bpffs over them). An
+ * absent path and an empty directory (a bpffs is mounted there when the
+ * state is created) are fine: 0.
+ */
+int vms_pin_path_check(const char *pin_path);
 
 /*
  * Open the pinned state at @pin_path. Without VMS_OPEN_CREATE a missing
@@ -167,6 +180,20 @@ void vms_state_close(struct vms_state *st);
 bool vms_state_exists(const char *pin_path);
 /* @out = "<pin_path>/<name>"; fails with a message when too long. */
 int vms_pin_join(char *out, size_t len, const char *pin_path, const char *name);
+
+/*
+ * Tests only: the BPF object file to load instead of this build's
+ * skeleton @what ("UPLINK", "TRACE", "TAP", "STEER", "UPLINK_TC"), or NULL. Only
+ * the test build of the CLI defines it (tests/hooks/objfile.c: from
+ * $VMSTEER_TEST_<WHAT>_OBJ); in vmsteer itself this weak reference is NULL,
+ * so the installed binary never loads BPF code its environment names.
+ */
+extern const char *vms_test_obj_file(const char *what)
+	__attribute__((weak, visibility("hidden")));
+static inline const char *vms_obj_override(const char *what)
+{
+	return vms_test_obj_file ? vms_test_obj_file(what) : NULL;
+}
 
 /* Set every map of a libbpf object to reuse/pin under @pin_path. */
 struct bpf_object;
@@ -194,7 +221,20 @@ void vms_format_mac(const __u8 mac[6], char out[18]);
 __u64 vms_mac48(const __u8 mac[6]);
 /* Parse a VLAN id 1..4094; 0 or -EINVAL/-ERANGE. */
 int vms_parse_vlan(const char *s, __u16 *vlan);
+/*
+ * Parse a decimal number of digits only (no sign, no spaces) up to @max:
+ * 0, -EINVAL (not such a number) or -ERANGE (above @max).
+ */
+int vms_parse_uint(const char *s, unsigned long long max,
+		   unsigned long long *out);
 
+/*
+ * Why @name cannot be a device name (the kernel's dev_valid_name(), and no
+ * control characters either), or NULL when it can.
+ */
+const char *vms_ifname_invalid(const char *name);
+/* 0, or -ENODEV with a message saying why @name is no device name. */
+int vms_ifname_check(const char *name);
 /* ifindex of @name in this network namespace, or -ENODEV with message. */
 int vms_ifindex(const char *name);
 /* 1 when @name is a tap (tun driver in TAP mode), 0 when not, or -errno. */

@@ -282,29 +282,35 @@ static __always_inline __u32 vmst_check_icmpv6(struct __sk_buff *skb, __u32 off,
 					       __u16 flags, __u64 mac48)
 {
 	bool trusted = flags & VMST_PORT_F_TRUSTED;
-	__u8 target[16];
+	__u8 target[16], want = ND_OPT_SOURCE_LL;
+	__u32 opts;
 
 	if (type == ICMPV6_ROUTER_ADVERT && !trusted)
 		return VMST_R_DROP_ROGUE_RA;
 	if (type == ICMPV6_REDIRECT && !trusted)
 		return VMST_R_DROP_ROGUE_REDIRECT;
-	if (type == ICMPV6_ROUTER_SOLICIT)
-		return vmst_check_nd_opts(skb, off + 8, end, ND_OPT_SOURCE_LL,
-					  mac48);
-	if (type == ICMPV6_ROUTER_ADVERT)
-		return vmst_check_nd_opts(skb, off + 16, end, ND_OPT_SOURCE_LL,
-					  mac48);
-	if (type != ICMPV6_NEIGHBOUR_SOLICIT && type != ICMPV6_NEIGHBOUR_ADVERT)
+	/* Where the options start: after RS 8, RA 16, NS and NA 24. */
+	if (type == ICMPV6_ROUTER_SOLICIT) {
+		opts = off + 8;
+	} else if (type == ICMPV6_ROUTER_ADVERT) {
+		opts = off + 16;
+	} else if (type == ICMPV6_NEIGHBOUR_SOLICIT ||
+		   type == ICMPV6_NEIGHBOUR_ADVERT) {
+		/* type, code, checksum, flags, target, options */
+		if (off + 24 > end ||
+		    vmst_load(skb, off + 8, target, sizeof(target)))
+			return VMST_R_DROP_VM_MALFORMED;
+		if (type == ICMPV6_NEIGHBOUR_ADVERT) {
+			if ((flags & VMST_PORT_F_IPCHECK) &&
+			    !vmst_src6_ok(port, mac48, target))
+				return VMST_R_DROP_SPOOF_NA;
+			want = ND_OPT_TARGET_LL;
+		}
+		opts = off + 24;
+	} else {
 		return VMST_OK;
-	/* NS and NA: type, code, checksum, flags, target, options. */
-	if (off + 24 > end || vmst_load(skb, off + 8, target, sizeof(target)))
-		return VMST_R_DROP_VM_MALFORMED;
-	if (type == ICMPV6_NEIGHBOUR_SOLICIT)
-		return vmst_check_nd_opts(skb, off + 24, end, ND_OPT_SOURCE_LL,
-					  mac48);
-	if ((flags & VMST_PORT_F_IPCHECK) && !vmst_src6_ok(port, mac48, target))
-		return VMST_R_DROP_SPOOF_NA;
-	return vmst_check_nd_opts(skb, off + 24, end, ND_OPT_TARGET_LL, mac48);
+	}
+	return vmst_check_nd_opts(skb, opts, end, want, mac48);
 }
 
 /* UDP over IPv6 at @off..@end: DHCPv6 server and relay messages. */

@@ -20,7 +20,8 @@
 # Run one file: sudo bash tests/netns/test_forward.sh (V=1: more detail,
 # and the temp dir of a failed test is kept). All: make netns.
 # VMSTEER=PATH runs another build of the CLI (test_sanitize.sh: the ASan
-# build, make asan).
+# build, make asan). VMSTEER_HOOKS is the test build beside it that loads
+# the BPF objects $VMSTEER_TEST_*_OBJ name (tests/hooks/objfile.c).
 #
 # Output protocol (tests/run.sh): one line per case, "ok NAME",
 # "FAIL NAME: why" or "skip NAME: why".
@@ -42,6 +43,7 @@ ROOT=$(cd "$LIB_DIR/../.." && pwd)
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 VMSTEER=${VMSTEER:-$BUILD/vmsteer}
+VMSTEER_HOOKS=${VMSTEER_HOOKS:-$(dirname "$VMSTEER")/tests/vmsteer-hooks}
 TOOLS=$BUILD/tests
 VMSIM=$TOOLS/vmsim
 SENDFRAMES=$TOOLS/sendframes
@@ -321,6 +323,11 @@ kv() { tr ' ' '\n' | sed -n "s/^$1=//p" | tail -n1; }
 # vms ARGS: run the CLI in hyp on this test's pin path (nsenter: keeps the
 # host's /sys/fs/bpf, see KERNEL-FACTS.md).
 vms() { in_hyp "$VMSTEER" --pin-path "$PIN" "$@"; }
+# vms_hooks ARGS: the same with the test build that has test hooks.
+vms_hooks() {
+	[ -x "$VMSTEER_HOOKS" ] || die "$VMSTEER_HOOKS not built (make test-progs)"
+	in_hyp "$VMSTEER_HOOKS" --pin-path "$PIN" "$@"
+}
 
 # vms_json ARGS: JSON output of the CLI, failing the case on error.
 vms_json() { vms --json "$@"; }

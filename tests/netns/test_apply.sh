@@ -264,6 +264,47 @@ refused refused-syntax 'line 2, column 12' "$TMPD/bad-syntax.json"
 printf '{"uplinks": [], "ports": []} x\n' >"$TMPD/bad-trailing.json"
 refused refused-trailing 'line 1, column 30' "$TMPD/bad-trailing.json"
 refused refused-no-file "$TMPD/nonexistent.json" "$TMPD/nonexistent.json"
+bad tap-newline 'ports[1].tap: "vm\nt3" is not a device name (contains a control character)' \
+	'.ports[1].tap = "vm\nt3"'
+# What apply reads: a regular file, '-' or a pipe; a directory or a device
+# is refused, and a FIFO nobody writes to reads as empty instead of
+# blocking forever (timeout: a hang fails the case).
+mkdir -p "$TMPD/adir"
+refused refused-directory "$TMPD/adir: is a directory" "$TMPD/adir"
+refused refused-device "/dev/null: not a regular file or a pipe" /dev/null
+: >"$TMPD/empty.json"
+refused refused-empty "$TMPD/empty.json: empty, no JSON document" "$TMPD/empty.json"
+mkfifo "$TMPD/fifo"
+case=refused-fifo-without-writer
+timeout 20 nsenter --net="/run/netns/$NS_HYP" "$VMSTEER" --pin-path "$PIN" \
+	apply "$TMPD/fifo" >"$TMPD/out" 2>"$TMPD/err"
+rc=$?
+if [ $rc -eq 124 ]; then
+	fail $case "apply of a FIFO without a writer still waits after 20 s"
+elif [ $rc -eq 0 ] || [ "$(wc -l <"$TMPD/err")" != 1 ] || ! grep -qF "$TMPD/fifo: empty" "$TMPD/err"; then
+	fail $case "rc $rc: $(cat "$TMPD/err")"
+elif [ "$(snapshot)" != "$SNAP" ]; then
+	fail $case "the state changed"
+else
+	ok $case
+fi
+case=apply-from-pipe
+out=$(vms apply <(cat "$TMPD/b.json") 2>&1)
+if [ "$out" = "no changes" ]; then ok $case; else fail $case "apply <(cat b.json): $out"; fi
+# Duplicate keys at any depth are refused with their path (json-c alone
+# keeps the last one: a trailing "ports": [] would delete every port, a
+# leading one would be ignored). Each document also changes vmt1's MAC.
+# dupkey NAME PATH SED: b.json, compact, edited by SED.
+dupkey() {
+	jq -c '.ports[0].mac = "02:00:00:00:01:77"' "$TMPD/b.json" | sed "$3" >"$TMPD/dup-$1.json"
+	grep -qF "$4" "$TMPD/dup-$1.json" || die "dupkey $1: sed did not apply"
+	refused "refused-dupkey-$1" "$2: duplicate key" "$TMPD/dup-$1.json"
+}
+dupkey ports-last ports 's/}$/,"ports":[]}/' ',"ports":[]}'
+dupkey ports-first ports 's/^{/{"ports":[],/' '{"ports":[],'
+dupkey port-vlan 'ports[1].vlan' 's/"vlan":200/"vlan":200,"vlan":201/' '"vlan":201'
+dupkey same-value 'uplinks[0].mode' 's/"mode":"native"/&,&/' '"native","mode"'
+dupkey tap 'ports[2].tap' 's/"tap":"vmt4"/&,"tap":"vmt2"/' '"vmt4","tap"'
 # A valid document the state refuses: up1 runs an XDP program vmsteer
 # did not attach.
 cat >"$TMPD/foreign.c" <<'EOC'

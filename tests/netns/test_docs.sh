@@ -67,6 +67,15 @@ else
 	fail man8-command-options "(< only in --help, > only in vmsteer.8) $bad"
 fi
 
+# Every check of doctor is in its section, with its reason.
+dchecks=$(awk '/^static const struct check C_/ { on = 1 } on && match($0, /"[a-z_]+"/) { print substr($0, RSTART + 1, RLENGTH - 2); on = 0 }' "$ROOT/user/cmd_doctor.c" | sort -u)
+dman=$(man_section doctor | awk 'prev == ".TP" && /^\.B / { print $2 } { prev = $0 }' | sort -u)
+if [ -n "$dchecks" ] && [ "$dchecks" = "$dman" ]; then
+	ok man8-doctor-checks
+else
+	fail man8-doctor-checks "user/cmd_doctor.c: $(echo $dchecks); vmsteer.8: $(echo $dman)"
+fi
+
 # Environment variables the CLI reads (test hooks aside) are documented.
 envs=$(grep -ho 'getenv("[A-Z_]*")' "$ROOT"/user/*.c | sed 's/getenv("\(.*\)")/\1/' | grep -v '^VMSTEER_TEST_' | sort -u)
 env_man=$(plain "$MAN8" | awk '/^\.SH ENVIRONMENT/ { on = 1; next } /^\.SH / { on = 0 } on && prev == ".TP" && /^\.B / { print $2 } { prev = $0 }' | sort -u)
@@ -82,7 +91,7 @@ codes=$(plain "$MAN8" | awk '/^\.SH EXIT STATUS/ { on = 1; next } /^\.SH / { on 
 "$VMSTEER" --version >/dev/null; r0=$?
 "$VMSTEER" detach vmst-no-such-dev >/dev/null 2>&1; r1=$?
 "$VMSTEER" --no-such-option >/dev/null 2>&1; r2=$?
-if [ "$codes" = "0 1 2 " ] && [ "$r0$r1$r2" = 012 ]; then
+if [ "$codes" = "0 1 2 3 " ] && [ "$r0$r1$r2" = 012 ]; then
 	ok man8-exit-status
 else
 	fail man8-exit-status "documented '$codes', returned $r0 $r1 $r2"
@@ -172,8 +181,10 @@ contains() { # NAME LINE WORD...
 
 expect completion-commands "vmsteer " $cmds
 expect completion-prefix "vmsteer st" stats status
-expect completion-port-sub "vmsteer port " add del list
-expect completion-abbrev-cmd "vmsteer po " add del list
+subs=$("$VMSTEER" port --help | sed -n 's/^\(Usage:\)\{0,1\} *vmsteer port \([a-z]*\).*/\2/p' | sort -u)
+[ "$(echo $subs)" != "" ] && [[ " $(echo $subs) " == *" add del "* ]] || die "port --help lists no subcommands: $subs"
+expect completion-port-sub "vmsteer port " $subs
+expect completion-abbrev-cmd "vmsteer po " $subs
 contains completion-port-add-options "vmsteer port add vmstd-t2 --" --mac --vlan --ip --trusted --queues --rss-key --rss-types --rss-table --xdp-steer --force
 contains completion-global-options "vmsteer --" --json --pretty --pin-path --version --help
 expect completion-mode "vmsteer attach vmstd-up0 --mode " auto native generic
@@ -186,5 +197,11 @@ expect completion-port-names "vmsteer port del " vmstd-t1
 expect completion-monitor-port "vmsteer monitor --port vmst" vmstd-t1
 expect completion-tap-devices "vmsteer port add vmstd" vmstd-t1 vmstd-t2
 expect completion-rss-types "vmsteer rss set vmstd-t1 --rss-types tcpv4,udp" tcpv4,udpv4 tcpv4,udpv6
+
+# The fourth exit code: status, when something needs attention (a port
+# whose tap is gone).
+in_hyp ip link del vmstd-t1 || die "cannot delete vmstd-t1"
+vms status >/dev/null 2>&1; r3=$?
+if [ $r3 = 3 ]; then ok man8-exit-status-3; else fail man8-exit-status-3 "status returned $r3"; fi
 
 lib_done

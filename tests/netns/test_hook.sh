@@ -4,14 +4,14 @@
 # XML on standard input.
 # - start begin: the managed interfaces (on a selected bridge, or with
 #   metadata manage='yes') become ports with their settings from the XML
-#   (tap, MAC, VLAN tag, queues, nwfilter IP/IPV6) and the vmsteer
-#   metadata (trusted, extra address, RSS table), tap programs attached;
-#   an interface on another bridge or with manage='no' does not;
+#   (tap, MAC, VLAN tag, VLAN trunk, queues, nwfilter IP/IPV6) and the
+#   vmsteer metadata (trusted, extra address, RSS table), tap programs
+#   attached; an interface on another bridge or with manage='no' does not;
 # - a restart on new taps: the MACs move, no conflict;
 # - release end (XML without taps): the ports are deleted by MAC and VLAN;
 # - other operations change nothing; bad settings (a VLAN trunk) and a
 #   broken XML are logged, the hook still exits 0 (a VM must start), and
-#   the other interfaces are taken.
+#   the other interfaces are taken (a trunk with a native VLAN).
 . "$(dirname "$0")/lib.sh"
 lib_init hook
 
@@ -24,11 +24,12 @@ EOF
 topo_create
 ip -n "$NS_HYP" link add br0 type bridge || die "cannot create br0"
 ip -n "$NS_HYP" link add br1 type bridge || die "cannot create br1"
-for t in vnet7 vnet8 vnet9 vnet10 vnet11; do tap_create $t; done
+for t in vnet7 vnet8 vnet9 vnet10 vnet11 vnet12; do tap_create $t; done
 ip -n "$NS_HYP" link set vnet7 master br0
 ip -n "$NS_HYP" link set vnet8 master br1
 ip -n "$NS_HYP" link set vnet10 master br0
 ip -n "$NS_HYP" link set vnet11 master br0
+ip -n "$NS_HYP" link set vnet12 master br0
 
 # domain_xml TAP7 TAP9 [TAP10 TAP11]: the test domain with those taps ("" no
 # <target>: what libvirt passes at release end).
@@ -84,6 +85,12 @@ domain_xml() {
       <source bridge='br0'/>
       $t11
     </interface>
+    <interface type='bridge'>
+      <mac address='52:54:00:00:0c:01'/>
+      <source bridge='br0'/>
+      ${t10:+<target dev='vnet12'/>}
+      <vlan trunk='yes'><tag id='7' nativeMode='untagged'/><tag id='8'/></vlan>
+    </interface>
   </devices>
 </domain>
 EOF
@@ -102,8 +109,8 @@ rc=$?
 p7=$(port_json vnet7)
 if [ $rc -ne 0 ]; then
 	fail $case "hook exit status $rc: $err"
-elif [ "$(ports)" != vnet7,vnet9 ]; then
-	fail $case "ports $(ports), want vnet7,vnet9; $err"
+elif [ "$(ports)" != vnet10,vnet7,vnet9 ]; then
+	fail $case "ports $(ports), want vnet10,vnet7,vnet9; $err"
 elif [ "$(jq -c '[.mac, .vlan, .trusted, .queues, .tc, .state]' <<<"$p7")" != \
 	'["52:54:00:00:07:01",42,true,2,true,"ok"]' ]; then
 	fail $case "vnet7: $p7"
@@ -113,12 +120,14 @@ elif [ "$(jq -c '[.rss.types, .rss.table]' <<<"$p7")" != '[["ipv4","tcpv4"],[1,0
 	fail $case "vnet7 RSS: $(jq -c .rss <<<"$p7")"
 elif [ "$(jq -c '[.vlan, .queues, .addresses, .trusted]' <<<"$(port_json vnet9)")" != '[null,null,[],false]' ]; then
 	fail $case "vnet9: $(port_json vnet9)"
+elif [ "$(jq -c '[.vlan, .trunk]' <<<"$(port_json vnet10)")" != '[null,"5-6"]' ]; then
+	fail $case "vnet10 (trunk): $(port_json vnet10)"
 else
 	ok $case
 fi
 
 case=bad-interface-logged
-if [[ $err == *"52:54:00:00:0a:01: a VLAN trunk"*"not supported"* ]] &&
+if [[ $err == *"52:54:00:00:0c:01: VLAN tag 7 nativeMode"* ]] &&
 	[[ $err == *"vmsteer hook (hooked, start begin)"* ]]; then
 	ok $case
 else

@@ -13,18 +13,20 @@ mk() { make -C "$ROOT" --no-print-directory BUILD="$BUILD" prefix=$P DESTDIR="$S
 
 mk install >"$TMPD/install.log" 2>&1 || die "make install failed: $(tail -3 "$TMPD/install.log")"
 
-want="etc/default/vmsteer-exporter
+want="etc/vmsteer/agent.json
+etc/vmsteer/exporter.env
 etc/vmsteer/vmsteer.json.example
 lib/systemd/system/vmsteer-exporter.service
 lib/systemd/system/vmsteer.service
+libexec/vmsteer/qemu-hook
 sbin/vmsteer
+sbin/vmsteer-agent
 sbin/vmsteer-exporter
 share/bash-completion/completions/vmsteer
 share/man/man5/vmsteer.json.5
+share/man/man8/vmsteer-agent.8
 share/man/man8/vmsteer-exporter.8
 share/man/man8/vmsteer.8"
-[ -n "$(ls "$ROOT"/scripts/libvirt/vmsteer-hook 2>/dev/null)" ] &&
-	want=$(printf '%s\netc/libvirt/hooks/qemu.d/vmsteer\n' "$want" | sort)
 got=$(cd "$STAGE$P" && find . -type f | sed 's|^\./||' | sort)
 if [ "$got" = "$want" ]; then
 	ok install-files
@@ -50,8 +52,8 @@ fi
 
 # Units name the installed paths (prefix, sysconfdir, sbindir).
 u=$STAGE$P/lib/systemd/system
-if grep -qx "ExecStart=$P/sbin/vmsteer agent" "$u/vmsteer.service" &&
-	grep -q "^EnvironmentFile=-$P/etc/default/vmsteer-exporter$" "$u/vmsteer-exporter.service"; then
+if grep -qx "ExecStart=$P/sbin/vmsteer-agent" "$u/vmsteer.service" &&
+	grep -q "^EnvironmentFile=-$P/etc/vmsteer/exporter.env$" "$u/vmsteer-exporter.service"; then
 	ok units-paths
 else
 	fail units-paths "$(grep -h '^Exec\|^Env' "$u"/*.service | tr '\n' ' ')"
@@ -74,16 +76,16 @@ fi
 
 # A second install keeps an edited configuration; uninstall keeps it too
 # and removes everything else.
-echo 'VMSTEER_EXPORTER_ARGS="--listen=:9999"' >"$STAGE$P/etc/default/vmsteer-exporter"
+echo 'VMSTEER_EXPORTER_ARGS="--listen=:9999"' >"$STAGE$P/etc/vmsteer/exporter.env"
 mk install >/dev/null 2>&1 || die "second make install"
-if grep -q 9999 "$STAGE$P/etc/default/vmsteer-exporter"; then
+if grep -q 9999 "$STAGE$P/etc/vmsteer/exporter.env"; then
 	ok install-keeps-config
 else
-	fail install-keeps-config "the edited /etc/default/vmsteer-exporter was overwritten"
+	fail install-keeps-config "the edited /etc/vmsteer/exporter.env was overwritten"
 fi
 mk uninstall >/dev/null 2>&1 || die "make uninstall"
 left=$(cd "$STAGE$P" && find . -type f | sed 's|^\./||' | sort | tr '\n' ' ')
-if [ "$left" = "etc/default/vmsteer-exporter " ]; then
+if [ "$left" = "etc/vmsteer/agent.json etc/vmsteer/exporter.env " ]; then
 	ok uninstall
 else
 	fail uninstall "left behind: $left"

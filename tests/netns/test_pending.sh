@@ -8,7 +8,9 @@
 # - `vmsteer sync` activates a pending port whose tap appeared (FDB entry,
 #   tap program, frames delivered), makes a port whose tap vanished
 #   pending (its FDB entry gone at once: frames for it reach the kernel as
-#   unknown_dst; its addresses kept) and follows a tap made again;
+#   unknown_dst; its addresses kept) and follows a tap made again; a port
+#   its tap cannot take (2 queues, a single-queue tap) stays pending with
+#   a warning while the others become active;
 # - a MAC moves from a port whose tap is gone to a new tap (an update, same
 #   index), while an active port's MAC is still refused;
 # - port del --if-exists, port del --mac MAC [--vlan VID], port prune.
@@ -85,7 +87,11 @@ else
 	fail $case "dump | apply: $out; dump: $(vms dump | jq -c .)"
 fi
 
-# The taps appear: sync makes the ports active.
+# The taps appear: sync makes the ports active. vmt3 wants 2 queues but
+# its tap has one: it stays pending (a warning), the others go on.
+vms port add vmt3 --mac 02:00:00:00:03:03 --queues 2 >/dev/null ||
+	die "port add vmt3 (pending, 2 queues) failed"
+ip -n "$NS_HYP" tuntap add dev vmt3 mode tap || die "cannot create vmt3"
 tap_create vmt1
 tap_create vmt2
 vmsim_start vm1 vmt1
@@ -97,6 +103,9 @@ out=$(vms sync 2>&1)
 rc=$?
 if [ $rc -ne 0 ]; then
 	fail $case "sync failed ($rc): $out"
+elif [ "$(port_field vmt3 state)" != pending ] ||
+	[[ $out != *"port vmt3: "*"pending until that changes"* ]]; then
+	fail $case "vmt3 $(port_field vmt3 state), sync said: $out"
 elif [ "$(port_field vmt1 state) $(port_field vmt2 state)" != "ok ok" ] ||
 	[ "$(port_field vmt1 tc) $(port_field vmt2 tc)" != "true true" ]; then
 	fail $case "after sync: $(vms --json port list | jq -c '[.[] | {tap, state, tc}]')"
@@ -108,6 +117,8 @@ else
 	ok $case
 fi
 
+vms port del vmt3 >/dev/null || die "port del vmt3 failed"
+ip -n "$NS_HYP" link del vmt3
 case=status-healthy-exit-0
 st=$(status_json)
 rc=$?

@@ -51,19 +51,12 @@ vms port add vmt4 --mac "$MAC_VM4" --vlan 200 --ip 10.0.200.4 >/dev/null ||
 vms port add vmt5 --mac "$MAC_VM5" --trusted >/dev/null ||
 	die "port add vmt5 failed"
 
-# The wire side: tcpdump on wire0 (wire netns), frames arriving only.
-# (nsenter execs tcpdump: $! is tcpdump's own PID, for the signal.)
-nsenter --net="/run/netns/$NS_WIRE" tcpdump -i wire0 -Q in -nn -U --immediate-mode -B 16384 -s 0 \
-	-Z root -w "$TMPD/wire.pcap" >"$TMPD/wire.out" 2>"$TMPD/wire.err" &
-WIRE_PID=$!
-LIB_PIDS+=("$WIRE_PID")
-wait_for "tcpdump on wire0" grep -q 'listening on' "$TMPD/wire.err" ||
-	die "tcpdump on wire0 did not start: $(cat "$TMPD/wire.err")"
+# The wire side: what arrives on wire0.
+. "$(dirname "$0")/txframes.sh"
+wire_capture
 : >"$TMPD/exp_wire.hex"
 
 # ---- frames -----------------------------------------------------------------
-
-. "$(dirname "$0")/txframes.sh"
 
 V6_WIRE=20010db8000100000000000000000001     # 2001:db8:1::1 (remote)
 V6_VM1=20010db8000100000000000000000005      # 2001:db8:1::5 (in vmt1's /64)
@@ -140,20 +133,6 @@ send vm1 "$(eth ff:ff:ff:ff:ff:ff "$MAC_VM1" 0800 "${d:0:56}01${d:58}")" drop
 
 # ---- send, from every VM's own tap queues -------------------------------------
 
-# vm_send ID: transmit send_ID.hex through vmsim ID (SIGHUP) and wait for
-# its report; fails unless every frame was written.
-vm_send() {
-	local id=$1 pid seq0=-1 n st
-	n=$(wc -l <"$TMPD/send_$id.hex")
-	[ "$n" -gt 0 ] || return 0
-	"$PCAPHEX" -r "$TMPD/send_$id.hex" -w "$TMPD/$id.tx.pcap" || return 1
-	pid=$(vmsim_pid "$id")
-	[ -e "$TMPD/$id.status" ] && seq0=$(kv seq <"$TMPD/$id.status")
-	kill -HUP "$pid" || return 1
-	wait_for "vmsim $id transmit" vmsim_seq_past "$id" "$seq0" || return 1
-	st=$(cat "$TMPD/$id.status")
-	[ "$(echo "$st" | kv tx_errors)" = 0 ] || return 1
-}
 for i in 1 2 3 4 5; do
 	vm_send vm$i || die "vm$i could not send its frames: $(cat "$TMPD/vm$i.status")"
 done
@@ -190,20 +169,6 @@ fi
 # ---- counters -------------------------------------------------------------------
 
 S=$(stats_json) || die "stats failed"
-# expect_count NAME PORT KIND KEY WANT: KIND is reason or counter.
-expect_count() {
-	local got
-	if [ "$3" = reason ]; then
-		got=$(port_reason "$S" "$2" "$4")
-	else
-		got=$(port_counter "$S" "$2" "$4")
-	fi
-	if [ "$got" = "$5" ]; then
-		ok "$1"
-	else
-		fail "$1" "$2 $4 is $got, want $5"
-	fi
-}
 expect_count drop-spoof-mac vmt1 reason spoof_mac 1
 expect_count drop-spoof-ipv4 vmt1 reason spoof_ipv4 1
 expect_count drop-spoof-ipv4-access-port vmt2 reason spoof_ipv4 1

@@ -84,7 +84,7 @@ done
 # ---- trunk ports in the CLI -----------------------------------------------------
 
 case=trunk-port-listed
-got=$(vms_json port list | jq -r '.[] | select(.port == "vmt4") | .trunk')
+got=$(vms_json port list | jq -r '.[] | select(.tap == "vmt4") | .trunk')
 if [ "$got" = "10,20-21" ]; then ok $case; else fail $case "trunk is '$got'"; fi
 case=trunk-port-dumped
 vms dump >"$TMPD/dump.json" 2>"$TMPD/dump.err" || die "dump: $(cat "$TMPD/dump.err")"
@@ -92,7 +92,7 @@ got=$(jq -r '.ports[] | select(.tap == "vmt4") | .trunk' "$TMPD/dump.json")
 if [ "$got" = "10,20-21" ]; then ok $case; else fail $case "dump says '$got'"; fi
 case=trunk-port-apply-round-trip
 if vms apply "$TMPD/dump.json" >"$TMPD/apply.out" 2>&1 &&
-	[ "$(vms_json port list | jq -r '.[] | select(.port == "vmt4") | .trunk')" = "10,20-21" ]; then
+	[ "$(vms_json port list | jq -r '.[] | select(.tap == "vmt4") | .trunk')" = "10,20-21" ]; then
 	ok $case
 else
 	fail $case "$(cat "$TMPD/apply.out")"
@@ -117,12 +117,7 @@ done
 
 # ---- part 1: frames ------------------------------------------------------------
 
-nsenter --net="/run/netns/$NS_WIRE" tcpdump -i wire0 -Q in -nn -U --immediate-mode -B 16384 -s 0 \
-	-Z root -w "$TMPD/wire.pcap" >"$TMPD/wire.out" 2>"$TMPD/wire.err" &
-WIRE_PID=$!
-LIB_PIDS+=("$WIRE_PID")
-wait_for "tcpdump on wire0" grep -q 'listening on' "$TMPD/wire.err" ||
-	die "tcpdump on wire0 did not start: $(cat "$TMPD/wire.err")"
+wire_capture
 : >"$TMPD/exp_wire.hex"
 
 # send VM FRAME WHERE: WHERE is wire, vmN or drop.
@@ -133,20 +128,6 @@ send() {
 	vm*) echo "$2" >>"$TMPD/exp_$3.hex" ;;
 	drop) ;;
 	esac
-}
-# vm_send ID: transmit send_ID.hex (checksums computed) through vmsim ID
-# and wait for its report; fails unless every frame was written.
-vm_send() {
-	local id=$1 pid seq0=-1 n
-	n=$(wc -l <"$TMPD/send_$id.hex")
-	[ "$n" -gt 0 ] || return 0
-	"$PCAPHEX" -C -r "$TMPD/send_$id.hex" -w "$TMPD/$id.tx.pcap" || return 1
-	: >"$TMPD/send_$id.hex"
-	pid=$(vmsim_pid "$id")
-	[ -e "$TMPD/$id.status" ] && seq0=$(kv seq <"$TMPD/$id.status")
-	kill -HUP "$pid" || return 1
-	wait_for "vmsim $id transmit" vmsim_seq_past "$id" "$seq0" || return 1
-	[ "$(kv tx_errors <"$TMPD/$id.status")" = 0 ]
 }
 
 LL1=$(ll6 "$MAC_VM1")
@@ -252,7 +233,7 @@ send vm1 "$(big "$W" "$MAC_VM1" 9000)" drop
 send vm1 "$(big "$W" "$MAC_VM1" 1514)" wire
 
 for i in 1 2 3 4; do
-	vm_send vm$i || die "vm$i could not send its frames: $(cat "$TMPD/vm$i.status")"
+	vm_send vm$i -C || die "vm$i could not send its frames: $(cat "$TMPD/vm$i.status")"
 done
 nwire=$(wc -l <"$TMPD/exp_wire.hex")
 wait_for "$nwire frames on the wire" \
@@ -279,15 +260,6 @@ else
 fi
 
 S=$(stats_json) || die "stats failed"
-expect_count() {
-	local got
-	if [ "$3" = reason ]; then
-		got=$(port_reason "$S" "$2" "$4")
-	else
-		got=$(port_counter "$S" "$2" "$4")
-	fi
-	if [ "$got" = "$5" ]; then ok "$1"; else fail "$1" "$2 $4 is $got, want $5"; fi
-}
 expect_count tagged-untagged-port vmt1 reason vm_tagged 5
 expect_count tagged-trunk-unlisted vmt4 reason vm_tagged 1
 expect_count tagged-trunk-listed vmt4 reason vm_tagged_trunk 2
@@ -316,8 +288,8 @@ printf '%s\n' "$(gso_tcp "$MAC_VM2" "$MAC_VM5" 10.0.0.5 1448)" \
 	"$(gso_tcp "$W" "$MAC_VM5" 10.0.0.5 1448)" >"$TMPD/send_vm5.hex"
 printf '%s\n' "$(gso_tcp "$MAC_VM2" "$MAC_VM6" 10.0.0.6 3000)" \
 	"$(gso_tcp "$W" "$MAC_VM6" 10.0.0.6 3000)" >"$TMPD/send_vm6.hex"
-vm_send vm5 || die "vm5 could not send: $(cat "$TMPD/vm5.status")"
-vm_send vm6 || die "vm6 could not send: $(cat "$TMPD/vm6.status")"
+vm_send vm5 -C || die "vm5 could not send: $(cat "$TMPD/vm5.status")"
+vm_send vm6 -C || die "vm6 could not send: $(cat "$TMPD/vm6.status")"
 vmsim_new_frames vm2 "$TMPD/gso_vm2.hex" || die "vmsim vm2 did not report"
 case=gso-segments-that-fit-reach-the-other-vm
 n5=$(grep -ci "^.\{12\}$(h "$MAC_VM5")" "$TMPD/gso_vm2.hex")
@@ -358,12 +330,7 @@ ip -n "$NS_WIRE" -6 route add 2001:db8:77::/64 via fe80::1 dev wire0 ||
 	die "route via fe80::1"
 
 # tx VM FRAME...: the VM sends the frames (checksums computed).
-tx() {
-	local id=$1
-	shift
-	printf '%s\n' "$@" >>"$TMPD/send_$id.hex"
-	vm_send "$id" || die "$id could not send"
-}
+tx() { vm_tx -C "$@" || die "$1 could not send"; }
 counted() { [ "$(port_reason "$(stats_json)" "$1" "$2")" = "$3" ]; }
 udp_in() { in_wire awk '/^Udp: [0-9]/ { print $2 + $3 }' /proc/net/snmp; }
 

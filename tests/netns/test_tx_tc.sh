@@ -13,8 +13,8 @@
 # - attach upgrades tc programs of another build in place (same handle and
 #   priority, one filter), and traffic goes on through them. "Other builds"
 #   are variants compiled with -DVMST_TEST_VARIANT=N (one dead instruction),
-#   loaded through the test-only VMSTEER_TEST_TAP_OBJ and
-#   VMSTEER_TEST_UPLINK_TC_OBJ.
+#   loaded through VMSTEER_TEST_TAP_OBJ and VMSTEER_TEST_UPLINK_TC_OBJ by
+#   the test build of the CLI (vms_hooks).
 . "$(dirname "$0")/lib.sh"
 lib_init txtc
 
@@ -181,7 +181,7 @@ tap_before=$(tc_id vmt1 vmst_tap)
 up_before=$(tc_id up0 vmst_uplink_tc)
 case=attach-upgrades-tc-programs
 act=$(VMSTEER_TEST_TAP_OBJ=$TMPD/tap1.o VMSTEER_TEST_UPLINK_TC_OBJ=$TMPD/uplink_tc1.o \
-	vms --json attach up0 | jq -r .action)
+	vms_hooks --json attach up0 | jq -r .action)
 if [ "$act" != upgraded ]; then
 	fail $case "attach reported '$act'"
 elif [ "$(tc_id vmt1 vmst_tap)" = "$tap_before" ] ||
@@ -195,7 +195,7 @@ else
 fi
 case=attach-same-variant-unchanged
 act=$(VMSTEER_TEST_TAP_OBJ=$TMPD/tap1.o VMSTEER_TEST_UPLINK_TC_OBJ=$TMPD/uplink_tc1.o \
-	vms --json attach up0 | jq -r .action)
+	vms_hooks --json attach up0 | jq -r .action)
 if [ "$act" = "already attached" ]; then ok $case; else fail $case "attach reported '$act'"; fi
 
 # The upgraded tap program still checks and forwards: a legitimate frame

@@ -104,6 +104,10 @@ struct vms_agent {
 
 	/* converging */
 	int kick_timer;
+	int retry_ms;	    /* next retry after a failed one, 0: none */
+	char last_err[512]; /* logged once while it repeats */
+	char **warn_prev, **warn_cur; /* warnings of the last convergence */
+	int n_warn_prev, n_warn_cur;
 	bool quit;
 	int exit_code;
 	unsigned long converges;

@@ -7,7 +7,8 @@
  *     <target dev='vnet3'/>              the tap
  *     <mac address='52:54:00:12:34:56'/> the VM's MAC
  *     <driver queues='2'/>               queue steering over 2 queues
- *     <vlan><tag id='100'/></vlan>       access VLAN (one tag, no trunk)
+ *     <vlan><tag id='100'/></vlan>       access VLAN (one tag; several, or
+ *                                        trunk='yes': a trunk port)
  *     <filterref filter='clean-traffic'>
  *       <parameter name='IP' value='192.0.2.10'/>    allowed sources
  *       <parameter name='IPV6' value='2001:db8::10'/>
@@ -287,26 +288,34 @@ static int one_interface(xmlXPathContextPtr x, xmlNodePtr root, xmlNodePtr itf,
 		if (q > 1)
 			vms_rss_default(&p->rss, q);
 	}
-	/* VLAN: one tag, an access port. Trunks are not ports here. */
+	/* VLAN: one tag is an access port; several, or trunk='yes', a trunk
+	 * port (untagged, and tagged with these VIDs). */
 	r = xnodes(x, itf, "vlan/tag");
-	if (nnodes(r) > 1 || (nnodes(r) && trunk(x, itf))) {
-		ret = vms_err(-EOPNOTSUPP,
-			      "%s: a VLAN trunk (several tags) is not "
-			      "supported; one <tag> makes an access port",
-			      what);
-		goto out;
-	}
-	if (nnodes(r)) {
-		xmlChar *id =
-			xmlGetProp(r->nodesetval->nodeTab[0], BAD_CAST "id");
+	for (i = 0; i < nnodes(r) && !ret; i++) {
+		xmlNodePtr t = r->nodesetval->nodeTab[i];
+		xmlChar *id = xmlGetProp(t, BAD_CAST "id");
+		xmlChar *native = xmlGetProp(t, BAD_CAST "nativeMode");
+		__u16 vid = 0;
 
-		if (!id || vms_parse_vlan((const char *)id, &p->vlan))
+		if (!id || vms_parse_vlan((const char *)id, &vid))
 			ret = vms_err(-EINVAL, "%s: VLAN tag id '%s'", what,
 				      id ? (const char *)id : "");
+		else if (native)
+			ret = vms_err(-EOPNOTSUPP,
+				      "%s: VLAN tag %u nativeMode: a port is "
+				      "an access port or an untagged trunk, "
+				      "not both",
+				      what, vid);
+		else if (nnodes(r) == 1 && !trunk(x, itf))
+			p->vlan = vid;
+		else
+			p->vids.vids[vid >> 6] |= 1ULL << (vid & 63);
+		p->trunk = !ret && (nnodes(r) > 1 || trunk(x, itf));
 		xmlFree(id);
-		if (ret)
-			goto out;
+		xmlFree(native);
 	}
+	if (ret)
+		goto out;
 	xmlXPathFreeObject(r);
 	/* Addresses: the nwfilter parameters IP and IPV6. */
 	r = xnodes(x, itf, "filterref//parameter[@name='IP' or @name='IPV6']");

@@ -15,14 +15,17 @@
 #include "agent.h"
 #include "lifecycle.h"
 
+static void hook_cb(void *ctx, bool warning, const char *msg)
+{
+	agent_log("domain %s: %s%s", (const char *)ctx,
+		  warning ? "warning: " : "", msg);
+}
+
 int vms_agent_hook(struct vms_agent *a, const char *op)
 {
 	static struct vms_agent_domain d;
-	static struct vms_config cfg;
-	struct vms_plan plan = {};
 	bool start = !strcmp(op, "start");
 	struct vms_state st;
-	char line[200];
 	int err, i, done = 0, idx;
 	size_t len;
 	char *xml;
@@ -48,17 +51,12 @@ int vms_agent_hook(struct vms_agent *a, const char *op)
 	if (err)
 		return err;
 	if (start) {
-		err = vms_sync(&st, VMS_SYNC_ADD, d.ports, d.n, &plan, &cfg,
-			       &done);
-		for (i = 0; i < done; i++) {
-			vms_op_describe(&plan.ops[i], &cfg, line, sizeof(line));
-			agent_log("domain %s: %s", d.name, line);
-		}
-		vms_plan_free(&plan);
+		err = vms_sync(&st, VMS_SYNC_ADD, d.ports, d.n, &done, hook_cb,
+			       d.name);
 		if (err > 0)
 			err = vms_err(-EEXIST,
-				      "domain %s: %d interface(s) "
-				      "left out",
+				      "domain %s: %d interface(s) left out or "
+				      "waiting",
 				      d.name, err);
 	}
 	for (i = 0; !start && !err && i < d.n; i++) {

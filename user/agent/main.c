@@ -109,14 +109,52 @@ void vms_agent_domains_clear(struct vms_agent *a)
 
 /* ---- converging -------------------------------------------------------- */
 
+/*
+ * A warning of this convergence: logged when the previous one did not
+ * have it (a port waiting for its tap is retried every few seconds; its
+ * warning is logged once, and again only after it went away).
+ */
+static void converge_cb(void *ctx, bool warning, const char *msg)
+{
+	struct vms_agent *a = ctx;
+	char **w;
+	int i;
+
+	if (!warning) {
+		agent_log("%s", msg);
+		return;
+	}
+	for (i = 0; i < a->n_warn_prev; i++)
+		if (!strcmp(a->warn_prev[i], msg))
+			break;
+	if (i == a->n_warn_prev)
+		agent_log("warning: %s", msg);
+	w = realloc(a->warn_cur, (a->n_warn_cur + 1) * sizeof(*w));
+	if (!w)
+		return;
+	a->warn_cur = w;
+	w[a->n_warn_cur] = strdup(msg);
+	if (w[a->n_warn_cur])
+		a->n_warn_cur++;
+}
+
+static void warnings_rotate(struct vms_agent *a)
+{
+	while (a->n_warn_prev)
+		free(a->warn_prev[--a->n_warn_prev]);
+	free(a->warn_prev);
+	a->warn_prev = a->warn_cur;
+	a->n_warn_prev = a->n_warn_cur;
+	a->warn_cur = NULL;
+	a->n_warn_cur = 0;
+}
+
+/* 0 converged, > 0 ports left out or waiting (try again), -errno. */
 static int converge(struct vms_agent *a)
 {
 	static struct vms_cfg_port ports[VMS_CFG_MAX_PORTS];
-	static struct vms_config cfg;
-	struct vms_plan plan = {};
 	struct vms_state st;
 	int i, j, n = 0, done = 0, err;
-	char line[200];
 
 	/* The domains' ports replace the agent's, while the list is known;
 	 * without it (libvirt away) the ports only follow their taps. */
@@ -128,15 +166,10 @@ static int converge(struct vms_agent *a)
 	if (err)
 		return err;
 	err = vms_sync(&st, a->domains_known ? VMS_SYNC_AGENT : VMS_SYNC_TAPS,
-		       ports, n, &plan, &cfg, &done);
-	err = err > 0 ? 0 : err; /* ports left out: warned about */
-	for (i = 0; i < done; i++) {
-		vms_op_describe(&plan.ops[i], &cfg, line, sizeof(line));
-		agent_log("%s", line);
-	}
-	vms_plan_free(&plan);
+		       ports, n, &done, converge_cb, a);
+	warnings_rotate(a);
 	/* Host-local MACs as they are now, after the ports changed. */
-	if (vms_local_refresh(&st) && !err)
+	if (vms_local_refresh(&st) && err >= 0)
 		err = -EIO;
 	vms_state_close(&st);
 	a->converges++;
@@ -146,14 +179,29 @@ static int converge(struct vms_agent *a)
 static void kick_fire(int timer, void *opaque)
 {
 	struct vms_agent *a = opaque;
+	int err;
 
 	virEventUpdateTimeout(timer, -1);
-	if (converge(a)) {
-		agent_log("%s", vms_last_error() ?: "converging failed");
-		vms_clear_error();
-		/* Try again a little later (a tap half made, a busy lock). */
-		virEventUpdateTimeout(timer, 1000);
+	err = converge(a);
+	if (!err) {
+		a->retry_ms = 0;
+		a->last_err[0] = '\0';
+		return;
 	}
+	if (err < 0) {
+		const char *msg = vms_last_error() ?: "converging failed";
+
+		if (strcmp(msg, a->last_err))
+			agent_log("%s", msg);
+		snprintf(a->last_err, sizeof(a->last_err), "%s", msg);
+		vms_clear_error();
+	}
+	/* Try again later (a tap half made, queues not attached yet, a busy
+	 * lock): 0.5 s, doubling up to 30 s while it lasts. */
+	a->retry_ms = a->retry_ms ? a->retry_ms * 2 : 500;
+	if (a->retry_ms > 30000)
+		a->retry_ms = 30000;
+	virEventUpdateTimeout(timer, a->retry_ms);
 }
 
 void vms_agent_kick(struct vms_agent *a, const char *why)
@@ -409,12 +457,16 @@ int main(int argc, char **argv)
 		a.domains_known = false;
 	err = converge(&a);
 	if (a.once) {
-		if (err)
+		warnings_rotate(&a);
+		warnings_rotate(&a);
+		if (err < 0)
 			goto bad;
-		return 0;
+		return err ? 1 : 0;
 	}
 	if (err) {
-		agent_log("%s", vms_last_error() ?: "converging failed");
+		if (err < 0)
+			agent_log("%s",
+				  vms_last_error() ?: "converging failed");
 		vms_clear_error();
 		vms_agent_kick(&a, "retry");
 	}
@@ -427,6 +479,8 @@ int main(int argc, char **argv)
 	vms_agent_netlink_stop(&a);
 	vms_agent_domains_clear(&a);
 	free(a.domains);
+	warnings_rotate(&a);
+	warnings_rotate(&a);
 	return a.exit_code;
 bad:
 	fprintf(stderr, "vmsteer agent: %s\n", vms_last_error() ?: "failed");
