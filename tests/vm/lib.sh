@@ -372,34 +372,41 @@ lab_state_right() {
 	fi
 }
 
-# lab_converge WHAT: wait until lab_state_right holds (libvirt asked once,
-# then only vmsteer polled, so that the time measured is vmsteer's); when
-# LAB_T0 is set (`lab_t0` when the event happened), prints how long it
-# took and unsets it.
+# lab_converge WHAT: wait until lab_state_right holds. When LAB_T0 is set
+# (`lab_t0` when the event happened), prints how long vmsteer's ports took
+# to become right, and unsets LAB_T0: libvirt is asked for the truth in
+# the background (on a loaded machine that takes seconds) while vmsteer's
+# ports are sampled (one CLI run, ~0.1 s), then the first sample that
+# matches is the time reported.
 LAB_T0=
 lab_t0() { LAB_T0=$EPOCHREALTIME; }
-lab_check_state() {
-	LAB_CHECK_T=$EPOCHREALTIME
-	LAB_CHECKS=$((LAB_CHECKS + 1))
-	lab_state_right "$1"
-}
 lab_converge() {
-	local want first
-	want=$(lab_want)
-	LAB_STATE_WHY=
-	LAB_CHECKS=0
-	[ -z "$LAB_T0" ] || first=$(lab_ms_since "$LAB_T0")
-	wait_for "the ports after $1" lab_check_state "$want" || return 1
-	[ -n "$LAB_T0" ] || return 0
-	# A check is two CLI runs and asking libvirt first takes a while on
-	# a loaded machine: say when checking began and how long the last
-	# check took (the ports were right at most that much earlier).
-	if [ "$LAB_CHECKS" = 1 ]; then
-		echo "# $1: ports right at the first check, $first ms after the event"
+	local want wpid i n=0 at=
+	local -a ts=() ps=()
+	if [ -n "$LAB_T0" ]; then
+		lab_want >"$TMPD/want" &
+		wpid=$!
+		while kill -0 "$wpid" 2>/dev/null; do
+			ts[n]=$EPOCHREALTIME
+			ps[n]=$(vms_ports)
+			n=$((n + 1))
+		done
+		wait "$wpid"
+		want=$(cat "$TMPD/want")
+		for ((i = 0; i < n; i++)); do
+			[ "${ps[i]}" = "$want" ] && { at=${ts[i]}; break; }
+		done
 	else
-		echo "# $1: ports right after $(lab_ms_since "$LAB_T0") ms (checks from $first ms on, the last took $(lab_ms_since "$LAB_CHECK_T") ms)"
-		log "$1: before that: $LAB_STATE_WHY"
+		want=$(lab_want)
 	fi
+	LAB_STATE_WHY=
+	wait_for "the ports after $1" lab_state_right "$want" || return 1
+	[ -n "$LAB_T0" ] || return 0
+	# The first sample that matched (the ports then stayed or became
+	# right again: the check passed), or when the check passed.
+	[ -n "$at" ] || at=$EPOCHREALTIME
+	echo "# $1: ports right after $(((${at/./} - ${LAB_T0/./}) / 1000)) ms"
+	[ -z "$LAB_STATE_WHY" ] || log "$1: before that: $LAB_STATE_WHY"
 	LAB_T0=
 }
 lab_ms_since() {
