@@ -23,7 +23,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../tests/vm/lib.sh
 . "$ROOT/tests/vm/lib.sh"
 
-if [ -t 1 ]; then B1=$'\033[1m' B0=$'\033[0m'; else B1= B0=; fi
+if [ -t 1 ]; then B1=$'\033[1m' B0=$'\033[0m'; else B1='' B0=''; fi
 say() { printf '\n%s== %s%s\n' "$B1" "$*" "$B0"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 vmsteer() { vms "$@"; }
@@ -42,7 +42,7 @@ checked() {
 
 MAC=52:54:00:00:01:02
 IP=$(lab_addr $MAC)
-WIRE_IP=10.1.0.254
+WIRE_IP=$LAB_WIRE_IP
 SPOOF=10.1.0.99
 N_PING=5 N_UDP=20 N_TCP=5 N_SPOOF=5
 

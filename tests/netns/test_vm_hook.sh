@@ -28,7 +28,6 @@ MAC1=52:54:00:00:01:02
 MAC3=52:54:00:00:02:05 # hot-plugged: 10.2.0.5
 IP1=$(lab_addr $MAC1)
 IP3=$(lab_addr $MAC3)
-WIRE_IP=10.1.0.254
 META1="<vmsteer:domain xmlns:vmsteer='urn:vmsteer:domain:1'>
   <vmsteer:interface mac='$MAC1'><vmsteer:address>$IP1</vmsteer:address></vmsteer:interface>
 </vmsteer:domain>"
@@ -58,17 +57,7 @@ else
 	fail vm-hook-metadata "$TAP1: addresses $addrs, want [\"$IP1\"]"
 fi
 
-SPOOF=10.1.0.99
-s0=$(port_reason "$(stats_json)" "$TAP1" spoof_ipv4)
-lab_guest vm1 "arp -s $WIRE_IP $LAB_WIRE_MAC && ip addr add $SPOOF/32 dev eth0 &&
-	vmecho udp $WIRE_IP $ECHO_PORT spoofed $SPOOF; rc=\$?; ip addr del $SPOOF/32 dev eth0; arp -d $WIRE_IP; exit \$rc"
-rc=$?
-s1=$(port_reason "$(stats_json)" "$TAP1" spoof_ipv4)
-if [ $rc = 0 ] || [ $((${s1/none/0} - ${s0/none/0})) -lt 1 ]; then
-	fail vm-hook-antispoof "echo from $SPOOF: rc $rc; $TAP1 spoof_ipv4 $s0 -> $s1"
-else
-	ok vm-hook-antispoof
-fi
+if lab_spoof vm1 "$TAP1"; then ok vm-hook-antispoof; else fail vm-hook-antispoof "$LAB_SPOOF_WHY"; fi
 
 old=$TAP1
 lab_virsh destroy vm1 >/dev/null || die "virsh destroy vm1"

@@ -47,6 +47,7 @@ LAB_WAIT_SECS=${LAB_WAIT_SECS:-120}
 LAB_DOMAINS=()
 LAB_CMD_SEQ=0
 LAB_WIRE_MAC=02:00:00:00:aa:aa
+LAB_WIRE_IP=10.1.0.254 # the wire host on the first guest subnet
 ECHO_PORT=7
 
 # lab_exit: the EXIT trap; libvirt first, then tests/netns/lib.sh's
@@ -435,3 +436,33 @@ lab_fastpath() {
 		return 1
 	fi
 } 2>/dev/null
+
+# lab_spoof VM TAP: VM takes an address its port does not list (10.1.0.99)
+# and sends a UDP echo request from it to the wire host (a static neighbour
+# entry: the datagram itself leaves, no ARP first). Succeeds when it is
+# not answered, nothing from that address reaches the wire, and TAP's
+# spoof_ipv4 counter moved; LAB_SPOOF_WHY otherwise.
+LAB_SPOOF_WHY=
+lab_spoof() {
+	local vm=$1 tap=$2 spoof=10.1.0.99 wire_ip=$LAB_WIRE_IP b a rc seen out
+	b=$(port_reason "$(stats_json)" "$tap" spoof_ipv4)
+	wire_capture_start "spoof_$vm"
+	lab_guest "$vm" "arp -s $wire_ip $LAB_WIRE_MAC && ip addr add $spoof/32 dev eth0 &&
+		vmecho udp $wire_ip $ECHO_PORT spoofed $spoof; rc=\$?;
+		ip addr del $spoof/32 dev eth0; arp -d $wire_ip; exit \$rc"
+	rc=$?
+	out=$GUEST_OUT
+	capture_stop "spoof_$vm"
+	a=$(port_reason "$(stats_json)" "$tap" spoof_ipv4)
+	seen=$(tshark -r "$TMPD/spoof_$vm.pcap" -Y "ip.src == $spoof || arp.src.proto_ipv4 == $spoof" 2>/dev/null | wc -l)
+	if [ "$rc" = 0 ]; then
+		LAB_SPOOF_WHY="$vm got an echo from $spoof: $out"
+	elif [ "$seen" != 0 ]; then
+		LAB_SPOOF_WHY="$seen frame(s) from $spoof reached the wire"
+	elif [ $((${a/none/0} - ${b/none/0})) -lt 1 ]; then
+		LAB_SPOOF_WHY="$tap: spoof_ipv4 moved from $b to $a ($vm: rc $rc, $out)"
+	else
+		return 0
+	fi
+	return 1
+}
