@@ -100,6 +100,7 @@ struct snapshot {
 	} progs[MAX_PROGS];
 	int nprogs;
 	int nports;
+	int no_tap_prog; /* ports of this netns with a tap but no tap program */
 	int fdb;
 };
 
@@ -171,6 +172,8 @@ static void read_tc_progs(struct snapshot *s, struct vms_state *st)
 			continue;
 		if (vms_tap_prog_ours(c->ifindex))
 			add_prog(s, "tap", vms_tc_prog_id(c->ifindex));
+		else
+			s->no_tap_prog++;
 		if (!s->queues[idx] || vms_tap_view(c->ifindex, netns, &v) ||
 		    vms_steer_owner(&st->maps, v.steer_prog_id, &owner, NULL,
 				    0) ||
@@ -448,6 +451,11 @@ static void render_state(FILE *f, const struct snapshot *s)
 	}
 	vms_prom_family(f, "vmsteer_ports", "gauge", "Configured VM ports.");
 	fprintf(f, "vmsteer_ports %d\n", s->nports);
+	vms_prom_family(f, "vmsteer_ports_without_tap_program", "gauge",
+			"Ports of this network namespace whose tap has no "
+			"vmsteer tap program (no anti-spoofing; 'vmsteer "
+			"attach' adds it).");
+	fprintf(f, "vmsteer_ports_without_tap_program %d\n", s->no_tap_prog);
 	vms_prom_family(f, "vmsteer_ports_capacity", "gauge",
 			"VM ports the state can hold.");
 	fprintf(f, "vmsteer_ports_capacity %d\n", VMST_MAX_PORTS - 1);

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # How a program the kernel refuses is reported. An uplink object that every
 # verifier refuses (tests/bpf/broken/refused_uplink.bpf.c), given to
-# `vmsteer attach` through the test hook VMSTEER_TEST_UPLINK_OBJ: the error
+# `vmsteer attach` through the test build's hook VMSTEER_TEST_UPLINK_OBJ
+# (build/tests/vmsteer-hooks; vmsteer itself has no hook): the error
 # names the program and says the verifier refused it (not "Permission
 # denied ... needs root"), quotes the verifier's last lines, and names a
 # file that holds the full log; -v prints the log as well; nothing is
-# attached. Then the real object attaches on the same state.
+# attached. Then the real object attaches on the same state. An
+# unprivileged user is told that vmsteer needs root.
 . "$(dirname "$0")/lib.sh"
 lib_init load_errors
 
@@ -14,7 +16,7 @@ BROKEN=$BUILD/tests/bpf/broken/refused_uplink.bpf.o
 topo_create
 export TMPDIR=$TMPD # the full log goes there
 
-VMSTEER_TEST_UPLINK_OBJ=$BROKEN vms attach up0 >"$TMPD/out" 2>"$TMPD/err"
+VMSTEER_TEST_UPLINK_OBJ=$BROKEN vms_hooks attach up0 >"$TMPD/out" 2>"$TMPD/err"
 rc=$?
 err=$(cat "$TMPD/err")
 case=verifier-refusal-fails
@@ -52,7 +54,7 @@ else
 fi
 
 case=verifier-refusal-verbose-log
-VMSTEER_TEST_UPLINK_OBJ=$BROKEN vms -v attach up0 >/dev/null 2>"$TMPD/err-v"
+VMSTEER_TEST_UPLINK_OBJ=$BROKEN vms_hooks -v attach up0 >/dev/null 2>"$TMPD/err-v"
 if grep -q "BEGIN PROG LOAD LOG" "$TMPD/err-v" &&
 	grep -q "invalid access to packet" "$TMPD/err-v"; then
 	ok $case
@@ -61,11 +63,22 @@ else
 fi
 
 case=verifier-refusal-json
-VMSTEER_TEST_UPLINK_OBJ=$BROKEN vms --json attach up0 >"$TMPD/json" 2>/dev/null
+VMSTEER_TEST_UPLINK_OBJ=$BROKEN vms_hooks --json attach up0 >"$TMPD/json" 2>/dev/null
 if jq -e '.error | test("verifier refused program vmst_uplink")' "$TMPD/json" >/dev/null 2>&1; then
 	ok $case
 else
 	fail $case "JSON error: $(cat "$TMPD/json")"
+fi
+
+# Without privileges the same command says so (and only then).
+case=unprivileged-needs-root
+out=$(in_hyp setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$VMSTEER" --pin-path "$PIN" attach up0 2>&1)
+rc=$?
+if [ $rc -ne 0 ] && grep -q "needs root" <<<"$out" && ! grep -q verifier <<<"$out"; then
+	ok $case
+else
+	fail $case "rc=$rc: $out"
 fi
 
 case=attach-after-refusal
