@@ -437,6 +437,16 @@ same_frames() {
 
 # ---- the usual set-up -----------------------------------------------------
 
+# two_vm_taps: taps vmt1 and vmt2 drained by vmsim vm1 and vm2.
+two_vm_taps() {
+	tap_create vmt1
+	tap_create vmt2
+	vmsim_start vm1 vmt1
+	vmsim_start vm2 vmt2
+	VM_LINES_vm1=0
+	VM_LINES_vm2=0
+}
+
 # setup_two_vms: topology, taps vmt1 (untagged, MAC_VM1) and vmt2 (access
 # on VLAN_VM2, MAC_VM2) drained by vmsim vm1 and vm2, vmsteer attached to
 # up0 and both ports added.
@@ -444,12 +454,7 @@ SEQ=0
 XDP_TOTAL=0
 setup_two_vms() {
 	topo_create
-	tap_create vmt1
-	tap_create vmt2
-	vmsim_start vm1 vmt1
-	vmsim_start vm2 vmt2
-	VM_LINES_vm1=0
-	VM_LINES_vm2=0
+	two_vm_taps
 	vms attach up0 >/dev/null || die "vmsteer attach up0 failed"
 	vms port add vmt1 --mac "$MAC_VM1" >/dev/null || die "port add vmt1 failed"
 	vms port add vmt2 --mac "$MAC_VM2" --vlan "$VLAN_VM2" >/dev/null ||

@@ -92,12 +92,7 @@ fi
 vms port add vmt3 --mac 02:00:00:00:03:03 --queues 2 >/dev/null ||
 	die "port add vmt3 (pending, 2 queues) failed"
 ip -n "$NS_HYP" tuntap add dev vmt3 mode tap || die "cannot create vmt3"
-tap_create vmt1
-tap_create vmt2
-vmsim_start vm1 vmt1
-vmsim_start vm2 vmt2
-VM_LINES_vm1=0
-VM_LINES_vm2=0
+two_vm_taps
 case=sync-activates-pending
 out=$(vms sync 2>&1)
 rc=$?
