@@ -28,6 +28,12 @@
 
 /* Events within this many milliseconds make one convergence. */
 #define KICK_MS 30
+/*
+ * And every this many milliseconds all the same: a change no event tells
+ * of (an apply or port del run by hand that removed the agent's ports, a
+ * tap program taken off with tc) is repaired within this time.
+ */
+#define RESYNC_MS 30000
 
 void agent_log(const char *fmt, ...)
 {
@@ -165,9 +171,16 @@ static int converge(struct vms_agent *a)
 			     VMS_OPEN_CREATE | VMS_OPEN_WRITE);
 	if (err)
 		return err;
-	err = vms_sync(&st, a->domains_known ? VMS_SYNC_AGENT : VMS_SYNC_TAPS,
-		       ports, n, &done, converge_cb, a);
-	warnings_rotate(a);
+	/* A bridge FDB change alone asks for the host-local MACs only. */
+	if (a->ports_dirty) {
+		a->ports_dirty = false;
+		err = vms_sync(
+			&st, a->domains_known ? VMS_SYNC_AGENT : VMS_SYNC_TAPS,
+			ports, n, &done, converge_cb, a);
+		warnings_rotate(a);
+		if (err)
+			a->ports_dirty = true; /* tried again */
+	}
 	/* Host-local MACs as they are now, after the ports changed. */
 	if (vms_local_refresh(&st) && err >= 0)
 		err = -EIO;
@@ -207,6 +220,18 @@ static void kick_fire(int timer, void *opaque)
 void vms_agent_kick(struct vms_agent *a, const char *why)
 {
 	pr_debug("kick: %s", why);
+	a->ports_dirty = true;
+	virEventUpdateTimeout(a->kick_timer, KICK_MS);
+}
+
+static void resync_fire(int timer, void *opaque)
+{
+	(void)timer;
+	vms_agent_kick(opaque, "periodic");
+}
+
+void vms_agent_kick_local(struct vms_agent *a)
+{
 	virEventUpdateTimeout(a->kick_timer, KICK_MS);
 }
 
@@ -491,6 +516,9 @@ int main(int argc, char **argv)
 		goto bad;
 	}
 	a.kick_timer = virEventAddTimeout(-1, kick_fire, &a, NULL);
+	if (a.kick_timer < 0 ||
+	    virEventAddTimeout(RESYNC_MS, resync_fire, &a, NULL) < 0)
+		a.kick_timer = -1; /* refused below */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
@@ -512,6 +540,7 @@ int main(int argc, char **argv)
 		goto bad;
 	if (!a.uri[0])
 		a.domains_known = false;
+	a.ports_dirty = true;
 	err = converge(&a);
 	if (a.once) {
 		warnings_rotate(&a);
