@@ -30,6 +30,7 @@ vms attach up0 >/dev/null || die "vmsteer attach up0 failed"
 
 echo '{"libvirt_uri": null}' >"$TMPD/agent.json"
 agent_start() {
+	: >>"$TMPD/agent.err" # there before the agent opens it: waited on below
 	nsenter --net="/run/netns/$NS_HYP" "$VMSTEER" --pin-path "$PIN" agent \
 		--config "$TMPD/agent.json" -v >>"$TMPD/agent.out" 2>>"$TMPD/agent.err" &
 	AGENT_PID=$!
@@ -162,8 +163,10 @@ fi
 # away is repaired when it starts again.
 case=kill-9-state-stays
 before=$(vms dump)
-kill -KILL "$AGENT_PID"
-wait "$AGENT_PID" 2>/dev/null
+{
+	kill -KILL "$AGENT_PID"
+	wait "$AGENT_PID"
+} 2>/dev/null
 if [ "$(vms dump)" = "$before" ] && is_state vnet5 ok/true && deliver vm5 "$MAC_VM1" 3; then
 	ok $case
 else

@@ -28,6 +28,12 @@
 
 /* Events within this many milliseconds make one convergence. */
 #define KICK_MS 30
+/*
+ * And every this many milliseconds all the same: a change no event tells
+ * of (an apply or port del run by hand that removed the agent's ports, a
+ * tap program taken off with tc) is repaired within this time.
+ */
+#define RESYNC_MS 30000
 
 void agent_log(const char *fmt, ...)
 {
@@ -216,6 +222,12 @@ void vms_agent_kick(struct vms_agent *a, const char *why)
 	pr_debug("kick: %s", why);
 	a->ports_dirty = true;
 	virEventUpdateTimeout(a->kick_timer, KICK_MS);
+}
+
+static void resync_fire(int timer, void *opaque)
+{
+	(void)timer;
+	vms_agent_kick(opaque, "periodic");
 }
 
 void vms_agent_kick_local(struct vms_agent *a)
@@ -504,6 +516,9 @@ int main(int argc, char **argv)
 		goto bad;
 	}
 	a.kick_timer = virEventAddTimeout(-1, kick_fire, &a, NULL);
+	if (a.kick_timer < 0 ||
+	    virEventAddTimeout(RESYNC_MS, resync_fire, &a, NULL) < 0)
+		a.kick_timer = -1; /* refused below */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
