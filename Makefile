@@ -111,7 +111,7 @@ $(BUILD)/user/agent/%.o: user/agent/%.c $(SKELS) | $(BUILD)/user/agent
 
 $(AGENT_BIN): $(AGENT_OBJS) $(LIBVMS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(AGENT_LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(AGENT_LDLIBS)
 
 $(LIBVMS): $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -259,10 +259,11 @@ ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined
 .PHONY: asan
 asan: $(BUILD)/asan/vmsteer
-$(BUILD)/asan/vmsteer: $(wildcard user/*.c user/*.h include/*.h bpf/*.c bpf/lib/*.h)
+$(BUILD)/asan/vmsteer: $(wildcard user/*.c user/*.h user/agent/*.c user/agent/*.h include/*.h bpf/*.c bpf/lib/*.h)
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan \
 		CFLAGS="$(ASAN_CFLAGS)" $(BUILD)/asan/vmsteer \
-		$(BUILD)/asan/vmsteer-exporter $(BUILD)/asan/tests/vmsteer-hooks
+		$(BUILD)/asan/vmsteer-exporter $(BUILD)/asan/vmsteer-agent \
+		$(BUILD)/asan/tests/vmsteer-hooks
 test-progs: $(BUILD)/asan/vmsteer
 
 # The whole suite: unit tests, then network-namespace integration tests.

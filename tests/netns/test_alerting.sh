@@ -29,7 +29,7 @@ vms attach up0 --mode generic >/dev/null || die "attach"
 vms port add vmta1 --mac "$MAC_VM1" >/dev/null || die "port add vmta1"
 vms port add vmta2 --mac "$MAC_VM2" --queues 2 >/dev/null || die "port add vmta2"
 EXPORTER=$(dirname "$VMSTEER")/vmsteer-exporter
-in_hyp "$EXPORTER" --pin-path "$PIN" --listen 127.0.0.1:0 </dev/null >/dev/null 2>"$TMPD/exp.err" &
+nsenter --net="/run/netns/$NS_HYP" "$EXPORTER" --pin-path "$PIN" --listen 127.0.0.1:0 </dev/null >/dev/null 2>"$TMPD/exp.err" &
 LIB_PIDS+=($!)
 wait_for "the exporter" grep -qs 'listening on' "$TMPD/exp.err" || die "exporter: $(cat "$TMPD/exp.err")"
 addr=$(sed -n 's|.*listening on http://\([^/]*\)/.*|\1|p' "$TMPD/exp.err")

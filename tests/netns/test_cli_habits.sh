@@ -69,6 +69,26 @@ for args in "port add vmsth-t1 --bogus" "attach --mode" "rss set vmsth-t1 --zz" 
 done
 if [ -z "$bad" ]; then ok $case; else fail $case "$bad"; fi
 
+# --listen :PORT listens on every address, IPv4 too (as node_exporter's
+# :9100 does); [::]:PORT on IPv6 only.
+listen_try() { # LISTEN -> "PORT HTTP-CODE" of a scrape over 127.0.0.1
+	local err=$TMPD/listen.err pid port code
+	rm -f "$err"
+	nsenter --net="/run/netns/$NS_HYP" "$(dirname "$VMSTEER")/vmsteer-exporter" --pin-path "$PIN" --listen "$1" </dev/null >/dev/null 2>"$err" &
+	pid=$!
+	LIB_PIDS+=("$pid")
+	wait_for "exporter" grep -qs 'listening on' "$err" || { echo "none $(cat "$err")"; return; }
+	port=$(sed -n 's|.*listening on http://.*:\([0-9]*\)/.*|\1|p' "$err")
+	code=$(in_hyp curl -s -o /dev/null -m 5 -w '%{http_code}' "http://127.0.0.1:$port/healthz")
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+	echo "$port $code"
+}
+case=listen-every-address
+got=$(listen_try :0)
+v6=$(listen_try '[::]:0')
+if [ "${got#* }" = 200 ] && [ "${v6#* }" = 000 ]; then ok $case; else fail $case ":0 -> '$got', [::]:0 -> '$v6' (expected 200 and no answer)"; fi
+
 case=bad-option-plain
 out=$("$VMSTEER" --no-such 2>&1); rc=$?
 if [ $rc = 2 ] && [ "$(echo "$out" | wc -l)" = 1 ] && [[ $out != *unrecognized* ]]; then ok $case; else fail $case "rc $rc: $out"; fi

@@ -3,8 +3,10 @@
 # UBSan (make asan: build/asan/vmsteer): every CLI run of test_cli,
 # test_apply, test_persist, test_layout, test_crash, test_capacity,
 # test_upgrade, test_exporter, test_monitor, of the transmit path
-# (test_tx, test_tx_tc, test_tx_apply) and of queue steering (test_rss,
-# test_rss_xdp; about 11 s together) must be free of leaks,
+# (test_tx, test_tx_tc, test_tx_apply), of queue steering (test_rss,
+# test_rss_xdp; about 11 s together) and of the ports' lifecycle
+# (test_pending, test_hook, test_agent: the agent's binary too) must be
+# free of leaks,
 # invalid accesses and undefined behaviour. Reports go to files (the
 # sanitizers' log_path), so a finding fails the case even where the test
 # expected the command to fail anyway.
@@ -13,7 +15,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 SAN=$BUILD/asan/vmsteer
-TESTS=${SANITIZE_TESTS:-cli apply persist layout crash capacity upgrade exporter monitor tx tx_tc tx_apply rss rss_xdp}
+TESTS=${SANITIZE_TESTS:-cli apply persist layout crash capacity upgrade exporter monitor tx tx_tc tx_apply rss rss_xdp pending hook agent}
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "skip sanitize: needs root"
