@@ -452,10 +452,7 @@ static int run(int argc, char **argv)
 			       VMSTEER_VERSION, VMSTEER_LAYOUT_VERSION);
 			return 0;
 		default:
-			return vms_usage_err("exporter",
-					     "unknown option or missing value: "
-					     "'%s'",
-					     argv[optind - 1]);
+			return vms_bad_option("exporter", argv);
 		}
 	}
 	if (optind < argc)

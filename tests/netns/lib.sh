@@ -299,6 +299,22 @@ capture_stop() {
 	! grep -q '^[1-9][0-9]* packets dropped by kernel' "$TMPD/$1.err"
 }
 
+# exporter_start ID PORT [ARGS]: the exporter in hyp on PORT; waits until
+# it answers. Its PID goes to EXP_PID_<ID>.
+exporter_start() {
+	local id=$1 port=$2
+	shift 2
+	nsenter --net="/run/netns/$NS_HYP" "$VMSTEER" "$@" exporter \
+		--listen "127.0.0.1:$port" --timeout 2 \
+		>"$TMPD/$id.out" 2>"$TMPD/$id.err" &
+	local pid=$!
+	LIB_PIDS+=("$pid")
+	eval "EXP_PID_$id=$pid"
+	wait_for "exporter $id" in_hyp curl -s -o /dev/null -m 2 \
+		"http://127.0.0.1:$port/" ||
+		die "exporter $id did not start: $(cat "$TMPD/$id.err")"
+}
+
 # ---- waiting ----------------------------------------------------------------
 
 # wait_for WHAT CMD...: run CMD until it succeeds or WAIT_SECS pass.
