@@ -23,26 +23,10 @@ vms port add vmt1 --mac "$MAC_VM1" --ip 10.0.0.1 >/dev/null ||
 vms port add vmt2 --mac "$MAC_VM2" --ip 10.0.0.2 >/dev/null ||
 	die "port add vmt2 failed"
 
-h() { echo "${1//:/}"; }
-ip4() { printf '%02x%02x%02x%02x' ${1//./ }; }
 # udp4 SRC DST SEQ: IPv4 + UDP, 46 bytes (checksums zero).
 udp4() {
 	printf '4500002e0000000040110000%s%s03e80035001a0000%08x%028d' \
 		"$(ip4 "$1")" "$(ip4 "$2")" "$3" 0
-}
-eth() { echo "$(h "$1")$(h "$2")$3$4"; }
-
-# vm_send ID FRAME...: vmsim ID writes the frames into its tap.
-vm_send() {
-	local id=$1 pid seq0=-1
-	shift
-	printf '%s\n' "$@" >"$TMPD/send_$id.hex"
-	"$PCAPHEX" -r "$TMPD/send_$id.hex" -w "$TMPD/$id.tx.pcap" || return 1
-	pid=$(vmsim_pid "$id")
-	[ -e "$TMPD/$id.status" ] && seq0=$(kv seq <"$TMPD/$id.status")
-	kill -HUP "$pid" || return 1
-	wait_for "vmsim $id transmit" vmsim_seq_past "$id" "$seq0" || return 1
-	[ "$(kv tx_errors <"$TMPD/$id.status")" = 0 ]
 }
 
 W=$MAC_WIRE

@@ -63,8 +63,6 @@ wait_for "tcpdump on wire0" grep -q 'listening on' "$TMPD/wire.err" ||
 
 # ---- frames -----------------------------------------------------------------
 
-h() { echo "${1//:/}"; }
-ip4() { printf '%02x%02x%02x%02x' ${1//./ }; }
 # payload N: N bytes, the first 4 a fresh sequence number.
 # (Called in command substitutions: the counter lives in a file.)
 echo 0 >"$TMPD/seq"
@@ -92,11 +90,10 @@ icmp6() {
 }
 # arp SHA SIP TIP: an ARP reply.
 arp() {
-	printf '0001080006040002%s%s%s%s%s' "$(h "$1")" "$(ip4 "$2")" \
-		"$(h "$MAC_WIRE")" "$(ip4 "$3")" "$(payload 18)"
+	printf '0001080006040002%s%s%s%s%s' "$(mac_hex "$1")" "$(ip4 "$2")" \
+		"$(mac_hex "$MAC_WIRE")" "$(ip4 "$3")" "$(payload 18)"
 }
 # eth DST SRC TYPE PAYLOAD
-eth() { echo "$(h "$1")$(h "$2")$3$4"; }
 # tag VID FRAME: FRAME with an 802.1Q tag inserted after the MACs.
 tag() { printf '%s8100%04x%s\n' "${2:0:24}" "$1" "${2:24}"; }
 
@@ -171,20 +168,7 @@ send vm1 "$(eth ff:ff:ff:ff:ff:ff "$MAC_VM1" 0800 "$(udp4 0.0.0.0 255.255.255.25
 
 # ---- send, from every VM's own tap queues -------------------------------------
 
-# vm_send ID: transmit send_ID.hex through vmsim ID (SIGHUP) and wait for
-# its report; fails unless every frame was written.
-vm_send() {
-	local id=$1 pid seq0=-1 n st
-	n=$(wc -l <"$TMPD/send_$id.hex")
-	[ "$n" -gt 0 ] || return 0
-	"$PCAPHEX" -r "$TMPD/send_$id.hex" -w "$TMPD/$id.tx.pcap" || return 1
-	pid=$(vmsim_pid "$id")
-	[ -e "$TMPD/$id.status" ] && seq0=$(kv seq <"$TMPD/$id.status")
-	kill -HUP "$pid" || return 1
-	wait_for "vmsim $id transmit" vmsim_seq_past "$id" "$seq0" || return 1
-	st=$(cat "$TMPD/$id.status")
-	[ "$(echo "$st" | kv tx_errors)" = 0 ] || return 1
-}
+# vm_send (lib.sh) transmits send_ID.hex through vmsim ID.
 for i in 1 2 3 4 5; do
 	vm_send vm$i || die "vm$i could not send its frames: $(cat "$TMPD/vm$i.status")"
 done
@@ -210,8 +194,8 @@ done
 # Nothing from VLAN 200 or untagged ever reached a VLAN 100 tap.
 case=no-frame-crosses-vlans
 bad=$(cat "$TMPD/got_vm2.hex" "$TMPD/got_vm3.hex" |
-	grep -ci -e "^.\{12\}$(h "$MAC_VM4")" -e "^.\{12\}$(h "$MAC_VM1")" -e "^.\{12\}$(h "$MAC_VM5")")
-bad4=$(grep -ci -e "^.\{12\}$(h "$MAC_VM2")" -e "^.\{12\}$(h "$MAC_VM1")" "$TMPD/got_vm4.hex")
+	grep -ci -e "^.\{12\}$(mac_hex "$MAC_VM4")" -e "^.\{12\}$(mac_hex "$MAC_VM1")" -e "^.\{12\}$(mac_hex "$MAC_VM5")")
+bad4=$(grep -ci -e "^.\{12\}$(mac_hex "$MAC_VM2")" -e "^.\{12\}$(mac_hex "$MAC_VM1")" "$TMPD/got_vm4.hex")
 if [ "$bad" = 0 ] && [ "$bad4" = 0 ]; then
 	ok $case
 else
@@ -270,7 +254,7 @@ fi
 big() { # DST [VID]
 	local f p
 	p=$(payload 4986)
-	f="$(h "$1")$(h "$MAC_WIRE")88b5$p"
+	f="$(mac_hex "$1")$(mac_hex "$MAC_WIRE")88b5$p"
 	if [ $# = 2 ]; then tag "$2" "$f"; else echo "$f"; fi
 }
 b1=$(big "$MAC_VM1")

@@ -36,25 +36,8 @@ done
 ip -n "$NS_HYP" link set br0 up || die "br0 up"
 MAC_UP0=$(ip -n "$NS_HYP" -j link show up0 | jq -r '.[0].address')
 
-h() { echo "${1//:/}"; }
-ip4() { printf '%02x%02x%02x%02x' ${1//./ }; }
-eth() { echo "$(h "$1")$(h "$2")$3$4"; }
 # pad N SEQ: N bytes, the first 4 SEQ.
 pad() { printf '%08x%0*d' "$2" $((2 * $1 - 8)) 0; }
-
-# vm_send ID FRAME...: vmsim ID writes the frames into its tap (SIGHUP)
-# and reports; fails unless every frame was written.
-vm_send() {
-	local id=$1 pid seq0=-1
-	shift
-	printf '%s\n' "$@" >"$TMPD/send_$id.hex"
-	"$PCAPHEX" -r "$TMPD/send_$id.hex" -w "$TMPD/$id.tx.pcap" || return 1
-	pid=$(vmsim_pid "$id")
-	[ -e "$TMPD/$id.status" ] && seq0=$(kv seq <"$TMPD/$id.status")
-	kill -HUP "$pid" || return 1
-	wait_for "vmsim $id transmit" vmsim_seq_past "$id" "$seq0" || return 1
-	[ "$(kv tx_errors <"$TMPD/$id.status")" = 0 ]
-}
 
 # vm9 speaks first: the bridge learns MAC_VM9 on vmt9.
 vm_send vm9 "$(eth ff:ff:ff:ff:ff:ff $MAC_VM9 88b5 "$(pad 46 1)")" ||
@@ -77,7 +60,7 @@ wait_for "tcpdump on wire0" grep -q 'listening on' "$TMPD/wire.err" ||
 
 # ARP request, unicast to the bridge: who has 10.0.0.254, tell 10.0.0.1.
 arp_req=$(eth $MAC_BR "$MAC_VM1" 0806 \
-	"0001080006040001$(h "$MAC_VM1")$(ip4 10.0.0.1)000000000000$(ip4 10.0.0.254)$(pad 18 2)")
+	"0001080006040001$(mac_hex "$MAC_VM1")$(ip4 10.0.0.1)000000000000$(ip4 10.0.0.254)$(pad 18 2)")
 to_vm9=$(eth $MAC_VM9 "$MAC_VM1" 88b5 "$(pad 46 3)")
 to_up0=$(eth "$MAC_UP0" "$MAC_VM1" 88b5 "$(pad 46 4)")
 to_nobody=$(eth "$MAC_NOBODY" "$MAC_VM1" 88b5 "$(pad 46 5)")
@@ -88,7 +71,7 @@ vm_send vm1 "$arp_req" "$to_vm9" "$to_up0" "$to_nobody" ||
 arp_reply_seen() {
 	vmsim_new_frames vm1 "$TMPD/new1.hex" || return 1
 	cat "$TMPD/new1.hex" >>"$TMPD/got1.hex"
-	grep -qi "^$(h "$MAC_VM1")$(h $MAC_BR)08060001080006040002$(h $MAC_BR)$(ip4 10.0.0.254)" \
+	grep -qi "^$(mac_hex "$MAC_VM1")$(mac_hex $MAC_BR)08060001080006040002$(mac_hex $MAC_BR)$(ip4 10.0.0.254)" \
 		"$TMPD/got1.hex"
 }
 : >"$TMPD/got1.hex"
@@ -159,7 +142,7 @@ fi
 
 # vm1_on_wire: vm1's frames on the wire so far (the bridge sends its own
 # IGMP reports there too).
-vm1_on_wire() { "$PCAPHEX" "$TMPD/wire.pcap" | grep -i "^.\{12\}$(h "$MAC_VM1")"; }
+vm1_on_wire() { "$PCAPHEX" "$TMPD/wire.pcap" | grep -i "^.\{12\}$(mac_hex "$MAC_VM1")"; }
 wait_for "2 frames of vm1 on the wire" \
 	eval '[ "$(vm1_on_wire | wc -l)" -ge 2 ]'
 kill -INT "$WIRE_PID" 2>/dev/null
