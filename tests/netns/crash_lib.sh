@@ -8,8 +8,8 @@
 # default a test kills before the first and the last write and before
 # CRASH_PER_KIND (1) write of every kind, chosen by CRASH_SEED (printed;
 # it changes daily, so successive days cover other points; CRASH_SEED=N
-# reruns a sample), in documents of CRASH_PORTS (40) ports: every kind of
-# write, and its order among the others, is there with 40 ports as with
+# reruns a sample), in documents of CRASH_PORTS (20) ports: every kind of
+# write, and its order among the others, is there with 20 ports as with
 # 120. CRASH_FULL=1, or make test-full, kills before every write of
 # documents of 120 ports.
 #
@@ -25,7 +25,7 @@ if [ "$CRASH_FULL" = 1 ]; then
 	NPORTS=${CRASH_PORTS:-120}
 	echo "# crash points: every write, $NPORTS ports (CRASH_FULL=1)"
 else
-	NPORTS=${CRASH_PORTS:-40}
+	NPORTS=${CRASH_PORTS:-20}
 	echo "# crash points: $CRASH_PER_KIND of each kind of write, seed $CRASH_SEED, $NPORTS ports (CRASH_SEED=$CRASH_SEED reruns them; CRASH_FULL=1: every write)"
 fi
 [ "$NPORTS" -ge 20 ] || die "CRASH_PORTS: at least 20"
@@ -164,18 +164,20 @@ early_ok() {
 	converged "$TMPD/$1.json"
 }
 
-# kill_round CASE FROM TO AFTER: bring the state to FROM, apply TO killed
-# after AFTER writes; the state must be consistent; then apply TO again and
-# it must converge.
+# kill_round CASE FROM TO AFTER [ARGS...]: bring the state to FROM, run
+# ARGS (default: apply TO) killed after AFTER writes; the state must be
+# consistent; then apply TO and it must converge.
 kill_round() {
 	local case=$1 from=$2 to=$3 after=$4 rc
+	shift 4
+	[ $# -gt 0 ] || set -- apply "$TMPD/$to.json"
 	reset_to "$TMPD/$from.json" || { fail "$case" "setting up $from: $WHY"; return; }
-	crash_run "$after" apply "$TMPD/$to.json"
+	crash_run "$after" "$@"
 	rc=$?
 	if [ $rc -eq 0 ] && early_ok "$to"; then
 		return 0
 	elif [ $rc -ne 137 ]; then
-		fail "$case" "apply $to was to be killed after $after writes, exited $rc: $(head -c 300 "$TMPD/crash.err")"
+		fail "$case" "$1 $2 was to be killed after $after writes, exited $rc: $(head -c 300 "$TMPD/crash.err")"
 	elif ! consistent; then
 		fail "$case" "killed after $after writes: $WHY"
 	elif ! apply_clean "$TMPD/$to.json"; then
@@ -184,5 +186,20 @@ kill_round() {
 		return 0
 	fi
 	return 1
+}
+
+# kill_points CASE NAME FROM TO [ARGS...]: kill_round at each of the
+# points() of the command traced as NAME (ARGS, default apply TO); one
+# "ok CASE" line when every round passed, a FAIL line for each that did
+# not.
+kill_points() {
+	local case=$1 name=$2 from=$3 to=$4 after bad=0 n=0 total
+	shift 4
+	total=$(wc -l <"$TMPD/$name.trace")
+	for after in $(points "$name"); do
+		kill_round "$case-$after" "$from" "$to" "$after" "$@" || bad=$((bad + 1))
+		n=$((n + 1))
+	done
+	[ $bad = 0 ] && ok "$case ($n kill points of $total writes)"
 }
 

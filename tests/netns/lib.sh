@@ -33,7 +33,8 @@
 #
 # Waiting: no assertion depends on timing. Tests wait for a condition (a
 # counter reaching its value, a process being ready) up to a generous
-# deadline, WAIT_SECS, and fail if it never holds.
+# deadline, WAIT_SECS (60 s: test files run side by side, on machines
+# that may be busy with more), and fail if it never holds.
 
 set -u
 
@@ -46,7 +47,7 @@ TOOLS=$BUILD/tests
 VMSIM=$TOOLS/vmsim
 SENDFRAMES=$TOOLS/sendframes
 PCAPHEX=$TOOLS/pcaphex
-WAIT_SECS=${WAIT_SECS:-20}
+WAIT_SECS=${WAIT_SECS:-60}
 V=${V:-0}
 
 # MAC addresses used by the tests (locally administered).

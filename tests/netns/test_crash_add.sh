@@ -27,27 +27,8 @@ for kind in new move; do
 		from=A args=(port add t5 --mac 02:00:00:03:00:05 --vlan 42) to=A-moved5
 	fi
 	apply_clean "$TMPD/$from.json" || die "setting up $from: $WHY"
-	total=$(writes "port-add-$kind" "${args[@]}") || die "port add ($kind): $(cat "$TMPD/crash.err")"
-	bad=0 n=0
-	for after in $(points "port-add-$kind"); do
-		n=$((n + 1))
-		reset_to "$TMPD/$from.json" || { fail "kill-port-add-$kind-$after" "reset: $WHY"; bad=1; continue; }
-		crash_run "$after" "${args[@]}"
-		rc=$?
-		if [ $rc -eq 0 ] && early_ok "$to"; then
-			continue
-		elif [ $rc -ne 137 ]; then
-			fail "kill-port-add-$kind-$after" "port add was to be killed, exited $rc"
-			bad=1
-		elif ! consistent; then
-			fail "kill-port-add-$kind-$after" "$WHY"
-			bad=1
-		elif ! apply_clean "$TMPD/$to.json"; then
-			fail "kill-port-add-$kind-$after" "then apply: $WHY"
-			bad=1
-		fi
-	done
-	[ $bad = 0 ] && ok "kill-port-add-$kind ($n kill points of $total writes)"
+	writes "port-add-$kind" "${args[@]}" >/dev/null || die "port add ($kind): $(cat "$TMPD/crash.err")"
+	kill_points "kill-port-add-$kind" "port-add-$kind" "$from" "$to" "${args[@]}"
 done
 
 # Re-running the killed port add itself completes it as well.
@@ -92,14 +73,8 @@ wAB2=$(writes Aip-Bip apply "$TMPD/Bip.json") || die "apply Bip: $(cat "$TMPD/cr
 converged "$TMPD/Bip.json" || die "apply Bip: $WHY"
 wBA2=$(writes Bip-A apply "$TMPD/A.json") || die "apply A: $(cat "$TMPD/crash.err")"
 log "writes: A->Aip $wAip, Aip->Bip $wAB2, Bip->A $wBA2"
-for spec in "A Aip $wAip" "Aip Bip $wAB2" "Bip A $wBA2"; do
-	set -- $spec
-	from=$1 to=$2 total=$3 bad=0 n=0
-	for after in $(points "$from-$to"); do
-		kill_round "kill-apply-$from-$to-$after" "$from" "$to" "$after" || bad=$((bad + 1))
-		n=$((n + 1))
-	done
-	[ $bad = 0 ] && ok "kill-apply-addresses-$from-to-$to ($n kill points of $total writes)"
+for t in A-Aip Aip-Bip Bip-A; do
+	kill_points "kill-apply-addresses-${t/-/-to-}" "$t" "${t%-*}" "${t#*-}"
 done
 
 # port add --ip: a new port with addresses, and new addresses for it.
@@ -116,28 +91,9 @@ for kind in new readdress; do
 	fi
 	args=(port add t5 --mac "$t5mac" ${t5vlan:+--vlan $t5vlan} "${ips[@]}")
 	apply_clean "$TMPD/$from.json" || die "setting up $from: $WHY"
-	total=$(writes "port-add-ip-$kind" "${args[@]}") || die "port add --ip ($kind): $(cat "$TMPD/crash.err")"
+	writes "port-add-ip-$kind" "${args[@]}" >/dev/null || die "port add --ip ($kind): $(cat "$TMPD/crash.err")"
 	converged "$TMPD/$to.json" || die "port add --ip ($kind): $WHY"
-	bad=0 n=0
-	for after in $(points "port-add-ip-$kind"); do
-		n=$((n + 1))
-		reset_to "$TMPD/$from.json" || { fail "kill-port-add-ip-$kind-$after" "reset: $WHY"; bad=1; continue; }
-		crash_run "$after" "${args[@]}"
-		rc=$?
-		if [ $rc -eq 0 ] && early_ok "$to"; then
-			continue
-		elif [ $rc -ne 137 ]; then
-			fail "kill-port-add-ip-$kind-$after" "port add was to be killed, exited $rc"
-			bad=1
-		elif ! consistent; then
-			fail "kill-port-add-ip-$kind-$after" "$WHY"
-			bad=1
-		elif ! apply_clean "$TMPD/$to.json"; then
-			fail "kill-port-add-ip-$kind-$after" "then apply: $WHY"
-			bad=1
-		fi
-	done
-	[ $bad = 0 ] && ok "kill-port-add-ip-$kind ($n kill points of $total writes)"
+	kill_points "kill-port-add-ip-$kind" "port-add-ip-$kind" "$from" "$to" "${args[@]}"
 done
 
 # The checker sees an address no port's record holds, and apply removes

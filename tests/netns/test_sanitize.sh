@@ -16,7 +16,7 @@ case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 SAN=$BUILD/asan/vmsteer
 TESTS="cli apply tx_apply persist layout"
 [ "${VMSTEER_TEST_FULL:-0}" = 1 ] &&
-	TESTS="$TESTS capacity upgrade exporter monitor tx tx_tc rss rss_xdp crash crash_add"
+	TESTS="$TESTS capacity upgrade exporter monitor tx tx_tc rss rss_xdp crash crash_move crash_add"
 TESTS=${SANITIZE_TESTS:-$TESTS}
 JOBS=${SANITIZE_JOBS:-3}
 
