@@ -1,6 +1,9 @@
 # vmsteer build. Everything is produced under $(BUILD); `make V=1` shows
 # the commands. BPF objects are embedded in the binaries via bpftool
-# skeletons, so `build/vmsteer` is the only artefact to install.
+# skeletons, so the programs in $(BUILD) (PROGS: `vmsteer`, and
+# `vmsteer-exporter` and `vmsteer-agent`, which must be installed beside
+# it) are the only artefacts to install: `make install` (mk/install.mk)
+# installs them with the man pages, completion and units.
 
 BUILD	?= build
 CLANG	?= clang
@@ -18,11 +21,14 @@ CFLAGS	?= -O2 -g
 # not: unused parameters are expected there.
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	-Wno-unused-parameter -I. -Iinclude -Ibpf -MMD -MP
-USER_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -Iinclude -Iuser -I$(BUILD) \
+USER_CFLAGS = $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 -Iinclude -Iuser -I$(BUILD) \
 	-MMD -MP -DVMSTEER_VERSION='"$(VERSION)"' \
-	$(shell $(PKG_CONFIG) --cflags libbpf json-c libmicrohttpd 2>/dev/null)
-LDLIBS	= $(shell $(PKG_CONFIG) --libs libbpf json-c libmicrohttpd 2>/dev/null || \
-	echo -lbpf -ljson-c -lmicrohttpd) -lelf -lz -lpcap
+	$(shell $(PKG_CONFIG) --cflags libbpf json-c libmicrohttpd libmnl 2>/dev/null)
+# The CLI does not link libmicrohttpd: only vmsteer-exporter does.
+LDLIBS	= $(shell $(PKG_CONFIG) --libs libbpf json-c libmnl yajl 2>/dev/null || \
+	echo -lbpf -ljson-c -lmnl -lyajl) -lelf -lz -lpcap
+EXPORTER_LDLIBS = $(LDLIBS) $(shell $(PKG_CONFIG) --libs libmicrohttpd \
+	2>/dev/null || echo -lmicrohttpd)
 TEST_LDLIBS = $(LDLIBS)
 
 ifeq ($(V),1)
@@ -38,13 +44,27 @@ BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS	  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 
-# User space: main.c and cmd_*.c make the CLI; the rest is a library that
-# the tests link too.
+# User space: main.c and cmd_*.c make the CLI, exporter.c the exporter;
+# the rest is a library that the tests link too.
 CLI_SRCS  := user/main.c $(wildcard user/cmd_*.c)
-LIB_SRCS  := $(filter-out $(CLI_SRCS),$(wildcard user/*.c))
+EXPORTER_SRCS := user/exporter.c
+LIB_SRCS  := $(filter-out $(CLI_SRCS) $(EXPORTER_SRCS),$(wildcard user/*.c))
 CLI_OBJS  := $(patsubst user/%.c,$(BUILD)/user/%.o,$(CLI_SRCS))
+EXPORTER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(EXPORTER_SRCS))
+PROGS	  := $(BUILD)/vmsteer $(BUILD)/vmsteer-exporter
 LIB_OBJS  := $(patsubst user/%.c,$(BUILD)/user/%.o,$(LIB_SRCS))
 LIBVMS	  := $(BUILD)/libvmsteer.a
+
+# The agent (user/agent/): its own binary, the only one linked with
+# libvirt and libxml2; `vmsteer agent` runs it.
+AGENT_SRCS := $(wildcard user/agent/*.c)
+AGENT_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(AGENT_SRCS))
+AGENT_BIN  := $(BUILD)/vmsteer-agent
+AGENT_CFLAGS = $(shell $(PKG_CONFIG) --cflags libvirt libxml-2.0 2>/dev/null || \
+	echo -I/usr/include/libxml2)
+AGENT_LDLIBS = $(shell $(PKG_CONFIG) --libs libvirt libxml-2.0 2>/dev/null || \
+	echo -lvirt -lxml2)
+PROGS	   += $(AGENT_BIN)
 
 # Test and bench programs: tests/<dir>/*.c, test-only BPF in tests/bpf.
 TEST_BPF_SRCS := $(wildcard tests/bpf/*.bpf.c)
@@ -62,7 +82,7 @@ BENCH_BIN     := $(BUILD)/tests/vmsteer-bench
 # Keep BPF objects and skeletons: they are chained intermediates.
 .SECONDARY:
 
-all: $(BUILD)/vmsteer
+all: $(PROGS)
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c vmlinux.h | $(BUILD)/bpf
 	$(call msg,BPF,$@)
@@ -85,13 +105,25 @@ $(BUILD)/user/%.o: user/%.c $(SKELS) | $(BUILD)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
+$(BUILD)/user/agent/%.o: user/agent/%.c $(SKELS) | $(BUILD)/user/agent
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) $(AGENT_CFLAGS) -c $< -o $@
+
+$(AGENT_BIN): $(AGENT_OBJS) $(LIBVMS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(AGENT_LDLIBS)
+
 $(LIBVMS): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/vmsteer: $(CLI_OBJS) $(LIBVMS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/vmsteer-exporter: $(EXPORTER_OBJS) $(LIBVMS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(EXPORTER_LDLIBS)
 
 $(BUILD)/tests/%.o: tests/%.c $(SKELS) $(TEST_SKELS) | $(BUILD)/tests/unit $(BUILD)/tests/tools $(BUILD)/tests/bench
 	$(call msg,CC,$@)
@@ -109,10 +141,22 @@ $(BENCH_BIN): $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(BENCH_SRCS)) $(LIBVMS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
-$(BUILD)/bpf $(BUILD)/user $(BUILD)/tests/bpf $(BUILD)/tests/unit $(BUILD)/tests/tools $(BUILD)/tests/bench $(BUILD)/tests/crash:
+$(BUILD)/bpf $(BUILD)/user $(BUILD)/user/agent $(BUILD)/tests/bpf $(BUILD)/tests/unit $(BUILD)/tests/tools $(BUILD)/tests/bench $(BUILD)/tests/crash $(BUILD)/tests/hooks:
 	$(Q)mkdir -p $@
 
-test-progs: $(BUILD)/vmsteer $(UNIT_BIN) $(TOOL_BINS)
+test-progs: $(PROGS) $(UNIT_BIN) $(TOOL_BINS)
+
+# Every BPF object, the test-only ones too (tests/compilers.sh builds them
+# with each supported clang).
+.PHONY: bpf-objs
+bpf-objs: $(BPF_OBJS) $(TEST_BPF_OBJS)
+
+# Test-only objects every verifier refuses, on purpose (no skeleton).
+BROKEN_BPF_OBJS := $(patsubst tests/bpf/broken/%.bpf.c,$(BUILD)/tests/bpf/broken/%.bpf.o,$(wildcard tests/bpf/broken/*.bpf.c))
+$(BUILD)/tests/bpf/broken/%.bpf.o: tests/bpf/broken/%.bpf.c vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D) && $(CLANG) $(BPF_CFLAGS) -c $< -o $@
+test-progs: $(BROKEN_BPF_OBJS)
 
 # The CLI with crash points (tests/crash/crashpoint.c): a test-only build
 # that SIGKILLs itself before a chosen write to the state (map writes, link
@@ -133,6 +177,22 @@ $(CRASH_BIN): $(CLI_OBJS) $(BUILD)/tests/crash/crashpoint.o $(LIBVMS)
 	$(Q)$(CC) $(CFLAGS) $(CRASH_WRAP) -o $@ $^ $(LDLIBS)
 
 test-progs: $(CRASH_BIN)
+
+# The CLI with test hooks (tests/hooks/objfile.c): it loads the BPF objects
+# that $VMSTEER_TEST_*_OBJ name, for test_upgrade.sh and test_tx_tc.sh.
+# vmsteer itself has no such hook: a root CLI that hooks and services run
+# takes no code from its environment.
+HOOKS_BIN := $(BUILD)/tests/vmsteer-hooks
+
+$(BUILD)/tests/hooks/%.o: tests/hooks/%.c | $(BUILD)/tests/hooks
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(HOOKS_BIN): $(CLI_OBJS) $(BUILD)/tests/hooks/objfile.o $(LIBVMS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+test-progs: $(HOOKS_BIN)
 
 # libFuzzer harness of the config parser (clang, libclang-rt-14-dev).
 # `make fuzz` runs it for FUZZ_SECS; tests/netns/test_fuzz_config.sh runs a
@@ -199,21 +259,15 @@ fuzz-tap: $(FUZZ_TAP)
 		$(BUILD)/fuzz/tap $(BUILD)/fuzz/tap-seeds
 
 # The CLI under AddressSanitizer and UBSan, in $(BUILD)/asan/vmsteer, for
-# tests/netns/test_sanitize.sh (which runs the CLI tests through it). Its
-# objects embed the same skeletons as the CLI's: BPF is compiled once.
+# tests/netns/test_sanitize.sh (which runs the CLI tests through it).
 ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined
-ASAN_OBJS := $(patsubst user/%.c,$(BUILD)/asan/user/%.o,$(CLI_SRCS) $(LIB_SRCS))
 .PHONY: asan
 asan: $(BUILD)/asan/vmsteer
-$(BUILD)/asan/user/%.o: user/%.c $(SKELS) | $(BUILD)/asan/user
-	$(call msg,ASAN-CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) $(ASAN_CFLAGS) -c $< -o $@
-$(BUILD)/asan/vmsteer: $(ASAN_OBJS)
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LDLIBS)
-$(BUILD)/asan/user:
-	$(Q)mkdir -p $@
+$(BUILD)/asan/vmsteer: $(wildcard user/*.c user/*.h include/*.h bpf/*.c bpf/lib/*.h)
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan \
+		CFLAGS="$(ASAN_CFLAGS)" $(BUILD)/asan/vmsteer \
+		$(BUILD)/asan/vmsteer-exporter $(BUILD)/asan/tests/vmsteer-hooks
 test-progs: $(BUILD)/asan/vmsteer
 
 # The suite: unit tests, then the network-namespace test files, several
@@ -234,14 +288,20 @@ netns: test-progs
 	$(Q)BUILD=$(BUILD) tests/run.sh netns
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory $(BUILD)/vmsteer $(BENCH_BIN) $(TOOL_BINS)
+	$(Q)$(MAKE) --no-print-directory $(PROGS) $(BENCH_BIN) $(TOOL_BINS)
 	$(Q)BUILD=$(BUILD) scripts/bench.sh
 	$(Q)echo
 	$(Q)BUILD=$(BUILD) scripts/bench_tx.sh
 
 demo: deps
-	$(Q)$(MAKE) --no-print-directory $(BUILD)/vmsteer $(TOOL_BINS)
+	$(Q)$(MAKE) --no-print-directory $(PROGS) $(TOOL_BINS)
 	$(Q)BUILD=$(BUILD) scripts/demo.sh
+
+# The same with a real guest under libvirt (scripts/demo-vm.sh, ~1 minute).
+.PHONY: demo-vm
+demo-vm: deps
+	$(Q)$(MAKE) --no-print-directory $(PROGS) $(TOOL_BINS)
+	$(Q)BUILD=$(BUILD) scripts/demo-vm.sh
 
 deps:
 	$(Q)scripts/install-deps.sh
@@ -264,4 +324,6 @@ clean:
 	$(call msg,CLEAN,$(BUILD))
 	$(Q)rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*/*.d $(BUILD)/tests/bpf/*.d $(BUILD)/asan/user/*.d)
+include mk/install.mk mk/deb.mk
+
+-include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*/*.d $(BUILD)/tests/bpf/*.d $(BUILD)/tests/bpf/broken/*.d)

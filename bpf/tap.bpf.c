@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * vmsteer tap program (tc clsact ingress, direct action, one instance per
- * port: `port add` loads it with the port's index and attaches it to the
- * tap). It sees every frame the VM sends.
+ * vmsteer tap program (tc clsact ingress, direct action). One instance per
+ * state and network namespace is attached to every tap of that namespace;
+ * it finds the port from the tap the frame is on (lib/devport.h). It sees
+ * every frame the VM sends.
  *
  *  1. Anti-spoofing (lib/antispoof.h): the source MAC must be the port's,
- *     then ARP, IPv4 and IPv6 checks; every drop counted under its reason.
- *  2. VLAN: a tagged frame from an access port is dropped; from an
- *     untagged port it is left to the bridge (TC_ACT_OK).
- *  3. Forwarding on the port's VLAN (0 for an untagged port):
+ *     then the VLAN rule (tagged frames dropped unless a trunk port carries
+ *     the tag), then ARP, IPv4 and IPv6 checks on the frame inside any
+ *     tag; every drop counted under its reason.
+ *  2. A trunk port's tagged frame that passed: TC_ACT_OK, the bridge
+ *     forwards it on its VLAN (vm_tagged_trunk).
+ *  3. Forwarding on the port's VLAN (0 for an untagged or trunk port):
  *     - broadcast and multicast: TC_ACT_OK, the bridge floods as before;
  *     - (VLAN, destination MAC) of another local port: bpf_redirect into
  *       that tap (skb path: GSO and checksum offload survive);
@@ -18,6 +21,8 @@
  *     - any other unicast: bpf_redirect to the northbound uplink
  *       (vmst_north), with the port's VLAN tag pushed for an access port;
  *       with no uplink in the port's network namespace, TC_ACT_OK.
+ *     A redirected frame longer than the target device's MTU (a GSO frame:
+ *     its segments) is dropped as vm_too_big, as the bridge would.
  *     A lookup is only ever made on the sender's VLAN, so no frame is
  *     delivered to a port of another VLAN.
  */
@@ -27,29 +32,29 @@
 #include "lib/stats.h"
 #include "lib/skb.h"
 #include "lib/antispoof.h"
+#include "lib/devport.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-/* Port this instance serves (set by the loader before load). */
-const volatile __u32 port_index = 0;
 
 SEC("tc")
 int vmst_tap(struct __sk_buff *skb)
 {
 	struct vmst_port_cfg *cfg, *tcfg;
 	struct vmst_port *port, *tport = NULL;
-	__u32 idx = port_index, tidx, zero = 0, reason, len = skb->len;
+	__u32 idx, tidx, zero = 0, reason, l3, len = skb->len;
 	struct vmst_local_key lk = {};
 	struct vmst_north *north;
 	__u8 eth[ETH_HLEN];
 	__u64 key, mac48;
 	__be16 proto;
+	bool tagged;
 	__u16 vlan;
 
 #ifdef VMST_TEST_VARIANT
 	/* Tests only (upgrade): another tag, the same behaviour. */
 	asm volatile("r0 = %[v]" ::[v] "i"(VMST_TEST_VARIANT) : "r0");
 #endif
+	idx = vmst_dev_port(skb->ifindex);
 	port = bpf_map_lookup_elem(&vmst_ports, &idx);
 	cfg = vmst_port_cfg_of(idx);
 	if (!port || !cfg || !(port->key & VMST_KEY_VALID))
@@ -64,16 +69,15 @@ int vmst_tap(struct __sk_buff *skb)
 		return vmst_skb_verdict(skb, idx, VMST_R_DROP_SPOOF_MAC,
 					TC_ACT_SHOT);
 	proto = *(__be16 *)(eth + 12);
-	if (skb->vlan_present || vmst_is_vlan_proto(proto)) {
-		if (port->flags & VMST_PORT_F_ACCESS)
-			return vmst_skb_verdict(skb, idx, VMST_R_DROP_VM_TAGGED,
-						TC_ACT_SHOT);
-		return vmst_skb_verdict(skb, idx, VMST_R_PASS_VM_TAGGED,
-					TC_ACT_OK);
-	}
-	reason = vmst_antispoof(skb, proto, idx, port->flags, mac48);
+	reason = vmst_tx_vlan(skb, idx, port->flags, &proto, &l3, &tagged);
+	if (reason == VMST_OK)
+		reason =
+			vmst_antispoof(skb, proto, l3, idx, port->flags, mac48);
 	if (reason != VMST_OK)
 		return vmst_skb_verdict(skb, idx, reason, TC_ACT_SHOT);
+	if (tagged)
+		return vmst_skb_verdict(skb, idx, VMST_R_PASS_VM_TAGGED,
+					TC_ACT_OK);
 
 	if (eth[0] & 1)
 		return vmst_skb_verdict(skb, idx, VMST_R_PASS_VM_MULTICAST,
@@ -86,6 +90,9 @@ int vmst_tap(struct __sk_buff *skb)
 		if (!tcfg || tcfg->netns_ino != cfg->netns_ino)
 			return vmst_skb_verdict(
 				skb, idx, VMST_R_PASS_VM_UNKNOWN, TC_ACT_OK);
+		if (vmst_tx_too_big(skb, tcfg->ifindex))
+			return vmst_skb_verdict(
+				skb, idx, VMST_R_DROP_VM_TOO_BIG, TC_ACT_SHOT);
 		vmst_count_pc(idx, VMST_PC_FROM_VM_LOCAL_FRAMES, len);
 		vmst_count_pc(tidx, VMST_PC_TO_VM_TC_FRAMES, len);
 		return bpf_redirect(tcfg->ifindex, 0);
@@ -106,6 +113,11 @@ int vmst_tap(struct __sk_buff *skb)
 	if (bpf_map_lookup_elem(&vmst_local, &lk))
 		return vmst_skb_verdict(skb, idx, VMST_R_PASS_VM_HOST,
 					TC_ACT_OK);
+	/* Judged without the tag pushed below: the bridge allows a tag on
+	 * top of the MTU (is_skb_forwardable()). */
+	if (vmst_tx_too_big(skb, north->ifindex))
+		return vmst_skb_verdict(skb, idx, VMST_R_DROP_VM_TOO_BIG,
+					TC_ACT_SHOT);
 	if ((port->flags & VMST_PORT_F_ACCESS) &&
 	    bpf_skb_vlan_push(skb, bpf_htons(ETH_P_8021Q), vlan))
 		return vmst_skb_verdict(skb, idx, VMST_R_DROP_VM_MALFORMED,

@@ -15,7 +15,7 @@
 #endif
 
 /* Version of the pinned state layout (maps, their keys and values). */
-#define VMSTEER_LAYOUT_VERSION 1
+#define VMSTEER_LAYOUT_VERSION 2
 
 /* Default bpffs directory of the pinned state. */
 #define VMSTEER_PIN_PATH_DEFAULT "/sys/fs/bpf/vmsteer"
@@ -83,6 +83,9 @@ struct vmst_port {
 #define VMST_PORT_F_IPCHECK (1U << 2)
 /* XDP frames for the port hop through the CPUMAP to their RSS queue. */
 #define VMST_PORT_F_XDP_STEER (1U << 3)
+/* A trunk port: 802.1Q-tagged frames with a VID of its vmst_trunk entry
+ * are checked like untagged ones and left to the bridge. */
+#define VMST_PORT_F_TRUNK (1U << 4)
 
 /*
  * Control-plane port record (vmst_port_cfg, indexed by port index): what
@@ -98,12 +101,34 @@ struct vmst_port_cfg {
 	__u16 vlan;	 /* access VLAN, 0 when untagged */
 	__u32 flags;	 /* VMST_CFG_F_* */
 	__u32 mtu;	 /* tap MTU when the port was added */
+	/* VMST_CFG_F_PENDING: since when (CLOCK_BOOTTIME seconds) */
+	__u32 pending_since;
 };
 
 /* The record describes a configured port. */
 #define VMST_CFG_F_IN_USE (1U << 0)
 /* `--trusted`: RA and DHCP server messages allowed (VMST_PORT_F_TRUSTED). */
 #define VMST_CFG_F_TRUSTED (1U << 1)
+/* `--trunk`: the VIDs are in vmst_trunk at the port's index. */
+#define VMST_CFG_F_TRUNK (1U << 2)
+/*
+ * Pending: the port is configured but its tap does not exist (not yet, or
+ * no more). It has no FDB slot, redirect target or device entry (ifindex
+ * 0, mtu 0); its configuration (addresses, queue steering) stays, and it
+ * becomes active when a tap of its name appears.
+ */
+#define VMST_CFG_F_PENDING (1U << 3)
+/* Managed by `vmsteer agent`: it deletes the port when its VM goes away. */
+#define VMST_CFG_F_AGENT (1U << 4)
+
+/*
+ * VIDs a trunk port's VM may tag its frames with (vmst_trunk, indexed by
+ * port index, follows the port when it moves index): bit (vid & 63) of
+ * vids[vid >> 6]. VID 0 and 4095 are never set.
+ */
+struct vmst_trunk {
+	__u64 vids[64];
+};
 
 /*
  * Transmit path (frames a VM sends): anti-spoofing addresses and the tc
@@ -248,54 +273,76 @@ enum vmst_reason_kind {
 	VMST_KIND_DROP,
 };
 
-#define VMST_REASONS(X)                                                    \
-	X(PASS_MALFORMED, UPLINK, PASS, "malformed",                       \
-	  "shorter than its Ethernet and VLAN headers")                    \
-	X(PASS_MULTICAST, UPLINK, PASS, "multicast",                       \
-	  "broadcast or multicast destination")                            \
-	X(PASS_UNKNOWN, UPLINK, PASS, "unknown_dst",                       \
-	  "unicast destination not owned by a port on that VLAN")          \
-	X(PASS_VLAN, UPLINK, PASS, "vlan_unsupported",                     \
-	  "stacked or 802.1ad tags, a priority tag (VID 0) or VID 4095")   \
-	X(PASS_TOO_BIG, UPLINK, PASS, "too_big",                           \
-	  "multi-buffer frame or longer than the tap's MTU")               \
-	X(PASS_NO_TARGET, UPLINK, PASS, "no_target",                       \
-	  "port owns the MAC but has no tap target (being reconfigured)")  \
-	X(DROP_NO_TARGET, UPLINK, DROP, "drop_no_target",                  \
-	  "VLAN already removed and the tap target vanished: dropped")     \
-	X(DROP_VM_NO_PORT, VM, DROP, "vm_no_port",                         \
-	  "frame from a tap whose port is gone or being moved: dropped")   \
-	X(DROP_VM_MALFORMED, VM, DROP, "vm_malformed",                     \
-	  "frame from a VM whose headers cannot be checked: dropped")      \
-	X(DROP_SPOOF_MAC, VM, DROP, "spoof_mac",                           \
-	  "frame from a VM with a source MAC not its own: dropped")        \
-	X(DROP_SPOOF_IPV4, VM, DROP, "spoof_ipv4",                         \
-	  "IPv4 from a VM with a source not among its addresses: dropped") \
-	X(DROP_SPOOF_IPV6, VM, DROP, "spoof_ipv6",                         \
-	  "IPv6 from a VM with a source not among its addresses: dropped") \
-	X(DROP_SPOOF_ARP, VM, DROP, "spoof_arp",                           \
-	  "ARP from a VM with a sender MAC or IP not its own: dropped")    \
-	X(DROP_SPOOF_NA, VM, DROP, "spoof_na",                             \
-	  "Neighbor Advertisement for an address not the VM's: dropped")   \
-	X(DROP_ROGUE_RA, VM, DROP, "rogue_ra",                             \
-	  "Router Advertisement from an untrusted VM: dropped")            \
-	X(DROP_ROGUE_DHCP4, VM, DROP, "rogue_dhcpv4",                      \
-	  "DHCPv4 server message from an untrusted VM: dropped")           \
-	X(DROP_ROGUE_DHCP6, VM, DROP, "rogue_dhcpv6",                      \
-	  "DHCPv6 server or relay message from an untrusted VM: dropped")  \
-	X(DROP_VM_TAGGED, VM, DROP, "vm_tagged",                           \
-	  "VLAN-tagged frame from a VM on an access port: dropped")        \
-	X(PASS_VM_MULTICAST, VM, PASS, "vm_multicast",                     \
-	  "broadcast or multicast from a VM, left to the bridge")          \
-	X(PASS_VM_UNKNOWN, VM, PASS, "vm_unknown_dst",                     \
-	  "unicast from a VM to no local port and no usable uplink")       \
-	X(PASS_VM_TAGGED, VM, PASS, "vm_tagged_trunk",                     \
-	  "VLAN-tagged frame from a VM on an untagged port, left to the "  \
-	  "bridge")                                                        \
-	X(PASS_VM_HOST, VM, PASS, "vm_host_dst",                           \
-	  "unicast from a VM to a MAC of this host (a bridge, an uplink, " \
-	  "another device, or a MAC a bridge learned on a port that is "   \
-	  "not an uplink), left to the bridge")
+#define VMST_REASONS(X)                                                     \
+	X(PASS_MALFORMED, UPLINK, PASS, "malformed",                        \
+	  "shorter than its Ethernet and VLAN headers")                     \
+	X(PASS_MULTICAST, UPLINK, PASS, "multicast",                        \
+	  "broadcast or multicast destination")                             \
+	X(PASS_UNKNOWN, UPLINK, PASS, "unknown_dst",                        \
+	  "unicast destination not owned by a port on that VLAN")           \
+	X(PASS_VLAN, UPLINK, PASS, "vlan_unsupported",                      \
+	  "stacked or 802.1ad tags, a priority tag (VID 0) or VID 4095")    \
+	X(PASS_TOO_BIG, UPLINK, PASS, "too_big",                            \
+	  "multi-buffer frame or longer than the tap's MTU")                \
+	X(PASS_NO_TARGET, UPLINK, PASS, "no_target",                        \
+	  "port owns the MAC but has no tap target (being reconfigured)")   \
+	X(DROP_NO_TARGET, UPLINK, DROP, "drop_no_target",                   \
+	  "VLAN already removed and the tap target vanished: dropped")      \
+	X(DROP_VM_NO_PORT, VM, DROP, "vm_no_port",                          \
+	  "frame from a tap whose port is gone or being moved: dropped")    \
+	X(DROP_VM_MALFORMED, VM, DROP, "vm_malformed",                      \
+	  "frame from a VM whose headers cannot be checked: dropped")       \
+	X(DROP_SPOOF_MAC, VM, DROP, "spoof_mac",                            \
+	  "frame from a VM with a source MAC not its own: dropped")         \
+	X(DROP_SPOOF_IPV4, VM, DROP, "spoof_ipv4",                          \
+	  "IPv4 from a VM with a source not among its addresses: dropped")  \
+	X(DROP_SPOOF_IPV6, VM, DROP, "spoof_ipv6",                          \
+	  "IPv6 from a VM with a source not among its addresses (a link-"   \
+	  "local one: its MAC's EUI-64 address or listed; :: only in DAD "  \
+	  "Neighbor Solicitations and MLD reports): dropped")               \
+	X(DROP_SPOOF_ARP, VM, DROP, "spoof_arp",                            \
+	  "ARP from a VM with a sender MAC or IP not its own: dropped")     \
+	X(DROP_SPOOF_NA, VM, DROP, "spoof_na",                              \
+	  "Neighbor Advertisement for an address not the VM's (link-local " \
+	  "targets by the same rule as sources): dropped")                  \
+	X(DROP_ROGUE_RA, VM, DROP, "rogue_ra",                              \
+	  "Router Advertisement from an untrusted VM: dropped")             \
+	X(DROP_ROGUE_DHCP4, VM, DROP, "rogue_dhcpv4",                       \
+	  "DHCPv4 server or relay message (UDP to port 68, from port 67, "  \
+	  "or a BOOTREPLY to port 67) from an untrusted VM: dropped")       \
+	X(DROP_ROGUE_DHCP6, VM, DROP, "rogue_dhcpv6",                       \
+	  "DHCPv6 server or relay message (UDP to port 546, from port "     \
+	  "547, or to port 547 not a client message type) from an "         \
+	  "untrusted VM: dropped")                                          \
+	X(DROP_VM_TAGGED, VM, DROP, "vm_tagged",                            \
+	  "VLAN-tagged frame from a VM (any tag protocol, VID 0 too) that " \
+	  "its port does not carry (untagged or access port; a trunk's "    \
+	  "VID not listed, a tag other than 802.1Q, stacked tags): "        \
+	  "dropped")                                                        \
+	X(PASS_VM_MULTICAST, VM, PASS, "vm_multicast",                      \
+	  "broadcast or multicast from a VM, left to the bridge")           \
+	X(PASS_VM_UNKNOWN, VM, PASS, "vm_unknown_dst",                      \
+	  "unicast from a VM to no local port and no usable uplink")        \
+	X(PASS_VM_TAGGED, VM, PASS, "vm_tagged_trunk",                      \
+	  "802.1Q-tagged frame from a VM on a trunk port, VID listed and "  \
+	  "the frame inside checked, left to the bridge")                   \
+	X(PASS_VM_HOST, VM, PASS, "vm_host_dst",                            \
+	  "unicast from a VM to a MAC of this host (a bridge, an uplink, "  \
+	  "another device, or a MAC a bridge learned on a port that is "    \
+	  "not an uplink), left to the bridge")                             \
+	X(DROP_VM_TOO_BIG, VM, DROP, "vm_too_big",                          \
+	  "frame from a VM longer than the MTU of the device it was "       \
+	  "redirected to (another VM's tap, the uplink; a GSO frame by "    \
+	  "its segments): dropped, as the bridge would")                    \
+	X(DROP_ROGUE_REDIRECT, VM, DROP, "rogue_redirect",                  \
+	  "ICMPv6 Redirect from an untrusted VM: dropped")                  \
+	X(DROP_SPOOF_LLADDR, VM, DROP, "spoof_nd_lladdr",                   \
+	  "Neighbor Discovery message whose source or target link-layer "   \
+	  "address option is not the VM's MAC: dropped")                    \
+	X(DROP_VM_EXT_HDR, VM, DROP, "vm_ext_headers",                      \
+	  "IPv6 packet whose extension headers do not lead to the upper-"   \
+	  "layer header within the first fragment, the payload length or "  \
+	  "the walk limit (RFC 7113): dropped")
 
 enum vmst_reason {
 #define VMST_X_ENUM(name, dir, kind, label, help) VMST_R_##name,
@@ -473,6 +520,24 @@ struct vmst_rss {
 	__u16 table[VMST_RSS_TABLE_MAX]; /* indirection table: queue numbers */
 };
 
+/*
+ * Lookup tables of a port's Toeplitz key (vmst_rss_lut, indexed by port
+ * index), built by user space whenever it writes the port's vmst_rss entry
+ * (vms_rss_write). Entry nib[2i][n] is the hash of an input whose byte i
+ * is n << 4 and whose other bytes are 0; nib[2i + 1][n] the same for byte
+ * i equal to n. The hash being linear, the hash of an input is the XOR of
+ * one entry per nibble: a fixed number of loads and no bit test that a
+ * compiler could turn into a branch, so the verifier walks one path per
+ * byte whatever the compiler. The programs use the tables only while @key
+ * equals the vmst_rss entry's key (else the default queue), so tables left
+ * from another key are never used.
+ */
+#define VMST_RSS_LUT_NIBBLES (2 * VMST_RSS_INPUT_MAX)
+struct vmst_rss_lut {
+	__u8 key[VMST_RSS_KEY_LEN]; /* the key the tables were built from */
+	__u32 nib[VMST_RSS_LUT_NIBBLES][16];
+};
+
 /* The port has RSS configured (a steering program was installed for it). */
 #define VMST_RSS_F_ENABLED (1U << 0)
 /* XDP frames for the port are steered through the CPUMAP (--xdp-steer). */
@@ -531,6 +596,7 @@ struct vmst_tun_file {
 #define VMST_MAP_MON_RING "vmst_mon_ring"
 #define VMST_MAP_MON_PCPU "vmst_mon_pcpu"
 #define VMST_MAP_RSS	  "vmst_rss"
+#define VMST_MAP_RSS_LUT  "vmst_rss_lut"
 #define VMST_MAP_PORT_TX  "vmst_port_tx"
 #define VMST_MAP_ADDR4	  "vmst_addr4"
 #define VMST_MAP_ADDR6	  "vmst_addr6"
@@ -538,9 +604,10 @@ struct vmst_tun_file {
 #define VMST_MAP_QSTATS	  "vmst_qstats"
 #define VMST_MAP_CPUMAP	  "vmst_cpumap"
 #define VMST_MAP_LOCAL	  "vmst_local"
+#define VMST_MAP_TRUNK	  "vmst_trunk"
 
 _Static_assert(sizeof(struct vmst_port) == 16, "vmst_port is 16 bytes");
-_Static_assert(sizeof(struct vmst_port_cfg) == 40, "vmst_port_cfg size");
+_Static_assert(sizeof(struct vmst_port_cfg) == 44, "vmst_port_cfg size");
 _Static_assert(sizeof(struct vmst_dev_key) == 8, "vmst_dev_key size");
 _Static_assert(sizeof(struct vmst_uplink) == 8, "vmst_uplink size");
 _Static_assert(sizeof(struct vmst_config) == 16, "vmst_config size");
@@ -548,10 +615,15 @@ _Static_assert(sizeof(struct vmst_counter) == 16, "vmst_counter size");
 _Static_assert(VMST_R_MAX <= VMST_REASON_SLOTS, "too many reasons");
 _Static_assert(sizeof(struct vmst_mon_ctl) == 152, "vmst_mon_ctl size");
 _Static_assert(sizeof(struct vmst_mon_pcpu) == 144, "vmst_mon_pcpu size");
+_Static_assert((VMST_MON_SNAP & (VMST_MON_SNAP - 1)) == 0,
+	       "monitor snapshot length is a power of two");
 _Static_assert(sizeof(struct vmst_mon_event) == 32 + VMST_MON_SNAP,
 	       "vmst_mon_event size");
 _Static_assert(sizeof(struct vmst_rss) == 52 + 2 * VMST_RSS_TABLE_MAX,
 	       "vmst_rss size");
+_Static_assert(sizeof(struct vmst_rss_lut) ==
+		       VMST_RSS_KEY_LEN + 64 * VMST_RSS_LUT_NIBBLES,
+	       "vmst_rss_lut size");
 _Static_assert(sizeof(struct vmst_tun_file) == 52, "vmst_tun_file size");
 _Static_assert((VMST_RSS_TABLE_MAX & (VMST_RSS_TABLE_MAX - 1)) == 0,
 	       "RSS table size is a power of two");
@@ -566,6 +638,7 @@ _Static_assert(sizeof(struct vmst_lpm6_key) == 24, "vmst_lpm6_key size");
 _Static_assert(sizeof(struct vmst_north) == 8, "vmst_north size");
 _Static_assert(sizeof(struct vmst_local_key) == 16, "vmst_local_key size");
 _Static_assert(sizeof(struct vmst_local) == 8, "vmst_local size");
+_Static_assert(sizeof(struct vmst_trunk) == 512, "vmst_trunk size");
 _Static_assert(VMST_FDB_SLOTS >= 8 * VMST_MAX_PORTS, "FDB kept 1/8 full");
 _Static_assert((VMST_MAX_PORTS & (VMST_MAX_PORTS - 1)) == 0,
 	       "port count is a power of two");

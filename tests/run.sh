@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # vmsteer test runner: unit tests, then network-namespace integration tests.
 #
-#   tests/run.sh [unit|netns|all] [FILTER]
+#   tests/run.sh [unit|compilers|netns|all] [FILTER]
 #
 # Every test program prints one line per test case:
 #   ok NAME            the case passed
@@ -59,17 +59,34 @@ count() {
 	failed=$((failed + f))
 }
 
-if [ "$what" = all ] || [ "$what" = unit ]; then
-	echo "== unit tests"
+# step NAME CMD...: run a program in the foreground, output as it comes.
+step() {
+	local name=$1 out rc t0
+	shift
 	out=$(mktemp)
 	t0=$(now)
-	# A private network namespace: test devmap entries name its loopback.
-	unshare -n "$BUILD/tests/unit_tests" $filter > >(tee "$out") 2>&1
+	"$@" > >(tee "$out") 2>&1
 	rc=$?
 	wait
-	count unit "$rc" "$out"
+	count "$name" "$rc" "$out"
 	rm -f "$out"
-	echo "-- unit tests: $(secs "$t0" "$(now)") s"
+	echo "-- $name: $(secs "$t0" "$(now)") s"
+}
+
+if [ "$what" = all ] || [ "$what" = unit ]; then
+	echo "== unit tests"
+	# A private network namespace: test devmap entries name its loopback.
+	step "unit tests" unshare -n "$BUILD/tests/unit_tests" $filter
+fi
+
+if [ "$what" = all ] || [ "$what" = compilers ]; then
+	echo "== compiler matrix (tests/compilers.sh)"
+	step compilers tests/compilers.sh
+fi
+
+if [ "$what" = all ] || [ "$what" = compilers ]; then
+	echo "== compiler matrix (tests/compilers.sh)"
+	run_prog compilers tests/compilers.sh
 fi
 
 if [ "$what" = all ] || [ "$what" = netns ]; then

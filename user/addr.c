@@ -26,9 +26,9 @@ static bool bits_past(const __u8 *a, int len, int plen)
 
 int vms_parse_addr(const char *s, struct vmst_addr *a)
 {
-	char buf[64], *slash, *end;
+	char buf[64], *slash;
+	unsigned long long plen;
 	int max;
-	long plen;
 
 	memset(a, 0, sizeof(*a));
 	if (strlen(s) >= sizeof(buf))
@@ -49,9 +49,7 @@ int vms_parse_addr(const char *s, struct vmst_addr *a)
 	}
 	plen = max;
 	if (slash) {
-		errno = 0;
-		plen = strtol(slash + 1, &end, 10);
-		if (!slash[1] || *end || errno || plen < 1 || plen > max)
+		if (vms_parse_uint(slash + 1, max, &plen) || plen < 1)
 			return vms_err(-EINVAL,
 				       "address %s: prefix length must be "
 				       "1..%d",

@@ -120,7 +120,8 @@ int vms_state_check(const struct vms_maps *m, vms_check_fn report, void *ctx)
 				 cfg[idx].name, j, idx);
 			report(ctx, VMS_CHECK_REPAIR, msg);
 			n++;
-		} else if (!slot_of[idx]) {
+		} else if (!slot_of[idx] &&
+			   !(cfg[idx].flags & VMST_CFG_F_PENDING)) {
 			snprintf(msg, sizeof(msg),
 				 "port %.16s (index %u) is in no FDB slot: an "
 				 "interrupted add or delete",

@@ -4,6 +4,7 @@
 #define VMS_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "output.h"
 #include "vms.h"
@@ -11,6 +12,7 @@
 /* Options that come before the command. */
 struct vms_cli {
 	const char *pin_path; /* resolved: --pin-path, env or default */
+	bool pin_path_given;  /* by --pin-path */
 };
 
 /*
@@ -21,6 +23,9 @@ struct vms_cli {
 typedef int (*vms_cmd_fn)(const struct vms_cli *cli, int argc, char **argv);
 
 #define VMS_EXIT_USAGE 2
+/* A command that ran and found something that needs attention (`status`):
+ * returned as is, nothing printed for it. */
+#define VMS_EXIT_ATTENTION 3
 
 struct vms_cmd {
 	const char *name;
@@ -43,16 +48,52 @@ int cmd_dump(const struct vms_cli *cli, int argc, char **argv);
 extern const char cmd_apply_usage[], cmd_dump_usage[];
 int cmd_rss(const struct vms_cli *cli, int argc, char **argv);
 extern const char cmd_rss_usage[];
+int cmd_sync(const struct vms_cli *cli, int argc, char **argv);
+extern const char cmd_sync_usage[];
+int cmd_agent(const struct vms_cli *cli, int argc, char **argv);
+extern const char cmd_agent_usage[];
 
 extern const char cmd_attach_usage[], cmd_detach_usage[], cmd_port_usage[],
 	cmd_stats_usage[], cmd_status_usage[];
 
+/*
+ * The row of @table named @word, or by an unambiguous prefix of it (rows
+ * with the same function are aliases, not ambiguous); NULL if none.
+ */
+const struct vms_cmd *vms_find_cmd(const struct vms_cmd *table, size_t n,
+				   const char *word);
+/*
+ * Run the subcommand of @cmd that argv[1] names (a prefix will do) from
+ * @subs, with argv[1] as its argv[0]; a usage error listing them when none.
+ */
+int vms_run_subcmd(const char *cmd, const struct vms_cmd *subs, size_t n,
+		   const struct vms_cli *cli, int argc, char **argv);
+
+int cmd_doctor(const struct vms_cli *cli, int argc, char **argv);
+extern const char cmd_doctor_usage[];
+
 /* Record a usage error about @cmd and return VMS_EXIT_USAGE. */
 int vms_usage_err(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * A single-valued option @opt of @cmd given as @val: stored in *@slot, or
+ * a usage error when it was given before (NULL: not yet).
+ */
+int vms_opt_once(const char *cmd, const char *opt, const char **slot,
+		 const char *val);
 /* True when argv holds -h or --help before any "--": print usage. */
 bool vms_wants_help(int argc, char **argv);
 /* Print the usage of @cmd on stdout. */
 void vms_print_usage(const char *cmd);
+/*
+ * Print the last recorded error (JSON under --json) for a command that
+ * returned @ret; the exit status: VMS_EXIT_USAGE for usage errors, else 1.
+ */
+int vms_report_error(int ret);
+/*
+ * @out = the path of program @name beside this program's own file (the
+ * exporter and the agent are installed beside the CLI). 0 or -errno.
+ */
+int vms_program_path(const char *name, char *out, size_t len);
 
 #endif /* VMS_CLI_H */

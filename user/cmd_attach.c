@@ -35,13 +35,15 @@ int cmd_attach(const struct vms_cli *cli, int argc, char **argv)
 	enum vms_attach_mode mode = VMS_ATTACH_AUTO;
 	struct vms_uplink_info info;
 	struct vms_state st;
-	const char *dev, *action;
+	const char *dev, *action, *mode_arg = NULL;
 	bool changed;
 	int c, ifindex, err;
 
 	while ((c = getopt_long(argc, argv, "m:", opts, NULL)) != -1) {
 		if (c != 'm')
 			return vms_usage_err("attach", "unknown option");
+		if (vms_opt_once("attach", "--mode", &mode_arg, optarg))
+			return VMS_EXIT_USAGE;
 		if (!strcmp(optarg, "native"))
 			mode = VMS_ATTACH_NATIVE;
 		else if (!strcmp(optarg, "generic"))
@@ -67,6 +69,10 @@ int cmd_attach(const struct vms_cli *cli, int argc, char **argv)
 			       "add taps with 'vmsteer port add'",
 			       dev);
 
+	/* An old kernel: name the missing feature before loading anything. */
+	err = vms_probe_kernel();
+	if (err)
+		return err;
 	err = vms_state_open(&st, cli->pin_path, VMS_OPEN_CREATE);
 	if (err)
 		return err;

@@ -128,12 +128,7 @@ static int parse_reasons(char *arg, __u32 *mask)
 static int parse_count(const char *opt, const char *s, unsigned long long min,
 		       unsigned long long max, unsigned long long *out)
 {
-	char *end;
-
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || *out < min ||
-	    *out > max)
+	if (vms_parse_uint(s, max, out) || *out < min)
 		return vms_err(-EINVAL, "%s %s: expected a number %llu..%llu",
 			       opt, s, min, max);
 	return 0;
@@ -417,16 +412,21 @@ static int parse_args(struct mon *m, int argc, char **argv, const char **pcap,
 		{"sample", required_argument, NULL, 's'},
 		{"count", required_argument, NULL, 'c'},
 		{}};
+	const char *sample = NULL, *count = NULL;
 	int c, err;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
 		case 'w':
-			*pcap = optarg;
+			err = vms_opt_once("monitor", "--pcap", pcap, optarg);
+			if (err)
+				return err;
 			break;
 		case 'i':
-			*tap = optarg;
+			err = vms_opt_once("monitor", "--port", tap, optarg);
+			if (err)
+				return err;
 			break;
 		case 'r':
 			err = parse_reasons(optarg, reasons);
@@ -434,14 +434,20 @@ static int parse_args(struct mon *m, int argc, char **argv, const char **pcap,
 				return err;
 			break;
 		case 's':
-			err = parse_count("--sample", optarg, 1,
-					  VMST_MON_SAMPLE_MAX, n);
+			err = vms_opt_once("monitor", "--sample", &sample,
+					   optarg);
+			if (!err)
+				err = parse_count("--sample", optarg, 1,
+						  VMST_MON_SAMPLE_MAX, n);
 			if (err)
 				return err;
 			break;
 		case 'c':
-			err = parse_count("--count", optarg, 1, ~0ULL >> 1,
-					  &m->max_events);
+			err = vms_opt_once("monitor", "--count", &count,
+					   optarg);
+			if (!err)
+				err = parse_count("--count", optarg, 1,
+						  ~0ULL >> 1, &m->max_events);
 			if (err)
 				return err;
 			break;

@@ -171,15 +171,20 @@ static int rss_set(const struct vms_cli *cli, int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'k')
-			key = optarg;
+			err = vms_opt_once("rss", "--rss-key", &key, optarg);
 		else if (c == 't')
-			types = optarg;
+			err = vms_opt_once("rss", "--rss-types", &types,
+					   optarg);
 		else if (c == 'T')
-			table = optarg;
+			err = vms_opt_once("rss", "--rss-table", &table,
+					   optarg);
 		else if (c == 'd')
-			defq = optarg;
+			err = vms_opt_once("rss", "--default-queue", &defq,
+					   optarg);
 		else
 			return vms_usage_err("rss", "unknown option");
+		if (err)
+			return err;
 	}
 	if (optind != argc - 1)
 		return vms_usage_err("rss", "set: expected one tap");
@@ -204,12 +209,9 @@ static int rss_set(const struct vms_cli *cli, int argc, char **argv)
 	if (!err && table)
 		err = vms_rss_parse_table("--rss-table", table, &cfg);
 	if (!err && defq) {
-		unsigned long q;
-		char *end;
+		unsigned long long q;
 
-		errno = 0;
-		q = strtoul(defq, &end, 10);
-		if (errno || *end || !*defq || *defq == '-' || q >= cfg.queues)
+		if (vms_parse_uint(defq, cfg.queues - 1, &q))
 			err = vms_err(-EINVAL,
 				      "--default-queue %s: port %s has queues "
 				      "0..%u",
@@ -245,11 +247,11 @@ out:
 
 int cmd_rss(const struct vms_cli *cli, int argc, char **argv)
 {
-	if (argc < 2)
-		return vms_usage_err("rss", "expected show or set");
-	if (!strcmp(argv[1], "show"))
-		return rss_show(cli, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "set"))
-		return rss_set(cli, argc - 1, argv + 1);
-	return vms_usage_err("rss", "unknown subcommand '%s'", argv[1]);
+	static const struct vms_cmd subs[] = {
+		{.name = "show", .fn = rss_show},
+		{.name = "set", .fn = rss_set},
+	};
+
+	return vms_run_subcmd("rss", subs, sizeof(subs) / sizeof(subs[0]), cli,
+			      argc, argv);
 }

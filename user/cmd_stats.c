@@ -519,7 +519,7 @@ int cmd_stats(const struct vms_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"watch", required_argument, NULL, 'w'}, {}};
-	const char *tap = NULL;
+	const char *tap = NULL, *watch = NULL;
 	double secs = 0;
 	char *end;
 	int c;
@@ -528,10 +528,13 @@ int cmd_stats(const struct vms_cli *cli, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
 		case 'w':
+			if (vms_opt_once("stats", "--watch", &watch, optarg))
+				return VMS_EXIT_USAGE;
 			errno = 0;
 			secs = strtod(optarg, &end);
-			if (end == optarg || *end || errno || !(secs >= 0.1) ||
-			    secs > 86400)
+			/* digits first: strtod takes spaces, signs, "inf" */
+			if ((*optarg < '0' || *optarg > '9') || *end || errno ||
+			    !(secs >= 0.1) || secs > 86400)
 				return vms_usage_err("stats",
 						     "--watch '%s': expected "
 						     "seconds, 0.1..86400",

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* vmsteer status */
 #include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,7 +12,7 @@
 #include "cli.h"
 
 const char cmd_status_usage[] =
-	"Usage: vmsteer status\n\n"
+	"Usage: vmsteer status [--pending-max SECS]\n\n"
 	"Show the pinned state: its layout version, the uplinks with their "
 	"attach\nmode and program, whether tap drops are being counted, how "
 	"full the\nport table and FDB are, and problems (a port whose tap "
@@ -23,7 +25,16 @@ const char cmd_status_usage[] =
 	"and how\nmany ports of this network namespace have their tap "
 	"program attached\n('tc_attached') and how many do not "
 	"('tc_missing': 'vmsteer attach'\nadds it again); ports of other "
-	"namespaces are not looked at.\n";
+	"namespaces are not looked at.\n\n"
+	"Pending ports (configured, their tap not there yet or no more) are "
+	"counted;\none pending longer than SECS (--pending-max, default 60) "
+	"needs attention.\n\n"
+	"Exit status: 0 when nothing needs attention; 3 when something does "
+	"(a\nproblem: a port whose tap is gone but still active, a port "
+	"without its tap\nprogram, a port pending too long, an uplink whose "
+	"device is gone, tap drop\ncounting off, a monitor lease left behind, "
+	"an FDB inconsistency); 'attention'\n(JSON) says which, each with "
+	"its kind and object; 1 on errors.\n";
 
 /* Findings of the consistency check, by kind. */
 struct findings {
@@ -66,6 +77,24 @@ static void findings_print(const struct findings *f, int kind,
 		printf("  ... and %d more\n", f->n[kind] - 64);
 }
 
+/* What needs attention: a problem's kind and object, and its text. */
+struct problem {
+	const char *kind;
+	char object[24];
+	char msg[192];
+};
+
+static struct problem *problem_add(struct problem *p, int *n, const char *kind,
+				   const char *object)
+{
+	struct problem *q = &p[(*n)++];
+
+	q->kind = kind;
+	snprintf(q->object, sizeof(q->object), "%s", object);
+	q->msg[0] = '\0';
+	return q;
+}
+
 int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 {
 	static struct findings fnd;
@@ -76,16 +105,36 @@ int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
 	struct vms_uplink_info up[VMST_MAX_UPLINKS];
 	struct json_object *o = NULL, *arr = NULL, *probs = NULL;
-	char problems[VMST_MAX_PORTS + VMST_MAX_UPLINKS + 1][96]; /* +monitor */
-	int nup, nports = 0, nprob = 0, fdb, i, err;
+	/* + tracing, monitor, inconsistencies */
+	static struct problem problems[VMST_MAX_PORTS + VMST_MAX_UPLINKS + 3];
+	static const struct option opts[] = {
+		{"pending-max", required_argument, NULL, 'P'}, {}};
+	int nup, nports = 0, nprob = 0, npending = 0, fdb, i, err, c;
+	unsigned long long pending_max = 60;
+	unsigned long oldest = 0;
+	const char *pending_arg = NULL;
+	__u32 now = vms_boottime();
+	struct problem *pr;
+	char obj[24];
 	__u32 netns = vms_netns_ino();
 	struct vms_monitor_info mon;
 	struct vms_table t;
 	struct vms_state st;
 	bool tracing;
 
-	(void)argv;
-	if (argc != 1)
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'P')
+			return vms_usage_err("status", "unknown option");
+		if (vms_opt_once("status", "--pending-max", &pending_arg,
+				 optarg))
+			return VMS_EXIT_USAGE;
+		if (vms_parse_uint(optarg, 86400 * 365, &pending_max))
+			return vms_err(-EINVAL,
+				       "--pending-max %s: expected seconds "
+				       "(0..31536000)",
+				       optarg);
+	}
+	if (optind != argc)
 		return vms_usage_err("status", "takes no arguments");
 	if (!vms_state_exists(cli->pin_path)) {
 		if (vms_json) {
@@ -131,42 +180,73 @@ int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 			other_ns++;
 			continue;
 		}
-		if (!if_indextoname(cfg[i].ifindex, name) ||
-		    strncmp(name, cfg[i].name, sizeof(cfg[i].name))) {
-			snprintf(problems[nprob++], sizeof(problems[0]),
-				 "port %.16s: tap is gone (ifindex %u); "
-				 "'vmsteer port del %.16s' removes it",
-				 cfg[i].name, cfg[i].ifindex, cfg[i].name);
+		snprintf(obj, sizeof(obj), "%.16s", cfg[i].name);
+		if (cfg[i].flags & VMST_CFG_F_PENDING) {
+			unsigned long age = now - cfg[i].pending_since;
+
+			npending++;
+			oldest = age > oldest ? age : oldest;
+			if (age <= pending_max)
+				continue;
+			pr = problem_add(problems, &nprob, "pending_too_long",
+					 obj);
+			snprintf(pr->msg, sizeof(pr->msg),
+				 "port %s: pending for %lu s, no tap %s "
+				 "appeared",
+				 obj, age, obj);
+		} else if (!if_indextoname(cfg[i].ifindex, name) ||
+			   strncmp(name, cfg[i].name, sizeof(cfg[i].name))) {
+			pr = problem_add(problems, &nprob, "tap_gone", obj);
+			snprintf(pr->msg, sizeof(pr->msg),
+				 "port %s: tap is gone (ifindex %u); "
+				 "'vmsteer sync' makes it pending, 'vmsteer "
+				 "port del %s' removes it",
+				 obj, cfg[i].ifindex, obj);
 			tc_off++;
 		} else if (vms_tap_prog_ours(cfg[i].ifindex)) {
 			tc_on++;
 		} else {
 			tc_off++;
-			snprintf(problems[nprob++], sizeof(problems[0]),
-				 "port %.16s: its tap program is not "
+			pr = problem_add(problems, &nprob, "no_tap_program",
+					 obj);
+			snprintf(pr->msg, sizeof(pr->msg),
+				 "port %s: its tap program is not "
 				 "attached; 'vmsteer attach UPLINK' adds it",
-				 cfg[i].name);
+				 obj);
 		}
 	}
 	for (i = 0; i < nup; i++)
 		if (up[i].name[0])
 			tc_prog[i] = vms_tc_prog_id(up[i].ifindex);
-	for (i = 0; i < nup; i++)
-		if (up[i].defunct)
-			snprintf(problems[nprob++], sizeof(problems[0]),
-				 "uplink ifindex %u: device is gone; its link "
-				 "%u is defunct",
-				 up[i].ifindex, up[i].link_id);
-	if (!tracing)
-		snprintf(problems[nprob++], sizeof(problems[0]),
+	for (i = 0; i < nup; i++) {
+		if (!up[i].defunct)
+			continue;
+		snprintf(obj, sizeof(obj), "ifindex %u", up[i].ifindex);
+		pr = problem_add(problems, &nprob, "uplink_gone", obj);
+		snprintf(pr->msg, sizeof(pr->msg),
+			 "uplink ifindex %u: device is gone; its link %u is "
+			 "defunct",
+			 up[i].ifindex, up[i].link_id);
+	}
+	if (!tracing) {
+		pr = problem_add(problems, &nprob, "no_tracing", "tracing");
+		snprintf(pr->msg, sizeof(pr->msg),
 			 "tap drop counting is not attached (it comes with "
 			 "the first 'vmsteer attach')");
-
-	if (mon.state == VMS_MONITOR_STALE)
-		snprintf(problems[nprob++], sizeof(problems[0]),
+	}
+	if (mon.state == VMS_MONITOR_STALE) {
+		pr = problem_add(problems, &nprob, "monitor_stale", "monitor");
+		snprintf(pr->msg, sizeof(pr->msg),
 			 "monitor left on by pid %u, now gone: its lease "
 			 "ended, no events",
 			 mon.pid);
+	}
+	if (fnd.n[VMS_CHECK_BROKEN]) {
+		pr = problem_add(problems, &nprob, "inconsistent", "fdb");
+		snprintf(pr->msg, sizeof(pr->msg),
+			 "%d FDB inconsistencies: frames may be lost",
+			 fnd.n[VMS_CHECK_BROKEN]);
+	}
 
 	if (vms_json) {
 		struct json_object *mo = json_object_new_object();
@@ -200,6 +280,8 @@ int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 		vms_json_bool(o, "tracing", tracing);
 		vms_json_u64(o, "ports", nports);
 		vms_json_u64(o, "ports_max", VMST_MAX_PORTS - 1);
+		vms_json_u64(o, "ports_pending", npending);
+		vms_json_u64(o, "pending_max", pending_max);
 		vms_json_u64(o, "tc_attached", tc_on);
 		vms_json_u64(o, "tc_missing", tc_off);
 		vms_json_u64(o, "ports_other_netns", other_ns);
@@ -208,20 +290,35 @@ int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 		probs = json_object_new_array();
 		for (i = 0; i < nprob; i++)
 			json_object_array_add(
-				probs, json_object_new_string(problems[i]));
+				probs, json_object_new_string(problems[i].msg));
 		json_object_object_add(o, "problems", probs);
+		arr = json_object_new_array();
+		for (i = 0; i < nprob; i++) {
+			struct json_object *a = json_object_new_object();
+
+			vms_json_str(a, "kind", problems[i].kind);
+			vms_json_str(a, "object", problems[i].object);
+			vms_json_str(a, "message", problems[i].msg);
+			json_object_array_add(arr, a);
+		}
+		json_object_object_add(o, "attention", arr);
+		vms_json_bool(o, "healthy", !nprob);
 		vms_json_bool(o, "consistent", !fnd.n[VMS_CHECK_BROKEN]);
 		json_object_object_add(o, "inconsistencies",
 				       findings_json(&fnd, VMS_CHECK_BROKEN));
 		json_object_object_add(o, "repairs",
 				       findings_json(&fnd, VMS_CHECK_REPAIR));
 		vms_json_print(o);
-		return 0;
+		return nprob ? VMS_EXIT_ATTENTION : 0;
 	}
 
 	printf("pin path:  %s (layout %d)\n", cli->pin_path,
 	       VMSTEER_LAYOUT_VERSION);
 	printf("ports:     %d of %d\n", nports, VMST_MAX_PORTS - 1);
+	if (npending)
+		printf("pending:   %d ports waiting for their tap (longest %lu "
+		       "s)\n",
+		       npending, oldest);
 	printf("fdb:       %d of %u slots\n", fdb, VMST_FDB_SLOTS);
 	printf("tap tc:    %d ports with their tap program, %d without", tc_on,
 	       tc_off);
@@ -266,12 +363,12 @@ int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 	if (nprob) {
 		printf("\nproblems:\n");
 		for (i = 0; i < nprob; i++)
-			printf("  %s\n", problems[i]);
+			printf("  %s\n", problems[i].msg);
 	}
 	findings_print(&fnd, VMS_CHECK_BROKEN,
 		       "inconsistencies (frames may be lost)");
 	findings_print(&fnd, VMS_CHECK_REPAIR,
 		       "left by an interrupted command ('vmsteer apply' "
 		       "repairs it)");
-	return 0;
+	return nprob ? VMS_EXIT_ATTENTION : 0;
 }

@@ -4,16 +4,20 @@
  * state's configuration back as one, and plan and apply the difference.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <yajl/yajl_parse.h>
 
 #include "config.h"
+#include "lifecycle.h"
 
 /* ---- errors ------------------------------------------------------------ */
 
@@ -162,29 +166,21 @@ static int get_string(const struct pctx *p, const char *path,
 	return 0;
 }
 
-/* A device name as the kernel accepts one (dev_valid_name()). */
+/* A device name as the kernel accepts one (vms_ifname_invalid()). */
 static int get_ifname(const struct pctx *p, const char *path,
 		      struct json_object *v, char out[IF_NAMESIZE])
 {
-	const char *s, *c;
+	const char *s, *why;
 	char q[80];
 	int err;
 
 	err = get_string(p, path, v, "a device name", &s);
 	if (err)
 		return err;
-	if (!*s || strlen(s) >= IF_NAMESIZE || !strcmp(s, ".") ||
-	    !strcmp(s, ".."))
-		return perr(p->name, path,
-			    "%s is not a device name (1..%d characters)",
-			    quoted(v, q, sizeof(q)), IF_NAMESIZE - 1);
-	for (c = s; *c; c++)
-		if (*c == '/' || *c == ':' || *c == ' ' ||
-		    (*c >= '\t' && *c <= '\r'))
-			return perr(p->name, path,
-				    "%s is not a device name (no '/', ':' or "
-				    "spaces)",
-				    quoted(v, q, sizeof(q)));
+	why = vms_ifname_invalid(s);
+	if (why)
+		return perr(p->name, path, "%s is not a device name (%s)",
+			    quoted(v, q, sizeof(q)), why);
 	snprintf(out, IF_NAMESIZE, "%s", s);
 	return 0;
 }
@@ -332,6 +328,27 @@ static int port_addresses(const struct pctx *p, const char *path,
 	return 0;
 }
 
+static int port_trunk(const struct pctx *p, const char *path,
+		      struct json_object *v, void *obj)
+{
+	struct vms_cfg_port *port = obj;
+
+	memset(&port->vids, 0, sizeof(port->vids));
+	port->trunk = false;
+	if (json_object_is_type(v, json_type_null))
+		return 0; /* not a trunk, as `port list --json` shows it */
+	if (!json_object_is_type(v, json_type_string))
+		return perr(p->name, path,
+			    "expected a VID list such as \"10,20,100-199\" "
+			    "(or null: not a trunk), got %s",
+			    type_name(v));
+	if (vms_parse_vids("trunk", json_object_get_string(v), &port->vids))
+		return perr(p->name, path, "%s",
+			    vms_last_error() + strlen("trunk: "));
+	port->trunk = true;
+	return 0;
+}
+
 static int port_trusted(const struct pctx *p, const char *path,
 			struct json_object *v, void *obj)
 {
@@ -341,6 +358,18 @@ static int port_trusted(const struct pctx *p, const char *path,
 		return perr(p->name, path, "expected true or false, got %s",
 			    type_name(v));
 	port->trusted = json_object_get_boolean(v);
+	return 0;
+}
+
+static int port_agent(const struct pctx *p, const char *path,
+		      struct json_object *v, void *obj)
+{
+	struct vms_cfg_port *port = obj;
+
+	if (!json_object_is_type(v, json_type_boolean))
+		return perr(p->name, path, "expected true or false, got %s",
+			    type_name(v));
+	port->agent = json_object_get_boolean(v);
 	return 0;
 }
 
@@ -595,6 +624,7 @@ static const struct field port_fields[] = {
 	{"vlan", false, port_vlan},	  {"addresses", false, port_addresses},
 	{"trusted", false, port_trusted}, {"queues", false, port_queues},
 	{"rss", false, port_rss},	  {"xdp_steer", false, port_xdp_steer},
+	{"trunk", false, port_trunk},	  {"agent", false, port_agent},
 };
 
 static int check_array(const struct pctx *p, const char *path,
@@ -654,6 +684,10 @@ static int doc_ports(const struct pctx *p, const char *path,
 				   "port", &cfg->ports[i]);
 		if (!err)
 			err = port_rss_finish(p, sub, &cfg->ports[i]);
+		if (!err && cfg->ports[i].trunk && cfg->ports[i].vlan)
+			err = perr(p->name, sub,
+				   "\"vlan\" and \"trunk\" exclude each other "
+				   "(an access port or a trunk)");
 		if (err)
 			return err;
 	}
@@ -753,6 +787,39 @@ static int check_document(const struct pctx *p)
 	return 0;
 }
 
+int vms_config_resolve_ports(struct vms_config *c, const char *name,
+			     bool lenient)
+{
+	char path[64];
+	int i, r;
+
+	for (i = 0; i < c->n_ports; i++) {
+		struct vms_cfg_port *t = &c->ports[i];
+
+		snprintf(path, sizeof(path), "ports[%d].tap", i);
+		r = if_nametoindex(t->tap);
+		t->ifindex = r;
+		t->mtu = 0;
+		if (!r)
+			continue; /* pending until the tap appears */
+		r = vms_is_tap(t->tap);
+		if (r == 1)
+			r = vms_dev_mtu(t->tap);
+		if (r > 0) {
+			t->mtu = r;
+			continue;
+		}
+		t->ifindex = 0;
+		if (lenient)
+			continue; /* not (or no more) a usable tap: pending */
+		if (r < 0)
+			return perr(name, path, "%s: cannot tell its type: %s",
+				    t->tap, strerror(-r));
+		return perr(name, path, "%s is not a tap device", t->tap);
+	}
+	return 0;
+}
+
 static int check_devices(const struct pctx *p)
 {
 	struct vms_config *c = p->cfg;
@@ -774,30 +841,173 @@ static int check_devices(const struct pctx *p)
 				    "%s is a tap: taps are ports, not uplinks",
 				    u->device);
 	}
-	for (i = 0; i < c->n_ports; i++) {
-		struct vms_cfg_port *t = &c->ports[i];
+	return vms_config_resolve_ports(c, p->name, false);
+}
 
-		snprintf(path, sizeof(path), "ports[%d].tap", i);
-		r = if_nametoindex(t->tap);
-		if (!r)
-			return perr(p->name, path, "%s: no such device",
-				    t->tap);
-		t->ifindex = r;
-		r = vms_is_tap(t->tap);
-		if (r < 0)
-			return perr(p->name, path,
-				    "%s: cannot tell its type: %s", t->tap,
-				    strerror(-r));
-		if (!r)
-			return perr(p->name, path, "%s is not a tap device",
-				    t->tap);
-		r = vms_dev_mtu(t->tap);
-		if (r <= 0)
-			return perr(p->name, path, "%s: cannot read its MTU",
-				    t->tap);
-		t->mtu = r;
+/* ---- duplicate keys ---------------------------------------------------- */
+
+/*
+ * json-c keeps the last of two equal keys and says nothing (a second
+ * "ports": [] would delete every port), so a document json-c accepted is
+ * read once more with yajl's event parser, which reports every key: each
+ * object's keys go into a set (a json-c object), and the first key seen
+ * twice is refused with its JSON path.
+ */
+struct dup_frame {
+	struct json_object *keys; /* an object's keys so far; NULL: an array */
+	char *key;		  /* object: the current key */
+	long index;		  /* array: the current element */
+};
+
+struct dup_ctx {
+	struct dup_frame f[JSON_TOKENER_DEFAULT_DEPTH + 1];
+	int depth;	/* frames in use */
+	char path[200]; /* the duplicate's path, once found */
+};
+
+/* A value starts: in an array, it is the next element. */
+static int dup_value(struct dup_ctx *c)
+{
+	if (c->depth && !c->f[c->depth - 1].keys)
+		c->f[c->depth - 1].index++;
+	return 1;
+}
+
+static int dup_push(struct dup_ctx *c, bool object)
+{
+	struct dup_frame *f;
+
+	dup_value(c);
+	if (c->depth == JSON_TOKENER_DEFAULT_DEPTH + 1)
+		return 0; /* deeper than json-c accepts: cannot happen */
+	f = &c->f[c->depth++];
+	memset(f, 0, sizeof(*f));
+	f->index = -1;
+	if (object) {
+		f->keys = json_object_new_object();
+		if (!f->keys)
+			return 0;
 	}
+	return 1;
+}
+
+static int dup_pop(void *ctx)
+{
+	struct dup_ctx *c = ctx;
+	struct dup_frame *f = &c->f[--c->depth];
+
+	json_object_put(f->keys);
+	free(f->key);
+	return 1;
+}
+
+static int dup_start_map(void *ctx)
+{
+	return dup_push(ctx, true);
+}
+
+static int dup_start_array(void *ctx)
+{
+	return dup_push(ctx, false);
+}
+
+static int dup_key(void *ctx, const unsigned char *key, size_t len)
+{
+	struct dup_ctx *c = ctx;
+	struct dup_frame *f = &c->f[c->depth - 1];
+	char parent[sizeof(c->path)], tmp[sizeof(c->path)];
+	int i;
+
+	free(f->key);
+	f->key = strndup((const char *)key, len);
+	if (!f->key)
+		return 0;
+	if (!json_object_object_get_ex(f->keys, f->key, NULL)) {
+		json_object_object_add(f->keys, f->key, NULL);
+		return 1;
+	}
+	parent[0] = '\0';
+	for (i = 0; i < c->depth - 1; i++) {
+		if (c->f[i].keys)
+			path_key(tmp, sizeof(tmp), parent, c->f[i].key);
+		else if (snprintf(tmp, sizeof(tmp), "%s[%ld]", parent,
+				  c->f[i].index) < 0)
+			return 0;
+		memcpy(parent, tmp, sizeof(parent));
+	}
+	path_key(c->path, sizeof(c->path), parent, f->key);
 	return 0;
+}
+
+static int dup_null(void *ctx)
+{
+	return dup_value(ctx);
+}
+
+static int dup_bool(void *ctx, int v)
+{
+	(void)v;
+	return dup_value(ctx);
+}
+
+static int dup_scalar(void *ctx, const char *s, size_t len)
+{
+	(void)s;
+	(void)len;
+	return dup_value(ctx);
+}
+
+static int dup_string(void *ctx, const unsigned char *s, size_t len)
+{
+	return dup_scalar(ctx, (const char *)s, len);
+}
+
+static const yajl_callbacks dup_callbacks = {
+	.yajl_null = dup_null,
+	.yajl_boolean = dup_bool,
+	.yajl_number = dup_scalar, /* raw text: no range limits */
+	.yajl_string = dup_string,
+	.yajl_start_map = dup_start_map,
+	.yajl_map_key = dup_key,
+	.yajl_end_map = dup_pop,
+	.yajl_start_array = dup_start_array,
+	.yajl_end_array = dup_pop,
+};
+
+/* Refuse a document (already accepted by json-c) with a repeated key. */
+static int check_duplicate_keys(const struct pctx *p, const char *text,
+				size_t len)
+{
+	struct dup_ctx *c = calloc(1, sizeof(*c));
+	yajl_status st = yajl_status_error;
+	yajl_handle h = NULL;
+	int err = 0;
+
+	if (c)
+		h = yajl_alloc(&dup_callbacks, NULL, c);
+	if (h) {
+		/* json-c does not check UTF-8 either */
+		yajl_config(h, yajl_dont_validate_strings, 1);
+		st = yajl_parse(h, (const unsigned char *)text, len);
+		if (st == yajl_status_ok)
+			st = yajl_complete_parse(h);
+	}
+	if (c && c->path[0])
+		err = perr(p->name, c->path,
+			   "duplicate key (each key may "
+			   "appear once in an object)");
+	else if (!h)
+		err = vms_err(-ENOMEM, "out of memory");
+	else if (st != yajl_status_ok)
+		err = perr(p->name, "document",
+			   "cannot check for duplicate keys (byte %zu)",
+			   yajl_get_bytes_consumed(h));
+	while (c && c->depth)
+		dup_pop(c);
+	if (h)
+		yajl_free(h);
+	free(c);
+	return err;
 }
 
 /* ---- parsing ----------------------------------------------------------- */
@@ -835,6 +1045,9 @@ int vms_config_parse(const char *text, size_t len, const char *name,
 		return vms_err(-EFBIG, "%s%slarger than %d bytes",
 			       name ? name : "", name ? ": " : "",
 			       VMS_CFG_MAX_BYTES);
+	if (!len)
+		return vms_err(-EINVAL, "%s%sempty, no JSON document",
+			       name ? name : "", name ? ": " : "");
 	nul = memchr(text, '\0', len);
 	if (nul) {
 		line_col(text, nul - text, &line, &col);
@@ -867,6 +1080,11 @@ int vms_config_parse(const char *text, size_t len, const char *name,
 				    "unexpected text after the document");
 		}
 	}
+	err = check_duplicate_keys(&p, text, len);
+	if (err) {
+		json_object_put(root);
+		return err;
+	}
 	err = parse_object(&p, "", root, doc_fields,
 			   sizeof(doc_fields) / sizeof(doc_fields[0]),
 			   "document", cfg);
@@ -878,14 +1096,56 @@ int vms_config_parse(const char *text, size_t len, const char *name,
 	return err;
 }
 
+/*
+ * @path opened for reading: a regular file, or a pipe or FIFO (`apply
+ * <(...)`) whose writer is there already. It is opened without blocking,
+ * so a FIFO nobody writes to reads as empty instead of waiting forever;
+ * directories, devices and sockets are refused.
+ */
+static int open_document(const char *path, FILE **out)
+{
+	struct stat st;
+	int fd, flags, err;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return vms_err(-errno, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st)) {
+		err = vms_err(-errno, "%s: %s", path, strerror(errno));
+	} else if (S_ISDIR(st.st_mode)) {
+		err = vms_err(-EISDIR, "%s: is a directory, not a document",
+			      path);
+	} else if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+		err = vms_err(-EINVAL,
+			      "%s: not a regular file or a pipe (use '-' for "
+			      "standard input)",
+			      path);
+	} else {
+		/* Reads wait for a writer that is there; none: end of file. */
+		flags = fcntl(fd, F_GETFL);
+		if (flags >= 0 && !fcntl(fd, F_SETFL, flags & ~O_NONBLOCK))
+			*out = fdopen(fd, "r");
+		if (*out)
+			return 0;
+		err = vms_err(-errno, "%s: %s", path, strerror(errno));
+	}
+	close(fd);
+	return err;
+}
+
 int vms_config_read_file(const char *path, char **text, size_t *len)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	size_t cap = 65536, n = 0, r;
+	FILE *f = stdin;
 	char *buf;
+	int err;
 
-	if (!f)
-		return vms_err(-errno, "%s: %s", path, strerror(errno));
+	if (strcmp(path, "-")) {
+		f = NULL;
+		err = open_document(path, &f);
+		if (err)
+			return err;
+	}
 	buf = malloc(cap + 1);
 	while (buf) {
 		r = fread(buf + n, 1, cap - n, f);
@@ -907,7 +1167,7 @@ int vms_config_read_file(const char *path, char **text, size_t *len)
 		buf = nb;
 	}
 	if (!buf || ferror(f)) {
-		int err = buf ? -EIO : -ENOMEM;
+		err = !buf ? -ENOMEM : errno ? -errno : -EIO;
 
 		free(buf);
 		if (f != stdin)
@@ -974,6 +1234,13 @@ struct json_object *vms_config_to_json(const struct vms_config *cfg)
 		if (p->vlan)
 			json_object_object_add(o, "vlan",
 					       json_object_new_int(p->vlan));
+		if (p->trunk) {
+			static char vids[VMS_VIDS_STRLEN];
+
+			vms_format_vids(&p->vids, vids, sizeof(vids));
+			json_object_object_add(o, "trunk",
+					       json_object_new_string(vids));
+		}
 		if (p->naddrs) {
 			struct json_object *arr = json_object_new_array();
 			char a[VMS_ADDR_STRLEN];
@@ -988,6 +1255,9 @@ struct json_object *vms_config_to_json(const struct vms_config *cfg)
 		}
 		if (p->trusted)
 			json_object_object_add(o, "trusted",
+					       json_object_new_boolean(true));
+		if (p->agent)
+			json_object_object_add(o, "agent",
 					       json_object_new_boolean(true));
 		if (p->rss.flags & VMST_RSS_F_ENABLED) {
 			json_object_object_add(
@@ -1072,6 +1342,10 @@ bool vms_config_equal(const struct vms_config *a, const struct vms_config *b)
 		if (strcmp(x.ports[i].tap, y.ports[i].tap) ||
 		    memcmp(x.ports[i].mac, y.ports[i].mac, 6) ||
 		    x.ports[i].vlan != y.ports[i].vlan ||
+		    x.ports[i].agent != y.ports[i].agent ||
+		    x.ports[i].trunk != y.ports[i].trunk ||
+		    memcmp(&x.ports[i].vids, &y.ports[i].vids,
+			   sizeof(x.ports[i].vids)) ||
 		    !same_tx(&x.ports[i], y.ports[i].trusted, y.ports[i].addrs,
 			     y.ports[i].naddrs) ||
 		    !vms_cfg_rss_equal(&x.ports[i].rss, &y.ports[i].rss))
@@ -1158,18 +1432,21 @@ int vms_config_from_state(struct vms_state *st, struct vms_config *cfg)
 				break;
 		if (j < cfg->n_ports)
 			continue; /* a duplicate record: apply repairs it */
-		if (!if_nametoindex(name)) {
-			pr_warn("port %s: the tap is gone; left out (apply "
-				"deletes it)",
-				name);
-			continue;
-		}
 		memcpy(p->tap, name, sizeof(p->tap));
 		memcpy(p->mac, pc[i].mac, 6);
 		p->vlan = pc[i].vlan;
-		p->ifindex = pc[i].ifindex;
-		p->mtu = pc[i].mtu;
+		if (!vms_port_tapless(&pc[i], netns)) {
+			p->ifindex = pc[i].ifindex;
+			p->mtu = pc[i].mtu;
+		}
 		p->trusted = pc[i].flags & VMST_CFG_F_TRUSTED;
+		p->agent = pc[i].flags & VMST_CFG_F_AGENT;
+		p->trunk = pc[i].flags & VMST_CFG_F_TRUNK;
+		if (st && p->trunk) {
+			err = vms_port_trunk_read(&st->maps, i, &p->vids);
+			if (err)
+				return err;
+		}
 		if (st) {
 			struct vmst_port_tx tx;
 
@@ -1242,12 +1519,19 @@ static const char *port_unhealthy(struct vms_state *st, __u32 idx,
 	__u32 home = vmst_fdb_hash(key), i, s, val, tx;
 	struct vmst_port port;
 
+	if (c->flags & VMST_CFG_F_PENDING)
+		return NULL; /* reachable by no FDB slot, by design */
 	if (bpf_map_lookup_elem(st->maps.fd[VMS_MAP_PORTS], &idx, &port) ||
 	    port.key != key)
 		return "port entry not written";
 	if (bpf_map_lookup_elem(st->maps.fd[VMS_MAP_TX], &idx, &tx) ||
-	    tx != c->ifindex)
+	    tx != c->ifindex) {
+		/* The kernel took the target with the tap: the port becomes
+		 * pending (or follows a new tap), it is not broken. */
+		if (vms_port_tapless(c, vms_netns_ino()))
+			return NULL;
 		return "no redirect target";
+	}
 	for (i = 0; i < VMST_FDB_PROBES; i++) {
 		s = (home + i) & VMST_FDB_MASK;
 		if (!bpf_map_lookup_elem(st->maps.fd[VMS_MAP_FDB], &s, &val) &&
@@ -1285,7 +1569,8 @@ static int sim_slot(const __u32 *fdb, __u64 key, __u32 idx)
  */
 static int plan_check_fdb(struct vms_state *st, const struct vms_config *cfg,
 			  const struct vms_plan *plan,
-			  const struct vmst_port_cfg *pc, const char *name)
+			  const struct vmst_port_cfg *pc, const char *name,
+			  int *bad)
 {
 	static __u32 fdb[VMST_FDB_SLOTS];
 	char path[64], mac[18], vl[24];
@@ -1317,6 +1602,11 @@ static int plan_check_fdb(struct vms_state *st, const struct vms_config *cfg,
 		}
 		p = &cfg->ports[op->cfg_idx];
 		key = port_key(p);
+		if (!p->ifindex) { /* pending: in no FDB slot */
+			if (op->kind == VMS_OP_PORT_UPDATE)
+				sim_free(fdb, op->index);
+			continue;
+		}
 		/* A new port's index is not known yet: mark it by entry. */
 		mark = VMST_MAX_PORTS + op->cfg_idx;
 		if (op->kind == VMS_OP_PORT_UPDATE &&
@@ -1327,6 +1617,7 @@ static int plan_check_fdb(struct vms_state *st, const struct vms_config *cfg,
 		}
 		slot = sim_slot(fdb, key, 0);
 		if (slot < 0) {
+			*bad = op->cfg_idx;
 			snprintf(path, sizeof(path), "ports[%d].mac",
 				 op->cfg_idx);
 			vms_format_mac(p->mac, mac);
@@ -1345,6 +1636,14 @@ static int plan_check_fdb(struct vms_state *st, const struct vms_config *cfg,
 	return 0;
 }
 
+/* Give up on @plan because of document port @i (plan->bad_port). */
+static int plan_fail_port(struct vms_plan *plan, int i, int err)
+{
+	vms_plan_free(plan);
+	plan->bad_port = i + 1;
+	return err;
+}
+
 int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 		  const char *name, struct vms_plan *plan)
 {
@@ -1355,7 +1654,7 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 	int orig[VMS_CFG_MAX_PORTS]; /* the same before any change */
 	__u64 cur_key[VMS_CFG_MAX_PORTS];
 	bool pending[VMS_CFG_MAX_PORTS], kept[VMST_MAX_PORTS] = {};
-	int i, j, n, err, other = 0, used = 0, left;
+	int i, j, n, err, other = 0, used = 0, left, bad = -1;
 	char path[64], mac[18], vl[24];
 	struct vms_op *op;
 
@@ -1396,6 +1695,7 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 						 "ports[%d].addresses[%u]", i,
 						 k);
 					vms_format_addr(&tx.addrs[l], x);
+					plan->bad_port = i + 1;
 					return perr(name, path,
 						    "overlaps %s of port %.16s "
 						    "of another network "
@@ -1418,6 +1718,7 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 					 i);
 				vms_format_mac(cfg->ports[i].mac, mac);
 				vlan_text(cfg->ports[i].vlan, vl, sizeof(vl));
+				plan->bad_port = i + 1;
 				return perr(name, path,
 					    "%s %s is owned by port %.16s of "
 					    "another network namespace",
@@ -1548,17 +1849,24 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 		const struct vmst_port_cfg *c = &pc[cur[i]];
 
 		struct vmst_port_tx tx = {};
+		struct vmst_trunk vids = {};
 
 		if (cur[i] && st) {
 			err = vms_port_tx_read(&st->maps, cur[i], &tx);
+			if (!err)
+				err = vms_port_trunk_read(&st->maps, cur[i],
+							  &vids);
 			if (err)
 				return err;
 		}
 		pending[i] = !cur[i] || cur_key[i] != port_key(p) ||
+			     !(c->flags & VMST_CFG_F_TRUNK) != !p->trunk ||
+			     memcmp(&vids, &p->vids, sizeof(vids)) ||
 			     c->ifindex != p->ifindex || c->mtu != p->mtu ||
 			     !same_tx(p, c->flags & VMST_CFG_F_TRUSTED,
 				      tx.addrs, tx.naddrs) ||
-			     !vms_tc_prog_id(p->ifindex);
+			     p->agent != !!(c->flags & VMST_CFG_F_AGENT) ||
+			     (p->ifindex && !vms_tc_prog_id(p->ifindex));
 		left += pending[i];
 	}
 	while (left) {
@@ -1573,8 +1881,8 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 				if (j != i && pending[j] &&
 				    cur_key[j] == port_key(&cfg->ports[i]))
 					break;
-			if (moves &&
-			    (j < cfg->n_ports || used >= VMS_CFG_MAX_PORTS))
+			/* At a full table a port moves in place (ports.c). */
+			if (moves && j < cfg->n_ports)
 				continue;
 			op = plan_push(plan,
 				       cur[i] ? VMS_OP_PORT_UPDATE
@@ -1633,7 +1941,7 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 			continue;
 		if (!want && !had)
 			continue;
-		if (want) {
+		if (want && p->ifindex) {
 			/* The tap's queues and program, checked now. */
 			err = vms_steer_prepare(st ? &st->maps : NULL, p->tap,
 						p->rss.queues, false, &sc);
@@ -1649,8 +1957,8 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 					 i);
 				snprintf(msg, sizeof(msg), "%s",
 					 vms_last_error());
-				vms_plan_free(plan);
-				return perr(name, path, "%s", msg);
+				return plan_fail_port(
+					plan, i, perr(name, path, "%s", msg));
 			}
 			vms_steer_close(&sc);
 		}
@@ -1677,9 +1985,9 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 		if (up[j].defunct || !up[j].name[0])
 			snprintf(op->why, sizeof(op->why), "device gone");
 	}
-	err = plan_check_fdb(st, cfg, plan, pc, name);
+	err = plan_check_fdb(st, cfg, plan, pc, name, &bad);
 	if (err)
-		goto fail;
+		return plan_fail_port(plan, bad, err);
 	return 0;
 fail:
 	vms_plan_free(plan);
@@ -1759,7 +2067,8 @@ void vms_op_describe(const struct vms_op *op, const struct vms_config *cfg,
 		break;
 	case VMS_OP_PORT_ADD:
 		port_text(p->mac, p->vlan, b, sizeof(b));
-		snprintf(out, len, "add port %s: %s", op->name, b);
+		snprintf(out, len, "add port %s: %s%s", op->name, b,
+			 p->ifindex ? "" : ", pending (no tap yet)");
 		break;
 	case VMS_OP_PORT_RSS:
 		p = &cfg->ports[op->cfg_idx];
@@ -1781,6 +2090,16 @@ void vms_op_describe(const struct vms_op *op, const struct vms_config *cfg,
 		if (strcmp(a, b))
 			snprintf(out, len, "update port %s: %s -> %s", op->name,
 				 a, b);
+		else if (!p->ifindex)
+			snprintf(out, len,
+				 "update port %s: %s, pending (no tap; was "
+				 "ifindex %u)",
+				 op->name, b, op->old_ifindex);
+		else if (!op->old_ifindex)
+			snprintf(out, len,
+				 "update port %s: %s, active (tap appeared, "
+				 "ifindex %u)",
+				 op->name, b, p->ifindex);
 		else
 			snprintf(out, len,
 				 "update port %s: %s (ifindex %u -> %u, MTU "
@@ -1854,23 +2173,6 @@ struct json_object *vms_op_json(const struct vms_op *op,
 	return o;
 }
 
-/* Take the tap program off port @idx's tap when it is still the port's. */
-static void port_untap(struct vms_state *st, __u32 idx)
-{
-	struct vmst_port_cfg c;
-	struct vmst_port_tx tx;
-	char name[IF_NAMESIZE];
-
-	if (bpf_map_lookup_elem(st->maps.fd[VMS_MAP_PORT_CFG], &idx, &c) ||
-	    !in_use(&c) || c.netns_ino != vms_netns_ino() ||
-	    vms_port_tx_read(&st->maps, idx, &tx) ||
-	    !if_indextoname(c.ifindex, name) ||
-	    strncmp(name, c.name, sizeof(c.name)))
-		return;
-	vms_tap_detach(c.ifindex, name, tx.flags & VMST_TX_F_QDISC_OURS);
-	vms_clear_error();
-}
-
 /* Make port @p's queue steering what the document says. */
 static int apply_rss(struct vms_state *st, const struct vms_cfg_port *p)
 {
@@ -1885,6 +2187,8 @@ static int apply_rss(struct vms_state *st, const struct vms_cfg_port *p)
 				     p->tap);
 	if (!(p->rss.flags & VMST_RSS_F_ENABLED))
 		return vms_rss_port_disable(st, p->tap, idx, &removed);
+	if (!p->ifindex) /* pending: the program comes with the tap */
+		return vms_rss_write(&st->maps, idx, &p->rss);
 	err = vms_steer_prepare(&st->maps, p->tap, p->rss.queues, false, &sc);
 	if (!err && (p->rss.flags & VMST_RSS_F_XDP_CPUMAP))
 		err = vms_xdp_steer_check(p->tap, p->rss.queues, &sc);
@@ -1930,12 +2234,8 @@ static int apply_op(struct vms_state *st, const struct vms_config *cfg,
 				       slot, strerror(errno));
 		return 0;
 	case VMS_OP_PORT_DEL:
-		/* vmsteer's steering program goes with the port. */
-		err = vms_rss_port_disable(st, op->name, op->index, &changed);
-		if (err)
-			return err;
-		port_untap(st, op->index);
-		return vms_port_delete(&st->maps, op->index);
+		/* With vmsteer's steering and tap programs. */
+		return vms_port_remove(st, op->index, NULL);
 	case VMS_OP_PORT_REPAIR:
 		return vms_port_delete(&st->maps, op->index);
 	case VMS_OP_PORT_RSS:
@@ -1948,8 +2248,11 @@ static int apply_op(struct vms_state *st, const struct vms_config *cfg,
 		spec.netns_ino = vms_netns_ino();
 		memcpy(spec.mac, p->mac, 6);
 		spec.vlan = p->vlan;
+		spec.trunk = p->trunk;
+		spec.vids = p->vids;
 		spec.mtu = p->mtu;
 		spec.trusted = p->trusted;
+		spec.agent = p->agent;
 		spec.naddrs = p->naddrs;
 		memcpy(spec.addrs, p->addrs, sizeof(spec.addrs));
 		spec.xdp_steer = p->rss.flags & VMST_RSS_F_XDP_CPUMAP;
@@ -1962,8 +2265,8 @@ static int apply_op(struct vms_state *st, const struct vms_config *cfg,
 		if (!err && op->index && idx != op->index &&
 		    (rss.flags & VMST_RSS_F_ENABLED))
 			err = vms_rss_write(&st->maps, idx, &rss);
-		if (!err)
-			err = vms_tap_attach(st, idx, p->ifindex, p->tap, false,
+		if (!err && p->ifindex)
+			err = vms_tap_attach(st, idx, p->ifindex, p->tap,
 					     &changed);
 		return err;
 	case VMS_OP_ATTACH:
@@ -2032,8 +2335,13 @@ static int release_addresses(struct vms_state *st, const struct vms_config *cfg,
 		spec.netns_ino = c.netns_ino;
 		memcpy(spec.mac, c.mac, 6);
 		spec.vlan = c.vlan;
+		spec.trunk = c.flags & VMST_CFG_F_TRUNK;
+		err = vms_port_trunk_read(&st->maps, op->index, &spec.vids);
+		if (err)
+			return err;
 		spec.mtu = c.mtu;
 		spec.trusted = c.flags & VMST_CFG_F_TRUSTED;
+		spec.agent = c.flags & VMST_CFG_F_AGENT;
 		err = vms_port_upsert(&st->maps, &spec, NULL);
 		if (err)
 			return err;

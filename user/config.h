@@ -49,8 +49,11 @@ struct vms_cfg_uplink {
 struct vms_cfg_port {
 	char tap[IF_NAMESIZE];
 	__u8 mac[6];
-	__u16 vlan;   /* 0: untagged */
+	__u16 vlan; /* 0: untagged */
+	bool trunk; /* "trunk": tagged frames with a VID of @vids allowed */
+	struct vmst_trunk vids;
 	bool trusted; /* RA and DHCP server messages allowed */
+	bool agent;   /* "agent": managed by vmsteer agent */
 	__u32 naddrs; /* "addresses": allowed sources (none: MAC only) */
 	struct vmst_addr addrs[VMST_MAX_ADDRS];
 	/* queue steering: rss.queues 0 (rss all zero) when off; otherwise a
@@ -58,7 +61,8 @@ struct vms_cfg_port {
 	 */
 	struct vmst_rss rss;
 	unsigned int rss_given; /* parsing: CFG_RSS_* keys the port gave */
-	/* resolved when devices are checked */
+	/* resolved when devices are checked; 0 when the tap does not exist
+	 * (the port is pending) */
 	__u32 ifindex;
 	__u32 mtu;
 };
@@ -86,6 +90,13 @@ enum vms_cfg_flags {
  */
 int vms_config_parse(const char *text, size_t len, const char *name,
 		     unsigned int flags, struct vms_config *cfg);
+/*
+ * Resolve the taps of @cfg's ports: ifindex and MTU, or ifindex 0 (the
+ * port is pending) when there is no device of that name. A device that is
+ * not a tap is an error naming its JSON path, or with @lenient pending too.
+ */
+int vms_config_resolve_ports(struct vms_config *cfg, const char *name,
+			     bool lenient);
 /* Read a whole file ("-": stdin) into a malloc()ed, NUL-ended buffer. */
 int vms_config_read_file(const char *path, char **text, size_t *len);
 
@@ -98,8 +109,9 @@ bool vms_config_equal(const struct vms_config *a, const struct vms_config *b);
 
 /*
  * The configuration of the caller's network namespace in the pinned state
- * (@st NULL: none). Ports whose tap is gone are left out with a warning
- * (the next apply removes them), as are uplinks whose device is gone.
+ * (@st NULL: none). Ports whose tap does not exist (pending, or gone)
+ * are there with ifindex 0; uplinks whose device is gone are left out
+ * with a warning (the next apply detaches them).
  */
 int vms_config_from_state(struct vms_state *st, struct vms_config *cfg);
 
@@ -134,6 +146,8 @@ struct vms_plan {
 	int n;
 	int cap;
 	struct vms_op *ops;
+	/* vms_plan_make refused document port bad_port - 1 (0: none) */
+	int bad_port;
 };
 
 /*

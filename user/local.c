@@ -12,7 +12,8 @@
  * per VLAN, before this map is looked at.
  *
  * The map holds a snapshot: attach, detach, port add, port del and apply
- * rewrite this namespace's entries (new ones first, then the ones gone).
+ * rewrite this namespace's entries (new ones first, then the ones gone);
+ * `vmsteer agent` rewrites them on every link and bridge FDB change.
  */
 #include <errno.h>
 #include <ifaddrs.h>
@@ -27,7 +28,9 @@
 #include <linux/rtnetlink.h>
 
 #include <bpf/bpf.h>
+#include <libmnl/libmnl.h>
 
+#include "nl.h"
 #include "vms.h"
 
 struct local_set {
@@ -104,97 +107,69 @@ static bool is_uplink(__u32 ifindex, const __u32 *up, int nup)
 	return false;
 }
 
-/* One RTM_NEWNEIGH of the bridge FDB dump. */
-static void fdb_entry(struct local_set *s, struct nlmsghdr *nh, __u32 netns,
-		      const __u32 *up, int nup, const __u64 *skip, int nskip)
-{
-	struct ndmsg *nd = NLMSG_DATA(nh);
-	int len = nh->nlmsg_len - NLMSG_LENGTH(sizeof(*nd));
-	const __u8 *mac = NULL;
-	bool master = false;
-	struct rtattr *a;
+/* What the bridge FDB dump adds to. */
+struct fdb_ctx {
+	struct local_set *s;
+	int n0; /* entries before the dump (devices) */
+	__u32 netns;
+	const __u32 *up;
+	int nup;
+	const __u64 *skip;
+	int nskip;
+};
 
-	if (len < 0 || nd->ndm_family != AF_BRIDGE)
-		return;
-	for (a = (struct rtattr *)((char *)nd + NLMSG_ALIGN(sizeof(*nd)));
-	     RTA_OK(a, len); a = RTA_NEXT(a, len)) {
-		if (a->rta_type == NDA_LLADDR && RTA_PAYLOAD(a) == 6)
-			mac = RTA_DATA(a);
-		else if (a->rta_type == NDA_MASTER)
-			master = true;
-	}
+static int fdb_attr(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(a);
+
+	if (mnl_attr_type_valid(a, NDA_MAX) > 0)
+		tb[type] = a;
+	return MNL_CB_OK;
+}
+
+/* One RTM_NEWNEIGH of the bridge FDB dump. */
+static int fdb_entry(const struct nlmsghdr *nh, void *data)
+{
+	const struct nlattr *tb[NDA_MAX + 1] = {};
+	const struct ndmsg *nd = mnl_nlmsg_get_payload(nh);
+	struct fdb_ctx *c = data;
+
+	if (nh->nlmsg_type != RTM_NEWNEIGH ||
+	    mnl_nlmsg_get_payload_len(nh) < sizeof(*nd) ||
+	    nd->ndm_family != AF_BRIDGE)
+		return MNL_CB_OK;
+	mnl_attr_parse(nh, sizeof(*nd), fdb_attr, tb);
 	/* Only a bridge's own FDB (not a device's "self" entries), and not
 	 * what it learned behind an uplink: those are the wire's.
 	 */
-	if (!mac || !master || is_uplink(nd->ndm_ifindex, up, nup))
-		return;
-	set_add(s, mac, netns, nd->ndm_ifindex, VMST_LOCAL_F_BRIDGE, skip,
-		nskip);
+	if (!tb[NDA_LLADDR] || mnl_attr_get_payload_len(tb[NDA_LLADDR]) != 6 ||
+	    !tb[NDA_MASTER] || is_uplink(nd->ndm_ifindex, c->up, c->nup))
+		return MNL_CB_OK;
+	set_add(c->s, mnl_attr_get_payload(tb[NDA_LLADDR]), c->netns,
+		nd->ndm_ifindex, VMST_LOCAL_F_BRIDGE, c->skip, c->nskip);
+	return MNL_CB_OK;
+}
+
+/* An interrupted dump is done again: forget what it added. */
+static void fdb_reset(void *data)
+{
+	struct fdb_ctx *c = data;
+	int i;
+
+	c->s->n = c->n0;
+	for (i = 0; i < c->n0; i++)
+		c->s->val[i].flags &= ~VMST_LOCAL_F_BRIDGE;
 }
 
 /* Every unicast MAC a bridge of this namespace has on a non-uplink port. */
 static int add_bridge_fdb(struct local_set *s, __u32 netns, const __u32 *up,
 			  int nup, const __u64 *skip, int nskip)
 {
-	struct {
-		struct nlmsghdr nh;
-		struct ndmsg nd;
-	} req = {
-		.nh = {.nlmsg_len = sizeof(req),
-		       .nlmsg_type = RTM_GETNEIGH,
-		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-		       .nlmsg_seq = 1},
-		.nd = {.ndm_family = AF_BRIDGE},
-	};
-	static char buf[32768];
-	bool done = false;
-	int fd, err = 0;
-	ssize_t n;
+	struct fdb_ctx c = {s, s->n, netns, up, nup, skip, nskip};
 
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return vms_err(-errno, "netlink: %s", strerror(errno));
-	if (send(fd, &req, sizeof(req), 0) < 0) {
-		err = vms_err(-errno, "bridge FDB dump: %s", strerror(errno));
-		goto out;
-	}
-	while (!done) {
-		struct nlmsghdr *nh;
-
-		n = recv(fd, buf, sizeof(buf), 0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = vms_err(-errno, "bridge FDB dump: %s",
-				      strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (__u32)n);
-		     nh = NLMSG_NEXT(nh, n)) {
-			if (nh->nlmsg_type == NLMSG_DONE) {
-				done = true;
-				break;
-			}
-			if (nh->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = NLMSG_DATA(nh);
-
-				/* No bridge support at all: nothing to add. */
-				if (e->error && e->error != -EOPNOTSUPP)
-					err = vms_err(e->error,
-						      "bridge FDB dump: %s",
-						      strerror(-e->error));
-				done = true;
-				break;
-			}
-			if (nh->nlmsg_type == RTM_NEWNEIGH)
-				fdb_entry(s, nh, netns, up, nup, skip, nskip);
-		}
-	}
-out:
-	close(fd);
-	return err;
+	return vms_nl_dump(RTM_GETNEIGH, AF_BRIDGE, "bridge FDB", fdb_entry,
+			   fdb_reset, &c);
 }
 
 int vms_local_read(struct vms_state *st, struct vmst_local_key *keys,

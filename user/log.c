@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Error recording and logging. */
+#define _GNU_SOURCE /* vasprintf */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bpf/libbpf.h>
@@ -9,7 +11,7 @@
 #include "vms.h"
 
 int vms_verbose;
-static char last_error[512];
+static char last_error[1024]; /* a verifier refusal quotes its log */
 
 int vms_err(int err, const char *fmt, ...)
 {
@@ -31,10 +33,30 @@ void vms_clear_error(void)
 	last_error[0] = '\0';
 }
 
+void vms_fputs_printable(const char *s, FILE *f)
+{
+	const unsigned char *c;
+
+	for (c = (const unsigned char *)s; *c; c++) {
+		if (*c == '\n')
+			fputs("\\n", f);
+		else if (*c == '\t')
+			fputs("\\t", f);
+		else if (*c < 0x20 || *c == 0x7f)
+			fprintf(f, "\\x%02x", *c);
+		else
+			fputc(*c, f);
+	}
+}
+
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
+	char *msg = NULL;
+
 	fputs(prefix, stderr);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&msg, fmt, ap) >= 0)
+		vms_fputs_printable(msg, stderr);
+	free(msg);
 	fputc('\n', stderr);
 }
 

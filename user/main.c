@@ -5,12 +5,18 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+
+static int cmd_help(const struct vms_cli *cli, int argc, char **argv);
+
+static const char cmd_help_usage[] =
+	"Usage: vmsteer help [COMMAND]\n\n"
+	"Print the usage of COMMAND (a prefix will do), or the list of "
+	"commands.\n";
 
 static const struct vms_cmd cmds[] = {
 	{"attach", cmd_attach, cmd_attach_usage,
@@ -32,6 +38,13 @@ static const struct vms_cmd cmds[] = {
 	 "make uplinks and ports those of a JSON document"},
 	{"dump", cmd_dump, cmd_dump_usage,
 	 "print uplinks and ports as a document for apply"},
+	{"sync", cmd_sync, cmd_sync_usage,
+	 "bring the ports up to date with the taps that exist"},
+	{"agent", cmd_agent, cmd_agent_usage,
+	 "keep the ports converged with the VMs (libvirt, rtnetlink)"},
+	{"doctor", cmd_doctor, cmd_doctor_usage,
+	 "check the host for what makes the fast path fast and correct"},
+	{"help", cmd_help, cmd_help_usage, "print the usage of a command"},
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -64,33 +77,70 @@ static void usage(FILE *f)
 		VMSTEER_PIN_PATH_DEFAULT);
 }
 
-static const struct vms_cmd *find_cmd(const char *name)
+const struct vms_cmd *vms_find_cmd(const struct vms_cmd *table, size_t n,
+				   const char *word)
 {
 	const struct vms_cmd *match = NULL;
-	size_t i, n = strlen(name);
+	size_t i, len = strlen(word);
 
-	for (i = 0; i < NCMDS; i++) {
-		if (!strcmp(cmds[i].name, name))
-			return &cmds[i];
-		if (n && !strncmp(cmds[i].name, name, n)) {
-			if (match)
+	for (i = 0; i < n; i++) {
+		if (!strcmp(table[i].name, word))
+			return &table[i];
+		if (len && !strncmp(table[i].name, word, len)) {
+			if (match && match->fn != table[i].fn)
 				return NULL; /* ambiguous prefix */
-			match = &cmds[i];
+			if (!match)
+				match = &table[i];
 		}
 	}
 	return match;
 }
 
-int vms_usage_err(const char *cmd, const char *fmt, ...)
+static const struct vms_cmd *find_cmd(const char *name)
 {
-	char msg[400];
-	va_list ap;
+	return vms_find_cmd(cmds, NCMDS, name);
+}
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	vms_err(-EINVAL, "%s: %s (see 'vmsteer %s --help')", cmd, msg, cmd);
-	return VMS_EXIT_USAGE;
+int vms_run_subcmd(const char *cmd, const struct vms_cmd *subs, size_t n,
+		   const struct vms_cli *cli, int argc, char **argv)
+{
+	const struct vms_cmd *sub;
+	char names[120] = "";
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (i == 0 || subs[i].fn != subs[i - 1].fn)
+			snprintf(names + strlen(names),
+				 sizeof(names) - strlen(names), "%s%s",
+				 *names ? ", " : "", subs[i].name);
+	if (argc < 2)
+		return vms_usage_err(cmd, "expected one of %s", names);
+	sub = vms_find_cmd(subs, n, argv[1]);
+	if (!sub)
+		return vms_usage_err(cmd,
+				     "unknown or ambiguous subcommand '%s' "
+				     "(expected one of %s)",
+				     argv[1], names);
+	return sub->fn(cli, argc - 1, argv + 1);
+}
+
+static int cmd_help(const struct vms_cli *cli, int argc, char **argv)
+{
+	const struct vms_cmd *c;
+
+	(void)cli;
+	if (argc > 2)
+		return vms_usage_err("help", "takes at most one command");
+	if (argc < 2) {
+		usage(stdout);
+		return 0;
+	}
+	c = find_cmd(argv[1]);
+	if (!c)
+		return vms_usage_err(
+			"help", "unknown or ambiguous command '%s'", argv[1]);
+	fputs(c->usage, stdout);
+	return 0;
 }
 
 bool vms_wants_help(int argc, char **argv)
@@ -114,23 +164,6 @@ void vms_print_usage(const char *cmd)
 		fputs(c->usage, stdout);
 }
 
-static int report_error(int ret)
-{
-	const char *msg = vms_last_error();
-
-	if (!msg)
-		msg = ret < 0 ? strerror(-ret) : "failed";
-	if (vms_json) {
-		struct json_object *o = json_object_new_object();
-
-		vms_json_str(o, "error", msg);
-		vms_json_print(o);
-	} else {
-		fprintf(stderr, "vmsteer: %s\n", msg);
-	}
-	return ret == VMS_EXIT_USAGE ? VMS_EXIT_USAGE : 1;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -146,6 +179,7 @@ int main(int argc, char **argv)
 	struct vms_cli cli = {};
 	int c, verbose = 0, ret;
 
+	opterr = 0; /* our own messages, JSON under --json */
 	while ((c = getopt_long(argc, argv, "+jpvhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -158,6 +192,13 @@ int main(int argc, char **argv)
 			verbose++;
 			break;
 		case 'P':
+			if (pin_override) {
+				vms_err(-EINVAL,
+					"--pin-path given twice ('%s', then "
+					"'%s')",
+					pin_override, optarg);
+				return vms_report_error(VMS_EXIT_USAGE);
+			}
 			pin_override = optarg;
 			break;
 		case 'h':
@@ -168,8 +209,18 @@ int main(int argc, char **argv)
 			       VMSTEER_VERSION, VMSTEER_LAYOUT_VERSION);
 			return 0;
 		default:
-			usage(stderr);
-			return VMS_EXIT_USAGE;
+			/* -j may come after the bad option: look ahead. */
+			for (int i = optind; i < argc && argv[i][0] == '-'; i++)
+				if (!strcmp(argv[i], "-j") ||
+				    !strcmp(argv[i], "--json") ||
+				    !strcmp(argv[i], "-p") ||
+				    !strcmp(argv[i], "--pretty"))
+					vms_json = true;
+			vms_err(-EINVAL,
+				"unknown option or missing value: '%s' (see "
+				"'vmsteer --help')",
+				argv[optind - 1]);
+			return vms_report_error(VMS_EXIT_USAGE);
 		}
 	}
 	vms_libbpf_logging(verbose);
@@ -183,7 +234,7 @@ int main(int argc, char **argv)
 			"unknown or ambiguous command '%s' (see "
 			"'vmsteer --help')",
 			argv[optind]);
-		return report_error(VMS_EXIT_USAGE);
+		return vms_report_error(VMS_EXIT_USAGE);
 	}
 	argc -= optind;
 	argv += optind;
@@ -192,11 +243,17 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	cli.pin_path = vms_pin_path(pin_override);
+	cli.pin_path_given = pin_override != NULL;
 	if (pin_override && !*pin_override) {
 		vms_err(-EINVAL, "--pin-path: empty directory name");
-		return report_error(VMS_EXIT_USAGE);
+		return vms_report_error(VMS_EXIT_USAGE);
 	}
+	ret = cmd->fn == cmd_help ? 0 : vms_pin_path_check(cli.pin_path);
+	if (ret)
+		return vms_report_error(ret);
 	optind = 0; /* each command parses its own options */
 	ret = cmd->fn(&cli, argc, argv);
-	return ret ? report_error(ret) : 0;
+	if (ret == VMS_EXIT_ATTENTION)
+		return ret;
+	return ret ? vms_report_error(ret) : 0;
 }

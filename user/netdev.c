@@ -87,30 +87,74 @@ __u64 vms_mac48(const __u8 mac[6])
 	return v;
 }
 
-int vms_parse_vlan(const char *s, __u16 *vlan)
+int vms_parse_uint(const char *s, unsigned long long max,
+		   unsigned long long *out)
 {
-	unsigned long v;
+	unsigned long long v;
 	char *end;
 
-	if (!s || !*s || *s == '-' || *s == '+')
+	/* strtoull alone would take leading spaces and a sign */
+	if (!s || *s < '0' || *s > '9')
 		return -EINVAL;
 	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end)
+	v = strtoull(s, &end, 10);
+	if (*end)
 		return -EINVAL;
-	if (v < VMST_VLAN_MIN || v > VMST_VLAN_MAX)
+	if (errno || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int vms_parse_vlan(const char *s, __u16 *vlan)
+{
+	unsigned long long v;
+	int err;
+
+	err = vms_parse_uint(s, VMST_VLAN_MAX, &v);
+	if (err)
+		return err;
+	if (v < VMST_VLAN_MIN)
 		return -ERANGE;
 	*vlan = v;
+	return 0;
+}
+
+const char *vms_ifname_invalid(const char *name)
+{
+	const unsigned char *c;
+
+	if (!*name || strlen(name) >= IFNAMSIZ)
+		return "1..15 characters";
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return "'.' and '..' are not";
+	for (c = (const unsigned char *)name; *c; c++) {
+		if (*c < 0x20 || *c == 0x7f)
+			return "contains a control character";
+		if (*c == '/' || *c == ':' || *c == ' ')
+			return "contains '/', ':' or a space";
+	}
+	return NULL;
+}
+
+int vms_ifname_check(const char *name)
+{
+	const char *why = name ? vms_ifname_invalid(name) : "no name";
+
+	if (why)
+		return vms_err(-ENODEV, "%s: not a valid device name (%s)",
+			       name ? name : "(null)", why);
 	return 0;
 }
 
 int vms_ifindex(const char *name)
 {
 	unsigned int idx;
+	int err;
 
-	if (!name || !*name || strlen(name) >= IFNAMSIZ)
-		return vms_err(-ENODEV, "%s: not a valid device name",
-			       name ? name : "(null)");
+	err = vms_ifname_check(name);
+	if (err)
+		return err;
 	idx = if_nametoindex(name);
 	if (!idx)
 		return vms_err(-ENODEV, "%s: no such device", name);

@@ -14,8 +14,10 @@
  * key is never rewritten while a frame in flight could still read it.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <bpf/bpf.h>
 
@@ -158,6 +160,54 @@ static int find_in(const struct vmst_port_cfg cfg[VMST_MAX_PORTS],
 	return 0;
 }
 
+bool vms_port_tapless(const struct vmst_port_cfg *c, __u32 netns)
+{
+	char name[IF_NAMESIZE];
+
+	if (!in_use(c) || c->netns_ino != netns)
+		return false;
+	if (c->flags & VMST_CFG_F_PENDING)
+		return true;
+	return !if_indextoname(c->ifindex, name) ||
+	       strncmp(name, c->name, sizeof(c->name));
+}
+
+/* Pending, or no device has its ifindex any more (a tap that went). */
+static bool tap_vanished(const struct vmst_port_cfg *c)
+{
+	char name[IF_NAMESIZE];
+
+	return (c->flags & VMST_CFG_F_PENDING) ||
+	       !if_indextoname(c->ifindex, name);
+}
+
+__u32 vms_boottime(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ts.tv_sec;
+}
+
+int vms_port_find_mac(const struct vms_maps *m, const __u8 mac[6], __u16 vlan,
+		      __u32 netns_ino, struct vmst_port_cfg *out)
+{
+	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	int idx, err;
+
+	err = vms_port_read_all(m, cfg);
+	if (err)
+		return err;
+	for (idx = 1; idx < VMST_MAX_PORTS; idx++)
+		if (in_use(&cfg[idx]) && cfg[idx].netns_ino == netns_ino &&
+		    cfg[idx].vlan == vlan && !memcmp(cfg[idx].mac, mac, 6)) {
+			if (out)
+				*out = cfg[idx];
+			return idx;
+		}
+	return 0;
+}
+
 int vms_port_find(const struct vms_maps *m, const char *name, __u32 netns_ino,
 		  struct vmst_port_cfg *out)
 {
@@ -194,6 +244,15 @@ static int fdb_slot(const struct vms_maps *m, __u64 key, __u32 want,
 		}
 	}
 	return -ENOENT;
+}
+
+/* The error for port @name whose key finds no free slot in its window. */
+static int fdb_full(const char *name)
+{
+	return vms_err(-ENOSPC,
+		       "port %s: FDB has no free slot for this MAC and VLAN "
+		       "(%u slots searched)",
+		       name, VMST_FDB_PROBES);
 }
 
 static int fdb_set(const struct vms_maps *m, __u32 slot, __u32 idx)
@@ -242,6 +301,8 @@ static void spec_to_entries(const struct vms_port_spec *s,
 	port->key = vmst_fdb_key(s->vlan, vms_mac48(s->mac));
 	port->max_frame = max_frame > 0xffff ? 0xffff : max_frame;
 	port->flags = s->vlan ? VMST_PORT_F_ACCESS : 0;
+	if (s->trunk)
+		port->flags |= VMST_PORT_F_TRUNK;
 	if (s->trusted)
 		port->flags |= VMST_PORT_F_TRUSTED;
 	if (s->naddrs)
@@ -255,7 +316,14 @@ static void spec_to_entries(const struct vms_port_spec *s,
 	c->netns_ino = s->netns_ino;
 	memcpy(c->mac, s->mac, 6);
 	c->vlan = s->vlan;
-	c->flags = VMST_CFG_F_IN_USE | (s->trusted ? VMST_CFG_F_TRUSTED : 0);
+	c->flags = VMST_CFG_F_IN_USE | (s->trusted ? VMST_CFG_F_TRUSTED : 0) |
+		   (s->trunk ? VMST_CFG_F_TRUNK : 0);
+	if (s->agent)
+		c->flags |= VMST_CFG_F_AGENT;
+	if (!s->ifindex) {
+		c->flags |= VMST_CFG_F_PENDING;
+		c->pending_since = vms_boottime();
+	}
 	c->mtu = s->mtu;
 }
 
@@ -266,8 +334,8 @@ int vms_port_spec_check(const struct vms_port_spec *s)
 	__u32 i, j;
 
 	vms_format_mac(s->mac, mac);
-	if (!s->name[0])
-		return vms_err(-EINVAL, "port: empty tap name");
+	if (vms_ifname_invalid(s->name))
+		return vms_ifname_check(s->name);
 	if (s->mac[0] & 1)
 		return vms_err(-EINVAL,
 			       "port %s: MAC %s is a multicast address",
@@ -278,8 +346,35 @@ int vms_port_spec_check(const struct vms_port_spec *s)
 	if (s->vlan > VMST_VLAN_MAX)
 		return vms_err(-ERANGE, "port %s: VLAN %u outside 1..%u",
 			       s->name, s->vlan, VMST_VLAN_MAX);
-	if (!s->ifindex || !s->mtu)
+	if (!s->ifindex != !s->mtu)
 		return vms_err(-EINVAL, "port %s: no ifindex or MTU", s->name);
+	if (s->trunk && s->vlan)
+		return vms_err(-EINVAL,
+			       "port %s: a port is an access port (VLAN) or a "
+			       "trunk, not both",
+			       s->name);
+	if (s->trunk) {
+		static const struct vmst_trunk none;
+		struct vmst_trunk v = s->vids;
+
+		v.vids[0] &= ~1ULL;	     /* VID 0 */
+		v.vids[63] &= ~(1ULL << 63); /* VID 4095 */
+		if (memcmp(&v, &s->vids, sizeof(v)))
+			return vms_err(-ERANGE,
+				       "port %s: trunk VIDs must be %d..%d",
+				       s->name, VMST_VLAN_MIN, VMST_VLAN_MAX);
+		if (!memcmp(&v, &none, sizeof(v)))
+			return vms_err(-EINVAL, "port %s: trunk without VIDs",
+				       s->name);
+	} else {
+		static const struct vmst_trunk none;
+
+		if (memcmp(&s->vids, &none, sizeof(none)))
+			return vms_err(-EINVAL,
+				       "port %s: VIDs given for a port that "
+				       "is not a trunk",
+				       s->name);
+	}
 	if (s->naddrs > VMST_MAX_ADDRS)
 		return vms_err(-E2BIG,
 			       "port %s: %u addresses, at most %u per port",
@@ -308,12 +403,47 @@ int vms_port_spec_check(const struct vms_port_spec *s)
 	return 0;
 }
 
-/* Write the parts of port @idx that are not its FDB slot. */
+/* The trunk VIDs of port @idx (none for another kind of port). */
+static int trunk_write(const struct vms_maps *m, __u32 idx,
+		       const struct vmst_trunk *t, const char *name)
+{
+	static const struct vmst_trunk none;
+
+	if (m->fd[VMS_MAP_TRUNK] < 0) {
+		if (!memcmp(t, &none, sizeof(none)))
+			return 0;
+		return vms_err(-EOPNOTSUPP,
+			       "port %s: the pinned state predates trunk "
+			       "ports (map %s missing)",
+			       name, VMST_MAP_TRUNK);
+	}
+	if (bpf_map_update_elem(m->fd[VMS_MAP_TRUNK], &idx, t, BPF_ANY))
+		return map_fail(VMST_MAP_TRUNK, "write", idx);
+	return 0;
+}
+
+/*
+ * Write the parts of port @idx that are not its FDB slot: the trunk VIDs
+ * before the entry whose flag makes the data path read them.
+ */
 static int write_port(const struct vms_maps *m, __u32 idx,
 		      const struct vmst_port *port,
-		      const struct vmst_port_cfg *c)
+		      const struct vmst_port_cfg *c,
+		      const struct vmst_trunk *vids)
 {
 	struct vmst_dev_key dk = {c->ifindex, c->netns_ino};
+	int err;
+
+	err = trunk_write(m, idx, vids, c->name);
+	if (err)
+		return err;
+	/* Pending (no tap): the record only, with its configuration. */
+	if (!c->ifindex) {
+		if (bpf_map_update_elem(m->fd[VMS_MAP_PORT_CFG], &idx, c,
+					BPF_ANY))
+			return map_fail(VMST_MAP_PORT_CFG, "write", idx);
+		return 0;
+	}
 
 	if (bpf_map_update_elem(m->fd[VMS_MAP_TX], &idx, &c->ifindex,
 				BPF_ANY)) {
@@ -340,15 +470,85 @@ static void clear_port(const struct vms_maps *m, __u32 idx,
 	struct vmst_dev_key dk = {c->ifindex, c->netns_ino};
 	struct vmst_port_cfg empty = {};
 	struct vmst_rss no_rss = {};
+	struct vmst_trunk no_vids = {};
 	__u32 cur;
 
 	bpf_map_delete_elem(m->fd[VMS_MAP_TX], &idx);
-	/* A later port at this index must not inherit the queue steering. */
+	/* A later port at this index must not inherit the queue steering,
+	 * nor trunk VIDs. */
 	if (m->fd[VMS_MAP_RSS] >= 0)
 		bpf_map_update_elem(m->fd[VMS_MAP_RSS], &idx, &no_rss, BPF_ANY);
+	if (m->fd[VMS_MAP_TRUNK] >= 0)
+		bpf_map_update_elem(m->fd[VMS_MAP_TRUNK], &idx, &no_vids,
+				    BPF_ANY);
 	if (!bpf_map_lookup_elem(m->fd[VMS_MAP_DEVS], &dk, &cur) && cur == idx)
 		bpf_map_delete_elem(m->fd[VMS_MAP_DEVS], &dk);
 	bpf_map_update_elem(m->fd[VMS_MAP_PORT_CFG], &idx, &empty, BPF_ANY);
+}
+
+/*
+ * A port whose MAC or VLAN changes moves to a free index, so that its
+ * frames keep the fast path throughout. With the table full, port @idx
+ * (record @oc, addresses @otx) changes at its own index instead: its old
+ * FDB slot is cleared first, so for the moment of the change its frames
+ * take the kernel's path (which still delivers them), and no FDB slot
+ * ever names it under a key it no longer has; a change killed half-way
+ * leaves a port that is in no FDB slot, which the next one completes.
+ */
+static int
+upsert_in_place(const struct vms_maps *m, __u32 idx,
+		const struct vmst_port_cfg *oc, const struct vmst_port *port,
+		const struct vmst_port_cfg *rec, const struct vmst_trunk *vids,
+		const struct vmst_port_tx *tx, const struct vmst_port_tx *otx)
+{
+	__u32 slot, oslot = 0;
+	struct vmst_trunk ovids;
+	struct vmst_port oport;
+	bool cleared = false;
+	int err;
+
+	if (bpf_map_lookup_elem(m->fd[VMS_MAP_PORTS], &idx, &oport))
+		return map_fail(VMST_MAP_PORTS, "read", idx);
+	err = vms_port_trunk_read(m, idx, &ovids);
+	if (err)
+		return err;
+	err = fdb_slot(m, port->key, 0, &slot);
+	/* Its own slot is free for it too when in the new key's window. */
+	if (err == -ENOENT)
+		err = fdb_slot(m, port->key, idx, &slot);
+	if (err == -ENOENT)
+		return fdb_full(rec->name);
+	if (err)
+		return err;
+	err = lpm_add(m, idx, tx, otx);
+	if (err)
+		return err;
+	if (!fdb_slot(m, cfg_key(oc), idx, &oslot) && oslot != slot) {
+		err = fdb_set(m, oslot, 0);
+		cleared = !err;
+	}
+	if (!err)
+		err = write_port(m, idx, port, rec, vids);
+	if (!err)
+		err = tx_write(m, idx, tx);
+	if (!err)
+		err = fdb_set(m, slot, idx);
+	if (err) { /* back to what it was */
+		write_port(m, idx, &oport, oc, &ovids);
+		tx_write(m, idx, otx);
+		if (cleared)
+			fdb_set(m, oslot, idx);
+		lpm_remove(m, idx, tx, otx);
+		return err;
+	}
+	lpm_remove(m, idx, otx, tx);
+	if (oc->ifindex != rec->ifindex) {
+		struct vmst_dev_key dk = {oc->ifindex, oc->netns_ino};
+
+		bpf_map_delete_elem(m->fd[VMS_MAP_DEVS], &dk);
+	}
+	err = vms_addr_sweep(m, idx, true, NULL, NULL);
+	return err < 0 ? err : 0;
 }
 
 int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
@@ -359,7 +559,7 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 	struct vmst_port_cfg rec;
 	struct vmst_config conf;
 	struct vmst_port port;
-	__u32 old, idx, slot, oslot, zero = 0, i, j;
+	__u32 old, idx, slot, oslot, zero = 0, i, j, retire = 0;
 	char mac[18];
 	int err;
 
@@ -377,6 +577,16 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		if (idx == old || !in_use(&cfg[idx]) ||
 		    cfg_key(&cfg[idx]) != port.key)
 			continue;
+		/* The MAC of a port whose tap is gone moves to this one (a VM
+		 * restarted on a new tap): an update, not a conflict. */
+		if (cfg[idx].netns_ino == rec.netns_ino &&
+		    tap_vanished(&cfg[idx])) {
+			if (!old)
+				old = idx; /* takes its place: renamed */
+			else
+				retire = idx;
+			continue;
+		}
 		vms_format_mac(s->mac, mac);
 		if (s->vlan)
 			return vms_err(-EEXIST,
@@ -390,7 +600,7 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 	}
 	/* No address may overlap one of another port on the same VLAN. */
 	for (idx = 1; idx < VMST_MAX_PORTS && s->naddrs; idx++) {
-		if (idx == old || !in_use(&cfg[idx]) ||
+		if (idx == old || idx == retire || !in_use(&cfg[idx]) ||
 		    cfg[idx].vlan != s->vlan)
 			continue;
 		err = vms_port_tx_read(m, idx, &ptx);
@@ -428,6 +638,56 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 	}
 	tx.naddrs = s->naddrs;
 	memcpy(tx.addrs, s->addrs, s->naddrs * sizeof(s->addrs[0]));
+	/* A port that stays pending keeps the time it became so. */
+	if (old && !rec.ifindex && (cfg[old].flags & VMST_CFG_F_PENDING))
+		rec.pending_since = cfg[old].pending_since;
+	/* The tapless port giving up its MAC is unreachable from now on
+	 * (it is deleted once this port is written). */
+	if (retire && !fdb_slot(m, port.key, retire, &oslot)) {
+		err = fdb_set(m, oslot, 0);
+		if (err)
+			return err;
+	}
+
+	if (old && cfg_key(&cfg[old]) == port.key && !rec.ifindex) {
+		/* Pending from now on: unreachable first (FDB slot), then
+		 * no redirect target and device entry; the record keeps the
+		 * configuration. */
+		struct vmst_dev_key dk = {cfg[old].ifindex, cfg[old].netns_ino};
+		__u32 cur;
+
+		err = fdb_slot(m, port.key, old, &slot);
+		if (!err)
+			err = fdb_set(m, slot, 0);
+		else if (err == -ENOENT)
+			err = 0;
+		if (err)
+			return err;
+		if (bpf_map_delete_elem(m->fd[VMS_MAP_TX], &old) &&
+		    errno != ENOENT)
+			return map_fail(VMST_MAP_TX, "delete", old);
+		if (!bpf_map_lookup_elem(m->fd[VMS_MAP_DEVS], &dk, &cur) &&
+		    cur == old)
+			bpf_map_delete_elem(m->fd[VMS_MAP_DEVS], &dk);
+		err = lpm_add(m, old, &tx, &otx);
+		if (!err)
+			err = tx_write(m, old, &tx);
+		if (!err)
+			err = write_port(m, old, &port, &rec, &s->vids);
+		if (err) {
+			lpm_remove(m, old, &tx, &otx);
+			return err;
+		}
+		lpm_remove(m, old, &otx, &tx);
+		err = vms_addr_sweep(m, old, true, NULL, NULL);
+		if (err < 0)
+			return err;
+		if (retire)
+			vms_port_delete(m, retire);
+		if (idx_out)
+			*idx_out = old;
+		return 0;
+	}
 
 	if (old && cfg_key(&cfg[old]) == port.key) {
 		/* Same MAC and VLAN: refresh in place, the key is unchanged.
@@ -437,7 +697,7 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		err = lpm_add(m, old, &tx, &otx);
 		if (err)
 			return err;
-		err = write_port(m, old, &port, &rec);
+		err = write_port(m, old, &port, &rec, &s->vids);
 		if (!err)
 			err = tx_write(m, old, &tx);
 		if (err) {
@@ -457,11 +717,7 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		if (err == -ENOENT) {
 			err = fdb_slot(m, port.key, 0, &slot);
 			if (err == -ENOENT)
-				return vms_err(-ENOSPC,
-					       "port %s: FDB has no free slot "
-					       "for this MAC and VLAN (%u "
-					       "slots searched)",
-					       s->name, VMST_FDB_PROBES);
+				return fdb_full(s->name);
 			if (!err)
 				err = fdb_set(m, slot, old);
 		}
@@ -471,21 +727,27 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		err = vms_addr_sweep(m, old, true, NULL, NULL);
 		if (err < 0)
 			return err;
+		if (retire)
+			vms_port_delete(m, retire);
 		if (idx_out)
 			*idx_out = old;
 		return 0;
 	}
 
 	idx = alloc_index(m, cfg, &conf);
+	if (!idx && old) {
+		err = upsert_in_place(m, old, &cfg[old], &port, &rec, &s->vids,
+				      &tx, &otx);
+		if (!err && idx_out)
+			*idx_out = old;
+		return err;
+	}
 	if (!idx)
 		return vms_err(-ENOSPC, "port %s: port table full (%u ports)",
 			       s->name, VMST_MAX_PORTS - 1);
-	err = fdb_slot(m, port.key, 0, &slot);
+	err = rec.ifindex ? fdb_slot(m, port.key, 0, &slot) : 0;
 	if (err == -ENOENT)
-		return vms_err(-ENOSPC,
-			       "port %s: FDB has no free slot for this MAC "
-			       "and VLAN (%u slots searched)",
-			       s->name, VMST_FDB_PROBES);
+		return fdb_full(s->name);
 	if (err)
 		return err;
 
@@ -502,8 +764,8 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 	if (!err)
 		err = tx_write(m, idx, &tx);
 	if (!err)
-		err = write_port(m, idx, &port, &rec);
-	if (!err)
+		err = write_port(m, idx, &port, &rec, &s->vids);
+	if (!err && rec.ifindex)
 		err = fdb_set(m, slot, idx);
 	if (err) {
 		struct vmst_port_tx empty = {};
@@ -536,6 +798,8 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		vms_zero_port_counters(m, old);
 		vms_addr_sweep(m, old, true, NULL, NULL);
 	}
+	if (retire)
+		vms_port_delete(m, retire);
 	if (idx_out)
 		*idx_out = idx;
 	return 0;

@@ -46,7 +46,6 @@
 #include <bpf/libbpf.h>
 
 #include "vms.h"
-#include "steer.skel.h"
 #include "tunq.skel.h"
 #include "cpumap.skel.h"
 
@@ -275,33 +274,57 @@ struct json_object *vms_rss_json(const struct vmst_rss *cfg)
 
 int vms_rss_read(const struct vms_maps *m, __u32 idx, struct vmst_rss *cfg)
 {
+	struct vmst_rss_lut lut;
+
 	memset(cfg, 0, sizeof(*cfg));
 	if (m->fd[VMS_MAP_RSS] < 0)
 		return 0; /* a state from before RSS: no port has it */
 	if (bpf_map_lookup_elem(m->fd[VMS_MAP_RSS], &idx, cfg))
 		return vms_err(-errno, "map %s: cannot read entry %u: %s",
 			       VMST_MAP_RSS, idx, strerror(errno));
+	if (m->fd[VMS_MAP_RSS_LUT] < 0)
+		return 0;
+	if (bpf_map_lookup_elem(m->fd[VMS_MAP_RSS_LUT], &idx, &lut))
+		return vms_err(-errno, "map %s: cannot read entry %u: %s",
+			       VMST_MAP_RSS_LUT, idx, strerror(errno));
+	if (memcmp(lut.key, cfg->key, sizeof(lut.key)))
+		cfg->table_size = 0; /* what the programs make of it */
 	return 0;
 }
 
 /*
- * One update of the whole value: the array map copies it in place, so a
- * frame being steered at that instant may read some old and some new
- * bytes. Every table entry and the default queue are checked to name an
- * existing queue before the write, so such a frame still lands on a queue
- * of the tap (at worst neither its old nor its new one, once); frames are
- * never dropped by an update.
+ * One update of each value: the array map copies it in place, so a frame
+ * being steered at that instant may read some old and some new bytes.
+ * Every table entry and the default queue are checked to name an existing
+ * queue before the write, so such a frame still lands on a queue of the
+ * tap (at worst neither its old nor its new one, once); frames are never
+ * dropped by an update. The key's tables go first: until the entry's key
+ * is theirs, the programs use the default queue.
  */
-int vms_rss_write(const struct vms_maps *m, __u32 idx,
-		  const struct vmst_rss *cfg)
+int vms_rss_write_fds(int rss_fd, int lut_fd, __u32 idx,
+		      const struct vmst_rss *cfg)
 {
-	if (m->fd[VMS_MAP_RSS] < 0)
-		return vms_err(-ENOENT, "map %s missing from the state",
-			       VMST_MAP_RSS);
-	if (bpf_map_update_elem(m->fd[VMS_MAP_RSS], &idx, cfg, BPF_ANY))
+	struct vmst_rss_lut lut;
+
+	vms_rss_lut_build(cfg->key, &lut);
+	if (bpf_map_update_elem(lut_fd, &idx, &lut, BPF_ANY))
+		return vms_err(-errno, "map %s: cannot write entry %u: %s",
+			       VMST_MAP_RSS_LUT, idx, strerror(errno));
+	if (bpf_map_update_elem(rss_fd, &idx, cfg, BPF_ANY))
 		return vms_err(-errno, "map %s: cannot write entry %u: %s",
 			       VMST_MAP_RSS, idx, strerror(errno));
 	return 0;
+}
+
+int vms_rss_write(const struct vms_maps *m, __u32 idx,
+		  const struct vmst_rss *cfg)
+{
+	if (m->fd[VMS_MAP_RSS] < 0 || m->fd[VMS_MAP_RSS_LUT] < 0)
+		return vms_err(-ENOENT, "map %s missing from the state",
+			       m->fd[VMS_MAP_RSS] < 0 ? VMST_MAP_RSS
+						      : VMST_MAP_RSS_LUT);
+	return vms_rss_write_fds(m->fd[VMS_MAP_RSS], m->fd[VMS_MAP_RSS_LUT],
+				 idx, cfg);
 }
 
 /* ---- taps: queues and steering program --------------------------------- */
@@ -316,11 +339,17 @@ int vms_tap_view(__u32 ifindex, __u32 netns_ino, struct vms_tap_view *v)
 	ssize_t n;
 
 	memset(v, 0, sizeof(*v));
-	skel = tunq_bpf__open_and_load();
+	skel = tunq_bpf__open();
 	if (!skel)
 		return vms_err(-errno,
-			       "cannot load the tap inspection program: %s",
+			       "cannot open the tap inspection program: %s",
 			       strerror(errno));
+	vms_load_begin();
+	err = vms_load_end(tunq_bpf__load(skel), "the tap inspection program");
+	if (err) {
+		tunq_bpf__destroy(skel);
+		return err;
+	}
 	link = bpf_program__attach_iter(skel->progs.vmst_tunq, NULL);
 	if (!link) {
 		err = vms_err(-errno,
@@ -541,42 +570,38 @@ static int set_steering(int qfd, int prog_fd, const char *tap)
 int vms_steer_install(struct vms_state *st, struct vms_steer_ctx *c,
 		      const char *tap, __u32 idx, __u32 *prog_id)
 {
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info);
-	struct steer_bpf *skel;
-	int err;
+	int fd, err;
 
-	skel = steer_bpf__open();
-	if (!skel)
-		return vms_err(-errno, "cannot open the steering program: %s",
-			       strerror(errno));
-	err = vms_object_pin_maps(skel->obj, st->pin_path);
+	(void)idx; /* the program finds the port from the tap */
+	err = vms_shared_prog(st, VMS_PROG_STEER, &fd);
+	if (!err)
+		err = set_steering(c->qfd, fd, tap);
 	if (err)
-		goto out;
-	skel->rodata->port_index = idx;
-	err = steer_bpf__load(skel);
-	if (err) {
-		err = vms_err(err, "cannot load the steering program: %s",
-			      strerror(-err));
-		goto out;
-	}
-	err = set_steering(c->qfd, bpf_program__fd(skel->progs.vmst_steer),
-			   tap);
+		return err;
+	if (prog_id)
+		*prog_id = vms_prog_id(fd);
+	return 0;
+}
+
+int vms_steer_upgrade(struct vms_state *st, const char *tap, __u32 idx)
+{
+	struct vms_steer_ctx c;
+	struct vmst_rss cfg;
+	int fd, err;
+
+	err = vms_rss_read(&st->maps, idx, &cfg);
+	if (err || !(cfg.flags & VMST_RSS_F_ENABLED))
+		return err;
+	err = vms_shared_prog(st, VMS_PROG_STEER, &fd);
+	if (!err)
+		err = vms_steer_prepare(&st->maps, tap, 0, false, &c);
 	if (err)
-		goto out;
-	if (!bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.vmst_steer),
-				    &info, &len) &&
-	    prog_id)
-		*prog_id = info.id;
-	/* Maps a state made before RSS lacked (vmst_qstats) now exist. */
-	if (st->maps.fd[VMS_MAP_QSTATS] < 0)
-		st->maps.fd[VMS_MAP_QSTATS] =
-			dup(bpf_map__fd(skel->maps.vmst_qstats));
-	if (st->maps.fd[VMS_MAP_RSS] < 0)
-		st->maps.fd[VMS_MAP_RSS] =
-			dup(bpf_map__fd(skel->maps.vmst_rss));
-out:
-	steer_bpf__destroy(skel); /* the tap holds its own reference */
+		return err;
+	/* Only vmsteer's own program is replaced, never QEMU's. */
+	if (c.owner == VMS_STEER_OURS &&
+	    c.view.steer_prog_id != vms_prog_id(fd))
+		err = set_steering(c.qfd, fd, tap);
+	vms_steer_close(&c);
 	return err;
 }
 
@@ -648,10 +673,9 @@ int vms_cpumap_ensure(struct vms_state *st, __u32 queues)
 			       strerror(errno));
 	err = vms_object_pin_maps(skel->obj, st->pin_path);
 	if (!err) {
-		err = cpumap_bpf__load(skel);
-		if (err)
-			err = vms_err(err, "cannot load the CPUMAP program: %s",
-				      strerror(-err));
+		vms_load_begin();
+		err = vms_load_end(cpumap_bpf__load(skel),
+				   "the CPUMAP program");
 	}
 	if (err)
 		goto out;

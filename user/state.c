@@ -5,6 +5,7 @@
  * command can run at any time and the data path outlives every CLI process.
  * Writers serialise on an flock() of the pin directory.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -106,6 +107,52 @@ static bool on_bpffs(const char *path)
 	return !statfs(path, &fs) && fs.f_type == BPF_FS_MAGIC;
 }
 
+/* 1 when directory @path has no entry but . and .., 0 when it has, or -errno. */
+static int dir_empty(const char *path)
+{
+	struct dirent *d;
+	int empty = 1;
+	DIR *dir;
+
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while (empty && (d = readdir(dir)))
+		empty = !strcmp(d->d_name, ".") || !strcmp(d->d_name, "..");
+	closedir(dir);
+	return empty;
+}
+
+int vms_pin_path_check(const char *pin_path)
+{
+	struct stat st;
+	int empty;
+
+	if (pin_path[0] != '/')
+		return vms_err(-EINVAL, "pin path %s: not an absolute path",
+			       pin_path);
+	if (stat(pin_path, &st))
+		return errno == ENOENT ? 0
+				       : vms_err(-errno, "pin path %s: %s",
+						 pin_path, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return vms_err(-ENOTDIR, "pin path %s: not a directory",
+			       pin_path);
+	if (on_bpffs(pin_path))
+		return 0;
+	empty = dir_empty(pin_path);
+	if (empty < 0)
+		return vms_err(empty, "pin path %s: %s", pin_path,
+			       strerror(-empty));
+	if (!empty)
+		return vms_err(-EINVAL,
+			       "pin path %s: not on a BPF filesystem and not "
+			       "empty (vmsteer mounts a bpffs only on an empty "
+			       "directory, never over files)",
+			       pin_path);
+	return 0;
+}
+
 static int mount_bpffs(const char *path)
 {
 	if (mount("bpf", path, "bpf", 0, "mode=0700"))
@@ -126,9 +173,9 @@ static int ensure_bpffs(const char *path)
 	struct stat st;
 	int err;
 
-	if (path[0] != '/')
-		return vms_err(-EINVAL, "pin path %s: not an absolute path",
-			       path);
+	err = vms_pin_path_check(path);
+	if (err)
+		return err;
 	if (!strncmp(path, sys_bpf, strlen(sys_bpf)) &&
 	    (path[strlen(sys_bpf)] == '/' || !path[strlen(sys_bpf)]) &&
 	    !on_bpffs(sys_bpf) && !stat(sys_bpf, &st) && S_ISDIR(st.st_mode)) {
@@ -319,17 +366,21 @@ static int create_maps(const char *pin_path)
 	struct uplink_bpf *skel;
 	int err;
 
+	err = vms_probe_kernel();
+	if (err)
+		return err;
 	skel = uplink_bpf__open();
 	if (!skel)
 		return vms_err(-errno, "cannot open the BPF object: %s",
 			       strerror(errno));
 	err = vms_object_pin_maps(skel->obj, pin_path);
 	if (!err) {
-		err = uplink_bpf__load(skel);
-		if (err)
-			err = vms_err(err,
-				      "cannot create the maps under %s: %s%s",
-				      pin_path, strerror(-err), perm_hint(err));
+		char what[4200];
+
+		snprintf(what, sizeof(what), "creating the maps under %s",
+			 pin_path);
+		vms_load_begin();
+		err = vms_load_end(uplink_bpf__load(skel), what);
 	}
 	uplink_bpf__destroy(skel);
 	return err;
@@ -369,6 +420,8 @@ int vms_state_open(struct vms_state *st, const char *pin_path,
 	memset(st, 0, sizeof(*st));
 	vms_maps_reset(&st->maps);
 	st->lock_fd = -1;
+	for (i = 0; i < VMS_PROG_N; i++)
+		st->prog_fd[i] = -1;
 	if (strlen(pin_path) >= sizeof(st->pin_path))
 		return vms_err(-ENAMETOOLONG, "pin path %s: too long",
 			       pin_path);
@@ -435,6 +488,11 @@ void vms_state_close(struct vms_state *st)
 		if (st->maps.fd[i] >= 0)
 			close(st->maps.fd[i]);
 		st->maps.fd[i] = -1;
+	}
+	for (i = 0; i < VMS_PROG_N; i++) {
+		if (st->prog_fd[i] >= 0)
+			close(st->prog_fd[i]);
+		st->prog_fd[i] = -1;
 	}
 	if (st->lock_fd >= 0)
 		close(st->lock_fd); /* drops the flock */

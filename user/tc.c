@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * tc programs: the tap program of each port (bpf/tap.bpf.c) and the uplink
- * skb path (bpf/uplink_tc.bpf.c), attached with libbpf's bpf_tc_* API
- * (netlink cls_bpf, direct action) at clsact ingress, always at handle
- * VMST_TC_HANDLE and priority VMST_TC_PRIORITY: a second attach replaces
- * the filter in place (BPF_TC_F_REPLACE), so filters never stack. A filter
- * at that handle and priority whose program is not vmsteer's is refused.
- * The filter holds the program: nothing is pinned.
+ * tc programs: the tap program every tap of a namespace shares
+ * (bpf/tap.bpf.c, pinned: see progs.c) and the uplink skb path
+ * (bpf/uplink_tc.bpf.c, held by its filter), attached with libbpf's
+ * bpf_tc_* API (netlink cls_bpf, direct action) at clsact ingress, always
+ * at handle VMST_TC_HANDLE and priority VMST_TC_PRIORITY: a second attach
+ * replaces the filter in place (BPF_TC_F_REPLACE), so filters never stack.
+ * A filter at that handle and priority whose program is not vmsteer's is
+ * refused.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,7 +18,6 @@
 #include <bpf/libbpf.h>
 
 #include "vms.h"
-#include "tap.skel.h"
 #include "uplink_tc.skel.h"
 
 #define TAP_PROG    "vmst_tap"
@@ -96,8 +96,10 @@ static int prog_info(__u32 id, struct bpf_prog_info *info)
 
 /*
  * Put @prog_fd (program @name) at vmsteer's place on @ifindex's ingress.
- * *@created: vmsteer made the clsact qdisc. *@changed: the filter is new
- * or was replaced.
+ * A filter already running that very program is left as it is; with
+ * @upgrade_only, so is one running this build's program (same tag), and
+ * none is added where there is none. *@created: vmsteer made the clsact
+ * qdisc. *@changed: the filter is new or was replaced.
  */
 static int tc_attach(__u32 ifindex, const char *dev, int prog_fd,
 		     const char *name, bool upgrade_only, bool *created,
@@ -124,14 +126,17 @@ static int tc_attach(__u32 ifindex, const char *dev, int prog_fd,
 				       "not vmsteer's; remove it first",
 				       dev, VMST_TC_HANDLE, VMST_TC_PRIORITY,
 				       cur, have.name);
-		if (upgrade_only) {
+		{
 			__u32 len = sizeof(want);
 
 			memset(&want, 0, sizeof(want));
 			if (bpf_obj_get_info_by_fd(prog_fd, &want, &len))
 				return vms_err(-errno, "%s: %s", dev,
 					       strerror(errno));
-			if (!memcmp(have.tag, want.tag, sizeof(have.tag)))
+			if (have.id == want.id)
+				return 0; /* this very program */
+			if (upgrade_only &&
+			    !memcmp(have.tag, want.tag, sizeof(have.tag)))
 				return 0; /* this build's program */
 		}
 	} else if (upgrade_only) {
@@ -209,37 +214,13 @@ static int tc_detach(__u32 ifindex, const char *dev, const char *name,
 }
 
 /* Another build's object for tests (upgrade), else this build's. */
-static struct bpf_object *open_test_obj(const char *env)
+static struct bpf_object *open_test_obj(const char *what)
 {
-	const char *file = getenv(env);
+	const char *file = vms_obj_override(what);
 
-	if (!file || !*file)
+	if (!file)
 		return NULL;
 	return bpf_object__open_file(file, NULL);
-}
-
-/* Set a 4-byte rodata variable of an object opened from a file. */
-static int set_rodata_u32(struct bpf_object *obj, __u32 val)
-{
-	struct bpf_map *map;
-	const void *data;
-	char buf[256];
-	size_t sz;
-
-	bpf_object__for_each_map(map, obj)
-	{
-		const char *n = bpf_map__name(map);
-
-		if (!strstr(n, ".rodata"))
-			continue;
-		data = bpf_map__initial_value(map, &sz);
-		if (!data || sz < sizeof(__u32) || sz > sizeof(buf))
-			return -EINVAL;
-		memcpy(buf, data, sz);
-		memcpy(buf, &val, sizeof(val)); /* the only variable */
-		return bpf_map__set_initial_value(map, buf, sz);
-	}
-	return -ENOENT;
 }
 
 /* Load @obj over the state's pinned maps; *@fd: its program @name. */
@@ -252,9 +233,9 @@ static int load_prog(struct vms_state *st, struct bpf_object *obj,
 	err = vms_object_pin_maps(obj, st->pin_path);
 	if (err)
 		return err;
-	err = bpf_object__load(obj);
+	err = vms_object_load(obj, name);
 	if (err)
-		return vms_err(err, "cannot load %s: %s", name, strerror(-err));
+		return err;
 	prog = bpf_object__find_program_by_name(obj, name);
 	if (!prog)
 		return vms_err(-ENOENT, "no program %s in the object", name);
@@ -263,37 +244,20 @@ static int load_prog(struct vms_state *st, struct bpf_object *obj,
 }
 
 int vms_tap_attach(struct vms_state *st, __u32 idx, __u32 ifindex,
-		   const char *tap, bool upgrade_only, bool *changed)
+		   const char *tap, bool *changed)
 {
-	struct bpf_object *obj = open_test_obj("VMSTEER_TEST_TAP_OBJ");
-	struct tap_bpf *skel = NULL;
 	struct vmst_port_tx tx;
-	int prog_fd;
 	bool created = false;
-	int err;
+	int prog_fd, err;
 
 	*changed = false;
-	if (!obj) {
-		skel = tap_bpf__open();
-		if (!skel)
-			return vms_err(-errno, "cannot open the tap object: %s",
-				       strerror(errno));
-		skel->rodata->port_index = idx;
-		obj = skel->obj;
-	} else {
-		err = set_rodata_u32(obj, idx);
-		if (err) {
-			err = vms_err(err, "test tap object: no rodata");
-			goto out;
-		}
-	}
-	err = load_prog(st, obj, TAP_PROG, &prog_fd);
+	err = vms_shared_prog(st, VMS_PROG_TAP, &prog_fd);
 	if (err)
-		goto out;
-	err = tc_attach(ifindex, tap, prog_fd, TAP_PROG, upgrade_only, &created,
+		return err;
+	err = tc_attach(ifindex, tap, prog_fd, TAP_PROG, false, &created,
 			changed);
 	if (err || !created || st->maps.fd[VMS_MAP_PORT_TX] < 0)
-		goto out;
+		return err;
 	/* Remember that the qdisc is ours, for port del. */
 	err = vms_port_tx_read(&st->maps, idx, &tx);
 	if (!err) {
@@ -303,11 +267,6 @@ int vms_tap_attach(struct vms_state *st, __u32 idx, __u32 ifindex,
 			err = vms_err(-errno, "map %s: %s", VMST_MAP_PORT_TX,
 				      strerror(errno));
 	}
-out:
-	if (skel)
-		tap_bpf__destroy(skel);
-	else
-		bpf_object__close(obj);
 	return err;
 }
 
@@ -319,9 +278,9 @@ int vms_tap_detach(__u32 ifindex, const char *tap, bool qdisc_ours)
 int vms_uplink_tc_attach(struct vms_state *st, __u32 ifindex, const char *dev,
 			 bool upgrade_only, bool *qdisc_created, bool *changed)
 {
-	struct bpf_object *obj = open_test_obj("VMSTEER_TEST_UPLINK_TC_OBJ");
+	struct bpf_object *obj = open_test_obj("UPLINK_TC");
 	struct uplink_tc_bpf *skel = NULL;
-	int prog_fd;
+	int prog_fd = -1;
 	int err;
 
 	*qdisc_created = *changed = false;
@@ -334,7 +293,7 @@ int vms_uplink_tc_attach(struct vms_state *st, __u32 ifindex, const char *dev,
 		skel->rodata->netns_ino = vms_netns_ino();
 		obj = skel->obj;
 	} else {
-		err = set_rodata_u32(obj, vms_netns_ino());
+		err = vms_rodata_set_u32(obj, "netns_ino", vms_netns_ino());
 		if (err) {
 			err = vms_err(err, "test uplink tc object: no rodata");
 			goto out;

@@ -45,6 +45,26 @@ __u32 vms_toeplitz(const __u8 key[VMST_RSS_KEY_LEN], const void *in, size_t len)
 	return result;
 }
 
+void vms_rss_lut_build(const __u8 key[VMST_RSS_KEY_LEN],
+		       struct vmst_rss_lut *lut)
+{
+	__u8 in[VMST_RSS_INPUT_MAX] = {};
+	unsigned int i, n;
+
+	memset(lut, 0, sizeof(*lut));
+	memcpy(lut->key, key, VMST_RSS_KEY_LEN);
+	/* Each entry is the reference hash of one nibble at its place. */
+	for (i = 0; i < VMST_RSS_INPUT_MAX; i++) {
+		for (n = 0; n < 16; n++) {
+			in[i] = n << 4;
+			lut->nib[2 * i][n] = vms_toeplitz(key, in, i + 1);
+			in[i] = n;
+			lut->nib[2 * i + 1][n] = vms_toeplitz(key, in, i + 1);
+		}
+		in[i] = 0;
+	}
+}
+
 static size_t put_port(__u8 *out, __u16 port)
 {
 	out[0] = port >> 8;

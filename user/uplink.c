@@ -161,7 +161,7 @@ static int ensure_tracing(struct vms_state *st, bool *replaced)
 {
 	static const char *const prog_names[NTRACE] = {"vmst_devmap_xmit",
 						       "vmst_redirect_err"};
-	const char *file = getenv("VMSTEER_TEST_TRACE_OBJ");
+	const char *file = vms_obj_override("TRACE");
 	struct bpf_link *links[NTRACE] = {};
 	struct bpf_program *progs[NTRACE];
 	char p[PATH_MAX], tmp[PATH_MAX + 8]; /* bpffs names: no dots */
@@ -185,12 +185,11 @@ static int ensure_tracing(struct vms_state *st, bool *replaced)
 	err = vms_object_pin_maps(obj, st->pin_path);
 	if (err)
 		goto out;
-	err = skel ? trace_bpf__load(skel) : bpf_object__load(obj);
-	if (err) {
-		err = vms_err(err, "cannot load the tracing programs: %s",
-			      strerror(-err));
+	vms_load_begin();
+	err = vms_load_end(skel ? trace_bpf__load(skel) : bpf_object__load(obj),
+			   "the tracing programs");
+	if (err)
 		goto out;
-	}
 	for (i = 0; i < NTRACE; i++) {
 		progs[i] = bpf_object__find_program_by_name(obj, prog_names[i]);
 		if (!progs[i]) {
@@ -301,20 +300,27 @@ static int ensure_uplink_tc(struct vms_state *st, __u32 ifindex,
 	return 0;
 }
 
-/* Bring the tap programs of this netns's ports to this build: replace
- * another build's, add a missing one; *@changed when any changed. */
+/* Bring the programs this netns's taps share to this build: pin this
+ * build's tap and steering programs where another build's are, and put
+ * them on every port's tap (a port of an older state without a tap
+ * program gets one); *@changed when any changed. */
 static int upgrade_taps(struct vms_state *st, bool *changed)
 {
 	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
 	__u32 netns = vms_netns_ino(), idx;
+	bool ch, steer_new;
 	char name[IF_NAMESIZE];
-	bool ch;
 	int err;
 
 	*changed = false;
-	err = vms_port_read_all(&st->maps, cfg);
+	err = vms_shared_prog_upgrade(st, VMS_PROG_TAP, changed);
+	if (!err)
+		err = vms_shared_prog_upgrade(st, VMS_PROG_STEER, &steer_new);
+	if (!err)
+		err = vms_port_read_all(&st->maps, cfg);
 	if (err)
 		return err;
+	*changed |= steer_new;
 	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
 		const struct vmst_port_cfg *c = &cfg[idx];
 
@@ -322,11 +328,9 @@ static int upgrade_taps(struct vms_state *st, bool *changed)
 		    !if_indextoname(c->ifindex, name) ||
 		    strncmp(name, c->name, sizeof(c->name)))
 			continue;
-		/* Another build's program is replaced; a port of a state
-		 * from before the transmit path gets its first one.
-		 */
-		err = vms_tap_attach(st, idx, c->ifindex, name,
-				     vms_tc_prog_id(c->ifindex) != 0, &ch);
+		err = vms_tap_attach(st, idx, c->ifindex, name, &ch);
+		if (!err && steer_new)
+			err = vms_steer_upgrade(st, name, idx);
 		if (err)
 			return err;
 		*changed |= ch;
@@ -425,7 +429,7 @@ static int try_attach(int prog_fd, __u32 ifindex, const char *name,
 
 /*
  * The uplink object: this build's skeleton or, for tests only, the object
- * file named by $VMSTEER_TEST_UPLINK_OBJ (tests/netns/test_upgrade.sh
+ * file the test build names (vms_obj_override; tests/netns/test_upgrade.sh
  * upgrades between variants of bpf/uplink.bpf.c built with
  * -DVMST_TEST_VARIANT=N). Loaded with the state's pinned maps.
  */
@@ -447,7 +451,7 @@ static void uplink_obj_close(struct uplink_obj *u)
 
 static int uplink_obj_load(struct vms_state *st, struct uplink_obj *u)
 {
-	const char *file = getenv("VMSTEER_TEST_UPLINK_OBJ");
+	const char *file = vms_obj_override("UPLINK");
 	struct bpf_program *prog;
 	int err;
 
@@ -469,12 +473,12 @@ static int uplink_obj_load(struct vms_state *st, struct uplink_obj *u)
 	err = vms_object_pin_maps(u->obj, st->pin_path);
 	if (err)
 		goto fail;
-	err = u->skel ? uplink_bpf__load(u->skel) : bpf_object__load(u->obj);
-	if (err) {
-		err = vms_err(err, "cannot load the uplink program: %s",
-			      strerror(-err));
+	vms_load_begin();
+	err = vms_load_end(u->skel ? uplink_bpf__load(u->skel)
+				   : bpf_object__load(u->obj),
+			   "the uplink program");
+	if (err)
 		goto fail;
-	}
 	prog = bpf_object__find_program_by_name(u->obj, "vmst_uplink");
 	u->prog_fd = prog ? bpf_program__fd(prog) : -1;
 	if (u->prog_fd < 0) {

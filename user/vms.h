@@ -28,11 +28,64 @@ const char *vms_last_error(void);
 void vms_clear_error(void);
 
 extern int vms_verbose;
+/*
+ * Write @s to @f with control characters escaped (\n, \t, \xNN), so
+ * that a message naming hostile input stays one line.
+ */
+void vms_fputs_printable(const char *s, FILE *f);
 void pr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pr_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pr_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Route libbpf's messages to stderr when verbose, else drop them. */
 void vms_libbpf_logging(int verbose);
+
+/* ---- kernel feature probes (probe.c) ----------------------------------- */
+
+enum vms_probe_kind {
+	VMS_PROBE_END,
+	VMS_PROBE_BTF,	    /* the kernel's own BTF is there */
+	VMS_PROBE_BTF_TYPE, /* a type @name of BTF kind @type */
+	VMS_PROBE_BTF_ENUM, /* an enumerator @name */
+	VMS_PROBE_PROG,	    /* program type @type */
+	VMS_PROBE_MAP,	    /* map type @type */
+	VMS_PROBE_HELPER,   /* helper @helper in program type @type */
+};
+
+/* A kernel feature vmsteer uses, and how to tell that it is there. */
+struct vms_feature {
+	enum vms_probe_kind kind;
+	__u32 type;
+	__u32 helper;
+	const char *name;
+	const char *since; /* the Linux version that brought it */
+	const char *what;  /* the feature and what vmsteer uses it for */
+};
+
+/* Every feature vmsteer needs (the last entry VMS_PROBE_END). */
+extern const struct vms_feature vms_features[];
+/*
+ * Probe @features in order; on the first one missing, an error naming it
+ * and the Linux version that brought it (or that the kernel has no BTF,
+ * or that probing needs root).
+ */
+int vms_probe_features(const struct vms_feature *features);
+/* vms_probe_features(vms_features). */
+int vms_probe_kernel(void);
+
+/* ---- loading BPF objects (load.c) ---------------------------------------- */
+
+/*
+ * Bracket a BPF object load (a skeleton's __load() or bpf_object__load()):
+ * vms_load_end(err, what) returns @err and, when it is an error, records
+ * one naming @what and what failed: a program the verifier refused (its
+ * name, the verifier's last lines, the file holding its full log), a
+ * program or a map the kernel refused, and why. Calls may nest.
+ */
+void vms_load_begin(void);
+int vms_load_end(int err, const char *what);
+/* bpf_object__load(@obj) so bracketed. */
+struct bpf_object;
+int vms_object_load(struct bpf_object *obj, const char *what);
 
 /* ---- the maps of a pinned state (state.c) ------------------------------ */
 
@@ -62,7 +115,9 @@ void vms_libbpf_logging(int verbose);
 	X(NORTH, VMST_MAP_NORTH, true)        \
 	X(QSTATS, VMST_MAP_QSTATS, true)      \
 	X(CPUMAP, VMST_MAP_CPUMAP, true)      \
-	X(LOCAL, VMST_MAP_LOCAL, true)
+	X(LOCAL, VMST_MAP_LOCAL, true)        \
+	X(TRUNK, VMST_MAP_TRUNK, true)        \
+	X(RSS_LUT, VMST_MAP_RSS_LUT, false)
 
 enum vms_map {
 #define VMS_X_ENUM(id, name, optional) VMS_MAP_##id,
@@ -83,10 +138,18 @@ struct vms_maps {
 	int fd[VMS_MAP_N];
 };
 
+/* Programs shared by every tap of a network namespace (progs.c). */
+enum vms_prog {
+	VMS_PROG_TAP,	/* tc program on each tap (bpf/tap.bpf.c) */
+	VMS_PROG_STEER, /* tun steering program (bpf/steer.bpf.c) */
+	VMS_PROG_N
+};
+
 struct vms_state {
 	char pin_path[4096];
 	struct vms_maps maps;
 	int lock_fd; /* flock()ed pin directory while open for writing */
+	int prog_fd[VMS_PROG_N]; /* shared programs once opened, else -1 */
 };
 
 enum vms_open_flags {
@@ -96,6 +159,14 @@ enum vms_open_flags {
 
 /* The pin path in force: --pin-path, else $VMSTEER_PIN_PATH, else default. */
 const char *vms_pin_path(const char *override);
+/*
+ * Refuse a pin path no state can be at, with a message: a relative one,
+ * one that is not a directory, and a directory that is not on a BPF
+ * filesystem and holds files (vmsteer would mount a bpffs over them). An
+ * absent path and an empty directory (a bpffs is mounted there when the
+ * state is created) are fine: 0.
+ */
+int vms_pin_path_check(const char *pin_path);
 
 /*
  * Open the pinned state at @pin_path. Without VMS_OPEN_CREATE a missing
@@ -109,6 +180,20 @@ void vms_state_close(struct vms_state *st);
 bool vms_state_exists(const char *pin_path);
 /* @out = "<pin_path>/<name>"; fails with a message when too long. */
 int vms_pin_join(char *out, size_t len, const char *pin_path, const char *name);
+
+/*
+ * Tests only: the BPF object file to load instead of this build's
+ * skeleton @what ("UPLINK", "TRACE", "TAP", "STEER", "UPLINK_TC"), or NULL. Only
+ * the test build of the CLI defines it (tests/hooks/objfile.c: from
+ * $VMSTEER_TEST_<WHAT>_OBJ); in vmsteer itself this weak reference is NULL,
+ * so the installed binary never loads BPF code its environment names.
+ */
+extern const char *vms_test_obj_file(const char *what)
+	__attribute__((weak, visibility("hidden")));
+static inline const char *vms_obj_override(const char *what)
+{
+	return vms_test_obj_file ? vms_test_obj_file(what) : NULL;
+}
 
 /* Set every map of a libbpf object to reuse/pin under @pin_path. */
 struct bpf_object;
@@ -136,7 +221,20 @@ void vms_format_mac(const __u8 mac[6], char out[18]);
 __u64 vms_mac48(const __u8 mac[6]);
 /* Parse a VLAN id 1..4094; 0 or -EINVAL/-ERANGE. */
 int vms_parse_vlan(const char *s, __u16 *vlan);
+/*
+ * Parse a decimal number of digits only (no sign, no spaces) up to @max:
+ * 0, -EINVAL (not such a number) or -ERANGE (above @max).
+ */
+int vms_parse_uint(const char *s, unsigned long long max,
+		   unsigned long long *out);
 
+/*
+ * Why @name cannot be a device name (the kernel's dev_valid_name(), and no
+ * control characters either), or NULL when it can.
+ */
+const char *vms_ifname_invalid(const char *name);
+/* 0, or -ENODEV with a message saying why @name is no device name. */
+int vms_ifname_check(const char *name);
 /* ifindex of @name in this network namespace, or -ENODEV with message. */
 int vms_ifindex(const char *name);
 /* 1 when @name is a tap (tun driver in TAP mode), 0 when not, or -errno. */
@@ -151,15 +249,18 @@ __u32 vms_netns_ino(void);
 /* What `port add` asks for. */
 struct vms_port_spec {
 	char name[16];
-	__u32 ifindex;
+	__u32 ifindex; /* 0 (and mtu 0): the tap does not exist, pending */
 	__u32 netns_ino;
 	__u8 mac[6];
 	__u16 vlan; /* 0: untagged port */
+	bool trunk; /* a trunk port: tags with a VID of @vids allowed */
+	struct vmst_trunk vids;
 	__u32 mtu;
 	bool trusted; /* RA and DHCP server messages allowed */
 	__u32 naddrs; /* addresses: none = MAC checks only */
 	struct vmst_addr addrs[VMST_MAX_ADDRS];
 	bool xdp_steer; /* XDP frames hop through the CPUMAP (RSS queue) */
+	bool agent;	/* managed by `vmsteer agent` (VMST_CFG_F_AGENT) */
 };
 
 /*
@@ -179,14 +280,34 @@ bool vms_addr_overlap(const struct vmst_addr *a, const struct vmst_addr *b);
 int vms_port_tx_read(const struct vms_maps *m, __u32 idx,
 		     struct vmst_port_tx *tx);
 
+/*
+ * Parse a trunk's VID list "VID[-VID][,...]" (1..4094) into @t, adding to
+ * what it holds; refuses, with a message "@what: ...", bad syntax, a VID
+ * out of range and a reversed range.
+ */
+int vms_parse_vids(const char *what, const char *s, struct vmst_trunk *t);
+/* "10,20,100-200" of @t into @out (@len bytes: 25000 holds any list). */
+#define VMS_VIDS_STRLEN 25000
+void vms_format_vids(const struct vmst_trunk *t, char *out, size_t len);
+/* VID @vid is in @t. */
+bool vms_trunk_has(const struct vmst_trunk *t, __u16 vid);
+/* The trunk VIDs of port @idx (zeroed when the map is absent). */
+int vms_port_trunk_read(const struct vms_maps *m, __u32 idx,
+			struct vmst_trunk *t);
+
 /* Check a spec on its own (MAC unicast, VLAN range, addresses valid and
  * not overlapping each other...): 0 or -errno. */
 int vms_port_spec_check(const struct vms_port_spec *s);
 /*
- * Add a port or update the one of the same name (and netns). Refuses a MAC
- * another port owns on the same VLAN, an address overlapping one of
- * another port on the same VLAN, a full port table or FDB, and leaves the
- * maps as they were on any error. On success *@idx is the port index.
+ * Add a port or update the one of the same name (and netns). A spec with
+ * ifindex 0 makes the port pending (VMST_CFG_F_PENDING: no FDB slot, no
+ * redirect target; its configuration stays). Refuses a MAC another port
+ * owns on the same VLAN, an address overlapping one of another port on the
+ * same VLAN, a full port table or FDB, and leaves the maps as they were on
+ * any error; a port of this namespace whose tap is gone (pending, or its
+ * tap vanished) is no owner: its MAC moves to the new port, which takes
+ * its place (and index) when no port has the new name. On success *@idx is
+ * the port index.
  */
 int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		    __u32 *idx);
@@ -194,6 +315,16 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 int vms_port_set_xdp_steer(const struct vms_maps *m, __u32 idx, bool on);
 /* Remove port @idx: FDB entry, target, counters and record. */
 int vms_port_delete(const struct vms_maps *m, __u32 idx);
+/*
+ * True when port record @c of this namespace (@netns) has no tap: pending,
+ * or its tap vanished (no device of its ifindex and name).
+ */
+bool vms_port_tapless(const struct vmst_port_cfg *c, __u32 netns);
+/* Seconds of CLOCK_BOOTTIME (the clock of pending_since). */
+__u32 vms_boottime(void);
+/* Index of the port of MAC @mac on @vlan in @netns_ino, 0 when none. */
+int vms_port_find_mac(const struct vms_maps *m, const __u8 mac[6], __u16 vlan,
+		      __u32 netns_ino, struct vmst_port_cfg *cfg);
 /* Index of the port named @name in @netns_ino, 0 when none, or -errno. */
 int vms_port_find(const struct vms_maps *m, const char *name, __u32 netns_ino,
 		  struct vmst_port_cfg *cfg);
@@ -248,19 +379,40 @@ void vms_local_refresh_warn(struct vms_state *st);
 int vms_addr_sweep(const struct vms_maps *m, __u32 only, bool fix,
 		   vms_check_fn report, void *ctx);
 
+/* ---- shared programs (progs.c) ---------------------------------------- */
+
+/*
+ * The state's @kind program of this network namespace, pinned under
+ * <pin path>/progs/: opened from the pin, or loaded and pinned when there
+ * is none yet. *@fd stays owned by @st.
+ */
+int vms_shared_prog(struct vms_state *st, enum vms_prog kind, int *fd);
+/*
+ * Load this build's @kind program; when the pinned one is another build's
+ * (another kernel tag) or missing, pin it in its place (*@replaced: one
+ * was there). Either way it becomes @st's program of that kind.
+ */
+int vms_shared_prog_upgrade(struct vms_state *st, enum vms_prog kind,
+			    bool *replaced);
+/* Kernel id of program @fd, 0 when unknown. */
+__u32 vms_prog_id(int fd);
+/* Set the 4-byte .rodata variable @var of an opened object. */
+int vms_rodata_set_u32(struct bpf_object *obj, const char *var, __u32 val);
+
 /* ---- tc programs (tc.c) ------------------------------------------------ */
 
 /*
- * Attach the tap program of port @idx to tap @ifindex (@tap in messages):
- * clsact ingress, direct action, at VMST_TC_HANDLE / VMST_TC_PRIORITY. An
- * existing clsact qdisc is reused; one vmsteer creates is recorded in the
- * port's vmst_port_tx flags. A filter already there is replaced in place
- * (never a second one); a filter at that handle and priority that is not
- * vmsteer's is refused. With @upgrade_only, only a filter running another
- * build's program is replaced (*@changed tells).
+ * Attach the namespace's shared tap program (vms_shared_prog) to tap
+ * @ifindex of port @idx (@tap in messages): clsact ingress, direct action,
+ * at VMST_TC_HANDLE / VMST_TC_PRIORITY. An existing clsact qdisc is
+ * reused; one vmsteer creates is recorded in the port's vmst_port_tx
+ * flags. A filter running another vmsteer program (another build's) is
+ * replaced in place (never a second one); one already running the shared
+ * program is left as it is (*@changed false); a filter at that handle and
+ * priority that is not vmsteer's is refused.
  */
 int vms_tap_attach(struct vms_state *st, __u32 idx, __u32 ifindex,
-		   const char *tap, bool upgrade_only, bool *changed);
+		   const char *tap, bool *changed);
 /* Remove vmsteer's filter from tap @ifindex, and the clsact qdisc when
  * vmsteer created it (@qdisc_ours). A tap without them is not an error. */
 int vms_tap_detach(__u32 ifindex, const char *tap, bool qdisc_ours);
@@ -367,6 +519,13 @@ const char *vms_monitor_state_name(enum vms_monitor_state s);
 __u32 vms_toeplitz(const __u8 key[VMST_RSS_KEY_LEN], const void *in,
 		   size_t len);
 
+/*
+ * The lookup tables of @key that the BPF programs hash with (struct
+ * vmst_rss_lut): each entry is vms_toeplitz() of one nibble at its place.
+ */
+void vms_rss_lut_build(const __u8 key[VMST_RSS_KEY_LEN],
+		       struct vmst_rss_lut *lut);
+
 /* Microsoft's default RSS key (VMST_RSS_KEY_MSFT). */
 extern const __u8 vms_rss_key_msft[VMST_RSS_KEY_LEN];
 
@@ -437,11 +596,19 @@ void vms_rss_format_table(const struct vmst_rss *cfg, char *out, size_t len);
 struct json_object;
 struct json_object *vms_rss_json(const struct vmst_rss *cfg);
 
-/* Port @idx's vmst_rss entry (zeros when the map is absent). */
+/*
+ * Port @idx's vmst_rss entry (zeros when the map is absent). An entry
+ * whose key's lookup tables (vmst_rss_lut) were built from another key,
+ * as a crash between the two writes leaves it, reads with table_size 0:
+ * the programs send all its frames to the default queue.
+ */
 int vms_rss_read(const struct vms_maps *m, __u32 idx, struct vmst_rss *cfg);
-/* Replace port @idx's entry in one map update. */
+/* Replace port @idx's entry: its key's lookup tables first, then it. */
 int vms_rss_write(const struct vms_maps *m, __u32 idx,
 		  const struct vmst_rss *cfg);
+/* The same on the maps' descriptors (tests load the programs unpinned). */
+int vms_rss_write_fds(int rss_fd, int lut_fd, __u32 idx,
+		      const struct vmst_rss *cfg);
 
 /* What the tap inspection iterator (bpf/tunq.bpf.c) sees of a tap. */
 struct vms_tap_view {
@@ -492,9 +659,12 @@ struct vms_steer_ctx {
 int vms_steer_prepare(const struct vms_maps *m, const char *tap, __u32 queues,
 		      bool force, struct vms_steer_ctx *c);
 void vms_steer_close(struct vms_steer_ctx *c);
-/* Load vmsteer's steering program for port @idx and put it on the tap. */
+/* Put the namespace's shared steering program on the tap of port @idx. */
 int vms_steer_install(struct vms_state *st, struct vms_steer_ctx *c,
 		      const char *tap, __u32 idx, __u32 *prog_id);
+/* Port @idx steers with vmsteer's program: make it the state's current
+ * one (after an upgrade). A foreign program is left alone. */
+int vms_steer_upgrade(struct vms_state *st, const char *tap, __u32 idx);
 /*
  * --xdp-steer cpumap for @queues queues: refused (naming @what) unless
  * CPUs 0..queues-1 are online and, when a VM holds the tap (@c), exactly

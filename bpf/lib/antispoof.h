@@ -1,23 +1,39 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Anti-spoofing of the frames a VM sends (tc program on its tap).
+ * Anti-spoofing of the frames a VM sends (tc program on its tap). Every
+ * check takes the port (index, flags, MAC) as arguments and returns the
+ * reason of a drop, or VMST_OK to let the frame go on.
  *
- * The MAC check (source MAC = the port's) happens before these. Then, per
- * EtherType:
+ * The MAC check (source MAC = the port's) happens before these. Then:
+ *  - VLAN tags (vmst_tx_vlan): from an untagged or access port every
+ *    tagged frame is dropped, whatever its tag protocol (802.1Q, 802.1ad,
+ *    0x9100) and VID (a priority tag, VID 0, too). From a trunk port one
+ *    802.1Q tag with a VID of its list is allowed, and the frame inside it
+ *    gets the checks below; any other tag is dropped.
  *  - ARP: the sender MAC must be the port's; with addresses, the sender IP
  *    must be one of them (0.0.0.0 allowed: RFC 5227 probes).
  *  - IPv4: with addresses, the source must be one of them; 0.0.0.0 only for
- *    DHCP client messages (UDP 68 -> 67). UDP from port 67 (a DHCP server)
- *    is dropped unless the port is trusted.
- *  - IPv6: with addresses, the source must be one of them, link-local
- *    (fe80::/10), or :: for ICMPv6 and hop-by-hop packets (DAD neighbor
- *    solicitations, MLD reports). Router Advertisements and UDP from port
- *    547 (DHCPv6 server or relay) are dropped unless the port is trusted;
- *    a Neighbor Advertisement's target must be one of the port's addresses
- *    or link-local. Up to VMST_IPV6_EXT_MAX extension headers are walked
- *    to find the upper layer; a longer chain is dropped as unverifiable.
- * A port without addresses gets the MAC checks and the trust checks only.
- * Each check returns the reason of a drop, or VMST_R_MAX to let it go on.
+ *    DHCP client messages (UDP 68 -> 67).
+ *  - IPv6: the extension headers (hop-by-hop, routing, destination
+ *    options, fragment, AH) are walked within the payload length, at most
+ *    VMST_IPV6_EXT_MAX of them; a packet whose upper-layer header is not
+ *    within them (a first fragment cut inside the chain, a longer chain)
+ *    is dropped (RFC 7113). With addresses, the source must be one of them
+ *    or the EUI-64 link-local address of the port's MAC; :: only for DAD
+ *    Neighbor Solicitations and MLD reports. A Neighbor Advertisement's
+ *    target follows the source rule; the source link-layer option of
+ *    NS/RS/RA and the target link-layer option of an NA must be the
+ *    port's MAC (every port).
+ *  - From a port that is not trusted: Router Advertisements, ICMPv6
+ *    Redirects and DHCP server or relay messages are dropped. DHCP is
+ *    judged by the message, not the source port alone (RFC 2131 4.1,
+ *    RFC 8415 7.2, 7.3): clients listen on UDP 68 and 546, servers and
+ *    relays on 67 and 547. Dropped: UDP to 68 or 546 (only servers and
+ *    relays send there), from 67 or 547, a BOOTREPLY (op 2) to 67, and to
+ *    547 a DHCPv6 message type a client does not send (Advertise, Reply,
+ *    Reconfigure, Relay-Forward, Relay-Reply...).
+ * A port without addresses gets the MAC, tag, trust, link-layer option
+ * and header-chain checks only.
  */
 #ifndef VMST_BPF_ANTISPOOF_H
 #define VMST_BPF_ANTISPOOF_H
@@ -26,27 +42,40 @@
 #include "maps.h"
 #include "skb.h"
 
-#define ETH_P_ARP 0x0806
+#define ETH_P_ARP   0x0806
+#define ETH_P_QINQ1 0x9100 /* old, pre-802.1ad stacked-VLAN tag */
 
 /* IP protocol and IPv6 next-header numbers (macros in the uapi). */
 #define VMST_NH_HOPOPTS	 0
 #define VMST_NH_UDP	 17
 #define VMST_NH_ROUTING	 43
 #define VMST_NH_FRAGMENT 44
+#define VMST_NH_AH	 51
 #define VMST_NH_ICMPV6	 58
 #define VMST_NH_DSTOPTS	 60
-/* Pseudo next header: a non-first fragment, upper layer not present. */
-#define VMST_NH_LATER_FRAG 0xffff
 
-#define ICMPV6_ROUTER_ADVERT	134
-#define ICMPV6_NEIGHBOUR_ADVERT 136
+#define ICMPV6_MLD1_REPORT	 131
+#define ICMPV6_ROUTER_SOLICIT	 133
+#define ICMPV6_ROUTER_ADVERT	 134
+#define ICMPV6_NEIGHBOUR_SOLICIT 135
+#define ICMPV6_NEIGHBOUR_ADVERT	 136
+#define ICMPV6_REDIRECT		 137
+#define ICMPV6_MLD2_REPORT	 143
+
+/* Neighbor Discovery options (RFC 4861 4.6.1). */
+#define ND_OPT_SOURCE_LL 1
+#define ND_OPT_TARGET_LL 2
 
 #define DHCP4_SERVER_PORT 67
 #define DHCP4_CLIENT_PORT 68
+#define DHCP6_CLIENT_PORT 546
 #define DHCP6_SERVER_PORT 547
+#define DHCP4_BOOTREQUEST 1
 
 /* IPv6 extension headers walked at most before the upper layer. */
-#define VMST_IPV6_EXT_MAX 4
+#define VMST_IPV6_EXT_MAX 6
+/* Neighbor Discovery options walked at most; more are dropped. */
+#define VMST_ND_OPT_MAX 16
 
 /* The verdict "no objection". */
 #define VMST_OK VMST_R_MAX
@@ -67,16 +96,84 @@ static __always_inline bool vmst_addr6_ok(__u32 port, const __u8 a[16])
 	return bpf_map_lookup_elem(&vmst_addr6, &k) != NULL;
 }
 
-static __always_inline bool vmst_ipv6_link_local(const __u8 a[16])
-{
-	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
-}
-
 static __always_inline bool vmst_ipv6_unspec(const __u8 a[16])
 {
 	const __u64 *w = (const __u64 *)a;
 
 	return !(w[0] | w[1]);
+}
+
+/* @a is fe80::/64 with the modified EUI-64 interface id of @mac48
+ * (RFC 4291 2.5.1, appendix A). */
+static __always_inline bool vmst_ipv6_eui64_ll(const __u8 a[16], __u64 mac48)
+{
+	return a[0] == 0xfe && a[1] == 0x80 &&
+	       !(a[2] | a[3] | a[4] | a[5] | a[6] | a[7]) &&
+	       a[8] == (((mac48 >> 40) & 0xff) ^ 0x02) &&
+	       a[9] == ((mac48 >> 32) & 0xff) &&
+	       a[10] == ((mac48 >> 24) & 0xff) && a[11] == 0xff &&
+	       a[12] == 0xfe && a[13] == ((mac48 >> 16) & 0xff) &&
+	       a[14] == ((mac48 >> 8) & 0xff) && a[15] == (mac48 & 0xff);
+}
+
+/* An IPv6 source (or NA target) port @port may use. */
+static __always_inline bool vmst_src6_ok(__u32 port, __u64 mac48,
+					 const __u8 a[16])
+{
+	return vmst_ipv6_eui64_ll(a, mac48) || vmst_addr6_ok(port, a);
+}
+
+/* A tag protocol a VM could put in front of a frame. */
+static __always_inline bool vmst_tx_tag_proto(__be16 p)
+{
+	return p == bpf_htons(ETH_P_8021Q) || p == bpf_htons(ETH_P_8021AD) ||
+	       p == bpf_htons(ETH_P_QINQ1);
+}
+
+/* VID @vid is in trunk port @port's list. */
+static __always_inline bool vmst_trunk_has(__u32 port, __u16 vid)
+{
+	struct vmst_trunk *t = bpf_map_lookup_elem(&vmst_trunk, &port);
+
+	if (!t || vid == 0 || vid >= VLAN_VID_RSVD)
+		return false;
+	return (t->vids[(vid >> 6) & 63] >> (vid & 63)) & 1;
+}
+
+/*
+ * The VLAN rule for a frame from port @port (@flags) whose EtherType at
+ * offset 12 is *@proto. A tag tc already took into the skb's metadata
+ * (802.1Q, 802.1ad) counts as one in the data. VMST_OK: *@l3 is the offset
+ * of what follows the tag (or the Ethernet header), *@proto its EtherType,
+ * *@tagged whether there was a (trunk's) tag; else the reason of a drop.
+ */
+static __always_inline __u32 vmst_tx_vlan(struct __sk_buff *skb, __u32 port,
+					  __u16 flags, __be16 *proto, __u32 *l3,
+					  bool *tagged)
+{
+	__u32 tpid = *proto;
+	__u16 vid;
+	__u8 t[4];
+
+	*l3 = ETH_HLEN;
+	*tagged = false;
+	if (skb->vlan_present) {
+		tpid = skb->vlan_proto;
+		vid = skb->vlan_tci & VMST_VLAN_MASK;
+	} else if (vmst_tx_tag_proto(*proto)) {
+		if (vmst_load(skb, ETH_HLEN, t, sizeof(t)))
+			return VMST_R_DROP_VM_MALFORMED;
+		vid = ((t[0] << 8) | t[1]) & VMST_VLAN_MASK;
+		*proto = *(__be16 *)(t + 2);
+		*l3 = ETH_HLEN + VLAN_HLEN;
+	} else {
+		return VMST_OK;
+	}
+	*tagged = true;
+	if (!(flags & VMST_PORT_F_TRUNK) || tpid != bpf_htons(ETH_P_8021Q) ||
+	    vmst_tx_tag_proto(*proto) || !vmst_trunk_has(port, vid))
+		return VMST_R_DROP_VM_TAGGED;
+	return VMST_OK;
 }
 
 /* ARP at @off: Ethernet/IPv4 ARP only. */
@@ -105,23 +202,24 @@ static __always_inline __u32 vmst_check_ipv4(struct __sk_buff *skb, __u32 off,
 					     __u32 port, __u16 flags)
 {
 	__u16 sport = 0, dport = 0;
+	__u32 ihl, tot;
 	bool udp = false;
-	__u8 ip[20];
-	__be16 p[2];
-	__u32 ihl;
+	__u8 ip[20], u[9];
 
 	if (vmst_load(skb, off, ip, sizeof(ip)))
 		return VMST_R_DROP_VM_MALFORMED;
-	ihl = ip[0] & 0xf;
-	if ((ip[0] >> 4) != 4 || ihl < 5)
+	ihl = (ip[0] & 0xf) * 4;
+	tot = (ip[2] << 8) | ip[3];
+	if ((ip[0] >> 4) != 4 || ihl < 20 || tot < ihl)
 		return VMST_R_DROP_VM_MALFORMED;
-	/* UDP, first fragment or unfragmented: its ports are here. */
+	/* UDP, first fragment or unfragmented: its header is here, within
+	 * the total length (a first fragment carries at least 8 bytes). */
 	if (ip[9] == VMST_NH_UDP && !(((ip[6] & 0x1f) << 8) | ip[7])) {
-		if (vmst_load(skb, off + ihl * 4, p, sizeof(p)))
+		if (tot < ihl + 8 || vmst_load(skb, off + ihl, u, 8))
 			return VMST_R_DROP_VM_MALFORMED;
 		udp = true;
-		sport = bpf_ntohs(p[0]);
-		dport = bpf_ntohs(p[1]);
+		sport = (u[0] << 8) | u[1];
+		dport = (u[2] << 8) | u[3];
 	}
 	if ((flags & VMST_PORT_F_IPCHECK) && !vmst_addr4_ok(port, ip + 12)) {
 		bool unspec = !(ip[12] | ip[13] | ip[14] | ip[15]);
@@ -130,104 +228,231 @@ static __always_inline __u32 vmst_check_ipv4(struct __sk_buff *skb, __u32 off,
 		      dport == DHCP4_SERVER_PORT))
 			return VMST_R_DROP_SPOOF_IPV4;
 	}
-	if (udp && sport == DHCP4_SERVER_PORT && !(flags & VMST_PORT_F_TRUSTED))
+	if (!udp || (flags & VMST_PORT_F_TRUSTED))
+		return VMST_OK;
+	if (sport == DHCP4_SERVER_PORT || dport == DHCP4_CLIENT_PORT)
 		return VMST_R_DROP_ROGUE_DHCP4;
+	/* To a server or relay: only a BOOTREQUEST (op 1). */
+	if (dport == DHCP4_SERVER_PORT && tot >= ihl + 9) {
+		if (vmst_load(skb, off + ihl, u, 9))
+			return VMST_R_DROP_VM_MALFORMED;
+		if (u[8] != DHCP4_BOOTREQUEST)
+			return VMST_R_DROP_ROGUE_DHCP4;
+	}
 	return VMST_OK;
+}
+
+/* A DHCPv6 message type a client sends (RFC 8415 7.3): Solicit, Request,
+ * Confirm, Renew, Rebind, Release, Decline, Information-request. */
+static __always_inline bool vmst_dhcp6_client_msg(__u8 t)
+{
+	return (t >= 1 && t <= 6 && t != 2) || t == 8 || t == 9 || t == 11;
+}
+
+/*
+ * The Neighbor Discovery options from @off to @end: every option of type
+ * @want (source or target link-layer address) must carry @mac48.
+ */
+static __always_inline __u32 vmst_check_nd_opts(struct __sk_buff *skb,
+						__u32 off, __u32 end, __u8 want,
+						__u64 mac48)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < VMST_ND_OPT_MAX; i++) {
+		__u8 o[8];
+
+		if (off >= end)
+			return VMST_OK;
+		/* Options are whole multiples of 8 bytes, never 0. */
+		if (off + 8 > end || vmst_load(skb, off, o, sizeof(o)) ||
+		    o[1] == 0)
+			return VMST_R_DROP_VM_MALFORMED;
+		if (o[0] == want && (o[1] != 1 || vmst_mac48(o + 2) != mac48))
+			return VMST_R_DROP_SPOOF_LLADDR;
+		off += o[1] * 8;
+	}
+	return off >= end ? VMST_OK : VMST_R_DROP_VM_MALFORMED;
+}
+
+/* The ICMPv6 message of type @type at @off..@end. */
+static __always_inline __u32 vmst_check_icmpv6(struct __sk_buff *skb, __u32 off,
+					       __u32 end, __u8 type, __u32 port,
+					       __u16 flags, __u64 mac48)
+{
+	bool trusted = flags & VMST_PORT_F_TRUSTED;
+	__u8 target[16], want = ND_OPT_SOURCE_LL;
+	__u32 opts;
+
+	if (type == ICMPV6_ROUTER_ADVERT && !trusted)
+		return VMST_R_DROP_ROGUE_RA;
+	if (type == ICMPV6_REDIRECT && !trusted)
+		return VMST_R_DROP_ROGUE_REDIRECT;
+	/* Where the options start: after RS 8, RA 16, NS and NA 24. */
+	if (type == ICMPV6_ROUTER_SOLICIT) {
+		opts = off + 8;
+	} else if (type == ICMPV6_ROUTER_ADVERT) {
+		opts = off + 16;
+	} else if (type == ICMPV6_NEIGHBOUR_SOLICIT ||
+		   type == ICMPV6_NEIGHBOUR_ADVERT) {
+		/* type, code, checksum, flags, target, options */
+		if (off + 24 > end ||
+		    vmst_load(skb, off + 8, target, sizeof(target)))
+			return VMST_R_DROP_VM_MALFORMED;
+		if (type == ICMPV6_NEIGHBOUR_ADVERT) {
+			if ((flags & VMST_PORT_F_IPCHECK) &&
+			    !vmst_src6_ok(port, mac48, target))
+				return VMST_R_DROP_SPOOF_NA;
+			want = ND_OPT_TARGET_LL;
+		}
+		opts = off + 24;
+	} else {
+		return VMST_OK;
+	}
+	return vmst_check_nd_opts(skb, opts, end, want, mac48);
+}
+
+/* UDP over IPv6 at @off..@end: DHCPv6 server and relay messages. */
+static __always_inline __u32 vmst_check_udp6(struct __sk_buff *skb, __u32 off,
+					     __u32 end, __u16 flags)
+{
+	__u16 sport, dport;
+	__u8 u[9];
+
+	if (vmst_load(skb, off, u, 8))
+		return VMST_R_DROP_VM_MALFORMED;
+	if (flags & VMST_PORT_F_TRUSTED)
+		return VMST_OK;
+	sport = (u[0] << 8) | u[1];
+	dport = (u[2] << 8) | u[3];
+	if (sport == DHCP6_SERVER_PORT || dport == DHCP6_CLIENT_PORT)
+		return VMST_R_DROP_ROGUE_DHCP6;
+	if (dport == DHCP6_SERVER_PORT && off + 9 <= end) {
+		if (vmst_load(skb, off, u, 9))
+			return VMST_R_DROP_VM_MALFORMED;
+		if (!vmst_dhcp6_client_msg(u[8]))
+			return VMST_R_DROP_ROGUE_DHCP6;
+	}
+	return VMST_OK;
+}
+
+static __always_inline bool vmst_ipv6_ext(__u32 nh)
+{
+	return nh == VMST_NH_HOPOPTS || nh == VMST_NH_ROUTING ||
+	       nh == VMST_NH_DSTOPTS || nh == VMST_NH_FRAGMENT ||
+	       nh == VMST_NH_AH;
 }
 
 /* IPv6 at @off. */
 static __always_inline __u32 vmst_check_ipv6(struct __sk_buff *skb, __u32 off,
-					     __u32 port, __u16 flags)
+					     __u32 port, __u16 flags,
+					     __u64 mac48)
 {
-	__u8 ip[40], first;
-	__u32 nh;
+	__u32 nh, end, hl;
+	bool upper = true; /* the upper-layer header is in this packet */
+	__u8 ip[40], type = 0;
 	int i;
 
 	if (vmst_load(skb, off, ip, sizeof(ip)))
 		return VMST_R_DROP_VM_MALFORMED;
 	if ((ip[0] >> 4) != 6)
 		return VMST_R_DROP_VM_MALFORMED;
-	first = nh = ip[6];
+	/* Nothing past the payload length counts (a trailer is not part
+	 * of the packet); a payload longer than the frame is malformed. */
+	end = off + sizeof(ip) + ((ip[4] << 8) | ip[5]);
+	if (end > skb->len)
+		return VMST_R_DROP_VM_MALFORMED;
+	nh = ip[6];
 	off += sizeof(ip);
 
 #pragma unroll
 	for (i = 0; i < VMST_IPV6_EXT_MAX; i++) {
 		__u8 e[4];
 
-		if (nh != VMST_NH_HOPOPTS && nh != VMST_NH_ROUTING &&
-		    nh != VMST_NH_DSTOPTS && nh != VMST_NH_FRAGMENT)
+		if (!vmst_ipv6_ext(nh))
 			break;
-		if (vmst_load(skb, off, e, sizeof(e)))
-			return VMST_R_DROP_VM_MALFORMED;
+		/* Every extension header has at least 8 bytes. */
+		if (off + 8 > end || vmst_load(skb, off, e, sizeof(e)))
+			return VMST_R_DROP_VM_EXT_HDR;
 		if (nh == VMST_NH_FRAGMENT) {
 			/* A later fragment has no upper-layer header. */
 			if (((e[2] << 8) | e[3]) & 0xfff8) {
-				nh = VMST_NH_LATER_FRAG;
+				upper = false;
 				break;
 			}
-			off += 8;
+			hl = 8;
+		} else if (nh == VMST_NH_AH) {
+			hl = (e[1] + 2) * 4; /* RFC 4302 2.2 */
 		} else {
-			off += (e[1] + 1) * 8;
+			hl = (e[1] + 1) * 8;
 		}
 		nh = e[0];
+		off += hl;
 	}
-	if (nh == VMST_NH_HOPOPTS || nh == VMST_NH_ROUTING ||
-	    nh == VMST_NH_DSTOPTS || nh == VMST_NH_FRAGMENT)
-		return VMST_R_DROP_VM_MALFORMED; /* chain too long */
+	if (upper) {
+		/* The chain ends within the first fragment (RFC 7113 3), and
+		 * so do the headers of the upper layers checked below. */
+		if (vmst_ipv6_ext(nh) || off > end)
+			return VMST_R_DROP_VM_EXT_HDR;
+		if (nh == VMST_NH_ICMPV6 &&
+		    (off + 4 > end || vmst_load(skb, off, &type, 1)))
+			return VMST_R_DROP_VM_EXT_HDR;
+		if (nh == VMST_NH_UDP && off + 8 > end)
+			return VMST_R_DROP_VM_EXT_HDR;
+	}
 
-	if ((flags & VMST_PORT_F_IPCHECK) && !vmst_ipv6_link_local(ip + 8) &&
-	    !vmst_addr6_ok(port, ip + 8)) {
-		bool dad = vmst_ipv6_unspec(ip + 8) &&
-			   (nh == VMST_NH_ICMPV6 || first == VMST_NH_HOPOPTS);
+	if ((flags & VMST_PORT_F_IPCHECK) &&
+	    !vmst_src6_ok(port, mac48, ip + 8)) {
+		/* :: only for DAD (RFC 4862 5.4.2) and MLD reports
+		 * (RFC 3810 5.2.13, RFC 3590). */
+		bool dad_mld = vmst_ipv6_unspec(ip + 8) && upper &&
+			       nh == VMST_NH_ICMPV6 &&
+			       (type == ICMPV6_NEIGHBOUR_SOLICIT ||
+				type == ICMPV6_MLD1_REPORT ||
+				type == ICMPV6_MLD2_REPORT);
 
-		if (!dad)
+		if (!dad_mld)
 			return VMST_R_DROP_SPOOF_IPV6;
 	}
-	if (nh == VMST_NH_ICMPV6) {
-		__u8 type;
-
-		if (vmst_load(skb, off, &type, 1))
-			return VMST_R_DROP_VM_MALFORMED;
-		if (type == ICMPV6_ROUTER_ADVERT &&
-		    !(flags & VMST_PORT_F_TRUSTED))
-			return VMST_R_DROP_ROGUE_RA;
-		if (type == ICMPV6_NEIGHBOUR_ADVERT &&
-		    (flags & VMST_PORT_F_IPCHECK)) {
-			__u8 target[16];
-
-			if (vmst_load(skb, off + 8, target, sizeof(target)))
-				return VMST_R_DROP_VM_MALFORMED;
-			if (!vmst_ipv6_link_local(target) &&
-			    !vmst_addr6_ok(port, target))
-				return VMST_R_DROP_SPOOF_NA;
-		}
-	} else if (nh == VMST_NH_UDP) {
-		__be16 sport;
-
-		if (vmst_load(skb, off, &sport, sizeof(sport)))
-			return VMST_R_DROP_VM_MALFORMED;
-		if (sport == bpf_htons(DHCP6_SERVER_PORT) &&
-		    !(flags & VMST_PORT_F_TRUSTED))
-			return VMST_R_DROP_ROGUE_DHCP6;
-	}
+	if (!upper)
+		return VMST_OK;
+	if (nh == VMST_NH_ICMPV6)
+		return vmst_check_icmpv6(skb, off, end, type, port, flags,
+					 mac48);
+	if (nh == VMST_NH_UDP)
+		return vmst_check_udp6(skb, off, end, flags);
 	return VMST_OK;
 }
 
 /*
- * The checks after the MAC one, for an untagged frame of EtherType @proto
- * from port @port (flags @flags, MAC @mac48).
+ * The checks after the MAC and VLAN ones, for the frame of EtherType
+ * @proto at @off from port @port (flags @flags, MAC @mac48).
  */
 static __always_inline __u32 vmst_antispoof(struct __sk_buff *skb, __be16 proto,
-					    __u32 port, __u16 flags,
+					    __u32 off, __u32 port, __u16 flags,
 					    __u64 mac48)
 {
 	if (proto == bpf_htons(ETH_P_ARP))
-		return vmst_check_arp(skb, ETH_HLEN, port, flags, mac48);
+		return vmst_check_arp(skb, off, port, flags, mac48);
 	if (proto == bpf_htons(ETH_P_IP))
-		return vmst_check_ipv4(skb, ETH_HLEN, port, flags);
+		return vmst_check_ipv4(skb, off, port, flags);
 	if (proto == bpf_htons(ETH_P_IPV6))
-		return vmst_check_ipv6(skb, ETH_HLEN, port, flags);
+		return vmst_check_ipv6(skb, off, port, flags, mac48);
 	return VMST_OK;
+}
+
+/*
+ * A frame for device @ifindex longer than its MTU (its segments for a
+ * GSO frame): what the bridge would not forward. A device the helper does
+ * not find is left to the redirect.
+ */
+static __always_inline bool vmst_tx_too_big(struct __sk_buff *skb,
+					    __u32 ifindex)
+{
+	__u32 mtu = 0;
+
+	return bpf_check_mtu(skb, ifindex, &mtu, 0, BPF_MTU_CHK_SEGS) > 0;
 }
 
 #endif /* VMST_BPF_ANTISPOOF_H */

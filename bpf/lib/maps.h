@@ -124,6 +124,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vmst_rss SEC(".maps");
 
+/* Toeplitz lookup tables of each port's RSS key (struct vmst_rss_lut). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VMST_MAX_PORTS);
+	__type(key, __u32);
+	__type(value, struct vmst_rss_lut);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vmst_rss_lut SEC(".maps");
+
 /* Transmit-path control records (struct vmst_port_tx), by port index. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -191,5 +200,14 @@ struct {
 	__type(value, struct vmst_local);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vmst_local SEC(".maps");
+
+/* VIDs of trunk ports (struct vmst_trunk), indexed by port index. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VMST_MAX_PORTS);
+	__type(key, __u32);
+	__type(value, struct vmst_trunk);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vmst_trunk SEC(".maps");
 
 #endif /* VMST_BPF_MAPS_H */

@@ -60,6 +60,24 @@ vmst_monitor_sample(struct vmst_mon_ctl *ctl, __u32 port, __u32 reason,
 	return pc;
 }
 
+/*
+ * Bytes of a @len-byte frame to copy: min(@len, VMST_MON_SNAP), 0 for an
+ * empty frame. The length handed to the load helpers has its range
+ * [1, VMST_MON_SNAP] by construction (a mask and an add on the register
+ * passed), not from comparisons the verifier may not carry over to it
+ * (6.1 learns no lower bound from `cap != 0`).
+ */
+static __always_inline __u64 vmst_monitor_caplen(__u32 len)
+{
+	__u64 n;
+
+	if (!len)
+		return 0;
+	n = (len < VMST_MON_SNAP ? len : VMST_MON_SNAP) - 1;
+	barrier_var(n);
+	return (n & (VMST_MON_SNAP - 1)) + 1;
+}
+
 /* Fill the fields of @e other than the frame's bytes, and submit it. */
 static __always_inline void vmst_monitor_submit(struct vmst_mon_event *e,
 						struct vmst_mon_pcpu *pc,
@@ -86,7 +104,7 @@ static __noinline int vmst_monitor_emit(struct xdp_md *ctx,
 	struct vmst_mon_event *e;
 	struct vmst_mon_pcpu *pc;
 	__u64 now = 0;
-	__u64 cap; /* 64 bits: the register checked is the one passed */
+	__u64 cap;
 	__u32 len;
 
 	pc = vmst_monitor_sample(ctl, port, reason, &now);
@@ -98,11 +116,8 @@ static __noinline int vmst_monitor_emit(struct xdp_md *ctx,
 		return 0;
 	}
 	len = bpf_xdp_get_buff_len(ctx);
-	cap = len < VMST_MON_SNAP ? len : VMST_MON_SNAP;
-	/* Bound the register the helper gets, not a copy clang prefers. */
-	barrier_var(cap);
-	if (cap < 1 || cap > VMST_MON_SNAP ||
-	    bpf_xdp_load_bytes(ctx, 0, e->data, cap))
+	cap = vmst_monitor_caplen(len);
+	if (cap && bpf_xdp_load_bytes(ctx, 0, e->data, cap))
 		cap = 0;
 	vmst_monitor_submit(e, pc, now, len, cap, port, reason,
 			    ctx->ingress_ifindex);
@@ -120,7 +135,7 @@ static __noinline int vmst_monitor_emit_skb(struct __sk_buff *skb,
 	struct vmst_mon_event *e;
 	struct vmst_mon_pcpu *pc;
 	__u64 now = 0;
-	__u64 cap; /* 64 bits: the register checked is the one passed */
+	__u64 cap;
 	__u32 len;
 
 	pc = vmst_monitor_sample(ctl, port, reason, &now);
@@ -132,10 +147,8 @@ static __noinline int vmst_monitor_emit_skb(struct __sk_buff *skb,
 		return 0;
 	}
 	len = skb->len;
-	cap = len < VMST_MON_SNAP ? len : VMST_MON_SNAP;
-	barrier_var(cap);
-	if (cap < 1 || cap > VMST_MON_SNAP ||
-	    bpf_skb_load_bytes(skb, 0, e->data, cap))
+	cap = vmst_monitor_caplen(len);
+	if (cap && bpf_skb_load_bytes(skb, 0, e->data, cap))
 		cap = 0;
 	vmst_monitor_submit(e, pc, now, len, cap, port, reason, skb->ifindex);
 	return 0;

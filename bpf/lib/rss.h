@@ -36,34 +36,38 @@ struct vmst_rss_flow {
 
 /*
  * Toeplitz hash of the first @len (at most VMST_RSS_INPUT_MAX) bytes of
- * @in under the 40-byte @key. For input bit b (most significant bit of
- * in[0] first) that is set, the hash takes the XOR of key bits b..b+31.
- * @win holds key bits 8i..8i+39 for byte i (key bit 8i in bit 39), so bit
- * j of the byte (0: most significant) uses win >> (8 - j). Branch-free:
- * the verifier walks one path per byte and the loop stays rolled (~40
- * instructions a byte).
+ * @in through the key's lookup tables @lut (struct vmst_rss_lut): the XOR
+ * of one table entry per input nibble. Two loads and two XORs a byte, no
+ * bit test and no branch but the loop's, whatever the compiler: the
+ * verifier walks one path per byte.
  */
-static __always_inline __u32 vmst_toeplitz(const __u8 *key, const __u8 *in,
-					   __u32 len)
+static __always_inline __u32 vmst_toeplitz(const struct vmst_rss_lut *lut,
+					   const __u8 *in, __u32 len)
 {
-	__u64 win = (__u64)key[0] << 24 | (__u64)key[1] << 16 |
-		    (__u64)key[2] << 8 | key[3];
 	__u32 hash = 0, i;
 
 #pragma clang loop unroll(disable)
 	for (i = 0; i < VMST_RSS_INPUT_MAX; i++) {
 		__u32 b;
-		int j;
 
 		if (i >= len)
 			break;
-		win = win << 8 | key[i + 4];
 		b = in[i];
-#pragma unroll
-		for (j = 0; j < 8; j++)
-			hash ^= (__u32)(win >> (8 - j)) & -((b >> (7 - j)) & 1);
+		hash ^= lut->nib[2 * i][(b >> 4) & 15] ^
+			lut->nib[2 * i + 1][b & 15];
 	}
 	return hash;
+}
+
+/* True when @lut was built from @cfg's key (5 words compared, no loop). */
+static __always_inline bool vmst_rss_lut_matches(const struct vmst_rss *cfg,
+						 const struct vmst_rss_lut *lut)
+{
+	const __u64 *a = (const __u64 *)cfg->key;
+	const __u64 *b = (const __u64 *)lut->key;
+
+	return !((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) |
+		 (a[4] ^ b[4]));
 }
 
 /* Bytes of @f to hash under @types: 0 when no enabled type covers it. */
@@ -89,12 +93,14 @@ static __always_inline __u32 vmst_rss_input_len(const struct vmst_rss_flow *f,
 }
 
 /*
- * Queue of @f under @cfg: table[hash & (table_size - 1)], or the default
- * queue when no enabled hash type covers the flow, the table size is not
- * a power of two in 1..VMST_RSS_TABLE_MAX, or the entry names a queue the
- * tap does not have.
+ * Queue of @f under @cfg and its key's tables @lut (may be NULL):
+ * table[hash & (table_size - 1)], or the default queue when no enabled
+ * hash type covers the flow, the table size is not a power of two in
+ * 1..VMST_RSS_TABLE_MAX, the tables are missing or were built from another
+ * key, or the entry names a queue the tap does not have.
  */
 static __always_inline __u32 vmst_rss_queue(const struct vmst_rss *cfg,
+					    const struct vmst_rss_lut *lut,
 					    const struct vmst_rss_flow *f)
 {
 	__u32 len = vmst_rss_input_len(f, cfg->hash_types);
@@ -103,7 +109,9 @@ static __always_inline __u32 vmst_rss_queue(const struct vmst_rss *cfg,
 
 	if (!len || !size || size > VMST_RSS_TABLE_MAX || (size & (size - 1)))
 		return cfg->default_queue;
-	hash = vmst_toeplitz(cfg->key, f->in, len);
+	if (!lut || !vmst_rss_lut_matches(cfg, lut))
+		return cfg->default_queue;
+	hash = vmst_toeplitz(lut, f->in, len);
 	q = cfg->table[hash & (size - 1) & (VMST_RSS_TABLE_MAX - 1)];
 	if (cfg->queues && q >= cfg->queues)
 		return cfg->default_queue;

@@ -89,14 +89,16 @@ static __always_inline int vmst_xdp_steer(struct xdp_md *ctx, __u32 idx)
 	void *data_end = (void *)(long)ctx->data_end;
 	struct vmst_rss_flow flow = {};
 	struct vmst_rss *cfg;
+	__u32 q;
 
 	cfg = bpf_map_lookup_elem(&vmst_rss, &idx);
 	if (!cfg || !cfg->queues)
 		return -1;
 	vmst_rss_parse_xdp(data, data_end, &flow);
 	/* CPU q: tun queues what CPU q sends on queue q mod queues. */
-	if (bpf_redirect_map(&vmst_cpumap, vmst_rss_queue(cfg, &flow), 0) !=
-	    XDP_REDIRECT)
+	q = vmst_rss_queue(cfg, bpf_map_lookup_elem(&vmst_rss_lut, &idx),
+			   &flow);
+	if (bpf_redirect_map(&vmst_cpumap, q, 0) != XDP_REDIRECT)
 		return -1;
 	return XDP_REDIRECT;
 }

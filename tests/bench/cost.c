@@ -258,9 +258,10 @@ int cmd_cost(int argc, char **argv)
 	}
 	vms_rss_default(&rss4, 4);
 	slot = 1;
-	if (bpf_map_update_elem(bpf_map__fd(steer->maps.vmst_rss), &slot, &rss4,
-				0)) {
-		bench_err("vmst_rss: %s", strerror(errno));
+	if (vms_rss_write_fds(bpf_map__fd(steer->maps.vmst_rss),
+			      bpf_map__fd(steer->maps.vmst_rss_lut), slot,
+			      &rss4)) {
+		bench_err("vmst_rss: %s", vms_last_error());
 		goto out;
 	}
 	slot = 0;

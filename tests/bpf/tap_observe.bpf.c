@@ -16,6 +16,7 @@
 #include "lib/stats.h"
 #include "lib/skb.h"
 #include "lib/antispoof.h"
+#include "lib/devport.h"
 
 /* The last run. */
 __u64 obs_runs;		    /* runs seen */

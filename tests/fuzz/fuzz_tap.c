@@ -20,15 +20,19 @@
  *
  * Everything is loaded privately (nothing pinned or attached) and ports are
  * added through the library (vms_port_upsert); each port's record then gets
- * an ifindex of its own so the redirect target names the port. Run it in a
+ * an ifindex of its own so the redirect target names the port: a veth of
+ * that index with the port's MTU (the tap program judges redirected frames
+ * by the target's MTU), and one for the northbound uplink. Run it in a
  * network namespace of its own (unshare -n).
  *
  * Input: two selector bytes, then the frame. Byte 0: bits 0..3 the sending
  * port (mod NPORTS); bit 4 keeps the frame's source MAC (else the sender's
  * is written); bits 5..6 the northbound uplink (0, 1: in the ports'
  * network namespace, 2: none, 3: in another one); bit 7 writes one of the
- * sender's addresses (byte 1 bits 4..5 choose which) as the IPv4/IPv6
- * source, or ARP sender (with its MAC). Byte 1: bits 0..3 = k, 1..NPORTS
+ * sender's addresses (byte 1 bits 4..5 choose which; 3: for IPv6 the
+ * EUI-64 link-local address of its MAC) as the IPv4/IPv6 source, or ARP
+ * sender (with its MAC); without bit 4 the first link-layer address
+ * option of an ND message gets the sender's MAC too. Byte 1: bits 0..3 = k, 1..NPORTS
  * writes port k-1's MAC as the destination, NPORTS+1 and NPORTS+2 a
  * host-local MAC (vmst_local) of this or another namespace; bit 6 writes
  * the chosen address as a Neighbor Advertisement's target.
@@ -69,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Counters are compared with the model every this many frames. */
 #define COUNTER_EVERY 4096
-#define NPORTS	      9
+#define NPORTS	      10
 #define SEED_MAX      4096
 #define FRAME_BUF     8192
 /* Northbound uplink, and a network namespace that is not the ports'. */
@@ -133,11 +137,23 @@ static const struct {
 	 false,
 	 {"10.1.0.8"}},
 	{"fzt-gone", {2, 0x5e, 0x20, 0, 0, 9}, 0, false, false, true, {0}},
+	{"fzt-trunk",
+	 {2, 0x5e, 0x20, 0, 0, 0x0a},
+	 0,
+	 false,
+	 false,
+	 false,
+	 {"10.1.0.10", "2001:db8:d::a", "fe80::a"}},
 };
+
+/* VIDs of the trunk ports (NULL: not a trunk). */
+static const char *const port_trunk[NPORTS] = {[9] = "100,200-210,4094"};
 
 /* Tap MTUs: the uplink skb path forwards non-GSO frames that fit. */
 static const __u32 port_mtu[NPORTS] = {1500, 1500, 1500, 1500, 9000,
-				       576,  1500, 1500, 1500};
+				       576,  1500, 1500, 1500, 1500};
+/* The northbound uplink's MTU. */
+#define NORTH_MTU 1500
 
 static struct uplink_bpf *skel;
 static struct tap_bpf *tap[NPORTS];
@@ -151,7 +167,7 @@ static struct ref_tx_local locals[2] = {
 	{{2, 0x5e, 0x20, 0, 0x0b, 0x0b}, 0},
 	{{2, 0x5e, 0x20, 0, 0x0c, 0x0c}, 0},
 };
-static struct ref_tx_world world = {ports, NPORTS, 0, 0, locals, 2};
+static struct ref_tx_world world = {ports, NPORTS, 0, 0, locals, 2, 0};
 static __u32 netns;
 static int ncpus, north_state = -1;
 static size_t max_len; /* longest frame test_run takes */
@@ -330,6 +346,7 @@ static void set_north(int state)
 	north_state = state;
 	world.north_ifindex = n.ifindex;
 	world.north_netns_ino = n.netns_ino;
+	world.north_mtu = n.ifindex ? NORTH_MTU : 0;
 }
 
 static void add_port(int i)
@@ -345,6 +362,11 @@ static void add_port(int i)
 
 	snprintf(s.name, sizeof(s.name), "%s", port_def[i].name);
 	memcpy(s.mac, port_def[i].mac, 6);
+	if (port_trunk[i]) {
+		if (vms_parse_vids("trunk", port_trunk[i], &s.vids))
+			die("bad VIDs: %s", vms_last_error());
+		s.trunk = true;
+	}
 	for (k = 0; k < 3 && port_def[i].ips[k]; k++)
 		if (vms_parse_addr(port_def[i].ips[k], &s.addrs[s.naddrs++]))
 			die("bad address: %s", vms_last_error());
@@ -354,6 +376,8 @@ static void add_port(int i)
 	memcpy(ports[i].mac, s.mac, 6);
 	ports[i].vlan = s.vlan;
 	ports[i].trusted = s.trusted;
+	ports[i].trunk = s.trunk;
+	ports[i].vids = s.vids;
 	ports[i].netns_ino = s.netns_ino;
 	ports[i].mtu = s.mtu;
 	ports[i].naddrs = s.naddrs;
@@ -375,6 +399,19 @@ static void load_tap(int i)
 	/* The skeleton's load maps its .bss, where the observations are. */
 	if (share_maps(obs[i]->obj) || tap_observe_bpf__load(obs[i]))
 		die("cannot load the observed tap program%s", "");
+}
+
+/* A veth of ifindex @ifindex and MTU @mtu in this network namespace. */
+static void make_device(__u32 ifindex, __u32 mtu)
+{
+	char cmd[200];
+
+	snprintf(cmd, sizeof(cmd),
+		 "ip link add fzt%u index %u mtu %u type veth peer name "
+		 "fzt%up index %u mtu %u",
+		 ifindex, ifindex, mtu, ifindex, ifindex + 1000, mtu);
+	if (system(cmd))
+		die("cannot create a device: %s", cmd);
 }
 
 /* Give port @i's record an ifindex of its own: redirects name the port. */
@@ -402,6 +439,14 @@ static void setup(void)
 		libbpf_set_print(NULL);
 	ncpus = libbpf_num_possible_cpus();
 	netns = vms_netns_ino();
+	/* The redirect targets, with their MTUs (a fresh namespace has only
+	 * lo: anything else means this is not one of our own). */
+	if (system("[ \"$(ip -o link show | wc -l)\" = 1 ]"))
+		die("run it in a network namespace of its own (%s)",
+		    "unshare -n)");
+	make_device(NORTH_IFINDEX, NORTH_MTU);
+	for (i = 0; i < NPORTS; i++)
+		make_device(FIRST_IFINDEX + i, port_mtu[i]);
 	skel = uplink_bpf__open();
 	if (!skel)
 		die("cannot open the uplink program%s", "");
@@ -551,8 +596,175 @@ enum {
 	B_IP6_EXT5,
 	B_TAGGED,
 	B_OTHER,
+	/* Issue 9: tags, link-local, ND options, header chains, sizes. */
+	B_TAG_VID0,
+	B_TAG_88A8,
+	B_TAG_9100,
+	B_TAG_TRUNK,
+	B_TAG_STACKED,
+	B_IP6_LL,
+	B_IP6_NS_SLL,
+	B_IP6_NA_TLL,
+	B_IP6_RS_SLL,
+	B_IP6_RA_SLL,
+	B_IP6_REDIRECT,
+	B_IP6_AH_RA,
+	B_IP6_FRAG_PADDED,
+	B_IP6_DHCP_FROM_546,
+	B_IP6_DHCP_REPLY_TO_547,
+	B_IP4_DHCP_OFFER_FROM_68,
+	B_OVERSIZE,
 	B_N,
 };
+
+/* @p's EUI-64 link-local address into @a. */
+static void eui64_ll(int p, __u8 a[16])
+{
+	const __u8 *m = port_def[p].mac;
+
+	memset(a, 0, 16);
+	a[0] = 0xfe;
+	a[1] = 0x80;
+	a[8] = m[0] ^ 2;
+	a[9] = m[1];
+	a[10] = m[2];
+	a[11] = 0xff;
+	a[12] = 0xfe;
+	memcpy(a + 13, m + 3, 3);
+}
+
+/* The kinds from B_TAG_VID0 on. */
+static size_t build_more(int kind, int p, __u8 *b)
+{
+	static const __u8 mc6[6] = {0x33, 0x33, 0, 0, 0, 1};
+	size_t l3 = 14, off, ul;
+	__u16 tpid = 0x8100, vid = 0;
+	int icmp = -1;
+
+	switch (kind) {
+	case B_OVERSIZE:
+		put16(b + 12, 0x88b5);
+		return 2000;
+	case B_TAG_88A8:
+		tpid = 0x88a8;
+		vid = 100;
+		break;
+	case B_TAG_9100:
+		tpid = 0x9100;
+		vid = 100;
+		break;
+	case B_TAG_TRUNK:
+		vid = 200;
+		break;
+	case B_TAG_STACKED:
+		vid = 100;
+		break;
+	}
+	if (kind <= B_TAG_STACKED) {
+		put16(b + 12, tpid);
+		put16(b + 14, vid);
+		l3 = 18;
+		if (kind == B_TAG_STACKED) {
+			put16(b + 16, 0x8100);
+			put16(b + 18, 100);
+			l3 = 22;
+		}
+		put16(b + l3 - 2, 0x0800);
+		b[l3] = 0x45;
+		put16(b + l3 + 2, 46);
+		b[l3 + 8] = 64;
+		b[l3 + 9] = 17;
+		inet_pton(AF_INET, "10.1.0.1", b + l3 + 12);
+		inet_pton(AF_INET, "10.1.0.254", b + l3 + 16);
+		put16(b + l3 + 20, 1000);
+		put16(b + l3 + 22, 2000);
+		return l3 + 46;
+	}
+	if (kind == B_IP4_DHCP_OFFER_FROM_68) {
+		memset(b, 0xff, 6);
+		put16(b + 12, 0x0800);
+		b[l3] = 0x45;
+		put16(b + l3 + 2, 46);
+		b[l3 + 9] = 17;
+		inet_pton(AF_INET, "10.1.0.1", b + l3 + 12);
+		memset(b + l3 + 16, 0xff, 4);
+		put16(b + l3 + 20, 68);
+		put16(b + l3 + 22, 68);
+		b[l3 + 28] = 2; /* BOOTREPLY */
+		return 60;
+	}
+	/* IPv6 from the EUI-64 link-local address, to all nodes. */
+	memcpy(b, mc6, 6);
+	put16(b + 12, 0x86dd);
+	b[l3] = 0x60;
+	b[l3 + 7] = 255;
+	eui64_ll(p, b + l3 + 8);
+	inet_pton(AF_INET6, "ff02::1", b + l3 + 24);
+	off = l3 + 40;
+	b[l3 + 6] = 58;
+	switch (kind) {
+	case B_IP6_LL:
+	case B_IP6_DHCP_FROM_546:
+	case B_IP6_DHCP_REPLY_TO_547:
+		b[l3 + 6] = 17;
+		put16(b + off, kind == B_IP6_LL ? 1000 : 546);
+		put16(b + off + 2, kind == B_IP6_LL		 ? 2000
+				   : kind == B_IP6_DHCP_FROM_546 ? 546
+								 : 547);
+		put16(b + off + 4, 24);
+		b[off + 8] = 7; /* Reply */
+		off += 24;
+		break;
+	case B_IP6_NS_SLL:
+	case B_IP6_NA_TLL:
+		icmp = kind == B_IP6_NS_SLL ? 135 : 136;
+		ul = 24;
+		break;
+	case B_IP6_RS_SLL:
+		icmp = 133;
+		ul = 8;
+		break;
+	case B_IP6_RA_SLL:
+	case B_IP6_AH_RA:
+		icmp = 134;
+		ul = 16;
+		break;
+	case B_IP6_REDIRECT:
+		icmp = 137;
+		ul = 40;
+		break;
+	case B_IP6_FRAG_PADDED:
+		/* RFC 7113's evasion: a first fragment whose payload ends
+		 * inside a long destination options header, and a trailer
+		 * that reads like a UDP header. */
+		b[l3 + 6] = 44;
+		b[off] = 60;
+		put16(b + off + 2, 1); /* offset 0, more fragments */
+		b[off + 8] = 58;
+		b[off + 9] = 7; /* 64 bytes */
+		put16(b + l3 + 4, 16);
+		memset(b + off + 16, 0x11, 48);
+		return off + 64;
+	}
+	if (icmp >= 0) {
+		if (kind == B_IP6_AH_RA) {
+			b[l3 + 6] = 51;
+			b[off] = 58;
+			b[off + 1] = 1; /* 12 bytes */
+			off += 12;
+		}
+		b[off] = icmp;
+		if (icmp == 135 || icmp == 136)
+			inet_pton(AF_INET6, "2001:db8:a::1", b + off + 8);
+		off += ul;
+		b[off] = icmp == 136 || icmp == 137 ? 2 : 1;
+		b[off + 1] = 1;
+		memcpy(b + off + 2, port_def[p].mac, 6);
+		off += 8;
+	}
+	put16(b + l3 + 4, off - l3 - 40);
+	return off;
+}
 
 /* Frame of @kind from port @p (addresses filled in by the selector). */
 static size_t build(int kind, int p, __u8 *b)
@@ -562,9 +774,11 @@ static size_t build(int kind, int p, __u8 *b)
 	static const __u8 remote[6] = {2, 0, 0, 0, 0xee, 0xee};
 	size_t l3 = 14, off, i;
 
-	memset(b, 0, 256);
+	memset(b, 0, 2100);
 	memcpy(b, remote, 6);
 	memcpy(b + 6, port_def[p].mac, 6);
+	if (kind >= B_TAG_VID0)
+		return build_more(kind, p, b);
 	switch (kind) {
 	case B_ARP:
 	case B_ARP_PROBE:
@@ -758,14 +972,32 @@ static void rewrite(__u8 s0, __u8 s1, int from, size_t len)
 	} else if ((s0 & 0x80) && type == 0x0800 && len >= 14 + 20) {
 		put_addr(p, VMST_AF_INET, which, frame + 14 + 12);
 	} else if (type == 0x86dd && len >= 14 + 40) {
-		if (s0 & 0x80)
+		if ((s0 & 0x80) && which == 3)
+			eui64_ll(from, frame + 14 + 8);
+		else if (s0 & 0x80)
 			put_addr(p, VMST_AF_INET6, which, frame + 14 + 8);
-		/* An NA right after the header: its target. */
+		/* ND right after the header: an NA's target, the first
+		 * option's link-layer address. */
 		nh = frame[14 + 6];
 		off = 14 + 40;
 		if ((s1 & 0x40) && nh == 58 && len >= off + 24 &&
-		    frame[off] == 136)
-			put_addr(p, VMST_AF_INET6, which, frame + off + 8);
+		    frame[off] == 136) {
+			if (which == 3)
+				eui64_ll(from, frame + off + 8);
+			else
+				put_addr(p, VMST_AF_INET6, which,
+					 frame + off + 8);
+		}
+		if (!(s0 & 0x10) && nh == 58 && len > off &&
+		    frame[off] >= 133 && frame[off] <= 137) {
+			size_t o = off + (frame[off] == 133   ? 8
+					  : frame[off] == 134 ? 16
+					  : frame[off] == 137 ? 40
+							      : 24);
+
+			if (len >= o + 8 && (frame[o] == 1 || frame[o] == 2))
+				memcpy(frame + o + 2, port_def[from].mac, 6);
+		}
 	}
 }
 

@@ -20,7 +20,8 @@
 # Run one file: sudo bash tests/netns/test_forward.sh (V=1: more detail,
 # and the temp dir of a failed test is kept). All: make netns.
 # VMSTEER=PATH runs another build of the CLI (test_sanitize.sh: the ASan
-# build, make asan).
+# build, make asan). VMSTEER_HOOKS is the test build beside it that loads
+# the BPF objects $VMSTEER_TEST_*_OBJ name (tests/hooks/objfile.c).
 #
 # Output protocol (tests/run.sh): one line per case, "ok NAME",
 # "FAIL NAME: why" or "skip NAME: why".
@@ -43,6 +44,7 @@ ROOT=$(cd "$LIB_DIR/../.." && pwd)
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 VMSTEER=${VMSTEER:-$BUILD/vmsteer}
+VMSTEER_HOOKS=${VMSTEER_HOOKS:-$(dirname "$VMSTEER")/tests/vmsteer-hooks}
 TOOLS=$BUILD/tests
 VMSIM=$TOOLS/vmsim
 SENDFRAMES=$TOOLS/sendframes
@@ -232,6 +234,21 @@ vmsim_start() {
 
 vmsim_pid() { eval "echo \${VMSIM_PID_$1}"; }
 
+# vm_send ID FRAME...: vmsim ID (started with -X $TMPD/ID.tx.pcap) writes
+# the frames into its tap (SIGHUP) and reports; fails unless every frame
+# was written.
+vm_send() {
+	local id=$1 pid seq0=-1
+	shift
+	printf '%s\n' "$@" >"$TMPD/send_$id.hex"
+	"$PCAPHEX" -r "$TMPD/send_$id.hex" -w "$TMPD/$id.tx.pcap" || return 1
+	pid=$(vmsim_pid "$id")
+	[ -e "$TMPD/$id.status" ] && seq0=$(kv seq <"$TMPD/$id.status")
+	kill -HUP "$pid" || return 1
+	wait_for "vmsim $id transmit" vmsim_seq_past "$id" "$seq0" || return 1
+	[ "$(kv tx_errors <"$TMPD/$id.status")" = 0 ]
+}
+
 # vmsim_report ID: make vmsim read everything its queues hold and write its
 # counters; prints the fresh status line.
 vmsim_report() {
@@ -247,22 +264,6 @@ vmsim_seq_past() {
 	[ -e "$TMPD/$1.status" ] || return 1
 	s=$(kv seq <"$TMPD/$1.status")
 	[ -n "$s" ] && [ "$s" -gt "$2" ]
-}
-
-# vm_send ID [FRAME...]: vmsim ID writes the frames (hex) into its tap
-# (SIGHUP) and reports; without FRAME, the frames already in
-# $TMPD/send_ID.hex. Fails unless every frame was written.
-vm_send() {
-	local id=$1 pid seq0=-1
-	shift
-	[ $# -eq 0 ] || printf '%s\n' "$@" >"$TMPD/send_$id.hex"
-	[ -s "$TMPD/send_$id.hex" ] || return 0
-	"$PCAPHEX" -r "$TMPD/send_$id.hex" -w "$TMPD/$id.tx.pcap" || return 1
-	pid=$(vmsim_pid "$id")
-	[ -e "$TMPD/$id.status" ] && seq0=$(kv seq <"$TMPD/$id.status")
-	kill -HUP "$pid" || return 1
-	wait_for "vmsim $id transmit" vmsim_seq_past "$id" "$seq0" || return 1
-	[ "$(kv tx_errors <"$TMPD/$id.status")" = 0 ]
 }
 
 # vmsim_frames ID: the frames vmsim ID read so far, hex, one per line.
@@ -323,6 +324,11 @@ kv() { tr ' ' '\n' | sed -n "s/^$1=//p" | tail -n1; }
 # vms ARGS: run the CLI in hyp on this test's pin path (nsenter: keeps the
 # host's /sys/fs/bpf, see KERNEL-FACTS.md).
 vms() { in_hyp "$VMSTEER" --pin-path "$PIN" "$@"; }
+# vms_hooks ARGS: the same with the test build that has test hooks.
+vms_hooks() {
+	[ -x "$VMSTEER_HOOKS" ] || die "$VMSTEER_HOOKS not built (make test-progs)"
+	in_hyp "$VMSTEER_HOOKS" --pin-path "$PIN" "$@"
+}
 
 # vms_json ARGS: JSON output of the CLI, failing the case on error.
 vms_json() { vms --json "$@"; }
@@ -331,10 +337,6 @@ vms_json() { vms --json "$@"; }
 
 # mac_hex MAC: "02:00:00:00:01:01" -> "020000000101"
 mac_hex() { echo "${1//:/}"; }
-# ip4 A.B.C.D: the address in hex, "0a000001"
-ip4() { printf '%02x%02x%02x%02x' ${1//./ }; }
-# eth DST SRC TYPE PAYLOAD: an Ethernet frame, hex (TYPE, PAYLOAD hex)
-eth() { echo "$(mac_hex "$1")$(mac_hex "$2")$3$4"; }
 
 # frame DST [VID] SEQ: a test frame from the wire (60 bytes untagged), hex. With VID an
 # 802.1Q tag (PCP 0) is inserted. The payload carries SEQ so that every

@@ -51,9 +51,9 @@ snapshot() {
 }
 
 # ports_view: the port list without indexes, sorted.
-ports_view() { vms --json port list | jq -cS 'map(del(.index)) | sort_by(.port)'; }
+ports_view() { vms --json port list | jq -cS 'map(del(.index)) | sort_by(.tap)'; }
 # port_index TAP: its index in the port table.
-port_index() { vms --json port list | jq -r --arg t "$1" '.[] | select(.port == $t) | .index'; }
+port_index() { vms --json port list | jq -r --arg t "$1" '.[] | select(.tap == $t) | .index'; }
 
 # ---- apply creates ----
 case=apply-dry-run-no-state
@@ -75,8 +75,8 @@ case=apply-creates
 out=$(apply "$TMPD/a.json" 2>&1)
 rc=$?
 ports=$(ports_view)
-want=$(jq -cS '[.ports[] | {port: .tap, mac, vlan: (.vlan // null)}] | sort_by(.port)' "$TMPD/a.json")
-got=$(jq -cS 'map({port, mac, vlan})' <<<"$ports")
+want=$(jq -cS '[.ports[] | {tap, mac, vlan: (.vlan // null)}] | sort_by(.tap)' "$TMPD/a.json")
+got=$(jq -cS 'map({tap, mac, vlan})' <<<"$ports")
 if [ $rc -ne 0 ]; then
 	fail $case "apply a.json failed ($rc): $out"
 elif ! grep -q '^4 changes applied$' <<<"$out"; then
@@ -157,8 +157,8 @@ cnt1=$(port_counter "$(stats_json)" vmt1 to_vm_xdp_frames)
 prog=$(xdp_prog_id up0)
 out=$(apply "$TMPD/b.json" 2>&1)
 rc=$?
-want=$(jq -cS '[.ports[] | {port: .tap, mac, vlan: (.vlan // null)}] | sort_by(.port)' "$TMPD/b.json")
-got=$(ports_view | jq -cS 'map({port, mac, vlan})')
+want=$(jq -cS '[.ports[] | {tap, mac, vlan: (.vlan // null)}] | sort_by(.tap)' "$TMPD/b.json")
+got=$(ports_view | jq -cS 'map({tap, mac, vlan})')
 if [ $rc -ne 0 ]; then
 	fail $case "apply b.json failed ($rc): $out"
 elif [ "$(grep -c '' <<<"$out")" != 4 ] || ! grep -q '^3 changes applied$' <<<"$out"; then
@@ -250,7 +250,6 @@ bad dup-mac-same-vlan 'ports[2].mac' ".ports[2] = {tap: \"vmt2\", mac: \"$M3B\",
 bad dup-mac-untagged 'ports[2].mac' ".ports[2] = {tap: \"vmt2\", mac: \"02:00:00:00:01:77\"}"
 bad dup-tap 'ports[2].tap' '.ports[2].tap = "vmt1"'
 bad dup-uplink 'uplinks[1].device' '.uplinks[1] = {device: "up0"}'
-bad unknown-tap 'ports[2].tap: nosuchtap0: no such device' '.ports[2].tap = "nosuchtap0"'
 bad not-a-tap 'ports[2].tap: up1 is not a tap' '.ports[2].tap = "up1"'
 bad unknown-uplink 'uplinks[0].device: nosuchdev0' '.uplinks[0].device = "nosuchdev0"'
 bad uplink-is-tap 'uplinks[1].device: vmt2 is a tap' '.uplinks[1] = {device: "vmt2"}'
@@ -265,6 +264,47 @@ refused refused-syntax 'line 2, column 12' "$TMPD/bad-syntax.json"
 printf '{"uplinks": [], "ports": []} x\n' >"$TMPD/bad-trailing.json"
 refused refused-trailing 'line 1, column 30' "$TMPD/bad-trailing.json"
 refused refused-no-file "$TMPD/nonexistent.json" "$TMPD/nonexistent.json"
+bad tap-newline 'ports[1].tap: "vm\nt3" is not a device name (contains a control character)' \
+	'.ports[1].tap = "vm\nt3"'
+# What apply reads: a regular file, '-' or a pipe; a directory or a device
+# is refused, and a FIFO nobody writes to reads as empty instead of
+# blocking forever (timeout: a hang fails the case).
+mkdir -p "$TMPD/adir"
+refused refused-directory "$TMPD/adir: is a directory" "$TMPD/adir"
+refused refused-device "/dev/null: not a regular file or a pipe" /dev/null
+: >"$TMPD/empty.json"
+refused refused-empty "$TMPD/empty.json: empty, no JSON document" "$TMPD/empty.json"
+mkfifo "$TMPD/fifo"
+case=refused-fifo-without-writer
+timeout 20 nsenter --net="/run/netns/$NS_HYP" "$VMSTEER" --pin-path "$PIN" \
+	apply "$TMPD/fifo" >"$TMPD/out" 2>"$TMPD/err"
+rc=$?
+if [ $rc -eq 124 ]; then
+	fail $case "apply of a FIFO without a writer still waits after 20 s"
+elif [ $rc -eq 0 ] || [ "$(wc -l <"$TMPD/err")" != 1 ] || ! grep -qF "$TMPD/fifo: empty" "$TMPD/err"; then
+	fail $case "rc $rc: $(cat "$TMPD/err")"
+elif [ "$(snapshot)" != "$SNAP" ]; then
+	fail $case "the state changed"
+else
+	ok $case
+fi
+case=apply-from-pipe
+out=$(vms apply <(cat "$TMPD/b.json") 2>&1)
+if [ "$out" = "no changes" ]; then ok $case; else fail $case "apply <(cat b.json): $out"; fi
+# Duplicate keys at any depth are refused with their path (json-c alone
+# keeps the last one: a trailing "ports": [] would delete every port, a
+# leading one would be ignored). Each document also changes vmt1's MAC.
+# dupkey NAME PATH SED: b.json, compact, edited by SED.
+dupkey() {
+	jq -c '.ports[0].mac = "02:00:00:00:01:77"' "$TMPD/b.json" | sed "$3" >"$TMPD/dup-$1.json"
+	grep -qF "$4" "$TMPD/dup-$1.json" || die "dupkey $1: sed did not apply"
+	refused "refused-dupkey-$1" "$2: duplicate key" "$TMPD/dup-$1.json"
+}
+dupkey ports-last ports 's/}$/,"ports":[]}/' ',"ports":[]}'
+dupkey ports-first ports 's/^{/{"ports":[],/' '{"ports":[],'
+dupkey port-vlan 'ports[1].vlan' 's/"vlan":200/"vlan":200,"vlan":201/' '"vlan":201'
+dupkey same-value 'uplinks[0].mode' 's/"mode":"native"/&,&/' '"native","mode"'
+dupkey tap 'ports[2].tap' 's/"tap":"vmt4"/&,"tap":"vmt2"/' '"vmt4","tap"'
 # A valid document the state refuses: up1 runs an XDP program vmsteer
 # did not attach.
 cat >"$TMPD/foreign.c" <<'EOC'

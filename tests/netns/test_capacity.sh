@@ -120,6 +120,38 @@ else
 fi
 refused ports-full-port-add "port c255: port table full (255 ports)" \
 	vms port add c255 --mac "$(mac 255)"
+# A full table still takes changes to an existing port: a new MAC and
+# VLAN are written at the port's own index, by port add and by apply, and
+# leave nothing to repair.
+# changed_in_place CASE TAP MAC VLAN IDX OUT RC: TAP has MAC and VLAN at
+# index IDX, the table is still full and consistent.
+changed_in_place() {
+	local got st want="[$5,\"$3\",$4]"
+	got=$(vms --json port list | jq -c --arg t "$2" '.[] | select(.tap == $t) | [.index, .mac, .vlan]')
+	st=$(vms --json status)
+	if [ "$7" -ne 0 ]; then
+		fail "$1" "refused ($7): $6"
+	elif [ "$got" != "$want" ]; then
+		fail "$1" "$2 is $got, want $want"
+	elif [ "$(jq -c '[.ports, .fdb_entries, (.inconsistencies | length), (.repairs | length)]' <<<"$st")" != "[255,255,0,0]" ]; then
+		fail "$1" "status after the change: $(jq -c '{ports, fdb_entries, inconsistencies, repairs}' <<<"$st")"
+	else
+		ok "$1"
+	fi
+}
+idx0=$(vms --json port list | jq -r '.[] | select(.tap == "c0") | .index')
+out=$(vms port add c0 --mac 02:00:00:06:00:00 --vlan 9 2>&1)
+changed_in_place ports-full-port-add-existing c0 02:00:00:06:00:00 9 "$idx0" "$out" $?
+idx1=$(vms --json port list | jq -r '.[] | select(.tap == "c1") | .index')
+jq '.ports[1].mac = "02:00:00:06:00:01" | .ports[1].vlan = 10' "$TMPD/full.json" >"$TMPD/full-c1.json"
+out=$(vms apply "$TMPD/full-c1.json" 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && grep -qi delete <<<"$out"; then
+	fail ports-full-apply-existing "apply deleted a port to change it: $out"
+else
+	changed_in_place ports-full-apply-existing c1 02:00:00:06:00:01 10 "$idx1" "$out" $rc
+fi
+vms apply "$TMPD/full.json" >/dev/null || die "cannot apply full.json again"
 doc "$TMPD/over.json" $(seq 0 255)
 refused ports-full-apply "ports: 256 ports, at most 255" vms apply "$TMPD/over.json"
 # Ports of another namespace count against the same table.

@@ -249,8 +249,9 @@ for i in $(seq 8); do
 done
 if [ -z "$why" ]; then ok $case; else fail $case "$why"; fi
 
-# More idle connections than the limit (32): the extra ones are refused,
-# the idle ones time out, and the exporter serves again afterwards.
+# More idle connections than one address may open (16): the extra ones
+# are refused, the idle ones time out, and the exporter serves again
+# afterwards.
 case=connection-flood
 in_hyp timeout 30 bash -c '
 	for i in $(seq 40); do
@@ -264,6 +265,84 @@ if ! wait_for "the idle connections to be closed" eval '! kill -0 $flood_pid 2>/
 	fail $case "40 idle connections not closed"
 elif ! wait_for "/metrics after the flood" still_serving; then
 	fail $case "/metrics not served after the flood"
+else
+	ok $case
+fi
+
+# Slow clients cannot starve it (slowloris): 40 clients on 127.0.0.1 each
+# send a header line every 2 s, reconnecting whenever they are cut off.
+# Meanwhile /healthz, asked from 127.0.0.2 every half second with a 2 s
+# limit, is always answered; 127.0.0.1 never holds more than its 16
+# connections; and each slow connection is cut once its request has taken
+# --timeout (5 s) to arrive, though it never idles that long.
+SLOW_PORT=$((EXP_PORT + 2))
+SLOW_URL=http://127.0.0.1:$SLOW_PORT
+nsenter --net="/run/netns/$NS_HYP" "$VMSTEER" --pin-path "$PIN" exporter \
+	--listen "127.0.0.1:$SLOW_PORT" --timeout 5 >"$TMPD/slowexp.out" 2>"$TMPD/slowexp.err" &
+slow_exp_pid=$!
+LIB_PIDS+=("$slow_exp_pid")
+wait_for "exporter slow" in_hyp curl -s -o /dev/null -m 2 "$SLOW_URL/" ||
+	die "exporter slow did not start: $(cat "$TMPD/slowexp.err")"
+SLOW_SECS=18
+# slow_client LOG: until SLOW_SECS pass, hold a connection and send a header
+# line every 2 s; write each connection's lifetime (s) to LOG.
+slow_client() {
+	local end=$((SECONDS + SLOW_SECS)) start rc
+	trap '' PIPE
+	while [ $SECONDS -lt $end ]; do
+		exec 3<>/dev/tcp/127.0.0.1/$SLOW_PORT || { sleep 0.5; continue; }
+		start=$EPOCHREALTIME
+		printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n' >&3 2>/dev/null
+		while [ $SECONDS -lt $end ]; do
+			# read returns at once when the server closes (EOF or
+			# an answer), after 2 s (status > 128) when it does not
+			read -r -t 2 -u 3 _ 2>/dev/null
+			rc=$?
+			[ $rc -gt 128 ] || break
+			printf 'X-Slow: %s\r\n' "$SECONDS" >&3 2>/dev/null || break
+		done
+		echo "$start $EPOCHREALTIME" >>"$1"
+		exec 3>&-
+	done
+}
+in_hyp bash -c "SLOW_PORT=$SLOW_PORT SLOW_SECS=$SLOW_SECS; $(declare -f slow_client)
+	for i in \$(seq 40); do slow_client '$TMPD/slow-life' & done; wait" &
+slow_pids=$!
+LIB_PIDS+=("$slow_pids")
+health_bad=0 health_n=0 held_max=0
+sleep 2 # the clients connect
+t_end=$((SECONDS + SLOW_SECS - 5))
+while [ $SECONDS -lt $t_end ]; do
+	c=$(in_hyp curl -s -o /dev/null -m 2 --interface 127.0.0.2 -w '%{http_code}' "$SLOW_URL/healthz")
+	health_n=$((health_n + 1))
+	[ "$c" = 200 ] || { health_bad=$((health_bad + 1)); health_last=$c; }
+	# connections the exporter accepted (not those in the listen backlog)
+	held=$(in_hyp ss -Htnp state established "( sport = :$SLOW_PORT )" dst 127.0.0.1 |
+		grep -c "pid=$slow_exp_pid,")
+	[ "$held" -gt "$held_max" ] && held_max=$held
+	sleep 0.5
+done
+wait "$slow_pids"
+case=slowloris-healthz-served
+if [ $health_bad -ne 0 ]; then
+	fail $case "$health_bad of $health_n /healthz requests failed under 40 slow clients (last: ${health_last:-})"
+else
+	ok $case
+fi
+case=slowloris-per-address-limit
+if [ "$held_max" -gt 16 ] || [ "$held_max" -lt 8 ]; then
+	fail $case "127.0.0.1 held up to $held_max connections (want 8..16: the limit is 16 per address)"
+else
+	ok $case
+fi
+case=slowloris-request-deadline
+# Lifetimes of the connections that were let in (refused ones close at once).
+longest=$(awk '{ d = $2 - $1; if (d > 1 && d > m) m = d } END { printf "%.1f", m }' "$TMPD/slow-life")
+admitted=$(awk '{ if ($2 - $1 > 1) n++ } END { print n + 0 }' "$TMPD/slow-life")
+if [ "$admitted" -lt 8 ]; then
+	fail $case "only $admitted slow connections lasted over 1 s: the test did not hold any"
+elif awk -v m="$longest" 'BEGIN { exit !(m > 5 + 3) }'; then
+	fail $case "a trickling request was held ${longest}s, over --timeout 5 (+3 s slack)"
 else
 	ok $case
 fi
@@ -287,6 +366,35 @@ if [ -z "$why" ]; then
 		why="port in use: rc $rc, '$out'"
 fi
 if [ -z "$why" ]; then ok $case; else fail $case "$why"; fi
+
+# The HTTP server is vmsteer-exporter: the CLI does not link libmicrohttpd
+# (nor gnutls), only the exporter does; `vmsteer exporter` runs the one
+# beside the CLI, and says so when it is missing.
+case=cli-without-libmicrohttpd
+needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' '; }
+exp_bin=$(dirname "$VMSTEER")/vmsteer-exporter
+cli_libs=$(needed "$VMSTEER")
+exp_libs=$(needed "$exp_bin")
+cli_ldd=$(ldd "$VMSTEER" | awk '{print $1}' | tr '\n' ' ')
+if [ -z "$cli_libs" ] || [[ "$exp_libs" != *libmicrohttpd* ]]; then
+	fail $case "readelf found nothing: CLI '$cli_libs', exporter '$exp_libs'"
+elif [[ "$cli_libs $cli_ldd" == *libmicrohttpd* || "$cli_ldd" == *gnutls* ]]; then
+	fail $case "the CLI loads the HTTP stack: $cli_ldd"
+else
+	ok $case
+fi
+
+case=exporter-binary-missing
+mkdir -p "$TMPD/lonely"
+cp "$VMSTEER" "$TMPD/lonely/vmsteer"
+out=$(in_hyp "$TMPD/lonely/vmsteer" exporter --listen 127.0.0.1:0 2>&1)
+rc=$?
+if [ $rc -ne 1 ] || [ "$(wc -l <<<"$out")" -ne 1 ] ||
+	[[ "$out" != *"$TMPD/lonely/vmsteer-exporter"* ]]; then
+	fail $case "without vmsteer-exporter beside it: rc $rc, '$out'"
+else
+	ok $case
+fi
 
 # A state created after the exporter started is picked up by the next
 # scrape: first vmsteer_up 0 and /healthz 503, then 1 and 200.

@@ -23,11 +23,14 @@ vms port add vmt1 --mac "$MAC_VM1" --ip 10.0.0.1 >/dev/null ||
 vms port add vmt2 --mac "$MAC_VM2" --ip 10.0.0.2 >/dev/null ||
 	die "port add vmt2 failed"
 
+h() { echo "${1//:/}"; }
+ip4() { printf '%02x%02x%02x%02x' ${1//./ }; }
 # udp4 SRC DST SEQ: IPv4 + UDP, 46 bytes (checksums zero).
 udp4() {
 	printf '4500002e0000000040110000%s%s03e80035001a0000%08x%028d' \
 		"$(ip4 "$1")" "$(ip4 "$2")" "$3" 0
 }
+eth() { echo "$(h "$1")$(h "$2")$3$4"; }
 
 W=$MAC_WIRE
 n=0

@@ -30,7 +30,7 @@ tc_id() {
 up_tc=$(tc_id up0)
 [ "$up_tc" != 0 ] || die "tc shows no program on up0"
 
-st=$(vms --json status) || die "status failed"
+st=$(vms --json status) || die "status failed (or needs attention: exit $?)"
 case=status-json-uplink-tc-prog
 got=$(jq -r '.uplinks[0].tc_prog_id' <<<"$st")
 if [ "$got" = "$up_tc" ]; then
@@ -50,10 +50,15 @@ fi
 tc -n "$NS_HYP" filter del dev vmt2 ingress pref $((0x766d)) handle 0x766d bpf ||
 	die "cannot remove vmt2's filter"
 [ "$(tc_id vmt2)" = 0 ] || die "vmt2's filter is still there"
-st=$(vms --json status) || die "status failed"
+st=$(vms --json status)
+rc=$?
 case=status-json-tap-missing
 got=$(jq -r '"\(.tc_attached) \(.tc_missing)"' <<<"$st")
-if [ "$got" != "2 1" ]; then
+if [ $rc -ne 3 ]; then
+	fail $case "exit status $rc, want 3 (needs attention)"
+elif [ "$(jq -r '[.attention[] | select(.kind == "no_tap_program") | .object] | join(",")' <<<"$st")" != vmt2 ]; then
+	fail $case "attention: $(jq -c .attention <<<"$st")"
+elif [ "$got" != "2 1" ]; then
 	fail $case "tc_attached tc_missing: $got, want 2 1"
 elif ! jq -e '.problems | any(test("port vmt2: its tap program is not attached"))' \
 	<<<"$st" >/dev/null; then
@@ -62,7 +67,8 @@ else
 	ok $case
 fi
 case=status-plain-tc
-plain=$(vms status) || die "status failed"
+plain=$(vms status)
+[ $? -eq 3 ] || die "status: exit $?, want 3"
 if ! grep -Eq "^tap tc: +2 ports with their tap program, 1 without" <<<"$plain"; then
 	fail $case "no tap tc line: $(tr '\n' '|' <<<"$plain")"
 elif ! grep -Eq "^up0 .* $up_tc +ok$" <<<"$plain"; then
@@ -91,7 +97,7 @@ wait_for "the exporter" in_hyp curl -s -o /dev/null -m 2 "http://127.0.0.1:$EXP_
 metrics=$(in_hyp curl -s -m 10 "http://127.0.0.1:$EXP_PORT/metrics") ||
 	die "scrape failed"
 # ids DEV...: the sorted tc program ids of the devices
-ids() { for d in "$@"; do tc_id "$d"; done | sort -n | tr '\n' ' '; }
+ids() { for d in "$@"; do tc_id "$d"; done | sort -nu | tr '\n' ' '; }
 prog_ids() {
 	sed -n "s/^vmsteer_program_info{program=\"$1\",id=\"\([0-9]*\)\"} 1$/\1/p" <<<"$metrics" |
 		sort -n | tr '\n' ' '

@@ -51,57 +51,20 @@ vms port add vmt4 --mac "$MAC_VM4" --vlan 200 --ip 10.0.200.4 >/dev/null ||
 vms port add vmt5 --mac "$MAC_VM5" --trusted >/dev/null ||
 	die "port add vmt5 failed"
 
-# The wire side: tcpdump on wire0 (wire netns), frames arriving only.
-# (nsenter execs tcpdump: $! is tcpdump's own PID, for the signal.)
-nsenter --net="/run/netns/$NS_WIRE" tcpdump -i wire0 -Q in -nn -U --immediate-mode -B 16384 -s 0 \
-	-Z root -w "$TMPD/wire.pcap" >"$TMPD/wire.out" 2>"$TMPD/wire.err" &
-WIRE_PID=$!
-LIB_PIDS+=("$WIRE_PID")
-wait_for "tcpdump on wire0" grep -q 'listening on' "$TMPD/wire.err" ||
-	die "tcpdump on wire0 did not start: $(cat "$TMPD/wire.err")"
+# The wire side: what arrives on wire0.
+. "$(dirname "$0")/txframes.sh"
+wire_capture
 : >"$TMPD/exp_wire.hex"
 
 # ---- frames -----------------------------------------------------------------
-
-# payload N: N bytes, the first 4 a fresh sequence number.
-# (Called in command substitutions: the counter lives in a file.)
-echo 0 >"$TMPD/seq"
-payload() {
-	local p seq
-	seq=$(($(cat "$TMPD/seq") + 1))
-	echo $seq >"$TMPD/seq"
-	printf -v p '%08x%0*d' "$seq" $((2 * $1 - 8)) 0
-	echo "$p"
-}
-# udp4 SRC DST SPORT DPORT: IPv4 + UDP, 46 bytes (checksums zero).
-udp4() {
-	printf '4500002e0000000040110000%s%s%04x%04x001a0000%s' \
-		"$(ip4 "$1")" "$(ip4 "$2")" "$3" "$4" "$(payload 18)"
-}
-# udp6 SRC DST SPORT DPORT (addresses as 32 hex digits): IPv6 + UDP.
-udp6() {
-	printf '6000000000181140%s%s%04x%04x00180000%s' "$1" "$2" "$3" "$4" \
-		"$(payload 16)"
-}
-# icmp6 SRC DST TYPE TARGET: IPv6 + ICMPv6 with a 16-byte target (ND).
-icmp6() {
-	printf '6000000000203aff%s%s%02x00000000000000%s%s' "$1" "$2" "$3" "$4" \
-		"$(payload 8)"
-}
-# arp SHA SIP TIP: an ARP reply.
-arp() {
-	printf '0001080006040002%s%s%s%s%s' "$(mac_hex "$1")" "$(ip4 "$2")" \
-		"$(mac_hex "$MAC_WIRE")" "$(ip4 "$3")" "$(payload 18)"
-}
-# eth DST SRC TYPE PAYLOAD
-# tag VID FRAME: FRAME with an 802.1Q tag inserted after the MACs.
-tag() { printf '%s8100%04x%s\n' "${2:0:24}" "$1" "${2:24}"; }
 
 V6_WIRE=20010db8000100000000000000000001     # 2001:db8:1::1 (remote)
 V6_VM1=20010db8000100000000000000000005      # 2001:db8:1::5 (in vmt1's /64)
 V6_OTHER=20010db8000200000000000000000001    # 2001:db8:2::1 (nobody's)
 V6_LL5=fe800000000000000000000000000005      # fe80::5
 ALLNODES=ff020000000000000000000000000001
+# An RA's reachable and retransmit timers (8 bytes), then a Nonce option.
+RA_BODY=00000000000000000e01000000000000
 
 # Frames each VM sends in this round, and where they must arrive.
 for i in 1 2 3 4 5; do : >"$TMPD/send_vm$i.hex"; done
@@ -153,7 +116,7 @@ send vm1 "$(eth "$W" "$MAC_VM1" 86dd "$(icmp6 "$V6_VM1" "$V6_WIRE" 136 "$V6_OTHE
 send vm1 "$(eth "$W" "$MAC_VM1" 86dd "$(icmp6 "$V6_VM1" "$V6_WIRE" 136 "$V6_VM1")")" wire
 # Router Advertisement: untrusted vmt1 dropped, trusted vmt5 passes
 send vm1 "$(eth "$W" "$MAC_VM1" 86dd "$(icmp6 "$V6_VM1" "$V6_WIRE" 134 "$ALLNODES")")" drop
-send vm5 "$(eth "$W" "$MAC_VM5" 86dd "$(icmp6 "$V6_LL5" "$V6_WIRE" 134 "$ALLNODES")")" wire
+send vm5 "$(eth "$W" "$MAC_VM5" 86dd "$(icmp6 "$V6_LL5" "$V6_WIRE" 134 "$RA_BODY")")" wire
 # DHCPv4 server (67 -> 68)
 send vm1 "$(eth "$W" "$MAC_VM1" 0800 "$(udp4 10.0.0.1 192.0.2.1 67 68)")" drop
 send vm5 "$(eth "$W" "$MAC_VM5" 0800 "$(udp4 10.0.0.5 192.0.2.1 67 68)")" wire
@@ -163,12 +126,13 @@ send vm5 "$(eth "$W" "$MAC_VM5" 86dd "$(udp6 "$V6_LL5" "$V6_WIRE" 547 546)")" wi
 # A tagged frame from a VM on an access port (its own VLAN and another)
 send vm2 "$(tag 100 "$(eth "$W" "$MAC_VM2" 0800 "$(udp4 10.0.100.2 192.0.2.1 1000 53)")")" drop
 send vm2 "$(tag 200 "$(eth "$MAC_VM4" "$MAC_VM2" 0800 "$(udp4 10.0.100.2 10.0.200.4 1000 53)")")" drop
-# DHCPv4 discover from 0.0.0.0 (broadcast): allowed, left to the bridge
-send vm1 "$(eth ff:ff:ff:ff:ff:ff "$MAC_VM1" 0800 "$(udp4 0.0.0.0 255.255.255.255 68 67)")" drop
+# DHCPv4 discover (a BOOTREQUEST, op 1) from 0.0.0.0 (broadcast): allowed,
+# left to the bridge
+d=$(udp4 0.0.0.0 255.255.255.255 68 67)
+send vm1 "$(eth ff:ff:ff:ff:ff:ff "$MAC_VM1" 0800 "${d:0:56}01${d:58}")" drop
 
 # ---- send, from every VM's own tap queues -------------------------------------
 
-# vm_send (lib.sh) transmits send_ID.hex through vmsim ID.
 for i in 1 2 3 4 5; do
 	vm_send vm$i || die "vm$i could not send its frames: $(cat "$TMPD/vm$i.status")"
 done
@@ -194,8 +158,8 @@ done
 # Nothing from VLAN 200 or untagged ever reached a VLAN 100 tap.
 case=no-frame-crosses-vlans
 bad=$(cat "$TMPD/got_vm2.hex" "$TMPD/got_vm3.hex" |
-	grep -ci -e "^.\{12\}$(mac_hex "$MAC_VM4")" -e "^.\{12\}$(mac_hex "$MAC_VM1")" -e "^.\{12\}$(mac_hex "$MAC_VM5")")
-bad4=$(grep -ci -e "^.\{12\}$(mac_hex "$MAC_VM2")" -e "^.\{12\}$(mac_hex "$MAC_VM1")" "$TMPD/got_vm4.hex")
+	grep -ci -e "^.\{12\}$(h "$MAC_VM4")" -e "^.\{12\}$(h "$MAC_VM1")" -e "^.\{12\}$(h "$MAC_VM5")")
+bad4=$(grep -ci -e "^.\{12\}$(h "$MAC_VM2")" -e "^.\{12\}$(h "$MAC_VM1")" "$TMPD/got_vm4.hex")
 if [ "$bad" = 0 ] && [ "$bad4" = 0 ]; then
 	ok $case
 else
@@ -205,20 +169,6 @@ fi
 # ---- counters -------------------------------------------------------------------
 
 S=$(stats_json) || die "stats failed"
-# expect_count NAME PORT KIND KEY WANT: KIND is reason or counter.
-expect_count() {
-	local got
-	if [ "$3" = reason ]; then
-		got=$(port_reason "$S" "$2" "$4")
-	else
-		got=$(port_counter "$S" "$2" "$4")
-	fi
-	if [ "$got" = "$5" ]; then
-		ok "$1"
-	else
-		fail "$1" "$2 $4 is $got, want $5"
-	fi
-}
 expect_count drop-spoof-mac vmt1 reason spoof_mac 1
 expect_count drop-spoof-ipv4 vmt1 reason spoof_ipv4 1
 expect_count drop-spoof-ipv4-access-port vmt2 reason spoof_ipv4 1
@@ -254,7 +204,7 @@ fi
 big() { # DST [VID]
 	local f p
 	p=$(payload 4986)
-	f="$(mac_hex "$1")$(mac_hex "$MAC_WIRE")88b5$p"
+	f="$(h "$1")$(h "$MAC_WIRE")88b5$p"
 	if [ $# = 2 ]; then tag "$2" "$f"; else echo "$f"; fi
 }
 b1=$(big "$MAC_VM1")

@@ -22,8 +22,8 @@ JSON
 vms apply "$TMPD/a.json" >/dev/null || die "apply a.json failed: $(vms apply "$TMPD/a.json" 2>&1)"
 
 case=apply-sets-addresses-and-trust
-got=$(vms --json port list | jq -c '[.[] | {port, addresses, trusted, tc}] | sort_by(.port)')
-want='[{"port":"vmt1","addresses":["10.0.0.1","2001:db8:1::/64"],"trusted":true,"tc":true},{"port":"vmt2","addresses":["10.0.0.2"],"trusted":false,"tc":true}]'
+got=$(vms --json port list | jq -c '[.[] | {tap, addresses, trusted, tc}] | sort_by(.tap)')
+want='[{"tap":"vmt1","addresses":["10.0.0.1","2001:db8:1::/64"],"trusted":true,"tc":true},{"tap":"vmt2","addresses":["10.0.0.2"],"trusted":false,"tc":true}]'
 if [ "$got" = "$want" ]; then ok $case; else fail $case "port list: $got"; fi
 
 case=dump-round-trip
@@ -45,8 +45,8 @@ cat >"$TMPD/b.json" <<JSON
 JSON
 case=apply-moves-address-between-ports
 if out=$(vms apply "$TMPD/b.json" 2>&1); then
-	got=$(vms --json port list | jq -c '[.[] | {port, addresses, trusted}] | sort_by(.port)')
-	want='[{"port":"vmt1","addresses":["10.0.0.11"],"trusted":false},{"port":"vmt2","addresses":["10.0.0.1"],"trusted":false}]'
+	got=$(vms --json port list | jq -c '[.[] | {tap, addresses, trusted}] | sort_by(.tap)')
+	want='[{"tap":"vmt1","addresses":["10.0.0.11"],"trusted":false},{"tap":"vmt2","addresses":["10.0.0.1"],"trusted":false}]'
 	if [ "$got" = "$want" ]; then ok $case; else fail $case "port list: $got"; fi
 else
 	fail $case "apply: $out"

@@ -36,11 +36,12 @@ done
 ip -n "$NS_HYP" link set br0 up || die "br0 up"
 MAC_UP0=$(ip -n "$NS_HYP" -j link show up0 | jq -r '.[0].address')
 
+. "$(dirname "$0")/txframes.sh"
 # pad N SEQ: N bytes, the first 4 SEQ.
 pad() { printf '%08x%0*d' "$2" $((2 * $1 - 8)) 0; }
 
 # vm9 speaks first: the bridge learns MAC_VM9 on vmt9.
-vm_send vm9 "$(eth ff:ff:ff:ff:ff:ff $MAC_VM9 88b5 "$(pad 46 1)")" ||
+vm_tx vm9 "$(eth ff:ff:ff:ff:ff:ff $MAC_VM9 88b5 "$(pad 46 1)")" ||
 	die "vm9 could not send"
 wait_for "br0 to learn vm9" eval \
 	"bridge -n $NS_HYP fdb show dev vmt9 | grep -qi $MAC_VM9" ||
@@ -51,27 +52,22 @@ vms port add vmt1 --mac "$MAC_VM1" --ip 10.0.0.1 >/dev/null ||
 	die "port add vmt1 failed"
 vmsim_new_frames vm1 "$TMPD/before.hex" || die "vmsim vm1 did not report"
 
-nsenter --net="/run/netns/$NS_WIRE" tcpdump -i wire0 -Q in -nn -U --immediate-mode -B 16384 -s 0 \
-	-Z root -w "$TMPD/wire.pcap" >"$TMPD/wire.out" 2>"$TMPD/wire.err" &
-WIRE_PID=$!
-LIB_PIDS+=("$WIRE_PID")
-wait_for "tcpdump on wire0" grep -q 'listening on' "$TMPD/wire.err" ||
-	die "tcpdump on wire0 did not start: $(cat "$TMPD/wire.err")"
+wire_capture
 
 # ARP request, unicast to the bridge: who has 10.0.0.254, tell 10.0.0.1.
 arp_req=$(eth $MAC_BR "$MAC_VM1" 0806 \
-	"0001080006040001$(mac_hex "$MAC_VM1")$(ip4 10.0.0.1)000000000000$(ip4 10.0.0.254)$(pad 18 2)")
+	"0001080006040001$(h "$MAC_VM1")$(ip4 10.0.0.1)000000000000$(ip4 10.0.0.254)$(pad 18 2)")
 to_vm9=$(eth $MAC_VM9 "$MAC_VM1" 88b5 "$(pad 46 3)")
 to_up0=$(eth "$MAC_UP0" "$MAC_VM1" 88b5 "$(pad 46 4)")
 to_nobody=$(eth "$MAC_NOBODY" "$MAC_VM1" 88b5 "$(pad 46 5)")
-vm_send vm1 "$arp_req" "$to_vm9" "$to_up0" "$to_nobody" ||
+vm_tx vm1 "$arp_req" "$to_vm9" "$to_up0" "$to_nobody" ||
 	die "vm1 could not send: $(cat "$TMPD/vm1.status")"
 
 # The host's ARP reply: from br0 to vm1, "10.0.0.254 is at MAC_BR".
 arp_reply_seen() {
 	vmsim_new_frames vm1 "$TMPD/new1.hex" || return 1
 	cat "$TMPD/new1.hex" >>"$TMPD/got1.hex"
-	grep -qi "^$(mac_hex "$MAC_VM1")$(mac_hex $MAC_BR)08060001080006040002$(mac_hex $MAC_BR)$(ip4 10.0.0.254)" \
+	grep -qi "^$(h "$MAC_VM1")$(h $MAC_BR)08060001080006040002$(h $MAC_BR)$(ip4 10.0.0.254)" \
 		"$TMPD/got1.hex"
 }
 : >"$TMPD/got1.hex"
@@ -112,7 +108,7 @@ ip -n "$NS_HYP" link add lv0 address $MAC_LV type veth peer name lv1 ||
 ip -n "$NS_HYP" link set lv0 master br0 up || die "lv0 into br0"
 vms attach up0 >/dev/null || die "attach up0 (re-run) failed"
 to_lv0=$(eth $MAC_LV "$MAC_VM1" 88b5 "$(pad 46 6)")
-vm_send vm1 "$to_lv0" || die "vm1 could not send to lv0"
+vm_tx vm1 "$to_lv0" || die "vm1 could not send to lv0"
 case=device-made-later-known-after-attach
 S=$(stats_json) || die "stats failed"
 got=$(port_reason "$S" vmt1 vm_host_dst)
@@ -127,7 +123,7 @@ ip -n "$NS_HYP" link del lv0 || die "cannot delete lv0"
 vms port add vmt1 --mac "$MAC_VM1" --ip 10.0.0.1 >/dev/null ||
 	die "port add vmt1 (update) failed"
 to_gone=$(eth $MAC_LV "$MAC_VM1" 88b5 "$(pad 46 7)")
-vm_send vm1 "$to_gone" || die "vm1 could not send to the gone lv0"
+vm_tx vm1 "$to_gone" || die "vm1 could not send to the gone lv0"
 case=device-deleted-forgotten
 S=$(stats_json) || die "stats failed"
 got=$(port_reason "$S" vmt1 vm_host_dst)
@@ -142,7 +138,7 @@ fi
 
 # vm1_on_wire: vm1's frames on the wire so far (the bridge sends its own
 # IGMP reports there too).
-vm1_on_wire() { "$PCAPHEX" "$TMPD/wire.pcap" | grep -i "^.\{12\}$(mac_hex "$MAC_VM1")"; }
+vm1_on_wire() { "$PCAPHEX" "$TMPD/wire.pcap" | grep -i "^.\{12\}$(h "$MAC_VM1")"; }
 wait_for "2 frames of vm1 on the wire" \
 	eval '[ "$(vm1_on_wire | wc -l)" -ge 2 ]'
 kill -INT "$WIRE_PID" 2>/dev/null

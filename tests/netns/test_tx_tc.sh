@@ -13,8 +13,8 @@
 # - attach upgrades tc programs of another build in place (same handle and
 #   priority, one filter), and traffic goes on through them. "Other builds"
 #   are variants compiled with -DVMST_TEST_VARIANT=N (one dead instruction),
-#   loaded through the test-only VMSTEER_TEST_TAP_OBJ and
-#   VMSTEER_TEST_UPLINK_TC_OBJ.
+#   loaded through VMSTEER_TEST_TAP_OBJ and VMSTEER_TEST_UPLINK_TC_OBJ by
+#   the test build of the CLI (vms_hooks).
 . "$(dirname "$0")/lib.sh"
 lib_init txtc
 
@@ -79,6 +79,18 @@ else
 	fail $case "vmt2: $(in_hyp tc qdisc show dev vmt2 | tr '\n' '|')"
 fi
 
+# One tap program per state and namespace, pinned, on every tap: the
+# second port loaded nothing.
+case=one-tap-program-for-all-taps
+pinned=$(bpftool prog show pinned "$PIN/progs/tap_$(stat -L -c %i "/run/netns/$NS_HYP")" 2>/dev/null |
+	sed -n 's/^\([0-9]*\): sched_cls .*/id \1/p')
+if [ -n "$pinned" ] && [ "$(tc_id vmt1 vmst_tap)" = "$pinned" ] &&
+	[ "$(tc_id vmt2 vmst_tap)" = "$pinned" ]; then
+	ok $case
+else
+	fail $case "pinned '$pinned', vmt1 '$(tc_id vmt1 vmst_tap)', vmt2 '$(tc_id vmt2 vmst_tap)'"
+fi
+
 case=port-list-shows-tc
 if [ "$(vms --json port list | jq -r '[.[] | select(.tc)] | length')" = 2 ]; then
 	ok $case
@@ -98,7 +110,7 @@ if [ $rc = 0 ]; then
 	fail $case "port add succeeded: $out"
 elif ! echo "$out" | grep -q vmt3; then
 	fail $case "the error does not name the tap: $out"
-elif vms --json port list | jq -e '.[] | select(.port == "vmt3")' >/dev/null; then
+elif vms --json port list | jq -e '.[] | select(.tap == "vmt3")' >/dev/null; then
 	fail $case "vmt3 was added anyway"
 elif [ "$(nall vmt3)" != 1 ]; then
 	fail $case "vmt3's filters changed: $(in_hyp tc filter show dev vmt3 ingress | tr '\n' '|')"
@@ -119,7 +131,7 @@ in_hyp tc filter add dev vmt3 ingress pref 30317 handle 0x766d "${CBPF[@]}" ||
 before=$(vms --json port list)
 if out=$(vms port add vmt3 --mac 02:00:00:00:03:33 --ip 10.0.3.2 2>&1); then
 	fail $case "port add succeeded: $out"
-elif [ "$(vms --json port list | jq -c '[.[] | select(.port == "vmt3") | {mac, addresses}]')" != \
+elif [ "$(vms --json port list | jq -c '[.[] | select(.tap == "vmt3") | {mac, addresses}]')" != \
 	'[{"mac":"02:00:00:00:03:03","addresses":["10.0.3.1"]}]' ]; then
 	fail $case "vmt3 changed: $(vms --json port list)"
 else
@@ -169,7 +181,7 @@ tap_before=$(tc_id vmt1 vmst_tap)
 up_before=$(tc_id up0 vmst_uplink_tc)
 case=attach-upgrades-tc-programs
 act=$(VMSTEER_TEST_TAP_OBJ=$TMPD/tap1.o VMSTEER_TEST_UPLINK_TC_OBJ=$TMPD/uplink_tc1.o \
-	vms --json attach up0 | jq -r .action)
+	vms_hooks --json attach up0 | jq -r .action)
 if [ "$act" != upgraded ]; then
 	fail $case "attach reported '$act'"
 elif [ "$(tc_id vmt1 vmst_tap)" = "$tap_before" ] ||
@@ -183,13 +195,14 @@ else
 fi
 case=attach-same-variant-unchanged
 act=$(VMSTEER_TEST_TAP_OBJ=$TMPD/tap1.o VMSTEER_TEST_UPLINK_TC_OBJ=$TMPD/uplink_tc1.o \
-	vms --json attach up0 | jq -r .action)
+	vms_hooks --json attach up0 | jq -r .action)
 if [ "$act" = "already attached" ]; then ok $case; else fail $case "attach reported '$act'"; fi
 
 # The upgraded tap program still checks and forwards: a legitimate frame
 # reaches vmt2, a spoofed one is dropped under its reason.
 case=upgraded-program-forwards
-f_ok=$(eth "$MAC_VM2" "$MAC_VM1" 0800 4500002e00000000401100000a0000010a000002)
+f_ok=$(printf '%s%s0800%s' "$(mac_hex "$MAC_VM2")" "$(mac_hex "$MAC_VM1")" \
+	4500002e00000000401100000a0000010a000002)
 f_ok="${f_ok}03e807d0001a0000$(printf '%036d' 1)"
 f_bad="${f_ok:0:52}09${f_ok:54}" # source 10.0.0.9
 vm_send vm1 "$f_ok" "$f_bad" || die "vm1 did not send"

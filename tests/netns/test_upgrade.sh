@@ -5,8 +5,9 @@
 # go on; the tracing programs are replaced too. "Other builds" are variants
 # of bpf/uplink.bpf.c and bpf/trace.bpf.c compiled with
 # -DVMST_TEST_VARIANT=N (one dead instruction: another kernel tag, same
-# behaviour), loaded through the test-only VMSTEER_TEST_UPLINK_OBJ and
-# VMSTEER_TEST_TRACE_OBJ. Exporter scrapes before and after the upgrades and
+# behaviour), loaded through VMSTEER_TEST_UPLINK_OBJ and
+# VMSTEER_TEST_TRACE_OBJ by the test build of the CLI (vms_hooks); vmsteer
+# itself ignores them. Exporter scrapes before and after the upgrades and
 # re-adds of a port (same MAC, and moved away and back) show no
 # vmsteer_*_total sample going backwards or vanishing.
 . "$(dirname "$0")/lib.sh"
@@ -40,7 +41,7 @@ attach_variant() {
 		vms --json attach up0 | jq -r .action
 	else
 		VMSTEER_TEST_UPLINK_OBJ=$TMPD/uplink$1.o VMSTEER_TEST_TRACE_OBJ=$TMPD/trace$1.o \
-			vms --json attach up0 | jq -r .action
+			vms_hooks --json attach up0 | jq -r .action
 	fi
 }
 
@@ -93,6 +94,21 @@ if [ "$(jq -r .action <<<"$out")" != "already attached" ] ||
 	fail $case "attach with the same build reported: $out"
 elif [ "$(xdp_prog_id up0)" != "$prog0" ] || [ "$(link_id)" != "$link0" ]; then
 	fail $case "program or link changed: $prog0/$link0 -> $(xdp_prog_id up0)/$(link_id)"
+else
+	ok $case
+fi
+
+# The installed CLI takes no BPF code from its environment: with the test
+# variables set it keeps this build's programs, and has no trace of them.
+case=no-test-hooks-in-vmsteer
+act=$(VMSTEER_TEST_UPLINK_OBJ=$TMPD/uplink1.o VMSTEER_TEST_TRACE_OBJ=$TMPD/trace1.o \
+	vms --json attach up0 | jq -r .action)
+if [ "$act" != "already attached" ] || [ "$(xdp_prog_id up0)" != "$prog0" ]; then
+	fail $case "vmsteer attach with VMSTEER_TEST_UPLINK_OBJ: '$act', program $prog0 -> $(xdp_prog_id up0)"
+elif grep -qa VMSTEER_TEST_ "$VMSTEER" "$(dirname "$VMSTEER")/vmsteer-exporter"; then
+	fail $case "the string VMSTEER_TEST_ is in $VMSTEER or vmsteer-exporter"
+elif ! grep -qa VMSTEER_TEST_ "$VMSTEER_HOOKS"; then
+	fail $case "the test build $VMSTEER_HOOKS has no hook either: the check above proves nothing"
 else
 	ok $case
 fi

@@ -7,7 +7,9 @@
  * IFF_MULTI_QUEUE), reads the frames the host sends to the VM from every
  * queue with poll(), and counts them, writes them to a pcap and/or to a hex
  * log that records the queue each frame came from. It can also transmit
- * the frames of a pcap into the tap, as a VM sending them.
+ * the frames of a pcap into the tap, as a VM sending them; with --gso it
+ * opens the queues with a virtio-net header and sends TCP/IPv4 frames as
+ * GSO frames (as a guest with TSO does), reading frames without it.
  *
  * Signals:
  *   SIGTERM, SIGINT  stop: flush the outputs, print the summary, exit 0
@@ -44,6 +46,7 @@
 #include <unistd.h>
 #include <net/if.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <pcap/pcap.h>
 
 /* Queues a tap may have (the kernel allows 256; tests use a few). */
@@ -66,6 +69,7 @@ struct vmsim {
 	uint64_t max_frames; /* 0: no limit */
 	double timeout;	     /* seconds, 0: none */
 	int hold;	     /* queues open but not read */
+	unsigned int gso;    /* virtio-net header, TCP/IPv4 GSO segment size */
 	/* counters */
 	uint64_t rx_frames, rx_bytes, q_frames[VMSIM_MAX_QUEUES];
 	uint64_t tx_frames, tx_errors;
@@ -112,6 +116,9 @@ static void usage(FILE *f)
 		"                      (read anew), then report as for SIGUSR1\n"
 		"  -r, --ready FILE    create FILE once the queues are open (and the\n"
 		"                      --tx frames are sent)\n"
+		"  -g, --gso SIZE      open the queues with a virtio-net header; send\n"
+		"                      TCP/IPv4 frames longer than one segment as GSO\n"
+		"                      frames of SIZE-byte segments (TSO)\n"
 		"  -s, --status FILE   write the counters to FILE on SIGUSR1, after\n"
 		"                      draining the queues, and on exit\n"
 		"Signals: TERM/INT stop, USR1 drain and report, USR2 stop holding.\n");
@@ -142,12 +149,20 @@ static void open_queues(struct vmsim *vm)
 		if (fd < 0)
 			errx(1, "open /dev/net/tun: %s", strerror(errno));
 		memset(&ifr, 0, sizeof(ifr));
-		ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE;
+		ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE |
+				(vm->gso ? IFF_VNET_HDR : 0);
 		strcpy(ifr.ifr_name, vm->ifname);
 		if (ioctl(fd, TUNSETIFF, &ifr) < 0)
 			errx(1,
 			     "%s: cannot open queue %d: %s (is it a multi_queue tap in this network namespace?)",
 			     vm->ifname, i, strerror(errno));
+		if (vm->gso) {
+			int sz = sizeof(struct virtio_net_hdr);
+
+			if (ioctl(fd, TUNSETVNETHDRSZ, &sz) < 0)
+				errx(1, "%s: TUNSETVNETHDRSZ: %s", vm->ifname,
+				     strerror(errno));
+		}
 		vm->fd[i] = fd;
 	}
 }
@@ -191,6 +206,12 @@ static uint64_t drain_queue(struct vmsim *vm, int q, unsigned char *buf)
 				break;
 			errx(1, "%s: read queue %d: %s", vm->ifname, q,
 			     strerror(errno));
+		}
+		if (vm->gso) { /* the virtio-net header first */
+			if (r < (ssize_t)sizeof(struct virtio_net_hdr))
+				errx(1, "%s: short read", vm->ifname);
+			r -= sizeof(struct virtio_net_hdr);
+			memmove(buf, buf + sizeof(struct virtio_net_hdr), r);
 		}
 		record(vm, q, buf, r);
 		n++;
@@ -266,8 +287,37 @@ static void write_status(struct vmsim *vm)
 		errx(1, "rename %s: %s", vm->status_path, strerror(errno));
 }
 
+/*
+ * The virtio-net header a guest with TSO puts before frame @d (@len bytes):
+ * a TCP/IPv4 frame longer than one segment of @gso bytes is a GSO frame
+ * with a partial checksum; anything else gets an empty header.
+ */
+static void vnet_hdr(struct virtio_net_hdr *vh, const unsigned char *d,
+		     size_t len, unsigned int gso)
+{
+	size_t ihl, thl;
+
+	memset(vh, 0, sizeof(*vh));
+	if (len < 14 + 20 || d[12] != 0x08 || d[13] != 0 || d[14 + 9] != 6)
+		return;
+	ihl = (d[14] & 0xf) * 4;
+	if (len < 14 + ihl + 20)
+		return;
+	thl = (d[14 + ihl + 12] >> 4) * 4;
+	if (len <= 14 + ihl + thl + gso)
+		return;
+	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+	vh->hdr_len = 14 + ihl + thl;
+	vh->gso_size = gso;
+	vh->csum_start = 14 + ihl;
+	vh->csum_offset = 16;
+}
+
 static void transmit(struct vmsim *vm, const char *path)
 {
+	static unsigned char
+		frame[sizeof(struct virtio_net_hdr) + VMSIM_FRAME_MAX];
 	char errbuf[PCAP_ERRBUF_SIZE];
 	struct pcap_pkthdr *h;
 	const unsigned char *data;
@@ -281,11 +331,23 @@ static void transmit(struct vmsim *vm, const char *path)
 		struct pollfd pfd = {.fd = vm->fd[q], .events = POLLOUT};
 		ssize_t w;
 
+		size_t len = h->caplen;
+
+		if (vm->gso) {
+			if (len > VMSIM_FRAME_MAX)
+				errx(1, "%s: frame too long", path);
+			vnet_hdr((struct virtio_net_hdr *)frame, data, len,
+				 vm->gso);
+			memcpy(frame + sizeof(struct virtio_net_hdr), data,
+			       len);
+			data = frame;
+			len += sizeof(struct virtio_net_hdr);
+		}
 		/* A tap write never blocks for long: wait if it asks to. */
-		while ((w = write(vm->fd[q], data, h->caplen)) < 0 &&
+		while ((w = write(vm->fd[q], data, len)) < 0 &&
 		       (errno == EAGAIN || errno == EINTR))
 			poll(&pfd, 1, 100);
-		if (w == (ssize_t)h->caplen)
+		if (w == (ssize_t)len)
 			vm->tx_frames++;
 		else
 			vm->tx_errors++;
@@ -336,6 +398,7 @@ int main(int argc, char **argv)
 		{"tx-on-hup", required_argument, NULL, 'X'},
 		{"ready", required_argument, NULL, 'r'},
 		{"status", required_argument, NULL, 's'},
+		{"gso", required_argument, NULL, 'g'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -350,7 +413,7 @@ int main(int argc, char **argv)
 	double deadline = 0;
 	int c, q;
 
-	while ((c = getopt_long(argc, argv, "i:q:w:x:c:t:HT:X:r:s:h", opts,
+	while ((c = getopt_long(argc, argv, "i:q:w:x:c:t:HT:X:r:s:g:h", opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -393,6 +456,11 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			vm.status_path = optarg;
+			break;
+		case 'g':
+			vm.gso = parse_num(optarg, "GSO segment size");
+			if (vm.gso < 64 || vm.gso > 65000)
+				errx(1, "GSO segment size must be 64..65000");
 			break;
 		case 'h':
 			usage(stdout);

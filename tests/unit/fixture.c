@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The unpinned uplink program fixture: see fixture.h. */
 #include <errno.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -331,4 +335,32 @@ bool snapshot_equal(const struct maps_snapshot *a,
 		return false;
 	}
 	return true;
+}
+
+int fixture_target_mtu(unsigned int mtu)
+{
+	struct ifreq ifr = {};
+	int fd, err = 0;
+
+	if (!if_indextoname(TEST_TARGET_IFINDEX, ifr.ifr_name))
+		return -errno;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* A loopback that is up is a namespace in use, not a fresh one of
+	 * the test's (unshare -n, as tests/run.sh does): leave it alone. */
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr)) {
+		err = -errno;
+	} else if (ifr.ifr_flags & IFF_UP) {
+		fprintf(stderr,
+			"run the unit tests in a network namespace of "
+			"their own (unshare -n, as tests/run.sh does)\n");
+		err = -EPERM;
+	} else {
+		ifr.ifr_mtu = mtu;
+		if (ioctl(fd, SIOCSIFMTU, &ifr))
+			err = -errno;
+	}
+	close(fd);
+	return err;
 }

@@ -18,6 +18,15 @@
 
 /* Devmap target of every test port: the loopback of the test's netns. */
 #define TEST_TARGET_IFINDEX 1
+/* Its MTU while the transmit-path tests run (the tap program judges
+ * redirected frames by it). */
+#define TEST_TARGET_MTU 1500
+
+/*
+ * Set the MTU of TEST_TARGET_IFINDEX to @mtu: 0, or -EPERM when this is
+ * not a network namespace of the test's own (never the host's loopback).
+ */
+int fixture_target_mtu(unsigned int mtu);
 
 struct uplink_bpf;
 

@@ -12,18 +12,27 @@
 #define ETHERTYPE_IPV6	 0x86dd
 #define ETHERTYPE_8021Q	 0x8100
 #define ETHERTYPE_8021AD 0x88a8
+#define ETHERTYPE_9100	 0x9100
 #define IPPROTO_HOPOPTS_ 0
 #define IPPROTO_UDP_	 17
 #define IPPROTO_ROUTING_ 43
 #define IPPROTO_FRAG_	 44
+#define IPPROTO_AH_	 51
 #define IPPROTO_ICMPV6_	 58
 #define IPPROTO_DSTOPTS_ 60
+#define ICMPV6_MLD1_REP	 131
+#define ICMPV6_RS	 133
 #define ICMPV6_RA	 134
+#define ICMPV6_NS	 135
 #define ICMPV6_NA	 136
+#define ICMPV6_REDIRECT	 137
+#define ICMPV6_MLD2_REP	 143
 #define DHCP4_SERVER	 67
 #define DHCP4_CLIENT	 68
+#define DHCP6_CLIENT	 546
 #define DHCP6_SERVER	 547
-#define IPV6_EXT_MAX	 4
+#define IPV6_EXT_MAX	 6
+#define ND_OPT_MAX	 16
 
 /* The frame, with the bytes a check needs asked for by (offset, length). */
 struct view {
@@ -70,20 +79,31 @@ static bool zero(const __u8 *a, size_t n)
 	return true;
 }
 
-static bool ipv6_link_local(const __u8 *a)
+/* An IPv6 address the port may send from (or advertise): listed, or the
+ * link-local address fe80::/64 + modified EUI-64 of its MAC. */
+static bool ipv6_own(const struct ref_tx_port *port, const __u8 *a)
 {
-	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+	__u8 ll[16] = {0xfe, 0x80};
+
+	ll[8] = port->mac[0] ^ 2;
+	ll[9] = port->mac[1];
+	ll[10] = port->mac[2];
+	ll[11] = 0xff;
+	ll[12] = 0xfe;
+	memcpy(ll + 13, port->mac + 3, 3);
+	return !memcmp(a, ll, 16) || port_has_addr(port, VMST_AF_INET6, a);
 }
 
-/* The anti-spoofing checks: a reason to drop, or -1. */
-static int check_arp(const struct view *v, const struct ref_tx_port *port)
+/* The anti-spoofing checks on the frame at @l3: a reason to drop, or -1. */
+static int check_arp(const struct view *v, size_t l3,
+		     const struct ref_tx_port *port)
 {
-	const __u8 *a = v->p + ETH_HDR;
+	const __u8 *a = v->p + l3;
 
 	/* Ethernet/IPv4 ARP: the sender's MAC and IP are where we look. */
-	if (!have(v, ETH_HDR, 28))
+	if (!have(v, l3, 28))
 		return VMST_R_DROP_VM_MALFORMED;
-	if (be16(v, ETH_HDR) != 1 || be16(v, ETH_HDR + 2) != ETHERTYPE_IPV4 ||
+	if (be16(v, l3) != 1 || be16(v, l3 + 2) != ETHERTYPE_IPV4 ||
 	    a[4] != 6 || a[5] != 4)
 		return VMST_R_DROP_VM_MALFORMED;
 	if (memcmp(a + 8, port->mac, 6))
@@ -94,23 +114,28 @@ static int check_arp(const struct view *v, const struct ref_tx_port *port)
 	return -1;
 }
 
-static int check_ipv4(const struct view *v, const struct ref_tx_port *port)
+static int check_ipv4(const struct view *v, size_t l3,
+		      const struct ref_tx_port *port)
 {
-	const __u8 *ip = v->p + ETH_HDR;
+	const __u8 *ip = v->p + l3;
 	unsigned int sport = 0, dport = 0;
 	bool udp_ports = false;
-	size_t hlen;
+	size_t hlen, total;
 
-	if (!have(v, ETH_HDR, 20) || ip[0] >> 4 != 4 || (ip[0] & 0xf) < 5)
+	if (!have(v, l3, 20) || ip[0] >> 4 != 4 || (ip[0] & 0xf) < 5)
 		return VMST_R_DROP_VM_MALFORMED;
 	hlen = (ip[0] & 0xf) * 4;
-	/* UDP ports: in an unfragmented packet or the first fragment. */
-	if (ip[9] == IPPROTO_UDP_ && !(be16(v, ETH_HDR + 6) & 0x1fff)) {
-		if (!have(v, ETH_HDR + hlen, 4))
+	total = be16(v, l3 + 2);
+	if (total < hlen)
+		return VMST_R_DROP_VM_MALFORMED;
+	/* UDP header: in an unfragmented packet or the first fragment, and
+	 * within the total length. */
+	if (ip[9] == IPPROTO_UDP_ && !(be16(v, l3 + 6) & 0x1fff)) {
+		if (total < hlen + 8 || !have(v, l3 + hlen, 8))
 			return VMST_R_DROP_VM_MALFORMED;
 		udp_ports = true;
-		sport = be16(v, ETH_HDR + hlen);
-		dport = be16(v, ETH_HDR + hlen + 2);
+		sport = be16(v, l3 + hlen);
+		dport = be16(v, l3 + hlen + 2);
 	}
 	if (port->naddrs && !port_has_addr(port, VMST_AF_INET, ip + 12)) {
 		bool dhcp_client = zero(ip + 12, 4) && udp_ports &&
@@ -120,33 +145,63 @@ static int check_ipv4(const struct view *v, const struct ref_tx_port *port)
 		if (!dhcp_client)
 			return VMST_R_DROP_SPOOF_IPV4;
 	}
-	if (udp_ports && sport == DHCP4_SERVER && !port->trusted)
+	if (!udp_ports || port->trusted)
+		return -1;
+	/* RFC 2131 4.1: servers and relays send from 67, and to 68. */
+	if (sport == DHCP4_SERVER || dport == DHCP4_CLIENT)
 		return VMST_R_DROP_ROGUE_DHCP4;
+	/* To 67 a client sends BOOTREQUESTs (op 1) only. */
+	if (dport == DHCP4_SERVER && total >= hlen + 9) {
+		if (!have(v, l3 + hlen + 8, 1))
+			return VMST_R_DROP_VM_MALFORMED;
+		if (v->p[l3 + hlen + 8] != 1)
+			return VMST_R_DROP_ROGUE_DHCP4;
+	}
 	return -1;
 }
 
 static bool ipv6_ext(unsigned int nh)
 {
 	return nh == IPPROTO_HOPOPTS_ || nh == IPPROTO_ROUTING_ ||
-	       nh == IPPROTO_DSTOPTS_ || nh == IPPROTO_FRAG_;
+	       nh == IPPROTO_DSTOPTS_ || nh == IPPROTO_FRAG_ ||
+	       nh == IPPROTO_AH_;
 }
 
-static int check_ipv6(const struct view *v, const struct ref_tx_port *port)
+/* ND options in [@off, @end): each of type @want carries the port's MAC. */
+static int check_nd_options(const struct view *v, size_t off, size_t end,
+			    unsigned int want, const struct ref_tx_port *port)
 {
-	const __u8 *ip = v->p + ETH_HDR, *src = ip + 8;
-	size_t off = ETH_HDR + 40;
-	unsigned int nh, hdrs = 0;
+	int n;
+
+	for (n = 0; off < end; n++) {
+		if (n == ND_OPT_MAX || end - off < 8 || v->p[off + 1] == 0)
+			return VMST_R_DROP_VM_MALFORMED;
+		if (v->p[off] == want && (v->p[off + 1] != 1 ||
+					  memcmp(v->p + off + 2, port->mac, 6)))
+			return VMST_R_DROP_SPOOF_LLADDR;
+		off += v->p[off + 1] * 8;
+	}
+	return -1;
+}
+
+static int check_ipv6(const struct view *v, size_t l3,
+		      const struct ref_tx_port *port)
+{
+	const __u8 *ip = v->p + l3, *src = ip + 8;
+	size_t off = l3 + 40, end;
+	unsigned int nh, hdrs = 0, type = 0;
 	bool upper = true; /* the upper-layer header is in this packet */
 
-	if (!have(v, ETH_HDR, 40) || ip[0] >> 4 != 6)
+	if (!have(v, l3, 40) || ip[0] >> 4 != 6)
+		return VMST_R_DROP_VM_MALFORMED;
+	/* The packet is what its payload length says; a trailer is not. */
+	end = l3 + 40 + be16(v, l3 + 4);
+	if (end > v->len)
 		return VMST_R_DROP_VM_MALFORMED;
 	nh = ip[6];
 	while (ipv6_ext(nh)) {
-		if (hdrs++ == IPV6_EXT_MAX)
-			return VMST_R_DROP_VM_MALFORMED;
-		/* Next header, length (fragment offset): the first 4 bytes. */
-		if (!have(v, off, 4))
-			return VMST_R_DROP_VM_MALFORMED;
+		if (hdrs++ == IPV6_EXT_MAX || off + 8 > end)
+			return VMST_R_DROP_VM_EXT_HDR;
 		if (nh == IPPROTO_FRAG_) {
 			if (be16(v, off + 2) & 0xfff8) {
 				upper = false; /* a later fragment */
@@ -154,16 +209,31 @@ static int check_ipv6(const struct view *v, const struct ref_tx_port *port)
 			}
 			nh = v->p[off];
 			off += 8;
+		} else if (nh == IPPROTO_AH_) {
+			nh = v->p[off];
+			off += (v->p[off + 1] + 2) * 4;
 		} else {
 			nh = v->p[off];
 			off += (v->p[off + 1] + 1) * 8;
 		}
 	}
-	if (port->naddrs && !ipv6_link_local(src) &&
-	    !port_has_addr(port, VMST_AF_INET6, src)) {
-		bool dad_mld =
-			zero(src, 16) && ((upper && nh == IPPROTO_ICMPV6_) ||
-					  ip[6] == IPPROTO_HOPOPTS_);
+	if (upper) {
+		/* RFC 7113: the whole chain, and the upper-layer header the
+		 * checks read, are in the (first fragment of the) packet. */
+		if (off > end)
+			return VMST_R_DROP_VM_EXT_HDR;
+		if (nh == IPPROTO_ICMPV6_ && end - off < 4)
+			return VMST_R_DROP_VM_EXT_HDR;
+		if (nh == IPPROTO_UDP_ && end - off < 8)
+			return VMST_R_DROP_VM_EXT_HDR;
+		if (nh == IPPROTO_ICMPV6_)
+			type = v->p[off];
+	}
+	if (port->naddrs && !ipv6_own(port, src)) {
+		bool dad_mld = zero(src, 16) && upper &&
+			       nh == IPPROTO_ICMPV6_ &&
+			       (type == ICMPV6_NS || type == ICMPV6_MLD1_REP ||
+				type == ICMPV6_MLD2_REP);
 
 		if (!dad_mld)
 			return VMST_R_DROP_SPOOF_IPV6;
@@ -171,26 +241,52 @@ static int check_ipv6(const struct view *v, const struct ref_tx_port *port)
 	if (!upper)
 		return -1;
 	if (nh == IPPROTO_ICMPV6_) {
-		if (!have(v, off, 1))
-			return VMST_R_DROP_VM_MALFORMED;
-		if (v->p[off] == ICMPV6_RA && !port->trusted)
+		if (type == ICMPV6_RA && !port->trusted)
 			return VMST_R_DROP_ROGUE_RA;
-		if (v->p[off] == ICMPV6_NA && port->naddrs) {
-			const __u8 *target = v->p + off + 8;
-
-			if (!have(v, off + 8, 16))
+		if (type == ICMPV6_REDIRECT && !port->trusted)
+			return VMST_R_DROP_ROGUE_REDIRECT;
+		if (type == ICMPV6_RS)
+			return check_nd_options(v, off + 8, end, 1, port);
+		if (type == ICMPV6_RA)
+			return check_nd_options(v, off + 16, end, 1, port);
+		if (type == ICMPV6_NS || type == ICMPV6_NA) {
+			if (end - off < 24)
 				return VMST_R_DROP_VM_MALFORMED;
-			if (!ipv6_link_local(target) &&
-			    !port_has_addr(port, VMST_AF_INET6, target))
+			if (type == ICMPV6_NA && port->naddrs &&
+			    !ipv6_own(port, v->p + off + 8))
 				return VMST_R_DROP_SPOOF_NA;
+			return check_nd_options(v, off + 24, end,
+						type == ICMPV6_NS ? 1 : 2,
+						port);
 		}
-	} else if (nh == IPPROTO_UDP_) {
-		if (!have(v, off, 2))
-			return VMST_R_DROP_VM_MALFORMED;
-		if (be16(v, off) == DHCP6_SERVER && !port->trusted)
+	} else if (nh == IPPROTO_UDP_ && !port->trusted) {
+		unsigned int sport = be16(v, off), dport = be16(v, off + 2);
+
+		/* RFC 8415 7.2: clients listen on 546, servers and relays on
+		 * 547; 7.3: what a client sends. */
+		if (sport == DHCP6_SERVER || dport == DHCP6_CLIENT)
 			return VMST_R_DROP_ROGUE_DHCP6;
+		if (dport == DHCP6_SERVER && end - off >= 9) {
+			unsigned int t = v->p[off + 8];
+
+			if (!(t == 1 || t == 3 || t == 4 || t == 5 || t == 6 ||
+			      t == 8 || t == 9 || t == 11))
+				return VMST_R_DROP_ROGUE_DHCP6;
+		}
 	}
 	return -1;
+}
+
+static bool tag_type(unsigned int t)
+{
+	return t == ETHERTYPE_8021Q || t == ETHERTYPE_8021AD ||
+	       t == ETHERTYPE_9100;
+}
+
+/* The frame fits device MTU @mtu (0: no such device, not judged). */
+static bool fits(size_t len, __u32 mtu)
+{
+	return !mtu || len <= mtu + ETH_HDR;
 }
 
 static int verdict(struct ref_tx_result *res, enum ref_tx_verdict vd,
@@ -206,8 +302,9 @@ static int decide(const struct ref_tx_world *w, size_t from, const __u8 *frame,
 {
 	const struct ref_tx_port *port = &w->ports[from];
 	struct view v = {frame, len};
+	size_t i, l3 = ETH_HDR;
+	bool tagged = false;
 	unsigned int type;
-	size_t i;
 	int r;
 
 	memset(res, 0, sizeof(*res));
@@ -221,20 +318,35 @@ static int decide(const struct ref_tx_world *w, size_t from, const __u8 *frame,
 	if (memcmp(frame + 6, port->mac, 6))
 		return verdict(res, REF_TX_DROP, VMST_R_DROP_SPOOF_MAC);
 
-	/* 2. Tags are the bridge's business, and no access port's. */
+	/* 2. Tags: none from an untagged or access port, whatever the tag
+	 * protocol and VID; one 802.1Q tag with a listed VID from a trunk. */
 	type = be16(&v, 12);
-	if (type == ETHERTYPE_8021Q || type == ETHERTYPE_8021AD)
-		return verdict(res, port->vlan ? REF_TX_DROP : REF_TX_PASS,
-			       port->vlan ? VMST_R_DROP_VM_TAGGED
-					  : VMST_R_PASS_VM_TAGGED);
+	if (tag_type(type)) {
+		unsigned int vid;
 
-	/* 3. Anti-spoofing. */
-	r = type == ETHERTYPE_ARP    ? check_arp(&v, port)
-	    : type == ETHERTYPE_IPV4 ? check_ipv4(&v, port)
-	    : type == ETHERTYPE_IPV6 ? check_ipv6(&v, port)
+		if (!have(&v, ETH_HDR, 4))
+			return verdict(res, REF_TX_DROP,
+				       VMST_R_DROP_VM_MALFORMED);
+		vid = be16(&v, ETH_HDR) & 0xfff;
+		if (!port->trunk || type != ETHERTYPE_8021Q ||
+		    tag_type(be16(&v, ETH_HDR + 2)) || vid == 0 ||
+		    vid == 0xfff ||
+		    !((port->vids.vids[vid / 64] >> (vid % 64)) & 1))
+			return verdict(res, REF_TX_DROP, VMST_R_DROP_VM_TAGGED);
+		tagged = true;
+		type = be16(&v, ETH_HDR + 2);
+		l3 = ETH_HDR + 4;
+	}
+
+	/* 3. Anti-spoofing, on the frame inside the tag. */
+	r = type == ETHERTYPE_ARP    ? check_arp(&v, l3, port)
+	    : type == ETHERTYPE_IPV4 ? check_ipv4(&v, l3, port)
+	    : type == ETHERTYPE_IPV6 ? check_ipv6(&v, l3, port)
 				     : -1;
 	if (r >= 0)
 		return verdict(res, REF_TX_DROP, r);
+	if (tagged)
+		return verdict(res, REF_TX_PASS, VMST_R_PASS_VM_TAGGED);
 
 	/* 4. Forwarding, on the port's VLAN only. */
 	if (frame[0] & 1)
@@ -248,6 +360,9 @@ static int decide(const struct ref_tx_world *w, size_t from, const __u8 *frame,
 		if (i == from || p->netns_ino != port->netns_ino)
 			return verdict(res, REF_TX_PASS,
 				       VMST_R_PASS_VM_UNKNOWN);
+		if (!fits(len, p->mtu))
+			return verdict(res, REF_TX_DROP,
+				       VMST_R_DROP_VM_TOO_BIG);
 		res->local = true;
 		res->to = i;
 		res->ifindex = p->ifindex;
@@ -259,6 +374,8 @@ static int decide(const struct ref_tx_world *w, size_t from, const __u8 *frame,
 		if (w->locals[i].netns_ino == port->netns_ino &&
 		    !memcmp(w->locals[i].mac, frame, 6))
 			return verdict(res, REF_TX_PASS, VMST_R_PASS_VM_HOST);
+	if (!fits(len, w->north_mtu))
+		return verdict(res, REF_TX_DROP, VMST_R_DROP_VM_TOO_BIG);
 	res->ifindex = w->north_ifindex;
 	res->tag_tci = port->vlan;
 	return verdict(res, REF_TX_REDIRECT, -1);

@@ -8,36 +8,56 @@
  *  0. The tap's port is gone (deleted, or moving to a new index): DROP
  *     vm_no_port.
  *  1. Source MAC other than the port's: DROP spoof_mac.
- *  2. A VLAN tag (EtherType 802.1Q or 802.1ad): DROP vm_tagged on an
- *     access port, PASS vm_tagged_trunk on an untagged port.
+ *  2. A VLAN tag (EtherType 802.1Q, 802.1ad or 0x9100, whatever its VID,
+ *     0 included): DROP vm_tagged, unless the port is a trunk, the tag is
+ *     802.1Q, its VID (1..4094) is in the trunk's list and no second tag
+ *     follows; then the frame inside the tag is what step 3 checks (cut
+ *     short inside the tag: vm_malformed).
  *  3. Anti-spoofing, by EtherType; a header a check needs that is cut
  *     short, or that is not what its EtherType says (IP version, ARP other
  *     than Ethernet/IPv4), is DROP vm_malformed:
  *     - ARP: sender MAC the port's, else spoof_arp; with addresses, the
  *       sender IP among them or 0.0.0.0, else spoof_arp.
- *     - IPv4: with addresses, the source among them, or 0.0.0.0 in a DHCP
- *       client message (UDP 68 -> 67), else spoof_ipv4. Then UDP from
- *       port 67 (a DHCP server) from an untrusted port: rogue_dhcpv4. The
- *       UDP ports are those of an unfragmented packet or first fragment.
- *     - IPv6: up to 4 extension headers (hop-by-hop, routing, destination
- *       options, fragment; the first 4 bytes of each must be there) lead
- *       to the upper layer, a later fragment has none; a fifth is
- *       vm_malformed. With addresses, the source among
- *       them, link-local (fe80::/10), or :: in ICMPv6 or behind a
- *       hop-by-hop header (DAD, MLD), else spoof_ipv6. Then ICMPv6 Router
- *       Advertisement from an untrusted port: rogue_ra; Neighbor
- *       Advertisement (with addresses) whose target is neither among them
- *       nor link-local: spoof_na; UDP from port 547 from an untrusted port:
- *       rogue_dhcpv6.
+ *     - IPv4: total length at least the header's; with addresses, the
+ *       source among them, or 0.0.0.0 in a DHCP client message (UDP 68 ->
+ *       67), else spoof_ipv4. The UDP header is that of an unfragmented
+ *       packet or first fragment, within the total length. From an
+ *       untrusted port, UDP from 67 or to 68, or to 67 with a first byte
+ *       (BOOTP op) other than 1, is rogue_dhcpv4 (RFC 2131 4.1).
+ *     - IPv6: the packet ends where its payload length says (past the
+ *       frame: vm_malformed). Up to 6 extension headers (hop-by-hop,
+ *       routing, destination options: (len+1)*8 bytes; fragment: 8; AH:
+ *       (len+2)*4) lead to the upper layer; a later fragment has none.
+ *       A seventh, a header that does not fit in the packet, or (when
+ *       the upper layer is here) an ICMPv6 header under 4 bytes or a UDP
+ *       header under 8 is vm_ext_headers (RFC 7113). With addresses, the
+ *       source must be among them or fe80::/64 with the modified EUI-64
+ *       of the port's MAC; :: only in an ICMPv6 NS or MLD report (131,
+ *       143) whose header is here; else spoof_ipv6. Then ICMPv6: from an
+ *       untrusted port RA is rogue_ra, Redirect rogue_redirect; RS, RA
+ *       (options after 8 and 16 bytes), NS and NA (after 24: shorter is
+ *       vm_malformed) have Neighbor Discovery options up to the end, at
+ *       most 16, none of length 0 or running past the end (else
+ *       vm_malformed); every source link-layer option (RS, RA, NS) or
+ *       target link-layer option (NA) must be one 8-byte option with
+ *       the port's MAC, else spoof_nd_lladdr; with addresses an NA's
+ *       target follows the source rule (before the options), else
+ *       spoof_na. UDP from an untrusted port: from 547 or to 546, or to
+ *       547 with a message type (first byte, when present) a client does
+ *       not send (1,3,4,5,6,8,9,11 are a client's), is rogue_dhcpv6
+ *       (RFC 8415 7.2, 7.3).
+ *     A trunk's frame that passed: PASS vm_tagged_trunk.
  *  4. Forwarding on the port's own VLAN (0 for an untagged port):
  *     - group destination: PASS vm_multicast;
  *     - the port's own (VLAN, MAC): PASS vm_unknown_dst;
  *     - another port's (VLAN, MAC) in the same network namespace: REDIRECT
  *       into its tap, counted from_vm_local (sender) and to_vm_tc
- *       (receiver);
+ *       (receiver); longer than that tap's MTU + 14: DROP vm_too_big;
  *     - otherwise, with a northbound uplink in the port's network
  *       namespace: a MAC local to the host in that namespace: PASS
- *       vm_host_dst (the bridge delivers it); any other: REDIRECT to it, the port's VLAN tag pushed (802.1Q,
+ *       vm_host_dst (the bridge delivers it); longer than the uplink's
+ *       MTU + 14 (a known one): DROP vm_too_big; any other: REDIRECT to
+ *       it, the port's VLAN tag pushed (802.1Q,
  *       priority 0) for an access port, counted from_vm_uplink; with none,
  *       PASS vm_unknown_dst.
  * Frame bytes are never changed (a pushed tag is skb metadata). Reasons and
@@ -53,10 +73,12 @@
 #include "vmsteer.h"
 
 struct ref_tx_port {
-	__u32 idx;	 /* port index its counters are kept under */
-	bool present;	 /* the port exists (false: deleted) */
-	__u8 mac[6];	 /* the VM's MAC */
-	__u16 vlan;	 /* access VLAN, 0: untagged port */
+	__u32 idx;    /* port index its counters are kept under */
+	bool present; /* the port exists (false: deleted) */
+	__u8 mac[6];  /* the VM's MAC */
+	__u16 vlan;   /* access VLAN, 0: untagged port */
+	bool trunk;   /* --trunk: the VIDs of @vids */
+	struct vmst_trunk vids;
 	bool trusted;	 /* --trusted */
 	__u32 ifindex;	 /* its tap */
 	__u32 netns_ino; /* network namespace of the tap */
@@ -78,6 +100,7 @@ struct ref_tx_world {
 	__u32 north_netns_ino;
 	const struct ref_tx_local *locals; /* host-local MACs */
 	size_t nlocals;
+	__u32 north_mtu; /* 0: not known (no such device), not judged */
 };
 
 enum ref_tx_verdict {

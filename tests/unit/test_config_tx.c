@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The transmit-path fields of the declarative configuration: "addresses"
- * and "trusted" on ports. Accepted documents round trip through what
+ * The transmit-path fields of the declarative configuration: "addresses",
+ * "trusted" and "trunk" on ports. Accepted documents round trip through what
  * `vmsteer dump` prints; refused ones name the JSON path at fault.
  * Devices are not checked (VMS_CFG_NO_DEVICES).
  */
@@ -62,6 +62,38 @@ static const struct {
 	 "\"10.0.0.10\",\"10.0.0.11\",\"10.0.0.12\",\"10.0.0.13\","
 	 "\"10.0.0.14\",\"10.0.0.15\",\"10.0.0.16\",\"10.0.0.17\"]}]}",
 	 "ports[0].addresses"},
+	{"trunk",
+	 "{\"uplinks\":[],\"ports\":[{\"tap\":\"t1\",\"mac\":\"02:00:00:00:00:01\","
+	 "\"trunk\":\"10,30-31,4094\"}]}",
+	 NULL},
+	{"trunk_null",
+	 "{\"uplinks\":[],\"ports\":[{\"tap\":\"t1\",\"mac\":\"02:00:00:00:00:01\","
+	 "\"trunk\":null}]}",
+	 NULL},
+	{"trunk_and_vlan",
+	 "{\"uplinks\":[],\"ports\":[{\"tap\":\"t1\",\"mac\":\"02:00:00:00:00:01\","
+	 "\"vlan\":5,\"trunk\":\"10\"}]}",
+	 "ports[0]"},
+	{"trunk_vid_0",
+	 "{\"uplinks\":[],\"ports\":[{\"tap\":\"t1\",\"mac\":\"02:00:00:00:00:01\","
+	 "\"trunk\":\"0-10\"}]}",
+	 "ports[0].trunk"},
+	{"trunk_vid_4095",
+	 "{\"uplinks\":[],\"ports\":[{\"tap\":\"t1\",\"mac\":\"02:00:00:00:00:01\","
+	 "\"trunk\":\"4095\"}]}",
+	 "ports[0].trunk"},
+	{"trunk_reversed_range",
+	 "{\"uplinks\":[],\"ports\":[{\"tap\":\"t1\",\"mac\":\"02:00:00:00:00:01\","
+	 "\"trunk\":\"20-10\"}]}",
+	 "ports[0].trunk"},
+	{"trunk_bad_syntax",
+	 "{\"uplinks\":[],\"ports\":[{\"tap\":\"t1\",\"mac\":\"02:00:00:00:00:01\","
+	 "\"trunk\":\"10,,20\"}]}",
+	 "ports[0].trunk"},
+	{"trunk_not_a_string",
+	 "{\"uplinks\":[],\"ports\":[{\"tap\":\"t1\",\"mac\":\"02:00:00:00:00:01\","
+	 "\"trunk\":10}]}",
+	 "ports[0].trunk"},
 	{"trusted_not_boolean",
 	 "{\"uplinks\":[],\"ports\":[{\"tap\":\"t1\",\"mac\":\"02:00:00:00:00:01\","
 	 "\"trusted\":1}]}",
@@ -124,5 +156,70 @@ TEST(config_tx)
 			ASSERT_FALSE(vms_config_equal(&a, &b),
 				     "addresses differ");
 		}
+	}
+	if (test__start_subtest("trunk_parsed") &&
+	    ASSERT_STREQ(cases[10].name, "trunk", "the trunk row")) {
+		const char *d = cases[10].doc;
+		static char vids[VMS_VIDS_STRLEN];
+
+		if (ASSERT_OK(vms_config_parse(d, strlen(d), "t",
+					       VMS_CFG_NO_DEVICES, &a),
+			      "parse")) {
+			ASSERT_TRUE(a.ports[0].trunk, "trunk");
+			vms_format_vids(&a.ports[0].vids, vids, sizeof(vids));
+			ASSERT_STREQ(vids, "10,30-31,4094", "VIDs");
+			b = a;
+			b.ports[0].vids.vids[0] |= 1ULL << 11;
+			ASSERT_FALSE(vms_config_equal(&a, &b), "VIDs differ");
+		}
+	}
+}
+
+/* The CLI's VID lists. */
+TEST(trunk_vids)
+{
+	static const struct {
+		const char *in, *out; /* out NULL: refused */
+	} rows[] = {
+		{"1", "1"},
+		{"4094", "4094"},
+		{"1-4094", "1-4094"},
+		{"5,3,4", "3-5"},
+		{"10,20-22,21", "10,20-22"},
+		{"0", NULL},
+		{"4095", NULL},
+		{"", NULL},
+		{" 10", NULL},
+		{"10 ", NULL},
+		{"+10", NULL},
+		{"-10", NULL},
+		{"10-", NULL},
+		{"10,", NULL},
+		{",10", NULL},
+		{"9-8", NULL},
+		{"99999", NULL},
+		{"0x10", NULL},
+	};
+	static char out[VMS_VIDS_STRLEN];
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct vmst_trunk t = {};
+		int err;
+
+		if (!test__start_subtest("vids_%zu", i))
+			continue;
+		err = vms_parse_vids("--trunk", rows[i].in, &t);
+		if (!rows[i].out) {
+			if (ASSERT_ERR(err, rows[i].in))
+				ASSERT_TRUE(!strncmp(vms_last_error(),
+						     "--trunk: ", 9),
+					    "message names the option");
+			continue;
+		}
+		if (!ASSERT_OK(err, rows[i].in))
+			continue;
+		vms_format_vids(&t, out, sizeof(out));
+		ASSERT_STREQ(out, rows[i].out, rows[i].in);
 	}
 }

@@ -675,6 +675,65 @@ static void spec_check(struct fixture *f)
 	ASSERT_ERR(vms_port_spec_check(&s), "multicast MAC");
 }
 
+/* A trunk's VIDs: checked, written with the port, moved with it. */
+static void trunk_vids(struct fixture *f)
+{
+	struct vms_port_spec s = {
+		.name = "vm1",
+		.ifindex = TEST_TARGET_IFINDEX,
+		.netns_ino = vms_netns_ino(),
+		.mtu = 1500,
+		.trunk = true,
+	};
+	struct vmst_trunk got, empty = {};
+	struct vmst_port port;
+	__u32 idx, idx2;
+
+	memcpy(s.mac, MAC_A, 6);
+	ASSERT_ERR(vms_port_spec_check(&s), "a trunk without VIDs");
+	s.vids.vids[0] = 1; /* VID 0 */
+	ASSERT_ERR(vms_port_spec_check(&s), "VID 0");
+	s.vids.vids[0] = 0;
+	s.vids.vids[63] = 1ULL << 63; /* VID 4095 */
+	ASSERT_ERR(vms_port_spec_check(&s), "VID 4095");
+	s.vids.vids[63] = 0;
+	if (!ASSERT_OK(vms_parse_vids("t", "10,100-101", &s.vids), "VIDs"))
+		return;
+	s.vlan = 5;
+	ASSERT_ERR(vms_port_upsert(&f->maps, &s, &idx), "a trunk on a VLAN");
+	s.vlan = 0;
+	s.trunk = false;
+	ASSERT_ERR(vms_port_spec_check(&s), "VIDs without a trunk");
+	s.trunk = true;
+	if (!ASSERT_OK(vms_port_upsert(&f->maps, &s, &idx), "add a trunk"))
+		return;
+	ASSERT_OK(vms_port_trunk_read(&f->maps, idx, &got), "read the VIDs");
+	ASSERT_MEMEQ(&got, sizeof(got), &s.vids, sizeof(s.vids), "VIDs");
+	ASSERT_OK(bpf_map_lookup_elem(f->maps.fd[VMS_MAP_PORTS], &idx, &port),
+		  "port entry");
+	ASSERT_TRUE(port.flags & VMST_PORT_F_TRUNK, "trunk flag");
+	/* A new MAC moves the port: its VIDs go along, the old index has
+	 * none left. */
+	memcpy(s.mac, MAC_B, 6);
+	if (!ASSERT_OK(vms_port_upsert(&f->maps, &s, &idx2), "move"))
+		return;
+	ASSERT_TRUE(idx2 != idx, "moved");
+	ASSERT_OK(vms_port_trunk_read(&f->maps, idx2, &got), "read the VIDs");
+	ASSERT_MEMEQ(&got, sizeof(got), &s.vids, sizeof(s.vids), "moved VIDs");
+	ASSERT_OK(vms_port_trunk_read(&f->maps, idx, &got), "old index");
+	ASSERT_MEMEQ(&got, sizeof(got), &empty, sizeof(empty), "old index");
+	/* No longer a trunk: VIDs and flag gone. */
+	s.trunk = false;
+	memset(&s.vids, 0, sizeof(s.vids));
+	if (!ASSERT_OK(vms_port_upsert(&f->maps, &s, &idx2), "untrunk"))
+		return;
+	ASSERT_OK(vms_port_trunk_read(&f->maps, idx2, &got), "read the VIDs");
+	ASSERT_MEMEQ(&got, sizeof(got), &empty, sizeof(empty), "no VIDs");
+	ASSERT_OK(bpf_map_lookup_elem(f->maps.fd[VMS_MAP_PORTS], &idx2, &port),
+		  "port entry");
+	ASSERT_FALSE(port.flags & VMST_PORT_F_TRUNK, "no trunk flag");
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(struct fixture *f);
@@ -694,6 +753,7 @@ static const struct {
 	{"table_full_refused", table_full_refused},
 	{"fdb_probe_window", fdb_probe_window},
 	{"spec_check", spec_check},
+	{"trunk_vids", trunk_vids},
 };
 
 TEST(ports)

@@ -38,6 +38,7 @@ struct steer {
 	struct steer_bpf *skel;
 	int prog_fd;
 	int rss_fd;
+	int lut_fd;
 };
 
 static bool steer_setup(struct steer *s, __u32 port)
@@ -61,8 +62,10 @@ static bool steer_setup(struct steer *s, __u32 port)
 		return false;
 	s->prog_fd = bpf_program__fd(s->skel->progs.vmst_steer);
 	s->rss_fd = bpf_map__fd(s->skel->maps.vmst_rss);
+	s->lut_fd = bpf_map__fd(s->skel->maps.vmst_rss_lut);
 	return ASSERT_GE(s->prog_fd, 0, "vmst_steer fd") &&
-	       ASSERT_GE(s->rss_fd, 0, "vmst_rss fd");
+	       ASSERT_GE(s->rss_fd, 0, "vmst_rss fd") &&
+	       ASSERT_GE(s->lut_fd, 0, "vmst_rss_lut fd");
 }
 
 static void steer_teardown(struct steer *s)
@@ -74,7 +77,7 @@ static void steer_teardown(struct steer *s)
 static bool steer_config(struct steer *s, __u32 port,
 			 const struct vmst_rss *cfg)
 {
-	return ASSERT_OK(bpf_map_update_elem(s->rss_fd, &port, cfg, 0),
+	return ASSERT_OK(vms_rss_write_fds(s->rss_fd, s->lut_fd, port, cfg),
 			 "write vmst_rss");
 }
 
@@ -718,6 +721,33 @@ TEST(steer_config)
 		ASSERT_GE(hit, 50, "flows on an existing queue");
 		ASSERT_GE(miss, 50, "flows on a missing queue");
 	}
+	/*
+	 * Lookup tables of another key (a crash between the two writes of
+	 * vms_rss_write): the default queue, never the other key's queues;
+	 * once the tables are the key's again, the hash is back.
+	 */
+	if (test__start_subtest("tables_of_another_key")) {
+		struct vmst_rss_lut lut;
+		__u8 key2[VMST_RSS_KEY_LEN];
+		__u32 port = TEST_PORT;
+
+		rand_bytes(key2, sizeof(key2));
+		vms_rss_lut_build(key2, &lut);
+		if (steer_config(&s, TEST_PORT, &cfg) &&
+		    ASSERT_OK(bpf_map_update_elem(s.lut_fd, &port, &lut, 0),
+			      "write other tables"))
+			for (i = 0; i < 16; i++) {
+				p = pkt_random(i);
+				check_pkt(&s, &p, DEFQ, "tables of key2");
+			}
+		/* vms_rss_write() writes the key's own tables again. */
+		if (steer_config(&s, TEST_PORT, &cfg))
+			for (i = 0; i < 16; i++) {
+				p = pkt_random(i);
+				check_pkt(&s, &p, ref_queue(&cfg, &p),
+					  "rewritten by vms_rss_write");
+			}
+	}
 	steer_teardown(&s);
 
 	/* A port index past the map: no entry, queue 0. */
@@ -761,8 +791,9 @@ TEST(steer_xdp_agrees)
 	xfd = bpf_program__fd(x->progs.rss_xdpq);
 	cfg_identity(&cfg, vms_rss_key_msft, VMST_RSS_TYPES_ALL, 128);
 	if (!steer_config(&s, TEST_PORT, &cfg) ||
-	    !ASSERT_OK(bpf_map_update_elem(bpf_map__fd(x->maps.vmst_rss), &port,
-					   &cfg, 0),
+	    !ASSERT_OK(vms_rss_write_fds(bpf_map__fd(x->maps.vmst_rss),
+					 bpf_map__fd(x->maps.vmst_rss_lut),
+					 port, &cfg),
 		       "xdpq vmst_rss"))
 		goto out;
 	for (i = 0; i < 6 * N_FLOWS; i++) {

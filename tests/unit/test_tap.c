@@ -40,6 +40,7 @@ enum {
 	P4, /* access VLAN 20, 10.0.0.4 */
 	P5, /* access VLAN 10, no addresses */
 	P6, /* untagged, deleted after set-up: its program has no port */
+	P7, /* trunk of VIDs 10, 30-31; 10.0.0.7, 2001:db8:7::7, fe80::7 */
 	NPORTS,
 };
 
@@ -49,6 +50,7 @@ static const struct {
 	__u16 vlan;
 	bool trusted;
 	const char *ips[3];
+	const char *trunk;
 } ports[NPORTS] = {
 	[P1] = {"tx1",
 		{2, 0, 0, 0, 0, 1},
@@ -64,7 +66,18 @@ static const struct {
 	[P4] = {"tx4", {2, 0, 0, 0, 0, 4}, 20, false, {"10.0.0.4"}},
 	[P5] = {"tx5", {2, 0, 0, 0, 0, 5}, 10, false, {NULL}},
 	[P6] = {"tx6", {2, 0, 0, 0, 0, 6}, 0, false, {NULL}},
+	[P7] = {"tx7",
+		{2, 0, 0, 0, 0, 7},
+		0,
+		false,
+		{"10.0.0.7", "2001:db8:7::7", "fe80::7"},
+		"10,30-31"},
 };
+
+/* The EUI-64 link-local addresses of the ports' MACs. */
+#define LL1 "fe80::ff:fe00:1"
+#define LL2 "fe80::ff:fe00:2"
+#define LL3 "fe80::ff:fe00:3"
 
 /* What follows the Ethernet header (and the tag). */
 enum l3 {
@@ -77,18 +90,35 @@ enum l3 {
 	K_IP4_CUT, /* IPv4 with IHL 15, UDP ports past the end */
 };
 
+/* A frame of @len bytes (K_OTHER only), for the MTU rows. */
+#define MTU_FRAME 1514
+
 struct tx_frame {
 	const __u8 *dst; /* NULL: a remote unicast MAC */
 	const __u8 *src; /* NULL: the sender's MAC */
-	__u16 tag;	 /* 802.1Q VID, 0: untagged */
+	__u16 tag;	 /* VID, 0: untagged (unless @tagged) */
+	bool tagged;	 /* a tag even with VID 0 (a priority tag) */
+	__u16 tpid;	 /* tag protocol, 0: 802.1Q */
+	__u16 tag2;	 /* a second 802.1Q tag inside the first, its VID */
 	enum l3 l3;
 	const char *saddr; /* IPv4 or IPv6 source, ARP sender IP */
 	__u16 sport, dport;
-	__u8 icmp;	 /* ICMPv6 type */
-	const char *na;	 /* NA target */
-	int hbh;	 /* IPv6 hop-by-hop headers before the upper layer */
-	const __u8 *sha; /* ARP sender MAC, NULL: the sender's MAC */
-	bool frag;	 /* IPv4: a later fragment */
+	__u8 icmp;	/* ICMPv6 type */
+	const char *na; /* NA target */
+	int hbh;	/* IPv6 hop-by-hop headers before the upper layer */
+	/* IPv6 extension headers, in order (after @hbh of them): H
+	 * hop-by-hop, D destination options, R routing, A AH (12 bytes), F
+	 * first fragment, f later fragment, L destination options of 64. */
+	const char *ext;
+	int cut;     /* IPv6 payload length made @cut bytes shorter */
+	int trailer; /* bytes after the IP packet (an Ethernet trailer) */
+	__u8 first;  /* UDP: first payload byte (BOOTP op, DHCPv6 type) */
+	__u8 opt;    /* ICMPv6 ND: an option of this type... */
+	__u8 optlen; /* ...and length (0: 1, 8 bytes) */
+	const __u8 *optmac; /* ...carrying this MAC (NULL: the sender's) */
+	size_t len;	    /* K_OTHER: frame length (0: 60) */
+	const __u8 *sha;    /* ARP sender MAC, NULL: the sender's MAC */
+	bool frag;	    /* IPv4: a later fragment */
 };
 
 enum expect_kind { E_REASON, E_LOCAL, E_NORTH };
@@ -155,7 +185,8 @@ static const struct tx_case cases[] = {
 	{"ipv4_spoofed_source", P1, IP4("10.0.0.2"), DROP(SPOOF_IPV4)},
 	{"ipv4_other_ports_source", P1, IP4("10.0.0.4"), DROP(SPOOF_IPV4)},
 	{"ipv4_dhcp_discover_from_zero", P1,
-	 IP4("0.0.0.0", .dst = BCAST, .sport = 68, .dport = 67), FLOOD},
+	 IP4("0.0.0.0", .dst = BCAST, .sport = 68, .dport = 67, .first = 1),
+	 FLOOD},
 	{"ipv4_zero_source_not_dhcp", P1, IP4("0.0.0.0", .sport = 68),
 	 DROP(SPOOF_IPV4)},
 	{"ipv4_later_fragment_own_source", P1,
@@ -180,43 +211,173 @@ static const struct tx_case cases[] = {
 	{"dhcpv4_server_trusted", P3,
 	 IP4("10.0.0.3", .dst = BCAST, .sport = 67, .dport = 68), FLOOD},
 	{"dhcpv4_client_request", P1,
-	 IP4("10.0.0.1", .dst = BCAST, .sport = 68, .dport = 67), FLOOD},
+	 IP4("10.0.0.1", .dst = BCAST, .sport = 68, .dport = 67, .first = 1),
+	 FLOOD},
+	/* Issue 9, escape 3: a server message is not known by its source
+	 * port alone. */
+	{"dhcpv4_offer_from_port_68", P1,
+	 IP4("10.0.0.1", .dst = BCAST, .sport = 68, .dport = 68, .first = 2),
+	 DROP(ROGUE_DHCP4)},
+	{"dhcpv4_offer_from_port_1234", P1,
+	 IP4("10.0.0.1", .dst = BCAST, .sport = 1234, .dport = 68, .first = 2),
+	 DROP(ROGUE_DHCP4)},
+	{"dhcpv4_bootreply_to_server_port", P1,
+	 IP4("10.0.0.1", .dst = BCAST, .sport = 68, .dport = 67, .first = 2),
+	 DROP(ROGUE_DHCP4)},
+	{"dhcpv4_to_client_port_without_addresses", P2,
+	 IP4("10.0.0.2", .dst = BCAST, .sport = 5000, .dport = 68),
+	 DROP(ROGUE_DHCP4)},
+	{"dhcpv4_trusted_offer_from_port_68", P3,
+	 IP4("10.0.0.3", .dst = BCAST, .sport = 68, .dport = 68, .first = 2),
+	 FLOOD},
 
 	/* IPv6 source. */
 	{"ipv6_source_in_prefix", P1, IP6("2001:db8:1::42"), NORTH},
 	{"ipv6_source_outside_prefix", P1, IP6("2001:db8:2::1"),
 	 DROP(SPOOF_IPV6)},
 	{"ipv6_other_ports_source", P1, IP6("2001:db8:3::3"), DROP(SPOOF_IPV6)},
-	{"ipv6_link_local_source", P1, IP6("fe80::1234"), NORTH},
+	/* Issue 9, escape 2: link-local sources. */
+	{"ipv6_link_local_eui64_source", P1, IP6(LL1), NORTH},
+	{"ipv6_link_local_other_source", P1, IP6("fe80::1234"),
+	 DROP(SPOOF_IPV6)},
+	{"ipv6_link_local_routers_source", P1, IP6("fe80::1"),
+	 DROP(SPOOF_IPV6)},
+	{"ipv6_link_local_fe81_source", P1, IP6("fe81::5"), DROP(SPOOF_IPV6)},
+	{"ipv6_link_local_febf_source", P1, IP6("febf::ff:fe00:1"),
+	 DROP(SPOOF_IPV6)},
+	{"ipv6_link_local_of_another_mac", P1, IP6(LL2), DROP(SPOOF_IPV6)},
+	{"ipv6_link_local_listed", P7, IP6("fe80::7"), NORTH},
+	{"ipv6_link_local_any_without_addresses", P2, IP6("fe80::1"), NORTH},
+	{"ipv6_dad_of_link_local_from_unspecified", P1,
+	 ICMP6("::", 135, .na = LL1, .dst = MCAST6), FLOOD},
+	{"ipv6_mldv1_from_unspecified", P1,
+	 ICMP6("::", 131, .dst = MCAST6, .hbh = 1), FLOOD},
+	{"ipv6_udp_from_unspecified_behind_hop_by_hop", P1,
+	 IP6("::", .hbh = 1, .dst = MCAST6), DROP(SPOOF_IPV6)},
+	{"ipv6_echo_from_unspecified", P1, ICMP6("::", 128), DROP(SPOOF_IPV6)},
+	{"ipv6_rs_from_unspecified", P1, ICMP6("::", 133, .dst = MCAST6),
+	 DROP(SPOOF_IPV6)},
 	{"ipv6_dad_from_unspecified", P1, ICMP6("::", 135, .dst = MCAST6),
 	 FLOOD},
 	{"ipv6_mld_from_unspecified", P1,
 	 ICMP6("::", 143, .dst = MCAST6, .hbh = 1), FLOOD},
 	{"ipv6_udp_from_unspecified", P1, IP6("::"), DROP(SPOOF_IPV6)},
 	{"ipv6_any_source_without_addresses", P2, IP6("2001:db8:9::9"), NORTH},
-	{"ipv6_header_chain_too_long", P1, IP6("2001:db8:1::1", .hbh = 5),
+	{"ipv6_header_chain_too_long", P1, IP6("2001:db8:1::1", .hbh = 7),
+	 DROP(VM_EXT_HDR)},
+	{"ipv6_header_chain_of_six", P1, IP6("2001:db8:1::1", .ext = "HDRDFA"),
+	 NORTH},
+
+	/* Issue 9, escape 4: the header chain within the packet. */
+	{"ra_behind_ah", P1, ICMP6(LL1, 134, .dst = MCAST6, .ext = "A"),
+	 DROP(ROGUE_RA)},
+	{"ra_behind_dstopts_and_ah", P1,
+	 ICMP6(LL1, 134, .dst = MCAST6, .ext = "DA"), DROP(ROGUE_RA)},
+	{"dhcpv6_reply_behind_ah", P1,
+	 IP6(LL1, .sport = 547, .dport = 546, .dst = MCAST6, .ext = "A"),
+	 DROP(ROGUE_DHCP6)},
+	{"first_fragment_cut_in_dstopts_with_trailer", P1,
+	 ICMP6(LL1, 134, .dst = MCAST6, .ext = "FL", .cut = 24 + 40,
+	       .trailer = 24),
+	 DROP(VM_EXT_HDR)},
+	{"first_fragment_cut_in_dstopts", P1,
+	 IP6(LL1, .dst = MCAST6, .ext = "FL", .cut = 24 + 40),
+	 DROP(VM_EXT_HDR)},
+	{"first_fragment_with_upper_layer", P1,
+	 IP6("2001:db8:1::1", .ext = "F"), NORTH},
+	{"later_fragment", P1, IP6("2001:db8:1::1", .ext = "f"), NORTH},
+	{"later_fragment_spoofed", P1, IP6("2001:db8:2::1", .ext = "f"),
+	 DROP(SPOOF_IPV6)},
+	{"udp_header_in_trailer", P1,
+	 IP6(LL1, .dst = MCAST6, .ext = "D", .cut = 24, .trailer = 24),
+	 DROP(VM_EXT_HDR)},
+	{"udp_with_trailer", P1,
+	 IP6("2001:db8:1::1", .ext = "D", .trailer = 24), NORTH},
+	{"payload_length_past_the_frame", P1, IP6("2001:db8:1::1", .cut = -200),
 	 DROP(VM_MALFORMED)},
+	{"header_chain_without_addresses", P2,
+	 IP6("2001:db8:1::1", .ext = "FL", .cut = 24 + 40), DROP(VM_EXT_HDR)},
 
 	/* Router Advertisements. */
-	{"ra_untrusted", P1, ICMP6("fe80::1", 134, .dst = MCAST6),
-	 DROP(ROGUE_RA)},
+	{"ra_untrusted", P1, ICMP6(LL1, 134, .dst = MCAST6), DROP(ROGUE_RA)},
 	{"ra_untrusted_behind_hop_by_hop", P1,
-	 ICMP6("fe80::1", 134, .dst = MCAST6, .hbh = 2), DROP(ROGUE_RA)},
+	 ICMP6(LL1, 134, .dst = MCAST6, .hbh = 2), DROP(ROGUE_RA)},
 	{"ra_untrusted_without_addresses", P2,
 	 ICMP6("fe80::2", 134, .dst = MCAST6), DROP(ROGUE_RA)},
-	{"ra_trusted", P3, ICMP6("fe80::3", 134, .dst = MCAST6), FLOOD},
-	{"router_solicitation", P1, ICMP6("fe80::1", 133, .dst = MCAST6),
+	{"ra_trusted", P3, ICMP6(LL3, 134, .dst = MCAST6), FLOOD},
+	{"ra_trusted_own_source_ll_option", P3,
+	 ICMP6(LL3, 134, .dst = MCAST6, .opt = 1), FLOOD},
+	{"ra_trusted_other_source_ll_option", P3,
+	 ICMP6(LL3, 134, .dst = MCAST6, .opt = 1, .optmac = MAC_OTHER),
+	 DROP(SPOOF_LLADDR)},
+	{"router_solicitation", P1, ICMP6(LL1, 133, .dst = MCAST6), FLOOD},
+	{"router_solicitation_own_ll_option", P1,
+	 ICMP6(LL1, 133, .dst = MCAST6, .opt = 1), FLOOD},
+	{"router_solicitation_other_ll_option", P1,
+	 ICMP6(LL1, 133, .dst = MCAST6, .opt = 1, .optmac = MAC_OTHER),
+	 DROP(SPOOF_LLADDR)},
+
+	/* Redirects. */
+	{"redirect_untrusted", P1, ICMP6(LL1, 137), DROP(ROGUE_REDIRECT)},
+	{"redirect_untrusted_from_routers_address", P1, ICMP6("fe80::1", 137),
+	 DROP(SPOOF_IPV6)},
+	{"redirect_untrusted_without_addresses", P2, ICMP6("fe80::1", 137),
+	 DROP(ROGUE_REDIRECT)},
+	{"redirect_trusted", P3, ICMP6(LL3, 137), NORTH},
+
+	/* Neighbor Solicitations. */
+	{"ns_own_source_ll_option", P1,
+	 ICMP6(LL1, 135, .na = "2001:db8:1::9", .dst = MCAST6, .opt = 1),
+	 FLOOD},
+	{"ns_other_source_ll_option", P1,
+	 ICMP6(LL1, 135, .na = "2001:db8:1::9", .dst = MCAST6, .opt = 1,
+	       .optmac = MAC_OTHER),
+	 DROP(SPOOF_LLADDR)},
+	{"ns_other_source_ll_option_without_addresses", P2,
+	 ICMP6(LL2, 135, .na = "2001:db8:1::9", .dst = MCAST6, .opt = 1,
+	       .optmac = MAC_OTHER),
+	 DROP(SPOOF_LLADDR)},
+	{"ns_from_routers_link_local", P1,
+	 ICMP6("fe80::1", 135, .na = "fe80::9", .dst = MCAST6, .opt = 1),
+	 DROP(SPOOF_IPV6)},
+	{"ns_long_source_ll_option", P1,
+	 ICMP6(LL1, 135, .na = "fe80::9", .dst = MCAST6, .opt = 1, .optlen = 2),
+	 DROP(SPOOF_LLADDR)},
+	{"ns_option_of_length_zero", P1,
+	 ICMP6(LL1, 135, .na = "fe80::9", .dst = MCAST6, .opt = 1,
+	       .optlen = 0xff),
+	 DROP(VM_MALFORMED)},
+	{"ns_other_option_type", P1,
+	 ICMP6(LL1, 135, .na = "fe80::9", .dst = MCAST6, .opt = 14,
+	       .optmac = MAC_OTHER),
 	 FLOOD},
 
 	/* Neighbor Advertisements. */
 	{"na_own_address", P1,
 	 ICMP6("2001:db8:1::7", 136, .na = "2001:db8:1::7", .dst = MCAST6),
 	 FLOOD},
-	{"na_link_local_target", P1,
-	 ICMP6("fe80::1", 136, .na = "fe80::1", .dst = MCAST6), FLOOD},
-	{"na_other_ports_address", P1,
-	 ICMP6("fe80::1", 136, .na = "2001:db8:3::3", .dst = MCAST6),
+	{"na_own_link_local_target", P1,
+	 ICMP6(LL1, 136, .na = LL1, .dst = MCAST6), FLOOD},
+	{"na_routers_link_local_target", P1,
+	 ICMP6(LL1, 136, .na = "fe80::1", .dst = MCAST6), DROP(SPOOF_NA)},
+	{"na_routers_link_local_target_unicast", P1,
+	 ICMP6(LL1, 136, .na = "fe80::1", .dst = ports[P2].mac),
 	 DROP(SPOOF_NA)},
+	{"na_listed_link_local_target", P7,
+	 ICMP6("fe80::7", 136, .na = "fe80::7", .dst = MCAST6), FLOOD},
+	{"na_other_ports_address", P1,
+	 ICMP6(LL1, 136, .na = "2001:db8:3::3", .dst = MCAST6), DROP(SPOOF_NA)},
+	{"na_own_target_ll_option", P1,
+	 ICMP6(LL1, 136, .na = "2001:db8:1::5", .dst = MCAST6, .opt = 2),
+	 FLOOD},
+	{"na_other_target_ll_option", P1,
+	 ICMP6(LL1, 136, .na = "2001:db8:1::5", .dst = MCAST6, .opt = 2,
+	       .optmac = MAC_OTHER),
+	 DROP(SPOOF_LLADDR)},
+	{"na_other_target_ll_option_without_addresses", P2,
+	 ICMP6("fe80::2", 136, .na = "2001:db8:5::1", .dst = MCAST6, .opt = 2,
+	       .optmac = MAC_OTHER),
+	 DROP(SPOOF_LLADDR)},
 	{"na_foreign_address", P1,
 	 ICMP6("2001:db8:1::7", 136, .na = "2001:db8:5::1", .dst = MCAST6),
 	 DROP(SPOOF_NA)},
@@ -224,12 +385,32 @@ static const struct tx_case cases[] = {
 	 ICMP6("fe80::2", 136, .na = "2001:db8:5::1", .dst = MCAST6), FLOOD},
 
 	/* DHCPv6 server messages. */
-	{"dhcpv6_server_untrusted", P1,
-	 IP6("fe80::1", .sport = 547, .dport = 546), DROP(ROGUE_DHCP6)},
+	{"dhcpv6_server_untrusted", P1, IP6(LL1, .sport = 547, .dport = 546),
+	 DROP(ROGUE_DHCP6)},
 	{"dhcpv6_server_trusted", P3,
-	 IP6("fe80::3", .sport = 547, .dport = 546, .dst = MCAST6), FLOOD},
+	 IP6(LL3, .sport = 547, .dport = 546, .dst = MCAST6, .first = 7),
+	 FLOOD},
 	{"dhcpv6_client_solicit", P1,
-	 IP6("fe80::1", .sport = 546, .dport = 547, .dst = MCAST6), FLOOD},
+	 IP6(LL1, .sport = 546, .dport = 547, .dst = MCAST6, .first = 1),
+	 FLOOD},
+	{"dhcpv6_client_renew", P1,
+	 IP6(LL1, .sport = 546, .dport = 547, .dst = MCAST6, .first = 5),
+	 FLOOD},
+	{"dhcpv6_advertise_from_port_5470", P1,
+	 IP6(LL1, .sport = 5470, .dport = 546, .dst = MCAST6, .first = 2),
+	 DROP(ROGUE_DHCP6)},
+	{"dhcpv6_reply_from_port_546", P1,
+	 IP6(LL1, .sport = 546, .dport = 546, .dst = MCAST6, .first = 7),
+	 DROP(ROGUE_DHCP6)},
+	{"dhcpv6_reply_to_server_port", P1,
+	 IP6(LL1, .sport = 546, .dport = 547, .dst = MCAST6, .first = 7),
+	 DROP(ROGUE_DHCP6)},
+	{"dhcpv6_relay_forward_untrusted", P1,
+	 IP6(LL1, .sport = 546, .dport = 547, .dst = MCAST6, .first = 12),
+	 DROP(ROGUE_DHCP6)},
+	{"dhcpv6_reconfigure_untrusted", P1,
+	 IP6(LL1, .sport = 546, .dport = 547, .dst = MCAST6, .first = 10),
+	 DROP(ROGUE_DHCP6)},
 
 	/* ARP. */
 	{"arp_own_sender", P1, ARP("10.0.0.1"), FLOOD},
@@ -246,8 +427,86 @@ static const struct tx_case cases[] = {
 	 DROP(VM_TAGGED)},
 	{"tagged_other_vlan_on_access_port", P3, IP4("10.0.0.3", .tag = 20),
 	 DROP(VM_TAGGED)},
+	/* Issue 9, escape 1: no tag from an untagged port. */
 	{"tagged_on_untagged_port", P1, IP4("10.0.0.1", .tag = 10),
+	 DROP(VM_TAGGED)},
+	{"priority_tag_on_untagged_port", P1, IP4("10.0.0.1", .tagged = true),
+	 DROP(VM_TAGGED)},
+	{"rogue_ra_in_priority_tag", P1,
+	 ICMP6(LL1, 134, .dst = MCAST6, .tagged = true), DROP(VM_TAGGED)},
+	{"spoofed_source_in_priority_tag", P1, IP4("10.0.0.4", .tagged = true),
+	 DROP(VM_TAGGED)},
+	{"qinq_tag_on_untagged_port", P1,
+	 IP4("10.0.0.1", .tag = 10, .tpid = 0x88a8), DROP(VM_TAGGED)},
+	{"tag_9100_on_untagged_port", P1,
+	 IP4("10.0.0.2", .tag = 10, .tpid = 0x9100), DROP(VM_TAGGED)},
+	{"tag_9100_vid0_on_untagged_port", P1,
+	 IP4("10.0.0.2", .tagged = true, .tpid = 0x9100), DROP(VM_TAGGED)},
+	{"tag_9100_on_access_port", P3,
+	 IP4("10.0.0.3", .tag = 10, .tpid = 0x9100), DROP(VM_TAGGED)},
+	{"tagged_without_addresses",
+	 P2,
+	 {.l3 = K_OTHER, .tag = 7},
+	 DROP(VM_TAGGED)},
+	{"tag_cut_short",
+	 P1,
+	 {.l3 = K_OTHER, .tag = 7, .len = 16},
+	 DROP(VM_MALFORMED)},
+
+	/* Trunk ports. */
+	{"trunk_listed_vid", P7, IP4("10.0.0.7", .tag = 10),
 	 R(OK, PASS_VM_TAGGED)},
+	{"trunk_listed_vid_in_range", P7, IP4("10.0.0.7", .tag = 31),
+	 R(OK, PASS_VM_TAGGED)},
+	{"trunk_listed_vid_priority_bits", P7,
+	 IP4("10.0.0.7", .tag = 0xe000 | 30), R(OK, PASS_VM_TAGGED)},
+	{"trunk_vid_not_listed", P7, IP4("10.0.0.7", .tag = 20),
+	 DROP(VM_TAGGED)},
+	{"trunk_priority_tag", P7, IP4("10.0.0.7", .tagged = true),
+	 DROP(VM_TAGGED)},
+	{"trunk_qinq_tag", P7, IP4("10.0.0.7", .tag = 10, .tpid = 0x88a8),
+	 DROP(VM_TAGGED)},
+	{"trunk_9100_tag", P7, IP4("10.0.0.7", .tag = 10, .tpid = 0x9100),
+	 DROP(VM_TAGGED)},
+	{"trunk_stacked_tags", P7, IP4("10.0.0.7", .tag = 10, .tag2 = 10),
+	 DROP(VM_TAGGED)},
+	{"trunk_spoofed_source_in_tag", P7, IP4("10.0.0.1", .tag = 10),
+	 DROP(SPOOF_IPV4)},
+	{"trunk_rogue_ra_in_tag", P7,
+	 ICMP6("fe80::7", 134, .dst = MCAST6, .tag = 10), DROP(ROGUE_RA)},
+	{"trunk_arp_in_tag", P7, ARP("10.0.0.7", .tag = 30),
+	 R(OK, PASS_VM_TAGGED)},
+	{"trunk_arp_spoofed_in_tag", P7, ARP("10.0.0.1", .tag = 30),
+	 DROP(SPOOF_ARP)},
+	{"trunk_untagged", P7, IP4("10.0.0.7"), NORTH},
+	{"trunk_untagged_spoofed", P7, IP4("10.0.0.1"), DROP(SPOOF_IPV4)},
+
+	/* Issue 9, escape 5: the MTU of where a frame is redirected. */
+	{"north_fits_the_mtu", P1, {.l3 = K_OTHER, .len = MTU_FRAME}, NORTH},
+	{"north_longer_than_the_mtu",
+	 P1,
+	 {.l3 = K_OTHER, .len = MTU_FRAME + 1},
+	 DROP(VM_TOO_BIG)},
+	{"north_access_port_fits_the_mtu",
+	 P4,
+	 {.l3 = K_OTHER, .len = MTU_FRAME},
+	 NORTH},
+	{"north_access_port_longer_than_the_mtu",
+	 P4,
+	 {.l3 = K_OTHER, .len = MTU_FRAME + 1},
+	 DROP(VM_TOO_BIG)},
+	{"east_west_fits_the_mtu",
+	 P1,
+	 {.l3 = K_OTHER, .dst = ports[P2].mac, .len = MTU_FRAME},
+	 LOCAL(P2)},
+	{"east_west_longer_than_the_mtu",
+	 P1,
+	 {.l3 = K_OTHER, .dst = ports[P2].mac, .len = 3000},
+	 DROP(VM_TOO_BIG)},
+	{"bridge_judges_a_long_broadcast",
+	 P1,
+	 {.l3 = K_OTHER, .dst = BCAST, .len = 3000},
+	 FLOOD},
 
 	/* Forwarding. */
 	{"east_west_untagged", P1, IP4("10.0.0.1", .dst = ports[P2].mac),
@@ -291,25 +550,48 @@ static void put16(__u8 *p, __u16 v)
 	p[1] = v;
 }
 
+/* The longest frame a row builds. */
+#define TX_FRAME_MAX 4096
+
+/* ICMPv6 message body before the ND options, by type. */
+static size_t icmp6_body(__u8 type)
+{
+	switch (type) {
+	case 133: /* RS */
+		return 8;
+	case 134: /* RA */
+		return 16;
+	case 137: /* Redirect */
+		return 40;
+	}
+	return 24; /* NS, NA (target at 8), and the rest */
+}
+
 /* Build @fr as sent by port @from into @b; returns the length. */
 static size_t build(const struct tx_frame *fr, int from, __u8 *b)
 {
 	__u8 a6[16] = {0}, t6[16] = {0};
-	size_t off = 14, l3, i;
+	size_t off = 14, l3, i, nhp, len;
+	const char *e;
 
-	memset(b, 0, 256);
+	memset(b, 0, TX_FRAME_MAX);
 	memcpy(b, fr->dst ? fr->dst : MAC_REMOTE_U, 6);
 	memcpy(b + 6, fr->src ? fr->src : ports[from].mac, 6);
-	if (fr->tag) {
-		put16(b + 12, 0x8100);
+	if (fr->tag || fr->tagged) {
+		put16(b + 12, fr->tpid ? fr->tpid : 0x8100);
 		put16(b + 14, fr->tag);
+		off += 4;
+	}
+	if (fr->tag2) {
+		put16(b + off - 2, 0x8100);
+		put16(b + off, fr->tag2);
 		off += 4;
 	}
 	l3 = off;
 	switch (fr->l3) {
 	case K_OTHER:
 		put16(b + off - 2, 0x88b5);
-		return off + 46;
+		return fr->len ? fr->len : off + 46;
 	case K_ARP_CUT:
 		put16(b + off - 2, 0x0806);
 		put16(b + l3, 1);
@@ -345,7 +627,8 @@ static size_t build(const struct tx_frame *fr, int from, __u8 *b)
 		put16(b + l3 + 20, fr->sport);
 		put16(b + l3 + 22, fr->dport);
 		put16(b + l3 + 24, 8 + 18);
-		return l3 + 20 + 8 + 18;
+		b[l3 + 28] = fr->first;
+		return l3 + 20 + 8 + 18 + fr->trailer;
 	case K_IP6_UDP:
 	case K_IP6_ICMP:
 		put16(b + off - 2, 0x86dd);
@@ -355,30 +638,83 @@ static size_t build(const struct tx_frame *fr, int from, __u8 *b)
 		memcpy(b + l3 + 8, a6, 16);
 		inet_pton(AF_INET6, "ff02::1", b + l3 + 24);
 		off = l3 + 40;
-		b[l3 + 6] = fr->hbh ? 0 : fr->l3 == K_IP6_UDP ? 17 : 58;
+		nhp = l3 + 6; /* where the next header number goes */
 		for (i = 0; i < (size_t)fr->hbh; i++) {
-			b[off] = i + 1 < (size_t)fr->hbh ? 0
-				 : fr->l3 == K_IP6_UDP	 ? 17
-							 : 58;
-			b[off + 1] = 0; /* 8 bytes */
+			b[nhp] = 0;
+			nhp = off;
 			b[off + 2] = 1; /* PadN */
 			b[off + 3] = 4;
 			off += 8;
 		}
+		for (e = fr->ext ? fr->ext : ""; *e; e++) {
+			size_t hl = 8;
+
+			switch (*e) {
+			case 'H':
+				b[nhp] = 0;
+				break;
+			case 'D':
+				b[nhp] = 60;
+				break;
+			case 'L':
+				b[nhp] = 60;
+				hl = 64;
+				break;
+			case 'R':
+				b[nhp] = 43;
+				break;
+			case 'A':
+				b[nhp] = 51;
+				hl = 12;
+				break;
+			case 'F':
+			case 'f':
+				b[nhp] = 44;
+				break;
+			}
+			nhp = off;
+			if (*e == 'A') {
+				b[off + 1] = 1; /* (1 + 2) * 4 bytes */
+			} else if (*e == 'F' || *e == 'f') {
+				put16(b + off + 2, *e == 'f' ? 100 << 3 : 1);
+			} else {
+				b[off + 1] = hl / 8 - 1;
+				b[off + 2] = 1; /* PadN over the rest */
+				b[off + 3] = hl - 4;
+			}
+			off += hl;
+		}
+		b[nhp] = fr->l3 == K_IP6_UDP ? 17 : 58;
 		if (fr->l3 == K_IP6_UDP) {
 			put16(b + off, fr->sport);
 			put16(b + off + 2, fr->dport);
 			put16(b + off + 4, 8 + 16);
+			b[off + 8] = fr->first;
 			off += 8 + 16;
 		} else {
 			b[off] = fr->icmp;
 			if (fr->na)
 				inet_pton(AF_INET6, fr->na, t6);
 			memcpy(b + off + 8, t6, 16);
-			off += 24;
+			off += icmp6_body(fr->icmp);
+			if (fr->opt) {
+				__u8 ol = fr->optlen ? fr->optlen : 1;
+
+				b[off] = fr->opt;
+				b[off + 1] = fr->optlen == 0xff ? 0 : ol;
+				memcpy(b + off + 2,
+				       fr->optmac ? fr->optmac
+						  : ports[from].mac,
+				       6);
+				off += fr->optlen == 0xff ? 8 : ol * 8;
+			}
 		}
-		put16(b + l3 + 4, off - l3 - 40);
-		return off < 60 ? 60 : off;
+		put16(b + l3 + 4, off - l3 - 40 - fr->cut);
+		/* A trailer that reads like a harmless UDP header. */
+		for (i = 0; i < (size_t)fr->trailer; i++)
+			b[off + i] = i == 1 ? 53 : 0x11;
+		len = off + fr->trailer;
+		return len < 60 ? 60 : len;
 	}
 	return 0;
 }
@@ -428,6 +764,12 @@ static int add_port(struct tx_fixture *t, int p)
 
 	snprintf(s.name, sizeof(s.name), "%s", ports[p].name);
 	memcpy(s.mac, ports[p].mac, 6);
+	if (ports[p].trunk) {
+		err = vms_parse_vids("trunk", ports[p].trunk, &s.vids);
+		if (err)
+			return err;
+		s.trunk = true;
+	}
 	for (i = 0; i < 3 && ports[p].ips[i]; i++) {
 		err = vms_parse_addr(ports[p].ips[i], &s.addrs[i]);
 		if (err)
@@ -474,6 +816,10 @@ static bool tx_setup(struct tx_fixture *t)
 	int p;
 
 	memset(t, 0, sizeof(*t));
+	/* Every redirect target is the loopback device: the MTU rows need
+	 * it at TEST_TARGET_MTU (only in a network namespace of our own). */
+	if (!ASSERT_OK(fixture_target_mtu(TEST_TARGET_MTU), "target MTU"))
+		return false;
 	if (!fixture_setup(&t->f))
 		return false;
 	for (p = 0; p < NPORTS; p++) {
@@ -619,6 +965,10 @@ static void model_world(const struct tx_fixture *t, struct ref_tx_port *rp,
 		memcpy(rp[p].mac, ports[p].mac, 6);
 		rp[p].vlan = ports[p].vlan;
 		rp[p].trusted = ports[p].trusted;
+		if (ports[p].trunk) {
+			rp[p].trunk = true;
+			vms_parse_vids("trunk", ports[p].trunk, &rp[p].vids);
+		}
 		rp[p].ifindex = TEST_TARGET_IFINDEX;
 		rp[p].netns_ino = vms_netns_ino();
 		rp[p].mtu = 1500;
@@ -637,7 +987,8 @@ static void model_world(const struct tx_fixture *t, struct ref_tx_port *rp,
 				   north ? TEST_TARGET_IFINDEX : 0,
 				   north ? vms_netns_ino() : 0,
 				   locals,
-				   2};
+				   2,
+				   north ? TEST_TARGET_MTU : 0};
 }
 
 /* The model agrees with a row: the row's expectation is the oracle. */
@@ -677,7 +1028,7 @@ TEST(tap)
 	static struct tx_fixture t;
 	static struct counts before, after;
 	static struct tc_run run;
-	__u8 frame[256];
+	static __u8 frame[TX_FRAME_MAX];
 	size_t i, len;
 
 	if (!tx_setup(&t))

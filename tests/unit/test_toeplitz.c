@@ -191,32 +191,26 @@ struct bpf_hash {
 	int prog_fd;
 };
 
-static bool bpf_hash_setup(struct bpf_hash *h, const __u8 *key)
+/* Write @key's lookup tables, as vms_rss_write() builds them. */
+static bool bpf_hash_key(struct bpf_hash *h, const __u8 *key)
 {
-	struct vmst_rss cfg = {};
+	struct vmst_rss_lut lut;
 	__u32 zero = 0;
 
+	vms_rss_lut_build(key, &lut);
+	return ASSERT_OK(
+		bpf_map_update_elem(bpf_map__fd(h->skel->maps.rss_hash_lut),
+				    &zero, &lut, 0),
+		"write key tables");
+}
+
+static bool bpf_hash_setup(struct bpf_hash *h, const __u8 *key)
+{
 	h->skel = rss_hash_bpf__open_and_load();
 	if (!ASSERT_OK_PTR(h->skel, "rss_hash_bpf__open_and_load"))
 		return false;
 	h->prog_fd = bpf_program__fd(h->skel->progs.rss_hash);
-	memcpy(cfg.key, key, VMST_RSS_KEY_LEN);
-	return ASSERT_OK(
-		bpf_map_update_elem(bpf_map__fd(h->skel->maps.rss_hash_key),
-				    &zero, &cfg, 0),
-		"write key");
-}
-
-static bool bpf_hash_key(struct bpf_hash *h, const __u8 *key)
-{
-	struct vmst_rss cfg = {};
-	__u32 zero = 0;
-
-	memcpy(cfg.key, key, VMST_RSS_KEY_LEN);
-	return ASSERT_OK(
-		bpf_map_update_elem(bpf_map__fd(h->skel->maps.rss_hash_key),
-				    &zero, &cfg, 0),
-		"write key");
+	return bpf_hash_key(h, key);
 }
 
 /* BPF hash of @len bytes of @in; false (and a failure) if the run fails. */

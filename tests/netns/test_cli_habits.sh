@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# CLI habits of bpftool/iproute2: `vmsteer help [COMMAND]`, unambiguous
+# prefixes of commands and subcommands (`port l`), ambiguous ones refused
+# naming the candidates, `port list --json` naming the tap "tap" as dump
+# and apply do, and getopt's own messages replaced by vmsteer's (JSON under
+# --json).
+. "$(dirname "$0")/lib.sh"
+lib_init clihabits
+
+netns_add "$NS_HYP"
+in_hyp ip tuntap add dev vmsth-t1 mode tap || die "tap"
+vms port add vmsth-t1 --mac 02:00:00:00:e1:01 >/dev/null || die "port add"
+
+case=help-command
+if [ "$("$VMSTEER" help port)" = "$("$VMSTEER" port --help)" ] &&
+	[ "$("$VMSTEER" help)" = "$("$VMSTEER" --help)" ] &&
+	[ "$("$VMSTEER" help at)" = "$("$VMSTEER" attach --help)" ]; then
+	ok $case
+else
+	fail $case "vmsteer help differs from --help"
+fi
+
+case=help-unknown
+out=$("$VMSTEER" help nosuch 2>&1); rc=$?
+if [ $rc = 2 ] && [[ $out == *"unknown or ambiguous command 'nosuch'"* ]]; then ok $case; else fail $case "rc $rc: $out"; fi
+
+case=prefix-subcommand
+if [ "$(vms port l)" = "$(vms port list)" ] && [ "$(vms po li)" = "$(vms port list)" ] &&
+	vms port l | grep -q vmsth-t1; then
+	ok $case
+else
+	fail $case "port l: $(vms port l 2>&1)"
+fi
+
+case=prefix-ambiguous
+out=$(vms st 2>&1); rc=$?
+out2=$(vms rss s vmsth-t1 2>&1); rc2=$?
+if [ $rc = 2 ] && [ $rc2 = 2 ] && [[ $out2 == *"expected one of show, set"* ]]; then ok $case; else fail $case "st: rc $rc $out; rss s: rc $rc2 $out2"; fi
+
+case=port-list-json-tap
+got=$(vms --json port list | jq -r '.[0].tap')
+dumped=$(vms dump | jq -r '.ports[0].tap')
+if [ "$got" = vmsth-t1 ] && [ "$dumped" = vmsth-t1 ] && [ "$(vms --json port list | jq '.[0] | has("port")')" = false ]; then
+	ok $case
+else
+	fail $case "port list: $(vms --json port list)"
+fi
+
+case=bad-option-json
+out=$("$VMSTEER" --json --no-such 2>"$TMPD/err"); rc=$?
+if [ $rc = 2 ] && [ ! -s "$TMPD/err" ] && jq -e '.error | test("--no-such")' <<<"$out" >/dev/null; then
+	ok $case
+else
+	fail $case "rc $rc, stdout '$out', stderr '$(cat "$TMPD/err")'"
+fi
+
+case=bad-option-plain
+out=$("$VMSTEER" --no-such 2>&1); rc=$?
+if [ $rc = 2 ] && [ "$(echo "$out" | wc -l)" = 1 ] && [[ $out != *unrecognized* ]]; then ok $case; else fail $case "rc $rc: $out"; fi
+
+lib_done

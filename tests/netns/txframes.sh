@@ -1,0 +1,122 @@
+# shellcheck shell=bash
+# Frames as hex for the transmit-path tests (source after lib.sh and
+# lib_init: payload() keeps its counter in $TMPD). Checksums are left zero:
+# pcaphex -C computes them where a host stack will look.
+
+h() { echo "${1//:/}"; }
+ip4() { printf '%02x%02x%02x%02x' ${1//./ }; }
+# payload N: N bytes, the first 4 a fresh sequence number.
+# (Called in command substitutions: the counter lives in a file.)
+payload() {
+	local p seq=0
+	[ -e "$TMPD/seq" ] && seq=$(cat "$TMPD/seq")
+	seq=$((seq + 1))
+	echo $seq >"$TMPD/seq"
+	printf -v p '%08x' "$seq"
+	[ "$1" -gt 4 ] && printf -v p '%s%0*d' "$p" $((2 * $1 - 8)) 0
+	echo "$p"
+}
+# udp4 SRC DST SPORT DPORT: IPv4 + UDP, 46 bytes (checksums zero).
+udp4() {
+	printf '4500002e0000000040110000%s%s%04x%04x001a0000%s' \
+		"$(ip4 "$1")" "$(ip4 "$2")" "$3" "$4" "$(payload 18)"
+}
+# udp6 SRC DST SPORT DPORT (addresses as 32 hex digits): IPv6 + UDP.
+udp6() {
+	printf '6000000000181140%s%s%04x%04x00180000%s' "$1" "$2" "$3" "$4" \
+		"$(payload 16)"
+}
+# icmp6 SRC DST TYPE TARGET: IPv6 + ICMPv6 with a 16-byte target (ND),
+# then a Nonce option (RFC 3971) carrying a sequence number: valid ND
+# options after an NS or NA (an RA's start 8 bytes earlier: its "target"
+# must end in a valid option).
+icmp6() {
+	printf '6000000000203aff%s%s%02x00000000000000%s0e01%s' "$1" "$2" "$3" \
+		"$4" "$(payload 6)"
+}
+# arp SHA SIP TIP: an ARP reply.
+arp() {
+	printf '0001080006040002%s%s%s%s%s' "$(h "$1")" "$(ip4 "$2")" \
+		"$(h "$MAC_WIRE")" "$(ip4 "$3")" "$(payload 18)"
+}
+# eth DST SRC TYPE PAYLOAD
+eth() { echo "$(h "$1")$(h "$2")$3$4"; }
+# tag VID FRAME: FRAME with an 802.1Q tag inserted after the MACs.
+tag() { printf '%s8100%04x%s\n' "${2:0:24}" "$1" "${2:24}"; }
+# tagp TPID VID FRAME: the same with another tag protocol (88a8, 9100).
+tagp() { printf '%s%s%04x%s\n' "${3:0:24}" "$1" "$2" "${3:24}"; }
+
+# ip6 SRC DST NH PAYLOAD [PLEN]: an IPv6 header (hop limit 255) and
+# PAYLOAD (hex); the payload length is PAYLOAD's unless PLEN says.
+ip6() {
+	local plen=${5:-$((${#4} / 2))}
+	printf '60000000%04x%02xff%s%s%s' "$plen" "$3" "$1" "$2" "$4"
+}
+# ll6 MAC: the EUI-64 link-local address of MAC, 32 hex digits.
+ll6() {
+	local m
+	m=$(h "$1")
+	printf 'fe80000000000000%02x%sfffe%s' $((0x${m:0:2} ^ 2)) "${m:2:4}" \
+		"${m:6:6}"
+}
+# ndopt TYPE MAC: a source (1) or target (2) link-layer address option.
+ndopt() { printf '%02x01%s' "$1" "$(h "$2")"; }
+# udp_raw SPORT DPORT PAYLOADHEX: a UDP header (length filled) and payload.
+udp_raw() { printf '%04x%04x%04x0000%s' "$1" "$2" $((8 + ${#3} / 2)) "$3"; }
+
+# ---- sending and checking ----------------------------------------------------
+
+# vm_send ID [-C]: transmit the frames of $TMPD/send_ID.hex (then emptied)
+# through vmsim ID (started with -X $TMPD/ID.tx.pcap) and wait for its
+# report; fails unless every frame was written. -C: checksums computed
+# first (pcaphex -C), for frames a host stack will look at.
+vm_send() {
+	local id=$1 pid seq0=-1 n
+	n=$(wc -l <"$TMPD/send_$id.hex")
+	[ "$n" -gt 0 ] || return 0
+	"$PCAPHEX" ${2:+"$2"} -r "$TMPD/send_$id.hex" -w "$TMPD/$id.tx.pcap" ||
+		return 1
+	: >"$TMPD/send_$id.hex"
+	pid=$(vmsim_pid "$id")
+	[ -e "$TMPD/$id.status" ] && seq0=$(kv seq <"$TMPD/$id.status")
+	kill -HUP "$pid" || return 1
+	wait_for "vmsim $id transmit" vmsim_seq_past "$id" "$seq0" || return 1
+	[ "$(kv tx_errors <"$TMPD/$id.status")" = 0 ]
+}
+
+# wire_capture: tcpdump on wire0 (wire netns), frames arriving only, into
+# $TMPD/wire.pcap; $WIRE_PID is tcpdump's own PID (nsenter execs it).
+wire_capture() {
+	nsenter --net="/run/netns/$NS_WIRE" tcpdump -i wire0 -Q in -nn -U --immediate-mode -B 16384 -s 0 \
+		-Z root -w "$TMPD/wire.pcap" >"$TMPD/wire.out" 2>"$TMPD/wire.err" &
+	WIRE_PID=$!
+	LIB_PIDS+=("$WIRE_PID")
+	wait_for "tcpdump on wire0" grep -q 'listening on' "$TMPD/wire.err" ||
+		die "tcpdump on wire0 did not start: $(cat "$TMPD/wire.err")"
+}
+
+# expect_count NAME PORT KIND KEY WANT: in the stats $S, KIND (reason or
+# counter) KEY of PORT is WANT.
+expect_count() {
+	local got
+	if [ "$3" = reason ]; then
+		got=$(port_reason "$S" "$2" "$4")
+	else
+		got=$(port_counter "$S" "$2" "$4")
+	fi
+	if [ "$got" = "$5" ]; then
+		ok "$1"
+	else
+		fail "$1" "$2 $4 is $got, want $5"
+	fi
+}
+
+# vm_tx [-C] ID FRAME...: vmsim ID writes the frames into its tap.
+vm_tx() {
+	local c=
+	[ "$1" = -C ] && c=-C && shift
+	local id=$1
+	shift
+	printf '%s\n' "$@" >>"$TMPD/send_$id.hex"
+	vm_send "$id" $c
+}

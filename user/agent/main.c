@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * vmsteer-agent: the daemon behind `vmsteer agent`. One event loop
+ * (libvirt's default implementation) carries the libvirt connection and
+ * its events, an rtnetlink socket and a signalfd. Every event only asks
+ * for a convergence (vms_agent_kick); a short timer coalesces bursts, then
+ * the ports are made what the running domains and the taps say
+ * (vms_sync), and the host-local MACs are read again. The state stays
+ * pinned: a restarted agent reads everything again and repairs, it never
+ * starts from an empty state.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <libvirt/libvirt.h>
+
+#include "agent.h"
+#include "lifecycle.h"
+
+/* Events within this many milliseconds make one convergence. */
+#define KICK_MS 30
+
+void agent_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vmsteer-agent: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+bool vms_agent_selected(const struct vms_agent_select *sel, const char *bridge,
+			const char *mac)
+{
+	__u8 m[6];
+	int i;
+
+	for (i = 0; bridge && *bridge && i < sel->n_bridges; i++)
+		if (!strcmp(sel->bridges[i], bridge))
+			return true;
+	if (!mac || vms_parse_mac(mac, m))
+		return false;
+	for (i = 0; i < sel->n_macs; i++)
+		if (!memcmp(sel->macs[i], m, 6))
+			return true;
+	return false;
+}
+
+/* ---- the domains' ports ------------------------------------------------ */
+
+static int dom_find(struct vms_agent *a, const char *uuid)
+{
+	int i;
+
+	for (i = 0; i < a->n_domains; i++)
+		if (!strcmp(a->domains[i]->uuid, uuid))
+			return i;
+	return -1;
+}
+
+void vms_agent_domain_gone(struct vms_agent *a, const char *uuid)
+{
+	int i = dom_find(a, uuid);
+
+	if (i < 0)
+		return;
+	free(a->domains[i]);
+	a->domains[i] = a->domains[--a->n_domains];
+}
+
+void vms_agent_domain_set(struct vms_agent *a, const struct vms_agent_domain *d)
+{
+	struct vms_agent_domain **nd;
+	int i = dom_find(a, d->uuid);
+
+	if (!d->n) {
+		vms_agent_domain_gone(a, d->uuid);
+		return;
+	}
+	if (i < 0) {
+		nd = realloc(a->domains, (a->n_domains + 1) * sizeof(*nd));
+		if (!nd)
+			return;
+		a->domains = nd;
+		nd[a->n_domains] = malloc(sizeof(*d));
+		if (!nd[a->n_domains])
+			return;
+		i = a->n_domains++;
+	}
+	*a->domains[i] = *d;
+}
+
+void vms_agent_domains_clear(struct vms_agent *a)
+{
+	while (a->n_domains)
+		free(a->domains[--a->n_domains]);
+}
+
+/* ---- converging -------------------------------------------------------- */
+
+/*
+ * A warning of this convergence: logged when the previous one did not
+ * have it (a port waiting for its tap is retried every few seconds; its
+ * warning is logged once, and again only after it went away).
+ */
+static void converge_cb(void *ctx, bool warning, const char *msg)
+{
+	struct vms_agent *a = ctx;
+	char **w;
+	int i;
+
+	if (!warning) {
+		agent_log("%s", msg);
+		return;
+	}
+	for (i = 0; i < a->n_warn_prev; i++)
+		if (!strcmp(a->warn_prev[i], msg))
+			break;
+	if (i == a->n_warn_prev)
+		agent_log("warning: %s", msg);
+	w = realloc(a->warn_cur, (a->n_warn_cur + 1) * sizeof(*w));
+	if (!w)
+		return;
+	a->warn_cur = w;
+	w[a->n_warn_cur] = strdup(msg);
+	if (w[a->n_warn_cur])
+		a->n_warn_cur++;
+}
+
+static void warnings_rotate(struct vms_agent *a)
+{
+	while (a->n_warn_prev)
+		free(a->warn_prev[--a->n_warn_prev]);
+	free(a->warn_prev);
+	a->warn_prev = a->warn_cur;
+	a->n_warn_prev = a->n_warn_cur;
+	a->warn_cur = NULL;
+	a->n_warn_cur = 0;
+}
+
+/* 0 converged, > 0 ports left out or waiting (try again), -errno. */
+static int converge(struct vms_agent *a)
+{
+	static struct vms_cfg_port ports[VMS_CFG_MAX_PORTS];
+	struct vms_state st;
+	int i, j, n = 0, done = 0, err;
+
+	/* The domains' ports replace the agent's, while the list is known;
+	 * without it (libvirt away) the ports only follow their taps. */
+	for (i = 0; a->domains_known && i < a->n_domains; i++)
+		for (j = 0; j < a->domains[i]->n && n < VMS_CFG_MAX_PORTS; j++)
+			ports[n++] = a->domains[i]->ports[j];
+	err = vms_state_open(&st, a->pin_path,
+			     VMS_OPEN_CREATE | VMS_OPEN_WRITE);
+	if (err)
+		return err;
+	err = vms_sync(&st, a->domains_known ? VMS_SYNC_AGENT : VMS_SYNC_TAPS,
+		       ports, n, &done, converge_cb, a);
+	warnings_rotate(a);
+	/* Host-local MACs as they are now, after the ports changed. */
+	if (vms_local_refresh(&st) && err >= 0)
+		err = -EIO;
+	vms_state_close(&st);
+	a->converges++;
+	return err;
+}
+
+static void kick_fire(int timer, void *opaque)
+{
+	struct vms_agent *a = opaque;
+	int err;
+
+	virEventUpdateTimeout(timer, -1);
+	err = converge(a);
+	if (!err) {
+		a->retry_ms = 0;
+		a->last_err[0] = '\0';
+		return;
+	}
+	if (err < 0) {
+		const char *msg = vms_last_error() ?: "converging failed";
+
+		if (strcmp(msg, a->last_err))
+			agent_log("%s", msg);
+		snprintf(a->last_err, sizeof(a->last_err), "%s", msg);
+		vms_clear_error();
+	}
+	/* Try again later (a tap half made, queues not attached yet, a busy
+	 * lock): 0.5 s, doubling up to 30 s while it lasts. */
+	a->retry_ms = a->retry_ms ? a->retry_ms * 2 : 500;
+	if (a->retry_ms > 30000)
+		a->retry_ms = 30000;
+	virEventUpdateTimeout(timer, a->retry_ms);
+}
+
+void vms_agent_kick(struct vms_agent *a, const char *why)
+{
+	pr_debug("kick: %s", why);
+	virEventUpdateTimeout(a->kick_timer, KICK_MS);
+}
+
+/* ---- signals ------------------------------------------------------------ */
+
+static void signal_cb(int watch, int fd, int events, void *opaque)
+{
+	struct vms_agent *a = opaque;
+	struct signalfd_siginfo si;
+
+	(void)watch;
+	(void)events;
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			vms_agent_kick(a, "SIGHUP");
+			continue;
+		}
+		agent_log("signal %u: exiting (the state stays)", si.ssi_signo);
+		a->quit = true;
+	}
+}
+
+/* ---- configuration ------------------------------------------------------ */
+
+static int add_bridge(struct vms_agent_select *s, const char *br,
+		      const char *what)
+{
+	if (!*br || strlen(br) >= IF_NAMESIZE || strchr(br, '/'))
+		return vms_err(-EINVAL, "%s: '%s' is no device name", what, br);
+	if (s->n_bridges == VMS_AGENT_MAX_SEL)
+		return vms_err(-E2BIG, "%s: more than %d bridges", what,
+			       VMS_AGENT_MAX_SEL);
+	snprintf(s->bridges[s->n_bridges++], IF_NAMESIZE, "%s", br);
+	return 0;
+}
+
+static int add_mac(struct vms_agent_select *s, const char *mac,
+		   const char *what)
+{
+	if (s->n_macs == VMS_AGENT_MAX_SEL)
+		return vms_err(-E2BIG, "%s: more than %d MACs", what,
+			       VMS_AGENT_MAX_SEL);
+	if (vms_parse_mac(mac, s->macs[s->n_macs]))
+		return vms_err(-EINVAL, "%s: '%s' is not a MAC address", what,
+			       mac);
+	s->n_macs++;
+	return 0;
+}
+
+static int config_list(struct json_object *v, const char *file, const char *key,
+		       struct vms_agent *a)
+{
+	char what[600];
+	size_t i;
+	int err;
+
+	if (!json_object_is_type(v, json_type_array))
+		return vms_err(-EINVAL, "%s: %s: expected an array of strings",
+			       file, key);
+	for (i = 0; i < json_object_array_length(v); i++) {
+		struct json_object *e = json_object_array_get_idx(v, i);
+
+		snprintf(what, sizeof(what), "%s: %s[%zu]", file, key, i);
+		if (!json_object_is_type(e, json_type_string))
+			return vms_err(-EINVAL, "%s: expected a string", what);
+		err = key[0] == 'b'
+			      ? add_bridge(&a->sel, json_object_get_string(e),
+					   what)
+			      : add_mac(&a->sel, json_object_get_string(e),
+					what);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int config_read(struct vms_agent *a, const char *file, bool given)
+{
+	struct json_object *root, *v;
+	size_t len;
+	char *text;
+	int err;
+
+	if (!given && access(file, F_OK))
+		return 0;
+	err = vms_config_read_file(file, &text, &len);
+	if (err)
+		return err;
+	root = json_tokener_parse(text);
+	free(text);
+	if (!root || !json_object_is_type(root, json_type_object)) {
+		json_object_put(root);
+		return vms_err(-EINVAL, "%s: not a JSON object", file);
+	}
+	err = 0;
+	json_object_object_foreach(root, key, val)
+	{
+		if (err)
+			break;
+		if (!strcmp(key, "libvirt_uri")) {
+			if (!val)
+				a->uri[0] = '\0';
+			else if (json_object_is_type(val, json_type_string) &&
+				 json_object_get_string_len(val) <
+					 (int)sizeof(a->uri))
+				snprintf(a->uri, sizeof(a->uri), "%s",
+					 json_object_get_string(val));
+			else
+				err = vms_err(-EINVAL,
+					      "%s: libvirt_uri: expected a "
+					      "string or null",
+					      file);
+		} else if (!strcmp(key, "bridges") || !strcmp(key, "macs")) {
+			err = config_list(val, file, key, a);
+		} else {
+			err = vms_err(-EINVAL, "%s: unknown key \"%s\"", file,
+				      key);
+		}
+	}
+	(void)v;
+	json_object_put(root);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"uri", required_argument, NULL, 'u'},
+		{"no-libvirt", no_argument, NULL, 'n'},
+		{"bridge", required_argument, NULL, 'b'},
+		{"mac", required_argument, NULL, 'm'},
+		{"once", no_argument, NULL, '1'},
+		{"hook", required_argument, NULL, 'H'},
+		{"pin-path", required_argument, NULL, 'P'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{}};
+	static struct vms_agent a;
+	const char *config = VMS_AGENT_CONFIG, *uri = NULL, *pin = NULL;
+	const char *hook = NULL;
+	bool config_given = false, no_libvirt = false;
+	int c, err, sfd, verbose = 0;
+	struct vms_agent_select cli_sel = {};
+	sigset_t mask;
+
+	while ((c = getopt_long(argc, argv, "c:u:nb:m:1vh", opts, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 'c':
+			config = optarg;
+			config_given = true;
+			break;
+		case 'u':
+			uri = optarg;
+			break;
+		case 'n':
+			no_libvirt = true;
+			break;
+		case 'b':
+			if (add_bridge(&cli_sel, optarg, "--bridge"))
+				goto bad;
+			break;
+		case 'm':
+			if (add_mac(&cli_sel, optarg, "--mac"))
+				goto bad;
+			break;
+		case '1':
+			a.once = true;
+			break;
+		case 'H':
+			hook = optarg;
+			break;
+		case 'P':
+			pin = optarg;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'h':
+			fputs(cmd_agent_usage, stdout);
+			return 0;
+		default:
+			fprintf(stderr, "vmsteer agent: see 'vmsteer agent "
+					"--help'\n");
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "vmsteer agent: unexpected argument '%s'\n",
+			argv[optind]);
+		return 2;
+	}
+	if (uri && no_libvirt) {
+		fprintf(stderr, "vmsteer agent: --uri and --no-libvirt "
+				"exclude each other\n");
+		return 2;
+	}
+	vms_libbpf_logging(verbose);
+	snprintf(a.uri, sizeof(a.uri), "%s", VMS_AGENT_URI);
+	if (config_read(&a, config, config_given))
+		goto bad;
+	for (c = 0; c < cli_sel.n_bridges; c++)
+		if (add_bridge(&a.sel, cli_sel.bridges[c], "--bridge"))
+			goto bad;
+	for (c = 0; c < cli_sel.n_macs; c++)
+		if (a.sel.n_macs < VMS_AGENT_MAX_SEL)
+			memcpy(a.sel.macs[a.sel.n_macs++], cli_sel.macs[c], 6);
+	if (uri)
+		snprintf(a.uri, sizeof(a.uri), "%s", uri);
+	if (no_libvirt)
+		a.uri[0] = '\0';
+	a.pin_path = vms_pin_path(pin);
+	if (hook) {
+		if (vms_agent_hook(&a, hook))
+			goto bad;
+		return 0;
+	}
+	if (a.uri[0] && !a.sel.n_bridges && !a.sel.n_macs)
+		agent_log("no bridges or MACs selected: only interfaces whose "
+			  "metadata says manage='yes' are managed");
+
+	if (virEventRegisterDefaultImpl() < 0) {
+		vms_err(-EIO, "libvirt: cannot set up its event loop");
+		goto bad;
+	}
+	a.kick_timer = virEventAddTimeout(-1, kick_fire, &a, NULL);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sfd < 0 || a.kick_timer < 0 ||
+	    virEventAddHandle(sfd, VIR_EVENT_HANDLE_READABLE, signal_cb, &a,
+			      NULL) < 0) {
+		vms_err(-EIO, "cannot set up the event loop");
+		goto bad;
+	}
+	/* Links first: a tap event while libvirt is read is not lost. */
+	err = vms_agent_netlink_start(&a);
+	if (!err && a.uri[0])
+		err = vms_agent_libvirt_start(&a);
+	if (err)
+		goto bad;
+	if (!a.uri[0])
+		a.domains_known = false;
+	err = converge(&a);
+	if (a.once) {
+		warnings_rotate(&a);
+		warnings_rotate(&a);
+		if (err < 0)
+			goto bad;
+		return err ? 1 : 0;
+	}
+	if (err) {
+		if (err < 0)
+			agent_log("%s",
+				  vms_last_error() ?: "converging failed");
+		vms_clear_error();
+		vms_agent_kick(&a, "retry");
+	}
+	agent_log("running: pin path %s, %s%s", a.pin_path,
+		  a.uri[0] ? "libvirt " : "no libvirt", a.uri);
+	while (!a.quit)
+		if (virEventRunDefaultImpl() < 0)
+			break;
+	vms_agent_libvirt_stop(&a);
+	vms_agent_netlink_stop(&a);
+	vms_agent_domains_clear(&a);
+	free(a.domains);
+	warnings_rotate(&a);
+	warnings_rotate(&a);
+	return a.exit_code;
+bad:
+	fprintf(stderr, "vmsteer agent: %s\n", vms_last_error() ?: "failed");
+	return 1;
+}

@@ -1,0 +1,572 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * vmsteer doctor: checks this host against what makes the fast path and
+ * the VMs' networking fast and correct, one finding a line, each with the
+ * reason it matters and what to change. The state's own view comes from
+ * `vmsteer status` and `port list` (run as this program, --json); the
+ * host's from the kernel: uname, sysfs/procfs files that are not per
+ * network namespace, SIOCETHTOOL and interface ioctls and netlink
+ * (rtnetlink qdiscs, the netdev generic netlink family's xdp_features),
+ * which are.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <linux/ethtool.h>
+#include <linux/genetlink.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include <linux/sockios.h>
+
+#include <libmnl/libmnl.h>
+
+#include "cli.h"
+#include "bypass.h"
+#include "nl.h"
+
+const char cmd_doctor_usage[] =
+	"Usage: vmsteer doctor\n\n"
+	"Check this host and this network namespace's uplinks and ports "
+	"against what\nmakes the fast path and the VMs' networking fast and "
+	"correct: one line per\nfinding (ok, info, warn, fail), what to "
+	"change, and with --json the reason\neach check exists. The checks: "
+	"kernel (version, BTF), vhost-net, br_netfilter,\ntuned, per uplink "
+	"(XDP mode, the driver's xdp_features, LRO, RX ring size,\nMTU), "
+	"per port (tap program, MTU against the uplink's, transmit queue "
+	"length,\nwhat the fast path would bypass: a root qdisc, an "
+	"nwfilter binding), and what\n'vmsteer status' says needs "
+	"attention.\n\n"
+	"Exit status: 0 when every finding is ok or info; 3 when one is warn "
+	"or fail;\n1 on errors.\n";
+
+enum level { L_OK, L_INFO, L_WARN, L_FAIL };
+static const char *const level_name[] = {"ok", "info", "warn", "fail"};
+
+/* A check: its name and why it exists (man page and --json). */
+struct check {
+	const char *name;
+	const char *reason;
+};
+
+static const struct check C_KERNEL = {
+	"kernel",
+	"vmsteer's programs are CO-RE: they need the kernel's BTF; it is "
+	"tested on 6.1 and later"};
+static const struct check C_VHOST = {
+	"vhost_net",
+	"without vhost-net qemu moves every frame in user space: taps fill "
+	"and frames redirected into them are dropped (tap_ring_full)"};
+static const struct check C_BRNF = {
+	"br_netfilter",
+	"bridged frames then go through iptables: about a third of the "
+	"bridge path's rate on the test machine; frames vmsteer redirects "
+	"skip those rules anyway"};
+static const struct check C_TUNED = {
+	"tuned", "the tuned profile sets CPU power and scheduling policy; "
+		 "virtual-host suits a hypervisor"};
+static const struct check C_XDP_MODE = {
+	"xdp_mode", "generic XDP runs after the kernel has built an skb: "
+		    "most of the fast path's gain is lost"};
+static const struct check C_XDP_FEAT = {
+	"xdp_features",
+	"native XDP needs the driver's support (basic and redirect), as "
+	"the kernel reports it in the netdev family's xdp_features"};
+static const struct check C_LRO = {
+	"lro", "LRO merges frames before XDP: native XDP refuses a device "
+	       "with LRO on, and merged frames cannot be redirected"};
+static const struct check C_RING = {
+	"rx_ring", "a small RX ring drops bursts before any program runs "
+		   "(the driver's rx_missed/rx_fifo counters)"};
+static const struct check C_TC = {
+	"tap_program", "without its tap program a VM's frames are not checked "
+		       "(anti-spoofing) and take the bridge"};
+static const struct check C_MTU = {
+	"mtu", "a tap's MTU above the uplink's lets the VM send frames the "
+	       "wire drops; below it, frames for the VM that do not fit take "
+	       "the bridge (too_big)"};
+static const struct check C_TXQ = {
+	"tap_txqueuelen",
+	"the tap's queue length bounds the ring vmsteer redirects into: a "
+	"short one drops bursts (tap_ring_full)"};
+static const struct check C_QDISC = {
+	"tap_qdisc", "frames vmsteer redirects into a tap skip its root "
+		     "qdisc: libvirt's <bandwidth> shaping does not apply"};
+static const struct check C_NWFILTER = {
+	"nwfilter", "frames vmsteer redirects skip libvirt's nwfilter rules "
+		    "(ebtables/iptables): give vmsteer the VM's addresses "
+		    "instead, or leave the VM off the fast path"};
+static const struct check C_STATUS = {
+	"status", "what 'vmsteer status' says needs attention"};
+
+struct report {
+	struct json_object *arr;
+	int worst;
+};
+
+static void report(struct report *r, const struct check *c, enum level l,
+		   const char *object, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static void report(struct report *r, const struct check *c, enum level l,
+		   const char *object, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if ((int)l > r->worst)
+		r->worst = l;
+	if (r->arr) {
+		struct json_object *o = json_object_new_object();
+
+		vms_json_str(o, "check", c->name);
+		vms_json_str(o, "object", object);
+		vms_json_str(o, "level", level_name[l]);
+		vms_json_str(o, "message", msg);
+		vms_json_str(o, "reason", c->reason);
+		json_object_array_add(r->arr, o);
+	} else {
+		printf("%-4s %-14s %s%s%s\n", level_name[l], c->name, object,
+		       *object ? ": " : "", msg);
+	}
+}
+
+/* ---- the state, through this program's own JSON ---------------------- */
+
+/* Run this program with @args (--json and the pin path added); its JSON. */
+static struct json_object *self_json(const struct vms_cli *cli,
+				     const char *args)
+{
+	char self[4096], cmd[4096 + 512];
+	struct json_object *o;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out, *p;
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0)
+		return NULL;
+	self[n] = '\0';
+	if (strchr(self, '\'') || strchr(cli->pin_path, '\''))
+		return NULL;
+	snprintf(cmd, sizeof(cmd), "'%s' --json --pin-path '%s' %s 2>/dev/null",
+		 self, cli->pin_path, args);
+	p = popen(cmd, "r");
+	if (!p)
+		return NULL;
+	out = open_memstream(&buf, &len);
+	if (out) {
+		char chunk[4096];
+		size_t got;
+
+		while ((got = fread(chunk, 1, sizeof(chunk), p)) > 0)
+			fwrite(chunk, 1, got, out);
+		fclose(out);
+	}
+	pclose(p);
+	o = buf ? json_tokener_parse(buf) : NULL;
+	free(buf);
+	return o;
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v)
+						     : "";
+}
+
+static int64_t jint(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v)
+						     : 0;
+}
+
+/* ---- host files -------------------------------------------------------- */
+
+static int read_line(const char *path, char *out, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -errno;
+	if (!fgets(out, len, f))
+		out[0] = '\0';
+	fclose(f);
+	out[strcspn(out, "\n")] = '\0';
+	return 0;
+}
+
+static void check_kernel(struct report *r)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	uname(&u);
+	sscanf(u.release, "%d.%d", &major, &minor);
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		report(r, &C_KERNEL, L_FAIL, "",
+		       "%s without BTF "
+		       "(/sys/kernel/btf/vmlinux): boot a kernel built with "
+		       "CONFIG_DEBUG_INFO_BTF",
+		       u.release);
+	else if (major < 6 || (major == 6 && minor < 1))
+		report(r, &C_KERNEL, L_WARN, "",
+		       "%s with BTF: older than 6.1, the oldest tested",
+		       u.release);
+	else
+		report(r, &C_KERNEL, L_OK, "", "%s with BTF", u.release);
+}
+
+static void check_host(struct report *r)
+{
+	static const char *const brnf[] = {"iptables", "ip6tables",
+					   "arptables"};
+	char path[128], v[64], on[64] = "";
+	unsigned int i;
+
+	if (access("/dev/vhost-net", F_OK))
+		report(r, &C_VHOST, L_WARN, "",
+		       "/dev/vhost-net missing: modprobe vhost_net");
+	else
+		report(r, &C_VHOST, L_OK, "", "/dev/vhost-net present");
+
+	/* bridge-nf-call-* are per network namespace (procfs is too). */
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path),
+			 "/proc/sys/net/bridge/bridge-nf-call-%s", brnf[i]);
+		if (!read_line(path, v, sizeof(v)) && !strcmp(v, "1"))
+			snprintf(on + strlen(on), sizeof(on) - strlen(on),
+				 "%s%s", *on ? "," : "", brnf[i]);
+	}
+	if (*on)
+		report(r, &C_BRNF, L_WARN, "",
+		       "bridge-nf-call-%s on: set net.bridge.bridge-nf-call-* "
+		       "= 0 unless the host filters bridged traffic",
+		       on);
+	else
+		report(r, &C_BRNF, L_OK, "", "off");
+
+	if (!read_line("/etc/tuned/active_profile", v, sizeof(v)))
+		report(r, &C_TUNED, strstr(v, "powersave") ? L_WARN : L_INFO,
+		       "", "active profile %s%s", v,
+		       strcmp(v, "virtual-host")
+			       ? " (tuned-adm profile virtual-host suits a "
+				 "hypervisor)"
+			       : "");
+}
+
+/* ---- devices ----------------------------------------------------------- */
+
+static int ifreq_ioctl(int fd, const char *dev, unsigned long req,
+		       struct ifreq *ifr)
+{
+	memset(ifr, 0, sizeof(*ifr));
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", dev);
+	return ioctl(fd, req, ifr) ? -errno : 0;
+}
+
+static int ethtool(int fd, const char *dev, void *cmd)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	ifr.ifr_data = cmd;
+	return ioctl(fd, SIOCETHTOOL, &ifr) ? -errno : 0;
+}
+
+/* The netdev generic netlink family (include/uapi/linux/netdev.h). */
+#define NETDEV_FAMILY		  "netdev"
+#define NETDEV_CMD_DEV_GET	  1
+#define NETDEV_A_DEV_IFINDEX	  1
+#define NETDEV_A_DEV_XDP_FEATURES 3
+#define NETDEV_XDP_ACT_BASIC	  (1U << 0)
+#define NETDEV_XDP_ACT_REDIRECT	  (1U << 1)
+#define NETDEV_XDP_ACT_NDO_XMIT	  (1U << 2)
+
+struct genl_reply {
+	__u16 family;
+	__u64 features;
+	bool have;
+};
+
+static int family_attr_cb(const struct nlattr *a, void *data)
+{
+	struct genl_reply *g = data;
+
+	if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID &&
+	    !mnl_attr_validate(a, MNL_TYPE_U16))
+		g->family = mnl_attr_get_u16(a);
+	return MNL_CB_OK;
+}
+
+static int feat_attr_cb(const struct nlattr *a, void *data)
+{
+	struct genl_reply *g = data;
+
+	if (mnl_attr_get_type(a) == NETDEV_A_DEV_XDP_FEATURES &&
+	    !mnl_attr_validate(a, MNL_TYPE_U64)) {
+		g->features = mnl_attr_get_u64(a);
+		g->have = true;
+	}
+	return MNL_CB_OK;
+}
+
+static int family_cb(const struct nlmsghdr *nh, void *data)
+{
+	return mnl_attr_parse(nh, sizeof(struct genlmsghdr), family_attr_cb,
+			      data);
+}
+
+static int feat_cb(const struct nlmsghdr *nh, void *data)
+{
+	return mnl_attr_parse(nh, sizeof(struct genlmsghdr), feat_attr_cb,
+			      data);
+}
+
+/* One generic netlink request and its reply. */
+static int genl_call(struct mnl_socket *nl, __u16 type, __u8 cmd,
+		     void (*put)(struct nlmsghdr *, const void *),
+		     const void *arg, mnl_cb_t cb, void *data)
+{
+	char buf[VMS_NL_BUF];
+	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *gh;
+	unsigned int seq = time(NULL), port = mnl_socket_get_portid(nl);
+	ssize_t n;
+	int ret;
+
+	nh->nlmsg_type = type;
+	nh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nh->nlmsg_seq = seq;
+	gh = mnl_nlmsg_put_extra_header(nh, sizeof(*gh));
+	gh->cmd = cmd;
+	gh->version = 1;
+	put(nh, arg);
+	if (mnl_socket_sendto(nl, nh, nh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (n < 0)
+			return -errno;
+		ret = mnl_cb_run(buf, n, seq, port, cb, data);
+	} while (ret > 0);
+	return ret < 0 ? -errno : 0;
+}
+
+static void put_family(struct nlmsghdr *nh, const void *arg)
+{
+	mnl_attr_put_strz(nh, CTRL_ATTR_FAMILY_NAME, arg);
+}
+
+static void put_ifindex(struct nlmsghdr *nh, const void *arg)
+{
+	mnl_attr_put_u32(nh, NETDEV_A_DEV_IFINDEX, *(const __u32 *)arg);
+}
+
+/* The driver's xdp_features: 0, or -ENOENT when the kernel reports none. */
+static int xdp_features(__u32 ifindex, __u64 *features)
+{
+	struct genl_reply g = {};
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_GENERIC);
+	int err;
+
+	if (!nl)
+		return -errno;
+	err = mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) ? -errno : 0;
+	if (!err)
+		err = genl_call(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
+				put_family, NETDEV_FAMILY, family_cb, &g);
+	if (!err && !g.family)
+		err = -ENOENT;
+	if (!err)
+		err = genl_call(nl, g.family, NETDEV_CMD_DEV_GET, put_ifindex,
+				&ifindex, feat_cb, &g);
+	mnl_socket_close(nl);
+	if (!err && !g.have)
+		err = -ENOENT;
+	*features = g.features;
+	return err;
+}
+
+static void check_uplink(struct report *r, int fd, struct json_object *u)
+{
+	const char *dev = jstr(u, "device"), *mode = jstr(u, "mode");
+	struct ethtool_value lro = {.cmd = ETHTOOL_GFLAGS};
+	struct ethtool_ringparam ring = {.cmd = ETHTOOL_GRINGPARAM};
+	__u64 feat = 0;
+	int err;
+
+	if (!strcmp(mode, "generic"))
+		report(r, &C_XDP_MODE, L_WARN, dev,
+		       "generic XDP: 'vmsteer attach %s --mode native' on a "
+		       "driver with native XDP",
+		       dev);
+	else
+		report(r, &C_XDP_MODE, L_OK, dev, "%s XDP", mode);
+
+	err = xdp_features(jint(u, "ifindex"), &feat);
+	if (err)
+		report(r, &C_XDP_FEAT, L_INFO, dev,
+		       "the kernel does not report the driver's xdp_features");
+	else if ((feat & (NETDEV_XDP_ACT_BASIC | NETDEV_XDP_ACT_REDIRECT)) !=
+		 (NETDEV_XDP_ACT_BASIC | NETDEV_XDP_ACT_REDIRECT))
+		report(r, &C_XDP_FEAT, L_WARN, dev,
+		       "the driver has no native XDP%s (xdp_features 0x%llx): "
+		       "generic mode only",
+		       feat & NETDEV_XDP_ACT_BASIC ? " redirect" : "",
+		       (unsigned long long)feat);
+	else
+		report(r, &C_XDP_FEAT, L_OK, dev,
+		       "native XDP: basic, redirect%s",
+		       feat & NETDEV_XDP_ACT_NDO_XMIT ? ", ndo_xmit" : "");
+
+	if (!ethtool(fd, dev, &lro)) {
+		if (lro.data & ETH_FLAG_LRO)
+			report(r, &C_LRO, L_FAIL, dev,
+			       "LRO on: ethtool -K %s lro off", dev);
+		else
+			report(r, &C_LRO, L_OK, dev, "LRO off");
+	}
+	if (!ethtool(fd, dev, &ring) && ring.rx_max_pending) {
+		if (ring.rx_pending < ring.rx_max_pending)
+			report(r, &C_RING, L_WARN, dev,
+			       "RX ring %u of at most %u: ethtool -G %s rx %u",
+			       ring.rx_pending, ring.rx_max_pending, dev,
+			       ring.rx_max_pending);
+		else
+			report(r, &C_RING, L_OK, dev, "RX ring %u (the most)",
+			       ring.rx_pending);
+	}
+}
+
+static void check_port(struct report *r, int fd, struct json_object *p,
+		       int uplink_mtu, const char *uplink)
+{
+	const char *tap = jstr(p, "tap");
+	struct json_object *v;
+	struct ifreq ifr;
+	char why[400];
+	int mtu;
+
+	if (json_object_object_get_ex(p, "tc", &v) &&
+	    !json_object_get_boolean(v))
+		report(r, &C_TC, L_FAIL, tap,
+		       "no tap program: 'vmsteer attach UPLINK' adds it");
+	else
+		report(r, &C_TC, L_OK, tap, "tap program attached");
+
+	mtu = ifreq_ioctl(fd, tap, SIOCGIFMTU, &ifr) ? 0 : ifr.ifr_mtu;
+	if (mtu && uplink_mtu && mtu != uplink_mtu)
+		report(r, &C_MTU, L_WARN, tap,
+		       "MTU %d, uplink %s %d: give both the same MTU", mtu,
+		       uplink, uplink_mtu);
+	else if (mtu && uplink_mtu)
+		report(r, &C_MTU, L_OK, tap, "MTU %d as %s", mtu, uplink);
+
+	if (!ifreq_ioctl(fd, tap, SIOCGIFTXQLEN, &ifr)) {
+		if (ifr.ifr_qlen < 500)
+			report(r, &C_TXQ, L_WARN, tap,
+			       "txqueuelen %d: ip link set %s txqueuelen 1000",
+			       ifr.ifr_qlen, tap);
+		else
+			report(r, &C_TXQ, L_OK, tap, "txqueuelen %d",
+			       ifr.ifr_qlen);
+	}
+
+	if (vms_tap_bypass(tap, jint(p, "ifindex"), why, sizeof(why)))
+		report(r, strstr(why, "nwfilter") ? &C_NWFILTER : &C_QDISC,
+		       L_FAIL, tap, "%s", why);
+	else
+		report(r, &C_QDISC, L_OK, tap,
+		       "no root qdisc shaping, no nwfilter binding");
+}
+
+int cmd_doctor(const struct vms_cli *cli, int argc, char **argv)
+{
+	struct json_object *st, *ports, *ups, *att, *u;
+	struct report r = {};
+	const char *uplink = "";
+	int fd, uplink_mtu = 0;
+	struct ifreq ifr;
+	size_t i;
+
+	(void)argv;
+	if (argc != 1)
+		return vms_usage_err("doctor", "takes no arguments");
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return vms_err(-errno, "socket: %s", strerror(errno));
+	if (vms_json)
+		r.arr = json_object_new_array();
+
+	check_kernel(&r);
+	check_host(&r);
+
+	st = self_json(cli, "status");
+	ports = self_json(cli, "port list");
+	if (!st) {
+		report(&r, &C_STATUS, L_FAIL, "", "'vmsteer status' failed");
+	} else {
+		if (json_object_object_get_ex(st, "uplinks", &ups))
+			for (i = 0; i < json_object_array_length(ups); i++) {
+				u = json_object_array_get_idx(ups, i);
+				if (jint(u, "netns_ino") != vms_netns_ino())
+					continue;
+				check_uplink(&r, fd, u);
+				if (!*uplink &&
+				    !ifreq_ioctl(fd, jstr(u, "device"),
+						 SIOCGIFMTU, &ifr)) {
+					uplink = jstr(u, "device");
+					uplink_mtu = ifr.ifr_mtu;
+				}
+			}
+		if (json_object_object_get_ex(st, "attention", &att) &&
+		    json_object_array_length(att)) {
+			for (i = 0; i < json_object_array_length(att); i++)
+				report(&r, &C_STATUS, L_FAIL,
+				       jstr(json_object_array_get_idx(att, i),
+					    "object"),
+				       "%s",
+				       jstr(json_object_array_get_idx(att, i),
+					    "message"));
+		} else {
+			report(&r, &C_STATUS, L_OK, "",
+			       jint(st, "initialised") ? "nothing needs "
+							 "attention"
+						       : "no state yet");
+		}
+	}
+	for (i = 0; ports && i < json_object_array_length(ports); i++) {
+		struct json_object *p = json_object_array_get_idx(ports, i);
+
+		if (!strcmp(jstr(p, "state"), "ok"))
+			check_port(&r, fd, p, uplink_mtu, uplink);
+	}
+	close(fd);
+	json_object_put(st);
+	json_object_put(ports);
+	if (r.arr) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "findings", r.arr);
+		vms_json_bool(o, "healthy", r.worst < L_WARN);
+		vms_json_print(o);
+	}
+	return r.worst >= L_WARN ? VMS_EXIT_ATTENTION : 0;
+}

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Usage errors, the final error report and the path of the programs run
+ * by the CLI, shared by the CLI (main.c) and vmsteer-exporter (exporter.c).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+int vms_usage_err(const char *cmd, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	vms_err(-EINVAL, "%s: %s (see 'vmsteer %s --help')", cmd, msg, cmd);
+	return VMS_EXIT_USAGE;
+}
+
+int vms_opt_once(const char *cmd, const char *opt, const char **slot,
+		 const char *val)
+{
+	if (*slot)
+		return vms_usage_err(cmd, "%s given twice ('%s', then '%s')",
+				     opt, *slot, val);
+	*slot = val;
+	return 0;
+}
+
+int vms_report_error(int ret)
+{
+	const char *msg = vms_last_error();
+
+	if (!msg)
+		msg = ret < 0 ? strerror(-ret) : "failed";
+	if (vms_json) {
+		struct json_object *o = json_object_new_object();
+
+		vms_json_str(o, "error", msg);
+		vms_json_print(o);
+	} else {
+		fputs("vmsteer: ", stderr);
+		vms_fputs_printable(msg, stderr);
+		fputc('\n', stderr);
+	}
+	return ret == VMS_EXIT_USAGE ? VMS_EXIT_USAGE : 1;
+}
+
+int vms_program_path(const char *name, char *out, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0)
+		return vms_err(-errno, "cannot find this program's file: %s",
+			       strerror(errno));
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (!slash)
+		return vms_err(-ENOENT, "cannot find this program's directory");
+	*slash = '\0';
+	if ((size_t)snprintf(out, len, "%s/%s", self, name) >= len)
+		return vms_err(-ENAMETOOLONG, "%s/%s: name too long", self,
+			       name);
+	return 0;
+}
