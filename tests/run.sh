@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# vmsteer test runner: unit tests, then network-namespace integration tests.
+# vmsteer test runner: unit tests, then network-namespace integration tests
+# and the compiler matrix.
 #
 #   tests/run.sh [unit|compilers|netns|all] [FILTER]
 #
@@ -79,23 +80,18 @@ if [ "$what" = all ] || [ "$what" = unit ]; then
 	step "unit tests" unshare -n "$BUILD/tests/unit_tests" $filter
 fi
 
-if [ "$what" = all ] || [ "$what" = compilers ]; then
-	echo "== compiler matrix (tests/compilers.sh)"
-	step compilers tests/compilers.sh
-fi
-
-if [ "$what" = all ] || [ "$what" = compilers ]; then
-	echo "== compiler matrix (tests/compilers.sh)"
-	run_prog compilers tests/compilers.sh
-fi
-
-if [ "$what" = all ] || [ "$what" = netns ]; then
+# The compiler matrix (tests/compilers.sh) is one more job of the netns
+# pool: it compiles while the namespace tests wait.
+if [ "$what" = all ] || [ "$what" = netns ] || [ "$what" = compilers ]; then
 	durations=$BUILD/tests/durations
 	mkdir -p "$BUILD/tests"
 	touch "$durations"
 	par=()
 	ser=()
-	for t in tests/netns/test_*.sh; do
+	files=(tests/netns/test_*.sh)
+	[ "$what" = netns ] || par+=(tests/compilers.sh)
+	[ "$what" = compilers ] && files=()
+	for t in "${files[@]}"; do
 		[ -n "$filter" ] && [[ "$t" != *"$filter"* ]] && continue
 		mode=$(sed -n 's/^# vmsteer-test: *\([a-z]*\).*/\1/p' "$t" | head -n1)
 		case ${mode:-parallel} in
@@ -114,7 +110,7 @@ if [ "$what" = all ] || [ "$what" = netns ]; then
 			echo "$d $t"
 		done | sort -k1,1nr | cut -d' ' -f2)
 	fi
-	echo "== network namespace tests (${#par[@]} in parallel, $jobs at a time; ${#ser[@]} alone)"
+	echo "== network namespace tests and compiler matrix (${#par[@]} in parallel, $jobs at a time; ${#ser[@]} alone)"
 	logs=$(mktemp -d /tmp/vmsteer-run.XXXXXX)
 	trap 'rm -rf "$logs"' EXIT
 	declare -A pid_of=() start_of=()

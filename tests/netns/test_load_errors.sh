@@ -14,7 +14,7 @@ BROKEN=$BUILD/tests/bpf/broken/refused_uplink.bpf.o
 topo_create
 export TMPDIR=$TMPD # the full log goes there
 
-VMSTEER_TEST_UPLINK_OBJ=$BROKEN vms attach up0 >"$TMPD/out" 2>"$TMPD/err"
+VMSTEER_TEST_UPLINK_OBJ=$BROKEN vms_hooks attach up0 >"$TMPD/out" 2>"$TMPD/err"
 rc=$?
 err=$(cat "$TMPD/err")
 case=verifier-refusal-fails
@@ -52,7 +52,7 @@ else
 fi
 
 case=verifier-refusal-verbose-log
-VMSTEER_TEST_UPLINK_OBJ=$BROKEN vms -v attach up0 >/dev/null 2>"$TMPD/err-v"
+VMSTEER_TEST_UPLINK_OBJ=$BROKEN vms_hooks -v attach up0 >/dev/null 2>"$TMPD/err-v"
 if grep -q "BEGIN PROG LOAD LOG" "$TMPD/err-v" &&
 	grep -q "invalid access to packet" "$TMPD/err-v"; then
 	ok $case
@@ -61,7 +61,7 @@ else
 fi
 
 case=verifier-refusal-json
-VMSTEER_TEST_UPLINK_OBJ=$BROKEN vms --json attach up0 >"$TMPD/json" 2>/dev/null
+VMSTEER_TEST_UPLINK_OBJ=$BROKEN vms_hooks --json attach up0 >"$TMPD/json" 2>/dev/null
 if jq -e '.error | test("verifier refused program vmst_uplink")' "$TMPD/json" >/dev/null 2>&1; then
 	ok $case
 else
