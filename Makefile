@@ -264,10 +264,11 @@ ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined
 .PHONY: asan
 asan: $(BUILD)/asan/vmsteer
-$(BUILD)/asan/vmsteer: $(wildcard user/*.c user/*.h include/*.h bpf/*.c bpf/lib/*.h)
+$(BUILD)/asan/vmsteer: $(wildcard user/*.c user/*.h user/agent/*.c user/agent/*.h include/*.h bpf/*.c bpf/lib/*.h)
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan \
 		CFLAGS="$(ASAN_CFLAGS)" $(BUILD)/asan/vmsteer \
-		$(BUILD)/asan/vmsteer-exporter $(BUILD)/asan/tests/vmsteer-hooks
+		$(BUILD)/asan/vmsteer-exporter $(BUILD)/asan/vmsteer-agent \
+		$(BUILD)/asan/tests/vmsteer-hooks
 test-progs: $(BUILD)/asan/vmsteer
 
 # The suite: unit tests, then the network-namespace test files, several

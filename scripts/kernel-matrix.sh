@@ -17,8 +17,9 @@
 #                 tests, then the netns files of --netns)
 #   --netns LIST  netns test files, comma-separated, without test_ and .sh
 #                 (default: $KM_NETNS or the set CI runs, below)
-#   --many-cpus   the many-CPU guest: -smp 2,maxcpus=256 (256 possible CPUs,
-#                 2 online) running tests/netns/test_cpus.sh
+#   --many-cpus   the many-CPU guest: -smp 2,maxcpus=255 (255 possible CPUs,
+#                 2 online) running tests/netns/test_cpus.sh (TCG allows no
+#                 APIC ID above 254: 256 CPUs would need KVM's x2APIC)
 #   --smp SPEC    qemu's -smp (default 2)
 #   --mem SIZE    guest memory (default 4G)
 #   --timeout S   give up after S seconds (default 3000)
@@ -40,9 +41,9 @@ case $BUILD in /*) ;; *) BUILD=$REPO/$BUILD ;; esac
 rel=${BUILD#"$REPO"/}
 [ "$rel" != "$BUILD" ] || die "BUILD must be inside $REPO"
 # The netns files CI runs on 6.1: the data path both ways, queue steering
-# on both paths, the monitor's snapshots, the tc programs, load errors,
-# many CPUs' sizing, and the CLI.
-KM_NETNS=${KM_NETNS:-forward,tx,tx_tc,rss,rss_xdp,monitor,monitor_tx,status_tc,load_errors,cpus,cli,layout}
+# on both paths, the monitor's snapshots on both, the tc programs, load
+# errors and the layout check (test_cpus.sh runs in the --many-cpus guest).
+KM_NETNS=${KM_NETNS:-forward,tx,tx_tc,rss,rss_xdp,monitor,monitor_tx,status_tc,load_errors,layout}
 
 die() {
 	echo "kernel-matrix: $*" >&2
@@ -54,7 +55,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--run) run=$2; shift 2 ;;
 	--netns) netns=$2; shift 2 ;;
-	--many-cpus) many=1; smp=2,maxcpus=256; shift ;;
+	--many-cpus) many=1; smp=2,maxcpus=255; shift ;;
 	--smp) smp=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;

@@ -11,7 +11,7 @@ const char cmd_agent_usage[] =
 	"       vmsteer agent --hook start|release [--config FILE]\n"
 	"                     [--bridge BR]... [--mac MAC]...  < DOMAIN-XML\n\n"
 	"Keep this network namespace's ports converged with the VMs that "
-	"exist,\nuntil stopped (SIGTERM, SIGINT; SIGHUP converges again):\n"
+	"exist,\nuntil stopped (SIGTERM, SIGINT; SIGHUP reads the configuration again\nand converges):\n"
 	"- libvirt: the running domains' interfaces the agent manages are "
 	"its\n  ports, with tap, MAC, queues, VLAN and addresses from the "
 	"domain XML\n  (and trust, extra addresses and RSS from vmsteer's "

@@ -95,5 +95,13 @@ int vms_report_error(int ret);
  * exporter and the agent are installed beside the CLI). 0 or -errno.
  */
 int vms_program_path(const char *name, char *out, size_t len);
+/*
+ * Run program @name (vms_program_path) in place of this one with the
+ * global options (-j/-p when @json, -v, --pin-path when given) and
+ * @argv's arguments after the command's name. Returns only on failure
+ * (-errno, with a message).
+ */
+int vms_run_program(const struct vms_cli *cli, const char *name, bool json,
+		    int argc, char **argv);
 
 #endif /* VMS_CLI_H */

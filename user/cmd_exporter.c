@@ -5,13 +5,6 @@
  * server is a program of its own so that libmicrohttpd, and what it pulls
  * in (gnutls...), is not loaded by every CLI call.
  */
-#include <errno.h>
-#include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
 #include "cli.h"
 #include "exporter.h"
 
@@ -23,31 +16,5 @@ const char cmd_exporter_usage[] =
 
 int cmd_exporter(const struct vms_cli *cli, int argc, char **argv)
 {
-	char path[PATH_MAX];
-	char **args;
-	int i, n = 0, err;
-
-	err = vms_program_path(VMS_EXPORTER_BIN, path, sizeof(path));
-	if (err)
-		return err;
-	/* path, -j/-p, -v per level, --pin-path DIR, ARGS, NULL */
-	args = calloc(argc + vms_verbose + 6, sizeof(*args));
-	if (!args)
-		return vms_err(-ENOMEM, "out of memory");
-	args[n++] = path;
-	if (vms_json)
-		args[n++] = vms_pretty ? "--pretty" : "--json";
-	for (i = 0; i < vms_verbose; i++)
-		args[n++] = "--verbose";
-	if (cli->pin_path_given) { /* else the exporter reads the same env */
-		args[n++] = "--pin-path";
-		args[n++] = (char *)cli->pin_path;
-	}
-	for (i = 1; i < argc; i++)
-		args[n++] = argv[i];
-	fflush(NULL);
-	execv(path, args);
-	err = -errno;
-	free(args);
-	return vms_err(err, "cannot run %s: %s", path, strerror(-err));
+	return vms_run_program(cli, VMS_EXPORTER_BIN, true, argc, argv);
 }

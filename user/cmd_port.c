@@ -296,7 +296,10 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 		} else if (c == 'f') {
 			ro.force = true;
 		} else {
-			return vms_usage_err("port", "unknown option");
+			return vms_usage_err(
+				"port",
+				"unknown option or missing value: \'%s\'",
+				argv[optind - 1]);
 		}
 		if (err)
 			return err;
@@ -542,7 +545,10 @@ static int port_del(const struct vms_cli *cli, int argc, char **argv)
 		else if (o == 'l')
 			err = vms_opt_once("port", "--vlan", &vlan, optarg);
 		else
-			return vms_usage_err("port", "unknown option");
+			return vms_usage_err(
+				"port",
+				"unknown option or missing value: \'%s\'",
+				argv[optind - 1]);
 		if (err)
 			return err;
 	}
@@ -619,7 +625,10 @@ static int port_prune(const struct vms_cli *cli, int argc, char **argv)
 
 	while ((o = getopt_long(argc, argv, "n", opts, NULL)) != -1) {
 		if (o != 'n')
-			return vms_usage_err("port", "unknown option");
+			return vms_usage_err(
+				"port",
+				"unknown option or missing value: \'%s\'",
+				argv[optind - 1]);
 		dry = true;
 	}
 	if (optind != argc)

@@ -182,7 +182,10 @@ static int rss_set(const struct vms_cli *cli, int argc, char **argv)
 			err = vms_opt_once("rss", "--default-queue", &defq,
 					   optarg);
 		else
-			return vms_usage_err("rss", "unknown option");
+			return vms_usage_err(
+				"rss",
+				"unknown option or missing value: \'%s\'",
+				argv[optind - 1]);
 		if (err)
 			return err;
 	}

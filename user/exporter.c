@@ -266,11 +266,11 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 /*
- * Parse ADDR:PORT (IPv4) or [ADDR]:PORT (IPv6) into @ss; -EINVAL with a
- * message naming @s otherwise.
+ * Parse ADDR:PORT (IPv4), [ADDR]:PORT (IPv6) or :PORT (every address, IPv6
+ * and IPv4: *@dual) into @ss; -EINVAL with a message naming @s otherwise.
  */
 static int parse_listen(const char *s, struct sockaddr_storage *ss,
-			socklen_t *sslen)
+			socklen_t *sslen, bool *dual)
 {
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
 	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
@@ -280,9 +280,18 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss,
 	size_t hlen;
 
 	memset(ss, 0, sizeof(*ss));
+	*dual = false;
 	if (!colon || vms_parse_uint(colon + 1, 65535, &port))
 		goto bad;
 	hlen = colon - s;
+	if (hlen == 0) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_addr = in6addr_any;
+		s6->sin6_port = htons(port);
+		*sslen = sizeof(*s6);
+		*dual = true;
+		return 0;
+	}
 	if (hlen >= 2 && s[0] == '[' && s[hlen - 1] == ']') {
 		if (hlen - 2 >= sizeof(host))
 			goto bad;
@@ -307,8 +316,8 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss,
 	return 0;
 bad:
 	return vms_usage_err("exporter",
-			     "--listen '%s': expected IPV4:PORT or "
-			     "[IPV6]:PORT with a numeric address and a port "
+			     "--listen '%s': expected IPV4:PORT, [IPV6]:PORT "
+			     "or :PORT with a numeric address and a port "
 			     "0..65535",
 			     s);
 }
@@ -331,22 +340,38 @@ static void format_addr(const struct sockaddr_storage *ss, char *out,
 	}
 }
 
-/* A listening socket on @ss, or -errno with a message naming @what. */
-static int listen_on(struct sockaddr_storage *ss, socklen_t sslen,
+/*
+ * A listening socket on @ss (IPv6 with @dual: IPv4 too), or -errno with a
+ * message naming @what. A host without IPv6 takes :PORT on IPv4 alone.
+ */
+static int listen_on(struct sockaddr_storage *ss, socklen_t *sslen, bool dual,
 		     const char *what)
 {
-	int one = 1, fd, err;
+	int one = 1, v6only = !dual, fd, err;
 
 	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 && dual && errno == EAFNOSUPPORT) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+		__be16 port = ((struct sockaddr_in6 *)ss)->sin6_port;
+
+		memset(ss, 0, sizeof(*ss));
+		s4->sin_family = AF_INET;
+		s4->sin_addr.s_addr = htonl(INADDR_ANY);
+		s4->sin_port = port;
+		*sslen = sizeof(*s4);
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	}
 	if (fd < 0)
 		return vms_err(-errno,
 			       "--listen %s: cannot create a socket: %s", what,
 			       strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (ss->ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)ss, sslen) || listen(fd, EXP_BACKLOG) ||
-	    getsockname(fd, (struct sockaddr *)ss, &sslen)) {
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only,
+			   sizeof(v6only));
+	if (bind(fd, (struct sockaddr *)ss, *sslen) ||
+	    listen(fd, EXP_BACKLOG) ||
+	    getsockname(fd, (struct sockaddr *)ss, sslen)) {
 		err = -errno;
 		close(fd);
 		return vms_err(err, "--listen %s: cannot listen: %s", what,
@@ -376,6 +401,7 @@ static int run(int argc, char **argv)
 	char addr[INET6_ADDRSTRLEN + 10];
 	sigset_t sigs, old;
 	socklen_t sslen = 0;
+	bool dual;
 	int c, fd, sig, err, verbose = 0;
 
 	opterr = 0; /* our own message, JSON in JSON mode */
@@ -442,10 +468,10 @@ static int run(int argc, char **argv)
 		return err;
 	if (!listen_arg)
 		listen_arg = EXP_DEFAULT_LISTEN;
-	err = parse_listen(listen_arg, &ss, &sslen);
+	err = parse_listen(listen_arg, &ss, &sslen, &dual);
 	if (err)
 		return err;
-	fd = listen_on(&ss, sslen, listen_arg);
+	fd = listen_on(&ss, &sslen, dual, listen_arg);
 	if (fd < 0)
 		return fd;
 	format_addr(&ss, addr, sizeof(addr));

@@ -43,7 +43,8 @@
 	"Options:\n" \
 	"  --listen ADDR:PORT  address to listen on (default " \
 	EXP_DEFAULT_LISTEN ";\n" \
-	"                      IPv6 as [ADDR]:PORT; port 0 picks a free one)\n" \
+	"                      IPv6 as [ADDR]:PORT; :PORT for every IPv6 and\n" \
+	"                      IPv4 address; port 0 picks a free one)\n" \
 	"  --timeout SECS      a request must arrive in full within SECS of " \
 	"its\n                      connection opening (or of the previous " \
 	"answer),\n                      and a connection idle SECS is closed " \

@@ -501,7 +501,7 @@ upsert_in_place(const struct vms_maps *m, __u32 idx,
 		const struct vmst_port_cfg *rec, const struct vmst_trunk *vids,
 		const struct vmst_port_tx *tx, const struct vmst_port_tx *otx)
 {
-	__u32 slot, oslot = 0;
+	__u32 slot = 0, oslot = 0;
 	struct vmst_trunk ovids;
 	struct vmst_port oport;
 	bool cleared = false;
@@ -512,7 +512,8 @@ upsert_in_place(const struct vms_maps *m, __u32 idx,
 	err = vms_port_trunk_read(m, idx, &ovids);
 	if (err)
 		return err;
-	err = fdb_slot(m, port->key, 0, &slot);
+	/* A port going pending (no tap) gets no slot. */
+	err = rec->ifindex ? fdb_slot(m, port->key, 0, &slot) : 0;
 	/* Its own slot is free for it too when in the new key's window. */
 	if (err == -ENOENT)
 		err = fdb_slot(m, port->key, idx, &slot);
@@ -523,7 +524,8 @@ upsert_in_place(const struct vms_maps *m, __u32 idx,
 	err = lpm_add(m, idx, tx, otx);
 	if (err)
 		return err;
-	if (!fdb_slot(m, cfg_key(oc), idx, &oslot) && oslot != slot) {
+	if (!fdb_slot(m, cfg_key(oc), idx, &oslot) &&
+	    (!rec->ifindex || oslot != slot)) {
 		err = fdb_set(m, oslot, 0);
 		cleared = !err;
 	}
@@ -531,7 +533,7 @@ upsert_in_place(const struct vms_maps *m, __u32 idx,
 		err = write_port(m, idx, port, rec, vids);
 	if (!err)
 		err = tx_write(m, idx, tx);
-	if (!err)
+	if (!err && rec->ifindex)
 		err = fdb_set(m, slot, idx);
 	if (err) { /* back to what it was */
 		write_port(m, idx, &oport, oc, &ovids);
@@ -547,6 +549,8 @@ upsert_in_place(const struct vms_maps *m, __u32 idx,
 
 		bpf_map_delete_elem(m->fd[VMS_MAP_DEVS], &dk);
 	}
+	if (!rec->ifindex) /* pending: no redirect target */
+		bpf_map_delete_elem(m->fd[VMS_MAP_TX], &idx);
 	err = vms_addr_sweep(m, idx, true, NULL, NULL);
 	return err < 0 ? err : 0;
 }
@@ -738,9 +742,13 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 	if (!idx && old) {
 		err = upsert_in_place(m, old, &cfg[old], &port, &rec, &s->vids,
 				      &tx, &otx);
-		if (!err && idx_out)
+		if (err)
+			return err;
+		if (retire)
+			vms_port_delete(m, retire);
+		if (idx_out)
 			*idx_out = old;
-		return err;
+		return 0;
 	}
 	if (!idx)
 		return vms_err(-ENOSPC, "port %s: port table full (%u ports)",

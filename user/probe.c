@@ -104,6 +104,17 @@ int vms_probe_features(const struct vms_feature *features)
 
 	if (uname(&u))
 		strcpy(u.release, "?");
+	/* libbpf's probes answer "absent" when the bpf() call is refused:
+	 * tell a lack of privilege from a lack of features first.
+	 */
+	r = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, 4, 1, NULL);
+	if (r < 0 && (errno == EPERM || errno == EACCES))
+		return vms_err(-errno,
+			       "cannot use bpf(): %s (vmsteer needs root: "
+			       "CAP_BPF, CAP_NET_ADMIN)",
+			       strerror(errno));
+	if (r >= 0)
+		close(r);
 	for (f = features; f->kind != VMS_PROBE_END && !err; f++) {
 		r = probe_one(f, &vmlinux);
 		if (r == 1)

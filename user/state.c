@@ -132,9 +132,10 @@ int vms_pin_path_check(const char *pin_path)
 		return vms_err(-EINVAL, "pin path %s: not an absolute path",
 			       pin_path);
 	if (stat(pin_path, &st))
-		return errno == ENOENT ? 0
-				       : vms_err(-errno, "pin path %s: %s",
-						 pin_path, strerror(errno));
+		return errno == ENOENT
+			       ? 0
+			       : vms_err(-errno, "pin path %s: %s%s", pin_path,
+					 strerror(errno), perm_hint(-errno));
 	if (!S_ISDIR(st.st_mode))
 		return vms_err(-ENOTDIR, "pin path %s: not a directory",
 			       pin_path);

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -72,4 +73,36 @@ int vms_program_path(const char *name, char *out, size_t len)
 		return vms_err(-ENAMETOOLONG, "%s/%s: name too long", self,
 			       name);
 	return 0;
+}
+
+int vms_run_program(const struct vms_cli *cli, const char *name, bool json,
+		    int argc, char **argv)
+{
+	char path[PATH_MAX];
+	char **args;
+	int i, n = 0, err;
+
+	err = vms_program_path(name, path, sizeof(path));
+	if (err)
+		return err;
+	/* path, -j/-p, -v per level, --pin-path DIR, ARGS, NULL */
+	args = calloc(argc + vms_verbose + 6, sizeof(*args));
+	if (!args)
+		return vms_err(-ENOMEM, "out of memory");
+	args[n++] = path;
+	if (json && vms_json)
+		args[n++] = vms_pretty ? "--pretty" : "--json";
+	for (i = 0; i < vms_verbose; i++)
+		args[n++] = "--verbose";
+	if (cli->pin_path_given) { /* else the program reads the same env */
+		args[n++] = "--pin-path";
+		args[n++] = (char *)cli->pin_path;
+	}
+	for (i = 1; i < argc; i++)
+		args[n++] = argv[i];
+	fflush(NULL);
+	execv(path, args);
+	err = -errno;
+	free(args);
+	return vms_err(err, "cannot run %s: %s", path, strerror(-err));
 }

@@ -36,9 +36,10 @@
 #include "vms.h"
 #include "bench_xdp.skel.h"
 #include "steer.skel.h"
+#include "rss_hash.skel.h"
 
 /* Cases at most. */
-#define COST_MAX_CASES 10
+#define COST_MAX_CASES 12
 /* Runs per case at most. */
 #define COST_MAX_RUNS 16
 
@@ -182,6 +183,10 @@ int cmd_cost(int argc, char **argv)
 	struct bpf_object *up = NULL, *var = NULL, *ups = NULL;
 	struct bpf_program *up_prog = NULL, *var_prog = NULL, *ups_prog = NULL;
 	struct steer_bpf *steer = NULL;
+	struct rss_hash_bpf *hash = NULL;
+	/* The hash's input length for its cases, -1 for the others. */
+	int hash_len[COST_MAX_CASES];
+	struct vmst_rss_lut lut;
 	struct vmst_rss rss4;
 	struct cost_case cases[COST_MAX_CASES];
 	struct vms_port_spec spec = {0};
@@ -190,6 +195,8 @@ int cmd_cost(int argc, char **argv)
 	int runs = 3, opt, err = -EINVAL, i, n = 0;
 	__u32 slot = 0;
 
+	for (i = 0; i < COST_MAX_CASES; i++)
+		hash_len[i] = -1;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 't':
@@ -265,6 +272,15 @@ int cmd_cost(int argc, char **argv)
 		goto out;
 	}
 	slot = 0;
+	hash = rss_hash_bpf__open_and_load();
+	vms_rss_lut_build(vms_rss_key_msft, &lut);
+	if (!hash || bpf_map_update_elem(bpf_map__fd(hash->maps.rss_hash_lut),
+					 &slot, &lut, 0)) {
+		err = -errno;
+		bench_err("load the Toeplitz hash program: %s",
+			  strerror(errno));
+		goto out;
+	}
 	xdp = bench_xdp_bpf__open_and_load();
 	if (!xdp) {
 		err = -errno;
@@ -308,6 +324,25 @@ int cmd_cost(int argc, char **argv)
 			(struct cost_case){"variant miss", var_prog, miss,
 					   XDP_PASS,	   variant,  false};
 	}
+	/* The hash alone over the bytes after the Ethernet header. */
+	for (i = 0; i < 3; i++) {
+		static const __u32 lens[] = {0, 12, 36};
+		static const char *const names[] = {
+			"toeplitz 0 B", "toeplitz 12 B", "toeplitz 36 B"};
+		static const char *const whats[] = {
+			"reference: the hash program, no input",
+			"Toeplitz hash alone: IPv4 and ports",
+			"Toeplitz hash alone: IPv6 and ports"};
+
+		hash_len[n] = lens[i];
+		cases[n++] = (struct cost_case){
+			names[i],
+			hash->progs.rss_hash,
+			hit,
+			(int)vms_toeplitz(vms_rss_key_msft, hit + 14, lens[i]),
+			whats[i],
+			true};
+	}
 	cases[n++] = (struct cost_case){
 		"bench_pass", xdp->progs.bench_pass,	  hit,
 		XDP_PASS,     "reference: XDP_PASS only", false};
@@ -326,10 +361,18 @@ int cmd_cost(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		double ns = 0, cpu = 0;
 
+		if (hash_len[i] >= 0)
+			hash->bss->hash_len = hash_len[i];
 		err = run_case(&cases[i], repeat, runs, &ns, &cpu);
 		if (err)
 			goto out;
-		if (cases[i].queue) {
+		if (hash_len[i] >= 0) {
+			char h[16];
+
+			snprintf(h, sizeof(h), "%08x", (__u32)cases[i].want);
+			printf("  %-18s %8.0f %8.1f  %-12s  %s\n",
+			       cases[i].name, ns, cpu, h, cases[i].what);
+		} else if (cases[i].queue) {
 			char q[16];
 
 			snprintf(q, sizeof(q), "queue %d", cases[i].want);
@@ -344,6 +387,7 @@ int cmd_cost(int argc, char **argv)
 	err = 0;
 out:
 	bench_xdp_bpf__destroy(xdp);
+	rss_hash_bpf__destroy(hash);
 	steer_bpf__destroy(steer);
 	bpf_object__close(ups);
 	bpf_object__close(var);

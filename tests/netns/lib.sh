@@ -300,6 +300,22 @@ capture_stop() {
 	! grep -q '^[1-9][0-9]* packets dropped by kernel' "$TMPD/$1.err"
 }
 
+# exporter_start ID PORT [ARGS]: the exporter in hyp on PORT; waits until
+# it answers. Its PID goes to EXP_PID_<ID>.
+exporter_start() {
+	local id=$1 port=$2
+	shift 2
+	nsenter --net="/run/netns/$NS_HYP" "$VMSTEER" "$@" exporter \
+		--listen "127.0.0.1:$port" --timeout 2 \
+		>"$TMPD/$id.out" 2>"$TMPD/$id.err" &
+	local pid=$!
+	LIB_PIDS+=("$pid")
+	eval "EXP_PID_$id=$pid"
+	wait_for "exporter $id" in_hyp curl -s -o /dev/null -m 2 \
+		"http://127.0.0.1:$port/" ||
+		die "exporter $id did not start: $(cat "$TMPD/$id.err")"
+}
+
 # ---- waiting ----------------------------------------------------------------
 
 # wait_for WHAT CMD...: run CMD until it succeeds or WAIT_SECS pass.
@@ -438,6 +454,16 @@ same_frames() {
 
 # ---- the usual set-up -----------------------------------------------------
 
+# two_vm_taps: taps vmt1 and vmt2 drained by vmsim vm1 and vm2.
+two_vm_taps() {
+	tap_create vmt1
+	tap_create vmt2
+	vmsim_start vm1 vmt1
+	vmsim_start vm2 vmt2
+	VM_LINES_vm1=0
+	VM_LINES_vm2=0
+}
+
 # setup_two_vms: topology, taps vmt1 (untagged, MAC_VM1) and vmt2 (access
 # on VLAN_VM2, MAC_VM2) drained by vmsim vm1 and vm2, vmsteer attached to
 # up0 and both ports added.
@@ -445,12 +471,7 @@ SEQ=0
 XDP_TOTAL=0
 setup_two_vms() {
 	topo_create
-	tap_create vmt1
-	tap_create vmt2
-	vmsim_start vm1 vmt1
-	vmsim_start vm2 vmt2
-	VM_LINES_vm1=0
-	VM_LINES_vm2=0
+	two_vm_taps
 	vms attach up0 >/dev/null || die "vmsteer attach up0 failed"
 	vms port add vmt1 --mac "$MAC_VM1" >/dev/null || die "port add vmt1 failed"
 	vms port add vmt2 --mac "$MAC_VM2" --vlan "$VLAN_VM2" >/dev/null ||

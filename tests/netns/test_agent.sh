@@ -9,7 +9,8 @@
 #   (as libvirt makes taps): the port moves there, active, addresses kept;
 # - a device created in the bridge after the agent started is host-local
 #   (vmst_local) without any command: a VM's frame to it is counted
-#   vm_host_dst and stays off the wire; deleted, it is forgotten;
+#   vm_host_dst and stays off the wire; so is a MAC the bridge learns
+#   behind it; deleted, it is forgotten;
 # - kill -9 and restart: nothing that was right changes, the state was
 #   never flushed, and the restarted agent repairs what changed meanwhile;
 # - bad options and a bad configuration file: one-line errors.
@@ -29,6 +30,7 @@ vms attach up0 >/dev/null || die "vmsteer attach up0 failed"
 
 echo '{"libvirt_uri": null}' >"$TMPD/agent.json"
 agent_start() {
+	: >>"$TMPD/agent.err" # there before the agent opens it: waited on below
 	nsenter --net="/run/netns/$NS_HYP" "$VMSTEER" --pin-path "$PIN" agent \
 		--config "$TMPD/agent.json" -v >>"$TMPD/agent.out" 2>>"$TMPD/agent.err" &
 	AGENT_PID=$!
@@ -133,6 +135,22 @@ else
 	if [ "$got" = 1/0 ]; then ok $case; else fail $case "vm_host_dst/north: $got, want 1/0"; fi
 fi
 
+# A MAC the bridge learns behind lv0 (a container, an unmanaged VM): its
+# FDB notification alone makes it host-local.
+case=bridge-learned-mac-host-local
+MAC_BEHIND=02:00:00:00:1f:1f
+ip -n "$NS_HYP" link set lv1 up
+echo "ffffffffffff$(h $MAC_BEHIND)88b6$(printf '%08x%084d' 2 0)" >"$TMPD/behind.hex"
+in_hyp "$SENDFRAMES" -i lv1 -x "$TMPD/behind.hex" >/dev/null || die "cannot send from lv1"
+if ! wait_for "br0 to learn $MAC_BEHIND" eval \
+	"bridge -n $NS_HYP fdb show dev lv0 | grep -qi $MAC_BEHIND"; then
+	fail $case "br0 did not learn $MAC_BEHIND on lv0"
+elif wait_for "$MAC_BEHIND in vmst_local" local_has $MAC_BEHIND; then
+	ok $case
+else
+	fail $case "$MAC_BEHIND, learned by br0 on lv0, never became host-local"
+fi
+
 case=device-deleted-forgotten
 ip -n "$NS_HYP" link del lv0
 if wait_for "lv0's MAC out of vmst_local" eval '! local_has $MAC_LV'; then
@@ -145,8 +163,10 @@ fi
 # away is repaired when it starts again.
 case=kill-9-state-stays
 before=$(vms dump)
-kill -KILL "$AGENT_PID"
-wait "$AGENT_PID" 2>/dev/null
+{
+	kill -KILL "$AGENT_PID"
+	wait "$AGENT_PID"
+} 2>/dev/null
 if [ "$(vms dump)" = "$before" ] && is_state vnet5 ok/true && deliver vm5 "$MAC_VM1" 3; then
 	ok $case
 else

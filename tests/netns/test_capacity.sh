@@ -151,6 +151,27 @@ if [ $rc -eq 0 ] && grep -qi delete <<<"$out"; then
 else
 	changed_in_place ports-full-apply-existing c1 02:00:00:06:00:01 10 "$idx1" "$out" $rc
 fi
+# The same for a port whose tap is gone (pending): it changes in place
+# and has no FDB slot; once its tap is back, sync makes it active there.
+idx2=$(vms --json port list | jq -r '.[] | select(.tap == "c2") | .index')
+ip -n "$NS_HYP" link del c2 || die "cannot delete tap c2"
+out=$(vms port add c2 --mac 02:00:00:06:00:02 2>&1)
+rc=$?
+case=ports-full-pending-existing
+got=$(vms --json port list | jq -c '.[] | select(.tap == "c2") | [.index, .mac, .state]')
+st=$(vms --json status)
+if [ $rc -ne 0 ]; then
+	fail $case "refused ($rc): $out"
+elif [ "$got" != "[$idx2,\"02:00:00:06:00:02\",\"pending\"]" ]; then
+	fail $case "c2 is $got"
+elif [ "$(jq -c '[.fdb_entries, (.inconsistencies | length), (.repairs | length)]' <<<"$st")" != "[254,0,0]" ]; then
+	fail $case "status: $(jq -c '{fdb_entries, inconsistencies, repairs}' <<<"$st")"
+else
+	ok $case
+fi
+ip -n "$NS_HYP" tuntap add dev c2 mode tap || die "cannot make tap c2 again"
+vms sync >/dev/null || die "sync failed"
+changed_in_place ports-full-pending-back c2 02:00:00:06:00:02 null "$idx2" "" 0
 vms apply "$TMPD/full.json" >/dev/null || die "cannot apply full.json again"
 doc "$TMPD/over.json" $(seq 0 255)
 refused ports-full-apply "ports: 256 ports, at most 255" vms apply "$TMPD/over.json"

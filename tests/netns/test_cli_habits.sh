@@ -54,6 +54,41 @@ else
 	fail $case "rc $rc, stdout '$out', stderr '$(cat "$TMPD/err")'"
 fi
 
+# Every command's own options too: getopt says nothing, vmsteer names the
+# option, in JSON under --json.
+case=bad-command-option-json
+bad=
+for args in "port add vmsth-t1 --bogus" "attach --mode" "rss set vmsth-t1 --zz" "apply --zz" \
+	"port del --zz" "status --pending-max" "stats --zz" "monitor --zz"; do
+	# shellcheck disable=SC2086
+	out=$(vms --json $args 2>"$TMPD/err"); rc=$?
+	opt=$(echo "$args" | grep -o -- '--[a-z-]*' | tail -1)
+	if [ $rc != 2 ] || [ -s "$TMPD/err" ] || ! jq -e --arg o "$opt" '.error | contains($o)' <<<"$out" >/dev/null; then
+		bad+="'$args': rc $rc, stdout '$out', stderr '$(cat "$TMPD/err")'; "
+	fi
+done
+if [ -z "$bad" ]; then ok $case; else fail $case "$bad"; fi
+
+# --listen :PORT listens on every address, IPv4 too (as node_exporter's
+# :9100 does); [::]:PORT on IPv6 only.
+listen_try() { # LISTEN -> "PORT HTTP-CODE" of a scrape over 127.0.0.1
+	local err=$TMPD/listen.err pid port code
+	rm -f "$err"
+	nsenter --net="/run/netns/$NS_HYP" "$(dirname "$VMSTEER")/vmsteer-exporter" --pin-path "$PIN" --listen "$1" </dev/null >/dev/null 2>"$err" &
+	pid=$!
+	LIB_PIDS+=("$pid")
+	wait_for "exporter" grep -qs 'listening on' "$err" || { echo "none $(cat "$err")"; return; }
+	port=$(sed -n 's|.*listening on http://.*:\([0-9]*\)/.*|\1|p' "$err")
+	code=$(in_hyp curl -s -o /dev/null -m 5 -w '%{http_code}' "http://127.0.0.1:$port/healthz")
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+	echo "$port $code"
+}
+case=listen-every-address
+got=$(listen_try :0)
+v6=$(listen_try '[::]:0')
+if [ "${got#* }" = 200 ] && [ "${v6#* }" = 000 ]; then ok $case; else fail $case ":0 -> '$got', [::]:0 -> '$v6' (expected 200 and no answer)"; fi
+
 case=bad-option-plain
 out=$("$VMSTEER" --no-such 2>&1); rc=$?
 if [ $rc = 2 ] && [ "$(echo "$out" | wc -l)" = 1 ] && [[ $out != *unrecognized* ]]; then ok $case; else fail $case "rc $rc: $out"; fi

@@ -26,22 +26,6 @@ setup_two_vms
 vms port add vmt1 --mac "$MAC_VM1" --queues 2 >/dev/null ||
 	die "port add vmt1 --queues 2 failed"
 
-# exporter_start ID PORT [ARGS]: the exporter in hyp on PORT; waits until
-# it answers. Its PID goes to EXP_PID_<ID>.
-exporter_start() {
-	local id=$1 port=$2
-	shift 2
-	nsenter --net="/run/netns/$NS_HYP" "$VMSTEER" "$@" exporter \
-		--listen "127.0.0.1:$port" --timeout 2 \
-		>"$TMPD/$id.out" 2>"$TMPD/$id.err" &
-	local pid=$!
-	LIB_PIDS+=("$pid")
-	eval "EXP_PID_$id=$pid"
-	wait_for "exporter $id" in_hyp curl -s -o /dev/null -m 2 \
-		"http://127.0.0.1:$port/" ||
-		die "exporter $id did not start: $(cat "$TMPD/$id.err")"
-}
-
 # http ARGS: curl in hyp, bounded.
 http() { in_hyp curl -s -m 10 "$@"; }
 # code URL [ARGS]: the HTTP status of a request ("000": no response).

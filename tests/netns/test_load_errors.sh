@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # How a program the kernel refuses is reported. An uplink object that every
 # verifier refuses (tests/bpf/broken/refused_uplink.bpf.c), given to
-# `vmsteer attach` through the test hook VMSTEER_TEST_UPLINK_OBJ: the error
+# `vmsteer attach` through the test build's hook VMSTEER_TEST_UPLINK_OBJ
+# (build/tests/vmsteer-hooks; vmsteer itself has no hook): the error
 # names the program and says the verifier refused it (not "Permission
 # denied ... needs root"), quotes the verifier's last lines, and names a
 # file that holds the full log; -v prints the log as well; nothing is
-# attached. Then the real object attaches on the same state.
+# attached. Then the real object attaches on the same state. An
+# unprivileged user is told that vmsteer needs root.
 . "$(dirname "$0")/lib.sh"
 lib_init load_errors
 
@@ -66,6 +68,17 @@ if jq -e '.error | test("verifier refused program vmst_uplink")' "$TMPD/json" >/
 	ok $case
 else
 	fail $case "JSON error: $(cat "$TMPD/json")"
+fi
+
+# Without privileges the same command says so (and only then).
+case=unprivileged-needs-root
+out=$(in_hyp setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$VMSTEER" --pin-path "$PIN" attach up0 2>&1)
+rc=$?
+if [ $rc -ne 0 ] && grep -q "needs root" <<<"$out" && ! grep -q verifier <<<"$out"; then
+	ok $case
+else
+	fail $case "rc=$rc: $out"
 fi
 
 case=attach-after-refusal

@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
 # The CLI tests once more with the CLI built under AddressSanitizer and
 # UBSan (make asan: build/asan/vmsteer): every CLI run of the tests of
-# command-line and document parsing and of apply (test_cli, test_apply,
-# test_tx_apply, test_persist, test_layout) must be free of leaks, invalid
-# accesses and undefined behaviour. The long run (VMSTEER_TEST_FULL=1,
-# make test-full) adds those of capacity, upgrades, the exporter, the
-# monitor, the transmit path, queue steering and crashes. SANITIZE_TESTS
-# names others; SANITIZE_JOBS (3) run at a time. Reports go to files (the sanitizers'
-# log_path), so a finding fails the case even where the test expected the
-# command to fail anyway.
+# command-line and document parsing, of apply and of the ports' lifecycle
+# (test_cli, test_apply, test_tx_apply, test_persist, test_layout,
+# test_pending, test_hook, test_agent: the agent's binary too) must be
+# free of leaks, invalid accesses and undefined behaviour. The long run
+# (VMSTEER_TEST_FULL=1, make test-full) adds those of capacity, upgrades,
+# the exporter, the monitor, the transmit path, queue steering and
+# crashes. SANITIZE_TESTS names others; SANITIZE_JOBS (3) run at a time.
+# Reports go to files (the sanitizers' log_path), so a finding fails the
+# case even where the test expected the command to fail anyway.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 SAN=$BUILD/asan/vmsteer
-TESTS="cli apply tx_apply persist layout"
+TESTS="cli apply tx_apply persist layout pending hook agent"
 [ "${VMSTEER_TEST_FULL:-0}" = 1 ] &&
 	TESTS="$TESTS capacity upgrade exporter monitor tx tx_tc rss rss_xdp crash crash_move crash_add"
 TESTS=${SANITIZE_TESTS:-$TESTS}

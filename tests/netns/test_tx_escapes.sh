@@ -7,7 +7,9 @@
 # taps, and the reason counters.
 #   1. tags: a VID-0 (priority) tag, 802.1ad and 0x9100 tags from an
 #      untagged port; a trunk port's listed VID passes, others do not, and
-#      the frame inside a listed tag is checked;
+#      the frame inside a listed tag is checked; from the uplink the
+#      trunk gets its untagged frames by XDP, its tagged ones from the
+#      bridge, tag kept;
 #   2. link-local sources and NA targets other than the port's EUI-64 or
 #      listed ones, ND link-layer options, Redirects, :: behind hop-by-hop;
 #   3. DHCP server messages from other ports than 67/547;
@@ -304,6 +306,29 @@ expect_count gso-fits-east-west vmt5 counter from_vm_local_frames 1
 expect_count gso-fits-north vmt5 counter from_vm_uplink_frames 1
 expect_count gso-segments-too-big vmt6 reason vm_too_big 2
 expect_count gso-segments-too-big-not-sent vmt6 counter from_vm_uplink_frames 0
+
+# ---- part 1c: what a trunk port receives ------------------------------------
+
+# From the uplink, the trunk's untagged frames take vmsteer's fast path
+# (as for an untagged port); its tagged ones are the bridge's to deliver,
+# tag kept.
+w_untagged=$(eth "$MAC_VM4" "$W" 88b5 "$(payload 46)")
+w_tagged=$(tag 10 "$(eth "$MAC_VM4" "$W" 88b5 "$(payload 46)")")
+printf '%s\n' "$w_untagged" "$w_tagged" >"$TMPD/to_trunk.hex"
+sent=$(send_hex "$TMPD/to_trunk.hex") || die "sendframes failed"
+[ "$sent" = 2 ] || die "the socket sent $sent of 2 frames"
+got4() { vmsim_frames vm4 | grep -ci "^$(h "$MAC_VM4")$(h "$W")"; }
+wait_for "2 frames on vmt4" eval '[ "$(got4)" -ge 2 ]'
+case=trunk-receives-untagged-and-tagged
+printf '%s\n' "$w_untagged" "$w_tagged" >"$TMPD/exp_trunk.hex"
+vmsim_frames vm4 | grep -i "^$(h "$MAC_VM4")$(h "$W")" >"$TMPD/got_trunk.hex"
+if same_frames "$TMPD/exp_trunk.hex" "$TMPD/got_trunk.hex"; then
+	ok $case
+else
+	fail $case "$DIFF_WHY"
+fi
+S=$(stats_json) || die "stats failed"
+expect_count trunk-untagged-by-xdp vmt4 counter to_vm_xdp_frames 1
 
 # ---- part 2: a host stack on the wire --------------------------------------------
 

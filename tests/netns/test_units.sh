@@ -35,7 +35,7 @@ SCRAPE_WRAP=()
 scrape() {
 	local out=$TMPD/scrape pid addr
 	rm -f "$out" "$out.err"
-	in_hyp "${SCRAPE_WRAP[@]}" setpriv --inh-caps=-all --ambient-caps=-all --bounding-set="$1" --no-new-privs \
+	nsenter --net="/run/netns/$NS_HYP" "${SCRAPE_WRAP[@]}" setpriv --inh-caps=-all --ambient-caps=-all --bounding-set="$1" --no-new-privs \
 		"$EXPORTER" --pin-path "$PIN" --listen 127.0.0.1:0 \
 		</dev/null >/dev/null 2>"$out.err" &
 	pid=$!

@@ -77,6 +77,8 @@ void vms_agent_netlink_stop(struct vms_agent *a);
 
 /* Converge soon (coalescing bursts of events); @why for the log. */
 void vms_agent_kick(struct vms_agent *a, const char *why);
+/* Read the host-local MACs again soon (a bridge FDB change). */
+void vms_agent_kick_local(struct vms_agent *a);
 
 extern const char cmd_agent_usage[];
 
@@ -104,6 +106,7 @@ struct vms_agent {
 
 	/* converging */
 	int kick_timer;
+	bool ports_dirty;   /* the ports need converging, not only vmst_local */
 	int retry_ms;	    /* next retry after a failed one, 0: none */
 	char last_err[512]; /* logged once while it repeats */
 	char **warn_prev, **warn_cur; /* warnings of the last convergence */

@@ -28,6 +28,12 @@
 
 /* Events within this many milliseconds make one convergence. */
 #define KICK_MS 30
+/*
+ * And every this many milliseconds all the same: a change no event tells
+ * of (an apply or port del run by hand that removed the agent's ports, a
+ * tap program taken off with tc) is repaired within this time.
+ */
+#define RESYNC_MS 30000
 
 void agent_log(const char *fmt, ...)
 {
@@ -165,9 +171,16 @@ static int converge(struct vms_agent *a)
 			     VMS_OPEN_CREATE | VMS_OPEN_WRITE);
 	if (err)
 		return err;
-	err = vms_sync(&st, a->domains_known ? VMS_SYNC_AGENT : VMS_SYNC_TAPS,
-		       ports, n, &done, converge_cb, a);
-	warnings_rotate(a);
+	/* A bridge FDB change alone asks for the host-local MACs only. */
+	if (a->ports_dirty) {
+		a->ports_dirty = false;
+		err = vms_sync(
+			&st, a->domains_known ? VMS_SYNC_AGENT : VMS_SYNC_TAPS,
+			ports, n, &done, converge_cb, a);
+		warnings_rotate(a);
+		if (err)
+			a->ports_dirty = true; /* tried again */
+	}
 	/* Host-local MACs as they are now, after the ports changed. */
 	if (vms_local_refresh(&st) && err >= 0)
 		err = -EIO;
@@ -207,10 +220,24 @@ static void kick_fire(int timer, void *opaque)
 void vms_agent_kick(struct vms_agent *a, const char *why)
 {
 	pr_debug("kick: %s", why);
+	a->ports_dirty = true;
+	virEventUpdateTimeout(a->kick_timer, KICK_MS);
+}
+
+static void resync_fire(int timer, void *opaque)
+{
+	(void)timer;
+	vms_agent_kick(opaque, "periodic");
+}
+
+void vms_agent_kick_local(struct vms_agent *a)
+{
 	virEventUpdateTimeout(a->kick_timer, KICK_MS);
 }
 
 /* ---- signals ------------------------------------------------------------ */
+
+static void settings_reload(struct vms_agent *a);
 
 static void signal_cb(int watch, int fd, int events, void *opaque)
 {
@@ -221,6 +248,7 @@ static void signal_cb(int watch, int fd, int events, void *opaque)
 	(void)events;
 	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
+			settings_reload(a);
 			vms_agent_kick(a, "SIGHUP");
 			continue;
 		}
@@ -331,6 +359,66 @@ static int config_read(struct vms_agent *a, const char *file, bool given)
 	return err;
 }
 
+/* What the settings are made of: the file, then the command line's. */
+static struct {
+	const char *config;
+	bool config_given;
+	struct vms_agent_select cli_sel;
+	const char *uri;
+	bool no_libvirt;
+} settings;
+
+/* @a's URI and selection from the settings' sources, read now. */
+static int settings_apply(struct vms_agent *a)
+{
+	int i;
+
+	snprintf(a->uri, sizeof(a->uri), "%s", VMS_AGENT_URI);
+	memset(&a->sel, 0, sizeof(a->sel));
+	if (config_read(a, settings.config, settings.config_given))
+		return -EINVAL;
+	for (i = 0; i < settings.cli_sel.n_bridges; i++)
+		if (add_bridge(&a->sel, settings.cli_sel.bridges[i],
+			       "--bridge"))
+			return -EINVAL;
+	for (i = 0; i < settings.cli_sel.n_macs; i++)
+		if (a->sel.n_macs < VMS_AGENT_MAX_SEL)
+			memcpy(a->sel.macs[a->sel.n_macs++],
+			       settings.cli_sel.macs[i], 6);
+	if (settings.uri)
+		snprintf(a->uri, sizeof(a->uri), "%s", settings.uri);
+	if (settings.no_libvirt)
+		a->uri[0] = '\0';
+	return 0;
+}
+
+/*
+ * SIGHUP (systemctl reload): read the configuration file again. A file
+ * with an error changes nothing; a new libvirt_uri takes a restart (the
+ * connection stays); the interfaces selected take effect at once.
+ */
+static void settings_reload(struct vms_agent *a)
+{
+	struct vms_agent_select sel = a->sel;
+	char uri[sizeof(a->uri)];
+
+	memcpy(uri, a->uri, sizeof(uri));
+	if (settings_apply(a)) {
+		agent_log("SIGHUP: %s: the settings in use are kept",
+			  vms_last_error());
+		a->sel = sel;
+		memcpy(a->uri, uri, sizeof(uri));
+		return;
+	}
+	if (strcmp(a->uri, uri)) {
+		agent_log("SIGHUP: libvirt_uri %s takes a restart; %s is kept",
+			  a->uri[0] ? a->uri : "null", uri[0] ? uri : "null");
+		memcpy(a->uri, uri, sizeof(uri));
+	}
+	agent_log("SIGHUP: settings read again: %d bridges, %d MACs",
+		  a->sel.n_bridges, a->sel.n_macs);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -406,19 +494,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	vms_libbpf_logging(verbose);
-	snprintf(a.uri, sizeof(a.uri), "%s", VMS_AGENT_URI);
-	if (config_read(&a, config, config_given))
+	settings.config = config;
+	settings.config_given = config_given;
+	settings.cli_sel = cli_sel;
+	settings.uri = uri;
+	settings.no_libvirt = no_libvirt;
+	if (settings_apply(&a))
 		goto bad;
-	for (c = 0; c < cli_sel.n_bridges; c++)
-		if (add_bridge(&a.sel, cli_sel.bridges[c], "--bridge"))
-			goto bad;
-	for (c = 0; c < cli_sel.n_macs; c++)
-		if (a.sel.n_macs < VMS_AGENT_MAX_SEL)
-			memcpy(a.sel.macs[a.sel.n_macs++], cli_sel.macs[c], 6);
-	if (uri)
-		snprintf(a.uri, sizeof(a.uri), "%s", uri);
-	if (no_libvirt)
-		a.uri[0] = '\0';
 	a.pin_path = vms_pin_path(pin);
 	if (hook) {
 		if (vms_agent_hook(&a, hook))
@@ -434,6 +516,9 @@ int main(int argc, char **argv)
 		goto bad;
 	}
 	a.kick_timer = virEventAddTimeout(-1, kick_fire, &a, NULL);
+	if (a.kick_timer < 0 ||
+	    virEventAddTimeout(RESYNC_MS, resync_fire, &a, NULL) < 0)
+		a.kick_timer = -1; /* refused below */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
@@ -455,6 +540,7 @@ int main(int argc, char **argv)
 		goto bad;
 	if (!a.uri[0])
 		a.domains_known = false;
+	a.ports_dirty = true;
 	err = converge(&a);
 	if (a.once) {
 		warnings_rotate(&a);

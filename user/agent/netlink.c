@@ -37,6 +37,7 @@ static int notification(const struct nlmsghdr *nh, void *data)
 	struct vms_agent *a = data;
 	const struct nlattr *tb[IFLA_MAX + 1] = {};
 	const struct ifinfomsg *ifi;
+	const struct ndmsg *nd;
 	const char *name = "?";
 
 	switch (nh->nlmsg_type) {
@@ -55,7 +56,12 @@ static int notification(const struct nlmsghdr *nh, void *data)
 		break;
 	case RTM_NEWNEIGH:
 	case RTM_DELNEIGH:
-		vms_agent_kick(a, "neighbour");
+		/* A bridge FDB entry: the host-local MACs only. ARP and
+		 * neighbour discovery entries change neither. */
+		nd = mnl_nlmsg_get_payload(nh);
+		if (mnl_nlmsg_get_payload_len(nh) >= sizeof(*nd) &&
+		    nd->ndm_family == AF_BRIDGE)
+			vms_agent_kick_local(a);
 		break;
 	}
 	return MNL_CB_OK;
@@ -76,6 +82,7 @@ static void readable(int watch, int fd, int events, void *opaque)
 			if (errno == ENOBUFS) {
 				/* Notifications were lost: read it all. */
 				vms_agent_kick(a, "notifications lost");
+				vms_agent_kick_local(a);
 				continue;
 			}
 			return; /* EAGAIN: all read */

@@ -3,7 +3,7 @@
  * Test-only, and refused on purpose: an uplink program (vmst_uplink, the
  * real maps) that reads the frame without a bounds check, so that every
  * kernel's verifier refuses it. tests/netns/test_load_errors.sh loads it
- * through the CLI's test hook (VMSTEER_TEST_UPLINK_OBJ) to see how a
+ * through the test build's hook (VMSTEER_TEST_UPLINK_OBJ) to see how a
  * verifier refusal is reported. Kept out of the tests/bpf objects, whose
  * objects every compiler of the matrix must build and load.
  */
