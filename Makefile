@@ -111,7 +111,7 @@ $(BUILD)/user/agent/%.o: user/agent/%.c $(SKELS) | $(BUILD)/user/agent
 
 $(AGENT_BIN): $(AGENT_OBJS) $(LIBVMS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(AGENT_LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(AGENT_LDLIBS)
 
 $(LIBVMS): $(LIB_OBJS)
 	$(call msg,AR,$@)

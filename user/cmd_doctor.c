@@ -59,8 +59,9 @@ struct check {
 
 static const struct check C_KERNEL = {
 	"kernel",
-	"vmsteer's programs are CO-RE: they need the kernel's BTF; it is "
-	"tested on 6.1 and later"};
+	"vmsteer's programs are CO-RE: they need the kernel's BTF, and the "
+	"features of Linux 5.18 that attach probes; it is tested on 6.1 and "
+	"later"};
 static const struct check C_VHOST = {
 	"vhost_net",
 	"without vhost-net qemu moves every frame in user space: taps fill "
@@ -214,7 +215,7 @@ static int read_line(const char *path, char *out, size_t len)
 static void check_kernel(struct report *r)
 {
 	struct utsname u;
-	int major = 0, minor = 0;
+	int major = 0, minor = 0, probe;
 
 	uname(&u);
 	sscanf(u.release, "%d.%d", &major, &minor);
@@ -224,6 +225,10 @@ static void check_kernel(struct report *r)
 		       "(/sys/kernel/btf/vmlinux): boot a kernel built with "
 		       "CONFIG_DEBUG_INFO_BTF",
 		       u.release);
+	/* The features attach probes (user/probe.c); unprivileged, none. */
+	else if ((probe = vms_probe_features(vms_features)) &&
+		 probe != -EPERM && probe != -EACCES)
+		report(r, &C_KERNEL, L_FAIL, "", "%s", vms_last_error());
 	else if (major < 6 || (major == 6 && minor < 1))
 		report(r, &C_KERNEL, L_WARN, "",
 		       "%s with BTF: older than 6.1, the oldest tested",

@@ -286,7 +286,7 @@ capture_start() {
 	local pid=$!
 	LIB_PIDS+=("$pid")
 	eval "CAPTURE_PID_$id=$pid"
-	wait_for "tcpdump on $dev" grep -q 'listening on' "$TMPD/$id.err" ||
+	wait_for "tcpdump on $dev" grep -qs 'listening on' "$TMPD/$id.err" ||
 		die "tcpdump on $dev did not start: $(cat "$TMPD/$id.err")"
 }
 capture_count() { "$PCAPHEX" -c "$TMPD/$1.pcap"; }
