@@ -363,7 +363,7 @@ fi
 case=tap-gone-apply-makes-it-pending
 out=$(vms apply "$TMPD/A.json" 2>&1)
 rc=$?
-st7=$(vms --json port list | jq -r '[.[] | select(.port == "t7") | .state] | first')
+st7=$(vms --json port list | jq -r '[.[] | select(.tap == "t7") | .state] | first')
 if [ $rc -eq 0 ] && grep -q '^update port t7: .*, pending' <<<"$out" &&
 	[ "$st7" = pending ] && consistent; then
 	ok $case
