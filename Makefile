@@ -77,7 +77,7 @@ TOOL_BINS     := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRCS))
 BENCH_SRCS    := $(wildcard tests/bench/*.c)
 BENCH_BIN     := $(BUILD)/tests/vmsteer-bench
 
-.PHONY: all test unit netns bench demo clean vmlinux deps format check-format
+.PHONY: all test test-full test-progs unit netns bench demo clean vmlinux deps format check-format
 .DEFAULT_GOAL := all
 # Keep BPF objects and skeletons: they are chained intermediates.
 .SECONDARY:
@@ -111,7 +111,7 @@ $(BUILD)/user/agent/%.o: user/agent/%.c $(SKELS) | $(BUILD)/user/agent
 
 $(AGENT_BIN): $(AGENT_OBJS) $(LIBVMS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(AGENT_LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(AGENT_LDLIBS)
 
 $(LIBVMS): $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -196,8 +196,11 @@ test-progs: $(HOOKS_BIN)
 
 # libFuzzer harness of the config parser (clang, libclang-rt-14-dev).
 # `make fuzz` runs it for FUZZ_SECS; tests/netns/test_fuzz_config.sh runs a
-# short bounded session. New inputs go to $(BUILD)/fuzz, not the seeds.
+# short bounded session. New inputs go to $(BUILD)/fuzz, not the seeds;
+# crash-*, leak-* and other artefacts of every fuzzer run to
+# $(FUZZ_ARTIFACTS), never into the source tree.
 FUZZ_SECS   ?= 60
+FUZZ_ARTIFACTS := $(BUILD)/fuzz/artifacts
 FUZZ_CONFIG := $(BUILD)/tests/fuzz_config
 FUZZ_CFLAGS  = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined $(WARN) -std=gnu11 -Iinclude -Iuser \
@@ -234,23 +237,25 @@ test-progs: $(FUZZ_CONFIG) $(FUZZ_PACKET) $(FUZZ_TAP)
 .PHONY: fuzz fuzz-config fuzz-packet fuzz-tap
 fuzz: fuzz-config fuzz-packet fuzz-tap
 fuzz-config: $(FUZZ_CONFIG)
-	$(Q)mkdir -p $(BUILD)/fuzz/config
+	$(Q)mkdir -p $(BUILD)/fuzz/config $(FUZZ_ARTIFACTS)
 	$(Q)$(FUZZ_CONFIG) -max_total_time=$(FUZZ_SECS) -max_len=4096 \
-		-dict=tests/fuzz/config.dict $(BUILD)/fuzz/config tests/fuzz/corpus
+		-dict=tests/fuzz/config.dict \
+		-artifact_prefix=$(FUZZ_ARTIFACTS)/config- \
+		$(BUILD)/fuzz/config tests/fuzz/corpus
 # New inputs accumulate in $(BUILD)/fuzz/packet across runs.
 fuzz-packet: $(FUZZ_PACKET)
-	$(Q)mkdir -p $(BUILD)/fuzz/packet-seeds $(BUILD)/fuzz/packet
+	$(Q)mkdir -p $(BUILD)/fuzz/packet-seeds $(BUILD)/fuzz/packet $(FUZZ_ARTIFACTS)
 	$(Q)[ -e $(BUILD)/fuzz/packet-seeds/seed-00000 ] || \
 		VMSTEER_FUZZ_SEEDS=$(BUILD)/fuzz/packet-seeds $(FUZZ_PACKET)
 	$(Q)unshare -n $(FUZZ_PACKET) -max_total_time=$(FUZZ_SECS) \
-		-max_len=9217 -artifact_prefix=$(BUILD)/fuzz/ \
+		-max_len=9217 -artifact_prefix=$(FUZZ_ARTIFACTS)/packet- \
 		$(BUILD)/fuzz/packet $(BUILD)/fuzz/packet-seeds
 fuzz-tap: $(FUZZ_TAP)
-	$(Q)mkdir -p $(BUILD)/fuzz/tap-seeds $(BUILD)/fuzz/tap
+	$(Q)mkdir -p $(BUILD)/fuzz/tap-seeds $(BUILD)/fuzz/tap $(FUZZ_ARTIFACTS)
 	$(Q)[ -e $(BUILD)/fuzz/tap-seeds/seed-00000 ] || \
 		VMSTEER_FUZZ_SEEDS=$(BUILD)/fuzz/tap-seeds $(FUZZ_TAP)
 	$(Q)unshare -n $(FUZZ_TAP) -max_total_time=$(FUZZ_SECS) \
-		-max_len=4098 -artifact_prefix=$(BUILD)/fuzz/ \
+		-max_len=4098 -artifact_prefix=$(FUZZ_ARTIFACTS)/tap- \
 		$(BUILD)/fuzz/tap $(BUILD)/fuzz/tap-seeds
 
 # The CLI under AddressSanitizer and UBSan, in $(BUILD)/asan/vmsteer, for
@@ -266,10 +271,16 @@ $(BUILD)/asan/vmsteer: $(wildcard user/*.c user/*.h user/agent/*.c user/agent/*.
 		$(BUILD)/asan/tests/vmsteer-hooks
 test-progs: $(BUILD)/asan/vmsteer
 
-# The whole suite: unit tests, then network-namespace integration tests.
+# The suite: unit tests, then the network-namespace test files, several
+# at a time (tests/run.sh; TEST_JOBS). test-full is the long run: every
+# crash point, the sanitizer over every CLI test (VMSTEER_TEST_FULL=1).
 test: deps
 	$(Q)$(MAKE) --no-print-directory test-progs
 	$(Q)BUILD=$(BUILD) tests/run.sh
+
+test-full: deps
+	$(Q)$(MAKE) --no-print-directory test-progs
+	$(Q)BUILD=$(BUILD) VMSTEER_TEST_FULL=1 tests/run.sh
 
 unit: test-progs
 	$(Q)BUILD=$(BUILD) tests/run.sh unit

@@ -23,10 +23,11 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../tests/vm/lib.sh
 . "$ROOT/tests/vm/lib.sh"
 
-if [ -t 1 ]; then B1=$'\033[1m' B0=$'\033[0m'; else B1= B0=; fi
+if [ -t 1 ]; then B1=$'\033[1m' B0=$'\033[0m'; else B1='' B0=''; fi
 say() { printf '\n%s== %s%s\n' "$B1" "$*" "$B0"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 vmsteer() { vms "$@"; }
+virsh() { lab_virsh "$@"; } # the demo's own libvirtd
 FAILED=()
 # expect WHAT GOT WANT
 expect() { [ "$2" = "$3" ] || FAILED+=("$1: got '$2', want '$3'"); }
@@ -41,7 +42,7 @@ checked() {
 
 MAC=52:54:00:00:01:02
 IP=$(lab_addr $MAC)
-WIRE_IP=10.1.0.254
+WIRE_IP=$LAB_WIRE_IP
 SPOOF=10.1.0.99
 N_PING=5 N_UDP=20 N_TCP=5 N_SPOOF=5
 
@@ -55,22 +56,39 @@ on UDP and TCP port $ECHO_PORT); libvirtd and virtlogd in a private mount namesp
 (run, state and configuration under $LAB).
 EOF
 
-say "2. A real guest: Debian's kernel, busybox, a virtio-net NIC on br0"
-lab_define vm1 $MAC
+say "2. vmsteer on the uplink, and its agent following libvirt"
+run vmsteer attach up0 || die "attach failed"
+echo "\$ vmsteer agent --uri '$LAB_URI' --bridge br0 &"
+nsenter --net="/run/netns/$NS_HYP" "$VMSTEER" --pin-path "$PIN" agent --uri "$LAB_URI" \
+	--bridge br0 >"$TMPD/agent.out" 2>"$TMPD/agent.err" &
+AGENT_PID=$!
+LIB_PIDS+=("$AGENT_PID")
+wait_for "the agent" grep -qs 'running' "$TMPD/agent.err" ||
+	die "the agent did not start: $(cat "$TMPD/agent.err")"
+echo "(the agent manages every NIC on br0; it says: $(grep -m1 running "$TMPD/agent.err"))"
+
+say "3. A real guest: Debian's kernel, busybox, a virtio-net NIC on br0"
+# The guest's address, for anti-spoofing, in vmsteer's namespace of the
+# domain's metadata (README: Running vmsteer on a libvirt host).
+META="<vmsteer:domain xmlns:vmsteer='urn:vmsteer:domain:1'><vmsteer:interface mac='$MAC'><vmsteer:address>$IP</vmsteer:address></vmsteer:interface></vmsteer:domain>"
+lab_define vm1 $MAC 1 "$META"
+echo "domain vm1, its NIC and vmsteer's metadata:"
+virsh dumpxml --inactive vm1 | sed -n '/<metadata>/,/<\/metadata>/p; /<interface/,/<\/interface>/p'
 t0=$SECONDS
-run lab_virsh start vm1 || die "virsh start vm1 failed"
+lab_mark vm1
+run virsh start vm1 || die "virsh start vm1 failed"
 lab_wait_up vm1 || die "vm1 did not come up: $(lab_serial_since vm1 | tail -n3)"
 echo "(up after $((SECONDS - t0)) s: its console says '$(lab_serial_since vm1 | grep '^UP eth0')')"
-run lab_virsh domiflist vm1
+run virsh domiflist vm1
 TAP=$(lab_tap vm1)
+lab_converge "vm1's start" >/dev/null || die "the agent did not make $TAP a port: $LAB_STATE_WHY"
+run vmsteer port list
+port_addrs=$(vms --json port list | jq -c --arg t "$TAP" '[.[] | select(.tap == $t) | .addresses] | first')
+expect "the port's addresses, from the metadata" "$port_addrs" "[\"$IP\"]"
 # Static neighbours on both sides: no ARP, so that every frame counted
 # below is one of the demo's.
 ip -n "$NS_WIRE" neigh replace "$IP" lladdr $MAC dev wire0 nud permanent
 lab_guest vm1 "arp -s $WIRE_IP $LAB_WIRE_MAC" || die "arp -s in vm1: $GUEST_OUT"
-
-say "3. vmsteer on the uplink, the guest's tap as a port"
-run vmsteer attach up0 || die "attach failed"
-run vmsteer port add "$TAP" --mac $MAC --ip "$IP" || die "port add failed"
 
 say "4. Traffic both ways"
 nsenter --net="/run/netns/$NS_WIRE" tcpdump -i wire0 -nn -U --immediate-mode -s 0 -Z root \
@@ -125,26 +143,55 @@ expect "spoofed datagrams on the wire" "$wire_spoof" 0
 [ "$north" -ge $((N_PING + N_UDP + 3 * N_TCP + N_UDP)) ] || FAILED+=("frames north: $north, fewer than the demo's")
 checked
 
-say "5. What vmsteer shows"
+say "5. The guest restarted: a new tap, the agent follows"
+run virsh destroy vm1 || die "virsh destroy vm1 failed"
+lab_mark vm1
+run virsh start vm1 || die "virsh start vm1 failed"
+TAP_OLD=$TAP
+TAP=$(lab_tap vm1)
+lab_converge "vm1's restart" >/dev/null || die "the agent did not follow: $LAB_STATE_WHY"
 run vmsteer port list
-run vmsteer stats "$TAP"
+lab_wait_up vm1 || die "vm1 did not come up again"
+lab_guest vm1 "arp -s $WIRE_IP $LAB_WIRE_MAC" || die "arp -s in vm1: $GUEST_OUT"
+R0=$(stats_json)
+restart_ok=0
+for i in $(seq $N_UDP); do wire_echo udp "$IP" "again-$i" && restart_ok=$((restart_ok + 1)); done
+R1=$(stats_json)
+restart_xdp=$(($(port_counter "$R1" "$TAP" to_vm_xdp_frames) - $(port_counter "$R0" "$TAP" to_vm_xdp_frames)))
+restart_north=$(($(port_counter "$R1" "$TAP" from_vm_uplink_frames) - $(port_counter "$R0" "$TAP" from_vm_uplink_frames)))
+old_ports=$(vms_ports | grep -c "^$TAP_OLD " || true)
+expect "a new tap name after the restart" "$([ "$TAP" != "$TAP_OLD" ] && echo yes)" yes
+expect "ports left on the old tap $TAP_OLD" "$old_ports" 0
+expect "UDP echoes answered after the restart" "$restart_ok" $N_UDP
+expect "XDP redirects into $TAP after the restart" "$restart_xdp" $N_UDP
+expect "frames from $TAP to up0 after the restart" "$restart_north" $N_UDP
+checked
 
-say "6. What happened (every figure below was checked)"
+say "6. What vmsteer shows"
+run vmsteer stats
+
+say "7. What happened (every figure below was checked)"
 cat <<EOF
 - The wire host's $N_PING pings, $N_UDP UDP and $N_TCP TCP echoes were all answered by
   the guest's own network stack. The wire host sent $wire_to frames to the
   guest's MAC; vmsteer's XDP program on up0 redirected exactly $xdp frames
-  straight into $TAP (TO_VM_FRAMES), and a capture on up0 saw $bridge_to of them
+  straight into $TAP_OLD (TO_VM_FRAMES), and a capture on up0 saw $bridge_to of them
   reach the kernel's normal path: the bridge never saw the guest's
   unicast traffic.
 - The guest's $N_UDP UDP echoes to the wire host were answered; all $north
   frames it sent to the wire (the replies to the wire's echoes too) went
-  from the tc program on $TAP straight out of up0 (NORTH_FRAMES), and the
+  from the tc program on $TAP_OLD straight out of up0 (NORTH_FRAMES), and the
   wire host received exactly $wire_from frames from the guest.
-- The guest took $SPOOF, an address its port does not list (--ip $IP),
+- The guest took $SPOOF, an address its port does not list (only $IP, from the metadata),
   and sent $N_SPOOF datagrams from it: the tap program dropped all $spoofed
-  (spoof_ipv4, port $TAP), none reached the wire, none was answered.
+  (spoof_ipv4, port $TAP_OLD), none reached the wire, none was answered.
+- The agent made the guest's tap a port when libvirt started it, with the
+  address from the domain's metadata. \`virsh destroy\` and \`virsh start\`
+  gave the guest a new tap, $TAP instead of $TAP_OLD: the agent moved the
+  port there (no port is left on $TAP_OLD) and $N_UDP UDP echoes from the wire
+  took the fast path again: $restart_xdp frames redirected into $TAP, the
+  $restart_north replies straight out of up0.
 EOF
 
-say "7. Clean-up"
-echo "destroying vm1, stopping libvirtd and virtlogd, removing $NS_HYP, $NS_WIRE, the pins and $TMPD"
+say "8. Clean-up"
+echo "stopping the agent, destroying vm1, stopping libvirtd and virtlogd, removing $NS_HYP, $NS_WIRE, the pins and $TMPD"

@@ -8,8 +8,9 @@
 #
 # KERNEL        the kernel image (default: Debian 12's linux-image-amd64,
 #               /boot/vmlinuz-6.1.*)
-# MODULES_BASE  the directory that holds lib/modules/KVER for KERNEL
-#               (default /); KVER is taken from KERNEL's name
+# MODULES_BASE  the directory that holds lib/modules/KVER for KERNEL, with
+#               its modules.dep (depmod -b MODULES_BASE KVER) (default /);
+#               KVER is taken from KERNEL's name
 #               (vmlinuz-KVER) or, failing that, the one directory in
 #               MODULES_BASE/lib/modules
 # Options:
@@ -22,13 +23,13 @@
 #                 APIC ID above 254: 256 CPUs would need KVM's x2APIC)
 #   --smp SPEC    qemu's -smp (default 2)
 #   --mem SIZE    guest memory (default 4G)
-#   --timeout S   give up after S seconds (default 3000)
+#   --timeout S   give up after S seconds (default 2400)
 #   --out DIR     results directory (default $BUILD/kernel-matrix/KVER)
 #
 # The guest needs the kernel's BTF (CONFIG_DEBUG_INFO_BTF), 9p over virtio
 # (9pnet_virtio, 9p) and overlayfs as modules or built in. Build first
 # (make test-progs): the guest runs the host's build. Prints the guest's
-# test output and a last line "kernel-matrix KVER: N passed, N failed";
+# test output and a last line "kernel-matrix: N passed, N failed";
 # exits non-zero when a test failed or the guest did not finish. Needs
 # root, qemu-system-x86, and busybox-static (fetched once by
 # scripts/guest/lib.sh).
@@ -50,7 +51,7 @@ die() {
 	exit 1
 }
 
-run= smp=2 mem=4G timeout=3000 out= netns=$KM_NETNS many=0
+run= smp=2 mem=4G timeout=2400 out= netns=$KM_NETNS many=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--run) run=$2; shift 2 ;;
@@ -83,6 +84,8 @@ vmlinuz-*) kver=$(basename "$kernel") kver=${kver#vmlinuz-} ;;
 	   die "cannot tell KERNEL's version: name it vmlinuz-KVER or leave one directory in $base/lib/modules" ;;
 esac
 [ -d "$base/lib/modules/$kver" ] || die "$base/lib/modules/$kver: no modules for $kver"
+[ -r "$base/lib/modules/$kver/modules.dep" ] ||
+	die "$base/lib/modules/$kver/modules.dep missing: depmod -b $base $kver"
 [ -x "$BUILD/vmsteer" ] && [ -x "$BUILD/tests/unit_tests" ] || die "build first: make test-progs"
 
 if [ -z "$run" ]; then
@@ -140,7 +143,7 @@ if [ ! -r "$out/rc" ]; then
 	echo "kernel-matrix: the guest did not finish (qemu exit $qrc after ${secs}s); console:"
 	tail -n 30 "$out/console.log" 2>/dev/null
 	tail -n 5 "$out/qemu.log" 2>/dev/null
-	echo "kernel-matrix $kver: 0 passed, 1 failed"
+	echo "kernel-matrix: 0 passed, 1 failed"
 	exit 1
 fi
 # Sum the runner's closing lines.
@@ -151,6 +154,6 @@ while read -r p _ f _; do
 done < <(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out/output.log")
 rc=$(cat "$out/rc")
 [ "$rc" = 0 ] || [ "$failed" -gt 0 ] || failed=1
-echo "kernel-matrix: guest ran $(cat "$out/seconds" 2>/dev/null || echo ?)s of ${secs}s (boot and power-off included)"
-echo "kernel-matrix $kver: $passed passed, $failed failed"
+echo "kernel-matrix: Linux $kver, -smp $smp: the guest ran $(cat "$out/seconds" 2>/dev/null || echo ?)s of ${secs}s (boot and power-off included)"
+echo "kernel-matrix: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

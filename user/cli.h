@@ -72,6 +72,12 @@ int vms_run_subcmd(const char *cmd, const struct vms_cmd *subs, size_t n,
 int cmd_doctor(const struct vms_cli *cli, int argc, char **argv);
 extern const char cmd_doctor_usage[];
 
+/*
+ * After getopt_long() returned '?' (opterr 0): a usage error of @cmd that
+ * names the option refused or missing its value.
+ */
+int vms_bad_option(const char *cmd, char **argv);
+
 /* Record a usage error about @cmd and return VMS_EXIT_USAGE. */
 int vms_usage_err(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

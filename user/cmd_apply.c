@@ -80,10 +80,7 @@ int cmd_apply(const struct vms_cli *cli, int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "n", opts, NULL)) != -1) {
 		if (c != 'n')
-			return vms_usage_err(
-				"apply",
-				"unknown option or missing value: \'%s\'",
-				argv[optind - 1]);
+			return vms_bad_option("apply", argv);
 		dry = true;
 	}
 	if (optind != argc - 1)

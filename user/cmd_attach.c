@@ -41,10 +41,7 @@ int cmd_attach(const struct vms_cli *cli, int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "m:", opts, NULL)) != -1) {
 		if (c != 'm')
-			return vms_usage_err(
-				"attach",
-				"unknown option or missing value: \'%s\'",
-				argv[optind - 1]);
+			return vms_bad_option("attach", argv);
 		if (vms_opt_once("attach", "--mode", &mode_arg, optarg))
 			return VMS_EXIT_USAGE;
 		if (!strcmp(optarg, "native"))

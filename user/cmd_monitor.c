@@ -452,8 +452,7 @@ static int parse_args(struct mon *m, int argc, char **argv, const char **pcap,
 				return err;
 			break;
 		default:
-			return vms_usage_err("monitor", "bad option '%s'",
-					     argv[optind - 1]);
+			return vms_bad_option("monitor", argv);
 		}
 	}
 	if (optind < argc)

@@ -296,10 +296,7 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 		} else if (c == 'f') {
 			ro.force = true;
 		} else {
-			return vms_usage_err(
-				"port",
-				"unknown option or missing value: \'%s\'",
-				argv[optind - 1]);
+			return vms_bad_option("port", argv);
 		}
 		if (err)
 			return err;
@@ -545,10 +542,7 @@ static int port_del(const struct vms_cli *cli, int argc, char **argv)
 		else if (o == 'l')
 			err = vms_opt_once("port", "--vlan", &vlan, optarg);
 		else
-			return vms_usage_err(
-				"port",
-				"unknown option or missing value: \'%s\'",
-				argv[optind - 1]);
+			return vms_bad_option("port", argv);
 		if (err)
 			return err;
 	}
@@ -625,10 +619,7 @@ static int port_prune(const struct vms_cli *cli, int argc, char **argv)
 
 	while ((o = getopt_long(argc, argv, "n", opts, NULL)) != -1) {
 		if (o != 'n')
-			return vms_usage_err(
-				"port",
-				"unknown option or missing value: \'%s\'",
-				argv[optind - 1]);
+			return vms_bad_option("port", argv);
 		dry = true;
 	}
 	if (optind != argc)

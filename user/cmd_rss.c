@@ -182,10 +182,7 @@ static int rss_set(const struct vms_cli *cli, int argc, char **argv)
 			err = vms_opt_once("rss", "--default-queue", &defq,
 					   optarg);
 		else
-			return vms_usage_err(
-				"rss",
-				"unknown option or missing value: \'%s\'",
-				argv[optind - 1]);
+			return vms_bad_option("rss", argv);
 		if (err)
 			return err;
 	}

@@ -550,10 +550,7 @@ int cmd_stats(const struct vms_cli *cli, int argc, char **argv)
 						     optarg);
 			break;
 		default:
-			return vms_usage_err("stats",
-					     "unknown option or missing value: "
-					     "'%s'",
-					     argv[optind - 1]);
+			return vms_bad_option("stats", argv);
 		}
 	}
 	if (argc - optind > 1)

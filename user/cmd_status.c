@@ -124,10 +124,7 @@ int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c != 'P')
-			return vms_usage_err(
-				"status",
-				"unknown option or missing value: \'%s\'",
-				argv[optind - 1]);
+			return vms_bad_option("status", argv);
 		if (vms_opt_once("status", "--pending-max", &pending_arg,
 				 optarg))
 			return VMS_EXIT_USAGE;

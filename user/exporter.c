@@ -13,7 +13,8 @@
  * after the exporter started.
  *
  * Clients cannot starve it: at most EXP_PER_IP_CONNECTIONS connections
- * per client address, and a request must have arrived in full within
+ * per client (an IPv4 address, or an IPv6 /64: one host usually has the
+ * whole /64), and a request must have arrived in full within
  * --timeout seconds of its connection opening (or of the previous answer
  * on it), however busily its client trickles it in; libmicrohttpd's own
  * timeout only closes connections that are idle.
@@ -50,6 +51,10 @@ struct exp_conn {
 	struct exp_conn *next;
 	int fd;
 	double deadline; /* the request must have arrived by then; 0: it has */
+	bool over;	 /* over its client's share: cut, never answered */
+	bool cut;	 /* shut down: closing, counts for no client */
+	int family;	 /* the client: AF_INET address or AF_INET6 /64 */
+	unsigned char client[8];
 };
 
 struct exporter {
@@ -160,15 +165,20 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 {
 	const union MHD_ConnectionInfo *ci;
 	struct exporter *e = cls;
+	struct exp_conn *c;
 
 	(void)version;
 	(void)upload_data;
 	(void)upload_data_size;
 	(void)req_cls;
-	/* The request has arrived: no deadline while it is answered. */
+	/* The request has arrived: no deadline while it is answered. A
+	 * connection over its client's share is not answered at all. */
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	if (ci && ci->socket_context)
-		((struct exp_conn *)ci->socket_context)->deadline = 0;
+	c = ci ? ci->socket_context : NULL;
+	if (c && c->over)
+		return MHD_NO;
+	if (c)
+		c->deadline = 0;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) &&
 	    strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
@@ -184,7 +194,32 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
 }
 
-/* A connection opens (its request deadline starts) or closes. */
+/*
+ * The client a connection counts against: an IPv4 address (also when
+ * mapped into IPv6), or the /64 of an IPv6 address.
+ */
+static void client_of(const struct sockaddr *sa, struct exp_conn *c)
+{
+	static const unsigned char mapped[12] = {[10] = 0xff, [11] = 0xff};
+	const struct sockaddr_in6 *s6 = (const void *)sa;
+	const struct sockaddr_in *s4 = (const void *)sa;
+
+	c->family = sa ? sa->sa_family : AF_UNSPEC;
+	if (c->family == AF_INET) {
+		memcpy(c->client, &s4->sin_addr, 4);
+	} else if (c->family == AF_INET6 &&
+		   !memcmp(s6->sin6_addr.s6_addr, mapped, sizeof(mapped))) {
+		c->family = AF_INET;
+		memcpy(c->client, s6->sin6_addr.s6_addr + 12, 4);
+	} else if (c->family == AF_INET6) {
+		memcpy(c->client, s6->sin6_addr.s6_addr, 8);
+	}
+}
+
+/*
+ * A connection opens (its request deadline starts; one over its client's
+ * share is cut at once) or closes.
+ */
 static void conn_notify(void *cls, struct MHD_Connection *conn,
 			void **socket_context,
 			enum MHD_ConnectionNotificationCode code)
@@ -194,6 +229,9 @@ static void conn_notify(void *cls, struct MHD_Connection *conn,
 	struct exp_conn *c, **pp;
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		struct exp_conn *o;
+		int n = 0;
+
 		ci = MHD_get_connection_info(conn,
 					     MHD_CONNECTION_INFO_CONNECTION_FD);
 		c = calloc(1, sizeof(*c));
@@ -203,6 +241,19 @@ static void conn_notify(void *cls, struct MHD_Connection *conn,
 		}
 		c->fd = ci->connect_fd;
 		c->deadline = now_seconds() + e->timeout;
+		ci = MHD_get_connection_info(
+			conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		client_of(ci ? ci->client_addr : NULL, c);
+		for (o = e->conns; o; o = o->next)
+			n += !o->cut && o->family == c->family &&
+			     !memcmp(o->client, c->client, sizeof(c->client));
+		/* Over its client's share (an IPv6 /64; MHD's own limit
+		 * counts single addresses): cut at once. MHD keeps the fd
+		 * and closes it when it reads the end of the stream. */
+		if (n >= EXP_PER_IP_CONNECTIONS) {
+			c->over = c->cut = true;
+			shutdown(c->fd, SHUT_RDWR);
+		}
 		c->next = e->conns;
 		e->conns = c;
 		*socket_context = c;
@@ -245,13 +296,13 @@ static void cut_late(struct exporter *e)
 	struct exp_conn *c;
 
 	for (c = e->conns; c; c = c->next) {
-		if (!c->deadline || now < c->deadline)
+		if (c->cut || !c->deadline || now < c->deadline)
 			continue;
-		pr_debug("exporter: closing a connection whose request took "
-			 "more than %.0f s",
-			 e->timeout);
+		pr_debug("exporter: closing a connection whose request came "
+			 "too slowly");
 		shutdown(c->fd, SHUT_RDWR);
 		c->deadline = 0;
+		c->cut = true;
 	}
 }
 
@@ -452,10 +503,7 @@ static int run(int argc, char **argv)
 			       VMSTEER_VERSION, VMSTEER_LAYOUT_VERSION);
 			return 0;
 		default:
-			return vms_usage_err("exporter",
-					     "unknown option or missing value: "
-					     "'%s'",
-					     argv[optind - 1]);
+			return vms_bad_option("exporter", argv);
 		}
 	}
 	if (optind < argc)

@@ -19,7 +19,7 @@
  * holds, and a connection's request must arrive within the timeout.
  */
 #define EXP_MAX_CONNECTIONS    64    /* open connections at once */
-#define EXP_PER_IP_CONNECTIONS 16    /* of them from one client address */
+#define EXP_PER_IP_CONNECTIONS 16    /* of them per client (IPv6: per /64) */
 #define EXP_CONN_MEMORY	       16384 /* per connection: request + headers */
 #define EXP_TIMEOUT_DEFAULT    10    /* seconds: request arrival, idleness */
 #define EXP_BACKLOG	       16
@@ -50,9 +50,9 @@
 	"answer),\n                      and a connection idle SECS is closed " \
 	"(default " EXP_STR(EXP_TIMEOUT_DEFAULT) ")\n\n" \
 	"At most " EXP_STR(EXP_MAX_CONNECTIONS) " connections are served at " \
-	"once, " EXP_STR(EXP_PER_IP_CONNECTIONS) " from one client address,\n" \
-	"and a request line and headers longer than " \
-	EXP_STR(EXP_CONN_MEMORY) " bytes are refused.\n\n" \
+	"once, " EXP_STR(EXP_PER_IP_CONNECTIONS) " from one client address\n" \
+	"(IPv6: one /64), and a request line and headers longer than " \
+	EXP_STR(EXP_CONN_MEMORY) " bytes\nare refused.\n\n" \
 	"The HTTP server is the program " VMS_EXPORTER_BIN ", installed beside " \
 	"vmsteer:\nonly it links libmicrohttpd. `vmsteer [OPTIONS] exporter " \
 	"ARGS` runs it with\nthe same global options and ARGS.\n\n" \

@@ -104,6 +104,8 @@ struct snapshot {
 	int nprogs;
 	int nports;
 	int no_tap_prog; /* ports of this netns with a tap but no tap program */
+	int pending;	 /* ports of this netns waiting for their tap */
+	int tap_gone;	 /* active ports of this netns whose tap vanished */
 	int fdb;
 };
 
@@ -173,10 +175,17 @@ static void read_tc_progs(struct snapshot *s, struct vms_state *st)
 		const struct vmst_port_cfg *c = &s->cfg[idx];
 		__u32 id;
 
-		if (!(c->flags & VMST_CFG_F_IN_USE) || c->netns_ino != netns ||
-		    !if_indextoname(c->ifindex, name) ||
-		    strncmp(name, c->name, sizeof(c->name)))
+		if (!(c->flags & VMST_CFG_F_IN_USE) || c->netns_ino != netns)
 			continue;
+		if (c->flags & VMST_CFG_F_PENDING) {
+			s->pending++;
+			continue;
+		}
+		if (!if_indextoname(c->ifindex, name) ||
+		    strncmp(name, c->name, sizeof(c->name))) {
+			s->tap_gone++;
+			continue;
+		}
 		id = vms_tc_prog_id(c->ifindex);
 		if (!id || (id != tap_id && !vms_tap_prog_ours(c->ifindex)))
 			s->no_tap_prog++;
@@ -484,6 +493,15 @@ static void render_state(FILE *f, const struct snapshot *s)
 			"vmsteer tap program (no anti-spoofing; 'vmsteer "
 			"attach' adds it).");
 	fprintf(f, "vmsteer_ports_without_tap_program %d\n", s->no_tap_prog);
+	vms_prom_family(f, "vmsteer_ports_pending", "gauge",
+			"Ports of this network namespace waiting for their tap "
+			"(not there yet, or gone); not forwarding.");
+	fprintf(f, "vmsteer_ports_pending %d\n", s->pending);
+	vms_prom_family(f, "vmsteer_ports_tap_gone", "gauge",
+			"Ports of this network namespace whose tap vanished "
+			"while they are active ('vmsteer sync' or the agent "
+			"makes them pending).");
+	fprintf(f, "vmsteer_ports_tap_gone %d\n", s->tap_gone);
 	vms_prom_family(f, "vmsteer_ports_capacity", "gauge",
 			"VM ports the state can hold.");
 	fprintf(f, "vmsteer_ports_capacity %d\n", VMST_MAX_PORTS - 1);

@@ -4,6 +4,7 @@
  * by the CLI, shared by the CLI (main.c) and vmsteer-exporter (exporter.c).
  */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,6 +34,13 @@ int vms_opt_once(const char *cmd, const char *opt, const char **slot,
 				     opt, *slot, val);
 	*slot = val;
 	return 0;
+}
+
+int vms_bad_option(const char *cmd, char **argv)
+{
+	/* getopt_long() has just stepped over the option it refused. */
+	return vms_usage_err(cmd, "unknown option or missing value: '%s'",
+			     argv[optind - 1]);
 }
 
 int vms_report_error(int ret)

@@ -29,9 +29,11 @@
  *    judged by the message, not the source port alone (RFC 2131 4.1,
  *    RFC 8415 7.2, 7.3): clients listen on UDP 68 and 546, servers and
  *    relays on 67 and 547. Dropped: UDP to 68 or 546 (only servers and
- *    relays send there), from 67 or 547, a BOOTREPLY (op 2) to 67, and to
- *    547 a DHCPv6 message type a client does not send (Advertise, Reply,
- *    Reconfigure, Relay-Forward, Relay-Reply...).
+ *    relays send there), from 67 or 547, to 67 anything but a BOOTREQUEST
+ *    (op 1), and to 547 a DHCPv6 message type a client does not send
+ *    (Advertise, Reply, Reconfigure, Relay-Forward, Relay-Reply...); a
+ *    message to 67 or 547 whose first byte is not in the packet (empty, or
+ *    left to a later fragment) is dropped too.
  * A port without addresses gets the MAC, tag, trust, link-layer option
  * and header-chain checks only.
  */
@@ -232,8 +234,11 @@ static __always_inline __u32 vmst_check_ipv4(struct __sk_buff *skb, __u32 off,
 		return VMST_OK;
 	if (sport == DHCP4_SERVER_PORT || dport == DHCP4_CLIENT_PORT)
 		return VMST_R_DROP_ROGUE_DHCP4;
-	/* To a server or relay: only a BOOTREQUEST (op 1). */
-	if (dport == DHCP4_SERVER_PORT && tot >= ihl + 9) {
+	/* To a server or relay: only a BOOTREQUEST (op 1), whose op is in
+	 * this packet (not left to a later fragment). */
+	if (dport == DHCP4_SERVER_PORT) {
+		if (tot < ihl + 9)
+			return VMST_R_DROP_ROGUE_DHCP4;
 		if (vmst_load(skb, off + ihl, u, 9))
 			return VMST_R_DROP_VM_MALFORMED;
 		if (u[8] != DHCP4_BOOTREQUEST)
@@ -328,7 +333,10 @@ static __always_inline __u32 vmst_check_udp6(struct __sk_buff *skb, __u32 off,
 	dport = (u[2] << 8) | u[3];
 	if (sport == DHCP6_SERVER_PORT || dport == DHCP6_CLIENT_PORT)
 		return VMST_R_DROP_ROGUE_DHCP6;
-	if (dport == DHCP6_SERVER_PORT && off + 9 <= end) {
+	/* To a server or relay: a client's message type, in this packet. */
+	if (dport == DHCP6_SERVER_PORT) {
+		if (off + 9 > end)
+			return VMST_R_DROP_ROGUE_DHCP6;
 		if (vmst_load(skb, off, u, 9))
 			return VMST_R_DROP_VM_MALFORMED;
 		if (!vmst_dhcp6_client_msg(u[8]))

@@ -20,6 +20,9 @@ out=$1
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
+# One build at a time (test files run in parallel share OUTDIR).
+exec 9>"$out/.lock"
+flock 9
 kver=$(guest_kver)
 kernel=$(guest_kernel)
 stamp=$(cat "$here/lib.sh" "$here/build-vm.sh" "$here/vm-init.sh" "$here/vmecho.c" |

@@ -45,8 +45,11 @@ guest_kernel() {
 
 guest_busybox() {
 	local cache=$1 deb
+	mkdir -p "$cache/busybox-static.dl" || guest_die "$cache: cannot create"
+	# One download at a time into CACHE.
+	exec 8>"$cache/busybox-static.dl/.lock"
+	flock 8
 	if [ ! -x "$cache/busybox-static/bin/busybox" ]; then
-		mkdir -p "$cache/busybox-static.dl" || guest_die "$cache: cannot create"
 		rm -f "$cache"/busybox-static.dl/*.deb
 		# A fresh machine may have no package lists yet: update once.
 		(cd "$cache/busybox-static.dl" && apt-get download -q busybox-static >/dev/null 2>&1) ||
@@ -59,6 +62,7 @@ guest_busybox() {
 		rm -rf "$cache/busybox-static"
 		mv "$cache/busybox-static.tmp" "$cache/busybox-static"
 	fi
+	exec 8>&-
 	echo "$cache/busybox-static/bin/busybox"
 }
 

@@ -11,9 +11,13 @@
  *   VMSTEER_CRASH_AFTER=N   SIGKILL the process just before write N+1,
  *                           so exactly N writes were made (0: before any)
  *   VMSTEER_CRASH_COUNT=F   at exit, write the number of writes made to F
+ *   VMSTEER_CRASH_TRACE=F   write the kind of each write to F, one a line
+ *                           (line N: write N), e.g. "update vmst_fdb",
+ *                           "delete vmst_ports", "link_create", "tc_attach"
  *
  * tests/netns/test_crash.sh kills apply and port add at chosen points this
- * way, deterministically, and checks what each kill leaves behind.
+ * way, deterministically, and checks what each kill leaves behind; the
+ * trace lets it choose points of every kind of write.
  */
 #include <signal.h>
 #include <stdbool.h>
@@ -33,6 +37,7 @@ int __wrap_bpf_map_update_elem(int fd, const void *key, const void *value,
 int __wrap_bpf_map_delete_elem(int fd, const void *key);
 
 static long writes;
+static FILE *trace;
 
 /*
  * True for a map of the forwarding state; false for a counter map, and for
@@ -40,39 +45,43 @@ static long writes;
  * rewrites where it differs (so its writes vary from run to run, and a
  * kill there leaves nothing the next command does not rewrite).
  */
-static bool counted(int fd)
+static bool counted(const char *map)
 {
+	return strcmp(map, "vmst_pstats") && strcmp(map, "vmst_rstats") &&
+	       strcmp(map, "vmst_local");
+}
+
+/* Write @op (on map @fd; -1: not a map write) is about to be made. */
+static void crash_point(const char *op, int fd)
+{
+	const char *after = getenv("VMSTEER_CRASH_AFTER");
+	const char *path = getenv("VMSTEER_CRASH_TRACE");
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
 
-	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
-		return true;
-	return strcmp(info.name, "vmst_pstats") &&
-	       strcmp(info.name, "vmst_rstats") &&
-	       strcmp(info.name, "vmst_local");
-}
-
-static void crash_point(int fd)
-{
-	const char *after = getenv("VMSTEER_CRASH_AFTER");
-
-	if (!counted(fd))
+	if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	    !counted(info.name))
 		return;
 	if (after && *after && writes >= atol(after))
 		raise(SIGKILL);
 	writes++;
+	if (!trace && path && *path)
+		trace = fopen(path, "w");
+	if (trace)
+		fprintf(trace, "%s%s%s\n", op, info.name[0] ? " " : "",
+			info.name);
 }
 
 int __wrap_bpf_map_update_elem(int fd, const void *key, const void *value,
 			       __u64 flags)
 {
-	crash_point(fd);
+	crash_point("update", fd);
 	return __real_bpf_map_update_elem(fd, key, value, flags);
 }
 
 int __wrap_bpf_map_delete_elem(int fd, const void *key)
 {
-	crash_point(fd);
+	crash_point("delete", fd);
 	return __real_bpf_map_delete_elem(fd, key);
 }
 
@@ -98,32 +107,32 @@ int __wrap_bpf_link_create(int prog_fd, int target_fd,
 			   enum bpf_attach_type type,
 			   const struct bpf_link_create_opts *opts)
 {
-	crash_point(-1);
+	crash_point("link_create", -1);
 	return __real_bpf_link_create(prog_fd, target_fd, type, opts);
 }
 
 int __wrap_bpf_link_update(int link_fd, int new_prog_fd,
 			   const struct bpf_link_update_opts *opts)
 {
-	crash_point(-1);
+	crash_point("link_update", -1);
 	return __real_bpf_link_update(link_fd, new_prog_fd, opts);
 }
 
 int __wrap_bpf_link_detach(int link_fd)
 {
-	crash_point(-1);
+	crash_point("link_detach", -1);
 	return __real_bpf_link_detach(link_fd);
 }
 
 int __wrap_bpf_obj_pin(int fd, const char *path)
 {
-	crash_point(-1);
+	crash_point("obj_pin", -1);
 	return __real_bpf_obj_pin(fd, path);
 }
 
 int __wrap_bpf_link__pin(struct bpf_link *link, const char *path)
 {
-	crash_point(-1);
+	crash_point("link_pin", -1);
 	return __real_bpf_link__pin(link, path);
 }
 
@@ -143,27 +152,27 @@ int __wrap_bpf_tc_detach(const struct bpf_tc_hook *hook,
 
 int __wrap_bpf_tc_hook_create(struct bpf_tc_hook *hook)
 {
-	crash_point(-1);
+	crash_point("tc_hook_create", -1);
 	return __real_bpf_tc_hook_create(hook);
 }
 
 int __wrap_bpf_tc_hook_destroy(struct bpf_tc_hook *hook)
 {
-	crash_point(-1);
+	crash_point("tc_hook_destroy", -1);
 	return __real_bpf_tc_hook_destroy(hook);
 }
 
 int __wrap_bpf_tc_attach(const struct bpf_tc_hook *hook,
 			 struct bpf_tc_opts *opts)
 {
-	crash_point(-1);
+	crash_point("tc_attach", -1);
 	return __real_bpf_tc_attach(hook, opts);
 }
 
 int __wrap_bpf_tc_detach(const struct bpf_tc_hook *hook,
 			 const struct bpf_tc_opts *opts)
 {
-	crash_point(-1);
+	crash_point("tc_detach", -1);
 	return __real_bpf_tc_detach(hook, opts);
 }
 
@@ -179,4 +188,10 @@ __attribute__((destructor)) static void report_count(void)
 		return;
 	fprintf(f, "%ld\n", writes);
 	fclose(f);
+}
+
+__attribute__((destructor)) static void close_trace(void)
+{
+	if (trace)
+		fclose(trace);
 }

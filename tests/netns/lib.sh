@@ -34,7 +34,8 @@
 #
 # Waiting: no assertion depends on timing. Tests wait for a condition (a
 # counter reaching its value, a process being ready) up to a generous
-# deadline, WAIT_SECS, and fail if it never holds.
+# deadline, WAIT_SECS (60 s: test files run side by side, on machines
+# that may be busy with more), and fail if it never holds.
 
 set -u
 
@@ -48,7 +49,7 @@ TOOLS=$BUILD/tests
 VMSIM=$TOOLS/vmsim
 SENDFRAMES=$TOOLS/sendframes
 PCAPHEX=$TOOLS/pcaphex
-WAIT_SECS=${WAIT_SECS:-20}
+WAIT_SECS=${WAIT_SECS:-60}
 V=${V:-0}
 
 # MAC addresses used by the tests (locally administered).
@@ -280,12 +281,12 @@ stop_pid() {
 # $TMPD/ID.pcap. Waits until it listens.
 capture_start() {
 	local id=$1 dev=$2
-	nsenter --net="/run/netns/$NS_HYP" tcpdump -i "$dev" -Q in -nn -U --immediate-mode -B 16384 \
+	nsenter --net="/run/netns/$NS_HYP" tcpdump -i "$dev" -Q in -nn -U --immediate-mode -B 65536 \
 		-s 0 -Z root -w "$TMPD/$id.pcap" >"$TMPD/$id.out" 2>"$TMPD/$id.err" &
 	local pid=$!
 	LIB_PIDS+=("$pid")
 	eval "CAPTURE_PID_$id=$pid"
-	wait_for "tcpdump on $dev" grep -q 'listening on' "$TMPD/$id.err" ||
+	wait_for "tcpdump on $dev" grep -qs 'listening on' "$TMPD/$id.err" ||
 		die "tcpdump on $dev did not start: $(cat "$TMPD/$id.err")"
 }
 capture_count() { "$PCAPHEX" -c "$TMPD/$1.pcap"; }
@@ -297,6 +298,22 @@ capture_stop() {
 	kill -INT "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	! grep -q '^[1-9][0-9]* packets dropped by kernel' "$TMPD/$1.err"
+}
+
+# exporter_start ID PORT [ARGS]: the exporter in hyp on PORT; waits until
+# it answers. Its PID goes to EXP_PID_<ID>.
+exporter_start() {
+	local id=$1 port=$2
+	shift 2
+	nsenter --net="/run/netns/$NS_HYP" "$VMSTEER" "$@" exporter \
+		--listen "127.0.0.1:$port" --timeout 2 \
+		>"$TMPD/$id.out" 2>"$TMPD/$id.err" &
+	local pid=$!
+	LIB_PIDS+=("$pid")
+	eval "EXP_PID_$id=$pid"
+	wait_for "exporter $id" in_hyp curl -s -o /dev/null -m 2 \
+		"http://127.0.0.1:$port/" ||
+		die "exporter $id did not start: $(cat "$TMPD/$id.err")"
 }
 
 # ---- waiting ----------------------------------------------------------------
@@ -559,4 +576,58 @@ monitor_events() { vms --json status | jq -r '.monitor.events'; }
 pcap_tshark_hex() {
 	tshark -r "$1" -T json -x 2>/dev/null |
 		jq -r '.[]._source.layers.frame_raw[0]'
+}
+
+# ---- libFuzzer sessions -----------------------------------------------------
+
+# Artefacts of every fuzzer run (crash-*, leak-*, the reproducer of a
+# failure) go here, never into the source tree, and stay after the test.
+FUZZ_ARTIFACTS=$BUILD/fuzz/artifacts
+
+# fuzz_session NAME RUNS MIN MAX_LEN WHAT: a bounded, seeded session of the
+# differential fuzzer $BUILD/tests/fuzz_NAME (tests/fuzz/fuzz_NAME.c): the
+# harness writes its seeds (tcpdump corpus and built frames), then runs
+# RUNS inputs in a network namespace of its own (unshare -n: nothing is
+# pinned or attached). One result line; "ok" when at least MIN frames went
+# "through WHAT" (as its summary line says) with no mismatch.
+fuzz_session() {
+	local name=$1 runs=$2 min=$3 max_len=$4 what=$5 fuzz work rc summary through
+	fuzz=$BUILD/tests/fuzz_$name
+	if [ "$(id -u)" -ne 0 ]; then
+		skip "fuzz-$name" "needs root"
+		return 0
+	fi
+	if [ ! -x "$fuzz" ]; then
+		fail "fuzz-$name" "$fuzz not built (make test-progs)"
+		return 1
+	fi
+	work=$(mktemp -d "/tmp/vmsteer-fuzz-$name.XXXXXX")
+	mkdir "$work/seeds" "$work/new"
+	mkdir -p "$FUZZ_ARTIFACTS"
+	if ! VMSTEER_FUZZ_SEEDS=$work/seeds "$fuzz" >"$work/seeds.log" 2>&1; then
+		fail "fuzz-$name" "cannot write seeds: $(tail -n1 "$work/seeds.log")"
+		rm -rf "$work"
+		return 1
+	fi
+	grep -q 'corpus frames from' "$work/seeds.log" ||
+		skip "fuzz-$name-corpus-seeds" "$(head -n1 "$work/seeds.log")"
+	# The first corpus directory is where libFuzzer writes: a temporary
+	# one. The time limit only catches a hung run.
+	timeout 600 unshare -n "$fuzz" -runs="$runs" -max_len="$max_len" -seed=1 \
+		-artifact_prefix="$FUZZ_ARTIFACTS/$name-" "$work/new" "$work/seeds" \
+		>"$work/log" 2>&1
+	rc=$?
+	summary=$(grep -m1 "^fuzz_$name: [0-9]* frames" "$work/log")
+	through=$(sed -n "s/.* \([0-9]*\) through $what.*/\1/p" <<<"$summary")
+	if [ $rc -ne 0 ]; then
+		fail "fuzz-$name" "fuzzer exited with $rc: $(grep -m1 -E "MISMATCH|ERROR|fuzz_$name:" "$work/log")"
+		grep -A9 -m1 MISMATCH "$work/log" | sed 's/^/# /'
+		ls "$FUZZ_ARTIFACTS/$name"-* 2>/dev/null | tail -n 3 | sed 's/^/# reproducer: /'
+	elif [ -z "$through" ] || [ "$through" -lt "$min" ]; then
+		fail "fuzz-$name" "${through:-no} frames through $what, want $min: $summary"
+	else
+		ok "fuzz-$name ($(grep -o '[0-9]* seeds' "$work/seeds.log"); ${summary#fuzz_$name: })"
+	fi
+	rm -rf "$work"
+	[ $rc -eq 0 ] && [ -n "$through" ] && [ "$through" -ge "$min" ]
 }

@@ -32,19 +32,6 @@ udp4() {
 }
 eth() { echo "$(h "$1")$(h "$2")$3$4"; }
 
-# vm_send ID FRAME...: vmsim ID writes the frames into its tap.
-vm_send() {
-	local id=$1 pid seq0=-1
-	shift
-	printf '%s\n' "$@" >"$TMPD/send_$id.hex"
-	"$PCAPHEX" -r "$TMPD/send_$id.hex" -w "$TMPD/$id.tx.pcap" || return 1
-	pid=$(vmsim_pid "$id")
-	[ -e "$TMPD/$id.status" ] && seq0=$(kv seq <"$TMPD/$id.status")
-	kill -HUP "$pid" || return 1
-	wait_for "vmsim $id transmit" vmsim_seq_past "$id" "$seq0" || return 1
-	[ "$(kv tx_errors <"$TMPD/$id.status")" = 0 ]
-}
-
 W=$MAC_WIRE
 n=0
 next() { n=$((n + 1)); }

@@ -5,6 +5,7 @@
 #   counted by status, in no FDB slot); dump | apply changes nothing;
 # - status exits 3 for a port pending longer than --pending-max and for a
 #   port whose tap vanished, 0 when healthy; --json says which (attention);
+#   the exporter counts both (vmsteer_ports_pending, _tap_gone);
 # - `vmsteer sync` activates a pending port whose tap appeared (FDB entry,
 #   tap program, frames delivered), makes a port whose tap vanished
 #   pending (its FDB entry gone at once: frames for it reach the kernel as
@@ -55,6 +56,13 @@ elif ! vms status | grep -q '^pending: *2 ports waiting for their tap'; then
 else
 	ok $case
 fi
+
+# metric NAME: its value in a scrape of the exporter.
+metric() { in_hyp curl -s -m 10 "http://127.0.0.1:9477/metrics" | sed -n "s/^$1 //p"; }
+exporter_start exp 9477 --pin-path "$PIN"
+case=metric-ports-pending
+got="$(metric vmsteer_ports_pending)/$(metric vmsteer_ports_tap_gone)"
+if [ "$got" = 2/0 ]; then ok $case; else fail $case "pending/tap_gone: $got, want 2/0"; fi
 
 case=status-pending-too-long-exit-3
 sleep 1.1
@@ -138,6 +146,10 @@ if [ $rc -eq 3 ] && [ "$(jq -r '[.attention[] | select(.kind == "tap_gone") | .o
 else
 	fail $case "status $rc: $(jq -c .attention <<<"$st")"
 fi
+
+case=metric-ports-tap-gone
+got="$(metric vmsteer_ports_pending)/$(metric vmsteer_ports_tap_gone)"
+if [ "$got" = 0/1 ]; then ok $case; else fail $case "pending/tap_gone: $got, want 0/1"; fi
 
 case=sync-vanished-tap-pending
 out=$(vms sync 2>&1)

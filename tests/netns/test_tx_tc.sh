@@ -201,16 +201,11 @@ if [ "$act" = "already attached" ]; then ok $case; else fail $case "attach repor
 # The upgraded tap program still checks and forwards: a legitimate frame
 # reaches vmt2, a spoofed one is dropped under its reason.
 case=upgraded-program-forwards
-f_ok=$(h() { echo "${1//:/}"; }; printf '%s%s0800%s' "$(h "$MAC_VM2")" "$(h "$MAC_VM1")" \
-	4500002e00000000401100000a0000010a000002 )
+f_ok=$(printf '%s%s0800%s' "$(mac_hex "$MAC_VM2")" "$(mac_hex "$MAC_VM1")" \
+	4500002e00000000401100000a0000010a000002)
 f_ok="${f_ok}03e807d0001a0000$(printf '%036d' 1)"
 f_bad="${f_ok:0:52}09${f_ok:54}" # source 10.0.0.9
-printf '%s\n%s\n' "$f_ok" "$f_bad" >"$TMPD/send.hex"
-"$PCAPHEX" -r "$TMPD/send.hex" -w "$TMPD/vm1.tx.pcap" || die "pcaphex"
-seq0=-1
-[ -e "$TMPD/vm1.status" ] && seq0=$(kv seq <"$TMPD/vm1.status")
-kill -HUP "$(vmsim_pid vm1)"
-wait_for "vm1 transmit" vmsim_seq_past vm1 "$seq0" || die "vm1 did not send"
+vm_send vm1 "$f_ok" "$f_bad" || die "vm1 did not send"
 vmsim_new_frames vm2 "$TMPD/got2.hex" || die "vm2 did not report"
 echo "$f_ok" >"$TMPD/exp2.hex"
 S=$(stats_json)

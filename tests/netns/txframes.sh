@@ -87,6 +87,7 @@ vm_send() {
 # wire_capture: tcpdump on wire0 (wire netns), frames arriving only, into
 # $TMPD/wire.pcap; $WIRE_PID is tcpdump's own PID (nsenter execs it).
 wire_capture() {
+	: >"$TMPD/wire.err" # there before tcpdump writes, for wait_for's grep
 	nsenter --net="/run/netns/$NS_WIRE" tcpdump -i wire0 -Q in -nn -U --immediate-mode -B 16384 -s 0 \
 		-Z root -w "$TMPD/wire.pcap" >"$TMPD/wire.out" 2>"$TMPD/wire.err" &
 	WIRE_PID=$!

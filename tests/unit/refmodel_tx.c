@@ -150,8 +150,11 @@ static int check_ipv4(const struct view *v, size_t l3,
 	/* RFC 2131 4.1: servers and relays send from 67, and to 68. */
 	if (sport == DHCP4_SERVER || dport == DHCP4_CLIENT)
 		return VMST_R_DROP_ROGUE_DHCP4;
-	/* To 67 a client sends BOOTREQUESTs (op 1) only. */
-	if (dport == DHCP4_SERVER && total >= hlen + 9) {
+	/* To 67 a client sends BOOTREQUESTs (op 1) only, the op in this
+	 * packet. */
+	if (dport == DHCP4_SERVER) {
+		if (total < hlen + 9)
+			return VMST_R_DROP_ROGUE_DHCP4;
 		if (!have(v, l3 + hlen + 8, 1))
 			return VMST_R_DROP_VM_MALFORMED;
 		if (v->p[l3 + hlen + 8] != 1)
@@ -266,8 +269,12 @@ static int check_ipv6(const struct view *v, size_t l3,
 		 * 547; 7.3: what a client sends. */
 		if (sport == DHCP6_SERVER || dport == DHCP6_CLIENT)
 			return VMST_R_DROP_ROGUE_DHCP6;
-		if (dport == DHCP6_SERVER && end - off >= 9) {
-			unsigned int t = v->p[off + 8];
+		if (dport == DHCP6_SERVER) {
+			unsigned int t;
+
+			if (end - off < 9)
+				return VMST_R_DROP_ROGUE_DHCP6;
+			t = v->p[off + 8];
 
 			if (!(t == 1 || t == 3 || t == 4 || t == 5 || t == 6 ||
 			      t == 8 || t == 9 || t == 11))

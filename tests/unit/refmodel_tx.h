@@ -22,8 +22,8 @@
  *       source among them, or 0.0.0.0 in a DHCP client message (UDP 68 ->
  *       67), else spoof_ipv4. The UDP header is that of an unfragmented
  *       packet or first fragment, within the total length. From an
- *       untrusted port, UDP from 67 or to 68, or to 67 with a first byte
- *       (BOOTP op) other than 1, is rogue_dhcpv4 (RFC 2131 4.1).
+ *       untrusted port, UDP from 67 or to 68, or to 67 without a first byte
+ *       (BOOTP op) of 1 in the packet, is rogue_dhcpv4 (RFC 2131 4.1).
  *     - IPv6: the packet ends where its payload length says (past the
  *       frame: vm_malformed). Up to 6 extension headers (hop-by-hop,
  *       routing, destination options: (len+1)*8 bytes; fragment: 8; AH:
@@ -43,8 +43,8 @@
  *       the port's MAC, else spoof_nd_lladdr; with addresses an NA's
  *       target follows the source rule (before the options), else
  *       spoof_na. UDP from an untrusted port: from 547 or to 546, or to
- *       547 with a message type (first byte, when present) a client does
- *       not send (1,3,4,5,6,8,9,11 are a client's), is rogue_dhcpv6
+ *       547 without a client's message type (first byte) in the packet
+ *       (1,3,4,5,6,8,9,11 are a client's), is rogue_dhcpv6
  *       (RFC 8415 7.2, 7.3).
  *     A trunk's frame that passed: PASS vm_tagged_trunk.
  *  4. Forwarding on the port's own VLAN (0 for an untagged port):

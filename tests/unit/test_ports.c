@@ -734,10 +734,88 @@ static void trunk_vids(struct fixture *f)
 	ASSERT_FALSE(port.flags & VMST_PORT_F_TRUNK, "no trunk flag");
 }
 
+/* Port @name with @mac, pending (no tap: ifindex and MTU 0). */
+static int pending_port(struct fixture *f, const char *name, const __u8 mac[6],
+			__u32 *idx)
+{
+	struct vms_port_spec s = {.netns_ino = vms_netns_ino()};
+
+	snprintf(s.name, sizeof(s.name), "%s", name);
+	memcpy(s.mac, mac, 6);
+	return vms_port_upsert(&f->maps, &s, idx);
+}
+
+/*
+ * Pending <-> active in place: a pending port is in no FDB slot (its MAC
+ * is unknown_dst) and has no redirect target; when its tap comes it is
+ * reachable at the same index, counters kept; when the tap goes the FDB
+ * slot goes first.
+ */
+static void pending_port_transitions(struct fixture *f)
+{
+	struct vmst_port_cfg c;
+	__u32 i1 = 0, i2 = 0, i3 = 0, tx;
+
+	if (!ASSERT_OK(pending_port(f, "vm1", MAC_A, &i1), "add pending") ||
+	    !read_cfg(f, i1, &c))
+		return;
+	ASSERT_TRUE(c.flags & VMST_CFG_F_PENDING, "pending flag");
+	ASSERT_EQ(c.ifindex, 0, "pending ifindex");
+	ASSERT_TRUE(c.pending_since > 0, "pending_since set");
+	ASSERT_EQ(vms_fdb_count(&f->maps), 0, "no FDB slot while pending");
+	ASSERT_ERR(bpf_map_lookup_elem(f->maps.fd[VMS_MAP_TX], &i1, &tx),
+		   "no redirect target while pending");
+	expect_unknown(f, MAC_A, 0, "pending port's MAC");
+
+	if (!ASSERT_OK(fixture_port(f, "vm1", MAC_A, 0, 1500, &i2),
+		       "tap appears") ||
+	    !ASSERT_EQ(i2, i1, "same index when active") ||
+	    !read_cfg(f, i1, &c))
+		return;
+	ASSERT_FALSE(c.flags & VMST_CFG_F_PENDING, "active: no pending flag");
+	if (!expect_delivered(f, MAC_A, 0, i1, "active port"))
+		return;
+
+	if (!ASSERT_OK(pending_port(f, "vm1", MAC_A, &i3), "tap goes") ||
+	    !ASSERT_EQ(i3, i1, "same index when pending again"))
+		return;
+	ASSERT_EQ(vms_fdb_count(&f->maps), 0, "FDB slot gone with the tap");
+	expect_unknown(f, MAC_A, 0, "vanished tap's MAC (no stale redirect)");
+	ASSERT_EQ(to_vm_frames(f, i1), 1, "counters kept while pending");
+	ASSERT_EQ(vms_state_check(&f->maps, NULL, NULL), 0,
+		  "a pending port is consistent");
+}
+
+/*
+ * A MAC held by a pending port moves to a new tap's port (an update: the
+ * same index, renamed); one held by an active port is still refused.
+ */
+static void mac_moves_from_pending(struct fixture *f)
+{
+	__u32 i1 = 0, i2 = 0, i3 = 0;
+
+	if (!ASSERT_OK(fixture_port(f, "vm1", MAC_A, 0, 1500, &i1), "add") ||
+	    !ASSERT_OK(fixture_port(f, "vm3", MAC_B, 0, 1500, &i3), "add vm3"))
+		return;
+	vms_clear_error();
+	ASSERT_ERR(fixture_port(f, "vm2", MAC_B, 0, 1500, &i2),
+		   "active vm3's MAC refused");
+	if (!ASSERT_OK(pending_port(f, "vm1", MAC_A, NULL), "vm1 pending") ||
+	    !ASSERT_OK(fixture_port(f, "vm2", MAC_A, 0, 1500, &i2),
+		       "vm2 takes vm1's MAC"))
+		return;
+	ASSERT_EQ(i2, i1, "vm1's index, renamed");
+	ASSERT_EQ(vms_port_find(&f->maps, "vm1", vms_netns_ino(), NULL), 0,
+		  "vm1 gone");
+	expect_delivered(f, MAC_A, 0, i2, "the MAC reaches vm2");
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(struct fixture *f);
 } cases[] = {
+	{"pending_port_transitions", pending_port_transitions},
+	{"mac_moves_from_pending", mac_moves_from_pending},
 	{"add_writes_every_map", add_writes_every_map},
 	{"upsert_same_name_updates", upsert_same_name_updates},
 	{"upsert_identical_changes_nothing", upsert_identical_changes_nothing},

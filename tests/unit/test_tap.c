@@ -110,7 +110,7 @@ struct tx_frame {
 	 * hop-by-hop, D destination options, R routing, A AH (12 bytes), F
 	 * first fragment, f later fragment, L destination options of 64. */
 	const char *ext;
-	int cut;     /* IPv6 payload length made @cut bytes shorter */
+	int cut;     /* IPv6 payload length, IPv4 total length: @cut shorter */
 	int trailer; /* bytes after the IP packet (an Ethernet trailer) */
 	__u8 first;  /* UDP: first payload byte (BOOTP op, DHCPv6 type) */
 	__u8 opt;    /* ICMPv6 ND: an option of this type... */
@@ -226,6 +226,10 @@ static const struct tx_case cases[] = {
 	 DROP(ROGUE_DHCP4)},
 	{"dhcpv4_to_client_port_without_addresses", P2,
 	 IP4("10.0.0.2", .dst = BCAST, .sport = 5000, .dport = 68),
+	 DROP(ROGUE_DHCP4)},
+	{"dhcpv4_to_server_port_op_in_a_later_fragment", P1,
+	 IP4("10.0.0.1", .dst = BCAST, .sport = 68, .dport = 67, .first = 1,
+	     .cut = 18),
 	 DROP(ROGUE_DHCP4)},
 	{"dhcpv4_trusted_offer_from_port_68", P3,
 	 IP4("10.0.0.3", .dst = BCAST, .sport = 68, .dport = 68, .first = 2),
@@ -407,6 +411,10 @@ static const struct tx_case cases[] = {
 	 DROP(ROGUE_DHCP6)},
 	{"dhcpv6_relay_forward_untrusted", P1,
 	 IP6(LL1, .sport = 546, .dport = 547, .dst = MCAST6, .first = 12),
+	 DROP(ROGUE_DHCP6)},
+	{"dhcpv6_to_server_port_type_in_a_later_fragment", P1,
+	 IP6(LL1, .sport = 546, .dport = 547, .dst = MCAST6, .first = 1,
+	     .ext = "F", .cut = 16),
 	 DROP(ROGUE_DHCP6)},
 	{"dhcpv6_reconfigure_untrusted", P1,
 	 IP6(LL1, .sport = 546, .dport = 547, .dst = MCAST6, .first = 10),
@@ -617,7 +625,7 @@ static size_t build(const struct tx_frame *fr, int from, __u8 *b)
 	case K_IP4_UDP:
 		put16(b + off - 2, 0x0800);
 		b[l3] = 0x45;
-		put16(b + l3 + 2, 20 + 8 + 18);
+		put16(b + l3 + 2, 20 + 8 + 18 - fr->cut);
 		if (fr->frag)
 			put16(b + l3 + 6, 100); /* offset 800 bytes */
 		b[l3 + 8] = 64;

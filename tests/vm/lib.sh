@@ -32,6 +32,10 @@
 # undefined, libvirtd and virtlogd killed by PID, then tests/netns/lib.sh
 # kills whatever else runs in the namespaces and deletes them.
 #
+# LAB_HOOK=FILE (before lab_init) installs FILE as libvirt's qemu hook,
+# run with VMSTEER, VMSTEER_PIN_PATH (this test's) and VMSTEER_AGENT_CONFIG
+# (LAB_AGENT_CONFIG) set.
+#
 # Timing: TCG is slow and the test machine shared; waits are on markers
 # and counters with LAB_WAIT_SECS (default 120) for boots and WAIT_SECS
 # for the rest.
@@ -43,6 +47,7 @@ LAB_WAIT_SECS=${LAB_WAIT_SECS:-120}
 LAB_DOMAINS=()
 LAB_CMD_SEQ=0
 LAB_WIRE_MAC=02:00:00:00:aa:aa
+LAB_WIRE_IP=10.1.0.254 # the wire host on the first guest subnet
 ECHO_PORT=7
 
 # lab_exit: the EXIT trap; libvirt first, then tests/netns/lib.sh's
@@ -139,6 +144,18 @@ lab_libvirtd_start() {
 		cgroup_controllers = [ ]
 		remember_owner = 0
 	EOF
+	if [ -n "${LAB_HOOK:-}" ]; then
+		# libvirtd runs hooks with a cleared environment (PATH, HOME,
+		# locale): the test's CLI, pin path and configuration are set
+		# by a wrapper.
+		cat >"$d/etc/hooks/qemu" <<-EOF
+			#!/bin/sh
+			export VMSTEER='$VMSTEER' VMSTEER_PIN_PATH='$PIN'
+			${LAB_AGENT_CONFIG:+export VMSTEER_AGENT_CONFIG='$LAB_AGENT_CONFIG'}
+			exec '$LAB_HOOK' "\$@"
+		EOF
+		chmod 0755 "$d/etc/hooks/qemu"
+	fi
 	LAB_URI="qemu:///system?socket=$d/run/libvirt/libvirt-sock"
 	nsenter --net="/run/netns/$NS_HYP" unshare -m sh -c '
 		d=$1
@@ -154,7 +171,7 @@ lab_libvirtd_start() {
 		die "libvirtd did not answer on $d/run/libvirt/libvirt-sock"
 }
 
-lab_libvirtd_ready() { virsh -q -c "$LAB_URI" version >/dev/null 2>&1; }
+lab_libvirtd_ready() { command virsh -q -c "$LAB_URI" version >/dev/null 2>&1; }
 
 # lab_libvirtd_pid: libvirtd's PID.
 lab_libvirtd_pid() { cat "$LAB/run/libvirtd.pid" 2>/dev/null; }
@@ -171,7 +188,7 @@ lab_libvirtd_restart() {
 	WAIT_SECS=$LAB_WAIT_SECS wait_for "libvirtd" lab_libvirtd_ready
 }
 
-lab_virsh() { virsh -q -c "$LAB_URI" "$@"; }
+lab_virsh() { command virsh -q -c "$LAB_URI" "$@"; }
 
 # lab_nic_xml MAC [QUEUES]: an interface on br0 (tap named by libvirt).
 lab_nic_xml() {
@@ -316,3 +333,136 @@ wire_capture_start() {
 
 # port_ctr PORT NAME: counter NAME of PORT now (stats), "none" if absent.
 port_ctr() { port_counter "$(stats_json)" "$1" "$2"; }
+
+# ---- ports following the guests ---------------------------------------------
+
+# lab_nics: "TAP MAC" of every NIC of every running domain, sorted: the
+# ports the agent must have made (from libvirt, not from vmsteer).
+lab_nics() {
+	local d
+	for d in $(lab_virsh list --name 2>/dev/null); do
+		lab_virsh domiflist "$d" 2>/dev/null | awk 'NF >= 5 && $1 != "-" { print $1, $5 }'
+	done | sort
+}
+
+# vms_ports: "TAP MAC STATE tc|no-tc" of every port vmsteer has, sorted.
+vms_ports() {
+	vms --json port list 2>/dev/null |
+		jq -r '.[] | "\(.tap) \(.mac) \(.state) \(if .tc then "tc" else "no-tc" end)"' |
+		sort
+}
+
+# lab_state_right [WANT]: vmsteer's ports are exactly the running guests'
+# NICs (WANT: lab_want, taken once when libvirt's view is settled), each
+# with its tap present ("ok") and its tap program attached, and `status`
+# sees nothing to attend to (exit 0: no port on a dead tap, none without
+# its tap program). LAB_STATE_WHY says what differs.
+LAB_STATE_WHY=
+lab_want() { lab_nics | awk '{ print $1, $2, "ok", "tc" }'; }
+lab_state_right() {
+	local want got
+	want=${1-$(lab_want)}
+	got=$(vms_ports)
+	if [ "$want" != "$got" ]; then
+		LAB_STATE_WHY="ports [${got//$'\n'/, }], want [${want//$'\n'/, }]"
+		return 1
+	fi
+	if ! vms status >"$TMPD/status.out" 2>&1; then
+		LAB_STATE_WHY="status exits non-zero: $(tr '\n' ' ' <"$TMPD/status.out")"
+		return 1
+	fi
+}
+
+# lab_converge WHAT: wait until lab_state_right holds. When LAB_T0 is set
+# (`lab_t0` when the event happened), prints how long vmsteer's ports took
+# to become right, and unsets LAB_T0: libvirt is asked for the truth in
+# the background (on a loaded machine that takes seconds) while vmsteer's
+# ports are sampled (one CLI run, ~0.1 s), then the first sample that
+# matches is the time reported.
+LAB_T0=
+lab_t0() { LAB_T0=$EPOCHREALTIME; }
+lab_converge() {
+	local want wpid i n=0 at=
+	local -a ts=() ps=()
+	if [ -n "$LAB_T0" ]; then
+		lab_want >"$TMPD/want" &
+		wpid=$!
+		while kill -0 "$wpid" 2>/dev/null; do
+			ts[n]=$EPOCHREALTIME
+			ps[n]=$(vms_ports)
+			n=$((n + 1))
+		done
+		wait "$wpid"
+		want=$(cat "$TMPD/want")
+		for ((i = 0; i < n; i++)); do
+			[ "${ps[i]}" = "$want" ] && { at=${ts[i]}; break; }
+		done
+	else
+		want=$(lab_want)
+	fi
+	LAB_STATE_WHY=
+	wait_for "the ports after $1" lab_state_right "$want" || return 1
+	[ -n "$LAB_T0" ] || return 0
+	# The first sample that matched (the ports then stayed or became
+	# right again: the check passed), or when the check passed.
+	[ -n "$at" ] || at=$EPOCHREALTIME
+	echo "# $1: ports right after $(((${at/./} - ${LAB_T0/./}) / 1000)) ms"
+	[ -z "$LAB_STATE_WHY" ] || log "$1: before that: $LAB_STATE_WHY"
+	LAB_T0=
+}
+lab_ms_since() {
+	local now=$EPOCHREALTIME
+	echo $(((${now/./} - ${1/./}) / 1000))
+}
+
+# lab_fastpath TAP ADDR: 5 UDP echoes from the wire to the guest at ADDR
+# through the fast path: answered, the port's XDP counter moved by the
+# requests and its transmit counter by the replies. LAB_FAST_WHY on failure.
+LAB_FAST_WHY=
+lab_fastpath() {
+	local tap=$1 addr=$2 s0 s1 i d_in d_out
+	s0=$(stats_json)
+	for i in 1 2 3 4 5; do
+		wire_echo udp "$addr" "fast-$tap-$i" || {
+			LAB_FAST_WHY="UDP echo $i to $addr not answered"
+			return 1
+		}
+	done
+	s1=$(stats_json)
+	d_in=$(($(port_counter "$s1" "$tap" to_vm_xdp_frames) - $(port_counter "$s0" "$tap" to_vm_xdp_frames)))
+	d_out=$(($(port_counter "$s1" "$tap" from_vm_uplink_frames) - $(port_counter "$s0" "$tap" from_vm_uplink_frames)))
+	if [ "$d_in" -lt 5 ] || [ "$d_out" -lt 5 ]; then
+		LAB_FAST_WHY="$tap: to_vm_xdp_frames +$d_in, from_vm_uplink_frames +$d_out for 5 echoes"
+		return 1
+	fi
+} 2>/dev/null
+
+# lab_spoof VM TAP: VM takes an address its port does not list (10.1.0.99)
+# and sends a UDP echo request from it to the wire host (a static neighbour
+# entry: the datagram itself leaves, no ARP first). Succeeds when it is
+# not answered, nothing from that address reaches the wire, and TAP's
+# spoof_ipv4 counter moved; LAB_SPOOF_WHY otherwise.
+LAB_SPOOF_WHY=
+lab_spoof() {
+	local vm=$1 tap=$2 spoof=10.1.0.99 wire_ip=$LAB_WIRE_IP b a rc seen out
+	b=$(port_reason "$(stats_json)" "$tap" spoof_ipv4)
+	wire_capture_start "spoof_$vm"
+	lab_guest "$vm" "arp -s $wire_ip $LAB_WIRE_MAC && ip addr add $spoof/32 dev eth0 &&
+		vmecho udp $wire_ip $ECHO_PORT spoofed $spoof; rc=\$?;
+		ip addr del $spoof/32 dev eth0; arp -d $wire_ip; exit \$rc"
+	rc=$?
+	out=$GUEST_OUT
+	capture_stop "spoof_$vm"
+	a=$(port_reason "$(stats_json)" "$tap" spoof_ipv4)
+	seen=$(tshark -r "$TMPD/spoof_$vm.pcap" -Y "ip.src == $spoof || arp.src.proto_ipv4 == $spoof" 2>/dev/null | wc -l)
+	if [ "$rc" = 0 ]; then
+		LAB_SPOOF_WHY="$vm got an echo from $spoof: $out"
+	elif [ "$seen" != 0 ]; then
+		LAB_SPOOF_WHY="$seen frame(s) from $spoof reached the wire"
+	elif [ $((${a/none/0} - ${b/none/0})) -lt 1 ]; then
+		LAB_SPOOF_WHY="$tap: spoof_ipv4 moved from $b to $a ($vm: rc $rc, $out)"
+	else
+		return 0
+	fi
+	return 1
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Crash safety of applies that delete, move and add ports (test_crash.sh:
+# of attach, add all and remove all): between document A (an uplink and 20
+# ports; 120 in the long run) and document B (every 7th port gone, every
+# 5th on another MAC, every 11th on another VLAN, 10 new), vmsteer killed
+# (SIGKILL) in the middle of apply, once or twice in a row, never leaves
+# an inconsistent state (`status`: .inconsistencies), and the next apply
+# converges. Kill points: tests/netns/crash_lib.sh.
+. "$(dirname "$0")/lib.sh"
+lib_init crashmove
+. "$LIB_DIR/crash_lib.sh"
+
+apply_clean "$TMPD/A.json" || die "apply A: $WHY"
+wAB=$(writes A-B apply "$TMPD/B.json") || die "apply B: $(cat "$TMPD/crash.err")"
+converged "$TMPD/B.json" || die "apply B: $WHY"
+wBA=$(writes B-A apply "$TMPD/A.json") || die "apply B->A: $(cat "$TMPD/crash.err")"
+converged "$TMPD/A.json" || die "apply A: $WHY"
+case=crash-points-counted
+if [ "$wAB" -gt "$NPORTS" ] && [ "$wBA" -gt "$NPORTS" ]; then
+	ok $case
+else
+	fail $case "too few writes counted: A->B $wAB, B->A $wBA"
+fi
+
+for t in A-B B-A; do
+	kill_points "kill-apply-${t/-/-to-}" "$t" "${t%-*}" "${t#*-}"
+done
+
+# Killed again while repairing: two kills in a row, then a clean apply.
+case=kill-during-repair
+apply_clean "$TMPD/A.json" || fail $case "setting up A: $WHY"
+crash_run $((wAB / 2)) apply "$TMPD/B.json"
+rc1=$?
+crash_run 3 apply "$TMPD/A.json"
+rc2=$?
+if [ $rc1 != 137 ] || [ $rc2 != 137 ]; then
+	fail $case "expected two kills, exit statuses $rc1 and $rc2"
+elif ! consistent; then
+	fail $case "after two kills: $WHY"
+elif ! apply_clean "$TMPD/B.json"; then
+	fail $case "$WHY"
+else
+	ok $case
+fi
+
+lib_done
