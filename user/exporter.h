@@ -22,7 +22,7 @@
 #define EXP_PER_IP_CONNECTIONS 16    /* of them per client (IPv6: per /64) */
 #define EXP_CONN_MEMORY	       16384 /* per connection: request + headers */
 #define EXP_TIMEOUT_DEFAULT    10    /* seconds: request arrival, idleness */
-#define EXP_BACKLOG	       16
+#define EXP_BACKLOG	       128 /* a connection flood must not drop others' SYNs */
 #define EXP_TICK_MS	       250 /* late requests are cut this often */
 
 #define EXP_STR(x)	   EXP_STR_(x)
