@@ -95,6 +95,9 @@ else
 	ok $case
 fi
 
+# le32 N: N as the 4 little-endian bytes bpftool takes for a u32 key.
+le32() { printf '%d %d %d %d' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
+
 # A tap deleted and created again under its name (a VM restarted): apply
 # of the unchanged document points the port at the new tap.
 case=tap-recreated-apply-repairs
@@ -137,7 +140,6 @@ fi
 case=checker-finds-stale-slot
 used=$(vms --json port list | jq -r '.[].index')
 free=$(comm -13 <(sort <<<"$used") <(seq 1 255 | sort) | head -n1)
-le32() { printf '%d %d %d %d' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
 for ((slot = 0; slot < 2048; slot++)); do
 	v=$(bpftool -j map lookup pinned "$PIN/vmst_fdb" key $(le32 $slot) | jq -c .value)
 	[ "$v" = '["0x00","0x00","0x00","0x00"]' ] && break
