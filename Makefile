@@ -293,6 +293,8 @@ bench: deps
 	$(Q)BUILD=$(BUILD) scripts/bench.sh
 	$(Q)echo
 	$(Q)BUILD=$(BUILD) scripts/bench_tx.sh
+	$(Q)echo
+	$(Q)BUILD=$(BUILD) scripts/bench_cp.sh
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory $(PROGS) $(TOOL_BINS)

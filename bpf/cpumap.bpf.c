@@ -47,6 +47,7 @@ int vmst_cpu(struct xdp_md *ctx)
 		q = bpf_get_smp_processor_id() % cfg->queues;
 	qs = bpf_map_lookup_elem(&vmst_qstats, &idx);
 	if (qs)
-		qs->frames[q & (VMST_RSS_QUEUES_MAX - 1)]++;
+		__sync_fetch_and_add(&qs->frames[q & (VMST_RSS_QUEUES_MAX - 1)],
+				     1);
 	return bpf_redirect_map(&vmst_tx, idx, l2.tags ? XDP_DROP : XDP_PASS);
 }

@@ -35,6 +35,7 @@ int vmst_steer(struct __sk_buff *skb)
 	/* tun calls the program once per frame it queues: count it there. */
 	qs = bpf_map_lookup_elem(&vmst_qstats, &port);
 	if (qs)
-		qs->frames[q & (VMST_RSS_QUEUES_MAX - 1)]++;
+		__sync_fetch_and_add(&qs->frames[q & (VMST_RSS_QUEUES_MAX - 1)],
+				     1);
 	return q;
 }

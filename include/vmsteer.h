@@ -15,13 +15,14 @@
 #endif
 
 /* Version of the pinned state layout (maps, their keys and values). */
-#define VMSTEER_LAYOUT_VERSION 2
+#define VMSTEER_LAYOUT_VERSION 3
 
 /* Default bpffs directory of the pinned state. */
 #define VMSTEER_PIN_PATH_DEFAULT "/sys/fs/bpf/vmsteer"
 
-/* Port slots, slot 0 unused: a port index of 0 means "no port". */
-#define VMST_MAX_PORTS 256
+/* Port slots, slot 0 unused: a port index of 0 means "no port". 4,096
+ * ports per state, all network namespaces together. */
+#define VMST_MAX_PORTS 4097
 /* Uplinks that may share one pinned state. */
 #define VMST_MAX_UPLINKS 16
 
@@ -32,7 +33,7 @@
  * The table is kept at most 1/8 full so a key almost always sits in the
  * first slot it hashes to.
  */
-#define VMST_FDB_BITS  11
+#define VMST_FDB_BITS  15
 #define VMST_FDB_SLOTS (1U << VMST_FDB_BITS)
 #define VMST_FDB_MASK  (VMST_FDB_SLOTS - 1)
 /* Slots searched from the home slot; an insert that finds none free fails. */
@@ -216,7 +217,7 @@ struct vmst_local {
 /* In a bridge's FDB, on a port that is not an uplink. */
 #define VMST_LOCAL_F_BRIDGE (1U << 1)
 /* Entries of vmst_local, all network namespaces together. */
-#define VMST_LOCAL_MAX 4096
+#define VMST_LOCAL_MAX 16384
 
 /* tc filters vmsteer installs (clsact ingress, direct action). */
 #define VMST_TC_HANDLE	 0x766d /* "vm" */
@@ -550,14 +551,18 @@ struct vmst_rss_lut {
  * port up again and redirects it into the tap from there. CPUs
  * 0..queues-1 must be online.
  */
-/* CPUMAP entries: the CPUs a steered queue can be reached from. */
-#define VMST_MAX_CPUS 64
-/* Frames each CPUMAP entry's queue holds. */
+/* The CPUMAP has one entry per possible CPU of the host, sized when the
+ * state is created (libbpf_num_possible_cpus()): no compile-time cap.
+ * Frames each CPUMAP entry's queue holds: */
 #define VMST_CPUMAP_QSIZE 2048
 
 /*
- * Per-queue frame counters of a port (vmst_qstats value, per CPU, indexed
- * by port index): frames each path put on each queue of the tap.
+ * Per-queue frame counters of a port (vmst_qstats value, indexed by port
+ * index): frames each path put on each queue of the tap. One copy for all
+ * CPUs, incremented atomically: per CPU, 4,096 ports of 256 queues would
+ * take 8 MiB of every possible CPU. The CPUMAP program runs on the queue's
+ * own CPU; only the steering program (skb path) can meet another CPU on a
+ * counter.
  */
 struct vmst_queue_stats {
 	__u64 frames[VMST_RSS_QUEUES_MAX];
@@ -639,8 +644,6 @@ _Static_assert(sizeof(struct vmst_north) == 8, "vmst_north size");
 _Static_assert(sizeof(struct vmst_local_key) == 16, "vmst_local_key size");
 _Static_assert(sizeof(struct vmst_local) == 8, "vmst_local size");
 _Static_assert(sizeof(struct vmst_trunk) == 512, "vmst_trunk size");
-_Static_assert(VMST_FDB_SLOTS >= 8 * VMST_MAX_PORTS, "FDB kept 1/8 full");
-_Static_assert((VMST_MAX_PORTS & (VMST_MAX_PORTS - 1)) == 0,
-	       "port count is a power of two");
+_Static_assert(VMST_FDB_SLOTS >= 8 * (VMST_MAX_PORTS - 1), "FDB kept 1/8 full");
 
 #endif /* VMSTEER_H */

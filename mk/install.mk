@@ -17,15 +17,18 @@ sysconfdir	?= $(if $(filter /usr,$(prefix)),/etc,$(prefix)/etc)
 bashcompdir	?= $(datarootdir)/bash-completion/completions
 systemdunitdir	?= $(if $(filter /usr,$(prefix)),/lib/systemd/system,$(prefix)/lib/systemd/system)
 INSTALL		?= install
+# Where the files made from templates go (tests give their own, so that
+# two installs with different directories never share them).
+GENDIR		?= $(BUILD)
 
 # Binaries to install: those the build makes (vmsteer-exporter and
 # vmsteer-agent must sit beside vmsteer, which runs them for `vmsteer
 # exporter` and `vmsteer agent`).
 INSTALL_BINS	:= $(PROGS)
 # Files made from a template: paths and version filled in.
-GEN_DOCS	:= $(BUILD)/doc/vmsteer.8 $(BUILD)/doc/vmsteer.json.5
-GEN_UNITS	:= $(BUILD)/systemd/vmsteer.service \
-		   $(BUILD)/systemd/vmsteer-exporter.service
+GEN_DOCS	:= $(GENDIR)/doc/vmsteer.8 $(GENDIR)/doc/vmsteer.json.5
+GEN_UNITS	:= $(GENDIR)/systemd/vmsteer.service \
+		   $(GENDIR)/systemd/vmsteer-exporter.service
 # libvirt's qemu hook, for hosts without the agent: installed, not
 # enabled (a link in /etc/libvirt/hooks/qemu.d enables it).
 LIBVIRT_HOOK	:= scripts/libvirt/qemu-hook
@@ -42,20 +45,20 @@ EXPORTER_CAPS := CAP_SYS_ADMIN
 # Regenerated when a directory variable changes: their values, recorded.
 INSTALL_VARS := $(VERSION) $(sbindir) $(sysconfdir) $(systemdunitdir) \
 	$(libexecdir) $(EXPORTER_CAPS)
-$(BUILD)/install.vars: FORCE | $(BUILD)/doc
+$(GENDIR)/install.vars: FORCE | $(GENDIR)/doc
 	$(Q)echo '$(INSTALL_VARS)' | cmp -s - $@ || echo '$(INSTALL_VARS)' > $@
 .PHONY: FORCE
 FORCE:
 
-$(BUILD)/doc/%: doc/% $(BUILD)/install.vars | $(BUILD)/doc
+$(GENDIR)/doc/%: doc/% $(GENDIR)/install.vars | $(GENDIR)/doc
 	$(call msg,GEN,$@)
 	$(Q)$(SUBST) $< > $@
 
-$(BUILD)/systemd/%: systemd/%.in $(BUILD)/install.vars | $(BUILD)/systemd
+$(GENDIR)/systemd/%: systemd/%.in $(GENDIR)/install.vars | $(GENDIR)/systemd
 	$(call msg,GEN,$@)
 	$(Q)$(SUBST) -e 's|@EXPORTER_CAPS@|CapabilityBoundingSet=$(EXPORTER_CAPS)|' $< > $@
 
-$(BUILD)/doc $(BUILD)/systemd:
+$(GENDIR)/doc $(GENDIR)/systemd:
 	$(Q)mkdir -p $@
 
 .PHONY: install install-files uninstall
@@ -66,9 +69,9 @@ install: install-files
 		$(DESTDIR)$(man8dir) $(DESTDIR)$(bashcompdir) \
 		$(DESTDIR)$(systemdunitdir) $(DESTDIR)$(sysconfdir)/vmsteer
 	$(INSTALL) -m 0755 $(INSTALL_BINS) $(DESTDIR)$(sbindir)/
-	$(INSTALL) -m 0644 $(BUILD)/doc/vmsteer.8 $(DESTDIR)$(man8dir)/
+	$(INSTALL) -m 0644 $(GENDIR)/doc/vmsteer.8 $(DESTDIR)$(man8dir)/
 	$(INSTALL) -m 0644 doc/vmsteer-exporter.8 doc/vmsteer-agent.8 $(DESTDIR)$(man8dir)/
-	$(INSTALL) -m 0644 $(BUILD)/doc/vmsteer.json.5 $(DESTDIR)$(man5dir)/
+	$(INSTALL) -m 0644 $(GENDIR)/doc/vmsteer.json.5 $(DESTDIR)$(man5dir)/
 	$(INSTALL) -m 0644 completion/vmsteer.bash $(DESTDIR)$(bashcompdir)/vmsteer
 	$(INSTALL) -m 0644 $(GEN_UNITS) $(DESTDIR)$(systemdunitdir)/
 	$(INSTALL) -m 0644 etc/vmsteer.json.example $(DESTDIR)$(sysconfdir)/vmsteer/

@@ -8,8 +8,9 @@
 #
 # KERNEL        the kernel image (default: Debian 12's linux-image-amd64,
 #               /boot/vmlinuz-6.1.*)
-# MODULES_BASE  the directory that holds lib/modules/KVER for KERNEL
-#               (default /); KVER is taken from KERNEL's name
+# MODULES_BASE  the directory that holds lib/modules/KVER for KERNEL, with
+#               its modules.dep (depmod -b MODULES_BASE KVER) (default /);
+#               KVER is taken from KERNEL's name
 #               (vmlinuz-KVER) or, failing that, the one directory in
 #               MODULES_BASE/lib/modules
 # Options:
@@ -83,6 +84,8 @@ vmlinuz-*) kver=$(basename "$kernel") kver=${kver#vmlinuz-} ;;
 	   die "cannot tell KERNEL's version: name it vmlinuz-KVER or leave one directory in $base/lib/modules" ;;
 esac
 [ -d "$base/lib/modules/$kver" ] || die "$base/lib/modules/$kver: no modules for $kver"
+[ -r "$base/lib/modules/$kver/modules.dep" ] ||
+	die "$base/lib/modules/$kver/modules.dep missing: depmod -b $base $kver"
 [ -x "$BUILD/vmsteer" ] && [ -x "$BUILD/tests/unit_tests" ] || die "build first: make test-progs"
 
 if [ -z "$run" ]; then

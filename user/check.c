@@ -38,12 +38,15 @@ int vms_state_check(const struct vms_maps *m, vms_check_fn report, void *ctx)
 {
 	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
 	static __u32 slot_of[VMST_MAX_PORTS]; /* FDB slot + 1 naming a port */
+	static __u32 fdb[VMST_FDB_SLOTS];
 	__u32 netns = vms_netns_ino(), s, idx, tx, j;
 	struct vmst_port port;
 	char msg[160];
 	int n = 0, err;
 
 	err = vms_port_read_all(m, cfg);
+	if (!err)
+		err = vms_fdb_read(m, fdb);
 	if (err)
 		return err;
 	memset(slot_of, 0, sizeof(slot_of));
@@ -52,10 +55,7 @@ int vms_state_check(const struct vms_maps *m, vms_check_fn report, void *ctx)
 		const char *why = NULL;
 		__u64 key;
 
-		if (bpf_map_lookup_elem(m->fd[VMS_MAP_FDB], &s, &idx))
-			return vms_err(-errno,
-				       "map %s: cannot read slot %u: %s",
-				       VMST_MAP_FDB, s, strerror(errno));
+		idx = fdb[s];
 		if (!idx)
 			continue;
 		if (idx >= VMST_MAX_PORTS) {

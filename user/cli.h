@@ -87,6 +87,12 @@ int vms_usage_err(const char *cmd, const char *fmt, ...)
  */
 int vms_opt_once(const char *cmd, const char *opt, const char **slot,
 		 const char *val);
+/*
+ * The global options of vmsteer and vmsteer-exporter, option characters
+ * 'j', 'p', 'v' and 'P' (--pin-path: *@pin_path, once, not empty): 1 when
+ * @c was one of them, 0 when not, VMS_EXIT_USAGE after vms_err().
+ */
+int vms_global_opt(int c, const char *arg, int *verbose, const char **pin_path);
 /* True when argv holds -h or --help before any "--": print usage. */
 bool vms_wants_help(int argc, char **argv);
 /* Print the usage of @cmd on stdout. */

@@ -39,11 +39,11 @@ const char cmd_doctor_usage[] =
 	"against what\nmakes the fast path and the VMs' networking fast and "
 	"correct: one line per\nfinding (ok, info, warn, fail), what to "
 	"change, and with --json the reason\neach check exists. The checks: "
-	"kernel (version, BTF), vhost-net, br_netfilter,\ntuned, per uplink "
-	"(XDP mode, the driver's xdp_features, LRO, RX ring size,\nMTU), "
-	"per port (tap program, MTU against the uplink's, transmit queue "
-	"length,\nwhat the fast path would bypass: a root qdisc, an "
-	"nwfilter binding), and what\n'vmsteer status' says needs "
+	"kernel (version, BTF), vhost-net, br_netfilter,\ntuned; per uplink: "
+	"XDP mode, the driver's xdp_features, LRO, GRO, RX ring\nsize; per "
+	"port: tap program, MTU against the uplink's, transmit queue\n"
+	"length, what the fast path would bypass (a root qdisc that shapes, "
+	"an\nnwfilter binding); and what 'vmsteer status' says needs "
 	"attention.\n\n"
 	"Exit status: 0 when every finding is ok or info; 3 when one is warn "
 	"or fail;\n1 on errors.\n";
@@ -84,6 +84,10 @@ static const struct check C_XDP_FEAT = {
 static const struct check C_LRO = {
 	"lro", "LRO merges frames before XDP: native XDP refuses a device "
 	       "with LRO on, and merged frames cannot be redirected"};
+static const struct check C_GRO = {
+	"gro", "GRO merges frames before generic XDP sees them (native XDP "
+	       "runs first): merged frames for a VM take the uplink's tc path "
+	       "instead of XDP; the bridge path gains from GRO"};
 static const struct check C_RING = {
 	"rx_ring", "a small RX ring drops bursts before any program runs "
 		   "(the driver's rx_missed/rx_fifo counters)"};
@@ -413,6 +417,7 @@ static void check_uplink(struct report *r, int fd, struct json_object *u)
 {
 	const char *dev = jstr(u, "device"), *mode = jstr(u, "mode");
 	struct ethtool_value lro = {.cmd = ETHTOOL_GFLAGS};
+	struct ethtool_value gro = {.cmd = ETHTOOL_GGRO};
 	struct ethtool_ringparam ring = {.cmd = ETHTOOL_GRINGPARAM};
 	__u64 feat = 0;
 	int err;
@@ -447,6 +452,17 @@ static void check_uplink(struct report *r, int fd, struct json_object *u)
 			       "LRO on: ethtool -K %s lro off", dev);
 		else
 			report(r, &C_LRO, L_OK, dev, "LRO off");
+	}
+	if (!ethtool(fd, dev, &gro)) {
+		if (gro.data && !strcmp(mode, "generic"))
+			report(r, &C_GRO, L_INFO, dev,
+			       "GRO on with generic XDP: merged frames take the "
+			       "tc path (ethtool -K %s gro off trades the "
+			       "bridge path's gain for XDP's)",
+			       dev);
+		else
+			report(r, &C_GRO, L_OK, dev, "GRO %s",
+			       gro.data ? "on" : "off");
 	}
 	if (!ethtool(fd, dev, &ring) && ring.rx_max_pending) {
 		if (ring.rx_pending < ring.rx_max_pending)

@@ -79,6 +79,10 @@ static int stats_once(const struct vms_cli *cli, const char *tap)
 	struct vmst_rss rss;
 	struct vms_table qt;
 	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	/* Every port's counters, read in a few batch reads. */
+	static struct vmst_counter all_rs[VMST_MAX_PORTS][VMST_R_MAX];
+	static struct vmst_port_stats all_ps[VMST_MAX_PORTS];
+	static struct vmst_rss all_rss[VMST_MAX_PORTS];
 	struct vmst_counter reasons[VMST_R_MAX] = {};
 	struct json_object *top = NULL, *ports = NULL;
 	struct vms_table pt, rt;
@@ -93,6 +97,14 @@ static int stats_once(const struct vms_cli *cli, const char *tap)
 		if (err)
 			return err;
 		err = vms_port_read_all(&st.maps, cfg);
+		if (!err)
+			err = vms_read_reasons_range(&st.maps, 0,
+						     VMST_MAX_PORTS, all_rs);
+		if (!err)
+			err = vms_read_port_stats_range(&st.maps, 0,
+							VMST_MAX_PORTS, all_ps);
+		if (!err)
+			err = vms_rss_read_all(&st.maps, all_rss);
 		if (err)
 			goto out;
 	}
@@ -109,9 +121,7 @@ static int stats_once(const struct vms_cli *cli, const char *tap)
 	/* Frames passed before any port was found: port 0. */
 	if (!tap) {
 		if (have_state)
-			err = vms_read_reasons(&st.maps, 0, reasons);
-		if (err)
-			goto out_tables;
+			memcpy(reasons, all_rs[0], sizeof(reasons));
 		add_reason_rows(&rt, "-", reasons);
 		if (top)
 			json_object_object_add(top, "uplink_reasons",
@@ -127,12 +137,11 @@ static int stats_once(const struct vms_cli *cli, const char *tap)
 			continue;
 		if (tap && strncmp(tap, c->name, sizeof(c->name)))
 			continue;
-		err = vms_read_reasons(&st.maps, idx, reasons);
-		if (!err)
-			err = vms_read_port_stats(&st.maps, idx, &ps);
-		if (!err)
-			err = vms_rss_read(&st.maps, idx, &rss);
-		if (!err)
+		memcpy(reasons, all_rs[idx], sizeof(reasons));
+		ps = all_ps[idx];
+		rss = all_rss[idx];
+		memset(&qs, 0, sizeof(qs));
+		if (rss.flags & VMST_RSS_F_ENABLED)
 			err = vms_read_queue_stats(&st.maps, idx, &qs);
 		if (err)
 			goto out_tables;

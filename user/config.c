@@ -1512,11 +1512,11 @@ void vms_plan_free(struct vms_plan *plan)
 }
 
 /* Why port record @idx cannot forward as it is, or NULL. */
-static const char *port_unhealthy(struct vms_state *st, __u32 idx,
-				  const struct vmst_port_cfg *c)
+static const char *port_unhealthy(struct vms_state *st, const __u32 *fdb,
+				  __u32 idx, const struct vmst_port_cfg *c)
 {
 	__u64 key = rec_key(c);
-	__u32 home = vmst_fdb_hash(key), i, s, val, tx;
+	__u32 home = vmst_fdb_hash(key), i, s, tx;
 	struct vmst_port port;
 
 	if (c->flags & VMST_CFG_F_PENDING)
@@ -1534,21 +1534,21 @@ static const char *port_unhealthy(struct vms_state *st, __u32 idx,
 	}
 	for (i = 0; i < VMST_FDB_PROBES; i++) {
 		s = (home + i) & VMST_FDB_MASK;
-		if (!bpf_map_lookup_elem(st->maps.fd[VMS_MAP_FDB], &s, &val) &&
-		    val == idx)
+		if (fdb[s] == idx)
 			return NULL;
 	}
 	return "not in the FDB";
 }
 
-/* Free @idx's FDB slots in the simulation. */
-static void sim_free(__u32 *fdb, __u32 idx)
+/* Free @idx's FDB slot (in the probe window of its @key) in the
+ * simulation. */
+static void sim_free(__u32 *fdb, __u64 key, __u32 idx)
 {
-	__u32 s;
+	__u32 home = vmst_fdb_hash(key), i;
 
-	for (s = 0; s < VMST_FDB_SLOTS; s++)
-		if (fdb[s] == idx)
-			fdb[s] = 0;
+	for (i = 0; i < VMST_FDB_PROBES; i++)
+		if (fdb[(home + i) & VMST_FDB_MASK] == idx)
+			fdb[(home + i) & VMST_FDB_MASK] = 0;
 }
 
 /* The simulated slot of @key holding @idx (0: a free one), or -1. */
@@ -1567,20 +1567,17 @@ static int sim_slot(const __u32 *fdb, __u64 key, __u32 idx)
  * that would find no free slot among the VMST_FDB_PROBES from its home
  * slot is refused now, naming its JSON path, rather than half-way through.
  */
-static int plan_check_fdb(struct vms_state *st, const struct vms_config *cfg,
+static int plan_check_fdb(const __u32 *state_fdb, const struct vms_config *cfg,
 			  const struct vms_plan *plan,
 			  const struct vmst_port_cfg *pc, const char *name,
 			  int *bad)
 {
 	static __u32 fdb[VMST_FDB_SLOTS];
 	char path[64], mac[18], vl[24];
-	__u32 s, mark;
+	__u32 mark;
 	int i, slot;
 
-	memset(fdb, 0, sizeof(fdb));
-	for (s = 0; st && s < VMST_FDB_SLOTS; s++)
-		if (bpf_map_lookup_elem(st->maps.fd[VMS_MAP_FDB], &s, &fdb[s]))
-			fdb[s] = 0;
+	memcpy(fdb, state_fdb, sizeof(fdb));
 	for (i = 0; i < plan->n; i++) {
 		const struct vms_op *op = &plan->ops[i];
 		const struct vms_cfg_port *p;
@@ -1592,7 +1589,7 @@ static int plan_check_fdb(struct vms_state *st, const struct vms_config *cfg,
 			continue;
 		case VMS_OP_PORT_REPAIR:
 		case VMS_OP_PORT_DEL:
-			sim_free(fdb, op->index);
+			sim_free(fdb, rec_key(&pc[op->index]), op->index);
 			continue;
 		case VMS_OP_PORT_ADD:
 		case VMS_OP_PORT_UPDATE:
@@ -1604,7 +1601,8 @@ static int plan_check_fdb(struct vms_state *st, const struct vms_config *cfg,
 		key = port_key(p);
 		if (!p->ifindex) { /* pending: in no FDB slot */
 			if (op->kind == VMS_OP_PORT_UPDATE)
-				sim_free(fdb, op->index);
+				sim_free(fdb, rec_key(&pc[op->index]),
+					 op->index);
 			continue;
 		}
 		/* A new port's index is not known yet: mark it by entry. */
@@ -1631,7 +1629,8 @@ static int plan_check_fdb(struct vms_state *st, const struct vms_config *cfg,
 		}
 		fdb[slot] = mark;
 		if (op->kind == VMS_OP_PORT_UPDATE && mark != op->index)
-			sim_free(fdb, op->index); /* moved to a new index */
+			sim_free(fdb, rec_key(&pc[op->index]),
+				 op->index); /* moved to a new index */
 	}
 	return 0;
 }
@@ -1648,6 +1647,7 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 		  const char *name, struct vms_plan *plan)
 {
 	static struct vmst_port_cfg pc[VMST_MAX_PORTS];
+	static __u32 fdb[VMST_FDB_SLOTS];
 	struct vms_uplink_info up[VMST_MAX_UPLINKS];
 	__u32 netns = vms_netns_ino();
 	int cur[VMS_CFG_MAX_PORTS];  /* record index of each document port */
@@ -1663,6 +1663,9 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 	if (n < 0)
 		return n;
 	err = read_ports(st, pc);
+	memset(fdb, 0, sizeof(fdb));
+	if (!err && st)
+		err = vms_fdb_read(&st->maps, fdb);
 	if (err)
 		return err;
 
@@ -1770,10 +1773,9 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 
 	/* Repairs: FDB slots naming no port, broken or duplicate records. */
 	for (i = 0; st && i < (int)VMST_FDB_SLOTS; i++) {
-		__u32 s = i, val;
+		__u32 s = i, val = fdb[i];
 
-		if (bpf_map_lookup_elem(st->maps.fd[VMS_MAP_FDB], &s, &val) ||
-		    !val)
+		if (!val)
 			continue;
 		if (val < VMST_MAX_PORTS && in_use(&pc[val]))
 			continue;
@@ -1808,7 +1810,7 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 		if (cur[i])
 			why = "duplicate record";
 		else
-			why = port_unhealthy(st, j, &pc[j]);
+			why = port_unhealthy(st, fdb, j, &pc[j]);
 		if (why) {
 			op = plan_push(plan, VMS_OP_PORT_REPAIR, i, j,
 				       cfg->ports[i].tap);
@@ -1985,7 +1987,7 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 		if (up[j].defunct || !up[j].name[0])
 			snprintf(op->why, sizeof(op->why), "device gone");
 	}
-	err = plan_check_fdb(st, cfg, plan, pc, name, &bad);
+	err = plan_check_fdb(fdb, cfg, plan, pc, name, &bad);
 	if (err)
 		return plan_fail_port(plan, bad, err);
 	return 0;

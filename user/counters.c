@@ -29,6 +29,41 @@ bool vms_reason_from_vm(__u32 reason)
 	return reason < VMST_R_MAX && reason_dir[reason] == VMST_DIR_VM;
 }
 
+/*
+ * Where the data path counts each reason (the port index it passes to
+ * vmst_pass / vmst_skb_verdict): the uplink program before it found a port
+ * counts under port 0 (malformed, multicast, unknown_dst,
+ * vlan_unsupported); after, under the port (too_big, no_target,
+ * drop_no_target). The tap program counts under the tap's port, and
+ * vm_no_port under port 0 too when the tap is no port's.
+ */
+bool vms_reason_portless(__u32 reason)
+{
+	switch (reason) {
+	case VMST_R_PASS_MALFORMED:
+	case VMST_R_PASS_MULTICAST:
+	case VMST_R_PASS_UNKNOWN:
+	case VMST_R_PASS_VLAN:
+	case VMST_R_DROP_VM_NO_PORT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool vms_reason_per_port(__u32 reason)
+{
+	switch (reason) {
+	case VMST_R_PASS_MALFORMED:
+	case VMST_R_PASS_MULTICAST:
+	case VMST_R_PASS_UNKNOWN:
+	case VMST_R_PASS_VLAN:
+		return false;
+	default:
+		return reason < VMST_R_MAX;
+	}
+}
+
 bool vms_reason_drops(__u32 reason)
 {
 	return reason < VMST_R_MAX && reason_kind[reason] == VMST_KIND_DROP;
@@ -51,114 +86,194 @@ static int ncpus(void)
 	return n;
 }
 
-/* Look up the per-CPU values of @key into a new buffer of ncpus values. */
-static void *percpu_lookup(int fd, __u32 key, size_t value_size)
+/* Bytes one key of @fd holds: every CPU's copy for a per-CPU map. */
+static size_t value_bytes(bool percpu, size_t value_size)
 {
-	void *buf;
+	return percpu ? (size_t)ncpus() * ((value_size + 7) & ~(size_t)7)
+		      : value_size;
+}
 
-	if (ncpus() <= 0)
-		return NULL;
-	buf = calloc(ncpus(), value_size);
-	if (!buf)
-		return NULL;
-	if (bpf_map_lookup_elem(fd, &key, buf)) {
-		free(buf);
-		return NULL;
+int vms_array_read(int fd, __u32 first, __u32 n, void *buf, size_t vbytes)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
+	__u32 *keys, done = 0, count, in, out;
+	int err = 0;
+
+	keys = calloc(n ?: 1, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	while (done < n) {
+		/* The batch goes on after the key in_batch names. */
+		in = first + done - 1;
+		count = n - done;
+		if (bpf_map_lookup_batch(fd, first + done ? &in : NULL, &out,
+					 keys, (char *)buf + done * vbytes,
+					 &count, &o) &&
+		    errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		if (!count) {
+			err = -ENOENT;
+			break;
+		}
+		done += count;
 	}
-	return buf;
+	free(keys);
+	return err;
+}
+
+/* Write @buf (@n values, zeros when NULL) to keys @first.. of @fd. */
+static int array_write_range(int fd, __u32 first, __u32 n, const void *buf,
+			     size_t vbytes)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, o, .elem_flags = BPF_ANY);
+	void *zeros = NULL;
+	__u32 *keys, i, count = n;
+	int err = 0;
+
+	keys = calloc(n ?: 1, sizeof(*keys));
+	if (!buf)
+		buf = zeros = calloc(n ?: 1, vbytes);
+	if (!keys || !buf) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		keys[i] = first + i;
+	if (bpf_map_update_batch(fd, keys, buf, &count, &o))
+		err = -errno;
+out:
+	free(keys);
+	free(zeros);
+	return err;
+}
+
+/* Sum @n per-CPU values of @words 64-bit words each from @buf into @out. */
+static void sum_cpus(const void *buf, __u32 n, size_t words, __u64 *out)
+{
+	const __u64 *v = buf;
+	__u32 k;
+	size_t w;
+	int cpu;
+
+	for (k = 0; k < n; k++)
+		for (cpu = 0; cpu < ncpus(); cpu++, v += words)
+			for (w = 0; w < words; w++)
+				out[k * words + w] += v[w];
+}
+
+int vms_read_port_stats_range(const struct vms_maps *m, __u32 first, __u32 n,
+			      struct vmst_port_stats *sum)
+{
+	size_t vb = value_bytes(true, sizeof(*sum));
+	void *buf = calloc(n ?: 1, vb);
+	int err;
+
+	memset(sum, 0, n * sizeof(*sum));
+	if (!buf)
+		return vms_err(-ENOMEM, "out of memory");
+	err = vms_array_read(m->fd[VMS_MAP_PSTATS], first, n, buf, vb);
+	if (!err)
+		sum_cpus(buf, n, VMST_PC_SLOTS, &sum->c[0]);
+	free(buf);
+	if (err)
+		return vms_err(err, "map %s: ports %u..%u: %s", VMST_MAP_PSTATS,
+			       first, first + n - 1, strerror(-err));
+	return 0;
 }
 
 int vms_read_port_stats(const struct vms_maps *m, __u32 idx,
 			struct vmst_port_stats *sum)
 {
-	struct vmst_port_stats *v;
-	int cpu, i;
+	return vms_read_port_stats_range(m, idx, 1, sum);
+}
 
-	memset(sum, 0, sizeof(*sum));
-	v = percpu_lookup(m->fd[VMS_MAP_PSTATS], idx, sizeof(*v));
-	if (!v)
-		return vms_err(-errno ?: -ENOMEM, "map %s: port %u: %s",
-			       VMST_MAP_PSTATS, idx, strerror(errno));
-	for (cpu = 0; cpu < ncpus(); cpu++)
-		for (i = 0; i < VMST_PC_SLOTS; i++)
-			sum->c[i] += v[cpu].c[i];
-	free(v);
+int vms_read_reasons_range(const struct vms_maps *m, __u32 first, __u32 n,
+			   struct vmst_counter (*out)[VMST_R_MAX])
+{
+	size_t vb = value_bytes(true, sizeof(struct vmst_counter));
+	struct vmst_counter *all;
+	void *buf;
+	__u32 k;
+	int err;
+
+	buf = calloc((size_t)(n ?: 1) * VMST_REASON_SLOTS, vb);
+	all = calloc((size_t)(n ?: 1) * VMST_REASON_SLOTS, sizeof(*all));
+	if (!buf || !all) {
+		free(buf);
+		free(all);
+		return vms_err(-ENOMEM, "out of memory");
+	}
+	err = vms_array_read(m->fd[VMS_MAP_RSTATS], VMST_RSTATS_KEY(first, 0),
+			     n * VMST_REASON_SLOTS, buf, vb);
+	if (!err) {
+		sum_cpus(buf, n * VMST_REASON_SLOTS, 2, &all[0].frames);
+		for (k = 0; k < n; k++)
+			memcpy(out[k], &all[k * VMST_REASON_SLOTS],
+			       sizeof(out[k]));
+	}
+	free(buf);
+	free(all);
+	if (err)
+		return vms_err(err, "map %s: ports %u..%u: %s", VMST_MAP_RSTATS,
+			       first, first + n - 1, strerror(-err));
 	return 0;
 }
 
 int vms_read_reasons(const struct vms_maps *m, __u32 idx,
 		     struct vmst_counter out[VMST_R_MAX])
 {
-	int cpu, r;
-
-	for (r = 0; r < VMST_R_MAX; r++) {
-		struct vmst_counter *v;
-
-		v = percpu_lookup(m->fd[VMS_MAP_RSTATS],
-				  VMST_RSTATS_KEY(idx, r), sizeof(*v));
-		if (!v)
-			return vms_err(-errno ?: -ENOMEM, "map %s: port %u: %s",
-				       VMST_MAP_RSTATS, idx, strerror(errno));
-		out[r].frames = out[r].bytes = 0;
-		for (cpu = 0; cpu < ncpus(); cpu++) {
-			out[r].frames += v[cpu].frames;
-			out[r].bytes += v[cpu].bytes;
-		}
-		free(v);
-	}
-	return 0;
+	return vms_read_reasons_range(m, idx, 1,
+				      (struct vmst_counter(*)[VMST_R_MAX])out);
 }
 
 int vms_read_queue_stats(const struct vms_maps *m, __u32 idx,
 			 struct vmst_queue_stats *sum)
 {
-	struct vmst_queue_stats *v;
-	int cpu, q;
-
 	memset(sum, 0, sizeof(*sum));
 	if (m->fd[VMS_MAP_QSTATS] < 0)
 		return 0; /* a state from before queue steering: none yet */
-	v = percpu_lookup(m->fd[VMS_MAP_QSTATS], idx, sizeof(*v));
-	if (!v)
-		return vms_err(-errno ?: -ENOMEM, "map %s: port %u: %s",
-			       VMST_MAP_QSTATS, idx, strerror(errno));
-	for (cpu = 0; cpu < ncpus(); cpu++)
-		for (q = 0; q < VMST_RSS_QUEUES_MAX; q++)
-			sum->frames[q] += v[cpu].frames[q];
-	free(v);
+	/* One copy for all CPUs (atomic increments). */
+	if (bpf_map_lookup_elem(m->fd[VMS_MAP_QSTATS], &idx, sum))
+		return vms_err(-errno, "map %s: port %u: %s", VMST_MAP_QSTATS,
+			       idx, strerror(errno));
 	return 0;
 }
 
-/* Write @src's per-CPU values (or zeros when NULL) to @key of @fd. */
-static int percpu_write(int fd, __u32 key, const void *src, size_t value_size)
-{
-	void *buf;
-	int err = 0;
+/* The counter maps of a port: map, first key, keys, per CPU, value size. */
+struct port_keys {
+	enum vms_map map;
+	__u32 first, n;
+	bool percpu;
+	size_t size;
+};
 
-	buf = calloc(ncpus(), value_size);
-	if (!buf)
-		return -ENOMEM;
-	if (src)
-		memcpy(buf, src, ncpus() * value_size);
-	if (bpf_map_update_elem(fd, &key, buf, BPF_ANY))
-		err = -errno;
-	free(buf);
-	return err;
+static int port_keys(const struct vms_maps *m, __u32 idx,
+		     struct port_keys out[3])
+{
+	int n = 0;
+
+	out[n++] = (struct port_keys){VMS_MAP_PSTATS, idx, 1, true,
+				      sizeof(struct vmst_port_stats)};
+	out[n++] = (struct port_keys){VMS_MAP_RSTATS, VMST_RSTATS_KEY(idx, 0),
+				      VMST_REASON_SLOTS, true,
+				      sizeof(struct vmst_counter)};
+	if (m->fd[VMS_MAP_QSTATS] >= 0)
+		out[n++] = (struct port_keys){VMS_MAP_QSTATS, idx, 1, false,
+					      sizeof(struct vmst_queue_stats)};
+	return n;
 }
 
 int vms_zero_port_counters(const struct vms_maps *m, __u32 idx)
 {
-	int r, err;
+	struct port_keys k[3];
+	int i, n = port_keys(m, idx, k), err = 0;
 
-	err = percpu_write(m->fd[VMS_MAP_PSTATS], idx, NULL,
-			   sizeof(struct vmst_port_stats));
-	for (r = 0; !err && r < VMST_REASON_SLOTS; r++)
-		err = percpu_write(m->fd[VMS_MAP_RSTATS],
-				   VMST_RSTATS_KEY(idx, r), NULL,
-				   sizeof(struct vmst_counter));
-	if (!err && m->fd[VMS_MAP_QSTATS] >= 0)
-		err = percpu_write(m->fd[VMS_MAP_QSTATS], idx, NULL,
-				   sizeof(struct vmst_queue_stats));
+	for (i = 0; !err && i < n; i++)
+		err = array_write_range(m->fd[k[i].map], k[i].first, k[i].n,
+					NULL,
+					value_bytes(k[i].percpu, k[i].size));
 	if (err)
 		return vms_err(err, "port %u: cannot reset counters: %s", idx,
 			       strerror(-err));
@@ -167,37 +282,21 @@ int vms_zero_port_counters(const struct vms_maps *m, __u32 idx)
 
 int vms_copy_port_counters(const struct vms_maps *m, __u32 from, __u32 to)
 {
-	int r, err = 0;
-	void *v;
+	struct port_keys kf[3], kt[3];
+	int i, n = port_keys(m, from, kf), err = 0;
 
-	v = percpu_lookup(m->fd[VMS_MAP_PSTATS], from,
-			  sizeof(struct vmst_port_stats));
-	if (!v)
-		return vms_err(-ENOMEM, "port %u: cannot read counters", from);
-	err = percpu_write(m->fd[VMS_MAP_PSTATS], to, v,
-			   sizeof(struct vmst_port_stats));
-	free(v);
-	for (r = 0; !err && r < VMST_REASON_SLOTS; r++) {
-		v = percpu_lookup(m->fd[VMS_MAP_RSTATS],
-				  VMST_RSTATS_KEY(from, r),
-				  sizeof(struct vmst_counter));
-		if (!v)
-			return vms_err(-ENOMEM, "port %u: cannot read counters",
-				       from);
-		err = percpu_write(m->fd[VMS_MAP_RSTATS],
-				   VMST_RSTATS_KEY(to, r), v,
-				   sizeof(struct vmst_counter));
-		free(v);
-	}
-	if (!err && m->fd[VMS_MAP_QSTATS] >= 0) {
-		v = percpu_lookup(m->fd[VMS_MAP_QSTATS], from,
-				  sizeof(struct vmst_queue_stats));
-		if (!v)
-			return vms_err(-ENOMEM, "port %u: cannot read counters",
-				       from);
-		err = percpu_write(m->fd[VMS_MAP_QSTATS], to, v,
-				   sizeof(struct vmst_queue_stats));
-		free(v);
+	port_keys(m, to, kt);
+	for (i = 0; !err && i < n; i++) {
+		size_t vb = value_bytes(kf[i].percpu, kf[i].size);
+		void *buf = calloc(kf[i].n, vb);
+
+		err = buf ? vms_array_read(m->fd[kf[i].map], kf[i].first,
+					   kf[i].n, buf, vb)
+			  : -ENOMEM;
+		if (!err)
+			err = array_write_range(m->fd[kt[i].map], kt[i].first,
+						kt[i].n, buf, vb);
+		free(buf);
 	}
 	if (err)
 		return vms_err(err, "port %u: cannot copy counters: %s", to,

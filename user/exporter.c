@@ -457,26 +457,12 @@ static int run(int argc, char **argv)
 
 	opterr = 0; /* our own message, JSON in JSON mode */
 	while ((c = getopt_long(argc, argv, "+jpvhV", opts, NULL)) != -1) {
+		err = vms_global_opt(c, optarg, &verbose, &pin_override);
+		if (err == VMS_EXIT_USAGE)
+			return err;
+		if (err)
+			continue;
 		switch (c) {
-		case 'j':
-			vms_json = true;
-			break;
-		case 'p':
-			vms_json = vms_pretty = true;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'P':
-			if (!*optarg)
-				return vms_usage_err("exporter",
-						     "--pin-path: empty "
-						     "directory name");
-			err = vms_opt_once("exporter", "--pin-path",
-					   &pin_override, optarg);
-			if (err)
-				return err;
-			break;
 		case 'l':
 			err = vms_opt_once("exporter", "--listen", &listen_arg,
 					   optarg);

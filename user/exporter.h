@@ -22,7 +22,7 @@
 #define EXP_PER_IP_CONNECTIONS 16    /* of them per client (IPv6: per /64) */
 #define EXP_CONN_MEMORY	       16384 /* per connection: request + headers */
 #define EXP_TIMEOUT_DEFAULT    10    /* seconds: request arrival, idleness */
-#define EXP_BACKLOG	       16
+#define EXP_BACKLOG	       128 /* a connection flood must not drop others' SYNs */
 #define EXP_TICK_MS	       250 /* late requests are cut this often */
 
 #define EXP_STR(x)	   EXP_STR_(x)
@@ -50,10 +50,9 @@
 	"answer),\n                      and a connection idle SECS is closed " \
 	"(default " EXP_STR(EXP_TIMEOUT_DEFAULT) ")\n\n" \
 	"At most " EXP_STR(EXP_MAX_CONNECTIONS) " connections are served at " \
-	"once, " EXP_STR(EXP_PER_IP_CONNECTIONS) " from one client address (IPv6: " \
-	"one /64),\n" \
-	"and a request line and headers longer than " \
-	EXP_STR(EXP_CONN_MEMORY) " bytes are refused.\n\n" \
+	"once, " EXP_STR(EXP_PER_IP_CONNECTIONS) " from one client address\n" \
+	"(IPv6: one /64), and a request line and headers longer than " \
+	EXP_STR(EXP_CONN_MEMORY) " bytes\nare refused.\n\n" \
 	"The HTTP server is the program " VMS_EXPORTER_BIN ", installed beside " \
 	"vmsteer:\nonly it links libmicrohttpd. `vmsteer [OPTIONS] exporter " \
 	"ARGS` runs it with\nthe same global options and ARGS.\n\n" \

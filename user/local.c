@@ -39,17 +39,6 @@ struct local_set {
 	int n;
 };
 
-static bool set_has(const struct local_set *s, const struct vmst_local_key *k)
-{
-	int i;
-
-	for (i = 0; i < s->n; i++)
-		if (s->key[i].mac48 == k->mac48 &&
-		    s->key[i].netns_ino == k->netns_ino)
-			return true;
-	return false;
-}
-
 /* Add @mac unless it is unusable, a port's, or already there. */
 static void set_add(struct local_set *s, const __u8 mac[6], __u32 netns,
 		    __u32 ifindex, __u32 flag, const __u64 *skip, int nskip)
@@ -209,14 +198,53 @@ int vms_local_read(struct vms_state *st, struct vmst_local_key *keys,
 	return n;
 }
 
+/* Every entry of the hash map @fd into @s, in batch lookups. */
+static int local_dump(int fd, struct local_set *s)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
+	__u32 in = 0, out = 0, count;
+	bool first = true;
+	int err = 0;
+
+	s->n = 0;
+	while (s->n < VMST_LOCAL_MAX) {
+		count = VMST_LOCAL_MAX - s->n;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out,
+					   &s->key[s->n], &s->val[s->n], &count,
+					   &o);
+		if (err)
+			err = -errno;
+		s->n += count;
+		if (err == -ENOENT) /* the end */
+			return 0;
+		if (err)
+			return err;
+		in = out;
+		first = false;
+	}
+	return 0;
+}
+
+/* Order of entries (a key first in each): namespace, then MAC. */
+static int cmp_key(const void *a, const void *b)
+{
+	const struct vmst_local_key *x = a, *y = b;
+
+	if (x->netns_ino != y->netns_ino)
+		return x->netns_ino < y->netns_ino ? -1 : 1;
+	return x->mac48 < y->mac48 ? -1 : x->mac48 > y->mac48;
+}
+
 int vms_local_refresh(struct vms_state *st)
 {
-	static struct local_set want;
-	int fd = st->maps.fd[VMS_MAP_LOCAL], i, n;
-	struct vmst_local_key cur, next;
-	bool have = false;
+	static struct local_set want, have;
+	static struct {
+		struct vmst_local_key key; /* first: sorted by cmp_key */
+		struct vmst_local val;
+	} sorted[VMST_LOCAL_MAX];
+	static struct vmst_local_key wanted[VMST_LOCAL_MAX];
+	int fd = st->maps.fd[VMS_MAP_LOCAL], i, n, err;
 	__u32 netns = vms_netns_ino();
-	struct vmst_local v;
 
 	if (fd < 0)
 		return 0; /* a state from before the map: nothing to keep */
@@ -224,10 +252,27 @@ int vms_local_refresh(struct vms_state *st)
 	if (n < 0)
 		return n;
 	want.n = n;
+	/* What the map holds, read once: one dump, not a lookup a MAC. */
+	err = local_dump(fd, &have);
+	if (err)
+		return vms_err(err, "map %s: cannot read: %s", VMST_MAP_LOCAL,
+			       strerror(-err));
+	for (i = 0; i < have.n; i++) {
+		sorted[i].key = have.key[i];
+		sorted[i].val = have.val[i];
+	}
+	qsort(sorted, have.n, sizeof(sorted[0]), cmp_key);
 	/* New and changed entries first: a MAC is never briefly absent. */
 	for (i = 0; i < want.n; i++) {
-		if (!bpf_map_lookup_elem(fd, &want.key[i], &v) &&
-		    !memcmp(&v, &want.val[i], sizeof(v)))
+		const struct vmst_local *v = NULL;
+		const void *hit = bsearch(&want.key[i], sorted, have.n,
+					  sizeof(sorted[0]), cmp_key);
+
+		if (hit)
+			v = &sorted[((const char *)hit - (const char *)sorted) /
+				    sizeof(sorted[0])]
+				     .val;
+		if (v && !memcmp(v, &want.val[i], sizeof(*v)))
 			continue;
 		if (bpf_map_update_elem(fd, &want.key[i], &want.val[i],
 					BPF_ANY))
@@ -235,16 +280,18 @@ int vms_local_refresh(struct vms_state *st)
 				       VMST_MAP_LOCAL, strerror(errno));
 	}
 	/* Then this namespace's entries that are gone. */
-	while (!bpf_map_get_next_key(fd, have ? &cur : NULL, &next)) {
-		if (next.netns_ino == netns && !set_has(&want, &next)) {
-			if (bpf_map_delete_elem(fd, &next) && errno != ENOENT)
-				return vms_err(-errno,
-					       "map %s: cannot delete: %s",
-					       VMST_MAP_LOCAL, strerror(errno));
-			continue; /* on from the same key */
-		}
-		cur = next;
-		have = true;
+	for (i = 0; i < want.n; i++)
+		wanted[i] = want.key[i];
+	qsort(wanted, want.n, sizeof(wanted[0]), cmp_key);
+	for (i = 0; i < have.n; i++) {
+		const struct vmst_local_key *k = &have.key[i];
+
+		if (k->netns_ino != netns ||
+		    bsearch(k, wanted, want.n, sizeof(wanted[0]), cmp_key))
+			continue;
+		if (bpf_map_delete_elem(fd, k) && errno != ENOENT)
+			return vms_err(-errno, "map %s: cannot delete: %s",
+				       VMST_MAP_LOCAL, strerror(errno));
 	}
 	return 0;
 }

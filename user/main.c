@@ -181,26 +181,12 @@ int main(int argc, char **argv)
 
 	opterr = 0; /* our own messages, JSON under --json */
 	while ((c = getopt_long(argc, argv, "+jpvhV", opts, NULL)) != -1) {
+		ret = vms_global_opt(c, optarg, &verbose, &pin_override);
+		if (ret == VMS_EXIT_USAGE)
+			return vms_report_error(ret);
+		if (ret)
+			continue;
 		switch (c) {
-		case 'j':
-			vms_json = true;
-			break;
-		case 'p':
-			vms_json = vms_pretty = true;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'P':
-			if (pin_override) {
-				vms_err(-EINVAL,
-					"--pin-path given twice ('%s', then "
-					"'%s')",
-					pin_override, optarg);
-				return vms_report_error(VMS_EXIT_USAGE);
-			}
-			pin_override = optarg;
-			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -244,10 +230,6 @@ int main(int argc, char **argv)
 	}
 	cli.pin_path = vms_pin_path(pin_override);
 	cli.pin_path_given = pin_override != NULL;
-	if (pin_override && !*pin_override) {
-		vms_err(-EINVAL, "--pin-path: empty directory name");
-		return vms_report_error(VMS_EXIT_USAGE);
-	}
 	ret = cmd->fn == cmd_help ? 0 : vms_pin_path_check(cli.pin_path);
 	if (ret)
 		return vms_report_error(ret);

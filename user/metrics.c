@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "metrics.h"
 #include "vms.h"
@@ -80,10 +81,11 @@ void vms_prom_family(FILE *f, const char *name, const char *type,
 	fprintf(f, "\n# TYPE %s %s\n", name, type);
 }
 
-/* The programs of a state: per uplink its XDP and tc programs, per port
- * its tap and steering programs, the CPUMAP programs, tracing programs. */
-#define MAX_PROGS \
-	(2 * VMST_MAX_UPLINKS + 2 * VMST_MAX_PORTS + VMST_MAX_CPUS + 8)
+/* The programs of a state: per uplink its XDP and tc programs, the tap
+ * and steering programs the namespace's taps share, the CPUMAP programs
+ * (one, unless an upgrade left older ones on some CPUs), tracing programs.
+ */
+#define MAX_PROGS (2 * VMST_MAX_UPLINKS + 64)
 
 /* Everything a scrape shows, read before anything is written. */
 struct snapshot {
@@ -91,6 +93,7 @@ struct snapshot {
 	struct vmst_port_stats ps[VMST_MAX_PORTS];
 	struct vmst_counter rs[VMST_MAX_PORTS][VMST_R_MAX];
 	struct vmst_queue_stats qs[VMST_MAX_PORTS];
+	struct vmst_rss rss[VMST_MAX_PORTS];
 	__u16 queues[VMST_MAX_PORTS]; /* 0: the port has no queue steering */
 	struct vms_uplink_info up[VMST_MAX_UPLINKS];
 	int nup;
@@ -152,21 +155,25 @@ static void read_tracing_progs(struct snapshot *s, const char *pin_path)
 }
 
 /*
- * The tap programs of this netns's ports, vmsteer's steering programs on
- * their taps (ports with queue steering: the tap inspection iterator runs
- * once for each), and the CPUMAP programs.
+ * The tap and steering programs this netns's taps share (pinned: no tap
+ * inspection per port), the ports whose tap lacks the tap program, and
+ * the CPUMAP programs.
  */
 static void read_tc_progs(struct snapshot *s, struct vms_state *st)
 {
-	__u32 netns = vms_netns_ino(), cpu;
+	__u32 tap_id = vms_shared_prog_id(st, VMS_PROG_TAP);
+	int cpu, idx, ncpu = libbpf_num_possible_cpus();
+	__u32 netns = vms_netns_ino();
 	struct bpf_cpumap_val cv;
 	char name[IF_NAMESIZE];
-	int idx;
 
+	add_prog(s, "tap", tap_id);
+	add_prog(s, "steer", vms_shared_prog_id(st, VMS_PROG_STEER));
+	/* One tc query a tap: is the shared program (or, say, another
+	 * build's vmsteer program) in vmsteer's filter? */
 	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
 		const struct vmst_port_cfg *c = &s->cfg[idx];
-		enum vms_steer_owner owner;
-		struct vms_tap_view v;
+		__u32 id;
 
 		if (!(c->flags & VMST_CFG_F_IN_USE) || c->netns_ino != netns)
 			continue;
@@ -179,22 +186,13 @@ static void read_tc_progs(struct snapshot *s, struct vms_state *st)
 			s->tap_gone++;
 			continue;
 		}
-		if (vms_tap_prog_ours(c->ifindex))
-			add_prog(s, "tap", vms_tc_prog_id(c->ifindex));
-		else
+		id = vms_tc_prog_id(c->ifindex);
+		if (!id || (id != tap_id && !vms_tap_prog_ours(c->ifindex)))
 			s->no_tap_prog++;
-		if (!s->queues[idx] || vms_tap_view(c->ifindex, netns, &v) ||
-		    vms_steer_owner(&st->maps, v.steer_prog_id, &owner, NULL,
-				    0) ||
-		    owner != VMS_STEER_OURS) {
-			vms_clear_error();
-			continue;
-		}
-		add_prog(s, "steer", v.steer_prog_id);
 	}
 	if (st->maps.fd[VMS_MAP_CPUMAP] < 0)
 		return;
-	for (cpu = 0; cpu < VMST_MAX_CPUS; cpu++)
+	for (cpu = 0; cpu < ncpu; cpu++)
 		if (!bpf_map_lookup_elem(st->maps.fd[VMS_MAP_CPUMAP], &cpu,
 					 &cv))
 			add_prog(s, "cpumap", cv.bpf_prog.id);
@@ -210,29 +208,28 @@ static int snapshot_read(struct snapshot *s, const char *pin_path)
 	err = vms_state_open(&st, pin_path, 0);
 	if (err)
 		return err;
+	/* Whole tables in a few batch reads, not a read per port. */
 	err = vms_port_read_all(&st.maps, s->cfg);
+	if (!err)
+		err = vms_read_reasons_range(&st.maps, 0, VMST_MAX_PORTS,
+					     s->rs);
+	if (!err)
+		err = vms_read_port_stats_range(&st.maps, 0, VMST_MAX_PORTS,
+						s->ps);
+	if (!err)
+		err = vms_rss_read_all(&st.maps, s->rss);
 	if (err)
 		goto out;
-	for (idx = 0; idx < VMST_MAX_PORTS; idx++) {
-		if (idx && !(s->cfg[idx].flags & VMST_CFG_F_IN_USE))
+	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
+		if (!(s->cfg[idx].flags & VMST_CFG_F_IN_USE))
 			continue;
-		err = vms_read_reasons(&st.maps, idx, s->rs[idx]);
-		if (!err && idx)
-			err = vms_read_port_stats(&st.maps, idx, &s->ps[idx]);
-		if (!err && idx) {
-			struct vmst_rss rss;
-
-			err = vms_rss_read(&st.maps, idx, &rss);
-			if (!err && (rss.flags & VMST_RSS_F_ENABLED)) {
-				s->queues[idx] = rss.queues;
-				err = vms_read_queue_stats(&st.maps, idx,
-							   &s->qs[idx]);
-			}
+		if (s->rss[idx].flags & VMST_RSS_F_ENABLED) {
+			s->queues[idx] = s->rss[idx].queues;
+			err = vms_read_queue_stats(&st.maps, idx, &s->qs[idx]);
+			if (err)
+				goto out;
 		}
-		if (err)
-			goto out;
-		if (idx)
-			s->nports++;
+		s->nports++;
 	}
 	s->fdb = vms_fdb_count(&st.maps);
 	if (s->fdb < 0) {
@@ -257,17 +254,41 @@ out:
 	return err;
 }
 
-/* The labels of port @c: tap, mac, vlan (no braces). */
+/* The label of port @c's counters: tap="..." (no braces). Its MAC and
+ * VLAN are labels of vmsteer_port_info only: join on tap. */
 static void port_labels(FILE *f, const struct vmst_port_cfg *c)
 {
-	char name[sizeof(c->name) + 1], mac[18];
+	char name[sizeof(c->name) + 1];
 
 	memcpy(name, c->name, sizeof(c->name));
 	name[sizeof(c->name)] = '\0';
-	vms_format_mac(c->mac, mac);
 	fputs("tap=\"", f);
 	vms_prom_write_label_value(f, name);
-	fprintf(f, "\",mac=\"%s\",vlan=\"%u\"", mac, c->vlan);
+	fputc('"', f);
+}
+
+/* One vmsteer_port_info series per port: the descriptive labels, once. */
+static void render_port_info(FILE *f, const struct snapshot *s)
+{
+	char mac[18];
+	int idx;
+
+	vms_prom_family(f, "vmsteer_port_info", "gauge",
+			"A configured VM port: its tap (the label every "
+			"per-port counter carries), MAC, VLAN (0: untagged), "
+			"port index, and queues (0: no queue steering).");
+	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
+		const struct vmst_port_cfg *c = &s->cfg[idx];
+
+		if (!(c->flags & VMST_CFG_F_IN_USE))
+			continue;
+		vms_format_mac(c->mac, mac);
+		fputs("vmsteer_port_info{", f);
+		port_labels(f, c);
+		fprintf(f,
+			",mac=\"%s\",vlan=\"%u\",index=\"%d\",queues=\"%u\"} 1\n",
+			mac, c->vlan, idx, s->queues[idx]);
+	}
 }
 
 static bool port_in_use(const struct snapshot *s, int idx)
@@ -382,11 +403,14 @@ static const char *reason_action(int r)
 }
 
 static void reason_samples(FILE *f, const char *family, const char *tap,
-			   const struct vmst_counter *rs, bool bytes)
+			   const struct vmst_counter *rs, bool bytes, bool port)
 {
 	int r;
 
 	for (r = 0; r < VMST_R_MAX; r++) {
+		/* A reason the data path never counts there stays out. */
+		if (!(port ? vms_reason_per_port(r) : vms_reason_portless(r)))
+			continue;
 		fprintf(f, "%s{tap=\"", family);
 		vms_prom_write_label_value(f, tap);
 		fprintf(f, "\",reason=\"%s\",action=\"%s\"} %llu\n",
@@ -403,10 +427,13 @@ static void render_reasons(FILE *f, const struct snapshot *s)
 		bool bytes;
 	} fam[] = {
 		{"vmsteer_reason_frames_total",
-		 "Frames the uplink XDP program passed to the kernel "
+		 "Frames vmsteer's programs passed to the kernel "
 		 "(action=pass) or dropped (action=drop) instead of "
-		 "redirecting them, by reason (see 'vmsteer stats --help'); "
-		 "tap=\"\" for frames not tied to a port.",
+		 "forwarding them, by reason (see 'vmsteer stats --help'); "
+		 "tap=\"\" for frames not tied to a port. Each port has the "
+		 "reasons that can be counted for it (the transmit path's, "
+		 "and too_big, no_target, drop_no_target of the uplink), "
+		 "tap=\"\" the others.",
 		 false},
 		{"vmsteer_reason_bytes_total",
 		 "Bytes of the frames counted by vmsteer_reason_frames_total.",
@@ -418,14 +445,15 @@ static void render_reasons(FILE *f, const struct snapshot *s)
 
 	for (k = 0; k < sizeof(fam) / sizeof(fam[0]); k++) {
 		vms_prom_family(f, fam[k].name, "counter", fam[k].help);
-		reason_samples(f, fam[k].name, "", s->rs[0], fam[k].bytes);
+		reason_samples(f, fam[k].name, "", s->rs[0], fam[k].bytes,
+			       false);
 		for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
 			if (!port_in_use(s, idx))
 				continue;
 			memcpy(name, s->cfg[idx].name, sizeof(s->cfg[0].name));
 			name[sizeof(s->cfg[0].name)] = '\0';
 			reason_samples(f, fam[k].name, name, s->rs[idx],
-				       fam[k].bytes);
+				       fam[k].bytes, true);
 		}
 	}
 }
@@ -500,6 +528,7 @@ int vms_metrics_render(FILE *f, const char *pin_path)
 			"state yet, another layout, no permission).");
 	fprintf(f, "vmsteer_up %d\n", err ? 0 : 1);
 	if (!err) {
+		render_port_info(f, s);
 		render_ports(f, s);
 		render_queues(f, s);
 		render_reasons(f, s);

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -24,6 +25,30 @@
 #include "vms.h"
 
 #define ETH_HEADER_LEN 14
+
+struct vms_port_cache {
+	bool cfg_valid, tx_valid;
+	struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	struct vmst_port_tx tx[VMST_MAX_PORTS];
+};
+
+struct vms_port_cache *vms_port_cache_new(void)
+{
+	return calloc(1, sizeof(struct vms_port_cache));
+}
+
+void vms_port_cache_free(struct vms_port_cache *c)
+{
+	free(c);
+}
+
+/* Record @idx changed to @v: keep the cache's copy. */
+static void cfg_cached(const struct vms_maps *m, __u32 idx,
+		       const struct vmst_port_cfg *v)
+{
+	if (m->cache && idx < VMST_MAX_PORTS)
+		m->cache->cfg[idx] = *v;
+}
 
 static int map_fail(const char *map, const char *what, __u32 key)
 {
@@ -39,7 +64,13 @@ int vms_port_tx_read(const struct vms_maps *m, __u32 idx,
 	memset(tx, 0, sizeof(*tx));
 	if (m->fd[VMS_MAP_PORT_TX] < 0)
 		return 0; /* a state from before the transmit path */
-	if (bpf_map_lookup_elem(m->fd[VMS_MAP_PORT_TX], &idx, tx))
+	if (m->cache && !m->cache->tx_valid &&
+	    !vms_array_read(m->fd[VMS_MAP_PORT_TX], 0, VMST_MAX_PORTS,
+			    m->cache->tx, sizeof(m->cache->tx[0])))
+		m->cache->tx_valid = true; /* every record, in batches */
+	if (m->cache && m->cache->tx_valid && idx < VMST_MAX_PORTS)
+		*tx = m->cache->tx[idx];
+	else if (bpf_map_lookup_elem(m->fd[VMS_MAP_PORT_TX], &idx, tx))
 		return map_fail(VMST_MAP_PORT_TX, "read", idx);
 	if (tx->naddrs > VMST_MAX_ADDRS)
 		tx->naddrs = VMST_MAX_ADDRS;
@@ -117,8 +148,8 @@ static int lpm_add(const struct vms_maps *m, __u32 idx,
 	return 0;
 }
 
-static int tx_write(const struct vms_maps *m, __u32 idx,
-		    const struct vmst_port_tx *tx)
+int vms_port_tx_write(const struct vms_maps *m, __u32 idx,
+		      const struct vmst_port_tx *tx)
 {
 	if (m->fd[VMS_MAP_PORT_TX] < 0) {
 		if (!tx->naddrs && !tx->flags)
@@ -128,19 +159,37 @@ static int tx_write(const struct vms_maps *m, __u32 idx,
 	}
 	if (bpf_map_update_elem(m->fd[VMS_MAP_PORT_TX], &idx, tx, BPF_ANY))
 		return map_fail(VMST_MAP_PORT_TX, "write", idx);
+	if (m->cache && idx < VMST_MAX_PORTS)
+		m->cache->tx[idx] = *tx;
 	return 0;
 }
 
 int vms_port_read_all(const struct vms_maps *m,
 		      struct vmst_port_cfg cfg[VMST_MAX_PORTS])
 {
-	__u32 idx;
+	int err = vms_array_read(m->fd[VMS_MAP_PORT_CFG], 0, VMST_MAX_PORTS,
+				 cfg, sizeof(cfg[0]));
 
-	for (idx = 0; idx < VMST_MAX_PORTS; idx++)
-		if (bpf_map_lookup_elem(m->fd[VMS_MAP_PORT_CFG], &idx,
-					&cfg[idx]))
-			return map_fail(VMST_MAP_PORT_CFG, "read", idx);
+	if (err)
+		return vms_err(err, "map %s: cannot read: %s",
+			       VMST_MAP_PORT_CFG, strerror(-err));
+	if (m->cache) {
+		memcpy(m->cache->cfg, cfg, sizeof(m->cache->cfg));
+		m->cache->cfg_valid = true;
+	}
 	return 0;
+}
+
+/* The port records into @cfg: from the cache when it is kept (a copy:
+ * the caller's view stays as it was while it writes), else read. */
+static int ports_copy(const struct vms_maps *m,
+		      struct vmst_port_cfg cfg[VMST_MAX_PORTS])
+{
+	if (m->cache && m->cache->cfg_valid) {
+		memcpy(cfg, m->cache->cfg, sizeof(m->cache->cfg));
+		return 0;
+	}
+	return vms_port_read_all(m, cfg);
 }
 
 static bool in_use(const struct vmst_port_cfg *c)
@@ -195,7 +244,7 @@ int vms_port_find_mac(const struct vms_maps *m, const __u8 mac[6], __u16 vlan,
 	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
 	int idx, err;
 
-	err = vms_port_read_all(m, cfg);
+	err = ports_copy(m, cfg);
 	if (err)
 		return err;
 	for (idx = 1; idx < VMST_MAX_PORTS; idx++)
@@ -214,7 +263,7 @@ int vms_port_find(const struct vms_maps *m, const char *name, __u32 netns_ino,
 	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
 	int idx, err;
 
-	err = vms_port_read_all(m, cfg);
+	err = ports_copy(m, cfg);
 	if (err)
 		return err;
 	idx = find_in(cfg, name, netns_ino);
@@ -262,16 +311,28 @@ static int fdb_set(const struct vms_maps *m, __u32 slot, __u32 idx)
 	return 0;
 }
 
+int vms_fdb_read(const struct vms_maps *m, __u32 fdb[VMST_FDB_SLOTS])
+{
+	int err = vms_array_read(m->fd[VMS_MAP_FDB], 0, VMST_FDB_SLOTS, fdb,
+				 sizeof(fdb[0]));
+
+	if (err)
+		return vms_err(err, "map %s: cannot read: %s", VMST_MAP_FDB,
+			       strerror(-err));
+	return 0;
+}
+
 int vms_fdb_count(const struct vms_maps *m)
 {
-	__u32 s, val;
-	int n = 0;
+	static __u32 fdb[VMST_FDB_SLOTS];
+	int n = 0, err;
+	__u32 s;
 
-	for (s = 0; s < VMST_FDB_SLOTS; s++) {
-		if (bpf_map_lookup_elem(m->fd[VMS_MAP_FDB], &s, &val))
-			return map_fail(VMST_MAP_FDB, "read", s);
-		n += val != 0;
-	}
+	err = vms_fdb_read(m, fdb);
+	if (err)
+		return err;
+	for (s = 0; s < VMST_FDB_SLOTS; s++)
+		n += fdb[s] != 0;
 	return n;
 }
 
@@ -442,6 +503,7 @@ static int write_port(const struct vms_maps *m, __u32 idx,
 		if (bpf_map_update_elem(m->fd[VMS_MAP_PORT_CFG], &idx, c,
 					BPF_ANY))
 			return map_fail(VMST_MAP_PORT_CFG, "write", idx);
+		cfg_cached(m, idx, c);
 		return 0;
 	}
 
@@ -458,6 +520,7 @@ static int write_port(const struct vms_maps *m, __u32 idx,
 		return map_fail(VMST_MAP_PORTS, "write", idx);
 	if (bpf_map_update_elem(m->fd[VMS_MAP_PORT_CFG], &idx, c, BPF_ANY))
 		return map_fail(VMST_MAP_PORT_CFG, "write", idx);
+	cfg_cached(m, idx, c);
 	if (bpf_map_update_elem(m->fd[VMS_MAP_DEVS], &dk, &idx, BPF_ANY))
 		return map_fail(VMST_MAP_DEVS, "write", idx);
 	return 0;
@@ -483,7 +546,9 @@ static void clear_port(const struct vms_maps *m, __u32 idx,
 				    BPF_ANY);
 	if (!bpf_map_lookup_elem(m->fd[VMS_MAP_DEVS], &dk, &cur) && cur == idx)
 		bpf_map_delete_elem(m->fd[VMS_MAP_DEVS], &dk);
-	bpf_map_update_elem(m->fd[VMS_MAP_PORT_CFG], &idx, &empty, BPF_ANY);
+	if (!bpf_map_update_elem(m->fd[VMS_MAP_PORT_CFG], &idx, &empty,
+				 BPF_ANY))
+		cfg_cached(m, idx, &empty);
 }
 
 /*
@@ -532,12 +597,12 @@ upsert_in_place(const struct vms_maps *m, __u32 idx,
 	if (!err)
 		err = write_port(m, idx, port, rec, vids);
 	if (!err)
-		err = tx_write(m, idx, tx);
+		err = vms_port_tx_write(m, idx, tx);
 	if (!err && rec->ifindex)
 		err = fdb_set(m, slot, idx);
 	if (err) { /* back to what it was */
 		write_port(m, idx, &oport, oc, &ovids);
-		tx_write(m, idx, otx);
+		vms_port_tx_write(m, idx, otx);
 		if (cleared)
 			fdb_set(m, oslot, idx);
 		lpm_remove(m, idx, tx, otx);
@@ -570,7 +635,7 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 	err = vms_port_spec_check(s);
 	if (err)
 		return err;
-	err = vms_port_read_all(m, cfg);
+	err = ports_copy(m, cfg);
 	if (err)
 		return err;
 	spec_to_entries(s, &port, &rec);
@@ -675,7 +740,7 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 			bpf_map_delete_elem(m->fd[VMS_MAP_DEVS], &dk);
 		err = lpm_add(m, old, &tx, &otx);
 		if (!err)
-			err = tx_write(m, old, &tx);
+			err = vms_port_tx_write(m, old, &tx);
 		if (!err)
 			err = write_port(m, old, &port, &rec, &s->vids);
 		if (err) {
@@ -703,7 +768,7 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 			return err;
 		err = write_port(m, old, &port, &rec, &s->vids);
 		if (!err)
-			err = tx_write(m, old, &tx);
+			err = vms_port_tx_write(m, old, &tx);
 		if (err) {
 			lpm_remove(m, old, &tx, &otx);
 			return err;
@@ -770,7 +835,7 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 	if (!err)
 		err = lpm_add(m, idx, &tx, NULL);
 	if (!err)
-		err = tx_write(m, idx, &tx);
+		err = vms_port_tx_write(m, idx, &tx);
 	if (!err)
 		err = write_port(m, idx, &port, &rec, &s->vids);
 	if (!err && rec.ifindex)
@@ -780,7 +845,7 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 
 		clear_port(m, idx, &rec);
 		lpm_remove(m, idx, &tx, NULL);
-		tx_write(m, idx, &empty);
+		vms_port_tx_write(m, idx, &empty);
 		vms_zero_port_counters(m, idx);
 		if (old) { /* the device entry had moved: give it back */
 			struct vmst_dev_key dk = {cfg[old].ifindex,
@@ -802,7 +867,7 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 			fdb_set(m, oslot, 0);
 		clear_port(m, old, &cfg[old]);
 		lpm_remove(m, old, &otx, NULL);
-		tx_write(m, old, &empty);
+		vms_port_tx_write(m, old, &empty);
 		vms_zero_port_counters(m, old);
 		vms_addr_sweep(m, old, true, NULL, NULL);
 	}
@@ -837,7 +902,7 @@ int vms_port_delete(const struct vms_maps *m, __u32 idx)
 	clear_port(m, idx, &c);
 	if (!vms_port_tx_read(m, idx, &tx)) {
 		lpm_remove(m, idx, &tx, NULL);
-		tx_write(m, idx, &empty);
+		vms_port_tx_write(m, idx, &empty);
 	}
 	return vms_zero_port_counters(m, idx);
 }

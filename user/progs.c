@@ -229,26 +229,28 @@ int vms_shared_prog_upgrade(struct vms_state *st, enum vms_prog kind,
 	int fd, cur, err;
 
 	*replaced = false;
-	err = load(st, kind, &fd);
-	if (err)
-		return err;
 	err = pin_file(st, kind, "", p, sizeof(p));
 	if (err)
-		goto fail;
+		return err;
 	cur = bpf_obj_get(p);
+	if (cur < 0)
+		return 0; /* none yet: the first tap that needs one loads it */
+	err = load(st, kind, &fd);
+	if (err) {
+		close(cur);
+		return err;
+	}
 	if (cur >= 0 && !prog_tag(cur, have, NULL) &&
 	    !prog_tag(fd, want, NULL) && !memcmp(have, want, BPF_TAG_SIZE)) {
 		/* This build's program is pinned already: keep that one. */
 		close(fd);
 		fd = cur;
 	} else {
-		/* Only a program that was there counts as replaced. */
-		*replaced = cur >= 0;
-		if (cur >= 0)
-			close(cur);
+		close(cur);
 		err = pin(st, kind, fd);
 		if (err)
 			goto fail;
+		*replaced = true;
 	}
 	if (st->prog_fd[kind] >= 0)
 		close(st->prog_fd[kind]);
@@ -265,4 +267,22 @@ __u32 vms_prog_id(int fd)
 	__u32 id = 0;
 
 	return fd >= 0 && !prog_tag(fd, tag, &id) ? id : 0;
+}
+
+__u32 vms_shared_prog_id(const struct vms_state *st, enum vms_prog kind)
+{
+	char p[PATH_MAX];
+	__u32 id;
+	int fd;
+
+	if (st->prog_fd[kind] >= 0)
+		return vms_prog_id(st->prog_fd[kind]);
+	if (pin_file(st, kind, "", p, sizeof(p)))
+		return 0;
+	fd = bpf_obj_get(p);
+	if (fd < 0)
+		return 0;
+	id = vms_prog_id(fd);
+	close(fd);
+	return id;
 }

@@ -292,6 +292,21 @@ int vms_rss_read(const struct vms_maps *m, __u32 idx, struct vmst_rss *cfg)
 	return 0;
 }
 
+int vms_rss_read_all(const struct vms_maps *m, struct vmst_rss *cfg)
+{
+	int err;
+
+	memset(cfg, 0, VMST_MAX_PORTS * sizeof(*cfg));
+	if (m->fd[VMS_MAP_RSS] < 0)
+		return 0;
+	err = vms_array_read(m->fd[VMS_MAP_RSS], 0, VMST_MAX_PORTS, cfg,
+			     sizeof(*cfg));
+	if (err)
+		return vms_err(err, "map %s: cannot read: %s", VMST_MAP_RSS,
+			       strerror(-err));
+	return 0;
+}
+
 /*
  * One update of each value: the array map copies it in place, so a frame
  * being steered at that instant may read some old and some new bytes.
@@ -329,27 +344,47 @@ int vms_rss_write(const struct vms_maps *m, __u32 idx,
 
 /* ---- taps: queues and steering program --------------------------------- */
 
+/* The tap inspection program, loaded once per process: loading it reads
+ * the kernel's BTF, which costs far more than a pass of the iterator. */
+static int tunq_skel(struct tunq_bpf **out)
+{
+	static struct tunq_bpf *skel;
+	int err;
+
+	if (!skel) {
+		skel = tunq_bpf__open();
+		if (!skel)
+			return vms_err(-errno,
+				       "cannot open the tap inspection "
+				       "program: %s",
+				       strerror(errno));
+		vms_load_begin();
+		err = vms_load_end(tunq_bpf__load(skel),
+				   "the tap inspection program");
+		if (err) {
+			tunq_bpf__destroy(skel);
+			skel = NULL;
+			return err;
+		}
+	}
+	*out = skel;
+	return 0;
+}
+
 int vms_tap_view(__u32 ifindex, __u32 netns_ino, struct vms_tap_view *v)
 {
-	struct vmst_tun_file rec;
+	static struct vmst_tun_file recs[256];
 	struct bpf_link *link = NULL;
-	struct tunq_bpf *skel;
+	struct tunq_bpf *skel = NULL;
 	__u32 self = getpid();
 	int fd = -1, err = 0;
 	ssize_t n;
+	size_t i;
 
 	memset(v, 0, sizeof(*v));
-	skel = tunq_bpf__open();
-	if (!skel)
-		return vms_err(-errno,
-			       "cannot open the tap inspection program: %s",
-			       strerror(errno));
-	vms_load_begin();
-	err = vms_load_end(tunq_bpf__load(skel), "the tap inspection program");
-	if (err) {
-		tunq_bpf__destroy(skel);
+	err = tunq_skel(&skel);
+	if (err)
 		return err;
-	}
 	link = bpf_program__attach_iter(skel->progs.vmst_tunq, NULL);
 	if (!link) {
 		err = vms_err(-errno,
@@ -363,20 +398,28 @@ int vms_tap_view(__u32 ifindex, __u32 netns_ino, struct vms_tap_view *v)
 			      strerror(errno));
 		goto out;
 	}
-	while ((n = read(fd, &rec, sizeof(rec))) == sizeof(rec)) {
-		if (rec.ifindex != ifindex || rec.netns_ino != netns_ino)
-			continue;
-		v->found = true;
-		v->steer_prog_id = rec.steer_prog_id;
-		v->numqueues = rec.numqueues;
-		v->numdisabled = rec.numdisabled;
-		v->tun_flags = rec.tun_flags;
-		if (rec.pid == self) {
-			v->own++;
-		} else if (!v->holder_pid) {
-			v->holder_pid = rec.pid;
-			memcpy(v->holder_comm, rec.comm, sizeof(rec.comm));
-			v->holder_comm[sizeof(v->holder_comm) - 1] = '\0';
+	/* Whole records only: the program writes one per bpf_seq_write. */
+	while ((n = read(fd, recs, sizeof(recs))) > 0) {
+		for (i = 0; i < (size_t)n / sizeof(recs[0]); i++) {
+			const struct vmst_tun_file *rec = &recs[i];
+
+			if (rec->ifindex != ifindex ||
+			    rec->netns_ino != netns_ino)
+				continue;
+			v->found = true;
+			v->steer_prog_id = rec->steer_prog_id;
+			v->numqueues = rec->numqueues;
+			v->numdisabled = rec->numdisabled;
+			v->tun_flags = rec->tun_flags;
+			if (rec->pid == self) {
+				v->own++;
+			} else if (!v->holder_pid) {
+				v->holder_pid = rec->pid;
+				memcpy(v->holder_comm, rec->comm,
+				       sizeof(rec->comm));
+				v->holder_comm[sizeof(v->holder_comm) - 1] =
+					'\0';
+			}
 		}
 	}
 	if (n < 0)
@@ -386,7 +429,6 @@ out:
 	if (fd >= 0)
 		close(fd);
 	bpf_link__destroy(link);
-	tunq_bpf__destroy(skel);
 	return err;
 }
 
@@ -636,13 +678,17 @@ static bool cpu_online(unsigned int cpu)
 int vms_xdp_steer_check(const char *what, __u32 queues,
 			const struct vms_steer_ctx *c)
 {
+	int ncpu = libbpf_num_possible_cpus();
 	__u32 cpu;
 
-	if (queues > VMST_MAX_CPUS)
+	/* Queue q is reached from CPU q: more queues than the host has
+	 * CPUs leave some queues unreachable. */
+	if (ncpu > 0 && queues > (__u32)ncpu)
 		return vms_err(-EINVAL,
 			       "%s: --xdp-steer cpumap reaches at most %d "
-			       "queues (one CPU each), not %u",
-			       what, VMST_MAX_CPUS, queues);
+			       "queues on this host (one CPU each: %d possible "
+			       "CPUs), not %u",
+			       what, ncpu, ncpu, queues);
 	for (cpu = 0; cpu < queues; cpu++)
 		if (!cpu_online(cpu))
 			return vms_err(-EINVAL,

@@ -69,6 +69,7 @@ void vms_maps_reset(struct vms_maps *m)
 
 	for (i = 0; i < VMS_MAP_N; i++)
 		m->fd[i] = -1;
+	m->cache = NULL;
 }
 
 static const char *perm_hint(int err)
@@ -256,6 +257,14 @@ int vms_object_pin_maps(struct bpf_object *obj, const char *pin_path)
 
 		if (strncmp(name, "vmst_", 5))
 			continue; /* .rodata and friends stay private */
+		/* One CPUMAP entry per possible CPU of this host. */
+		if (!strcmp(name, VMST_MAP_CPUMAP)) {
+			err = bpf_map__set_max_entries(
+				map, libbpf_num_possible_cpus());
+			if (err)
+				return vms_err(err, "map %s: %s", name,
+					       strerror(-err));
+		}
 		err = vms_pin_join(p, sizeof(p), pin_path, name);
 		if (err)
 			return err;
@@ -474,6 +483,9 @@ int vms_state_open(struct vms_state *st, const char *pin_path,
 		err = vms_maps_init_config(&st->maps);
 		if (err)
 			goto fail;
+		/* Under the lock nobody else writes: the records can be
+		 * kept in memory for the command's duration. */
+		st->maps.cache = vms_port_cache_new();
 	}
 	return 0;
 fail:
@@ -490,6 +502,8 @@ void vms_state_close(struct vms_state *st)
 			close(st->maps.fd[i]);
 		st->maps.fd[i] = -1;
 	}
+	vms_port_cache_free(st->maps.cache);
+	st->maps.cache = NULL;
 	for (i = 0; i < VMS_PROG_N; i++) {
 		if (st->prog_fd[i] >= 0)
 			close(st->prog_fd[i]);

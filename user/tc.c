@@ -112,6 +112,37 @@ static int tc_attach(__u32 ifindex, const char *dev, int prog_fd,
 	int err;
 
 	*created = *changed = false;
+	if (!upgrade_only) {
+		/* A fresh tap (the common case at scale): the qdisc and an
+		 * exclusive attach, two netlink requests. A filter already at
+		 * vmsteer's place makes the attach fail: then it is looked at
+		 * below, and replaced only when it is vmsteer's. */
+		hook_init(&h, ifindex);
+		err = bpf_tc_hook_create(&h);
+		if (!err)
+			*created = true;
+		else if (err != -EEXIST)
+			return vms_err(err,
+				       "%s: cannot create a clsact qdisc: %s",
+				       dev, strerror(-err));
+		opts_init(&o);
+		o.prog_fd = prog_fd;
+		err = bpf_tc_attach(&h, &o);
+		if (!err) {
+			*changed = true;
+			return 0;
+		}
+		if (err != -EEXIST) {
+			if (*created) {
+				h.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+				bpf_tc_hook_destroy(&h);
+				*created = false;
+			}
+			return vms_err(err,
+				       "%s: cannot attach the tc program: %s",
+				       dev, strerror(-err));
+		}
+	}
 	if (tc_query(ifindex, &cur))
 		cur = 0;
 	if (cur) {
@@ -262,10 +293,7 @@ int vms_tap_attach(struct vms_state *st, __u32 idx, __u32 ifindex,
 	err = vms_port_tx_read(&st->maps, idx, &tx);
 	if (!err) {
 		tx.flags |= VMST_TX_F_QDISC_OURS;
-		if (bpf_map_update_elem(st->maps.fd[VMS_MAP_PORT_TX], &idx, &tx,
-					BPF_ANY))
-			err = vms_err(-errno, "map %s: %s", VMST_MAP_PORT_TX,
-				      strerror(errno));
+		err = vms_port_tx_write(&st->maps, idx, &tx);
 	}
 	return err;
 }

@@ -43,6 +43,32 @@ int vms_bad_option(const char *cmd, char **argv)
 			     argv[optind - 1]);
 }
 
+int vms_global_opt(int c, const char *arg, int *verbose, const char **pin_path)
+{
+	switch (c) {
+	case 'j':
+		vms_json = true;
+		return 1;
+	case 'p':
+		vms_json = vms_pretty = true;
+		return 1;
+	case 'v':
+		(*verbose)++;
+		return 1;
+	case 'P':
+		if (!*arg)
+			vms_err(-EINVAL, "--pin-path: empty directory name");
+		else if (*pin_path)
+			vms_err(-EINVAL,
+				"--pin-path given twice ('%s', then '%s')",
+				*pin_path, arg);
+		else
+			*pin_path = arg;
+		return *pin_path == arg ? 1 : VMS_EXIT_USAGE;
+	}
+	return 0;
+}
+
 int vms_report_error(int ret)
 {
 	const char *msg = vms_last_error();

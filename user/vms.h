@@ -133,9 +133,17 @@ struct vms_map_info {
 };
 extern const struct vms_map_info vms_map_table[VMS_MAP_N];
 
+/*
+ * A process's copy of the port records and transmit records (ports.c),
+ * kept while a writer holds the state lock: every write goes through it,
+ * so a command adding thousands of ports reads the tables once.
+ */
+struct vms_port_cache;
+
 /* Open file descriptors of the shared maps (-1 when not open). */
 struct vms_maps {
 	int fd[VMS_MAP_N];
+	struct vms_port_cache *cache; /* NULL: every read goes to the map */
 };
 
 /* Programs shared by every tap of a network namespace (progs.c). */
@@ -276,6 +284,9 @@ void vms_format_addr(const struct vmst_addr *a, char *out);
 /* True when the prefixes @a and @b overlap (same family, one holds the
  * other's first address). */
 bool vms_addr_overlap(const struct vmst_addr *a, const struct vmst_addr *b);
+/* Write the transmit record of port @idx. */
+int vms_port_tx_write(const struct vms_maps *m, __u32 idx,
+		      const struct vmst_port_tx *tx);
 /* The transmit record of port @idx (zeroed when the map is absent). */
 int vms_port_tx_read(const struct vms_maps *m, __u32 idx,
 		     struct vmst_port_tx *tx);
@@ -331,6 +342,11 @@ int vms_port_find(const struct vms_maps *m, const char *name, __u32 netns_ino,
 /* All port records (index 0 unused); a record with flags 0 is free. */
 int vms_port_read_all(const struct vms_maps *m,
 		      struct vmst_port_cfg cfg[VMST_MAX_PORTS]);
+/* A port cache for struct vms_maps (NULL when out of memory: no cache). */
+struct vms_port_cache *vms_port_cache_new(void);
+void vms_port_cache_free(struct vms_port_cache *c);
+/* Every FDB slot (port index, 0: free), or -errno. */
+int vms_fdb_read(const struct vms_maps *m, __u32 fdb[VMST_FDB_SLOTS]);
 /* Number of used FDB slots, or -errno. */
 int vms_fdb_count(const struct vms_maps *m);
 
@@ -389,11 +405,15 @@ int vms_addr_sweep(const struct vms_maps *m, __u32 only, bool fix,
 int vms_shared_prog(struct vms_state *st, enum vms_prog kind, int *fd);
 /*
  * Load this build's @kind program; when the pinned one is another build's
- * (another kernel tag) or missing, pin it in its place (*@replaced: one
- * was there). Either way it becomes @st's program of that kind.
+ * (another kernel tag), pin it in its place (*@replaced). Either way it
+ * becomes @st's program of that kind. Nothing pinned: nothing to upgrade
+ * (the first tap that needs one loads this build's).
  */
 int vms_shared_prog_upgrade(struct vms_state *st, enum vms_prog kind,
 			    bool *replaced);
+/* Id of the pinned @kind program of this namespace, 0 when none (nothing
+ * is loaded). */
+__u32 vms_shared_prog_id(const struct vms_state *st, enum vms_prog kind);
 /* Kernel id of program @fd, 0 when unknown. */
 __u32 vms_prog_id(int fd);
 /* Set the 4-byte .rodata variable @var of an opened object. */
@@ -466,13 +486,25 @@ const char *vms_mode_name(__u32 mode);
 
 /* ---- counters (counters.c) --------------------------------------------- */
 
+/*
+ * Keys @first..@first+@n-1 of array map @fd into @buf (@vbytes a key: for
+ * a per-CPU map every possible CPU's value, each rounded up to 8 bytes),
+ * with batch lookups: one system call for the range instead of one a key.
+ */
+int vms_array_read(int fd, __u32 first, __u32 n, void *buf, size_t vbytes);
 /* Sum over CPUs of port @idx's counters. */
 int vms_read_port_stats(const struct vms_maps *m, __u32 idx,
 			struct vmst_port_stats *sum);
+/* The same for ports @first..@first+@n-1 at once (@sum: @n entries). */
+int vms_read_port_stats_range(const struct vms_maps *m, __u32 first, __u32 n,
+			      struct vmst_port_stats *sum);
 /* Sum over CPUs of the reason counters of port @idx (0: no port). */
 int vms_read_reasons(const struct vms_maps *m, __u32 idx,
 		     struct vmst_counter out[VMST_R_MAX]);
-/* Sum over CPUs of port @idx's per-queue frames (zeros: no such map). */
+/* The same for ports @first..@first+@n-1 at once (@out: @n entries). */
+int vms_read_reasons_range(const struct vms_maps *m, __u32 first, __u32 n,
+			   struct vmst_counter (*out)[VMST_R_MAX]);
+/* Port @idx's per-queue frames (zeros: no such map). */
 int vms_read_queue_stats(const struct vms_maps *m, __u32 idx,
 			 struct vmst_queue_stats *sum);
 /* Zero all counters of port @idx. */
@@ -481,6 +513,10 @@ int vms_zero_port_counters(const struct vms_maps *m, __u32 idx);
 int vms_copy_port_counters(const struct vms_maps *m, __u32 from, __u32 to);
 
 extern const char *const vms_reason_labels[VMST_R_MAX];
+/* True when the data path can count @reason without a port (port 0),
+ * and under a port, respectively. */
+bool vms_reason_portless(__u32 reason);
+bool vms_reason_per_port(__u32 reason);
 /* True for a reason of the tap program (a frame a VM sent). */
 bool vms_reason_from_vm(__u32 reason);
 /* True for a reason the data path drops at (else it passes the frame). */
@@ -603,6 +639,8 @@ struct json_object *vms_rss_json(const struct vmst_rss *cfg);
  * the programs send all its frames to the default queue.
  */
 int vms_rss_read(const struct vms_maps *m, __u32 idx, struct vmst_rss *cfg);
+/* Every port's entry (VMST_MAX_PORTS), in batch reads. */
+int vms_rss_read_all(const struct vms_maps *m, struct vmst_rss *cfg);
 /* Replace port @idx's entry: its key's lookup tables first, then it. */
 int vms_rss_write(const struct vms_maps *m, __u32 idx,
 		  const struct vmst_rss *cfg);

@@ -170,9 +170,10 @@ struct {
 	__type(value, struct vmst_north);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vmst_north SEC(".maps");
-/* Per-CPU frames per tap queue (struct vmst_queue_stats), by port index. */
+/* Frames per tap queue (struct vmst_queue_stats), by port index: one
+ * copy for all CPUs, atomic increments. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, VMST_MAX_PORTS);
 	__type(key, __u32);
 	__type(value, struct vmst_queue_stats);
@@ -184,7 +185,7 @@ struct {
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_CPUMAP);
-	__uint(max_entries, VMST_MAX_CPUS);
+	__uint(max_entries, 1); /* the loader sets the possible CPUs */
 	__type(key, __u32);
 	__type(value, struct bpf_cpumap_val);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

@@ -39,7 +39,7 @@
 #include "rss_hash.skel.h"
 
 /* Cases at most. */
-#define COST_MAX_CASES 12
+#define COST_MAX_CASES 14
 /* Runs per case at most. */
 #define COST_MAX_RUNS 16
 
@@ -66,8 +66,8 @@ static const char *verdict(int v)
  * timer divides and rounds down) and of the caller's on-CPU ns per run
  * (finer; includes the syscall, negligible over millions of runs).
  */
-static int run_case(const struct cost_case *k, __u32 repeat, int runs,
-		    double *ns, double *cpu_ns)
+static int run_case(const struct cost_case *k, __u32 ifindex, __u32 repeat,
+		    int runs, double *ns, double *cpu_ns)
 {
 	double t[COST_MAX_RUNS], c[COST_MAX_RUNS];
 	int i;
@@ -77,7 +77,13 @@ static int run_case(const struct cost_case *k, __u32 repeat, int runs,
 		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = k->frame,
 			    .data_size_in = BENCH_FRAME_LEN, .data_out = out,
 			    .data_size_out = sizeof(out), .repeat = repeat);
+		struct __sk_buff ctx = {.ifindex = ifindex};
 		double c0 = thread_cpu_sec();
+
+		if (ifindex) { /* the program finds its port from it */
+			opts.ctx_in = &ctx;
+			opts.ctx_size_in = sizeof(ctx);
+		}
 
 		if (bpf_prog_test_run_opts(bpf_program__fd(k->prog), &opts)) {
 			bench_err("%s: test run: %s", k->name, strerror(errno));
@@ -182,10 +188,11 @@ int cmd_cost(int argc, char **argv)
 	__u8 hit[BENCH_FRAME_LEN], miss[BENCH_FRAME_LEN];
 	struct bpf_object *up = NULL, *var = NULL, *ups = NULL;
 	struct bpf_program *up_prog = NULL, *var_prog = NULL, *ups_prog = NULL;
-	struct steer_bpf *steer = NULL;
+	struct steer_bpf *steer = NULL, *steer_dev = NULL;
 	struct rss_hash_bpf *hash = NULL;
 	/* The hash's input length for its cases, -1 for the others. */
 	int hash_len[COST_MAX_CASES];
+	__u32 case_ifindex[COST_MAX_CASES] = {0}; /* the skb's device */
 	struct vmst_rss_lut lut;
 	struct vmst_rss rss4;
 	struct cost_case cases[COST_MAX_CASES];
@@ -271,6 +278,32 @@ int cmd_cost(int argc, char **argv)
 		bench_err("vmst_rss: %s", vms_last_error());
 		goto out;
 	}
+	/* The same, as vmsteer loads it: one instance for every tap, the
+	 * port found from the skb's device (vmst_devs), not a constant. */
+	steer_dev = steer_bpf__open();
+	if (steer_dev) {
+		struct bpf_map *map;
+
+		bpf_object__for_each_map(map, steer_dev->obj)
+			bpf_map__set_pin_path(map, NULL);
+		steer_dev->rodata->netns_ino = vms_netns_ino();
+	}
+	if (!steer_dev || steer_bpf__load(steer_dev)) {
+		bench_err("load the steering program: %s", strerror(errno));
+		goto out;
+	}
+	{
+		struct vmst_dev_key dk = {spec.ifindex, vms_netns_ino()};
+
+		if (vms_rss_write_fds(bpf_map__fd(steer_dev->maps.vmst_rss),
+				      bpf_map__fd(steer_dev->maps.vmst_rss_lut),
+				      slot, &rss4) ||
+		    bpf_map_update_elem(bpf_map__fd(steer_dev->maps.vmst_devs),
+					&dk, &slot, 0)) {
+			bench_err("vmst_devs: %s", strerror(errno));
+			goto out;
+		}
+	}
 	slot = 0;
 	hash = rss_hash_bpf__open_and_load();
 	vms_rss_lut_build(vms_rss_key_msft, &lut);
@@ -317,6 +350,14 @@ int cmd_cost(int argc, char **argv)
 				   ref_queue(hit, &rss4),
 				   "tap steering program (4 queues), IPv4/UDP",
 				   true};
+	case_ifindex[n] = spec.ifindex;
+	cases[n++] = (struct cost_case){
+		"vmst_steer by dev",
+		steer_dev->progs.vmst_steer,
+		hit,
+		ref_queue(hit, &rss4),
+		"the same, port looked up from the skb's device (vmst_devs)",
+		true};
 	if (var) {
 		cases[n++] = (struct cost_case){"variant hit", var_prog, hit,
 						XDP_REDIRECT,  variant,	 false};
@@ -363,7 +404,8 @@ int cmd_cost(int argc, char **argv)
 
 		if (hash_len[i] >= 0)
 			hash->bss->hash_len = hash_len[i];
-		err = run_case(&cases[i], repeat, runs, &ns, &cpu);
+		err = run_case(&cases[i], case_ifindex[i], repeat, runs, &ns,
+			       &cpu);
 		if (err)
 			goto out;
 		if (hash_len[i] >= 0) {
@@ -389,6 +431,7 @@ out:
 	bench_xdp_bpf__destroy(xdp);
 	rss_hash_bpf__destroy(hash);
 	steer_bpf__destroy(steer);
+	steer_bpf__destroy(steer_dev);
 	bpf_object__close(ups);
 	bpf_object__close(var);
 	bpf_object__close(up);

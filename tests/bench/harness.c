@@ -265,7 +265,14 @@ struct bpf_object *uplink_open_private(const char *file)
 			  strerror(errno));
 		return NULL;
 	}
-	bpf_object__for_each_map(map, obj) bpf_map__set_pin_path(map, NULL);
+	bpf_object__for_each_map(map, obj)
+	{
+		bpf_map__set_pin_path(map, NULL);
+		/* One CPUMAP entry per possible CPU, as vmsteer sizes it. */
+		if (!strcmp(bpf_map__name(map), VMST_MAP_CPUMAP))
+			bpf_map__set_max_entries(map,
+						 libbpf_num_possible_cpus());
+	}
 	if (bpf_object__load(obj)) {
 		bench_err("load uplink object %s: %s", file ?: "(built in)",
 			  strerror(errno));

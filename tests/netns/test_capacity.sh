@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Capacity limits, documented in README.md: 255 ports per state (shared by
-# all network namespaces), VMST_FDB_PROBES (8) FDB slots searched from a
+# Capacity limits, documented in README.md: 4,096 ports per state (shared
+# by all network namespaces), VMST_FDB_PROBES (8) FDB slots searched from a
 # key's home slot, 16 uplinks per state. Each is filled to the limit; the
 # next one is refused by `port add`, `attach` and `apply` with a message
-# saying which limit, and nothing changes.
+# saying which limit, and nothing changes. At 4,096 ports, a frame from the
+# wire to the port at the last index arrives at its tap byte-exact.
 . "$(dirname "$0")/lib.sh"
 lib_init capacity
 
@@ -11,8 +12,10 @@ topo_create
 NS2=vmst-capacity-$$-other
 netns_add "$NS2"
 ip -n "$NS2" tuntap add dev x0 mode tap || die "cannot create a tap in $NS2"
-for i in $(seq 0 256); do
-	echo "tuntap add dev c$i mode tap"
+NPORTS=4096
+# Multi-queue: whichever of them takes the last index, vmsim can read it.
+for i in $(seq 0 $NPORTS); do
+	echo "tuntap add dev c$i mode tap multi_queue"
 done >"$TMPD/taps.batch"
 for i in $(seq 0 16); do
 	echo "link add u$i type veth peer name w$i"
@@ -51,29 +54,27 @@ refused() {
 }
 # mac N: a distinct unicast MAC for N.
 mac() { printf '02:00:00:05:%02x:%02x' $(($1 / 256)) $(($1 % 256)); }
-# doc FILE N...: a document with ports cI for each I (untagged, mac I).
+# doc FILE N...: a document with ports cI for each I (untagged, mac I),
+# and the uplinks of DOC_UPLINKS (JSON, default none).
+DOC_UPLINKS='[]'
 doc() {
-	local f=$1 i first=1
+	local f=$1
 	shift
-	{
-		echo '{"uplinks": [], "ports": ['
-		for i in "$@"; do
-			[ $first = 1 ] || echo ','
-			first=0
-			printf '{"tap": "c%d", "mac": "%s"}' "$i" "$(mac "$i")"
-		done
-		echo ']}'
-	} >"$f"
+	printf '%s\n' "$@" |
+		awk '{ printf "{\"tap\": \"c%d\", \"mac\": \"02:00:00:05:%02x:%02x\"}\n", $1, int($1 / 256), $1 % 256 }' |
+		jq -s --argjson up "$DOC_UPLINKS" '{uplinks: $up, ports: .}' >"$f"
 }
 
 # ---- FDB: 8 slots searched from a key's home slot ----
 # Nine MACs whose untagged keys share one home slot (the hash of
 # include/vmsteer.h, vmst_fdb_hash(), in 64-bit shell arithmetic).
-home() { echo $(((((1 << 63) | $1) * 0x9E3779B97F4A7C15 >> 53) & 0x7ff)); }
+home() { echo $(((((1 << 63) | $1) * 0x9E3779B97F4A7C15 >> 49) & 0x7fff)); }
 want=$(home 0x020000060000)
 coll=()
+# (Inline arithmetic: about 9 x 32768 candidates are tried.)
 for ((m = 0x020000060000; ${#coll[@]} < 9; m++)); do
-	[ "$(home $m)" = "$want" ] && coll+=("$m")
+	(((((1 << 63) | m) * 0x9E3779B97F4A7C15 >> 49 & 0x7fff) == want)) &&
+		coll+=("$m")
 done
 cmac() { printf '%012x' "${coll[$1]}" | sed 's/../&:/g; s/:$//'; }
 case=fdb-probe-window-fills
@@ -107,19 +108,49 @@ fi
 echo '{"uplinks": [], "ports": []}' >"$TMPD/empty.json"
 vms apply "$TMPD/empty.json" >/dev/null || die "cannot empty the state"
 
-# ---- ports: 255 per state ----
-doc "$TMPD/full.json" $(seq 0 254)
-case=ports-fill-255
+# ---- ports: 4,096 per state ----
+DOC_UPLINKS='[{"device": "up0"}]'
+doc "$TMPD/full.json" $(seq 0 $((NPORTS - 1)))
+case=ports-fill-$NPORTS
 out=$(vms apply "$TMPD/full.json" 2>&1)
 rc=$?
 st=$(vms --json status)
-if [ $rc -eq 0 ] && [ "$(jq -c '[.ports, .ports_max]' <<<"$st")" = "[255,255]" ]; then
+if [ $rc -eq 0 ] && [ "$(jq -c '[.ports, .ports_max]' <<<"$st")" = "[$NPORTS,$NPORTS]" ]; then
 	ok $case
 else
-	fail $case "apply of 255 ports gave ($rc): $(tail -n2 <<<"$out"); status $(jq -c '[.ports, .ports_max]' <<<"$st")"
+	fail $case "apply of $NPORTS ports gave ($rc): $(tail -n2 <<<"$out"); status $(jq -c '[.ports, .ports_max]' <<<"$st")"
 fi
-refused ports-full-port-add "port c255: port table full (255 ports)" \
-	vms port add c255 --mac "$(mac 255)"
+# The port at the last index: a frame from the wire reaches its tap as
+# sent, through the entries at the top of every port-indexed map.
+case=last-index-delivers
+list=$(vms --json port list)
+last=$(jq -r --argjson i $NPORTS '.[] | select(.index == $i) | .tap' <<<"$list")
+if [ -z "$last" ]; then
+	fail $case "no port at index $NPORTS (highest: $(jq -c '[.[].index] | max' <<<"$list"))"
+else
+	ip -n "$NS_HYP" link set "$last" up || die "cannot bring $last up"
+	VMSIM_QUEUES=1 vmsim_start vlast "$last"
+	VM_LINES_vlast=0
+	lmac=$(jq -r --arg p "$last" '.[] | select(.tap == $p) | .mac' <<<"$list")
+	frame_v f "$lmac" 4096
+	echo "$f" >"$TMPD/last.hex"
+	sent=$(send_hex "$TMPD/last.hex")
+	got_frame() { vmsim_new_frames vlast "$TMPD/last.got" && [ -s "$TMPD/last.got" ]; }
+	wait_for "$last to read the frame" got_frame
+	n=$(port_counter "$(stats_json)" "$last" to_vm_xdp_frames)
+	if [ "$sent" != 1 ]; then
+		fail $case "the socket sent $sent frames"
+	elif ! same_frames "$TMPD/last.hex" "$TMPD/last.got"; then
+		fail $case "$last (index $NPORTS): $DIFF_WHY"
+	elif [ "$n" != 1 ]; then
+		fail $case "to_vm_xdp_frames of $last is $n, want 1 (XDP path)"
+	else
+		ok $case
+	fi
+	stop_pid "$(vmsim_pid vlast)"
+fi
+refused ports-full-port-add "port c$NPORTS: port table full ($NPORTS ports)" \
+	vms port add c$NPORTS --mac "$(mac $NPORTS)"
 # A full table still takes changes to an existing port: a new MAC and
 # VLAN are written at the port's own index, by port add and by apply, and
 # leave nothing to repair.
@@ -133,7 +164,7 @@ changed_in_place() {
 		fail "$1" "refused ($7): $6"
 	elif [ "$got" != "$want" ]; then
 		fail "$1" "$2 is $got, want $want"
-	elif [ "$(jq -c '[.ports, .fdb_entries, (.inconsistencies | length), (.repairs | length)]' <<<"$st")" != "[255,255,0,0]" ]; then
+	elif [ "$(jq -c '[.ports, .fdb_entries, (.inconsistencies | length), (.repairs | length)]' <<<"$st")" != "[$NPORTS,$NPORTS,0,0]" ]; then
 		fail "$1" "status after the change: $(jq -c '{ports, fdb_entries, inconsistencies, repairs}' <<<"$st")"
 	else
 		ok "$1"
@@ -164,7 +195,7 @@ if [ $rc -ne 0 ]; then
 	fail $case "refused ($rc): $out"
 elif [ "$got" != "[$idx2,\"02:00:00:06:00:02\",\"pending\"]" ]; then
 	fail $case "c2 is $got"
-elif [ "$(jq -c '[.fdb_entries, (.inconsistencies | length), (.repairs | length)]' <<<"$st")" != "[254,0,0]" ]; then
+elif [ "$(jq -c '[.fdb_entries, (.inconsistencies | length), (.repairs | length)]' <<<"$st")" != "[$((NPORTS - 1)),0,0]" ]; then
 	fail $case "status: $(jq -c '{fdb_entries, inconsistencies, repairs}' <<<"$st")"
 else
 	ok $case
@@ -173,10 +204,10 @@ ip -n "$NS_HYP" tuntap add dev c2 mode tap || die "cannot make tap c2 again"
 vms sync >/dev/null || die "sync failed"
 changed_in_place ports-full-pending-back c2 02:00:00:06:00:02 null "$idx2" "" 0
 vms apply "$TMPD/full.json" >/dev/null || die "cannot apply full.json again"
-doc "$TMPD/over.json" $(seq 0 255)
-refused ports-full-apply "ports: 256 ports, at most 255" vms apply "$TMPD/over.json"
+doc "$TMPD/over.json" $(seq 0 $NPORTS)
+refused ports-full-apply "ports: $((NPORTS + 1)) ports, at most $NPORTS" vms apply "$TMPD/over.json"
 # Ports of another namespace count against the same table.
-vms port del c254 >/dev/null || die "port del c254"
+vms port del c$((NPORTS - 1)) >/dev/null || die "port del c$((NPORTS - 1))"
 case=ports-shared-with-other-netns
 if nsenter --net="/run/netns/$NS2" "$VMSTEER" --pin-path "$PIN" port add x0 --mac 02:00:00:07:00:01 >/dev/null 2>"$TMPD/err"; then
 	ok $case
@@ -184,19 +215,20 @@ else
 	fail $case "port add x0 in $NS2: $(cat "$TMPD/err")"
 fi
 refused ports-full-apply-other-netns \
-	"ports: 255 ports, but only 254 fit beside the 1 of other network namespaces (limit 255)" \
+	"ports: $NPORTS ports, but only $((NPORTS - 1)) fit beside the 1 of other network namespaces (limit $NPORTS)" \
 	vms apply "$TMPD/full.json"
-refused ports-full-port-add-other-netns "port table full (255 ports)" \
-	vms port add c254 --mac "$(mac 254)"
+refused ports-full-port-add-other-netns "port table full ($NPORTS ports)" \
+	vms port add c$((NPORTS - 1)) --mac "$(mac $((NPORTS - 1)))"
 # Replacing ports within the table (deletes before adds) still works.
-doc "$TMPD/swap.json" $(seq 0 252) 255
+doc "$TMPD/swap.json" $(seq 0 $((NPORTS - 3))) $NPORTS
 case=ports-full-replace
 out=$(vms apply "$TMPD/swap.json" 2>&1)
-if [ $? -eq 0 ] && [ "$(vms --json status | jq .ports)" = 255 ]; then
+if [ $? -eq 0 ] && [ "$(vms --json status | jq .ports)" = $NPORTS ]; then
 	ok $case
 else
-	fail $case "apply replacing c253 by c255 at the limit: $(tail -n2 <<<"$out")"
+	fail $case "apply replacing c$((NPORTS - 2)) by c$NPORTS at the limit: $(grep -v "^ *\(add\|delete\|update\) port" <<<"$out" | tail -n3 | tr "\n" "|"), $(vms --json status | jq .ports) ports"
 fi
+DOC_UPLINKS='[]'
 vms apply "$TMPD/empty.json" >/dev/null || die "cannot empty the state"
 
 # ---- uplinks: 16 per state ----

@@ -73,12 +73,8 @@ fi
 # may come online, not a compile-time number of them.
 case=cpus-cpumap-covers-possible
 entries=$(bpftool -j map show pinned "$PIN/vmst_cpumap" | jq -r '.max_entries')
-cap=$(sed -n 's/^#define VMST_MAX_CPUS \([0-9]*\).*/\1/p' "$ROOT/include/vmsteer.h")
 if [ "$entries" -ge "$possible" ] 2>/dev/null; then
 	ok $case
-elif [ -n "$cap" ] && [ "$entries" = "$cap" ]; then
-	# Today's behaviour while the compile-time cap stands (issue 11).
-	skip $case "the compile-time cap VMST_MAX_CPUS=$cap: vmst_cpumap has $entries entries for $possible possible CPUs, queues on CPUs $cap.. cannot be steered to"
 else
 	fail $case "vmst_cpumap has $entries entries for $possible possible CPUs: CPUs $entries.. cannot be steered to"
 fi

@@ -105,7 +105,7 @@ new_ifi=$(ip -n "$NS_HYP" -j link show t10 | jq -r '.[0].ifindex')
 out=$(vms apply "$TMPD/A-no78.json" 2>&1)
 rc=$?
 idx=$(vms --json port list | jq -r '.[] | select(.tap == "t10") | .index')
-tx=$(bpftool -j map lookup pinned "$PIN/vmst_tx" key $idx 0 0 0 2>/dev/null | jq -r '.value | .[0:4] | map(ltrimstr("0x")) | reverse | join("")')
+tx=$(bpftool -j map lookup pinned "$PIN/vmst_tx" key $(le32 $idx) 2>/dev/null | jq -r '.value | .[0:4] | map(ltrimstr("0x")) | reverse | join("")')
 if [ $rc -ne 0 ] || ! grep -q 't10' <<<"$out"; then
 	fail $case "apply after re-creating t10 gave ($rc): $out"
 elif [ -z "$tx" ] || [ $((16#$tx)) != "$new_ifi" ]; then
@@ -119,7 +119,7 @@ fi
 # ---- the checker can fail: a hand-broken FDB slot is reported ----
 case=checker-finds-breakage
 idx=$(vms --json port list | jq -r '.[] | select(.tap == "t9") | .index')
-bpftool map delete pinned "$PIN/vmst_tx" key $idx 0 0 0 2>/dev/null
+bpftool map delete pinned "$PIN/vmst_tx" key $(le32 $idx) 2>/dev/null
 st=$(vms --json status)
 if jq -e --arg i "$idx" '.inconsistencies | any(test("no redirect target \\(index " + $i))' <<<"$st" >/dev/null &&
 	[ "$(jq -r .consistent <<<"$st")" = false ] && vms status | grep -q INCONSISTENT; then

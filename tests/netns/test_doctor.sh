@@ -60,6 +60,12 @@ doctor
 expect_level doctor-tap-program-back tap_program vmtdr1 ok
 
 expect_level doctor-generic-uplink xdp_mode up0 warn
+# GRO: off (topo_create turns it off), then on with generic XDP.
+expect_level doctor-gro-off gro up0 ok
+in_hyp ethtool -K up0 gro on >/dev/null 2>&1 || die "gro on"
+doctor
+expect_level doctor-gro-generic gro up0 info
+in_hyp ethtool -K up0 gro off >/dev/null 2>&1 || die "gro off"
 vms detach up0 >/dev/null || die "detach"
 if vms attach up0 --mode native >/dev/null 2>&1; then
 	doctor

@@ -63,12 +63,15 @@ want=(
 	'vmsteer_up 1'
 	'vmsteer_ports 2'
 	'vmsteer_fdb_entries 2'
-	"vmsteer_port_frames_total{tap=\"vmt1\",mac=\"$MAC_VM1\",vlan=\"0\",direction=\"to_vm\",path=\"xdp\"} 0"
-	"vmsteer_port_tap_frames_total{tap=\"vmt2\",mac=\"$MAC_VM2\",vlan=\"$VLAN_VM2\",outcome=\"ring_full\"} 0"
+	"vmsteer_port_frames_total{tap=\"vmt1\",direction=\"to_vm\",path=\"xdp\"} 0"
+	"vmsteer_port_tap_frames_total{tap=\"vmt2\",outcome=\"ring_full\"} 0"
 	'vmsteer_reason_frames_total{tap="",reason="multicast",action="pass"} 0'
+	'vmsteer_reason_frames_total{tap="",reason="vm_no_port",action="drop"} 0'
 	'vmsteer_reason_frames_total{tap="vmt1",reason="drop_no_target",action="drop"} 0'
-	"vmsteer_port_queue_frames_total{tap=\"vmt1\",mac=\"$MAC_VM1\",vlan=\"0\",queue=\"0\"} 0"
-	"vmsteer_port_queue_frames_total{tap=\"vmt1\",mac=\"$MAC_VM1\",vlan=\"0\",queue=\"1\"} 0"
+	'vmsteer_reason_frames_total{tap="vmt1",reason="spoof_mac",action="drop"} 0'
+	'vmsteer_reason_frames_total{tap="vmt2",reason="vm_multicast",action="pass"} 0'
+	"vmsteer_port_queue_frames_total{tap=\"vmt1\",queue=\"0\"} 0"
+	"vmsteer_port_queue_frames_total{tap=\"vmt1\",queue=\"1\"} 0"
 )
 missing=
 for w in "${want[@]}"; do
@@ -83,6 +86,19 @@ for fam in $(grep -oE '^vmsteer_[a-z_]+' "$TMPD/scrape.txt" | sort -u); do
 done
 grep -q '^vmsteer_port_queue_frames_total{tap="vmt2"' "$TMPD/scrape.txt" &&
 	missing+="[queue series for vmt2, which has no queue steering] "
+# The descriptive labels once per port, in vmsteer_port_info only.
+grep -qE "^vmsteer_port_info\{tap=\"vmt1\",mac=\"$MAC_VM1\",vlan=\"0\",index=\"[0-9]+\",queues=\"2\"\} 1$" \
+	"$TMPD/scrape.txt" || missing+="[vmsteer_port_info vmt1] "
+grep -qE "^vmsteer_port_info\{tap=\"vmt2\",mac=\"$MAC_VM2\",vlan=\"$VLAN_VM2\",index=\"[0-9]+\",queues=\"0\"\} 1$" \
+	"$TMPD/scrape.txt" || missing+="[vmsteer_port_info vmt2] "
+grep -v '^vmsteer_port_info' "$TMPD/scrape.txt" | grep -q 'mac=' &&
+	missing+="[a counter carrying mac=] "
+# Reasons the data path never counts there are not emitted: the uplink's
+# before it finds a port under a port, the transmit path's under tap="".
+grep -qE '^vmsteer_reason_frames_total\{tap="vmt1",reason="(malformed|multicast|unknown_dst|vlan_unsupported)"' \
+	"$TMPD/scrape.txt" && missing+="[a portless uplink reason under vmt1] "
+grep -qE '^vmsteer_reason_frames_total\{tap="",reason="(spoof_mac|vm_multicast|too_big)"' \
+	"$TMPD/scrape.txt" && missing+="[a per-port reason under tap=\"\"] "
 if [ -z "$missing" ]; then ok $case; else fail $case "missing: $missing"; fi
 
 # (b) A real Prometheus, scraping every second, in the same netns.

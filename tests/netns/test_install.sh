@@ -9,7 +9,7 @@ lib_init install
 
 STAGE=$TMPD/stage
 P=/opt/vmst
-mk() { make -C "$ROOT" --no-print-directory BUILD="$BUILD" prefix=$P DESTDIR="$STAGE" "$@"; }
+mk() { make -C "$ROOT" --no-print-directory BUILD="$BUILD" GENDIR="$TMPD/gen" prefix=$P DESTDIR="$STAGE" "$@"; }
 
 mk install >"$TMPD/install.log" 2>&1 || die "make install failed: $(tail -3 "$TMPD/install.log")"
 
@@ -62,7 +62,7 @@ fi
 # systemd-analyze verify needs the binaries at the paths the units name:
 # a second install without DESTDIR, under this test's own directory.
 R=$TMPD/root
-make -C "$ROOT" --no-print-directory BUILD="$BUILD" prefix="$R" install >/dev/null 2>&1 || die "install to $R"
+make -C "$ROOT" --no-print-directory BUILD="$BUILD" GENDIR="$TMPD/gen-root" prefix="$R" install >/dev/null 2>&1 || die "install to $R"
 if command -v systemd-analyze >/dev/null; then
 	out=$(MANPATH=$R/share/man systemd-analyze verify "$R"/lib/systemd/system/*.service 2>&1)
 	if [ $? -eq 0 ] && [ -z "$out" ]; then

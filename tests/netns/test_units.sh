@@ -12,9 +12,9 @@ lib_init units
 
 command -v setpriv >/dev/null || die "setpriv (util-linux) not installed"
 command -v curl >/dev/null || die "curl not installed"
-make -C "$ROOT" --no-print-directory BUILD="$BUILD" "$BUILD/systemd/vmsteer-exporter.service" >/dev/null ||
-	die "cannot generate the unit"
-UNIT=$BUILD/systemd/vmsteer-exporter.service
+make -C "$ROOT" --no-print-directory BUILD="$BUILD" GENDIR="$TMPD/gen" \
+	"$TMPD/gen/systemd/vmsteer-exporter.service" >/dev/null || die "cannot generate the unit"
+UNIT=$TMPD/gen/systemd/vmsteer-exporter.service
 # The program the unit runs, of the build under test.
 EXPORTER=$(dirname "$VMSTEER")/vmsteer-exporter
 [ -x "$EXPORTER" ] || die "$EXPORTER not built"

@@ -37,13 +37,13 @@
 # (LAB_AGENT_CONFIG) set.
 #
 # Timing: TCG is slow and the test machine shared; waits are on markers
-# and counters with LAB_WAIT_SECS (default 120) for boots and WAIT_SECS
+# and counters with LAB_WAIT_SECS (default 300) for boots and WAIT_SECS
 # for the rest.
 
 LAB=
 LAB_URI=
 LAB_GUEST=
-LAB_WAIT_SECS=${LAB_WAIT_SECS:-120}
+LAB_WAIT_SECS=${LAB_WAIT_SECS:-300}
 LAB_DOMAINS=()
 LAB_CMD_SEQ=0
 LAB_WIRE_MAC=02:00:00:00:aa:aa

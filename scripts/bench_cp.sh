@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# vmsteer control-plane benchmark (the last section of `make bench`): how
+# the CLI and the exporter scale with the number of ports. For each N it
+# builds a fresh network namespace with an uplink and N taps (created
+# with `ip -batch`; every 16th a multi-queue tap whose port has queue
+# steering) and times, in milliseconds:
+#   apply       `apply` of a document of N ports, from nothing
+#   reapply     `apply` of the same document again (no changes)
+#   port_del    `port del` of the document's last port (median of REPEAT)
+#   port_add    `port add` of it again, into a table of N-1 ports (median
+#               of REPEAT; at N=4096 the table is full, so "one more" is
+#               this one)
+#   scrape      one /metrics scrape of vmsteer-exporter (median of REPEAT),
+#               and its size in bytes
+#   stats       `stats --json` (median of REPEAT)
+#   dump        `dump` (median of REPEAT)
+# then the cost per port of each and its growth from the smallest N to the
+# largest (linear growth is the ratio of the two Ns).
+#
+# Settings (environment):
+#   CP_SIZES="256 1024 4096"   port counts
+#   REPEAT=5                   runs of each repeated measurement
+#   VMSTEER=PATH               the CLI (default build/vmsteer); the
+#                              exporter is vmsteer-exporter beside it
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Private mount namespace and bpffs, as scripts/bench.sh does.
+if [ -z "${VMSTEER_BENCH_MNTNS:-}" ]; then
+	[ "$(id -u)" -eq 0 ] || { echo "bench_cp: needs root" >&2; exit 1; }
+	VMSTEER_BENCH_MNTNS=1 exec unshare --mount --propagation private \
+		"$0" "$@"
+fi
+mount -t bpf bpf /sys/fs/bpf
+
+BUILD=${BUILD:-build}
+CP_SIZES=${CP_SIZES:-256 1024 4096}
+REPEAT=${REPEAT:-5}
+VMSTEER=$(realpath -m "${VMSTEER:-$BUILD/vmsteer}")
+EXPORTER=$(dirname "$VMSTEER")/vmsteer-exporter
+die() { echo "bench_cp: $*" >&2; exit 1; }
+[ -x "$VMSTEER" ] || die "$VMSTEER missing: run 'make'"
+command -v jq >/dev/null || die "jq missing (make deps)"
+command -v curl >/dev/null || die "curl missing (make deps)"
+
+id=vmstcp-$$-$RANDOM
+NS=$id
+PIN=/sys/fs/bpf/$id
+tmp=$(mktemp -d /tmp/vmsteer-bench-cp.XXXXXX)
+exp_pid=
+cleanup() {
+	local rc=$?
+	set +e
+	[ -z "$exp_pid" ] || { kill "$exp_pid"; wait "$exp_pid"; } 2>/dev/null
+	ip netns del "$NS" 2>/dev/null
+	rm -rf "$PIN" "$tmp"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+hv() { nsenter --net="/run/netns/$NS" "$@"; }
+vms() { hv "$VMSTEER" --pin-path "$PIN" "$@"; }
+now_ns() { date +%s%N; }
+# ms CMD...: milliseconds CMD took (its output discarded; it must succeed).
+ms() {
+	local t0 t1
+	t0=$(now_ns)
+	"$@" >/dev/null || die "failed: $*"
+	t1=$(now_ns)
+	echo $(((t1 - t0) / 1000)) | awk '{ printf "%.1f", $1 / 1000 }'
+}
+median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+mac_of() { printf '02:cc:%02x:%02x:%02x:01' $(($1 >> 16 & 255)) $(($1 >> 8 & 255)) $(($1 & 255)); }
+
+declare -A R
+for n in $CP_SIZES; do
+	ip netns del "$NS" 2>/dev/null || true
+	rm -rf "$PIN"
+	ip netns add "$NS"
+	hv ip link set lo up
+	{
+		echo "link add up0 type veth peer name wire0"
+		echo "link set up0 up"
+		echo "link set wire0 up"
+		for i in $(seq 1 "$n"); do
+			if [ $((i % 16)) = 0 ]; then
+				echo "tuntap add dev t$i mode tap multi_queue"
+			else
+				echo "tuntap add dev t$i mode tap"
+			fi
+		done
+	} >"$tmp/ip.batch"
+	t_taps=$(ms hv ip -batch "$tmp/ip.batch")
+	# The document: every 16th port steers 2 queues by RSS.
+	for i in $(seq 1 "$n"); do
+		if [ $((i % 16)) = 0 ]; then
+			printf '{"tap":"t%d","mac":"%s","queues":2}\n' "$i" "$(mac_of "$i")"
+		else
+			printf '{"tap":"t%d","mac":"%s"}\n' "$i" "$(mac_of "$i")"
+		fi
+	done | jq -s '{uplinks: [{device: "up0"}], ports: .}' >"$tmp/doc.json"
+
+	R[$n,apply]=$(ms vms apply "$tmp/doc.json")
+	[ "$(vms --json port list | jq length)" = "$n" ] || die "N=$n: apply did not make $n ports"
+	R[$n,reapply]=$(ms vms apply "$tmp/doc.json")
+	a=() d=() s=() j=() p=()
+	for r in $(seq "$REPEAT"); do
+		d+=("$(ms vms port del "t$n")")
+		a+=("$(ms vms port add "t$n" --mac "$(mac_of "$n")")")
+		s+=("$(ms vms --json stats)")
+		j+=("$(ms vms dump)")
+	done
+	R[$n,port_add]=$(echo "${a[*]}" | median)
+	R[$n,port_del]=$(echo "${d[*]}" | median)
+	R[$n,stats]=$(echo "${s[*]}" | median)
+	R[$n,dump]=$(echo "${j[*]}" | median)
+	if [ -x "$EXPORTER" ]; then
+		port=$((20000 + RANDOM % 20000))
+		hv "$EXPORTER" --pin-path "$PIN" --listen "127.0.0.1:$port" \
+			>"$tmp/exp.out" 2>&1 &
+		exp_pid=$!
+		for _ in $(seq 50); do
+			hv curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break
+			sleep 0.1
+		done
+		for r in $(seq "$REPEAT"); do
+			hv curl -s -o /dev/null -m 30 -w '%{size_download} %{time_total}\n' \
+				"http://127.0.0.1:$port/metrics"
+		done >"$tmp/scrapes"
+		kill "$exp_pid"
+		wait "$exp_pid" 2>/dev/null || true
+		exp_pid=
+		R[$n,scrape]=$(awk '{ print $2 * 1000 }' "$tmp/scrapes" | median)
+		R[$n,bytes]=$(awk '{ print $1 }' "$tmp/scrapes" | median)
+	else
+		R[$n,scrape]=- R[$n,bytes]=-
+	fi
+	echo "N=$n: taps created in $t_taps ms (ip -batch)" >&2
+done
+
+sizes=($CP_SIZES)
+first=${sizes[0]} last=${sizes[${#sizes[@]} - 1]}
+echo
+echo "Control plane ($(nproc) CPUs, $(uname -r)); milliseconds, median of $REPEAT where repeated"
+printf '%-10s' what
+for n in "${sizes[@]}"; do printf '%12s' "N=$n"; done
+printf '%14s%10s\n' "ms/port@$last" "growth"
+for w in apply reapply port_add port_del scrape stats dump; do
+	printf '%-10s' "$w"
+	for n in "${sizes[@]}"; do printf '%12s' "${R[$n,$w]}"; done
+	awk -v a="${R[$first,$w]}" -v b="${R[$last,$w]}" -v n="$last" 'BEGIN {
+		if (b == "-" || a == "-" || a == 0) { printf "%14s%10s\n", "-", "-"; exit }
+		printf "%14.3f%9.1fx\n", b / n, b / a }'
+done
+printf '%-10s' bytes
+for n in "${sizes[@]}"; do printf '%12s' "${R[$n,bytes]}"; done
+echo
+echo "(linear growth from N=$first to N=$last: $(awk -v a="$first" -v b="$last" 'BEGIN { printf "%.0fx", b / a }'))"
