@@ -234,19 +234,32 @@ vmsim_start() {
 
 vmsim_pid() { eval "echo \${VMSIM_PID_$1}"; }
 
-# vm_send ID FRAME...: vmsim ID (started with -X $TMPD/ID.tx.pcap) writes
-# the frames into its tap (SIGHUP) and reports; fails unless every frame
-# was written.
-vm_send() {
-	local id=$1 pid seq0=-1
-	shift
-	printf '%s\n' "$@" >"$TMPD/send_$id.hex"
-	"$PCAPHEX" -r "$TMPD/send_$id.hex" -w "$TMPD/$id.tx.pcap" || return 1
+# vm_send_file ID [-C]: transmit the frames of $TMPD/send_ID.hex (then emptied)
+# through vmsim ID (started with -X $TMPD/ID.tx.pcap) and wait for its
+# report; fails unless every frame was written. -C: checksums computed
+# first (pcaphex -C), for frames a host stack will look at.
+vm_send_file() {
+	local id=$1 pid seq0=-1 n
+	n=$(wc -l <"$TMPD/send_$id.hex")
+	[ "$n" -gt 0 ] || return 0
+	"$PCAPHEX" ${2:+"$2"} -r "$TMPD/send_$id.hex" -w "$TMPD/$id.tx.pcap" ||
+		return 1
+	: >"$TMPD/send_$id.hex"
 	pid=$(vmsim_pid "$id")
 	[ -e "$TMPD/$id.status" ] && seq0=$(kv seq <"$TMPD/$id.status")
 	kill -HUP "$pid" || return 1
 	wait_for "vmsim $id transmit" vmsim_seq_past "$id" "$seq0" || return 1
 	[ "$(kv tx_errors <"$TMPD/$id.status")" = 0 ]
+}
+# vm_send [-C] ID HEX...: add these frames to $TMPD/send_ID.hex and
+# transmit them as vm_send_file does.
+vm_send() {
+	local c=
+	[ "$1" = -C ] && c=-C && shift
+	local id=$1
+	shift
+	printf '%s\n' "$@" >>"$TMPD/send_$id.hex"
+	vm_send_file "$id" $c
 }
 
 # vmsim_report ID: make vmsim read everything its queues hold and write its

@@ -134,7 +134,7 @@ send vm1 "$(eth ff:ff:ff:ff:ff:ff "$MAC_VM1" 0800 "${d:0:56}01${d:58}")" drop
 # ---- send, from every VM's own tap queues -------------------------------------
 
 for i in 1 2 3 4 5; do
-	vm_send vm$i || die "vm$i could not send its frames: $(cat "$TMPD/vm$i.status")"
+	vm_send_file vm$i || die "vm$i could not send its frames: $(cat "$TMPD/vm$i.status")"
 done
 
 # ---- what arrived -------------------------------------------------------------

@@ -235,7 +235,7 @@ send vm1 "$(big "$W" "$MAC_VM1" 9000)" drop
 send vm1 "$(big "$W" "$MAC_VM1" 1514)" wire
 
 for i in 1 2 3 4; do
-	vm_send vm$i -C || die "vm$i could not send its frames: $(cat "$TMPD/vm$i.status")"
+	vm_send_file vm$i -C || die "vm$i could not send its frames: $(cat "$TMPD/vm$i.status")"
 done
 nwire=$(wc -l <"$TMPD/exp_wire.hex")
 wait_for "$nwire frames on the wire" \
@@ -290,8 +290,8 @@ printf '%s\n' "$(gso_tcp "$MAC_VM2" "$MAC_VM5" 10.0.0.5 1448)" \
 	"$(gso_tcp "$W" "$MAC_VM5" 10.0.0.5 1448)" >"$TMPD/send_vm5.hex"
 printf '%s\n' "$(gso_tcp "$MAC_VM2" "$MAC_VM6" 10.0.0.6 3000)" \
 	"$(gso_tcp "$W" "$MAC_VM6" 10.0.0.6 3000)" >"$TMPD/send_vm6.hex"
-vm_send vm5 -C || die "vm5 could not send: $(cat "$TMPD/vm5.status")"
-vm_send vm6 -C || die "vm6 could not send: $(cat "$TMPD/vm6.status")"
+vm_send_file vm5 -C || die "vm5 could not send: $(cat "$TMPD/vm5.status")"
+vm_send_file vm6 -C || die "vm6 could not send: $(cat "$TMPD/vm6.status")"
 vmsim_new_frames vm2 "$TMPD/gso_vm2.hex" || die "vmsim vm2 did not report"
 case=gso-segments-that-fit-reach-the-other-vm
 n5=$(grep -ci "^.\{12\}$(h "$MAC_VM5")" "$TMPD/gso_vm2.hex")
@@ -355,7 +355,7 @@ ip -n "$NS_WIRE" -6 route add 2001:db8:77::/64 via fe80::1 dev wire0 ||
 	die "route via fe80::1"
 
 # tx VM FRAME...: the VM sends the frames (checksums computed).
-tx() { vm_tx -C "$@" || die "$1 could not send"; }
+tx() { vm_send -C "$@" || die "$1 could not send"; }
 counted() { [ "$(port_reason "$(stats_json)" "$1" "$2")" = "$3" ]; }
 udp_in() { in_wire awk '/^Udp: [0-9]/ { print $2 + $3 }' /proc/net/snmp; }
 

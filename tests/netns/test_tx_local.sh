@@ -41,7 +41,7 @@ MAC_UP0=$(ip -n "$NS_HYP" -j link show up0 | jq -r '.[0].address')
 pad() { printf '%08x%0*d' "$2" $((2 * $1 - 8)) 0; }
 
 # vm9 speaks first: the bridge learns MAC_VM9 on vmt9.
-vm_tx vm9 "$(eth ff:ff:ff:ff:ff:ff $MAC_VM9 88b5 "$(pad 46 1)")" ||
+vm_send vm9 "$(eth ff:ff:ff:ff:ff:ff $MAC_VM9 88b5 "$(pad 46 1)")" ||
 	die "vm9 could not send"
 wait_for "br0 to learn vm9" eval \
 	"bridge -n $NS_HYP fdb show dev vmt9 | grep -qi $MAC_VM9" ||
@@ -60,7 +60,7 @@ arp_req=$(eth $MAC_BR "$MAC_VM1" 0806 \
 to_vm9=$(eth $MAC_VM9 "$MAC_VM1" 88b5 "$(pad 46 3)")
 to_up0=$(eth "$MAC_UP0" "$MAC_VM1" 88b5 "$(pad 46 4)")
 to_nobody=$(eth "$MAC_NOBODY" "$MAC_VM1" 88b5 "$(pad 46 5)")
-vm_tx vm1 "$arp_req" "$to_vm9" "$to_up0" "$to_nobody" ||
+vm_send vm1 "$arp_req" "$to_vm9" "$to_up0" "$to_nobody" ||
 	die "vm1 could not send: $(cat "$TMPD/vm1.status")"
 
 # The host's ARP reply: from br0 to vm1, "10.0.0.254 is at MAC_BR".
@@ -108,7 +108,7 @@ ip -n "$NS_HYP" link add lv0 address $MAC_LV type veth peer name lv1 ||
 ip -n "$NS_HYP" link set lv0 master br0 up || die "lv0 into br0"
 vms attach up0 >/dev/null || die "attach up0 (re-run) failed"
 to_lv0=$(eth $MAC_LV "$MAC_VM1" 88b5 "$(pad 46 6)")
-vm_tx vm1 "$to_lv0" || die "vm1 could not send to lv0"
+vm_send vm1 "$to_lv0" || die "vm1 could not send to lv0"
 case=device-made-later-known-after-attach
 S=$(stats_json) || die "stats failed"
 got=$(port_reason "$S" vmt1 vm_host_dst)
@@ -123,7 +123,7 @@ ip -n "$NS_HYP" link del lv0 || die "cannot delete lv0"
 vms port add vmt1 --mac "$MAC_VM1" --ip 10.0.0.1 >/dev/null ||
 	die "port add vmt1 (update) failed"
 to_gone=$(eth $MAC_LV "$MAC_VM1" 88b5 "$(pad 46 7)")
-vm_tx vm1 "$to_gone" || die "vm1 could not send to the gone lv0"
+vm_send vm1 "$to_gone" || die "vm1 could not send to the gone lv0"
 case=device-deleted-forgotten
 S=$(stats_json) || die "stats failed"
 got=$(port_reason "$S" vmt1 vm_host_dst)

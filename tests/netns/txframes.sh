@@ -66,23 +66,6 @@ udp_raw() { printf '%04x%04x%04x0000%s' "$1" "$2" $((8 + ${#3} / 2)) "$3"; }
 
 # ---- sending and checking ----------------------------------------------------
 
-# vm_send ID [-C]: transmit the frames of $TMPD/send_ID.hex (then emptied)
-# through vmsim ID (started with -X $TMPD/ID.tx.pcap) and wait for its
-# report; fails unless every frame was written. -C: checksums computed
-# first (pcaphex -C), for frames a host stack will look at.
-vm_send() {
-	local id=$1 pid seq0=-1 n
-	n=$(wc -l <"$TMPD/send_$id.hex")
-	[ "$n" -gt 0 ] || return 0
-	"$PCAPHEX" ${2:+"$2"} -r "$TMPD/send_$id.hex" -w "$TMPD/$id.tx.pcap" ||
-		return 1
-	: >"$TMPD/send_$id.hex"
-	pid=$(vmsim_pid "$id")
-	[ -e "$TMPD/$id.status" ] && seq0=$(kv seq <"$TMPD/$id.status")
-	kill -HUP "$pid" || return 1
-	wait_for "vmsim $id transmit" vmsim_seq_past "$id" "$seq0" || return 1
-	[ "$(kv tx_errors <"$TMPD/$id.status")" = 0 ]
-}
 
 # wire_capture: tcpdump on wire0 (wire netns), frames arriving only, into
 # $TMPD/wire.pcap; $WIRE_PID is tcpdump's own PID (nsenter execs it).
@@ -112,12 +95,3 @@ expect_count() {
 	fi
 }
 
-# vm_tx [-C] ID FRAME...: vmsim ID writes the frames into its tap.
-vm_tx() {
-	local c=
-	[ "$1" = -C ] && c=-C && shift
-	local id=$1
-	shift
-	printf '%s\n' "$@" >>"$TMPD/send_$id.hex"
-	vm_send "$id" $c
-}
