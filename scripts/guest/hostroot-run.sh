@@ -20,7 +20,14 @@ mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
 mount -t tmpfs -o mode=0755 tmpfs /run
-mount -t tmpfs -o mode=1777 tmpfs /tmp
+# A fresh /tmp, unless the repository is in the host's /tmp (a CI clone
+# may be): the overlay keeps the host's /tmp writable then, and hides
+# nothing.
+[ -r "$R/job" ] && . "$R/job"
+case "${REPO:-}/" in
+/tmp/*) ;;
+*) mount -t tmpfs -o mode=1777 tmpfs /tmp ;;
+esac
 mount -t bpf bpf /sys/fs/bpf
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
@@ -36,7 +43,6 @@ mount -t cgroup2 cgroup2 /sys/fs/cgroup
 uname -r >"$R/kernel"
 rc=99
 if [ -r "$R/job" ]; then
-	. "$R/job"
 	start=$(date +%s)
 	(cd "$REPO" && eval "$RUN") >"$R/output.log" 2>&1
 	rc=$?
