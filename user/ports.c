@@ -620,6 +620,25 @@ upsert_in_place(const struct vms_maps *m, __u32 idx,
 	return err < 0 ? err : 0;
 }
 
+/*
+ * The end of an upsert that kept the port at its index @idx: addresses a
+ * killed earlier change left there swept, the tapless port that gave up
+ * its MAC (@retire) deleted.
+ */
+static int upsert_in_place_done(const struct vms_maps *m, __u32 idx,
+				__u32 retire, __u32 *idx_out)
+{
+	int err = vms_addr_sweep(m, idx, true, NULL, NULL);
+
+	if (err < 0)
+		return err;
+	if (retire)
+		vms_port_delete(m, retire);
+	if (idx_out)
+		*idx_out = idx;
+	return 0;
+}
+
 int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		    __u32 *idx_out)
 {
@@ -748,14 +767,7 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 			return err;
 		}
 		lpm_remove(m, old, &otx, &tx);
-		err = vms_addr_sweep(m, old, true, NULL, NULL);
-		if (err < 0)
-			return err;
-		if (retire)
-			vms_port_delete(m, retire);
-		if (idx_out)
-			*idx_out = old;
-		return 0;
+		return upsert_in_place_done(m, old, retire, idx_out);
 	}
 
 	if (old && cfg_key(&cfg[old]) == port.key) {
@@ -792,15 +804,7 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		}
 		if (err)
 			return err;
-		/* Addresses a killed earlier change left at this index. */
-		err = vms_addr_sweep(m, old, true, NULL, NULL);
-		if (err < 0)
-			return err;
-		if (retire)
-			vms_port_delete(m, retire);
-		if (idx_out)
-			*idx_out = old;
-		return 0;
+		return upsert_in_place_done(m, old, retire, idx_out);
 	}
 
 	idx = alloc_index(m, cfg, &conf);
