@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# vmsteer-test: parallel 100
 # Compiler matrix: build every BPF object (bpf/ and tests/bpf/) with each
 # supported clang at -Werror, and load every program into the running
 # kernel with tests/tools/loadall (its verifier statistics on each "ok"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# vmsteer-test: parallel 51
 # Declarative config: `vmsteer apply` creates uplinks and ports, changes
 # only what differs (nothing at all the second time), --dry-run changes
 # nothing, every kind of invalid document is refused with its JSON path and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# vmsteer-test: parallel 56
 # Capacity limits, documented in README.md: 4,096 ports per state (shared
 # by all network namespaces), VMST_FDB_PROBES (8) FDB slots searched from a
 # key's home slot, 16 uplinks per state. Each is filled to the limit; the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# vmsteer-test: parallel 28
 # Crash safety of apply (test_crash_move.sh: of applies that move ports;
 # test_crash_add.sh: of port add and addresses): vmsteer killed (SIGKILL)
 # in the middle of an apply that attaches an uplink and adds 20 ports (120

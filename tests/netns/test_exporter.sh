@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# vmsteer-test: parallel 59
 # The Prometheus exporter: a live scrape passes `promtool check metrics`; a
 # real Prometheus server scraping it sees exactly the frames sent through
 # the fast path; malformed and hostile requests get 4xx or are closed and
