@@ -38,8 +38,7 @@ static struct {
 } objs[MAX_OBJS];
 static int n_objs;
 
-static int read_obj(const char *dir, const char *name, void **data,
-		    size_t *len)
+static int read_obj(const char *dir, const char *name, void **data, size_t *len)
 {
 	static const char *const where[] = {"bpf", "tests/bpf"};
 	char path[4096];
@@ -53,7 +52,8 @@ static int read_obj(const char *dir, const char *name, void **data,
 		f = fopen(path, "rb");
 	}
 	if (!f) {
-		fprintf(stderr, "objdir: %s: no %s.bpf.o under %s/bpf or %s/tests/bpf\n",
+		fprintf(stderr,
+			"objdir: %s: no %s.bpf.o under %s/bpf or %s/tests/bpf\n",
 			name, name, dir, dir);
 		return -ENOENT;
 	}
