@@ -26,11 +26,8 @@ done >>"$TMPD/taps.batch"
 ip -n "$NS_HYP" -batch "$TMPD/taps.batch" || die "cannot create the devices"
 
 snapshot() {
-	local m
-	for m in vmst_config vmst_fdb vmst_ports vmst_port_cfg vmst_tx \
-		vmst_devs vmst_uplinks; do
-		echo "$m: $(bpftool -j map dump pinned "$PIN/$m" 2>&1 | md5sum)"
-	done
+	map_sums vmst_config vmst_fdb vmst_ports vmst_port_cfg vmst_tx \
+		vmst_devs vmst_uplinks
 	echo "xdp: $(ip -n "$NS_HYP" -j -d link show | jq -c 'map(.xdp.prog.id)')"
 	echo "links: $(ls "$PIN/links" 2>/dev/null | tr '\n' ' ')"
 }
