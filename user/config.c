@@ -358,30 +358,28 @@ static int port_trunk(const struct pctx *p, const char *path,
 	return 0;
 }
 
-static int port_trusted(const struct pctx *p, const char *path,
-			struct json_object *v, void *obj)
+/* A JSON boolean into *@out. */
+static int get_bool(const struct pctx *p, const char *path,
+		    struct json_object *v, bool *out)
 {
-	struct vms_cfg_port *port = obj;
-
 	if (!json_object_is_type(v, json_type_boolean))
 		return vms_cfg_err(p->name, path,
 				   "expected true or false, got %s",
 				   type_name(v));
-	port->trusted = json_object_get_boolean(v);
+	*out = json_object_get_boolean(v);
 	return 0;
+}
+
+static int port_trusted(const struct pctx *p, const char *path,
+			struct json_object *v, void *obj)
+{
+	return get_bool(p, path, v, &((struct vms_cfg_port *)obj)->trusted);
 }
 
 static int port_agent(const struct pctx *p, const char *path,
 		      struct json_object *v, void *obj)
 {
-	struct vms_cfg_port *port = obj;
-
-	if (!json_object_is_type(v, json_type_boolean))
-		return vms_cfg_err(p->name, path,
-				   "expected true or false, got %s",
-				   type_name(v));
-	port->agent = json_object_get_boolean(v);
-	return 0;
+	return get_bool(p, path, v, &((struct vms_cfg_port *)obj)->agent);
 }
 
 /* Which RSS keys a port gave (struct vms_cfg_port.rss_given). */
