@@ -104,15 +104,8 @@ int cmd_drain(int argc, char **argv)
 			goto out;
 		pfd[i].events = POLLIN;
 	}
-	if (ready) {
-		int fd = open(ready, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-
-		if (fd < 0) {
-			bench_err("%s: %s", ready, strerror(errno));
-			goto out;
-		}
-		close(fd);
-	}
+	if (ready && touch_file(ready))
+		goto out;
 
 	while (!stop) {
 		int got = 0;

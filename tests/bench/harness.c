@@ -303,6 +303,18 @@ int uplink_add_port(struct bpf_object *obj, const struct vms_port_spec *s)
 	return err;
 }
 
+int touch_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0) {
+		bench_err("%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	close(fd);
+	return 0;
+}
+
 double now_sec(void)
 {
 	struct timespec ts;

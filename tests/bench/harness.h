@@ -78,6 +78,9 @@ struct bpf_object *uplink_open_private(const char *file);
 /* Add a port to its private maps with vms_port_upsert(); 0 or -errno. */
 int uplink_add_port(struct bpf_object *obj, const struct vms_port_spec *s);
 
+/* Create @path (a "ready" signal to the script); 0 or -errno. */
+int touch_file(const char *path);
+
 /* ---- time and statistics ------------------------------------------------ */
 
 /* CLOCK_MONOTONIC in seconds. */
