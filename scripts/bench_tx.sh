@@ -73,11 +73,12 @@ PIN=/sys/fs/bpf/$id
 SINK_PIN=/sys/fs/bpf/$id-sink
 tmp=$(mktemp -d /tmp/vmsteer-bench-tx.XXXXXX)
 drain_pid=
+hold_pid=
 sink_pid=
 cleanup() {
 	local rc=$?
 	set +e
-	for p in $drain_pid $sink_pid; do
+	for p in $drain_pid $hold_pid $sink_pid; do
 		kill "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
@@ -126,7 +127,7 @@ hv bridge fdb add $MAC_W dev up0 master static
 hv bridge fdb add $MAC_A dev tapa master static
 
 # The VM behind tapB reads its queues (spinning, so no path pays for
-# waking it); nobody reads tapA (the writer holds a queue of it). The
+# waking it). The
 # wire's side of the uplink drops and counts in XDP, its NAPI in a thread
 # on the reader's CPU.
 # (nsenter, not the hv function: $! must be the reader itself, which
@@ -135,6 +136,14 @@ nsenter --net="/run/netns/$HV_NS" taskset -c "$DRAIN_CPU" "$BENCH" drain \
 	tapb --queues 2 --ready "$tmp/drain-ready" &
 drain_pid=$!
 wait_file "$tmp/drain-ready" || die "tap reader not ready"
+# The VM behind tapA holds a queue of it for good, as a VM does: a tap
+# with no queue attached has no carrier, and the bridge port would come
+# back up only after each writer call had started (linkwatch is
+# asynchronous), dropping its first frames. It sleeps in poll().
+nsenter --net="/run/netns/$HV_NS" taskset -c "$DRAIN_CPU" "$BENCH" drain \
+	tapa --queues 1 --poll --ready "$tmp/hold-ready" &
+hold_pid=$!
+wait_file "$tmp/hold-ready" || die "tapA's holder not ready"
 nsenter --net="/run/netns/$WIRE_NS" "$BENCH" sink "$WDEV" --pin "$SINK_PIN" \
 	--cpu "$DRAIN_CPU" --ready "$tmp/sink-ready" &
 sink_pid=$!

@@ -67,10 +67,16 @@ function target(kind, num, den, s, d, goal,    r, v, n, a, b) {
 
 {
 	r = $1; p = $2; d = $3; s = $4
-	ns[r, p, d, s] = $10 * 1e9 / $5
-	if (p == "floor")
-		fl[r, s] = ns[r, p, d, s]
 	k = p SUBSEP d SUBSEP s
+	# A call where under 99% of the frames arrived does not count: a
+	# path that drops looks cheap.
+	if ($5 > 0 && $6 >= 0.99 * $5) {
+		ns[r, p, d, s] = $10 * 1e9 / $5
+		if (p == "floor")
+			fl[r, s] = ns[r, p, d, s]
+	} else {
+		left[k]++
+	}
 	written[k] += $5; arrived[k] += $6; ringfull[k] += $7; errors[k] += $8
 	wall[k] += $9; oncpu[k] += $10
 }
@@ -139,7 +145,10 @@ END {
 		printf "  %5s B %-7s %-13s written %d, arrived %d (%.2f%%)", s, p, dname[d], written[k], arrived[k], pct
 		if (d == "vm")
 			printf ", tapB ring full %d", ringfull[k]
-		printf ", write errors %d, on CPU %.0f%% of wall time\n", errors[k], 100 * oncpu[k] / wall[k]
+		printf ", write errors %d, on CPU %.0f%% of wall time", errors[k], 100 * oncpu[k] / wall[k]
+		if (left[k])
+			printf "; %d call(s) under 99%% left out of the medians", left[k]
+		printf "\n"
 		if (pct < 95)
 			bad = bad sprintf("  FAILED: %s B %s %s: %.2f%% of the frames arrived\n", s, p, dname[d], pct)
 	}
