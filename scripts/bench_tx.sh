@@ -139,9 +139,10 @@ wait_file "$tmp/drain-ready" || die "tap reader not ready"
 # The VM behind tapA holds a queue of it for good, as a VM does: a tap
 # with no queue attached has no carrier, and the bridge port would come
 # back up only after each writer call had started (linkwatch is
-# asynchronous), dropping its first frames. It sleeps in poll().
+# asynchronous), dropping its first frames. It sleeps in poll(), and
+# opens its queue as the writer does (a tap's first queue sets its flags).
 nsenter --net="/run/netns/$HV_NS" taskset -c "$DRAIN_CPU" "$BENCH" drain \
-	tapa --queues 1 --poll --ready "$tmp/hold-ready" &
+	tapa --queues 1 --poll --vnet-hdr --ready "$tmp/hold-ready" &
 hold_pid=$!
 wait_file "$tmp/hold-ready" || die "tapA's holder not ready"
 nsenter --net="/run/netns/$WIRE_NS" "$BENCH" sink "$WDEV" --pin "$SINK_PIN" \
