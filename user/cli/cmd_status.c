@@ -9,7 +9,7 @@
 
 #include <bpf/bpf.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 const char cmd_status_usage[] =
 	"Usage: vmsteer status [--pending-max SECS]\n\n"

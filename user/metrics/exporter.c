@@ -33,8 +33,8 @@
 
 #include <microhttpd.h>
 
-#include "cli.h"
-#include "exporter.h"
+#include "cli/cli.h"
+#include "metrics/exporter.h"
 
 /* clang-format off */
 static const char usage[] =

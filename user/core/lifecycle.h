@@ -6,7 +6,7 @@
 #ifndef VMS_LIFECYCLE_H
 #define VMS_LIFECYCLE_H
 
-#include "config.h"
+#include "config/config.h"
 
 /*
  * Remove port @idx with what it put on its tap: vmsteer's steering

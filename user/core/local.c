@@ -30,7 +30,7 @@
 #include <bpf/bpf.h>
 #include <libmnl/libmnl.h>
 
-#include "nl.h"
+#include "util/nl.h"
 #include "vms.h"
 
 struct local_set {

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 const char cmd_stats_usage[] =
 	"Usage: vmsteer stats [--watch SECS] [TAP]\n\n"

@@ -17,8 +17,8 @@
 #include <bpf/libbpf.h>
 #include <yajl/yajl_parse.h>
 
-#include "config.h"
-#include "lifecycle.h"
+#include "config/config.h"
+#include "core/lifecycle.h"
 
 /* ---- errors ------------------------------------------------------------ */
 

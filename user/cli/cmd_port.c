@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bypass.h"
-#include "cli.h"
-#include "config.h"
-#include "lifecycle.h"
+#include "load/bypass.h"
+#include "cli/cli.h"
+#include "config/config.h"
+#include "core/lifecycle.h"
 
 _Static_assert(VMST_MAX_ADDRS == 16, "the usage text says 16 addresses");
 

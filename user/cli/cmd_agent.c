@@ -5,7 +5,7 @@
  * libxml2 and what they pull in are linked there, not in the CLI. The
  * usage text is shared (agent_usage.c).
  */
-#include "cli.h"
+#include "cli/cli.h"
 
 int cmd_agent(const struct vms_cli *cli, int argc, char **argv)
 {

@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "cli.h"
-#include "config.h"
+#include "cli/cli.h"
+#include "config/config.h"
 
 const char cmd_dump_usage[] =
 	"Usage: vmsteer dump\n\n"

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "output.h"
+#include "cli/output.h"
 #include "vms.h"
 
 /* Options that come before the command. */

@@ -16,7 +16,7 @@
 
 #include <libmnl/libmnl.h>
 
-#include "nl.h"
+#include "util/nl.h"
 #include "vms.h"
 
 #define DUMP_TRIES 8

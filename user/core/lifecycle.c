@@ -17,8 +17,8 @@
 
 #include <bpf/bpf.h>
 
-#include "config.h"
-#include "lifecycle.h"
+#include "config/config.h"
+#include "core/lifecycle.h"
 
 int vms_port_remove(struct vms_state *st, __u32 idx, bool *steer_removed)
 {

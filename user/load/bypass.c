@@ -25,8 +25,8 @@
 #include <libmnl/libmnl.h>
 #include <nftables/libnftables.h>
 
-#include "bypass.h"
-#include "nl.h"
+#include "load/bypass.h"
+#include "util/nl.h"
 #include "vms.h"
 
 /* Root qdisc kinds a tap has without anyone shaping it. */

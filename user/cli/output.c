@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "output.h"
+#include "cli/output.h"
 
 bool vms_json;
 bool vms_pretty;

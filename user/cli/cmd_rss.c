@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "config.h"
+#include "cli/cli.h"
+#include "config/config.h"
 
 const char cmd_rss_usage[] =
 	"Usage: vmsteer rss show TAP\n"

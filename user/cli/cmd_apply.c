@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "config.h"
+#include "cli/cli.h"
+#include "config/config.h"
 
 const char cmd_apply_usage[] =
 	"Usage: vmsteer apply FILE [--dry-run]\n\n"

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 const char cmd_detach_usage[] =
 	"Usage: vmsteer detach DEV\n\n"

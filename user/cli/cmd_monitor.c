@@ -28,7 +28,7 @@
 #include <pcap/dlt.h>
 #include <pcap/pcap.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 /* Lease of a running monitor, renewed every VMS_MON_RENEW_NS. */
 #define VMS_MON_LEASE_NS (3ULL * 1000000000ULL)

@@ -5,8 +5,8 @@
  * server is a program of its own so that libmicrohttpd, and what it pulls
  * in (gnutls...), is not loaded by every CLI call.
  */
-#include "cli.h"
-#include "exporter.h"
+#include "cli/cli.h"
+#include "metrics/exporter.h"
 
 /* clang-format off */
 const char cmd_exporter_usage[] =

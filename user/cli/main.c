@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 static int cmd_help(const struct vms_cli *cli, int argc, char **argv);
 

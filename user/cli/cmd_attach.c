@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 const char cmd_attach_usage[] =
 	"Usage: vmsteer attach DEV [--mode native|generic|auto]\n\n"

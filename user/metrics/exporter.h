@@ -7,7 +7,7 @@
 #ifndef VMS_EXPORTER_H
 #define VMS_EXPORTER_H
 
-#include "metrics.h"
+#include "metrics/metrics.h"
 
 /* The exporter's file name; `vmsteer exporter` runs the one beside it. */
 #define VMS_EXPORTER_BIN "vmsteer-exporter"

@@ -20,7 +20,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "metrics.h"
+#include "metrics/metrics.h"
 #include "vms.h"
 
 size_t vms_prom_escape(char *out, size_t len, const char *s)

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 int vms_usage_err(const char *cmd, const char *fmt, ...)
 {

@@ -28,9 +28,9 @@
 
 #include <libmnl/libmnl.h>
 
-#include "bypass.h"
-#include "doctor.h"
-#include "nl.h"
+#include "load/bypass.h"
+#include "cli/doctor.h"
+#include "util/nl.h"
 #include "vms.h"
 
 static const struct check C_IRQ = {

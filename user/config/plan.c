@@ -21,8 +21,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "config.h"
-#include "lifecycle.h"
+#include "config/config.h"
+#include "core/lifecycle.h"
 
 /* ---- the state's configuration ----------------------------------------- */
 

@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "cli.h"
-#include "lifecycle.h"
+#include "cli/cli.h"
+#include "core/lifecycle.h"
 
 const char cmd_sync_usage[] =
 	"Usage: vmsteer sync\n\n"

@@ -29,10 +29,10 @@
 
 #include <libmnl/libmnl.h>
 
-#include "cli.h"
-#include "bypass.h"
-#include "doctor.h"
-#include "nl.h"
+#include "cli/cli.h"
+#include "load/bypass.h"
+#include "cli/doctor.h"
+#include "util/nl.h"
 
 const char cmd_doctor_usage[] =
 	"Usage: vmsteer doctor\n\n"
@@ -219,7 +219,7 @@ static void check_kernel(struct report *r)
 			"(/sys/kernel/btf/vmlinux): boot a kernel built with "
 			"CONFIG_DEBUG_INFO_BTF",
 			u.release);
-	/* The features attach probes (user/probe.c); unprivileged, none. */
+	/* The features attach probes (user/load/probe.c); unprivileged, none. */
 	else if ((probe = vms_probe_features(vms_features)) &&
 		 probe != -EPERM && probe != -EACCES)
 		doctor_report(r, &C_KERNEL, L_FAIL, "", "%s", vms_last_error());
