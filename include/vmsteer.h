@@ -121,6 +121,13 @@ struct vmst_port_cfg {
 #define VMST_CFG_F_PENDING (1U << 3)
 /* Managed by `vmsteer agent`: it deletes the port when its VM goes away. */
 #define VMST_CFG_F_AGENT (1U << 4)
+/*
+ * `--tx-hook tc`: the port's tap gets the tc program only. Without it
+ * (the default, `--tx-hook xdp`) it also gets the tap XDP program
+ * (bpf/tap_xdp.bpf.c), which forwards the frames it can without an skb
+ * and passes every other frame to the tc program.
+ */
+#define VMST_CFG_F_TX_TC (1U << 5)
 
 /*
  * VIDs a trunk port's VM may tag its frames with (vmst_trunk, indexed by
@@ -367,31 +374,44 @@ struct vmst_counter {
  * Per-port counters (vmst_pstats value, per CPU, indexed by port index).
  * "to_vm" is traffic delivered to the VM through its tap.
  */
-#define VMST_PORT_COUNTERS(X)                                                \
-	X(TO_VM_XDP_FRAMES, "to_vm_xdp_frames",                              \
-	  "frames the uplink XDP program redirected to the tap")             \
-	X(TO_VM_XDP_BYTES, "to_vm_xdp_bytes",                                \
-	  "bytes the uplink XDP program redirected to the tap")              \
-	X(TAP_SENT, "tap_sent", "redirected frames the tap ring accepted")   \
-	X(TAP_RING_FULL, "tap_ring_full",                                    \
-	  "redirected frames refused by a full tap ring")                    \
-	X(TAP_XMIT_ERR, "tap_xmit_err",                                      \
-	  "redirected frames the tap could not take (no queue open)")        \
-	X(REDIRECT_ERR, "redirect_err",                                      \
-	  "redirects that failed before the tap (tap down, frame too long)") \
-	X(TO_VM_TC_FRAMES, "to_vm_tc_frames",                                \
-	  "frames a tc program redirected to the tap (skb path: another "    \
-	  "VM, or the uplink for frames XDP could not carry)")               \
-	X(TO_VM_TC_BYTES, "to_vm_tc_bytes",                                  \
-	  "bytes a tc program redirected to the tap")                        \
-	X(FROM_VM_LOCAL_FRAMES, "from_vm_local_frames",                      \
-	  "frames the VM sent that went straight to another local VM")       \
-	X(FROM_VM_LOCAL_BYTES, "from_vm_local_bytes",                        \
-	  "bytes the VM sent that went straight to another local VM")        \
-	X(FROM_VM_UPLINK_FRAMES, "from_vm_uplink_frames",                    \
-	  "frames the VM sent that went straight to the uplink")             \
-	X(FROM_VM_UPLINK_BYTES, "from_vm_uplink_bytes",                      \
-	  "bytes the VM sent that went straight to the uplink")
+#define VMST_PORT_COUNTERS(X)                                                 \
+	X(TO_VM_XDP_FRAMES, "to_vm_xdp_frames",                               \
+	  "frames an XDP program redirected to the tap (the uplink's, or "    \
+	  "another VM's tap program)")                                        \
+	X(TO_VM_XDP_BYTES, "to_vm_xdp_bytes",                                 \
+	  "bytes an XDP program redirected to the tap")                       \
+	X(TAP_SENT, "tap_sent", "redirected frames the tap ring accepted")    \
+	X(TAP_RING_FULL, "tap_ring_full",                                     \
+	  "redirected frames refused by a full tap ring")                     \
+	X(TAP_XMIT_ERR, "tap_xmit_err",                                       \
+	  "redirected frames the tap could not take (no queue open)")         \
+	X(REDIRECT_ERR, "redirect_err",                                       \
+	  "redirects that failed before the tap (tap down, frame too long)")  \
+	X(TO_VM_TC_FRAMES, "to_vm_tc_frames",                                 \
+	  "frames a tc program redirected to the tap (skb path: another "     \
+	  "VM, or the uplink for frames XDP could not carry)")                \
+	X(TO_VM_TC_BYTES, "to_vm_tc_bytes",                                   \
+	  "bytes a tc program redirected to the tap")                         \
+	X(FROM_VM_LOCAL_FRAMES, "from_vm_local_frames",                       \
+	  "frames the VM sent that the tap tc program redirected to another " \
+	  "local VM (skb path)")                                              \
+	X(FROM_VM_LOCAL_BYTES, "from_vm_local_bytes",                         \
+	  "bytes the VM sent that went straight to another local VM")         \
+	X(FROM_VM_UPLINK_FRAMES, "from_vm_uplink_frames",                     \
+	  "frames the VM sent that the tap tc program redirected to the "     \
+	  "uplink (skb path)")                                                \
+	X(FROM_VM_UPLINK_BYTES, "from_vm_uplink_bytes",                       \
+	  "bytes the VM sent that went straight to the uplink")               \
+	X(FROM_VM_LOCAL_XDP_FRAMES, "from_vm_local_xdp_frames",               \
+	  "frames the VM sent that the tap XDP program redirected to "        \
+	  "another local VM (no skb)")                                        \
+	X(FROM_VM_LOCAL_XDP_BYTES, "from_vm_local_xdp_bytes",                 \
+	  "bytes the tap XDP program redirected to another local VM")         \
+	X(FROM_VM_UPLINK_XDP_FRAMES, "from_vm_uplink_xdp_frames",             \
+	  "frames the VM sent that the tap XDP program redirected to the "    \
+	  "uplink (no skb)")                                                  \
+	X(FROM_VM_UPLINK_XDP_BYTES, "from_vm_uplink_xdp_bytes",               \
+	  "bytes the tap XDP program redirected to the uplink")
 
 enum vmst_port_counter {
 #define VMST_X_ENUM(name, label, help) VMST_PC_##name,
@@ -454,7 +474,14 @@ struct vmst_mon_event {
 	__u32 cpu;     /* CPU that ran the program */
 	__u32 ifindex; /* uplink the frame arrived on */
 	__u8 data[VMST_MON_SNAP];
+	/* Appended: events of older builds end before it (no hook known). */
+	__u32 hook; /* VMST_HOOK_*: the program that passed or dropped it */
+	__u32 reserved;
 };
+
+/* The hook of a monitor event's program. */
+#define VMST_HOOK_XDP 1
+#define VMST_HOOK_TC  2
 
 /*
  * Receive-side scaling (RSS) into multi-queue taps: the Toeplitz hash of a
@@ -622,7 +649,7 @@ _Static_assert(sizeof(struct vmst_mon_ctl) == 152, "vmst_mon_ctl size");
 _Static_assert(sizeof(struct vmst_mon_pcpu) == 144, "vmst_mon_pcpu size");
 _Static_assert((VMST_MON_SNAP & (VMST_MON_SNAP - 1)) == 0,
 	       "monitor snapshot length is a power of two");
-_Static_assert(sizeof(struct vmst_mon_event) == 32 + VMST_MON_SNAP,
+_Static_assert(sizeof(struct vmst_mon_event) == 40 + VMST_MON_SNAP,
 	       "vmst_mon_event size");
 _Static_assert(sizeof(struct vmst_rss) == 52 + 2 * VMST_RSS_TABLE_MAX,
 	       "vmst_rss size");

@@ -15,7 +15,7 @@ _Static_assert(VMST_MAX_ADDRS == 16, "the usage text says 16 addresses");
 
 const char cmd_port_usage[] =
 	"Usage: vmsteer port add TAP --mac MAC [--vlan VID | --trunk VIDS]\n"
-	"                        [--ip ADDR[/LEN]]... [--trusted]\n"
+	"                        [--ip ADDR[/LEN]]... [--trusted] [--tx-hook xdp|tc]\n"
 	"                        [--queues N [--rss-key HEX] [--rss-types LIST]\n"
 	"                         [--rss-table LIST] [--xdp-steer cpumap|none]]\n"
 	"                        [--force]\n"
@@ -49,6 +49,12 @@ const char cmd_port_usage[] =
 	"      an access port), if they fit the MTU of the device they go "
 	"to;\n      broadcast and multicast go on to the bridge. The reasons "
 	"of drops:\n      `vmsteer stats --help`, README \"Threat model\".\n"
+	"      --tx-hook xdp (default): an XDP program on TAP makes the same "
+	"checks\n      and forwards what it can before the kernel builds an "
+	"skb (another\n      VM's tap, the uplink when its driver takes XDP "
+	"frames); the rest\n      (GSO frames, checksums left to offload, "
+	"broadcast, multicast...)\n      goes on to the tc program. "
+	"--tx-hook tc: the tc program only.\n"
 	"      --queues N: TAP is a multi-queue tap of N queues (1..256; the "
 	"VM's\n      queue count when a VM holds it); vmsteer installs its "
 	"steering\n      program on the tap, which puts each flow on the "
@@ -146,6 +152,7 @@ static void restore_port(struct vms_state *st, __u32 idx,
 	s.mtu = c->mtu;
 	s.trusted = c->flags & VMST_CFG_F_TRUSTED;
 	s.agent = c->flags & VMST_CFG_F_AGENT;
+	s.tx_tc = c->flags & VMST_CFG_F_TX_TC;
 	s.naddrs = tx->naddrs;
 	memcpy(s.addrs, tx->addrs, sizeof(s.addrs));
 	s.xdp_steer = xdp_steer;
@@ -242,12 +249,14 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 		{"rss-types", required_argument, NULL, 't'},
 		{"rss-table", required_argument, NULL, 'T'},
 		{"xdp-steer", required_argument, NULL, 'x'},
+		{"tx-hook", required_argument, NULL, 'H'},
 		{"force", no_argument, NULL, 'f'},
 		{}};
 	static struct vms_port_spec spec;
 	static struct vmst_port_tx old_tx;
 	struct vms_steer_ctx sc = {.qfd = -1};
 	const char *mac = NULL, *vlan = NULL, *trunk = NULL, *tap;
+	const char *tx_hook = NULL;
 	const char *ips[VMST_MAX_ADDRS + 1];
 	int c, ifindex, mtu, err, nips = 0, i, existed;
 	struct vmst_port_cfg old_cfg;
@@ -293,6 +302,9 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 		} else if (c == 'x') {
 			err = vms_opt_once("port", "--xdp-steer", &ro.xdp_steer,
 					   optarg);
+		} else if (c == 'H') {
+			err = vms_opt_once("port", "--tx-hook", &tx_hook,
+					   optarg);
 		} else if (c == 'f') {
 			ro.force = true;
 		} else {
@@ -316,6 +328,10 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 	if (vlan && vms_parse_vlan(vlan, &spec.vlan))
 		return vms_err(-EINVAL, "--vlan '%s': VLAN id must be %d..%d",
 			       vlan, VMST_VLAN_MIN, VMST_VLAN_MAX);
+	if (tx_hook && strcmp(tx_hook, "xdp") && strcmp(tx_hook, "tc"))
+		return vms_err(-EINVAL, "--tx-hook %s: expected xdp or tc",
+			       tx_hook);
+	spec.tx_tc = tx_hook && !strcmp(tx_hook, "tc");
 	if (vlan && trunk)
 		return vms_usage_err("port",
 				     "add %s: --vlan and --trunk exclude each "
@@ -469,6 +485,7 @@ out:
 		json_object_object_add(o, "addresses",
 				       addrs_json(spec.addrs, spec.naddrs));
 		vms_json_bool(o, "trusted", spec.trusted);
+		vms_json_str(o, "tx_hook", spec.tx_tc ? "tc" : "xdp");
 		vms_json_bool(o, "pending", !ifindex);
 		if (rss.flags) {
 			vms_json_u64(o, "queues", rss.queues);
@@ -499,8 +516,9 @@ out:
 			       vids);
 		} else
 			printf("port %s: MAC %s, untagged", tap, macs);
-		printf(", addresses %s%s", addrs,
-		       spec.trusted ? ", trusted" : "");
+		printf(", addresses %s%s%s", addrs,
+		       spec.trusted ? ", trusted" : "",
+		       spec.tx_tc ? ", tc only" : "");
 	}
 	if (rss.flags && ifindex)
 		printf(", %u queues steered by RSS (program %u)", rss.queues,
@@ -742,7 +760,7 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 		char nq[8] = "-", types[64] = "-", tsize[8] = "-";
 		char addrs[VMST_MAX_ADDRS * VMS_ADDR_STRLEN];
 		const char *state;
-		bool tc;
+		bool tc, xdp;
 
 		if (!(c->flags & VMST_CFG_F_IN_USE))
 			continue;
@@ -750,10 +768,11 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 		state = port_state(c, netns);
 		/* The tap program is there (only seen from the tap's netns). */
 		tc = !strcmp(state, "ok") && vms_tc_prog_id(c->ifindex);
-		snprintf(flags, sizeof(flags), "%s%s%s",
+		xdp = !strcmp(state, "ok") && vms_tap_xdp_prog_id(c->ifindex);
+		snprintf(flags, sizeof(flags), "%s%s%s%s",
 			 c->flags & VMST_CFG_F_TRUSTED ? "trusted," : "",
 			 c->flags & VMST_CFG_F_AGENT ? "agent," : "",
-			 tc ? "tc" : "no-tc");
+			 xdp ? "xdp," : "", tc ? "tc" : "no-tc");
 		if (arr) {
 			struct json_object *o = json_object_new_object();
 
@@ -775,6 +794,10 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 			vms_json_bool(o, "trusted",
 				      c->flags & VMST_CFG_F_TRUSTED);
 			vms_json_bool(o, "tc", tc);
+			vms_json_bool(o, "xdp", xdp);
+			vms_json_str(o, "tx_hook",
+				     c->flags & VMST_CFG_F_TX_TC ? "tc"
+								 : "xdp");
 			vms_json_bool(o, "agent", c->flags & VMST_CFG_F_AGENT);
 			if (c->flags & VMST_CFG_F_PENDING)
 				vms_json_u64(o, "pending_secs",

@@ -361,6 +361,22 @@ static int port_trusted(const struct pctx *p, const char *path,
 	return 0;
 }
 
+static int port_tx_hook(const struct pctx *p, const char *path,
+			struct json_object *v, void *obj)
+{
+	struct vms_cfg_port *port = obj;
+	const char *s = json_object_get_string(v);
+
+	if (!json_object_is_type(v, json_type_string) ||
+	    (strcmp(s, "xdp") && strcmp(s, "tc")))
+		return perr(p->name, path, "expected \"xdp\" or \"tc\", got %s",
+			    json_object_is_type(v, json_type_string)
+				    ? s
+				    : type_name(v));
+	port->tx_tc = !strcmp(s, "tc");
+	return 0;
+}
+
 static int port_agent(const struct pctx *p, const char *path,
 		      struct json_object *v, void *obj)
 {
@@ -625,6 +641,7 @@ static const struct field port_fields[] = {
 	{"trusted", false, port_trusted}, {"queues", false, port_queues},
 	{"rss", false, port_rss},	  {"xdp_steer", false, port_xdp_steer},
 	{"trunk", false, port_trunk},	  {"agent", false, port_agent},
+	{"tx_hook", false, port_tx_hook},
 };
 
 static int check_array(const struct pctx *p, const char *path,
@@ -1259,6 +1276,9 @@ struct json_object *vms_config_to_json(const struct vms_config *cfg)
 		if (p->agent)
 			json_object_object_add(o, "agent",
 					       json_object_new_boolean(true));
+		if (p->tx_tc)
+			json_object_object_add(o, "tx_hook",
+					       json_object_new_string("tc"));
 		if (p->rss.flags & VMST_RSS_F_ENABLED) {
 			json_object_object_add(
 				o, "queues",
@@ -1343,6 +1363,7 @@ bool vms_config_equal(const struct vms_config *a, const struct vms_config *b)
 		    memcmp(x.ports[i].mac, y.ports[i].mac, 6) ||
 		    x.ports[i].vlan != y.ports[i].vlan ||
 		    x.ports[i].agent != y.ports[i].agent ||
+		    x.ports[i].tx_tc != y.ports[i].tx_tc ||
 		    x.ports[i].trunk != y.ports[i].trunk ||
 		    memcmp(&x.ports[i].vids, &y.ports[i].vids,
 			   sizeof(x.ports[i].vids)) ||
@@ -1441,6 +1462,7 @@ int vms_config_from_state(struct vms_state *st, struct vms_config *cfg)
 		}
 		p->trusted = pc[i].flags & VMST_CFG_F_TRUSTED;
 		p->agent = pc[i].flags & VMST_CFG_F_AGENT;
+		p->tx_tc = pc[i].flags & VMST_CFG_F_TX_TC;
 		p->trunk = pc[i].flags & VMST_CFG_F_TRUNK;
 		if (st && p->trunk) {
 			err = vms_port_trunk_read(&st->maps, i, &p->vids);
@@ -1868,7 +1890,10 @@ int vms_plan_make(struct vms_state *st, const struct vms_config *cfg,
 			     !same_tx(p, c->flags & VMST_CFG_F_TRUSTED,
 				      tx.addrs, tx.naddrs) ||
 			     p->agent != !!(c->flags & VMST_CFG_F_AGENT) ||
-			     (p->ifindex && !vms_tc_prog_id(p->ifindex));
+			     p->tx_tc != !!(c->flags & VMST_CFG_F_TX_TC) ||
+			     (p->ifindex && !vms_tc_prog_id(p->ifindex)) ||
+			     (p->ifindex && !p->tx_tc &&
+			      !vms_tap_xdp_prog_id(p->ifindex));
 		left += pending[i];
 	}
 	while (left) {
@@ -2255,6 +2280,7 @@ static int apply_op(struct vms_state *st, const struct vms_config *cfg,
 		spec.mtu = p->mtu;
 		spec.trusted = p->trusted;
 		spec.agent = p->agent;
+		spec.tx_tc = p->tx_tc;
 		spec.naddrs = p->naddrs;
 		memcpy(spec.addrs, p->addrs, sizeof(spec.addrs));
 		spec.xdp_steer = p->rss.flags & VMST_RSS_F_XDP_CPUMAP;
@@ -2344,6 +2370,7 @@ static int release_addresses(struct vms_state *st, const struct vms_config *cfg,
 		spec.mtu = c.mtu;
 		spec.trusted = c.flags & VMST_CFG_F_TRUSTED;
 		spec.agent = c.flags & VMST_CFG_F_AGENT;
+		spec.tx_tc = c.flags & VMST_CFG_F_TX_TC;
 		err = vms_port_upsert(&st->maps, &spec, NULL);
 		if (err)
 			return err;

@@ -315,7 +315,8 @@ static void render_ports(FILE *f, const struct snapshot *s)
 		 "Frames vmsteer forwarded for a port, by direction (to_vm: "
 		 "into the VM's tap; from_vm_local: from the VM straight to "
 		 "another VM; from_vm_uplink: from the VM straight to the "
-		 "uplink) and path (xdp: the uplink XDP program; tc: a tc "
+		 "uplink) and path, the hook that forwarded them (xdp: an XDP "
+		 "program, the uplink's or the tap's, no skb; tc: a tc "
 		 "program, skb path).",
 		 0},
 		{"vmsteer_port_bytes_total",
@@ -329,7 +330,9 @@ static void render_ports(FILE *f, const struct snapshot *s)
 	} series[] = {
 		{"to_vm", "xdp", VMST_PC_TO_VM_XDP_FRAMES},
 		{"to_vm", "tc", VMST_PC_TO_VM_TC_FRAMES},
+		{"from_vm_local", "xdp", VMST_PC_FROM_VM_LOCAL_XDP_FRAMES},
 		{"from_vm_local", "tc", VMST_PC_FROM_VM_LOCAL_FRAMES},
+		{"from_vm_uplink", "xdp", VMST_PC_FROM_VM_UPLINK_XDP_FRAMES},
 		{"from_vm_uplink", "tc", VMST_PC_FROM_VM_UPLINK_FRAMES},
 	};
 	size_t i, k, j;

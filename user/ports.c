@@ -381,6 +381,8 @@ static void spec_to_entries(const struct vms_port_spec *s,
 		   (s->trunk ? VMST_CFG_F_TRUNK : 0);
 	if (s->agent)
 		c->flags |= VMST_CFG_F_AGENT;
+	if (s->tx_tc)
+		c->flags |= VMST_CFG_F_TX_TC;
 	if (!s->ifindex) {
 		c->flags |= VMST_CFG_F_PENDING;
 		c->pending_since = vms_boottime();

@@ -36,13 +36,17 @@
  *    left to a later fragment) is dropped too.
  * A port without addresses gets the MAC, tag, trust, link-layer option
  * and header-chain checks only.
+ *
+ * Written once for both hooks of the tap (tc: bpf/tap.bpf.c, XDP:
+ * bpf/tap_xdp.bpf.c): the program includes its context header first
+ * (lib/skb.h or lib/xdp.h), which defines vmst_ctx_t, vmst_load(),
+ * vmst_ctx_len() and vmst_ctx_vlan() (a tag already out of the data).
  */
 #ifndef VMST_BPF_ANTISPOOF_H
 #define VMST_BPF_ANTISPOOF_H
 
 #include "common.h"
 #include "maps.h"
-#include "skb.h"
 
 #define ETH_P_ARP   0x0806
 #define ETH_P_QINQ1 0x9100 /* old, pre-802.1ad stacked-VLAN tag */
@@ -149,7 +153,7 @@ static __always_inline bool vmst_trunk_has(__u32 port, __u16 vid)
  * of what follows the tag (or the Ethernet header), *@proto its EtherType,
  * *@tagged whether there was a (trunk's) tag; else the reason of a drop.
  */
-static __always_inline __u32 vmst_tx_vlan(struct __sk_buff *skb, __u32 port,
+static __always_inline __u32 vmst_tx_vlan(vmst_ctx_t *ctx, __u32 port,
 					  __u16 flags, __be16 *proto, __u32 *l3,
 					  bool *tagged)
 {
@@ -159,11 +163,10 @@ static __always_inline __u32 vmst_tx_vlan(struct __sk_buff *skb, __u32 port,
 
 	*l3 = ETH_HLEN;
 	*tagged = false;
-	if (skb->vlan_present) {
-		tpid = skb->vlan_proto;
-		vid = skb->vlan_tci & VMST_VLAN_MASK;
+	if (vmst_ctx_vlan(ctx, &tpid, &vid)) {
+		vid &= VMST_VLAN_MASK;
 	} else if (vmst_tx_tag_proto(*proto)) {
-		if (vmst_load(skb, ETH_HLEN, t, sizeof(t)))
+		if (vmst_load(ctx, ETH_HLEN, t, sizeof(t)))
 			return VMST_R_DROP_VM_MALFORMED;
 		vid = ((t[0] << 8) | t[1]) & VMST_VLAN_MASK;
 		*proto = *(__be16 *)(t + 2);
@@ -179,13 +182,13 @@ static __always_inline __u32 vmst_tx_vlan(struct __sk_buff *skb, __u32 port,
 }
 
 /* ARP at @off: Ethernet/IPv4 ARP only. */
-static __always_inline __u32 vmst_check_arp(struct __sk_buff *skb, __u32 off,
+static __always_inline __u32 vmst_check_arp(vmst_ctx_t *ctx, __u32 off,
 					    __u32 port, __u16 flags,
 					    __u64 mac48)
 {
 	__u8 a[28]; /* arphdr, sender MAC and IP, target MAC and IP */
 
-	if (vmst_load(skb, off, a, sizeof(a)))
+	if (vmst_load(ctx, off, a, sizeof(a)))
 		return VMST_R_DROP_VM_MALFORMED;
 	/* hardware 1 (Ethernet), protocol IPv4, lengths 6 and 4 */
 	if (a[0] != 0 || a[1] != 1 || a[2] != 0x08 || a[3] != 0x00 ||
@@ -200,7 +203,7 @@ static __always_inline __u32 vmst_check_arp(struct __sk_buff *skb, __u32 off,
 }
 
 /* IPv4 at @off. */
-static __always_inline __u32 vmst_check_ipv4(struct __sk_buff *skb, __u32 off,
+static __always_inline __u32 vmst_check_ipv4(vmst_ctx_t *ctx, __u32 off,
 					     __u32 port, __u16 flags)
 {
 	__u16 sport = 0, dport = 0;
@@ -208,7 +211,7 @@ static __always_inline __u32 vmst_check_ipv4(struct __sk_buff *skb, __u32 off,
 	bool udp = false;
 	__u8 ip[20], u[9];
 
-	if (vmst_load(skb, off, ip, sizeof(ip)))
+	if (vmst_load(ctx, off, ip, sizeof(ip)))
 		return VMST_R_DROP_VM_MALFORMED;
 	ihl = (ip[0] & 0xf) * 4;
 	tot = (ip[2] << 8) | ip[3];
@@ -217,7 +220,7 @@ static __always_inline __u32 vmst_check_ipv4(struct __sk_buff *skb, __u32 off,
 	/* UDP, first fragment or unfragmented: its header is here, within
 	 * the total length (a first fragment carries at least 8 bytes). */
 	if (ip[9] == VMST_NH_UDP && !(((ip[6] & 0x1f) << 8) | ip[7])) {
-		if (tot < ihl + 8 || vmst_load(skb, off + ihl, u, 8))
+		if (tot < ihl + 8 || vmst_load(ctx, off + ihl, u, 8))
 			return VMST_R_DROP_VM_MALFORMED;
 		udp = true;
 		sport = (u[0] << 8) | u[1];
@@ -239,7 +242,7 @@ static __always_inline __u32 vmst_check_ipv4(struct __sk_buff *skb, __u32 off,
 	if (dport == DHCP4_SERVER_PORT) {
 		if (tot < ihl + 9)
 			return VMST_R_DROP_ROGUE_DHCP4;
-		if (vmst_load(skb, off + ihl, u, 9))
+		if (vmst_load(ctx, off + ihl, u, 9))
 			return VMST_R_DROP_VM_MALFORMED;
 		if (u[8] != DHCP4_BOOTREQUEST)
 			return VMST_R_DROP_ROGUE_DHCP4;
@@ -258,8 +261,8 @@ static __always_inline bool vmst_dhcp6_client_msg(__u8 t)
  * The Neighbor Discovery options from @off to @end: every option of type
  * @want (source or target link-layer address) must carry @mac48.
  */
-static __always_inline __u32 vmst_check_nd_opts(struct __sk_buff *skb,
-						__u32 off, __u32 end, __u8 want,
+static __always_inline __u32 vmst_check_nd_opts(vmst_ctx_t *ctx, __u32 off,
+						__u32 end, __u8 want,
 						__u64 mac48)
 {
 	int i;
@@ -271,7 +274,7 @@ static __always_inline __u32 vmst_check_nd_opts(struct __sk_buff *skb,
 		if (off >= end)
 			return VMST_OK;
 		/* Options are whole multiples of 8 bytes, never 0. */
-		if (off + 8 > end || vmst_load(skb, off, o, sizeof(o)) ||
+		if (off + 8 > end || vmst_load(ctx, off, o, sizeof(o)) ||
 		    o[1] == 0)
 			return VMST_R_DROP_VM_MALFORMED;
 		if (o[0] == want && (o[1] != 1 || vmst_mac48(o + 2) != mac48))
@@ -282,7 +285,7 @@ static __always_inline __u32 vmst_check_nd_opts(struct __sk_buff *skb,
 }
 
 /* The ICMPv6 message of type @type at @off..@end. */
-static __always_inline __u32 vmst_check_icmpv6(struct __sk_buff *skb, __u32 off,
+static __always_inline __u32 vmst_check_icmpv6(vmst_ctx_t *ctx, __u32 off,
 					       __u32 end, __u8 type, __u32 port,
 					       __u16 flags, __u64 mac48)
 {
@@ -303,7 +306,7 @@ static __always_inline __u32 vmst_check_icmpv6(struct __sk_buff *skb, __u32 off,
 		   type == ICMPV6_NEIGHBOUR_ADVERT) {
 		/* type, code, checksum, flags, target, options */
 		if (off + 24 > end ||
-		    vmst_load(skb, off + 8, target, sizeof(target)))
+		    vmst_load(ctx, off + 8, target, sizeof(target)))
 			return VMST_R_DROP_VM_MALFORMED;
 		if (type == ICMPV6_NEIGHBOUR_ADVERT) {
 			if ((flags & VMST_PORT_F_IPCHECK) &&
@@ -315,17 +318,17 @@ static __always_inline __u32 vmst_check_icmpv6(struct __sk_buff *skb, __u32 off,
 	} else {
 		return VMST_OK;
 	}
-	return vmst_check_nd_opts(skb, opts, end, want, mac48);
+	return vmst_check_nd_opts(ctx, opts, end, want, mac48);
 }
 
 /* UDP over IPv6 at @off..@end: DHCPv6 server and relay messages. */
-static __always_inline __u32 vmst_check_udp6(struct __sk_buff *skb, __u32 off,
+static __always_inline __u32 vmst_check_udp6(vmst_ctx_t *ctx, __u32 off,
 					     __u32 end, __u16 flags)
 {
 	__u16 sport, dport;
 	__u8 u[9];
 
-	if (vmst_load(skb, off, u, 8))
+	if (vmst_load(ctx, off, u, 8))
 		return VMST_R_DROP_VM_MALFORMED;
 	if (flags & VMST_PORT_F_TRUSTED)
 		return VMST_OK;
@@ -337,7 +340,7 @@ static __always_inline __u32 vmst_check_udp6(struct __sk_buff *skb, __u32 off,
 	if (dport == DHCP6_SERVER_PORT) {
 		if (off + 9 > end)
 			return VMST_R_DROP_ROGUE_DHCP6;
-		if (vmst_load(skb, off, u, 9))
+		if (vmst_load(ctx, off, u, 9))
 			return VMST_R_DROP_VM_MALFORMED;
 		if (!vmst_dhcp6_client_msg(u[8]))
 			return VMST_R_DROP_ROGUE_DHCP6;
@@ -353,7 +356,7 @@ static __always_inline bool vmst_ipv6_ext(__u32 nh)
 }
 
 /* IPv6 at @off. */
-static __always_inline __u32 vmst_check_ipv6(struct __sk_buff *skb, __u32 off,
+static __always_inline __u32 vmst_check_ipv6(vmst_ctx_t *ctx, __u32 off,
 					     __u32 port, __u16 flags,
 					     __u64 mac48)
 {
@@ -362,14 +365,14 @@ static __always_inline __u32 vmst_check_ipv6(struct __sk_buff *skb, __u32 off,
 	__u8 ip[40], type = 0;
 	int i;
 
-	if (vmst_load(skb, off, ip, sizeof(ip)))
+	if (vmst_load(ctx, off, ip, sizeof(ip)))
 		return VMST_R_DROP_VM_MALFORMED;
 	if ((ip[0] >> 4) != 6)
 		return VMST_R_DROP_VM_MALFORMED;
 	/* Nothing past the payload length counts (a trailer is not part
 	 * of the packet); a payload longer than the frame is malformed. */
 	end = off + sizeof(ip) + ((ip[4] << 8) | ip[5]);
-	if (end > skb->len)
+	if (end > vmst_ctx_len(ctx))
 		return VMST_R_DROP_VM_MALFORMED;
 	nh = ip[6];
 	off += sizeof(ip);
@@ -381,7 +384,7 @@ static __always_inline __u32 vmst_check_ipv6(struct __sk_buff *skb, __u32 off,
 		if (!vmst_ipv6_ext(nh))
 			break;
 		/* Every extension header has at least 8 bytes. */
-		if (off + 8 > end || vmst_load(skb, off, e, sizeof(e)))
+		if (off + 8 > end || vmst_load(ctx, off, e, sizeof(e)))
 			return VMST_R_DROP_VM_EXT_HDR;
 		if (nh == VMST_NH_FRAGMENT) {
 			/* A later fragment has no upper-layer header. */
@@ -404,7 +407,7 @@ static __always_inline __u32 vmst_check_ipv6(struct __sk_buff *skb, __u32 off,
 		if (vmst_ipv6_ext(nh) || off > end)
 			return VMST_R_DROP_VM_EXT_HDR;
 		if (nh == VMST_NH_ICMPV6 &&
-		    (off + 4 > end || vmst_load(skb, off, &type, 1)))
+		    (off + 4 > end || vmst_load(ctx, off, &type, 1)))
 			return VMST_R_DROP_VM_EXT_HDR;
 		if (nh == VMST_NH_UDP && off + 8 > end)
 			return VMST_R_DROP_VM_EXT_HDR;
@@ -426,10 +429,10 @@ static __always_inline __u32 vmst_check_ipv6(struct __sk_buff *skb, __u32 off,
 	if (!upper)
 		return VMST_OK;
 	if (nh == VMST_NH_ICMPV6)
-		return vmst_check_icmpv6(skb, off, end, type, port, flags,
+		return vmst_check_icmpv6(ctx, off, end, type, port, flags,
 					 mac48);
 	if (nh == VMST_NH_UDP)
-		return vmst_check_udp6(skb, off, end, flags);
+		return vmst_check_udp6(ctx, off, end, flags);
 	return VMST_OK;
 }
 
@@ -437,30 +440,31 @@ static __always_inline __u32 vmst_check_ipv6(struct __sk_buff *skb, __u32 off,
  * The checks after the MAC and VLAN ones, for the frame of EtherType
  * @proto at @off from port @port (flags @flags, MAC @mac48).
  */
-static __always_inline __u32 vmst_antispoof(struct __sk_buff *skb, __be16 proto,
+static __always_inline __u32 vmst_antispoof(vmst_ctx_t *ctx, __be16 proto,
 					    __u32 off, __u32 port, __u16 flags,
 					    __u64 mac48)
 {
 	if (proto == bpf_htons(ETH_P_ARP))
-		return vmst_check_arp(skb, off, port, flags, mac48);
+		return vmst_check_arp(ctx, off, port, flags, mac48);
 	if (proto == bpf_htons(ETH_P_IP))
-		return vmst_check_ipv4(skb, off, port, flags);
+		return vmst_check_ipv4(ctx, off, port, flags);
 	if (proto == bpf_htons(ETH_P_IPV6))
-		return vmst_check_ipv6(skb, off, port, flags, mac48);
+		return vmst_check_ipv6(ctx, off, port, flags, mac48);
 	return VMST_OK;
 }
 
+#ifdef VMST_CTX_SKB
 /*
  * A frame for device @ifindex longer than its MTU (its segments for a
  * GSO frame): what the bridge would not forward. A device the helper does
  * not find is left to the redirect.
  */
-static __always_inline bool vmst_tx_too_big(struct __sk_buff *skb,
-					    __u32 ifindex)
+static __always_inline bool vmst_tx_too_big(vmst_ctx_t *ctx, __u32 ifindex)
 {
 	__u32 mtu = 0;
 
-	return bpf_check_mtu(skb, ifindex, &mtu, 0, BPF_MTU_CHK_SEGS) > 0;
+	return bpf_check_mtu(ctx, ifindex, &mtu, 0, BPF_MTU_CHK_SEGS) > 0;
 }
+#endif
 
 #endif /* VMST_BPF_ANTISPOOF_H */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Drop monitor: sampled events for frames the uplink passes to the kernel
- * or drops, and for frames the tc programs (the tap program: what VMs
+ * or drops, for frames the tap XDP program drops, and for frames the tc
+ * programs (the tap program: what VMs
  * send; the uplink skb path) pass on or drop, written to the vmst_mon_ring
  * ring buffer for `vmsteer monitor`.
  *
@@ -83,7 +84,7 @@ static __always_inline void vmst_monitor_submit(struct vmst_mon_event *e,
 						struct vmst_mon_pcpu *pc,
 						__u64 now, __u32 len, __u32 cap,
 						__u32 port, __u32 reason,
-						__u32 ifindex)
+						__u32 ifindex, __u32 hook)
 {
 	e->ts_ns = now;
 	e->len = len;
@@ -92,6 +93,7 @@ static __always_inline void vmst_monitor_submit(struct vmst_mon_event *e,
 	e->reason = reason;
 	e->cpu = bpf_get_smp_processor_id();
 	e->ifindex = ifindex;
+	e->hook = hook;
 	bpf_ringbuf_submit(e, 0);
 	pc->emitted++;
 }
@@ -120,7 +122,7 @@ static __noinline int vmst_monitor_emit(struct xdp_md *ctx,
 	if (cap && bpf_xdp_load_bytes(ctx, 0, e->data, cap))
 		cap = 0;
 	vmst_monitor_submit(e, pc, now, len, cap, port, reason,
-			    ctx->ingress_ifindex);
+			    ctx->ingress_ifindex, VMST_HOOK_XDP);
 	return 0;
 }
 
@@ -150,7 +152,8 @@ static __noinline int vmst_monitor_emit_skb(struct __sk_buff *skb,
 	cap = vmst_monitor_caplen(len);
 	if (cap && bpf_skb_load_bytes(skb, 0, e->data, cap))
 		cap = 0;
-	vmst_monitor_submit(e, pc, now, len, cap, port, reason, skb->ifindex);
+	vmst_monitor_submit(e, pc, now, len, cap, port, reason, skb->ifindex,
+			    VMST_HOOK_TC);
 	return 0;
 }
 

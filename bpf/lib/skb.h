@@ -19,11 +19,33 @@
 #define TC_ACT_SHOT	2
 #define TC_ACT_REDIRECT 7
 
+/* The context the checks written for both hooks take (lib/antispoof.h). */
+typedef struct __sk_buff vmst_ctx_t;
+#define VMST_CTX_SKB 1
+
 /* Load @len bytes at @off of the frame; 0 or a negative error. */
 static __always_inline int vmst_load(struct __sk_buff *skb, __u32 off, void *to,
 				     __u32 len)
 {
 	return bpf_skb_load_bytes(skb, off, to, len);
+}
+
+/* The frame's whole length. */
+static __always_inline __u32 vmst_ctx_len(struct __sk_buff *skb)
+{
+	return skb->len;
+}
+
+/* A tag the kernel took out of the data into the skb's metadata: true
+ * and its protocol (network order) and TCI. */
+static __always_inline bool vmst_ctx_vlan(struct __sk_buff *skb, __u32 *tpid,
+					  __u16 *tci)
+{
+	if (!skb->vlan_present)
+		return false;
+	*tpid = skb->vlan_proto;
+	*tci = skb->vlan_tci;
+	return true;
 }
 
 /* Count (@port, @reason) with the frame's length, report it to a running
@@ -34,27 +56,6 @@ static __always_inline int vmst_skb_verdict(struct __sk_buff *skb, __u32 port,
 	vmst_count_reason(port, reason, skb->len);
 	vmst_monitor_skb(skb, port, reason);
 	return verdict;
-}
-
-/* Add a frame of @bytes to the counter pair at @frames of @port. */
-static __always_inline void vmst_count_pc(__u32 port, __u32 frames, __u64 bytes)
-{
-	struct vmst_port_stats *st = vmst_port_stats(port);
-
-	if (st && frames + 1 < VMST_PC_SLOTS) {
-		st->c[frames]++;
-		st->c[frames + 1] += bytes;
-	}
-}
-
-/* The control record of port @idx when it is in use, else NULL. */
-static __always_inline struct vmst_port_cfg *vmst_port_cfg_of(__u32 idx)
-{
-	struct vmst_port_cfg *c = bpf_map_lookup_elem(&vmst_port_cfg, &idx);
-
-	if (!c || !(c->flags & VMST_CFG_F_IN_USE) || !c->ifindex)
-		return NULL;
-	return c;
 }
 
 #endif /* VMST_BPF_SKB_H */
