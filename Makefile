@@ -129,9 +129,10 @@ $(BUILD)/tests/%.o: tests/%.c $(SKELS) $(TEST_SKELS) | $(BUILD)/tests/unit $(BUI
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -Itests -c $< -o $@
 
+# --wrap: tests/unit/objdir.c (VMSTEER_TEST_BPF_DIR, for tests/compilers.sh).
 $(UNIT_BIN): $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(UNIT_SRCS)) $(LIBVMS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(TEST_LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -Wl,--wrap=bpf_object__open_skeleton -o $@ $^ $(TEST_LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIBVMS)
 	$(call msg,LINK,$@)

@@ -693,6 +693,7 @@ static int doc_ports(const struct pctx *p, const char *path,
 	if (err)
 		return err;
 	cfg->n_ports = json_object_array_length(v);
+	memset(cfg->ports, 0, cfg->n_ports * sizeof(cfg->ports[0]));
 	for (i = 0; i < cfg->n_ports; i++) {
 		snprintf(sub, sizeof(sub), "%s[%d]", path, i);
 		err = parse_object(p, sub, json_object_array_get_idx(v, i),
@@ -1057,7 +1058,11 @@ int vms_config_parse(const char *text, size_t len, const char *name,
 	char at[64];
 	const char *nul;
 
-	memset(cfg, 0, sizeof(*cfg));
+	/* The port array (4.9 MB) is cleared as far as the document fills
+	 * it (doc_ports): clearing all of it made each parse cost a
+	 * millisecond, which was most of the config fuzzer's time.
+	 */
+	memset(cfg, 0, offsetof(struct vms_config, ports));
 	if (len > VMS_CFG_MAX_BYTES)
 		return vms_err(-EFBIG, "%s%slarger than %d bytes",
 			       name ? name : "", name ? ": " : "",
@@ -1348,8 +1353,13 @@ bool vms_config_equal(const struct vms_config *a, const struct vms_config *b)
 
 	if (a->n_uplinks != b->n_uplinks || a->n_ports != b->n_ports)
 		return false;
-	x = *a;
-	y = *b;
+	/* Only the entries in use: the arrays are 4.9 MB. */
+	memcpy(x.uplinks, a->uplinks, a->n_uplinks * sizeof(a->uplinks[0]));
+	memcpy(y.uplinks, b->uplinks, b->n_uplinks * sizeof(b->uplinks[0]));
+	memcpy(x.ports, a->ports, a->n_ports * sizeof(a->ports[0]));
+	memcpy(y.ports, b->ports, b->n_ports * sizeof(b->ports[0]));
+	x.n_uplinks = y.n_uplinks = a->n_uplinks;
+	x.n_ports = y.n_ports = a->n_ports;
 	qsort(x.uplinks, x.n_uplinks, sizeof(x.uplinks[0]), cmp_uplink);
 	qsort(y.uplinks, y.n_uplinks, sizeof(y.uplinks[0]), cmp_uplink);
 	qsort(x.ports, x.n_ports, sizeof(x.ports[0]), cmp_port);

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# vmsteer-test: parallel 25
 # Issue 9: the escapes a malicious VM found in the tap program, each beside
 # its legitimate twin (which must still pass), as deployed: a bridge br0 of
 # the uplink up0 and the taps, vmsteer attached beside it.
