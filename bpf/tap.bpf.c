@@ -41,41 +41,26 @@ int vmst_tap(struct __sk_buff *skb)
 {
 	struct vmst_port_cfg *cfg, *tcfg;
 	struct vmst_port *port, *tport = NULL;
-	__u32 idx, tidx, zero = 0, reason, l3, len = skb->len;
+	__u32 idx, tidx, zero = 0, reason, len = skb->len;
 	struct vmst_local_key lk = {};
 	struct vmst_north *north;
-	__u8 eth[ETH_HLEN];
-	__u64 key, mac48;
-	__be16 proto;
-	bool tagged;
+	struct vmst_tx_frame f;
+	__u8 *eth = f.eth;
+	__u64 key;
 	__u16 vlan;
 
 #ifdef VMST_TEST_VARIANT
 	/* Tests only (upgrade): another tag, the same behaviour. */
 	asm volatile("r0 = %[v]" ::[v] "i"(VMST_TEST_VARIANT) : "r0");
 #endif
-	idx = vmst_dev_port(skb->ifindex);
-	port = bpf_map_lookup_elem(&vmst_ports, &idx);
-	cfg = vmst_port_cfg_of(idx);
-	if (!port || !cfg || !(port->key & VMST_KEY_VALID))
-		return vmst_skb_verdict(skb, idx, VMST_R_DROP_VM_NO_PORT,
-					TC_ACT_SHOT);
-	if (vmst_load(skb, 0, eth, sizeof(eth)))
-		return vmst_skb_verdict(skb, idx, VMST_R_DROP_VM_MALFORMED,
-					TC_ACT_SHOT);
-	mac48 = port->key & 0xffffffffffffULL;
-	vlan = (port->key >> 48) & VMST_VLAN_MASK;
-	if (vmst_mac48(eth + 6) != mac48)
-		return vmst_skb_verdict(skb, idx, VMST_R_DROP_SPOOF_MAC,
-					TC_ACT_SHOT);
-	proto = *(__be16 *)(eth + 12);
-	reason = vmst_tx_vlan(skb, idx, port->flags, &proto, &l3, &tagged);
-	if (reason == VMST_OK)
-		reason =
-			vmst_antispoof(skb, proto, l3, idx, port->flags, mac48);
+	reason = vmst_tx_check(skb, skb->ifindex, &f);
 	if (reason != VMST_OK)
-		return vmst_skb_verdict(skb, idx, reason, TC_ACT_SHOT);
-	if (tagged)
+		return vmst_skb_verdict(skb, f.idx, reason, TC_ACT_SHOT);
+	idx = f.idx;
+	port = f.port;
+	cfg = f.cfg;
+	vlan = (port->key >> 48) & VMST_VLAN_MASK;
+	if (f.tagged)
 		return vmst_skb_verdict(skb, idx, VMST_R_PASS_VM_TAGGED,
 					TC_ACT_OK);
 

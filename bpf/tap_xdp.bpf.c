@@ -153,13 +153,12 @@ int vmst_tap_xdp(struct xdp_md *ctx)
 {
 	struct vmst_port_cfg *cfg, *tcfg;
 	struct vmst_port *port, *tport = NULL;
-	__u32 idx, tidx, zero = 0, reason, l3, len, mtu = 0;
+	__u32 idx, tidx, zero = 0, reason, len, mtu = 0;
 	struct vmst_local_key lk = {};
 	struct vmst_north *north;
-	__u8 eth[ETH_HLEN];
-	__u64 key, mac48;
-	__be16 proto;
-	bool tagged;
+	struct vmst_tx_frame f;
+	__u8 *eth = f.eth;
+	__u64 key;
 	__u16 vlan;
 
 #ifdef VMST_TEST_VARIANT
@@ -167,26 +166,15 @@ int vmst_tap_xdp(struct xdp_md *ctx)
 	asm volatile("r0 = %[v]" ::[v] "i"(VMST_TEST_VARIANT) : "r0");
 #endif
 	len = bpf_xdp_get_buff_len(ctx);
-	idx = vmst_dev_port(ctx->ingress_ifindex);
-	port = bpf_map_lookup_elem(&vmst_ports, &idx);
-	cfg = vmst_port_cfg_of(idx);
-	if (!port || !cfg || !(port->key & VMST_KEY_VALID))
-		return vmst_xdp_drop(ctx, idx, VMST_R_DROP_VM_NO_PORT);
-	if (vmst_load(ctx, 0, eth, sizeof(eth)))
-		return vmst_xdp_drop(ctx, idx, VMST_R_DROP_VM_MALFORMED);
-	mac48 = port->key & 0xffffffffffffULL;
-	vlan = (port->key >> 48) & VMST_VLAN_MASK;
-	if (vmst_mac48(eth + 6) != mac48)
-		return vmst_xdp_drop(ctx, idx, VMST_R_DROP_SPOOF_MAC);
-	proto = *(__be16 *)(eth + 12);
-	reason = vmst_tx_vlan(ctx, idx, port->flags, &proto, &l3, &tagged);
-	if (reason == VMST_OK)
-		reason =
-			vmst_antispoof(ctx, proto, l3, idx, port->flags, mac48);
+	reason = vmst_tx_check(ctx, ctx->ingress_ifindex, &f);
 	if (reason != VMST_OK)
-		return vmst_xdp_drop(ctx, idx, reason);
+		return vmst_xdp_drop(ctx, f.idx, reason);
+	idx = f.idx;
+	port = f.port;
+	cfg = f.cfg;
+	vlan = (port->key >> 48) & VMST_VLAN_MASK;
 	/* Checked and kept: the tc program forwards these as before. */
-	if (tagged || (eth[0] & 1))
+	if (f.tagged || (eth[0] & 1))
 		return XDP_PASS;
 
 	key = vmst_fdb_key(vlan, vmst_mac48(eth));
@@ -195,7 +183,7 @@ int vmst_tap_xdp(struct xdp_md *ctx)
 		tcfg = vmst_port_cfg_of(tidx);
 		if (!tcfg || tcfg->netns_ino != cfg->netns_ino ||
 		    len > tport->max_frame ||
-		    vmst_csum_unfinished(ctx, proto, l3))
+		    vmst_csum_unfinished(ctx, f.proto, f.l3))
 			return XDP_PASS;
 		if (bpf_redirect_map(&vmst_tx, tidx, XDP_PASS) != XDP_REDIRECT)
 			return XDP_PASS;
@@ -215,7 +203,7 @@ int vmst_tap_xdp(struct xdp_md *ctx)
 		return XDP_PASS;
 	/* Judged without the tag pushed below, as on the tc path. */
 	if (bpf_check_mtu(ctx, north->ifindex, &mtu, 0, 0) ||
-	    vmst_csum_unfinished(ctx, proto, l3))
+	    vmst_csum_unfinished(ctx, f.proto, f.l3))
 		return XDP_PASS;
 	/* Entry 0 of vmst_tx: the northbound uplink, present only while it
 	 * takes XDP frames (user/uplink.c). */

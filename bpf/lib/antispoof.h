@@ -47,6 +47,7 @@
 
 #include "common.h"
 #include "maps.h"
+#include "devport.h"
 
 #define ETH_P_ARP   0x0806
 #define ETH_P_QINQ1 0x9100 /* old, pre-802.1ad stacked-VLAN tag */
@@ -451,6 +452,47 @@ static __always_inline __u32 vmst_antispoof(vmst_ctx_t *ctx, __be16 proto,
 	if (proto == bpf_htons(ETH_P_IPV6))
 		return vmst_check_ipv6(ctx, off, port, flags, mac48);
 	return VMST_OK;
+}
+
+/* What the checks learned of a frame they let go on. */
+struct vmst_tx_frame {
+	__u8 eth[ETH_HLEN];	/* the Ethernet header (first: aligned) */
+	__be16 proto;		/* the EtherType past it and any tag */
+	__u32 idx;		/* the sender's port index (also on a drop) */
+	__u32 l3;		/* offset of what follows */
+	bool tagged;		/* a trunk's tagged frame */
+	struct vmst_port *port; /* the sender's port */
+	struct vmst_port_cfg *cfg; /* and its control record */
+};
+
+/*
+ * Every check of a frame the VM of tap @ifindex sent, the same for both
+ * hooks: its port, the source MAC, the VLAN rule, anti-spoofing. VMST_OK
+ * and *@f filled in, or the reason to drop it (under port f->idx).
+ */
+static __always_inline __u32 vmst_tx_check(vmst_ctx_t *ctx, __u32 ifindex,
+					   struct vmst_tx_frame *f)
+{
+	__u64 mac48;
+	__u32 reason;
+
+	f->idx = vmst_dev_port(ifindex);
+	f->port = bpf_map_lookup_elem(&vmst_ports, &f->idx);
+	f->cfg = vmst_port_cfg_of(f->idx);
+	if (!f->port || !f->cfg || !(f->port->key & VMST_KEY_VALID))
+		return VMST_R_DROP_VM_NO_PORT;
+	if (vmst_load(ctx, 0, f->eth, ETH_HLEN))
+		return VMST_R_DROP_VM_MALFORMED;
+	mac48 = f->port->key & 0xffffffffffffULL;
+	if (vmst_mac48(f->eth + 6) != mac48)
+		return VMST_R_DROP_SPOOF_MAC;
+	f->proto = *(__be16 *)(f->eth + 12);
+	reason = vmst_tx_vlan(ctx, f->idx, f->port->flags, &f->proto, &f->l3,
+			      &f->tagged);
+	if (reason == VMST_OK)
+		reason = vmst_antispoof(ctx, f->proto, f->l3, f->idx,
+					f->port->flags, mac48);
+	return reason;
 }
 
 #ifdef VMST_CTX_SKB

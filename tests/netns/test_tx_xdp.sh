@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# vmsteer-test: parallel 45
 # The tap XDP program (--tx-hook xdp, the default): what a VM writes into
 # its tap, forwarded without an skb. (test_tx.sh and test_tx_escapes.sh run
 # every anti-spoofing case with this hook, and test_*_via_tc.sh with tc;
