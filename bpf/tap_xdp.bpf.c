@@ -6,9 +6,10 @@
  * the tap behind it. tun runs it on the frames the VM writes before any
  * skb exists (a non-blocking write() as QEMU does, vhost-net's batches).
  *
- * It applies the tc program's checks, written once for both hooks
- * (lib/antispoof.h: source MAC, tags, trunk, every anti-spoofing rule,
- * trust), and drops what they refuse, counted under the same reasons. Of
+ * It applies the tc program's checks, written once for both hooks over the
+ * context layer (lib/antispoof.h vmst_tx_check: the port, source MAC,
+ * tags, trunk, every anti-spoofing rule, trust), and drops what they
+ * refuse, counted under the same reasons (lib/verdict.h). Of
  * the frames that pass, it forwards without an skb:
  *  - unicast to another local port on the sender's VLAN: a redirect
  *    through vmst_tx (DEVMAP) into that port's tap;
@@ -36,27 +37,20 @@
  * goes to tc, and one that fits it (a small MSS) keeps its skb, offload
  * state included, through generic XDP's redirect.
  */
+#define VMST_CTX_XDP
 #include "lib/common.h"
+#include "lib/ctx.h"
 #include "lib/maps.h"
+#include "lib/parse.h"
 #include "lib/fdb.h"
 #include "lib/stats.h"
-#include "lib/xdp.h"
-#include "lib/monitor.h"
+#include "lib/verdict.h"
 #include "lib/antispoof.h"
 #include "lib/devport.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define VMST_NH_TCP 6
-
-/* Drop a frame the checks refused under (@port, @reason). */
-static __always_inline int vmst_xdp_drop(struct xdp_md *ctx, __u32 port,
-					 __u32 reason)
-{
-	vmst_count_reason(port, reason, bpf_xdp_get_buff_len(ctx));
-	vmst_monitor(ctx, port, reason);
-	return XDP_DROP;
-}
 
 static __always_inline __u32 vmst_csum_add(__u32 sum, const __u8 *p, int n)
 {
@@ -91,7 +85,7 @@ static __always_inline bool vmst_csum_unfinished(struct xdp_md *ctx,
 	__u8 ip[40], c[2], nh;
 
 	if (proto == bpf_htons(ETH_P_IP)) {
-		if (vmst_load(ctx, l3, ip, 20))
+		if (ctx_load_bytes(ctx, l3, ip, 20))
 			return true;
 		nh = ip[9];
 		/* Fragments: no offload (and no L4 header in later ones). */
@@ -103,7 +97,7 @@ static __always_inline bool vmst_csum_unfinished(struct xdp_md *ctx,
 		l4 = l3 + ihl;
 		sum = vmst_csum_add(0, ip + 12, 8);
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
-		if (vmst_load(ctx, l3, ip, 40))
+		if (ctx_load_bytes(ctx, l3, ip, 40))
 			return true;
 		nh = ip[6];
 		if (nh != VMST_NH_TCP && nh != VMST_NH_UDP)
@@ -114,7 +108,7 @@ static __always_inline bool vmst_csum_unfinished(struct xdp_md *ctx,
 	} else {
 		return false;
 	}
-	if (vmst_load(ctx, l4 + (nh == VMST_NH_TCP ? 16 : 6), c, 2))
+	if (ctx_load_bytes(ctx, l4 + (nh == VMST_NH_TCP ? 16 : 6), c, 2))
 		return true;
 	/* UDP over IPv4 without a checksum: nothing to finish. */
 	if (proto == bpf_htons(ETH_P_IP) && nh == VMST_NH_UDP && !(c[0] | c[1]))
@@ -157,7 +151,6 @@ int vmst_tap_xdp(struct xdp_md *ctx)
 	struct vmst_local_key lk = {};
 	struct vmst_north *north;
 	struct vmst_tx_frame f;
-	__u8 *eth = f.eth;
 	__u64 key;
 	__u16 vlan;
 
@@ -165,30 +158,30 @@ int vmst_tap_xdp(struct xdp_md *ctx)
 	/* Tests only (upgrade): another tag, the same behaviour. */
 	asm volatile("r0 = %[v]" ::[v] "i"(VMST_TEST_VARIANT) : "r0");
 #endif
-	len = bpf_xdp_get_buff_len(ctx);
-	reason = vmst_tx_check(ctx, ctx->ingress_ifindex, &f);
+	len = ctx_len(ctx);
+	reason = vmst_tx_check(ctx, &f);
 	if (reason != VMST_OK)
-		return vmst_xdp_drop(ctx, f.idx, reason);
+		return vmst_verdict(ctx, f.idx, reason, XDP_DROP);
 	idx = f.idx;
 	port = f.port;
 	cfg = f.cfg;
 	vlan = (port->key >> 48) & VMST_VLAN_MASK;
 	/* Checked and kept: the tc program forwards these as before. */
-	if (f.tagged || (eth[0] & 1))
+	if (f.l2.tags || (f.l2.eth->h_dest[0] & 1))
 		return XDP_PASS;
 
-	key = vmst_fdb_key(vlan, vmst_mac48(eth));
+	key = vmst_fdb_key(vlan, vmst_mac48(f.l2.eth->h_dest));
 	tidx = vmst_fdb_lookup(key, &tport);
 	if (tidx && tidx != idx && tport) {
 		tcfg = vmst_port_cfg_of(tidx);
 		if (!tcfg || tcfg->netns_ino != cfg->netns_ino ||
 		    len > tport->max_frame ||
-		    vmst_csum_unfinished(ctx, f.proto, f.l3))
+		    vmst_csum_unfinished(ctx, f.l2.proto, f.cur.off))
 			return XDP_PASS;
 		if (bpf_redirect_map(&vmst_tx, tidx, XDP_PASS) != XDP_REDIRECT)
 			return XDP_PASS;
-		vmst_count_pc(idx, VMST_PC_FROM_VM_LOCAL_XDP_FRAMES, len);
-		vmst_count_pc(tidx, VMST_PC_TO_VM_XDP_FRAMES, len);
+		vmst_count_port(idx, from_vm_local_xdp, len);
+		vmst_count_port(tidx, to_vm_xdp, len);
 		return XDP_REDIRECT;
 	}
 	if (tidx == idx)
@@ -203,14 +196,14 @@ int vmst_tap_xdp(struct xdp_md *ctx)
 		return XDP_PASS;
 	/* Judged without the tag pushed below, as on the tc path. */
 	if (bpf_check_mtu(ctx, north->ifindex, &mtu, 0, 0) ||
-	    vmst_csum_unfinished(ctx, f.proto, f.l3))
+	    vmst_csum_unfinished(ctx, f.l2.proto, f.cur.off))
 		return XDP_PASS;
 	/* Entry 0 of vmst_tx: the northbound uplink, present only while it
-	 * takes XDP frames (user/uplink.c). */
+	 * takes XDP frames (user/tapxdp.c). */
 	if (bpf_redirect_map(&vmst_tx, 0, XDP_PASS) != XDP_REDIRECT)
 		return XDP_PASS;
 	if ((port->flags & VMST_PORT_F_ACCESS) && vmst_xdp_vlan_push(ctx, vlan))
 		return XDP_PASS;
-	vmst_count_pc(idx, VMST_PC_FROM_VM_UPLINK_XDP_FRAMES, len);
+	vmst_count_port(idx, from_vm_uplink_xdp, len);
 	return XDP_REDIRECT;
 }

@@ -165,7 +165,6 @@ static void read_tc_progs(struct snapshot *s, struct vms_state *st)
 	int cpu, idx, ncpu = libbpf_num_possible_cpus();
 	__u32 netns = vms_netns_ino();
 	struct bpf_cpumap_val cv;
-	char name[IF_NAMESIZE];
 
 	add_prog(s, "tap", tap_id);
 	add_prog(s, "steer", vms_shared_prog_id(st, VMS_PROG_STEER));
@@ -175,14 +174,13 @@ static void read_tc_progs(struct snapshot *s, struct vms_state *st)
 		const struct vmst_port_cfg *c = &s->cfg[idx];
 		__u32 id;
 
-		if (!(c->flags & VMST_CFG_F_IN_USE) || c->netns_ino != netns)
+		if (!vms_port_in_use(c) || c->netns_ino != netns)
 			continue;
 		if (c->flags & VMST_CFG_F_PENDING) {
 			s->pending++;
 			continue;
 		}
-		if (!if_indextoname(c->ifindex, name) ||
-		    strncmp(name, c->name, sizeof(c->name))) {
+		if (!vms_port_tap_there(c, NULL)) {
 			s->tap_gone++;
 			continue;
 		}
@@ -221,7 +219,7 @@ static int snapshot_read(struct snapshot *s, const char *pin_path)
 	if (err)
 		goto out;
 	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
-		if (!(s->cfg[idx].flags & VMST_CFG_F_IN_USE))
+		if (!vms_port_in_use(&s->cfg[idx]))
 			continue;
 		if (s->rss[idx].flags & VMST_RSS_F_ENABLED) {
 			s->queues[idx] = s->rss[idx].queues;
@@ -280,7 +278,7 @@ static void render_port_info(FILE *f, const struct snapshot *s)
 	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
 		const struct vmst_port_cfg *c = &s->cfg[idx];
 
-		if (!(c->flags & VMST_CFG_F_IN_USE))
+		if (!vms_port_in_use(c))
 			continue;
 		vms_format_mac(c->mac, mac);
 		fputs("vmsteer_port_info{", f);
@@ -293,7 +291,7 @@ static void render_port_info(FILE *f, const struct snapshot *s)
 
 static bool port_in_use(const struct snapshot *s, int idx)
 {
-	return s->cfg[idx].flags & VMST_CFG_F_IN_USE;
+	return vms_port_in_use(&s->cfg[idx]);
 }
 
 static void render_ports(FILE *f, const struct snapshot *s)

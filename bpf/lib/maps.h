@@ -211,14 +211,4 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vmst_trunk SEC(".maps");
 
-/* The control record of port @idx when it is in use, else NULL. */
-static __always_inline struct vmst_port_cfg *vmst_port_cfg_of(__u32 idx)
-{
-	struct vmst_port_cfg *c = bpf_map_lookup_elem(&vmst_port_cfg, &idx);
-
-	if (!c || !(c->flags & VMST_CFG_F_IN_USE) || !c->ifindex)
-		return NULL;
-	return c;
-}
-
 #endif /* VMST_BPF_MAPS_H */
