@@ -141,11 +141,11 @@ static const char *port_name(struct mon *m, __u32 idx)
 	if (!idx || idx >= VMST_MAX_PORTS)
 		return NULL;
 	/* A port added since: read the records again, at most once a second. */
-	if (!(m->cfg[idx].flags & VMST_CFG_F_IN_USE) && now != m->cfg_read) {
+	if (!vms_port_in_use(&m->cfg[idx]) && now != m->cfg_read) {
 		m->cfg_read = now;
 		vms_port_read_all(&m->st.maps, m->cfg);
 	}
-	if (!(m->cfg[idx].flags & VMST_CFG_F_IN_USE))
+	if (!vms_port_in_use(&m->cfg[idx]))
 		return NULL;
 	return m->cfg[idx].name;
 }

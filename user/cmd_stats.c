@@ -133,7 +133,7 @@ static int stats_once(const struct vms_cli *cli, const char *tap)
 		char cells[VMST_PC_MAX][24];
 		const char *row[1 + VMST_PC_MAX];
 
-		if (!(c->flags & VMST_CFG_F_IN_USE))
+		if (!vms_port_in_use(c))
 			continue;
 		if (tap && strncmp(tap, c->name, sizeof(c->name)))
 			continue;
@@ -276,7 +276,7 @@ static int watch_read(const char *pin_path, const char *tap,
 	for (idx = 1; !err && idx < VMST_MAX_PORTS; idx++) {
 		struct watch_port *p = &s->p[s->n];
 
-		if (!(cfg[idx].flags & VMST_CFG_F_IN_USE))
+		if (!vms_port_in_use(&cfg[idx]))
 			continue;
 		if (tap && strncmp(tap, cfg[idx].name, sizeof(cfg[idx].name)))
 			continue;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <linux/rtnetlink.h>
 
 #include <libmnl/libmnl.h>
@@ -55,6 +56,9 @@ static int dump_once(struct mnl_socket *nl, __u16 type, __u8 family,
 		    : type == RTM_GETQDISC ? sizeof(struct tcmsg)
 					   : sizeof(struct ndmsg));
 	g->rtgen_family = family;
+	/* Bridge ports with their VLANs (bypass.c). */
+	if (type == RTM_GETLINK && family == AF_BRIDGE)
+		mnl_attr_put_u32(nh, IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN);
 	if (reset)
 		reset(c->data);
 	c->intr = false;

@@ -324,9 +324,8 @@ static int upgrade_taps(struct vms_state *st, bool *changed)
 	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
 		const struct vmst_port_cfg *c = &cfg[idx];
 
-		if (!(c->flags & VMST_CFG_F_IN_USE) || c->netns_ino != netns ||
-		    !if_indextoname(c->ifindex, name) ||
-		    strncmp(name, c->name, sizeof(c->name)))
+		if (!vms_port_in_use(c) || c->netns_ino != netns ||
+		    !vms_port_tap_there(c, name))
 			continue;
 		err = vms_tap_attach(st, idx, c->ifindex, name, &ch);
 		if (!err && steer_new)

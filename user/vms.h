@@ -271,6 +271,11 @@ struct vms_port_spec {
 	bool agent;	/* managed by `vmsteer agent` (VMST_CFG_F_AGENT) */
 };
 
+/* The spec that writes pinned port record @idx (@c) back as it is. */
+int vms_port_spec_from_record(const struct vms_maps *m, __u32 idx,
+			      const struct vmst_port_cfg *c,
+			      struct vms_port_spec *s);
+
 /*
  * Parse "ADDR[/LEN]" (IPv4 or IPv6; without LEN a host address) into @a.
  * Refuses, with a message naming @s, what cannot be a VM's source: bad
@@ -331,6 +336,15 @@ int vms_port_delete(const struct vms_maps *m, __u32 idx);
  * or its tap vanished (no device of its ifindex and name).
  */
 bool vms_port_tapless(const struct vmst_port_cfg *c, __u32 netns);
+/* The record is a port's (not a free index). */
+static inline bool vms_port_in_use(const struct vmst_port_cfg *c)
+{
+	return c->flags & VMST_CFG_F_IN_USE;
+}
+/* The device of record @c's ifindex, seen from the caller's namespace,
+ * still has the port's name: its tap is there. @name (IF_NAMESIZE bytes,
+ * or NULL) gets the device's name. */
+bool vms_port_tap_there(const struct vmst_port_cfg *c, char *name);
 /* Seconds of CLOCK_BOOTTIME (the clock of pending_since). */
 __u32 vms_boottime(void);
 /* Index of the port of MAC @mac on @vlan in @netns_ino, 0 when none. */
