@@ -20,7 +20,7 @@
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
 
-#include "nl.h"
+#include "util/nl.h"
 #include "vms.h"
 
 #define TAP_XDP_PROG "vmst_tap_xdp"
