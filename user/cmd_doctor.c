@@ -307,120 +307,6 @@ static int ethtool(int fd, const char *dev, void *cmd)
 	return ioctl(fd, SIOCETHTOOL, &ifr) ? -errno : 0;
 }
 
-/* The netdev generic netlink family (include/uapi/linux/netdev.h). */
-#define NETDEV_FAMILY		  "netdev"
-#define NETDEV_CMD_DEV_GET	  1
-#define NETDEV_A_DEV_IFINDEX	  1
-#define NETDEV_A_DEV_XDP_FEATURES 3
-#define NETDEV_XDP_ACT_BASIC	  (1U << 0)
-#define NETDEV_XDP_ACT_REDIRECT	  (1U << 1)
-#define NETDEV_XDP_ACT_NDO_XMIT	  (1U << 2)
-
-struct genl_reply {
-	__u16 family;
-	__u64 features;
-	bool have;
-};
-
-static int family_attr_cb(const struct nlattr *a, void *data)
-{
-	struct genl_reply *g = data;
-
-	if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID &&
-	    !mnl_attr_validate(a, MNL_TYPE_U16))
-		g->family = mnl_attr_get_u16(a);
-	return MNL_CB_OK;
-}
-
-static int feat_attr_cb(const struct nlattr *a, void *data)
-{
-	struct genl_reply *g = data;
-
-	if (mnl_attr_get_type(a) == NETDEV_A_DEV_XDP_FEATURES &&
-	    !mnl_attr_validate(a, MNL_TYPE_U64)) {
-		g->features = mnl_attr_get_u64(a);
-		g->have = true;
-	}
-	return MNL_CB_OK;
-}
-
-static int family_cb(const struct nlmsghdr *nh, void *data)
-{
-	return mnl_attr_parse(nh, sizeof(struct genlmsghdr), family_attr_cb,
-			      data);
-}
-
-static int feat_cb(const struct nlmsghdr *nh, void *data)
-{
-	return mnl_attr_parse(nh, sizeof(struct genlmsghdr), feat_attr_cb,
-			      data);
-}
-
-/* One generic netlink request and its reply. */
-static int genl_call(struct mnl_socket *nl, __u16 type, __u8 cmd,
-		     void (*put)(struct nlmsghdr *, const void *),
-		     const void *arg, mnl_cb_t cb, void *data)
-{
-	char buf[VMS_NL_BUF];
-	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
-	struct genlmsghdr *gh;
-	unsigned int seq = time(NULL), port = mnl_socket_get_portid(nl);
-	ssize_t n;
-	int ret;
-
-	nh->nlmsg_type = type;
-	nh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nh->nlmsg_seq = seq;
-	gh = mnl_nlmsg_put_extra_header(nh, sizeof(*gh));
-	gh->cmd = cmd;
-	gh->version = 1;
-	put(nh, arg);
-	if (mnl_socket_sendto(nl, nh, nh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run(buf, n, seq, port, cb, data);
-	} while (ret > 0);
-	return ret < 0 ? -errno : 0;
-}
-
-static void put_family(struct nlmsghdr *nh, const void *arg)
-{
-	mnl_attr_put_strz(nh, CTRL_ATTR_FAMILY_NAME, arg);
-}
-
-static void put_ifindex(struct nlmsghdr *nh, const void *arg)
-{
-	mnl_attr_put_u32(nh, NETDEV_A_DEV_IFINDEX, *(const __u32 *)arg);
-}
-
-/* The driver's xdp_features: 0, or -ENOENT when the kernel reports none. */
-static int xdp_features(__u32 ifindex, __u64 *features)
-{
-	struct genl_reply g = {};
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_GENERIC);
-	int err;
-
-	if (!nl)
-		return -errno;
-	err = mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) ? -errno : 0;
-	if (!err)
-		err = genl_call(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
-				put_family, NETDEV_FAMILY, family_cb, &g);
-	if (!err && !g.family)
-		err = -ENOENT;
-	if (!err)
-		err = genl_call(nl, g.family, NETDEV_CMD_DEV_GET, put_ifindex,
-				&ifindex, feat_cb, &g);
-	mnl_socket_close(nl);
-	if (!err && !g.have)
-		err = -ENOENT;
-	*features = g.features;
-	return err;
-}
-
 static void check_uplink(struct report *r, int fd, struct json_object *u)
 {
 	const char *dev = doctor_jstr(u, "device"),
@@ -440,7 +326,7 @@ static void check_uplink(struct report *r, int fd, struct json_object *u)
 	else
 		doctor_report(r, &C_XDP_MODE, L_OK, dev, "%s XDP", mode);
 
-	err = xdp_features(doctor_jint(u, "ifindex"), &feat);
+	err = vms_xdp_features(doctor_jint(u, "ifindex"), &feat);
 	if (err)
 		doctor_report(
 			r, &C_XDP_FEAT, L_INFO, dev,

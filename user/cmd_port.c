@@ -16,7 +16,7 @@ _Static_assert(VMST_MAX_ADDRS == 16, "the usage text says 16 addresses");
 
 const char cmd_port_usage[] =
 	"Usage: vmsteer port add TAP --mac MAC [--vlan VID | --trunk VIDS]\n"
-	"                        [--ip ADDR[/LEN]]... [--trusted]\n"
+	"                        [--ip ADDR[/LEN]]... [--trusted] [--tx-hook xdp|tc]\n"
 	"                        [--queues N [--rss-key HEX] [--rss-types LIST]\n"
 	"                         [--rss-table LIST] [--xdp-steer cpumap|none]]\n"
 	"                        [--force]\n"
@@ -50,6 +50,12 @@ const char cmd_port_usage[] =
 	"      an access port), if they fit the MTU of the device they go "
 	"to;\n      broadcast and multicast go on to the bridge. The reasons "
 	"of drops:\n      `vmsteer stats --help`, README \"Threat model\".\n"
+	"      --tx-hook xdp (default): an XDP program on TAP makes the same "
+	"checks\n      and forwards what it can before the kernel builds an "
+	"skb (another\n      VM's tap, the uplink when its driver takes XDP "
+	"frames); the rest\n      (GSO frames, checksums left to offload, "
+	"broadcast, multicast...)\n      goes on to the tc program. "
+	"--tx-hook tc: the tc program only.\n"
 	"      --queues N: TAP is a multi-queue tap of N queues (1..256; the "
 	"VM's\n      queue count when a VM holds it); vmsteer installs its "
 	"steering\n      program on the tap, which puts each flow on the "
@@ -255,6 +261,7 @@ static void port_add_print(const struct vms_cfg_port *p,
 		json_object_object_add(o, "addresses",
 				       addrs_json(p->addrs, p->naddrs));
 		vms_json_bool(o, "trusted", p->trusted);
+		vms_json_str(o, "tx_hook", p->tx_tc ? "tc" : "xdp");
 		vms_json_bool(o, "pending", !p->ifindex);
 		rss_json(o, rss);
 		if (steer)
@@ -271,7 +278,8 @@ static void port_add_print(const struct vms_cfg_port *p,
 		       vids);
 	} else
 		printf("port %s: MAC %s, untagged", p->tap, macs);
-	printf(", addresses %s%s", addrs, p->trusted ? ", trusted" : "");
+	printf(", addresses %s%s%s", addrs, p->trusted ? ", trusted" : "",
+	       p->tx_tc ? ", tc only" : "");
 	if (steer && p->ifindex)
 		printf(", %u queues steered by RSS (program %u)", rss->queues,
 		       e->prog_id);
@@ -289,7 +297,7 @@ static void port_add_print(const struct vms_cfg_port *p,
 
 /* The options of `port add`, parsed before anything is touched. */
 struct add_opts {
-	const char *mac, *vlan, *trunk;
+	const char *mac, *vlan, *trunk, *tx_hook;
 	const char *ips[VMST_MAX_ADDRS + 1];
 	int nips;
 	bool trusted;
@@ -309,6 +317,7 @@ static int add_getopt(int argc, char **argv, struct add_opts *o)
 		{"rss-types", required_argument, NULL, 't'},
 		{"rss-table", required_argument, NULL, 'T'},
 		{"xdp-steer", required_argument, NULL, 'x'},
+		{"tx-hook", required_argument, NULL, 'H'},
 		{"force", no_argument, NULL, 'f'},
 		{}};
 	struct rss_opts *ro = &o->rss;
@@ -348,6 +357,9 @@ static int add_getopt(int argc, char **argv, struct add_opts *o)
 		} else if (c == 'x') {
 			err = vms_opt_once("port", "--xdp-steer",
 					   &ro->xdp_steer, optarg);
+		} else if (c == 'H') {
+			err = vms_opt_once("port", "--tx-hook", &o->tx_hook,
+					   optarg);
 		} else if (c == 'f') {
 			ro->force = true;
 		} else {
@@ -458,6 +470,10 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 	if (err)
 		return err;
 	p->trusted = o.trusted;
+	if (o.tx_hook && strcmp(o.tx_hook, "xdp") && strcmp(o.tx_hook, "tc"))
+		return vms_err(-EINVAL, "--tx-hook %s: expected xdp or tc",
+			       o.tx_hook);
+	p->tx_tc = o.tx_hook && !strcmp(o.tx_hook, "tc");
 	vms_port_spec_from_cfg(p, &spec);
 	err = vms_port_spec_check(&spec);
 	if (!err)
@@ -695,7 +711,7 @@ struct port_row {
 	const struct port_table *pt;
 	int idx;
 	const char *state;
-	bool tc;
+	bool tc, xdp; /* the tap's tc and XDP programs are there */
 };
 
 static void port_row_json(struct json_object *arr, const struct port_row *w)
@@ -714,6 +730,8 @@ static void port_row_json(struct json_object *arr, const struct port_row *w)
 			       addrs_json(tx->addrs, tx->naddrs));
 	vms_json_bool(o, "trusted", c->flags & VMST_CFG_F_TRUSTED);
 	vms_json_bool(o, "tc", w->tc);
+	vms_json_bool(o, "xdp", w->xdp);
+	vms_json_str(o, "tx_hook", c->flags & VMST_CFG_F_TX_TC ? "tc" : "xdp");
 	vms_json_bool(o, "agent", c->flags & VMST_CFG_F_AGENT);
 	if (c->flags & VMST_CFG_F_PENDING)
 		vms_json_u64(o, "pending_secs",
@@ -733,10 +751,10 @@ static void port_row_plain(struct vms_table *t, const struct port_row *w)
 	static char vids[VMS_VIDS_STRLEN];
 
 	vms_format_mac(c->mac, mac);
-	snprintf(flags, sizeof(flags), "%s%s%s",
+	snprintf(flags, sizeof(flags), "%s%s%s%s",
 		 c->flags & VMST_CFG_F_TRUSTED ? "trusted," : "",
 		 c->flags & VMST_CFG_F_AGENT ? "agent," : "",
-		 w->tc ? "tc" : "no-tc");
+		 w->xdp ? "xdp," : "", w->tc ? "tc" : "no-tc");
 	snprintf(sidx, sizeof(sidx), "%d", w->idx);
 	if (c->vlan) {
 		snprintf(vids, sizeof(vids), "%u", c->vlan);
@@ -791,6 +809,8 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 		w.state = port_state(c, netns);
 		/* The tap program is there (only seen from the tap's netns). */
 		w.tc = !strcmp(w.state, "ok") && vms_tc_prog_id(c->ifindex);
+		w.xdp = !strcmp(w.state, "ok") &&
+			vms_tap_xdp_prog_id(c->ifindex);
 		if (arr)
 			port_row_json(arr, &w);
 		else

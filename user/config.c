@@ -376,6 +376,23 @@ static int port_trusted(const struct pctx *p, const char *path,
 	return get_bool(p, path, v, &((struct vms_cfg_port *)obj)->trusted);
 }
 
+static int port_tx_hook(const struct pctx *p, const char *path,
+			struct json_object *v, void *obj)
+{
+	struct vms_cfg_port *port = obj;
+	const char *s = json_object_get_string(v);
+
+	if (!json_object_is_type(v, json_type_string) ||
+	    (strcmp(s, "xdp") && strcmp(s, "tc")))
+		return vms_cfg_err(p->name, path,
+				   "expected \"xdp\" or \"tc\", got %s",
+				   json_object_is_type(v, json_type_string)
+					   ? s
+					   : type_name(v));
+	port->tx_tc = !strcmp(s, "tc");
+	return 0;
+}
+
 static int port_agent(const struct pctx *p, const char *path,
 		      struct json_object *v, void *obj)
 {
@@ -636,6 +653,7 @@ static const struct field port_fields[] = {
 	{"trusted", false, port_trusted}, {"queues", false, port_queues},
 	{"rss", false, port_rss},	  {"xdp_steer", false, port_xdp_steer},
 	{"trunk", false, port_trunk},	  {"agent", false, port_agent},
+	{"tx_hook", false, port_tx_hook},
 };
 
 static int check_array(const struct pctx *p, const char *path,
@@ -1292,6 +1310,9 @@ struct json_object *vms_config_to_json(const struct vms_config *cfg)
 		if (p->agent)
 			json_object_object_add(o, "agent",
 					       json_object_new_boolean(true));
+		if (p->tx_tc)
+			json_object_object_add(o, "tx_hook",
+					       json_object_new_string("tc"));
 		if (p->rss.flags & VMST_RSS_F_ENABLED) {
 			json_object_object_add(
 				o, "queues",
@@ -1351,6 +1372,7 @@ void vms_port_spec_from_cfg(const struct vms_cfg_port *p,
 	s->mtu = p->mtu;
 	s->trusted = p->trusted;
 	s->agent = p->agent;
+	s->tx_tc = p->tx_tc;
 	s->naddrs = p->naddrs;
 	memcpy(s->addrs, p->addrs, sizeof(s->addrs));
 	s->xdp_steer = p->rss.flags & VMST_RSS_F_XDP_CPUMAP;
@@ -1397,6 +1419,7 @@ bool vms_config_equal(const struct vms_config *a, const struct vms_config *b)
 		    memcmp(x.ports[i].mac, y.ports[i].mac, 6) ||
 		    x.ports[i].vlan != y.ports[i].vlan ||
 		    x.ports[i].agent != y.ports[i].agent ||
+		    x.ports[i].tx_tc != y.ports[i].tx_tc ||
 		    x.ports[i].trunk != y.ports[i].trunk ||
 		    memcmp(&x.ports[i].vids, &y.ports[i].vids,
 			   sizeof(x.ports[i].vids)) ||

@@ -7,7 +7,7 @@
  *	{"uplinks": [{"device": "eth0", "mode": "auto"}],
  *	 "ports": [{"tap": "vnet0", "mac": "52:54:00:12:34:56", "vlan": 100,
  *		    "addresses": ["192.0.2.10", "2001:db8::/64"],
- *		    "trusted": false,
+ *		    "trusted": false, "tx_hook": "xdp",
  *		    "queues": 4, "xdp_steer": "none",
  *		    "rss": {"key": "6d:5a:...", "types": ["ipv4", "tcpv4"],
  *			    "table": [0, 1, 2, 3], "default_queue": 0}}]}
@@ -15,6 +15,7 @@
  * "queues" (1..256, or null/absent: no queue steering) turns RSS on for a
  * port; "rss" (each key optional: Microsoft key, all types, a round-robin
  * table of 128 entries and queue 0 by default) and "xdp_steer" need it.
+ * "tx_hook" ("xdp", the default, or "tc") is `port add --tx-hook`.
  *
  * A document describes everything vmsteer does in the caller's network
  * namespace: an uplink or port of this namespace that it does not name is
@@ -54,6 +55,7 @@ struct vms_cfg_port {
 	struct vmst_trunk vids;
 	bool trusted; /* RA and DHCP server messages allowed */
 	bool agent;   /* "agent": managed by vmsteer agent */
+	bool tx_tc;   /* "tx_hook": "tc": no tap XDP program */
 	__u32 naddrs; /* "addresses": allowed sources (none: MAC only) */
 	struct vmst_addr addrs[VMST_MAX_ADDRS];
 	/* queue steering: rss.queues 0 (rss all zero) when off; otherwise a

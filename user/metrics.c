@@ -314,7 +314,8 @@ static void render_ports(FILE *f, const struct snapshot *s)
 		 "Frames vmsteer forwarded for a port, by direction (to_vm: "
 		 "into the VM's tap; from_vm_local: from the VM straight to "
 		 "another VM; from_vm_uplink: from the VM straight to the "
-		 "uplink) and path (xdp: the uplink XDP program; tc: a tc "
+		 "uplink) and path, the hook that forwarded them (xdp: an XDP "
+		 "program, the uplink's or the tap's, no skb; tc: a tc "
 		 "program, skb path).",
 		 false},
 		{"vmsteer_port_bytes_total",
@@ -328,8 +329,12 @@ static void render_ports(FILE *f, const struct snapshot *s)
 	} series[] = {
 		{"to_vm", "xdp", offsetof(struct vmst_port_stats, to_vm_xdp)},
 		{"to_vm", "tc", offsetof(struct vmst_port_stats, to_vm_tc)},
+		{"from_vm_local", "xdp",
+		 offsetof(struct vmst_port_stats, from_vm_local_xdp)},
 		{"from_vm_local", "tc",
 		 offsetof(struct vmst_port_stats, from_vm_local)},
+		{"from_vm_uplink", "xdp",
+		 offsetof(struct vmst_port_stats, from_vm_uplink_xdp)},
 		{"from_vm_uplink", "tc",
 		 offsetof(struct vmst_port_stats, from_vm_uplink)},
 	};

@@ -72,6 +72,7 @@ int vms_cfg_port_from_record(struct vms_state *st, __u32 idx,
 	}
 	p->trusted = c->flags & VMST_CFG_F_TRUSTED;
 	p->agent = c->flags & VMST_CFG_F_AGENT;
+	p->tx_tc = c->flags & VMST_CFG_F_TX_TC;
 	p->trunk = c->flags & VMST_CFG_F_TRUNK;
 	if (!st)
 		return 0;
@@ -536,14 +537,17 @@ static int port_differs(struct plan_ctx *c, int i, bool *differs)
 		if (err)
 			return err;
 	}
-	*differs = !c->cur[i] || c->cur_key[i] != port_key(p) ||
-		   !(r->flags & VMST_CFG_F_TRUNK) != !p->trunk ||
-		   memcmp(&vids, &p->vids, sizeof(vids)) ||
-		   r->ifindex != p->ifindex || r->mtu != p->mtu ||
-		   !vms_cfg_same_tx(p, r->flags & VMST_CFG_F_TRUSTED, tx.addrs,
-				    tx.naddrs) ||
-		   p->agent != !!(r->flags & VMST_CFG_F_AGENT) ||
-		   (p->ifindex && !vms_tc_prog_id(p->ifindex));
+	*differs =
+		!c->cur[i] || c->cur_key[i] != port_key(p) ||
+		!(r->flags & VMST_CFG_F_TRUNK) != !p->trunk ||
+		memcmp(&vids, &p->vids, sizeof(vids)) ||
+		r->ifindex != p->ifindex || r->mtu != p->mtu ||
+		!vms_cfg_same_tx(p, r->flags & VMST_CFG_F_TRUSTED, tx.addrs,
+				 tx.naddrs) ||
+		p->agent != !!(r->flags & VMST_CFG_F_AGENT) ||
+		p->tx_tc != !!(r->flags & VMST_CFG_F_TX_TC) ||
+		(p->ifindex && !vms_tc_prog_id(p->ifindex)) ||
+		(p->ifindex && !p->tx_tc && !vms_tap_xdp_prog_id(p->ifindex));
 	return 0;
 }
 

@@ -383,6 +383,8 @@ static void spec_to_entries(const struct vms_port_spec *s,
 		   (s->trunk ? VMST_CFG_F_TRUNK : 0);
 	if (s->agent)
 		c->flags |= VMST_CFG_F_AGENT;
+	if (s->tx_tc)
+		c->flags |= VMST_CFG_F_TX_TC;
 	if (!s->ifindex) {
 		c->flags |= VMST_CFG_F_PENDING;
 		c->pending_since = vms_boottime();
@@ -409,6 +411,7 @@ int vms_port_spec_from_record(const struct vms_maps *m, __u32 idx,
 	s->mtu = c->mtu;
 	s->trusted = c->flags & VMST_CFG_F_TRUSTED;
 	s->agent = c->flags & VMST_CFG_F_AGENT;
+	s->tx_tc = c->flags & VMST_CFG_F_TX_TC;
 	err = s->trunk ? vms_port_trunk_read(m, idx, &s->vids) : 0;
 	if (!err)
 		err = vms_port_tx_read(m, idx, &tx);

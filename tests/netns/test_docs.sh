@@ -185,7 +185,7 @@ subs=$("$VMSTEER" port --help | sed -n 's/^\(Usage:\)\{0,1\} *vmsteer port \([a-
 [ "$(echo $subs)" != "" ] && [[ " $(echo $subs) " == *" add del "* ]] || die "port --help lists no subcommands: $subs"
 expect completion-port-sub "vmsteer port " $subs
 expect completion-abbrev-cmd "vmsteer po " $subs
-contains completion-port-add-options "vmsteer port add vmstd-t2 --" --mac --vlan --ip --trusted --queues --rss-key --rss-types --rss-table --xdp-steer --force
+contains completion-port-add-options "vmsteer port add vmstd-t2 --" --mac --vlan --ip --trusted --tx-hook --queues --rss-key --rss-types --rss-table --xdp-steer --force
 contains completion-global-options "vmsteer --" --json --pretty --pin-path --version --help
 expect completion-mode "vmsteer attach vmstd-up0 --mode " auto native generic
 reasons_like() { "$VMSTEER" stats --help | sed -n "s/^  \($1[a-z0-9_]*\): .*/\1/p"; }
