@@ -29,6 +29,13 @@
 #include <pcap/pcap.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
+#include "core/counters.h"
+#include "core/ports.h"
+#include "core/state.h"
+#include "load/uplink.h"
+#include "util/log.h"
+#include "util/netdev.h"
 
 /* Lease of a running monitor, renewed every VMS_MON_RENEW_NS. */
 #define VMS_MON_LEASE_NS (3ULL * 1000000000ULL)
