@@ -291,13 +291,17 @@ unit: test-progs
 netns: test-progs
 	$(Q)BUILD=$(BUILD) tests/run.sh netns
 
+# make bench BENCH="rx tx cp": the sections to run (BENCHMARKS.md).
+BENCH ?= rx tx cp
 bench: deps
+	$(Q)for s in $(BENCH); do case $$s in rx|tx|cp) ;; *) \
+		echo "make bench: unknown section '$$s' in BENCH (rx, tx, cp)" >&2; \
+		exit 2;; esac; done
 	$(Q)$(MAKE) --no-print-directory $(PROGS) $(BENCH_BIN) $(TOOL_BINS)
-	$(Q)BUILD=$(BUILD) scripts/bench.sh
-	$(Q)echo
-	$(Q)BUILD=$(BUILD) scripts/bench_tx.sh
-	$(Q)echo
-	$(Q)BUILD=$(BUILD) scripts/bench_cp.sh
+	$(Q)set -e; for s in $(BENCH); do case $$s in \
+		rx) BUILD=$(BUILD) scripts/bench.sh;; \
+		tx) BUILD=$(BUILD) scripts/bench_tx.sh;; \
+		cp) BUILD=$(BUILD) scripts/bench_cp.sh;; esac; echo; done
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory $(PROGS) $(TOOL_BINS)

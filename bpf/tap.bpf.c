@@ -93,8 +93,8 @@ int vmst_tap(struct __sk_buff *skb)
 		if (vmst_tx_too_big(skb, tcfg->ifindex))
 			return vmst_verdict(skb, idx, VMST_R_DROP_VM_TOO_BIG,
 					    TC_ACT_SHOT);
-		vmst_count_pc(idx, VMST_PC_FROM_VM_LOCAL_FRAMES, len);
-		vmst_count_pc(tidx, VMST_PC_TO_VM_TC_FRAMES, len);
+		vmst_count_port(idx, from_vm_local, len);
+		vmst_count_port(tidx, to_vm_tc, len);
 		return bpf_redirect(tcfg->ifindex, 0);
 	}
 	if (tidx == idx)
@@ -121,6 +121,6 @@ int vmst_tap(struct __sk_buff *skb)
 	    bpf_skb_vlan_push(skb, bpf_htons(ETH_P_8021Q), vlan))
 		return vmst_verdict(skb, idx, VMST_R_DROP_VM_MALFORMED,
 				    TC_ACT_SHOT);
-	vmst_count_pc(idx, VMST_PC_FROM_VM_UPLINK_FRAMES, len);
+	vmst_count_port(idx, from_vm_uplink, len);
 	return bpf_redirect(north->ifindex, 0);
 }

@@ -40,7 +40,6 @@ static __always_inline int vmst_pass(struct xdp_md *ctx, __u32 port,
 static __always_inline int vmst_deliver(struct xdp_md *ctx, __u32 idx,
 					__u32 len, __u32 tags)
 {
-	struct vmst_port_stats *st;
 	int fallback, ret;
 
 	fallback = XDP_PASS;
@@ -58,11 +57,7 @@ static __always_inline int vmst_deliver(struct xdp_md *ctx, __u32 idx,
 
 		return vmst_verdict_len(ctx, idx, reason, len, ret);
 	}
-	st = vmst_port_stats(idx);
-	if (st) {
-		st->c[VMST_PC_TO_VM_XDP_FRAMES]++;
-		st->c[VMST_PC_TO_VM_XDP_BYTES] += len;
-	}
+	vmst_count_port(idx, to_vm_xdp, len);
 	return XDP_REDIRECT;
 }
 
@@ -74,15 +69,9 @@ static __always_inline int vmst_deliver(struct xdp_md *ctx, __u32 idx,
 static __noinline int vmst_deliver_steered(struct xdp_md *ctx, __u32 idx,
 					   __u32 len, __u32 tags)
 {
-	struct vmst_port_stats *st;
-
 	if (vmst_xdp_steer(ctx, idx) != XDP_REDIRECT)
 		return vmst_deliver(ctx, idx, len, tags);
-	st = vmst_port_stats(idx);
-	if (st) {
-		st->c[VMST_PC_TO_VM_XDP_FRAMES]++;
-		st->c[VMST_PC_TO_VM_XDP_BYTES] += len;
-	}
+	vmst_count_port(idx, to_vm_xdp, len);
 	return XDP_REDIRECT;
 }
 

@@ -62,6 +62,6 @@ int vmst_uplink_tc(struct __sk_buff *skb)
 		/* Maybe half-modified: never let it reach the bridge. */
 		return vmst_verdict(skb, idx, VMST_R_DROP_NO_TARGET,
 				    TC_ACT_SHOT);
-	vmst_count_pc(idx, VMST_PC_TO_VM_TC_FRAMES, len);
+	vmst_count_port(idx, to_vm_tc, len);
 	return bpf_redirect(cfg->ifindex, 0);
 }

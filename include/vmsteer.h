@@ -365,33 +365,44 @@ struct vmst_counter {
 
 /*
  * Per-port counters (vmst_pstats value, per CPU, indexed by port index).
- * "to_vm" is traffic delivered to the VM through its tap.
+ * "to_vm" is traffic delivered to the VM through its tap. Each entry is a
+ * (frames, bytes) pair, PAIR(X, NAME, field, label, frames help, bytes
+ * help), or one frame count, ONE(X, NAME, field, label, help); the list
+ * gives the slots (VMST_PORT_COUNTERS: a pair is two, NAME_FRAMES and
+ * NAME_BYTES, labelled label_frames and label_bytes), the enum of slots and
+ * the named fields of struct vmst_port_stats, in one order.
  */
-#define VMST_PORT_COUNTERS(X)                                                \
-	X(TO_VM_XDP_FRAMES, "to_vm_xdp_frames",                              \
-	  "frames the uplink XDP program redirected to the tap")             \
-	X(TO_VM_XDP_BYTES, "to_vm_xdp_bytes",                                \
-	  "bytes the uplink XDP program redirected to the tap")              \
-	X(TAP_SENT, "tap_sent", "redirected frames the tap ring accepted")   \
-	X(TAP_RING_FULL, "tap_ring_full",                                    \
-	  "redirected frames refused by a full tap ring")                    \
-	X(TAP_XMIT_ERR, "tap_xmit_err",                                      \
-	  "redirected frames the tap could not take (no queue open)")        \
-	X(REDIRECT_ERR, "redirect_err",                                      \
-	  "redirects that failed before the tap (tap down, frame too long)") \
-	X(TO_VM_TC_FRAMES, "to_vm_tc_frames",                                \
-	  "frames a tc program redirected to the tap (skb path: another "    \
-	  "VM, or the uplink for frames XDP could not carry)")               \
-	X(TO_VM_TC_BYTES, "to_vm_tc_bytes",                                  \
-	  "bytes a tc program redirected to the tap")                        \
-	X(FROM_VM_LOCAL_FRAMES, "from_vm_local_frames",                      \
-	  "frames the VM sent that went straight to another local VM")       \
-	X(FROM_VM_LOCAL_BYTES, "from_vm_local_bytes",                        \
-	  "bytes the VM sent that went straight to another local VM")        \
-	X(FROM_VM_UPLINK_FRAMES, "from_vm_uplink_frames",                    \
-	  "frames the VM sent that went straight to the uplink")             \
-	X(FROM_VM_UPLINK_BYTES, "from_vm_uplink_bytes",                      \
-	  "bytes the VM sent that went straight to the uplink")
+#define VMST_PORT_COUNTER_LIST(PAIR, ONE, X)                                 \
+	PAIR(X, TO_VM_XDP, to_vm_xdp, "to_vm_xdp",                           \
+	     "frames the uplink XDP program redirected to the tap",          \
+	     "bytes the uplink XDP program redirected to the tap")           \
+	ONE(X, TAP_SENT, tap_sent, "tap_sent",                               \
+	    "redirected frames the tap ring accepted")                       \
+	ONE(X, TAP_RING_FULL, tap_ring_full, "tap_ring_full",                \
+	    "redirected frames refused by a full tap ring")                  \
+	ONE(X, TAP_XMIT_ERR, tap_xmit_err, "tap_xmit_err",                   \
+	    "redirected frames the tap could not take (no queue open)")      \
+	ONE(X, REDIRECT_ERR, redirect_err, "redirect_err",                   \
+	    "redirects that failed before the tap (tap down, frame too "     \
+	    "long)")                                                         \
+	PAIR(X, TO_VM_TC, to_vm_tc, "to_vm_tc",                              \
+	     "frames a tc program redirected to the tap (skb path: another " \
+	     "VM, or the uplink for frames XDP could not carry)",            \
+	     "bytes a tc program redirected to the tap")                     \
+	PAIR(X, FROM_VM_LOCAL, from_vm_local, "from_vm_local",               \
+	     "frames the VM sent that went straight to another local VM",    \
+	     "bytes the VM sent that went straight to another local VM")     \
+	PAIR(X, FROM_VM_UPLINK, from_vm_uplink, "from_vm_uplink",            \
+	     "frames the VM sent that went straight to the uplink",          \
+	     "bytes the VM sent that went straight to the uplink")
+
+/* One X(NAME, label, help) per counter slot. */
+#define VMST_PC_SLOTS_PAIR(X, name, field, label, fhelp, bhelp) \
+	X(name##_FRAMES, label "_frames", fhelp)                \
+	X(name##_BYTES, label "_bytes", bhelp)
+#define VMST_PC_SLOTS_ONE(X, name, field, label, help) X(name, label, help)
+#define VMST_PORT_COUNTERS(X) \
+	VMST_PORT_COUNTER_LIST(VMST_PC_SLOTS_PAIR, VMST_PC_SLOTS_ONE, X)
 
 enum vmst_port_counter {
 #define VMST_X_ENUM(name, label, help) VMST_PC_##name,
@@ -403,8 +414,21 @@ enum vmst_port_counter {
 /* Counter slots per port: room for counters to come. */
 #define VMST_PC_SLOTS 16
 
+#define VMST_PC_FIELD_PAIR(X, name, field, label, fhelp, bhelp) \
+	struct vmst_counter field;
+#define VMST_PC_FIELD_ONE(X, name, field, label, help) __u64 field;
+
 struct vmst_port_stats {
-	__u64 c[VMST_PC_SLOTS]; /* indexed by enum vmst_port_counter */
+	union {
+		/* By slot (enum vmst_port_counter): what user space sums,
+		 * labels and prints in order. */
+		__u64 c[VMST_PC_SLOTS];
+		/* By name: what the programs count into. */
+		struct {
+			VMST_PORT_COUNTER_LIST(VMST_PC_FIELD_PAIR,
+					       VMST_PC_FIELD_ONE, 0)
+		};
+	};
 };
 
 /*
@@ -635,6 +659,20 @@ _Static_assert((VMST_RSS_TABLE_MAX & (VMST_RSS_TABLE_MAX - 1)) == 0,
 _Static_assert(VMST_RSS_KEY_LEN >= VMST_RSS_INPUT_MAX + 4,
 	       "the key covers every input bit");
 _Static_assert(VMST_PC_MAX <= VMST_PC_SLOTS, "too many port counters");
+_Static_assert(sizeof(struct vmst_port_stats) == 8 * VMST_PC_SLOTS,
+	       "vmst_port_stats size");
+/* Each named field sits at its slot. */
+#define VMST_PC_AT_PAIR(X, name, field, label, fhelp, bhelp)                \
+	_Static_assert(__builtin_offsetof(struct vmst_port_stats, field) == \
+			       8 * VMST_PC_##name##_FRAMES,                 \
+		       #field " at its slot");
+#define VMST_PC_AT_ONE(X, name, field, label, help)                         \
+	_Static_assert(__builtin_offsetof(struct vmst_port_stats, field) == \
+			       8 * VMST_PC_##name,                          \
+		       #field " at its slot");
+VMST_PORT_COUNTER_LIST(VMST_PC_AT_PAIR, VMST_PC_AT_ONE, 0)
+#undef VMST_PC_AT_PAIR
+#undef VMST_PC_AT_ONE
 _Static_assert(sizeof(struct vmst_addr) == 20, "vmst_addr size");
 _Static_assert(sizeof(struct vmst_port_tx) == 8 + 20 * VMST_MAX_ADDRS,
 	       "vmst_port_tx size");

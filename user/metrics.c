@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -307,7 +308,7 @@ static void render_ports(FILE *f, const struct snapshot *s)
 	};
 	static const struct {
 		const char *name, *help;
-		int bytes; /* 0: frames, 1: bytes (the counter after) */
+		bool bytes; /* the pair's bytes, else its frames */
 	} traffic[] = {
 		{"vmsteer_port_frames_total",
 		 "Frames vmsteer forwarded for a port, by direction (to_vm: "
@@ -315,20 +316,22 @@ static void render_ports(FILE *f, const struct snapshot *s)
 		 "another VM; from_vm_uplink: from the VM straight to the "
 		 "uplink) and path (xdp: the uplink XDP program; tc: a tc "
 		 "program, skb path).",
-		 0},
+		 false},
 		{"vmsteer_port_bytes_total",
 		 "Bytes vmsteer forwarded for a port, by direction and path "
 		 "(see vmsteer_port_frames_total).",
-		 1},
+		 true},
 	};
 	static const struct {
 		const char *direction, *path;
-		enum vmst_port_counter frames;
+		size_t pair; /* offset of its struct vmst_counter */
 	} series[] = {
-		{"to_vm", "xdp", VMST_PC_TO_VM_XDP_FRAMES},
-		{"to_vm", "tc", VMST_PC_TO_VM_TC_FRAMES},
-		{"from_vm_local", "tc", VMST_PC_FROM_VM_LOCAL_FRAMES},
-		{"from_vm_uplink", "tc", VMST_PC_FROM_VM_UPLINK_FRAMES},
+		{"to_vm", "xdp", offsetof(struct vmst_port_stats, to_vm_xdp)},
+		{"to_vm", "tc", offsetof(struct vmst_port_stats, to_vm_tc)},
+		{"from_vm_local", "tc",
+		 offsetof(struct vmst_port_stats, from_vm_local)},
+		{"from_vm_uplink", "tc",
+		 offsetof(struct vmst_port_stats, from_vm_uplink)},
 	};
 	size_t i, k, j;
 	int idx;
@@ -340,15 +343,19 @@ static void render_ports(FILE *f, const struct snapshot *s)
 				continue;
 			for (j = 0; j < sizeof(series) / sizeof(series[0]);
 			     j++) {
+				const char *ps = (const char *)&s->ps[idx];
+				const struct vmst_counter *c =
+					(const void *)(ps + series[j].pair);
+
 				fprintf(f, "%s{", traffic[k].name);
 				port_labels(f, &s->cfg[idx]);
 				fprintf(f,
 					",direction=\"%s\",path=\"%s\"} "
 					"%llu\n",
 					series[j].direction, series[j].path,
-					(unsigned long long)s->ps[idx]
-						.c[series[j].frames +
-						   traffic[k].bytes]);
+					(unsigned long long)(traffic[k].bytes
+								     ? c->bytes
+								     : c->frames));
 			}
 		}
 	}
