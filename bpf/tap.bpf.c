@@ -45,45 +45,32 @@ int vmst_tap(struct __sk_buff *skb)
 	struct vmst_port_cfg *cfg, *tcfg;
 	struct vmst_port *port, *tport = NULL;
 	__u32 idx, tidx, zero = 0, reason, len = skb->len;
-	struct vmst_cursor cur = {};
 	struct vmst_local_key lk = {};
 	struct vmst_north *north;
-	struct vmst_l2 l2;
-	__u64 key, mac48;
+	struct vmst_tx_frame f;
+	struct vmst_l2 *l2 = &f.l2;
+	__u64 key;
 	__u16 vlan;
 
 #ifdef VMST_TEST_VARIANT
 	/* Tests only (upgrade): another tag, the same behaviour. */
 	asm volatile("r0 = %[v]" ::[v] "i"(VMST_TEST_VARIANT) : "r0");
 #endif
-	idx = vmst_dev_port(skb->ifindex);
-	port = bpf_map_lookup_elem(&vmst_ports, &idx);
-	cfg = vmst_port_cfg_of(idx);
-	if (!port || !cfg || !(port->key & VMST_KEY_VALID))
-		return vmst_verdict(skb, idx, VMST_R_DROP_VM_NO_PORT,
-				    TC_ACT_SHOT);
-	if (vmst_parse_ethhdr(skb, &cur, &l2))
-		return vmst_verdict(skb, idx, VMST_R_DROP_VM_MALFORMED,
-				    TC_ACT_SHOT);
-	mac48 = port->key & 0xffffffffffffULL;
-	vlan = (port->key >> 48) & VMST_VLAN_MASK;
-	if (vmst_mac48(l2.eth->h_source) != mac48)
-		return vmst_verdict(skb, idx, VMST_R_DROP_SPOOF_MAC,
-				    TC_ACT_SHOT);
-	reason = vmst_tx_vlan(skb, &cur, &l2, idx, port->flags);
-	if (reason == VMST_OK)
-		reason = vmst_antispoof(skb, l2.proto, cur.off, idx,
-					port->flags, mac48);
+	reason = vmst_tx_check(skb, &f);
 	if (reason != VMST_OK)
-		return vmst_verdict(skb, idx, reason, TC_ACT_SHOT);
-	if (l2.tags)
+		return vmst_verdict(skb, f.idx, reason, TC_ACT_SHOT);
+	idx = f.idx;
+	port = f.port;
+	cfg = f.cfg;
+	vlan = (port->key >> 48) & VMST_VLAN_MASK;
+	if (l2->tags)
 		return vmst_verdict(skb, idx, VMST_R_PASS_VM_TAGGED, TC_ACT_OK);
 
-	if (l2.eth->h_dest[0] & 1)
+	if (l2->eth->h_dest[0] & 1)
 		return vmst_verdict(skb, idx, VMST_R_PASS_VM_MULTICAST,
 				    TC_ACT_OK);
 
-	key = vmst_fdb_key(vlan, vmst_mac48(l2.eth->h_dest));
+	key = vmst_fdb_key(vlan, vmst_mac48(l2->eth->h_dest));
 	tidx = vmst_fdb_lookup(key, &tport);
 	if (tidx && tidx != idx && tport) {
 		tcfg = vmst_port_cfg_of(tidx);

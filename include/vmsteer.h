@@ -121,6 +121,13 @@ struct vmst_port_cfg {
 #define VMST_CFG_F_PENDING (1U << 3)
 /* Managed by `vmsteer agent`: it deletes the port when its VM goes away. */
 #define VMST_CFG_F_AGENT (1U << 4)
+/*
+ * `--tx-hook tc`: the port's tap gets the tc program only. Without it
+ * (the default, `--tx-hook xdp`) it also gets the tap XDP program
+ * (bpf/tap_xdp.bpf.c), which forwards the frames it can without an skb
+ * and passes every other frame to the tc program.
+ */
+#define VMST_CFG_F_TX_TC (1U << 5)
 
 /*
  * VIDs a trunk port's VM may tag its frames with (vmst_trunk, indexed by
@@ -372,29 +379,40 @@ struct vmst_counter {
  * NAME_BYTES, labelled label_frames and label_bytes), the enum of slots and
  * the named fields of struct vmst_port_stats, in one order.
  */
-#define VMST_PORT_COUNTER_LIST(PAIR, ONE, X)                                 \
-	PAIR(X, TO_VM_XDP, to_vm_xdp, "to_vm_xdp",                           \
-	     "frames the uplink XDP program redirected to the tap",          \
-	     "bytes the uplink XDP program redirected to the tap")           \
-	ONE(X, TAP_SENT, tap_sent, "tap_sent",                               \
-	    "redirected frames the tap ring accepted")                       \
-	ONE(X, TAP_RING_FULL, tap_ring_full, "tap_ring_full",                \
-	    "redirected frames refused by a full tap ring")                  \
-	ONE(X, TAP_XMIT_ERR, tap_xmit_err, "tap_xmit_err",                   \
-	    "redirected frames the tap could not take (no queue open)")      \
-	ONE(X, REDIRECT_ERR, redirect_err, "redirect_err",                   \
-	    "redirects that failed before the tap (tap down, frame too "     \
-	    "long)")                                                         \
-	PAIR(X, TO_VM_TC, to_vm_tc, "to_vm_tc",                              \
-	     "frames a tc program redirected to the tap (skb path: another " \
-	     "VM, or the uplink for frames XDP could not carry)",            \
-	     "bytes a tc program redirected to the tap")                     \
-	PAIR(X, FROM_VM_LOCAL, from_vm_local, "from_vm_local",               \
-	     "frames the VM sent that went straight to another local VM",    \
-	     "bytes the VM sent that went straight to another local VM")     \
-	PAIR(X, FROM_VM_UPLINK, from_vm_uplink, "from_vm_uplink",            \
-	     "frames the VM sent that went straight to the uplink",          \
-	     "bytes the VM sent that went straight to the uplink")
+#define VMST_PORT_COUNTER_LIST(PAIR, ONE, X)                                  \
+	PAIR(X, TO_VM_XDP, to_vm_xdp, "to_vm_xdp",                            \
+	     "frames an XDP program redirected to the tap (the uplink's, "    \
+	     "or another VM's tap XDP program)",                              \
+	     "bytes an XDP program redirected to the tap")                    \
+	ONE(X, TAP_SENT, tap_sent, "tap_sent",                                \
+	    "redirected frames the tap ring accepted")                        \
+	ONE(X, TAP_RING_FULL, tap_ring_full, "tap_ring_full",                 \
+	    "redirected frames refused by a full tap ring")                   \
+	ONE(X, TAP_XMIT_ERR, tap_xmit_err, "tap_xmit_err",                    \
+	    "redirected frames the tap could not take (no queue open)")       \
+	ONE(X, REDIRECT_ERR, redirect_err, "redirect_err",                    \
+	    "redirects that failed before the tap (tap down, frame too "      \
+	    "long)")                                                          \
+	PAIR(X, TO_VM_TC, to_vm_tc, "to_vm_tc",                               \
+	     "frames a tc program redirected to the tap (skb path: another "  \
+	     "VM, or the uplink for frames XDP could not carry)",             \
+	     "bytes a tc program redirected to the tap")                      \
+	PAIR(X, FROM_VM_LOCAL, from_vm_local, "from_vm_local",                \
+	     "frames the VM sent that the tap tc program redirected to "      \
+	     "another local VM (skb path)",                                   \
+	     "bytes the tap tc program redirected to another local VM")       \
+	PAIR(X, FROM_VM_UPLINK, from_vm_uplink, "from_vm_uplink",             \
+	     "frames the VM sent that the tap tc program redirected to the "  \
+	     "uplink (skb path)",                                             \
+	     "bytes the tap tc program redirected to the uplink")             \
+	PAIR(X, FROM_VM_LOCAL_XDP, from_vm_local_xdp, "from_vm_local_xdp",    \
+	     "frames the VM sent that the tap XDP program redirected to "     \
+	     "another local VM (no skb)",                                     \
+	     "bytes the tap XDP program redirected to another local VM")      \
+	PAIR(X, FROM_VM_UPLINK_XDP, from_vm_uplink_xdp, "from_vm_uplink_xdp", \
+	     "frames the VM sent that the tap XDP program redirected to the " \
+	     "uplink (no skb)",                                               \
+	     "bytes the tap XDP program redirected to the uplink")
 
 /* One X(NAME, label, help) per counter slot. */
 #define VMST_PC_SLOTS_PAIR(X, name, field, label, fhelp, bhelp) \
@@ -478,7 +496,14 @@ struct vmst_mon_event {
 	__u32 cpu;     /* CPU that ran the program */
 	__u32 ifindex; /* uplink the frame arrived on */
 	__u8 data[VMST_MON_SNAP];
+	/* Appended: events of older builds end before it (no hook known). */
+	__u32 hook; /* VMST_HOOK_*: the program that passed or dropped it */
+	__u32 reserved;
 };
+
+/* The hook of a monitor event's program. */
+#define VMST_HOOK_XDP 1
+#define VMST_HOOK_TC  2
 
 /*
  * Receive-side scaling (RSS) into multi-queue taps: the Toeplitz hash of a
@@ -646,7 +671,7 @@ _Static_assert(sizeof(struct vmst_mon_ctl) == 152, "vmst_mon_ctl size");
 _Static_assert(sizeof(struct vmst_mon_pcpu) == 144, "vmst_mon_pcpu size");
 _Static_assert((VMST_MON_SNAP & (VMST_MON_SNAP - 1)) == 0,
 	       "monitor snapshot length is a power of two");
-_Static_assert(sizeof(struct vmst_mon_event) == 32 + VMST_MON_SNAP,
+_Static_assert(sizeof(struct vmst_mon_event) == 40 + VMST_MON_SNAP,
 	       "vmst_mon_event size");
 _Static_assert(sizeof(struct vmst_rss) == 52 + 2 * VMST_RSS_TABLE_MAX,
 	       "vmst_rss size");

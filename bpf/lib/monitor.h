@@ -86,6 +86,11 @@ static __always_inline void vmst_monitor_submit(struct vmst_mon_event *e,
 						__u32 port, __u32 reason,
 						__u32 ifindex)
 {
+#ifdef VMST_CTX_XDP
+	e->hook = VMST_HOOK_XDP;
+#else
+	e->hook = VMST_HOOK_TC;
+#endif
 	e->ts_ns = now;
 	e->len = len;
 	e->caplen = cap;
@@ -98,9 +103,10 @@ static __always_inline void vmst_monitor_submit(struct vmst_mon_event *e,
 }
 
 /*
- * The event of either hook (XDP: the uplink, ifindex the uplink; tc: the
- * tap program, frames a VM sent, ifindex the tap, and the uplink tc
- * program, ifindex the uplink).
+ * The event of either hook (XDP: the uplink, ifindex the uplink, and the
+ * tap XDP program, frames a VM sent, ifindex the tap; tc: the tap program,
+ * ifindex the tap, and the uplink tc program, ifindex the uplink), which
+ * the event names (hook).
  */
 static __noinline int vmst_monitor_emit(struct vmst_ctx *ctx,
 					struct vmst_mon_ctl *ctl, __u32 port,
