@@ -65,6 +65,7 @@ steps() {
 	run pending "$VMSTEER" --pin-path "$pin" port add vmtua2 --mac "$MAC_VM2"
 	# The agent, as the unit runs it: the tap appearing makes the port
 	# active (its tap program attached).
+	: >"$TMPD/agent.err" # there before wait_for looks
 	nsenter --net="/run/netns/$NS_HYP" "${WRAP[@]}" setpriv --inh-caps=-all --ambient-caps=-all \
 		--bounding-set="$set" --no-new-privs "$AGENT_BIN" --pin-path "$pin" \
 		--config "$TMPD/agent.json" -v >"$TMPD/agent.out" 2>"$TMPD/agent.err" &
