@@ -23,7 +23,8 @@
 static bool default_qdisc(const char *kind)
 {
 	static const char *const kinds[] = {"noqueue", "pfifo_fast", "fq_codel",
-					    "fq",      "mq",	     "pfifo"};
+					    "fq",      "mq",	     "pfifo",
+					    "noop"};
 	unsigned int i;
 
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
@@ -57,9 +58,21 @@ static int qdisc_cb(const struct nlmsghdr *nh, void *data)
 	return MNL_CB_OK;
 }
 
-static void qdisc_reset(void *data)
+/* The root qdisc of @ifindex into @q: one get, not a dump of every
+ * device's qdiscs (O(1) at any number of taps). */
+static void root_qdisc(struct qdisc_find *q)
 {
-	((struct qdisc_find *)data)->kind[0] = '\0';
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
+	struct tcmsg *tc;
+
+	nh->nlmsg_type = RTM_GETQDISC;
+	tc = mnl_nlmsg_put_extra_header(nh, sizeof(*tc));
+	tc->tcm_family = AF_UNSPEC;
+	tc->tcm_ifindex = q->ifindex;
+	tc->tcm_parent = TC_H_ROOT;
+	if (vms_nl_get(nh, qdisc_cb, q))
+		q->kind[0] = '\0'; /* none, or unreadable: nothing seen */
 }
 
 int vms_tap_bypass(const char *tap, __u32 ifindex, char *why, size_t len)
@@ -68,9 +81,8 @@ int vms_tap_bypass(const char *tap, __u32 ifindex, char *why, size_t len)
 	char path[128];
 
 	*why = '\0';
-	if (!vms_nl_dump(RTM_GETQDISC, AF_UNSPEC, "qdiscs", qdisc_cb,
-			 qdisc_reset, &q) &&
-	    *q.kind && !default_qdisc(q.kind))
+	root_qdisc(&q);
+	if (*q.kind && !default_qdisc(q.kind))
 		snprintf(why, len,
 			 "root qdisc %s (traffic shaping, libvirt's "
 			 "<bandwidth>) would be bypassed",

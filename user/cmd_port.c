@@ -448,8 +448,10 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 	}
 out:
 	vms_steer_close(&sc);
-	if (!err)
-		vms_local_refresh_warn(&st);
+	if (!err && vms_local_port_added(&st, tap, ifindex, spec.mac)) {
+		pr_warn("host-local MACs not updated: %s", vms_last_error());
+		vms_clear_error();
+	}
 	vms_state_close(&st);
 	if (err)
 		return err;
