@@ -129,9 +129,10 @@ $(BUILD)/tests/%.o: tests/%.c $(SKELS) $(TEST_SKELS) | $(BUILD)/tests/unit $(BUI
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -Itests -c $< -o $@
 
+# --wrap: tests/unit/objdir.c (VMSTEER_TEST_BPF_DIR, for tests/compilers.sh).
 $(UNIT_BIN): $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(UNIT_SRCS)) $(LIBVMS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(TEST_LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -Wl,--wrap=bpf_object__open_skeleton -o $@ $^ $(TEST_LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIBVMS)
 	$(call msg,LINK,$@)
@@ -274,12 +275,15 @@ test-progs: $(BUILD)/asan/vmsteer
 # The suite: unit tests, then the network-namespace test files, several
 # at a time (tests/run.sh; TEST_JOBS). test-full is the long run: every
 # crash point, the sanitizer over every CLI test (VMSTEER_TEST_FULL=1).
+# The test programs build on every CPU unless -j was given (CI runs a
+# plain `make test`: a serial build took a minute of its time).
+TEST_BUILD_J = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc))
 test: deps
-	$(Q)$(MAKE) --no-print-directory test-progs
+	$(Q)$(MAKE) --no-print-directory $(TEST_BUILD_J) test-progs
 	$(Q)BUILD=$(BUILD) tests/run.sh
 
 test-full: deps
-	$(Q)$(MAKE) --no-print-directory test-progs
+	$(Q)$(MAKE) --no-print-directory $(TEST_BUILD_J) test-progs
 	$(Q)BUILD=$(BUILD) VMSTEER_TEST_FULL=1 tests/run.sh
 
 unit: test-progs
@@ -288,13 +292,17 @@ unit: test-progs
 netns: test-progs
 	$(Q)BUILD=$(BUILD) tests/run.sh netns
 
+# make bench BENCH="rx tx cp": the sections to run (BENCHMARKS.md).
+BENCH ?= rx tx cp
 bench: deps
+	$(Q)for s in $(BENCH); do case $$s in rx|tx|cp) ;; *) \
+		echo "make bench: unknown section '$$s' in BENCH (rx, tx, cp)" >&2; \
+		exit 2;; esac; done
 	$(Q)$(MAKE) --no-print-directory $(PROGS) $(BENCH_BIN) $(TOOL_BINS)
-	$(Q)BUILD=$(BUILD) scripts/bench.sh
-	$(Q)echo
-	$(Q)BUILD=$(BUILD) scripts/bench_tx.sh
-	$(Q)echo
-	$(Q)BUILD=$(BUILD) scripts/bench_cp.sh
+	$(Q)set -e; for s in $(BENCH); do case $$s in \
+		rx) BUILD=$(BUILD) scripts/bench.sh;; \
+		tx) BUILD=$(BUILD) scripts/bench_tx.sh;; \
+		cp) BUILD=$(BUILD) scripts/bench_cp.sh;; esac; echo; done
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory $(PROGS) $(TOOL_BINS)

@@ -11,7 +11,9 @@
  * queues it from CPU q. Nothing travels in metadata, so generic XDP
  * works too.
  */
+#define VMST_CTX_XDP
 #include "lib/common.h"
+#include "lib/ctx.h"
 #include "lib/maps.h"
 #include "lib/parse.h"
 #include "lib/fdb.h"
@@ -25,17 +27,16 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 SEC("xdp.frags/cpumap")
 int vmst_cpu(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
 	struct vmst_port *port = NULL;
+	struct vmst_cursor cur = {};
 	struct vmst_queue_stats *qs;
 	struct vmst_rss *cfg;
 	struct vmst_l2 l2;
 	__u32 idx, q = 0;
 
-	if (vmst_parse_l2(data, data_end, &l2))
+	if (vmst_parse_eth(ctx, &cur, &l2, VMST_VLAN_DEPTH, VMST_TPID_STD))
 		return XDP_PASS;
-	idx = vmst_fdb_lookup(vmst_fdb_key(l2.vid, vmst_eth_dst48(data)),
+	idx = vmst_fdb_lookup(vmst_fdb_key(l2.vid, vmst_eth_dst48(l2.eth)),
 			      &port);
 	/* The port went away during the hop: the kernel's path decides. */
 	if (!idx || !port)

@@ -10,10 +10,11 @@
  * instance per state and network namespace serves every tap of it: the
  * port comes from the tap the frame is queued on (lib/devport.h).
  */
+#define VMST_CTX_SOCKET
 #include "lib/common.h"
+#include "lib/ctx.h"
 #include "lib/maps.h"
 #include "lib/rss.h"
-#include "lib/rss_skb.h"
 #include "lib/devport.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -29,7 +30,7 @@ int vmst_steer(struct __sk_buff *skb)
 	cfg = bpf_map_lookup_elem(&vmst_rss, &port);
 	if (!cfg)
 		return 0;
-	vmst_rss_parse_skb(skb, &flow);
+	vmst_rss_parse(skb, &flow);
 	q = vmst_rss_queue(cfg, bpf_map_lookup_elem(&vmst_rss_lut, &port),
 			   &flow);
 	/* tun calls the program once per frame it queues: count it there. */

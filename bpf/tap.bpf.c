@@ -26,11 +26,14 @@
  *     A lookup is only ever made on the sender's VLAN, so no frame is
  *     delivered to a port of another VLAN.
  */
+#define VMST_CTX_SKB
 #include "lib/common.h"
+#include "lib/ctx.h"
 #include "lib/maps.h"
+#include "lib/parse.h"
 #include "lib/fdb.h"
 #include "lib/stats.h"
-#include "lib/skb.h"
+#include "lib/verdict.h"
 #include "lib/antispoof.h"
 #include "lib/devport.h"
 
@@ -41,87 +44,70 @@ int vmst_tap(struct __sk_buff *skb)
 {
 	struct vmst_port_cfg *cfg, *tcfg;
 	struct vmst_port *port, *tport = NULL;
-	__u32 idx, tidx, zero = 0, reason, l3, len = skb->len;
+	__u32 idx, tidx, zero = 0, reason, len = skb->len;
 	struct vmst_local_key lk = {};
 	struct vmst_north *north;
-	__u8 eth[ETH_HLEN];
-	__u64 key, mac48;
-	__be16 proto;
-	bool tagged;
+	struct vmst_tx_frame f;
+	struct vmst_l2 *l2 = &f.l2;
+	__u64 key;
 	__u16 vlan;
 
 #ifdef VMST_TEST_VARIANT
 	/* Tests only (upgrade): another tag, the same behaviour. */
 	asm volatile("r0 = %[v]" ::[v] "i"(VMST_TEST_VARIANT) : "r0");
 #endif
-	idx = vmst_dev_port(skb->ifindex);
-	port = bpf_map_lookup_elem(&vmst_ports, &idx);
-	cfg = vmst_port_cfg_of(idx);
-	if (!port || !cfg || !(port->key & VMST_KEY_VALID))
-		return vmst_skb_verdict(skb, idx, VMST_R_DROP_VM_NO_PORT,
-					TC_ACT_SHOT);
-	if (vmst_load(skb, 0, eth, sizeof(eth)))
-		return vmst_skb_verdict(skb, idx, VMST_R_DROP_VM_MALFORMED,
-					TC_ACT_SHOT);
-	mac48 = port->key & 0xffffffffffffULL;
-	vlan = (port->key >> 48) & VMST_VLAN_MASK;
-	if (vmst_mac48(eth + 6) != mac48)
-		return vmst_skb_verdict(skb, idx, VMST_R_DROP_SPOOF_MAC,
-					TC_ACT_SHOT);
-	proto = *(__be16 *)(eth + 12);
-	reason = vmst_tx_vlan(skb, idx, port->flags, &proto, &l3, &tagged);
-	if (reason == VMST_OK)
-		reason =
-			vmst_antispoof(skb, proto, l3, idx, port->flags, mac48);
+	reason = vmst_tx_check(skb, &f);
 	if (reason != VMST_OK)
-		return vmst_skb_verdict(skb, idx, reason, TC_ACT_SHOT);
-	if (tagged)
-		return vmst_skb_verdict(skb, idx, VMST_R_PASS_VM_TAGGED,
-					TC_ACT_OK);
+		return vmst_verdict(skb, f.idx, reason, TC_ACT_SHOT);
+	idx = f.idx;
+	port = f.port;
+	cfg = f.cfg;
+	vlan = (port->key >> 48) & VMST_VLAN_MASK;
+	if (l2->tags)
+		return vmst_verdict(skb, idx, VMST_R_PASS_VM_TAGGED, TC_ACT_OK);
 
-	if (eth[0] & 1)
-		return vmst_skb_verdict(skb, idx, VMST_R_PASS_VM_MULTICAST,
-					TC_ACT_OK);
+	if (l2->eth->h_dest[0] & 1)
+		return vmst_verdict(skb, idx, VMST_R_PASS_VM_MULTICAST,
+				    TC_ACT_OK);
 
-	key = vmst_fdb_key(vlan, vmst_mac48(eth));
+	key = vmst_fdb_key(vlan, vmst_mac48(l2->eth->h_dest));
 	tidx = vmst_fdb_lookup(key, &tport);
 	if (tidx && tidx != idx && tport) {
 		tcfg = vmst_port_cfg_of(tidx);
 		if (!tcfg || tcfg->netns_ino != cfg->netns_ino)
-			return vmst_skb_verdict(
-				skb, idx, VMST_R_PASS_VM_UNKNOWN, TC_ACT_OK);
+			return vmst_verdict(skb, idx, VMST_R_PASS_VM_UNKNOWN,
+					    TC_ACT_OK);
 		if (vmst_tx_too_big(skb, tcfg->ifindex))
-			return vmst_skb_verdict(
-				skb, idx, VMST_R_DROP_VM_TOO_BIG, TC_ACT_SHOT);
-		vmst_count_pc(idx, VMST_PC_FROM_VM_LOCAL_FRAMES, len);
-		vmst_count_pc(tidx, VMST_PC_TO_VM_TC_FRAMES, len);
+			return vmst_verdict(skb, idx, VMST_R_DROP_VM_TOO_BIG,
+					    TC_ACT_SHOT);
+		vmst_count_port(idx, from_vm_local, len);
+		vmst_count_port(tidx, to_vm_tc, len);
 		return bpf_redirect(tcfg->ifindex, 0);
 	}
 	if (tidx == idx)
-		return vmst_skb_verdict(skb, idx, VMST_R_PASS_VM_UNKNOWN,
-					TC_ACT_OK);
+		return vmst_verdict(skb, idx, VMST_R_PASS_VM_UNKNOWN,
+				    TC_ACT_OK);
 
 	north = bpf_map_lookup_elem(&vmst_north, &zero);
 	if (!north || !north->ifindex || north->netns_ino != cfg->netns_ino)
-		return vmst_skb_verdict(skb, idx, VMST_R_PASS_VM_UNKNOWN,
-					TC_ACT_OK);
+		return vmst_verdict(skb, idx, VMST_R_PASS_VM_UNKNOWN,
+				    TC_ACT_OK);
 	/* For this host (its bridge, a device, a VM vmsteer does not
 	 * manage): the bridge delivers it, never the wire.
 	 */
 	lk.mac48 = key & 0xffffffffffffULL;
 	lk.netns_ino = cfg->netns_ino;
 	if (bpf_map_lookup_elem(&vmst_local, &lk))
-		return vmst_skb_verdict(skb, idx, VMST_R_PASS_VM_HOST,
-					TC_ACT_OK);
+		return vmst_verdict(skb, idx, VMST_R_PASS_VM_HOST, TC_ACT_OK);
 	/* Judged without the tag pushed below: the bridge allows a tag on
 	 * top of the MTU (is_skb_forwardable()). */
 	if (vmst_tx_too_big(skb, north->ifindex))
-		return vmst_skb_verdict(skb, idx, VMST_R_DROP_VM_TOO_BIG,
-					TC_ACT_SHOT);
+		return vmst_verdict(skb, idx, VMST_R_DROP_VM_TOO_BIG,
+				    TC_ACT_SHOT);
 	if ((port->flags & VMST_PORT_F_ACCESS) &&
 	    bpf_skb_vlan_push(skb, bpf_htons(ETH_P_8021Q), vlan))
-		return vmst_skb_verdict(skb, idx, VMST_R_DROP_VM_MALFORMED,
-					TC_ACT_SHOT);
-	vmst_count_pc(idx, VMST_PC_FROM_VM_UPLINK_FRAMES, len);
+		return vmst_verdict(skb, idx, VMST_R_DROP_VM_MALFORMED,
+				    TC_ACT_SHOT);
+	vmst_count_port(idx, from_vm_uplink, len);
 	return bpf_redirect(north->ifindex, 0);
 }

@@ -45,10 +45,9 @@ int BPF_PROG(vmst_devmap_xmit, const struct net_device *from_dev,
 	if (!st)
 		return 0;
 	if (sent > 0)
-		st->c[VMST_PC_TAP_SENT] += sent;
+		st->tap_sent += sent;
 	if (drops > 0)
-		st->c[err ? VMST_PC_TAP_XMIT_ERR : VMST_PC_TAP_RING_FULL] +=
-			drops;
+		*(err ? &st->tap_xmit_err : &st->tap_ring_full) += drops;
 	return 0;
 }
 
@@ -67,6 +66,6 @@ int BPF_PROG(vmst_redirect_err, const struct net_device *dev,
 		return 0;
 	st = vmst_port_stats(index);
 	if (st)
-		st->c[VMST_PC_REDIRECT_ERR]++;
+		st->redirect_err++;
 	return 0;
 }

@@ -7,13 +7,15 @@
  * frame it does not own goes on to the kernel untouched (XDP_PASS), so the
  * existing bridge keeps doing its job for everything else.
  */
+#define VMST_CTX_XDP
 #include "lib/common.h"
+#include "lib/ctx.h"
 #include "lib/maps.h"
 #include "lib/parse.h"
 #include "lib/fdb.h"
 #include "lib/stats.h"
 #include "lib/vlan.h"
-#include "lib/monitor.h"
+#include "lib/verdict.h"
 #include "lib/rss.h"
 #include "lib/rss_xdp.h"
 
@@ -27,9 +29,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 static __always_inline int vmst_pass(struct xdp_md *ctx, __u32 port,
 				     __u32 reason, __u32 strip)
 {
-	vmst_count_reason(port, reason, bpf_xdp_get_buff_len(ctx) - strip);
-	vmst_monitor(ctx, port, reason);
-	return XDP_PASS;
+	return vmst_verdict_len(ctx, port, reason, ctx_len(ctx) - strip,
+				XDP_PASS);
 }
 
 /*
@@ -39,7 +40,6 @@ static __always_inline int vmst_pass(struct xdp_md *ctx, __u32 port,
 static __always_inline int vmst_deliver(struct xdp_md *ctx, __u32 idx,
 					__u32 len, __u32 tags)
 {
-	struct vmst_port_stats *st;
 	int fallback, ret;
 
 	fallback = XDP_PASS;
@@ -55,15 +55,9 @@ static __always_inline int vmst_deliver(struct xdp_md *ctx, __u32 idx,
 		__u32 reason =
 			tags ? VMST_R_DROP_NO_TARGET : VMST_R_PASS_NO_TARGET;
 
-		vmst_count_reason(idx, reason, len);
-		vmst_monitor(ctx, idx, reason);
-		return ret;
+		return vmst_verdict_len(ctx, idx, reason, len, ret);
 	}
-	st = vmst_port_stats(idx);
-	if (st) {
-		st->c[VMST_PC_TO_VM_XDP_FRAMES]++;
-		st->c[VMST_PC_TO_VM_XDP_BYTES] += len;
-	}
+	vmst_count_port(idx, to_vm_xdp, len);
 	return XDP_REDIRECT;
 }
 
@@ -75,27 +69,19 @@ static __always_inline int vmst_deliver(struct xdp_md *ctx, __u32 idx,
 static __noinline int vmst_deliver_steered(struct xdp_md *ctx, __u32 idx,
 					   __u32 len, __u32 tags)
 {
-	struct vmst_port_stats *st;
-
 	if (vmst_xdp_steer(ctx, idx) != XDP_REDIRECT)
 		return vmst_deliver(ctx, idx, len, tags);
-	st = vmst_port_stats(idx);
-	if (st) {
-		st->c[VMST_PC_TO_VM_XDP_FRAMES]++;
-		st->c[VMST_PC_TO_VM_XDP_BYTES] += len;
-	}
+	vmst_count_port(idx, to_vm_xdp, len);
 	return XDP_REDIRECT;
 }
 
 SEC("xdp.frags")
 int vmst_uplink(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
+	__u32 linear = ctx_data_end(ctx) - ctx_data(ctx), len = linear;
 	struct vmst_port *port = NULL;
-	__u32 linear = data_end - data, len = linear;
+	struct vmst_cursor cur = {};
 	struct vmst_l2 l2;
-	struct ethhdr *eth;
 	__u32 idx;
 
 #ifdef VMST_TEST_VARIANT
@@ -105,20 +91,20 @@ int vmst_uplink(struct xdp_md *ctx)
 	 */
 	asm volatile("r0 = %[v]" ::[v] "i"(VMST_TEST_VARIANT) : "r0");
 #endif
-	if (vmst_parse_l2(data, data_end, &l2))
+	if (vmst_parse_eth(ctx, &cur, &l2, VMST_VLAN_DEPTH, VMST_TPID_STD))
 		return vmst_pass(ctx, 0, VMST_R_PASS_MALFORMED, 0);
-	eth = data;
-	if (eth->h_dest[0] & 1)
+	if (l2.eth->h_dest[0] & 1)
 		return vmst_pass(ctx, 0, VMST_R_PASS_MULTICAST, 0);
 	/* One 802.1Q tag with a real VID, or none. A priority tag (VID 0) is
 	 * passed on: an untagged port takes untagged frames only, and the
 	 * bridge delivers such a frame unchanged.
 	 */
-	if (l2.tags > 1 || l2.deeper || l2.outer_qinq ||
+	if (l2.tags > 1 || l2.deeper || l2.tpid == bpf_htons(ETH_P_8021AD) ||
 	    (l2.tags && (l2.vid == 0 || l2.vid == VLAN_VID_RSVD)))
 		return vmst_pass(ctx, 0, VMST_R_PASS_VLAN, 0);
 
-	idx = vmst_fdb_lookup(vmst_fdb_key(l2.vid, vmst_eth_dst48(eth)), &port);
+	idx = vmst_fdb_lookup(vmst_fdb_key(l2.vid, vmst_eth_dst48(l2.eth)),
+			      &port);
 	if (!idx || !port)
 		return vmst_pass(ctx, 0, VMST_R_PASS_UNKNOWN, 0);
 

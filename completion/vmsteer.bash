@@ -134,6 +134,10 @@ _vmsteer()
 		COMPREPLY=($(compgen -W 'none cpumap' -- "$cur"))
 		return
 		;;
+	--tx-hook)
+		COMPREPLY=($(compgen -W 'xdp tc' -- "$cur"))
+		return
+		;;
 	--rss-types)
 		local pre=
 		[[ $cur == *,* ]] && pre=${cur%,*},

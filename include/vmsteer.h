@@ -121,6 +121,13 @@ struct vmst_port_cfg {
 #define VMST_CFG_F_PENDING (1U << 3)
 /* Managed by `vmsteer agent`: it deletes the port when its VM goes away. */
 #define VMST_CFG_F_AGENT (1U << 4)
+/*
+ * `--tx-hook tc`: the port's tap gets the tc program only. Without it
+ * (the default, `--tx-hook xdp`) it also gets the tap XDP program
+ * (bpf/tap_xdp.bpf.c), which forwards the frames it can without an skb
+ * and passes every other frame to the tc program.
+ */
+#define VMST_CFG_F_TX_TC (1U << 5)
 
 /*
  * VIDs a trunk port's VM may tag its frames with (vmst_trunk, indexed by
@@ -365,33 +372,55 @@ struct vmst_counter {
 
 /*
  * Per-port counters (vmst_pstats value, per CPU, indexed by port index).
- * "to_vm" is traffic delivered to the VM through its tap.
+ * "to_vm" is traffic delivered to the VM through its tap. Each entry is a
+ * (frames, bytes) pair, PAIR(X, NAME, field, label, frames help, bytes
+ * help), or one frame count, ONE(X, NAME, field, label, help); the list
+ * gives the slots (VMST_PORT_COUNTERS: a pair is two, NAME_FRAMES and
+ * NAME_BYTES, labelled label_frames and label_bytes), the enum of slots and
+ * the named fields of struct vmst_port_stats, in one order.
  */
-#define VMST_PORT_COUNTERS(X)                                                \
-	X(TO_VM_XDP_FRAMES, "to_vm_xdp_frames",                              \
-	  "frames the uplink XDP program redirected to the tap")             \
-	X(TO_VM_XDP_BYTES, "to_vm_xdp_bytes",                                \
-	  "bytes the uplink XDP program redirected to the tap")              \
-	X(TAP_SENT, "tap_sent", "redirected frames the tap ring accepted")   \
-	X(TAP_RING_FULL, "tap_ring_full",                                    \
-	  "redirected frames refused by a full tap ring")                    \
-	X(TAP_XMIT_ERR, "tap_xmit_err",                                      \
-	  "redirected frames the tap could not take (no queue open)")        \
-	X(REDIRECT_ERR, "redirect_err",                                      \
-	  "redirects that failed before the tap (tap down, frame too long)") \
-	X(TO_VM_TC_FRAMES, "to_vm_tc_frames",                                \
-	  "frames a tc program redirected to the tap (skb path: another "    \
-	  "VM, or the uplink for frames XDP could not carry)")               \
-	X(TO_VM_TC_BYTES, "to_vm_tc_bytes",                                  \
-	  "bytes a tc program redirected to the tap")                        \
-	X(FROM_VM_LOCAL_FRAMES, "from_vm_local_frames",                      \
-	  "frames the VM sent that went straight to another local VM")       \
-	X(FROM_VM_LOCAL_BYTES, "from_vm_local_bytes",                        \
-	  "bytes the VM sent that went straight to another local VM")        \
-	X(FROM_VM_UPLINK_FRAMES, "from_vm_uplink_frames",                    \
-	  "frames the VM sent that went straight to the uplink")             \
-	X(FROM_VM_UPLINK_BYTES, "from_vm_uplink_bytes",                      \
-	  "bytes the VM sent that went straight to the uplink")
+#define VMST_PORT_COUNTER_LIST(PAIR, ONE, X)                                  \
+	PAIR(X, TO_VM_XDP, to_vm_xdp, "to_vm_xdp",                            \
+	     "frames an XDP program redirected to the tap (the uplink's, "    \
+	     "or another VM's tap XDP program)",                              \
+	     "bytes an XDP program redirected to the tap")                    \
+	ONE(X, TAP_SENT, tap_sent, "tap_sent",                                \
+	    "redirected frames the tap ring accepted")                        \
+	ONE(X, TAP_RING_FULL, tap_ring_full, "tap_ring_full",                 \
+	    "redirected frames refused by a full tap ring")                   \
+	ONE(X, TAP_XMIT_ERR, tap_xmit_err, "tap_xmit_err",                    \
+	    "redirected frames the tap could not take (no queue open)")       \
+	ONE(X, REDIRECT_ERR, redirect_err, "redirect_err",                    \
+	    "redirects that failed before the tap (tap down, frame too "      \
+	    "long)")                                                          \
+	PAIR(X, TO_VM_TC, to_vm_tc, "to_vm_tc",                               \
+	     "frames a tc program redirected to the tap (skb path: another "  \
+	     "VM, or the uplink for frames XDP could not carry)",             \
+	     "bytes a tc program redirected to the tap")                      \
+	PAIR(X, FROM_VM_LOCAL, from_vm_local, "from_vm_local",                \
+	     "frames the VM sent that the tap tc program redirected to "      \
+	     "another local VM (skb path)",                                   \
+	     "bytes the tap tc program redirected to another local VM")       \
+	PAIR(X, FROM_VM_UPLINK, from_vm_uplink, "from_vm_uplink",             \
+	     "frames the VM sent that the tap tc program redirected to the "  \
+	     "uplink (skb path)",                                             \
+	     "bytes the tap tc program redirected to the uplink")             \
+	PAIR(X, FROM_VM_LOCAL_XDP, from_vm_local_xdp, "from_vm_local_xdp",    \
+	     "frames the VM sent that the tap XDP program redirected to "     \
+	     "another local VM (no skb)",                                     \
+	     "bytes the tap XDP program redirected to another local VM")      \
+	PAIR(X, FROM_VM_UPLINK_XDP, from_vm_uplink_xdp, "from_vm_uplink_xdp", \
+	     "frames the VM sent that the tap XDP program redirected to the " \
+	     "uplink (no skb)",                                               \
+	     "bytes the tap XDP program redirected to the uplink")
+
+/* One X(NAME, label, help) per counter slot. */
+#define VMST_PC_SLOTS_PAIR(X, name, field, label, fhelp, bhelp) \
+	X(name##_FRAMES, label "_frames", fhelp)                \
+	X(name##_BYTES, label "_bytes", bhelp)
+#define VMST_PC_SLOTS_ONE(X, name, field, label, help) X(name, label, help)
+#define VMST_PORT_COUNTERS(X) \
+	VMST_PORT_COUNTER_LIST(VMST_PC_SLOTS_PAIR, VMST_PC_SLOTS_ONE, X)
 
 enum vmst_port_counter {
 #define VMST_X_ENUM(name, label, help) VMST_PC_##name,
@@ -403,8 +432,21 @@ enum vmst_port_counter {
 /* Counter slots per port: room for counters to come. */
 #define VMST_PC_SLOTS 16
 
+#define VMST_PC_FIELD_PAIR(X, name, field, label, fhelp, bhelp) \
+	struct vmst_counter field;
+#define VMST_PC_FIELD_ONE(X, name, field, label, help) __u64 field;
+
 struct vmst_port_stats {
-	__u64 c[VMST_PC_SLOTS]; /* indexed by enum vmst_port_counter */
+	union {
+		/* By slot (enum vmst_port_counter): what user space sums,
+		 * labels and prints in order. */
+		__u64 c[VMST_PC_SLOTS];
+		/* By name: what the programs count into. */
+		struct {
+			VMST_PORT_COUNTER_LIST(VMST_PC_FIELD_PAIR,
+					       VMST_PC_FIELD_ONE, 0)
+		};
+	};
 };
 
 /*
@@ -454,7 +496,14 @@ struct vmst_mon_event {
 	__u32 cpu;     /* CPU that ran the program */
 	__u32 ifindex; /* uplink the frame arrived on */
 	__u8 data[VMST_MON_SNAP];
+	/* Appended: events of older builds end before it (no hook known). */
+	__u32 hook; /* VMST_HOOK_*: the program that passed or dropped it */
+	__u32 reserved;
 };
+
+/* The hook of a monitor event's program. */
+#define VMST_HOOK_XDP 1
+#define VMST_HOOK_TC  2
 
 /*
  * Receive-side scaling (RSS) into multi-queue taps: the Toeplitz hash of a
@@ -622,7 +671,7 @@ _Static_assert(sizeof(struct vmst_mon_ctl) == 152, "vmst_mon_ctl size");
 _Static_assert(sizeof(struct vmst_mon_pcpu) == 144, "vmst_mon_pcpu size");
 _Static_assert((VMST_MON_SNAP & (VMST_MON_SNAP - 1)) == 0,
 	       "monitor snapshot length is a power of two");
-_Static_assert(sizeof(struct vmst_mon_event) == 32 + VMST_MON_SNAP,
+_Static_assert(sizeof(struct vmst_mon_event) == 40 + VMST_MON_SNAP,
 	       "vmst_mon_event size");
 _Static_assert(sizeof(struct vmst_rss) == 52 + 2 * VMST_RSS_TABLE_MAX,
 	       "vmst_rss size");
@@ -635,6 +684,20 @@ _Static_assert((VMST_RSS_TABLE_MAX & (VMST_RSS_TABLE_MAX - 1)) == 0,
 _Static_assert(VMST_RSS_KEY_LEN >= VMST_RSS_INPUT_MAX + 4,
 	       "the key covers every input bit");
 _Static_assert(VMST_PC_MAX <= VMST_PC_SLOTS, "too many port counters");
+_Static_assert(sizeof(struct vmst_port_stats) == 8 * VMST_PC_SLOTS,
+	       "vmst_port_stats size");
+/* Each named field sits at its slot. */
+#define VMST_PC_AT_PAIR(X, name, field, label, fhelp, bhelp)                \
+	_Static_assert(__builtin_offsetof(struct vmst_port_stats, field) == \
+			       8 * VMST_PC_##name##_FRAMES,                 \
+		       #field " at its slot");
+#define VMST_PC_AT_ONE(X, name, field, label, help)                         \
+	_Static_assert(__builtin_offsetof(struct vmst_port_stats, field) == \
+			       8 * VMST_PC_##name,                          \
+		       #field " at its slot");
+VMST_PORT_COUNTER_LIST(VMST_PC_AT_PAIR, VMST_PC_AT_ONE, 0)
+#undef VMST_PC_AT_PAIR
+#undef VMST_PC_AT_ONE
 _Static_assert(sizeof(struct vmst_addr) == 20, "vmst_addr size");
 _Static_assert(sizeof(struct vmst_port_tx) == 8 + 20 * VMST_MAX_ADDRS,
 	       "vmst_port_tx size");

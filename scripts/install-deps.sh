@@ -14,6 +14,7 @@ pkgs=(
 	libpcap-dev                        # pcap files (monitor, tests, bench)
 	libmicrohttpd-dev                  # the Prometheus exporter
 	libmnl-dev                         # rtnetlink (host-local MACs, agent)
+	libnftables-dev nftables ebtables  # doctor/port add: rules naming a tap
 	libvirt-dev libxml2-dev            # the agent: libvirt events, domain XML
 	iproute2 util-linux                # ip netns/link/tuntap, nsenter, unshare
 	tcpdump tshark                     # tests cross-check frames, pcaps

@@ -15,17 +15,24 @@
 # at least 3: most of a file's time is spent waiting on its namespaces,
 # not computing). Each file's output is printed whole when it ends, with
 # its duration; a table of durations, slowest first, ends the run. Files
-# start slowest first, by the durations of the previous run
-# ($BUILD/tests/durations).
+# start slowest first: by the durations of the previous run
+# ($BUILD/tests/durations) when there was one, else by the seconds the
+# file's header declares (a fresh clone), else as a short file (10 s).
 #
-# A file declares how it may run in a header line:
-#   # vmsteer-test: parallel   (the default) alongside other files: it
-#                              uses only its own namespaces, pin path,
+# A file declares how it may run, and optionally how long it takes in
+# make test on the quiet 2-core machine, in a header line:
+#   # vmsteer-test: parallel [SECS]  (the default) alongside other files:
+#                              it uses only its own namespaces, pin path,
 #                              temp dir and processes (lib.sh names them
 #                              after the file and its PID)
-#   # vmsteer-test: serial     alone, after the parallel ones: it needs the
-#                              machine to itself or touches shared state
-#   # vmsteer-test: full       only in the long run (make test-full)
+#   # vmsteer-test: serial [SECS]    alone, after the parallel ones: it
+#                              needs the machine to itself or touches
+#                              shared state
+#   # vmsteer-test: full [SECS]      only in the long run (make test-full)
+# The budget (README, "Tests"): a file of make test declares SECS when it
+# takes over 20 s, and stays under 90 s; longer runs go to make test-full.
+# Each file's wall time and CPU time (user + system of its processes)
+# are printed; the CPU time is the steadier figure on a shared machine.
 # VMSTEER_TEST_FULL=1 (make test-full) also tells files to run their long
 # forms: every crash point, the sanitizer over every CLI test.
 set -u
@@ -88,12 +95,15 @@ if [ "$what" = all ] || [ "$what" = netns ] || [ "$what" = compilers ]; then
 	touch "$durations"
 	par=()
 	ser=()
+	declare -A declared=()
 	files=(tests/netns/test_*.sh)
 	[ "$what" = netns ] || par+=(tests/compilers.sh)
 	[ "$what" = compilers ] && files=()
+	declared[tests/compilers.sh]=$(sed -n 's/^# vmsteer-test: *[a-z]* \([0-9]*\).*/\1/p' tests/compilers.sh | head -n1)
 	for t in "${files[@]}"; do
 		[ -n "$filter" ] && [[ "$t" != *"$filter"* ]] && continue
 		mode=$(sed -n 's/^# vmsteer-test: *\([a-z]*\).*/\1/p' "$t" | head -n1)
+		declared[$t]=$(sed -n 's/^# vmsteer-test: *[a-z]* \([0-9]*\).*/\1/p' "$t" | head -n1)
 		case ${mode:-parallel} in
 		parallel) par+=("$t") ;;
 		serial) ser+=("$t") ;;
@@ -101,14 +111,16 @@ if [ "$what" = all ] || [ "$what" = netns ] || [ "$what" = compilers ]; then
 		*) echo "FAIL $t: unknown '# vmsteer-test: $mode'"; failed=$((failed + 1)) ;;
 		esac
 	done
-	# Slowest first (unknown files count as slow), so that the long ones
-	# do not start last.
+	# Slowest first (the last run's time, else the declared one; a file
+	# that declares none takes under 20 s by the budget's rule), so that
+	# the long ones do not start last.
 	if [ ${#par[@]} -gt 0 ]; then
 		mapfile -t par < <(for t in "${par[@]}"; do
 			d=$(awk -v t="$t" '$2 == t { d = $1 } END { print d + 0 }' "$durations")
-			[ "$d" = 0 ] && d=100000
+			[ "$d" = 0 ] && d=${declared[$t]:-0}
+			[ "$d" = 0 ] && d=10
 			echo "$d $t"
-		done | sort -k1,1nr | cut -d' ' -f2)
+		done | sort -k1,1nr -k2,2 | cut -d' ' -f2)
 	fi
 	echo "== network namespace tests and compiler matrix (${#par[@]} in parallel, $jobs at a time; ${#ser[@]} alone)"
 	logs=$(mktemp -d /tmp/vmsteer-run.XXXXXX)
@@ -118,14 +130,18 @@ if [ "$what" = all ] || [ "$what" = netns ] || [ "$what" = compilers ]; then
 
 	# finish T: print a finished file's output and count it.
 	finish() {
-		local t=$1 b rc d
+		local t=$1 b rc d cpu
 		b=$(basename "$t" .sh)
 		rc=$(cat "$logs/$b.rc" 2>/dev/null || echo 1)
 		d=$(secs "${start_of[$t]}" "$(cat "$logs/$b.end" 2>/dev/null || now)")
-		echo "-- $t (${d} s)"
+		# bash's `times`, second line: its children's user and system
+		# time ("1m2.500s 0m3.250s").
+		cpu=$(sed -n 2p "$logs/$b.times" 2>/dev/null | tr 'ms' '  ' |
+			awk 'NF == 4 { printf "%.1f", $1 * 60 + $2 + $3 * 60 + $4 }')
+		echo "-- $t (${d} s, cpu ${cpu:-?} s)"
 		cat "$logs/$b.out"
 		count "$t" "$rc" "$logs/$b.out"
-		new_durations+=("$d $t")
+		new_durations+=("$d $t ${cpu:-?}")
 	}
 	# launch T: start a file in the background; its status and end time
 	# go to files.
@@ -137,6 +153,7 @@ if [ "$what" = all ] || [ "$what" = netns ] || [ "$what" = compilers ]; then
 			timeout 600 bash "$t" >"$logs/$b.out" 2>&1
 			echo $? >"$logs/$b.rc"
 			now >"$logs/$b.end"
+			times >"$logs/$b.times"
 		) &
 		pid_of[$t]=$!
 	}
@@ -164,7 +181,7 @@ if [ "$what" = all ] || [ "$what" = netns ] || [ "$what" = compilers ]; then
 
 	if [ ${#new_durations[@]} -gt 0 ]; then
 		echo
-		echo "Durations (s), slowest first:"
+		echo "Durations, slowest first (wall s, file, cpu s):"
 		printf '%s\n' "${new_durations[@]}" | sort -k1,1nr | sed 's/^/  /'
 		# Keep the other files' figures when a FILTER ran only some.
 		{

@@ -19,19 +19,10 @@
 
 #include "vms.h"
 
-static bool in_use(const struct vmst_port_cfg *c)
-{
-	return c->flags & VMST_CFG_F_IN_USE;
-}
-
 /* True when the tap of @c was in this namespace and is gone. */
 static bool tap_gone(const struct vmst_port_cfg *c, __u32 netns)
 {
-	char name[IF_NAMESIZE];
-
-	return c->netns_ino == netns &&
-	       (!if_indextoname(c->ifindex, name) ||
-		strncmp(name, c->name, sizeof(c->name)));
+	return c->netns_ino == netns && !vms_port_tap_there(c, NULL);
 }
 
 int vms_state_check(const struct vms_maps *m, vms_check_fn report, void *ctx)
@@ -69,7 +60,7 @@ int vms_state_check(const struct vms_maps *m, vms_check_fn report, void *ctx)
 		}
 		c = &cfg[idx];
 		key = vmst_fdb_key(c->vlan, vms_mac48(c->mac));
-		if (!in_use(c))
+		if (!vms_port_in_use(c))
 			why = "a free port index";
 		else if (bpf_map_lookup_elem(m->fd[VMS_MAP_PORTS], &idx, &port))
 			why = "a port with no data-path entry";
@@ -84,7 +75,8 @@ int vms_state_check(const struct vms_maps *m, vms_check_fn report, void *ctx)
 		if (why) {
 			snprintf(msg, sizeof(msg),
 				 "FDB slot %u names %s (index %u%s%.16s)", s,
-				 why, idx, in_use(c) ? ", " : "", c->name);
+				 why, idx, vms_port_in_use(c) ? ", " : "",
+				 c->name);
 			report(ctx, VMS_CHECK_BROKEN, msg);
 			n++;
 			continue;
@@ -105,10 +97,10 @@ int vms_state_check(const struct vms_maps *m, vms_check_fn report, void *ctx)
 		return err;
 	n += err;
 	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
-		if (!in_use(&cfg[idx]))
+		if (!vms_port_in_use(&cfg[idx]))
 			continue;
 		for (j = 1; j < idx; j++)
-			if (in_use(&cfg[j]) &&
+			if (vms_port_in_use(&cfg[j]) &&
 			    cfg[j].netns_ino == cfg[idx].netns_ino &&
 			    !strncmp(cfg[j].name, cfg[idx].name,
 				     sizeof(cfg[j].name)))

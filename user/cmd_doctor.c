@@ -31,6 +31,7 @@
 
 #include "cli.h"
 #include "bypass.h"
+#include "doctor.h"
 #include "nl.h"
 
 const char cmd_doctor_usage[] =
@@ -40,22 +41,18 @@ const char cmd_doctor_usage[] =
 	"correct: one line per\nfinding (ok, info, warn, fail), what to "
 	"change, and with --json the reason\neach check exists. The checks: "
 	"kernel (version, BTF), vhost-net, br_netfilter,\ntuned; per uplink: "
-	"XDP mode, the driver's xdp_features, LRO, GRO, RX ring\nsize; per "
-	"port: tap program, MTU against the uplink's, transmit queue\n"
-	"length, what the fast path would bypass (a root qdisc that shapes, "
-	"an\nnwfilter binding); and what 'vmsteer status' says needs "
-	"attention.\n\n"
+	"XDP mode, the driver's xdp_features, LRO, GRO, RX ring\nsize, "
+	"interrupt and RPS CPUs, XPS, offloads, drop counters; per port: tap\n"
+	"program, MTU against the uplink's, transmit queue length, attached "
+	"queues\nagainst vmsteer's and the VM's vCPUs, the tap queues XDP "
+	"frames reach (or the\nCPUMAP CPUs), what the fast path would bypass "
+	"(a root qdisc that shapes, an\nnwfilter binding, nftables rules "
+	"naming the tap, Open vSwitch, a bridge's VLAN\nfiltering); and what "
+	"'vmsteer status' says needs attention.\n\n"
 	"Exit status: 0 when every finding is ok or info; 3 when one is warn "
 	"or fail;\n1 on errors.\n";
 
-enum level { L_OK, L_INFO, L_WARN, L_FAIL };
 static const char *const level_name[] = {"ok", "info", "warn", "fail"};
-
-/* A check: its name and why it exists (man page and --json). */
-struct check {
-	const char *name;
-	const char *reason;
-};
 
 static const struct check C_KERNEL = {
 	"kernel",
@@ -112,15 +109,7 @@ static const struct check C_NWFILTER = {
 static const struct check C_STATUS = {
 	"status", "what 'vmsteer status' says needs attention"};
 
-struct report {
-	struct json_object *arr;
-	int worst;
-};
-
-static void report(struct report *r, const struct check *c, enum level l,
-		   const char *object, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-static void report(struct report *r, const struct check *c, enum level l,
+void doctor_report(struct report *r, const struct check *c, enum doctor_level l,
 		   const char *object, const char *fmt, ...)
 {
 	char msg[400];
@@ -185,7 +174,7 @@ static struct json_object *self_json(const struct vms_cli *cli,
 	return o;
 }
 
-static const char *jstr(struct json_object *o, const char *key)
+const char *doctor_jstr(struct json_object *o, const char *key)
 {
 	struct json_object *v;
 
@@ -193,7 +182,7 @@ static const char *jstr(struct json_object *o, const char *key)
 						     : "";
 }
 
-static int64_t jint(struct json_object *o, const char *key)
+int64_t doctor_jint(struct json_object *o, const char *key)
 {
 	struct json_object *v;
 
@@ -224,21 +213,44 @@ static void check_kernel(struct report *r)
 	uname(&u);
 	sscanf(u.release, "%d.%d", &major, &minor);
 	if (access("/sys/kernel/btf/vmlinux", R_OK))
-		report(r, &C_KERNEL, L_FAIL, "",
-		       "%s without BTF "
-		       "(/sys/kernel/btf/vmlinux): boot a kernel built with "
-		       "CONFIG_DEBUG_INFO_BTF",
-		       u.release);
+		doctor_report(
+			r, &C_KERNEL, L_FAIL, "",
+			"%s without BTF "
+			"(/sys/kernel/btf/vmlinux): boot a kernel built with "
+			"CONFIG_DEBUG_INFO_BTF",
+			u.release);
 	/* The features attach probes (user/probe.c); unprivileged, none. */
 	else if ((probe = vms_probe_features(vms_features)) &&
 		 probe != -EPERM && probe != -EACCES)
-		report(r, &C_KERNEL, L_FAIL, "", "%s", vms_last_error());
+		doctor_report(r, &C_KERNEL, L_FAIL, "", "%s", vms_last_error());
 	else if (major < 6 || (major == 6 && minor < 1))
-		report(r, &C_KERNEL, L_WARN, "",
-		       "%s with BTF: older than 6.1, the oldest tested",
-		       u.release);
+		doctor_report(r, &C_KERNEL, L_WARN, "",
+			      "%s with BTF: older than 6.1, the oldest tested",
+			      u.release);
 	else
-		report(r, &C_KERNEL, L_OK, "", "%s with BTF", u.release);
+		doctor_report(r, &C_KERNEL, L_OK, "", "%s with BTF", u.release);
+}
+
+/* tuned's active profile: those made for throughput or a hypervisor are
+ * ok, power saving is not. */
+static void tuned_profile(struct report *r, const char *v)
+{
+	static const char *const good[] = {
+		"virtual-host", "throughput-performance", "latency-performance",
+		"network-latency", "network-throughput"};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (!strcmp(v, good[i])) {
+			doctor_report(r, &C_TUNED, L_OK, "",
+				      "active profile %s", v);
+			return;
+		}
+	doctor_report(r, &C_TUNED,
+		      strstr(v, "powersave") || !*v ? L_WARN : L_INFO, "",
+		      "active profile %s: tuned-adm profile virtual-host "
+		      "suits a hypervisor",
+		      *v ? v : "none");
 }
 
 static void check_host(struct report *r)
@@ -249,10 +261,10 @@ static void check_host(struct report *r)
 	unsigned int i;
 
 	if (access("/dev/vhost-net", F_OK))
-		report(r, &C_VHOST, L_WARN, "",
-		       "/dev/vhost-net missing: modprobe vhost_net");
+		doctor_report(r, &C_VHOST, L_WARN, "",
+			      "/dev/vhost-net missing: modprobe vhost_net");
 	else
-		report(r, &C_VHOST, L_OK, "", "/dev/vhost-net present");
+		doctor_report(r, &C_VHOST, L_OK, "", "/dev/vhost-net present");
 
 	/* bridge-nf-call-* are per network namespace (procfs is too). */
 	for (i = 0; i < 3; i++) {
@@ -263,20 +275,16 @@ static void check_host(struct report *r)
 				 "%s%s", *on ? "," : "", brnf[i]);
 	}
 	if (*on)
-		report(r, &C_BRNF, L_WARN, "",
-		       "bridge-nf-call-%s on: set net.bridge.bridge-nf-call-* "
-		       "= 0 unless the host filters bridged traffic",
-		       on);
+		doctor_report(
+			r, &C_BRNF, L_WARN, "",
+			"bridge-nf-call-%s on: set net.bridge.bridge-nf-call-* "
+			"= 0 unless the host filters bridged traffic",
+			on);
 	else
-		report(r, &C_BRNF, L_OK, "", "off");
+		doctor_report(r, &C_BRNF, L_OK, "", "off");
 
 	if (!read_line("/etc/tuned/active_profile", v, sizeof(v)))
-		report(r, &C_TUNED, strstr(v, "powersave") ? L_WARN : L_INFO,
-		       "", "active profile %s%s", v,
-		       strcmp(v, "virtual-host")
-			       ? " (tuned-adm profile virtual-host suits a "
-				 "hypervisor)"
-			       : "");
+		tuned_profile(r, v);
 }
 
 /* ---- devices ----------------------------------------------------------- */
@@ -299,123 +307,10 @@ static int ethtool(int fd, const char *dev, void *cmd)
 	return ioctl(fd, SIOCETHTOOL, &ifr) ? -errno : 0;
 }
 
-/* The netdev generic netlink family (include/uapi/linux/netdev.h). */
-#define NETDEV_FAMILY		  "netdev"
-#define NETDEV_CMD_DEV_GET	  1
-#define NETDEV_A_DEV_IFINDEX	  1
-#define NETDEV_A_DEV_XDP_FEATURES 3
-#define NETDEV_XDP_ACT_BASIC	  (1U << 0)
-#define NETDEV_XDP_ACT_REDIRECT	  (1U << 1)
-#define NETDEV_XDP_ACT_NDO_XMIT	  (1U << 2)
-
-struct genl_reply {
-	__u16 family;
-	__u64 features;
-	bool have;
-};
-
-static int family_attr_cb(const struct nlattr *a, void *data)
-{
-	struct genl_reply *g = data;
-
-	if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID &&
-	    !mnl_attr_validate(a, MNL_TYPE_U16))
-		g->family = mnl_attr_get_u16(a);
-	return MNL_CB_OK;
-}
-
-static int feat_attr_cb(const struct nlattr *a, void *data)
-{
-	struct genl_reply *g = data;
-
-	if (mnl_attr_get_type(a) == NETDEV_A_DEV_XDP_FEATURES &&
-	    !mnl_attr_validate(a, MNL_TYPE_U64)) {
-		g->features = mnl_attr_get_u64(a);
-		g->have = true;
-	}
-	return MNL_CB_OK;
-}
-
-static int family_cb(const struct nlmsghdr *nh, void *data)
-{
-	return mnl_attr_parse(nh, sizeof(struct genlmsghdr), family_attr_cb,
-			      data);
-}
-
-static int feat_cb(const struct nlmsghdr *nh, void *data)
-{
-	return mnl_attr_parse(nh, sizeof(struct genlmsghdr), feat_attr_cb,
-			      data);
-}
-
-/* One generic netlink request and its reply. */
-static int genl_call(struct mnl_socket *nl, __u16 type, __u8 cmd,
-		     void (*put)(struct nlmsghdr *, const void *),
-		     const void *arg, mnl_cb_t cb, void *data)
-{
-	char buf[VMS_NL_BUF];
-	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
-	struct genlmsghdr *gh;
-	unsigned int seq = time(NULL), port = mnl_socket_get_portid(nl);
-	ssize_t n;
-	int ret;
-
-	nh->nlmsg_type = type;
-	nh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nh->nlmsg_seq = seq;
-	gh = mnl_nlmsg_put_extra_header(nh, sizeof(*gh));
-	gh->cmd = cmd;
-	gh->version = 1;
-	put(nh, arg);
-	if (mnl_socket_sendto(nl, nh, nh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run(buf, n, seq, port, cb, data);
-	} while (ret > 0);
-	return ret < 0 ? -errno : 0;
-}
-
-static void put_family(struct nlmsghdr *nh, const void *arg)
-{
-	mnl_attr_put_strz(nh, CTRL_ATTR_FAMILY_NAME, arg);
-}
-
-static void put_ifindex(struct nlmsghdr *nh, const void *arg)
-{
-	mnl_attr_put_u32(nh, NETDEV_A_DEV_IFINDEX, *(const __u32 *)arg);
-}
-
-/* The driver's xdp_features: 0, or -ENOENT when the kernel reports none. */
-static int xdp_features(__u32 ifindex, __u64 *features)
-{
-	struct genl_reply g = {};
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_GENERIC);
-	int err;
-
-	if (!nl)
-		return -errno;
-	err = mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) ? -errno : 0;
-	if (!err)
-		err = genl_call(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
-				put_family, NETDEV_FAMILY, family_cb, &g);
-	if (!err && !g.family)
-		err = -ENOENT;
-	if (!err)
-		err = genl_call(nl, g.family, NETDEV_CMD_DEV_GET, put_ifindex,
-				&ifindex, feat_cb, &g);
-	mnl_socket_close(nl);
-	if (!err && !g.have)
-		err = -ENOENT;
-	*features = g.features;
-	return err;
-}
-
 static void check_uplink(struct report *r, int fd, struct json_object *u)
 {
-	const char *dev = jstr(u, "device"), *mode = jstr(u, "mode");
+	const char *dev = doctor_jstr(u, "device"),
+		   *mode = doctor_jstr(u, "mode");
 	struct ethtool_value lro = {.cmd = ETHTOOL_GFLAGS};
 	struct ethtool_value gro = {.cmd = ETHTOOL_GGRO};
 	struct ethtool_ringparam ring = {.cmd = ETHTOOL_GRINGPARAM};
@@ -423,104 +318,117 @@ static void check_uplink(struct report *r, int fd, struct json_object *u)
 	int err;
 
 	if (!strcmp(mode, "generic"))
-		report(r, &C_XDP_MODE, L_WARN, dev,
-		       "generic XDP: 'vmsteer attach %s --mode native' on a "
-		       "driver with native XDP",
-		       dev);
+		doctor_report(
+			r, &C_XDP_MODE, L_WARN, dev,
+			"generic XDP: 'vmsteer attach %s --mode native' on a "
+			"driver with native XDP",
+			dev);
 	else
-		report(r, &C_XDP_MODE, L_OK, dev, "%s XDP", mode);
+		doctor_report(r, &C_XDP_MODE, L_OK, dev, "%s XDP", mode);
 
-	err = xdp_features(jint(u, "ifindex"), &feat);
+	err = vms_xdp_features(doctor_jint(u, "ifindex"), &feat);
 	if (err)
-		report(r, &C_XDP_FEAT, L_INFO, dev,
-		       "the kernel does not report the driver's xdp_features");
+		doctor_report(
+			r, &C_XDP_FEAT, L_INFO, dev,
+			"the kernel does not report the driver's xdp_features");
 	else if ((feat & (NETDEV_XDP_ACT_BASIC | NETDEV_XDP_ACT_REDIRECT)) !=
 		 (NETDEV_XDP_ACT_BASIC | NETDEV_XDP_ACT_REDIRECT))
-		report(r, &C_XDP_FEAT, L_WARN, dev,
-		       "the driver has no native XDP%s (xdp_features 0x%llx): "
-		       "generic mode only",
-		       feat & NETDEV_XDP_ACT_BASIC ? " redirect" : "",
-		       (unsigned long long)feat);
+		doctor_report(
+			r, &C_XDP_FEAT, L_WARN, dev,
+			"the driver has no native XDP%s (xdp_features 0x%llx): "
+			"generic mode only",
+			feat & NETDEV_XDP_ACT_BASIC ? " redirect" : "",
+			(unsigned long long)feat);
 	else
-		report(r, &C_XDP_FEAT, L_OK, dev,
-		       "native XDP: basic, redirect%s",
-		       feat & NETDEV_XDP_ACT_NDO_XMIT ? ", ndo_xmit" : "");
+		doctor_report(r, &C_XDP_FEAT, L_OK, dev,
+			      "native XDP: basic, redirect%s",
+			      feat & NETDEV_XDP_ACT_NDO_XMIT ? ", ndo_xmit"
+							     : "");
 
 	if (!ethtool(fd, dev, &lro)) {
 		if (lro.data & ETH_FLAG_LRO)
-			report(r, &C_LRO, L_FAIL, dev,
-			       "LRO on: ethtool -K %s lro off", dev);
+			doctor_report(r, &C_LRO, L_FAIL, dev,
+				      "LRO on: ethtool -K %s lro off", dev);
 		else
-			report(r, &C_LRO, L_OK, dev, "LRO off");
+			doctor_report(r, &C_LRO, L_OK, dev, "LRO off");
 	}
 	if (!ethtool(fd, dev, &gro)) {
 		if (gro.data && !strcmp(mode, "generic"))
-			report(r, &C_GRO, L_INFO, dev,
-			       "GRO on with generic XDP: merged frames take the "
-			       "tc path (ethtool -K %s gro off trades the "
-			       "bridge path's gain for XDP's)",
-			       dev);
+			doctor_report(
+				r, &C_GRO, L_INFO, dev,
+				"GRO on with generic XDP: merged frames take the "
+				"tc path (ethtool -K %s gro off trades the "
+				"bridge path's gain for XDP's)",
+				dev);
 		else
-			report(r, &C_GRO, L_OK, dev, "GRO %s",
-			       gro.data ? "on" : "off");
+			doctor_report(r, &C_GRO, L_OK, dev, "GRO %s",
+				      gro.data ? "on" : "off");
 	}
 	if (!ethtool(fd, dev, &ring) && ring.rx_max_pending) {
 		if (ring.rx_pending < ring.rx_max_pending)
-			report(r, &C_RING, L_WARN, dev,
-			       "RX ring %u of at most %u: ethtool -G %s rx %u",
-			       ring.rx_pending, ring.rx_max_pending, dev,
-			       ring.rx_max_pending);
+			doctor_report(
+				r, &C_RING, L_WARN, dev,
+				"RX ring %u of at most %u: ethtool -G %s rx %u",
+				ring.rx_pending, ring.rx_max_pending, dev,
+				ring.rx_max_pending);
 		else
-			report(r, &C_RING, L_OK, dev, "RX ring %u (the most)",
-			       ring.rx_pending);
+			doctor_report(r, &C_RING, L_OK, dev,
+				      "RX ring %u (the most)", ring.rx_pending);
 	}
 }
 
 static void check_port(struct report *r, int fd, struct json_object *p,
 		       int uplink_mtu, const char *uplink)
 {
-	const char *tap = jstr(p, "tap");
+	const char *tap = doctor_jstr(p, "tap");
 	struct json_object *v;
 	struct ifreq ifr;
 	char why[400];
-	int mtu;
+	int mtu, err;
 
 	if (json_object_object_get_ex(p, "tc", &v) &&
 	    !json_object_get_boolean(v))
-		report(r, &C_TC, L_FAIL, tap,
-		       "no tap program: 'vmsteer attach UPLINK' adds it");
+		doctor_report(
+			r, &C_TC, L_FAIL, tap,
+			"no tap program: 'vmsteer attach UPLINK' adds it");
 	else
-		report(r, &C_TC, L_OK, tap, "tap program attached");
+		doctor_report(r, &C_TC, L_OK, tap, "tap program attached");
 
 	mtu = ifreq_ioctl(fd, tap, SIOCGIFMTU, &ifr) ? 0 : ifr.ifr_mtu;
 	if (mtu && uplink_mtu && mtu != uplink_mtu)
-		report(r, &C_MTU, L_WARN, tap,
-		       "MTU %d, uplink %s %d: give both the same MTU", mtu,
-		       uplink, uplink_mtu);
+		doctor_report(r, &C_MTU, L_WARN, tap,
+			      "MTU %d, uplink %s %d: give both the same MTU",
+			      mtu, uplink, uplink_mtu);
 	else if (mtu && uplink_mtu)
-		report(r, &C_MTU, L_OK, tap, "MTU %d as %s", mtu, uplink);
+		doctor_report(r, &C_MTU, L_OK, tap, "MTU %d as %s", mtu,
+			      uplink);
 
 	if (!ifreq_ioctl(fd, tap, SIOCGIFTXQLEN, &ifr)) {
 		if (ifr.ifr_qlen < 500)
-			report(r, &C_TXQ, L_WARN, tap,
-			       "txqueuelen %d: ip link set %s txqueuelen 1000",
-			       ifr.ifr_qlen, tap);
+			doctor_report(
+				r, &C_TXQ, L_WARN, tap,
+				"txqueuelen %d: ip link set %s txqueuelen 1000",
+				ifr.ifr_qlen, tap);
 		else
-			report(r, &C_TXQ, L_OK, tap, "txqueuelen %d",
-			       ifr.ifr_qlen);
+			doctor_report(r, &C_TXQ, L_OK, tap, "txqueuelen %d",
+				      ifr.ifr_qlen);
 	}
 
-	if (vms_tap_bypass(tap, jint(p, "ifindex"), why, sizeof(why)))
-		report(r, strstr(why, "nwfilter") ? &C_NWFILTER : &C_QDISC,
-		       L_FAIL, tap, "%s", why);
+	err = vms_tap_shaping(doctor_jint(p, "ifindex"), why, sizeof(why));
+	if (err > 0)
+		doctor_report(r, &C_QDISC, L_FAIL, tap, "%s", why);
+	else if (!err)
+		doctor_report(r, &C_QDISC, L_OK, tap, "no root qdisc shaping");
+	if (vms_tap_nwfilter(tap, why, sizeof(why)) > 0)
+		doctor_report(r, &C_NWFILTER, L_FAIL, tap, "%s", why);
 	else
-		report(r, &C_QDISC, L_OK, tap,
-		       "no root qdisc shaping, no nwfilter binding");
+		doctor_report(r, &C_NWFILTER, L_OK, tap,
+			      "no libvirt nwfilter binding");
 }
 
 int cmd_doctor(const struct vms_cli *cli, int argc, char **argv)
 {
-	struct json_object *st, *ports, *ups, *att, *u;
+	struct json_object *st, *ports, *ups, *att, *u, *first = NULL;
 	struct report r = {};
 	const char *uplink = "";
 	int fd, uplink_mtu = 0;
@@ -542,42 +450,53 @@ int cmd_doctor(const struct vms_cli *cli, int argc, char **argv)
 	st = self_json(cli, "status");
 	ports = self_json(cli, "port list");
 	if (!st) {
-		report(&r, &C_STATUS, L_FAIL, "", "'vmsteer status' failed");
+		doctor_report(&r, &C_STATUS, L_FAIL, "",
+			      "'vmsteer status' failed");
 	} else {
 		if (json_object_object_get_ex(st, "uplinks", &ups))
 			for (i = 0; i < json_object_array_length(ups); i++) {
 				u = json_object_array_get_idx(ups, i);
-				if (jint(u, "netns_ino") != vms_netns_ino())
+				if (doctor_jint(u, "netns_ino") !=
+				    vms_netns_ino())
 					continue;
 				check_uplink(&r, fd, u);
+				doctor_uplink_net(&r, fd, u, ports);
+				if (!first)
+					first = u;
 				if (!*uplink &&
-				    !ifreq_ioctl(fd, jstr(u, "device"),
+				    !ifreq_ioctl(fd, doctor_jstr(u, "device"),
 						 SIOCGIFMTU, &ifr)) {
-					uplink = jstr(u, "device");
+					uplink = doctor_jstr(u, "device");
 					uplink_mtu = ifr.ifr_mtu;
 				}
 			}
 		if (json_object_object_get_ex(st, "attention", &att) &&
 		    json_object_array_length(att)) {
 			for (i = 0; i < json_object_array_length(att); i++)
-				report(&r, &C_STATUS, L_FAIL,
-				       jstr(json_object_array_get_idx(att, i),
-					    "object"),
-				       "%s",
-				       jstr(json_object_array_get_idx(att, i),
-					    "message"));
+				doctor_report(
+					&r, &C_STATUS, L_FAIL,
+					doctor_jstr(json_object_array_get_idx(
+							    att, i),
+						    "object"),
+					"%s",
+					doctor_jstr(json_object_array_get_idx(
+							    att, i),
+						    "message"));
 		} else {
-			report(&r, &C_STATUS, L_OK, "",
-			       jint(st, "initialised") ? "nothing needs "
-							 "attention"
-						       : "no state yet");
+			doctor_report(&r, &C_STATUS, L_OK, "",
+				      doctor_jint(st, "initialised")
+					      ? "nothing needs "
+						"attention"
+					      : "no state yet");
 		}
 	}
 	for (i = 0; ports && i < json_object_array_length(ports); i++) {
 		struct json_object *p = json_object_array_get_idx(ports, i);
 
-		if (!strcmp(jstr(p, "state"), "ok"))
+		if (!strcmp(doctor_jstr(p, "state"), "ok")) {
 			check_port(&r, fd, p, uplink_mtu, uplink);
+			doctor_port_net(&r, p, first);
+		}
 	}
 	close(fd);
 	json_object_put(st);

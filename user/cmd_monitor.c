@@ -141,11 +141,11 @@ static const char *port_name(struct mon *m, __u32 idx)
 	if (!idx || idx >= VMST_MAX_PORTS)
 		return NULL;
 	/* A port added since: read the records again, at most once a second. */
-	if (!(m->cfg[idx].flags & VMST_CFG_F_IN_USE) && now != m->cfg_read) {
+	if (!vms_port_in_use(&m->cfg[idx]) && now != m->cfg_read) {
 		m->cfg_read = now;
 		vms_port_read_all(&m->st.maps, m->cfg);
 	}
-	if (!(m->cfg[idx].flags & VMST_CFG_F_IN_USE))
+	if (!vms_port_in_use(&m->cfg[idx]))
 		return NULL;
 	return m->cfg[idx].name;
 }
@@ -179,16 +179,22 @@ static int on_event(void *ctx, void *data, size_t size)
 	const struct vmst_mon_event *e = data;
 	char ts[40], bytes[2 * VMST_MON_SNAP + 1];
 	struct mon *m = ctx;
-	const char *port;
+	const char *port, *hook;
 	__u64 real;
 	__u32 i, cap;
 
-	if (size < sizeof(*e) || m->out_err || m->discard)
+	if (size < offsetof(struct vmst_mon_event, hook) || m->out_err ||
+	    m->discard)
 		return 0;
 	if (m->max_events && m->events >= m->max_events)
 		return 0;
 	cap = e->caplen < VMST_MON_SNAP ? e->caplen : VMST_MON_SNAP;
 	real = e->ts_ns + m->mono_to_real;
+	/* An older build's program writes no hook. */
+	hook = size < sizeof(*e)	  ? "unknown"
+	       : e->hook == VMST_HOOK_XDP ? "xdp"
+	       : e->hook == VMST_HOOK_TC  ? "tc"
+					  : "unknown";
 
 	if (m->dump) {
 		struct pcap_pkthdr h = {
@@ -231,6 +237,7 @@ static int on_event(void *ctx, void *data, size_t size)
 			     e->reason < VMST_R_MAX
 				     ? vms_reason_labels[e->reason]
 				     : "unknown");
+		vms_json_str(o, "hook", hook);
 		vms_json_u64(o, "cpu", e->cpu);
 		vms_json_u64(o, "len", e->len);
 		vms_json_u64(o, "caplen", cap);
@@ -239,11 +246,11 @@ static int on_event(void *ctx, void *data, size_t size)
 			    o, JSON_C_TO_STRING_PLAIN)) < 0)
 			m->out_err = -EIO;
 		json_object_put(o);
-	} else if (printf("%s %s %s %s cpu=%u len=%u %s\n", ts,
+	} else if (printf("%s %s %s %s hook=%s cpu=%u len=%u %s\n", ts,
 			  uplink_name(m, e->ifindex), port ? port : "-",
 			  e->reason < VMST_R_MAX ? vms_reason_labels[e->reason]
 						 : "unknown",
-			  e->cpu, e->len, bytes) < 0) {
+			  hook, e->cpu, e->len, bytes) < 0) {
 		m->out_err = -EIO;
 	}
 	if (!m->out_err && fflush(stdout))

@@ -9,13 +9,14 @@
 
 #include "bypass.h"
 #include "cli.h"
+#include "config.h"
 #include "lifecycle.h"
 
 _Static_assert(VMST_MAX_ADDRS == 16, "the usage text says 16 addresses");
 
 const char cmd_port_usage[] =
 	"Usage: vmsteer port add TAP --mac MAC [--vlan VID | --trunk VIDS]\n"
-	"                        [--ip ADDR[/LEN]]... [--trusted]\n"
+	"                        [--ip ADDR[/LEN]]... [--trusted] [--tx-hook xdp|tc]\n"
 	"                        [--queues N [--rss-key HEX] [--rss-types LIST]\n"
 	"                         [--rss-table LIST] [--xdp-steer cpumap|none]]\n"
 	"                        [--force]\n"
@@ -49,6 +50,12 @@ const char cmd_port_usage[] =
 	"      an access port), if they fit the MTU of the device they go "
 	"to;\n      broadcast and multicast go on to the bridge. The reasons "
 	"of drops:\n      `vmsteer stats --help`, README \"Threat model\".\n"
+	"      --tx-hook xdp (default): an XDP program on TAP makes the same "
+	"checks\n      and forwards what it can before the kernel builds an "
+	"skb (another\n      VM's tap, the uplink when its driver takes XDP "
+	"frames); the rest\n      (GSO frames, checksums left to offload, "
+	"broadcast, multicast...)\n      goes on to the tc program. "
+	"--tx-hook tc: the tc program only.\n"
 	"      --queues N: TAP is a multi-queue tap of N queues (1..256; the "
 	"VM's\n      queue count when a VM holds it); vmsteer installs its "
 	"steering\n      program on the tap, which puts each flow on the "
@@ -112,6 +119,38 @@ static void trunk_json(struct json_object *o, const struct vmst_trunk *t)
 	vms_json_str(o, "trunk", vids);
 }
 
+/* "queues", "rss" and "xdp_steer" of a port's steering (queues null:
+ * none). */
+static void rss_json(struct json_object *o, const struct vmst_rss *r)
+{
+	if (!(r->flags & VMST_RSS_F_ENABLED)) {
+		json_object_object_add(o, "queues", NULL);
+		return;
+	}
+	vms_json_u64(o, "queues", r->queues);
+	json_object_object_add(o, "rss", vms_rss_json(r));
+	vms_json_str(o, "xdp_steer",
+		     r->flags & VMST_RSS_F_XDP_CPUMAP ? "cpumap" : "none");
+}
+
+/* @key (the tap), "index", "mac", "vlan" and "trunk" of a port. */
+static void port_json_head(struct json_object *o, const char *key,
+			   const char *tap, __u32 idx, const __u8 mac[6],
+			   __u16 vlan, const struct vmst_trunk *trunk)
+{
+	char m[18];
+
+	vms_format_mac(mac, m);
+	vms_json_str(o, key, tap);
+	vms_json_u64(o, "index", idx);
+	vms_json_str(o, "mac", m);
+	if (vlan)
+		vms_json_u64(o, "vlan", vlan);
+	else
+		json_object_object_add(o, "vlan", NULL);
+	trunk_json(o, trunk);
+}
+
 /* "a,b,c", or "-" for none. */
 static void addrs_str(const struct vmst_addr *a, __u32 n, char *out, size_t len)
 {
@@ -125,31 +164,6 @@ static void addrs_str(const struct vmst_addr *a, __u32 n, char *out, size_t len)
 		used += snprintf(out + used, len - used, "%s%s", i ? "," : "",
 				 buf);
 	}
-}
-
-/* Write port @c (addresses @tx) back as it was before a failed update. */
-static void restore_port(struct vms_state *st, __u32 idx,
-			 const struct vmst_port_cfg *c,
-			 const struct vmst_port_tx *tx, bool xdp_steer)
-{
-	static struct vms_port_spec s;
-
-	memset(&s, 0, sizeof(s));
-	memcpy(s.name, c->name, sizeof(s.name) - 1);
-	s.ifindex = c->ifindex;
-	s.netns_ino = c->netns_ino;
-	memcpy(s.mac, c->mac, 6);
-	s.vlan = c->vlan;
-	s.trunk = c->flags & VMST_CFG_F_TRUNK;
-	if (s.trunk)
-		vms_port_trunk_read(&st->maps, idx, &s.vids);
-	s.mtu = c->mtu;
-	s.trusted = c->flags & VMST_CFG_F_TRUSTED;
-	s.agent = c->flags & VMST_CFG_F_AGENT;
-	s.naddrs = tx->naddrs;
-	memcpy(s.addrs, tx->addrs, sizeof(s.addrs));
-	s.xdp_steer = xdp_steer;
-	vms_port_upsert(&st->maps, &s, NULL);
 }
 
 /*
@@ -229,7 +243,68 @@ static int rss_from_opts(const char *tap, const struct rss_opts *o,
 	return 0;
 }
 
-static int port_add(const struct vms_cli *cli, int argc, char **argv)
+/* What `port add` prints: the port @p as written, record @e. */
+static void port_add_print(const struct vms_cfg_port *p,
+			   const struct vms_edit *e)
+{
+	const struct vmst_rss *rss = &p->rss;
+	bool steer = rss->flags & VMST_RSS_F_ENABLED;
+	static char vids[VMS_VIDS_STRLEN];
+	char macs[18], addrs[VMST_MAX_ADDRS * VMS_ADDR_STRLEN];
+
+	vms_format_mac(p->mac, macs);
+	if (vms_json) {
+		struct json_object *o = json_object_new_object();
+
+		port_json_head(o, "port", p->tap, e->result_index, p->mac,
+			       p->vlan, p->trunk ? &p->vids : NULL);
+		json_object_object_add(o, "addresses",
+				       addrs_json(p->addrs, p->naddrs));
+		vms_json_bool(o, "trusted", p->trusted);
+		vms_json_str(o, "tx_hook", p->tx_tc ? "tc" : "xdp");
+		vms_json_bool(o, "pending", !p->ifindex);
+		rss_json(o, rss);
+		if (steer)
+			vms_json_u64(o, "steering_prog_id", e->prog_id);
+		vms_json_print(o);
+		return;
+	}
+	addrs_str(p->addrs, p->naddrs, addrs, sizeof(addrs));
+	if (p->vlan) {
+		printf("port %s: MAC %s on VLAN %u", p->tap, macs, p->vlan);
+	} else if (p->trunk) {
+		vms_format_vids(&p->vids, vids, sizeof(vids));
+		printf("port %s: MAC %s, trunk of VLANs %s", p->tap, macs,
+		       vids);
+	} else
+		printf("port %s: MAC %s, untagged", p->tap, macs);
+	printf(", addresses %s%s%s", addrs, p->trusted ? ", trusted" : "",
+	       p->tx_tc ? ", tc only" : "");
+	if (steer && p->ifindex)
+		printf(", %u queues steered by RSS (program %u)", rss->queues,
+		       e->prog_id);
+	else if (steer)
+		printf(", %u queues steered by RSS", rss->queues);
+	if (e->steer_removed)
+		printf(", queue steering removed");
+	if (!p->ifindex)
+		printf("; pending: no tap %s yet (it becomes active when the "
+		       "tap appears: 'vmsteer agent', or the next apply or "
+		       "port add)",
+		       p->tap);
+	printf("\n");
+}
+
+/* The options of `port add`, parsed before anything is touched. */
+struct add_opts {
+	const char *mac, *vlan, *trunk, *tx_hook;
+	const char *ips[VMST_MAX_ADDRS + 1];
+	int nips;
+	bool trusted;
+	struct rss_opts rss;
+};
+
+static int add_getopt(int argc, char **argv, struct add_opts *o)
 {
 	static const struct option opts[] = {
 		{"mac", required_argument, NULL, 'm'},
@@ -242,104 +317,106 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 		{"rss-types", required_argument, NULL, 't'},
 		{"rss-table", required_argument, NULL, 'T'},
 		{"xdp-steer", required_argument, NULL, 'x'},
+		{"tx-hook", required_argument, NULL, 'H'},
 		{"force", no_argument, NULL, 'f'},
 		{}};
-	static struct vms_port_spec spec;
-	static struct vmst_port_tx old_tx;
-	struct vms_steer_ctx sc = {.qfd = -1};
-	const char *mac = NULL, *vlan = NULL, *trunk = NULL, *tap;
-	const char *ips[VMST_MAX_ADDRS + 1];
-	int c, ifindex, mtu, err, nips = 0, i, existed;
-	struct vmst_port_cfg old_cfg;
-	struct vmst_rss rss, old_rss;
-	bool changed, removed = false;
-	struct rss_opts ro = {};
-	struct vms_state st;
-	__u32 prog_id = 0;
-	char macs[18];
-	__u32 idx = 0;
+	struct rss_opts *ro = &o->rss;
+	int c, err;
 
-	memset(&spec, 0, sizeof(spec));
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		err = 0;
 		if (c == 'm') {
-			err = vms_opt_once("port", "--mac", &mac, optarg);
+			err = vms_opt_once("port", "--mac", &o->mac, optarg);
 		} else if (c == 'l') {
-			err = vms_opt_once("port", "--vlan", &vlan, optarg);
+			err = vms_opt_once("port", "--vlan", &o->vlan, optarg);
 		} else if (c == 'K') {
-			err = vms_opt_once("port", "--trunk", &trunk, optarg);
+			err = vms_opt_once("port", "--trunk", &o->trunk,
+					   optarg);
 		} else if (c == 'r') {
-			spec.trusted = true;
+			o->trusted = true;
 		} else if (c == 'i') {
-			if (nips == VMST_MAX_ADDRS)
+			if (o->nips == VMST_MAX_ADDRS)
 				return vms_err(
 					-E2BIG,
 					"--ip %s: too many addresses, at "
 					"most %d per port",
 					optarg, VMST_MAX_ADDRS);
-			ips[nips++] = optarg;
+			o->ips[o->nips++] = optarg;
 		} else if (c == 'q') {
-			err = vms_opt_once("port", "--queues", &ro.queues,
+			err = vms_opt_once("port", "--queues", &ro->queues,
 					   optarg);
 		} else if (c == 'k') {
-			err = vms_opt_once("port", "--rss-key", &ro.key,
+			err = vms_opt_once("port", "--rss-key", &ro->key,
 					   optarg);
 		} else if (c == 't') {
-			err = vms_opt_once("port", "--rss-types", &ro.types,
+			err = vms_opt_once("port", "--rss-types", &ro->types,
 					   optarg);
 		} else if (c == 'T') {
-			err = vms_opt_once("port", "--rss-table", &ro.table,
+			err = vms_opt_once("port", "--rss-table", &ro->table,
 					   optarg);
 		} else if (c == 'x') {
-			err = vms_opt_once("port", "--xdp-steer", &ro.xdp_steer,
+			err = vms_opt_once("port", "--xdp-steer",
+					   &ro->xdp_steer, optarg);
+		} else if (c == 'H') {
+			err = vms_opt_once("port", "--tx-hook", &o->tx_hook,
 					   optarg);
 		} else if (c == 'f') {
-			ro.force = true;
+			ro->force = true;
 		} else {
 			return vms_bad_option("port", argv);
 		}
 		if (err)
 			return err;
 	}
-	if (optind != argc - 1)
-		return vms_usage_err("port", "add: expected one tap");
-	tap = argv[optind];
-	if (!mac)
-		return vms_usage_err("port", "add %s: --mac is required", tap);
+	return 0;
+}
 
-	/* Validate everything before touching the state. */
-	if (vms_parse_mac(mac, spec.mac))
+/* Port @p's MAC, VLAN or trunk and addresses from the options. */
+static int add_addressing(const char *tap, const struct add_opts *o,
+			  struct vms_cfg_port *p)
+{
+	int i, err;
+
+	if (vms_parse_mac(o->mac, p->mac))
 		return vms_err(-EINVAL,
 			       "--mac %s: not a MAC address (expected "
 			       "aa:bb:cc:dd:ee:ff)",
-			       mac);
-	if (vlan && vms_parse_vlan(vlan, &spec.vlan))
+			       o->mac);
+	if (o->vlan && vms_parse_vlan(o->vlan, &p->vlan))
 		return vms_err(-EINVAL, "--vlan '%s': VLAN id must be %d..%d",
-			       vlan, VMST_VLAN_MIN, VMST_VLAN_MAX);
-	if (vlan && trunk)
+			       o->vlan, VMST_VLAN_MIN, VMST_VLAN_MAX);
+	if (o->vlan && o->trunk)
 		return vms_usage_err("port",
 				     "add %s: --vlan and --trunk exclude each "
 				     "other",
 				     tap);
-	if (trunk) {
+	if (o->trunk) {
 		char what[64];
 
-		snprintf(what, sizeof(what), "--trunk %s", trunk);
-		err = vms_parse_vids(what, trunk, &spec.vids);
+		snprintf(what, sizeof(what), "--trunk %s", o->trunk);
+		err = vms_parse_vids(what, o->trunk, &p->vids);
 		if (err)
 			return err;
-		spec.trunk = true;
+		p->trunk = true;
 	}
-	for (i = 0; i < nips; i++) {
-		err = vms_parse_addr(ips[i], &spec.addrs[i]);
+	for (i = 0; i < o->nips; i++) {
+		err = vms_parse_addr(o->ips[i], &p->addrs[i]);
 		if (err)
 			return err;
 	}
-	spec.naddrs = nips;
+	p->naddrs = o->nips;
+	return 0;
+}
+
+/* The tap: none (yet) makes a pending port; one must be a tap whose
+ * frames bypass no policy (or --force). */
+static int add_tap(const char *tap, bool force, struct vms_cfg_port *p)
+{
+	int ifindex, mtu, err;
+
 	err = vms_ifname_check(tap);
 	if (err)
 		return err;
-	/* No tap of that name (yet): the port is pending until one appears. */
 	ifindex = if_nametoindex(tap);
 	mtu = 0;
 	if (ifindex) {
@@ -353,170 +430,71 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 		if (mtu <= 0)
 			return vms_err(mtu ?: -EINVAL,
 				       "%s: cannot read its MTU", tap);
-		err = bypass_check(tap, ifindex, ro.force);
+		err = bypass_check(tap, ifindex, force);
 		if (err)
 			return err;
 	}
-	snprintf(spec.name, sizeof(spec.name), "%s", tap);
-	spec.ifindex = ifindex;
-	spec.netns_ino = vms_netns_ino();
-	spec.mtu = mtu;
-	err = vms_port_spec_check(&spec);
+	snprintf(p->tap, sizeof(p->tap), "%s", tap);
+	p->ifindex = ifindex;
+	p->mtu = mtu;
+	return 0;
+}
+
+/* `port add`: the port as the options say, an edit of the state's
+ * document (vms_port_edit) after everything is validated. */
+static int port_add(const struct vms_cli *cli, int argc, char **argv)
+{
+	static struct vms_port_spec spec;
+	static struct vms_edit e;
+	struct vms_cfg_port *p = &e.port;
+	static struct add_opts o;
+	struct vms_state st;
+	const char *tap;
+	int err;
+
+	memset(&o, 0, sizeof(o));
+	memset(&e, 0, sizeof(e));
+	err = add_getopt(argc, argv, &o);
 	if (err)
 		return err;
-	err = rss_from_opts(tap, &ro, &rss);
+	if (optind != argc - 1)
+		return vms_usage_err("port", "add: expected one tap");
+	tap = argv[optind];
+	if (!o.mac)
+		return vms_usage_err("port", "add %s: --mac is required", tap);
+
+	/* Validate everything before touching the state. */
+	err = add_addressing(tap, &o, p);
+	if (!err)
+		err = add_tap(tap, o.rss.force, p);
+	if (err)
+		return err;
+	p->trusted = o.trusted;
+	if (o.tx_hook && strcmp(o.tx_hook, "xdp") && strcmp(o.tx_hook, "tc"))
+		return vms_err(-EINVAL, "--tx-hook %s: expected xdp or tc",
+			       o.tx_hook);
+	p->tx_tc = o.tx_hook && !strcmp(o.tx_hook, "tc");
+	vms_port_spec_from_cfg(p, &spec);
+	err = vms_port_spec_check(&spec);
+	if (!err)
+		err = rss_from_opts(tap, &o.rss, &p->rss);
 	if (err)
 		return err;
 
 	err = vms_state_open(&st, cli->pin_path, VMS_OPEN_CREATE);
 	if (err)
 		return err;
-	existed = vms_port_find(&st.maps, tap, spec.netns_ino, &old_cfg);
-	if (existed < 0) {
-		err = existed;
-		goto out;
-	}
-	memset(&old_rss, 0, sizeof(old_rss));
-	if (existed) {
-		err = vms_port_tx_read(&st.maps, existed, &old_tx);
-		if (!err)
-			err = vms_rss_read(&st.maps, existed, &old_rss);
-		if (err)
-			goto out;
-	}
-	/* The tap's queues and steering program are checked before any
-	 * change: a refusal (queue count, foreign program) changes nothing.
-	 */
-	if (rss.flags) {
-		err = ifindex ? vms_steer_prepare(&st.maps, tap, rss.queues,
-						  ro.force, &sc)
-			      : 0;
-		if (!err && (rss.flags & VMST_RSS_F_XDP_CPUMAP))
-			err = vms_xdp_steer_check(tap, rss.queues,
-						  ifindex ? &sc : NULL);
-		/* The CPUs' entries exist before any frame is steered. */
-		if (!err && (rss.flags & VMST_RSS_F_XDP_CPUMAP))
-			err = vms_cpumap_ensure(&st, rss.queues);
-		if (err)
-			goto out;
-		spec.xdp_steer = rss.flags & VMST_RSS_F_XDP_CPUMAP;
-	}
-	/* A port added without --queues steers no more: vmsteer's program
-	 * leaves the tap while the port's entry still says so.
-	 */
-	if (!rss.flags && existed) {
-		err = vms_rss_port_disable(&st, tap, existed, &removed);
-		if (err)
-			goto out;
-	}
-	err = vms_port_upsert(&st.maps, &spec, &idx);
-	if (err)
-		goto out;
-	err = ifindex ? vms_tap_attach(&st, idx, ifindex, tap, &changed) : 0;
-	/* The filter cannot go on: the port is taken back to what it was (a
-	 * new one deleted, an updated one restored).
-	 */
-	if (err) {
-		char msg[512];
-
-		snprintf(msg, sizeof(msg), "%s", vms_last_error());
-		if (!existed)
-			vms_port_delete(&st.maps, idx);
-		else
-			restore_port(&st, existed, &old_cfg, &old_tx,
-				     old_rss.flags & VMST_RSS_F_XDP_CPUMAP);
-		vms_err(err, "%s", msg);
-		goto out;
-	}
-	if (rss.flags) {
-		/* Configuration first, then the program that reads it. */
-		err = vms_rss_write(&st.maps, idx, &rss);
-		if (!err && ifindex)
-			err = vms_steer_install(&st, &sc, tap, idx, &prog_id);
-		if (err && !existed) {
-			/* A new port: take it away again. */
-			struct vmst_port_tx tx;
-			char msg[512];
-
-			snprintf(msg, sizeof(msg), "%s", vms_last_error());
-			if (!vms_port_tx_read(&st.maps, idx, &tx))
-				vms_tap_detach(ifindex, tap,
-					       tx.flags & VMST_TX_F_QDISC_OURS);
-			vms_port_delete(&st.maps, idx);
-			vms_err(err, "%s", msg);
-		}
-	}
-out:
-	vms_steer_close(&sc);
-	if (!err && vms_local_port_added(&st, tap, ifindex, spec.mac)) {
+	e.kind = VMS_EDIT_WRITE;
+	e.force = o.rss.force;
+	err = vms_port_edit(&st, &e);
+	if (!err && vms_local_port_added(&st, tap, spec.ifindex, spec.mac)) {
 		pr_warn("host-local MACs not updated: %s", vms_last_error());
 		vms_clear_error();
 	}
 	vms_state_close(&st);
 	if (err)
 		return err;
-
-	vms_format_mac(spec.mac, macs);
-	if (vms_json) {
-		struct json_object *o = json_object_new_object();
-
-		vms_json_str(o, "port", tap);
-		vms_json_u64(o, "index", idx);
-		vms_json_str(o, "mac", macs);
-		if (spec.vlan)
-			vms_json_u64(o, "vlan", spec.vlan);
-		else
-			json_object_object_add(o, "vlan", NULL);
-		trunk_json(o, spec.trunk ? &spec.vids : NULL);
-		json_object_object_add(o, "addresses",
-				       addrs_json(spec.addrs, spec.naddrs));
-		vms_json_bool(o, "trusted", spec.trusted);
-		vms_json_bool(o, "pending", !ifindex);
-		if (rss.flags) {
-			vms_json_u64(o, "queues", rss.queues);
-			json_object_object_add(o, "rss", vms_rss_json(&rss));
-			vms_json_str(o, "xdp_steer",
-				     rss.flags & VMST_RSS_F_XDP_CPUMAP
-					     ? "cpumap"
-					     : "none");
-			vms_json_u64(o, "steering_prog_id", prog_id);
-		} else {
-			json_object_object_add(o, "queues", NULL);
-		}
-		vms_json_print(o);
-		return 0;
-	}
-	{
-		char addrs[VMST_MAX_ADDRS * VMS_ADDR_STRLEN];
-
-		addrs_str(spec.addrs, spec.naddrs, addrs, sizeof(addrs));
-		static char vids[VMS_VIDS_STRLEN];
-
-		if (spec.vlan) {
-			printf("port %s: MAC %s on VLAN %u", tap, macs,
-			       spec.vlan);
-		} else if (spec.trunk) {
-			vms_format_vids(&spec.vids, vids, sizeof(vids));
-			printf("port %s: MAC %s, trunk of VLANs %s", tap, macs,
-			       vids);
-		} else
-			printf("port %s: MAC %s, untagged", tap, macs);
-		printf(", addresses %s%s", addrs,
-		       spec.trusted ? ", trusted" : "");
-	}
-	if (rss.flags && ifindex)
-		printf(", %u queues steered by RSS (program %u)", rss.queues,
-		       prog_id);
-	else if (rss.flags)
-		printf(", %u queues steered by RSS", rss.queues);
-	if (removed)
-		printf(", queue steering removed");
-	if (!ifindex)
-		printf("; pending: no tap %s yet (it becomes active when the "
-		       "tap appears: 'vmsteer agent', or the next apply or "
-		       "port add)",
-		       tap);
-	printf("\n");
+	port_add_print(p, &e);
 	return 0;
 }
 
@@ -579,9 +557,16 @@ static int port_del(const struct vms_cli *cli, int argc, char **argv)
 					      &c);
 		err = idx < 0 ? idx : 0;
 		if (idx > 0) {
+			static struct vms_edit e;
+
 			snprintf(name, sizeof(name), "%.*s",
 				 (int)sizeof(c.name) - 1, c.name);
-			err = vms_port_remove(&st, idx, &removed);
+			memset(&e, 0, sizeof(e));
+			e.kind = VMS_EDIT_DELETE;
+			e.index = idx;
+			snprintf(e.port.tap, sizeof(e.port.tap), "%s", name);
+			err = vms_port_edit(&st, &e);
+			removed = e.steer_removed;
 		}
 		if (idx > 0 && !err)
 			vms_local_refresh_warn(&st);
@@ -680,16 +665,119 @@ static int port_prune(const struct vms_cli *cli, int argc, char **argv)
  * port still active) or "other-netns". */
 static const char *port_state(const struct vmst_port_cfg *c, __u32 netns)
 {
-	char name[IF_NAMESIZE];
-
 	if (c->netns_ino != netns)
 		return "other-netns";
 	if (c->flags & VMST_CFG_F_PENDING)
 		return "pending";
-	if (!if_indextoname(c->ifindex, name) ||
-	    strncmp(name, c->name, sizeof(c->name)))
+	if (!vms_port_tap_there(c, NULL))
 		return "missing";
 	return "ok";
+}
+
+/* Every port record with its addresses, steering and trunk VIDs. */
+struct port_table {
+	struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	struct vmst_port_tx tx[VMST_MAX_PORTS];
+	struct vmst_rss rss[VMST_MAX_PORTS];
+	struct vmst_trunk trunk[VMST_MAX_PORTS];
+};
+
+static int port_table_read(const struct vms_cli *cli, struct port_table *pt)
+{
+	struct vms_state st;
+	int idx, err;
+
+	memset(pt->cfg, 0, sizeof(pt->cfg));
+	if (!vms_state_exists(cli->pin_path))
+		return 0;
+	err = vms_state_open(&st, cli->pin_path, 0);
+	if (err)
+		return err;
+	err = vms_port_read_all(&st.maps, pt->cfg);
+	for (idx = 1; !err && idx < VMST_MAX_PORTS; idx++) {
+		if (!vms_port_in_use(&pt->cfg[idx]))
+			continue;
+		err = vms_port_tx_read(&st.maps, idx, &pt->tx[idx]);
+		if (!err)
+			err = vms_rss_read(&st.maps, idx, &pt->rss[idx]);
+		if (!err)
+			err = vms_port_trunk_read(&st.maps, idx,
+						  &pt->trunk[idx]);
+	}
+	vms_state_close(&st);
+	return err;
+}
+
+/* One row of `port list`: port @idx of @pt, its STATE and tc program. */
+struct port_row {
+	const struct port_table *pt;
+	int idx;
+	const char *state;
+	bool tc, xdp; /* the tap's tc and XDP programs are there */
+};
+
+static void port_row_json(struct json_object *arr, const struct port_row *w)
+{
+	const struct vmst_port_cfg *c = &w->pt->cfg[w->idx];
+	const struct vmst_port_tx *tx = &w->pt->tx[w->idx];
+	struct json_object *o = json_object_new_object();
+
+	port_json_head(o, "tap", c->name, w->idx, c->mac, c->vlan,
+		       c->flags & VMST_CFG_F_TRUNK ? &w->pt->trunk[w->idx]
+						   : NULL);
+	vms_json_u64(o, "mtu", c->mtu);
+	vms_json_u64(o, "ifindex", c->ifindex);
+	vms_json_str(o, "state", w->state);
+	json_object_object_add(o, "addresses",
+			       addrs_json(tx->addrs, tx->naddrs));
+	vms_json_bool(o, "trusted", c->flags & VMST_CFG_F_TRUSTED);
+	vms_json_bool(o, "tc", w->tc);
+	vms_json_bool(o, "xdp", w->xdp);
+	vms_json_str(o, "tx_hook", c->flags & VMST_CFG_F_TX_TC ? "tc" : "xdp");
+	vms_json_bool(o, "agent", c->flags & VMST_CFG_F_AGENT);
+	if (c->flags & VMST_CFG_F_PENDING)
+		vms_json_u64(o, "pending_secs",
+			     vms_boottime() - c->pending_since);
+	rss_json(o, &w->pt->rss[w->idx]);
+	json_object_array_add(arr, o);
+}
+
+static void port_row_plain(struct vms_table *t, const struct port_row *w)
+{
+	const struct vmst_port_cfg *c = &w->pt->cfg[w->idx];
+	const struct vmst_port_tx *tx = &w->pt->tx[w->idx];
+	const struct vmst_rss *r = &w->pt->rss[w->idx];
+	char mac[18], sidx[12], mtu[12], ifi[12], flags[32];
+	char nq[8] = "-", types[64] = "-", tsize[8] = "-";
+	char addrs[VMST_MAX_ADDRS * VMS_ADDR_STRLEN];
+	static char vids[VMS_VIDS_STRLEN];
+
+	vms_format_mac(c->mac, mac);
+	snprintf(flags, sizeof(flags), "%s%s%s%s",
+		 c->flags & VMST_CFG_F_TRUSTED ? "trusted," : "",
+		 c->flags & VMST_CFG_F_AGENT ? "agent," : "",
+		 w->xdp ? "xdp," : "", w->tc ? "tc" : "no-tc");
+	snprintf(sidx, sizeof(sidx), "%d", w->idx);
+	if (c->vlan) {
+		snprintf(vids, sizeof(vids), "%u", c->vlan);
+	} else if (c->flags & VMST_CFG_F_TRUNK) {
+		strcpy(vids, "trunk:");
+		vms_format_vids(&w->pt->trunk[w->idx], vids + 6,
+				sizeof(vids) - 6);
+	} else {
+		strcpy(vids, "-");
+	}
+	snprintf(mtu, sizeof(mtu), "%u", c->mtu);
+	snprintf(ifi, sizeof(ifi), "%u", c->ifindex);
+	if (r->flags & VMST_RSS_F_ENABLED) {
+		snprintf(nq, sizeof(nq), "%u", r->queues);
+		vms_rss_format_types(r->hash_types, types, sizeof(types));
+		snprintf(tsize, sizeof(tsize), "%u", r->table_size);
+	}
+	addrs_str(tx->addrs, tx->naddrs, addrs, sizeof(addrs));
+	vms_table_add(t, (const char *[]){c->name, sidx, mac, vids, mtu, ifi,
+					  w->state, flags, nq, types, tsize,
+					  addrs});
 }
 
 static int port_list(const struct vms_cli *cli, int argc, char **argv)
@@ -698,126 +786,37 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 				    ">VLAN",	 ">MTU",   ">IFINDEX",
 				    "STATE",	 "FLAGS",  ">QUEUES",
 				    "RSS TYPES", ">TABLE", "ADDRESSES"};
-	static struct vmst_port_tx txs[VMST_MAX_PORTS];
-	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
-	static struct vmst_rss rss[VMST_MAX_PORTS];
-	static struct vmst_trunk trunks[VMST_MAX_PORTS];
-	static char vids[VMS_VIDS_STRLEN];
+	static struct port_table pt;
+	struct port_row w = {.pt = &pt};
 	struct json_object *arr = NULL;
 	__u32 netns = vms_netns_ino();
 	struct vms_table t;
-	struct vms_state st;
-	int idx, err;
+	int err;
 
 	(void)argv;
 	if (argc != 1)
 		return vms_usage_err("port", "list: takes no arguments");
-	memset(cfg, 0, sizeof(cfg));
-	if (vms_state_exists(cli->pin_path)) {
-		err = vms_state_open(&st, cli->pin_path, 0);
-		if (err)
-			return err;
-		err = vms_port_read_all(&st.maps, cfg);
-		for (idx = 1; !err && idx < VMST_MAX_PORTS; idx++) {
-			if (!(cfg[idx].flags & VMST_CFG_F_IN_USE))
-				continue;
-			err = vms_port_tx_read(&st.maps, idx, &txs[idx]);
-			if (!err)
-				err = vms_rss_read(&st.maps, idx, &rss[idx]);
-			if (!err)
-				err = vms_port_trunk_read(&st.maps, idx,
-							  &trunks[idx]);
-		}
-		vms_state_close(&st);
-		if (err)
-			return err;
-	}
-
+	err = port_table_read(cli, &pt);
+	if (err)
+		return err;
 	if (vms_json)
 		arr = json_object_new_array();
 	else
 		vms_table_init(&t, 12, hdr);
-	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
-		const struct vmst_port_cfg *c = &cfg[idx];
-		const struct vmst_rss *r = &rss[idx];
-		char mac[18], sidx[12], mtu[12], ifi[12], flags[32];
-		char nq[8] = "-", types[64] = "-", tsize[8] = "-";
-		char addrs[VMST_MAX_ADDRS * VMS_ADDR_STRLEN];
-		const char *state;
-		bool tc;
+	for (w.idx = 1; w.idx < VMST_MAX_PORTS; w.idx++) {
+		const struct vmst_port_cfg *c = &pt.cfg[w.idx];
 
-		if (!(c->flags & VMST_CFG_F_IN_USE))
+		if (!vms_port_in_use(c))
 			continue;
-		vms_format_mac(c->mac, mac);
-		state = port_state(c, netns);
+		w.state = port_state(c, netns);
 		/* The tap program is there (only seen from the tap's netns). */
-		tc = !strcmp(state, "ok") && vms_tc_prog_id(c->ifindex);
-		snprintf(flags, sizeof(flags), "%s%s%s",
-			 c->flags & VMST_CFG_F_TRUSTED ? "trusted," : "",
-			 c->flags & VMST_CFG_F_AGENT ? "agent," : "",
-			 tc ? "tc" : "no-tc");
-		if (arr) {
-			struct json_object *o = json_object_new_object();
-
-			vms_json_str(o, "tap", c->name);
-			vms_json_u64(o, "index", idx);
-			vms_json_str(o, "mac", mac);
-			if (c->vlan)
-				vms_json_u64(o, "vlan", c->vlan);
-			else
-				json_object_object_add(o, "vlan", NULL);
-			trunk_json(o, c->flags & VMST_CFG_F_TRUNK ? &trunks[idx]
-								  : NULL);
-			vms_json_u64(o, "mtu", c->mtu);
-			vms_json_u64(o, "ifindex", c->ifindex);
-			vms_json_str(o, "state", state);
-			json_object_object_add(
-				o, "addresses",
-				addrs_json(txs[idx].addrs, txs[idx].naddrs));
-			vms_json_bool(o, "trusted",
-				      c->flags & VMST_CFG_F_TRUSTED);
-			vms_json_bool(o, "tc", tc);
-			vms_json_bool(o, "agent", c->flags & VMST_CFG_F_AGENT);
-			if (c->flags & VMST_CFG_F_PENDING)
-				vms_json_u64(o, "pending_secs",
-					     vms_boottime() - c->pending_since);
-			if (r->flags & VMST_RSS_F_ENABLED) {
-				vms_json_u64(o, "queues", r->queues);
-				json_object_object_add(o, "rss",
-						       vms_rss_json(r));
-				vms_json_str(o, "xdp_steer",
-					     r->flags & VMST_RSS_F_XDP_CPUMAP
-						     ? "cpumap"
-						     : "none");
-			} else {
-				json_object_object_add(o, "queues", NULL);
-			}
-			json_object_array_add(arr, o);
-			continue;
-		}
-		snprintf(sidx, sizeof(sidx), "%d", idx);
-		if (c->vlan) {
-			snprintf(vids, sizeof(vids), "%u", c->vlan);
-		} else if (c->flags & VMST_CFG_F_TRUNK) {
-			strcpy(vids, "trunk:");
-			vms_format_vids(&trunks[idx], vids + 6,
-					sizeof(vids) - 6);
-		} else {
-			strcpy(vids, "-");
-		}
-		snprintf(mtu, sizeof(mtu), "%u", c->mtu);
-		snprintf(ifi, sizeof(ifi), "%u", c->ifindex);
-		if (r->flags & VMST_RSS_F_ENABLED) {
-			snprintf(nq, sizeof(nq), "%u", r->queues);
-			vms_rss_format_types(r->hash_types, types,
-					     sizeof(types));
-			snprintf(tsize, sizeof(tsize), "%u", r->table_size);
-		}
-		addrs_str(txs[idx].addrs, txs[idx].naddrs, addrs,
-			  sizeof(addrs));
-		vms_table_add(&t, (const char *[]){c->name, sidx, mac, vids,
-						   mtu, ifi, state, flags, nq,
-						   types, tsize, addrs});
+		w.tc = !strcmp(w.state, "ok") && vms_tc_prog_id(c->ifindex);
+		w.xdp = !strcmp(w.state, "ok") &&
+			vms_tap_xdp_prog_id(c->ifindex);
+		if (arr)
+			port_row_json(arr, &w);
+		else
+			port_row_plain(&t, &w);
 	}
 	if (arr) {
 		vms_json_print(arr);

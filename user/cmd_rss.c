@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "config.h"
 
 const char cmd_rss_usage[] =
 	"Usage: vmsteer rss show TAP\n"
@@ -163,6 +164,7 @@ static int rss_set(const struct vms_cli *cli, int argc, char **argv)
 		{"default-queue", required_argument, NULL, 'd'},
 		{}};
 	const char *key = NULL, *types = NULL, *table = NULL, *defq = NULL;
+	static struct vms_edit e;
 	struct vmst_port_cfg pc;
 	struct vmst_rss cfg;
 	struct vms_state st;
@@ -221,8 +223,15 @@ static int rss_set(const struct vms_cli *cli, int argc, char **argv)
 	}
 	if (!err)
 		err = vms_rss_check(tap, &cfg);
+	/* An edit of the port's document: its steering settings. */
 	if (!err)
-		err = vms_rss_write(&st.maps, idx, &cfg);
+		err = vms_cfg_port_from_record(&st, idx, &pc, vms_netns_ino(),
+					       &e.port);
+	if (!err) {
+		e.kind = VMS_EDIT_RSS;
+		e.port.rss = cfg;
+		err = vms_port_edit(&st, &e);
+	}
 out:
 	vms_state_close(&st);
 	if (err)

@@ -66,12 +66,23 @@ static void add_reason_rows(struct vms_table *t, const char *port,
 
 static int stats_once(const struct vms_cli *cli, const char *tap)
 {
-	static const char *port_hdr[1 + VMST_PC_MAX] = {
-		"PORT",		 ">TO_VM_FRAMES", ">TO_VM_BYTES",
-		">TAP_SENT",	 ">RING_FULL",	  ">XMIT_ERR",
-		">REDIRECT_ERR", ">TC_FRAMES",	  ">TC_BYTES",
-		">LOCAL_FRAMES", ">LOCAL_BYTES",  ">NORTH_FRAMES",
-		">NORTH_BYTES"};
+	static const char *port_hdr[1 + VMST_PC_MAX] = {"PORT",
+							">TO_VM_FRAMES",
+							">TO_VM_BYTES",
+							">TAP_SENT",
+							">RING_FULL",
+							">XMIT_ERR",
+							">REDIRECT_ERR",
+							">TC_FRAMES",
+							">TC_BYTES",
+							">LOCAL_FRAMES",
+							">LOCAL_BYTES",
+							">NORTH_FRAMES",
+							">NORTH_BYTES",
+							">XDP_LOCAL_FRAMES",
+							">XDP_LOCAL_BYTES",
+							">XDP_NORTH_FRAMES",
+							">XDP_NORTH_BYTES"};
 	static const char *reason_hdr[] = {"REASON", "PORT", ">FRAMES",
 					   ">BYTES"};
 	static const char *queue_hdr[] = {"PORT", ">QUEUE", ">FRAMES"};
@@ -133,7 +144,7 @@ static int stats_once(const struct vms_cli *cli, const char *tap)
 		char cells[VMST_PC_MAX][24];
 		const char *row[1 + VMST_PC_MAX];
 
-		if (!(c->flags & VMST_CFG_F_IN_USE))
+		if (!vms_port_in_use(c))
 			continue;
 		if (tap && strncmp(tap, c->name, sizeof(c->name)))
 			continue;
@@ -276,7 +287,7 @@ static int watch_read(const char *pin_path, const char *tap,
 	for (idx = 1; !err && idx < VMST_MAX_PORTS; idx++) {
 		struct watch_port *p = &s->p[s->n];
 
-		if (!(cfg[idx].flags & VMST_CFG_F_IN_USE))
+		if (!vms_port_in_use(&cfg[idx]))
 			continue;
 		if (tap && strncmp(tap, cfg[idx].name, sizeof(cfg[idx].name)))
 			continue;
@@ -382,7 +393,11 @@ static void watch_print(const struct watch_sample *prev,
 							">LOCAL_FRAMES/s",
 							">LOCAL_BYTES/s",
 							">NORTH_FRAMES/s",
-							">NORTH_BYTES/s"};
+							">NORTH_BYTES/s",
+							">XDP_LOCAL_FRAMES/s",
+							">XDP_LOCAL_BYTES/s",
+							">XDP_NORTH_FRAMES/s",
+							">XDP_NORTH_BYTES/s"};
 	static const char *reason_hdr[] = {"REASON", "PORT", ">FRAMES/s",
 					   ">BYTES/s"};
 	double dt = cur->t - prev->t;

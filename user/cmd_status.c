@@ -171,9 +171,7 @@ int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 		return err;
 
 	for (i = 1; i < VMST_MAX_PORTS; i++) {
-		char name[IF_NAMESIZE];
-
-		if (!(cfg[i].flags & VMST_CFG_F_IN_USE))
+		if (!vms_port_in_use(&cfg[i]))
 			continue;
 		nports++;
 		if (cfg[i].netns_ino != netns) {
@@ -194,8 +192,7 @@ int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 				 "port %s: pending for %lu s, no tap %s "
 				 "appeared",
 				 obj, age, obj);
-		} else if (!if_indextoname(cfg[i].ifindex, name) ||
-			   strncmp(name, cfg[i].name, sizeof(cfg[i].name))) {
+		} else if (!vms_port_tap_there(&cfg[i], NULL)) {
 			pr = problem_add(problems, &nprob, "tap_gone", obj);
 			snprintf(pr->msg, sizeof(pr->msg),
 				 "port %s: tap is gone (ifindex %u); "

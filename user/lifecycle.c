@@ -24,7 +24,7 @@ int vms_port_remove(struct vms_state *st, __u32 idx, bool *steer_removed)
 {
 	struct vmst_port_cfg c;
 	struct vmst_port_tx tx;
-	char name[IF_NAMESIZE], cur[IF_NAMESIZE];
+	char name[IF_NAMESIZE];
 	bool removed = false;
 	int err;
 
@@ -32,7 +32,7 @@ int vms_port_remove(struct vms_state *st, __u32 idx, bool *steer_removed)
 		*steer_removed = false;
 	if (!idx || idx >= VMST_MAX_PORTS ||
 	    bpf_map_lookup_elem(st->maps.fd[VMS_MAP_PORT_CFG], &idx, &c) ||
-	    !(c.flags & VMST_CFG_F_IN_USE))
+	    !vms_port_in_use(&c))
 		return vms_err(-ENOENT, "port index %u is not in use", idx);
 	snprintf(name, sizeof(name), "%.*s", (int)sizeof(c.name) - 1, c.name);
 	/* Steering first: the program reads the port's entry. */
@@ -41,7 +41,7 @@ int vms_port_remove(struct vms_state *st, __u32 idx, bool *steer_removed)
 		err = vms_port_tx_read(&st->maps, idx, &tx);
 	/* The filter only while the tap is still the port's device. */
 	if (!err && !vms_port_tapless(&c, vms_netns_ino()) &&
-	    if_indextoname(c.ifindex, cur) && !strcmp(cur, name))
+	    vms_port_tap_there(&c, NULL))
 		err = vms_tap_detach(c.ifindex, name,
 				     tx.flags & VMST_TX_F_QDISC_OURS);
 	if (!err)

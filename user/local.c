@@ -183,8 +183,7 @@ int vms_local_read(struct vms_state *st, struct vmst_local_key *keys,
 	if (err)
 		return err;
 	for (i = 1; i < VMST_MAX_PORTS; i++)
-		if ((cfg[i].flags & VMST_CFG_F_IN_USE) &&
-		    cfg[i].netns_ino == netns)
+		if (vms_port_in_use(&cfg[i]) && cfg[i].netns_ino == netns)
 			skip[nskip++] = vms_mac48(cfg[i].mac);
 	n = vms_uplink_list(st, ups, VMST_MAX_UPLINKS);
 	for (i = 0; i < n; i++)

@@ -12,10 +12,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
-#include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -167,35 +165,30 @@ static void read_tracing_progs(struct snapshot *s, const char *pin_path)
 static void read_tc_progs(struct snapshot *s, struct vms_state *st)
 {
 	__u32 tap_id = vms_shared_prog_id(st, VMS_PROG_TAP);
-	int cpu, idx, i, sock, ntaps = 0, ncpu = libbpf_num_possible_cpus();
+	int cpu, idx, i, ntaps = 0, ncpu = libbpf_num_possible_cpus();
 	__u32 netns = vms_netns_ino();
 	struct bpf_cpumap_val cv;
 
 	add_prog(s, "tap", tap_id);
 	add_prog(s, "steer", vms_shared_prog_id(st, VMS_PROG_STEER));
-	/* The taps there (one socket for the name ioctls), then one tc query
-	 * a tap, all over one netlink socket: is the shared program (or, say,
-	 * another build's vmsteer program) in vmsteer's filter? */
-	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
 		const struct vmst_port_cfg *c = &s->cfg[idx];
-		struct ifreq ifr = {.ifr_ifindex = c->ifindex};
 
-		if (!(c->flags & VMST_CFG_F_IN_USE) || c->netns_ino != netns)
+		if (!vms_port_in_use(c) || c->netns_ino != netns)
 			continue;
 		if (c->flags & VMST_CFG_F_PENDING) {
 			s->pending++;
 			continue;
 		}
-		if (sock < 0 || ioctl(sock, SIOCGIFNAME, &ifr) ||
-		    strncmp(ifr.ifr_name, c->name, sizeof(c->name))) {
+		if (!vms_port_tap_there(c, NULL)) {
 			s->tap_gone++;
 			continue;
 		}
 		s->ifx[ntaps++] = c->ifindex;
 	}
-	if (sock >= 0)
-		close(sock);
+	/* One tc query a tap, all over one netlink socket: is the shared
+	 * program (or, say, another build's vmsteer program) in vmsteer's
+	 * filter? */
 	if (vms_tc_prog_ids(s->ifx, ntaps, s->ids)) {
 		vms_clear_error(); /* not known: none counted */
 		ntaps = 0;
@@ -235,7 +228,7 @@ static int snapshot_read(struct snapshot *s, const char *pin_path)
 	if (err)
 		goto out;
 	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
-		if (!(s->cfg[idx].flags & VMST_CFG_F_IN_USE))
+		if (!vms_port_in_use(&s->cfg[idx]))
 			continue;
 		if (s->rss[idx].flags & VMST_RSS_F_ENABLED) {
 			s->queues[idx] = s->rss[idx].queues;
@@ -384,31 +377,37 @@ static void render_ports(struct out *o, const struct snapshot *s)
 	};
 	static const struct {
 		const char *name, *help;
-		int bytes; /* 0: frames, 1: bytes (the counter after) */
+		bool bytes; /* the pair's bytes, else its frames */
 	} traffic[] = {
 		{"vmsteer_port_frames_total",
 		 "Frames vmsteer forwarded for a port, by direction (to_vm: "
 		 "into the VM's tap; from_vm_local: from the VM straight to "
 		 "another VM; from_vm_uplink: from the VM straight to the "
-		 "uplink) and path (xdp: the uplink XDP program; tc: a tc "
+		 "uplink) and path, the hook that forwarded them (xdp: an XDP "
+		 "program, the uplink's or the tap's, no skb; tc: a tc "
 		 "program, skb path).",
-		 0},
+		 false},
 		{"vmsteer_port_bytes_total",
 		 "Bytes vmsteer forwarded for a port, by direction and path "
 		 "(see vmsteer_port_frames_total).",
-		 1},
+		 true},
 	};
 	static const struct {
 		const char *labels; /* after tap, with the closing brace */
-		enum vmst_port_counter frames;
+		size_t pair;	    /* offset of its struct vmst_counter */
 	} series[] = {
 		{",direction=\"to_vm\",path=\"xdp\"} ",
-		 VMST_PC_TO_VM_XDP_FRAMES},
-		{",direction=\"to_vm\",path=\"tc\"} ", VMST_PC_TO_VM_TC_FRAMES},
+		 offsetof(struct vmst_port_stats, to_vm_xdp)},
+		{",direction=\"to_vm\",path=\"tc\"} ",
+		 offsetof(struct vmst_port_stats, to_vm_tc)},
+		{",direction=\"from_vm_local\",path=\"xdp\"} ",
+		 offsetof(struct vmst_port_stats, from_vm_local_xdp)},
 		{",direction=\"from_vm_local\",path=\"tc\"} ",
-		 VMST_PC_FROM_VM_LOCAL_FRAMES},
+		 offsetof(struct vmst_port_stats, from_vm_local)},
+		{",direction=\"from_vm_uplink\",path=\"xdp\"} ",
+		 offsetof(struct vmst_port_stats, from_vm_uplink_xdp)},
 		{",direction=\"from_vm_uplink\",path=\"tc\"} ",
-		 VMST_PC_FROM_VM_UPLINK_FRAMES},
+		 offsetof(struct vmst_port_stats, from_vm_uplink)},
 	};
 	size_t i, k, j;
 	int idx;
@@ -422,10 +421,14 @@ static void render_ports(struct out *o, const struct snapshot *s)
 				continue;
 			for (j = 0; j < sizeof(series) / sizeof(series[0]);
 			     j++) {
+				const char *ps = (const char *)&s->ps[idx];
+				const struct vmst_counter *c =
+					(const void *)(ps + series[j].pair);
+
 				out_series(o, traffic[k].name, s->tap[idx]);
 				out_str(o, series[j].labels);
-				out_u64(o, s->ps[idx].c[series[j].frames +
-							traffic[k].bytes]);
+				out_u64(o, traffic[k].bytes ? c->bytes
+							    : c->frames);
 				out_mem(o, "\n", 1);
 			}
 		}

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/genetlink.h>
+#include <sys/socket.h>
 #include <linux/rtnetlink.h>
 
 #include <libmnl/libmnl.h>
@@ -55,6 +57,9 @@ static int dump_once(struct mnl_socket *nl, __u16 type, __u8 family,
 		    : type == RTM_GETQDISC ? sizeof(struct tcmsg)
 					   : sizeof(struct ndmsg));
 	g->rtgen_family = family;
+	/* Bridge ports with their VLANs (bypass.c). */
+	if (type == RTM_GETLINK && family == AF_BRIDGE)
+		mnl_attr_put_u32(nh, IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN);
 	if (reset)
 		reset(c->data);
 	c->intr = false;
@@ -146,5 +151,109 @@ int vms_nl_dump(__u16 type, __u8 family, const char *what, vms_nl_cb cb,
 		      DUMP_TRIES);
 out:
 	mnl_socket_close(nl);
+	return err;
+}
+
+struct genl_reply {
+	__u16 family;
+	__u64 features;
+	bool have;
+};
+
+static int family_attr_cb(const struct nlattr *a, void *data)
+{
+	struct genl_reply *g = data;
+
+	if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID &&
+	    !mnl_attr_validate(a, MNL_TYPE_U16))
+		g->family = mnl_attr_get_u16(a);
+	return MNL_CB_OK;
+}
+
+static int feat_attr_cb(const struct nlattr *a, void *data)
+{
+	struct genl_reply *g = data;
+
+	if (mnl_attr_get_type(a) == NETDEV_A_DEV_XDP_FEATURES &&
+	    !mnl_attr_validate(a, MNL_TYPE_U64)) {
+		g->features = mnl_attr_get_u64(a);
+		g->have = true;
+	}
+	return MNL_CB_OK;
+}
+
+static int family_cb(const struct nlmsghdr *nh, void *data)
+{
+	return mnl_attr_parse(nh, sizeof(struct genlmsghdr), family_attr_cb,
+			      data);
+}
+
+static int feat_cb(const struct nlmsghdr *nh, void *data)
+{
+	return mnl_attr_parse(nh, sizeof(struct genlmsghdr), feat_attr_cb,
+			      data);
+}
+
+/* One generic netlink request and its reply. */
+static int genl_call(struct mnl_socket *nl, __u16 type, __u8 cmd,
+		     void (*put)(struct nlmsghdr *, const void *),
+		     const void *arg, mnl_cb_t cb, void *data)
+{
+	char buf[VMS_NL_BUF];
+	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *gh;
+	unsigned int seq = time(NULL), port = mnl_socket_get_portid(nl);
+	ssize_t n;
+	int ret;
+
+	nh->nlmsg_type = type;
+	nh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nh->nlmsg_seq = seq;
+	gh = mnl_nlmsg_put_extra_header(nh, sizeof(*gh));
+	gh->cmd = cmd;
+	gh->version = 1;
+	put(nh, arg);
+	if (mnl_socket_sendto(nl, nh, nh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (n < 0)
+			return -errno;
+		ret = mnl_cb_run(buf, n, seq, port, cb, data);
+	} while (ret > 0);
+	return ret < 0 ? -errno : 0;
+}
+
+static void put_family(struct nlmsghdr *nh, const void *arg)
+{
+	mnl_attr_put_strz(nh, CTRL_ATTR_FAMILY_NAME, arg);
+}
+
+static void put_ifindex(struct nlmsghdr *nh, const void *arg)
+{
+	mnl_attr_put_u32(nh, NETDEV_A_DEV_IFINDEX, *(const __u32 *)arg);
+}
+
+int vms_xdp_features(__u32 ifindex, __u64 *features)
+{
+	struct genl_reply g = {};
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_GENERIC);
+	int err;
+
+	if (!nl)
+		return -errno;
+	err = mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) ? -errno : 0;
+	if (!err)
+		err = genl_call(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
+				put_family, NETDEV_FAMILY, family_cb, &g);
+	if (!err && !g.family)
+		err = -ENOENT;
+	if (!err)
+		err = genl_call(nl, g.family, NETDEV_CMD_DEV_GET, put_ifindex,
+				&ifindex, feat_cb, &g);
+	mnl_socket_close(nl);
+	if (!err && !g.have)
+		err = -ENOENT;
+	*features = g.features;
 	return err;
 }

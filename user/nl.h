@@ -32,5 +32,20 @@ int vms_nl_dump(__u16 type, __u8 family, const char *what, vms_nl_cb cb,
  * no such object) with no message: the caller names the object.
  */
 int vms_nl_get(struct nlmsghdr *nh, vms_nl_cb cb, void *data);
+/* The netdev generic netlink family (include/uapi/linux/netdev.h). */
+#define NETDEV_FAMILY		  "netdev"
+#define NETDEV_CMD_DEV_GET	  1
+#define NETDEV_A_DEV_IFINDEX	  1
+#define NETDEV_A_DEV_XDP_FEATURES 3
+#define NETDEV_XDP_ACT_BASIC	  (1U << 0)
+#define NETDEV_XDP_ACT_REDIRECT	  (1U << 1)
+#define NETDEV_XDP_ACT_NDO_XMIT	  (1U << 2)
+
+/*
+ * The XDP features the driver of device @ifindex announces (the netdev
+ * generic netlink family, 6.3+): 0, or -ENOENT when the kernel reports
+ * none, or -errno.
+ */
+int vms_xdp_features(__u32 ifindex, __u64 *features);
 
 #endif /* VMS_NL_H */

@@ -274,33 +274,34 @@ static int ports_copy(const struct vms_maps *m,
 	return vms_port_read_all(m, cfg);
 }
 
-static bool in_use(const struct vmst_port_cfg *c)
-{
-	return c->flags & VMST_CFG_F_IN_USE;
-}
-
 static int find_in(const struct vmst_port_cfg cfg[VMST_MAX_PORTS],
 		   const char *name, __u32 netns_ino)
 {
 	int idx;
 
 	for (idx = 1; idx < VMST_MAX_PORTS; idx++)
-		if (in_use(&cfg[idx]) && cfg[idx].netns_ino == netns_ino &&
+		if (vms_port_in_use(&cfg[idx]) &&
+		    cfg[idx].netns_ino == netns_ino &&
 		    !strncmp(cfg[idx].name, name, sizeof(cfg[idx].name)))
 			return idx;
 	return 0;
 }
 
+bool vms_port_tap_there(const struct vmst_port_cfg *c, char *name)
+{
+	char buf[IF_NAMESIZE];
+
+	if (!name)
+		name = buf;
+	return if_indextoname(c->ifindex, name) &&
+	       !strncmp(name, c->name, sizeof(c->name));
+}
+
 bool vms_port_tapless(const struct vmst_port_cfg *c, __u32 netns)
 {
-	char name[IF_NAMESIZE];
-
-	if (!in_use(c) || c->netns_ino != netns)
+	if (!vms_port_in_use(c) || c->netns_ino != netns)
 		return false;
-	if (c->flags & VMST_CFG_F_PENDING)
-		return true;
-	return !if_indextoname(c->ifindex, name) ||
-	       strncmp(name, c->name, sizeof(c->name));
+	return (c->flags & VMST_CFG_F_PENDING) || !vms_port_tap_there(c, NULL);
 }
 
 /* Pending, or no device has its ifindex any more (a tap that went). */
@@ -330,8 +331,9 @@ int vms_port_find_mac(const struct vms_maps *m, const __u8 mac[6], __u16 vlan,
 	if (err)
 		return err;
 	for (idx = 1; idx < VMST_MAX_PORTS; idx++)
-		if (in_use(&cfg[idx]) && cfg[idx].netns_ino == netns_ino &&
-		    cfg[idx].vlan == vlan && !memcmp(cfg[idx].mac, mac, 6)) {
+		if (vms_port_in_use(&cfg[idx]) &&
+		    cfg[idx].netns_ino == netns_ino && cfg[idx].vlan == vlan &&
+		    !memcmp(cfg[idx].mac, mac, 6)) {
 			if (out)
 				*out = cfg[idx];
 			return idx;
@@ -348,7 +350,8 @@ bool vms_port_mac_used(const struct vms_maps *m, const __u8 mac[6],
 	if (ports_copy(m, cfg))
 		return false;
 	for (idx = 1; idx < VMST_MAX_PORTS; idx++)
-		if (in_use(&cfg[idx]) && cfg[idx].netns_ino == netns_ino &&
+		if (vms_port_in_use(&cfg[idx]) &&
+		    cfg[idx].netns_ino == netns_ino &&
 		    !memcmp(cfg[idx].mac, mac, 6))
 			return true;
 	return false;
@@ -444,7 +447,7 @@ static __u32 alloc_index(const struct vms_maps *m,
 		return 0;
 	for (i = 0; i < VMST_MAX_PORTS - 1; i++) {
 		idx = 1 + (conf->next_port - 1 + i) % (VMST_MAX_PORTS - 1);
-		if (!in_use(&cfg[idx]))
+		if (!vms_port_in_use(&cfg[idx]))
 			return idx;
 	}
 	return 0;
@@ -478,11 +481,46 @@ static void spec_to_entries(const struct vms_port_spec *s,
 		   (s->trunk ? VMST_CFG_F_TRUNK : 0);
 	if (s->agent)
 		c->flags |= VMST_CFG_F_AGENT;
+	if (s->tx_tc)
+		c->flags |= VMST_CFG_F_TX_TC;
 	if (!s->ifindex) {
 		c->flags |= VMST_CFG_F_PENDING;
 		c->pending_since = vms_boottime();
 	}
 	c->mtu = s->mtu;
+}
+
+/* The inverse of spec_to_entries (the lines alike, the other way). */
+int vms_port_spec_from_record(const struct vms_maps *m, __u32 idx,
+			      const struct vmst_port_cfg *c,
+			      struct vms_port_spec *s)
+{
+	struct vmst_port_tx tx;
+	struct vmst_port port;
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	memcpy(s->name, c->name, sizeof(s->name) - 1);
+	s->ifindex = c->ifindex;
+	s->netns_ino = c->netns_ino;
+	memcpy(s->mac, c->mac, 6);
+	s->vlan = c->vlan;
+	s->trunk = c->flags & VMST_CFG_F_TRUNK;
+	s->mtu = c->mtu;
+	s->trusted = c->flags & VMST_CFG_F_TRUSTED;
+	s->agent = c->flags & VMST_CFG_F_AGENT;
+	s->tx_tc = c->flags & VMST_CFG_F_TX_TC;
+	err = s->trunk ? vms_port_trunk_read(m, idx, &s->vids) : 0;
+	if (!err)
+		err = vms_port_tx_read(m, idx, &tx);
+	if (err)
+		return err;
+	s->naddrs = tx.naddrs;
+	memcpy(s->addrs, tx.addrs, sizeof(s->addrs));
+	/* The uplink program's flag says whether XDP frames take the CPUMAP. */
+	if (!bpf_map_lookup_elem(m->fd[VMS_MAP_PORTS], &idx, &port))
+		s->xdp_steer = port.flags & VMST_PORT_F_XDP_STEER;
+	return 0;
 }
 
 int vms_port_spec_check(const struct vms_port_spec *s)
@@ -752,7 +790,7 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 
 	/* Validate everything before the first write. */
 	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
-		if (idx == old || !in_use(&cfg[idx]) ||
+		if (idx == old || !vms_port_in_use(&cfg[idx]) ||
 		    cfg_key(&cfg[idx]) != port.key)
 			continue;
 		/* The MAC of a port whose tap is gone moves to this one (a VM
@@ -780,8 +818,8 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 	if (s->naddrs)
 		port_tx_prefetch(m);
 	for (idx = 1; idx < VMST_MAX_PORTS && s->naddrs; idx++) {
-		if (idx == old || idx == retire || !in_use(&cfg[idx]) ||
-		    cfg[idx].vlan != s->vlan)
+		if (idx == old || idx == retire ||
+		    !vms_port_in_use(&cfg[idx]) || cfg[idx].vlan != s->vlan)
 			continue;
 		err = vms_port_tx_read(m, idx, &ptx);
 		if (err)
@@ -984,7 +1022,7 @@ int vms_port_delete(const struct vms_maps *m, __u32 idx)
 		return vms_err(-EINVAL, "port index %u out of range", idx);
 	if (bpf_map_lookup_elem(m->fd[VMS_MAP_PORT_CFG], &idx, &c))
 		return map_fail(VMST_MAP_PORT_CFG, "read", idx);
-	if (!in_use(&c))
+	if (!vms_port_in_use(&c))
 		return vms_err(-ENOENT, "port index %u is not in use", idx);
 
 	err = fdb_slot(m, cfg_key(&c), idx, &slot);
@@ -1074,7 +1112,8 @@ int vms_addr_sweep(const struct vms_maps *m, __u32 only, bool fix,
 			lpm_key_addr(v4, &next, &idx, &a);
 			if (only && idx != only)
 				continue;
-			if (idx && idx < VMST_MAX_PORTS && in_use(&cfg[idx])) {
+			if (idx && idx < VMST_MAX_PORTS &&
+			    vms_port_in_use(&cfg[idx])) {
 				err = vms_port_tx_read(m, idx, &tx);
 				if (err)
 					return err;
@@ -1096,7 +1135,8 @@ int vms_addr_sweep(const struct vms_maps *m, __u32 only, bool fix,
 					 "in %s: an interrupted change",
 					 as,
 					 idx < VMST_MAX_PORTS &&
-							 in_use(&cfg[idx])
+							 vms_port_in_use(
+								 &cfg[idx])
 						 ? "in-use"
 						 : "free",
 					 idx,

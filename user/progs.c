@@ -27,6 +27,7 @@
 #include "vms.h"
 #include "steer.skel.h"
 #include "tap.skel.h"
+#include "tap_xdp.skel.h"
 
 struct prog_kind {
 	const char *pin;      /* file name prefix under progs/ */
@@ -39,6 +40,8 @@ static const struct prog_kind kinds[VMS_PROG_N] = {
 	[VMS_PROG_TAP] = {"tap", "vmst_tap", "TAP", tap_bpf__elf_bytes},
 	[VMS_PROG_STEER] = {"steer", "vmst_steer", "STEER",
 			    steer_bpf__elf_bytes},
+	[VMS_PROG_TAP_XDP] = {"tap_xdp", "vmst_tap_xdp", "TAP_XDP",
+			      tap_xdp_bpf__elf_bytes},
 };
 
 static int pin_file(const struct vms_state *st, enum vms_prog kind,

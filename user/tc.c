@@ -377,6 +377,31 @@ static int load_prog(struct vms_state *st, struct bpf_object *obj,
 	return 0;
 }
 
+/*
+ * The tap XDP program on @ifindex as port @idx's record asks (after the
+ * tc program, which takes what it passes; --tx-hook tc: none).
+ */
+static int tap_xdp_apply(struct vms_state *st, __u32 idx, __u32 ifindex,
+			 const char *tap, bool *changed)
+{
+	struct vmst_port_cfg c;
+	bool ch = false;
+	int err;
+
+	err = bpf_map_lookup_elem(st->maps.fd[VMS_MAP_PORT_CFG], &idx, &c)
+		      ? -errno
+		      : 0;
+	if (err)
+		return vms_err(err, "%s: port record %u: %s", tap, idx,
+			       strerror(-err));
+	if (c.flags & VMST_CFG_F_TX_TC)
+		err = vms_tap_xdp_detach(ifindex, tap);
+	else
+		err = vms_tap_xdp_attach(st, ifindex, tap, &ch);
+	*changed |= ch;
+	return err;
+}
+
 int vms_tap_attach(struct vms_state *st, __u32 idx, __u32 ifindex,
 		   const char *tap, bool *changed)
 {
@@ -390,8 +415,21 @@ int vms_tap_attach(struct vms_state *st, __u32 idx, __u32 ifindex,
 		return err;
 	err = tc_attach(ifindex, tap, prog_fd, TAP_PROG, false, &created,
 			changed);
-	if (err || !created || st->maps.fd[VMS_MAP_PORT_TX] < 0)
+	if (err)
 		return err;
+	err = tap_xdp_apply(st, idx, ifindex, tap, changed);
+	if (err) {
+		char msg[512];
+
+		/* A refused XDP program refuses the port: a filter put
+		 * on just now comes off again. */
+		snprintf(msg, sizeof(msg), "%s", vms_last_error());
+		if (*changed)
+			tc_detach(ifindex, tap, TAP_PROG, created);
+		return vms_err(err, "%s", msg);
+	}
+	if (!created || st->maps.fd[VMS_MAP_PORT_TX] < 0)
+		return 0;
 	/* Remember that the qdisc is ours, for port del. */
 	err = vms_port_tx_read(&st->maps, idx, &tx);
 	if (!err) {
@@ -403,7 +441,10 @@ int vms_tap_attach(struct vms_state *st, __u32 idx, __u32 ifindex,
 
 int vms_tap_detach(__u32 ifindex, const char *tap, bool qdisc_ours)
 {
-	return tc_detach(ifindex, tap, TAP_PROG, qdisc_ours);
+	/* XDP first: while it is on, the tc program takes what it passes. */
+	int err = vms_tap_xdp_detach(ifindex, tap);
+
+	return err ? err : tc_detach(ifindex, tap, TAP_PROG, qdisc_ours);
 }
 
 int vms_uplink_tc_attach(struct vms_state *st, __u32 ifindex, const char *dev,

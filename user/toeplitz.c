@@ -72,40 +72,45 @@ static size_t put_port(__u8 *out, __u16 port)
 	return 2;
 }
 
+/* Source and destination addresses of @len bytes, then the ports
+ * (@ports), in the order Microsoft's verification suite hashes them. */
+static size_t rss_input(__u8 out[VMST_RSS_INPUT_MAX], const void *saddr,
+			const void *daddr, size_t len, bool ports, __u16 sport,
+			__u16 dport)
+{
+	size_t n = 2 * len;
+
+	memcpy(out, saddr, len);
+	memcpy(out + len, daddr, len);
+	if (ports) {
+		n += put_port(out + n, sport);
+		n += put_port(out + n, dport);
+	}
+	return n;
+}
+
 size_t vms_rss_input_ipv4(__u8 out[VMST_RSS_INPUT_MAX], const void *saddr,
 			  const void *daddr)
 {
-	memcpy(out, saddr, 4);
-	memcpy(out + 4, daddr, 4);
-	return 8;
+	return rss_input(out, saddr, daddr, 4, false, 0, 0);
 }
 
 size_t vms_rss_input_ipv4_ports(__u8 out[VMST_RSS_INPUT_MAX], const void *saddr,
 				const void *daddr, __u16 sport, __u16 dport)
 {
-	size_t n = vms_rss_input_ipv4(out, saddr, daddr);
-
-	n += put_port(out + n, sport);
-	n += put_port(out + n, dport);
-	return n;
+	return rss_input(out, saddr, daddr, 4, true, sport, dport);
 }
 
 size_t vms_rss_input_ipv6(__u8 out[VMST_RSS_INPUT_MAX], const void *saddr,
 			  const void *daddr)
 {
-	memcpy(out, saddr, 16);
-	memcpy(out + 16, daddr, 16);
-	return 32;
+	return rss_input(out, saddr, daddr, 16, false, 0, 0);
 }
 
 size_t vms_rss_input_ipv6_ports(__u8 out[VMST_RSS_INPUT_MAX], const void *saddr,
 				const void *daddr, __u16 sport, __u16 dport)
 {
-	size_t n = vms_rss_input_ipv6(out, saddr, daddr);
-
-	n += put_port(out + n, sport);
-	n += put_port(out + n, dport);
-	return n;
+	return rss_input(out, saddr, daddr, 16, true, sport, dport);
 }
 
 bool vms_rss_flow_hash(const __u8 key[VMST_RSS_KEY_LEN], __u32 types,

@@ -315,6 +315,9 @@ static int upgrade_taps(struct vms_state *st, bool *changed)
 	*changed = false;
 	err = vms_shared_prog_upgrade(st, VMS_PROG_TAP, changed);
 	if (!err)
+		err = vms_shared_prog_upgrade(st, VMS_PROG_TAP_XDP, &ch);
+	*changed |= !err && ch;
+	if (!err)
 		err = vms_shared_prog_upgrade(st, VMS_PROG_STEER, &steer_new);
 	if (!err)
 		err = vms_port_read_all(&st->maps, cfg);
@@ -324,9 +327,8 @@ static int upgrade_taps(struct vms_state *st, bool *changed)
 	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
 		const struct vmst_port_cfg *c = &cfg[idx];
 
-		if (!(c->flags & VMST_CFG_F_IN_USE) || c->netns_ino != netns ||
-		    !if_indextoname(c->ifindex, name) ||
-		    strncmp(name, c->name, sizeof(c->name)))
+		if (!vms_port_in_use(c) || c->netns_ino != netns ||
+		    !vms_port_tap_there(c, name))
 			continue;
 		err = vms_tap_attach(st, idx, c->ifindex, name, &ch);
 		if (!err && steer_new)
@@ -359,8 +361,12 @@ static void update_north(struct vms_state *st,
 	    n.ifindex) {
 		k.ifindex = n.ifindex;
 		k.netns_ino = n.netns_ino;
-		if (!bpf_map_lookup_elem(fd, &k, &up))
-			return; /* still attached: frames keep their way out */
+		if (!bpf_map_lookup_elem(fd, &k, &up)) {
+			/* Still attached: frames keep their way out (whether
+			 * XDP may take it too is looked at again). */
+			vms_north_xdp_sync(st, n.ifindex, n.netns_ino);
+			return;
+		}
 	}
 	if (prefer && !bpf_map_lookup_elem(fd, prefer, &up)) {
 		best = *prefer;
@@ -374,7 +380,10 @@ static void update_north(struct vms_state *st,
 	}
 	n.ifindex = best.ifindex;
 	n.netns_ino = best.netns_ino;
+	/* The XDP way out follows (none while the tc one is being moved). */
+	vms_north_xdp_sync(st, 0, 0);
 	bpf_map_update_elem(st->maps.fd[VMS_MAP_NORTH], &zero, &n, BPF_ANY);
+	vms_north_xdp_sync(st, n.ifindex, n.netns_ino);
 }
 
 static int fill_info(struct vms_state *st, const char *path,

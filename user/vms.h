@@ -148,8 +148,9 @@ struct vms_maps {
 
 /* Programs shared by every tap of a network namespace (progs.c). */
 enum vms_prog {
-	VMS_PROG_TAP,	/* tc program on each tap (bpf/tap.bpf.c) */
-	VMS_PROG_STEER, /* tun steering program (bpf/steer.bpf.c) */
+	VMS_PROG_TAP,	  /* tc program on each tap (bpf/tap.bpf.c) */
+	VMS_PROG_STEER,	  /* tun steering program (bpf/steer.bpf.c) */
+	VMS_PROG_TAP_XDP, /* XDP program on each tap (bpf/tap_xdp.bpf.c) */
 	VMS_PROG_N
 };
 
@@ -269,7 +270,13 @@ struct vms_port_spec {
 	struct vmst_addr addrs[VMST_MAX_ADDRS];
 	bool xdp_steer; /* XDP frames hop through the CPUMAP (RSS queue) */
 	bool agent;	/* managed by `vmsteer agent` (VMST_CFG_F_AGENT) */
+	bool tx_tc; /* --tx-hook tc: no tap XDP program (VMST_CFG_F_TX_TC) */
 };
+
+/* The spec that writes pinned port record @idx (@c) back as it is. */
+int vms_port_spec_from_record(const struct vms_maps *m, __u32 idx,
+			      const struct vmst_port_cfg *c,
+			      struct vms_port_spec *s);
 
 /*
  * Parse "ADDR[/LEN]" (IPv4 or IPv6; without LEN a host address) into @a.
@@ -331,6 +338,15 @@ int vms_port_delete(const struct vms_maps *m, __u32 idx);
  * or its tap vanished (no device of its ifindex and name).
  */
 bool vms_port_tapless(const struct vmst_port_cfg *c, __u32 netns);
+/* The record is a port's (not a free index). */
+static inline bool vms_port_in_use(const struct vmst_port_cfg *c)
+{
+	return c->flags & VMST_CFG_F_IN_USE;
+}
+/* The device of record @c's ifindex, seen from the caller's namespace,
+ * still has the port's name: its tap is there. @name (IF_NAMESIZE bytes,
+ * or NULL) gets the device's name. */
+bool vms_port_tap_there(const struct vmst_port_cfg *c, char *name);
 /* Seconds of CLOCK_BOOTTIME (the clock of pending_since). */
 __u32 vms_boottime(void);
 /* Index of the port of MAC @mac on @vlan in @netns_ino, 0 when none. */
@@ -454,6 +470,29 @@ __u32 vms_tc_prog_id(__u32 ifindex);
 /* The same for @n devices, into @ids, over one netlink socket (requests
  * sent in batches): 0 or -errno with a message. */
 int vms_tc_prog_ids(const __u32 *ifindex, int n, __u32 *ids);
+
+/* ---- the tap XDP program (tapxdp.c) ------------------------------------ */
+
+/*
+ * Put the namespace's shared tap XDP program on tap @ifindex (native
+ * mode), replacing another build's in place (XDP_FLAGS_REPLACE: no frame
+ * meets no program); one already there is left (*@changed false). An XDP
+ * program on the tap that is not vmsteer's is refused.
+ */
+int vms_tap_xdp_attach(struct vms_state *st, __u32 ifindex, const char *tap,
+		       bool *changed);
+/* Take vmsteer's XDP program off tap @ifindex (none there: not an error). */
+int vms_tap_xdp_detach(__u32 ifindex, const char *tap);
+/* Id of the native XDP program on @ifindex when it is vmsteer's tap
+ * program, else 0. */
+__u32 vms_tap_xdp_prog_id(__u32 ifindex);
+/*
+ * Entry 0 of vmst_tx: the northbound uplink @ifindex when it is in this
+ * network namespace and takes XDP frames (its driver says
+ * NETDEV_XDP_ACT_NDO_XMIT), else none: the tap XDP program then leaves
+ * frames for the uplink to the tc program.
+ */
+void vms_north_xdp_sync(struct vms_state *st, __u32 ifindex, __u32 netns_ino);
 /* True when vmsteer's tap program is in its filter on tap @ifindex. */
 bool vms_tap_prog_ours(__u32 ifindex);
 

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Anti-spoofing of the frames a VM sends (tc program on its tap). Every
- * check takes the port (index, flags, MAC) as arguments and returns the
- * reason of a drop, or VMST_OK to let the frame go on.
+ * Anti-spoofing of the frames a VM sends (the programs on its tap),
+ * written over the context layer (lib/ctx.h) and the decoder
+ * (lib/parse.h), so it compiles for tc and for XDP. Every check takes the
+ * port (index, flags, MAC) as arguments and returns the reason of a drop,
+ * or VMST_OK to let the frame go on.
  *
  * The MAC check (source MAC = the port's) happens before these. Then:
  *  - VLAN tags (vmst_tx_vlan): from an untagged or access port every
@@ -41,11 +43,13 @@
 #define VMST_BPF_ANTISPOOF_H
 
 #include "common.h"
+#include "ctx.h"
 #include "maps.h"
-#include "skb.h"
+#include "parse.h"
+#include "fdb.h"
+#include "devport.h"
 
-#define ETH_P_ARP   0x0806
-#define ETH_P_QINQ1 0x9100 /* old, pre-802.1ad stacked-VLAN tag */
+#define ETH_P_ARP 0x0806
 
 /* IP protocol and IPv6 next-header numbers (macros in the uapi). */
 #define VMST_NH_HOPOPTS	 0
@@ -125,13 +129,6 @@ static __always_inline bool vmst_src6_ok(__u32 port, __u64 mac48,
 	return vmst_ipv6_eui64_ll(a, mac48) || vmst_addr6_ok(port, a);
 }
 
-/* A tag protocol a VM could put in front of a frame. */
-static __always_inline bool vmst_tx_tag_proto(__be16 p)
-{
-	return p == bpf_htons(ETH_P_8021Q) || p == bpf_htons(ETH_P_8021AD) ||
-	       p == bpf_htons(ETH_P_QINQ1);
-}
-
 /* VID @vid is in trunk port @port's list. */
 static __always_inline bool vmst_trunk_has(__u32 port, __u16 vid)
 {
@@ -143,49 +140,39 @@ static __always_inline bool vmst_trunk_has(__u32 port, __u16 vid)
 }
 
 /*
- * The VLAN rule for a frame from port @port (@flags) whose EtherType at
- * offset 12 is *@proto. A tag tc already took into the skb's metadata
- * (802.1Q, 802.1ad) counts as one in the data. VMST_OK: *@l3 is the offset
- * of what follows the tag (or the Ethernet header), *@proto its EtherType,
- * *@tagged whether there was a (trunk's) tag; else the reason of a drop.
+ * The VLAN rule for a frame from port @port (@flags) whose Ethernet header
+ * was parsed into @l2 (vmst_parse_ethhdr). A tag tc took into the skb's
+ * metadata counts as one in the data; else at most one tag at @cur is
+ * walked, of any protocol a VM could put in front of a frame (802.1Q,
+ * 802.1ad, 0x9100). VMST_OK: @cur is at what follows the tag (or the Ethernet
+ * header), l2->proto its EtherType, l2->tags whether there was a (trunk's)
+ * tag; else the reason of a drop.
  */
-static __always_inline __u32 vmst_tx_vlan(struct __sk_buff *skb, __u32 port,
-					  __u16 flags, __be16 *proto, __u32 *l3,
-					  bool *tagged)
+static __always_inline __u32 vmst_tx_vlan(struct vmst_ctx *ctx,
+					  struct vmst_cursor *cur,
+					  struct vmst_l2 *l2, __u32 port,
+					  __u16 flags)
 {
-	__u32 tpid = *proto;
-	__u16 vid;
-	__u8 t[4];
-
-	*l3 = ETH_HLEN;
-	*tagged = false;
-	if (skb->vlan_present) {
-		tpid = skb->vlan_proto;
-		vid = skb->vlan_tci & VMST_VLAN_MASK;
-	} else if (vmst_tx_tag_proto(*proto)) {
-		if (vmst_load(skb, ETH_HLEN, t, sizeof(t)))
-			return VMST_R_DROP_VM_MALFORMED;
-		vid = ((t[0] << 8) | t[1]) & VMST_VLAN_MASK;
-		*proto = *(__be16 *)(t + 2);
-		*l3 = ETH_HLEN + VLAN_HLEN;
-	} else {
+	vmst_parse_vlan_accel(ctx, l2);
+	if (vmst_parse_vlans(ctx, cur, l2, 1, VMST_TPID_QINQ1))
+		return VMST_R_DROP_VM_MALFORMED;
+	if (!l2->tags)
 		return VMST_OK;
-	}
-	*tagged = true;
-	if (!(flags & VMST_PORT_F_TRUNK) || tpid != bpf_htons(ETH_P_8021Q) ||
-	    vmst_tx_tag_proto(*proto) || !vmst_trunk_has(port, vid))
+	if (!(flags & VMST_PORT_F_TRUNK) ||
+	    l2->tpid != bpf_htons(ETH_P_8021Q) || l2->deeper ||
+	    !vmst_trunk_has(port, l2->vid))
 		return VMST_R_DROP_VM_TAGGED;
 	return VMST_OK;
 }
 
 /* ARP at @off: Ethernet/IPv4 ARP only. */
-static __always_inline __u32 vmst_check_arp(struct __sk_buff *skb, __u32 off,
+static __always_inline __u32 vmst_check_arp(struct vmst_ctx *ctx, __u32 off,
 					    __u32 port, __u16 flags,
 					    __u64 mac48)
 {
 	__u8 a[28]; /* arphdr, sender MAC and IP, target MAC and IP */
 
-	if (vmst_load(skb, off, a, sizeof(a)))
+	if (ctx_load_bytes(ctx, off, a, sizeof(a)))
 		return VMST_R_DROP_VM_MALFORMED;
 	/* hardware 1 (Ethernet), protocol IPv4, lengths 6 and 4 */
 	if (a[0] != 0 || a[1] != 1 || a[2] != 0x08 || a[3] != 0x00 ||
@@ -200,33 +187,36 @@ static __always_inline __u32 vmst_check_arp(struct __sk_buff *skb, __u32 off,
 }
 
 /* IPv4 at @off. */
-static __always_inline __u32 vmst_check_ipv4(struct __sk_buff *skb, __u32 off,
+static __always_inline __u32 vmst_check_ipv4(struct vmst_ctx *ctx, __u32 off,
 					     __u32 port, __u16 flags)
 {
+	struct vmst_cursor cur = {.off = off};
 	__u16 sport = 0, dport = 0;
+	struct iphdr buf, *iph;
 	__u32 ihl, tot;
 	bool udp = false;
-	__u8 ip[20], u[9];
+	__u8 u[9];
 
-	if (vmst_load(skb, off, ip, sizeof(ip)))
+	iph = vmst_parse_iphdr(ctx, &cur, &buf);
+	if (!iph)
 		return VMST_R_DROP_VM_MALFORMED;
-	ihl = (ip[0] & 0xf) * 4;
-	tot = (ip[2] << 8) | ip[3];
-	if ((ip[0] >> 4) != 4 || ihl < 20 || tot < ihl)
+	ihl = iph->ihl * 4;
+	tot = bpf_ntohs(iph->tot_len);
+	if (tot < ihl)
 		return VMST_R_DROP_VM_MALFORMED;
 	/* UDP, first fragment or unfragmented: its header is here, within
 	 * the total length (a first fragment carries at least 8 bytes). */
-	if (ip[9] == VMST_NH_UDP && !(((ip[6] & 0x1f) << 8) | ip[7])) {
-		if (tot < ihl + 8 || vmst_load(skb, off + ihl, u, 8))
+	if (iph->protocol == VMST_NH_UDP &&
+	    !(iph->frag_off & bpf_htons(VMST_IPV4_OFFSET_MASK))) {
+		if (tot < ihl + 8 || ctx_load_bytes(ctx, cur.off, u, 8))
 			return VMST_R_DROP_VM_MALFORMED;
 		udp = true;
 		sport = (u[0] << 8) | u[1];
 		dport = (u[2] << 8) | u[3];
 	}
-	if ((flags & VMST_PORT_F_IPCHECK) && !vmst_addr4_ok(port, ip + 12)) {
-		bool unspec = !(ip[12] | ip[13] | ip[14] | ip[15]);
-
-		if (!(unspec && udp && sport == DHCP4_CLIENT_PORT &&
+	if ((flags & VMST_PORT_F_IPCHECK) &&
+	    !vmst_addr4_ok(port, (const __u8 *)&iph->saddr)) {
+		if (!(!iph->saddr && udp && sport == DHCP4_CLIENT_PORT &&
 		      dport == DHCP4_SERVER_PORT))
 			return VMST_R_DROP_SPOOF_IPV4;
 	}
@@ -239,7 +229,7 @@ static __always_inline __u32 vmst_check_ipv4(struct __sk_buff *skb, __u32 off,
 	if (dport == DHCP4_SERVER_PORT) {
 		if (tot < ihl + 9)
 			return VMST_R_DROP_ROGUE_DHCP4;
-		if (vmst_load(skb, off + ihl, u, 9))
+		if (ctx_load_bytes(ctx, cur.off, u, 9))
 			return VMST_R_DROP_VM_MALFORMED;
 		if (u[8] != DHCP4_BOOTREQUEST)
 			return VMST_R_DROP_ROGUE_DHCP4;
@@ -258,8 +248,8 @@ static __always_inline bool vmst_dhcp6_client_msg(__u8 t)
  * The Neighbor Discovery options from @off to @end: every option of type
  * @want (source or target link-layer address) must carry @mac48.
  */
-static __always_inline __u32 vmst_check_nd_opts(struct __sk_buff *skb,
-						__u32 off, __u32 end, __u8 want,
+static __always_inline __u32 vmst_check_nd_opts(struct vmst_ctx *ctx, __u32 off,
+						__u32 end, __u8 want,
 						__u64 mac48)
 {
 	int i;
@@ -271,7 +261,7 @@ static __always_inline __u32 vmst_check_nd_opts(struct __sk_buff *skb,
 		if (off >= end)
 			return VMST_OK;
 		/* Options are whole multiples of 8 bytes, never 0. */
-		if (off + 8 > end || vmst_load(skb, off, o, sizeof(o)) ||
+		if (off + 8 > end || ctx_load_bytes(ctx, off, o, sizeof(o)) ||
 		    o[1] == 0)
 			return VMST_R_DROP_VM_MALFORMED;
 		if (o[0] == want && (o[1] != 1 || vmst_mac48(o + 2) != mac48))
@@ -282,7 +272,7 @@ static __always_inline __u32 vmst_check_nd_opts(struct __sk_buff *skb,
 }
 
 /* The ICMPv6 message of type @type at @off..@end. */
-static __always_inline __u32 vmst_check_icmpv6(struct __sk_buff *skb, __u32 off,
+static __always_inline __u32 vmst_check_icmpv6(struct vmst_ctx *ctx, __u32 off,
 					       __u32 end, __u8 type, __u32 port,
 					       __u16 flags, __u64 mac48)
 {
@@ -303,7 +293,7 @@ static __always_inline __u32 vmst_check_icmpv6(struct __sk_buff *skb, __u32 off,
 		   type == ICMPV6_NEIGHBOUR_ADVERT) {
 		/* type, code, checksum, flags, target, options */
 		if (off + 24 > end ||
-		    vmst_load(skb, off + 8, target, sizeof(target)))
+		    ctx_load_bytes(ctx, off + 8, target, sizeof(target)))
 			return VMST_R_DROP_VM_MALFORMED;
 		if (type == ICMPV6_NEIGHBOUR_ADVERT) {
 			if ((flags & VMST_PORT_F_IPCHECK) &&
@@ -315,17 +305,17 @@ static __always_inline __u32 vmst_check_icmpv6(struct __sk_buff *skb, __u32 off,
 	} else {
 		return VMST_OK;
 	}
-	return vmst_check_nd_opts(skb, opts, end, want, mac48);
+	return vmst_check_nd_opts(ctx, opts, end, want, mac48);
 }
 
 /* UDP over IPv6 at @off..@end: DHCPv6 server and relay messages. */
-static __always_inline __u32 vmst_check_udp6(struct __sk_buff *skb, __u32 off,
+static __always_inline __u32 vmst_check_udp6(struct vmst_ctx *ctx, __u32 off,
 					     __u32 end, __u16 flags)
 {
 	__u16 sport, dport;
 	__u8 u[9];
 
-	if (vmst_load(skb, off, u, 8))
+	if (ctx_load_bytes(ctx, off, u, 8))
 		return VMST_R_DROP_VM_MALFORMED;
 	if (flags & VMST_PORT_F_TRUSTED)
 		return VMST_OK;
@@ -337,7 +327,7 @@ static __always_inline __u32 vmst_check_udp6(struct __sk_buff *skb, __u32 off,
 	if (dport == DHCP6_SERVER_PORT) {
 		if (off + 9 > end)
 			return VMST_R_DROP_ROGUE_DHCP6;
-		if (vmst_load(skb, off, u, 9))
+		if (ctx_load_bytes(ctx, off, u, 9))
 			return VMST_R_DROP_VM_MALFORMED;
 		if (!vmst_dhcp6_client_msg(u[8]))
 			return VMST_R_DROP_ROGUE_DHCP6;
@@ -353,26 +343,29 @@ static __always_inline bool vmst_ipv6_ext(__u32 nh)
 }
 
 /* IPv6 at @off. */
-static __always_inline __u32 vmst_check_ipv6(struct __sk_buff *skb, __u32 off,
+static __always_inline __u32 vmst_check_ipv6(struct vmst_ctx *ctx, __u32 off,
 					     __u32 port, __u16 flags,
 					     __u64 mac48)
 {
-	__u32 nh, end, hl;
+	struct vmst_cursor cur = {.off = off};
+	struct ipv6hdr buf __attribute__((aligned(8))), *ip6;
 	bool upper = true; /* the upper-layer header is in this packet */
-	__u8 ip[40], type = 0;
+	__u32 nh, end, hl;
+	const __u8 *src;
+	__u8 type = 0;
 	int i;
 
-	if (vmst_load(skb, off, ip, sizeof(ip)))
-		return VMST_R_DROP_VM_MALFORMED;
-	if ((ip[0] >> 4) != 6)
+	ip6 = vmst_parse_ip6hdr(ctx, &cur, &buf);
+	if (!ip6)
 		return VMST_R_DROP_VM_MALFORMED;
 	/* Nothing past the payload length counts (a trailer is not part
 	 * of the packet); a payload longer than the frame is malformed. */
-	end = off + sizeof(ip) + ((ip[4] << 8) | ip[5]);
-	if (end > skb->len)
+	off = cur.off;
+	end = off + bpf_ntohs(ip6->payload_len);
+	if (end > ctx_len(ctx))
 		return VMST_R_DROP_VM_MALFORMED;
-	nh = ip[6];
-	off += sizeof(ip);
+	nh = ip6->nexthdr;
+	src = (const __u8 *)&ip6->saddr;
 
 #pragma unroll
 	for (i = 0; i < VMST_IPV6_EXT_MAX; i++) {
@@ -381,7 +374,7 @@ static __always_inline __u32 vmst_check_ipv6(struct __sk_buff *skb, __u32 off,
 		if (!vmst_ipv6_ext(nh))
 			break;
 		/* Every extension header has at least 8 bytes. */
-		if (off + 8 > end || vmst_load(skb, off, e, sizeof(e)))
+		if (off + 8 > end || ctx_load_bytes(ctx, off, e, sizeof(e)))
 			return VMST_R_DROP_VM_EXT_HDR;
 		if (nh == VMST_NH_FRAGMENT) {
 			/* A later fragment has no upper-layer header. */
@@ -404,17 +397,16 @@ static __always_inline __u32 vmst_check_ipv6(struct __sk_buff *skb, __u32 off,
 		if (vmst_ipv6_ext(nh) || off > end)
 			return VMST_R_DROP_VM_EXT_HDR;
 		if (nh == VMST_NH_ICMPV6 &&
-		    (off + 4 > end || vmst_load(skb, off, &type, 1)))
+		    (off + 4 > end || ctx_load_bytes(ctx, off, &type, 1)))
 			return VMST_R_DROP_VM_EXT_HDR;
 		if (nh == VMST_NH_UDP && off + 8 > end)
 			return VMST_R_DROP_VM_EXT_HDR;
 	}
 
-	if ((flags & VMST_PORT_F_IPCHECK) &&
-	    !vmst_src6_ok(port, mac48, ip + 8)) {
+	if ((flags & VMST_PORT_F_IPCHECK) && !vmst_src6_ok(port, mac48, src)) {
 		/* :: only for DAD (RFC 4862 5.4.2) and MLD reports
 		 * (RFC 3810 5.2.13, RFC 3590). */
-		bool dad_mld = vmst_ipv6_unspec(ip + 8) && upper &&
+		bool dad_mld = vmst_ipv6_unspec(src) && upper &&
 			       nh == VMST_NH_ICMPV6 &&
 			       (type == ICMPV6_NEIGHBOUR_SOLICIT ||
 				type == ICMPV6_MLD1_REPORT ||
@@ -426,10 +418,10 @@ static __always_inline __u32 vmst_check_ipv6(struct __sk_buff *skb, __u32 off,
 	if (!upper)
 		return VMST_OK;
 	if (nh == VMST_NH_ICMPV6)
-		return vmst_check_icmpv6(skb, off, end, type, port, flags,
+		return vmst_check_icmpv6(ctx, off, end, type, port, flags,
 					 mac48);
 	if (nh == VMST_NH_UDP)
-		return vmst_check_udp6(skb, off, end, flags);
+		return vmst_check_udp6(ctx, off, end, flags);
 	return VMST_OK;
 }
 
@@ -437,16 +429,16 @@ static __always_inline __u32 vmst_check_ipv6(struct __sk_buff *skb, __u32 off,
  * The checks after the MAC and VLAN ones, for the frame of EtherType
  * @proto at @off from port @port (flags @flags, MAC @mac48).
  */
-static __always_inline __u32 vmst_antispoof(struct __sk_buff *skb, __be16 proto,
+static __always_inline __u32 vmst_antispoof(struct vmst_ctx *ctx, __be16 proto,
 					    __u32 off, __u32 port, __u16 flags,
 					    __u64 mac48)
 {
 	if (proto == bpf_htons(ETH_P_ARP))
-		return vmst_check_arp(skb, off, port, flags, mac48);
+		return vmst_check_arp(ctx, off, port, flags, mac48);
 	if (proto == bpf_htons(ETH_P_IP))
-		return vmst_check_ipv4(skb, off, port, flags);
+		return vmst_check_ipv4(ctx, off, port, flags);
 	if (proto == bpf_htons(ETH_P_IPV6))
-		return vmst_check_ipv6(skb, off, port, flags, mac48);
+		return vmst_check_ipv6(ctx, off, port, flags, mac48);
 	return VMST_OK;
 }
 
@@ -455,12 +447,49 @@ static __always_inline __u32 vmst_antispoof(struct __sk_buff *skb, __be16 proto,
  * GSO frame): what the bridge would not forward. A device the helper does
  * not find is left to the redirect.
  */
-static __always_inline bool vmst_tx_too_big(struct __sk_buff *skb,
-					    __u32 ifindex)
+static __always_inline bool vmst_tx_too_big(struct vmst_ctx *ctx, __u32 ifindex)
 {
 	__u32 mtu = 0;
 
-	return bpf_check_mtu(skb, ifindex, &mtu, 0, BPF_MTU_CHK_SEGS) > 0;
+	return bpf_check_mtu(ctx, ifindex, &mtu, 0, CTX_MTU_CHK_FLAGS) > 0;
+}
+
+/* What the checks learned of a frame they let go on. */
+struct vmst_tx_frame {
+	struct vmst_cursor cur;	   /* past the Ethernet header and any tag */
+	struct vmst_l2 l2;	   /* the tag (a trunk's) and the EtherType */
+	struct vmst_port *port;	   /* the sender's port */
+	struct vmst_port_cfg *cfg; /* and its control record */
+	__u32 idx;		   /* its index (set for a drop too) */
+};
+
+/*
+ * Every check of a frame a VM sent, the same for both hooks of its tap:
+ * the port of the tap, the source MAC, the VLAN rule, anti-spoofing.
+ * VMST_OK with *@f filled in, or the reason to drop it (under f->idx).
+ */
+static __always_inline __u32 vmst_tx_check(struct vmst_ctx *ctx,
+					   struct vmst_tx_frame *f)
+{
+	__u64 mac48;
+	__u32 reason;
+
+	f->cur.off = 0;
+	f->idx = vmst_dev_port(ctx_ifindex(ctx));
+	f->port = bpf_map_lookup_elem(&vmst_ports, &f->idx);
+	f->cfg = vmst_port_cfg_of(f->idx);
+	if (!f->port || !f->cfg || !(f->port->key & VMST_KEY_VALID))
+		return VMST_R_DROP_VM_NO_PORT;
+	if (vmst_parse_ethhdr(ctx, &f->cur, &f->l2))
+		return VMST_R_DROP_VM_MALFORMED;
+	mac48 = f->port->key & 0xffffffffffffULL;
+	if (vmst_mac48(f->l2.eth->h_source) != mac48)
+		return VMST_R_DROP_SPOOF_MAC;
+	reason = vmst_tx_vlan(ctx, &f->cur, &f->l2, f->idx, f->port->flags);
+	if (reason == VMST_OK)
+		reason = vmst_antispoof(ctx, f->l2.proto, f->cur.off, f->idx,
+					f->port->flags, mac48);
+	return reason;
 }
 
 #endif /* VMST_BPF_ANTISPOOF_H */

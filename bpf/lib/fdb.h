@@ -35,4 +35,14 @@ static __always_inline __u32 vmst_fdb_lookup(__u64 key,
 	return 0;
 }
 
+/* The control record of port @idx when it is in use, else NULL. */
+static __always_inline struct vmst_port_cfg *vmst_port_cfg_of(__u32 idx)
+{
+	struct vmst_port_cfg *c = bpf_map_lookup_elem(&vmst_port_cfg, &idx);
+
+	if (!c || !(c->flags & VMST_CFG_F_IN_USE) || !c->ifindex)
+		return NULL;
+	return c;
+}
+
 #endif /* VMST_BPF_FDB_H */

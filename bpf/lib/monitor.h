@@ -15,6 +15,7 @@
 #ifndef VMST_BPF_MONITOR_H
 #define VMST_BPF_MONITOR_H
 
+#include "ctx.h"
 #include "maps.h"
 
 /* Frames of a reason skipped on a CPU after it saw an ended lease. */
@@ -85,6 +86,11 @@ static __always_inline void vmst_monitor_submit(struct vmst_mon_event *e,
 						__u32 port, __u32 reason,
 						__u32 ifindex)
 {
+#ifdef VMST_CTX_XDP
+	e->hook = VMST_HOOK_XDP;
+#else
+	e->hook = VMST_HOOK_TC;
+#endif
 	e->ts_ns = now;
 	e->len = len;
 	e->caplen = cap;
@@ -96,8 +102,13 @@ static __always_inline void vmst_monitor_submit(struct vmst_mon_event *e,
 	pc->emitted++;
 }
 
-/* The uplink XDP program's event. */
-static __noinline int vmst_monitor_emit(struct xdp_md *ctx,
+/*
+ * The event of either hook (XDP: the uplink, ifindex the uplink, and the
+ * tap XDP program, frames a VM sent, ifindex the tap; tc: the tap program,
+ * ifindex the tap, and the uplink tc program, ifindex the uplink), which
+ * the event names (hook).
+ */
+static __noinline int vmst_monitor_emit(struct vmst_ctx *ctx,
 					struct vmst_mon_ctl *ctl, __u32 port,
 					__u32 reason)
 {
@@ -115,47 +126,17 @@ static __noinline int vmst_monitor_emit(struct xdp_md *ctx,
 		pc->lost++;
 		return 0;
 	}
-	len = bpf_xdp_get_buff_len(ctx);
+	len = ctx_len(ctx);
 	cap = vmst_monitor_caplen(len);
-	if (cap && bpf_xdp_load_bytes(ctx, 0, e->data, cap))
+	if (cap && ctx_load_bytes(ctx, 0, e->data, cap))
 		cap = 0;
 	vmst_monitor_submit(e, pc, now, len, cap, port, reason,
-			    ctx->ingress_ifindex);
-	return 0;
-}
-
-/*
- * The tc programs' event (the tap program: frames a VM sent, ifindex the
- * tap; the uplink tc program: ifindex the uplink).
- */
-static __noinline int vmst_monitor_emit_skb(struct __sk_buff *skb,
-					    struct vmst_mon_ctl *ctl,
-					    __u32 port, __u32 reason)
-{
-	struct vmst_mon_event *e;
-	struct vmst_mon_pcpu *pc;
-	__u64 now = 0;
-	__u64 cap;
-	__u32 len;
-
-	pc = vmst_monitor_sample(ctl, port, reason, &now);
-	if (!pc)
-		return 0;
-	e = bpf_ringbuf_reserve(&vmst_mon_ring, sizeof(*e), 0);
-	if (!e) {
-		pc->lost++;
-		return 0;
-	}
-	len = skb->len;
-	cap = vmst_monitor_caplen(len);
-	if (cap && bpf_skb_load_bytes(skb, 0, e->data, cap))
-		cap = 0;
-	vmst_monitor_submit(e, pc, now, len, cap, port, reason, skb->ifindex);
+			    ctx_ifindex(ctx));
 	return 0;
 }
 
 /* A frame passed or dropped under (@port, @reason): maybe an event. */
-static __always_inline void vmst_monitor(struct xdp_md *ctx, __u32 port,
+static __always_inline void vmst_monitor(struct vmst_ctx *ctx, __u32 port,
 					 __u32 reason)
 {
 	struct vmst_mon_ctl *ctl;
@@ -165,19 +146,6 @@ static __always_inline void vmst_monitor(struct xdp_md *ctx, __u32 port,
 	if (likely(!ctl || !ctl->enabled))
 		return;
 	vmst_monitor_emit(ctx, ctl, port, reason);
-}
-
-/* The same for a tc program's frame. */
-static __always_inline void vmst_monitor_skb(struct __sk_buff *skb, __u32 port,
-					     __u32 reason)
-{
-	struct vmst_mon_ctl *ctl;
-	__u32 zero = 0;
-
-	ctl = bpf_map_lookup_elem(&vmst_mon_ctl, &zero);
-	if (likely(!ctl || !ctl->enabled))
-		return;
-	vmst_monitor_emit_skb(skb, ctl, port, reason);
 }
 
 #endif /* VMST_BPF_MONITOR_H */

@@ -2,14 +2,16 @@
 /*
  * RSS queue selection: Toeplitz hash of a flow's addresses and ports under
  * the port's enabled hash types, then the indirection table. Works on a
- * flow already parsed into a struct vmst_rss_flow, so XDP and skb programs
- * share it; only the parsers differ. The reference in user/toeplitz.c
- * defines the same result.
+ * flow parsed into a struct vmst_rss_flow by one parser (vmst_rss_parse,
+ * over lib/parse.h), so the XDP and skb programs put a flow on the same
+ * queue. The reference in user/toeplitz.c defines the same result.
  */
 #ifndef VMST_BPF_RSS_H
 #define VMST_BPF_RSS_H
 
 #include "common.h"
+#include "ctx.h"
+#include "parse.h"
 
 /* Address families of a parsed flow. */
 #define VMST_RSS_FAMILY_NONE 0 /* not IP, or headers cut short */
@@ -28,11 +30,68 @@
  * the parser found.
  */
 struct vmst_rss_flow {
-	__u8 in[VMST_RSS_INPUT_MAX];
+	__u8 in[VMST_RSS_INPUT_MAX] __attribute__((aligned(8)));
 	__u8 family; /* VMST_RSS_FAMILY_* */
 	__u8 l4;     /* IPPROTO_TCP or _UDP when in[] holds its ports, else 0 */
 	__u8 pad[2];
 };
+
+/* Ports at the cursor into f->in[@at] for TCP and UDP; sets f->l4 when
+ * they are in the frame. */
+static __always_inline void vmst_rss_ports(struct vmst_ctx *ctx,
+					   struct vmst_cursor *cur,
+					   struct vmst_rss_flow *f, __u32 at,
+					   __u8 proto)
+{
+	__u32 buf, *ports;
+
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+		return;
+	if (!ctx_hdr(ctx, cur->off, sizeof(buf), &buf, (void **)&ports))
+		return;
+	__builtin_memcpy(f->in + at, ports, 4);
+	f->l4 = proto;
+}
+
+/*
+ * Parse Ethernet, at most one VLAN tag in the data (802.1Q or 802.1ad),
+ * then IPv4 (with options) or IPv6's fixed header, then the TCP or UDP
+ * ports of an unfragmented packet, into @f (zeroed by the caller). Two
+ * tags, other EtherTypes and cut headers leave f->family
+ * VMST_RSS_FAMILY_NONE; a cut transport header leaves f->l4 0. IPv6
+ * extension headers are not walked: only TCP or UDP right after the fixed
+ * header carries ports. Any IPv4 fragment, the first included, hashes as
+ * IP only.
+ */
+static __always_inline void vmst_rss_parse(struct vmst_ctx *ctx,
+					   struct vmst_rss_flow *f)
+{
+	struct vmst_cursor cur = {};
+	struct vmst_l2 l2;
+
+	if (vmst_parse_eth(ctx, &cur, &l2, 1, VMST_TPID_STD))
+		return;
+	if (l2.proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr buf, *iph = vmst_parse_iphdr(ctx, &cur, &buf);
+
+		if (!iph)
+			return;
+		__builtin_memcpy(f->in, &iph->saddr, VMST_RSS_IN_IPV4);
+		f->family = VMST_RSS_FAMILY_IPV4;
+		if (vmst_ipv4_is_fragment(iph))
+			return;
+		vmst_rss_ports(ctx, &cur, f, VMST_RSS_IN_IPV4, iph->protocol);
+	} else if (l2.proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr buf __attribute__((aligned(8))), *ip6;
+
+		ip6 = vmst_parse_ip6hdr(ctx, &cur, &buf);
+		if (!ip6)
+			return;
+		__builtin_memcpy(f->in, &ip6->saddr, VMST_RSS_IN_IPV6);
+		f->family = VMST_RSS_FAMILY_IPV6;
+		vmst_rss_ports(ctx, &cur, f, VMST_RSS_IN_IPV6, ip6->nexthdr);
+	}
+}
 
 /*
  * Toeplitz hash of the first @len (at most VMST_RSS_INPUT_MAX) bytes of

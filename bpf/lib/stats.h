@@ -24,4 +24,21 @@ static __always_inline struct vmst_port_stats *vmst_port_stats(__u32 port)
 	return bpf_map_lookup_elem(&vmst_pstats, &port);
 }
 
+/* Add a frame of @bytes to the pair @c. */
+static __always_inline void vmst_count(struct vmst_counter *c, __u64 bytes)
+{
+	c->frames++;
+	c->bytes += bytes;
+}
+
+/* Add a frame of @bytes to the pair @field (struct vmst_port_stats) of
+ * port @port. */
+#define vmst_count_port(port, field, bytes)                          \
+	({                                                           \
+		struct vmst_port_stats *st_ = vmst_port_stats(port); \
+                                                                     \
+		if (st_)                                             \
+			vmst_count(&st_->field, (bytes));            \
+	})
+
 #endif /* VMST_BPF_STATS_H */

@@ -22,6 +22,10 @@ enum bench_counter {
 
 /* Frame the generator and the program-cost runs send, in bytes. */
 #define BENCH_FRAME_LEN 64
+/* Frame lengths the transmit bench writes (Ethernet, no FCS): the
+ * smallest frame and a full 1500-byte-MTU frame. */
+#define BENCH_FRAME_MIN 60
+#define BENCH_FRAME_MAX 1514
 /* UDP source port of flow 0; flow N uses BENCH_UDP_SPORT + N. */
 #define BENCH_UDP_SPORT 10000
 /* Offset of the UDP source port in the frame (Ethernet + IPv4, no options). */

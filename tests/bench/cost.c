@@ -236,8 +236,8 @@ int cmd_cost(int argc, char **argv)
 		bench_err("bad MAC %s", mac);
 		return 1;
 	}
-	frame_build(hit, spec.mac, src);
-	frame_build(miss, other, src);
+	frame_build(hit, sizeof(hit), spec.mac, src);
+	frame_build(miss, sizeof(miss), other, src);
 	snprintf(spec.name, sizeof(spec.name), "%s", tap);
 	spec.ifindex = if_nametoindex(tap);
 	spec.netns_ino = vms_netns_ino();

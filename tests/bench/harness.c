@@ -175,19 +175,18 @@ static __u16 ip_csum(const void *hdr, size_t len)
 	return (__u16)~sum;
 }
 
-void frame_build(__u8 buf[BENCH_FRAME_LEN], const __u8 dst[6],
-		 const __u8 src[6])
+void frame_build(__u8 *buf, size_t len, const __u8 dst[6], const __u8 src[6])
 {
 	__u8 *ip = buf + 14, *udp = ip + 20;
 	__u16 v;
 
-	memset(buf, 0, BENCH_FRAME_LEN);
+	memset(buf, 0, len);
 	memcpy(buf, dst, 6);
 	memcpy(buf + 6, src, 6);
 	buf[12] = 0x08; /* EtherType IPv4 */
 	buf[13] = 0x00;
 	ip[0] = 0x45; /* version 4, 20-byte header */
-	v = htons(BENCH_FRAME_LEN - 14);
+	v = htons(len - 14);
 	memcpy(ip + 2, &v, 2);
 	ip[8] = 64;   /* TTL */
 	ip[9] = 17;   /* UDP */
@@ -203,7 +202,7 @@ void frame_build(__u8 buf[BENCH_FRAME_LEN], const __u8 dst[6],
 	memcpy(udp, &v, 2);
 	v = htons(9); /* discard */
 	memcpy(udp + 2, &v, 2);
-	v = htons(BENCH_FRAME_LEN - 14 - 20);
+	v = htons(len - 14 - 20);
 	memcpy(udp + 4, &v, 2);
 	/* UDP checksum 0: none, so the generator may rewrite ports. */
 }

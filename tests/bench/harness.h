@@ -27,6 +27,7 @@ int cmd_drain(int argc, char **argv);
 int cmd_cost(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_txgen(int argc, char **argv);
+int cmd_sink(int argc, char **argv);
 
 /* ---- network namespaces ------------------------------------------------- */
 
@@ -53,9 +54,11 @@ int link_read_counters(int rtnl, int ifindex, struct link_counters *out);
 
 /* ---- frames ------------------------------------------------------------- */
 
-/* Write a BENCH_FRAME_LEN-byte Ethernet/IPv4/UDP frame to @dst into @buf. */
-void frame_build(__u8 buf[BENCH_FRAME_LEN], const __u8 dst[6],
-		 const __u8 src[6]);
+/*
+ * Write an Ethernet/IPv4/UDP frame of @len bytes (BENCH_FRAME_MIN ..
+ * BENCH_FRAME_MAX, no FCS) from @src to @dst into @buf.
+ */
+void frame_build(__u8 *buf, size_t len, const __u8 dst[6], const __u8 src[6]);
 /* Parse "aa:bb:cc:dd:ee:ff"; 0 or -EINVAL. */
 int mac_parse(const char *s, __u8 mac[6]);
 

@@ -644,7 +644,7 @@ static int live_setup(struct live *lv)
 		bench_err("bad MAC %s", lv->c.mac);
 		return -EINVAL;
 	}
-	frame_build(lv->frame, dst, src);
+	frame_build(lv->frame, sizeof(lv->frame), dst, src);
 	if (pin_cpu(lv->c.cpu))
 		return -EINVAL;
 
@@ -1175,7 +1175,7 @@ int cmd_gen(int argc, char **argv)
 			  "[--frames N] [--flows N] [--cpu N]");
 		return 1;
 	}
-	frame_build(lv.frame, dst, src);
+	frame_build(lv.frame, sizeof(lv.frame), dst, src);
 	if (pin_cpu(lv.c.cpu))
 		goto out;
 	lv.gen_fd = netns_open(lv.c.gen_ns);

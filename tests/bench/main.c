@@ -7,8 +7,9 @@
  *   vmsteer-bench [-v] cost  ...   per-frame program cost (non-live run)
  *   vmsteer-bench [-v] gen   ...   the generator alone (experiments)
  *   vmsteer-bench [-v] txgen ...   a VM writing frames into a tap queue
+ *   vmsteer-bench [-v] sink  ...   the wire side of an uplink veth
  *
- * scripts/bench.sh builds the namespaces and runs them; see BENCHMARKS.md.
+ * scripts/bench.sh and scripts/bench_tx.sh build the namespaces and runs them; see BENCHMARKS.md.
  */
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +26,7 @@ static const struct {
 	{"cost", cmd_cost, "per-frame program cost, non-live test run"},
 	{"gen", cmd_gen, "the generator alone, for experiments by hand"},
 	{"txgen", cmd_txgen, "a VM writing frames into a tap queue"},
+	{"sink", cmd_sink, "the wire side of an uplink veth: XDP count, drop"},
 };
 
 static int usage(void)

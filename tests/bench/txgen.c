@@ -1,17 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * txgen: a VM sending as fast as it can. Opens one queue of a persistent
- * multi-queue tap and writes the same 64-byte Ethernet/IPv4/UDP frame
- * (198.51.100.1 -> .2) into it in a loop for SECS seconds. Each write()
- * runs the tap's receive path in this thread (tc programs, bridge,
- * redirect, the target's transmit), so the rate is the cost of the path
- * plus one system call per frame. Prints one line:
- *   frames=N errors=E secs=S cpu=C
- * where C is the thread's on-CPU time (CLOCK_THREAD_CPUTIME_ID): the path's
- * host work runs in this thread, so frames / C does not count the time
- * other tasks on a shared CPU took from it.
+ * txgen: a VM sending as fast as it can, the way QEMU's user-space
+ * virtio-net does. Opens one queue of a persistent multi-queue tap
+ * non-blocking with a 12-byte virtio-net header (IFF_VNET_HDR,
+ * TUNSETVNETHDRSZ 12, as QEMU does for a virtio 1.0 device) and writev()s
+ * the header (no GSO, no checksum offload) and the same Ethernet/IPv4/UDP
+ * frame (198.51.100.1 -> .2, SIZE bytes) in a loop for SECS seconds.
  *
- *   vmsteer-bench txgen TAP --dst MAC --src MAC [--secs S]
+ * A non-blocking write of a frame that fits a page takes tun's
+ * tun_build_skb path: the tap's XDP program, if any, runs on the frame
+ * before any skb exists; otherwise (or on XDP_PASS) the skb goes through
+ * netif_receive_skb -- tc, the bridge, the redirect, the target's transmit
+ * -- in this thread, inside the write() system call. Prints one line:
+ *   frames=N errors=E secs=S cpu=C arrived=A
+ * where C is the thread's on-CPU time (CLOCK_THREAD_CPUTIME_ID) over the
+ * writes and S their wall time: the path's host work runs in this thread,
+ * so frames / C does not count the time other tasks on a shared CPU took
+ * from it.
+ *
+ * Frames must arrive, not be dropped at a full ring for want of a reader
+ * (a path that drops would look cheap): with --arrived, the writer sends
+ * bursts of 64 frames and keeps at most WINDOW (default 192) frames in
+ * flight, reading between bursts (outside the timed writes) what arrived:
+ * "tap:DEV" the frames DEV's reader read (its TX packets), "map:PATH" the
+ * count of `vmsteer-bench sink` pinned at PATH. After the loop it waits
+ * (up to 2 s without progress) for the rest; A is what arrived of the N
+ * frames, -1 without --arrived.
+ *
+ * --floor attaches an XDP program that drops (and counts) every frame to
+ * the tap, natively, for the loop: the cost of getting a frame into the
+ * tap at all. A is then its count.
+ *
+ *   vmsteer-bench txgen TAP --dst MAC --src MAC [--secs S] [--size N]
+ *                           [--floor | --arrived tap:DEV|map:PATH
+ *                           [--window N]]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,25 +41,149 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <linux/if_link.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
+
+#include <time.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "harness.h"
+#include "bench_xdp.skel.h"
 
-static double clock_secs(clockid_t id)
+/* QEMU's header for a virtio 1.0 device (with or without mergeable
+ * buffers): struct virtio_net_hdr_v1, 12 bytes. */
+#define TXGEN_VNET_HDR_LEN ((int)sizeof(struct virtio_net_hdr_v1))
+
+/* Frames written per timed burst. */
+#define TXGEN_BURST 64
+
+/* Where the writer reads what arrived. */
+struct arrived {
+	int rtnl;    /* tap:DEV: route netlink socket, else -1 */
+	int ifindex; /* DEV */
+	int map_fd;  /* map:PATH: the sink's count, else -1 */
+};
+
+static int arrived_open(struct arrived *a, const char *spec)
 {
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	a->rtnl = a->map_fd = -1;
+	if (!strncmp(spec, "tap:", 4)) {
+		a->ifindex = if_nametoindex(spec + 4);
+		if (!a->ifindex) {
+			bench_err("--arrived %s: %s", spec, strerror(errno));
+			return -1;
+		}
+		a->rtnl = rtnl_open();
+		return a->rtnl < 0 ? -1 : 0;
+	}
+	if (!strncmp(spec, "map:", 4)) {
+		a->map_fd = bpf_obj_get(spec + 4);
+		if (a->map_fd < 0) {
+			bench_err("--arrived %s: %s", spec, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	bench_err("--arrived %s: not tap:DEV or map:PATH", spec);
+	return -1;
 }
 
-static double now(void)
+/* The arrival count now; 0 or -errno. */
+static int arrived_read(const struct arrived *a, __u64 *n)
 {
-	return clock_secs(CLOCK_MONOTONIC);
+	struct link_counters lc;
+	int err;
+
+	if (a->map_fd >= 0)
+		return percpu_u64_sum(a->map_fd, BENCH_C_DROP, n);
+	err = link_read_counters(a->rtnl, a->ifindex, &lc);
+	if (!err)
+		*n = lc.tx_packets;
+	return err;
+}
+
+/*
+ * Wait until at most @inflight of @written frames are still on the way
+ * (counted from @base), or @stall seconds pass without progress. The
+ * arrived count; -1 on a read error.
+ */
+static long long arrived_wait(const struct arrived *a, __u64 base,
+			      unsigned long long written, __u64 inflight,
+			      double stall)
+{
+	struct timespec pause = {0, 20000};
+	__u64 n = 0, last = ~0ULL;
+	double t = now_sec();
+
+	for (;;) {
+		if (arrived_read(a, &n)) {
+			bench_err("read what arrived: %s", strerror(errno));
+			return -1;
+		}
+		n -= base;
+		if (n + inflight >= written)
+			return (long long)n;
+		if (n != last) {
+			last = n;
+			t = now_sec();
+		} else if (now_sec() - t > stall) {
+			return (long long)n;
+		}
+		nanosleep(&pause, NULL);
+	}
+}
+
+/* One queue of @tap, non-blocking, with the virtio-net header; fd or -1. */
+static int open_queue(const char *tap)
+{
+	int fd, hdr_len = TXGEN_VNET_HDR_LEN;
+	struct ifreq ifr = {};
+
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		bench_err("/dev/net/tun: %s", strerror(errno));
+		return -1;
+	}
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE | IFF_VNET_HDR;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", tap);
+	if (ioctl(fd, TUNSETIFF, &ifr)) {
+		bench_err("tap %s: TUNSETIFF: %s", tap, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_len)) {
+		bench_err("tap %s: TUNSETVNETHDRSZ: %s", tap, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Attach bench_drop to @ifindex natively; the skeleton or NULL. */
+static struct bench_xdp_bpf *floor_attach(const char *tap, int ifindex)
+{
+	struct bench_xdp_bpf *skel = bench_xdp_bpf__open_and_load();
+
+	if (!skel) {
+		bench_err("load the bench XDP programs: %s", strerror(errno));
+		return NULL;
+	}
+	if (bpf_xdp_attach(ifindex, bpf_program__fd(skel->progs.bench_drop),
+			   XDP_FLAGS_DRV_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST,
+			   NULL)) {
+		bench_err("tap %s: attach the floor's XDP program: %s", tap,
+			  strerror(errno));
+		bench_xdp_bpf__destroy(skel);
+		return NULL;
+	}
+	return skel;
 }
 
 int cmd_txgen(int argc, char **argv)
@@ -46,14 +192,24 @@ int cmd_txgen(int argc, char **argv)
 		{"dst", required_argument, NULL, 'd'},
 		{"src", required_argument, NULL, 's'},
 		{"secs", required_argument, NULL, 't'},
+		{"size", required_argument, NULL, 'z'},
+		{"floor", no_argument, NULL, 'f'},
+		{"arrived", required_argument, NULL, 'a'},
+		{"window", required_argument, NULL, 'w'},
 		{},
 	};
 	unsigned long long frames = 0, errors = 0;
-	__u8 dst[6], src[6], frame[BENCH_FRAME_LEN];
-	const char *d = NULL, *s = NULL;
-	double secs = 1, t0, t1, c0;
-	struct ifreq ifr = {};
-	int c, fd, i;
+	struct virtio_net_hdr_v1 hdr = {.gso_type = VIRTIO_NET_HDR_GSO_NONE};
+	__u8 dst[6], src[6], frame[BENCH_FRAME_MAX];
+	const char *d = NULL, *s = NULL, *tap, *arr = NULL;
+	int c, fd = -1, i, size = BENCH_FRAME_LEN, use_floor = 0, ifindex = 0;
+	struct arrived a = {.rtnl = -1, .map_fd = -1};
+	double secs = 1, wall = 0, cpu = 0, t_end;
+	struct bench_xdp_bpf *floor = NULL;
+	long long got = -1, window = 192;
+	struct iovec iov[2];
+	__u64 base = 0;
+	int ret = -1;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -66,44 +222,104 @@ int cmd_txgen(int argc, char **argv)
 		case 't':
 			secs = atof(optarg);
 			break;
+		case 'z':
+			size = atoi(optarg);
+			break;
+		case 'f':
+			use_floor = 1;
+			break;
+		case 'a':
+			arr = optarg;
+			break;
+		case 'w':
+			window = atoll(optarg);
+			break;
 		default:
 			return -1;
 		}
 	}
 	if (optind != argc - 1 || !d || !s || mac_parse(d, dst) ||
-	    mac_parse(s, src) || secs <= 0) {
-		bench_err("usage: txgen TAP --dst MAC --src MAC [--secs S]");
+	    mac_parse(s, src) || secs <= 0 || size < BENCH_FRAME_MIN ||
+	    size > BENCH_FRAME_MAX || (use_floor && arr) ||
+	    window < TXGEN_BURST) {
+		bench_err(
+			"usage: txgen TAP --dst MAC --src MAC [--secs S] "
+			"[--size %d..%d] [--floor | --arrived tap:DEV|map:PATH "
+			"[--window N >= %d]]",
+			BENCH_FRAME_MIN, BENCH_FRAME_MAX, TXGEN_BURST);
 		return -1;
 	}
-	frame_build(frame, dst, src);
-	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		bench_err("/dev/net/tun: %s", strerror(errno));
-		return -1;
+	tap = argv[optind];
+	frame_build(frame, size, dst, src);
+	if (arr && (arrived_open(&a, arr) || arrived_read(&a, &base)))
+		goto out;
+	fd = open_queue(tap);
+	if (fd < 0)
+		goto out;
+	if (use_floor) {
+		ifindex = if_nametoindex(tap);
+		floor = ifindex ? floor_attach(tap, ifindex) : NULL;
+		if (!floor)
+			goto out;
 	}
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", argv[optind]);
-	if (ioctl(fd, TUNSETIFF, &ifr)) {
-		bench_err("tap %s: TUNSETIFF: %s", argv[optind],
-			  strerror(errno));
-		close(fd);
-		return -1;
-	}
-	c0 = clock_secs(CLOCK_THREAD_CPUTIME_ID);
-	t0 = now();
-	t1 = t0;
-	while (t1 - t0 < secs) {
-		for (i = 0; i < 1024; i++) {
-			if (write(fd, frame, sizeof(frame)) == sizeof(frame))
+	iov[0] = (struct iovec){&hdr, sizeof(hdr)};
+	iov[1] = (struct iovec){frame, size};
+	/* Timed: the bursts of writes only, not the waits between them. */
+	t_end = now_sec() + 4 * secs + 2;
+	while (wall < secs && now_sec() < t_end) {
+		double c0, w0;
+
+		if (arr) {
+			/* A reader stalled for 5 s ends the call rather than
+			 * overflow its ring: what arrived tells. */
+			got = arrived_wait(&a, base, frames,
+					   window - TXGEN_BURST, 5);
+			if (got < 0)
+				goto out;
+			if ((unsigned long long)got + window - TXGEN_BURST <
+			    frames)
+				break;
+		}
+		c0 = thread_cpu_sec();
+		w0 = now_sec();
+		for (i = 0; i < TXGEN_BURST; i++) {
+			if (writev(fd, iov, 2) == (ssize_t)sizeof(hdr) + size)
 				frames++;
 			else
 				errors++;
 		}
-		t1 = now();
+		cpu += thread_cpu_sec() - c0;
+		wall += now_sec() - w0;
 	}
-	c0 = clock_secs(CLOCK_THREAD_CPUTIME_ID) - c0;
-	close(fd);
-	printf("frames=%llu errors=%llu secs=%.6f cpu=%.6f\n", frames, errors,
-	       t1 - t0, c0);
-	return 0;
+	if (arr) {
+		got = arrived_wait(&a, base, frames, 0, 2);
+		if (got < 0)
+			goto out;
+	}
+	if (floor) {
+		__u64 drops = 0;
+
+		if (percpu_u64_sum(bpf_map__fd(floor->maps.bench_cnt),
+				   BENCH_C_DROP, &drops)) {
+			bench_err("read the floor's count: %s",
+				  strerror(errno));
+			goto out;
+		}
+		got = (long long)drops;
+	}
+	printf("frames=%llu errors=%llu secs=%.6f cpu=%.6f arrived=%lld\n",
+	       frames, errors, wall, cpu, got);
+	ret = 0;
+out:
+	if (floor) {
+		bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
+		bench_xdp_bpf__destroy(floor);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (a.rtnl >= 0)
+		close(a.rtnl);
+	if (a.map_fd >= 0)
+		close(a.map_fd);
+	return ret;
 }

@@ -6,6 +6,7 @@
  * hash_len of them are hashed under the key whose tables are in
  * rss_hash_lut[0].
  */
+#define VMST_CTX_SOCKET
 #include "lib/common.h"
 #include "lib/rss.h"
 

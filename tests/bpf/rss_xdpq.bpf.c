@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Test-only: the queue the XDP path (bpf/lib/rss_xdp.h parser, then
- * bpf/lib/rss.h) chooses for a frame under port xdpq_port's vmst_rss
- * entry, written to xdpq_queue, so unit tests can hold it against the tap
- * steering program's choice for the same bytes.
+ * Test-only: the queue the XDP path (bpf/lib/rss.h: the parser and the
+ * hash, compiled for XDP) chooses for a frame under port xdpq_port's
+ * vmst_rss entry, written to xdpq_queue, so unit tests can hold it against
+ * the tap steering program's choice (the same code compiled for a socket
+ * filter) for the same bytes.
  */
+#define VMST_CTX_XDP
 #include "lib/common.h"
 #include "lib/rss_xdp.h"
 
@@ -17,8 +19,6 @@ __u32 xdpq_queue;
 SEC("xdp")
 int rss_xdpq(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
 	struct vmst_rss_flow flow = {};
 	__u32 port = xdpq_port;
 	struct vmst_rss *cfg;
@@ -26,7 +26,7 @@ int rss_xdpq(struct xdp_md *ctx)
 	cfg = bpf_map_lookup_elem(&vmst_rss, &port);
 	if (!cfg)
 		return XDP_ABORTED;
-	vmst_rss_parse_xdp(data, data_end, &flow);
+	vmst_rss_parse(ctx, &flow);
 	xdpq_queue = vmst_rss_queue(
 		cfg, bpf_map_lookup_elem(&vmst_rss_lut, &port), &flow);
 	return XDP_PASS;

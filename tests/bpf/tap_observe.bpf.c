@@ -9,12 +9,15 @@
  * (An fexit program on the production object would need BPF trampolines,
  * which this test machine's kernel refuses: EPERM.)
  */
+#define VMST_CTX_SKB
 #include "lib/common.h"
+#include "lib/ctx.h"
 /* Everything tap.bpf.c includes, first: its maps keep their section. */
 #include "lib/maps.h"
 #include "lib/fdb.h"
 #include "lib/stats.h"
-#include "lib/skb.h"
+#include "lib/parse.h"
+#include "lib/verdict.h"
 #include "lib/antispoof.h"
 #include "lib/devport.h"
 

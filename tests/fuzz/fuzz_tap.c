@@ -10,6 +10,14 @@
  * frames and at exit. Any difference aborts with the frame (libFuzzer
  * keeps it as a crash-* reproducer).
  *
+ * Every frame from a port also goes through that port's tap XDP program
+ * (bpf/tap_xdp.bpf.c), compared with the model's XDP view of the same
+ * decision (ref_tx_xdp_decide): the same drops and reasons, XDP_REDIRECT
+ * for what it forwards (the target by the counters: the receiver's
+ * to_vm_xdp), the tag pushed into the bytes for an access port's frame to
+ * the uplink, XDP_PASS for what it leaves to tc; the uplink takes XDP
+ * frames (vmst_tx entry 0) in north state 0 only.
+ *
  * BPF_PROG_TEST_RUN returns the verdict and the data only: the device
  * bpf_redirect chose and a tag bpf_skb_vlan_push put in the skb's metadata
  * are recorded by a test-only build of the same source inside a wrapper
@@ -59,6 +67,7 @@
 #include "uplink.skel.h"
 #include "tap.skel.h"
 #include "tap_observe.skel.h"
+#include "tap_xdp.skel.h"
 #include "uplink_tc.skel.h"
 #include "uplink_tc_observe.skel.h"
 #include "unit/corpus.h"
@@ -158,6 +167,7 @@ static const __u32 port_mtu[NPORTS] = {1500, 1500, 1500, 1500, 9000,
 static struct uplink_bpf *skel;
 static struct tap_bpf *tap[NPORTS];
 static struct tap_observe_bpf *obs[NPORTS];
+static struct tap_xdp_bpf *txdp[NPORTS];
 static struct uplink_tc_bpf *uptc;
 static struct uplink_tc_observe_bpf *uptc_obs;
 static struct vms_maps maps;
@@ -170,7 +180,8 @@ static struct ref_tx_local locals[2] = {
 static struct ref_tx_world world = {ports, NPORTS, 0, 0, locals, 2, 0};
 static __u32 netns;
 static int ncpus, north_state = -1;
-static size_t max_len; /* longest frame test_run takes */
+static size_t max_len;	   /* longest frame test_run takes */
+static size_t xdp_max_len; /* the same for the XDP program */
 
 /* The model's counters. */
 static struct {
@@ -178,7 +189,8 @@ static struct {
 	__u64 pc[VMST_MAX_PORTS][VMST_PC_MAX];
 } shadow;
 static unsigned long long frames_run, refused, n_local, n_north, n_tagged,
-	outcome[VMST_R_MAX], n_uplink_tc, n_uplink_pass;
+	outcome[VMST_R_MAX], n_uplink_tc, n_uplink_pass, x_run, x_drop, x_local,
+	x_north, x_tagged, x_pass, x_too_long;
 
 static __u8 frame[FRAME_BUF], out[FRAME_BUF];
 
@@ -219,9 +231,18 @@ static void check_counters(void)
 	struct vmst_counter rv[ncpus];
 	struct vmst_port_stats pv[ncpus];
 	static const int pcs[] = {
-		VMST_PC_TO_VM_TC_FRAMES,       VMST_PC_TO_VM_TC_BYTES,
-		VMST_PC_FROM_VM_LOCAL_FRAMES,  VMST_PC_FROM_VM_LOCAL_BYTES,
-		VMST_PC_FROM_VM_UPLINK_FRAMES, VMST_PC_FROM_VM_UPLINK_BYTES,
+		VMST_PC_TO_VM_TC_FRAMES,
+		VMST_PC_TO_VM_TC_BYTES,
+		VMST_PC_FROM_VM_LOCAL_FRAMES,
+		VMST_PC_FROM_VM_LOCAL_BYTES,
+		VMST_PC_FROM_VM_UPLINK_FRAMES,
+		VMST_PC_FROM_VM_UPLINK_BYTES,
+		VMST_PC_TO_VM_XDP_FRAMES,
+		VMST_PC_TO_VM_XDP_BYTES,
+		VMST_PC_FROM_VM_LOCAL_XDP_FRAMES,
+		VMST_PC_FROM_VM_LOCAL_XDP_BYTES,
+		VMST_PC_FROM_VM_UPLINK_XDP_FRAMES,
+		VMST_PC_FROM_VM_UPLINK_XDP_BYTES,
 	};
 	__u32 key, idx;
 	char msg[200];
@@ -294,8 +315,12 @@ static void at_exit(void)
 		if (outcome[r])
 			fprintf(stderr, ", %llu %s", outcome[r], reason_str(r));
 	fprintf(stderr,
-		"; uplink tc program model: %llu into a tap, %llu passed\n",
-		n_uplink_tc, n_uplink_pass);
+		"; uplink tc program model: %llu into a tap, %llu passed; "
+		"tap XDP program: %llu frames (%llu longer than its test run "
+		"takes), 0 mismatches: %llu dropped, %llu to another VM, %llu "
+		"to the uplink (%llu tagged), %llu left to tc\n",
+		n_uplink_tc, n_uplink_pass, x_run, x_too_long, x_drop, x_local,
+		x_north, x_tagged, x_pass);
 }
 
 static int run(int fd, const __u8 *f, size_t len, __u32 *retval,
@@ -343,6 +368,13 @@ static void set_north(int state)
 		n = (struct vmst_north){NORTH_IFINDEX, OTHER_NETNS};
 	if (bpf_map_update_elem(maps.fd[VMS_MAP_NORTH], &zero, &n, BPF_ANY))
 		die("cannot write vmst_north%s", "");
+	/* State 0: the uplink takes XDP frames (vmst_tx entry 0); 1: it is
+	 * there, but does not. */
+	if (state == 0 && bpf_map_update_elem(maps.fd[VMS_MAP_TX], &zero,
+					      &n.ifindex, BPF_ANY))
+		die("cannot write vmst_tx entry 0%s", "");
+	if (state != 0)
+		bpf_map_delete_elem(maps.fd[VMS_MAP_TX], &zero);
 	north_state = state;
 	world.north_ifindex = n.ifindex;
 	world.north_netns_ino = n.netns_ino;
@@ -399,6 +431,12 @@ static void load_tap(int i)
 	/* The skeleton's load maps its .bss, where the observations are. */
 	if (share_maps(obs[i]->obj) || tap_observe_bpf__load(obs[i]))
 		die("cannot load the observed tap program%s", "");
+	txdp[i] = tap_xdp_bpf__open();
+	if (!txdp[i])
+		die("cannot open the tap XDP program%s", "");
+	txdp[i]->rodata->port_index = ports[i].idx;
+	if (share_maps(txdp[i]->obj) || tap_xdp_bpf__load(txdp[i]))
+		die("cannot load the tap XDP program%s", "");
 }
 
 /* A veth of ifindex @ifindex and MTU @mtu in this network namespace. */
@@ -513,6 +551,22 @@ static void setup(void)
 	max_len = lo;
 	if (max_len < 1514)
 		die("BPF_PROG_TEST_RUN takes too short frames%s", "");
+	for (lo = 14, hi = max_len; lo < hi;) {
+		size_t mid = (lo + hi + 1) / 2;
+
+		if (run(bpf_program__fd(txdp[i]->progs.vmst_tap_xdp), frame,
+			mid, &retval, &out_len)) {
+			hi = mid - 1;
+			continue;
+		}
+		lo = mid;
+		shadow.reason[ports[i].idx][VMST_R_DROP_VM_NO_PORT].frames++;
+		shadow.reason[ports[i].idx][VMST_R_DROP_VM_NO_PORT].bytes +=
+			mid;
+	}
+	xdp_max_len = lo;
+	if (xdp_max_len < 1514)
+		die("BPF_PROG_TEST_RUN takes too short XDP frames%s", "");
 	atexit(at_exit);
 }
 
@@ -1118,6 +1172,83 @@ static void uplink_frame(const uint8_t *data, size_t len)
 		check_counters();
 }
 
+/*
+ * The frame (len bytes) from port @from through its tap XDP program,
+ * against the model's XDP view of it.
+ */
+static void xdp_frame(int from, size_t len)
+{
+	static __u8 want_out[FRAME_BUF + 4];
+	struct ref_tx_result res;
+	size_t out_len, want_len = len;
+	__u32 retval, want;
+	char msg[300];
+	int err;
+
+	if (len > xdp_max_len) {
+		x_too_long++;
+		return;
+	}
+	err = run(bpf_program__fd(txdp[from]->progs.vmst_tap_xdp), frame, len,
+		  &retval, &out_len);
+	x_run++;
+	if (err) {
+		snprintf(msg, sizeof(msg), "XDP test run failed: %s",
+			 strerror(-err));
+		mismatch(frame, len, from, msg);
+	}
+	ref_tx_xdp_decide(&world, from, frame, len, north_state == 0, &res);
+	want = res.verdict == REF_TX_PASS   ? XDP_PASS
+	       : res.verdict == REF_TX_DROP ? XDP_DROP
+					    : XDP_REDIRECT;
+	if (retval != want) {
+		snprintf(msg, sizeof(msg), "XDP verdict %u, model %u (%s)",
+			 retval, want, reason_str(res.reason));
+		mismatch(frame, len, from, msg);
+	}
+	if (res.verdict == REF_TX_DROP) {
+		x_drop++;
+		shadow.reason[ports[from].idx][res.reason].frames++;
+		shadow.reason[ports[from].idx][res.reason].bytes += res.bytes;
+		return;
+	}
+	memcpy(want_out, frame, len);
+	if (res.verdict == REF_TX_REDIRECT && res.tag_tci) {
+		memcpy(want_out, frame, 12);
+		want_out[12] = 0x81;
+		want_out[13] = 0;
+		want_out[14] = res.tag_tci >> 8;
+		want_out[15] = res.tag_tci;
+		memcpy(want_out + 16, frame + 12, len - 12);
+		want_len = len + 4;
+	}
+	if (out_len != want_len || memcmp(out, want_out, want_len)) {
+		snprintf(msg, sizeof(msg),
+			 "XDP frame out: %zu bytes, model %zu (%s)", out_len,
+			 want_len,
+			 res.verdict == REF_TX_PASS ? "left to tc"
+						    : "forwarded");
+		mismatch(frame, len, from, msg);
+	}
+	if (res.verdict == REF_TX_PASS) {
+		x_pass++;
+	} else if (res.local) {
+		x_local++;
+		shadow.pc[ports[from].idx][VMST_PC_FROM_VM_LOCAL_XDP_FRAMES]++;
+		shadow.pc[ports[from].idx][VMST_PC_FROM_VM_LOCAL_XDP_BYTES] +=
+			res.bytes;
+		shadow.pc[ports[res.to].idx][VMST_PC_TO_VM_XDP_FRAMES]++;
+		shadow.pc[ports[res.to].idx][VMST_PC_TO_VM_XDP_BYTES] +=
+			res.bytes;
+	} else {
+		x_north++;
+		x_tagged += !!res.tag_tci;
+		shadow.pc[ports[from].idx][VMST_PC_FROM_VM_UPLINK_XDP_FRAMES]++;
+		shadow.pc[ports[from].idx][VMST_PC_FROM_VM_UPLINK_XDP_BYTES] +=
+			res.bytes;
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ref_tx_result res;
@@ -1233,6 +1364,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		shadow.pc[ports[from].idx][VMST_PC_FROM_VM_UPLINK_BYTES] +=
 			res.bytes;
 	}
+	xdp_frame(from, len);
 	if (frames_run % COUNTER_EVERY == 0)
 		check_counters();
 	return 0;

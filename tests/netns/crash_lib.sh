@@ -205,3 +205,26 @@ kill_points() {
 	[ $bad = 0 ] && ok "$case ($n kill points of $total writes)"
 }
 
+
+# kill_both_ways X Y MIN_XY MIN_YX: from state X (empty, A or B: the state
+# must be X), apply Y then X without kills, tracing their writes (W_XY,
+# W_YX; case crash-points-counted: more than MIN_XY and MIN_YX), then
+# kill_points both transitions (cases kill-apply-X-to-Y, kill-apply-Y-to-X).
+W_XY=
+W_YX=
+kill_both_ways() {
+	local x=$1 y=$2 t
+	W_XY=$(writes "$x-$y" apply "$TMPD/$y.json") || die "apply $x->$y with crash points: $(cat "$TMPD/crash.err")"
+	converged "$TMPD/$y.json" || die "apply $x->$y: $WHY"
+	W_YX=$(writes "$y-$x" apply "$TMPD/$x.json") || die "apply $y->$x with crash points: $(cat "$TMPD/crash.err")"
+	converged "$TMPD/$x.json" || die "apply $y->$x: $WHY"
+	log "writes: $x->$y $W_XY, $y->$x $W_YX"
+	if [ "$W_XY" -gt "$3" ] && [ "$W_YX" -gt "$4" ]; then
+		ok crash-points-counted
+	else
+		fail crash-points-counted "too few writes counted: $x->$y $W_XY (want > $3), $y->$x $W_YX (want > $4)"
+	fi
+	for t in "$x-$y" "$y-$x"; do
+		kill_points "kill-apply-${t/-/-to-}" "$t" "${t%-*}" "${t#*-}"
+	done
+}

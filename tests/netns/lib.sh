@@ -49,6 +49,7 @@ TOOLS=$BUILD/tests
 VMSIM=$TOOLS/vmsim
 SENDFRAMES=$TOOLS/sendframes
 PCAPHEX=$TOOLS/pcaphex
+MAPSUM=$TOOLS/mapsum
 WAIT_SECS=${WAIT_SECS:-60}
 V=${V:-0}
 
@@ -643,4 +644,12 @@ fuzz_session() {
 	fi
 	rm -rf "$work"
 	[ $rc -eq 0 ] && [ -n "$through" ] && [ "$through" -ge "$min" ]
+}
+
+# map_sums MAP...: one line per pinned map of $PIN, "NAME: ... entries N
+# sum X" (tests/tools/mapsum: every key and value hashed, read with
+# libbpf's syscalls alone), "NAME: absent" for one that is not there. For
+# snapshots that must stay byte for byte the same.
+map_sums() {
+	"$MAPSUM" "${@/#/$PIN/}" || echo "mapsum failed: $*"
 }

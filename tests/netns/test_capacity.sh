@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# vmsteer-test: parallel 56
 # Capacity limits, documented in README.md: 4,096 ports per state (shared
 # by all network namespaces), VMST_FDB_PROBES (8) FDB slots searched from a
 # key's home slot, 16 uplinks per state. Each is filled to the limit; the
@@ -25,11 +26,8 @@ done >>"$TMPD/taps.batch"
 ip -n "$NS_HYP" -batch "$TMPD/taps.batch" || die "cannot create the devices"
 
 snapshot() {
-	local m
-	for m in vmst_config vmst_fdb vmst_ports vmst_port_cfg vmst_tx \
-		vmst_devs vmst_uplinks; do
-		echo "$m: $(bpftool -j map dump pinned "$PIN/$m" 2>&1 | md5sum)"
-	done
+	map_sums vmst_config vmst_fdb vmst_ports vmst_port_cfg vmst_tx \
+		vmst_devs vmst_uplinks
 	echo "xdp: $(ip -n "$NS_HYP" -j -d link show | jq -c 'map(.xdp.prog.id)')"
 	echo "links: $(ls "$PIN/links" 2>/dev/null | tr '\n' ' ')"
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# vmsteer-test: parallel 26
 # CLI semantics against a live set-up: attach twice is a no-op, port add
 # updates a port in place, a MAC already owned on a VLAN is refused, and bad
 # input (unknown or non-tap device, bad MAC or VLAN, unusable pin path) is

@@ -93,4 +93,18 @@ case=bad-option-plain
 out=$("$VMSTEER" --no-such 2>&1); rc=$?
 if [ $rc = 2 ] && [ "$(echo "$out" | wc -l)" = 1 ] && [[ $out != *unrecognized* ]]; then ok $case; else fail $case "rc $rc: $out"; fi
 
+# The agent's options as every command's: one line naming the object,
+# status 2, nothing started.
+case=agent-options
+bad=
+for args in "--config a --config b" "--bogus" "--uri x --no-libvirt" "stray" "--pin-path="; do
+	# shellcheck disable=SC2086
+	out=$(timeout 20 "$VMSTEER" agent $args 2>&1 </dev/null); rc=$?
+	word=$(echo "$args" | grep -o -- '--[a-z-]*\|stray' | head -1)
+	if [ $rc != 2 ] || [ "$(echo "$out" | wc -l)" != 1 ] || [[ $out != *"$word"* ]] || [[ $out == *unrecognized* ]]; then
+		bad+="'$args': rc $rc: $out; "
+	fi
+done
+if [ -z "$bad" ]; then ok $case; else fail $case "$bad"; fi
+
 lib_done

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# vmsteer-test: parallel 28
 # Crash safety of apply (test_crash_move.sh: of applies that move ports;
 # test_crash_add.sh: of port add and addresses): vmsteer killed (SIGKILL)
 # in the middle of an apply that attaches an uplink and adds 20 ports (120
@@ -16,27 +17,12 @@
 lib_init crash
 . "$LIB_DIR/crash_lib.sh"
 
-# ---- how many writes each transition takes ----
-wA=$(writes empty-A apply "$TMPD/A.json") || die "apply A with crash points: $(cat "$TMPD/crash.err")"
-converged "$TMPD/A.json" || die "apply A: $WHY"
-wAE=$(writes A-empty apply "$TMPD/empty.json") || die "apply A->empty: $(cat "$TMPD/crash.err")"
-converged "$TMPD/empty.json" || die "apply empty: $WHY"
-log "writes: empty->A $wA, A->empty $wAE"
-
-case=crash-points-counted
-if [ "$wA" -gt $((NPORTS * 4)) ] && [ "$wAE" -gt $((NPORTS * 3)) ]; then
-	ok $case
-else
-	fail $case "too few writes counted: empty->A $wA, A->empty $wAE"
-fi
-
-# Kill points of every kind of write (target, port entry, record, FDB...);
+# ---- how many writes each transition takes, and kills in both ----
 # empty->A begins by attaching the uplink (tracing links, the XDP link and
 # its pin, the uplink record) and A->empty ends detaching it: those are
-# kinds of their own.
-for t in empty-A A-empty; do
-	kill_points "kill-apply-${t/-/-to-}" "$t" "${t%-*}" "${t#*-}"
-done
+# kinds of their own among the kill points (target, port entry, record,
+# FDB...).
+kill_both_ways empty A $((NPORTS * 4)) $((NPORTS * 3))
 
 # ---- a tap that disappears while configured ----
 apply_clean "$TMPD/A.json" || die "back to A: $WHY"

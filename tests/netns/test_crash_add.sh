@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# vmsteer-test: parallel 31
 # Crash safety of `port add` (test_crash.sh: of apply): vmsteer killed
 # (SIGKILL) in the middle of `port add` of a new port, of a port moving to
 # another MAC and VLAN, and of `port add --ip`, and in the middle of

@@ -11,20 +11,8 @@ lib_init crashmove
 . "$LIB_DIR/crash_lib.sh"
 
 apply_clean "$TMPD/A.json" || die "apply A: $WHY"
-wAB=$(writes A-B apply "$TMPD/B.json") || die "apply B: $(cat "$TMPD/crash.err")"
-converged "$TMPD/B.json" || die "apply B: $WHY"
-wBA=$(writes B-A apply "$TMPD/A.json") || die "apply B->A: $(cat "$TMPD/crash.err")"
-converged "$TMPD/A.json" || die "apply A: $WHY"
-case=crash-points-counted
-if [ "$wAB" -gt "$NPORTS" ] && [ "$wBA" -gt "$NPORTS" ]; then
-	ok $case
-else
-	fail $case "too few writes counted: A->B $wAB, B->A $wBA"
-fi
-
-for t in A-B B-A; do
-	kill_points "kill-apply-${t/-/-to-}" "$t" "${t%-*}" "${t#*-}"
-done
+kill_both_ways A B "$NPORTS" "$NPORTS"
+wAB=$W_XY
 
 # Killed again while repairing: two kills in a row, then a clean apply.
 case=kill-during-repair

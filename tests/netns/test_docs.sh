@@ -68,12 +68,12 @@ else
 fi
 
 # Every check of doctor is in its section, with its reason.
-dchecks=$(awk '/^static const struct check C_/ { on = 1 } on && match($0, /"[a-z_]+"/) { print substr($0, RSTART + 1, RLENGTH - 2); on = 0 }' "$ROOT/user/cmd_doctor.c" | sort -u)
+dchecks=$(awk '/^static const struct check C_/ { on = 1 } on && match($0, /"[a-z_]+"/) { print substr($0, RSTART + 1, RLENGTH - 2); on = 0 }' "$ROOT"/user/cmd_doctor*.c | sort -u)
 dman=$(man_section doctor | awk 'prev == ".TP" && /^\.B / { print $2 } { prev = $0 }' | sort -u)
 if [ -n "$dchecks" ] && [ "$dchecks" = "$dman" ]; then
 	ok man8-doctor-checks
 else
-	fail man8-doctor-checks "user/cmd_doctor.c: $(echo $dchecks); vmsteer.8: $(echo $dman)"
+	fail man8-doctor-checks "user/cmd_doctor*.c: $(echo $dchecks); vmsteer.8: $(echo $dman)"
 fi
 
 # Environment variables the CLI reads (test hooks aside) are documented.
@@ -185,7 +185,7 @@ subs=$("$VMSTEER" port --help | sed -n 's/^\(Usage:\)\{0,1\} *vmsteer port \([a-
 [ "$(echo $subs)" != "" ] && [[ " $(echo $subs) " == *" add del "* ]] || die "port --help lists no subcommands: $subs"
 expect completion-port-sub "vmsteer port " $subs
 expect completion-abbrev-cmd "vmsteer po " $subs
-contains completion-port-add-options "vmsteer port add vmstd-t2 --" --mac --vlan --ip --trusted --queues --rss-key --rss-types --rss-table --xdp-steer --force
+contains completion-port-add-options "vmsteer port add vmstd-t2 --" --mac --vlan --ip --trusted --tx-hook --queues --rss-key --rss-types --rss-table --xdp-steer --force
 contains completion-global-options "vmsteer --" --json --pretty --pin-path --version --help
 expect completion-mode "vmsteer attach vmstd-up0 --mode " auto native generic
 reasons_like() { "$VMSTEER" stats --help | sed -n "s/^  \($1[a-z0-9_]*\): .*/\1/p"; }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# vmsteer-test: parallel 21
 # A CI-sized libFuzzer session over the uplink XDP program
 # (tests/fuzz/fuzz_packet.c): random and mutated frames, seeded from the
 # tcpdump corpus and built frames, through BPF_PROG_TEST_RUN, each compared

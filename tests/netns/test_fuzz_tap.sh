@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# vmsteer-test: parallel 29
 # A CI-sized libFuzzer session over the tap program, the transmit path, and
 # the uplink tc program (tests/fuzz/fuzz_tap.c): random and mutated frames
 # sent by the VMs of a

@@ -28,10 +28,7 @@ snapshot() {
 	echo "xdp: $(xdp_prog_id up0)"
 	echo "links: $(ls "$PIN/links" 2>/dev/null | tr '\n' ' ')"
 	echo "config: $(config_bytes)"
-	local m
-	for m in vmst_ports vmst_port_cfg vmst_fdb vmst_tx vmst_uplinks; do
-		echo "$m: $(bpftool -j map dump pinned "$PIN/$m" | md5sum)"
-	done
+	map_sums vmst_ports vmst_port_cfg vmst_fdb vmst_tx vmst_uplinks
 }
 
 # refused CASE CLI-ARGS...: fails, names the layout, changes nothing.

@@ -140,9 +140,9 @@ monitor_stop p1
 # 1 in 2 on each CPU: the first frame on a CPU is always reported.
 first=$(head -n1 "$TMPD/exp_plain.hex")
 line1=$(head -n1 "$TMPD/p1.out")
-read -r _ up port reason cpu len hex <<<"$line1"
+read -r _ up port reason hook cpu len hex <<<"$line1"
 # A second event from the same CPU skipped one frame: the third.
-read -r _ _ _ _ cpu2 _ hex2 <<<"$(sed -n 2p "$TMPD/p1.out")"
+read -r _ _ _ _ _ cpu2 _ hex2 <<<"$(sed -n 2p "$TMPD/p1.out")"
 if [ "$cpu2" = "$cpu" ]; then
 	want2=$(sed -n 3p "$TMPD/exp_plain.hex")
 else
@@ -150,7 +150,7 @@ else
 fi
 if [ "$MONITOR_RC" != 0 ] || [ "$(wc -l <"$TMPD/p1.out")" != 2 ]; then
 	fail $case "status $MONITOR_RC, $(wc -l <"$TMPD/p1.out") lines: $(cat "$TMPD/p1.out" "$TMPD/p1.err")"
-elif [ "$up $port $reason $len $hex" != "up0 - multicast len=60 $first" ] ||
+elif [ "$up $port $reason $hook $len $hex" != "up0 - multicast hook=xdp len=60 $first" ] ||
 	[[ $cpu != cpu=[0-9]* ]]; then
 	fail $case "first line '$line1'"
 elif [ "$hex2" != "$want2" ]; then

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# vmsteer-test: parallel 62
 # The CLI tests once more with the CLI built under AddressSanitizer and
 # UBSan (make asan: build/asan/vmsteer): every CLI run of the tests of
 # command-line and document parsing, of apply and of the ports' lifecycle

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# vmsteer-test: parallel 25
 # Issue 9: the escapes a malicious VM found in the tap program, each beside
 # its legitimate twin (which must still pass), as deployed: a bridge br0 of
 # the uplink up0 and the taps, vmsteer attached beside it.
@@ -36,7 +37,7 @@
 #                           segments (vmsim --gso)
 #   vmt6 untagged  MAC_VM6  --ip 10.0.0.6, TSO with 3000-byte segments
 . "$(dirname "$0")/lib.sh"
-lib_init txesc
+lib_init "txesc${TX_HOOK:+-$TX_HOOK}"
 . "$(dirname "$0")/txframes.sh"
 
 MAC_VM2=02:00:00:00:02:02
@@ -65,21 +66,22 @@ for i in 1 2 3 4; do
 	: >"$TMPD/exp_vm$i.hex"
 	: >"$TMPD/send_vm$i.hex"
 done
+tx_hook_wire
 vms attach up0 >/dev/null || die "vmsteer attach up0 failed"
-vms port add vmt1 --mac "$MAC_VM1" --ip 10.0.0.1 --ip 2001:db8:1::/64 \
+vms port add vmt1 --mac "$MAC_VM1" --tx-hook "$TX_HOOK" --ip 10.0.0.1 --ip 2001:db8:1::/64 \
 	>/dev/null || die "port add vmt1 failed"
-vms port add vmt2 --mac "$MAC_VM2" --ip 10.0.0.2 >/dev/null ||
+vms port add vmt2 --mac "$MAC_VM2" --tx-hook "$TX_HOOK" --ip 10.0.0.2 >/dev/null ||
 	die "port add vmt2 failed"
-vms port add vmt3 --mac "$MAC_VM3" --trusted >/dev/null ||
+vms port add vmt3 --mac "$MAC_VM3" --tx-hook "$TX_HOOK" --trusted >/dev/null ||
 	die "port add vmt3 failed"
-vms port add vmt4 --mac "$MAC_VM4" --trunk 10,20-21 --ip 10.0.4.4 \
+vms port add vmt4 --mac "$MAC_VM4" --tx-hook "$TX_HOOK" --trunk 10,20-21 --ip 10.0.4.4 \
 	--ip fe80::4:4 >/dev/null || die "port add vmt4 --trunk failed"
 for i in 5 6; do
 	tap_create vmt$i
 	ip -n "$NS_HYP" link set vmt$i master br0 || die "vmt$i into br0"
 	vmsim_start vm$i vmt$i -X "$TMPD/vm$i.tx.pcap" -g $((i == 5 ? 1448 : 3000))
 	: >"$TMPD/send_vm$i.hex"
-	vms port add vmt$i --mac "$(eval echo "\$MAC_VM$i")" --ip 10.0.0.$i \
+	vms port add vmt$i --mac "$(eval echo "\$MAC_VM$i")" --tx-hook "$TX_HOOK" --ip 10.0.0.$i \
 		>/dev/null || die "port add vmt$i failed"
 done
 
@@ -105,7 +107,7 @@ for bad in "--vlan 5 --trunk 10" "--trunk 0" "--trunk 4095" "--trunk 20-10" \
 	"--trunk 10,,20" "--trunk ' 10'"; do
 	case="trunk-refused:${bad// /_}"
 	eval "set -- $bad"
-	if out=$(vms port add vmt4 --mac "$MAC_VM4" "$@" 2>&1); then
+	if out=$(vms port add vmt4 --mac "$MAC_VM4" --tx-hook "$TX_HOOK" "$@" 2>&1); then
 		fail "$case" "accepted"
 	elif [ "$(echo "$out" | wc -l)" != 1 ] ||
 		! echo "$out" | grep -q -e '--trunk' -e '--vlan'; then
@@ -275,7 +277,7 @@ expect_count dhcpv6-by-message vmt1 reason rogue_dhcpv6 3
 expect_count header-chain vmt1 reason vm_ext_headers 1
 expect_count ra-behind-ah vmt1 reason rogue_ra 1
 expect_count mtu vmt1 reason vm_too_big 2
-expect_count mtu-east-west-twin vmt2 counter to_vm_tc_frames 1
+expect_count mtu-east-west-twin vmt2 counter "$TO_VM_TX" 1
 expect_count trusted-port-no-drops vmt3 reason rogue_ra 0
 
 # ---- part 1b: a GSO frame is judged by its segments ------------------------

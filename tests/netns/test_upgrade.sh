@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# vmsteer-test: parallel 34
 # Hitless upgrade: `vmsteer attach` on an uplink whose pinned link runs
 # another build's program replaces it in place (bpf_link_update: same link,
 # same maps), so under sustained traffic no frame is lost and the counters

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# vmsteer-test: parallel 66
 # Real guests (tests/vm/lib.sh): two libvirt domains booting Debian's 6.1
 # kernel under TCG, one with a single-queue virtio-net NIC and one with
 # <driver queues='2'/> and 2 vCPUs, on bridge br0 whose uplink up0 runs

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# vmsteer-test: parallel 94
 # `vmsteer agent` with real guests under a real libvirtd (tests/vm/lib.sh):
 # the agent follows the guests' lifecycle and keeps their ports right.
 #

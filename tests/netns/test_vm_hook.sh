@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# vmsteer-test: parallel 56
 # libvirt's qemu hook (scripts/libvirt/qemu-hook) run by a real libvirtd
 # for a real guest (tests/vm/lib.sh), no agent:
 # - `virsh start`: when it returns, the guest's tap is a port (MAC from

@@ -3,6 +3,28 @@
 # lib_init: payload() keeps its counter in $TMPD). Checksums are left zero:
 # pcaphex -C computes them where a host stack will look.
 
+# TX_HOOK: the hook the test adds its ports with, xdp (the default) or tc;
+# the transmit tests run once per hook (test_*_tc.sh set TX_HOOK=tc). With
+# xdp the uplink's veth peer gets GRO (NAPI): then the uplink takes XDP
+# frames, and the tap XDP program forwards frames for the wire too.
+# FROM_LOCAL, FROM_UPLINK, TO_VM_TX: the counters of what the hook
+# forwarded (sender to another VM, sender to the uplink, receiving VM).
+TX_HOOK=${TX_HOOK:-xdp}
+if [ "$TX_HOOK" = xdp ]; then
+	FROM_LOCAL=from_vm_local_xdp_frames
+	FROM_UPLINK=from_vm_uplink_xdp_frames
+	TO_VM_TX=to_vm_xdp_frames
+else
+	FROM_LOCAL=from_vm_local_frames
+	FROM_UPLINK=from_vm_uplink_frames
+	TO_VM_TX=to_vm_tc_frames
+fi
+# tx_hook_wire: for the xdp hook, NAPI on wire0 (before attach).
+tx_hook_wire() {
+	[ "$TX_HOOK" = tc ] ||
+		in_wire ethtool -K wire0 gro on >/dev/null || die "gro on wire0"
+}
+
 h() { echo "${1//:/}"; }
 ip4() { printf '%02x%02x%02x%02x' ${1//./ }; }
 # payload N: N bytes, the first 4 a fresh sequence number.

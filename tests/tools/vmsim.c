@@ -35,6 +35,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -116,6 +117,8 @@ static void usage(FILE *f)
 		"                      (read anew), then report as for SIGUSR1\n"
 		"  -r, --ready FILE    create FILE once the queues are open (and the\n"
 		"                      --tx frames are sent)\n"
+		"  -V, --vcpus N       also run N idle threads named \"CPU n/KVM\"\n"
+		"                      (a VM's vCPUs, as qemu names them)\n"
 		"  -g, --gso SIZE      open the queues with a virtio-net header; send\n"
 		"                      TCP/IPv4 frames longer than one segment as GSO\n"
 		"                      frames of SIZE-byte segments (TSO)\n"
@@ -384,6 +387,31 @@ static unsigned long long parse_num(const char *s, const char *what)
 	return v;
 }
 
+static void *vcpu_thread(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* --vcpus N: N idle threads named as qemu names its vCPU threads, "CPU
+ * n/KVM" (what `vmsteer doctor` counts); started with every signal
+ * blocked, so that signals reach the main thread's ppoll(). */
+static void vcpus(unsigned long long n)
+{
+	unsigned long long i;
+	char name[16];
+	pthread_t t;
+
+	for (i = 0; i < n && i < 64; i++) {
+		if (pthread_create(&t, NULL, vcpu_thread, NULL))
+			errx(1, "cannot start vCPU thread %llu", i);
+		snprintf(name, sizeof(name), "CPU %llu/KVM", i);
+		pthread_setname_np(t, name);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -399,6 +427,7 @@ int main(int argc, char **argv)
 		{"ready", required_argument, NULL, 'r'},
 		{"status", required_argument, NULL, 's'},
 		{"gso", required_argument, NULL, 'g'},
+		{"vcpus", required_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -411,9 +440,10 @@ int main(int argc, char **argv)
 	sigset_t block, orig;
 	char line[256 + 24 * VMSIM_MAX_QUEUES];
 	double deadline = 0;
+	unsigned long long nvcpus = 0;
 	int c, q;
 
-	while ((c = getopt_long(argc, argv, "i:q:w:x:c:t:HT:X:r:s:g:h", opts,
+	while ((c = getopt_long(argc, argv, "i:q:w:x:c:t:HT:X:r:s:g:V:h", opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -462,6 +492,9 @@ int main(int argc, char **argv)
 			if (vm.gso < 64 || vm.gso > 65000)
 				errx(1, "GSO segment size must be 64..65000");
 			break;
+		case 'V':
+			nvcpus = parse_num(optarg, "vCPU count");
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -490,6 +523,7 @@ int main(int argc, char **argv)
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGUSR2, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	vcpus(nvcpus);
 
 	if (pcap_path) {
 		vm.pcap = pcap_open_dead(DLT_EN10MB, VMSIM_SNAPLEN);

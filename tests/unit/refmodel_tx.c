@@ -394,6 +394,75 @@ void ref_tx_decide(const struct ref_tx_world *w, size_t from, const __u8 *frame,
 	decide(w, from, frame, len, res);
 }
 
+/* The one's complement sum of the 16-bit words at @off..@off+@n. */
+static __u32 sum16(const struct view *v, size_t off, size_t n, __u32 sum)
+{
+	size_t i;
+
+	for (i = 0; i < n; i += 2)
+		sum += be16(v, off + i);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+bool ref_tx_xdp_leaves_to_tc(const __u8 *frame, size_t len)
+{
+	const struct view v = {frame, len};
+	size_t l3 = 14, l4, at;
+	unsigned int type, nh, l4len, sum, c;
+
+	if (!have(&v, 12, 2))
+		return true;
+	type = be16(&v, 12);
+	if (type == ETHERTYPE_IPV4) {
+		if (!have(&v, l3, 20))
+			return true;
+		nh = frame[l3 + 9];
+		if ((nh != 6 && nh != 17) || (be16(&v, l3 + 6) & 0x3fff))
+			return false;
+		l4 = l3 + (frame[l3] & 15) * 4;
+		l4len = be16(&v, l3 + 2) - (frame[l3] & 15) * 4;
+		sum = sum16(&v, l3 + 12, 8, 0);
+	} else if (type == ETHERTYPE_IPV6) {
+		if (!have(&v, l3, 40))
+			return true;
+		nh = frame[l3 + 6];
+		if (nh != 6 && nh != 17)
+			return ipv6_ext(nh);
+		l4 = l3 + 40;
+		l4len = be16(&v, l3 + 4);
+		sum = sum16(&v, l3 + 8, 32, 0);
+	} else {
+		return false;
+	}
+	at = l4 + (nh == 6 ? 16 : 6);
+	if (!have(&v, at, 2))
+		return true;
+	c = be16(&v, at);
+	if (type == ETHERTYPE_IPV4 && nh == 17 && c == 0)
+		return false; /* no UDP checksum */
+	sum += nh + l4len;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return c == sum || (sum == 0xffff && c == 0);
+}
+
+void ref_tx_xdp_decide(const struct ref_tx_world *w, size_t from,
+		       const __u8 *frame, size_t len, bool north_xdp,
+		       struct ref_tx_result *res)
+{
+	decide(w, from, frame, len, res);
+	if (res->verdict == REF_TX_DROP &&
+	    res->reason != VMST_R_DROP_VM_TOO_BIG)
+		return;
+	if (res->verdict == REF_TX_REDIRECT && (res->local || north_xdp) &&
+	    !ref_tx_xdp_leaves_to_tc(frame, len))
+		return;
+	res->verdict = REF_TX_PASS;
+	res->reason = -1; /* nothing counted: the tc program decides */
+}
+
 void ref_uplink_tc_decide(const struct ref_tx_world *w, __u32 uplink_netns,
 			  const __u8 *frame, size_t len, bool gso,
 			  struct ref_tx_result *res, __u8 *out, size_t *out_len)

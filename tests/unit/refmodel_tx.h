@@ -124,6 +124,28 @@ void ref_tx_decide(const struct ref_tx_world *w, size_t from, const __u8 *frame,
 		   size_t len, struct ref_tx_result *res);
 
 /*
+ * The tap XDP program (README "Two hooks: XDP first, then tc"), on the
+ * same frame: every drop of the tc program but vm_too_big is its own
+ * (same reason, same count); it forwards what tc would redirect, into
+ * another port's tap, or to the uplink when the uplink takes XDP frames
+ * (@north_xdp), unless ref_tx_xdp_leaves_to_tc(); everything else goes on
+ * to the tc program: PASS with reason -1, nothing counted. A tag for an
+ * access port is pushed into the frame's bytes (after the MACs).
+ */
+void ref_tx_xdp_decide(const struct ref_tx_world *w, size_t from,
+		       const __u8 *frame, size_t len, bool north_xdp,
+		       struct ref_tx_result *res);
+/*
+ * Frames the tap XDP program leaves to tc even when it could forward
+ * them: TCP or UDP (IPv4 not fragmented, IPv6 without extension headers)
+ * whose checksum field holds the sum of the pseudo-header (addresses,
+ * protocol, L4 length): left to offload; IPv6 with extension headers; IP
+ * headers or checksum fields cut short. IPv4 UDP with checksum 0 has
+ * none to finish.
+ */
+bool ref_tx_xdp_leaves_to_tc(const __u8 *frame, size_t len);
+
+/*
  * The uplink tc program (skb path, README "Uplink skb path" and "VLANs"),
  * on a frame arriving on an uplink of network namespace @uplink_netns
  * (the XDP program passed it up):

@@ -172,6 +172,7 @@ TEST(monitor)
 			ASSERT_EQ(e->len, bcast_len, "len");
 			ASSERT_EQ(e->caplen, bcast_len, "caplen");
 			ASSERT_NEQ(e->ts_ns, 0, "timestamp");
+			ASSERT_EQ(e->hook, VMST_HOOK_XDP, "hook");
 			ASSERT_MEMEQ(e->data, e->caplen, bcast, bcast_len,
 				     "event bytes");
 		}

@@ -764,9 +764,9 @@ out:
 
 /*
  * Both paths agree: for every frame (flows, tags, options, fragments, cut
- * headers, two tags), the XDP parser (bpf/lib/rss_xdp.h, used by the
- * uplink program with --xdp-steer cpumap) and the tap steering program
- * choose the same queue.
+ * headers, two tags), the flow parser and hash of bpf/lib/rss.h compiled
+ * for XDP (as the uplink program uses it with --xdp-steer cpumap) and for
+ * the tap steering program choose the same queue.
  */
 TEST(steer_xdp_agrees)
 {

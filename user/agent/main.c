@@ -24,6 +24,7 @@
 #include <libvirt/libvirt.h>
 
 #include "agent.h"
+#include "cli.h"
 #include "lifecycle.h"
 
 /* Events within this many milliseconds make one convergence. */
@@ -434,22 +435,27 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{}};
 	static struct vms_agent a;
-	const char *config = VMS_AGENT_CONFIG, *uri = NULL, *pin = NULL;
+	const char *config = VMS_AGENT_CONFIG, *config_arg = NULL;
+	const char *uri = NULL, *pin = NULL;
 	const char *hook = NULL;
 	bool config_given = false, no_libvirt = false;
 	int c, err, sfd, verbose = 0;
 	struct vms_agent_select cli_sel = {};
 	sigset_t mask;
 
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "c:u:nb:m:1vh", opts, NULL)) !=
 	       -1) {
-		switch (c) {
+		err = vms_global_opt(c, optarg, &verbose, &pin);
+		switch (err ? 0 : c) {
+		case 0:
+			break;
 		case 'c':
-			config = optarg;
-			config_given = true;
+			err = vms_opt_once("agent", "--config", &config_arg,
+					   optarg);
 			break;
 		case 'u':
-			uri = optarg;
+			err = vms_opt_once("agent", "--uri", &uri, optarg);
 			break;
 		case 'n':
 			no_libvirt = true;
@@ -466,32 +472,32 @@ int main(int argc, char **argv)
 			a.once = true;
 			break;
 		case 'H':
-			hook = optarg;
-			break;
-		case 'P':
-			pin = optarg;
-			break;
-		case 'v':
-			verbose++;
+			err = vms_opt_once("agent", "--hook", &hook, optarg);
 			break;
 		case 'h':
 			fputs(cmd_agent_usage, stdout);
 			return 0;
 		default:
-			fprintf(stderr, "vmsteer agent: see 'vmsteer agent "
-					"--help'\n");
-			return 2;
+			err = vms_bad_option("agent", argv);
 		}
+		if (err < 0)
+			goto bad;
+		if (err > 1)
+			goto usage;
 	}
 	if (optind != argc) {
-		fprintf(stderr, "vmsteer agent: unexpected argument '%s'\n",
-			argv[optind]);
-		return 2;
+		vms_usage_err("agent", "unexpected argument '%s'",
+			      argv[optind]);
+		goto usage;
 	}
 	if (uri && no_libvirt) {
-		fprintf(stderr, "vmsteer agent: --uri and --no-libvirt "
-				"exclude each other\n");
-		return 2;
+		vms_usage_err("agent", "--uri and --no-libvirt exclude each "
+				       "other");
+		goto usage;
+	}
+	if (config_arg) {
+		config = config_arg;
+		config_given = true;
 	}
 	vms_libbpf_logging(verbose);
 	settings.config = config;
@@ -502,6 +508,8 @@ int main(int argc, char **argv)
 	if (settings_apply(&a))
 		goto bad;
 	a.pin_path = vms_pin_path(pin);
+	if (vms_pin_path_check(a.pin_path))
+		goto bad;
 	if (hook) {
 		if (vms_agent_hook(&a, hook))
 			goto bad;
@@ -571,4 +579,7 @@ int main(int argc, char **argv)
 bad:
 	fprintf(stderr, "vmsteer agent: %s\n", vms_last_error() ?: "failed");
 	return 1;
+usage:
+	fprintf(stderr, "vmsteer: %s\n", vms_last_error());
+	return VMS_EXIT_USAGE;
 }

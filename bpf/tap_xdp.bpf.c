@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * vmsteer tap XDP program: the transmit fast path. Native XDP on every tap
+ * whose port has `--tx-hook xdp` (the default), one instance per state and
+ * network namespace like the tc program (bpf/tap.bpf.c), which stays on
+ * the tap behind it. tun runs it on the frames the VM writes before any
+ * skb exists (a non-blocking write() as QEMU does, vhost-net's batches).
+ *
+ * It applies the tc program's checks, written once for both hooks over the
+ * context layer (lib/antispoof.h vmst_tx_check: the port, source MAC,
+ * tags, trunk, every anti-spoofing rule, trust), and drops what they
+ * refuse, counted under the same reasons (lib/verdict.h). Of
+ * the frames that pass, it forwards without an skb:
+ *  - unicast to another local port on the sender's VLAN: a redirect
+ *    through vmst_tx (DEVMAP) into that port's tap;
+ *  - any other unicast, not for this host: a redirect through vmst_tx's
+ *    entry 0 (the northbound uplink, when it takes XDP frames), the
+ *    port's tag pushed for an access port.
+ * Every other frame goes on (XDP_PASS) to the tc program, which checks
+ * it again and does all it did before:
+ *  - broadcast and multicast (the bridge floods them), a trunk port's
+ *    tagged frames (the bridge forwards them), unicast to this host;
+ *  - frames longer than the target's MTU (tc drops them as vm_too_big,
+ *    as the bridge would, or segments a GSO frame that fits);
+ *  - TCP and UDP whose checksum is left to offload (the guest wrote it
+ *    with VIRTIO_NET_HDR_F_NEEDS_CSUM, which tun's XDP path drops: only
+ *    the skb path finishes the checksum), told by a checksum field that
+ *    holds the pseudo-header sum; IPv6 with extension headers;
+ *  - frames with no target (no uplink in the port's namespace, a target
+ *    being reconfigured).
+ * tun runs the program natively only on frames it can take without an
+ * skb; GSO frames (a virtio-net header with a gso_type), frames over a
+ * page and blocking writes get an skb first and meet the program as
+ * generic XDP (there is no telling the two apart from inside: 6.1 marks
+ * metadata unsupported on the native path, later kernels do not). The
+ * rules above hold there too: a GSO frame is longer than the MTU and
+ * goes to tc, and one that fits it (a small MSS) keeps its skb, offload
+ * state included, through generic XDP's redirect.
+ */
+#define VMST_CTX_XDP
+#include "lib/common.h"
+#include "lib/ctx.h"
+#include "lib/maps.h"
+#include "lib/parse.h"
+#include "lib/fdb.h"
+#include "lib/stats.h"
+#include "lib/verdict.h"
+#include "lib/antispoof.h"
+#include "lib/devport.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define VMST_NH_TCP 6
+
+static __always_inline __u32 vmst_csum_add(__u32 sum, const __u8 *p, int n)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < n; i += 2)
+		sum += (p[i] << 8) | p[i + 1];
+	return sum;
+}
+
+static __always_inline __u16 vmst_csum_fold(__u32 sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+/*
+ * Whether the TCP or UDP checksum of the frame may be left to offload,
+ * or the frame is one the fast path does not read (IPv6 extension
+ * headers): then it goes to the skb path. A checksum left to offload
+ * holds the pseudo-header's sum (what the device adds the rest to); a
+ * finished one equals it only by a 1-in-65,536 chance, and then it
+ * merely takes the slower path. @l3: offset of the IP header, @proto its
+ * EtherType.
+ */
+static __always_inline bool vmst_csum_unfinished(struct xdp_md *ctx,
+						 __be16 proto, __u32 l3)
+{
+	__u32 sum, l4, l4len, ihl;
+	__u8 ip[40], c[2], nh;
+
+	if (proto == bpf_htons(ETH_P_IP)) {
+		if (ctx_load_bytes(ctx, l3, ip, 20))
+			return true;
+		nh = ip[9];
+		/* Fragments: no offload (and no L4 header in later ones). */
+		if ((nh != VMST_NH_TCP && nh != VMST_NH_UDP) ||
+		    (((ip[6] & 0x3f) << 8) | ip[7]))
+			return false;
+		ihl = (ip[0] & 0xf) * 4;
+		l4len = ((ip[2] << 8) | ip[3]) - ihl;
+		l4 = l3 + ihl;
+		sum = vmst_csum_add(0, ip + 12, 8);
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
+		if (ctx_load_bytes(ctx, l3, ip, 40))
+			return true;
+		nh = ip[6];
+		if (nh != VMST_NH_TCP && nh != VMST_NH_UDP)
+			return vmst_ipv6_ext(nh);
+		l4len = (ip[4] << 8) | ip[5];
+		l4 = l3 + 40;
+		sum = vmst_csum_add(0, ip + 8, 32);
+	} else {
+		return false;
+	}
+	if (ctx_load_bytes(ctx, l4 + (nh == VMST_NH_TCP ? 16 : 6), c, 2))
+		return true;
+	/* UDP over IPv4 without a checksum: nothing to finish. */
+	if (proto == bpf_htons(ETH_P_IP) && nh == VMST_NH_UDP && !(c[0] | c[1]))
+		return false;
+	sum += nh + (l4len & 0xffff) + (l4len >> 16);
+	sum = vmst_csum_fold(sum);
+	return (__u32)((c[0] << 8) | c[1]) == sum ||
+	       (sum == 0xffff && !(c[0] | c[1]));
+}
+
+/* Push the 802.1Q tag @vid after the MAC addresses; 0 or an error. */
+static __always_inline int vmst_xdp_vlan_push(struct xdp_md *ctx, __u16 vid)
+{
+	void *data, *data_end;
+	__u32 *w;
+
+	if (bpf_xdp_adjust_head(ctx, -VLAN_HLEN))
+		return -1;
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	if (data + ETH_HLEN + VLAN_HLEN > data_end) {
+		bpf_xdp_adjust_head(ctx, VLAN_HLEN);
+		return -1;
+	}
+	w = data;
+	w[0] = w[1];
+	w[1] = w[2];
+	w[2] = w[3];
+	((__be16 *)data)[6] = bpf_htons(ETH_P_8021Q);
+	((__be16 *)data)[7] = bpf_htons(vid);
+	return 0;
+}
+
+SEC("xdp")
+int vmst_tap_xdp(struct xdp_md *ctx)
+{
+	struct vmst_port_cfg *cfg, *tcfg;
+	struct vmst_port *port, *tport = NULL;
+	__u32 idx, tidx, zero = 0, reason, len, mtu = 0;
+	struct vmst_local_key lk = {};
+	struct vmst_north *north;
+	struct vmst_tx_frame f;
+	__u64 key;
+	__u16 vlan;
+
+#ifdef VMST_TEST_VARIANT
+	/* Tests only (upgrade): another tag, the same behaviour. */
+	asm volatile("r0 = %[v]" ::[v] "i"(VMST_TEST_VARIANT) : "r0");
+#endif
+	len = ctx_len(ctx);
+	reason = vmst_tx_check(ctx, &f);
+	if (reason != VMST_OK)
+		return vmst_verdict(ctx, f.idx, reason, XDP_DROP);
+	idx = f.idx;
+	port = f.port;
+	cfg = f.cfg;
+	vlan = (port->key >> 48) & VMST_VLAN_MASK;
+	/* Checked and kept: the tc program forwards these as before. */
+	if (f.l2.tags || (f.l2.eth->h_dest[0] & 1))
+		return XDP_PASS;
+
+	key = vmst_fdb_key(vlan, vmst_mac48(f.l2.eth->h_dest));
+	tidx = vmst_fdb_lookup(key, &tport);
+	if (tidx && tidx != idx && tport) {
+		tcfg = vmst_port_cfg_of(tidx);
+		if (!tcfg || tcfg->netns_ino != cfg->netns_ino ||
+		    len > tport->max_frame ||
+		    vmst_csum_unfinished(ctx, f.l2.proto, f.cur.off))
+			return XDP_PASS;
+		if (bpf_redirect_map(&vmst_tx, tidx, XDP_PASS) != XDP_REDIRECT)
+			return XDP_PASS;
+		vmst_count_port(idx, from_vm_local_xdp, len);
+		vmst_count_port(tidx, to_vm_xdp, len);
+		return XDP_REDIRECT;
+	}
+	if (tidx == idx)
+		return XDP_PASS;
+
+	north = bpf_map_lookup_elem(&vmst_north, &zero);
+	if (!north || !north->ifindex || north->netns_ino != cfg->netns_ino)
+		return XDP_PASS;
+	lk.mac48 = key & 0xffffffffffffULL;
+	lk.netns_ino = cfg->netns_ino;
+	if (bpf_map_lookup_elem(&vmst_local, &lk))
+		return XDP_PASS;
+	/* Judged without the tag pushed below, as on the tc path. */
+	if (bpf_check_mtu(ctx, north->ifindex, &mtu, 0, 0) ||
+	    vmst_csum_unfinished(ctx, f.l2.proto, f.cur.off))
+		return XDP_PASS;
+	/* Entry 0 of vmst_tx: the northbound uplink, present only while it
+	 * takes XDP frames (user/tapxdp.c). */
+	if (bpf_redirect_map(&vmst_tx, 0, XDP_PASS) != XDP_REDIRECT)
+		return XDP_PASS;
+	if ((port->flags & VMST_PORT_F_ACCESS) && vmst_xdp_vlan_push(ctx, vlan))
+		return XDP_PASS;
+	vmst_count_port(idx, from_vm_uplink_xdp, len);
+	return XDP_REDIRECT;
+}
