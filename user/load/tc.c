@@ -25,7 +25,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "nl.h"
+#include "util/nl.h"
 #include "vms.h"
 #include "uplink_tc.skel.h"
 
