@@ -21,6 +21,11 @@ int vms_local_read(struct vms_state *st, struct vmst_local_key *keys,
 		   struct vmst_local *vals, int max);
 /* Rewrite this namespace's entries of vmst_local from the system. */
 int vms_local_refresh(struct vms_state *st);
+/* After `port add` of @tap (@ifindex, 0 when pending) with @mac: @mac
+ * out of this namespace's host-local MACs, the tap's own address in (no
+ * snapshot: O(1) at any number of devices). */
+int vms_local_port_added(struct vms_state *st, const char *tap, __u32 ifindex,
+			 const __u8 mac[6]);
 /* vms_local_refresh() for a command that succeeded: a failure is a
  * warning (frames to a new local device may go to the uplink). */
 void vms_local_refresh_warn(struct vms_state *st);

@@ -75,6 +75,9 @@ __u32 vms_boottime(void);
 /* Index of the port of MAC @mac on @vlan in @netns_ino, 0 when none. */
 int vms_port_find_mac(const struct vms_maps *m, const __u8 mac[6], __u16 vlan,
 		      __u32 netns_ino, struct vmst_port_cfg *cfg);
+/* True when a port of namespace @netns_ino has MAC @mac (any VLAN). */
+bool vms_port_mac_used(const struct vms_maps *m, const __u8 mac[6],
+		       __u32 netns_ino);
 /* Index of the port named @name in @netns_ino, 0 when none, or -errno. */
 int vms_port_find(const struct vms_maps *m, const char *name, __u32 netns_ino,
 		  struct vmst_port_cfg *cfg);

@@ -34,5 +34,8 @@ int vms_uplink_tc_attach(struct vms_state *st, __u32 ifindex, const char *dev,
 int vms_uplink_tc_detach(__u32 ifindex, const char *dev, bool qdisc_ours);
 /* Id of the program of vmsteer's filter on @ifindex, 0 when none. */
 __u32 vms_tc_prog_id(__u32 ifindex);
+/* The same for @n devices, into @ids, over one netlink socket (requests
+ * sent in batches): 0 or -errno with a message. */
+int vms_tc_prog_ids(const __u32 *ifindex, int n, __u32 *ids);
 
 #endif /* VMS_LOAD_TC_H */
