@@ -134,10 +134,15 @@ static __always_inline bool vmst_src6_ok(__u32 port, __u64 mac48,
 static __always_inline bool vmst_trunk_has(__u32 port, __u16 vid)
 {
 	struct vmst_trunk *t = bpf_map_lookup_elem(&vmst_trunk, &port);
+	__u32 word = vid >> 6;
 
 	if (!t || vid == 0 || vid >= VLAN_VID_RSVD)
 		return false;
-	return (t->vids[(vid >> 6) & 63] >> (vid & 63)) & 1;
+	/* The mask is the word's bound for the verifier: a compiler that
+	 * knows vid < 4096 would drop it, and the verifier may not know
+	 * (vid comes back from the stack as any 16-bit value). */
+	barrier_var(word);
+	return (t->vids[word & 63] >> (vid & 63)) & 1;
 }
 
 /*

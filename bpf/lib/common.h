@@ -21,13 +21,6 @@
 #define ETH_P_IPV6    0x86dd
 #define VLAN_VID_RSVD 0x0fff /* VID 4095: reserved, never forwarded */
 
-/* An 802.1Q or 802.1ad EtherType. */
-static __always_inline int vmst_is_vlan_proto(__be16 proto)
-{
-	return proto == bpf_htons(ETH_P_8021Q) ||
-	       proto == bpf_htons(ETH_P_8021AD);
-}
-
 /* 6 bytes of MAC address as an integer, first octet most significant. */
 static __always_inline __u64 vmst_mac48(const __u8 *m)
 {
