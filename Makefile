@@ -44,11 +44,14 @@ BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS	  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 
-# User space: main.c and cmd_*.c make the CLI, exporter.c the exporter;
-# the rest is a library that the tests link too.
-CLI_SRCS  := user/main.c $(wildcard user/cmd_*.c)
-EXPORTER_SRCS := user/exporter.c
-LIB_SRCS  := $(filter-out $(CLI_SRCS) $(EXPORTER_SRCS),$(wildcard user/*.c))
+# User space, one folder a layer (README "Layout"): cli/main.c and
+# cli/cmd_*.c make the CLI, metrics/exporter.c the exporter; the rest is a
+# library that the tests link too.
+USER_DIRS := cli core load util config metrics
+CLI_SRCS  := user/cli/main.c $(wildcard user/cli/cmd_*.c)
+EXPORTER_SRCS := user/metrics/exporter.c
+LIB_SRCS  := $(filter-out $(CLI_SRCS) $(EXPORTER_SRCS),\
+	$(foreach d,$(USER_DIRS),$(wildcard user/$(d)/*.c)))
 CLI_OBJS  := $(patsubst user/%.c,$(BUILD)/user/%.o,$(CLI_SRCS))
 EXPORTER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(EXPORTER_SRCS))
 PROGS	  := $(BUILD)/vmsteer $(BUILD)/vmsteer-exporter
@@ -103,6 +106,7 @@ $(BUILD)/%.skel.h: $(BUILD)/tests/bpf/%.bpf.o
 # User objects may include any skeleton: build them all first.
 $(BUILD)/user/%.o: user/%.c $(SKELS) | $(BUILD)/user
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
 $(BUILD)/user/agent/%.o: user/agent/%.c $(SKELS) | $(BUILD)/user/agent
@@ -207,7 +211,7 @@ FUZZ_CFLAGS  = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined $(WARN) -std=gnu11 -Iinclude -Iuser \
 	-I$(BUILD) $(shell $(PKG_CONFIG) --cflags libbpf json-c 2>/dev/null)
 
-$(FUZZ_CONFIG): tests/fuzz/fuzz_config.c user/config.c user/log.c user/netdev.c $(LIBVMS) | $(BUILD)/tests/unit
+$(FUZZ_CONFIG): tests/fuzz/fuzz_config.c user/config/config.c user/util/log.c user/util/netdev.c $(LIBVMS) | $(BUILD)/tests/unit
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -265,7 +269,7 @@ ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined
 .PHONY: asan
 asan: $(BUILD)/asan/vmsteer
-$(BUILD)/asan/vmsteer: $(wildcard user/*.c user/*.h user/agent/*.c user/agent/*.h include/*.h bpf/*.c bpf/lib/*.h)
+$(BUILD)/asan/vmsteer: $(wildcard user/*.h user/*/*.c user/*/*.h include/*.h bpf/*.c bpf/lib/*.h)
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan \
 		CFLAGS="$(ASAN_CFLAGS)" $(BUILD)/asan/vmsteer \
 		$(BUILD)/asan/vmsteer-exporter $(BUILD)/asan/vmsteer-agent \
@@ -337,4 +341,4 @@ clean:
 
 include mk/install.mk mk/deb.mk
 
--include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*/*.d $(BUILD)/tests/bpf/*.d $(BUILD)/tests/bpf/broken/*.d)
+-include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*/*.d $(BUILD)/tests/*/*.d $(BUILD)/tests/bpf/*.d $(BUILD)/tests/bpf/broken/*.d)

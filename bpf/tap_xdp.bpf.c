@@ -199,7 +199,7 @@ int vmst_tap_xdp(struct xdp_md *ctx)
 	    vmst_csum_unfinished(ctx, f.l2.proto, f.cur.off))
 		return XDP_PASS;
 	/* Entry 0 of vmst_tx: the northbound uplink, present only while it
-	 * takes XDP frames (user/tapxdp.c). */
+	 * takes XDP frames (user/load/tapxdp.c). */
 	if (bpf_redirect_map(&vmst_tx, 0, XDP_PASS) != XDP_REDIRECT)
 		return XDP_PASS;
 	if ((port->flags & VMST_PORT_F_ACCESS) && vmst_xdp_vlan_push(ctx, vlan))

@@ -16,13 +16,13 @@
 # (CLOCK_THREAD_CPUTIME_ID), and ns above the floor of the same round.
 # Every frame must arrive: read by the reader of tapB (its TX packets) or
 # counted by the XDP sink on the uplink's peer. The writer keeps at most
-# 192 frames in flight (bursts of 64, waiting between bursts outside the
+# WINDOW (192) frames in flight (bursts of 64, waiting between bursts outside the
 # timed writes), so a reader slower than the path does not turn into ring
 # drops; a path that delivers less than 99% is marked "!" and under 95%
 # fails the bench. See BENCHMARKS.md.
 #
 # Settings (environment): ROUNDS=7, SECS=1, SIZES="64 1500",
-# PATHS="floor bridge tc xdp", GEN_CPU=0, DRAIN_CPU=1,
+# PATHS="floor bridge tc xdp", WINDOW=192, GEN_CPU=0, DRAIN_CPU=1,
 # VMSTEER=build/vmsteer, V=1 (verbose).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +40,7 @@ SECS=${SECS:-1}
 SIZES=${SIZES:-64 1500}
 PATHS=${PATHS:-floor bridge tc xdp}
 GEN_CPU=${GEN_CPU:-0}
+WINDOW=${WINDOW:-192}
 V=${V:-0}
 ncpu=$(nproc)
 DRAIN_CPU=${DRAIN_CPU:-$(((GEN_CPU + 1) % ncpu))}
@@ -62,6 +63,7 @@ for s in $SIZES; do
 		die "SIZES: '$s' is not a frame length of 60..1514 bytes"
 done
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS: '$ROUNDS' is not a positive number"
+[[ $WINDOW =~ ^[0-9]+$ ]] && [ "$WINDOW" -ge 64 ] || die "WINDOW: '$WINDOW' is not a number of frames >= 64"
 
 id=vmstx-$$-$RANDOM
 WIRE_NS=$id-wire
@@ -71,11 +73,12 @@ PIN=/sys/fs/bpf/$id
 SINK_PIN=/sys/fs/bpf/$id-sink
 tmp=$(mktemp -d /tmp/vmsteer-bench-tx.XXXXXX)
 drain_pid=
+hold_pid=
 sink_pid=
 cleanup() {
 	local rc=$?
 	set +e
-	for p in $drain_pid $sink_pid; do
+	for p in $drain_pid $hold_pid $sink_pid; do
 		kill "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
@@ -124,15 +127,26 @@ hv bridge fdb add $MAC_W dev up0 master static
 hv bridge fdb add $MAC_A dev tapa master static
 
 # The VM behind tapB reads its queues (spinning, so no path pays for
-# waking it); nobody reads tapA (the writer holds a queue of it). The
+# waking it). The
 # wire's side of the uplink drops and counts in XDP, its NAPI in a thread
 # on the reader's CPU.
-hv taskset -c "$DRAIN_CPU" "$BENCH" drain tapb --queues 2 \
-	--ready "$tmp/drain-ready" &
+# (nsenter, not the hv function: $! must be the reader itself, which
+# nsenter becomes, for cleanup to stop it.)
+nsenter --net="/run/netns/$HV_NS" taskset -c "$DRAIN_CPU" "$BENCH" drain \
+	tapb --queues 2 --ready "$tmp/drain-ready" &
 drain_pid=$!
 wait_file "$tmp/drain-ready" || die "tap reader not ready"
-wire "$BENCH" sink "$WDEV" --pin "$SINK_PIN" --cpu "$DRAIN_CPU" \
-	--ready "$tmp/sink-ready" &
+# The VM behind tapA holds a queue of it for good, as a VM does: a tap
+# with no queue attached has no carrier, and the bridge port would come
+# back up only after each writer call had started (linkwatch is
+# asynchronous), dropping its first frames. It sleeps in poll(), and
+# opens its queue as the writer does (a tap's first queue sets its flags).
+nsenter --net="/run/netns/$HV_NS" taskset -c "$DRAIN_CPU" "$BENCH" drain \
+	tapa --queues 1 --poll --vnet-hdr --ready "$tmp/hold-ready" &
+hold_pid=$!
+wait_file "$tmp/hold-ready" || die "tapA's holder not ready"
+nsenter --net="/run/netns/$WIRE_NS" "$BENCH" sink "$WDEV" --pin "$SINK_PIN" \
+	--cpu "$DRAIN_CPU" --ready "$tmp/sink-ready" &
 sink_pid=$!
 wait_file "$tmp/sink-ready" || die "uplink sink not ready"
 
@@ -202,8 +216,8 @@ measure() {
 	local r=$1 p=$2 dest=$3 size=$4 dst=$MAC_B before after out
 	local frames errors secs cpu got ringfull=0 how
 	case $dest in
-	vm) how="--arrived tap:tapb" ;;
-	uplink) how="--arrived map:$SINK_PIN" dst=$MAC_W ;;
+	vm) how="--arrived tap:tapb --window $WINDOW" ;;
+	uplink) how="--arrived map:$SINK_PIN --window $WINDOW" dst=$MAC_W ;;
 	*) how=--floor ;;
 	esac
 	before=$(tapb_dropped)

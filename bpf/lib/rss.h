@@ -4,7 +4,7 @@
  * the port's enabled hash types, then the indirection table. Works on a
  * flow parsed into a struct vmst_rss_flow by one parser (vmst_rss_parse,
  * over lib/parse.h), so the XDP and skb programs put a flow on the same
- * queue. The reference in user/toeplitz.c defines the same result.
+ * queue. The reference in user/load/toeplitz.c defines the same result.
  */
 #ifndef VMST_BPF_RSS_H
 #define VMST_BPF_RSS_H

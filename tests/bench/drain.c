@@ -4,11 +4,12 @@
  * multi-queue tap and reads frames until SIGINT or SIGTERM, so the tap's
  * rings never stay full for want of a reader.
  *
- *   vmsteer-bench drain TAP [--queues N] [--poll] [--ready FILE]
+ *   vmsteer-bench drain TAP [--queues N] [--poll] [--ready FILE] [--vnet-hdr]
  *
  * By default the reader spins on non-blocking reads and never sleeps, so
  * no path under test pays for waking it; --poll sleeps in poll() when every
- * queue is empty, as a blocking VM-side reader would.
+ * queue is empty, as a blocking VM-side reader would. --vnet-hdr opens
+ * the queues as txgen does (a tap's first queue sets its flags for all).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,38 +37,19 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static int open_queue(const char *tap)
-{
-	struct ifreq ifr = {};
-	int fd;
-
-	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		bench_err("/dev/net/tun: %s", strerror(errno));
-		return -errno;
-	}
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", tap);
-	if (ioctl(fd, TUNSETIFF, &ifr)) {
-		bench_err("tap %s: TUNSETIFF: %s", tap, strerror(errno));
-		close(fd);
-		return -errno;
-	}
-	return fd;
-}
-
 int cmd_drain(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"queues", required_argument, NULL, 'q'},
 		{"poll", no_argument, NULL, 'p'},
 		{"ready", required_argument, NULL, 'r'},
+		{"vnet-hdr", no_argument, NULL, 'V'},
 		{},
 	};
 	struct pollfd pfd[DRAIN_MAX_QUEUES];
 	unsigned long long frames = 0;
 	const char *tap, *ready = NULL;
-	int nq = 2, use_poll = 0, i, c, ret = 1;
+	int nq = 2, use_poll = 0, vnet_hdr = 0, i, c, ret = 1;
 	struct sigaction sa = {.sa_handler = on_signal};
 	char buf[65536];
 
@@ -82,13 +64,16 @@ int cmd_drain(int argc, char **argv)
 		case 'r':
 			ready = optarg;
 			break;
+		case 'V':
+			vnet_hdr = 1;
+			break;
 		default:
 			return 1;
 		}
 	}
 	if (optind != argc - 1 || nq < 1 || nq > DRAIN_MAX_QUEUES) {
 		bench_err("usage: drain TAP [--queues 1..%d] [--poll] "
-			  "[--ready FILE]",
+			  "[--ready FILE] [--vnet-hdr]",
 			  DRAIN_MAX_QUEUES);
 		return 1;
 	}
@@ -99,20 +84,13 @@ int cmd_drain(int argc, char **argv)
 	for (i = 0; i < nq; i++)
 		pfd[i].fd = -1;
 	for (i = 0; i < nq; i++) {
-		pfd[i].fd = open_queue(tap);
+		pfd[i].fd = tap_queue_open(tap, vnet_hdr);
 		if (pfd[i].fd < 0)
 			goto out;
 		pfd[i].events = POLLIN;
 	}
-	if (ready) {
-		int fd = open(ready, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-
-		if (fd < 0) {
-			bench_err("%s: %s", ready, strerror(errno));
-			goto out;
-		}
-		close(fd);
-	}
+	if (ready && touch_file(ready))
+		goto out;
 
 	while (!stop) {
 		int got = 0;

@@ -11,9 +11,13 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <linux/if_link.h>
+#include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
@@ -301,6 +305,54 @@ int uplink_add_port(struct bpf_object *obj, const struct vms_port_spec *s)
 		bench_err("configure port %s: %s", s->name,
 			  vms_last_error() ?: strerror(-err));
 	return err;
+}
+
+int tap_queue_open(const char *tap, bool vnet_hdr)
+{
+	int fd, hdr_len = sizeof(struct virtio_net_hdr_v1);
+	struct ifreq ifr = {};
+
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		bench_err("/dev/net/tun: %s", strerror(errno));
+		return -errno;
+	}
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE;
+	if (vnet_hdr)
+		ifr.ifr_flags |= IFF_VNET_HDR;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", tap);
+	if (ioctl(fd, TUNSETIFF, &ifr) ||
+	    (vnet_hdr && ioctl(fd, TUNSETVNETHDRSZ, &hdr_len))) {
+		int err = -errno;
+
+		bench_err("tap %s: %s: %s", tap,
+			  vnet_hdr ? "TUNSETIFF/TUNSETVNETHDRSZ" : "TUNSETIFF",
+			  strerror(-err));
+		close(fd);
+		return err;
+	}
+	/* The device's flags, not the ones asked for: another queue's. */
+	if (ioctl(fd, TUNGETIFF, &ifr) ||
+	    !!(ifr.ifr_flags & IFF_VNET_HDR) != vnet_hdr) {
+		bench_err("tap %s: %s virtio-net header (its first queue "
+			  "decides)",
+			  tap, vnet_hdr ? "no" : "a");
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
+int touch_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0) {
+		bench_err("%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	close(fd);
+	return 0;
 }
 
 double now_sec(void)

@@ -78,6 +78,16 @@ struct bpf_object *uplink_open_private(const char *file);
 /* Add a port to its private maps with vms_port_upsert(); 0 or -errno. */
 int uplink_add_port(struct bpf_object *obj, const struct vms_port_spec *s);
 
+/*
+ * Open one queue of the persistent multi-queue tap @tap, non-blocking
+ * (IFF_TAP|IFF_NO_PI|IFF_MULTI_QUEUE); with @vnet_hdr as QEMU does for a
+ * virtio 1.0 device (IFF_VNET_HDR, a 12-byte header). A tap's flags are
+ * set by its first queue: open every queue of a tap alike. fd or -errno.
+ */
+int tap_queue_open(const char *tap, bool vnet_hdr);
+/* Create @path (a "ready" signal to the script); 0 or -errno. */
+int touch_file(const char *path);
+
 /* ---- time and statistics ------------------------------------------------ */
 
 /* CLOCK_MONOTONIC in seconds. */

@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <net/if.h>
 #include <sys/mount.h>
+#include <sys/wait.h>
 #include <linux/if_link.h>
 
 #include <bpf/bpf.h>
@@ -42,12 +43,8 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-/*
- * Make @dev's NAPI threaded and pin its thread to @cpu. sysfs shows the
- * network namespace it was mounted in: mount a fresh one in a private
- * mount namespace of this process. 0 or -errno.
- */
-static int napi_threaded(const char *dev, int cpu)
+/* napi_threaded()'s child: in its own mount namespace. 0 or -errno. */
+static int napi_threaded_child(const char *dev, int cpu)
 {
 	char path[300], prefix[32], comm[32];
 	cpu_set_t set;
@@ -103,6 +100,29 @@ static int napi_threaded(const char *dev, int cpu)
 		return -ENOENT;
 	}
 	bench_dbg("sink %s: %d NAPI thread(s) on CPU %d", dev, n, cpu);
+	return 0;
+}
+
+/*
+ * Make @dev's NAPI threaded and pin its thread to @cpu. sysfs shows the
+ * network namespace it was mounted in: a child mounts a fresh one in a
+ * private mount namespace (this process keeps its view of the BPF
+ * filesystem, where its count is pinned). 0 or -1.
+ */
+static int napi_threaded(const char *dev, int cpu)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		bench_err("sink %s: fork: %s", dev, strerror(errno));
+		return -1;
+	}
+	if (!pid)
+		_exit(napi_threaded_child(dev, cpu) ? 1 : 0);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return -1;
 	return 0;
 }
 
@@ -166,15 +186,8 @@ int cmd_sink(int argc, char **argv)
 	}
 	if (cpu >= 0 && napi_threaded(dev, cpu))
 		goto unpin;
-	if (ready) {
-		int fd = open(ready, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-
-		if (fd < 0) {
-			bench_err("%s: %s", ready, strerror(errno));
-			goto unpin;
-		}
-		close(fd);
-	}
+	if (ready && touch_file(ready))
+		goto unpin;
 	while (!stop)
 		pause();
 	percpu_u64_sum(bpf_map__fd(skel->maps.bench_cnt), BENCH_C_DROP, &drops);

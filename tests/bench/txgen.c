@@ -57,10 +57,6 @@
 #include "harness.h"
 #include "bench_xdp.skel.h"
 
-/* QEMU's header for a virtio 1.0 device (with or without mergeable
- * buffers): struct virtio_net_hdr_v1, 12 bytes. */
-#define TXGEN_VNET_HDR_LEN ((int)sizeof(struct virtio_net_hdr_v1))
-
 /* Frames written per timed burst. */
 #define TXGEN_BURST 64
 
@@ -138,32 +134,6 @@ static long long arrived_wait(const struct arrived *a, __u64 base,
 		}
 		nanosleep(&pause, NULL);
 	}
-}
-
-/* One queue of @tap, non-blocking, with the virtio-net header; fd or -1. */
-static int open_queue(const char *tap)
-{
-	int fd, hdr_len = TXGEN_VNET_HDR_LEN;
-	struct ifreq ifr = {};
-
-	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		bench_err("/dev/net/tun: %s", strerror(errno));
-		return -1;
-	}
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE | IFF_VNET_HDR;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", tap);
-	if (ioctl(fd, TUNSETIFF, &ifr)) {
-		bench_err("tap %s: TUNSETIFF: %s", tap, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_len)) {
-		bench_err("tap %s: TUNSETVNETHDRSZ: %s", tap, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return fd;
 }
 
 /* Attach bench_drop to @ifindex natively; the skeleton or NULL. */
@@ -253,7 +223,7 @@ int cmd_txgen(int argc, char **argv)
 	frame_build(frame, size, dst, src);
 	if (arr && (arrived_open(&a, arr) || arrived_read(&a, &base)))
 		goto out;
-	fd = open_queue(tap);
+	fd = tap_queue_open(tap, true);
 	if (fd < 0)
 		goto out;
 	if (use_floor) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * libFuzzer harness for the config parser and validator (user/config.c):
+ * libFuzzer harness for the config parser and validator (user/config/config.c):
  * any input is refused cleanly or accepted, never crashes or leaks; and an
  * accepted document written back out (what `vmsteer dump` prints) parses
  * again to the same configuration. Devices are not checked: no system
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "config/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -68,21 +68,21 @@ else
 fi
 
 # Every check of doctor is in its section, with its reason.
-dchecks=$(awk '/^static const struct check C_/ { on = 1 } on && match($0, /"[a-z_]+"/) { print substr($0, RSTART + 1, RLENGTH - 2); on = 0 }' "$ROOT"/user/cmd_doctor*.c | sort -u)
+dchecks=$(awk '/^static const struct check C_/ { on = 1 } on && match($0, /"[a-z_]+"/) { print substr($0, RSTART + 1, RLENGTH - 2); on = 0 }' "$ROOT"/user/cli/cmd_doctor*.c | sort -u)
 dman=$(man_section doctor | awk 'prev == ".TP" && /^\.B / { print $2 } { prev = $0 }' | sort -u)
 if [ -n "$dchecks" ] && [ "$dchecks" = "$dman" ]; then
 	ok man8-doctor-checks
 else
-	fail man8-doctor-checks "user/cmd_doctor*.c: $(echo $dchecks); vmsteer.8: $(echo $dman)"
+	fail man8-doctor-checks "user/cli/cmd_doctor*.c: $(echo $dchecks); vmsteer.8: $(echo $dman)"
 fi
 
 # Environment variables the CLI reads (test hooks aside) are documented.
-envs=$(grep -ho 'getenv("[A-Z_]*")' "$ROOT"/user/*.c | sed 's/getenv("\(.*\)")/\1/' | grep -v '^VMSTEER_TEST_' | sort -u)
+envs=$(grep -ho 'getenv("[A-Z_]*")' "$ROOT"/user/*/*.c | sed 's/getenv("\(.*\)")/\1/' | grep -v '^VMSTEER_TEST_' | sort -u)
 env_man=$(plain "$MAN8" | awk '/^\.SH ENVIRONMENT/ { on = 1; next } /^\.SH / { on = 0 } on && prev == ".TP" && /^\.B / { print $2 } { prev = $0 }' | sort -u)
 if [ -n "$envs" ] && [ "$envs" = "$env_man" ]; then
 	ok man8-environment
 else
-	fail man8-environment "read by user/*.c: $(echo $envs); in vmsteer.8: $(echo $env_man)"
+	fail man8-environment "read by user/*/*.c: $(echo $envs); in vmsteer.8: $(echo $env_man)"
 fi
 
 # Exit codes: the ones documented are the ones a success, a failure and a

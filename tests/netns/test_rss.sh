@@ -9,7 +9,7 @@
 #
 # For hundreds of distinct flows (IPv4/IPv6, TCP/UDP, ICMP), every frame
 # must arrive on the queue that the user-space reference (rssflow predict,
-# over user/toeplitz.c, with its own frame parser) names, and the
+# over user/load/toeplitz.c, with its own frame parser) names, and the
 # per-queue counters must match. `rss set` at run time moves flows to the
 # new predicted queues and loses no frame. A steering program vmsteer did
 # not install is refused without --force and left alone by port del;

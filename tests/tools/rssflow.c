@@ -2,7 +2,7 @@
 /*
  * rssflow: frames of many distinct flows, and the tap queue each must reach
  * under an RSS configuration, from the user-space reference
- * (user/toeplitz.c), for the netns queue-steering tests.
+ * (user/load/toeplitz.c), for the netns queue-steering tests.
  *
  *   rssflow gen N --dst MAC [--src MAC] [--seed S]
  *	N frames as hex lines: IPv4 and IPv6, TCP and UDP (and some ICMP,

@@ -21,7 +21,7 @@
  *     with its queues): the frame's flow as the VM will see it (the tag
  *     skipped: addresses, and TCP/UDP ports of unfragmented packets, IPv6
  *     extension headers not walked) names a queue q through the RSS key,
- *     hash types and table (vms_rss_flow_queue, user/toeplitz.c); when
+ *     hash types and table (vms_rss_flow_queue, user/load/toeplitz.c); when
  *     the CPUMAP has an entry for CPU q, REDIRECT to it, the frame
  *     unchanged (tag and all: the CPUMAP program removes it), counted in
  *     the port's to_vm counters. Otherwise, or without steering:

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "test.h"
 
 #define PORT(tap, mac) "{\"tap\":\"" tap "\",\"mac\":\"" mac "\"}"

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Queue steering in the declarative configuration (user/config.c) and the
- * RSS parsers (user/rss.c): a document with RSS parses to the entry the
+ * Queue steering in the declarative configuration (user/config/config.c) and the
+ * RSS parsers (user/load/rss.c): a document with RSS parses to the entry the
  * data path reads, with the documented defaults; dump's document parses
  * back to the same; every bad value is refused with its JSON path.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "test.h"
 #include "vms.h"
 

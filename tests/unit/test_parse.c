@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The CLI's input parsers (user/netdev.c): MAC addresses, VLAN ids, hex
+ * The CLI's input parsers (user/util/netdev.c): MAC addresses, VLAN ids, hex
  * frames. Each row is an input and the outcome the parser must give.
  */
 #include <errno.h>

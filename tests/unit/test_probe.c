@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Kernel feature probes (user/probe.c): every feature vmsteer needs is
+ * Kernel feature probes (user/load/probe.c): every feature vmsteer needs is
  * found on the kernel the tests run on (the kernel matrix runs them on
  * Debian 12's 6.1 too), and a feature the kernel lacks is named in a
  * one-line error with the version that brought it.

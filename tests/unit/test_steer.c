@@ -3,7 +3,7 @@
  * The tap steering program (bpf/steer.bpf.c) through BPF_PROG_TEST_RUN,
  * loaded unpinned with its own vmst_rss map. Frames are built here from a
  * flow description; the queue each must get comes from that description
- * and the reference (user/toeplitz.c), never from the program's parser:
+ * and the reference (user/load/toeplitz.c), never from the program's parser:
  *
  *  - many IPv4/IPv6 TCP/UDP flows, untagged and tagged, with IPv4 options:
  *    the program's queue is the reference's;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The reference Toeplitz hash (user/toeplitz.c) against the verification
+ * The reference Toeplitz hash (user/load/toeplitz.c) against the verification
  * table of Microsoft's RSS specification ("Verifying the RSS Hash
  * Calculation"; the same rows are in Intel's 82599 datasheet, 7.1.2.8.3):
  * every row, IPv4 and IPv6, addresses only and with ports, under the

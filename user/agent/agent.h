@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "vms.h"
 
 /* The namespace of vmsteer's elements in a domain's <metadata>. */

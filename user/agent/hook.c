@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "agent.h"
-#include "lifecycle.h"
+#include "core/lifecycle.h"
 
 static void hook_cb(void *ctx, bool warning, const char *msg)
 {

@@ -24,8 +24,8 @@
 #include <libvirt/libvirt.h>
 
 #include "agent.h"
-#include "cli.h"
-#include "lifecycle.h"
+#include "cli/cli.h"
+#include "core/lifecycle.h"
 
 /* Events within this many milliseconds make one convergence. */
 #define KICK_MS 30

@@ -19,7 +19,7 @@
 #include <libvirt/libvirt.h>
 
 #include "agent.h"
-#include "nl.h"
+#include "util/nl.h"
 
 #define RCVBUF (4 << 20)
 

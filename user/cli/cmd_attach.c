@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* vmsteer attach DEV [--mode native|generic|auto] */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+const char cmd_attach_usage[] =
+	"Usage: vmsteer attach DEV [--mode native|generic|auto]\n\n"
+	"Attach the fast path to uplink DEV: the XDP program, and a tc "
+	"program at\nDEV's clsact ingress for frames XDP cannot carry. Frames "
+	"for configured\nports are redirected into their taps; everything "
+	"else continues to the\nkernel. VMs' frames for the wire leave by the "
+	"first uplink attached. A\nsecond uplink shares the same ports. "
+	"Attaching an attached uplink changes\nnothing, unless it runs another "
+	"vmsteer build's programs: then they (and\nthe tap programs of this "
+	"namespace's ports) are upgraded in place (same\nlink or filter, "
+	"same maps and counters, no frame lost). Reports\n\"attached\", "
+	"\"already attached\" or \"upgraded\" (JSON: action). Every "
+	"attach (and\ndetach, port add, port del, apply) also re-reads the "
+	"MACs local to this\nhost (devices, bridge FDB entries off the "
+	"uplinks): VMs' frames for them\nare left to the bridge. Run it "
+	"again after adding a device or a VM that\nvmsteer does not "
+	"manage.\n\n"
+	"  -m, --mode MODE  native (driver XDP), generic (skb XDP, slow) or\n"
+	"                   auto: native, else generic with a warning "
+	"(default)\n";
+
+int cmd_attach(const struct vms_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"mode", required_argument, NULL, 'm'}, {}};
+	enum vms_attach_mode mode = VMS_ATTACH_AUTO;
+	struct vms_uplink_info info;
+	struct vms_state st;
+	const char *dev, *action, *mode_arg = NULL;
+	bool changed;
+	int c, ifindex, err;
+
+	while ((c = getopt_long(argc, argv, "m:", opts, NULL)) != -1) {
+		if (c != 'm')
+			return vms_bad_option("attach", argv);
+		if (vms_opt_once("attach", "--mode", &mode_arg, optarg))
+			return VMS_EXIT_USAGE;
+		if (!strcmp(optarg, "native"))
+			mode = VMS_ATTACH_NATIVE;
+		else if (!strcmp(optarg, "generic"))
+			mode = VMS_ATTACH_GENERIC;
+		else if (!strcmp(optarg, "auto"))
+			mode = VMS_ATTACH_AUTO;
+		else
+			return vms_usage_err("attach",
+					     "--mode %s: expected native, "
+					     "generic or auto",
+					     optarg);
+	}
+	if (optind != argc - 1)
+		return vms_usage_err("attach", "expected one device");
+	dev = argv[optind];
+
+	ifindex = vms_ifindex(dev);
+	if (ifindex < 0)
+		return ifindex;
+	if (vms_is_tap(dev) == 1)
+		return vms_err(-EINVAL,
+			       "%s: is a tap; attach the uplink, and "
+			       "add taps with 'vmsteer port add'",
+			       dev);
+
+	/* An old kernel: name the missing feature before loading anything. */
+	err = vms_probe_kernel();
+	if (err)
+		return err;
+	err = vms_state_open(&st, cli->pin_path, VMS_OPEN_CREATE);
+	if (err)
+		return err;
+	err = vms_uplink_attach(&st, ifindex, dev, mode, &info, &changed);
+	if (!err)
+		vms_local_refresh_warn(&st);
+	vms_state_close(&st);
+	if (err)
+		return err;
+	action = info.upgraded ? "upgraded"
+		 : changed     ? "attached"
+			       : "already attached";
+	if ((!changed || info.upgraded) &&
+	    ((mode == VMS_ATTACH_NATIVE && info.mode != VMST_MODE_NATIVE) ||
+	     (mode == VMS_ATTACH_GENERIC && info.mode != VMST_MODE_GENERIC)))
+		pr_warn("%s: already attached in %s mode; detach it first to "
+			"change the mode",
+			dev, vms_mode_name(info.mode));
+
+	if (vms_json) {
+		struct json_object *o = json_object_new_object();
+
+		vms_json_str(o, "device", dev);
+		vms_json_u64(o, "ifindex", ifindex);
+		vms_json_str(o, "mode", vms_mode_name(info.mode));
+		vms_json_u64(o, "prog_id", info.prog_id);
+		vms_json_u64(o, "link_id", info.link_id);
+		vms_json_str(o, "action", action);
+		vms_json_bool(o, "changed", changed);
+		vms_json_print(o);
+	} else {
+		printf("%s: %s (%s mode, program id %u)\n", dev, action,
+		       vms_mode_name(info.mode), info.prog_id);
+	}
+	return 0;
+}

@@ -1,0 +1,576 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* vmsteer stats [--watch SECS] [TAP] */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+
+const char cmd_stats_usage[] =
+	"Usage: vmsteer stats [--watch SECS] [TAP]\n\n"
+	"Show the counters, summed over CPUs: per port, frames and bytes "
+	"the\nuplink redirected to the tap and what the tap did with them "
+	"(accepted,\nring full, transmit error, redirect error), what tc "
+	"programs redirected\nto it (TC: from another VM or the uplink's skb "
+	"path) and what the VM\nsent straight to another VM (LOCAL) or to "
+	"the uplink (NORTH); then the\nframes passed to the kernel or "
+	"dropped, by reason and port; then, for\nports with queue steering, "
+	"the frames put on each tap queue (counted by\nthe steering program "
+	"on the skb path, the CPUMAP program on the XDP\npath). With TAP, "
+	"only that port.\n\n"
+	"With --watch SECS, print per-port rates (per second: frames, bytes "
+	"and\ntap outcomes; passes and drops by reason) every SECS seconds "
+	"until\ninterrupted; with --json one JSON object per line. A port "
+	"shows from its\nsecond sample on.\n\nPort counters:\n"
+#define VMS_X_DOC(name, label, help)		 "  " label ": " help "\n"
+#define VMS_X_RDOC(name, dir, kind, label, help) VMS_X_DOC(name, label, help)
+	VMST_PORT_COUNTERS(VMS_X_DOC) "\nReasons:\n" VMST_REASONS(VMS_X_RDOC)
+#undef VMS_X_RDOC
+#undef VMS_X_DOC
+	;
+
+static struct json_object *reasons_json(const struct vmst_counter *r)
+{
+	struct json_object *o = json_object_new_object();
+	int i;
+
+	for (i = 0; i < VMST_R_MAX; i++) {
+		struct json_object *c = json_object_new_object();
+
+		vms_json_u64(c, "frames", r[i].frames);
+		vms_json_u64(c, "bytes", r[i].bytes);
+		json_object_object_add(o, vms_reason_labels[i], c);
+	}
+	return o;
+}
+
+static void add_reason_rows(struct vms_table *t, const char *port,
+			    const struct vmst_counter *r)
+{
+	char f[24], b[24];
+	int i;
+
+	for (i = 0; i < VMST_R_MAX; i++) {
+		if (!r[i].frames)
+			continue;
+		snprintf(f, sizeof(f), "%llu", (unsigned long long)r[i].frames);
+		snprintf(b, sizeof(b), "%llu", (unsigned long long)r[i].bytes);
+		vms_table_add(
+			t, (const char *[]){vms_reason_labels[i], port, f, b});
+	}
+}
+
+static int stats_once(const struct vms_cli *cli, const char *tap)
+{
+	static const char *port_hdr[1 + VMST_PC_MAX] = {"PORT",
+							">TO_VM_FRAMES",
+							">TO_VM_BYTES",
+							">TAP_SENT",
+							">RING_FULL",
+							">XMIT_ERR",
+							">REDIRECT_ERR",
+							">TC_FRAMES",
+							">TC_BYTES",
+							">LOCAL_FRAMES",
+							">LOCAL_BYTES",
+							">NORTH_FRAMES",
+							">NORTH_BYTES",
+							">XDP_LOCAL_FRAMES",
+							">XDP_LOCAL_BYTES",
+							">XDP_NORTH_FRAMES",
+							">XDP_NORTH_BYTES"};
+	static const char *reason_hdr[] = {"REASON", "PORT", ">FRAMES",
+					   ">BYTES"};
+	static const char *queue_hdr[] = {"PORT", ">QUEUE", ">FRAMES"};
+	struct vmst_queue_stats qs;
+	struct vmst_rss rss;
+	struct vms_table qt;
+	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	/* Every port's counters, read in a few batch reads. */
+	static struct vmst_counter all_rs[VMST_MAX_PORTS][VMST_R_MAX];
+	static struct vmst_port_stats all_ps[VMST_MAX_PORTS];
+	static struct vmst_rss all_rss[VMST_MAX_PORTS];
+	struct vmst_counter reasons[VMST_R_MAX] = {};
+	struct json_object *top = NULL, *ports = NULL;
+	struct vms_table pt, rt;
+	struct vms_state st;
+	bool have_state;
+	int idx, i, err = 0, shown = 0;
+
+	memset(cfg, 0, sizeof(cfg));
+	have_state = vms_state_exists(cli->pin_path);
+	if (have_state) {
+		err = vms_state_open(&st, cli->pin_path, 0);
+		if (err)
+			return err;
+		err = vms_port_read_all(&st.maps, cfg);
+		if (!err)
+			err = vms_read_reasons_range(&st.maps, 0,
+						     VMST_MAX_PORTS, all_rs);
+		if (!err)
+			err = vms_read_port_stats_range(&st.maps, 0,
+							VMST_MAX_PORTS, all_ps);
+		if (!err)
+			err = vms_rss_read_all(&st.maps, all_rss);
+		if (err)
+			goto out;
+	}
+
+	if (vms_json) {
+		top = json_object_new_object();
+		ports = json_object_new_array();
+		json_object_object_add(top, "ports", ports);
+	}
+	vms_table_init(&pt, 1 + VMST_PC_MAX, port_hdr);
+	vms_table_init(&rt, 4, reason_hdr);
+	vms_table_init(&qt, 3, queue_hdr);
+
+	/* Frames passed before any port was found: port 0. */
+	if (!tap) {
+		if (have_state)
+			memcpy(reasons, all_rs[0], sizeof(reasons));
+		add_reason_rows(&rt, "-", reasons);
+		if (top)
+			json_object_object_add(top, "uplink_reasons",
+					       reasons_json(reasons));
+	}
+	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
+		const struct vmst_port_cfg *c = &cfg[idx];
+		struct vmst_port_stats ps;
+		char cells[VMST_PC_MAX][24];
+		const char *row[1 + VMST_PC_MAX];
+
+		if (!vms_port_in_use(c))
+			continue;
+		if (tap && strncmp(tap, c->name, sizeof(c->name)))
+			continue;
+		memcpy(reasons, all_rs[idx], sizeof(reasons));
+		ps = all_ps[idx];
+		rss = all_rss[idx];
+		memset(&qs, 0, sizeof(qs));
+		if (rss.flags & VMST_RSS_F_ENABLED)
+			err = vms_read_queue_stats(&st.maps, idx, &qs);
+		if (err)
+			goto out_tables;
+		shown++;
+		add_reason_rows(&rt, c->name, reasons);
+		if (!(rss.flags & VMST_RSS_F_ENABLED))
+			rss.queues = 0;
+		for (i = 0; !ports && i < rss.queues; i++) {
+			char qn[12], fr[24];
+
+			snprintf(qn, sizeof(qn), "%d", i);
+			snprintf(fr, sizeof(fr), "%llu",
+				 (unsigned long long)qs.frames[i]);
+			vms_table_add(&qt, (const char *[]){c->name, qn, fr});
+		}
+		if (ports) {
+			struct json_object *o = json_object_new_object();
+			struct json_object *cnt = json_object_new_object();
+
+			vms_json_str(o, "port", c->name);
+			vms_json_u64(o, "index", idx);
+			for (i = 0; i < VMST_PC_MAX; i++)
+				vms_json_u64(cnt, vms_pc_labels[i], ps.c[i]);
+			json_object_object_add(o, "counters", cnt);
+			json_object_object_add(o, "reasons",
+					       reasons_json(reasons));
+			if (rss.queues) {
+				struct json_object *q = json_object_new_array();
+
+				for (i = 0; i < rss.queues; i++)
+					json_object_array_add(
+						q, json_object_new_uint64(
+							   qs.frames[i]));
+				json_object_object_add(o, "frames_per_queue",
+						       q);
+			} else {
+				json_object_object_add(o, "frames_per_queue",
+						       NULL);
+			}
+			json_object_array_add(ports, o);
+			continue;
+		}
+		row[0] = c->name;
+		for (i = 0; i < VMST_PC_MAX; i++) {
+			snprintf(cells[i], sizeof(cells[i]), "%llu",
+				 (unsigned long long)ps.c[i]);
+			row[1 + i] = cells[i];
+		}
+		vms_table_add(&pt, row);
+	}
+	if (tap && !shown) {
+		err = vms_err(-ENOENT, "port %s: not configured", tap);
+		goto out_tables;
+	}
+	if (top) {
+		vms_json_print(top);
+		top = NULL;
+	} else {
+		vms_table_print(&pt, stdout);
+		if (rt.nrows) {
+			putchar('\n');
+			vms_table_print(&rt, stdout);
+		}
+		if (qt.nrows) {
+			putchar('\n');
+			vms_table_print(&qt, stdout);
+		}
+	}
+out_tables:
+	json_object_put(top);
+	vms_table_free(&pt);
+	vms_table_free(&rt);
+	vms_table_free(&qt);
+out:
+	if (have_state)
+		vms_state_close(&st);
+	return err;
+}
+
+/* ---- stats --watch ------------------------------------------------------ */
+
+/* One port's counters at one moment. */
+struct watch_port {
+	char name[sizeof(((struct vmst_port_cfg *)0)->name) + 1];
+	__u32 netns_ino;
+	__u32 idx;
+	struct vmst_port_stats ps;
+	struct vmst_counter rs[VMST_R_MAX];
+};
+
+struct watch_sample {
+	double t; /* CLOCK_MONOTONIC seconds */
+	int n;
+	struct watch_port p[VMST_MAX_PORTS];
+	struct vmst_counter uplink[VMST_R_MAX]; /* port 0 */
+};
+
+static volatile sig_atomic_t watch_stop;
+
+static void watch_signal(int sig)
+{
+	(void)sig;
+	watch_stop = 1;
+}
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Read the counters of every port (or @tap) into @s; the state is opened
+ * for each sample, so a re-attach in between does not matter.
+ */
+static int watch_read(const char *pin_path, const char *tap,
+		      struct watch_sample *s)
+{
+	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	struct vms_state st;
+	int idx, err;
+
+	s->n = 0;
+	err = vms_state_open(&st, pin_path, 0);
+	if (err)
+		return err;
+	s->t = mono_now();
+	err = vms_port_read_all(&st.maps, cfg);
+	if (!err)
+		err = vms_read_reasons(&st.maps, 0, s->uplink);
+	for (idx = 1; !err && idx < VMST_MAX_PORTS; idx++) {
+		struct watch_port *p = &s->p[s->n];
+
+		if (!vms_port_in_use(&cfg[idx]))
+			continue;
+		if (tap && strncmp(tap, cfg[idx].name, sizeof(cfg[idx].name)))
+			continue;
+		memcpy(p->name, cfg[idx].name, sizeof(cfg[idx].name));
+		p->name[sizeof(cfg[idx].name)] = '\0';
+		p->netns_ino = cfg[idx].netns_ino;
+		p->idx = idx;
+		err = vms_read_port_stats(&st.maps, idx, &p->ps);
+		if (!err)
+			err = vms_read_reasons(&st.maps, idx, p->rs);
+		s->n++;
+	}
+	vms_state_close(&st);
+	return err;
+}
+
+/*
+ * The same port in the previous sample: same tap name and netns (a port
+ * whose MAC or VLAN changes moves index, its counters with it).
+ */
+static const struct watch_port *watch_prev(const struct watch_sample *prev,
+					   const struct watch_port *p)
+{
+	int i;
+
+	for (i = 0; i < prev->n; i++)
+		if (prev->p[i].netns_ino == p->netns_ino &&
+		    !strcmp(prev->p[i].name, p->name))
+			return &prev->p[i];
+	return NULL;
+}
+
+/* Per-second rate of a counter; negative when it went backwards. */
+static double rate(__u64 cur, __u64 prev, double dt)
+{
+	return cur < prev ? -1 : (double)(cur - prev) / dt;
+}
+
+static struct json_object *rate_json(double r)
+{
+	return r < 0 ? NULL : json_object_new_double(r);
+}
+
+static struct json_object *reason_rates_json(const struct vmst_counter *cur,
+					     const struct vmst_counter *prev,
+					     double dt)
+{
+	struct json_object *o = json_object_new_object();
+	int r;
+
+	for (r = 0; r < VMST_R_MAX; r++) {
+		struct json_object *c = json_object_new_object();
+
+		json_object_object_add(
+			c, "frames",
+			rate_json(rate(cur[r].frames, prev[r].frames, dt)));
+		json_object_object_add(
+			c, "bytes",
+			rate_json(rate(cur[r].bytes, prev[r].bytes, dt)));
+		json_object_object_add(o, vms_reason_labels[r], c);
+	}
+	return o;
+}
+
+static void fmt_rate(char *out, size_t len, double r)
+{
+	if (r < 0)
+		snprintf(out, len, "-");
+	else
+		snprintf(out, len, "%.1f", r);
+}
+
+static void add_reason_rate_rows(struct vms_table *t, const char *port,
+				 const struct vmst_counter *cur,
+				 const struct vmst_counter *prev, double dt)
+{
+	char f[32], b[32];
+	int r;
+
+	for (r = 0; r < VMST_R_MAX; r++) {
+		if (cur[r].frames == prev[r].frames)
+			continue;
+		fmt_rate(f, sizeof(f), rate(cur[r].frames, prev[r].frames, dt));
+		fmt_rate(b, sizeof(b), rate(cur[r].bytes, prev[r].bytes, dt));
+		vms_table_add(
+			t, (const char *[]){vms_reason_labels[r], port, f, b});
+	}
+}
+
+/* Print the rates between @prev and @cur. */
+static void watch_print(const struct watch_sample *prev,
+			const struct watch_sample *cur, bool uplink, bool first)
+{
+	static const char *port_hdr[1 + VMST_PC_MAX] = {"PORT",
+							">TO_VM_FRAMES/s",
+							">TO_VM_BYTES/s",
+							">TAP_SENT/s",
+							">RING_FULL/s",
+							">XMIT_ERR/s",
+							">REDIRECT_ERR/s",
+							">TC_FRAMES/s",
+							">TC_BYTES/s",
+							">LOCAL_FRAMES/s",
+							">LOCAL_BYTES/s",
+							">NORTH_FRAMES/s",
+							">NORTH_BYTES/s",
+							">XDP_LOCAL_FRAMES/s",
+							">XDP_LOCAL_BYTES/s",
+							">XDP_NORTH_FRAMES/s",
+							">XDP_NORTH_BYTES/s"};
+	static const char *reason_hdr[] = {"REASON", "PORT", ">FRAMES/s",
+					   ">BYTES/s"};
+	double dt = cur->t - prev->t;
+	struct json_object *top = NULL, *ports = NULL;
+	struct vms_table pt, rt;
+	struct timespec wall;
+	int i, k;
+
+	clock_gettime(CLOCK_REALTIME, &wall);
+	if (vms_json) {
+		top = json_object_new_object();
+		json_object_object_add(
+			top, "time",
+			json_object_new_double(wall.tv_sec +
+					       wall.tv_nsec / 1e9));
+		json_object_object_add(top, "interval",
+				       json_object_new_double(dt));
+		ports = json_object_new_array();
+		json_object_object_add(top, "ports", ports);
+		if (uplink)
+			json_object_object_add(top, "uplink_reasons",
+					       reason_rates_json(cur->uplink,
+								 prev->uplink,
+								 dt));
+	} else {
+		vms_table_init(&pt, 1 + VMST_PC_MAX, port_hdr);
+		vms_table_init(&rt, 4, reason_hdr);
+		if (uplink)
+			add_reason_rate_rows(&rt, "-", cur->uplink,
+					     prev->uplink, dt);
+	}
+	for (i = 0; i < cur->n; i++) {
+		const struct watch_port *p = &cur->p[i];
+		const struct watch_port *q = watch_prev(prev, p);
+		char cells[VMST_PC_MAX][32];
+		const char *row[1 + VMST_PC_MAX];
+
+		if (!q)
+			continue; /* no baseline yet */
+		if (top) {
+			struct json_object *o = json_object_new_object();
+			struct json_object *r = json_object_new_object();
+
+			vms_json_str(o, "port", p->name);
+			vms_json_u64(o, "index", p->idx);
+			for (k = 0; k < VMST_PC_MAX; k++)
+				json_object_object_add(
+					r, vms_pc_labels[k],
+					rate_json(rate(p->ps.c[k], q->ps.c[k],
+						       dt)));
+			json_object_object_add(o, "rates", r);
+			json_object_object_add(
+				o, "reasons",
+				reason_rates_json(p->rs, q->rs, dt));
+			json_object_array_add(ports, o);
+			continue;
+		}
+		row[0] = p->name;
+		for (k = 0; k < VMST_PC_MAX; k++) {
+			fmt_rate(cells[k], sizeof(cells[k]),
+				 rate(p->ps.c[k], q->ps.c[k], dt));
+			row[1 + k] = cells[k];
+		}
+		vms_table_add(&pt, row);
+		add_reason_rate_rows(&rt, p->name, p->rs, q->rs, dt);
+	}
+	if (top) {
+		/* One object per line, whatever --pretty says. */
+		puts(json_object_to_json_string_ext(
+			top, JSON_C_TO_STRING_PLAIN |
+				     JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(top);
+	} else {
+		char when[32];
+		struct tm tm;
+
+		localtime_r(&wall.tv_sec, &tm);
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+		printf("%s%s, per second over %.2fs:\n", first ? "" : "\n",
+		       when, dt);
+		vms_table_print(&pt, stdout);
+		if (rt.nrows) {
+			putchar('\n');
+			vms_table_print(&rt, stdout);
+		}
+		vms_table_free(&pt);
+		vms_table_free(&rt);
+	}
+	fflush(stdout);
+}
+
+static int stats_watch(const struct vms_cli *cli, const char *tap, double secs)
+{
+	struct watch_sample *prev, *cur, *tmp;
+	struct sigaction sa = {.sa_handler = watch_signal};
+	struct timespec next;
+	int err, printed = 0;
+
+	prev = calloc(1, sizeof(*prev));
+	cur = calloc(1, sizeof(*cur));
+	if (!prev || !cur) {
+		err = vms_err(-ENOMEM, "out of memory");
+		goto out;
+	}
+	/* No SA_RESTART: the sleep below ends on the signal. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	err = watch_read(cli->pin_path, tap, prev);
+	if (err)
+		goto out;
+	if (tap && !prev->n) {
+		err = vms_err(-ENOENT, "port %s: not configured", tap);
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	while (!watch_stop) {
+		long long ns = next.tv_nsec + (long long)(secs * 1e9);
+
+		next.tv_sec += ns / 1000000000LL;
+		next.tv_nsec = ns % 1000000000LL;
+		while (!watch_stop &&
+		       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next,
+				       NULL) == EINTR)
+			;
+		if (watch_stop)
+			break;
+		err = watch_read(cli->pin_path, tap, cur);
+		if (err)
+			goto out;
+		watch_print(prev, cur, !tap, !printed);
+		printed++;
+		tmp = prev;
+		prev = cur;
+		cur = tmp;
+	}
+out:
+	free(prev);
+	free(cur);
+	return err;
+}
+
+int cmd_stats(const struct vms_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"watch", required_argument, NULL, 'w'}, {}};
+	const char *tap = NULL, *watch = NULL;
+	double secs = 0;
+	char *end;
+	int c;
+
+	opterr = 0; /* our own message, JSON in JSON mode */
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			if (vms_opt_once("stats", "--watch", &watch, optarg))
+				return VMS_EXIT_USAGE;
+			errno = 0;
+			secs = strtod(optarg, &end);
+			/* digits first: strtod takes spaces, signs, "inf" */
+			if ((*optarg < '0' || *optarg > '9') || *end || errno ||
+			    !(secs >= 0.1) || secs > 86400)
+				return vms_usage_err("stats",
+						     "--watch '%s': expected "
+						     "seconds, 0.1..86400",
+						     optarg);
+			break;
+		default:
+			return vms_bad_option("stats", argv);
+		}
+	}
+	if (argc - optind > 1)
+		return vms_usage_err("stats", "expected at most one tap");
+	if (argc - optind == 1)
+		tap = argv[optind];
+	return secs ? stats_watch(cli, tap, secs) : stats_once(cli, tap);
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* rtnetlink dumps (nl.c), through libmnl. */
+#ifndef VMS_NL_H
+#define VMS_NL_H
+
+#include <linux/netlink.h>
+#include <linux/types.h>
+
+/* Receive buffer: a dump message of the kernel fits (32 KiB, as libmnl's
+ * later MNL_SOCKET_DUMP_SIZE). */
+#define VMS_NL_BUF 32768
+
+/* Called for each message of a dump; returns MNL_CB_OK (or _ERROR). */
+typedef int (*vms_nl_cb)(const struct nlmsghdr *nh, void *data);
+/* Called before each attempt: forget what an interrupted one gave. */
+typedef void (*vms_nl_reset)(void *data);
+
+/*
+ * Dump an rtnetlink table (@type RTM_GETLINK, RTM_GETNEIGH... of address
+ * family @family) of the caller's network namespace, calling @cb for each
+ * message. Replies must carry the request's sequence number; a dump marked
+ * NLM_F_DUMP_INTR is done again (after @reset). @what names the table in
+ * messages. A table the kernel does not have is empty. 0 or -errno.
+ */
+int vms_nl_dump(__u16 type, __u8 family, const char *what, vms_nl_cb cb,
+		vms_nl_reset reset, void *data);
+
+/*
+ * Send the one-object request @nh (a get: its header and payload built
+ * by the caller; flags, sequence number and port id are set here) and
+ * call @cb for the reply. 0, or -errno of the kernel's answer (-ENOENT:
+ * no such object) with no message: the caller names the object.
+ */
+int vms_nl_get(struct nlmsghdr *nh, vms_nl_cb cb, void *data);
+/* The netdev generic netlink family (include/uapi/linux/netdev.h). */
+#define NETDEV_FAMILY		  "netdev"
+#define NETDEV_CMD_DEV_GET	  1
+#define NETDEV_A_DEV_IFINDEX	  1
+#define NETDEV_A_DEV_XDP_FEATURES 3
+#define NETDEV_XDP_ACT_BASIC	  (1U << 0)
+#define NETDEV_XDP_ACT_REDIRECT	  (1U << 1)
+#define NETDEV_XDP_ACT_NDO_XMIT	  (1U << 2)
+
+/*
+ * The XDP features the driver of device @ifindex announces (the netdev
+ * generic netlink family, 6.3+): 0, or -ENOENT when the kernel reports
+ * none, or -errno.
+ */
+int vms_xdp_features(__u32 ifindex, __u64 *features);
+
+#endif /* VMS_NL_H */
