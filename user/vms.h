@@ -353,6 +353,9 @@ __u32 vms_boottime(void);
 int vms_port_find_mac(const struct vms_maps *m, const __u8 mac[6], __u16 vlan,
 		      __u32 netns_ino, struct vmst_port_cfg *cfg);
 /* Index of the port named @name in @netns_ino, 0 when none, or -errno. */
+/* True when a port of namespace @netns_ino has MAC @mac (any VLAN). */
+bool vms_port_mac_used(const struct vms_maps *m, const __u8 mac[6],
+		       __u32 netns_ino);
 int vms_port_find(const struct vms_maps *m, const char *name, __u32 netns_ino,
 		  struct vmst_port_cfg *cfg);
 /* All port records (index 0 unused); a record with flags 0 is free. */
@@ -397,6 +400,11 @@ int vms_local_read(struct vms_state *st, struct vmst_local_key *keys,
 		   struct vmst_local *vals, int max);
 /* Rewrite this namespace's entries of vmst_local from the system. */
 int vms_local_refresh(struct vms_state *st);
+/* After `port add` of @tap (@ifindex, 0 when pending) with @mac: @mac
+ * out of this namespace's host-local MACs, the tap's own address in (no
+ * snapshot: O(1) at any number of devices). */
+int vms_local_port_added(struct vms_state *st, const char *tap, __u32 ifindex,
+			 const __u8 mac[6]);
 /* vms_local_refresh() for a command that succeeded: a failure is a
  * warning (frames to a new local device may go to the uplink). */
 void vms_local_refresh_warn(struct vms_state *st);
@@ -459,6 +467,9 @@ int vms_uplink_tc_attach(struct vms_state *st, __u32 ifindex, const char *dev,
 int vms_uplink_tc_detach(__u32 ifindex, const char *dev, bool qdisc_ours);
 /* Id of the program of vmsteer's filter on @ifindex, 0 when none. */
 __u32 vms_tc_prog_id(__u32 ifindex);
+/* The same for @n devices, into @ids, over one netlink socket (requests
+ * sent in batches): 0 or -errno with a message. */
+int vms_tc_prog_ids(const __u32 *ifindex, int n, __u32 *ids);
 
 /* ---- the tap XDP program (tapxdp.c) ------------------------------------ */
 

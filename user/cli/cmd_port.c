@@ -487,8 +487,10 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 	e.kind = VMS_EDIT_WRITE;
 	e.force = o.rss.force;
 	err = vms_port_edit(&st, &e);
-	if (!err)
-		vms_local_refresh_warn(&st);
+	if (!err && vms_local_port_added(&st, tap, spec.ifindex, spec.mac)) {
+		pr_warn("host-local MACs not updated: %s", vms_last_error());
+		vms_clear_error();
+	}
 	vms_state_close(&st);
 	if (err)
 		return err;
