@@ -202,8 +202,7 @@ static __always_inline __u32 vmst_check_ipv4(struct vmst_ctx *ctx, __u32 off,
 	bool udp = false;
 	__u8 u[9];
 
-	iph = vmst_parse_iphdr(ctx, &cur, &buf);
-	if (!iph)
+	if (!vmst_parse_iphdr(ctx, &cur, &buf, &iph))
 		return VMST_R_DROP_VM_MALFORMED;
 	ihl = iph->ihl * 4;
 	tot = bpf_ntohs(iph->tot_len);
@@ -360,8 +359,7 @@ static __always_inline __u32 vmst_check_ipv6(struct vmst_ctx *ctx, __u32 off,
 	__u8 type = 0;
 	int i;
 
-	ip6 = vmst_parse_ip6hdr(ctx, &cur, &buf);
-	if (!ip6)
+	if (!vmst_parse_ip6hdr(ctx, &cur, &buf, &ip6))
 		return VMST_R_DROP_VM_MALFORMED;
 	/* Nothing past the payload length counts (a trailer is not part
 	 * of the packet); a payload longer than the frame is malformed. */

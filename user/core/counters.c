@@ -31,7 +31,7 @@ bool vms_reason_from_vm(__u32 reason)
 
 /*
  * Where the data path counts each reason (the port index it passes to
- * vmst_pass / vmst_skb_verdict): the uplink program before it found a port
+ * vmst_verdict, bpf/lib/verdict.h): the uplink program before it found a port
  * counts under port 0 (malformed, multicast, unknown_dst,
  * vlan_unsupported); after, under the port (too_big, no_target,
  * drop_no_target). The tap program counts under the tap's port, and
