@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# vmsteer-test: parallel 34
 # The agent unit's hardening holds what the agent does: its writes (the
 # CLI's attach, port add with queue steering, rss set, port del, detach:
 # the same library code the agent runs) and the agent itself turning a
