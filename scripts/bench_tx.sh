@@ -208,18 +208,30 @@ paths=${paths# }
 # What arrived is read by the writer (txgen --arrived) between its bursts:
 # the frames tapB's reader read (its TX packets) or the sink's count;
 # tapB's TX dropped (refused by its full ring) is read here.
+# A counter of tapA's port (vmsteer stats).
+tapa_counter() { vms --json stats | jq --arg c "$1" '[.ports[] | select(.port == "tapa") | .counters[$c]] | first // 0'; }
 tapb_dropped() { hv ip -j -s link show tapb | jq '.[0].stats64.tx.dropped'; }
 
 # measure ROUND PATH DEST SIZE: one writer call; appends a line to raw and
 # prints the writer's on-CPU ns per frame with its marks.
 measure() {
 	local r=$1 p=$2 dest=$3 size=$4 dst=$MAC_B before after out
-	local frames errors secs cpu got ringfull=0 how
+	local frames errors secs cpu got ringfull=0 how hook hook0 hook1
 	case $dest in
 	vm) how="--arrived tap:tapb --window $WINDOW" ;;
 	uplink) how="--arrived map:$SINK_PIN --window $WINDOW" dst=$MAC_W ;;
 	*) how=--floor ;;
 	esac
+	# The port's counter of the hook the path names: tapA's frames must
+	# have taken it (from_vm_{local,uplink}[_xdp]_frames).
+	case $p-$dest in
+	tc-vm) hook=from_vm_local_frames ;;
+	tc-uplink) hook=from_vm_uplink_frames ;;
+	xdp-vm) hook=from_vm_local_xdp_frames ;;
+	xdp-uplink) hook=from_vm_uplink_xdp_frames ;;
+	*) hook= ;;
+	esac
+	[ -z "$hook" ] || hook0=$(tapa_counter $hook)
 	before=$(tapb_dropped)
 	# shellcheck disable=SC2086 # $how is an option and its value
 	out=$(hv taskset -c "$GEN_CPU" "$BENCH" txgen tapa --dst $dst \
@@ -231,6 +243,11 @@ measure() {
 	secs=$(sed -n 's/.*secs=\([0-9.]*\).*/\1/p' <<<"$out")
 	cpu=$(sed -n 's/.*cpu=\([0-9.]*\).*/\1/p' <<<"$out")
 	got=$(sed -n 's/.*arrived=\([0-9-]*\).*/\1/p' <<<"$out")
+	if [ -n "$hook" ]; then
+		hook1=$(tapa_counter $hook)
+		[ $((hook1 - hook0)) -ge "$frames" ] ||
+			die "$p path, $dest: $((hook1 - hook0)) of $frames frames counted under tapa's $hook"
+	fi
 	echo "$r $p $dest $size $frames $got $ringfull $errors $secs $cpu" >>"$tmp/raw"
 	awk -v f="$frames" -v g="$got" -v c="$cpu" -v w="$secs" 'BEGIN {
 		printf "%.0f%s%s", c * 1e9 / f, c < 0.9 * w ? "*" : "",

@@ -24,6 +24,14 @@
 #include "test.h"
 #include "tap.skel.h"
 #include "uplink_tc.skel.h"
+#include "core/addr.h"
+#include "core/check.h"
+#include "core/counters.h"
+#include "core/ports.h"
+#include "core/state.h"
+#include "core/trunk.h"
+#include "util/log.h"
+#include "util/netdev.h"
 
 /* Rows start from defaults (IP4(), IP6()) that some fields override. */
 #pragma GCC diagnostic ignored "-Woverride-init"
@@ -259,8 +267,12 @@ static const struct tx_case cases[] = {
 	{"ipv6_udp_from_unspecified_behind_hop_by_hop", P1,
 	 IP6("::", .hbh = 1, .dst = MCAST6), DROP(SPOOF_IPV6)},
 	{"ipv6_echo_from_unspecified", P1, ICMP6("::", 128), DROP(SPOOF_IPV6)},
+	/* RFC 4861 4.1: an RS from :: is allowed, without a source
+	 * link-layer option (not even the port's own MAC). */
 	{"ipv6_rs_from_unspecified", P1, ICMP6("::", 133, .dst = MCAST6),
-	 DROP(SPOOF_IPV6)},
+	 FLOOD},
+	{"ipv6_rs_from_unspecified_with_sll", P1,
+	 ICMP6("::", 133, .dst = MCAST6, .opt = 1), DROP(SPOOF_LLADDR)},
 	{"ipv6_dad_from_unspecified", P1, ICMP6("::", 135, .dst = MCAST6),
 	 FLOOD},
 	{"ipv6_mld_from_unspecified", P1,
