@@ -10,6 +10,16 @@
 #include <bpf/bpf.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
+#include "core/check.h"
+#include "core/monitor.h"
+#include "core/ports.h"
+#include "core/state.h"
+#include "load/tapxdp.h"
+#include "load/tc.h"
+#include "load/uplink.h"
+#include "util/log.h"
+#include "util/netdev.h"
 
 const char cmd_status_usage[] =
 	"Usage: vmsteer status [--pending-max SECS]\n\n"
