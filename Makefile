@@ -26,10 +26,12 @@ USER_CFLAGS = $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 -Iinclude -Iuser -I$(BUIL
 	$(shell $(PKG_CONFIG) --cflags libbpf json-c libmicrohttpd libmnl 2>/dev/null)
 # The CLI does not link libmicrohttpd: only vmsteer-exporter does.
 LDLIBS	= $(shell $(PKG_CONFIG) --libs libbpf json-c libmnl yajl 2>/dev/null || \
-	echo -lbpf -ljson-c -lmnl -lyajl) -lelf -lz -lpcap
+	echo -lbpf -ljson-c -lmnl -lyajl) -lelf -lz
 EXPORTER_LDLIBS = $(LDLIBS) $(shell $(PKG_CONFIG) --libs libmicrohttpd \
 	2>/dev/null || echo -lmicrohttpd)
-TEST_LDLIBS = $(LDLIBS)
+# libpcap (dbus, systemd with it) is dlopen'ed by monitor --pcap only;
+# the test tools link it.
+TEST_LDLIBS = $(LDLIBS) -lpcap
 
 ifeq ($(V),1)
 Q =
@@ -179,7 +181,7 @@ $(BUILD)/tests/crash/%.o: tests/crash/%.c | $(BUILD)/tests/crash
 
 $(CRASH_BIN): $(CLI_OBJS) $(BUILD)/tests/crash/crashpoint.o $(LIBVMS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(CRASH_WRAP) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(CRASH_WRAP) -o $@ $^ $(TEST_LDLIBS)
 
 test-progs: $(CRASH_BIN)
 
@@ -195,7 +197,7 @@ $(BUILD)/tests/hooks/%.o: tests/hooks/%.c | $(BUILD)/tests/hooks
 
 $(HOOKS_BIN): $(CLI_OBJS) $(BUILD)/tests/hooks/objfile.o $(LIBVMS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
 test-progs: $(HOOKS_BIN)
 
@@ -213,7 +215,7 @@ FUZZ_CFLAGS  = -g -O1 -fsanitize=fuzzer,address,undefined \
 
 $(FUZZ_CONFIG): tests/fuzz/fuzz_config.c user/config/config.c user/util/log.c user/util/netdev.c $(LIBVMS) | $(BUILD)/tests/unit
 	$(call msg,FUZZ-CC,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
 # libFuzzer harness of the uplink XDP program against the reference model
 # (BPF_PROG_TEST_RUN; root, run in its own netns). Seeds are written by the
@@ -224,7 +226,7 @@ FUZZ_PACKET_SRCS := tests/fuzz/fuzz_packet.c tests/unit/refmodel.c \
 
 $(FUZZ_PACKET): $(FUZZ_PACKET_SRCS) $(LIBVMS) $(SKELS) | $(BUILD)/tests/unit
 	$(call msg,FUZZ-CC,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Itests -o $@ $(FUZZ_PACKET_SRCS) $(LIBVMS) $(LDLIBS)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Itests -o $@ $(FUZZ_PACKET_SRCS) $(LIBVMS) $(TEST_LDLIBS)
 
 # The same for the tap program (transmit path) and the uplink tc program
 # against their models; test-only wrappers of their sources
@@ -235,7 +237,7 @@ FUZZ_TAP_SRCS := tests/fuzz/fuzz_tap.c tests/unit/refmodel_tx.c \
 
 $(FUZZ_TAP): $(FUZZ_TAP_SRCS) $(LIBVMS) $(SKELS) $(TEST_SKELS) | $(BUILD)/tests/unit
 	$(call msg,FUZZ-CC,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Itests -o $@ $(FUZZ_TAP_SRCS) $(LIBVMS) $(LDLIBS)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Itests -o $@ $(FUZZ_TAP_SRCS) $(LIBVMS) $(TEST_LDLIBS)
 
 test-progs: $(FUZZ_CONFIG) $(FUZZ_PACKET) $(FUZZ_TAP)
 

@@ -307,7 +307,8 @@ enum vmst_reason_kind {
 	X(DROP_SPOOF_IPV6, VM, DROP, "spoof_ipv6",                          \
 	  "IPv6 from a VM with a source not among its addresses (a link-"   \
 	  "local one: its MAC's EUI-64 address or listed; :: only in DAD "  \
-	  "Neighbor Solicitations and MLD reports): dropped")               \
+	  "Neighbor Solicitations, MLD reports and Router Solicitations): " \
+	  "dropped")                                                        \
 	X(DROP_SPOOF_ARP, VM, DROP, "spoof_arp",                            \
 	  "ARP from a VM with a sender MAC or IP not its own: dropped")     \
 	X(DROP_SPOOF_NA, VM, DROP, "spoof_na",                              \

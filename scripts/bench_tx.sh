@@ -151,6 +151,10 @@ sink_pid=$!
 wait_file "$tmp/sink-ready" || die "uplink sink not ready"
 
 vms attach up0 >/dev/null || die "vmsteer attach failed"
+# Tracepoints are global: every program on xdp_devmap_xmit (any vmsteer
+# state on the host) runs for each frame the XDP path redirects.
+devmap_tps=$(bpftool -j link list 2>/dev/null |
+	jq '[.[] | select(.tp_name? == "xdp_devmap_xmit")] | length' 2>/dev/null) || devmap_tps="?"
 
 # Port states: off (bridge, floor), tc (tc-only ports), xdp (XDP ports).
 # The per-port hook switch (--tx-hook) is detected: a vmsteer without it
@@ -208,18 +212,30 @@ paths=${paths# }
 # What arrived is read by the writer (txgen --arrived) between its bursts:
 # the frames tapB's reader read (its TX packets) or the sink's count;
 # tapB's TX dropped (refused by its full ring) is read here.
+# A counter of tapA's port (vmsteer stats).
+tapa_counter() { vms --json stats | jq --arg c "$1" '[.ports[] | select(.port == "tapa") | .counters[$c]] | first // 0'; }
 tapb_dropped() { hv ip -j -s link show tapb | jq '.[0].stats64.tx.dropped'; }
 
 # measure ROUND PATH DEST SIZE: one writer call; appends a line to raw and
 # prints the writer's on-CPU ns per frame with its marks.
 measure() {
 	local r=$1 p=$2 dest=$3 size=$4 dst=$MAC_B before after out
-	local frames errors secs cpu got ringfull=0 how
+	local frames errors secs cpu got ringfull=0 how hook hook0 hook1
 	case $dest in
 	vm) how="--arrived tap:tapb --window $WINDOW" ;;
 	uplink) how="--arrived map:$SINK_PIN --window $WINDOW" dst=$MAC_W ;;
 	*) how=--floor ;;
 	esac
+	# The port's counter of the hook the path names: tapA's frames must
+	# have taken it (from_vm_{local,uplink}[_xdp]_frames).
+	case $p-$dest in
+	tc-vm) hook=from_vm_local_frames ;;
+	tc-uplink) hook=from_vm_uplink_frames ;;
+	xdp-vm) hook=from_vm_local_xdp_frames ;;
+	xdp-uplink) hook=from_vm_uplink_xdp_frames ;;
+	*) hook= ;;
+	esac
+	[ -z "$hook" ] || hook0=$(tapa_counter $hook)
 	before=$(tapb_dropped)
 	# shellcheck disable=SC2086 # $how is an option and its value
 	out=$(hv taskset -c "$GEN_CPU" "$BENCH" txgen tapa --dst $dst \
@@ -231,6 +247,11 @@ measure() {
 	secs=$(sed -n 's/.*secs=\([0-9.]*\).*/\1/p' <<<"$out")
 	cpu=$(sed -n 's/.*cpu=\([0-9.]*\).*/\1/p' <<<"$out")
 	got=$(sed -n 's/.*arrived=\([0-9-]*\).*/\1/p' <<<"$out")
+	if [ -n "$hook" ]; then
+		hook1=$(tapa_counter $hook)
+		[ $((hook1 - hook0)) -ge "$frames" ] ||
+			die "$p path, $dest: $((hook1 - hook0)) of $frames frames counted under tapa's $hook"
+	fi
 	echo "$r $p $dest $size $frames $got $ringfull $errors $secs $cpu" >>"$tmp/raw"
 	awk -v f="$frames" -v g="$got" -v c="$cpu" -v w="$secs" 'BEGIN {
 		printf "%.0f%s%s", c * 1e9 / f, c < 0.9 * w ? "*" : "",
@@ -267,6 +288,7 @@ echo "vmsteer transmit bench ($(git describe --always --dirty 2>/dev/null || ech
 echo "frames written into tapA by one thread (CPU $GEN_CPU), non-blocking with a virtio-net header, as QEMU does; received: tapB (reader on CPU $DRAIN_CPU) or the uplink's peer (XDP sink, NAPI thread on CPU $DRAIN_CPU)"
 echo "writer's on-CPU ns per frame (*: on CPU under 90% of the call's wall time; !: under 99% of the frames arrived)"
 echo "paths: $paths${xdp_why:+ (xdp: not available: $xdp_why)}"
+echo "programs on the xdp_devmap_xmit tracepoint on this host: ${devmap_tps:-?} (this run's vmsteer has one; each runs per frame on the xdp path)"
 echo
 : >"$tmp/raw"
 # A short calibration round, not counted.

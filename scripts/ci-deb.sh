@@ -22,6 +22,11 @@ deps=$(dpkg-deb -f "$deb" Depends)
 for lib in libbpf1 libjson-c5 libmicrohttpd12 libmnl0 libvirt0 libxml2 libc6; do
 	[[ $deps == *"$lib "* ]] || die "Depends lacks $lib: $deps"
 done
+# libpcap and libnftables are loaded when needed (monitor --pcap, the
+# bypass checks): recommended, not depended on.
+[[ $deps != *libpcap* ]] || die "Depends has libpcap: $deps"
+recs=$(dpkg-deb -f "$deb" Recommends)
+[[ $recs == *libpcap0.8* && $recs == *libnftables1* ]] || die "Recommends: $recs"
 conf=$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles)
 [ "$conf" = "$(printf '/etc/vmsteer/agent.json\n/etc/vmsteer/exporter.env\n/etc/vmsteer/vmsteer.json.example')" ] ||
 	die "conffiles: $conf"

@@ -22,7 +22,8 @@
  *    within them (a first fragment cut inside the chain, a longer chain)
  *    is dropped (RFC 7113). With addresses, the source must be one of them
  *    or the EUI-64 link-local address of the port's MAC; :: only for DAD
- *    Neighbor Solicitations and MLD reports. A Neighbor Advertisement's
+ *    Neighbor Solicitations, MLD reports and Router Solicitations, which
+ *    then carry no source link-layer option (RFC 4861 4.1). A Neighbor Advertisement's
  *    target follows the source rule; the source link-layer option of
  *    NS/RS/RA and the target link-layer option of an NA must be the
  *    port's MAC (every port).
@@ -202,8 +203,7 @@ static __always_inline __u32 vmst_check_ipv4(struct vmst_ctx *ctx, __u32 off,
 	bool udp = false;
 	__u8 u[9];
 
-	iph = vmst_parse_iphdr(ctx, &cur, &buf);
-	if (!iph)
+	if (!vmst_parse_iphdr(ctx, &cur, &buf, &iph))
 		return VMST_R_DROP_VM_MALFORMED;
 	ihl = iph->ihl * 4;
 	tot = bpf_ntohs(iph->tot_len);
@@ -251,10 +251,11 @@ static __always_inline bool vmst_dhcp6_client_msg(__u8 t)
 
 /*
  * The Neighbor Discovery options from @off to @end: every option of type
- * @want (source or target link-layer address) must carry @mac48.
+ * @want (source or target link-layer address) must carry @mac48; with
+ * @none there must be none (a Router Solicitation from ::, RFC 4861 4.1).
  */
 static __always_inline __u32 vmst_check_nd_opts(struct vmst_ctx *ctx, __u32 off,
-						__u32 end, __u8 want,
+						__u32 end, __u8 want, bool none,
 						__u64 mac48)
 {
 	int i;
@@ -269,17 +270,20 @@ static __always_inline __u32 vmst_check_nd_opts(struct vmst_ctx *ctx, __u32 off,
 		if (off + 8 > end || ctx_load_bytes(ctx, off, o, sizeof(o)) ||
 		    o[1] == 0)
 			return VMST_R_DROP_VM_MALFORMED;
-		if (o[0] == want && (o[1] != 1 || vmst_mac48(o + 2) != mac48))
+		if (o[0] == want &&
+		    (none || o[1] != 1 || vmst_mac48(o + 2) != mac48))
 			return VMST_R_DROP_SPOOF_LLADDR;
 		off += o[1] * 8;
 	}
 	return off >= end ? VMST_OK : VMST_R_DROP_VM_MALFORMED;
 }
 
-/* The ICMPv6 message of type @type at @off..@end. */
+/* The ICMPv6 message of type @type at @off..@end, from :: when
+ * @unspec. */
 static __always_inline __u32 vmst_check_icmpv6(struct vmst_ctx *ctx, __u32 off,
 					       __u32 end, __u8 type, __u32 port,
-					       __u16 flags, __u64 mac48)
+					       __u16 flags, __u64 mac48,
+					       bool unspec)
 {
 	bool trusted = flags & VMST_PORT_F_TRUSTED;
 	__u8 target[16], want = ND_OPT_SOURCE_LL;
@@ -310,7 +314,9 @@ static __always_inline __u32 vmst_check_icmpv6(struct vmst_ctx *ctx, __u32 off,
 	} else {
 		return VMST_OK;
 	}
-	return vmst_check_nd_opts(ctx, opts, end, want, mac48);
+	return vmst_check_nd_opts(ctx, opts, end, want,
+				  unspec && type == ICMPV6_ROUTER_SOLICIT,
+				  mac48);
 }
 
 /* UDP over IPv6 at @off..@end: DHCPv6 server and relay messages. */
@@ -360,8 +366,7 @@ static __always_inline __u32 vmst_check_ipv6(struct vmst_ctx *ctx, __u32 off,
 	__u8 type = 0;
 	int i;
 
-	ip6 = vmst_parse_ip6hdr(ctx, &cur, &buf);
-	if (!ip6)
+	if (!vmst_parse_ip6hdr(ctx, &cur, &buf, &ip6))
 		return VMST_R_DROP_VM_MALFORMED;
 	/* Nothing past the payload length counts (a trailer is not part
 	 * of the packet); a payload longer than the frame is malformed. */
@@ -409,11 +414,13 @@ static __always_inline __u32 vmst_check_ipv6(struct vmst_ctx *ctx, __u32 off,
 	}
 
 	if ((flags & VMST_PORT_F_IPCHECK) && !vmst_src6_ok(port, mac48, src)) {
-		/* :: only for DAD (RFC 4862 5.4.2) and MLD reports
-		 * (RFC 3810 5.2.13, RFC 3590). */
+		/* :: only for DAD (RFC 4862 5.4.2), MLD reports (RFC
+		 * 3810 5.2.13, RFC 3590) and Router Solicitations without
+		 * a source link-layer option (RFC 4861 4.1, 6.3.7). */
 		bool dad_mld = vmst_ipv6_unspec(src) && upper &&
 			       nh == VMST_NH_ICMPV6 &&
-			       (type == ICMPV6_NEIGHBOUR_SOLICIT ||
+			       (type == ICMPV6_ROUTER_SOLICIT ||
+				type == ICMPV6_NEIGHBOUR_SOLICIT ||
 				type == ICMPV6_MLD1_REPORT ||
 				type == ICMPV6_MLD2_REPORT);
 
@@ -424,7 +431,7 @@ static __always_inline __u32 vmst_check_ipv6(struct vmst_ctx *ctx, __u32 off,
 		return VMST_OK;
 	if (nh == VMST_NH_ICMPV6)
 		return vmst_check_icmpv6(ctx, off, end, type, port, flags,
-					 mac48);
+					 mac48, vmst_ipv6_unspec(src));
 	if (nh == VMST_NH_UDP)
 		return vmst_check_udp6(ctx, off, end, flags);
 	return VMST_OK;

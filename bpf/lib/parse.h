@@ -4,7 +4,7 @@
  * (lib/ctx.h), so it compiles for XDP and for tc alike. In the style of
  * xdp-tools' parsing helpers: a cursor holds the offset of the next
  * header; each step checks that its header is in the frame, reads it,
- * advances the cursor and reports what follows, or fails (-1, NULL) and
+ * advances the cursor and reports what follows, or fails (-1, false) and
  * leaves the cursor where it was. The VLAN walk is bounded by its caller.
  *
  * A header is read through ctx_hdr(): in place on XDP, a copy on tc; the
@@ -138,36 +138,34 @@ static __always_inline int vmst_parse_eth(struct vmst_ctx *ctx,
 }
 
 /*
- * The IPv4 header at the cursor, options included in the advance; NULL
- * when it is cut short, not version 4, or its IHL is below 5. @buf: room
- * for the copy (tc).
+ * The IPv4 header at the cursor into *@iph, options included in the
+ * advance; false when it is cut short, not version 4, or its IHL is below
+ * 5. @buf: room for the copy (tc).
  */
-static __always_inline struct iphdr *vmst_parse_iphdr(struct vmst_ctx *ctx,
-						      struct vmst_cursor *cur,
-						      struct iphdr *buf)
+static __always_inline bool vmst_parse_iphdr(struct vmst_ctx *ctx,
+					     struct vmst_cursor *cur,
+					     struct iphdr *buf,
+					     struct iphdr **iph)
 {
-	struct iphdr *iph;
-
-	if (!ctx_hdr(ctx, cur->off, sizeof(*buf), buf, (void **)&iph) ||
-	    iph->version != 4 || iph->ihl < 5)
-		return NULL;
-	cur->off += iph->ihl * 4;
-	return iph;
+	if (!ctx_hdr(ctx, cur->off, sizeof(*buf), buf, (void **)iph) ||
+	    (*iph)->version != 4 || (*iph)->ihl < 5)
+		return false;
+	cur->off += (*iph)->ihl * 4;
+	return true;
 }
 
-/* The fixed IPv6 header at the cursor; NULL when cut short or not
- * version 6. */
-static __always_inline struct ipv6hdr *
-vmst_parse_ip6hdr(struct vmst_ctx *ctx, struct vmst_cursor *cur,
-		  struct ipv6hdr *buf)
+/* The fixed IPv6 header at the cursor into *@ip6; false when cut short or
+ * not version 6. */
+static __always_inline bool vmst_parse_ip6hdr(struct vmst_ctx *ctx,
+					      struct vmst_cursor *cur,
+					      struct ipv6hdr *buf,
+					      struct ipv6hdr **ip6)
 {
-	struct ipv6hdr *ip6;
-
-	if (!ctx_hdr(ctx, cur->off, sizeof(*buf), buf, (void **)&ip6) ||
-	    ip6->version != 6)
-		return NULL;
-	cur->off += sizeof(*ip6);
-	return ip6;
+	if (!ctx_hdr(ctx, cur->off, sizeof(*buf), buf, (void **)ip6) ||
+	    (*ip6)->version != 6)
+		return false;
+	cur->off += sizeof(*buf);
+	return true;
 }
 
 /* A fragment of an IPv4 packet, the first one included. */

@@ -72,9 +72,9 @@ static __always_inline void vmst_rss_parse(struct vmst_ctx *ctx,
 	if (vmst_parse_eth(ctx, &cur, &l2, 1, VMST_TPID_STD))
 		return;
 	if (l2.proto == bpf_htons(ETH_P_IP)) {
-		struct iphdr buf, *iph = vmst_parse_iphdr(ctx, &cur, &buf);
+		struct iphdr buf, *iph;
 
-		if (!iph)
+		if (!vmst_parse_iphdr(ctx, &cur, &buf, &iph))
 			return;
 		__builtin_memcpy(f->in, &iph->saddr, VMST_RSS_IN_IPV4);
 		f->family = VMST_RSS_FAMILY_IPV4;
@@ -84,8 +84,7 @@ static __always_inline void vmst_rss_parse(struct vmst_ctx *ctx,
 	} else if (l2.proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr buf __attribute__((aligned(8))), *ip6;
 
-		ip6 = vmst_parse_ip6hdr(ctx, &cur, &buf);
-		if (!ip6)
+		if (!vmst_parse_ip6hdr(ctx, &cur, &buf, &ip6))
 			return;
 		__builtin_memcpy(f->in, &ip6->saddr, VMST_RSS_IN_IPV6);
 		f->family = VMST_RSS_FAMILY_IPV6;

@@ -3,7 +3,7 @@
  * The verdict step of both hooks: count the frame under (port, reason)
  * with its length, report it to a running monitor, return the verdict.
  * Used for what a program passes on or drops; the redirect paths count
- * their own (frames, bytes) pairs (vmst_count_pc).
+ * their own (frames, bytes) pairs (vmst_count_port, lib/stats.h).
  */
 #ifndef VMST_BPF_VERDICT_H
 #define VMST_BPF_VERDICT_H

@@ -16,23 +16,8 @@ tap_create vmtdr1
 vms attach up0 --mode generic >/dev/null || die "attach"
 vms port add vmtdr1 --mac "$MAC_VM1" >/dev/null || die "port add"
 
-# level CHECK OBJECT: the level doctor gives that finding ("none": absent).
-DOC=$TMPD/doctor.json
+. "$(dirname "$0")/doctor_lib.sh"
 doctor() { vms --json doctor >"$DOC"; echo $? >"$DOC.rc"; }
-level() {
-	jq -r --arg c "$1" --arg o "$2" \
-		'[.findings[] | select(.check == $c and .object == $o) | .level] | first // "none"' "$DOC"
-}
-# both CASE CHECK OBJECT WANT: the finding has level WANT.
-expect_level() {
-	local got
-	got=$(level "$2" "$3")
-	if [ "$got" = "$4" ]; then
-		ok "$1"
-	else
-		fail "$1" "$2 $3: $got, expected $4 ($(jq -c --arg c "$2" '.findings[] | select(.check == $c)' "$DOC" | head -3))"
-	fi
-}
 brnf() { in_hyp sh -c "for f in /proc/sys/net/bridge/bridge-nf-call-*; do echo $1 > \$f; done"; }
 
 if in_hyp test -e /proc/sys/net/bridge/bridge-nf-call-iptables; then

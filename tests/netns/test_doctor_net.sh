@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# vmsteer-test: parallel 28
 # vmsteer doctor, the checks of where frames are handled and what the fast
 # path bypasses, each provoked both ways in this file's namespaces and read
 # from `doctor --json` (check, object, level): RPS on the generic-mode
@@ -39,25 +40,8 @@ hyp_sys() {
 		mount -t sysfs sysfs /sys && mount --move "$0.bpf" /sys/fs/bpf && shift && exec "$@"' \
 		"$TMPD/mnt" sh "$@"
 }
-DOC=$TMPD/doctor.json
+. "$(dirname "$0")/doctor_lib.sh"
 doctor() { hyp_sys "$VMSTEER" --json --pin-path "$PIN" doctor >"$DOC"; echo $? >"$DOC.rc"; }
-level() {
-	jq -r --arg c "$1" --arg o "$2" \
-		'[.findings[] | select(.check == $c and .object == $o) | .level] | first // "none"' "$DOC"
-}
-message() {
-	jq -r --arg c "$1" --arg o "$2" \
-		'[.findings[] | select(.check == $c and .object == $o) | .message] | first // ""' "$DOC"
-}
-expect_level() {
-	local got
-	got=$(level "$2" "$3")
-	if [ "$got" = "$4" ] && [[ $(message "$2" "$3") == *$5* ]]; then
-		ok "$1"
-	else
-		fail "$1" "$2 $3: $got '$(message "$2" "$3")', expected $4 '$5'"
-	fi
-}
 # set_masks DEV rx|tx FILE MASK...: MASK for queue 0, 1... of DEV.
 set_masks() {
 	local dev=$1 dir=$2 file=$3 q=0 m

@@ -198,4 +198,28 @@ else
 	fi
 fi
 
+# libpcap (and the dbus and systemd libraries Debian's pulls in) is
+# loaded by --pcap only: the CLI does not link it; without it --pcap is
+# refused naming it, and nothing is left running.
+case=cli-without-libpcap
+cli_ldd=$(ldd "$VMSTEER" | awk '{print $1}' | tr '\n' ' ')
+if [[ "$cli_ldd" == *libpcap* || "$cli_ldd" == *libdbus* || "$cli_ldd" == *libsystemd* ]]; then
+	fail $case "the CLI loads libpcap or what it pulls in: $cli_ldd"
+else
+	ok $case
+fi
+case=pcap-without-libpcap
+lib=$(ldconfig -p | awk '/libpcap.so.0.8 / { print $NF; exit }')
+if [ -z "$lib" ]; then
+	skip $case "libpcap.so.0.8 not in ldconfig's cache"
+else
+	out=$(in_hyp unshare -m sh -c 'mount --bind /dev/null "$2" && exec "$0" --pin-path "$1" monitor --pcap /dev/null' \
+		"$VMSTEER" "$PIN" "$lib" 2>&1); rc=$?
+	if [ $rc = 1 ] && [[ $out == *"--pcap: libpcap.so.0.8 is not installed"* ]] && [ "$(monitor_state)" = off ]; then
+		ok $case
+	else
+		fail $case "rc $rc, '$out', monitor $(monitor_state)"
+	fi
+fi
+
 lib_done

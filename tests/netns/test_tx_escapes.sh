@@ -141,6 +141,7 @@ LL_ROUTER=fe800000000000000000000000000001   # fe80::1
 V6_VM1=20010db8000100000000000000000005      # 2001:db8:1::5
 V6_REMOTE=20010db8007700000000000000000005   # 2001:db8:77::5
 ALLNODES=ff020000000000000000000000000001
+UNSPEC=00000000000000000000000000000000     # ::
 # ra SRCMAC PREFIX(16 hex digits): an RA (lifetime 1800 s) with the source
 # link-layer option and a /64 prefix, on-link and autonomous.
 ra() {
@@ -151,6 +152,8 @@ ra() {
 na() { printf '8800000020000000%s%s' "$1" "$(ndopt 2 "$2")"; }
 # ns TARGET MAC: an NS with the source LL option.
 ns() { printf '8700000000000000%s%s' "$1" "$(ndopt 1 "$2")"; }
+# rs [MAC]: a Router Solicitation, with a source LL option for MAC.
+rs() { printf '8500000000000000%s' "${1:+$(ndopt 1 "$1")}"; }
 # redirect TARGET DEST MAC: a Redirect with the target LL option.
 redirect() { printf '8900000000000000%s%s%s' "$1" "$2" "$(ndopt 2 "$3")"; }
 # ipv4 SRC DST PROTO PAYLOAD: an IPv4 header (checksum by pcaphex -C).
@@ -193,6 +196,10 @@ send vm1 "$(eth "$W" "$MAC_VM1" 86dd "$(ip6 "$LL1" "$ALLNODES" 58 "$(na "$LL_ROU
 send vm1 "$(eth "$W" "$MAC_VM1" 86dd "$(ip6 "$LL1" "$ALLNODES" 58 "$(na "$LL1" "$MAC_VM3")")")" drop
 send vm1 "$(eth "$W" "$MAC_VM1" 86dd "$(ip6 "$LL1" "$ALLNODES" 58 "$(na "$LL1" "$MAC_VM1")")")" wire
 send vm1 "$(eth "$W" "$MAC_VM1" 86dd "$(ip6 "$LL_ROUTER" "$LLW" 58 "$(ns "$LLW" "$MAC_VM1")")")" drop
+# A Router Solicitation from :: (a host without an address yet): allowed
+# without a source link-layer option, which it must not carry.
+send vm1 "$(eth "$W" "$MAC_VM1" 86dd "$(ip6 "$UNSPEC" "$LLW" 58 "$(rs)")")" wire
+send vm1 "$(eth "$W" "$MAC_VM1" 86dd "$(ip6 "$UNSPEC" "$LLW" 58 "$(rs "$MAC_VM1")")")" drop
 send vm1 "$(eth "$W" "$MAC_VM1" 86dd "$(ip6 "$LL1" "$LLW" 58 "$(ns "$LLW" "$MAC_VM1")")")" wire
 send vm1 "$(eth "$W" "$MAC_VM1" 86dd "$(ip6 "$LL_ROUTER" "$LLW" 58 "$(redirect "$LL1" "$V6_REMOTE" "$MAC_VM1")")")" drop
 send vm1 "$(eth "$W" "$MAC_VM1" 86dd "$(ip6 "$LL1" "$LLW" 58 "$(redirect "$LL1" "$V6_REMOTE" "$MAC_VM1")")")" drop
@@ -270,7 +277,7 @@ expect_count tagged-trunk-listed vmt4 reason vm_tagged_trunk 2
 expect_count tagged-trunk-spoof-inside vmt4 reason spoof_ipv4 1
 expect_count link-local-spoofs vmt1 reason spoof_ipv6 6
 expect_count na-for-routers-address vmt1 reason spoof_na 1
-expect_count nd-lladdr vmt1 reason spoof_nd_lladdr 1
+expect_count nd-lladdr vmt1 reason spoof_nd_lladdr 2
 expect_count redirect-untrusted vmt1 reason rogue_redirect 1
 expect_count dhcpv4-by-message vmt1 reason rogue_dhcpv4 3
 expect_count dhcpv6-by-message vmt1 reason rogue_dhcpv6 3

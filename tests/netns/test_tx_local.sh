@@ -14,7 +14,10 @@
 # - Each stays-local frame is counted under vm_host_dst.
 # - A device created later (a veth in br0) is local after the next
 #   vmsteer command (attach re-run); once it is deleted, the next command
-#   (port add) forgets it and frames to its MAC go north again.
+#   that takes a snapshot (attach re-run) forgets it and frames to its MAC
+#   go north again.
+# - port add puts its tap's own address in vmst_local and keeps the
+#   port's MAC out of it, without a snapshot of every device.
 . "$(dirname "$0")/lib.sh"
 lib_init txlocal
 
@@ -120,8 +123,7 @@ fi
 
 # Deleted: the next command forgets it, and its MAC is the wire's again.
 ip -n "$NS_HYP" link del lv0 || die "cannot delete lv0"
-vms port add vmt1 --mac "$MAC_VM1" --ip 10.0.0.1 >/dev/null ||
-	die "port add vmt1 (update) failed"
+vms attach up0 >/dev/null || die "attach up0 (third run) failed"
 to_gone=$(eth $MAC_LV "$MAC_VM1" 88b5 "$(pad 46 7)")
 vm_send vm1 "$to_gone" || die "vm1 could not send to the gone lv0"
 case=device-deleted-forgotten
@@ -133,6 +135,30 @@ if [ "$got" = 4 ] && [ "$north" = 2 ]; then
 else
 	fail $case "vm_host_dst $got (want 4), from_vm_uplink_frames $north (want 2)"
 fi
+
+local_has() { # MAC: in vmst_local
+	bpftool -j map dump pinned "$PIN/vmst_local" |
+		jq -e --argjson m $((16#${1//:/})) 'any(.[]; .formatted.key.mac48 == $m)' >/dev/null
+}
+MAC_T3=02:00:00:00:3a:3a MAC_VM3=02:00:00:00:03:03
+tap_create vmt3
+ip -n "$NS_HYP" link set vmt3 address $MAC_T3 || die "vmt3 address"
+# A device with the MAC the port will have (the snapshot has it), and a
+# tap address the snapshot has not seen.
+ip -n "$NS_HYP" link add lv2 address $MAC_VM3 type veth peer name lv3 || die "lv2"
+vms attach up0 >/dev/null || die "attach up0 (fourth run) failed"
+local_has $MAC_VM3 || die "lv2's address not host-local after attach"
+ip -n "$NS_HYP" link set vmt3 address 02:00:00:00:3b:3b || die "vmt3 address"
+vms port add vmt3 --mac $MAC_VM3 >/dev/null || die "port add vmt3 failed"
+case=port-add-updates-own-entries
+if ! local_has 02:00:00:00:3b:3b; then
+	fail $case "vmt3's own address is not host-local after port add"
+elif local_has $MAC_VM3; then
+	fail $case "the port's MAC $MAC_VM3 is still host-local after port add"
+else
+	ok $case
+fi
+ip -n "$NS_HYP" link del lv2 || die "cannot delete lv2"
 
 # ---- the wire: only the frames for MACs not on this host -------------------------
 

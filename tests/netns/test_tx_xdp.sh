@@ -72,6 +72,15 @@ csum16() {
 	printf '%04x' $s
 }
 
+# Does the uplink take XDP frames (vmst_tx entry 0)? Only where the kernel
+# reports the driver's xdp_features (6.3+); on 6.1 VM-to-uplink takes tc.
+if in_hyp bpftool map lookup pinned "$PIN/vmst_tx" key 0 0 0 0 >/dev/null 2>&1; then
+	NX=1
+else
+	NX=0
+	echo "# this kernel reports no xdp_features: frames for the uplink take the tc path"
+fi
+
 # ---- forwarded by XDP --------------------------------------------------------
 
 ew_untagged=$(eth "$MAC_VM4" "$MAC_VM1" 0800 "$(udp4 10.0.0.1 10.0.0.4 1000 2000)")
@@ -113,11 +122,11 @@ expect_count xdp-local-sender-vlan vmt3 counter from_vm_local_xdp_frames 1
 expect_count xdp-local-receiver vmt4 counter to_vm_xdp_frames 1
 expect_count xdp-local-receiver-vlan vmt2 counter to_vm_xdp_frames 1
 expect_count xdp-local-receiver-ring-accepted vmt4 counter tap_sent 1
-expect_count xdp-uplink vmt1 counter from_vm_uplink_xdp_frames 1
-expect_count xdp-uplink-access vmt2 counter from_vm_uplink_xdp_frames 1
+expect_count xdp-uplink vmt1 counter from_vm_uplink_xdp_frames $NX
+expect_count xdp-uplink-access vmt2 counter from_vm_uplink_xdp_frames $NX
 expect_count xdp-not-tc-local vmt1 counter from_vm_local_frames 0
 expect_count xdp-not-tc-receiver vmt4 counter to_vm_tc_frames 0
-expect_count xdp-not-tc-uplink vmt1 counter from_vm_uplink_frames 0
+expect_count xdp-not-tc-uplink vmt1 counter from_vm_uplink_frames $((1 - NX))
 expect_count xdp-drop-counted vmt1 reason spoof_ipv4 1
 case=xdp-drop-by-the-xdp-program
 drop1=$(rx_dropped vmt1)
@@ -130,23 +139,23 @@ fi
 # ---- left to tc --------------------------------------------------------------
 
 # A UDP checksum left to offload: the pseudo-header sum (addresses,
-# protocol 17, UDP length 26), as a guest with checksum offload writes it.
-u=$(udp4 10.0.0.1 192.0.2.1 1000 53)
-pseudo=$(csum16 "0a000001c0000201$(printf '%04x%04x' 17 26)")
+# protocol 17, UDP length 26), as a guest with checksum offload writes it;
+# to another VM, which would get it unfinished by XDP.
+u=$(udp4 10.0.0.1 10.0.0.4 1000 2000)
+pseudo=$(csum16 "0a0000010a000004$(printf '%04x%04x' 17 26)")
 u_partial="${u:0:52}$pseudo${u:56}"
-partial=$(eth "$W" "$MAC_VM1" 0800 "$u_partial")
+partial=$(eth "$MAC_VM4" "$MAC_VM1" 0800 "$u_partial")
 bcast=$(eth ff:ff:ff:ff:ff:ff "$MAC_VM1" 88b5 "$(payload 46)")
 vm_send vm1 "$partial" "$bcast" || die "vm1 could not send"
-wait_for "3 frames on the wire" eval '[ "$("$PCAPHEX" -c "$TMPD/wire.pcap")" -ge 3 ]'
+vmsim_new_frames vm4 "$TMPD/got_vm4.hex" || die "vmsim vm4 did not report"
 case=checksum-left-to-offload-takes-tc
-"$PCAPHEX" "$TMPD/wire.pcap" >"$TMPD/got_wire.hex"
 S=$(stats_json) || die "stats failed"
-if grep -qix "$partial" "$TMPD/got_wire.hex" &&
-	[ "$(port_counter "$S" vmt1 from_vm_uplink_frames)" = 1 ] &&
-	[ "$(port_counter "$S" vmt1 from_vm_uplink_xdp_frames)" = 1 ]; then
+if grep -qix "$partial" "$TMPD/got_vm4.hex" &&
+	[ "$(port_counter "$S" vmt1 from_vm_local_frames)" = 1 ] &&
+	[ "$(port_counter "$S" vmt1 from_vm_local_xdp_frames)" = 1 ]; then
 	ok $case
 else
-	fail $case "on the wire: $(grep -cix "$partial" "$TMPD/got_wire.hex"), tc $(port_counter "$S" vmt1 from_vm_uplink_frames) (want 1), xdp $(port_counter "$S" vmt1 from_vm_uplink_xdp_frames) (want 1)"
+	fail $case "at vmt4: $(grep -cix "$partial" "$TMPD/got_vm4.hex"), tc $(port_counter "$S" vmt1 from_vm_local_frames) (want 1), xdp $(port_counter "$S" vmt1 from_vm_local_xdp_frames) (want 1)"
 fi
 expect_count broadcast-takes-tc vmt1 reason vm_multicast 1
 
@@ -156,7 +165,7 @@ in_wire ethtool -K wire0 gro off >/dev/null || die "gro off wire0"
 vms attach up0 >/dev/null || die "vmsteer attach up0 (again) failed"
 n2=$(eth "$W" "$MAC_VM4" 88b5 "$(payload 46)")
 vm_send vm4 "$n2" || die "vm4 could not send"
-wait_for "4 frames on the wire" eval '[ "$("$PCAPHEX" -c "$TMPD/wire.pcap")" -ge 4 ]'
+wait_for "3 frames on the wire" eval '[ "$("$PCAPHEX" -c "$TMPD/wire.pcap")" -ge 3 ]'
 S=$(stats_json) || die "stats failed"
 case=uplink-without-napi-takes-tc
 if "$PCAPHEX" "$TMPD/wire.pcap" | grep -qix "$n2" &&

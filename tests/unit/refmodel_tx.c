@@ -171,15 +171,17 @@ static bool ipv6_ext(unsigned int nh)
 }
 
 /* ND options in [@off, @end): each of type @want carries the port's MAC. */
+/* @none: an option of type @want is not allowed at all. */
 static int check_nd_options(const struct view *v, size_t off, size_t end,
-			    unsigned int want, const struct ref_tx_port *port)
+			    unsigned int want, bool none,
+			    const struct ref_tx_port *port)
 {
 	int n;
 
 	for (n = 0; off < end; n++) {
 		if (n == ND_OPT_MAX || end - off < 8 || v->p[off + 1] == 0)
 			return VMST_R_DROP_VM_MALFORMED;
-		if (v->p[off] == want && (v->p[off + 1] != 1 ||
+		if (v->p[off] == want && (none || v->p[off + 1] != 1 ||
 					  memcmp(v->p + off + 2, port->mac, 6)))
 			return VMST_R_DROP_SPOOF_LLADDR;
 		off += v->p[off + 1] * 8;
@@ -236,7 +238,7 @@ static int check_ipv6(const struct view *v, size_t l3,
 		bool dad_mld = zero(src, 16) && upper &&
 			       nh == IPPROTO_ICMPV6_ &&
 			       (type == ICMPV6_NS || type == ICMPV6_MLD1_REP ||
-				type == ICMPV6_MLD2_REP);
+				type == ICMPV6_MLD2_REP || type == ICMPV6_RS);
 
 		if (!dad_mld)
 			return VMST_R_DROP_SPOOF_IPV6;
@@ -249,9 +251,11 @@ static int check_ipv6(const struct view *v, size_t l3,
 		if (type == ICMPV6_REDIRECT && !port->trusted)
 			return VMST_R_DROP_ROGUE_REDIRECT;
 		if (type == ICMPV6_RS)
-			return check_nd_options(v, off + 8, end, 1, port);
+			return check_nd_options(v, off + 8, end, 1,
+						zero(src, 16), port);
 		if (type == ICMPV6_RA)
-			return check_nd_options(v, off + 16, end, 1, port);
+			return check_nd_options(v, off + 16, end, 1, false,
+						port);
 		if (type == ICMPV6_NS || type == ICMPV6_NA) {
 			if (end - off < 24)
 				return VMST_R_DROP_VM_MALFORMED;
@@ -260,7 +264,7 @@ static int check_ipv6(const struct view *v, size_t l3,
 				return VMST_R_DROP_SPOOF_NA;
 			return check_nd_options(v, off + 24, end,
 						type == ICMPV6_NS ? 1 : 2,
-						port);
+						false, port);
 		}
 	} else if (nh == IPPROTO_UDP_ && !port->trusted) {
 		unsigned int sport = be16(v, off), dport = be16(v, off + 2);

@@ -32,15 +32,16 @@
  *       the upper layer is here) an ICMPv6 header under 4 bytes or a UDP
  *       header under 8 is vm_ext_headers (RFC 7113). With addresses, the
  *       source must be among them or fe80::/64 with the modified EUI-64
- *       of the port's MAC; :: only in an ICMPv6 NS or MLD report (131,
- *       143) whose header is here; else spoof_ipv6. Then ICMPv6: from an
+ *       of the port's MAC; :: only in an ICMPv6 NS, RS or MLD report
+ *       (135, 133, 131, 143) whose header is here; else spoof_ipv6. Then ICMPv6: from an
  *       untrusted port RA is rogue_ra, Redirect rogue_redirect; RS, RA
  *       (options after 8 and 16 bytes), NS and NA (after 24: shorter is
  *       vm_malformed) have Neighbor Discovery options up to the end, at
  *       most 16, none of length 0 or running past the end (else
  *       vm_malformed); every source link-layer option (RS, RA, NS) or
  *       target link-layer option (NA) must be one 8-byte option with
- *       the port's MAC, else spoof_nd_lladdr; with addresses an NA's
+ *       the port's MAC, else spoof_nd_lladdr (an RS from :: may have
+ *       none at all, RFC 4861 4.1); with addresses an NA's
  *       target follows the source rule (before the options), else
  *       spoof_na. UDP from an untrusted port: from 547 or to 546, or to
  *       547 without a client's message type (first byte) in the packet

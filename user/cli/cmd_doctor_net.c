@@ -31,7 +31,7 @@
 #include "load/bypass.h"
 #include "cli/doctor.h"
 #include "util/nl.h"
-#include "vms.h"
+#include "core/trunk.h"
 
 static const struct check C_IRQ = {
 	"irq_affinity",
@@ -627,56 +627,107 @@ static int tap_attached(const char *tap, __u32 ifindex)
 	return queue_masks(tap, "tx-", "xps_cpus", &all, NULL, 0, &set);
 }
 
-/* A process with queues of @tap open (tun's fdinfo names the tap of an
- * attached queue): its pid and vCPUs (threads qemu names "CPU n/KVM" or
- * "CPU n/TCG"); 0 when none is found. */
-static int tap_holder(const char *tap, int *vcpus)
-{
-	char path[600], buf[512];
-	struct dirent *p, *fd;
-	int pid = 0;
-	DIR *proc, *fds;
+/* Who holds which tap: the tun fds of every process, read once. */
+struct tap_fd {
+	char tap[IFNAMSIZ];
+	int pid;
+};
+static struct tap_fd *tap_fds;
+static size_t n_tap_fds;
 
-	*vcpus = 0;
+static int tap_fd_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct tap_fd *)a)->tap,
+		      ((const struct tap_fd *)b)->tap);
+}
+
+/* Every fd on /dev/net/tun with the tap its queue is attached to (tun's
+ * fdinfo names it; a detached queue names none), sorted by tap. */
+static void scan_tap_fds(void)
+{
+	char path[600], buf[512], link[64];
+	struct dirent *p, *fd;
+	size_t cap = 0;
+	DIR *proc, *fds;
+	ssize_t n;
+
 	proc = opendir("/proc");
-	while (proc && !pid && (p = readdir(proc))) {
+	while (proc && (p = readdir(proc))) {
 		if (!isdigit((unsigned char)p->d_name[0]))
 			continue;
-		snprintf(path, sizeof(path), "/proc/%s/fdinfo", p->d_name);
+		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
 		fds = opendir(path);
-		while (fds && !pid && (fd = readdir(fds))) {
+		while (fds && (fd = readdir(fds))) {
+			struct tap_fd *t;
 			char *iff;
 
 			if (!isdigit((unsigned char)fd->d_name[0]))
 				continue;
+			snprintf(path, sizeof(path), "/proc/%s/fd/%s",
+				 p->d_name, fd->d_name);
+			n = readlink(path, link, sizeof(link) - 1);
+			if (n < 0 ||
+			    (link[n] = '\0', strcmp(link, "/dev/net/tun")))
+				continue;
 			snprintf(path, sizeof(path), "/proc/%s/fdinfo/%s",
 				 p->d_name, fd->d_name);
-			if (read_file(path, buf, sizeof(buf)))
+			if (read_file(path, buf, sizeof(buf)) ||
+			    !(iff = strstr(buf, "iff:\t")) || iff[5] == '\n')
 				continue;
-			iff = strstr(buf, "iff:\t");
-			if (iff && !strncmp(iff + 5, tap, strlen(tap)) &&
-			    iff[5 + strlen(tap)] == '\n')
-				pid = atoi(p->d_name);
+			if (n_tap_fds == cap) {
+				cap = cap ? 2 * cap : 64;
+				t = realloc(tap_fds, cap * sizeof(*t));
+				if (!t)
+					break;
+				tap_fds = t;
+			}
+			t = &tap_fds[n_tap_fds++];
+			snprintf(t->tap, sizeof(t->tap), "%.*s",
+				 (int)strcspn(iff + 5, "\n"), iff + 5);
+			t->pid = atoi(p->d_name);
 		}
 		if (fds)
 			closedir(fds);
 	}
 	if (proc)
 		closedir(proc);
-	if (pid) {
-		snprintf(path, sizeof(path), "/proc/%d/task", pid);
-		fds = opendir(path);
-		while (fds && (fd = readdir(fds))) {
-			snprintf(path, sizeof(path), "/proc/%d/task/%s/comm",
-				 pid, fd->d_name);
-			if (!read_file(path, buf, sizeof(buf)) &&
-			    !strncmp(buf, "CPU ", 4) && strchr(buf, '/'))
-				(*vcpus)++;
-		}
-		if (fds)
-			closedir(fds);
+	if (n_tap_fds)
+		qsort(tap_fds, n_tap_fds, sizeof(*tap_fds), tap_fd_cmp);
+}
+
+/* A process with queues of @tap attached: its pid and vCPUs (threads
+ * qemu names "CPU n/KVM" or "CPU n/TCG"); 0 when none is found. */
+static int tap_holder(const char *tap, int *vcpus)
+{
+	static bool scanned;
+	struct tap_fd key = {}, *t;
+	char path[600], buf[64];
+	struct dirent *d;
+	DIR *task;
+
+	*vcpus = 0;
+	if (!scanned) {
+		scan_tap_fds();
+		scanned = true;
 	}
-	return pid;
+	snprintf(key.tap, sizeof(key.tap), "%s", tap);
+	t = n_tap_fds
+		    ? bsearch(&key, tap_fds, n_tap_fds, sizeof(key), tap_fd_cmp)
+		    : NULL;
+	if (!t)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/task", t->pid);
+	task = opendir(path);
+	while (task && (d = readdir(task))) {
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/comm", t->pid,
+			 d->d_name);
+		if (!read_file(path, buf, sizeof(buf)) &&
+		    !strncmp(buf, "CPU ", 4) && strchr(buf, '/'))
+			(*vcpus)++;
+	}
+	if (task)
+		closedir(task);
+	return t->pid;
 }
 
 static void check_tap_queues(struct report *r, struct json_object *p)

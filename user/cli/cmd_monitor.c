@@ -9,6 +9,7 @@
  * that dies without clearing it stops getting events when its lease ends
  * (VMS_MON_LEASE_NS); the next monitor takes the entry over.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <getopt.h>
 #include <net/if.h>
@@ -29,6 +30,52 @@
 #include <pcap/pcap.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
+#include "core/counters.h"
+#include "core/ports.h"
+#include "core/state.h"
+#include "load/uplink.h"
+#include "util/log.h"
+#include "util/netdev.h"
+
+/*
+ * libpcap writes --pcap files. It is loaded then, not linked: Debian's
+ * libpcap pulls libdbus and libsystemd in, which every other CLI call
+ * (libvirt hooks among them) would load for nothing.
+ */
+#define VMS_LIBPCAP "libpcap.so.0.8"
+static struct {
+	typeof(&pcap_open_dead) open_dead;
+	typeof(&pcap_dump_open) dump_open;
+	typeof(&pcap_geterr) geterr;
+	typeof(&pcap_dump) dump;
+	typeof(&pcap_dump_flush) dump_flush;
+	typeof(&pcap_dump_close) dump_close;
+	typeof(&pcap_close) close;
+} pc;
+
+static int pcap_load(void)
+{
+	void *so = dlopen(VMS_LIBPCAP, RTLD_NOW | RTLD_LOCAL);
+
+	if (!so)
+		return vms_err(-ENOENT,
+			       "--pcap: %s is not installed (apt install "
+			       "libpcap0.8)",
+			       VMS_LIBPCAP);
+	*(void **)&pc.open_dead = dlsym(so, "pcap_open_dead");
+	*(void **)&pc.dump_open = dlsym(so, "pcap_dump_open");
+	*(void **)&pc.geterr = dlsym(so, "pcap_geterr");
+	*(void **)&pc.dump = dlsym(so, "pcap_dump");
+	*(void **)&pc.dump_flush = dlsym(so, "pcap_dump_flush");
+	*(void **)&pc.dump_close = dlsym(so, "pcap_dump_close");
+	*(void **)&pc.close = dlsym(so, "pcap_close");
+	if (!pc.open_dead || !pc.dump_open || !pc.geterr || !pc.dump ||
+	    !pc.dump_flush || !pc.dump_close || !pc.close)
+		return vms_err(-ENOENT, "--pcap: %s lacks pcap_dump_open",
+			       VMS_LIBPCAP);
+	return 0;
+}
 
 /* Lease of a running monitor, renewed every VMS_MON_RENEW_NS. */
 #define VMS_MON_LEASE_NS (3ULL * 1000000000ULL)
@@ -204,8 +251,8 @@ static int on_event(void *ctx, void *data, size_t size)
 			.len = e->len,
 		};
 
-		pcap_dump((u_char *)m->dump, &h, e->data);
-		if (pcap_dump_flush(m->dump))
+		pc.dump((u_char *)m->dump, &h, e->data);
+		if (pc.dump_flush(m->dump))
 			m->out_err = -EIO;
 		else
 			m->events++;
@@ -519,16 +566,18 @@ int cmd_monitor(const struct vms_cli *cli, int argc, char **argv)
 		m.ctl.port = idx;
 	}
 
+	if (pcap_path && (err = pcap_load()))
+		goto out;
 	if (pcap_path) {
-		m.pcap = pcap_open_dead(DLT_EN10MB, VMST_MON_SNAP);
+		m.pcap = pc.open_dead(DLT_EN10MB, VMST_MON_SNAP);
 		if (!m.pcap) {
 			err = vms_err(-ENOMEM, "pcap: cannot open");
 			goto out;
 		}
-		m.dump = pcap_dump_open(m.pcap, pcap_path);
+		m.dump = pc.dump_open(m.pcap, pcap_path);
 		if (!m.dump) {
 			snprintf(errbuf, sizeof(errbuf), "%s",
-				 pcap_geterr(m.pcap));
+				 pc.geterr(m.pcap));
 			err = vms_err(-EIO, "%s: %s", pcap_path, errbuf);
 			goto out;
 		}
@@ -588,9 +637,9 @@ out:
 		ring_buffer__free(rb);
 	}
 	if (m.dump)
-		pcap_dump_close(m.dump);
+		pc.dump_close(m.dump);
 	if (m.pcap)
-		pcap_close(m.pcap);
+		pc.close(m.pcap);
 	if (!err && m.out_err && !pcap_path)
 		err = 0; /* stdout closed (a pipe to head): a normal end */
 	else if (!err && m.out_err)

@@ -11,6 +11,18 @@
 #include "cli/cli.h"
 #include "config/config.h"
 #include "core/lifecycle.h"
+#include "cli/output.h"
+#include "core/addr.h"
+#include "core/local.h"
+#include "core/ports.h"
+#include "core/state.h"
+#include "core/trunk.h"
+#include "load/rss.h"
+#include "load/tapxdp.h"
+#include "load/tc.h"
+#include "load/toeplitz.h"
+#include "util/log.h"
+#include "util/netdev.h"
 
 _Static_assert(VMST_MAX_ADDRS == 16, "the usage text says 16 addresses");
 
@@ -487,8 +499,10 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 	e.kind = VMS_EDIT_WRITE;
 	e.force = o.rss.force;
 	err = vms_port_edit(&st, &e);
-	if (!err)
-		vms_local_refresh_warn(&st);
+	if (!err && vms_local_port_added(&st, tap, spec.ifindex, spec.mac)) {
+		pr_warn("host-local MACs not updated: %s", vms_last_error());
+		vms_clear_error();
+	}
 	vms_state_close(&st);
 	if (err)
 		return err;

@@ -7,7 +7,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "vms.h"
+#include "core/counters.h"
+#include "core/state.h"
+#include "util/log.h"
 
 #define VMS_X_LABEL(name, dir, kind, label, help) [VMST_R_##name] = label,
 #define VMS_X_HELP(name, dir, kind, label, help)  [VMST_R_##name] = help,
@@ -31,7 +33,7 @@ bool vms_reason_from_vm(__u32 reason)
 
 /*
  * Where the data path counts each reason (the port index it passes to
- * vmst_pass / vmst_skb_verdict): the uplink program before it found a port
+ * vmst_verdict, bpf/lib/verdict.h): the uplink program before it found a port
  * counts under port 0 (malformed, multicast, unknown_dst,
  * vlan_unsupported); after, under the port (too_big, no_target,
  * drop_no_target). The tap program counts under the tap's port, and

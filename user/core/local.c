@@ -11,13 +11,20 @@
  * The MACs of vmsteer's own ports are left out: the FDB decides those,
  * per VLAN, before this map is looked at.
  *
- * The map holds a snapshot: attach, detach, port add, port del and apply
- * rewrite this namespace's entries (new ones first, then the ones gone);
- * `vmsteer agent` rewrites them on every link and bridge FDB change.
+ * The map holds a snapshot: attach, detach, port del, port prune, sync
+ * and apply rewrite this namespace's entries (new ones first, then the
+ * ones gone); `vmsteer agent` rewrites them on every link and bridge FDB
+ * change. `port add` changes only what the port itself changes: its MAC
+ * leaves the set, its tap's own address joins it (vms_local_port_added:
+ * a snapshot reads every device of the namespace, which at thousands of
+ * taps costs more than the whole rest of a port add).
  */
 #include <errno.h>
 #include <ifaddrs.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <netpacket/packet.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +38,12 @@
 #include <libmnl/libmnl.h>
 
 #include "util/nl.h"
-#include "vms.h"
+#include "core/local.h"
+#include "core/ports.h"
+#include "core/state.h"
+#include "load/uplink.h"
+#include "util/log.h"
+#include "util/netdev.h"
 
 struct local_set {
 	struct vmst_local_key key[VMST_LOCAL_MAX];
@@ -292,6 +304,50 @@ int vms_local_refresh(struct vms_state *st)
 			return vms_err(-errno, "map %s: cannot delete: %s",
 				       VMST_MAP_LOCAL, strerror(errno));
 	}
+	return 0;
+}
+
+int vms_local_port_added(struct vms_state *st, const char *tap, __u32 ifindex,
+			 const __u8 mac[6])
+{
+	int fd = st->maps.fd[VMS_MAP_LOCAL], sock, err = 0;
+	__u32 netns = vms_netns_ino();
+	struct vmst_local_key k = {.mac48 = vms_mac48(mac), .netns_ino = netns};
+	struct vmst_local v = {};
+	struct ifreq ifr = {};
+	const __u8 *own;
+
+	if (fd < 0)
+		return 0;
+	if (bpf_map_delete_elem(fd, &k) && errno != ENOENT)
+		return vms_err(-errno, "map %s: cannot delete: %s",
+			       VMST_MAP_LOCAL, strerror(errno));
+	if (!ifindex)
+		return 0; /* pending: no tap yet */
+	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sock < 0)
+		return vms_err(-errno, "socket: %s", strerror(errno));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", tap);
+	if (ioctl(sock, SIOCGIFHWADDR, &ifr))
+		err = vms_err(-errno, "%s: cannot read its address: %s", tap,
+			      strerror(errno));
+	close(sock);
+	if (err)
+		return err;
+	own = (const __u8 *)ifr.ifr_hwaddr.sa_data;
+	k.mac48 = vms_mac48(own);
+	/* As the snapshot: unicast only, and not a port's MAC. */
+	if ((own[0] & 1) || !k.mac48 ||
+	    vms_port_mac_used(&st->maps, own, netns))
+		return 0;
+	if (!bpf_map_lookup_elem(fd, &k, &v) && v.ifindex == ifindex &&
+	    (v.flags & VMST_LOCAL_F_DEVICE))
+		return 0;
+	v.ifindex = ifindex;
+	v.flags |= VMST_LOCAL_F_DEVICE;
+	if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
+		return vms_err(-errno, "map %s: cannot write: %s",
+			       VMST_MAP_LOCAL, strerror(errno));
 	return 0;
 }
 

@@ -22,12 +22,21 @@
 
 #include <bpf/bpf.h>
 
-#include "vms.h"
+#include "core/ports.h"
+#include "core/addr.h"
+#include "core/check.h"
+#include "core/counters.h"
+#include "core/state.h"
+#include "core/trunk.h"
+#include "util/log.h"
+#include "util/netdev.h"
 
 #define ETH_HEADER_LEN 14
 
 struct vms_port_cache {
-	bool cfg_valid, tx_valid;
+	bool cfg_valid, tx_valid;     /* every record read */
+	bool tx_have[VMST_MAX_PORTS]; /* this one read or written */
+	int tx_reads;		      /* single reads so far */
 	struct vmst_port_cfg cfg[VMST_MAX_PORTS];
 	struct vmst_port_tx tx[VMST_MAX_PORTS];
 };
@@ -58,20 +67,31 @@ static int map_fail(const char *map, const char *what, __u32 key)
 		       strerror(-err));
 }
 
+static void port_tx_prefetch(const struct vms_maps *m);
+
+/* A command that reads a few records (port add) reads them one by one; one
+ * that goes on reading (a walk over the ports) reads them all in batches. */
+#define TX_SINGLE_READS 8
+
 int vms_port_tx_read(const struct vms_maps *m, __u32 idx,
 		     struct vmst_port_tx *tx)
 {
 	memset(tx, 0, sizeof(*tx));
 	if (m->fd[VMS_MAP_PORT_TX] < 0)
 		return 0; /* a state from before the transmit path */
-	if (m->cache && !m->cache->tx_valid &&
-	    !vms_array_read(m->fd[VMS_MAP_PORT_TX], 0, VMST_MAX_PORTS,
-			    m->cache->tx, sizeof(m->cache->tx[0])))
-		m->cache->tx_valid = true; /* every record, in batches */
-	if (m->cache && m->cache->tx_valid && idx < VMST_MAX_PORTS)
+	if (m->cache && ++m->cache->tx_reads > TX_SINGLE_READS)
+		port_tx_prefetch(m);
+	if (m->cache && idx < VMST_MAX_PORTS &&
+	    (m->cache->tx_valid || m->cache->tx_have[idx])) {
 		*tx = m->cache->tx[idx];
-	else if (bpf_map_lookup_elem(m->fd[VMS_MAP_PORT_TX], &idx, tx))
-		return map_fail(VMST_MAP_PORT_TX, "read", idx);
+	} else {
+		if (bpf_map_lookup_elem(m->fd[VMS_MAP_PORT_TX], &idx, tx))
+			return map_fail(VMST_MAP_PORT_TX, "read", idx);
+		if (m->cache && idx < VMST_MAX_PORTS) {
+			m->cache->tx[idx] = *tx;
+			m->cache->tx_have[idx] = true;
+		}
+	}
 	if (tx->naddrs > VMST_MAX_ADDRS)
 		tx->naddrs = VMST_MAX_ADDRS;
 	return 0;
@@ -148,6 +168,63 @@ static int lpm_add(const struct vms_maps *m, __u32 idx,
 	return 0;
 }
 
+/*
+ * The trie entries of port @idx are always among the addresses its
+ * transmit record lists: a change from record @otx to @tx first writes a
+ * record listing both (lpm_begin), then adds @tx's entries, and removes
+ * @otx's others before writing @tx (lpm_finish). A change killed half-way
+ * leaves only entries its record lists, which the next change of the
+ * index removes as @otx's others: no walk of the tries (O(addresses of
+ * the port), not of the state). When both do not fit one record, @otx's
+ * others go first.
+ */
+static int lpm_begin(const struct vms_maps *m, __u32 idx,
+		     const struct vmst_port_tx *otx,
+		     const struct vmst_port_tx *tx)
+{
+	struct vmst_port_tx u = *otx;
+	bool grow = false;
+	__u32 i;
+	int err;
+
+	for (i = 0; i < tx->naddrs; i++) {
+		if (has_addr(&u, &tx->addrs[i]))
+			continue;
+		grow = true;
+		if (u.naddrs == VMST_MAX_ADDRS) {
+			lpm_remove(m, idx, otx, tx);
+			u = *tx;
+			u.flags = otx->flags;
+			break;
+		}
+		u.addrs[u.naddrs++] = tx->addrs[i];
+	}
+	if (!grow)
+		return 0;
+	err = vms_port_tx_write(m, idx, &u);
+	return err ? err : lpm_add(m, idx, tx, otx);
+}
+
+/* The end of a change from @otx to @tx: @otx's other entries, then the
+ * record of @tx. */
+static int lpm_finish(const struct vms_maps *m, __u32 idx,
+		      const struct vmst_port_tx *otx,
+		      const struct vmst_port_tx *tx)
+{
+	lpm_remove(m, idx, otx, tx);
+	return vms_port_tx_write(m, idx, tx);
+}
+
+/* Back to @otx after a failed change towards @tx. */
+static void lpm_abort(const struct vms_maps *m, __u32 idx,
+		      const struct vmst_port_tx *otx,
+		      const struct vmst_port_tx *tx)
+{
+	lpm_remove(m, idx, tx, otx);
+	if (!vms_port_tx_write(m, idx, otx))
+		lpm_add(m, idx, otx, NULL);
+}
+
 int vms_port_tx_write(const struct vms_maps *m, __u32 idx,
 		      const struct vmst_port_tx *tx)
 {
@@ -159,9 +236,21 @@ int vms_port_tx_write(const struct vms_maps *m, __u32 idx,
 	}
 	if (bpf_map_update_elem(m->fd[VMS_MAP_PORT_TX], &idx, tx, BPF_ANY))
 		return map_fail(VMST_MAP_PORT_TX, "write", idx);
-	if (m->cache && idx < VMST_MAX_PORTS)
+	if (m->cache && idx < VMST_MAX_PORTS) {
 		m->cache->tx[idx] = *tx;
+		m->cache->tx_have[idx] = true;
+	}
 	return 0;
+}
+
+/* Every transmit record into the cache, in batches: before a walk over
+ * all ports (one read, not one a port). */
+static void port_tx_prefetch(const struct vms_maps *m)
+{
+	if (m->cache && !m->cache->tx_valid && m->fd[VMS_MAP_PORT_TX] >= 0 &&
+	    !vms_array_read(m->fd[VMS_MAP_PORT_TX], 0, VMST_MAX_PORTS,
+			    m->cache->tx, sizeof(m->cache->tx[0])))
+		m->cache->tx_valid = true;
 }
 
 int vms_port_read_all(const struct vms_maps *m,
@@ -257,6 +346,22 @@ int vms_port_find_mac(const struct vms_maps *m, const __u8 mac[6], __u16 vlan,
 			return idx;
 		}
 	return 0;
+}
+
+bool vms_port_mac_used(const struct vms_maps *m, const __u8 mac[6],
+		       __u32 netns_ino)
+{
+	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	int idx;
+
+	if (ports_copy(m, cfg))
+		return false;
+	for (idx = 1; idx < VMST_MAX_PORTS; idx++)
+		if (vms_port_in_use(&cfg[idx]) &&
+		    cfg[idx].netns_ino == netns_ino &&
+		    !memcmp(cfg[idx].mac, mac, 6))
+			return true;
+	return false;
 }
 
 int vms_port_find(const struct vms_maps *m, const char *name, __u32 netns_ino,
@@ -623,7 +728,7 @@ upsert_in_place(const struct vms_maps *m, __u32 idx,
 		return fdb_full(rec->name);
 	if (err)
 		return err;
-	err = lpm_add(m, idx, tx, otx);
+	err = lpm_begin(m, idx, otx, tx);
 	if (err)
 		return err;
 	if (!fdb_slot(m, cfg_key(oc), idx, &oslot) &&
@@ -633,19 +738,18 @@ upsert_in_place(const struct vms_maps *m, __u32 idx,
 	}
 	if (!err)
 		err = write_port(m, idx, port, rec, vids);
-	if (!err)
-		err = vms_port_tx_write(m, idx, tx);
 	if (!err && rec->ifindex)
 		err = fdb_set(m, slot, idx);
 	if (err) { /* back to what it was */
 		write_port(m, idx, &oport, oc, &ovids);
-		vms_port_tx_write(m, idx, otx);
 		if (cleared)
 			fdb_set(m, oslot, idx);
-		lpm_remove(m, idx, tx, otx);
+		lpm_abort(m, idx, otx, tx);
 		return err;
 	}
-	lpm_remove(m, idx, otx, tx);
+	err = lpm_finish(m, idx, otx, tx);
+	if (err)
+		return err;
 	if (oc->ifindex != rec->ifindex) {
 		struct vmst_dev_key dk = {oc->ifindex, oc->netns_ino};
 
@@ -653,22 +757,16 @@ upsert_in_place(const struct vms_maps *m, __u32 idx,
 	}
 	if (!rec->ifindex) /* pending: no redirect target */
 		bpf_map_delete_elem(m->fd[VMS_MAP_TX], &idx);
-	err = vms_addr_sweep(m, idx, true, NULL, NULL);
-	return err < 0 ? err : 0;
+	return 0;
 }
 
 /*
- * The end of an upsert that kept the port at its index @idx: addresses a
- * killed earlier change left there swept, the tapless port that gave up
- * its MAC (@retire) deleted.
+ * The end of an upsert that kept the port at its index @idx: the tapless
+ * port that gave up its MAC (@retire) deleted.
  */
 static int upsert_in_place_done(const struct vms_maps *m, __u32 idx,
 				__u32 retire, __u32 *idx_out)
 {
-	int err = vms_addr_sweep(m, idx, true, NULL, NULL);
-
-	if (err < 0)
-		return err;
 	if (retire)
 		vms_port_delete(m, retire);
 	if (idx_out)
@@ -680,7 +778,7 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		    __u32 *idx_out)
 {
 	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
-	struct vmst_port_tx tx = {}, otx = {}, ptx;
+	struct vmst_port_tx tx = {}, otx = {}, ptx, left;
 	struct vmst_port_cfg rec;
 	struct vmst_config conf;
 	struct vmst_port port;
@@ -724,6 +822,8 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 			       s->name, mac, cfg[idx].name);
 	}
 	/* No address may overlap one of another port on the same VLAN. */
+	if (s->naddrs)
+		port_tx_prefetch(m);
 	for (idx = 1; idx < VMST_MAX_PORTS && s->naddrs; idx++) {
 		if (idx == old || idx == retire ||
 		    !vms_port_in_use(&cfg[idx]) || cfg[idx].vlan != s->vlan)
@@ -794,16 +894,16 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		if (!bpf_map_lookup_elem(m->fd[VMS_MAP_DEVS], &dk, &cur) &&
 		    cur == old)
 			bpf_map_delete_elem(m->fd[VMS_MAP_DEVS], &dk);
-		err = lpm_add(m, old, &tx, &otx);
-		if (!err)
-			err = vms_port_tx_write(m, old, &tx);
+		err = lpm_begin(m, old, &otx, &tx);
 		if (!err)
 			err = write_port(m, old, &port, &rec, &s->vids);
 		if (err) {
-			lpm_remove(m, old, &tx, &otx);
+			lpm_abort(m, old, &otx, &tx);
 			return err;
 		}
-		lpm_remove(m, old, &otx, &tx);
+		err = lpm_finish(m, old, &otx, &tx);
+		if (err)
+			return err;
 		return upsert_in_place_done(m, old, retire, idx_out);
 	}
 
@@ -812,17 +912,16 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		 * New addresses first, then the flags that enable checks,
 		 * then the addresses that went away.
 		 */
-		err = lpm_add(m, old, &tx, &otx);
-		if (err)
-			return err;
-		err = write_port(m, old, &port, &rec, &s->vids);
+		err = lpm_begin(m, old, &otx, &tx);
 		if (!err)
-			err = vms_port_tx_write(m, old, &tx);
+			err = write_port(m, old, &port, &rec, &s->vids);
 		if (err) {
-			lpm_remove(m, old, &tx, &otx);
+			lpm_abort(m, old, &otx, &tx);
 			return err;
 		}
-		lpm_remove(m, old, &otx, &tx);
+		err = lpm_finish(m, old, &otx, &tx);
+		if (err)
+			return err;
 		if (cfg[old].ifindex != rec.ifindex) {
 			struct vmst_dev_key dk = {cfg[old].ifindex,
 						  cfg[old].netns_ino};
@@ -865,27 +964,28 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 	if (err)
 		return err;
 
-	/* A fresh index starts without addresses: a change killed before
-	 * it cleaned up may have left some there. */
-	err = vms_addr_sweep(m, idx, true, NULL, NULL);
-	if (err < 0)
+	/* A fresh index starts without addresses: a change killed half-way
+	 * may have left some there, which its record lists (lpm_begin). */
+	err = vms_port_tx_read(m, idx, &left);
+	if (err)
 		return err;
 	/* Counters follow a port that moves; a new port starts at zero. */
 	err = old ? vms_copy_port_counters(m, old, idx)
 		  : vms_zero_port_counters(m, idx);
 	if (!err)
-		err = lpm_add(m, idx, &tx, NULL);
-	if (!err)
-		err = vms_port_tx_write(m, idx, &tx);
+		err = lpm_begin(m, idx, &left, &tx);
 	if (!err)
 		err = write_port(m, idx, &port, &rec, &s->vids);
 	if (!err && rec.ifindex)
 		err = fdb_set(m, slot, idx);
+	if (!err)
+		err = lpm_finish(m, idx, &left, &tx);
 	if (err) {
 		struct vmst_port_tx empty = {};
 
 		clear_port(m, idx, &rec);
 		lpm_remove(m, idx, &tx, NULL);
+		lpm_remove(m, idx, &left, NULL);
 		vms_port_tx_write(m, idx, &empty);
 		vms_zero_port_counters(m, idx);
 		if (old) { /* the device entry had moved: give it back */
@@ -910,7 +1010,6 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		lpm_remove(m, old, &otx, NULL);
 		vms_port_tx_write(m, old, &empty);
 		vms_zero_port_counters(m, old);
-		vms_addr_sweep(m, old, true, NULL, NULL);
 	}
 	if (retire)
 		vms_port_delete(m, retire);

@@ -27,13 +27,16 @@
 
 #include "load/bypass.h"
 #include "util/nl.h"
-#include "vms.h"
+#include "core/trunk.h"
+#include "util/log.h"
 
 /* Root qdisc kinds a tap has without anyone shaping it. */
 static bool default_qdisc(const char *kind)
 {
+	/* noop: a tap that is down (a dump does not show it). */
 	static const char *const kinds[] = {"noqueue", "pfifo_fast", "fq_codel",
-					    "fq",      "mq",	     "pfifo"};
+					    "fq",      "mq",	     "pfifo",
+					    "noop"};
 	unsigned int i;
 
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
@@ -67,21 +70,28 @@ static int qdisc_cb(const struct nlmsghdr *nh, void *data)
 	return MNL_CB_OK;
 }
 
-static void qdisc_reset(void *data)
-{
-	((struct qdisc_find *)data)->kind[0] = '\0';
-}
-
 int vms_tap_shaping(__u32 ifindex, char *why, size_t len)
 {
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
 	struct qdisc_find q = {.ifindex = ifindex};
+	struct tcmsg *tc;
 	int err;
 
+	/* The device's root qdisc: one get, not a dump of every device's
+	 * qdiscs (O(1) at any number of taps). */
 	*why = '\0';
-	err = vms_nl_dump(RTM_GETQDISC, AF_UNSPEC, "qdiscs", qdisc_cb,
-			  qdisc_reset, &q);
+	nh->nlmsg_type = RTM_GETQDISC;
+	tc = mnl_nlmsg_put_extra_header(nh, sizeof(*tc));
+	tc->tcm_family = AF_UNSPEC;
+	tc->tcm_ifindex = ifindex;
+	tc->tcm_parent = TC_H_ROOT;
+	err = vms_nl_get(nh, qdisc_cb, &q);
+	if (err == -ENOENT)
+		return 0; /* no root qdisc */
 	if (err) {
-		snprintf(why, len, "%s", vms_last_error());
+		snprintf(why, len, "root qdisc of ifindex %u: %s", ifindex,
+			 strerror(-err));
 		return err;
 	}
 	if (!*q.kind || default_qdisc(q.kind))

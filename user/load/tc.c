@@ -12,12 +12,28 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/pkt_cls.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+
+#include <libmnl/libmnl.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "vms.h"
+#include "load/tc.h"
+#include "core/addr.h"
+#include "core/state.h"
+#include "load/load.h"
+#include "load/progs.h"
+#include "load/tapxdp.h"
+#include "util/log.h"
+#include "util/netdev.h"
+#include "util/nl.h"
 #include "uplink_tc.skel.h"
 
 #define TAP_PROG    "vmst_tap"
@@ -67,6 +83,100 @@ __u32 vms_tc_prog_id(__u32 ifindex)
 	__u32 id;
 
 	return tc_query(ifindex, &id) ? 0 : id;
+}
+
+/* Requests sent together in vms_tc_prog_ids (their replies fit the
+ * socket's receive buffer). */
+#define TCQ_BATCH 64
+
+/* The program id in a TCA_OPTIONS attribute of a bpf filter. */
+static int tcq_opt(const struct nlattr *a, void *data)
+{
+	if (mnl_attr_get_type(a) == TCA_BPF_ID &&
+	    !mnl_attr_validate(a, MNL_TYPE_U32))
+		*(__u32 *)data = mnl_attr_get_u32(a);
+	return MNL_CB_OK;
+}
+
+static int tcq_attr(const struct nlattr *a, void *data)
+{
+	if (mnl_attr_get_type(a) == TCA_OPTIONS)
+		mnl_attr_parse_nested(a, tcq_opt, data);
+	return MNL_CB_OK;
+}
+
+/* One batch of gets (@ifindex[0..@n)) on @nl; replies' ids into @ids. */
+static int tcq_batch(struct mnl_socket *nl, const __u32 *ifindex, int n,
+		     __u32 *ids)
+{
+	static char buf[VMS_NL_BUF];
+	unsigned int seq = time(NULL) ^ (unsigned int)rand();
+	unsigned int portid = mnl_socket_get_portid(nl);
+	size_t len = 0;
+	int i, acks = 0;
+
+	for (i = 0; i < n; i++) {
+		struct nlmsghdr *nh = mnl_nlmsg_put_header(buf + len);
+		struct tcmsg *t = mnl_nlmsg_put_extra_header(nh, sizeof(*t));
+
+		nh->nlmsg_type = RTM_GETTFILTER;
+		nh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ECHO | NLM_F_ACK;
+		nh->nlmsg_seq = seq + i;
+		t->tcm_family = AF_UNSPEC;
+		t->tcm_ifindex = ifindex[i];
+		t->tcm_handle = VMST_TC_HANDLE;
+		t->tcm_parent = TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS);
+		t->tcm_info =
+			TC_H_MAKE(VMST_TC_PRIORITY << 16, htons(ETH_P_ALL));
+		mnl_attr_put_strz(nh, TCA_KIND, "bpf");
+		len += nh->nlmsg_len;
+		ids[i] = 0;
+	}
+	if (mnl_socket_sendto(nl, buf, len) < 0)
+		return -errno;
+	while (acks < n) {
+		int got = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		const struct nlmsghdr *nh = (const struct nlmsghdr *)buf;
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (; mnl_nlmsg_ok(nh, got); nh = mnl_nlmsg_next(nh, &got)) {
+			unsigned int k = nh->nlmsg_seq - seq;
+
+			if (nh->nlmsg_pid != portid || k >= (unsigned int)n)
+				continue;
+			if (nh->nlmsg_type == NLMSG_ERROR)
+				acks++; /* the ack, or the error (no filter) */
+			else if (nh->nlmsg_type == RTM_NEWTFILTER)
+				mnl_attr_parse(nh, sizeof(struct tcmsg),
+					       tcq_attr, &ids[k]);
+		}
+	}
+	return 0;
+}
+
+int vms_tc_prog_ids(const __u32 *ifindex, int n, __u32 *ids)
+{
+	struct mnl_socket *nl;
+	int i, err = 0;
+
+	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!nl)
+		return vms_err(-errno, "netlink: %s", strerror(errno));
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		err = vms_err(-errno, "netlink: %s", strerror(errno));
+	for (i = 0; !err && i < n; i += TCQ_BATCH) {
+		err = tcq_batch(nl, ifindex + i,
+				n - i < TCQ_BATCH ? n - i : TCQ_BATCH, ids + i);
+		if (err)
+			err = vms_err(err, "tc filter query: %s",
+				      strerror(-err));
+	}
+	mnl_socket_close(nl);
+	return err;
 }
 
 static int prog_info(__u32 id, struct bpf_prog_info *info);

@@ -19,6 +19,7 @@
  * on it), however busily its client trickles it in; libmicrohttpd's own
  * timeout only closes connections that are idle.
  */
+#define _GNU_SOURCE /* fopencookie */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
@@ -35,6 +36,10 @@
 
 #include "cli/cli.h"
 #include "metrics/exporter.h"
+#include "core/state.h"
+#include "metrics/metrics.h"
+#include "util/log.h"
+#include "util/netdev.h"
 
 /* clang-format off */
 static const char usage[] =
@@ -59,6 +64,7 @@ struct exp_conn {
 
 struct exporter {
 	const char *pin_path;
+	size_t last_len; /* size of the last /metrics body */
 	unsigned long long scrape_errors;
 	double timeout;		/* seconds: --timeout */
 	struct exp_conn *conns; /* open connections */
@@ -107,16 +113,59 @@ static enum MHD_Result reply_text(struct MHD_Connection *conn,
 		     strlen(text), MHD_RESPMEM_PERSISTENT);
 }
 
+/*
+ * The /metrics body: a buffer sized from the last body, so that a scrape
+ * of thousands of ports neither copies it on every doubling (as
+ * open_memstream does) nor faults in fresh pages more than once.
+ */
+struct body {
+	char *buf;
+	size_t len, cap;
+};
+
+static ssize_t body_write(void *cookie, const char *data, size_t n)
+{
+	struct body *b = cookie;
+
+	if (b->len + n > b->cap) {
+		size_t cap = 2 * (b->len + n);
+		char *p = realloc(b->buf, cap);
+
+		if (!p)
+			return -1;
+		b->buf = p;
+		b->cap = cap;
+	}
+	memcpy(b->buf + b->len, data, n);
+	b->len += n;
+	return n;
+}
+
+static FILE *body_open(struct body *b, size_t hint)
+{
+	static const cookie_io_functions_t io = {.write = body_write};
+	FILE *f;
+
+	b->len = 0;
+	b->cap = hint + hint / 4 + 65536;
+	b->buf = malloc(b->cap);
+	if (!b->buf)
+		return NULL;
+	f = fopencookie(b, "w", io);
+	if (!f)
+		free(b->buf);
+	return f;
+}
+
 static enum MHD_Result serve_metrics(struct exporter *e,
 				     struct MHD_Connection *conn)
 {
-	char *buf = NULL;
-	size_t len = 0;
+	struct body b;
 	double t0;
 	FILE *f;
 	int err;
 
-	f = open_memstream(&buf, &len);
+	f = body_open(&b, e->last_len);
 	if (!f)
 		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 				  "out of memory\n");
@@ -129,11 +178,12 @@ static enum MHD_Result serve_metrics(struct exporter *e,
 	vms_clear_error();
 	vms_metrics_render_self(f, now_seconds() - t0, e->scrape_errors);
 	if (fclose(f)) {
-		free(buf);
+		free(b.buf);
 		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 				  "out of memory\n");
 	}
-	return reply(conn, MHD_HTTP_OK, VMS_METRICS_CONTENT_TYPE, buf, len,
+	e->last_len = b.len;
+	return reply(conn, MHD_HTTP_OK, VMS_METRICS_CONTENT_TYPE, b.buf, b.len,
 		     MHD_RESPMEM_MUST_FREE);
 }
 

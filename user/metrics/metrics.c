@@ -21,7 +21,16 @@
 #include <bpf/libbpf.h>
 
 #include "metrics/metrics.h"
-#include "vms.h"
+#include "core/counters.h"
+#include "core/ports.h"
+#include "core/state.h"
+#include "load/progs.h"
+#include "load/rss.h"
+#include "load/tapxdp.h"
+#include "load/tc.h"
+#include "load/uplink.h"
+#include "util/log.h"
+#include "util/netdev.h"
 
 size_t vms_prom_escape(char *out, size_t len, const char *s)
 {
@@ -96,6 +105,8 @@ struct snapshot {
 	struct vmst_queue_stats qs[VMST_MAX_PORTS];
 	struct vmst_rss rss[VMST_MAX_PORTS];
 	__u16 queues[VMST_MAX_PORTS]; /* 0: the port has no queue steering */
+	char tap[VMST_MAX_PORTS][40]; /* tap="<name>", escaped */
+	__u32 ifx[VMST_MAX_PORTS], ids[VMST_MAX_PORTS]; /* taps, tc programs */
 	struct vms_uplink_info up[VMST_MAX_UPLINKS];
 	int nup;
 	struct {
@@ -163,17 +174,14 @@ static void read_tracing_progs(struct snapshot *s, const char *pin_path)
 static void read_tc_progs(struct snapshot *s, struct vms_state *st)
 {
 	__u32 tap_id = vms_shared_prog_id(st, VMS_PROG_TAP);
-	int cpu, idx, ncpu = libbpf_num_possible_cpus();
+	int cpu, idx, i, ntaps = 0, ncpu = libbpf_num_possible_cpus();
 	__u32 netns = vms_netns_ino();
 	struct bpf_cpumap_val cv;
 
 	add_prog(s, "tap", tap_id);
 	add_prog(s, "steer", vms_shared_prog_id(st, VMS_PROG_STEER));
-	/* One tc query a tap: is the shared program (or, say, another
-	 * build's vmsteer program) in vmsteer's filter? */
 	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
 		const struct vmst_port_cfg *c = &s->cfg[idx];
-		__u32 id;
 
 		if (!vms_port_in_use(c) || c->netns_ino != netns)
 			continue;
@@ -185,10 +193,19 @@ static void read_tc_progs(struct snapshot *s, struct vms_state *st)
 			s->tap_gone++;
 			continue;
 		}
-		id = vms_tc_prog_id(c->ifindex);
-		if (!id || (id != tap_id && !vms_tap_prog_ours(c->ifindex)))
-			s->no_tap_prog++;
+		s->ifx[ntaps++] = c->ifindex;
 	}
+	/* One tc query a tap, all over one netlink socket: is the shared
+	 * program (or, say, another build's vmsteer program) in vmsteer's
+	 * filter? */
+	if (vms_tc_prog_ids(s->ifx, ntaps, s->ids)) {
+		vms_clear_error(); /* not known: none counted */
+		ntaps = 0;
+	}
+	for (i = 0; i < ntaps; i++)
+		if (!s->ids[i] ||
+		    (s->ids[i] != tap_id && !vms_tap_prog_ours(s->ifx[i])))
+			s->no_tap_prog++;
 	if (st->maps.fd[VMS_MAP_CPUMAP] < 0)
 		return;
 	for (cpu = 0; cpu < ncpu; cpu++)
@@ -253,58 +270,119 @@ out:
 	return err;
 }
 
-/* The label of port @c's counters: tap="..." (no braces). Its MAC and
- * VLAN are labels of vmsteer_port_info only: join on tap. */
-static void port_labels(FILE *f, const struct vmst_port_cfg *c)
-{
-	char name[sizeof(c->name) + 1];
+/*
+ * The per-port series (tens of thousands of lines at 4,096 ports) are
+ * written through this buffer: whole strings copied and numbers
+ * converted by hand, one fwrite per 64 KiB, not a printf and a putc per
+ * character of a label (that formatting was most of a scrape's time).
+ */
+struct out {
+	FILE *f;
+	size_t n;
+	char b[65536];
+};
 
-	memcpy(name, c->name, sizeof(c->name));
-	name[sizeof(c->name)] = '\0';
-	fputs("tap=\"", f);
-	vms_prom_write_label_value(f, name);
-	fputc('"', f);
+static void out_flush(struct out *o)
+{
+	fwrite(o->b, 1, o->n, o->f);
+	o->n = 0;
+}
+
+static void out_mem(struct out *o, const char *s, size_t n)
+{
+	if (o->n + n > sizeof(o->b))
+		out_flush(o);
+	if (n > sizeof(o->b)) {
+		fwrite(s, 1, n, o->f);
+		return;
+	}
+	memcpy(o->b + o->n, s, n);
+	o->n += n;
+}
+
+static void out_str(struct out *o, const char *s)
+{
+	out_mem(o, s, strlen(s));
+}
+
+static void out_u64(struct out *o, unsigned long long v)
+{
+	char t[24];
+	int i = sizeof(t);
+
+	do
+		t[--i] = '0' + v % 10;
+	while (v /= 10);
+	out_mem(o, t + i, sizeof(t) - i);
+}
+
+/* "<@family>{tap=\"<@tap escaped>\"": the start of a port's series. */
+static void out_series(struct out *o, const char *family, const char *tap)
+{
+	out_str(o, family);
+	out_str(o, "{");
+	out_str(o, tap);
+}
+
+/* The label of port @idx's counters, tap="..." (no braces), escaped once
+ * a scrape into @s->tap[@idx]. Its MAC and VLAN are labels of
+ * vmsteer_port_info only: join on tap. */
+static void port_labels_prepare(struct snapshot *s)
+{
+	char name[sizeof(s->cfg[0].name) + 1];
+	int idx;
+
+	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
+		if (!(s->cfg[idx].flags & VMST_CFG_F_IN_USE))
+			continue;
+		memcpy(name, s->cfg[idx].name, sizeof(s->cfg[0].name));
+		name[sizeof(s->cfg[0].name)] = '\0';
+		memcpy(s->tap[idx], "tap=\"", 5);
+		vms_prom_escape(s->tap[idx] + 5, sizeof(s->tap[0]) - 6, name);
+		strcat(s->tap[idx], "\"");
+	}
 }
 
 /* One vmsteer_port_info series per port: the descriptive labels, once. */
-static void render_port_info(FILE *f, const struct snapshot *s)
+static void render_port_info(struct out *o, const struct snapshot *s)
 {
 	char mac[18];
 	int idx;
 
-	vms_prom_family(f, "vmsteer_port_info", "gauge",
-			"A configured VM port: its tap (the label every "
-			"per-port counter carries), MAC, VLAN (0: untagged), "
-			"port index, and queues (0: no queue steering).");
 	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
 		const struct vmst_port_cfg *c = &s->cfg[idx];
 
-		if (!vms_port_in_use(c))
+		if (!(c->flags & VMST_CFG_F_IN_USE))
 			continue;
 		vms_format_mac(c->mac, mac);
-		fputs("vmsteer_port_info{", f);
-		port_labels(f, c);
-		fprintf(f,
-			",mac=\"%s\",vlan=\"%u\",index=\"%d\",queues=\"%u\"} 1\n",
-			mac, c->vlan, idx, s->queues[idx]);
+		out_series(o, "vmsteer_port_info", s->tap[idx]);
+		out_str(o, ",mac=\"");
+		out_str(o, mac);
+		out_str(o, "\",vlan=\"");
+		out_u64(o, c->vlan);
+		out_str(o, "\",index=\"");
+		out_u64(o, idx);
+		out_str(o, "\",queues=\"");
+		out_u64(o, s->queues[idx]);
+		out_str(o, "\"} 1\n");
 	}
 }
 
 static bool port_in_use(const struct snapshot *s, int idx)
 {
-	return vms_port_in_use(&s->cfg[idx]);
+	return s->cfg[idx].flags & VMST_CFG_F_IN_USE;
 }
 
-static void render_ports(FILE *f, const struct snapshot *s)
+static void render_ports(struct out *o, const struct snapshot *s)
 {
 	static const struct {
-		const char *outcome;
+		const char *labels; /* after tap, with the closing brace */
 		enum vmst_port_counter pc;
 	} outcomes[] = {
-		{"sent", VMST_PC_TAP_SENT},
-		{"ring_full", VMST_PC_TAP_RING_FULL},
-		{"xmit_error", VMST_PC_TAP_XMIT_ERR},
-		{"redirect_error", VMST_PC_REDIRECT_ERR},
+		{",outcome=\"sent\"} ", VMST_PC_TAP_SENT},
+		{",outcome=\"ring_full\"} ", VMST_PC_TAP_RING_FULL},
+		{",outcome=\"xmit_error\"} ", VMST_PC_TAP_XMIT_ERR},
+		{",outcome=\"redirect_error\"} ", VMST_PC_REDIRECT_ERR},
 	};
 	static const struct {
 		const char *name, *help;
@@ -324,25 +402,29 @@ static void render_ports(FILE *f, const struct snapshot *s)
 		 true},
 	};
 	static const struct {
-		const char *direction, *path;
-		size_t pair; /* offset of its struct vmst_counter */
+		const char *labels; /* after tap, with the closing brace */
+		size_t pair;	    /* offset of its struct vmst_counter */
 	} series[] = {
-		{"to_vm", "xdp", offsetof(struct vmst_port_stats, to_vm_xdp)},
-		{"to_vm", "tc", offsetof(struct vmst_port_stats, to_vm_tc)},
-		{"from_vm_local", "xdp",
+		{",direction=\"to_vm\",path=\"xdp\"} ",
+		 offsetof(struct vmst_port_stats, to_vm_xdp)},
+		{",direction=\"to_vm\",path=\"tc\"} ",
+		 offsetof(struct vmst_port_stats, to_vm_tc)},
+		{",direction=\"from_vm_local\",path=\"xdp\"} ",
 		 offsetof(struct vmst_port_stats, from_vm_local_xdp)},
-		{"from_vm_local", "tc",
+		{",direction=\"from_vm_local\",path=\"tc\"} ",
 		 offsetof(struct vmst_port_stats, from_vm_local)},
-		{"from_vm_uplink", "xdp",
+		{",direction=\"from_vm_uplink\",path=\"xdp\"} ",
 		 offsetof(struct vmst_port_stats, from_vm_uplink_xdp)},
-		{"from_vm_uplink", "tc",
+		{",direction=\"from_vm_uplink\",path=\"tc\"} ",
 		 offsetof(struct vmst_port_stats, from_vm_uplink)},
 	};
 	size_t i, k, j;
 	int idx;
 
 	for (k = 0; k < sizeof(traffic) / sizeof(traffic[0]); k++) {
-		vms_prom_family(f, traffic[k].name, "counter", traffic[k].help);
+		out_flush(o);
+		vms_prom_family(o->f, traffic[k].name, "counter",
+				traffic[k].help);
 		for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
 			if (!port_in_use(s, idx))
 				continue;
@@ -352,21 +434,18 @@ static void render_ports(FILE *f, const struct snapshot *s)
 				const struct vmst_counter *c =
 					(const void *)(ps + series[j].pair);
 
-				fprintf(f, "%s{", traffic[k].name);
-				port_labels(f, &s->cfg[idx]);
-				fprintf(f,
-					",direction=\"%s\",path=\"%s\"} "
-					"%llu\n",
-					series[j].direction, series[j].path,
-					(unsigned long long)(traffic[k].bytes
-								     ? c->bytes
-								     : c->frames));
+				out_series(o, traffic[k].name, s->tap[idx]);
+				out_str(o, series[j].labels);
+				out_u64(o, traffic[k].bytes ? c->bytes
+							    : c->frames);
+				out_mem(o, "\n", 1);
 			}
 		}
 	}
 
+	out_flush(o);
 	vms_prom_family(
-		f, "vmsteer_port_tap_frames_total", "counter",
+		o->f, "vmsteer_port_tap_frames_total", "counter",
 		"What became of the frames redirected to a port's tap: sent "
 		"(the tap ring accepted them), ring_full, xmit_error (no "
 		"queue open), redirect_error (failed before the tap).");
@@ -374,23 +453,23 @@ static void render_ports(FILE *f, const struct snapshot *s)
 		if (!port_in_use(s, idx))
 			continue;
 		for (i = 0; i < sizeof(outcomes) / sizeof(outcomes[0]); i++) {
-			fputs("vmsteer_port_tap_frames_total{", f);
-			port_labels(f, &s->cfg[idx]);
-			fprintf(f, ",outcome=\"%s\"} %llu\n",
-				outcomes[i].outcome,
-				(unsigned long long)s->ps[idx]
-					.c[outcomes[i].pc]);
+			out_series(o, "vmsteer_port_tap_frames_total",
+				   s->tap[idx]);
+			out_str(o, outcomes[i].labels);
+			out_u64(o, s->ps[idx].c[outcomes[i].pc]);
+			out_mem(o, "\n", 1);
 		}
 	}
 }
 
 /* Frames per tap queue, for ports with queue steering. */
-static void render_queues(FILE *f, const struct snapshot *s)
+static void render_queues(struct out *o, const struct snapshot *s)
 {
 	int idx, q;
 
+	out_flush(o);
 	vms_prom_family(
-		f, "vmsteer_port_queue_frames_total", "counter",
+		o->f, "vmsteer_port_queue_frames_total", "counter",
 		"Frames put on each queue of a port's tap by vmsteer's queue "
 		"steering (the tap steering program, skb path); ports with "
 		"queue steering only.");
@@ -398,10 +477,13 @@ static void render_queues(FILE *f, const struct snapshot *s)
 		if (!port_in_use(s, idx))
 			continue;
 		for (q = 0; q < s->queues[idx]; q++) {
-			fputs("vmsteer_port_queue_frames_total{", f);
-			port_labels(f, &s->cfg[idx]);
-			fprintf(f, ",queue=\"%d\"} %llu\n", q,
-				(unsigned long long)s->qs[idx].frames[q]);
+			out_series(o, "vmsteer_port_queue_frames_total",
+				   s->tap[idx]);
+			out_str(o, ",queue=\"");
+			out_u64(o, q);
+			out_str(o, "\"} ");
+			out_u64(o, s->qs[idx].frames[q]);
+			out_mem(o, "\n", 1);
 		}
 	}
 }
@@ -412,7 +494,19 @@ static const char *reason_action(int r)
 	return vms_reason_drops(r) ? "drop" : "pass";
 }
 
-static void reason_samples(FILE *f, const char *family, const char *tap,
+/* ",reason=\"...\",action=\"...\"} " of every reason, made once. */
+static const char *reason_labels(int r)
+{
+	static char lab[VMST_R_MAX][96];
+
+	if (!lab[r][0])
+		snprintf(lab[r], sizeof(lab[r]),
+			 ",reason=\"%s\",action=\"%s\"} ", vms_reason_labels[r],
+			 reason_action(r));
+	return lab[r];
+}
+
+static void reason_samples(struct out *o, const char *family, const char *tap,
 			   const struct vmst_counter *rs, bool bytes, bool port)
 {
 	int r;
@@ -421,16 +515,14 @@ static void reason_samples(FILE *f, const char *family, const char *tap,
 		/* A reason the data path never counts there stays out. */
 		if (!(port ? vms_reason_per_port(r) : vms_reason_portless(r)))
 			continue;
-		fprintf(f, "%s{tap=\"", family);
-		vms_prom_write_label_value(f, tap);
-		fprintf(f, "\",reason=\"%s\",action=\"%s\"} %llu\n",
-			vms_reason_labels[r], reason_action(r),
-			(unsigned long long)(bytes ? rs[r].bytes
-						   : rs[r].frames));
+		out_series(o, family, tap);
+		out_str(o, reason_labels(r));
+		out_u64(o, bytes ? rs[r].bytes : rs[r].frames);
+		out_mem(o, "\n", 1);
 	}
 }
 
-static void render_reasons(FILE *f, const struct snapshot *s)
+static void render_reasons(struct out *o, const struct snapshot *s)
 {
 	static const struct {
 		const char *name, *help;
@@ -449,23 +541,20 @@ static void render_reasons(FILE *f, const struct snapshot *s)
 		 "Bytes of the frames counted by vmsteer_reason_frames_total.",
 		 true},
 	};
-	char name[sizeof(s->cfg[0].name) + 1];
 	size_t k;
 	int idx;
 
 	for (k = 0; k < sizeof(fam) / sizeof(fam[0]); k++) {
-		vms_prom_family(f, fam[k].name, "counter", fam[k].help);
-		reason_samples(f, fam[k].name, "", s->rs[0], fam[k].bytes,
-			       false);
-		for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
-			if (!port_in_use(s, idx))
-				continue;
-			memcpy(name, s->cfg[idx].name, sizeof(s->cfg[0].name));
-			name[sizeof(s->cfg[0].name)] = '\0';
-			reason_samples(f, fam[k].name, name, s->rs[idx],
-				       fam[k].bytes, true);
-		}
+		out_flush(o);
+		vms_prom_family(o->f, fam[k].name, "counter", fam[k].help);
+		reason_samples(o, fam[k].name, "tap=\"\"", s->rs[0],
+			       fam[k].bytes, false);
+		for (idx = 1; idx < VMST_MAX_PORTS; idx++)
+			if (port_in_use(s, idx))
+				reason_samples(o, fam[k].name, s->tap[idx],
+					       s->rs[idx], fam[k].bytes, true);
 	}
+	out_flush(o);
 }
 
 static void render_state(FILE *f, const struct snapshot *s)
@@ -538,10 +627,26 @@ int vms_metrics_render(FILE *f, const char *pin_path)
 			"state yet, another layout, no permission).");
 	fprintf(f, "vmsteer_up %d\n", err ? 0 : 1);
 	if (!err) {
-		render_port_info(f, s);
-		render_ports(f, s);
-		render_queues(f, s);
-		render_reasons(f, s);
+		struct out *o = malloc(sizeof(*o));
+
+		if (!o) {
+			free(s);
+			return -ENOMEM;
+		}
+		o->f = f;
+		o->n = 0;
+		port_labels_prepare(s);
+		vms_prom_family(
+			f, "vmsteer_port_info", "gauge",
+			"A configured VM port: its tap (the label every "
+			"per-port counter carries), MAC, VLAN (0: "
+			"untagged), port index, and queues (0: no queue "
+			"steering).");
+		render_port_info(o, s);
+		render_ports(o, s);
+		render_queues(o, s);
+		render_reasons(o, s);
+		free(o);
 		render_state(f, s);
 	}
 	free(s);

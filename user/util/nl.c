@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * rtnetlink dumps through libmnl, for the host-local MACs (local.c) and
- * the agent's view of the links. Every reply must carry the request's
+ * the agent's view of the links, and single gets (a tap's root qdisc). Every reply must carry the request's
  * sequence number and come from the kernel; a dump the kernel marks
  * interrupted (NLM_F_DUMP_INTR: the table changed while it was read) is
  * thrown away and done again, a few times, before it is an error.
@@ -18,7 +18,7 @@
 #include <libmnl/libmnl.h>
 
 #include "util/nl.h"
-#include "vms.h"
+#include "util/log.h"
 
 #define DUMP_TRIES 8
 
@@ -87,6 +87,44 @@ static int dump_once(struct mnl_socket *nl, __u16 type, __u8 family,
 		}
 	}
 	return c->intr ? -EINTR : 0;
+}
+
+int vms_nl_get(struct nlmsghdr *nh, vms_nl_cb cb, void *data)
+{
+	static char buf[VMS_NL_BUF];
+	struct mnl_socket *nl;
+	unsigned int seq;
+	int n, ret = MNL_CB_OK, err = 0;
+
+	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		err = -errno;
+		goto out;
+	}
+	seq = time(NULL) ^ (unsigned int)rand();
+	/* Some gets (qdiscs) answer only with NLM_F_ECHO; the ack ends the
+	 * exchange either way. */
+	nh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ECHO | NLM_F_ACK;
+	nh->nlmsg_seq = seq;
+	if (mnl_socket_sendto(nl, nh, nh->nlmsg_len) < 0) {
+		err = -errno;
+		goto out;
+	}
+	do {
+		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		ret = n < 0 ? MNL_CB_ERROR
+			    : mnl_cb_run(buf, n, seq, mnl_socket_get_portid(nl),
+					 cb, data);
+	} while (ret > MNL_CB_STOP);
+	if (ret < 0)
+		err = -errno;
+out:
+	mnl_socket_close(nl);
+	return err;
 }
 
 int vms_nl_dump(__u16 type, __u8 family, const char *what, vms_nl_cb cb,

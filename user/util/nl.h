@@ -25,6 +25,13 @@ typedef void (*vms_nl_reset)(void *data);
 int vms_nl_dump(__u16 type, __u8 family, const char *what, vms_nl_cb cb,
 		vms_nl_reset reset, void *data);
 
+/*
+ * Send the one-object request @nh (a get: its header and payload built
+ * by the caller; flags, sequence number and port id are set here) and
+ * call @cb for the reply. 0, or -errno of the kernel's answer (-ENOENT:
+ * no such object) with no message: the caller names the object.
+ */
+int vms_nl_get(struct nlmsghdr *nh, vms_nl_cb cb, void *data);
 /* The netdev generic netlink family (include/uapi/linux/netdev.h). */
 #define NETDEV_FAMILY		  "netdev"
 #define NETDEV_CMD_DEV_GET	  1
