@@ -39,7 +39,7 @@ static int xdp_current(__u32 ifindex, __u32 *id, bool *ours)
 
 	*id = 0;
 	*ours = false;
-	err = bpf_xdp_query_id(ifindex, XDP_FLAGS_DRV_MODE, id);
+	err = vms_xdp_drv_prog_id(ifindex, id);
 	if (err)
 		return err;
 	if (!*id)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <linux/genetlink.h>
 #include <sys/socket.h>
+#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 
 #include <libmnl/libmnl.h>
@@ -256,4 +257,68 @@ int vms_xdp_features(__u32 ifindex, __u64 *features)
 		err = -ENOENT;
 	*features = g.features;
 	return err;
+}
+
+struct xdp_find {
+	__u8 attached;
+	__u32 prog_id, drv_id;
+};
+
+static int xdp_attr_cb(const struct nlattr *a, void *data)
+{
+	struct xdp_find *f = data;
+
+	switch (mnl_attr_get_type(a)) {
+	case IFLA_XDP_ATTACHED:
+		if (!mnl_attr_validate(a, MNL_TYPE_U8))
+			f->attached = mnl_attr_get_u8(a);
+		break;
+	case IFLA_XDP_PROG_ID:
+		if (!mnl_attr_validate(a, MNL_TYPE_U32))
+			f->prog_id = mnl_attr_get_u32(a);
+		break;
+	case IFLA_XDP_DRV_PROG_ID:
+		if (!mnl_attr_validate(a, MNL_TYPE_U32))
+			f->drv_id = mnl_attr_get_u32(a);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int link_xdp_cb(const struct nlattr *a, void *data)
+{
+	if (mnl_attr_get_type(a) == IFLA_XDP)
+		mnl_attr_parse_nested(a, xdp_attr_cb, data);
+	return MNL_CB_OK;
+}
+
+static int link_cb(const struct nlmsghdr *nh, void *data)
+{
+	return mnl_attr_parse(nh, sizeof(struct ifinfomsg), link_xdp_cb, data);
+}
+
+int vms_xdp_drv_prog_id(__u32 ifindex, __u32 *id)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
+	struct xdp_find f = {};
+	struct ifinfomsg *ifi;
+	int err;
+
+	/* One get of this device (libbpf's bpf_xdp_query() dumps every
+	 * device of the namespace: O(N) per tap, O(N^2) per apply). */
+	nh->nlmsg_type = RTM_GETLINK;
+	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	mnl_attr_put_u32(nh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	err = vms_nl_get(nh, link_cb, &f);
+	*id = 0;
+	if (err)
+		return err;
+	if (f.attached == XDP_ATTACHED_DRV)
+		*id = f.prog_id;
+	else if (f.attached == XDP_ATTACHED_MULTI)
+		*id = f.drv_id;
+	return 0;
 }

@@ -48,4 +48,11 @@ int vms_nl_get(struct nlmsghdr *nh, vms_nl_cb cb, void *data);
  */
 int vms_xdp_features(__u32 ifindex, __u64 *features);
 
+/*
+ * The id of the native (driver mode) XDP program on device @ifindex in
+ * *@id, 0 when none: one RTM_GETLINK get. 0 or -errno (-ENODEV: no such
+ * device).
+ */
+int vms_xdp_drv_prog_id(__u32 ifindex, __u32 *id);
+
 #endif /* VMS_NL_H */
