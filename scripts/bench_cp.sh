@@ -117,8 +117,10 @@ for n in $CP_SIZES; do
 	R[$n,dump]=$(echo "${j[*]}" | median)
 	if [ -x "$EXPORTER" ]; then
 		port=$((20000 + RANDOM % 20000))
-		hv "$EXPORTER" --pin-path "$PIN" --listen "127.0.0.1:$port" \
-			>"$tmp/exp.out" 2>&1 &
+		# nsenter itself (it execs the exporter), not the hv function in
+		# a subshell: $! must be the exporter's pid, or kill leaves it.
+		nsenter --net="/run/netns/$NS" "$EXPORTER" --pin-path "$PIN" \
+			--listen "127.0.0.1:$port" >"$tmp/exp.out" 2>&1 &
 		exp_pid=$!
 		for _ in $(seq 50); do
 			hv curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break

@@ -151,6 +151,10 @@ sink_pid=$!
 wait_file "$tmp/sink-ready" || die "uplink sink not ready"
 
 vms attach up0 >/dev/null || die "vmsteer attach failed"
+# Tracepoints are global: every program on xdp_devmap_xmit (any vmsteer
+# state on the host) runs for each frame the XDP path redirects.
+devmap_tps=$(bpftool -j link list 2>/dev/null |
+	jq '[.[] | select(.tp_name? == "xdp_devmap_xmit")] | length' 2>/dev/null) || devmap_tps="?"
 
 # Port states: off (bridge, floor), tc (tc-only ports), xdp (XDP ports).
 # The per-port hook switch (--tx-hook) is detected: a vmsteer without it
@@ -284,6 +288,7 @@ echo "vmsteer transmit bench ($(git describe --always --dirty 2>/dev/null || ech
 echo "frames written into tapA by one thread (CPU $GEN_CPU), non-blocking with a virtio-net header, as QEMU does; received: tapB (reader on CPU $DRAIN_CPU) or the uplink's peer (XDP sink, NAPI thread on CPU $DRAIN_CPU)"
 echo "writer's on-CPU ns per frame (*: on CPU under 90% of the call's wall time; !: under 99% of the frames arrived)"
 echo "paths: $paths${xdp_why:+ (xdp: not available: $xdp_why)}"
+echo "programs on the xdp_devmap_xmit tracepoint on this host: ${devmap_tps:-?} (this run's vmsteer has one; each runs per frame on the xdp path)"
 echo
 : >"$tmp/raw"
 # A short calibration round, not counted.

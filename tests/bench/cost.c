@@ -33,7 +33,12 @@
 #include <bpf/libbpf.h>
 
 #include "harness.h"
-#include "vms.h"
+#include "core/ports.h"
+#include "core/state.h"
+#include "load/rss.h"
+#include "load/toeplitz.h"
+#include "util/log.h"
+#include "util/netdev.h"
 #include "bench_xdp.skel.h"
 #include "steer.skel.h"
 #include "rss_hash.skel.h"

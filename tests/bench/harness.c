@@ -25,7 +25,9 @@
 #include <bpf/libbpf.h>
 
 #include "harness.h"
-#include "vms.h"
+#include "core/ports.h"
+#include "core/state.h"
+#include "util/log.h"
 #include "uplink.skel.h"
 
 int bench_verbose;

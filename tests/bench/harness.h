@@ -11,6 +11,7 @@
 #include <linux/types.h>
 
 #include "bench.h"
+#include "core/ports.h"
 
 extern int bench_verbose;
 

@@ -33,7 +33,11 @@
 #include <bpf/libbpf.h>
 
 #include "harness.h"
-#include "vms.h"
+#include "core/counters.h"
+#include "core/ports.h"
+#include "core/state.h"
+#include "util/log.h"
+#include "util/netdev.h"
 #include "bench_gen.skel.h"
 #include "bench_xdp.skel.h"
 

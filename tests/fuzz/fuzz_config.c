@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "util/log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

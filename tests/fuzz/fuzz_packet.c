@@ -33,7 +33,12 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
-#include "vms.h"
+#include "core/ports.h"
+#include "core/state.h"
+#include "load/rss.h"
+#include "load/toeplitz.h"
+#include "util/log.h"
+#include "util/netdev.h"
 #include "uplink.skel.h"
 #include "unit/corpus.h"
 #include "unit/frames.h"

@@ -63,7 +63,13 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
-#include "vms.h"
+#include "core/addr.h"
+#include "core/counters.h"
+#include "core/ports.h"
+#include "core/state.h"
+#include "core/trunk.h"
+#include "util/log.h"
+#include "util/netdev.h"
 #include "uplink.skel.h"
 #include "tap.skel.h"
 #include "tap_observe.skel.h"

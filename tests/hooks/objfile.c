@@ -2,14 +2,14 @@
 /*
  * The test build of the CLI (build/tests/vmsteer-hooks) loads the BPF
  * object named by $VMSTEER_TEST_<WHAT>_OBJ instead of its skeleton
- * <what> (see vms_test_obj_file in user/vms.h): test_upgrade.sh and
+ * <what> (see vms_test_obj_file in user/core/state.h): test_upgrade.sh and
  * test_tx_tc.sh upgrade between variants of the programs with it. The
  * installed vmsteer has no such hook.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "vms.h"
+#include "core/state.h"
 
 const char *vms_test_obj_file(const char *what)
 {

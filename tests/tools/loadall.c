@@ -22,7 +22,8 @@
 
 #include <bpf/libbpf.h>
 
-#include "vms.h"
+#include "load/load.h"
+#include "util/log.h"
 
 /* Verifier statistics (log level 4) of each program: a few lines. */
 #define STATS_LOG 4096

@@ -27,7 +27,7 @@
 #include <sys/time.h>
 #include <pcap/pcap.h>
 
-#include "vms.h"
+#include "util/netdev.h"
 
 #define PH_SNAPLEN 262144
 

@@ -20,7 +20,10 @@
 #include <string.h>
 #include <netinet/in.h>
 
-#include "vms.h"
+#include "load/rss.h"
+#include "load/toeplitz.h"
+#include "util/log.h"
+#include "util/netdev.h"
 
 #define FRAME_MAX 2048
 

@@ -29,7 +29,7 @@
 #include <linux/if_packet.h>
 #include <pcap/pcap.h>
 
-#include "vms.h"
+#include "util/netdev.h"
 
 /* Largest frame handled (the corpus holds GSO-sized ones). */
 #define SF_FRAME_MAX 262144

@@ -16,6 +16,9 @@
 #include "fixture.h"
 #include "frames.h"
 #include "test.h"
+#include "core/ports.h"
+#include "core/state.h"
+#include "util/netdev.h"
 
 const char *xdp_verdict_str(__u32 verdict)
 {

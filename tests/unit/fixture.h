@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-#include "vms.h"
+#include "core/state.h"
 
 /* Devmap target of every test port: the loopback of the test's netns. */
 #define TEST_TARGET_IFINDEX 1

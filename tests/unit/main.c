@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vms.h"
+#include "util/log.h"
 #include "test.h"
 
 /* Bounds of the registry section, provided by the linker. */

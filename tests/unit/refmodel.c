@@ -4,7 +4,8 @@
 #include <linux/bpf.h>
 
 #include "vmsteer.h"
-#include "vms.h"
+#include "core/counters.h"
+#include "load/toeplitz.h"
 #include "refmodel.h"
 
 #define ETH_ADDRS 12 /* destination and source MAC */

@@ -11,6 +11,7 @@
 
 #include "config/config.h"
 #include "test.h"
+#include "util/log.h"
 
 #define PORT(tap, mac) "{\"tap\":\"" tap "\",\"mac\":\"" mac "\"}"
 

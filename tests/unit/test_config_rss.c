@@ -10,7 +10,9 @@
 
 #include "config/config.h"
 #include "test.h"
-#include "vms.h"
+#include "load/rss.h"
+#include "load/toeplitz.h"
+#include "util/log.h"
 
 static struct vms_config cfg, back;
 

@@ -10,6 +10,8 @@
 
 #include "config/config.h"
 #include "test.h"
+#include "core/trunk.h"
+#include "util/log.h"
 
 static const struct {
 	const char *name;

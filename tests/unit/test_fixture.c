@@ -11,6 +11,8 @@
 #include "uplink.skel.h"
 #include "fixture.h"
 #include "test.h"
+#include "core/ports.h"
+#include "core/state.h"
 
 /* No map of the fixture is pinned, or would be. */
 static void maps_unpinned(struct fixture *f)

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "metrics/metrics.h"
-#include "vms.h"
 #include "test.h"
 
 /* Run @fn on a memory stream; the text it wrote (free it). */

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "test.h"
-#include "vms.h"
+#include "util/netdev.h"
 
 static const struct {
 	const char *in;

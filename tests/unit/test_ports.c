@@ -14,6 +14,11 @@
 #include "fixture.h"
 #include "frames.h"
 #include "test.h"
+#include "core/check.h"
+#include "core/ports.h"
+#include "core/trunk.h"
+#include "util/log.h"
+#include "util/netdev.h"
 
 static const __u8 MAC_A[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x0a};
 static const __u8 MAC_B[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x0b};

@@ -12,7 +12,8 @@
 #include <linux/btf.h>
 
 #include "test.h"
-#include "vms.h"
+#include "load/probe.h"
+#include "util/log.h"
 
 TEST(probe)
 {

@@ -27,7 +27,8 @@
 #include "steer.skel.h"
 #include "rss_xdpq.skel.h"
 #include "test.h"
-#include "vms.h"
+#include "load/rss.h"
+#include "load/toeplitz.h"
 
 #define DEFQ	  200 /* default queue: no table here names it */
 #define TEST_PORT 7   /* vmst_rss entry the program is loaded for */

@@ -24,6 +24,14 @@
 #include "test.h"
 #include "tap.skel.h"
 #include "uplink_tc.skel.h"
+#include "core/addr.h"
+#include "core/check.h"
+#include "core/counters.h"
+#include "core/ports.h"
+#include "core/state.h"
+#include "core/trunk.h"
+#include "util/log.h"
+#include "util/netdev.h"
 
 /* Rows start from defaults (IP4(), IP6()) that some fields override. */
 #pragma GCC diagnostic ignored "-Woverride-init"

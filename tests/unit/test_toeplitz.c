@@ -17,7 +17,7 @@
 
 #include "rss_hash.skel.h"
 #include "test.h"
-#include "vms.h"
+#include "load/toeplitz.h"
 
 /* The published key, byte for byte (VMST_RSS_KEY_MSFT must equal it). */
 static const __u8 msft_key[VMST_RSS_KEY_LEN] = {

@@ -18,6 +18,7 @@
 #include "frames.h"
 #include "refmodel.h"
 #include "test.h"
+#include "core/counters.h"
 
 /* The ports a row may configure. */
 enum {

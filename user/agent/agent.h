@@ -10,7 +10,6 @@
 #include <stdbool.h>
 
 #include "config/config.h"
-#include "vms.h"
 
 /* The namespace of vmsteer's elements in a domain's <metadata>. */
 #define VMS_XML_NS "urn:vmsteer:domain:1"

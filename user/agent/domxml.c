@@ -39,6 +39,12 @@
 #include <libxml/xpathInternals.h>
 
 #include "agent.h"
+#include "config/config.h"
+#include "core/addr.h"
+#include "load/rss.h"
+#include "load/toeplitz.h"
+#include "util/log.h"
+#include "util/netdev.h"
 
 /* The string value of @expr relative to @node ("" when none), malloc()ed. */
 static char *xstr(xmlXPathContextPtr x, xmlNodePtr node, const char *expr)

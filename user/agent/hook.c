@@ -14,6 +14,12 @@
 
 #include "agent.h"
 #include "core/lifecycle.h"
+#include "config/config.h"
+#include "core/local.h"
+#include "core/ports.h"
+#include "core/state.h"
+#include "util/log.h"
+#include "util/netdev.h"
 
 static void hook_cb(void *ctx, bool warning, const char *msg)
 {

@@ -17,6 +17,7 @@
 #include <libvirt/virterror.h>
 
 #include "agent.h"
+#include "util/log.h"
 
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 30000

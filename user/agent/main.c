@@ -26,6 +26,11 @@
 #include "agent.h"
 #include "cli/cli.h"
 #include "core/lifecycle.h"
+#include "config/config.h"
+#include "core/local.h"
+#include "core/state.h"
+#include "util/log.h"
+#include "util/netdev.h"
 
 /* Events within this many milliseconds make one convergence. */
 #define KICK_MS 30

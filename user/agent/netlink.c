@@ -20,6 +20,7 @@
 
 #include "agent.h"
 #include "util/nl.h"
+#include "util/log.h"
 
 #define RCVBUF (4 << 20)
 

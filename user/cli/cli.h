@@ -7,7 +7,6 @@
 #include <stddef.h>
 
 #include "cli/output.h"
-#include "vms.h"
 
 /* Options that come before the command. */
 struct vms_cli {

@@ -8,6 +8,11 @@
 
 #include "cli/cli.h"
 #include "config/config.h"
+#include "cli/output.h"
+#include "core/local.h"
+#include "core/ports.h"
+#include "core/state.h"
+#include "util/log.h"
 
 const char cmd_apply_usage[] =
 	"Usage: vmsteer apply FILE [--dry-run]\n\n"

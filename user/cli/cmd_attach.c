@@ -6,6 +6,13 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
+#include "core/local.h"
+#include "core/state.h"
+#include "load/probe.h"
+#include "load/uplink.h"
+#include "util/log.h"
+#include "util/netdev.h"
 
 const char cmd_attach_usage[] =
 	"Usage: vmsteer attach DEV [--mode native|generic|auto]\n\n"

@@ -5,6 +5,12 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
+#include "core/local.h"
+#include "core/state.h"
+#include "load/uplink.h"
+#include "util/log.h"
+#include "util/netdev.h"
 
 const char cmd_detach_usage[] =
 	"Usage: vmsteer detach DEV\n\n"

@@ -33,6 +33,10 @@
 #include "load/bypass.h"
 #include "cli/doctor.h"
 #include "util/nl.h"
+#include "cli/output.h"
+#include "load/probe.h"
+#include "util/log.h"
+#include "util/netdev.h"
 
 const char cmd_doctor_usage[] =
 	"Usage: vmsteer doctor\n\n"

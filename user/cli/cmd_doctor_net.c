@@ -31,7 +31,7 @@
 #include "load/bypass.h"
 #include "cli/doctor.h"
 #include "util/nl.h"
-#include "vms.h"
+#include "core/trunk.h"
 
 static const struct check C_IRQ = {
 	"irq_affinity",

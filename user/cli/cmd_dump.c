@@ -5,6 +5,8 @@
 
 #include "cli/cli.h"
 #include "config/config.h"
+#include "cli/output.h"
+#include "core/state.h"
 
 const char cmd_dump_usage[] =
 	"Usage: vmsteer dump\n\n"

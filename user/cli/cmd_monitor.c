@@ -30,6 +30,13 @@
 #include <pcap/pcap.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
+#include "core/counters.h"
+#include "core/ports.h"
+#include "core/state.h"
+#include "load/uplink.h"
+#include "util/log.h"
+#include "util/netdev.h"
 
 /*
  * libpcap writes --pcap files. It is loaded then, not linked: Debian's

@@ -11,6 +11,18 @@
 #include "cli/cli.h"
 #include "config/config.h"
 #include "core/lifecycle.h"
+#include "cli/output.h"
+#include "core/addr.h"
+#include "core/local.h"
+#include "core/ports.h"
+#include "core/state.h"
+#include "core/trunk.h"
+#include "load/rss.h"
+#include "load/tapxdp.h"
+#include "load/tc.h"
+#include "load/toeplitz.h"
+#include "util/log.h"
+#include "util/netdev.h"
 
 _Static_assert(VMST_MAX_ADDRS == 16, "the usage text says 16 addresses");
 

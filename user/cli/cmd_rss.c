@@ -8,6 +8,13 @@
 
 #include "cli/cli.h"
 #include "config/config.h"
+#include "cli/output.h"
+#include "core/counters.h"
+#include "core/ports.h"
+#include "core/state.h"
+#include "load/rss.h"
+#include "util/log.h"
+#include "util/netdev.h"
 
 const char cmd_rss_usage[] =
 	"Usage: vmsteer rss show TAP\n"

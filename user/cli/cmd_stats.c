@@ -9,6 +9,12 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
+#include "core/counters.h"
+#include "core/ports.h"
+#include "core/state.h"
+#include "load/rss.h"
+#include "util/log.h"
 
 const char cmd_stats_usage[] =
 	"Usage: vmsteer stats [--watch SECS] [TAP]\n\n"

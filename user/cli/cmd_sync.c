@@ -5,6 +5,10 @@
 
 #include "cli/cli.h"
 #include "core/lifecycle.h"
+#include "cli/output.h"
+#include "core/local.h"
+#include "core/state.h"
+#include "util/log.h"
 
 const char cmd_sync_usage[] =
 	"Usage: vmsteer sync\n\n"

@@ -10,6 +10,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
+#include "core/state.h"
+#include "util/log.h"
 
 static int cmd_help(const struct vms_cli *cli, int argc, char **argv);
 

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
+#include "util/log.h"
 
 int vms_usage_err(const char *cmd, const char *fmt, ...)
 {

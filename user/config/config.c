@@ -19,6 +19,14 @@
 
 #include "config/config.h"
 #include "core/lifecycle.h"
+#include "core/addr.h"
+#include "core/ports.h"
+#include "core/trunk.h"
+#include "load/rss.h"
+#include "load/toeplitz.h"
+#include "load/uplink.h"
+#include "util/log.h"
+#include "util/netdev.h"
 
 /* ---- errors ------------------------------------------------------------ */
 

@@ -33,7 +33,9 @@
 #include <net/if.h>
 #include <json-c/json.h>
 
-#include "vms.h"
+#include "core/ports.h"
+#include "core/state.h"
+#include "load/uplink.h"
 
 /* Largest document apply reads. */
 #define VMS_CFG_MAX_BYTES (4 << 20)

@@ -23,6 +23,16 @@
 
 #include "config/config.h"
 #include "core/lifecycle.h"
+#include "core/addr.h"
+#include "core/ports.h"
+#include "core/state.h"
+#include "core/trunk.h"
+#include "load/rss.h"
+#include "load/tapxdp.h"
+#include "load/tc.h"
+#include "load/uplink.h"
+#include "util/log.h"
+#include "util/netdev.h"
 
 /* ---- the state's configuration ----------------------------------------- */
 

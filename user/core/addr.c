@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vms.h"
+#include "core/addr.h"
+#include "util/log.h"
+#include "util/netdev.h"
 
 static bool bits_past(const __u8 *a, int len, int plen)
 {

@@ -17,7 +17,10 @@
 
 #include <bpf/bpf.h>
 
-#include "vms.h"
+#include "core/check.h"
+#include "core/ports.h"
+#include "core/state.h"
+#include "util/netdev.h"
 
 /* True when the tap of @c was in this namespace and is gone. */
 static bool tap_gone(const struct vmst_port_cfg *c, __u32 netns)

@@ -7,7 +7,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "vms.h"
+#include "core/counters.h"
+#include "core/state.h"
+#include "util/log.h"
 
 #define VMS_X_LABEL(name, dir, kind, label, help) [VMST_R_##name] = label,
 #define VMS_X_HELP(name, dir, kind, label, help)  [VMST_R_##name] = help,

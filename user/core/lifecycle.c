@@ -19,6 +19,13 @@
 
 #include "config/config.h"
 #include "core/lifecycle.h"
+#include "core/addr.h"
+#include "core/ports.h"
+#include "core/state.h"
+#include "load/rss.h"
+#include "load/tc.h"
+#include "util/log.h"
+#include "util/netdev.h"
 
 int vms_port_remove(struct vms_state *st, __u32 idx, bool *steer_removed)
 {

@@ -7,6 +7,7 @@
 #define VMS_LIFECYCLE_H
 
 #include "config/config.h"
+#include "core/state.h"
 
 /*
  * Remove port @idx with what it put on its tap: vmsteer's steering

@@ -38,7 +38,12 @@
 #include <libmnl/libmnl.h>
 
 #include "util/nl.h"
-#include "vms.h"
+#include "core/local.h"
+#include "core/ports.h"
+#include "core/state.h"
+#include "load/uplink.h"
+#include "util/log.h"
+#include "util/netdev.h"
 
 struct local_set {
 	struct vmst_local_key key[VMST_LOCAL_MAX];

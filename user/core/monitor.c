@@ -8,7 +8,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "vms.h"
+#include "core/monitor.h"
+#include "core/state.h"
+#include "util/log.h"
 
 const char *vms_monitor_state_name(enum vms_monitor_state s)
 {

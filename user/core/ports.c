@@ -22,7 +22,14 @@
 
 #include <bpf/bpf.h>
 
-#include "vms.h"
+#include "core/ports.h"
+#include "core/addr.h"
+#include "core/check.h"
+#include "core/counters.h"
+#include "core/state.h"
+#include "core/trunk.h"
+#include "util/log.h"
+#include "util/netdev.h"
 
 #define ETH_HEADER_LEN 14
 

@@ -23,7 +23,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "vms.h"
+#include "core/state.h"
+#include "core/ports.h"
+#include "load/load.h"
+#include "load/probe.h"
+#include "util/log.h"
 #include "uplink.skel.h"
 
 const struct vms_map_info vms_map_table[VMS_MAP_N] = {

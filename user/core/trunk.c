@@ -6,7 +6,9 @@
 
 #include <bpf/bpf.h>
 
-#include "vms.h"
+#include "core/trunk.h"
+#include "core/state.h"
+#include "util/log.h"
 
 bool vms_trunk_has(const struct vmst_trunk *t, __u16 vid)
 {

@@ -27,7 +27,8 @@
 
 #include "load/bypass.h"
 #include "util/nl.h"
-#include "vms.h"
+#include "core/trunk.h"
+#include "util/log.h"
 
 /* Root qdisc kinds a tap has without anyone shaping it. */
 static bool default_qdisc(const char *kind)

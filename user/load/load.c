@@ -17,7 +17,8 @@
 
 #include <bpf/libbpf.h>
 
-#include "vms.h"
+#include "load/load.h"
+#include "util/log.h"
 
 /* Verifier lines quoted in the error. */
 #define LAST_LINES 3

@@ -16,7 +16,8 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "vms.h"
+#include "load/probe.h"
+#include "util/log.h"
 
 const struct vms_feature vms_features[] = {
 	{VMS_PROBE_BTF, 0, 0, "vmlinux", "5.4",

@@ -24,7 +24,11 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "vms.h"
+#include "load/progs.h"
+#include "core/state.h"
+#include "load/load.h"
+#include "util/log.h"
+#include "util/netdev.h"
 #include "steer.skel.h"
 #include "tap.skel.h"
 #include "tap_xdp.skel.h"

@@ -45,7 +45,15 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "vms.h"
+#include "load/rss.h"
+#include "core/counters.h"
+#include "core/ports.h"
+#include "core/state.h"
+#include "load/load.h"
+#include "load/progs.h"
+#include "load/toeplitz.h"
+#include "util/log.h"
+#include "util/netdev.h"
 #include "tunq.skel.h"
 #include "cpumap.skel.h"
 

@@ -21,7 +21,11 @@
 #include <linux/if_link.h>
 
 #include "util/nl.h"
-#include "vms.h"
+#include "load/tapxdp.h"
+#include "core/state.h"
+#include "load/progs.h"
+#include "util/log.h"
+#include "util/netdev.h"
 
 #define TAP_XDP_PROG "vmst_tap_xdp"
 

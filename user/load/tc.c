@@ -25,8 +25,15 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "load/tc.h"
+#include "core/addr.h"
+#include "core/state.h"
+#include "load/load.h"
+#include "load/progs.h"
+#include "load/tapxdp.h"
+#include "util/log.h"
+#include "util/netdev.h"
 #include "util/nl.h"
-#include "vms.h"
 #include "uplink_tc.skel.h"
 
 #define TAP_PROG    "vmst_tap"

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <netinet/in.h>
 
-#include "vms.h"
+#include "load/toeplitz.h"
 
 const __u8 vms_rss_key_msft[VMST_RSS_KEY_LEN] = VMST_RSS_KEY_MSFT;
 

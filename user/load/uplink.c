@@ -19,7 +19,16 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "vms.h"
+#include "load/uplink.h"
+#include "core/ports.h"
+#include "core/state.h"
+#include "load/load.h"
+#include "load/progs.h"
+#include "load/rss.h"
+#include "load/tapxdp.h"
+#include "load/tc.h"
+#include "util/log.h"
+#include "util/netdev.h"
 #include "uplink.skel.h"
 #include "trace.skel.h"
 

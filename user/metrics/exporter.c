@@ -36,6 +36,10 @@
 
 #include "cli/cli.h"
 #include "metrics/exporter.h"
+#include "core/state.h"
+#include "metrics/metrics.h"
+#include "util/log.h"
+#include "util/netdev.h"
 
 /* clang-format off */
 static const char usage[] =

@@ -21,7 +21,16 @@
 #include <bpf/libbpf.h>
 
 #include "metrics/metrics.h"
-#include "vms.h"
+#include "core/counters.h"
+#include "core/ports.h"
+#include "core/state.h"
+#include "load/progs.h"
+#include "load/rss.h"
+#include "load/tapxdp.h"
+#include "load/tc.h"
+#include "load/uplink.h"
+#include "util/log.h"
+#include "util/netdev.h"
 
 size_t vms_prom_escape(char *out, size_t len, const char *s)
 {

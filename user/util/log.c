@@ -8,7 +8,7 @@
 
 #include <bpf/libbpf.h>
 
-#include "vms.h"
+#include "util/log.h"
 
 int vms_verbose;
 static char last_error[1024]; /* a verifier refusal quotes its log */

@@ -16,7 +16,8 @@
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 
-#include "vms.h"
+#include "util/netdev.h"
+#include "util/log.h"
 
 int vms_hexval(char c)
 {

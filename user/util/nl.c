@@ -18,7 +18,7 @@
 #include <libmnl/libmnl.h>
 
 #include "util/nl.h"
-#include "vms.h"
+#include "util/log.h"
 
 #define DUMP_TRIES 8
 

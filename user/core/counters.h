@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Counters (counters.c). */
+#ifndef VMS_CORE_COUNTERS_H
+#define VMS_CORE_COUNTERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <linux/types.h>
+
+#include "vmsteer.h"
+#include "core/state.h"
+
+/*
+ * Keys @first..@first+@n-1 of array map @fd into @buf (@vbytes a key: for
+ * a per-CPU map every possible CPU's value, each rounded up to 8 bytes),
+ * with batch lookups: one system call for the range instead of one a key.
+ */
+int vms_array_read(int fd, __u32 first, __u32 n, void *buf, size_t vbytes);
+/* Sum over CPUs of port @idx's counters. */
+int vms_read_port_stats(const struct vms_maps *m, __u32 idx,
+			struct vmst_port_stats *sum);
+/* The same for ports @first..@first+@n-1 at once (@sum: @n entries). */
+int vms_read_port_stats_range(const struct vms_maps *m, __u32 first, __u32 n,
+			      struct vmst_port_stats *sum);
+/* Sum over CPUs of the reason counters of port @idx (0: no port). */
+int vms_read_reasons(const struct vms_maps *m, __u32 idx,
+		     struct vmst_counter out[VMST_R_MAX]);
+/* The same for ports @first..@first+@n-1 at once (@out: @n entries). */
+int vms_read_reasons_range(const struct vms_maps *m, __u32 first, __u32 n,
+			   struct vmst_counter (*out)[VMST_R_MAX]);
+/* Port @idx's per-queue frames (zeros: no such map). */
+int vms_read_queue_stats(const struct vms_maps *m, __u32 idx,
+			 struct vmst_queue_stats *sum);
+/* Zero all counters of port @idx. */
+int vms_zero_port_counters(const struct vms_maps *m, __u32 idx);
+/* Copy all counters of port @from to port @to (a port moving index). */
+int vms_copy_port_counters(const struct vms_maps *m, __u32 from, __u32 to);
+
+extern const char *const vms_reason_labels[VMST_R_MAX];
+/* True when the data path can count @reason without a port (port 0),
+ * and under a port, respectively. */
+bool vms_reason_portless(__u32 reason);
+bool vms_reason_per_port(__u32 reason);
+/* True for a reason of the tap program (a frame a VM sent). */
+bool vms_reason_from_vm(__u32 reason);
+/* True for a reason the data path drops at (else it passes the frame). */
+bool vms_reason_drops(__u32 reason);
+extern const char *const vms_reason_help[VMST_R_MAX];
+extern const char *const vms_pc_labels[VMST_PC_MAX];
+extern const char *const vms_pc_help[VMST_PC_MAX];
+
+#endif /* VMS_CORE_COUNTERS_H */
