@@ -172,10 +172,20 @@ if ! in_hyp ip link set brdn type bridge vlan_filtering 1 2>/dev/null; then
 else
 doctor
 expect_level doctor-bridge-vlan-differs tap_master vmtdn2 warn "pvid 1 untagged on vmtdn2"
+case=port-add-warns-bridge-vlan
+out=$(vms port add vmtdn2 --mac "$MAC_VM2" --vlan 100 2>&1); rc=$?
+if [ $rc = 0 ] && [[ $out == *"warning"*"bridge brdn filters VLANs (pvid 1 untagged on vmtdn2)"* ]]; then
+	ok $case
+else
+	fail $case "rc $rc: $out"
+fi
 in_hyp bridge vlan add dev vmtdn2 vid 100 pvid untagged || die "bridge vlan 100"
 in_hyp bridge vlan del dev vmtdn2 vid 1 || die "bridge vlan del 1"
 doctor
 expect_level doctor-bridge-vlan-same tap_master vmtdn2 ok "as the port does (pvid 100 untagged)"
+case=port-add-bridge-vlan-same
+out=$(vms port add vmtdn2 --mac "$MAC_VM2" --vlan 100 2>&1); rc=$?
+if [ $rc = 0 ] && [[ $out != *"filters VLANs"* ]]; then ok $case; else fail $case "rc $rc: $out"; fi
 in_hyp bridge vlan add dev vmtdn2 vid 200 || die "bridge vlan 200"
 doctor
 expect_level doctor-bridge-vlan-extra tap_master vmtdn2 warn "tagged 200"

@@ -40,12 +40,14 @@ setpriv_caps() { # "CAP_A CAP_B" -> "-all,+a,+b"
 # each program: a mount namespace, strace); prints "step=rc ..." and
 # leaves nothing behind. Each run has its own pin path.
 RUN=0
+# steps runs in a command substitution: its pin paths are registered for
+# the cleanup here, by the main shell.
+for i in 1 2 3 4 5 6 7 8; do LIB_PINS+=("$PIN-$i"); done
 steps() {
 	local set=$1 pin out r=""
 	shift
 	RUN=$((RUN + 1))
 	pin=$PIN-$RUN
-	LIB_PINS+=("$pin")
 	run() {
 		local name=$1
 		shift

@@ -843,39 +843,18 @@ static void check_xdp_queues(struct report *r, struct json_object *p,
 			      n, cpus_fmt(&v->rx, a, sizeof(a)));
 }
 
-/* The VLANs of a port as vmsteer sees them, and as the bridge does. */
-static void bridge_vlans(const struct vms_tap_master *m, char *out, size_t len)
-{
-	size_t n;
-	int vid, first = 1;
-
-	n = snprintf(out, len, "pvid %u%s", m->pvid,
-		     m->pvid_untagged ? " untagged" : " tagged");
-	for (vid = 1; vid < 4096 && n < len; vid++)
-		if (vms_trunk_has(&m->tagged, vid)) {
-			n += snprintf(out + n, len - n, "%s%d",
-				      first ? ", tagged " : ",", vid);
-			first = 0;
-		}
-}
-
-/* Does the bridge take what vmsteer's port takes? */
+/* Does the bridge take what vmsteer's port @p (port list --json) takes? */
 static bool bridge_agrees(const struct vms_tap_master *m, struct json_object *p)
 {
 	struct json_object *vlan, *trunk;
-	if (!m->pvid || !m->pvid_untagged)
-		return false;
-	if (json_object_object_get_ex(p, "vlan", &vlan) && vlan)
-		return !m->ntagged && m->pvid == json_object_get_int(vlan);
-	if (json_object_object_get_ex(p, "trunk", &trunk) && trunk) {
-		struct vmst_trunk vids = {};
+	struct vmst_trunk vids = {};
 
-		if (vms_parse_vids("trunk", json_object_get_string(trunk),
-				   &vids))
-			return false;
-		return !memcmp(&vids, &m->tagged, sizeof(vids));
-	}
-	return !m->ntagged;
+	if (json_object_object_get_ex(p, "vlan", &vlan) && vlan)
+		return vms_tap_vlans_agree(m, json_object_get_int(vlan), NULL);
+	if (json_object_object_get_ex(p, "trunk", &trunk) && trunk &&
+	    vms_parse_vids("trunk", json_object_get_string(trunk), &vids))
+		return false;
+	return vms_tap_vlans_agree(m, 0, &vids);
 }
 
 static void check_master(struct report *r, struct json_object *p)
@@ -903,7 +882,7 @@ static void check_master(struct report *r, struct json_object *p)
 		doctor_report(r, &C_MASTER, L_OK, tap,
 			      "bridge %s, no VLAN filtering", m.name);
 	else {
-		bridge_vlans(&m, vl, sizeof(vl));
+		vms_tap_vlans_fmt(&m, vl, sizeof(vl));
 		if (bridge_agrees(&m, p))
 			doctor_report(r, &C_MASTER, L_OK, tap,
 				      "bridge %s filters VLANs as the port "

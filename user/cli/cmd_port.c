@@ -197,6 +197,24 @@ static int bypass_check(const char *tap, __u32 ifindex, bool force)
 	return 0;
 }
 
+/* A bridge filtering VLANs on @tap unlike port @p: a warning (frames
+ * vmsteer redirects skip the bridge's filter). */
+static void vlan_check(const char *tap, __u32 ifindex,
+		       const struct vms_cfg_port *p)
+{
+	struct vms_tap_master m;
+	char vl[300];
+
+	if (vms_tap_master(ifindex, &m) || strcmp(m.kind, "bridge") ||
+	    !m.vlan_filtering ||
+	    vms_tap_vlans_agree(&m, p->vlan, p->trunk ? &p->vids : NULL))
+		return;
+	vms_tap_vlans_fmt(&m, vl, sizeof(vl));
+	pr_warn("port %s: bridge %s filters VLANs (%s on %s) unlike the port: "
+		"frames vmsteer redirects skip that filter",
+		tap, m.name, vl, tap);
+}
+
 /* RSS options of `port add`, parsed before anything is touched. */
 struct rss_opts {
 	const char *queues, *key, *types, *table, *xdp_steer;
@@ -445,6 +463,7 @@ static int add_tap(const char *tap, bool force, struct vms_cfg_port *p)
 		err = bypass_check(tap, ifindex, force);
 		if (err)
 			return err;
+		vlan_check(tap, ifindex, p);
 	}
 	snprintf(p->tap, sizeof(p->tap), "%s", tap);
 	p->ifindex = ifindex;

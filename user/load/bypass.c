@@ -550,6 +550,33 @@ int vms_tap_master(__u32 ifindex, struct vms_tap_master *m)
 			   NULL, &f);
 }
 
+bool vms_tap_vlans_agree(const struct vms_tap_master *m, __u16 vlan,
+			 const struct vmst_trunk *vids)
+{
+	static const struct vmst_trunk none;
+
+	if (!m->pvid || !m->pvid_untagged)
+		return false;
+	if (vlan)
+		return !m->ntagged && m->pvid == vlan;
+	return !memcmp(vids ? vids : &none, &m->tagged, sizeof(none));
+}
+
+void vms_tap_vlans_fmt(const struct vms_tap_master *m, char *out, size_t len)
+{
+	size_t n;
+	int vid, first = 1;
+
+	n = snprintf(out, len, "pvid %u%s", m->pvid,
+		     m->pvid_untagged ? " untagged" : " tagged");
+	for (vid = 1; vid < 4096 && n < len; vid++)
+		if (vms_trunk_has(&m->tagged, vid)) {
+			n += snprintf(out + n, len - n, "%s%d",
+				      first ? ", tagged " : ",", vid);
+			first = 0;
+		}
+}
+
 int vms_tap_bypass(const char *tap, __u32 ifindex, char *why, size_t len)
 {
 	struct vms_tap_master m;

@@ -41,6 +41,13 @@ struct vms_tap_master {
 	struct vmst_trunk tagged; /* those VIDs */
 };
 int vms_tap_master(__u32 ifindex, struct vms_tap_master *m);
+/* Does bridge @m take on the tap what a port of access VLAN @vlan (0:
+ * untagged) or trunk @vids (NULL: not a trunk) takes: the pvid untagged
+ * (the access VLAN's), tagged exactly the trunk's VIDs? */
+bool vms_tap_vlans_agree(const struct vms_tap_master *m, __u16 vlan,
+			 const struct vmst_trunk *vids);
+/* "pvid 1 untagged, tagged 10,20" */
+void vms_tap_vlans_fmt(const struct vms_tap_master *m, char *out, size_t len);
 
 /*
  * What `port add` refuses without --force: a shaping root qdisc, an
