@@ -124,9 +124,14 @@ if [ "$bp" != "$full" ]; then ok $case; else fail $case "CAP_BPF CAP_PERFMON CAP
 # PrivateTmp=yes: / and /sys read-only, bpffs (its own mount) writable.
 case=agent-unit-readonly-fs
 # The private /tmp gets the agent's settings file back (the unit's is in
-# /etc).
-ro=$(steps "$(setpriv_caps "$caps")" unshare -m sh -c \
-	'c=$(cat "$0") && mount -t tmpfs vmst-tmp /tmp && mkdir -p "${0%/*}" && echo "$c" >"$0" &&
+# /etc), and the build's programs when the build is under /tmp (a CI
+# clone may be; the unit's are in /usr/sbin), carried over on /mnt.
+bin=$(realpath "$VMSTEER")
+case $bin in /tmp/*) bin=/tmp/$(echo "${bin#/tmp/}" | cut -d/ -f1) ;; *) bin= ;; esac
+ro=$(VMST_BIN=$bin steps "$(setpriv_caps "$caps")" unshare -m sh -c \
+	'c=$(cat "$0") && { [ -z "$VMST_BIN" ] || mount --bind "$VMST_BIN" /mnt; } &&
+	mount -t tmpfs vmst-tmp /tmp && mkdir -p "${0%/*}" && echo "$c" >"$0" &&
+	{ [ -z "$VMST_BIN" ] || { mkdir -p "$VMST_BIN" && mount --move /mnt "$VMST_BIN"; }; } &&
 	mount -o remount,bind,ro / && mount -o remount,bind,ro /sys && exec "$@"' "$TMPD/agent.json")
 if [ "$ro" = "$full" ]; then ok $case; else fail $case "read-only / and /sys: $ro ($(tail -3 "$TMPD/steps.out"))"; fi
 
