@@ -212,7 +212,7 @@ else
 			-c "$ROOT/bpf/tap_xdp.bpf.c" -o "$TMPD/tap_xdp$n.o" 2>"$TMPD/clang.err" ||
 			die "cannot build a tap_xdp variant: $(head -c 300 "$TMPD/clang.err")"
 	done
-	UPG_ROUNDS=${UPG_ROUNDS:-12}
+	UPG_ROUNDS=${UPG_ROUNDS:-3}
 	UPG_BATCH=3000
 	: >"$TMPD/batch.hex"
 	for ((i = 0; i < UPG_BATCH; i++)); do
@@ -222,17 +222,30 @@ else
 	S0=$(stats_json) || die "stats failed"
 	rx0=$(vmsim_report vm4 | kv rx_frames)
 	prog0=$(xdp_prog_id vmt1)
-	# The VM sends batch after batch in the background; attach upgrades
-	# meanwhile, alternating variants 1 and 2.
+	# The VM sends batch after batch in the background until attach has
+	# upgraded UPG_UPGRADES times, alternating variants 1 and 2 (at least
+	# UPG_ROUNDS batches, however slow or fast either side is).
+	UPG_UPGRADES=${UPG_UPGRADES:-4}
+	rm -f "$TMPD/upg.stop"
+	echo 0 >"$TMPD/upg.rounds"
 	(
-		for ((r = 0; r < UPG_ROUNDS; r++)); do
+		r=0
+		while [ $r -lt "$UPG_ROUNDS" ] || [ ! -e "$TMPD/upg.stop" ]; do
 			cp "$TMPD/batch.hex" "$TMPD/send_vm1.hex"
 			vm_send_file vm1 || exit 1
+			r=$((r + 1))
+			echo $r >"$TMPD/upg.rounds"
+			[ $r -lt 1000 ] || exit 1
 		done
 	) &
 	spid=$!
 	ups=0 bad= v=1 progs=" $prog0"
 	while kill -0 $spid 2>/dev/null; do
+		if [ $ups -ge "$UPG_UPGRADES" ]; then
+			touch "$TMPD/upg.stop"
+			sleep 0.1
+			continue
+		fi
 		a=$(VMSTEER_TEST_TAP_XDP_OBJ=$TMPD/tap_xdp$v.o vms_hooks --json attach up0 | jq -r .action)
 		if [ "$a" != upgraded ]; then
 			bad="attach of variant $v reported '$a'"
@@ -244,7 +257,7 @@ else
 	done
 	wait $spid
 	src=$?
-	sent=$((UPG_ROUNDS * UPG_BATCH))
+	sent=$(($(cat "$TMPD/upg.rounds") * UPG_BATCH))
 	full() { echo $(($(port_counter "$(stats_json)" vmt4 tap_ring_full) - $(port_counter "$S0" vmt4 tap_ring_full))); }
 	vm4_read() { [ $(($(vmsim_report vm4 | kv rx_frames) - rx0 + $(full))) -ge $sent ]; }
 	wait_for "vm4 to read $sent frames" vm4_read
@@ -258,8 +271,8 @@ else
 		fail $case "$bad"
 	elif [ $src -ne 0 ]; then
 		fail $case "vm1 could not send: $(cat "$TMPD/vm1.status")"
-	elif [ $ups -lt 3 ]; then
-		fail $case "only $ups upgrades while $sent frames were sent (raise UPG_ROUNDS)"
+	elif [ $ups -lt "$UPG_UPGRADES" ]; then
+		fail $case "only $ups upgrades while $sent frames were sent"
 	elif [ "$(xdp_prog_id vmt1)" = "$prog0" ] || [ "$(xdp_prog_id vmt1)" != "$(xdp_prog_id vmt2)" ]; then
 		fail $case "programs on vmt1/vmt2: $(xdp_prog_id vmt1)/$(xdp_prog_id vmt2), first $prog0"
 	elif [ "$xdp" != $sent ] || [ $((rx + rf)) != $sent ]; then
