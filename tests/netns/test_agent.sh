@@ -141,6 +141,11 @@ case=bridge-learned-mac-host-local
 MAC_BEHIND=02:00:00:00:1f:1f
 ip -n "$NS_HYP" link set lv1 up
 echo "ffffffffffff$(h $MAC_BEHIND)88b6$(printf '%08x%084d' 2 0)" >"$TMPD/behind.hex"
+# The bridge learns only on a forwarding port, and lv0's carrier reaches
+# the bridge asynchronously (linkwatch) after lv1 comes up.
+wait_for "lv0 forwarding in br0" eval \
+	"bridge -n $NS_HYP link show dev lv0 | grep -q 'state forwarding'" ||
+	die "lv0 never forwarding: $(bridge -n "$NS_HYP" link show dev lv0)"
 in_hyp "$SENDFRAMES" -i lv1 -x "$TMPD/behind.hex" >/dev/null || die "cannot send from lv1"
 if ! wait_for "br0 to learn $MAC_BEHIND" eval \
 	"bridge -n $NS_HYP fdb show dev lv0 | grep -qi $MAC_BEHIND"; then
