@@ -761,6 +761,29 @@ upsert_in_place(const struct vms_maps *m, __u32 idx,
 }
 
 /*
+ * Port @idx rewritten at its index, its key unchanged: the new addresses
+ * first (lpm_begin), then the port (the flags that enable checks), then
+ * the addresses that went away; back to @otx when a write fails.
+ */
+static int rewrite_in_place(const struct vms_maps *m, __u32 idx,
+			    const struct vmst_port *port,
+			    const struct vmst_port_cfg *rec,
+			    const struct vmst_trunk *vids,
+			    const struct vmst_port_tx *otx,
+			    const struct vmst_port_tx *tx)
+{
+	int err = lpm_begin(m, idx, otx, tx);
+
+	if (!err)
+		err = write_port(m, idx, port, rec, vids);
+	if (err) {
+		lpm_abort(m, idx, otx, tx);
+		return err;
+	}
+	return lpm_finish(m, idx, otx, tx);
+}
+
+/*
  * The end of an upsert that kept the port at its index @idx: the tapless
  * port that gave up its MAC (@retire) deleted.
  */
@@ -774,15 +797,62 @@ static int upsert_in_place_done(const struct vms_maps *m, __u32 idx,
 	return 0;
 }
 
+/*
+ * No address of @s may overlap one of another port on the same VLAN
+ * (ports @old and @retire are this one and the one it replaces).
+ */
+static int check_overlaps(const struct vms_maps *m,
+			  const struct vmst_port_cfg *cfg,
+			  const struct vms_port_spec *s, __u32 old,
+			  __u32 retire)
+{
+	struct vmst_port_tx ptx;
+	__u32 idx, i, j;
+	int err;
+
+	if (s->naddrs)
+		port_tx_prefetch(m);
+	for (idx = 1; idx < VMST_MAX_PORTS && s->naddrs; idx++) {
+		if (idx == old || idx == retire ||
+		    !vms_port_in_use(&cfg[idx]) || cfg[idx].vlan != s->vlan)
+			continue;
+		err = vms_port_tx_read(m, idx, &ptx);
+		if (err)
+			return err;
+		for (i = 0; i < s->naddrs; i++)
+			for (j = 0; j < ptx.naddrs; j++) {
+				char a[VMS_ADDR_STRLEN], b[VMS_ADDR_STRLEN];
+
+				if (!vms_addr_overlap(&s->addrs[i],
+						      &ptx.addrs[j]))
+					continue;
+				vms_format_addr(&s->addrs[i], a);
+				vms_format_addr(&ptx.addrs[j], b);
+				if (s->vlan)
+					return vms_err(-EEXIST,
+						       "port %s: address %s "
+						       "overlaps %s of port %s "
+						       "on VLAN %u",
+						       s->name, a, b,
+						       cfg[idx].name, s->vlan);
+				return vms_err(-EEXIST,
+					       "port %s: address %s overlaps "
+					       "%s of port %s (untagged)",
+					       s->name, a, b, cfg[idx].name);
+			}
+	}
+	return 0;
+}
+
 int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		    __u32 *idx_out)
 {
 	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
-	struct vmst_port_tx tx = {}, otx = {}, ptx, left;
+	struct vmst_port_tx tx = {}, otx = {}, left;
 	struct vmst_port_cfg rec;
 	struct vmst_config conf;
 	struct vmst_port port;
-	__u32 old, idx, slot, oslot, zero = 0, i, j, retire = 0;
+	__u32 old, idx, slot, oslot, zero = 0, retire = 0;
 	char mac[18];
 	int err;
 
@@ -821,38 +891,9 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 			       "(untagged)",
 			       s->name, mac, cfg[idx].name);
 	}
-	/* No address may overlap one of another port on the same VLAN. */
-	if (s->naddrs)
-		port_tx_prefetch(m);
-	for (idx = 1; idx < VMST_MAX_PORTS && s->naddrs; idx++) {
-		if (idx == old || idx == retire ||
-		    !vms_port_in_use(&cfg[idx]) || cfg[idx].vlan != s->vlan)
-			continue;
-		err = vms_port_tx_read(m, idx, &ptx);
-		if (err)
-			return err;
-		for (i = 0; i < s->naddrs; i++)
-			for (j = 0; j < ptx.naddrs; j++) {
-				char a[VMS_ADDR_STRLEN], b[VMS_ADDR_STRLEN];
-
-				if (!vms_addr_overlap(&s->addrs[i],
-						      &ptx.addrs[j]))
-					continue;
-				vms_format_addr(&s->addrs[i], a);
-				vms_format_addr(&ptx.addrs[j], b);
-				if (s->vlan)
-					return vms_err(-EEXIST,
-						       "port %s: address %s "
-						       "overlaps %s of port %s "
-						       "on VLAN %u",
-						       s->name, a, b,
-						       cfg[idx].name, s->vlan);
-				return vms_err(-EEXIST,
-					       "port %s: address %s overlaps "
-					       "%s of port %s (untagged)",
-					       s->name, a, b, cfg[idx].name);
-			}
-	}
+	err = check_overlaps(m, cfg, s, old, retire);
+	if (err)
+		return err;
 	if (old) {
 		err = vms_port_tx_read(m, old, &otx);
 		if (err)
@@ -894,14 +935,8 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		if (!bpf_map_lookup_elem(m->fd[VMS_MAP_DEVS], &dk, &cur) &&
 		    cur == old)
 			bpf_map_delete_elem(m->fd[VMS_MAP_DEVS], &dk);
-		err = lpm_begin(m, old, &otx, &tx);
-		if (!err)
-			err = write_port(m, old, &port, &rec, &s->vids);
-		if (err) {
-			lpm_abort(m, old, &otx, &tx);
-			return err;
-		}
-		err = lpm_finish(m, old, &otx, &tx);
+		err = rewrite_in_place(m, old, &port, &rec, &s->vids, &otx,
+				       &tx);
 		if (err)
 			return err;
 		return upsert_in_place_done(m, old, retire, idx_out);
@@ -912,14 +947,8 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 		 * New addresses first, then the flags that enable checks,
 		 * then the addresses that went away.
 		 */
-		err = lpm_begin(m, old, &otx, &tx);
-		if (!err)
-			err = write_port(m, old, &port, &rec, &s->vids);
-		if (err) {
-			lpm_abort(m, old, &otx, &tx);
-			return err;
-		}
-		err = lpm_finish(m, old, &otx, &tx);
+		err = rewrite_in_place(m, old, &port, &rec, &s->vids, &otx,
+				       &tx);
 		if (err)
 			return err;
 		if (cfg[old].ifindex != rec.ifindex) {
