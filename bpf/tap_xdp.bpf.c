@@ -27,7 +27,10 @@
  *    the skb path finishes the checksum), told by a checksum field that
  *    holds the pseudo-header sum; IPv6 with extension headers;
  *  - frames with no target (no uplink in the port's namespace, a target
- *    being reconfigured).
+ *    being reconfigured);
+ *  - frames for a port with queue steering (RSS): tun queues a redirected
+ *    XDP frame on queue (CPU mod queues), ignoring the tap's steering
+ *    program, which the skb path runs.
  * tun runs the program natively only on frames it can take without an
  * skb; GSO frames (a virtio-net header with a gso_type), frames over a
  * page and blocking writes get an skb first and meet the program as
@@ -151,6 +154,7 @@ int vmst_tap_xdp(struct xdp_md *ctx)
 	struct vmst_local_key lk = {};
 	struct vmst_north *north;
 	struct vmst_tx_frame f;
+	struct vmst_rss *rss;
 	__u64 key;
 	__u16 vlan;
 
@@ -174,8 +178,10 @@ int vmst_tap_xdp(struct xdp_md *ctx)
 	tidx = vmst_fdb_lookup(key, &tport);
 	if (tidx && tidx != idx && tport) {
 		tcfg = vmst_port_cfg_of(tidx);
+		rss = bpf_map_lookup_elem(&vmst_rss, &tidx);
 		if (!tcfg || tcfg->netns_ino != cfg->netns_ino ||
 		    len > tport->max_frame ||
+		    (rss && (rss->flags & VMST_RSS_F_ENABLED)) ||
 		    vmst_csum_unfinished(ctx, f.l2.proto, f.cur.off))
 			return XDP_PASS;
 		if (bpf_redirect_map(&vmst_tx, tidx, XDP_PASS) != XDP_REDIRECT)

@@ -567,7 +567,8 @@ struct vmst_rss {
 	__u16 table_size;	    /* entries used: a power of two, 1..128 */
 	__u16 default_queue;	    /* queue of frames no hash covers */
 	__u16 queues;		    /* queues of the tap (0: unchecked) */
-	__u16 flags;		    /* VMST_RSS_F_*, read by user space only */
+	__u16 flags;		    /* VMST_RSS_F_* (the tap XDP program reads
+				     * ENABLED: such ports take tc) */
 	__u16 table[VMST_RSS_TABLE_MAX]; /* indirection table: queue numbers */
 };
 

@@ -341,4 +341,24 @@ else
 	fail $case "XDP program $(xdp_prog_id vmt1) left on vmt1"
 fi
 
+# A port with queue steering (RSS) takes its VM-to-VM frames through tc:
+# tun would queue a redirected XDP frame by CPU, not by the steering
+# program. vmt4 gets 2-queue RSS; vm1 sends to it.
+case=rss-target-takes-tc
+vms port add vmt1 --mac "$MAC_VM1" --ip 10.0.0.1 >/dev/null || die "port add vmt1"
+vms port add vmt4 --mac "$MAC_VM4" --queues 2 >/dev/null || die "port add vmt4 --queues 2"
+S0=$(stats_json) || die "stats failed"
+vmsim_new_frames vm4 "$TMPD/before_rss.hex" || die "vmsim vm4 did not report"
+vm_send vm1 "$ew_untagged" || die "vm1 could not send"
+vmsim_new_frames vm4 "$TMPD/got_rss.hex" || die "vmsim vm4 did not report"
+S=$(stats_json) || die "stats failed"
+d() { echo $(($(port_counter "$S" "$1" "$2") - $(port_counter "$S0" "$1" "$2"))); }
+echo "$ew_untagged" >"$TMPD/exp_rss.hex"
+if same_frames "$TMPD/exp_rss.hex" "$TMPD/got_rss.hex" &&
+	[ "$(d vmt1 from_vm_local_frames)/$(d vmt1 from_vm_local_xdp_frames)" = 1/0 ]; then
+	ok $case
+else
+	fail $case "vmt1 from_vm_local tc/xdp $(d vmt1 from_vm_local_frames)/$(d vmt1 from_vm_local_xdp_frames) (want 1/0); frames: ${DIFF_WHY:-as sent}"
+fi
+
 lib_done
