@@ -185,6 +185,7 @@ expect_count trusted-port-no-drops vmt5 reason rogue_ra 0
 expect_count east-west-counted-sender vmt1 counter "$FROM_LOCAL" 1
 expect_count east-west-counted-receiver vmt5 counter "$TO_VM_TX" 1
 expect_count east-west-vlan-counted vmt3 counter "$TO_VM_TX" 1
+tx_uplink_hook
 expect_count north-counted-vmt1 vmt1 counter "$FROM_UPLINK" 6
 expect_count north-counted-vmt2 vmt2 counter "$FROM_UPLINK" 3
 expect_count north-counted-vmt4 vmt4 counter "$FROM_UPLINK" 3

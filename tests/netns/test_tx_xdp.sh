@@ -74,12 +74,9 @@ csum16() {
 
 # Does the uplink take XDP frames (vmst_tx entry 0)? Only where the kernel
 # reports the driver's xdp_features (6.3+); on 6.1 VM-to-uplink takes tc.
-if in_hyp bpftool map lookup pinned "$PIN/vmst_tx" key 0 0 0 0 >/dev/null 2>&1; then
-	NX=1
-else
-	NX=0
-	echo "# this kernel reports no xdp_features: frames for the uplink take the tc path"
-fi
+tx_uplink_hook
+NX=0
+[ "$FROM_UPLINK" = from_vm_uplink_xdp_frames ] && NX=1
 
 # ---- forwarded by XDP --------------------------------------------------------
 

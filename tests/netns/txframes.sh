@@ -25,6 +25,17 @@ tx_hook_wire() {
 		in_wire ethtool -K wire0 gro on >/dev/null || die "gro on wire0"
 }
 
+# tx_uplink_hook (after attach): on a kernel that reports no XDP features
+# (before 6.3: no netdev family), vmsteer never lets the tap XDP program
+# send to the uplink (vmst_tx has no entry 0), so the tc program counts
+# those frames.
+tx_uplink_hook() {
+	[ "$TX_HOOK" = xdp ] || return 0
+	in_hyp bpftool map lookup pinned "$PIN/vmst_tx" key 0 0 0 0 >/dev/null 2>&1 && return 0
+	echo "# this kernel reports no xdp_features: frames for the uplink take the tc path"
+	FROM_UPLINK=from_vm_uplink_frames
+}
+
 h() { echo "${1//:/}"; }
 ip4() { printf '%02x%02x%02x%02x' ${1//./ }; }
 # payload N: N bytes, the first 4 a fresh sequence number.
