@@ -472,11 +472,33 @@ static void own_ifindex(int i)
 		die("cannot write a port record%s", "");
 }
 
+/*
+ * The longest zero frame program @fd takes in test_run (at most @hi
+ * bytes), found by bisection from a port that drops everything: each
+ * run is counted in the shadow as the program counts it (vm_no_port).
+ */
+static size_t longest_frame(int fd, __u32 idx, size_t hi)
+{
+	size_t lo = 14, out_len;
+	__u32 retval;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi + 1) / 2;
+
+		if (run(fd, frame, mid, &retval, &out_len)) {
+			hi = mid - 1;
+			continue;
+		}
+		lo = mid;
+		shadow.reason[idx][VMST_R_DROP_VM_NO_PORT].frames++;
+		shadow.reason[idx][VMST_R_DROP_VM_NO_PORT].bytes += mid;
+	}
+	return lo;
+}
+
 static void setup(void)
 {
 	struct bpf_map *map;
-	size_t out_len, lo, hi;
-	__u32 retval;
 	int i;
 
 	if (!getenv("FUZZ_VERBOSE"))
@@ -541,36 +563,13 @@ static void setup(void)
 	for (i = 0; !port_def[i].deleted; i++)
 		;
 	memset(frame, 0, sizeof(frame));
-	for (lo = 14, hi = sizeof(frame); lo < hi;) {
-		size_t mid = (lo + hi + 1) / 2;
-
-		if (run(bpf_program__fd(tap[i]->progs.vmst_tap), frame, mid,
-			&retval, &out_len)) {
-			hi = mid - 1;
-			continue;
-		}
-		lo = mid;
-		shadow.reason[ports[i].idx][VMST_R_DROP_VM_NO_PORT].frames++;
-		shadow.reason[ports[i].idx][VMST_R_DROP_VM_NO_PORT].bytes +=
-			mid;
-	}
-	max_len = lo;
+	max_len = longest_frame(bpf_program__fd(tap[i]->progs.vmst_tap),
+				ports[i].idx, sizeof(frame));
 	if (max_len < 1514)
 		die("BPF_PROG_TEST_RUN takes too short frames%s", "");
-	for (lo = 14, hi = max_len; lo < hi;) {
-		size_t mid = (lo + hi + 1) / 2;
-
-		if (run(bpf_program__fd(txdp[i]->progs.vmst_tap_xdp), frame,
-			mid, &retval, &out_len)) {
-			hi = mid - 1;
-			continue;
-		}
-		lo = mid;
-		shadow.reason[ports[i].idx][VMST_R_DROP_VM_NO_PORT].frames++;
-		shadow.reason[ports[i].idx][VMST_R_DROP_VM_NO_PORT].bytes +=
-			mid;
-	}
-	xdp_max_len = lo;
+	xdp_max_len =
+		longest_frame(bpf_program__fd(txdp[i]->progs.vmst_tap_xdp),
+			      ports[i].idx, max_len);
 	if (xdp_max_len < 1514)
 		die("BPF_PROG_TEST_RUN takes too short XDP frames%s", "");
 	atexit(at_exit);
