@@ -324,6 +324,16 @@ static void out_series(struct out *o, const char *family, const char *tap)
 	out_str(o, tap);
 }
 
+/* One sample: @family{@tap@labels @value, @labels ending in "} ". */
+static void out_sample(struct out *o, const char *family, const char *tap,
+		       const char *labels, __u64 value)
+{
+	out_series(o, family, tap);
+	out_str(o, labels);
+	out_u64(o, value);
+	out_mem(o, "\n", 1);
+}
+
 /* The label of port @idx's counters, tap="..." (no braces), escaped once
  * a scrape into @s->tap[@idx]. Its MAC and VLAN are labels of
  * vmsteer_port_info only: join on tap. */
@@ -434,11 +444,10 @@ static void render_ports(struct out *o, const struct snapshot *s)
 				const struct vmst_counter *c =
 					(const void *)(ps + series[j].pair);
 
-				out_series(o, traffic[k].name, s->tap[idx]);
-				out_str(o, series[j].labels);
-				out_u64(o, traffic[k].bytes ? c->bytes
+				out_sample(o, traffic[k].name, s->tap[idx],
+					   series[j].labels,
+					   traffic[k].bytes ? c->bytes
 							    : c->frames);
-				out_mem(o, "\n", 1);
 			}
 		}
 	}
@@ -453,11 +462,9 @@ static void render_ports(struct out *o, const struct snapshot *s)
 		if (!port_in_use(s, idx))
 			continue;
 		for (i = 0; i < sizeof(outcomes) / sizeof(outcomes[0]); i++) {
-			out_series(o, "vmsteer_port_tap_frames_total",
-				   s->tap[idx]);
-			out_str(o, outcomes[i].labels);
-			out_u64(o, s->ps[idx].c[outcomes[i].pc]);
-			out_mem(o, "\n", 1);
+			out_sample(o, "vmsteer_port_tap_frames_total",
+				   s->tap[idx], outcomes[i].labels,
+				   s->ps[idx].c[outcomes[i].pc]);
 		}
 	}
 }
@@ -515,10 +522,8 @@ static void reason_samples(struct out *o, const char *family, const char *tap,
 		/* A reason the data path never counts there stays out. */
 		if (!(port ? vms_reason_per_port(r) : vms_reason_portless(r)))
 			continue;
-		out_series(o, family, tap);
-		out_str(o, reason_labels(r));
-		out_u64(o, bytes ? rs[r].bytes : rs[r].frames);
-		out_mem(o, "\n", 1);
+		out_sample(o, family, tap, reason_labels(r),
+			   bytes ? rs[r].bytes : rs[r].frames);
 	}
 }
 
