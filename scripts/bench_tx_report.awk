@@ -1,6 +1,7 @@
 # The report of scripts/bench_tx.sh. Input, one line per writer call:
 #   round path dest size written arrived ringfull errors secs cpu
-# (dest "-" for the floor). Variables: paths, sizes, rounds, xdp_why.
+# (dest "-" for the floor). Variables: paths, sizes, rounds, xdp_why,
+# who (whose CPU time: "the writer's", "vhost's worker thread's").
 # Exits 1 when a path delivered under 95% of the frames written.
 
 function med(a, n,    i, j, t) {
@@ -94,7 +95,7 @@ END {
 				RZ[++nrows] = S[si]; RP[nrows] = P[pi]
 				RD[nrows] = P[pi] == "floor" ? "-" : D[di]
 			}
-	printf "\nmedians over %d rounds (low-high): the writer's on-CPU ns per frame, the same above the floor of the round, and frames per second of the writer's CPU\n", rounds
+	printf "\nmedians over %d rounds (low-high): %s on-CPU ns per frame, the same above the floor of the round, and frames per second of its CPU\n", rounds, who
 	printf "  %5s  %-7s %-13s %-22s %-22s %s\n", "size", "path", "dest", "ns/frame", "above floor", "Mpps"
 	for (row = 1; row <= nrows; row++) {
 		s = RZ[row]; p = RP[row]; d = RD[row]
@@ -112,7 +113,7 @@ END {
 	}
 	printf "\nmedians of the per-round ratios (low-high):\n"
 	printf "  host cost above the floor, bridge over vmsteer (goal: >= 3x), and vmsteer tc over vmsteer XDP (goal: >= 2x);\n"
-	printf "  raw writer rate (frames per on-CPU second), vmsteer over bridge, whatever it is\n"
+	printf "  raw rate (frames per on-CPU second), vmsteer over bridge, whatever it is\n"
 	for (si = 1; si <= nsz; si++) {
 		s = S[si]
 		for (di = 1; di <= nd; di++) {

@@ -22,6 +22,10 @@
 #                 2 online) running tests/netns/test_cpus.sh (TCG allows no
 #                 APIC ID above 254: 256 CPUs would need KVM's x2APIC)
 #   --smp SPEC    qemu's -smp (default 2)
+#   --icount N    count time in instructions (qemu -icount shift=N,sleep=off,
+#                 one TCG thread): a guest nanosecond is 2^N instructions,
+#                 whatever else the host runs (for benches: the figures
+#                 then count work, not the host's load)
 #   --mem SIZE    guest memory (default 4G)
 #   --timeout S   give up after S seconds (default 2400)
 #   --out DIR     results directory (default $BUILD/kernel-matrix/KVER)
@@ -52,12 +56,17 @@ die() {
 }
 
 run= smp=2 mem=4G timeout=2400 out= netns=$KM_NETNS many=0
+accel=(-accel tcg,thread=multi)
 while [ $# -gt 0 ]; do
 	case $1 in
 	--run) run=$2; shift 2 ;;
 	--netns) netns=$2; shift 2 ;;
 	--many-cpus) many=1; smp=2,maxcpus=255; shift ;;
 	--smp) smp=$2; shift 2 ;;
+	--icount)
+		[[ $2 =~ ^[0-9]+$ ]] && [ "$2" -le 10 ] || die "--icount: '$2' is not a shift of 0..10"
+		accel=(-accel tcg,thread=single -icount "shift=$2,sleep=off")
+		shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
@@ -119,12 +128,12 @@ if [ "$(cd "$base" && pwd)" != / ]; then
 		-device virtio-9p-pci,fsdev=m,mount_tag=modules)
 fi
 
-echo "kernel-matrix: $kernel ($kver), -smp $smp, $mem; results in $out"
+echo "kernel-matrix: $kernel ($kver), -smp $smp, $mem, ${accel[*]}; results in $out"
 echo "kernel-matrix: guest runs: $run"
 start=$(date +%s)
 set +e
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
-	-accel tcg,thread=multi -cpu max -machine q35 -smp "$smp" -m "$mem" \
+	"${accel[@]}" -cpu max -machine q35 -smp "$smp" -m "$mem" \
 	-nographic -no-reboot -nodefaults -serial "file:$out/console.log" \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 quiet vmst.run=$REPO/scripts/guest/hostroot-run.sh" \

@@ -29,6 +29,7 @@ int cmd_cost(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_txgen(int argc, char **argv);
 int cmd_sink(int argc, char **argv);
+int cmd_vhostgen(int argc, char **argv);
 
 /* ---- network namespaces ------------------------------------------------- */
 
@@ -88,6 +89,36 @@ int uplink_add_port(struct bpf_object *obj, const struct vms_port_spec *s);
 int tap_queue_open(const char *tap, bool vnet_hdr);
 /* Create @path (a "ready" signal to the script); 0 or -errno. */
 int touch_file(const char *path);
+
+/* ---- the transmit bench's writers (txgen, vhostgen) -------------------- */
+
+/* Where a writer reads what arrived. */
+struct arrived {
+	int rtnl;    /* tap:DEV: route netlink socket, else -1 */
+	int ifindex; /* DEV */
+	int map_fd;  /* map:PATH: the sink's count, else -1 */
+};
+
+/* "tap:DEV" (what DEV's reader read: its TX packets) or "map:PATH" (the
+ * count `vmsteer-bench sink` pinned at PATH); 0 or -1. */
+int arrived_open(struct arrived *a, const char *spec);
+/* The arrival count now; 0 or -errno. */
+int arrived_read(const struct arrived *a, __u64 *n);
+/*
+ * Wait until at most @inflight of @written frames are still on the way
+ * (counted from @base), or @stall seconds pass without progress. The
+ * arrived count; -1 on a read error.
+ */
+long long arrived_wait(const struct arrived *a, __u64 base,
+		       unsigned long long written, __u64 inflight,
+		       double stall);
+void arrived_close(struct arrived *a);
+/* Attach bench_drop (tests/bpf/bench_xdp.bpf.c) to @ifindex natively: the
+ * floor. The skeleton or NULL. */
+struct bench_xdp_bpf;
+struct bench_xdp_bpf *floor_attach(const char *tap, int ifindex);
+/* Detach and destroy the floor (NULL: nothing). */
+void floor_detach(struct bench_xdp_bpf *skel, int ifindex);
 
 /* ---- time and statistics ------------------------------------------------ */
 

@@ -8,6 +8,7 @@
  *   vmsteer-bench [-v] gen   ...   the generator alone (experiments)
  *   vmsteer-bench [-v] txgen ...   a VM writing frames into a tap queue
  *   vmsteer-bench [-v] sink  ...   the wire side of an uplink veth
+ *   vmsteer-bench [-v] vhostgen ... a VM sending through vhost-net
  *
  * scripts/bench.sh and scripts/bench_tx.sh build the namespaces and runs them; see BENCHMARKS.md.
  */
@@ -27,6 +28,7 @@ static const struct {
 	{"gen", cmd_gen, "the generator alone, for experiments by hand"},
 	{"txgen", cmd_txgen, "a VM writing frames into a tap queue"},
 	{"sink", cmd_sink, "the wire side of an uplink veth: XDP count, drop"},
+	{"vhostgen", cmd_vhostgen, "a VM sending through vhost-net"},
 };
 
 static int usage(void)
@@ -35,7 +37,7 @@ static int usage(void)
 
 	fprintf(stderr, "usage: vmsteer-bench [-v] COMMAND [ARGS]\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(stderr, "  %-6s %s\n", cmds[i].name, cmds[i].help);
+		fprintf(stderr, "  %-8s %s\n", cmds[i].name, cmds[i].help);
 	return 2;
 }
 

@@ -60,14 +60,7 @@
 /* Frames written per timed burst. */
 #define TXGEN_BURST 64
 
-/* Where the writer reads what arrived. */
-struct arrived {
-	int rtnl;    /* tap:DEV: route netlink socket, else -1 */
-	int ifindex; /* DEV */
-	int map_fd;  /* map:PATH: the sink's count, else -1 */
-};
-
-static int arrived_open(struct arrived *a, const char *spec)
+int arrived_open(struct arrived *a, const char *spec)
 {
 	a->rtnl = a->map_fd = -1;
 	if (!strncmp(spec, "tap:", 4)) {
@@ -91,8 +84,7 @@ static int arrived_open(struct arrived *a, const char *spec)
 	return -1;
 }
 
-/* The arrival count now; 0 or -errno. */
-static int arrived_read(const struct arrived *a, __u64 *n)
+int arrived_read(const struct arrived *a, __u64 *n)
 {
 	struct link_counters lc;
 	int err;
@@ -105,14 +97,8 @@ static int arrived_read(const struct arrived *a, __u64 *n)
 	return err;
 }
 
-/*
- * Wait until at most @inflight of @written frames are still on the way
- * (counted from @base), or @stall seconds pass without progress. The
- * arrived count; -1 on a read error.
- */
-static long long arrived_wait(const struct arrived *a, __u64 base,
-			      unsigned long long written, __u64 inflight,
-			      double stall)
+long long arrived_wait(const struct arrived *a, __u64 base,
+		       unsigned long long written, __u64 inflight, double stall)
 {
 	struct timespec pause = {0, 20000};
 	__u64 n = 0, last = ~0ULL;
@@ -136,8 +122,7 @@ static long long arrived_wait(const struct arrived *a, __u64 base,
 	}
 }
 
-/* Attach bench_drop to @ifindex natively; the skeleton or NULL. */
-static struct bench_xdp_bpf *floor_attach(const char *tap, int ifindex)
+struct bench_xdp_bpf *floor_attach(const char *tap, int ifindex)
 {
 	struct bench_xdp_bpf *skel = bench_xdp_bpf__open_and_load();
 
@@ -281,15 +266,26 @@ int cmd_txgen(int argc, char **argv)
 	       frames, errors, wall, cpu, got);
 	ret = 0;
 out:
-	if (floor) {
-		bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
-		bench_xdp_bpf__destroy(floor);
-	}
+	floor_detach(floor, ifindex);
 	if (fd >= 0)
 		close(fd);
-	if (a.rtnl >= 0)
-		close(a.rtnl);
-	if (a.map_fd >= 0)
-		close(a.map_fd);
+	arrived_close(&a);
 	return ret;
+}
+
+void arrived_close(struct arrived *a)
+{
+	if (a->rtnl >= 0)
+		close(a->rtnl);
+	if (a->map_fd >= 0)
+		close(a->map_fd);
+	a->rtnl = a->map_fd = -1;
+}
+
+void floor_detach(struct bench_xdp_bpf *skel, int ifindex)
+{
+	if (!skel)
+		return;
+	bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
+	bench_xdp_bpf__destroy(skel);
 }
