@@ -256,7 +256,7 @@ static int ifreq_ioctl(int fd, const char *dev, unsigned long req,
 	return ioctl(fd, req, ifr) ? -errno : 0;
 }
 
-static int ethtool(int fd, const char *dev, void *cmd)
+int doctor_ethtool(int fd, const char *dev, void *cmd)
 {
 	struct ifreq ifr;
 
@@ -304,14 +304,14 @@ static void check_uplink(struct report *r, int fd, struct json_object *u)
 			      feat & NETDEV_XDP_ACT_NDO_XMIT ? ", ndo_xmit"
 							     : "");
 
-	if (!ethtool(fd, dev, &lro)) {
+	if (!doctor_ethtool(fd, dev, &lro)) {
 		if (lro.data & ETH_FLAG_LRO)
 			doctor_report(r, C_LRO, L_FAIL, dev,
 				      "LRO on: ethtool -K %s lro off", dev);
 		else
 			doctor_report(r, C_LRO, L_OK, dev, "LRO off");
 	}
-	if (!ethtool(fd, dev, &gro)) {
+	if (!doctor_ethtool(fd, dev, &gro)) {
 		if (gro.data && !strcmp(mode, "generic"))
 			doctor_report(
 				r, C_GRO, L_INFO, dev,
@@ -323,7 +323,7 @@ static void check_uplink(struct report *r, int fd, struct json_object *u)
 			doctor_report(r, C_GRO, L_OK, dev, "GRO %s",
 				      gro.data ? "on" : "off");
 	}
-	if (!ethtool(fd, dev, &ring) && ring.rx_max_pending) {
+	if (!doctor_ethtool(fd, dev, &ring) && ring.rx_max_pending) {
 		if (ring.rx_pending < ring.rx_max_pending)
 			doctor_report(
 				r, C_RING, L_WARN, dev,

@@ -209,7 +209,12 @@ static int queue_masks(const char *dev, const char *prefix, const char *file,
 	return n;
 }
 
-/* The CPUs of the device's interrupts (MSI vectors, or its one IRQ). */
+/*
+ * The CPUs of the device's interrupts (MSI vectors, or its one IRQ). A
+ * walk like queue_masks' but not the same: other entries (numbers), an
+ * affinity list with a fallback file instead of a mask, and no per-entry
+ * result.
+ */
 static int irq_cpus(const char *dev, struct cpus *c)
 {
 	char path[512], buf[1024];
@@ -384,16 +389,6 @@ static void check_xps(struct report *r, const char *dev)
 
 /* ---- offloads (SIOCETHTOOL: the feature names and their state) ---------- */
 
-static int ethtool_ioctl(int fd, const char *dev, void *cmd)
-{
-	struct ifreq ifr;
-
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
-	ifr.ifr_data = cmd;
-	return ioctl(fd, SIOCETHTOOL, &ifr) ? -errno : 0;
-}
-
 /* Which of @names[] are active on @dev: bit i of @on; -errno. */
 static int features_on(int fd, const char *dev, const char *const *names, int n,
 		       unsigned int *on)
@@ -409,7 +404,7 @@ static int features_on(int fd, const char *dev, const char *const *names, int n,
 	int k, err;
 
 	*on = 0;
-	err = ethtool_ioctl(fd, dev, &info);
+	err = doctor_ethtool(fd, dev, &info);
 	if (err)
 		return err;
 	count = info.hdr.sset_mask ? info.len : 0;
@@ -425,9 +420,9 @@ static int features_on(int fd, const char *dev, const char *const *names, int n,
 	str->len = count;
 	feat->cmd = ETHTOOL_GFEATURES;
 	feat->size = blocks;
-	err = ethtool_ioctl(fd, dev, str);
+	err = doctor_ethtool(fd, dev, str);
 	if (!err)
-		err = ethtool_ioctl(fd, dev, feat);
+		err = doctor_ethtool(fd, dev, feat);
 	for (i = 0; !err && i < count; i++)
 		for (k = 0; k < n; k++)
 			if (!strncmp((char *)str->data + i * ETH_GSTRING_LEN,

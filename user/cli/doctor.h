@@ -121,6 +121,9 @@ void doctor_report(struct report *r, enum doctor_check c, enum doctor_level l,
 		   const char *object, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+/* The SIOCETHTOOL command @cmd on @dev through socket @fd: 0 or -errno. */
+int doctor_ethtool(int fd, const char *dev, void *cmd);
+
 /* A string or integer member of a JSON object ("" or 0 when absent). */
 const char *doctor_jstr(struct json_object *o, const char *key);
 int64_t doctor_jint(struct json_object *o, const char *key);
