@@ -110,7 +110,9 @@ static void path_key(char *out, size_t len, const char *parent, const char *key)
 
 /*
  * An object's keys: a handler each. Fields to come are new rows here (and
- * members of the model in config.h); anything not listed is refused.
+ * members of the model in config.h); anything not listed is refused. The
+ * handlers below share their opening (this signature, the cast of @obj,
+ * a get_* call): the shape a row's handler has, not a copy of logic.
  */
 struct field {
 	const char *key;
