@@ -363,6 +363,19 @@ vms_hooks() {
 # vms_json ARGS: JSON output of the CLI, failing the case on error.
 vms_json() { vms --json "$@"; }
 
+# build_variant SRC N OUT: "another build" of bpf/SRC.bpf.c for the upgrade
+# tests, which load it through vms_hooks (VMSTEER_TEST_<WHAT>_OBJ): built
+# with -DVMST_TEST_VARIANT=N (VMST_TEST_MARK: one dead instruction, another
+# kernel tag, the same behaviour) into OUT. Callers skip without clang.
+build_variant() {
+	local arch
+	arch=$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+	"${CLANG:-clang}" -g -O2 -target bpf -D__TARGET_ARCH_"$arch" \
+		-I"$ROOT" -I"$ROOT/include" -I"$ROOT/bpf" -DVMST_TEST_VARIANT="$2" \
+		-c "$ROOT/bpf/$1.bpf.c" -o "$3" 2>"$TMPD/clang.err" ||
+		die "cannot build a $1 variant: $(head -c 300 "$TMPD/clang.err")"
+}
+
 # ---- frames -----------------------------------------------------------------
 
 # mac_hex MAC: "02:00:00:00:01:01" -> "020000000101"
