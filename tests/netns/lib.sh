@@ -291,12 +291,13 @@ stop_pid() {
 	return 0
 }
 
-# capture_start ID DEV: tcpdump on DEV in hyp, frames arriving only, into
-# $TMPD/ID.pcap. Waits until it listens.
+# capture_start ID DEV [NETNS [TCPDUMP-ARGS...]]: tcpdump on DEV in NETNS
+# (default hyp's), frames arriving only, into $TMPD/ID.pcap; its PID (nsenter
+# execs it) in CAPTURE_PID_<ID>. Waits until it listens.
 capture_start() {
-	local id=$1 dev=$2
-	nsenter --net="/run/netns/$NS_HYP" tcpdump -i "$dev" -Q in -nn -U --immediate-mode -B 65536 \
-		-s 0 -Z root -w "$TMPD/$id.pcap" >"$TMPD/$id.out" 2>"$TMPD/$id.err" &
+	local id=$1 dev=$2 ns=${3:-$NS_HYP}
+	nsenter --net="/run/netns/$ns" tcpdump -i "$dev" -Q in -nn -U --immediate-mode -B 65536 \
+		-s 0 -Z root -w "$TMPD/$id.pcap" "${@:4}" >"$TMPD/$id.out" 2>"$TMPD/$id.err" &
 	local pid=$!
 	LIB_PIDS+=("$pid")
 	eval "CAPTURE_PID_$id=$pid"
