@@ -92,6 +92,36 @@ int touch_file(const char *path);
 
 /* ---- the transmit bench's writers (txgen, vhostgen) -------------------- */
 
+/* Frames sent per burst; frames in flight are counted in them. */
+#define TX_BURST 64
+
+/* The options both writers take. */
+struct tx_opts {
+	const char *dst, *src, *arrived;
+	double secs;
+	int size, floor;
+	long long window;
+};
+/* clang-format off */
+#define TX_OPTS_INIT {.secs = 1, .size = BENCH_FRAME_LEN, .window = 192}
+#define TX_OPTIONS                                                             \
+	{"dst", required_argument, NULL, 'd'},                                 \
+	{"src", required_argument, NULL, 's'},                                 \
+	{"secs", required_argument, NULL, 't'},                                \
+	{"size", required_argument, NULL, 'z'},                                \
+	{"floor", no_argument, NULL, 'f'},                                     \
+	{"arrived", required_argument, NULL, 'a'},                             \
+	{"window", required_argument, NULL, 'w'}
+/* clang-format on */
+#define TX_USAGE                                                     \
+	"--dst MAC --src MAC [--secs S] [--size %d..%d] [--floor | " \
+	"--arrived tap:DEV|map:PATH [--window N >= %d]]"
+/* Take option @c (of TX_OPTIONS) into @o: 1, or 0 if it is not one. */
+int tx_opt(struct tx_opts *o, int c, const char *arg);
+/* Check @o (a window of at most @max_window frames) and build its frame
+ * into @frame (BENCH_FRAME_MAX bytes); 0 or -EINVAL. */
+int tx_opts_frame(const struct tx_opts *o, long long max_window, __u8 *frame);
+
 /* Where a writer reads what arrived. */
 struct arrived {
 	int rtnl;    /* tap:DEV: route netlink socket, else -1 */

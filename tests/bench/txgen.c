@@ -36,6 +36,7 @@
  *                           [--window N]]
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -56,9 +57,6 @@
 
 #include "harness.h"
 #include "bench_xdp.skel.h"
-
-/* Frames written per timed burst. */
-#define TXGEN_BURST 64
 
 int arrived_open(struct arrived *a, const char *spec)
 {
@@ -141,104 +139,108 @@ struct bench_xdp_bpf *floor_attach(const char *tap, int ifindex)
 	return skel;
 }
 
+int tx_opt(struct tx_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case 'd':
+		o->dst = arg;
+		return 1;
+	case 's':
+		o->src = arg;
+		return 1;
+	case 't':
+		o->secs = atof(arg);
+		return 1;
+	case 'z':
+		o->size = atoi(arg);
+		return 1;
+	case 'f':
+		o->floor = 1;
+		return 1;
+	case 'a':
+		o->arrived = arg;
+		return 1;
+	case 'w':
+		o->window = atoll(arg);
+		return 1;
+	}
+	return 0;
+}
+
+int tx_opts_frame(const struct tx_opts *o, long long max_window, __u8 *frame)
+{
+	__u8 dst[6], src[6];
+
+	if (!o->dst || !o->src || mac_parse(o->dst, dst) ||
+	    mac_parse(o->src, src) || o->secs <= 0 ||
+	    o->size < BENCH_FRAME_MIN || o->size > BENCH_FRAME_MAX ||
+	    (o->floor && o->arrived) || o->window < TX_BURST ||
+	    o->window > max_window)
+		return -EINVAL;
+	frame_build(frame, o->size, dst, src);
+	return 0;
+}
+
 int cmd_txgen(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"dst", required_argument, NULL, 'd'},
-		{"src", required_argument, NULL, 's'},
-		{"secs", required_argument, NULL, 't'},
-		{"size", required_argument, NULL, 'z'},
-		{"floor", no_argument, NULL, 'f'},
-		{"arrived", required_argument, NULL, 'a'},
-		{"window", required_argument, NULL, 'w'},
-		{},
-	};
+	static const struct option opts[] = {TX_OPTIONS, {}};
+	struct tx_opts o = TX_OPTS_INIT;
 	unsigned long long frames = 0, errors = 0;
 	struct virtio_net_hdr_v1 hdr = {.gso_type = VIRTIO_NET_HDR_GSO_NONE};
-	__u8 dst[6], src[6], frame[BENCH_FRAME_MAX];
-	const char *d = NULL, *s = NULL, *tap, *arr = NULL;
-	int c, fd = -1, i, size = BENCH_FRAME_LEN, use_floor = 0, ifindex = 0;
+	__u8 frame[BENCH_FRAME_MAX];
+	const char *tap;
+	int c, fd = -1, i, ifindex = 0;
 	struct arrived a = {.rtnl = -1, .map_fd = -1};
-	double secs = 1, wall = 0, cpu = 0, t_end;
+	double wall = 0, cpu = 0, t_end;
 	struct bench_xdp_bpf *floor = NULL;
-	long long got = -1, window = 192;
+	long long got = -1;
 	struct iovec iov[2];
 	__u64 base = 0;
 	int ret = -1;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			d = optarg;
-			break;
-		case 's':
-			s = optarg;
-			break;
-		case 't':
-			secs = atof(optarg);
-			break;
-		case 'z':
-			size = atoi(optarg);
-			break;
-		case 'f':
-			use_floor = 1;
-			break;
-		case 'a':
-			arr = optarg;
-			break;
-		case 'w':
-			window = atoll(optarg);
-			break;
-		default:
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		if (!tx_opt(&o, c, optarg))
 			return -1;
-		}
-	}
-	if (optind != argc - 1 || !d || !s || mac_parse(d, dst) ||
-	    mac_parse(s, src) || secs <= 0 || size < BENCH_FRAME_MIN ||
-	    size > BENCH_FRAME_MAX || (use_floor && arr) ||
-	    window < TXGEN_BURST) {
-		bench_err(
-			"usage: txgen TAP --dst MAC --src MAC [--secs S] "
-			"[--size %d..%d] [--floor | --arrived tap:DEV|map:PATH "
-			"[--window N >= %d]]",
-			BENCH_FRAME_MIN, BENCH_FRAME_MAX, TXGEN_BURST);
+	if (optind != argc - 1 || tx_opts_frame(&o, LLONG_MAX, frame)) {
+		bench_err("usage: txgen TAP " TX_USAGE, BENCH_FRAME_MIN,
+			  BENCH_FRAME_MAX, TX_BURST);
 		return -1;
 	}
 	tap = argv[optind];
-	frame_build(frame, size, dst, src);
-	if (arr && (arrived_open(&a, arr) || arrived_read(&a, &base)))
+	if (o.arrived &&
+	    (arrived_open(&a, o.arrived) || arrived_read(&a, &base)))
 		goto out;
 	fd = tap_queue_open(tap, true);
 	if (fd < 0)
 		goto out;
-	if (use_floor) {
+	if (o.floor) {
 		ifindex = if_nametoindex(tap);
 		floor = ifindex ? floor_attach(tap, ifindex) : NULL;
 		if (!floor)
 			goto out;
 	}
 	iov[0] = (struct iovec){&hdr, sizeof(hdr)};
-	iov[1] = (struct iovec){frame, size};
+	iov[1] = (struct iovec){frame, o.size};
 	/* Timed: the bursts of writes only, not the waits between them. */
-	t_end = now_sec() + 4 * secs + 2;
-	while (wall < secs && now_sec() < t_end) {
+	t_end = now_sec() + 4 * o.secs + 2;
+	while (wall < o.secs && now_sec() < t_end) {
 		double c0, w0;
 
-		if (arr) {
+		if (o.arrived) {
 			/* A reader stalled for 5 s ends the call rather than
 			 * overflow its ring: what arrived tells. */
 			got = arrived_wait(&a, base, frames,
-					   window - TXGEN_BURST, 5);
+					   o.window - TX_BURST, 5);
 			if (got < 0)
 				goto out;
-			if ((unsigned long long)got + window - TXGEN_BURST <
+			if ((unsigned long long)got + o.window - TX_BURST <
 			    frames)
 				break;
 		}
 		c0 = thread_cpu_sec();
 		w0 = now_sec();
-		for (i = 0; i < TXGEN_BURST; i++) {
-			if (writev(fd, iov, 2) == (ssize_t)sizeof(hdr) + size)
+		for (i = 0; i < TX_BURST; i++) {
+			if (writev(fd, iov, 2) == (ssize_t)sizeof(hdr) + o.size)
 				frames++;
 			else
 				errors++;
@@ -246,7 +248,7 @@ int cmd_txgen(int argc, char **argv)
 		cpu += thread_cpu_sec() - c0;
 		wall += now_sec() - w0;
 	}
-	if (arr) {
+	if (o.arrived) {
 		got = arrived_wait(&a, base, frames, 0, 2);
 		if (got < 0)
 			goto out;

@@ -71,8 +71,6 @@
 #define VG_BUF 2048
 /* vhost-net's queues: 0 receive, 1 transmit. */
 #define VG_TXQ 1
-/* Frames posted per burst in bench mode. */
-#define VG_BURST 64
 
 /* The virtio-net device: one tap queue's transmit side through vhost. */
 struct vnet {
@@ -402,72 +400,37 @@ static int send_hex(struct vnet *v, const char *file)
 int cmd_vhostgen(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"dst", required_argument, NULL, 'd'},
-		{"src", required_argument, NULL, 's'},
-		{"secs", required_argument, NULL, 't'},
-		{"size", required_argument, NULL, 'z'},
-		{"floor", no_argument, NULL, 'f'},
-		{"arrived", required_argument, NULL, 'a'},
-		{"window", required_argument, NULL, 'w'},
+		TX_OPTIONS,
 		{"worker-cpu", required_argument, NULL, 'c'},
 		{"hex", required_argument, NULL, 'x'},
 		{},
 	};
-	const char *d = NULL, *s = NULL, *arr = NULL, *hex = NULL, *tap;
-	int c, size = BENCH_FRAME_LEN, use_floor = 0, wcpu = -1, ifindex = 0;
+	struct tx_opts o = TX_OPTS_INIT;
+	const char *hex = NULL, *tap;
+	int c, wcpu = -1, ifindex = 0;
 	struct arrived a = {.rtnl = -1, .map_fd = -1};
 	struct bench_xdp_bpf *floor = NULL;
 	unsigned long long frames = 0;
-	long long got = -1, window = 192;
-	double secs = 1, w0, c0, d0, cpu, wall;
-	__u8 dst[6], src[6], frame[BENCH_FRAME_MAX];
+	long long got = -1;
+	double w0, c0, d0, cpu, wall;
+	__u8 frame[BENCH_FRAME_MAX];
 	struct vnet v = {.vhost = -1, .tap = -1, .kick = -1, .call = -1};
 	__u64 base = 0;
 	int ret = -1;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			d = optarg;
-			break;
-		case 's':
-			s = optarg;
-			break;
-		case 't':
-			secs = atof(optarg);
-			break;
-		case 'z':
-			size = atoi(optarg);
-			break;
-		case 'f':
-			use_floor = 1;
-			break;
-		case 'a':
-			arr = optarg;
-			break;
-		case 'w':
-			window = atoll(optarg);
-			break;
-		case 'c':
+		if (c == 'c')
 			wcpu = atoi(optarg);
-			break;
-		case 'x':
+		else if (c == 'x')
 			hex = optarg;
-			break;
-		default:
+		else if (!tx_opt(&o, c, optarg))
 			return -1;
-		}
 	}
-	if (optind != argc - 1 ||
-	    (!hex &&
-	     (!d || !s || mac_parse(d, dst) || mac_parse(s, src) || secs <= 0 ||
-	      size < BENCH_FRAME_MIN || size > BENCH_FRAME_MAX ||
-	      (use_floor && arr) || window < VG_BURST || window > VG_NUM))) {
-		bench_err("usage: vhostgen TAP --dst MAC --src MAC [--secs S] "
-			  "[--size %d..%d] [--floor | --arrived "
-			  "tap:DEV|map:PATH [--window %d..%d]] "
-			  "[--worker-cpu N]; vhostgen TAP --hex FILE",
-			  BENCH_FRAME_MIN, BENCH_FRAME_MAX, VG_BURST, VG_NUM);
+	if (optind != argc - 1 || (!hex && tx_opts_frame(&o, VG_NUM, frame))) {
+		bench_err("usage: vhostgen TAP " TX_USAGE
+			  " [--worker-cpu N] (window <= %d); vhostgen TAP "
+			  "--hex FILE",
+			  BENCH_FRAME_MIN, BENCH_FRAME_MAX, TX_BURST, VG_NUM);
 		return -1;
 	}
 	tap = argv[optind];
@@ -488,10 +451,10 @@ int cmd_vhostgen(int argc, char **argv)
 		ret = send_hex(&v, hex);
 		goto out;
 	}
-	frame_build(frame, size, dst, src);
-	if (arr && (arrived_open(&a, arr) || arrived_read(&a, &base)))
+	if (o.arrived &&
+	    (arrived_open(&a, o.arrived) || arrived_read(&a, &base)))
 		goto out;
-	if (use_floor) {
+	if (o.floor) {
 		ifindex = if_nametoindex(tap);
 		floor = ifindex ? floor_attach(tap, ifindex) : NULL;
 		if (!floor)
@@ -505,22 +468,22 @@ int cmd_vhostgen(int argc, char **argv)
 			  strerror(errno));
 		goto out;
 	}
-	while (now_sec() - w0 < secs) {
+	while (now_sec() - w0 < o.secs) {
 		int i;
 
-		if (arr) {
-			got = arrived_wait(&a, base, frames, window - VG_BURST,
-					   5);
+		if (o.arrived) {
+			got = arrived_wait(&a, base, frames,
+					   o.window - TX_BURST, 5);
 			if (got < 0)
 				goto out;
 			/* A stalled reader ends the call: what arrived tells. */
-			if ((unsigned long long)got + window - VG_BURST <
+			if ((unsigned long long)got + o.window - TX_BURST <
 			    frames)
 				break;
 		}
-		for (i = 0; i < VG_BURST; i++) {
-			while (vnet_post(&v, frame, size) == -EAGAIN) {
-				if (now_sec() - w0 > 4 * secs + 5) {
+		for (i = 0; i < TX_BURST; i++) {
+			while (vnet_post(&v, frame, o.size) == -EAGAIN) {
+				if (now_sec() - w0 > 4 * o.secs + 5) {
 					bench_err("vhostgen: vhost stopped "
 						  "using frames");
 					goto out;
@@ -537,7 +500,7 @@ int cmd_vhostgen(int argc, char **argv)
 			  VG_NUM - v.nfree);
 		goto out;
 	}
-	if (arr) {
+	if (o.arrived) {
 		got = arrived_wait(&a, base, frames, 0, 2);
 		if (got < 0)
 			goto out;
