@@ -15,11 +15,13 @@
 # runs on the one CPU); the ratios between paths are what they tell.
 #
 # Settings (environment): those of scripts/bench_tx.sh (ROUNDS, SECS,
-# SIZES, PATHS, WINDOW, V) are passed on (SECS: 0.3 by default in the
-# guest, of its instruction clock); GUEST_SMP=1 and ICOUNT=0 (the guest's
-# CPUs and instruction clock's shift; ICOUNT= : wall-clock time, several
-# emulating threads, at the mercy of the host's load), GUEST_MEM=2G;
-# VHOST_HERE=1 runs here even without /dev/vhost-net (and fails there).
+# SIZES, PATHS, WINDOW, GEN_CPU, DRAIN_CPU, DRV_CPU, V) are passed on
+# (SECS: 0.3 by default in the guest, of its instruction clock);
+# GUEST_SMP=1 and ICOUNT=0 (the guest's CPUs and instruction clock's
+# shift; ICOUNT= : wall-clock time, several emulating threads, at the
+# mercy of the host's load), GUEST_MEM=2G, OUT (the guest's results,
+# default $BUILD/bench-tx-vhost); VHOST_HERE=1 runs here even without
+# /dev/vhost-net (and fails there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -50,4 +52,4 @@ ICOUNT=${ICOUNT-0}
 [ -z "$ICOUNT" ] || icount=(--icount "$ICOUNT")
 echo "bench_tx_vhost: no vhost-net on Linux $(uname -r): the bench runs in Debian's 6.1 kernel under qemu (TCG${ICOUNT:+, a guest ns = 2^$ICOUNT instructions}: compare the ratios)"
 exec scripts/kernel-matrix.sh --smp "${GUEST_SMP:-1}" --mem "${GUEST_MEM:-2G}" \
-	"${icount[@]}" --out "$BUILD/bench-tx-vhost" --run "$run"
+	"${icount[@]}" --out "${OUT:-$BUILD/bench-tx-vhost}" --run "$run"

@@ -315,13 +315,14 @@ static int vnet_kick(struct vnet *v)
 	return 0;
 }
 
-/* Wait (up to @stall s without progress) until vhost used every frame
- * posted; 0 or -ETIMEDOUT. */
-static int vnet_drain(struct vnet *v, double stall)
+/* Wait (up to @stall s without progress) until at most @inflight frames
+ * posted are not used yet, sleeping as a driver waiting for its interrupt
+ * would, not spinning; 0 or -ETIMEDOUT. */
+static int vnet_wait_used(struct vnet *v, int inflight, double stall)
 {
 	double t = now_sec();
 
-	while (v->nfree < VG_NUM) {
+	while (VG_NUM - v->nfree > inflight) {
 		struct timespec pause = {0, 20000};
 
 		if (vnet_reclaim(v))
@@ -332,6 +333,12 @@ static int vnet_drain(struct vnet *v, double stall)
 			nanosleep(&pause, NULL);
 	}
 	return 0;
+}
+
+/* Wait until vhost used every frame posted; 0 or -ETIMEDOUT. */
+static int vnet_drain(struct vnet *v, double stall)
+{
+	return vnet_wait_used(v, 0, stall);
 }
 
 /* Send the hex frames of @file once, in order: as many as the ring holds
@@ -469,6 +476,7 @@ int cmd_vhostgen(int argc, char **argv)
 		goto out;
 	}
 	while (now_sec() - w0 < o.secs) {
+		struct timespec pause = {0, 20000};
 		int i;
 
 		if (o.arrived) {
@@ -480,6 +488,10 @@ int cmd_vhostgen(int argc, char **argv)
 			if ((unsigned long long)got + o.window - TX_BURST <
 			    frames)
 				break;
+		} else if (vnet_wait_used(&v, o.window - TX_BURST, 5)) {
+			/* The floor: a frame is gone once vhost used it. */
+			bench_err("vhostgen: vhost stopped using frames");
+			goto out;
 		}
 		for (i = 0; i < TX_BURST; i++) {
 			while (vnet_post(&v, frame, o.size) == -EAGAIN) {
@@ -488,7 +500,7 @@ int cmd_vhostgen(int argc, char **argv)
 						  "using frames");
 					goto out;
 				}
-				sched_yield();
+				nanosleep(&pause, NULL);
 			}
 			frames++;
 		}
