@@ -2,7 +2,9 @@
 /*
  * The one set of maps every vmsteer program shares. Each is pinned by name
  * under the pin path, so whichever program loads first creates it and every
- * later program, CLI run or upgrade reuses it.
+ * later program, CLI run or upgrade reuses it. Each is written out whole
+ * in libbpf's BTF form, alike as they look: its type, size, key and value
+ * read at a glance, as the libbpf and kernel samples write them.
  */
 #ifndef VMST_BPF_MAPS_H
 #define VMST_BPF_MAPS_H
