@@ -151,22 +151,25 @@ static __always_inline __u32 vmst_rss_input_len(const struct vmst_rss_flow *f,
 }
 
 /*
- * Queue of @f under @cfg and its key's tables @lut (may be NULL):
+ * Queue of @f under @cfg, hashed with the tables of its key slot in @luts
+ * (an array of struct vmst_rss_lut indexed by slot: vmst_rss_lut):
  * table[hash & (table_size - 1)], or the default queue when no enabled
  * hash type covers the flow, the table size is not a power of two in
- * 1..VMST_RSS_TABLE_MAX, the tables are missing or were built from another
- * key, or the entry names a queue the tap does not have.
+ * 1..VMST_RSS_TABLE_MAX, the slot has no tables or holds another key's, or
+ * the entry names a queue the tap does not have.
  */
 static __always_inline __u32 vmst_rss_queue(const struct vmst_rss *cfg,
-					    const struct vmst_rss_lut *lut,
+					    void *luts,
 					    const struct vmst_rss_flow *f)
 {
 	__u32 len = vmst_rss_input_len(f, cfg->hash_types);
-	__u32 size = cfg->table_size;
+	__u32 size = cfg->table_size, slot = cfg->key_slot;
+	const struct vmst_rss_lut *lut;
 	__u32 hash, q;
 
 	if (!len || !size || size > VMST_RSS_TABLE_MAX || (size & (size - 1)))
 		return cfg->default_queue;
+	lut = bpf_map_lookup_elem(luts, &slot);
 	if (!lut || !vmst_rss_lut_matches(cfg, lut))
 		return cfg->default_queue;
 	hash = vmst_toeplitz(lut, f->in, len);
