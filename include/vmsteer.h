@@ -539,6 +539,9 @@ enum vmst_rss_hash_type {
 	VMST_RSS_UDPV6 = 1U << 5,
 };
 
+/* Each IPv6 type is its IPv4 type's bit shifted up by this. */
+#define VMST_RSS_V6_SHIFT 3
+
 /* Every supported hash type. */
 #define VMST_RSS_TYPES_ALL                                                 \
 	(VMST_RSS_IPV4 | VMST_RSS_TCPV4 | VMST_RSS_UDPV4 | VMST_RSS_IPV6 | \
@@ -692,6 +695,10 @@ _Static_assert(sizeof(struct vmst_rss_lut) ==
 		       VMST_RSS_KEY_LEN + 64 * VMST_RSS_LUT_NIBBLES,
 	       "vmst_rss_lut size");
 _Static_assert(sizeof(struct vmst_tun_file) == 52, "vmst_tun_file size");
+_Static_assert(VMST_RSS_IPV6 == VMST_RSS_IPV4 << VMST_RSS_V6_SHIFT &&
+		       VMST_RSS_TCPV6 == VMST_RSS_TCPV4 << VMST_RSS_V6_SHIFT &&
+		       VMST_RSS_UDPV6 == VMST_RSS_UDPV4 << VMST_RSS_V6_SHIFT,
+	       "IPv6 hash types are the IPv4 ones shifted");
 _Static_assert((VMST_RSS_TABLE_MAX & (VMST_RSS_TABLE_MAX - 1)) == 0,
 	       "RSS table size is a power of two");
 _Static_assert(VMST_RSS_KEY_LEN >= VMST_RSS_INPUT_MAX + 4,

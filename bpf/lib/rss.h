@@ -19,10 +19,9 @@
 #define VMST_RSS_FAMILY_IPV6 6
 
 /* Hash input lengths: addresses, then addresses and ports. */
-#define VMST_RSS_IN_IPV4       8
-#define VMST_RSS_IN_IPV4_PORTS 12
-#define VMST_RSS_IN_IPV6       32
-#define VMST_RSS_IN_IPV6_PORTS 36
+#define VMST_RSS_IN_IPV4  8
+#define VMST_RSS_IN_IPV6  32
+#define VMST_RSS_IN_PORTS 4 /* source and destination port */
 
 /*
  * A parsed flow: the hash input in RSS order (source address, destination
@@ -128,26 +127,26 @@ static __always_inline bool vmst_rss_lut_matches(const struct vmst_rss *cfg,
 		 (a[4] ^ b[4]));
 }
 
-/* Bytes of @f to hash under @types: 0 when no enabled type covers it. */
+/* Bytes of @f to hash under @types: 0 when no enabled type covers it.
+ * The IPv6 types are the IPv4 ones' bits shifted up by 3 (vmsteer.h), so
+ * one test serves both families. */
 static __always_inline __u32 vmst_rss_input_len(const struct vmst_rss_flow *f,
 						__u32 types)
 {
+	__u32 len;
+
 	if (f->family == VMST_RSS_FAMILY_IPV4) {
-		if (f->l4 == IPPROTO_TCP && (types & VMST_RSS_TCPV4))
-			return VMST_RSS_IN_IPV4_PORTS;
-		if (f->l4 == IPPROTO_UDP && (types & VMST_RSS_UDPV4))
-			return VMST_RSS_IN_IPV4_PORTS;
-		if (types & VMST_RSS_IPV4)
-			return VMST_RSS_IN_IPV4;
+		len = VMST_RSS_IN_IPV4;
 	} else if (f->family == VMST_RSS_FAMILY_IPV6) {
-		if (f->l4 == IPPROTO_TCP && (types & VMST_RSS_TCPV6))
-			return VMST_RSS_IN_IPV6_PORTS;
-		if (f->l4 == IPPROTO_UDP && (types & VMST_RSS_UDPV6))
-			return VMST_RSS_IN_IPV6_PORTS;
-		if (types & VMST_RSS_IPV6)
-			return VMST_RSS_IN_IPV6;
+		len = VMST_RSS_IN_IPV6;
+		types >>= VMST_RSS_V6_SHIFT;
+	} else {
+		return 0;
 	}
-	return 0;
+	if ((f->l4 == IPPROTO_TCP && (types & VMST_RSS_TCPV4)) ||
+	    (f->l4 == IPPROTO_UDP && (types & VMST_RSS_UDPV4)))
+		return len + VMST_RSS_IN_PORTS;
+	return types & VMST_RSS_IPV4 ? len : 0;
 }
 
 /*
