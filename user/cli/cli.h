@@ -4,6 +4,7 @@
 #define VMS_CLI_H
 
 #include <stdbool.h>
+#include <getopt.h>
 #include <stddef.h>
 
 #include "cli/output.h"
@@ -73,9 +74,40 @@ extern const char cmd_doctor_usage[];
 
 /*
  * After getopt_long() returned '?' (opterr 0): a usage error of @cmd that
- * names the option refused or missing its value.
+ * names the option refused or missing its value (@cmd NULL: of vmsteer's
+ * own options, before the command).
  */
 int vms_bad_option(const char *cmd, char **argv);
+
+/* What the global options (vms_global_opt) set. */
+struct vms_globals {
+	int verbose;	      /* -v, counted */
+	const char *pin_path; /* --pin-path; NULL: not given */
+};
+
+/* The options of a command or program, for vms_getopt. */
+struct vms_optspec {
+	const char *cmd;       /* in messages (NULL: vmsteer's own) */
+	const char *shortopts; /* getopt_long's */
+	const struct option *longopts;
+	/* Option @c with argument @arg (NULL: none) for the caller's @ctx:
+	 * 0, VMS_OPTS_DONE, or an error after vms_err() (VMS_EXIT_USAGE for
+	 * a usage error). */
+	int (*fn)(void *ctx, int c, const char *arg);
+	struct vms_globals *globals; /* NULL: no global options */
+	bool no_args;		     /* arguments after the options refused */
+};
+/* From vms_optspec.fn: the option asked for output only (--help,
+ * --version), printed; vms_getopt stops, the program exits 0. */
+#define VMS_OPTS_DONE 4
+/*
+ * The option loop every command and program shares: each option goes to
+ * @spec->fn (global ones to @spec->globals), an unknown option or one
+ * missing its value is refused naming it. 0 when every option was taken,
+ * VMS_OPTS_DONE, or the first error (recorded by vms_err()).
+ */
+int vms_getopt(const struct vms_optspec *spec, int argc, char **argv,
+	       void *ctx);
 
 /* Record a usage error about @cmd and return VMS_EXIT_USAGE. */
 int vms_usage_err(const char *cmd, const char *fmt, ...)

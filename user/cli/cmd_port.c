@@ -334,6 +334,47 @@ struct add_opts {
 	struct rss_opts rss;
 };
 
+static int add_opt(void *ctx, int c, const char *arg)
+{
+	struct add_opts *o = ctx;
+	struct rss_opts *ro = &o->rss;
+
+	switch (c) {
+	case 'm':
+		return vms_opt_once("port", "--mac", &o->mac, arg);
+	case 'l':
+		return vms_opt_once("port", "--vlan", &o->vlan, arg);
+	case 'K':
+		return vms_opt_once("port", "--trunk", &o->trunk, arg);
+	case 'r':
+		o->trusted = true;
+		return 0;
+	case 'i':
+		if (o->nips == VMST_MAX_ADDRS)
+			return vms_err(-E2BIG,
+				       "--ip %s: too many addresses, at most "
+				       "%d per port",
+				       arg, VMST_MAX_ADDRS);
+		o->ips[o->nips++] = arg;
+		return 0;
+	case 'q':
+		return vms_opt_once("port", "--queues", &ro->queues, arg);
+	case 'k':
+		return vms_opt_once("port", "--rss-key", &ro->key, arg);
+	case 't':
+		return vms_opt_once("port", "--rss-types", &ro->types, arg);
+	case 'T':
+		return vms_opt_once("port", "--rss-table", &ro->table, arg);
+	case 'x':
+		return vms_opt_once("port", "--xdp-steer", &ro->xdp_steer, arg);
+	case 'H':
+		return vms_opt_once("port", "--tx-hook", &o->tx_hook, arg);
+	default: /* 'f' */
+		ro->force = true;
+		return 0;
+	}
+}
+
 static int add_getopt(int argc, char **argv, struct add_opts *o)
 {
 	static const struct option opts[] = {
@@ -350,55 +391,14 @@ static int add_getopt(int argc, char **argv, struct add_opts *o)
 		{"tx-hook", required_argument, NULL, 'H'},
 		{"force", no_argument, NULL, 'f'},
 		{}};
-	struct rss_opts *ro = &o->rss;
-	int c, err;
+	static const struct vms_optspec spec = {
+		.cmd = "port",
+		.shortopts = "",
+		.longopts = opts,
+		.fn = add_opt,
+	};
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		err = 0;
-		if (c == 'm') {
-			err = vms_opt_once("port", "--mac", &o->mac, optarg);
-		} else if (c == 'l') {
-			err = vms_opt_once("port", "--vlan", &o->vlan, optarg);
-		} else if (c == 'K') {
-			err = vms_opt_once("port", "--trunk", &o->trunk,
-					   optarg);
-		} else if (c == 'r') {
-			o->trusted = true;
-		} else if (c == 'i') {
-			if (o->nips == VMST_MAX_ADDRS)
-				return vms_err(
-					-E2BIG,
-					"--ip %s: too many addresses, at "
-					"most %d per port",
-					optarg, VMST_MAX_ADDRS);
-			o->ips[o->nips++] = optarg;
-		} else if (c == 'q') {
-			err = vms_opt_once("port", "--queues", &ro->queues,
-					   optarg);
-		} else if (c == 'k') {
-			err = vms_opt_once("port", "--rss-key", &ro->key,
-					   optarg);
-		} else if (c == 't') {
-			err = vms_opt_once("port", "--rss-types", &ro->types,
-					   optarg);
-		} else if (c == 'T') {
-			err = vms_opt_once("port", "--rss-table", &ro->table,
-					   optarg);
-		} else if (c == 'x') {
-			err = vms_opt_once("port", "--xdp-steer",
-					   &ro->xdp_steer, optarg);
-		} else if (c == 'H') {
-			err = vms_opt_once("port", "--tx-hook", &o->tx_hook,
-					   optarg);
-		} else if (c == 'f') {
-			ro->force = true;
-		} else {
-			return vms_bad_option("port", argv);
-		}
-		if (err)
-			return err;
-	}
-	return 0;
+	return vms_getopt(&spec, argc, argv, o);
 }
 
 /* Port @p's MAC, VLAN or trunk and addresses from the options. */
@@ -628,7 +628,7 @@ static int port_prune(const struct vms_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"dry-run", no_argument, NULL, 'n'}, {}};
-	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	const struct vmst_port_cfg *cfg;
 	struct json_object *arr = NULL;
 	__u32 netns = vms_netns_ino();
 	struct vms_state st;
@@ -651,7 +651,7 @@ static int port_prune(const struct vms_cli *cli, int argc, char **argv)
 			json_object_put(arr);
 			return err;
 		}
-		err = vms_port_read_all(&st.maps, cfg);
+		err = vms_port_table(&st.maps, &cfg);
 		for (idx = 1; !err && idx < VMST_MAX_PORTS; idx++) {
 			char name[IF_NAMESIZE];
 
@@ -707,7 +707,7 @@ static const char *port_state(const struct vmst_port_cfg *c, __u32 netns)
 
 /* Every port record with its addresses, steering and trunk VIDs. */
 struct port_table {
-	struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	const struct vmst_port_cfg *cfg; /* vms_port_table */
 	struct vmst_port_tx tx[VMST_MAX_PORTS];
 	struct vmst_rss rss[VMST_MAX_PORTS];
 	struct vmst_trunk trunk[VMST_MAX_PORTS];
@@ -718,13 +718,12 @@ static int port_table_read(const struct vms_cli *cli, struct port_table *pt)
 	struct vms_state st;
 	int idx, err;
 
-	memset(pt->cfg, 0, sizeof(pt->cfg));
 	if (!vms_state_exists(cli->pin_path))
-		return 0;
+		return vms_port_table(NULL, &pt->cfg);
 	err = vms_state_open(&st, cli->pin_path, 0);
 	if (err)
 		return err;
-	err = vms_port_read_all(&st.maps, pt->cfg);
+	err = vms_port_table(&st.maps, &pt->cfg);
 	for (idx = 1; !err && idx < VMST_MAX_PORTS; idx++) {
 		if (!vms_port_in_use(&pt->cfg[idx]))
 			continue;

@@ -110,7 +110,7 @@ static struct problem *problem_add(struct problem *p, int *n, const char *kind,
 struct status {
 	const char *pin_path;
 	unsigned long long pending_max;
-	struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	const struct vmst_port_cfg *cfg; /* vms_port_table */
 	struct vms_uplink_info up[VMST_MAX_UPLINKS];
 	__u32 tc_prog[VMST_MAX_UPLINKS];
 	int nup, fdb;
@@ -151,7 +151,7 @@ static int status_read(struct status *s)
 	s->nup = vms_uplink_list(&st, s->up, VMST_MAX_UPLINKS);
 	err = s->nup < 0 ? vms_err(s->nup, "cannot list uplinks: %s",
 				   strerror(-s->nup))
-			 : vms_port_read_all(&st.maps, s->cfg);
+			 : vms_port_table(&st.maps, &s->cfg);
 	s->fdb = err ? 0 : vms_fdb_count(&st.maps);
 	if (s->fdb < 0)
 		err = s->fdb;

@@ -40,9 +40,47 @@ int vms_opt_once(const char *cmd, const char *opt, const char **slot,
 
 int vms_bad_option(const char *cmd, char **argv)
 {
+	int i;
+
 	/* getopt_long() has just stepped over the option it refused. */
-	return vms_usage_err(cmd, "unknown option or missing value: '%s'",
-			     argv[optind - 1]);
+	if (cmd)
+		return vms_usage_err(cmd,
+				     "unknown option or missing value: '%s'",
+				     argv[optind - 1]);
+	/* vmsteer's own options: -j may come after the bad one. */
+	for (i = optind; argv[i] && argv[i][0] == '-'; i++)
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json") ||
+		    !strcmp(argv[i], "-p") || !strcmp(argv[i], "--pretty"))
+			vms_json = true;
+	vms_err(-EINVAL,
+		"unknown option or missing value: '%s' (see 'vmsteer --help')",
+		argv[optind - 1]);
+	return VMS_EXIT_USAGE;
+}
+
+int vms_getopt(const struct vms_optspec *spec, int argc, char **argv, void *ctx)
+{
+	struct vms_globals *g = spec->globals;
+	int c, err;
+
+	opterr = 0; /* our own message, JSON in JSON mode */
+	while ((c = getopt_long(argc, argv, spec->shortopts, spec->longopts,
+				NULL)) != -1) {
+		if (c == '?')
+			return vms_bad_option(spec->cmd, argv);
+		err = g ? vms_global_opt(c, optarg, &g->verbose, &g->pin_path)
+			: 0;
+		if (err == 1)
+			continue;
+		if (!err)
+			err = spec->fn(ctx, c, optarg);
+		if (err)
+			return err;
+	}
+	if (spec->no_args && optind < argc)
+		return vms_usage_err(spec->cmd, "unexpected argument '%s'",
+				     argv[optind]);
+	return 0;
 }
 
 int vms_global_opt(int c, const char *arg, int *verbose, const char **pin_path)

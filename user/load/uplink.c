@@ -315,7 +315,7 @@ static int ensure_uplink_tc(struct vms_state *st, __u32 ifindex,
  * program gets one); *@changed when any changed. */
 static int upgrade_taps(struct vms_state *st, bool *changed)
 {
-	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	const struct vmst_port_cfg *cfg;
 	__u32 netns = vms_netns_ino(), idx;
 	bool ch, steer_new;
 	char name[IF_NAMESIZE];
@@ -329,7 +329,7 @@ static int upgrade_taps(struct vms_state *st, bool *changed)
 	if (!err)
 		err = vms_shared_prog_upgrade(st, VMS_PROG_STEER, &steer_new);
 	if (!err)
-		err = vms_port_read_all(&st->maps, cfg);
+		err = vms_port_table(&st->maps, &cfg);
 	if (err)
 		return err;
 	*changed |= steer_new;
