@@ -24,6 +24,7 @@
 #include "core/counters.h"
 #include "core/ports.h"
 #include "core/state.h"
+#include "load/info.h"
 #include "load/progs.h"
 #include "load/rss.h"
 #include "load/tapxdp.h"
@@ -149,19 +150,13 @@ static void read_tracing_progs(struct snapshot *s, const char *pin_path)
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
-		struct bpf_link_info info = {};
-		__u32 len = sizeof(info);
-		int fd;
+		struct bpf_link_info info;
 
 		if (de->d_name[0] == '.' || !strncmp(de->d_name, "xdp_", 4))
 			continue;
 		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		fd = bpf_obj_get(p);
-		if (fd < 0)
-			continue;
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		if (!vms_pinned_link_info(p, &info))
 			add_prog(s, de->d_name, info.prog_id);
-		close(fd);
 	}
 	closedir(d);
 }
