@@ -425,11 +425,12 @@ static void settings_reload(struct vms_agent *a)
 		  a->sel.n_bridges, a->sel.n_macs);
 }
 
-/* The agent's command line, into settings (and @a for --once). */
+/* The agent's command line. */
 struct agent_args {
-	struct vms_agent *a;
 	struct vms_globals g;
-	const char *config, *hook;
+	const char *config, *uri, *hook;
+	bool no_libvirt, once;
+	struct vms_agent_select sel; /* --bridge, --mac */
 };
 
 static int agent_opt(void *ctx, int c, const char *arg)
@@ -437,22 +438,10 @@ static int agent_opt(void *ctx, int c, const char *arg)
 	struct agent_args *x = ctx;
 
 	switch (c) {
-	case 'c':
-		return vms_opt_once("agent", "--config", &x->config, arg);
-	case 'u':
-		return vms_opt_once("agent", "--uri", &settings.uri, arg);
-	case 'n':
-		settings.no_libvirt = true;
-		return 0;
 	case 'b':
-		return add_bridge(&settings.cli_sel, arg, "--bridge");
+		return add_bridge(&x->sel, arg, "--bridge");
 	case 'm':
-		return add_mac(&settings.cli_sel, arg, "--mac");
-	case '1':
-		x->a->once = true;
-		return 0;
-	case 'H':
-		return vms_opt_once("agent", "--hook", &x->hook, arg);
+		return add_mac(&x->sel, arg, "--mac");
 	default: /* 'h' */
 		fputs(cmd_agent_usage, stdout);
 		return VMS_OPTS_DONE;
@@ -462,22 +451,24 @@ static int agent_opt(void *ctx, int c, const char *arg)
 /* 0, VMS_OPTS_DONE, VMS_EXIT_USAGE or -errno (after vms_err()). */
 static int agent_args(struct agent_args *x, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"uri", required_argument, NULL, 'u'},
-		{"no-libvirt", no_argument, NULL, 'n'},
-		{"bridge", required_argument, NULL, 'b'},
-		{"mac", required_argument, NULL, 'm'},
-		{"once", no_argument, NULL, '1'},
-		{"hook", required_argument, NULL, 'H'},
-		{"pin-path", required_argument, NULL, 'P'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
+	static const struct vms_opt opts[] = {
+		{"config", 'c', VMS_OPT_STR,
+		 offsetof(struct agent_args, config)},
+		{"uri", 'u', VMS_OPT_STR, offsetof(struct agent_args, uri)},
+		{"no-libvirt", 'n', VMS_OPT_FLAG,
+		 offsetof(struct agent_args, no_libvirt)},
+		{"bridge", 'b', VMS_OPT_ARG, 0},
+		{"mac", 'm', VMS_OPT_ARG, 0},
+		{"once", '1', VMS_OPT_FLAG, offsetof(struct agent_args, once)},
+		{"hook", 'H', VMS_OPT_STR, offsetof(struct agent_args, hook)},
+		{"pin-path", 'P', VMS_OPT_GLOBAL, 0},
+		{"verbose", 'v', VMS_OPT_GLOBAL, 0},
+		{"help", 'h', VMS_OPT_NOARG, 0},
 		{}};
 	const struct vms_optspec spec = {
 		.cmd = "agent",
 		.shortopts = "c:u:nb:m:1vh",
-		.longopts = opts,
+		.opts = opts,
 		.fn = agent_opt,
 		.globals = &x->g,
 		.no_args = true,
@@ -486,9 +477,12 @@ static int agent_args(struct agent_args *x, int argc, char **argv)
 
 	if (err)
 		return err;
-	if (settings.uri && settings.no_libvirt)
+	if (x->uri && x->no_libvirt)
 		return vms_usage_err("agent", "--uri and --no-libvirt exclude "
 					      "each other");
+	settings.uri = x->uri;
+	settings.no_libvirt = x->no_libvirt;
+	settings.cli_sel = x->sel;
 	settings.config = x->config ? x->config : VMS_AGENT_CONFIG;
 	settings.config_given = x->config != NULL;
 	return 0;
@@ -568,7 +562,7 @@ static int agent_serve(struct vms_agent *a, int err)
 int main(int argc, char **argv)
 {
 	static struct vms_agent a;
-	struct agent_args x = {.a = &a};
+	struct agent_args x = {};
 	int err;
 
 	err = agent_args(&x, argc, argv);
@@ -580,6 +574,7 @@ int main(int argc, char **argv)
 	}
 	if (err)
 		goto bad;
+	a.once = x.once;
 	vms_libbpf_logging(x.g.verbose);
 	if (settings_apply(&a))
 		goto bad;

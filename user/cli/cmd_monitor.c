@@ -471,10 +471,6 @@ static int mon_opt(void *ctx, int c, const char *arg)
 	int err;
 
 	switch (c) {
-	case 'w':
-		return vms_opt_once("monitor", "--pcap", &a->pcap, arg);
-	case 'i':
-		return vms_opt_once("monitor", "--port", &a->tap, arg);
 	case 'r':
 		return parse_reasons((char *)arg, &a->reasons);
 	case 's':
@@ -492,17 +488,17 @@ static int mon_opt(void *ctx, int c, const char *arg)
 
 static int parse_args(struct mon_args *a, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"pcap", required_argument, NULL, 'w'},
-		{"port", required_argument, NULL, 'i'},
-		{"reason", required_argument, NULL, 'r'},
-		{"sample", required_argument, NULL, 's'},
-		{"count", required_argument, NULL, 'c'},
+	static const struct vms_opt opts[] = {
+		{"pcap", 'w', VMS_OPT_STR, offsetof(struct mon_args, pcap)},
+		{"port", 'i', VMS_OPT_STR, offsetof(struct mon_args, tap)},
+		{"reason", 'r', VMS_OPT_ARG, 0},
+		{"sample", 's', VMS_OPT_ARG, 0},
+		{"count", 'c', VMS_OPT_ARG, 0},
 		{}};
 	static const struct vms_optspec spec = {
 		.cmd = "monitor",
 		.shortopts = "+",
-		.longopts = opts,
+		.opts = opts,
 		.fn = mon_opt,
 		.no_args = true,
 	};

@@ -638,12 +638,12 @@ static int stats_opt(void *ctx, int c, const char *arg)
 
 int cmd_stats(const struct vms_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"watch", required_argument, NULL, 'w'}, {}};
+	static const struct vms_opt opts[] = {{"watch", 'w', VMS_OPT_ARG, 0},
+					      {}};
 	static const struct vms_optspec spec = {
 		.cmd = "stats",
 		.shortopts = "+",
-		.longopts = opts,
+		.opts = opts,
 		.fn = stats_opt,
 	};
 	struct stats_watch_arg w = {};

@@ -109,6 +109,7 @@ static struct problem *problem_add(struct problem *p, int *n, const char *kind,
 /* What status reads of the state, and what it finds. */
 struct status {
 	const char *pin_path;
+	const char *pending_arg; /* --pending-max as given */
 	unsigned long long pending_max;
 	const struct vmst_port_cfg *cfg; /* vms_port_table */
 	struct vms_uplink_info up[VMST_MAX_UPLINKS];
@@ -406,29 +407,40 @@ static int status_none(const char *pin_path)
 	return 0;
 }
 
+static int status_opt(void *ctx, int c, const char *arg)
+{
+	struct status *s = ctx;
+
+	(void)c; /* 'P' */
+	if (vms_opt_once("status", "--pending-max", &s->pending_arg, arg))
+		return VMS_EXIT_USAGE;
+	if (vms_parse_uint(arg, 86400 * 365, &s->pending_max))
+		return vms_err(-EINVAL,
+			       "--pending-max %s: expected seconds "
+			       "(0..31536000)",
+			       arg);
+	return 0;
+}
+
 int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"pending-max", required_argument, NULL, 'P'}, {}};
+	static const struct vms_opt opts[] = {
+		{"pending-max", 'P', VMS_OPT_ARG, 0}, {}};
+	static const struct vms_optspec spec = {
+		.cmd = "status",
+		.shortopts = "",
+		.opts = opts,
+		.fn = status_opt,
+	};
 	static struct status s;
-	const char *pending_arg = NULL;
-	int err, c;
+	int err;
 
 	memset(&s, 0, sizeof(s));
 	s.pin_path = cli->pin_path;
 	s.pending_max = 60;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'P')
-			return vms_bad_option("status", argv);
-		if (vms_opt_once("status", "--pending-max", &pending_arg,
-				 optarg))
-			return VMS_EXIT_USAGE;
-		if (vms_parse_uint(optarg, 86400 * 365, &s.pending_max))
-			return vms_err(-EINVAL,
-				       "--pending-max %s: expected seconds "
-				       "(0..31536000)",
-				       optarg);
-	}
+	err = vms_getopt(&spec, argc, argv, &s);
+	if (err)
+		return err;
 	if (optind != argc)
 		return vms_usage_err("status", "takes no arguments");
 	if (!vms_state_exists(cli->pin_path))

@@ -182,18 +182,15 @@ static int main_opt(void *ctx, int c, const char *arg)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"pretty", no_argument, NULL, 'p'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"pin-path", required_argument, NULL, 'P'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
+	static const struct vms_opt opts[] = {
+		VMS_OPTS_GLOBAL,
+		{"help", 'h', VMS_OPT_NOARG, 0},
+		{"version", 'V', VMS_OPT_NOARG, 0},
 		{}};
 	struct vms_globals g = {};
 	const struct vms_optspec spec = {
 		.shortopts = "+jpvhV",
-		.longopts = opts,
+		.opts = opts,
 		.fn = main_opt,
 		.globals = &g,
 	};

@@ -58,22 +58,60 @@ int vms_bad_option(const char *cmd, char **argv)
 	return VMS_EXIT_USAGE;
 }
 
-int vms_getopt(const struct vms_optspec *spec, int argc, char **argv, void *ctx)
+/* Option @o given with value @arg (NULL: none), for @ctx. */
+static int opt_take(const struct vms_optspec *spec, const struct vms_opt *o,
+		    const char *arg, void *ctx)
 {
 	struct vms_globals *g = spec->globals;
-	int c, err;
+	char name[40];
+	int err;
 
+	switch (o->kind) {
+	case VMS_OPT_STR:
+		snprintf(name, sizeof(name), "--%s", o->name);
+		return vms_opt_once(spec->cmd, name,
+				    (const char **)((char *)ctx + o->off), arg);
+	case VMS_OPT_FLAG:
+		*(bool *)((char *)ctx + o->off) = true;
+		return 0;
+	case VMS_OPT_GLOBAL:
+		err = vms_global_opt(o->key, arg, &g->verbose, &g->pin_path);
+		return err == 1 ? 0 : err;
+	default:
+		return spec->fn(ctx, o->key, arg);
+	}
+}
+
+int vms_getopt(const struct vms_optspec *spec, int argc, char **argv, void *ctx)
+{
+	static const int has_arg[] = {
+		[VMS_OPT_STR] = required_argument,
+		[VMS_OPT_FLAG] = no_argument,
+		[VMS_OPT_ARG] = required_argument,
+		[VMS_OPT_NOARG] = no_argument,
+		[VMS_OPT_GLOBAL] = required_argument, /* --pin-path */
+	};
+	struct option lo[VMS_OPTS_MAX + 1] = {};
+	const struct vms_opt *o;
+	int n, c, err;
+
+	for (n = 0; spec->opts[n].name && n < VMS_OPTS_MAX; n++) {
+		o = &spec->opts[n];
+		lo[n] = (struct option){o->name, has_arg[o->kind], NULL,
+					o->key};
+		if (o->kind == VMS_OPT_GLOBAL && o->key != 'P')
+			lo[n].has_arg = no_argument;
+	}
+	if (spec->opts[n].name) /* a table longer than the build allows */
+		return vms_err(-E2BIG, "%s: more than %d options",
+			       spec->cmd ? spec->cmd : "vmsteer", VMS_OPTS_MAX);
 	opterr = 0; /* our own message, JSON in JSON mode */
-	while ((c = getopt_long(argc, argv, spec->shortopts, spec->longopts,
-				NULL)) != -1) {
-		if (c == '?')
+	while ((c = getopt_long(argc, argv, spec->shortopts, lo, NULL)) != -1) {
+		for (o = spec->opts; o->name && o->key != c; o++)
+			;
+		if (c == '?' || !o->name)
 			return vms_bad_option(spec->cmd, argv);
-		err = g ? vms_global_opt(c, optarg, &g->verbose, &g->pin_path)
-			: 0;
-		if (err == 1)
-			continue;
-		if (!err)
-			err = spec->fn(ctx, c, optarg);
+		err = opt_take(spec, o, optarg, ctx);
 		if (err)
 			return err;
 	}

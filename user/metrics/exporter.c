@@ -494,8 +494,6 @@ static int exp_opt(void *ctx, int c, const char *arg)
 	int err;
 
 	switch (c) {
-	case 'l':
-		return vms_opt_once("exporter", "--listen", &a->listen, arg);
 	case 't':
 		err = vms_opt_once("exporter", "--timeout", &a->timeout_arg,
 				   arg);
@@ -518,20 +516,17 @@ static int exp_opt(void *ctx, int c, const char *arg)
 
 static int parse_args(struct exp_args *a, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"pretty", no_argument, NULL, 'p'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"pin-path", required_argument, NULL, 'P'},
-		{"listen", required_argument, NULL, 'l'},
-		{"timeout", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
+	static const struct vms_opt opts[] = {
+		VMS_OPTS_GLOBAL,
+		{"listen", 'l', VMS_OPT_STR, offsetof(struct exp_args, listen)},
+		{"timeout", 't', VMS_OPT_ARG, 0},
+		{"help", 'h', VMS_OPT_NOARG, 0},
+		{"version", 'V', VMS_OPT_NOARG, 0},
 		{}};
 	const struct vms_optspec spec = {
 		.cmd = "exporter",
 		.shortopts = "+jpvhV",
-		.longopts = opts,
+		.opts = opts,
 		.fn = exp_opt,
 		.globals = &a->g,
 		.no_args = true,
