@@ -57,18 +57,18 @@ int vmst_tap(struct __sk_buff *skb)
 	/* Longer than the target's MTU: dropped, as the bridge would; judged
 	 * without the tag pushed below, which the bridge allows on top of the
 	 * MTU (is_skb_forwardable()). */
-	if (vmst_tx_too_big(skb, d.tidx ? d.tcfg->ifindex : d.north->ifindex))
+	if (vmst_tx_too_big(skb, d.ifindex))
 		return vmst_verdict(skb, f.idx, VMST_R_DROP_VM_TOO_BIG,
 				    TC_ACT_SHOT);
 	if (d.tidx) {
 		vmst_count_port(f.idx, from_vm_local, len);
 		vmst_count_port(d.tidx, to_vm_tc, len);
-		return bpf_redirect(d.tcfg->ifindex, 0);
+		return bpf_redirect(d.ifindex, 0);
 	}
 	if ((f.port->flags & VMST_PORT_F_ACCESS) &&
 	    bpf_skb_vlan_push(skb, bpf_htons(ETH_P_8021Q), d.vlan))
 		return vmst_verdict(skb, f.idx, VMST_R_DROP_VM_MALFORMED,
 				    TC_ACT_SHOT);
 	vmst_count_port(f.idx, from_vm_uplink, len);
-	return bpf_redirect(d.north->ifindex, 0);
+	return bpf_redirect(d.ifindex, 0);
 }

@@ -164,7 +164,7 @@ int vmst_tap_xdp(struct xdp_md *ctx)
 		return XDP_PASS;
 	if (d.tidx) {
 		rss = bpf_map_lookup_elem(&vmst_rss, &d.tidx);
-		if (len > d.tport->max_frame ||
+		if (len > d.max_frame ||
 		    (rss && (rss->flags & VMST_RSS_F_ENABLED)) ||
 		    vmst_csum_unfinished(ctx, f.l2.proto, f.cur.off))
 			return XDP_PASS;
@@ -176,7 +176,7 @@ int vmst_tap_xdp(struct xdp_md *ctx)
 		return XDP_REDIRECT;
 	}
 	/* Judged without the tag pushed below, as on the tc path. */
-	if (bpf_check_mtu(ctx, d.north->ifindex, &mtu, 0, 0) ||
+	if (bpf_check_mtu(ctx, d.ifindex, &mtu, 0, 0) ||
 	    vmst_csum_unfinished(ctx, f.l2.proto, f.cur.off))
 		return XDP_PASS;
 	/* Entry 0 of vmst_tx: the northbound uplink, present only while it
