@@ -15,55 +15,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Private mount namespace and bpffs, as scripts/bench.sh does.
-if [ -z "${VMSTEER_BENCH_MNTNS:-}" ]; then
-	[ "$(id -u)" -eq 0 ] || { echo "map_memory: needs root" >&2; exit 1; }
-	VMSTEER_BENCH_MNTNS=1 exec unshare --mount --propagation private \
-		"$0" "$@"
-fi
-mount -t bpf bpf /sys/fs/bpf
+NAME=map_memory
+. scripts/cp_lib.sh
+cp_private_bpffs "$0" "$@"
 
 BUILD=${BUILD:-build}
 N=${N:-4096}
 KEYS=${KEYS:-4}
 VMSTEER=$(realpath -m "${VMSTEER:-$BUILD/vmsteer}")
-die() { echo "map_memory: $*" >&2; exit 1; }
 [ -x "$VMSTEER" ] || die "$VMSTEER missing: run 'make'"
 for t in jq bpftool; do
 	command -v $t >/dev/null || die "$t missing (make deps)"
 done
 
-id=vmstmem-$$-$RANDOM
-NS=$id
-PIN=/sys/fs/bpf/$id
-tmp=$(mktemp -d /tmp/vmsteer-map-memory.XXXXXX)
-cleanup() {
-	local rc=$?
-	set +e
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$PIN" "$tmp"
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-hv() { nsenter --net="/run/netns/$NS" "$@"; }
-vms() { hv "$VMSTEER" --pin-path "$PIN" "$@"; }
-
-ip netns add "$NS"
-hv ip link set lo up
-{
-	echo "link add up0 type veth peer name wire0"
-	echo "link set up0 up"
-	echo "link set wire0 up"
-	for i in $(seq 1 "$N"); do
-		if [ $((i % 16)) = 0 ]; then
-			echo "tuntap add dev t$i mode tap multi_queue"
-		else
-			echo "tuntap add dev t$i mode tap"
-		fi
-	done
-} >"$tmp/ip.batch"
+cp_setup vmsteer-map-memory
+cp_netns
+cp_taps_batch "$N" >"$tmp/ip.batch"
 hv ip -batch "$tmp/ip.batch" || die "cannot create the taps"
 # key_of K: RSS key number K (40 bytes).
 key_of() {
