@@ -44,21 +44,18 @@ struct attach_mode_arg {
 static int attach_opt(void *ctx, int c, const char *arg)
 {
 	struct attach_mode_arg *m = ctx;
+	int mode;
 
 	(void)c; /* 'm' */
 	if (vms_opt_once("attach", "--mode", &m->arg, arg))
 		return VMS_EXIT_USAGE;
-	if (!strcmp(arg, "native"))
-		m->mode = VMS_ATTACH_NATIVE;
-	else if (!strcmp(arg, "generic"))
-		m->mode = VMS_ATTACH_GENERIC;
-	else if (!strcmp(arg, "auto"))
-		m->mode = VMS_ATTACH_AUTO;
-	else
+	mode = vms_attach_mode_parse(arg);
+	if (mode < 0)
 		return vms_usage_err("attach",
 				     "--mode %s: expected native, generic or "
 				     "auto",
 				     arg);
+	m->mode = mode;
 	return 0;
 }
 

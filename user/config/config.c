@@ -240,15 +240,11 @@ static int uplink_device(const struct pctx *p, const char *path,
 static int uplink_mode(const struct pctx *p, const char *path,
 		       struct json_object *v, void *obj)
 {
-	static const char *const modes[] = {
-		[VMS_ATTACH_AUTO] = "auto",
-		[VMS_ATTACH_NATIVE] = "native",
-		[VMS_ATTACH_GENERIC] = "generic",
-	};
 	struct vms_cfg_uplink *u = obj;
 	int mode, err;
 
-	err = get_choice(p, path, v, "a mode", modes, 3, &mode);
+	err = get_choice(p, path, v, "a mode", vms_attach_mode_names,
+			 VMS_ATTACH_N, &mode);
 	if (!err)
 		u->mode = mode;
 	return err;
@@ -1252,13 +1248,6 @@ int vms_config_read_file(const char *path, char **text, size_t *len)
 }
 
 /* ---- documents --------------------------------------------------------- */
-
-const char *vms_attach_mode_name(enum vms_attach_mode m)
-{
-	return m == VMS_ATTACH_NATIVE	 ? "native"
-	       : m == VMS_ATTACH_GENERIC ? "generic"
-					 : "auto";
-}
 
 static int cmp_uplink(const void *a, const void *b)
 {

@@ -963,11 +963,6 @@ static const char *const op_names[] = {
 	[VMS_OP_PORT_RSS] = "steer",
 };
 
-static const char *xdp_mode_name(__u32 mode)
-{
-	return mode == VMST_MODE_NATIVE ? "native" : "generic";
-}
-
 void vms_op_describe(const struct vms_op *op, const struct vms_config *cfg,
 		     char *out, size_t len)
 {
@@ -1000,7 +995,7 @@ void vms_op_describe(const struct vms_op *op, const struct vms_config *cfg,
 		break;
 	case VMS_OP_REATTACH:
 		snprintf(out, len, "reattach uplink %s: %s -> %s mode", dev,
-			 xdp_mode_name(op->old_mode),
+			 vms_mode_name(op->old_mode),
 			 vms_attach_mode_name(cfg->uplinks[op->cfg_idx].mode));
 		break;
 	case VMS_OP_DETACH:

@@ -40,6 +40,27 @@ static const char *const trace_links[] = {"trace_devmap_xmit",
 					  "trace_redirect_err"};
 #define NTRACE (sizeof(trace_links) / sizeof(trace_links[0]))
 
+const char *const vms_attach_mode_names[VMS_ATTACH_N] = {
+	[VMS_ATTACH_AUTO] = "auto",
+	[VMS_ATTACH_NATIVE] = "native",
+	[VMS_ATTACH_GENERIC] = "generic",
+};
+
+int vms_attach_mode_parse(const char *s)
+{
+	int m;
+
+	for (m = 0; m < VMS_ATTACH_N; m++)
+		if (!strcmp(s, vms_attach_mode_names[m]))
+			return m;
+	return -EINVAL;
+}
+
+const char *vms_attach_mode_name(enum vms_attach_mode m)
+{
+	return m < VMS_ATTACH_N ? vms_attach_mode_names[m] : "auto";
+}
+
 const char *vms_mode_name(__u32 mode)
 {
 	switch (mode) {

@@ -17,7 +17,14 @@ enum vms_attach_mode {
 	VMS_ATTACH_AUTO,
 	VMS_ATTACH_NATIVE,
 	VMS_ATTACH_GENERIC,
+	VMS_ATTACH_N
 };
+/* Each mode's name, as --mode and a document's "mode" spell it. */
+extern const char *const vms_attach_mode_names[VMS_ATTACH_N];
+/* The mode named @s, or -EINVAL. */
+int vms_attach_mode_parse(const char *s);
+/* The name of attach mode @m. */
+const char *vms_attach_mode_name(enum vms_attach_mode m);
 
 struct vms_uplink_info {
 	__u32 ifindex;
@@ -46,6 +53,7 @@ int vms_uplink_detach(struct vms_state *st, __u32 ifindex, const char *name);
 int vms_uplink_list(struct vms_state *st, struct vms_uplink_info *out, int max);
 /* Pinned tracing links present (counting tap drops). */
 bool vms_tracing_attached(const char *pin_path);
+/* The name of attach mode @mode (enum vmst_xdp_mode) of a pinned uplink. */
 const char *vms_mode_name(__u32 mode);
 
 #endif /* VMS_LOAD_UPLINK_H */
