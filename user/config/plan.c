@@ -28,6 +28,7 @@
 #include "core/state.h"
 #include "core/trunk.h"
 #include "load/rss.h"
+#include "load/rsskeys.h"
 #include "load/tapxdp.h"
 #include "load/tc.h"
 #include "load/uplink.h"
@@ -46,10 +47,10 @@ static __u64 port_key(const struct vms_cfg_port *p)
 	return vmst_fdb_key(p->vlan, vms_mac48(p->mac));
 }
 
-static int read_ports(struct vms_state *st, struct vmst_port_cfg *pc)
+/* The port table of @st (none: every index free). */
+static int read_ports(struct vms_state *st, const struct vmst_port_cfg **pc)
 {
-	memset(pc, 0, sizeof(*pc) * VMST_MAX_PORTS);
-	return st ? vms_port_read_all(&st->maps, pc) : 0;
+	return vms_port_table(st ? &st->maps : NULL, pc);
 }
 
 static int read_uplinks(struct vms_state *st, struct vms_uplink_info *up)
@@ -102,7 +103,7 @@ int vms_cfg_port_from_record(struct vms_state *st, __u32 idx,
 
 int vms_config_from_state(struct vms_state *st, struct vms_config *cfg)
 {
-	static struct vmst_port_cfg pc[VMST_MAX_PORTS];
+	const struct vmst_port_cfg *pc;
 	struct vms_uplink_info up[VMST_MAX_UPLINKS];
 	__u32 netns = vms_netns_ino();
 	int i, j, n, err;
@@ -128,7 +129,7 @@ int vms_config_from_state(struct vms_state *st, struct vms_config *cfg)
 							 : VMS_ATTACH_GENERIC;
 		cfg->n_uplinks++;
 	}
-	err = read_ports(st, pc);
+	err = read_ports(st, &pc);
 	if (err)
 		return err;
 	for (i = 1; i < VMST_MAX_PORTS; i++) {
@@ -161,7 +162,7 @@ struct plan_ctx {
 	struct vms_edit *edit; /* NULL: the whole document */
 	__u32 netns;
 	/* the state */
-	struct vmst_port_cfg pc[VMST_MAX_PORTS];
+	const struct vmst_port_cfg *pc; /* vms_port_table */
 	__u32 fdb[VMST_FDB_SLOTS];
 	struct vms_uplink_info up[VMST_MAX_UPLINKS];
 	int n_up;
@@ -258,7 +259,7 @@ static int plan_read(struct plan_ctx *c)
 	c->n_up = read_uplinks(c->st, c->up);
 	if (c->n_up < 0)
 		return c->n_up;
-	err = read_ports(c->st, c->pc);
+	err = read_ports(c->st, &c->pc);
 	if (err)
 		return err;
 	memset(c->fdb, 0, sizeof(c->fdb));
@@ -356,6 +357,64 @@ static int plan_check_foreign(struct plan_ctx *c)
 		other += c->up[i].netns_ino != c->netns;
 	return check_room(c, "uplinks", cfg->n_uplinks, other,
 			  VMS_CFG_MAX_UPLINKS);
+}
+
+/* Port @p hashes with a key (its steering needs the key's tables). */
+static bool uses_key(const struct vms_cfg_port *p)
+{
+	return (p->rss.flags & VMST_RSS_F_ENABLED) && p->rss.table_size;
+}
+
+/*
+ * A state holds at most VMST_RSS_KEYS distinct RSS keys (one lookup table
+ * slot each, load/rsskeys.c): refuse the port that would bring one more,
+ * before any change. The keys that stay are those of the ports of other
+ * namespaces (apply) or of every other port (an edit).
+ */
+static int plan_check_rss_keys(struct plan_ctx *c)
+{
+	static struct vms_rss_keyset set;
+	const struct vms_rss_keys *k;
+	char path[64];
+	__u32 j;
+	int i;
+
+	for (i = 0; i < c->cfg->n_ports && !uses_key(&c->cfg->ports[i]); i++)
+		;
+	if (i == c->cfg->n_ports || !c->st)
+		return 0; /* no key to place, or no port holds one yet */
+	k = vms_rss_keys_of(&c->st->maps);
+	if (!k)
+		return -EIO;
+	set.n = 0;
+	for (j = 1; j < VMST_MAX_PORTS; j++) {
+		bool stays = c->edit ? j != c->edit->existed : foreign(c, j);
+
+		if (k->slot[j] && stays)
+			vms_rss_keyset_add(&set, k->key[k->slot[j]]);
+	}
+	for (i = 0; i < c->cfg->n_ports; i++) {
+		const struct vms_cfg_port *p = &c->cfg->ports[i];
+
+		if (!uses_key(p) ||
+		    vms_rss_keyset_add(&set, p->rss.key) <= VMST_RSS_KEYS)
+			continue;
+		c->plan->bad_port = i + 1;
+		if (c->edit)
+			return vms_err(-ENOSPC,
+				       "port %s: its RSS key would be a %dth "
+				       "distinct key; a state holds at most "
+				       "%d (give it the key of another port)",
+				       p->tap, VMST_RSS_KEYS + 1,
+				       VMST_RSS_KEYS);
+		snprintf(path, sizeof(path), "ports[%d].rss.key", i);
+		return vms_cfg_err(c->name, path,
+				   "a %dth distinct RSS key; a state holds at "
+				   "most %d (ports of other network "
+				   "namespaces count too)",
+				   VMST_RSS_KEYS + 1, VMST_RSS_KEYS);
+	}
+	return 0;
 }
 
 /* Uplinks to attach, or to re-attach in another mode. */
@@ -715,7 +774,9 @@ static int plan_port_rss(struct plan_ctx *c, int i)
 	had = now.flags & VMST_RSS_F_ENABLED;
 	moved = !o || !c->cur[i] || rec_key(&c->pc[o]) != port_key(p) ||
 		c->pc[o].ifindex != p->ifindex;
-	same = vms_cfg_rss_equal(&p->rss, &now) && !(moved && want);
+	/* A slot holding another key's tables is rewritten too. */
+	same = vms_cfg_rss_equal(&p->rss, &now) && !(moved && want) &&
+	       (!c->st || vms_rss_tables_ok(&c->st->maps, &now));
 	/* An edit of an existing port puts its steering as it says again
 	 * (port add without --queues removes vmsteer's program). */
 	if (c->edit ? !want && !o : same || (!want && !had))
@@ -864,6 +925,8 @@ static int plan_steps(struct plan_ctx *c)
 	err = plan_read(c);
 	if (!err && whole)
 		err = plan_check_foreign(c);
+	if (!err)
+		err = plan_check_rss_keys(c);
 	if (!err && whole)
 		err = plan_uplinks(c);
 	if (!err && whole)
