@@ -35,6 +35,7 @@
 #include "lib/stats.h"
 #include "lib/verdict.h"
 #include "lib/antispoof.h"
+#include "lib/txroute.h"
 #include "lib/devport.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -42,72 +43,32 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 SEC("tc")
 int vmst_tap(struct __sk_buff *skb)
 {
-	struct vmst_port_cfg *cfg, *tcfg;
-	struct vmst_port *port, *tport = NULL;
-	__u32 idx, tidx, zero = 0, reason, len = skb->len;
-	struct vmst_local_key lk = {};
-	struct vmst_north *north;
+	__u32 reason, len = skb->len;
 	struct vmst_tx_frame f;
-	struct vmst_l2 *l2 = &f.l2;
-	__u64 key;
-	__u16 vlan;
+	struct vmst_tx_dest d;
 
-#ifdef VMST_TEST_VARIANT
-	/* Tests only (upgrade): another tag, the same behaviour. */
-	asm volatile("r0 = %[v]" ::[v] "i"(VMST_TEST_VARIANT) : "r0");
-#endif
+	VMST_TEST_MARK();
 	reason = vmst_tx_check(skb, &f);
 	if (reason != VMST_OK)
 		return vmst_verdict(skb, f.idx, reason, TC_ACT_SHOT);
-	idx = f.idx;
-	port = f.port;
-	cfg = f.cfg;
-	vlan = (port->key >> 48) & VMST_VLAN_MASK;
-	if (l2->tags)
-		return vmst_verdict(skb, idx, VMST_R_PASS_VM_TAGGED, TC_ACT_OK);
-
-	if (l2->eth->h_dest[0] & 1)
-		return vmst_verdict(skb, idx, VMST_R_PASS_VM_MULTICAST,
-				    TC_ACT_OK);
-
-	key = vmst_fdb_key(vlan, vmst_mac48(l2->eth->h_dest));
-	tidx = vmst_fdb_lookup(key, &tport);
-	if (tidx && tidx != idx && tport) {
-		tcfg = vmst_port_cfg_of(tidx);
-		if (!tcfg || tcfg->netns_ino != cfg->netns_ino)
-			return vmst_verdict(skb, idx, VMST_R_PASS_VM_UNKNOWN,
-					    TC_ACT_OK);
-		if (vmst_tx_too_big(skb, tcfg->ifindex))
-			return vmst_verdict(skb, idx, VMST_R_DROP_VM_TOO_BIG,
-					    TC_ACT_SHOT);
-		vmst_count_port(idx, from_vm_local, len);
-		vmst_count_port(tidx, to_vm_tc, len);
-		return bpf_redirect(tcfg->ifindex, 0);
+	reason = vmst_tx_route(&f, &d);
+	if (reason != VMST_OK)
+		return vmst_verdict(skb, f.idx, reason, TC_ACT_OK);
+	/* Longer than the target's MTU: dropped, as the bridge would; judged
+	 * without the tag pushed below, which the bridge allows on top of the
+	 * MTU (is_skb_forwardable()). */
+	if (vmst_tx_too_big(skb, d.ifindex))
+		return vmst_verdict(skb, f.idx, VMST_R_DROP_VM_TOO_BIG,
+				    TC_ACT_SHOT);
+	if (d.tidx) {
+		vmst_count_port(f.idx, from_vm_local, len);
+		vmst_count_port(d.tidx, to_vm_tc, len);
+		return bpf_redirect(d.ifindex, 0);
 	}
-	if (tidx == idx)
-		return vmst_verdict(skb, idx, VMST_R_PASS_VM_UNKNOWN,
-				    TC_ACT_OK);
-
-	north = bpf_map_lookup_elem(&vmst_north, &zero);
-	if (!north || !north->ifindex || north->netns_ino != cfg->netns_ino)
-		return vmst_verdict(skb, idx, VMST_R_PASS_VM_UNKNOWN,
-				    TC_ACT_OK);
-	/* For this host (its bridge, a device, a VM vmsteer does not
-	 * manage): the bridge delivers it, never the wire.
-	 */
-	lk.mac48 = key & 0xffffffffffffULL;
-	lk.netns_ino = cfg->netns_ino;
-	if (bpf_map_lookup_elem(&vmst_local, &lk))
-		return vmst_verdict(skb, idx, VMST_R_PASS_VM_HOST, TC_ACT_OK);
-	/* Judged without the tag pushed below: the bridge allows a tag on
-	 * top of the MTU (is_skb_forwardable()). */
-	if (vmst_tx_too_big(skb, north->ifindex))
-		return vmst_verdict(skb, idx, VMST_R_DROP_VM_TOO_BIG,
+	if ((f.port->flags & VMST_PORT_F_ACCESS) &&
+	    bpf_skb_vlan_push(skb, bpf_htons(ETH_P_8021Q), d.vlan))
+		return vmst_verdict(skb, f.idx, VMST_R_DROP_VM_MALFORMED,
 				    TC_ACT_SHOT);
-	if ((port->flags & VMST_PORT_F_ACCESS) &&
-	    bpf_skb_vlan_push(skb, bpf_htons(ETH_P_8021Q), vlan))
-		return vmst_verdict(skb, idx, VMST_R_DROP_VM_MALFORMED,
-				    TC_ACT_SHOT);
-	vmst_count_port(idx, from_vm_uplink, len);
-	return bpf_redirect(north->ifindex, 0);
+	vmst_count_port(f.idx, from_vm_uplink, len);
+	return bpf_redirect(d.ifindex, 0);
 }

@@ -49,6 +49,7 @@
 #include "lib/stats.h"
 #include "lib/verdict.h"
 #include "lib/antispoof.h"
+#include "lib/txroute.h"
 #include "lib/devport.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -148,68 +149,43 @@ static __always_inline int vmst_xdp_vlan_push(struct xdp_md *ctx, __u16 vid)
 SEC("xdp")
 int vmst_tap_xdp(struct xdp_md *ctx)
 {
-	struct vmst_port_cfg *cfg, *tcfg;
-	struct vmst_port *port, *tport = NULL;
-	__u32 idx, tidx, zero = 0, reason, len, mtu = 0;
-	struct vmst_local_key lk = {};
-	struct vmst_north *north;
+	__u32 reason, len, mtu = 0;
 	struct vmst_tx_frame f;
+	struct vmst_tx_dest d;
 	struct vmst_rss *rss;
-	__u64 key;
-	__u16 vlan;
 
-#ifdef VMST_TEST_VARIANT
-	/* Tests only (upgrade): another tag, the same behaviour. */
-	asm volatile("r0 = %[v]" ::[v] "i"(VMST_TEST_VARIANT) : "r0");
-#endif
+	VMST_TEST_MARK();
 	len = ctx_len(ctx);
 	reason = vmst_tx_check(ctx, &f);
 	if (reason != VMST_OK)
 		return vmst_verdict(ctx, f.idx, reason, XDP_DROP);
-	idx = f.idx;
-	port = f.port;
-	cfg = f.cfg;
-	vlan = (port->key >> 48) & VMST_VLAN_MASK;
-	/* Checked and kept: the tc program forwards these as before. */
-	if (f.l2.tags || (f.l2.eth->h_dest[0] & 1))
+	/* What the tc program passes on, it gets from here and judges again. */
+	if (vmst_tx_route(&f, &d) != VMST_OK)
 		return XDP_PASS;
-
-	key = vmst_fdb_key(vlan, vmst_mac48(f.l2.eth->h_dest));
-	tidx = vmst_fdb_lookup(key, &tport);
-	if (tidx && tidx != idx && tport) {
-		tcfg = vmst_port_cfg_of(tidx);
-		rss = bpf_map_lookup_elem(&vmst_rss, &tidx);
-		if (!tcfg || tcfg->netns_ino != cfg->netns_ino ||
-		    len > tport->max_frame ||
+	if (d.tidx) {
+		rss = bpf_map_lookup_elem(&vmst_rss, &d.tidx);
+		if (len > d.max_frame ||
 		    (rss && (rss->flags & VMST_RSS_F_ENABLED)) ||
 		    vmst_csum_unfinished(ctx, f.l2.proto, f.cur.off))
 			return XDP_PASS;
-		if (bpf_redirect_map(&vmst_tx, tidx, XDP_PASS) != XDP_REDIRECT)
+		if (bpf_redirect_map(&vmst_tx, d.tidx, XDP_PASS) !=
+		    XDP_REDIRECT)
 			return XDP_PASS;
-		vmst_count_port(idx, from_vm_local_xdp, len);
-		vmst_count_port(tidx, to_vm_xdp, len);
+		vmst_count_port(f.idx, from_vm_local_xdp, len);
+		vmst_count_port(d.tidx, to_vm_xdp, len);
 		return XDP_REDIRECT;
 	}
-	if (tidx == idx)
-		return XDP_PASS;
-
-	north = bpf_map_lookup_elem(&vmst_north, &zero);
-	if (!north || !north->ifindex || north->netns_ino != cfg->netns_ino)
-		return XDP_PASS;
-	lk.mac48 = key & 0xffffffffffffULL;
-	lk.netns_ino = cfg->netns_ino;
-	if (bpf_map_lookup_elem(&vmst_local, &lk))
-		return XDP_PASS;
 	/* Judged without the tag pushed below, as on the tc path. */
-	if (bpf_check_mtu(ctx, north->ifindex, &mtu, 0, 0) ||
+	if (bpf_check_mtu(ctx, d.ifindex, &mtu, 0, 0) ||
 	    vmst_csum_unfinished(ctx, f.l2.proto, f.cur.off))
 		return XDP_PASS;
 	/* Entry 0 of vmst_tx: the northbound uplink, present only while it
 	 * takes XDP frames (user/load/tapxdp.c). */
 	if (bpf_redirect_map(&vmst_tx, 0, XDP_PASS) != XDP_REDIRECT)
 		return XDP_PASS;
-	if ((port->flags & VMST_PORT_F_ACCESS) && vmst_xdp_vlan_push(ctx, vlan))
+	if ((f.port->flags & VMST_PORT_F_ACCESS) &&
+	    vmst_xdp_vlan_push(ctx, d.vlan))
 		return XDP_PASS;
-	vmst_count_port(idx, from_vm_uplink_xdp, len);
+	vmst_count_port(f.idx, from_vm_uplink_xdp, len);
 	return XDP_REDIRECT;
 }

@@ -35,10 +35,7 @@ int BPF_PROG(vmst_devmap_xmit, const struct net_device *from_dev,
 	struct vmst_port_stats *st;
 	__u32 idx;
 
-#ifdef VMST_TEST_VARIANT
-	/* Tests only: another tag, same behaviour (see uplink.bpf.c). */
-	asm volatile("r0 = %[v]" ::[v] "i"(VMST_TEST_VARIANT) : "r0");
-#endif
+	VMST_TEST_MARK();
 	idx = vmst_dev_port(to_dev);
 	if (!idx)
 		return 0;

@@ -84,13 +84,7 @@ int vmst_uplink(struct xdp_md *ctx)
 	struct vmst_l2 l2;
 	__u32 idx;
 
-#ifdef VMST_TEST_VARIANT
-	/* Tests only (tests/netns/test_upgrade.sh): one dead instruction
-	 * makes a program with another tag that behaves the same, to
-	 * upgrade to. Never set in a real build.
-	 */
-	asm volatile("r0 = %[v]" ::[v] "i"(VMST_TEST_VARIANT) : "r0");
-#endif
+	VMST_TEST_MARK();
 	if (vmst_parse_eth(ctx, &cur, &l2, VMST_VLAN_DEPTH, VMST_TPID_STD))
 		return vmst_pass(ctx, 0, VMST_R_PASS_MALFORMED, 0);
 	if (l2.eth->h_dest[0] & 1)

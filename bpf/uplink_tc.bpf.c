@@ -33,9 +33,7 @@ int vmst_uplink_tc(struct __sk_buff *skb)
 	__u32 idx, len = skb->len;
 	struct vmst_l2 l2;
 
-#ifdef VMST_TEST_VARIANT
-	asm volatile("r0 = %[v]" ::[v] "i"(VMST_TEST_VARIANT) : "r0");
-#endif
+	VMST_TEST_MARK();
 	if (vmst_parse_ethhdr(skb, &cur, &l2) || (l2.eth->h_dest[0] & 1))
 		return TC_ACT_OK;
 	/* One 802.1Q tag, in the skb's metadata or in the data, or none. */

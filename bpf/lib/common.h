@@ -28,6 +28,19 @@ static __always_inline __u64 vmst_mac48(const __u8 *m)
 	       ((__u64)m[3] << 16) | ((__u64)m[4] << 8) | m[5];
 }
 
+/*
+ * Tests only (test_upgrade.sh, test_tx_tc.sh... build programs again with
+ * -DVMST_TEST_VARIANT=N): one dead instruction at the top of a program
+ * gives it another kernel tag and the same behaviour, to upgrade to.
+ * Nothing in a real build.
+ */
+#ifdef VMST_TEST_VARIANT
+#define VMST_TEST_MARK() \
+	asm volatile("r0 = %[v]" ::[v] "i"(VMST_TEST_VARIANT) : "r0")
+#else
+#define VMST_TEST_MARK() ((void)0)
+#endif
+
 #ifndef likely
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)

@@ -29,19 +29,19 @@ TEST(probe)
 			struct vms_feature f;
 			const char *want;
 		} rows[] = {
-			{{VMS_PROBE_MAP, 0x7ff0, 0, NULL, "99.1", "map kind X"},
+			{VMS_FEATURE_MAP(0x7ff0, "99.1", "map kind X"),
 			 "lacks map kind X (Linux 99.1+)"},
-			{{VMS_PROBE_PROG, 0x7ff0, 0, NULL, "99.2",
-			  "prog kind Y"},
+			{VMS_FEATURE_PROG(0x7ff0, "99.2", "prog kind Y"),
 			 "lacks prog kind Y (Linux 99.2+)"},
-			{{VMS_PROBE_HELPER, BPF_PROG_TYPE_XDP, 0x7ff0, NULL,
-			  "99.3", "helper Z"},
+			{VMS_FEATURE_HELPER(BPF_PROG_TYPE_XDP, 0x7ff0, "99.3",
+					    "helper Z"),
 			 "lacks helper Z (Linux 99.3+)"},
-			{{VMS_PROBE_BTF_TYPE, BTF_KIND_STRUCT, 0,
-			  "vmst_no_such_struct", "99.4", "struct W"},
+			{VMS_FEATURE_BTF_TYPE(BTF_KIND_STRUCT,
+					      "vmst_no_such_struct", "99.4",
+					      "struct W"),
 			 "lacks struct W (Linux 99.4+)"},
-			{{VMS_PROBE_BTF_ENUM, 0, 0, "VMST_NO_SUCH_ENUMERATOR",
-			  "99.5", "enumerator V"},
+			{VMS_FEATURE_BTF_ENUM("VMST_NO_SUCH_ENUMERATOR", "99.5",
+					      "enumerator V"),
 			 "lacks enumerator V (Linux 99.5+)"},
 		};
 		size_t i;

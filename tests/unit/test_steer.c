@@ -440,14 +440,8 @@ static long want_queue(const struct vmst_rss *cfg, const struct pkt *p,
 
 	if (w == W_DEF)
 		return DEFQ;
-	if (p->family == 4)
-		n = w == W_L4 ? vms_rss_input_ipv4_ports(in, p->saddr, p->daddr,
-							 p->sport, p->dport)
-			      : vms_rss_input_ipv4(in, p->saddr, p->daddr);
-	else
-		n = w == W_L4 ? vms_rss_input_ipv6_ports(in, p->saddr, p->daddr,
-							 p->sport, p->dport)
-			      : vms_rss_input_ipv6(in, p->saddr, p->daddr);
+	n = vms_rss_input(in, p->family, p->saddr, p->daddr, w == W_L4,
+			  p->sport, p->dport);
 	return cfg
 		->table[vms_toeplitz(cfg->key, in, n) & (cfg->table_size - 1)];
 }

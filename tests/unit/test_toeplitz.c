@@ -68,15 +68,9 @@ static bool vector_inputs(const struct vector *v, int af,
 	if (!ASSERT_EQ(inet_pton(af, v->src, s), 1, v->src) ||
 	    !ASSERT_EQ(inet_pton(af, v->dst, d), 1, v->dst))
 		return false;
-	if (af == AF_INET) {
-		*ip_len = vms_rss_input_ipv4(ip, s, d);
-		*l4_len =
-			vms_rss_input_ipv4_ports(l4, s, d, v->sport, v->dport);
-	} else {
-		*ip_len = vms_rss_input_ipv6(ip, s, d);
-		*l4_len =
-			vms_rss_input_ipv6_ports(l4, s, d, v->sport, v->dport);
-	}
+	*ip_len = vms_rss_input(ip, af == AF_INET ? 4 : 6, s, d, false, 0, 0);
+	*l4_len = vms_rss_input(l4, af == AF_INET ? 4 : 6, s, d, true, v->sport,
+				v->dport);
 	return true;
 }
 
@@ -116,18 +110,19 @@ TEST(toeplitz)
 
 		memcpy(s, "\x0a\x00\x00\x01", 4);
 		memcpy(d, "\x0a\x00\x00\x02", 4);
-		n = vms_rss_input_ipv4_ports(out, s, d, 0x1234, 0xabcd);
+		n = vms_rss_input(out, 4, s, d, true, 0x1234, 0xabcd);
 		ASSERT_MEMEQ(out, n, want4, sizeof(want4), "ipv4+ports");
-		n = vms_rss_input_ipv4(out, s, d);
+		n = vms_rss_input(out, 4, s, d, false, 0, 0);
 		ASSERT_MEMEQ(out, n, want4, 8, "ipv4");
 		memset(s, 0x11, 16);
 		memset(d, 0x22, 16);
-		n = vms_rss_input_ipv6_ports(out, s, d, 0x1234, 0xabcd);
+		n = vms_rss_input(out, 6, s, d, true, 0x1234, 0xabcd);
 		ASSERT_EQ(n, 36, "ipv6+ports length");
 		ASSERT_MEMEQ(out, 16, s, 16, "ipv6 source first");
 		ASSERT_MEMEQ(out + 16, 16, d, 16, "ipv6 destination second");
 		ASSERT_MEMEQ(out + 32, 4, want4 + 8, 4, "ipv6 ports last");
-		ASSERT_EQ(vms_rss_input_ipv6(out, s, d), 32, "ipv6 length");
+		ASSERT_EQ(vms_rss_input(out, 6, s, d, false, 0, 0), 32,
+			  "ipv6 length");
 	}
 
 	if (test__start_subtest("msft_ipv4"))

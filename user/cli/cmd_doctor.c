@@ -58,64 +58,19 @@ const char cmd_doctor_usage[] =
 
 static const char *const level_name[] = {"ok", "info", "warn", "fail"};
 
-static const struct check C_KERNEL = {
-	"kernel",
-	"vmsteer's programs are CO-RE: they need the kernel's BTF, and the "
-	"features of Linux 5.18 that attach probes; it is tested on 6.1 and "
-	"later"};
-static const struct check C_VHOST = {
-	"vhost_net",
-	"without vhost-net qemu moves every frame in user space: taps fill "
-	"and frames redirected into them are dropped (tap_ring_full)"};
-static const struct check C_BRNF = {
-	"br_netfilter",
-	"bridged frames then go through iptables: about a third of the "
-	"bridge path's rate on the test machine; frames vmsteer redirects "
-	"skip those rules anyway"};
-static const struct check C_TUNED = {
-	"tuned", "the tuned profile sets CPU power and scheduling policy; "
-		 "virtual-host suits a hypervisor"};
-static const struct check C_XDP_MODE = {
-	"xdp_mode", "generic XDP runs after the kernel has built an skb: "
-		    "most of the fast path's gain is lost"};
-static const struct check C_XDP_FEAT = {
-	"xdp_features",
-	"native XDP needs the driver's support (basic and redirect), as "
-	"the kernel reports it in the netdev family's xdp_features"};
-static const struct check C_LRO = {
-	"lro", "LRO merges frames before XDP: native XDP refuses a device "
-	       "with LRO on, and merged frames cannot be redirected"};
-static const struct check C_GRO = {
-	"gro", "GRO merges frames before generic XDP sees them (native XDP "
-	       "runs first): merged frames for a VM take the uplink's tc path "
-	       "instead of XDP; the bridge path gains from GRO"};
-static const struct check C_RING = {
-	"rx_ring", "a small RX ring drops bursts before any program runs "
-		   "(the driver's rx_missed/rx_fifo counters)"};
-static const struct check C_TC = {
-	"tap_program", "without its tap program a VM's frames are not checked "
-		       "(anti-spoofing) and take the bridge"};
-static const struct check C_MTU = {
-	"mtu", "a tap's MTU above the uplink's lets the VM send frames the "
-	       "wire drops; below it, frames for the VM that do not fit take "
-	       "the bridge (too_big)"};
-static const struct check C_TXQ = {
-	"tap_txqueuelen",
-	"the tap's queue length bounds the ring vmsteer redirects into: a "
-	"short one drops bursts (tap_ring_full)"};
-static const struct check C_QDISC = {
-	"tap_qdisc", "frames vmsteer redirects into a tap skip its root "
-		     "qdisc: libvirt's <bandwidth> shaping does not apply"};
-static const struct check C_NWFILTER = {
-	"nwfilter", "frames vmsteer redirects skip libvirt's nwfilter rules "
-		    "(ebtables/iptables): give vmsteer the VM's addresses "
-		    "instead, or leave the VM off the fast path"};
-static const struct check C_STATUS = {
-	"status", "what 'vmsteer status' says needs attention"};
+static const struct {
+	const char *name;
+	const char *reason;
+} checks[DOCTOR_CHECK_MAX] = {
+#define DOCTOR_X_ROW(id, name, reason) [id] = {name, reason},
+	DOCTOR_CHECKS(DOCTOR_X_ROW)
+#undef DOCTOR_X_ROW
+};
 
-void doctor_report(struct report *r, const struct check *c, enum doctor_level l,
+void doctor_report(struct report *r, enum doctor_check id, enum doctor_level l,
 		   const char *object, const char *fmt, ...)
 {
+	const typeof(checks[0]) *c = &checks[id];
 	char msg[400];
 	va_list ap;
 
@@ -218,7 +173,7 @@ static void check_kernel(struct report *r)
 	sscanf(u.release, "%d.%d", &major, &minor);
 	if (access("/sys/kernel/btf/vmlinux", R_OK))
 		doctor_report(
-			r, &C_KERNEL, L_FAIL, "",
+			r, C_KERNEL, L_FAIL, "",
 			"%s without BTF "
 			"(/sys/kernel/btf/vmlinux): boot a kernel built with "
 			"CONFIG_DEBUG_INFO_BTF",
@@ -226,13 +181,13 @@ static void check_kernel(struct report *r)
 	/* The features attach probes (user/load/probe.c); unprivileged, none. */
 	else if ((probe = vms_probe_features(vms_features)) &&
 		 probe != -EPERM && probe != -EACCES)
-		doctor_report(r, &C_KERNEL, L_FAIL, "", "%s", vms_last_error());
+		doctor_report(r, C_KERNEL, L_FAIL, "", "%s", vms_last_error());
 	else if (major < 6 || (major == 6 && minor < 1))
-		doctor_report(r, &C_KERNEL, L_WARN, "",
+		doctor_report(r, C_KERNEL, L_WARN, "",
 			      "%s with BTF: older than 6.1, the oldest tested",
 			      u.release);
 	else
-		doctor_report(r, &C_KERNEL, L_OK, "", "%s with BTF", u.release);
+		doctor_report(r, C_KERNEL, L_OK, "", "%s with BTF", u.release);
 }
 
 /* tuned's active profile: those made for throughput or a hypervisor are
@@ -246,11 +201,11 @@ static void tuned_profile(struct report *r, const char *v)
 
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
 		if (!strcmp(v, good[i])) {
-			doctor_report(r, &C_TUNED, L_OK, "",
-				      "active profile %s", v);
+			doctor_report(r, C_TUNED, L_OK, "", "active profile %s",
+				      v);
 			return;
 		}
-	doctor_report(r, &C_TUNED,
+	doctor_report(r, C_TUNED,
 		      strstr(v, "powersave") || !*v ? L_WARN : L_INFO, "",
 		      "active profile %s: tuned-adm profile virtual-host "
 		      "suits a hypervisor",
@@ -265,10 +220,10 @@ static void check_host(struct report *r)
 	unsigned int i;
 
 	if (access("/dev/vhost-net", F_OK))
-		doctor_report(r, &C_VHOST, L_WARN, "",
+		doctor_report(r, C_VHOST, L_WARN, "",
 			      "/dev/vhost-net missing: modprobe vhost_net");
 	else
-		doctor_report(r, &C_VHOST, L_OK, "", "/dev/vhost-net present");
+		doctor_report(r, C_VHOST, L_OK, "", "/dev/vhost-net present");
 
 	/* bridge-nf-call-* are per network namespace (procfs is too). */
 	for (i = 0; i < 3; i++) {
@@ -280,12 +235,12 @@ static void check_host(struct report *r)
 	}
 	if (*on)
 		doctor_report(
-			r, &C_BRNF, L_WARN, "",
+			r, C_BRNF, L_WARN, "",
 			"bridge-nf-call-%s on: set net.bridge.bridge-nf-call-* "
 			"= 0 unless the host filters bridged traffic",
 			on);
 	else
-		doctor_report(r, &C_BRNF, L_OK, "", "off");
+		doctor_report(r, C_BRNF, L_OK, "", "off");
 
 	if (!read_line("/etc/tuned/active_profile", v, sizeof(v)))
 		tuned_profile(r, v);
@@ -301,7 +256,7 @@ static int ifreq_ioctl(int fd, const char *dev, unsigned long req,
 	return ioctl(fd, req, ifr) ? -errno : 0;
 }
 
-static int ethtool(int fd, const char *dev, void *cmd)
+int doctor_ethtool(int fd, const char *dev, void *cmd)
 {
 	struct ifreq ifr;
 
@@ -323,60 +278,60 @@ static void check_uplink(struct report *r, int fd, struct json_object *u)
 
 	if (!strcmp(mode, "generic"))
 		doctor_report(
-			r, &C_XDP_MODE, L_WARN, dev,
+			r, C_XDP_MODE, L_WARN, dev,
 			"generic XDP: 'vmsteer attach %s --mode native' on a "
 			"driver with native XDP",
 			dev);
 	else
-		doctor_report(r, &C_XDP_MODE, L_OK, dev, "%s XDP", mode);
+		doctor_report(r, C_XDP_MODE, L_OK, dev, "%s XDP", mode);
 
 	err = vms_xdp_features(doctor_jint(u, "ifindex"), &feat);
 	if (err)
 		doctor_report(
-			r, &C_XDP_FEAT, L_INFO, dev,
+			r, C_XDP_FEAT, L_INFO, dev,
 			"the kernel does not report the driver's xdp_features");
 	else if ((feat & (NETDEV_XDP_ACT_BASIC | NETDEV_XDP_ACT_REDIRECT)) !=
 		 (NETDEV_XDP_ACT_BASIC | NETDEV_XDP_ACT_REDIRECT))
 		doctor_report(
-			r, &C_XDP_FEAT, L_WARN, dev,
+			r, C_XDP_FEAT, L_WARN, dev,
 			"the driver has no native XDP%s (xdp_features 0x%llx): "
 			"generic mode only",
 			feat & NETDEV_XDP_ACT_BASIC ? " redirect" : "",
 			(unsigned long long)feat);
 	else
-		doctor_report(r, &C_XDP_FEAT, L_OK, dev,
+		doctor_report(r, C_XDP_FEAT, L_OK, dev,
 			      "native XDP: basic, redirect%s",
 			      feat & NETDEV_XDP_ACT_NDO_XMIT ? ", ndo_xmit"
 							     : "");
 
-	if (!ethtool(fd, dev, &lro)) {
+	if (!doctor_ethtool(fd, dev, &lro)) {
 		if (lro.data & ETH_FLAG_LRO)
-			doctor_report(r, &C_LRO, L_FAIL, dev,
+			doctor_report(r, C_LRO, L_FAIL, dev,
 				      "LRO on: ethtool -K %s lro off", dev);
 		else
-			doctor_report(r, &C_LRO, L_OK, dev, "LRO off");
+			doctor_report(r, C_LRO, L_OK, dev, "LRO off");
 	}
-	if (!ethtool(fd, dev, &gro)) {
+	if (!doctor_ethtool(fd, dev, &gro)) {
 		if (gro.data && !strcmp(mode, "generic"))
 			doctor_report(
-				r, &C_GRO, L_INFO, dev,
+				r, C_GRO, L_INFO, dev,
 				"GRO on with generic XDP: merged frames take the "
 				"tc path (ethtool -K %s gro off trades the "
 				"bridge path's gain for XDP's)",
 				dev);
 		else
-			doctor_report(r, &C_GRO, L_OK, dev, "GRO %s",
+			doctor_report(r, C_GRO, L_OK, dev, "GRO %s",
 				      gro.data ? "on" : "off");
 	}
-	if (!ethtool(fd, dev, &ring) && ring.rx_max_pending) {
+	if (!doctor_ethtool(fd, dev, &ring) && ring.rx_max_pending) {
 		if (ring.rx_pending < ring.rx_max_pending)
 			doctor_report(
-				r, &C_RING, L_WARN, dev,
+				r, C_RING, L_WARN, dev,
 				"RX ring %u of at most %u: ethtool -G %s rx %u",
 				ring.rx_pending, ring.rx_max_pending, dev,
 				ring.rx_max_pending);
 		else
-			doctor_report(r, &C_RING, L_OK, dev,
+			doctor_report(r, C_RING, L_OK, dev,
 				      "RX ring %u (the most)", ring.rx_pending);
 	}
 }
@@ -393,40 +348,39 @@ static void check_port(struct report *r, int fd, struct json_object *p,
 	if (json_object_object_get_ex(p, "tc", &v) &&
 	    !json_object_get_boolean(v))
 		doctor_report(
-			r, &C_TC, L_FAIL, tap,
+			r, C_TC, L_FAIL, tap,
 			"no tap program: 'vmsteer attach UPLINK' adds it");
 	else
-		doctor_report(r, &C_TC, L_OK, tap, "tap program attached");
+		doctor_report(r, C_TC, L_OK, tap, "tap program attached");
 
 	mtu = ifreq_ioctl(fd, tap, SIOCGIFMTU, &ifr) ? 0 : ifr.ifr_mtu;
 	if (mtu && uplink_mtu && mtu != uplink_mtu)
-		doctor_report(r, &C_MTU, L_WARN, tap,
+		doctor_report(r, C_MTU, L_WARN, tap,
 			      "MTU %d, uplink %s %d: give both the same MTU",
 			      mtu, uplink, uplink_mtu);
 	else if (mtu && uplink_mtu)
-		doctor_report(r, &C_MTU, L_OK, tap, "MTU %d as %s", mtu,
-			      uplink);
+		doctor_report(r, C_MTU, L_OK, tap, "MTU %d as %s", mtu, uplink);
 
 	if (!ifreq_ioctl(fd, tap, SIOCGIFTXQLEN, &ifr)) {
 		if (ifr.ifr_qlen < 500)
 			doctor_report(
-				r, &C_TXQ, L_WARN, tap,
+				r, C_TXQ, L_WARN, tap,
 				"txqueuelen %d: ip link set %s txqueuelen 1000",
 				ifr.ifr_qlen, tap);
 		else
-			doctor_report(r, &C_TXQ, L_OK, tap, "txqueuelen %d",
+			doctor_report(r, C_TXQ, L_OK, tap, "txqueuelen %d",
 				      ifr.ifr_qlen);
 	}
 
 	err = vms_tap_shaping(doctor_jint(p, "ifindex"), why, sizeof(why));
 	if (err > 0)
-		doctor_report(r, &C_QDISC, L_FAIL, tap, "%s", why);
+		doctor_report(r, C_QDISC, L_FAIL, tap, "%s", why);
 	else if (!err)
-		doctor_report(r, &C_QDISC, L_OK, tap, "no root qdisc shaping");
+		doctor_report(r, C_QDISC, L_OK, tap, "no root qdisc shaping");
 	if (vms_tap_nwfilter(tap, why, sizeof(why)) > 0)
-		doctor_report(r, &C_NWFILTER, L_FAIL, tap, "%s", why);
+		doctor_report(r, C_NWFILTER, L_FAIL, tap, "%s", why);
 	else
-		doctor_report(r, &C_NWFILTER, L_OK, tap,
+		doctor_report(r, C_NWFILTER, L_OK, tap,
 			      "no libvirt nwfilter binding");
 }
 
@@ -454,7 +408,7 @@ int cmd_doctor(const struct vms_cli *cli, int argc, char **argv)
 	st = self_json(cli, "status");
 	ports = self_json(cli, "port list");
 	if (!st) {
-		doctor_report(&r, &C_STATUS, L_FAIL, "",
+		doctor_report(&r, C_STATUS, L_FAIL, "",
 			      "'vmsteer status' failed");
 	} else {
 		if (json_object_object_get_ex(st, "uplinks", &ups))
@@ -478,7 +432,7 @@ int cmd_doctor(const struct vms_cli *cli, int argc, char **argv)
 		    json_object_array_length(att)) {
 			for (i = 0; i < json_object_array_length(att); i++)
 				doctor_report(
-					&r, &C_STATUS, L_FAIL,
+					&r, C_STATUS, L_FAIL,
 					doctor_jstr(json_object_array_get_idx(
 							    att, i),
 						    "object"),
@@ -487,7 +441,7 @@ int cmd_doctor(const struct vms_cli *cli, int argc, char **argv)
 							    att, i),
 						    "message"));
 		} else {
-			doctor_report(&r, &C_STATUS, L_OK, "",
+			doctor_report(&r, C_STATUS, L_OK, "",
 				      doctor_jint(st, "initialised")
 					      ? "nothing needs "
 						"attention"

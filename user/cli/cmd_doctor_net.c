@@ -33,47 +33,6 @@
 #include "util/nl.h"
 #include "core/trunk.h"
 
-static const struct check C_IRQ = {
-	"irq_affinity",
-	"native XDP runs on the CPUs that take the uplink's interrupts: all "
-	"on one CPU caps the fast path at one CPU's rate"};
-static const struct check C_RPS = {
-	"rps", "with generic XDP the program runs after RPS, on the CPUs "
-	       "rps_cpus names: one CPU of several caps the fast path"};
-static const struct check C_XPS = {
-	"xps", "XPS maps sending CPUs to transmit queues: several CPUs on one "
-	       "queue while another has none serialises the VMs' frames to the "
-	       "wire on one queue lock"};
-static const struct check C_XDPQ = {
-	"xdp_queues",
-	"tun queues a frame XDP redirects on queue (CPU mod queues): the "
-	"CPUs that run the uplink's XDP decide which tap queues (vCPUs) get "
-	"them; with --xdp-steer cpumap CPUs 0..queues-1 hand the frames over "
-	"and must be online, and share a CPU with the uplink's receive only "
-	"when no other is left"};
-static const struct check C_OFFLOAD = {
-	"offloads",
-	"offloads that change frames before XDP sees them: hardware GRO "
-	"merges them, VLAN stripping hides the tag from vmsteer's VLAN "
-	"lookup, rx-fcs/rx-all pass frames with the FCS or bad ones"};
-static const struct check C_DROPS = {
-	"nic_drops", "frames the uplink dropped before any program saw them "
-		     "(rx_missed, rx_fifo, rx_over: ring full) or the stack "
-		     "did (rx_dropped), since it came up"};
-static const struct check C_TAPQ = {
-	"tap_queues",
-	"vmsteer steers to the queues its port names: a tap with fewer "
-	"attached (the guest enabled fewer) loses the frames steered past "
-	"them; a VM with more vCPUs than queues leaves vCPUs without a queue"};
-static const struct check C_MASTER = {
-	"tap_master",
-	"frames vmsteer redirects skip the tap's master: Open vSwitch flows "
-	"and a bridge's VLAN filtering do not apply to them, so the port's "
-	"VLAN must say what the bridge says"};
-static const struct check C_NFT = {
-	"tap_nftables", "frames vmsteer redirects skip nftables (and "
-			"ebtables-nft, iptables-nft) rules naming the tap"};
-
 /* ---- CPU sets ----------------------------------------------------------- */
 
 #define CPUS_MAX 4096
@@ -250,7 +209,12 @@ static int queue_masks(const char *dev, const char *prefix, const char *file,
 	return n;
 }
 
-/* The CPUs of the device's interrupts (MSI vectors, or its one IRQ). */
+/*
+ * The CPUs of the device's interrupts (MSI vectors, or its one IRQ). A
+ * walk like queue_masks' but not the same: other entries (numbers), an
+ * affinity list with a fallback file instead of a mask, and no per-entry
+ * result.
+ */
 static int irq_cpus(const char *dev, struct cpus *c)
 {
 	char path[512], buf[1024];
@@ -345,7 +309,7 @@ static void check_rx_cpus(struct report *r, struct json_object *u,
 
 	rx_view(u, v, &irq, &nirq, &rps, &nrxq, &nrps);
 	if (!v->sysfs) {
-		doctor_report(r, &C_IRQ, L_INFO, dev,
+		doctor_report(r, C_IRQ, L_INFO, dev,
 			      "/sys shows another network namespace's "
 			      "devices: IRQ, RPS, XPS and queues not checked "
 			      "(run it under 'ip netns exec')");
@@ -353,35 +317,35 @@ static void check_rx_cpus(struct report *r, struct json_object *u,
 	}
 	online = cpus_count(&v->online);
 	if (!nirq)
-		doctor_report(r, &C_IRQ, L_INFO, dev,
+		doctor_report(r, C_IRQ, L_INFO, dev,
 			      "no interrupts of its own (a virtual device): "
 			      "its frames are received on the sender's CPU");
 	else if (cpus_count(&irq) == 1 && online > 1 && nrxq > 1)
 		doctor_report(
-			r, &C_IRQ, L_WARN, dev,
+			r, C_IRQ, L_WARN, dev,
 			"all %d interrupts on CPU %s of %u online: spread "
 			"them (irqbalance, or "
 			"/proc/irq/N/smp_affinity_list)",
 			nirq, cpus_fmt(&irq, a, sizeof(a)), online);
 	else
-		doctor_report(r, &C_IRQ, L_OK, dev, "%d interrupts on CPUs %s",
+		doctor_report(r, C_IRQ, L_OK, dev, "%d interrupts on CPUs %s",
 			      nirq, cpus_fmt(&irq, a, sizeof(a)));
 
 	if (!nrps)
-		doctor_report(r, &C_RPS, L_OK, dev, "RPS off");
+		doctor_report(r, C_RPS, L_OK, dev, "RPS off");
 	else if (!generic)
-		doctor_report(r, &C_RPS, L_INFO, dev,
+		doctor_report(r, C_RPS, L_INFO, dev,
 			      "RPS on CPUs %s: native XDP runs before it; it "
 			      "spreads only what XDP passes to the stack",
 			      cpus_fmt(&rps, a, sizeof(a)));
 	else if (cpus_count(&rps) == 1 && online > 1)
-		doctor_report(r, &C_RPS, L_WARN, dev,
+		doctor_report(r, C_RPS, L_WARN, dev,
 			      "generic XDP runs on RPS CPU %s only, of %u "
 			      "online: name more CPUs in "
 			      "/sys/class/net/%s/queues/rx-*/rps_cpus",
 			      cpus_fmt(&rps, a, sizeof(a)), online, dev);
 	else
-		doctor_report(r, &C_RPS, L_OK, dev,
+		doctor_report(r, C_RPS, L_OK, dev,
 			      "generic XDP runs on RPS CPUs %s",
 			      cpus_fmt(&rps, a, sizeof(a)));
 }
@@ -398,7 +362,7 @@ static void check_xps(struct report *r, const char *dev)
 	memset(each, 0, sizeof(each));
 	n = queue_masks(dev, "tx-", "xps_cpus", &all, each, XPS_QUEUES, &set);
 	if (!set) {
-		doctor_report(r, &C_XPS, L_OK, dev,
+		doctor_report(r, C_XPS, L_OK, dev,
 			      "XPS off: transmit queues by flow hash");
 		return;
 	}
@@ -411,29 +375,19 @@ static void check_xps(struct report *r, const char *dev)
 		}
 	}
 	if (idle && crowded >= 0)
-		doctor_report(r, &C_XPS, L_WARN, dev,
+		doctor_report(r, C_XPS, L_WARN, dev,
 			      "CPUs %s send through tx-%d while %d of %d "
 			      "transmit queues have no CPU: one CPU a queue in "
 			      "/sys/class/net/%s/queues/tx-*/xps_cpus",
 			      cpus_fmt(&shared, a, sizeof(a)), crowded, idle, n,
 			      dev);
 	else
-		doctor_report(r, &C_XPS, L_OK, dev,
+		doctor_report(r, C_XPS, L_OK, dev,
 			      "XPS maps CPUs %s over %d transmit queues",
 			      cpus_fmt(&all, a, sizeof(a)), n);
 }
 
 /* ---- offloads (SIOCETHTOOL: the feature names and their state) ---------- */
-
-static int ethtool_ioctl(int fd, const char *dev, void *cmd)
-{
-	struct ifreq ifr;
-
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
-	ifr.ifr_data = cmd;
-	return ioctl(fd, SIOCETHTOOL, &ifr) ? -errno : 0;
-}
 
 /* Which of @names[] are active on @dev: bit i of @on; -errno. */
 static int features_on(int fd, const char *dev, const char *const *names, int n,
@@ -450,7 +404,7 @@ static int features_on(int fd, const char *dev, const char *const *names, int n,
 	int k, err;
 
 	*on = 0;
-	err = ethtool_ioctl(fd, dev, &info);
+	err = doctor_ethtool(fd, dev, &info);
 	if (err)
 		return err;
 	count = info.hdr.sset_mask ? info.len : 0;
@@ -466,9 +420,9 @@ static int features_on(int fd, const char *dev, const char *const *names, int n,
 	str->len = count;
 	feat->cmd = ETHTOOL_GFEATURES;
 	feat->size = blocks;
-	err = ethtool_ioctl(fd, dev, str);
+	err = doctor_ethtool(fd, dev, str);
 	if (!err)
-		err = ethtool_ioctl(fd, dev, feat);
+		err = doctor_ethtool(fd, dev, feat);
 	for (i = 0; !err && i < count; i++)
 		for (k = 0; k < n; k++)
 			if (!strncmp((char *)str->data + i * ETH_GSTRING_LEN,
@@ -524,11 +478,11 @@ static void check_offloads(struct report *r, int fd, const char *dev,
 			l = L_INFO;
 	}
 	if (l == L_OK)
-		doctor_report(r, &C_OFFLOAD, L_OK, dev,
+		doctor_report(r, C_OFFLOAD, L_OK, dev,
 			      "no hardware GRO, VLAN stripping, rx-fcs or "
 			      "rx-all");
 	else
-		doctor_report(r, &C_OFFLOAD, l, dev, "%s on: ethtool -K %s%s%s",
+		doctor_report(r, C_OFFLOAD, l, dev, "%s on: ethtool -K %s%s%s",
 			      on_s, dev, cmd,
 			      l == L_INFO ? " (VLAN stripping matters once a "
 					    "port has --vlan or --trunk)"
@@ -582,12 +536,12 @@ static void check_drops(struct report *r, const char *dev, int ifindex)
 	lost = ring + f.s.rx_dropped;
 	all = f.s.rx_packets + lost;
 	if (!lost) {
-		doctor_report(r, &C_DROPS, L_OK, dev, "no drops in %llu frames",
+		doctor_report(r, C_DROPS, L_OK, dev, "no drops in %llu frames",
 			      (unsigned long long)f.s.rx_packets);
 		return;
 	}
 	/* One in a thousand is worth acting on; fewer, worth knowing. */
-	doctor_report(r, &C_DROPS, lost * 1000 >= all ? L_WARN : L_INFO, dev,
+	doctor_report(r, C_DROPS, lost * 1000 >= all ? L_WARN : L_INFO, dev,
 		      "%llu of %llu frames dropped (rx_missed %llu, rx_fifo "
 		      "%llu, rx_over %llu, rx_dropped %llu)%s",
 		      (unsigned long long)lost, (unsigned long long)all,
@@ -740,28 +694,28 @@ static void check_tap_queues(struct report *r, struct json_object *p)
 		return;
 	pid = tap_holder(tap, &vcpus);
 	if (steered > attached)
-		doctor_report(r, &C_TAPQ, L_FAIL, tap,
+		doctor_report(r, C_TAPQ, L_FAIL, tap,
 			      "vmsteer steers to %d queues, the tap has %d "
 			      "attached: the guest enabled fewer (ethtool -L "
 			      "IFACE combined %d in the guest) or 'vmsteer "
 			      "rss set %s --queues %d'",
 			      steered, attached, steered, tap, attached);
 	else if (!pid)
-		doctor_report(r, &C_TAPQ, L_INFO, tap,
+		doctor_report(r, C_TAPQ, L_INFO, tap,
 			      "%d queue%s, no process holds them (no VM)",
 			      attached, attached == 1 ? "" : "s");
 	else if (vcpus > 1 && attached == 1)
-		doctor_report(r, &C_TAPQ, L_WARN, tap,
+		doctor_report(r, C_TAPQ, L_WARN, tap,
 			      "1 queue for %d vCPUs (pid %d): <driver "
 			      "queues='%d'/> in the domain's interface and "
 			      "'vmsteer port add %s ... --queues %d'",
 			      vcpus, pid, vcpus, tap, vcpus);
 	else if (vcpus && attached != vcpus)
-		doctor_report(r, &C_TAPQ, L_INFO, tap,
+		doctor_report(r, C_TAPQ, L_INFO, tap,
 			      "%d queues for %d vCPUs (pid %d)", attached,
 			      vcpus, pid);
 	else
-		doctor_report(r, &C_TAPQ, L_OK, tap,
+		doctor_report(r, C_TAPQ, L_OK, tap,
 			      "%d queue%s%s, held by pid %d%s", attached,
 			      attached == 1 ? "" : "s",
 			      steered ? " steered" : "", pid,
@@ -788,7 +742,7 @@ static void check_xdp_queues(struct report *r, struct json_object *p,
 			if (!cpus_has(&v->online, c))
 				break;
 		if (c < n) {
-			doctor_report(r, &C_XDPQ, L_FAIL, tap,
+			doctor_report(r, C_XDPQ, L_FAIL, tap,
 				      "CPU %u is offline: frames for queue %u "
 				      "are not delivered (echo 1 > "
 				      "/sys/devices/system/cpu/cpu%u/online)",
@@ -798,26 +752,25 @@ static void check_xdp_queues(struct report *r, struct json_object *p,
 		for (i = 0; i < CPUS_MAX / 64; i++)
 			both.b[i] = cpumap.b[i] & v->rx.b[i];
 		if (v->known && cpus_count(&both) && cpus_count(&v->online) > n)
-			doctor_report(r, &C_XDPQ, L_WARN, tap,
+			doctor_report(r, C_XDPQ, L_WARN, tap,
 				      "CPUs %s take both the uplink's receive "
 				      "(%s) and the CPUMAP hand-over: move the "
 				      "uplink's receive to CPUs %u and up",
 				      cpus_fmt(&both, a, sizeof(a)), v->how, n);
 		else
-			doctor_report(r, &C_XDPQ, L_OK, tap,
-				      "CPUMAP CPUs %s online%s",
-				      cpus_fmt(&cpumap, a, sizeof(a)),
-				      cpus_count(&both)
-					      ? " (they also receive: "
-						"no other CPU is "
-						"left)"
-					      : "");
+			doctor_report(
+				r, C_XDPQ, L_OK, tap, "CPUMAP CPUs %s online%s",
+				cpus_fmt(&cpumap, a, sizeof(a)),
+				cpus_count(&both) ? " (they also receive: "
+						    "no other CPU is "
+						    "left)"
+						  : "");
 		return;
 	}
 	if (n < 2)
 		return;
 	if (!v->known) {
-		doctor_report(r, &C_XDPQ, L_INFO, tap,
+		doctor_report(r, C_XDPQ, L_INFO, tap,
 			      "%u queues: frames XDP redirects land on queue "
 			      "(sending CPU mod %u); --xdp-steer cpumap steers "
 			      "them",
@@ -828,7 +781,7 @@ static void check_xdp_queues(struct report *r, struct json_object *p,
 		if (cpus_has(&v->rx, c) && cpus_has(&v->online, c))
 			cpus_set(&reach, c % n);
 	if (cpus_count(&reach) < n)
-		doctor_report(r, &C_XDPQ, L_WARN, tap,
+		doctor_report(r, C_XDPQ, L_WARN, tap,
 			      "frames XDP redirects land on queue%s %s of %u "
 			      "only (the uplink receives on CPUs %s, by %s): "
 			      "spread the uplink's receive over more CPUs, or "
@@ -837,7 +790,7 @@ static void check_xdp_queues(struct report *r, struct json_object *p,
 			      cpus_fmt(&reach, a, sizeof(a)), n,
 			      cpus_fmt(&v->rx, b, sizeof(b)), v->how);
 	else
-		doctor_report(r, &C_XDPQ, L_OK, tap,
+		doctor_report(r, C_XDPQ, L_OK, tap,
 			      "frames XDP redirects reach all %u queues (the "
 			      "uplink receives on CPUs %s)",
 			      n, cpus_fmt(&v->rx, a, sizeof(a)));
@@ -867,29 +820,29 @@ static void check_master(struct report *r, struct json_object *p)
 	if (vms_tap_master(doctor_jint(p, "ifindex"), &m))
 		return;
 	if (!*m.name)
-		doctor_report(r, &C_MASTER, L_OK, tap, "no master");
+		doctor_report(r, C_MASTER, L_OK, tap, "no master");
 	else if (!strcmp(m.kind, "openvswitch"))
-		doctor_report(r, &C_MASTER, L_FAIL, tap,
+		doctor_report(r, C_MASTER, L_FAIL, tap,
 			      "a port of Open vSwitch (%s): its flows do not "
 			      "apply to frames vmsteer redirects; leave the VM "
 			      "off the fast path or move it to a Linux bridge",
 			      m.name);
 	else if (strcmp(m.kind, "bridge"))
-		doctor_report(r, &C_MASTER, L_INFO, tap,
+		doctor_report(r, C_MASTER, L_INFO, tap,
 			      "master %s is a %s, not a bridge", m.name,
 			      *m.kind ? m.kind : "device");
 	else if (!m.vlan_filtering)
-		doctor_report(r, &C_MASTER, L_OK, tap,
+		doctor_report(r, C_MASTER, L_OK, tap,
 			      "bridge %s, no VLAN filtering", m.name);
 	else {
 		vms_tap_vlans_fmt(&m, vl, sizeof(vl));
 		if (bridge_agrees(&m, p))
-			doctor_report(r, &C_MASTER, L_OK, tap,
+			doctor_report(r, C_MASTER, L_OK, tap,
 				      "bridge %s filters VLANs as the port "
 				      "does (%s)",
 				      m.name, vl);
 		else
-			doctor_report(r, &C_MASTER, L_WARN, tap,
+			doctor_report(r, C_MASTER, L_WARN, tap,
 				      "bridge %s filters VLANs (%s on %s), "
 				      "vmsteer's port differs and frames it "
 				      "redirects skip the filter: give the "
@@ -900,11 +853,11 @@ static void check_master(struct report *r, struct json_object *p)
 
 	err = vms_tap_nft(tap, why, sizeof(why));
 	if (err > 0)
-		doctor_report(r, &C_NFT, L_FAIL, tap, "%s", why);
+		doctor_report(r, C_NFT, L_FAIL, tap, "%s", why);
 	else if (err < 0)
-		doctor_report(r, &C_NFT, L_INFO, tap, "%s", why);
+		doctor_report(r, C_NFT, L_INFO, tap, "%s", why);
 	else
-		doctor_report(r, &C_NFT, L_OK, tap,
+		doctor_report(r, C_NFT, L_OK, tap,
 			      "no nftables rule names the tap");
 }
 

@@ -110,7 +110,9 @@ static void path_key(char *out, size_t len, const char *parent, const char *key)
 
 /*
  * An object's keys: a handler each. Fields to come are new rows here (and
- * members of the model in config.h); anything not listed is refused.
+ * members of the model in config.h); anything not listed is refused. The
+ * handlers below share their opening (this signature, the cast of @obj,
+ * a get_* call): the shape a row's handler has, not a copy of logic.
  */
 struct field {
 	const char *key;
@@ -196,6 +198,37 @@ static int get_ifname(const struct pctx *p, const char *path,
 	return 0;
 }
 
+/*
+ * One of the @n words @names into *@idx; else an error naming the value
+ * as no @what and listing the words.
+ */
+static int get_choice(const struct pctx *p, const char *path,
+		      struct json_object *v, const char *what,
+		      const char *const *names, int n, int *idx)
+{
+	char list[160] = "", q[80];
+	size_t len = 0;
+	const char *s;
+	int i, err;
+
+	for (i = 0; i < n && len < sizeof(list); i++)
+		len += snprintf(list + len, sizeof(list) - len, "%s\"%s\"",
+				!i	     ? ""
+				: i == n - 1 ? " or "
+					     : ", ",
+				names[i]);
+	err = get_string(p, path, v, list, &s);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++)
+		if (!strcmp(s, names[i])) {
+			*idx = i;
+			return 0;
+		}
+	return vms_cfg_err(p->name, path, "%s is not %s (expected %s)",
+			   quoted(v, q, sizeof(q)), what, list);
+}
+
 static int uplink_device(const struct pctx *p, const char *path,
 			 struct json_object *v, void *obj)
 {
@@ -207,25 +240,18 @@ static int uplink_device(const struct pctx *p, const char *path,
 static int uplink_mode(const struct pctx *p, const char *path,
 		       struct json_object *v, void *obj)
 {
+	static const char *const modes[] = {
+		[VMS_ATTACH_AUTO] = "auto",
+		[VMS_ATTACH_NATIVE] = "native",
+		[VMS_ATTACH_GENERIC] = "generic",
+	};
 	struct vms_cfg_uplink *u = obj;
-	const char *s;
-	char q[80];
-	int err;
+	int mode, err;
 
-	err = get_string(p, path, v, "\"auto\", \"native\" or \"generic\"", &s);
-	if (err)
-		return err;
-	if (!strcmp(s, "auto"))
-		u->mode = VMS_ATTACH_AUTO;
-	else if (!strcmp(s, "native"))
-		u->mode = VMS_ATTACH_NATIVE;
-	else if (!strcmp(s, "generic"))
-		u->mode = VMS_ATTACH_GENERIC;
-	else
-		return vms_cfg_err(p->name, path,
-				   "%s is not a mode (auto, native or generic)",
-				   quoted(v, q, sizeof(q)));
-	return 0;
+	err = get_choice(p, path, v, "a mode", modes, 3, &mode);
+	if (!err)
+		u->mode = mode;
+	return err;
 }
 
 static const struct field uplink_fields[] = {
@@ -387,18 +413,14 @@ static int port_trusted(const struct pctx *p, const char *path,
 static int port_tx_hook(const struct pctx *p, const char *path,
 			struct json_object *v, void *obj)
 {
+	static const char *const hooks[] = {"xdp", "tc"};
 	struct vms_cfg_port *port = obj;
-	const char *s = json_object_get_string(v);
+	int hook, err;
 
-	if (!json_object_is_type(v, json_type_string) ||
-	    (strcmp(s, "xdp") && strcmp(s, "tc")))
-		return vms_cfg_err(p->name, path,
-				   "expected \"xdp\" or \"tc\", got %s",
-				   json_object_is_type(v, json_type_string)
-					   ? s
-					   : type_name(v));
-	port->tx_tc = !strcmp(s, "tc");
-	return 0;
+	err = get_choice(p, path, v, "a transmit hook", hooks, 2, &hook);
+	if (!err)
+		port->tx_tc = hook == 1;
+	return err;
 }
 
 static int port_agent(const struct pctx *p, const char *path,
@@ -459,20 +481,15 @@ static int port_queues(const struct pctx *p, const char *path,
 static int port_xdp_steer(const struct pctx *p, const char *path,
 			  struct json_object *v, void *obj)
 {
+	static const char *const steer[] = {"none", "cpumap"};
 	struct vms_cfg_port *port = obj;
-	const char *s;
-	int err;
+	int how, err;
 
-	err = get_string(p, path, v, "\"none\" or \"cpumap\"", &s);
+	err = get_choice(p, path, v, "an XDP steering", steer, 2, &how);
 	if (err)
 		return err;
-	if (!strcmp(s, "cpumap"))
+	if (how == 1)
 		port->rss.flags |= VMST_RSS_F_XDP_CPUMAP;
-	else if (strcmp(s, "none"))
-		return vms_cfg_err(p->name, path,
-				   "unknown XDP steering \"%.20s\" (expected "
-				   "\"none\" or \"cpumap\")",
-				   s);
 	port->rss_given |= CFG_RSS_XDP;
 	return 0;
 }

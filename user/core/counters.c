@@ -226,24 +226,38 @@ static void sum_cpus(const void *buf, __u32 n, size_t words, __u64 *out)
 				out[k * words + w] += v[w];
 }
 
-int vms_read_port_stats_range(const struct vms_maps *m, __u32 first, __u32 n,
-			      struct vmst_port_stats *sum)
+/*
+ * The @n entries of per-CPU map @map from key @key, @words 64-bit words
+ * each, summed over the CPUs into @out (zeroed first). Messages name the
+ * ports @first..@first + @ports - 1 they belong to.
+ */
+static int read_summed(const struct vms_maps *m, enum vms_map map, __u32 key,
+		       __u32 n, size_t words, __u64 *out, __u32 first,
+		       __u32 ports)
 {
-	size_t vb = value_bytes(true, sizeof(*sum));
+	size_t vb = value_bytes(true, words * sizeof(__u64));
 	void *buf = calloc(n ?: 1, vb);
 	int err;
 
-	memset(sum, 0, n * sizeof(*sum));
+	memset(out, 0, n * words * sizeof(__u64));
 	if (!buf)
 		return vms_err(-ENOMEM, "out of memory");
-	err = vms_array_read(m->fd[VMS_MAP_PSTATS], first, n, buf, vb);
+	err = vms_array_read(m->fd[map], key, n, buf, vb);
 	if (!err)
-		sum_cpus(buf, n, VMST_PC_SLOTS, &sum->c[0]);
+		sum_cpus(buf, n, words, out);
 	free(buf);
 	if (err)
-		return vms_err(err, "map %s: ports %u..%u: %s", VMST_MAP_PSTATS,
-			       first, first + n - 1, strerror(-err));
+		return vms_err(err, "map %s: ports %u..%u: %s",
+			       vms_map_table[map].name, first,
+			       first + ports - 1, strerror(-err));
 	return 0;
+}
+
+int vms_read_port_stats_range(const struct vms_maps *m, __u32 first, __u32 n,
+			      struct vmst_port_stats *sum)
+{
+	return read_summed(m, VMS_MAP_PSTATS, first, n, VMST_PC_SLOTS,
+			   &sum->c[0], first, n);
 }
 
 int vms_read_port_stats(const struct vms_maps *m, __u32 idx,
@@ -255,32 +269,20 @@ int vms_read_port_stats(const struct vms_maps *m, __u32 idx,
 int vms_read_reasons_range(const struct vms_maps *m, __u32 first, __u32 n,
 			   struct vms_reasons *out)
 {
-	size_t vb = value_bytes(true, sizeof(struct vmst_counter));
 	struct vmst_counter *all;
-	void *buf;
 	__u32 k;
 	int err;
 
-	buf = calloc((size_t)(n ?: 1) * VMST_RSTATS_ROW, vb);
 	all = calloc((size_t)(n ?: 1) * VMST_RSTATS_ROW, sizeof(*all));
-	if (!buf || !all) {
-		free(buf);
-		free(all);
+	if (!all)
 		return vms_err(-ENOMEM, "out of memory");
-	}
-	err = vms_array_read(m->fd[VMS_MAP_RSTATS], VMST_RSTATS_KEY(first, 0),
-			     n * VMST_RSTATS_ROW, buf, vb);
-	if (!err) {
-		sum_cpus(buf, n * VMST_RSTATS_ROW, 2, &all[0].frames);
+	err = read_summed(m, VMS_MAP_RSTATS, VMST_RSTATS_KEY(first, 0),
+			  n * VMST_RSTATS_ROW, 2, &all[0].frames, first, n);
+	if (!err)
 		for (k = 0; k < n; k++)
 			reasons_from_row(&all[k * VMST_RSTATS_ROW], &out[k]);
-	}
-	free(buf);
 	free(all);
-	if (err)
-		return vms_err(err, "map %s: ports %u..%u: %s", VMST_MAP_RSTATS,
-			       first, first + n - 1, strerror(-err));
-	return 0;
+	return err;
 }
 
 int vms_read_reasons(const struct vms_maps *m, __u32 idx,

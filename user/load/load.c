@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 
 #include "load/load.h"
+#include "core/state.h"
 #include "util/log.h"
 
 /* Verifier lines quoted in the error. */
@@ -223,4 +224,46 @@ int vms_object_load(struct bpf_object *obj, const char *what)
 {
 	vms_load_begin();
 	return vms_load_end(bpf_object__load(obj), what);
+}
+
+int vms_object_open(const void *(*elf)(size_t *sz), const char *name,
+		    const char *test_obj, const char *what,
+		    struct bpf_object **obj)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = name);
+	const char *file = vms_obj_override(test_obj);
+	const void *data;
+	size_t sz;
+
+	if (file) {
+		*obj = bpf_object__open_file(file, NULL);
+		if (!*obj)
+			return vms_err(-errno, "cannot open %s: %s", file,
+				       strerror(errno));
+		return 0;
+	}
+	data = elf(&sz);
+	*obj = bpf_object__open_mem(data, sz, &oo);
+	if (!*obj)
+		return vms_err(-errno, "cannot open %s: %s", what,
+			       strerror(errno));
+	return 0;
+}
+
+int vms_object_load_pinned(struct bpf_object *obj, const char *pin_path,
+			   const char *what, const char *prog, int *fd)
+{
+	struct bpf_program *p;
+	int err;
+
+	err = vms_object_pin_maps(obj, pin_path);
+	if (!err)
+		err = vms_object_load(obj, what);
+	if (err || !prog)
+		return err;
+	p = bpf_object__find_program_by_name(obj, prog);
+	*fd = p ? bpf_program__fd(p) : -1;
+	if (*fd < 0)
+		return vms_err(-ENOENT, "no program %s in the object", prog);
+	return 0;
 }

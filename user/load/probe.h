@@ -31,6 +31,28 @@ struct vms_feature {
 	const char *what;  /* the feature and what vmsteer uses it for */
 };
 
+/* Rows of a feature table, one a kind of probe. */
+#define VMS_FEATURE_PROG(type, since, what)                      \
+	{                                                        \
+		VMS_PROBE_PROG, (type), 0, NULL, (since), (what) \
+	}
+#define VMS_FEATURE_MAP(type, since, what)                      \
+	{                                                       \
+		VMS_PROBE_MAP, (type), 0, NULL, (since), (what) \
+	}
+#define VMS_FEATURE_HELPER(prog_type, helper, since, what)                     \
+	{                                                                      \
+		VMS_PROBE_HELPER, (prog_type), (helper), NULL, (since), (what) \
+	}
+#define VMS_FEATURE_BTF_TYPE(btf_kind, name, since, what)                  \
+	{                                                                  \
+		VMS_PROBE_BTF_TYPE, (btf_kind), 0, (name), (since), (what) \
+	}
+#define VMS_FEATURE_BTF_ENUM(name, since, what)                   \
+	{                                                         \
+		VMS_PROBE_BTF_ENUM, 0, 0, (name), (since), (what) \
+	}
+
 /* Every feature vmsteer needs (the last entry VMS_PROBE_END). */
 extern const struct vms_feature vms_features[];
 /*

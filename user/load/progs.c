@@ -26,6 +26,7 @@
 
 #include "load/progs.h"
 #include "core/state.h"
+#include "load/info.h"
 #include "load/load.h"
 #include "util/log.h"
 #include "util/netdev.h"
@@ -111,42 +112,25 @@ int vms_rodata_set_u32(struct bpf_object *obj, const char *var, __u32 val)
 static int load(struct vms_state *st, enum vms_prog kind, int *fd)
 {
 	const struct prog_kind *k = &kinds[kind];
-	const char *file = vms_obj_override(k->test_obj);
-	struct bpf_program *prog;
 	struct bpf_object *obj;
-	const void *elf;
-	size_t sz;
-	int err;
+	char what[64];
+	int err, prog_fd;
 
 	*fd = -1;
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = k->pin);
-
-	if (file) {
-		obj = bpf_object__open_file(file, NULL);
-	} else {
-		elf = k->elf(&sz);
-		obj = bpf_object__open_mem(elf, sz, &oo);
-	}
-	if (!obj)
-		return vms_err(-errno, "cannot open the %s program: %s",
-			       k->prog, strerror(errno));
+	snprintf(what, sizeof(what), "the %s program", k->prog);
+	err = vms_object_open(k->elf, k->pin, k->test_obj, what, &obj);
+	if (err)
+		return err;
 	err = vms_rodata_set_u32(obj, "netns_ino", vms_netns_ino());
 	if (err) {
 		err = vms_err(err, "%s: no netns_ino variable", k->prog);
 		goto out;
 	}
-	err = vms_object_pin_maps(obj, st->pin_path);
+	err = vms_object_load_pinned(obj, st->pin_path, k->prog, k->prog,
+				     &prog_fd);
 	if (err)
 		goto out;
-	err = vms_object_load(obj, k->prog);
-	if (err)
-		goto out;
-	prog = bpf_object__find_program_by_name(obj, k->prog);
-	if (!prog) {
-		err = vms_err(-ENOENT, "no program %s in the object", k->prog);
-		goto out;
-	}
-	*fd = dup(bpf_program__fd(prog));
+	*fd = dup(prog_fd);
 	if (*fd < 0)
 		err = vms_err(-errno, "%s: %s", k->prog, strerror(errno));
 out:
@@ -184,19 +168,6 @@ static int pin(struct vms_state *st, enum vms_prog kind, int fd)
 	return 0;
 }
 
-static int prog_tag(int fd, __u8 tag[BPF_TAG_SIZE], __u32 *id)
-{
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info);
-
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return -errno;
-	memcpy(tag, info.tag, BPF_TAG_SIZE);
-	if (id)
-		*id = info.id;
-	return 0;
-}
-
 int vms_shared_prog(struct vms_state *st, enum vms_prog kind, int *fd)
 {
 	char p[PATH_MAX];
@@ -231,9 +202,9 @@ int vms_shared_prog(struct vms_state *st, enum vms_prog kind, int *fd)
 int vms_shared_prog_upgrade(struct vms_state *st, enum vms_prog kind,
 			    bool *replaced)
 {
-	__u8 have[BPF_TAG_SIZE], want[BPF_TAG_SIZE];
 	char p[PATH_MAX];
 	int fd, cur, err;
+	bool same;
 
 	*replaced = false;
 	err = pin_file(st, kind, "", p, sizeof(p));
@@ -247,8 +218,7 @@ int vms_shared_prog_upgrade(struct vms_state *st, enum vms_prog kind,
 		close(cur);
 		return err;
 	}
-	if (cur >= 0 && !prog_tag(cur, have, NULL) &&
-	    !prog_tag(fd, want, NULL) && !memcmp(have, want, BPF_TAG_SIZE)) {
+	if (!vms_prog_same_tag(vms_prog_id(cur), fd, &same) && same) {
 		/* This build's program is pinned already: keep that one. */
 		close(fd);
 		fd = cur;
@@ -266,14 +236,6 @@ int vms_shared_prog_upgrade(struct vms_state *st, enum vms_prog kind,
 fail:
 	close(fd);
 	return err;
-}
-
-__u32 vms_prog_id(int fd)
-{
-	__u8 tag[BPF_TAG_SIZE];
-	__u32 id = 0;
-
-	return fd >= 0 && !prog_tag(fd, tag, &id) ? id : 0;
 }
 
 __u32 vms_shared_prog_id(const struct vms_state *st, enum vms_prog kind)

@@ -29,8 +29,6 @@ int vms_shared_prog_upgrade(struct vms_state *st, enum vms_prog kind,
 /* Id of the pinned @kind program of this namespace, 0 when none (nothing
  * is loaded). */
 __u32 vms_shared_prog_id(const struct vms_state *st, enum vms_prog kind);
-/* Kernel id of program @fd, 0 when unknown. */
-__u32 vms_prog_id(int fd);
 /* Set the 4-byte .rodata variable @var of an opened object. */
 int vms_rodata_set_u32(struct bpf_object *obj, const char *var, __u32 val);
 

@@ -49,6 +49,7 @@
 #include "core/counters.h"
 #include "core/ports.h"
 #include "core/state.h"
+#include "load/info.h"
 #include "load/load.h"
 #include "load/progs.h"
 #include "load/toeplitz.h"
@@ -718,7 +719,7 @@ int vms_cpumap_ensure(struct vms_state *st, __u32 queues)
 {
 	struct cpumap_bpf *skel = NULL;
 	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info), cpu;
+	__u32 cpu;
 	int fd = st->maps.fd[VMS_MAP_CPUMAP], err = 0;
 
 	skel = cpumap_bpf__open();
@@ -736,26 +737,16 @@ int vms_cpumap_ensure(struct vms_state *st, __u32 queues)
 	if (fd < 0)
 		fd = st->maps.fd[VMS_MAP_CPUMAP] =
 			dup(bpf_map__fd(skel->maps.vmst_cpumap));
-	bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.vmst_cpu), &info,
-			       &len);
+	vms_prog_info(bpf_program__fd(skel->progs.vmst_cpu), &info);
 	for (cpu = 0; cpu < queues; cpu++) {
 		struct bpf_cpumap_val val = {};
-		struct bpf_prog_info cur = {};
-		__u32 clen = sizeof(cur);
-		int pfd;
+		struct bpf_prog_info cur;
 
 		/* An entry with a vmst_cpu program already serves. */
-		if (!bpf_map_lookup_elem(fd, &cpu, &val) && val.bpf_prog.id) {
-			pfd = bpf_prog_get_fd_by_id(val.bpf_prog.id);
-			if (pfd >= 0 &&
-			    !bpf_obj_get_info_by_fd(pfd, &cur, &clen) &&
-			    !strcmp(cur.name, "vmst_cpu")) {
-				close(pfd);
-				continue;
-			}
-			if (pfd >= 0)
-				close(pfd);
-		}
+		if (!bpf_map_lookup_elem(fd, &cpu, &val) && val.bpf_prog.id &&
+		    !vms_prog_info_by_id(val.bpf_prog.id, &cur) &&
+		    !strcmp(cur.name, "vmst_cpu"))
+			continue;
 		memset(&val, 0, sizeof(val));
 		val.qsize = VMST_CPUMAP_QSIZE;
 		val.bpf_prog.fd = bpf_program__fd(skel->progs.vmst_cpu);

@@ -23,6 +23,7 @@
 #include "util/nl.h"
 #include "load/tapxdp.h"
 #include "core/state.h"
+#include "load/info.h"
 #include "load/progs.h"
 #include "util/log.h"
 #include "util/netdev.h"
@@ -34,8 +35,7 @@
 static int xdp_current(__u32 ifindex, __u32 *id, bool *ours)
 {
 	struct bpf_prog_info info;
-	__u32 len = sizeof(info);
-	int fd, err;
+	int err;
 
 	*id = 0;
 	*ours = false;
@@ -44,12 +44,7 @@ static int xdp_current(__u32 ifindex, __u32 *id, bool *ours)
 		return err;
 	if (!*id)
 		return 0;
-	fd = bpf_prog_get_fd_by_id(*id);
-	if (fd < 0)
-		return -errno;
-	memset(&info, 0, sizeof(info));
-	err = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0;
-	close(fd);
+	err = vms_prog_info_by_id(*id, &info);
 	if (!err)
 		*ours = !strncmp(info.name, TAP_XDP_PROG, sizeof(info.name));
 	return err;

@@ -28,6 +28,7 @@
 #include "load/tc.h"
 #include "core/addr.h"
 #include "core/state.h"
+#include "load/info.h"
 #include "load/load.h"
 #include "load/progs.h"
 #include "load/tapxdp.h"
@@ -179,29 +180,13 @@ int vms_tc_prog_ids(const __u32 *ifindex, int n, __u32 *ids)
 	return err;
 }
 
-static int prog_info(__u32 id, struct bpf_prog_info *info);
-
 bool vms_tap_prog_ours(__u32 ifindex)
 {
 	struct bpf_prog_info info;
 	__u32 id = vms_tc_prog_id(ifindex);
 
-	return id && !prog_info(id, &info) &&
+	return id && !vms_prog_info_by_id(id, &info) &&
 	       !strncmp(info.name, TAP_PROG, sizeof(info.name));
-}
-
-static int prog_info(__u32 id, struct bpf_prog_info *info)
-{
-	__u32 len = sizeof(*info);
-	int fd = bpf_prog_get_fd_by_id(id), err = 0;
-
-	memset(info, 0, sizeof(*info));
-	if (fd < 0)
-		return -errno;
-	if (bpf_obj_get_info_by_fd(fd, info, &len))
-		err = -errno;
-	close(fd);
-	return err;
 }
 
 /*
@@ -256,7 +241,7 @@ static int tc_attach(__u32 ifindex, const char *dev, int prog_fd,
 	if (tc_query(ifindex, &cur))
 		cur = 0;
 	if (cur) {
-		err = prog_info(cur, &have);
+		err = vms_prog_info_by_id(cur, &have);
 		if (err)
 			return vms_err(err, "%s: cannot read tc program %u: %s",
 				       dev, cur, strerror(-err));
@@ -267,19 +252,14 @@ static int tc_attach(__u32 ifindex, const char *dev, int prog_fd,
 				       "not vmsteer's; remove it first",
 				       dev, VMST_TC_HANDLE, VMST_TC_PRIORITY,
 				       cur, have.name);
-		{
-			__u32 len = sizeof(want);
-
-			memset(&want, 0, sizeof(want));
-			if (bpf_obj_get_info_by_fd(prog_fd, &want, &len))
-				return vms_err(-errno, "%s: %s", dev,
-					       strerror(errno));
-			if (have.id == want.id)
-				return 0; /* this very program */
-			if (upgrade_only &&
-			    !memcmp(have.tag, want.tag, sizeof(have.tag)))
-				return 0; /* this build's program */
-		}
+		err = vms_prog_info(prog_fd, &want);
+		if (err)
+			return vms_err(err, "%s: %s", dev, strerror(-err));
+		if (have.id == want.id)
+			return 0; /* this very program */
+		if (upgrade_only &&
+		    !memcmp(have.tag, want.tag, sizeof(have.tag)))
+			return 0; /* this build's program */
 	} else if (upgrade_only) {
 		return 0;
 	}
@@ -334,7 +314,7 @@ static int tc_detach(__u32 ifindex, const char *dev, const char *name,
 
 	hook_init(&h, ifindex);
 	cur = vms_tc_prog_id(ifindex);
-	if (cur && !prog_info(cur, &info) &&
+	if (cur && !vms_prog_info_by_id(cur, &info) &&
 	    !strncmp(info.name, name, sizeof(info.name))) {
 		opts_init(&o);
 		err = bpf_tc_detach(&h, &o);
@@ -351,36 +331,6 @@ static int tc_detach(__u32 ifindex, const char *dev, const char *name,
 				       "%s: cannot remove the clsact qdisc: %s",
 				       dev, strerror(-err));
 	}
-	return 0;
-}
-
-/* Another build's object for tests (upgrade), else this build's. */
-static struct bpf_object *open_test_obj(const char *what)
-{
-	const char *file = vms_obj_override(what);
-
-	if (!file)
-		return NULL;
-	return bpf_object__open_file(file, NULL);
-}
-
-/* Load @obj over the state's pinned maps; *@fd: its program @name. */
-static int load_prog(struct vms_state *st, struct bpf_object *obj,
-		     const char *name, int *fd)
-{
-	struct bpf_program *prog;
-	int err;
-
-	err = vms_object_pin_maps(obj, st->pin_path);
-	if (err)
-		return err;
-	err = vms_object_load(obj, name);
-	if (err)
-		return err;
-	prog = bpf_object__find_program_by_name(obj, name);
-	if (!prog)
-		return vms_err(-ENOENT, "no program %s in the object", name);
-	*fd = bpf_program__fd(prog);
 	return 0;
 }
 
@@ -457,37 +407,27 @@ int vms_tap_detach(__u32 ifindex, const char *tap, bool qdisc_ours)
 int vms_uplink_tc_attach(struct vms_state *st, __u32 ifindex, const char *dev,
 			 bool upgrade_only, bool *qdisc_created, bool *changed)
 {
-	struct bpf_object *obj = open_test_obj("UPLINK_TC");
-	struct uplink_tc_bpf *skel = NULL;
+	struct bpf_object *obj;
 	int prog_fd = -1;
 	int err;
 
 	*qdisc_created = *changed = false;
-	if (!obj) {
-		skel = uplink_tc_bpf__open();
-		if (!skel)
-			return vms_err(-errno,
-				       "cannot open the uplink tc object: %s",
-				       strerror(errno));
-		skel->rodata->netns_ino = vms_netns_ino();
-		obj = skel->obj;
-	} else {
-		err = vms_rodata_set_u32(obj, "netns_ino", vms_netns_ino());
-		if (err) {
-			err = vms_err(err, "test uplink tc object: no rodata");
-			goto out;
-		}
-	}
-	err = load_prog(st, obj, UPLINK_PROG, &prog_fd);
+	err = vms_object_open(uplink_tc_bpf__elf_bytes, "uplink_tc_bpf",
+			      "UPLINK_TC", "the uplink tc object", &obj);
 	if (err)
+		return err;
+	err = vms_rodata_set_u32(obj, "netns_ino", vms_netns_ino());
+	if (err) {
+		err = vms_err(err, "uplink tc object: no netns_ino variable");
 		goto out;
-	err = tc_attach(ifindex, dev, prog_fd, UPLINK_PROG, upgrade_only,
-			qdisc_created, changed);
+	}
+	err = vms_object_load_pinned(obj, st->pin_path, UPLINK_PROG,
+				     UPLINK_PROG, &prog_fd);
+	if (!err)
+		err = tc_attach(ifindex, dev, prog_fd, UPLINK_PROG,
+				upgrade_only, qdisc_created, changed);
 out:
-	if (skel)
-		uplink_tc_bpf__destroy(skel);
-	else
-		bpf_object__close(obj);
+	bpf_object__close(obj);
 	return err;
 }
 

@@ -72,13 +72,11 @@ static size_t put_port(__u8 *out, __u16 port)
 	return 2;
 }
 
-/* Source and destination addresses of @len bytes, then the ports
- * (@ports), in the order Microsoft's verification suite hashes them. */
-static size_t rss_input(__u8 out[VMST_RSS_INPUT_MAX], const void *saddr,
-			const void *daddr, size_t len, bool ports, __u16 sport,
-			__u16 dport)
+size_t vms_rss_input(__u8 out[VMST_RSS_INPUT_MAX], int family,
+		     const void *saddr, const void *daddr, bool ports,
+		     __u16 sport, __u16 dport)
 {
-	size_t n = 2 * len;
+	size_t len = family == 4 ? 4 : 16, n = 2 * len;
 
 	memcpy(out, saddr, len);
 	memcpy(out + len, daddr, len);
@@ -89,36 +87,12 @@ static size_t rss_input(__u8 out[VMST_RSS_INPUT_MAX], const void *saddr,
 	return n;
 }
 
-size_t vms_rss_input_ipv4(__u8 out[VMST_RSS_INPUT_MAX], const void *saddr,
-			  const void *daddr)
-{
-	return rss_input(out, saddr, daddr, 4, false, 0, 0);
-}
-
-size_t vms_rss_input_ipv4_ports(__u8 out[VMST_RSS_INPUT_MAX], const void *saddr,
-				const void *daddr, __u16 sport, __u16 dport)
-{
-	return rss_input(out, saddr, daddr, 4, true, sport, dport);
-}
-
-size_t vms_rss_input_ipv6(__u8 out[VMST_RSS_INPUT_MAX], const void *saddr,
-			  const void *daddr)
-{
-	return rss_input(out, saddr, daddr, 16, false, 0, 0);
-}
-
-size_t vms_rss_input_ipv6_ports(__u8 out[VMST_RSS_INPUT_MAX], const void *saddr,
-				const void *daddr, __u16 sport, __u16 dport)
-{
-	return rss_input(out, saddr, daddr, 16, true, sport, dport);
-}
-
 bool vms_rss_flow_hash(const __u8 key[VMST_RSS_KEY_LEN], __u32 types,
 		       const struct vms_rss_flow *f, __u32 *hash)
 {
 	__u32 t_ip, t_tcp, t_udp;
 	__u8 in[VMST_RSS_INPUT_MAX];
-	bool v4 = f->family == 4;
+	bool v4 = f->family == 4, ports;
 	size_t len;
 
 	if (f->family != 4 && f->family != 6)
@@ -126,17 +100,12 @@ bool vms_rss_flow_hash(const __u8 key[VMST_RSS_KEY_LEN], __u32 types,
 	t_ip = v4 ? VMST_RSS_IPV4 : VMST_RSS_IPV6;
 	t_tcp = v4 ? VMST_RSS_TCPV4 : VMST_RSS_TCPV6;
 	t_udp = v4 ? VMST_RSS_UDPV4 : VMST_RSS_UDPV6;
-	if ((f->l4 == IPPROTO_TCP && (types & t_tcp)) ||
-	    (f->l4 == IPPROTO_UDP && (types & t_udp)))
-		len = v4 ? vms_rss_input_ipv4_ports(in, f->saddr, f->daddr,
-						    f->sport, f->dport)
-			 : vms_rss_input_ipv6_ports(in, f->saddr, f->daddr,
-						    f->sport, f->dport);
-	else if (types & t_ip)
-		len = v4 ? vms_rss_input_ipv4(in, f->saddr, f->daddr)
-			 : vms_rss_input_ipv6(in, f->saddr, f->daddr);
-	else
+	ports = (f->l4 == IPPROTO_TCP && (types & t_tcp)) ||
+		(f->l4 == IPPROTO_UDP && (types & t_udp));
+	if (!ports && !(types & t_ip))
 		return false;
+	len = vms_rss_input(in, f->family, f->saddr, f->daddr, ports, f->sport,
+			    f->dport);
 	*hash = vms_toeplitz(key, in, len);
 	return true;
 }

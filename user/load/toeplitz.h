@@ -31,19 +31,15 @@ void vms_rss_lut_build(const __u8 key[VMST_RSS_KEY_LEN],
 extern const __u8 vms_rss_key_msft[VMST_RSS_KEY_LEN];
 
 /*
- * RSS hash inputs in the order the specification gives: source address,
- * destination address, then source port, destination port, all in network
- * order. Addresses are in network order (struct in_addr / in6_addr bytes),
- * ports in host order. Each writes @out and returns the input's length.
+ * The RSS hash input of an IPv@family (4 or 6) flow, in the order the
+ * specification gives: source address, destination address, then with
+ * @ports source port, destination port, all in network order. Addresses
+ * are in network order (struct in_addr / in6_addr bytes), ports in host
+ * order. Writes @out and returns the input's length.
  */
-size_t vms_rss_input_ipv4(__u8 out[VMST_RSS_INPUT_MAX], const void *saddr,
-			  const void *daddr);
-size_t vms_rss_input_ipv4_ports(__u8 out[VMST_RSS_INPUT_MAX], const void *saddr,
-				const void *daddr, __u16 sport, __u16 dport);
-size_t vms_rss_input_ipv6(__u8 out[VMST_RSS_INPUT_MAX], const void *saddr,
-			  const void *daddr);
-size_t vms_rss_input_ipv6_ports(__u8 out[VMST_RSS_INPUT_MAX], const void *saddr,
-				const void *daddr, __u16 sport, __u16 dport);
+size_t vms_rss_input(__u8 out[VMST_RSS_INPUT_MAX], int family,
+		     const void *saddr, const void *daddr, bool ports,
+		     __u16 sport, __u16 dport);
 
 /* What the steering program sees of a frame. */
 struct vms_rss_flow {

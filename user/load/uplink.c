@@ -22,6 +22,7 @@
 #include "load/uplink.h"
 #include "core/ports.h"
 #include "core/state.h"
+#include "load/info.h"
 #include "load/load.h"
 #include "load/progs.h"
 #include "load/rss.h"
@@ -87,21 +88,6 @@ static int ensure_links_dir(const char *pin_path)
 	return 0;
 }
 
-static int pinned_link_info(const char *path, struct bpf_link_info *info)
-{
-	__u32 len = sizeof(*info);
-	int fd, err = 0;
-
-	memset(info, 0, sizeof(*info));
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return -errno;
-	if (bpf_obj_get_info_by_fd(fd, info, &len))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 bool vms_tracing_attached(const char *pin_path)
 {
 	char p[PATH_MAX];
@@ -124,38 +110,14 @@ static void remove_tracing(const char *pin_path)
 			unlink(p);
 }
 
-/* The kernel's tag (a hash of the instruction stream) of a program. */
-static int prog_fd_tag(int fd, __u8 tag[BPF_TAG_SIZE])
-{
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info);
-
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return -errno;
-	memcpy(tag, info.tag, BPF_TAG_SIZE);
-	return 0;
-}
-
-static int prog_id_tag(__u32 id, __u8 tag[BPF_TAG_SIZE])
-{
-	int fd = bpf_prog_get_fd_by_id(id), err;
-
-	if (fd < 0)
-		return -errno;
-	err = prog_fd_tag(fd, tag);
-	close(fd);
-	return err;
-}
-
 /* Does the program of the link pinned at @path have @fd's tag? */
 static bool pinned_runs(const char *path, int fd)
 {
-	__u8 a[BPF_TAG_SIZE], b[BPF_TAG_SIZE];
 	struct bpf_link_info info;
+	bool same;
 
-	return !pinned_link_info(path, &info) &&
-	       !prog_id_tag(info.prog_id, a) && !prog_fd_tag(fd, b) &&
-	       !memcmp(a, b, BPF_TAG_SIZE);
+	return !vms_pinned_link_info(path, &info) &&
+	       !vms_prog_same_tag(info.prog_id, fd, &same) && same;
 }
 
 /*
@@ -170,33 +132,21 @@ static int ensure_tracing(struct vms_state *st, bool *replaced)
 {
 	static const char *const prog_names[NTRACE] = {
 		"vmst_devmap_xmit", "vmst_redirect_err", "vmst_kfree_skb"};
-	const char *file = vms_obj_override("TRACE");
 	struct bpf_link *links[NTRACE] = {};
 	struct bpf_program *progs[NTRACE];
 	char p[PATH_MAX], tmp[PATH_MAX + 8]; /* bpffs names: no dots */
-	struct trace_bpf *skel = NULL;
 	struct bpf_object *obj;
 	bool upgrade = false;
 	size_t i;
 	int err;
 
 	*replaced = false;
-	/* Tests only: another build's tracing object, as for the uplink. */
-	if (file && *file) {
-		obj = bpf_object__open_file(file, NULL);
-	} else {
-		skel = trace_bpf__open();
-		obj = skel ? skel->obj : NULL;
-	}
-	if (!obj)
-		return vms_err(-errno, "cannot open the tracing object: %s",
-			       strerror(errno));
-	err = vms_object_pin_maps(obj, st->pin_path);
+	err = vms_object_open(trace_bpf__elf_bytes, "trace_bpf", "TRACE",
+			      "the tracing object", &obj);
 	if (err)
-		goto out;
-	vms_load_begin();
-	err = vms_load_end(skel ? trace_bpf__load(skel) : bpf_object__load(obj),
-			   "the tracing programs");
+		return err;
+	err = vms_object_load_pinned(obj, st->pin_path, "the tracing programs",
+				     NULL, NULL);
 	if (err)
 		goto out;
 	for (i = 0; i < NTRACE; i++) {
@@ -273,10 +223,7 @@ static int ensure_tracing(struct vms_state *st, bool *replaced)
 out:
 	for (i = 0; i < NTRACE; i++)
 		bpf_link__destroy(links[i]); /* pinned links stay attached */
-	if (skel)
-		trace_bpf__destroy(skel);
-	else
-		bpf_object__close(obj);
+	bpf_object__close(obj);
 	return err;
 }
 
@@ -403,7 +350,7 @@ static int fill_info(struct vms_state *st, const char *path,
 	struct bpf_link_info info;
 	int err;
 
-	err = pinned_link_info(path, &info);
+	err = vms_pinned_link_info(path, &info);
 	if (err)
 		return err;
 	out->prog_id = info.prog_id;
@@ -452,60 +399,30 @@ static int try_attach(int prog_fd, __u32 ifindex, const char *name,
  * -DVMST_TEST_VARIANT=N). Loaded with the state's pinned maps.
  */
 struct uplink_obj {
-	struct uplink_bpf *skel;
 	struct bpf_object *obj;
 	int prog_fd;
 };
 
 static void uplink_obj_close(struct uplink_obj *u)
 {
-	if (u->skel)
-		uplink_bpf__destroy(u->skel);
-	else
-		bpf_object__close(u->obj);
-	memset(u, 0, sizeof(*u));
+	bpf_object__close(u->obj);
+	u->obj = NULL;
 	u->prog_fd = -1;
 }
 
 static int uplink_obj_load(struct vms_state *st, struct uplink_obj *u)
 {
-	const char *file = vms_obj_override("UPLINK");
-	struct bpf_program *prog;
 	int err;
 
-	memset(u, 0, sizeof(*u));
 	u->prog_fd = -1;
-	if (file && *file) {
-		u->obj = bpf_object__open_file(file, NULL);
-		if (!u->obj)
-			return vms_err(-errno, "cannot open %s: %s", file,
-				       strerror(errno));
-	} else {
-		u->skel = uplink_bpf__open();
-		if (!u->skel)
-			return vms_err(-errno,
-				       "cannot open the uplink object: %s",
-				       strerror(errno));
-		u->obj = u->skel->obj;
-	}
-	err = vms_object_pin_maps(u->obj, st->pin_path);
+	err = vms_object_open(uplink_bpf__elf_bytes, "uplink_bpf", "UPLINK",
+			      "the uplink object", &u->obj);
 	if (err)
-		goto fail;
-	vms_load_begin();
-	err = vms_load_end(u->skel ? uplink_bpf__load(u->skel)
-				   : bpf_object__load(u->obj),
-			   "the uplink program");
+		return err;
+	err = vms_object_load_pinned(u->obj, st->pin_path, "the uplink program",
+				     "vmst_uplink", &u->prog_fd);
 	if (err)
-		goto fail;
-	prog = bpf_object__find_program_by_name(u->obj, "vmst_uplink");
-	u->prog_fd = prog ? bpf_program__fd(prog) : -1;
-	if (u->prog_fd < 0) {
-		err = vms_err(-ENOENT, "no program vmst_uplink in the object");
-		goto fail;
-	}
-	return 0;
-fail:
-	uplink_obj_close(u);
+		uplink_obj_close(u);
 	return err;
 }
 
@@ -519,22 +436,20 @@ static int upgrade_xdp(struct vms_state *st, const char *path, const char *name,
 		       struct vms_uplink_info *out, bool *changed)
 {
 	LIBBPF_OPTS(bpf_link_update_opts, opts, .flags = BPF_F_REPLACE);
-	__u8 have[BPF_TAG_SIZE], want[BPF_TAG_SIZE];
 	int link_fd = -1, old_fd = -1, err;
 	struct uplink_obj u;
+	bool same;
 
 	err = uplink_obj_load(st, &u);
 	if (err)
 		return err;
-	err = prog_fd_tag(u.prog_fd, want);
-	if (!err)
-		err = prog_id_tag(info->prog_id, have);
+	err = vms_prog_same_tag(info->prog_id, u.prog_fd, &same);
 	if (err) {
 		err = vms_err(err, "%s: cannot read the program tags: %s", name,
 			      strerror(-err));
 		goto out;
 	}
-	if (!memcmp(have, want, BPF_TAG_SIZE))
+	if (same)
 		goto out; /* this build's program: nothing to do */
 
 	link_fd = bpf_obj_get(path);
@@ -587,7 +502,7 @@ int vms_uplink_attach(struct vms_state *st, __u32 ifindex, const char *name,
 	err = ensure_links_dir(st->pin_path);
 	if (err)
 		return err;
-	if (!pinned_link_info(path, &info)) {
+	if (!vms_pinned_link_info(path, &info)) {
 		if (info.xdp.ifindex == ifindex) {
 			bool tc_changed, taps_changed;
 

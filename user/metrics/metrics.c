@@ -24,6 +24,7 @@
 #include "core/counters.h"
 #include "core/ports.h"
 #include "core/state.h"
+#include "load/info.h"
 #include "load/progs.h"
 #include "load/rss.h"
 #include "load/tapxdp.h"
@@ -149,19 +150,13 @@ static void read_tracing_progs(struct snapshot *s, const char *pin_path)
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
-		struct bpf_link_info info = {};
-		__u32 len = sizeof(info);
-		int fd;
+		struct bpf_link_info info;
 
 		if (de->d_name[0] == '.' || !strncmp(de->d_name, "xdp_", 4))
 			continue;
 		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		fd = bpf_obj_get(p);
-		if (fd < 0)
-			continue;
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		if (!vms_pinned_link_info(p, &info))
 			add_prog(s, de->d_name, info.prog_id);
-		close(fd);
 	}
 	closedir(d);
 }
@@ -334,6 +329,16 @@ static void out_sample(struct out *o, const char *family, const char *tap,
 	out_mem(o, "\n", 1);
 }
 
+/* The first port in use after @idx in @s, VMST_MAX_PORTS when none:
+ * for (idx = next_port(s, 0); idx < VMST_MAX_PORTS; idx = next_port(s, idx)) */
+static int next_port(const struct snapshot *s, int idx)
+{
+	while (++idx < VMST_MAX_PORTS)
+		if (vms_port_in_use(&s->cfg[idx]))
+			break;
+	return idx;
+}
+
 /* The label of port @idx's counters, tap="..." (no braces), escaped once
  * a scrape into @s->tap[@idx]. Its MAC and VLAN are labels of
  * vmsteer_port_info only: join on tap. */
@@ -342,9 +347,8 @@ static void port_labels_prepare(struct snapshot *s)
 	char name[sizeof(s->cfg[0].name) + 1];
 	int idx;
 
-	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
-		if (!(s->cfg[idx].flags & VMST_CFG_F_IN_USE))
-			continue;
+	for (idx = next_port(s, 0); idx < VMST_MAX_PORTS;
+	     idx = next_port(s, idx)) {
 		memcpy(name, s->cfg[idx].name, sizeof(s->cfg[0].name));
 		name[sizeof(s->cfg[0].name)] = '\0';
 		memcpy(s->tap[idx], "tap=\"", 5);
@@ -359,11 +363,10 @@ static void render_port_info(struct out *o, const struct snapshot *s)
 	char mac[18];
 	int idx;
 
-	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
+	for (idx = next_port(s, 0); idx < VMST_MAX_PORTS;
+	     idx = next_port(s, idx)) {
 		const struct vmst_port_cfg *c = &s->cfg[idx];
 
-		if (!(c->flags & VMST_CFG_F_IN_USE))
-			continue;
 		vms_format_mac(c->mac, mac);
 		out_series(o, "vmsteer_port_info", s->tap[idx]);
 		out_str(o, ",mac=\"");
@@ -378,31 +381,52 @@ static void render_port_info(struct out *o, const struct snapshot *s)
 	}
 }
 
-static bool port_in_use(const struct snapshot *s, int idx)
+/* The head of counter family @name, after what came before it. */
+static void out_family(struct out *o, const char *name, const char *help)
 {
-	return s->cfg[idx].flags & VMST_CFG_F_IN_USE;
+	out_flush(o);
+	vms_prom_family(o->f, name, "counter", help);
 }
+
+/* A series of a per-port family: its labels and counter slot. */
+struct port_series {
+	const char *labels; /* after tap, with the closing brace */
+	enum vmst_port_counter pc;
+};
+
+/* The traffic series: (direction, path, counter pair). */
+#define TRAFFIC_SERIES(X)                              \
+	X("to_vm", "xdp", TO_VM_XDP)                   \
+	X("to_vm", "tc", TO_VM_TC)                     \
+	X("from_vm_local", "xdp", FROM_VM_LOCAL_XDP)   \
+	X("from_vm_local", "tc", FROM_VM_LOCAL)        \
+	X("from_vm_uplink", "xdp", FROM_VM_UPLINK_XDP) \
+	X("from_vm_uplink", "tc", FROM_VM_UPLINK)
+#define TRAFFIC_LABELS(dir, path) ",direction=\"" dir "\",path=\"" path "\"} "
+#define TRAFFIC_FRAMES(dir, path, pair) \
+	{TRAFFIC_LABELS(dir, path), VMST_PC_##pair##_FRAMES},
+#define TRAFFIC_BYTES(dir, path, pair) \
+	{TRAFFIC_LABELS(dir, path), VMST_PC_##pair##_BYTES},
+
+static const struct port_series traffic_frames[] = {
+	TRAFFIC_SERIES(TRAFFIC_FRAMES)};
+static const struct port_series traffic_bytes[] = {
+	TRAFFIC_SERIES(TRAFFIC_BYTES)};
+static const struct port_series tap_outcomes[] = {
+	{",outcome=\"sent\",path=\"xdp\"} ", VMST_PC_TAP_SENT},
+	{",outcome=\"ring_full\",path=\"xdp\"} ", VMST_PC_TAP_RING_FULL},
+	{",outcome=\"xmit_error\",path=\"xdp\"} ", VMST_PC_TAP_XMIT_ERR},
+	{",outcome=\"redirect_error\",path=\"xdp\"} ", VMST_PC_REDIRECT_ERR},
+	{",outcome=\"ring_full\",path=\"tc\"} ", VMST_PC_TAP_RING_FULL_TC},
+};
 
 static void render_ports(struct out *o, const struct snapshot *s)
 {
 	static const struct {
-		const char *labels; /* after tap, with the closing brace */
-		enum vmst_port_counter pc;
-	} outcomes[] = {
-		{",outcome=\"sent\",path=\"xdp\"} ", VMST_PC_TAP_SENT},
-		{",outcome=\"ring_full\",path=\"xdp\"} ",
-		 VMST_PC_TAP_RING_FULL},
-		{",outcome=\"xmit_error\",path=\"xdp\"} ",
-		 VMST_PC_TAP_XMIT_ERR},
-		{",outcome=\"redirect_error\",path=\"xdp\"} ",
-		 VMST_PC_REDIRECT_ERR},
-		{",outcome=\"ring_full\",path=\"tc\"} ",
-		 VMST_PC_TAP_RING_FULL_TC},
-	};
-	static const struct {
 		const char *name, *help;
-		bool bytes; /* the pair's bytes, else its frames */
-	} traffic[] = {
+		const struct port_series *series;
+		size_t n;
+	} fam[] = {
 		{"vmsteer_port_frames_total",
 		 "Frames vmsteer forwarded for a port, by direction (to_vm: "
 		 "into the VM's tap; from_vm_local: from the VM straight to "
@@ -410,70 +434,33 @@ static void render_ports(struct out *o, const struct snapshot *s)
 		 "uplink) and path, the hook that forwarded them (xdp: an XDP "
 		 "program, the uplink's or the tap's, no skb; tc: a tc "
 		 "program, skb path).",
-		 false},
+		 traffic_frames,
+		 sizeof(traffic_frames) / sizeof(traffic_frames[0])},
 		{"vmsteer_port_bytes_total",
 		 "Bytes vmsteer forwarded for a port, by direction and path "
 		 "(see vmsteer_port_frames_total).",
-		 true},
+		 traffic_bytes,
+		 sizeof(traffic_bytes) / sizeof(traffic_bytes[0])},
+		{"vmsteer_port_tap_frames_total",
+		 "What became of the frames redirected to a port's tap: sent "
+		 "(the tap ring accepted them), ring_full, xmit_error (no "
+		 "queue open), redirect_error (failed before the tap); by "
+		 "path: xdp, what XDP programs redirected (every outcome), "
+		 "tc, the skb path (a tc program's redirect, the bridge: "
+		 "ring_full only).",
+		 tap_outcomes, sizeof(tap_outcomes) / sizeof(tap_outcomes[0])},
 	};
-	static const struct {
-		const char *labels; /* after tap, with the closing brace */
-		size_t pair;	    /* offset of its struct vmst_counter */
-	} series[] = {
-		{",direction=\"to_vm\",path=\"xdp\"} ",
-		 offsetof(struct vmst_port_stats, to_vm_xdp)},
-		{",direction=\"to_vm\",path=\"tc\"} ",
-		 offsetof(struct vmst_port_stats, to_vm_tc)},
-		{",direction=\"from_vm_local\",path=\"xdp\"} ",
-		 offsetof(struct vmst_port_stats, from_vm_local_xdp)},
-		{",direction=\"from_vm_local\",path=\"tc\"} ",
-		 offsetof(struct vmst_port_stats, from_vm_local)},
-		{",direction=\"from_vm_uplink\",path=\"xdp\"} ",
-		 offsetof(struct vmst_port_stats, from_vm_uplink_xdp)},
-		{",direction=\"from_vm_uplink\",path=\"tc\"} ",
-		 offsetof(struct vmst_port_stats, from_vm_uplink)},
-	};
-	size_t i, k, j;
+	size_t k, j;
 	int idx;
 
-	for (k = 0; k < sizeof(traffic) / sizeof(traffic[0]); k++) {
-		out_flush(o);
-		vms_prom_family(o->f, traffic[k].name, "counter",
-				traffic[k].help);
-		for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
-			if (!port_in_use(s, idx))
-				continue;
-			for (j = 0; j < sizeof(series) / sizeof(series[0]);
-			     j++) {
-				const char *ps = (const char *)&s->ps[idx];
-				const struct vmst_counter *c =
-					(const void *)(ps + series[j].pair);
-
-				out_sample(o, traffic[k].name, s->tap[idx],
-					   series[j].labels,
-					   traffic[k].bytes ? c->bytes
-							    : c->frames);
-			}
-		}
-	}
-
-	out_flush(o);
-	vms_prom_family(
-		o->f, "vmsteer_port_tap_frames_total", "counter",
-		"What became of the frames redirected to a port's tap: sent "
-		"(the tap ring accepted them), ring_full, xmit_error (no "
-		"queue open), redirect_error (failed before the tap); by "
-		"path: xdp, what XDP programs redirected (every outcome), tc, "
-		"the skb path (a tc program's redirect, the bridge: ring_full "
-		"only).");
-	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
-		if (!port_in_use(s, idx))
-			continue;
-		for (i = 0; i < sizeof(outcomes) / sizeof(outcomes[0]); i++) {
-			out_sample(o, "vmsteer_port_tap_frames_total",
-				   s->tap[idx], outcomes[i].labels,
-				   s->ps[idx].c[outcomes[i].pc]);
-		}
+	for (k = 0; k < sizeof(fam) / sizeof(fam[0]); k++) {
+		out_family(o, fam[k].name, fam[k].help);
+		for (idx = next_port(s, 0); idx < VMST_MAX_PORTS;
+		     idx = next_port(s, idx))
+			for (j = 0; j < fam[k].n; j++)
+				out_sample(o, fam[k].name, s->tap[idx],
+					   fam[k].series[j].labels,
+					   s->ps[idx].c[fam[k].series[j].pc]);
 	}
 }
 
@@ -482,15 +469,13 @@ static void render_queues(struct out *o, const struct snapshot *s)
 {
 	int idx, q;
 
-	out_flush(o);
-	vms_prom_family(
-		o->f, "vmsteer_port_queue_frames_total", "counter",
+	out_family(
+		o, "vmsteer_port_queue_frames_total",
 		"Frames put on each queue of a port's tap by vmsteer's queue "
 		"steering (the tap steering program, skb path); ports with "
 		"queue steering only.");
-	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
-		if (!port_in_use(s, idx))
-			continue;
+	for (idx = next_port(s, 0); idx < VMST_MAX_PORTS;
+	     idx = next_port(s, idx)) {
 		for (q = 0; q < s->queues[idx]; q++) {
 			out_series(o, "vmsteer_port_queue_frames_total",
 				   s->tap[idx]);
@@ -566,20 +551,44 @@ static void render_reasons(struct out *o, const struct snapshot *s)
 	int idx;
 
 	for (k = 0; k < sizeof(fam) / sizeof(fam[0]); k++) {
-		out_flush(o);
-		vms_prom_family(o->f, fam[k].name, "counter", fam[k].help);
+		out_family(o, fam[k].name, fam[k].help);
 		reason_samples(o, fam[k].name, "tap=\"\"", &s->rs[0],
 			       fam[k].bytes, false);
-		for (idx = 1; idx < VMST_MAX_PORTS; idx++)
-			if (port_in_use(s, idx))
-				reason_samples(o, fam[k].name, s->tap[idx],
-					       &s->rs[idx], fam[k].bytes, true);
+		for (idx = next_port(s, 0); idx < VMST_MAX_PORTS;
+		     idx = next_port(s, idx))
+			reason_samples(o, fam[k].name, s->tap[idx], &s->rs[idx],
+				       fam[k].bytes, true);
 	}
 	out_flush(o);
 }
 
 static void render_state(FILE *f, const struct snapshot *s)
 {
+	const struct {
+		const char *name, *help;
+		long long value;
+	} gauges[] = {
+		{"vmsteer_ports", "Configured VM ports.", s->nports},
+		{"vmsteer_ports_without_tap_program",
+		 "Ports of this network namespace whose tap has no vmsteer tap "
+		 "program (no anti-spoofing; 'vmsteer attach' adds it).",
+		 s->no_tap_prog},
+		{"vmsteer_ports_pending",
+		 "Ports of this network namespace waiting for their tap (not "
+		 "there yet, or gone); not forwarding.",
+		 s->pending},
+		{"vmsteer_ports_tap_gone",
+		 "Ports of this network namespace whose tap vanished while "
+		 "they are active ('vmsteer sync' or the agent makes them "
+		 "pending).",
+		 s->tap_gone},
+		{"vmsteer_ports_capacity", "VM ports the state can hold.",
+		 VMST_MAX_PORTS - 1},
+		{"vmsteer_fdb_entries", "Used slots of the FDB (one per port).",
+		 s->fdb},
+		{"vmsteer_fdb_capacity",
+		 "Slots of the FDB (kept at most 1/8 full).", VMST_FDB_SLOTS},
+	};
 	int i;
 
 	vms_prom_family(f, "vmsteer_uplink_info", "gauge",
@@ -606,31 +615,10 @@ static void render_state(FILE *f, const struct snapshot *s)
 		vms_prom_write_label_value(f, s->progs[i].name);
 		fprintf(f, "\",id=\"%u\"} 1\n", s->progs[i].id);
 	}
-	vms_prom_family(f, "vmsteer_ports", "gauge", "Configured VM ports.");
-	fprintf(f, "vmsteer_ports %d\n", s->nports);
-	vms_prom_family(f, "vmsteer_ports_without_tap_program", "gauge",
-			"Ports of this network namespace whose tap has no "
-			"vmsteer tap program (no anti-spoofing; 'vmsteer "
-			"attach' adds it).");
-	fprintf(f, "vmsteer_ports_without_tap_program %d\n", s->no_tap_prog);
-	vms_prom_family(f, "vmsteer_ports_pending", "gauge",
-			"Ports of this network namespace waiting for their tap "
-			"(not there yet, or gone); not forwarding.");
-	fprintf(f, "vmsteer_ports_pending %d\n", s->pending);
-	vms_prom_family(f, "vmsteer_ports_tap_gone", "gauge",
-			"Ports of this network namespace whose tap vanished "
-			"while they are active ('vmsteer sync' or the agent "
-			"makes them pending).");
-	fprintf(f, "vmsteer_ports_tap_gone %d\n", s->tap_gone);
-	vms_prom_family(f, "vmsteer_ports_capacity", "gauge",
-			"VM ports the state can hold.");
-	fprintf(f, "vmsteer_ports_capacity %d\n", VMST_MAX_PORTS - 1);
-	vms_prom_family(f, "vmsteer_fdb_entries", "gauge",
-			"Used slots of the FDB (one per port).");
-	fprintf(f, "vmsteer_fdb_entries %d\n", s->fdb);
-	vms_prom_family(f, "vmsteer_fdb_capacity", "gauge",
-			"Slots of the FDB (kept at most 1/8 full).");
-	fprintf(f, "vmsteer_fdb_capacity %u\n", VMST_FDB_SLOTS);
+	for (i = 0; i < (int)(sizeof(gauges) / sizeof(gauges[0])); i++) {
+		vms_prom_family(f, gauges[i].name, "gauge", gauges[i].help);
+		fprintf(f, "%s %lld\n", gauges[i].name, gauges[i].value);
+	}
 }
 
 int vms_metrics_render(FILE *f, const char *pin_path)
