@@ -21,22 +21,7 @@
 #include "lib/parse.h"
 #include "lib/verdict.h"
 
-/* The last run. */
-__u64 obs_runs;		    /* runs seen */
-__u32 obs_len;		    /* skb->len when the program returned */
-__u32 obs_vlan_proto;	    /* tag in the skb's metadata (0: none) */
-__u32 obs_vlan_tci;	    /* its TCI */
-__u32 obs_redirected;	    /* bpf_redirect was called */
-__u32 obs_redirect_ifindex; /* with this device */
-__u32 obs_redirect_flags;   /* and these flags */
-
-static __always_inline long vmst_observed_redirect(__u32 ifindex, __u64 flags)
-{
-	obs_redirected = 1;
-	obs_redirect_ifindex = ifindex;
-	obs_redirect_flags = flags;
-	return bpf_redirect(ifindex, flags);
-}
+#include "observe.h"
 
 /*
  * The uplink tc program's entry becomes an inlined function of this one (its
@@ -63,11 +48,8 @@ int vmst_uplink_tc_observed(struct __sk_buff *skb)
 {
 	int ret;
 
-	obs_redirected = obs_redirect_ifindex = obs_redirect_flags = 0;
+	vmst_observe_begin();
 	ret = vmst_uplink_tc_entry(skb);
-	obs_runs++;
-	obs_len = skb->len;
-	obs_vlan_proto = skb->vlan_present ? bpf_ntohs(skb->vlan_proto) : 0;
-	obs_vlan_tci = skb->vlan_present ? skb->vlan_tci : 0;
+	vmst_observe_end(skb);
 	return ret;
 }

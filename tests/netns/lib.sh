@@ -291,12 +291,13 @@ stop_pid() {
 	return 0
 }
 
-# capture_start ID DEV: tcpdump on DEV in hyp, frames arriving only, into
-# $TMPD/ID.pcap. Waits until it listens.
+# capture_start ID DEV [NETNS [TCPDUMP-ARGS...]]: tcpdump on DEV in NETNS
+# (default hyp's), frames arriving only, into $TMPD/ID.pcap; its PID (nsenter
+# execs it) in CAPTURE_PID_<ID>. Waits until it listens.
 capture_start() {
-	local id=$1 dev=$2
-	nsenter --net="/run/netns/$NS_HYP" tcpdump -i "$dev" -Q in -nn -U --immediate-mode -B 65536 \
-		-s 0 -Z root -w "$TMPD/$id.pcap" >"$TMPD/$id.out" 2>"$TMPD/$id.err" &
+	local id=$1 dev=$2 ns=${3:-$NS_HYP}
+	nsenter --net="/run/netns/$ns" tcpdump -i "$dev" -Q in -nn -U --immediate-mode -B 65536 \
+		-s 0 -Z root -w "$TMPD/$id.pcap" "${@:4}" >"$TMPD/$id.out" 2>"$TMPD/$id.err" &
 	local pid=$!
 	LIB_PIDS+=("$pid")
 	eval "CAPTURE_PID_$id=$pid"
@@ -362,6 +363,19 @@ vms_hooks() {
 
 # vms_json ARGS: JSON output of the CLI, failing the case on error.
 vms_json() { vms --json "$@"; }
+
+# build_variant SRC N OUT: "another build" of bpf/SRC.bpf.c for the upgrade
+# tests, which load it through vms_hooks (VMSTEER_TEST_<WHAT>_OBJ): built
+# with -DVMST_TEST_VARIANT=N (VMST_TEST_MARK: one dead instruction, another
+# kernel tag, the same behaviour) into OUT. Callers skip without clang.
+build_variant() {
+	local arch
+	arch=$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+	"${CLANG:-clang}" -g -O2 -target bpf -D__TARGET_ARCH_"$arch" \
+		-I"$ROOT" -I"$ROOT/include" -I"$ROOT/bpf" -DVMST_TEST_VARIANT="$2" \
+		-c "$ROOT/bpf/$1.bpf.c" -o "$3" 2>"$TMPD/clang.err" ||
+		die "cannot build a $1 variant: $(head -c 300 "$TMPD/clang.err")"
+}
 
 # ---- frames -----------------------------------------------------------------
 

@@ -19,13 +19,6 @@
 lib_init txtc
 
 command -v "${CLANG:-clang}" >/dev/null || { skip txtc "clang not installed"; exit 0; }
-ARCH=$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
-build_variant() { # SRC N OUT
-	"${CLANG:-clang}" -g -O2 -target bpf -D__TARGET_ARCH_"$ARCH" \
-		-I"$ROOT" -I"$ROOT/include" -I"$ROOT/bpf" -DVMST_TEST_VARIANT="$2" \
-		-c "$ROOT/bpf/$1.bpf.c" -o "$3" 2>"$TMPD/clang.err" ||
-		die "cannot build a $1 variant: $(head -c 300 "$TMPD/clang.err")"
-}
 build_variant tap 1 "$TMPD/tap1.o"
 build_variant uplink_tc 1 "$TMPD/uplink_tc1.o"
 

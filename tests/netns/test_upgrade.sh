@@ -19,13 +19,6 @@ UPG_FRAMES=${UPG_FRAMES:-40000}
 UPG_PPS=${UPG_PPS:-20000}
 
 command -v "${CLANG:-clang}" >/dev/null || { skip upgrade "clang not installed"; exit 0; }
-ARCH=$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
-build_variant() { # SRC N OUT
-	"${CLANG:-clang}" -g -O2 -target bpf -D__TARGET_ARCH_"$ARCH" \
-		-I"$ROOT" -I"$ROOT/include" -I"$ROOT/bpf" -DVMST_TEST_VARIANT="$2" \
-		-c "$ROOT/bpf/$1.bpf.c" -o "$3" 2>"$TMPD/clang.err" ||
-		die "cannot build a $1 variant: $(head -c 300 "$TMPD/clang.err")"
-}
 for n in 1 2 3; do
 	build_variant uplink $n "$TMPD/uplink$n.o"
 	build_variant trace $n "$TMPD/trace$n.o"

@@ -103,13 +103,8 @@ udp_raw() { printf '%04x%04x%04x0000%s' "$1" "$2" $((8 + ${#3} / 2)) "$3"; }
 # wire_capture: tcpdump on wire0 (wire netns), frames arriving only, into
 # $TMPD/wire.pcap; $WIRE_PID is tcpdump's own PID (nsenter execs it).
 wire_capture() {
-	: >"$TMPD/wire.err" # there before tcpdump writes, for wait_for's grep
-	nsenter --net="/run/netns/$NS_WIRE" tcpdump -i wire0 -Q in -nn -U --immediate-mode -B 16384 -s 0 \
-		-Z root -w "$TMPD/wire.pcap" >"$TMPD/wire.out" 2>"$TMPD/wire.err" &
-	WIRE_PID=$!
-	LIB_PIDS+=("$WIRE_PID")
-	wait_for "tcpdump on wire0" grep -q 'listening on' "$TMPD/wire.err" ||
-		die "tcpdump on wire0 did not start: $(cat "$TMPD/wire.err")"
+	capture_start wire wire0 "$NS_WIRE"
+	WIRE_PID=$CAPTURE_PID_wire
 }
 
 # reason_hook REASON: the hook whose program counts REASON for a port on

@@ -839,17 +839,29 @@ static const struct {
 	{"trunk_vids", trunk_vids},
 };
 
+/*
+ * Every case twice: as a reader reads the port table (no cache: read at
+ * each vms_port_table call), then as a writer holding the state lock does
+ * (a cache that every write keeps current, read once).
+ */
 TEST(ports)
 {
 	struct fixture f;
-	size_t i;
+	size_t i, cached;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (!test__start_subtest("%s", cases[i].name))
-			continue;
-		if (!fixture_setup(&f))
-			continue;
-		cases[i].fn(&f);
-		fixture_teardown(&f);
-	}
+	for (cached = 0; cached < 2; cached++)
+		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			if (!test__start_subtest("%s%s", cases[i].name,
+						 cached ? "_cached" : ""))
+				continue;
+			if (!fixture_setup(&f))
+				continue;
+			if (cached)
+				f.maps.cache = vms_port_cache_new();
+			if (!cached || ASSERT_TRUE(f.maps.cache, "cache"))
+				cases[i].fn(&f);
+			vms_port_cache_free(f.maps.cache);
+			f.maps.cache = NULL;
+			fixture_teardown(&f);
+		}
 }

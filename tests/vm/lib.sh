@@ -320,16 +320,7 @@ wire_ping() {
 
 # wire_capture_start ID: tcpdump in the wire namespace on wire0, frames
 # arriving, into $TMPD/ID.pcap (capture_count/capture_stop of lib.sh).
-wire_capture_start() {
-	local id=$1
-	nsenter --net="/run/netns/$NS_WIRE" tcpdump -i wire0 -Q in -nn -U --immediate-mode \
-		-s 0 -Z root -w "$TMPD/$id.pcap" "${@:2}" >"$TMPD/$id.out" 2>"$TMPD/$id.err" &
-	local pid=$!
-	LIB_PIDS+=("$pid")
-	eval "CAPTURE_PID_$id=$pid"
-	wait_for "tcpdump on wire0" grep -qs 'listening on' "$TMPD/$id.err" ||
-		die "tcpdump on wire0 did not start: $(cat "$TMPD/$id.err")"
-}
+wire_capture_start() { capture_start "$1" wire0 "$NS_WIRE" "${@:2}"; }
 
 # port_ctr PORT NAME: counter NAME of PORT now (stats), "none" if absent.
 port_ctr() { port_counter "$(stats_json)" "$1" "$2"; }

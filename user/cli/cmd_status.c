@@ -109,8 +109,9 @@ static struct problem *problem_add(struct problem *p, int *n, const char *kind,
 /* What status reads of the state, and what it finds. */
 struct status {
 	const char *pin_path;
+	const char *pending_arg; /* --pending-max as given */
 	unsigned long long pending_max;
-	struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	const struct vmst_port_cfg *cfg; /* vms_port_table */
 	struct vms_uplink_info up[VMST_MAX_UPLINKS];
 	__u32 tc_prog[VMST_MAX_UPLINKS];
 	int nup, fdb;
@@ -151,7 +152,7 @@ static int status_read(struct status *s)
 	s->nup = vms_uplink_list(&st, s->up, VMST_MAX_UPLINKS);
 	err = s->nup < 0 ? vms_err(s->nup, "cannot list uplinks: %s",
 				   strerror(-s->nup))
-			 : vms_port_read_all(&st.maps, s->cfg);
+			 : vms_port_table(&st.maps, &s->cfg);
 	s->fdb = err ? 0 : vms_fdb_count(&st.maps);
 	if (s->fdb < 0)
 		err = s->fdb;
@@ -406,29 +407,40 @@ static int status_none(const char *pin_path)
 	return 0;
 }
 
+static int status_opt(void *ctx, int c, const char *arg)
+{
+	struct status *s = ctx;
+
+	(void)c; /* 'P' */
+	if (vms_opt_once("status", "--pending-max", &s->pending_arg, arg))
+		return VMS_EXIT_USAGE;
+	if (vms_parse_uint(arg, 86400 * 365, &s->pending_max))
+		return vms_err(-EINVAL,
+			       "--pending-max %s: expected seconds "
+			       "(0..31536000)",
+			       arg);
+	return 0;
+}
+
 int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"pending-max", required_argument, NULL, 'P'}, {}};
+	static const struct vms_opt opts[] = {
+		{"pending-max", 'P', VMS_OPT_ARG, 0}, {}};
+	static const struct vms_optspec spec = {
+		.cmd = "status",
+		.shortopts = "",
+		.opts = opts,
+		.fn = status_opt,
+	};
 	static struct status s;
-	const char *pending_arg = NULL;
-	int err, c;
+	int err;
 
 	memset(&s, 0, sizeof(s));
 	s.pin_path = cli->pin_path;
 	s.pending_max = 60;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'P')
-			return vms_bad_option("status", argv);
-		if (vms_opt_once("status", "--pending-max", &pending_arg,
-				 optarg))
-			return VMS_EXIT_USAGE;
-		if (vms_parse_uint(optarg, 86400 * 365, &s.pending_max))
-			return vms_err(-EINVAL,
-				       "--pending-max %s: expected seconds "
-				       "(0..31536000)",
-				       optarg);
-	}
+	err = vms_getopt(&spec, argc, argv, &s);
+	if (err)
+		return err;
 	if (optind != argc)
 		return vms_usage_err("status", "takes no arguments");
 	if (!vms_state_exists(cli->pin_path))

@@ -46,10 +46,10 @@ static __u64 port_key(const struct vms_cfg_port *p)
 	return vmst_fdb_key(p->vlan, vms_mac48(p->mac));
 }
 
-static int read_ports(struct vms_state *st, struct vmst_port_cfg *pc)
+/* The port table of @st (none: every index free). */
+static int read_ports(struct vms_state *st, const struct vmst_port_cfg **pc)
 {
-	memset(pc, 0, sizeof(*pc) * VMST_MAX_PORTS);
-	return st ? vms_port_read_all(&st->maps, pc) : 0;
+	return vms_port_table(st ? &st->maps : NULL, pc);
 }
 
 static int read_uplinks(struct vms_state *st, struct vms_uplink_info *up)
@@ -102,7 +102,7 @@ int vms_cfg_port_from_record(struct vms_state *st, __u32 idx,
 
 int vms_config_from_state(struct vms_state *st, struct vms_config *cfg)
 {
-	static struct vmst_port_cfg pc[VMST_MAX_PORTS];
+	const struct vmst_port_cfg *pc;
 	struct vms_uplink_info up[VMST_MAX_UPLINKS];
 	__u32 netns = vms_netns_ino();
 	int i, j, n, err;
@@ -128,7 +128,7 @@ int vms_config_from_state(struct vms_state *st, struct vms_config *cfg)
 							 : VMS_ATTACH_GENERIC;
 		cfg->n_uplinks++;
 	}
-	err = read_ports(st, pc);
+	err = read_ports(st, &pc);
 	if (err)
 		return err;
 	for (i = 1; i < VMST_MAX_PORTS; i++) {
@@ -161,7 +161,7 @@ struct plan_ctx {
 	struct vms_edit *edit; /* NULL: the whole document */
 	__u32 netns;
 	/* the state */
-	struct vmst_port_cfg pc[VMST_MAX_PORTS];
+	const struct vmst_port_cfg *pc; /* vms_port_table */
 	__u32 fdb[VMST_FDB_SLOTS];
 	struct vms_uplink_info up[VMST_MAX_UPLINKS];
 	int n_up;
@@ -252,7 +252,7 @@ static int plan_read(struct plan_ctx *c)
 	c->n_up = read_uplinks(c->st, c->up);
 	if (c->n_up < 0)
 		return c->n_up;
-	err = read_ports(c->st, c->pc);
+	err = read_ports(c->st, &c->pc);
 	if (err)
 		return err;
 	memset(c->fdb, 0, sizeof(c->fdb));

@@ -30,15 +30,15 @@ static bool tap_gone(const struct vmst_port_cfg *c, __u32 netns)
 
 int vms_state_check(const struct vms_maps *m, vms_check_fn report, void *ctx)
 {
-	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
 	static __u32 slot_of[VMST_MAX_PORTS]; /* FDB slot + 1 naming a port */
 	static __u32 fdb[VMST_FDB_SLOTS];
 	__u32 netns = vms_netns_ino(), s, idx, tx, j;
+	const struct vmst_port_cfg *cfg;
 	struct vmst_port port;
 	char msg[160];
 	int n = 0, err;
 
-	err = vms_port_read_all(m, cfg);
+	err = vms_port_table(m, &cfg);
 	if (!err)
 		err = vms_fdb_read(m, fdb);
 	if (err)

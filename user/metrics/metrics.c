@@ -100,7 +100,7 @@ void vms_prom_family(FILE *f, const char *name, const char *type,
 
 /* Everything a scrape shows, read before anything is written. */
 struct snapshot {
-	struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	const struct vmst_port_cfg *cfg; /* vms_port_table */
 	struct vmst_port_stats ps[VMST_MAX_PORTS];
 	struct vms_reasons rs[VMST_MAX_PORTS];
 	struct vmst_queue_stats qs[VMST_MAX_PORTS];
@@ -220,7 +220,7 @@ static int snapshot_read(struct snapshot *s, const char *pin_path)
 	if (err)
 		return err;
 	/* Whole tables in a few batch reads, not a read per port. */
-	err = vms_port_read_all(&st.maps, s->cfg);
+	err = vms_port_table(&st.maps, &s->cfg);
 	if (!err)
 		err = vms_read_reasons_range(&st.maps, 0, VMST_MAX_PORTS,
 					     s->rs);
