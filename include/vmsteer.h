@@ -15,7 +15,7 @@
 #endif
 
 /* Version of the pinned state layout (maps, their keys and values). */
-#define VMSTEER_LAYOUT_VERSION 3
+#define VMSTEER_LAYOUT_VERSION 4
 
 /* Default bpffs directory of the pinned state. */
 #define VMSTEER_PIN_PATH_DEFAULT "/sys/fs/bpf/vmsteer"
@@ -539,6 +539,9 @@ enum vmst_rss_hash_type {
 	VMST_RSS_UDPV6 = 1U << 5,
 };
 
+/* Each IPv6 type is its IPv4 type's bit shifted up by this. */
+#define VMST_RSS_V6_SHIFT 3
+
 /* Every supported hash type. */
 #define VMST_RSS_TYPES_ALL                                                 \
 	(VMST_RSS_IPV4 | VMST_RSS_TCPV4 | VMST_RSS_UDPV4 | VMST_RSS_IPV6 | \
@@ -569,21 +572,32 @@ struct vmst_rss {
 	__u16 queues;		    /* queues of the tap (0: unchecked) */
 	__u16 flags;		    /* VMST_RSS_F_* (the tap XDP program reads
 				     * ENABLED: such ports take tc) */
+	__u16 key_slot; /* vmst_rss_lut entry of the key's tables, 0: none */
+	__u16 reserved;
 	__u16 table[VMST_RSS_TABLE_MAX]; /* indirection table: queue numbers */
 };
 
 /*
- * Lookup tables of a port's Toeplitz key (vmst_rss_lut, indexed by port
- * index), built by user space whenever it writes the port's vmst_rss entry
- * (vms_rss_write). Entry nib[2i][n] is the hash of an input whose byte i
- * is n << 4 and whose other bytes are 0; nib[2i + 1][n] the same for byte
- * i equal to n. The hash being linear, the hash of an input is the XOR of
- * one entry per nibble: a fixed number of loads and no bit test that a
- * compiler could turn into a branch, so the verifier walks one path per
- * byte whatever the compiler. The programs use the tables only while @key
- * equals the vmst_rss entry's key (else the default queue), so tables left
- * from another key are never used.
+ * Lookup tables of a Toeplitz key (vmst_rss_lut, indexed by key slot): one
+ * entry per distinct key of the state, shared by every port whose vmst_rss
+ * entry names the slot (key_slot). User space builds an entry when a port
+ * first needs its key and never rewrites a slot a port names; a slot no
+ * port names is free (load/rsskeys.c counts the references from the
+ * vmst_rss entries, so a crash leaves at worst a free slot with tables in
+ * it). Entry nib[2i][n] is the hash of an input whose byte i is n << 4 and
+ * whose other bytes are 0; nib[2i + 1][n] the same for byte i equal to n.
+ * The hash being linear, the hash of an input is the XOR of one entry per
+ * nibble: a fixed number of loads and no bit test that a compiler could
+ * turn into a branch, so the verifier walks one path per byte whatever the
+ * compiler. The programs use the tables only while @key equals the vmst_rss
+ * entry's key (else the default queue), so tables of another key are never
+ * used.
  */
+/* Distinct RSS keys a state holds (a port with a 65th is refused). */
+#define VMST_RSS_KEYS 64
+/* Key slots: slot 0 is never used (key_slot 0: no tables), and there is
+ * room for every key before and after an apply that replaces them all. */
+#define VMST_RSS_KEY_SLOTS   (2 * VMST_RSS_KEYS + 1)
 #define VMST_RSS_LUT_NIBBLES (2 * VMST_RSS_INPUT_MAX)
 struct vmst_rss_lut {
 	__u8 key[VMST_RSS_KEY_LEN]; /* the key the tables were built from */
@@ -675,12 +689,16 @@ _Static_assert((VMST_MON_SNAP & (VMST_MON_SNAP - 1)) == 0,
 	       "monitor snapshot length is a power of two");
 _Static_assert(sizeof(struct vmst_mon_event) == 40 + VMST_MON_SNAP,
 	       "vmst_mon_event size");
-_Static_assert(sizeof(struct vmst_rss) == 52 + 2 * VMST_RSS_TABLE_MAX,
+_Static_assert(sizeof(struct vmst_rss) == 56 + 2 * VMST_RSS_TABLE_MAX,
 	       "vmst_rss size");
 _Static_assert(sizeof(struct vmst_rss_lut) ==
 		       VMST_RSS_KEY_LEN + 64 * VMST_RSS_LUT_NIBBLES,
 	       "vmst_rss_lut size");
 _Static_assert(sizeof(struct vmst_tun_file) == 52, "vmst_tun_file size");
+_Static_assert(VMST_RSS_IPV6 == VMST_RSS_IPV4 << VMST_RSS_V6_SHIFT &&
+		       VMST_RSS_TCPV6 == VMST_RSS_TCPV4 << VMST_RSS_V6_SHIFT &&
+		       VMST_RSS_UDPV6 == VMST_RSS_UDPV4 << VMST_RSS_V6_SHIFT,
+	       "IPv6 hash types are the IPv4 ones shifted");
 _Static_assert((VMST_RSS_TABLE_MAX & (VMST_RSS_TABLE_MAX - 1)) == 0,
 	       "RSS table size is a power of two");
 _Static_assert(VMST_RSS_KEY_LEN >= VMST_RSS_INPUT_MAX + 4,

@@ -25,42 +25,26 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Private mount namespace and bpffs, as scripts/bench.sh does.
-if [ -z "${VMSTEER_BENCH_MNTNS:-}" ]; then
-	[ "$(id -u)" -eq 0 ] || { echo "bench_cp: needs root" >&2; exit 1; }
-	VMSTEER_BENCH_MNTNS=1 exec unshare --mount --propagation private \
-		"$0" "$@"
-fi
-mount -t bpf bpf /sys/fs/bpf
+NAME=bench_cp
+. scripts/cp_lib.sh
+cp_private_bpffs "$0" "$@"
 
 BUILD=${BUILD:-build}
 CP_SIZES=${CP_SIZES:-256 1024 4096}
 REPEAT=${REPEAT:-5}
 VMSTEER=$(realpath -m "${VMSTEER:-$BUILD/vmsteer}")
 EXPORTER=$(dirname "$VMSTEER")/vmsteer-exporter
-die() { echo "bench_cp: $*" >&2; exit 1; }
 [ -x "$VMSTEER" ] || die "$VMSTEER missing: run 'make'"
 command -v jq >/dev/null || die "jq missing (make deps)"
 command -v curl >/dev/null || die "curl missing (make deps)"
 
-id=vmstcp-$$-$RANDOM
-NS=$id
-PIN=/sys/fs/bpf/$id
-tmp=$(mktemp -d /tmp/vmsteer-bench-cp.XXXXXX)
 exp_pid=
-cleanup() {
-	local rc=$?
-	set +e
+stop_exporter() {
 	[ -z "$exp_pid" ] || { kill "$exp_pid"; wait "$exp_pid"; } 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$PIN" "$tmp"
-	exit $rc
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+CP_CLEANUP=stop_exporter
+cp_setup vmsteer-bench-cp
 
-hv() { nsenter --net="/run/netns/$NS" "$@"; }
-vms() { hv "$VMSTEER" --pin-path "$PIN" "$@"; }
 now_ns() { date +%s%N; }
 # ms CMD...: milliseconds CMD took (its output discarded; it must succeed).
 ms() {
@@ -75,22 +59,8 @@ mac_of() { printf '02:cc:%02x:%02x:%02x:01' $(($1 >> 16 & 255)) $(($1 >> 8 & 255
 
 declare -A R
 for n in $CP_SIZES; do
-	ip netns del "$NS" 2>/dev/null || true
-	rm -rf "$PIN"
-	ip netns add "$NS"
-	hv ip link set lo up
-	{
-		echo "link add up0 type veth peer name wire0"
-		echo "link set up0 up"
-		echo "link set wire0 up"
-		for i in $(seq 1 "$n"); do
-			if [ $((i % 16)) = 0 ]; then
-				echo "tuntap add dev t$i mode tap multi_queue"
-			else
-				echo "tuntap add dev t$i mode tap"
-			fi
-		done
-	} >"$tmp/ip.batch"
+	cp_netns
+	cp_taps_batch "$n" >"$tmp/ip.batch"
 	t_taps=$(ms hv ip -batch "$tmp/ip.batch")
 	# The document: every 16th port steers 2 queues by RSS.
 	for i in $(seq 1 "$n"); do

@@ -124,10 +124,11 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vmst_rss SEC(".maps");
 
-/* Toeplitz lookup tables of each port's RSS key (struct vmst_rss_lut). */
+/* Toeplitz lookup tables of each distinct RSS key (struct vmst_rss_lut),
+ * indexed by key slot (vmst_rss's key_slot). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, VMST_MAX_PORTS);
+	__uint(max_entries, VMST_RSS_KEY_SLOTS);
 	__type(key, __u32);
 	__type(value, struct vmst_rss_lut);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

@@ -16,6 +16,8 @@
 #include "core/monitor.h"
 #include "core/ports.h"
 #include "core/state.h"
+#include "load/rss.h"
+#include "load/rsskeys.h"
 #include "load/tapxdp.h"
 #include "load/tc.h"
 #include "load/uplink.h"
@@ -26,7 +28,8 @@ const char cmd_status_usage[] =
 	"Usage: vmsteer status [--pending-max SECS]\n\n"
 	"Show the pinned state: its layout version, the uplinks with their "
 	"attach\nmode and program, whether tap drops are being counted, how "
-	"full the\nport table and FDB are, and problems (a port whose tap "
+	"full the\nport table and FDB are, how many distinct RSS keys "
+	"are in use (of 64),\nand problems (a port whose tap "
 	"is gone, an\nuplink whose device is gone). The ports and the FDB "
 	"are checked against\neach other: 'inconsistencies' (JSON) lists "
 	"FDB entries that lead to a\nmissing or mismatched port or "
@@ -115,6 +118,7 @@ struct status {
 	struct vms_uplink_info up[VMST_MAX_UPLINKS];
 	__u32 tc_prog[VMST_MAX_UPLINKS];
 	int nup, fdb;
+	unsigned int rss_keys; /* distinct RSS keys in use */
 	bool tracing;
 	struct vms_monitor_info mon;
 	struct findings fnd;
@@ -156,6 +160,12 @@ static int status_read(struct status *s)
 	s->fdb = err ? 0 : vms_fdb_count(&st.maps);
 	if (s->fdb < 0)
 		err = s->fdb;
+	if (!err) {
+		const struct vms_rss_keys *k = vms_rss_keys_of(&st.maps);
+
+		err = k ? 0 : -EIO;
+		s->rss_keys = k ? vms_rss_keys_distinct(k) : 0;
+	}
 	s->tracing = vms_tracing_attached(st.pin_path);
 	if (!err)
 		err = vms_monitor_info(&st.maps, &s->mon);
@@ -295,6 +305,8 @@ static void status_json(const struct status *s)
 	vms_json_u64(o, "ports_other_netns", s->other_ns);
 	vms_json_u64(o, "fdb_entries", s->fdb);
 	vms_json_u64(o, "fdb_slots", VMST_FDB_SLOTS);
+	vms_json_u64(o, "rss_keys", s->rss_keys);
+	vms_json_u64(o, "rss_keys_max", VMST_RSS_KEYS);
 	for (i = 0; i < s->nprob; i++) {
 		struct json_object *a = json_object_new_object();
 
@@ -358,6 +370,8 @@ static void status_plain(const struct status *s)
 		       "s)\n",
 		       s->npending, s->oldest);
 	printf("fdb:       %d of %u slots\n", s->fdb, VMST_FDB_SLOTS);
+	printf("rss keys:  %u of %d distinct keys\n", s->rss_keys,
+	       VMST_RSS_KEYS);
 	printf("tap tc:    %d ports with their tap program, %d without",
 	       s->tc_on, s->tc_off);
 	if (s->other_ns)

@@ -28,6 +28,7 @@
 #include "core/state.h"
 #include "core/trunk.h"
 #include "load/rss.h"
+#include "load/rsskeys.h"
 #include "load/tapxdp.h"
 #include "load/tc.h"
 #include "load/uplink.h"
@@ -350,6 +351,64 @@ static int plan_check_foreign(struct plan_ctx *c)
 		other += c->up[i].netns_ino != c->netns;
 	return check_room(c, "uplinks", cfg->n_uplinks, other,
 			  VMS_CFG_MAX_UPLINKS);
+}
+
+/* Port @p hashes with a key (its steering needs the key's tables). */
+static bool uses_key(const struct vms_cfg_port *p)
+{
+	return (p->rss.flags & VMST_RSS_F_ENABLED) && p->rss.table_size;
+}
+
+/*
+ * A state holds at most VMST_RSS_KEYS distinct RSS keys (one lookup table
+ * slot each, load/rsskeys.c): refuse the port that would bring one more,
+ * before any change. The keys that stay are those of the ports of other
+ * namespaces (apply) or of every other port (an edit).
+ */
+static int plan_check_rss_keys(struct plan_ctx *c)
+{
+	static struct vms_rss_keyset set;
+	const struct vms_rss_keys *k;
+	char path[64];
+	__u32 j;
+	int i;
+
+	for (i = 0; i < c->cfg->n_ports && !uses_key(&c->cfg->ports[i]); i++)
+		;
+	if (i == c->cfg->n_ports || !c->st)
+		return 0; /* no key to place, or no port holds one yet */
+	k = vms_rss_keys_of(&c->st->maps);
+	if (!k)
+		return -EIO;
+	set.n = 0;
+	for (j = 1; j < VMST_MAX_PORTS; j++) {
+		bool stays = c->edit ? j != c->edit->existed : foreign(c, j);
+
+		if (k->slot[j] && stays)
+			vms_rss_keyset_add(&set, k->key[k->slot[j]]);
+	}
+	for (i = 0; i < c->cfg->n_ports; i++) {
+		const struct vms_cfg_port *p = &c->cfg->ports[i];
+
+		if (!uses_key(p) ||
+		    vms_rss_keyset_add(&set, p->rss.key) <= VMST_RSS_KEYS)
+			continue;
+		c->plan->bad_port = i + 1;
+		if (c->edit)
+			return vms_err(-ENOSPC,
+				       "port %s: its RSS key would be a %dth "
+				       "distinct key; a state holds at most "
+				       "%d (give it the key of another port)",
+				       p->tap, VMST_RSS_KEYS + 1,
+				       VMST_RSS_KEYS);
+		snprintf(path, sizeof(path), "ports[%d].rss.key", i);
+		return vms_cfg_err(c->name, path,
+				   "a %dth distinct RSS key; a state holds at "
+				   "most %d (ports of other network "
+				   "namespaces count too)",
+				   VMST_RSS_KEYS + 1, VMST_RSS_KEYS);
+	}
+	return 0;
 }
 
 /* Uplinks to attach, or to re-attach in another mode. */
@@ -684,7 +743,9 @@ static int plan_port_rss(struct plan_ctx *c, int i)
 	had = now.flags & VMST_RSS_F_ENABLED;
 	moved = !o || !c->cur[i] || rec_key(&c->pc[o]) != port_key(p) ||
 		c->pc[o].ifindex != p->ifindex;
-	same = vms_cfg_rss_equal(&p->rss, &now) && !(moved && want);
+	/* A slot holding another key's tables is rewritten too. */
+	same = vms_cfg_rss_equal(&p->rss, &now) && !(moved && want) &&
+	       (!c->st || vms_rss_tables_ok(&c->st->maps, &now));
 	/* An edit of an existing port puts its steering as it says again
 	 * (port add without --queues removes vmsteer's program). */
 	if (c->edit ? !want && !o : same || (!want && !had))
@@ -833,6 +894,8 @@ static int plan_steps(struct plan_ctx *c)
 	err = plan_read(c);
 	if (!err && whole)
 		err = plan_check_foreign(c);
+	if (!err)
+		err = plan_check_rss_keys(c);
 	if (!err && whole)
 		err = plan_uplinks(c);
 	if (!err && whole)

@@ -28,6 +28,7 @@
 #include "core/counters.h"
 #include "core/state.h"
 #include "core/trunk.h"
+#include "load/rss.h"
 #include "util/log.h"
 #include "util/netdev.h"
 
@@ -680,15 +681,13 @@ static void clear_port(const struct vms_maps *m, __u32 idx,
 {
 	struct vmst_dev_key dk = {c->ifindex, c->netns_ino};
 	struct vmst_port_cfg empty = {};
-	struct vmst_rss no_rss = {};
 	struct vmst_trunk no_vids = {};
 	__u32 cur;
 
 	bpf_map_delete_elem(m->fd[VMS_MAP_TX], &idx);
 	/* A later port at this index must not inherit the queue steering,
 	 * nor trunk VIDs. */
-	if (m->fd[VMS_MAP_RSS] >= 0)
-		bpf_map_update_elem(m->fd[VMS_MAP_RSS], &idx, &no_rss, BPF_ANY);
+	vms_rss_clear(m, idx); /* releases its RSS key slot */
 	if (m->fd[VMS_MAP_TRUNK] >= 0)
 		bpf_map_update_elem(m->fd[VMS_MAP_TRUNK], &idx, &no_vids,
 				    BPF_ANY);

@@ -61,11 +61,14 @@ extern const struct vms_map_info vms_map_table[VMS_MAP_N];
  * so a command adding thousands of ports reads the tables once.
  */
 struct vms_port_cache;
+/* The RSS key slots' counts (load/rsskeys.h), kept the same way. */
+struct vms_rss_keys;
 
 /* Open file descriptors of the shared maps (-1 when not open). */
 struct vms_maps {
 	int fd[VMS_MAP_N];
-	struct vms_port_cache *cache; /* NULL: every read goes to the map */
+	struct vms_port_cache *cache;  /* NULL: every read goes to the map */
+	struct vms_rss_keys *rss_keys; /* NULL: counted at every RSS write */
 };
 
 /* Programs shared by every tap of a network namespace (progs.c). */
