@@ -172,8 +172,7 @@ CRASH_BIN := $(BUILD)/tests/vmsteer-crash
 comma := ,
 CRASH_WRAP := $(patsubst %,-Wl$(comma)--wrap=%,bpf_map_update_elem \
 	bpf_map_delete_elem bpf_link_create bpf_link_update bpf_link_detach \
-	bpf_obj_pin bpf_link__pin bpf_tc_hook_create bpf_tc_hook_destroy \
-	bpf_tc_attach bpf_tc_detach)
+	bpf_obj_pin bpf_link__pin vms_nl_change)
 
 $(BUILD)/tests/crash/%.o: tests/crash/%.c | $(BUILD)/tests/crash
 	$(call msg,CC,$@)

@@ -435,7 +435,9 @@ exporter_start late $((EXP_PORT + 1)) --pin-path "$PIN2"
 URL2=http://127.0.0.1:$((EXP_PORT + 1))
 before_h=$(code "$URL2/healthz")
 before_up=$(http "$URL2/metrics" | grep '^vmsteer_up ')
-in_hyp "$VMSTEER" --pin-path "$PIN2" port add vmt1 --mac "$MAC_VM1" >/dev/null ||
+# A tap of its own: vmt1 is the first state's (bound to its tc block).
+tap_create vmtlate
+in_hyp "$VMSTEER" --pin-path "$PIN2" port add vmtlate --mac "$MAC_VM1" >/dev/null ||
 	die "port add on $PIN2 failed"
 after_h=$(code "$URL2/healthz")
 http "$URL2/metrics" >"$TMPD/late.txt"

@@ -39,7 +39,9 @@ const char cmd_status_usage[] =
 	"and how\nmany ports of this network namespace have their tap "
 	"program attached\n('tc_attached') and how many do not "
 	"('tc_missing': 'vmsteer attach'\nadds it again); ports of other "
-	"namespaces are not looked at.\n\n"
+	"namespaces are not looked at. 'tc_block': the shared tc block the "
+	"taps\nvmsteer gives a clsact qdisc are bound to (its filter runs the "
+	"tap\nprogram; 'tc filter show block N').\n\n"
 	"Pending ports (configured, their tap not there yet or no more) are "
 	"counted;\none pending longer than SECS (--pending-max, default 60) "
 	"needs attention.\n\n"
@@ -119,6 +121,7 @@ struct status {
 	__u32 tc_prog[VMST_MAX_UPLINKS];
 	int nup, fdb;
 	unsigned int rss_keys; /* distinct RSS keys in use */
+	__u32 tc_block;
 	bool tracing;
 	struct vms_monitor_info mon;
 	struct findings fnd;
@@ -167,6 +170,7 @@ static int status_read(struct status *s)
 		s->rss_keys = k ? vms_rss_keys_distinct(k) : 0;
 	}
 	s->tracing = vms_tracing_attached(st.pin_path);
+	s->tc_block = vms_tc_block(&st);
 	if (!err)
 		err = vms_monitor_info(&st.maps, &s->mon);
 	if (!err) {
@@ -302,6 +306,7 @@ static void status_json(const struct status *s)
 	vms_json_u64(o, "pending_max", s->pending_max);
 	vms_json_u64(o, "tc_attached", s->tc_on);
 	vms_json_u64(o, "tc_missing", s->tc_off);
+	vms_json_u64(o, "tc_block", s->tc_block);
 	vms_json_u64(o, "ports_other_netns", s->other_ns);
 	vms_json_u64(o, "fdb_entries", s->fdb);
 	vms_json_u64(o, "fdb_slots", VMST_FDB_SLOTS);
@@ -372,8 +377,9 @@ static void status_plain(const struct status *s)
 	printf("fdb:       %d of %u slots\n", s->fdb, VMST_FDB_SLOTS);
 	printf("rss keys:  %u of %d distinct keys\n", s->rss_keys,
 	       VMST_RSS_KEYS);
-	printf("tap tc:    %d ports with their tap program, %d without",
-	       s->tc_on, s->tc_off);
+	printf("tap tc:    %d ports with their tap program, %d without "
+	       "(tc block %u)",
+	       s->tc_on, s->tc_off, s->tc_block);
 	if (s->other_ns)
 		printf(" (%d ports of other namespaces not checked)",
 		       s->other_ns);
