@@ -231,7 +231,7 @@ $(FUZZ_PACKET): $(FUZZ_PACKET_SRCS) $(LIBVMS) $(SKELS) | $(BUILD)/tests/unit
 # against their models; test-only wrappers of their sources
 # (tests/bpf/*_observe.bpf.c) show the redirect target and the tag pushed.
 FUZZ_TAP := $(BUILD)/tests/fuzz_tap
-FUZZ_TAP_SRCS := tests/fuzz/fuzz_tap.c tests/unit/refmodel_tx.c \
+FUZZ_TAP_SRCS := tests/fuzz/fuzz_tap.c tests/unit/refmodel_tx.c tests/unit/refmodel.c \
 	tests/unit/corpus.c
 
 $(FUZZ_TAP): $(FUZZ_TAP_SRCS) $(LIBVMS) $(SKELS) $(TEST_SKELS) | $(BUILD)/tests/unit

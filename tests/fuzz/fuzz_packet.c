@@ -33,6 +33,7 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
+#include "core/counters.h"
 #include "core/ports.h"
 #include "core/state.h"
 #include "load/rss.h"
@@ -120,7 +121,8 @@ static size_t linear_max; /* bytes test_run puts in the first buffer */
 
 /* The model's counters, and what has been run. */
 static struct {
-	struct vmst_counter reason[VMST_MAX_PORTS][VMST_R_MAX];
+	/* By slot of the port's vmst_rstats row (vms_reason_xdp_slot). */
+	struct vmst_counter reason[VMST_MAX_PORTS][VMST_RSTATS_ROW];
 	struct vmst_counter fwd[VMST_MAX_PORTS];
 } shadow;
 static unsigned long long frames_run, refused, outcome[VMST_R_MAX + 1], steered;
@@ -170,7 +172,7 @@ static void check_counters(void)
 	for (i = 0; i <= NPORTS; i++) {
 		__u64 frames = 0, bytes = 0;
 
-		for (r = 0; r < VMST_R_MAX; r++) {
+		for (r = 0; r < VMST_RSTATS_ROW; r++) {
 			key = VMST_RSTATS_KEY(list[i], r);
 			if (bpf_map_lookup_elem(maps.fd[VMS_MAP_RSTATS], &key,
 						rv))
@@ -185,7 +187,7 @@ static void check_counters(void)
 				snprintf(msg, sizeof(msg),
 					 "port %u %s: %llu frames %llu bytes, "
 					 "model %llu frames %llu bytes",
-					 list[i], ref_reason_str(r),
+					 list[i], ref_slot_str(r),
 					 (unsigned long long)frames,
 					 (unsigned long long)bytes,
 					 (unsigned long long)shadow
@@ -500,8 +502,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		shadow.fwd[res.port].frames++;
 		shadow.fwd[res.port].bytes += res.bytes;
 	} else {
-		shadow.reason[res.port][res.reason].frames++;
-		shadow.reason[res.port][res.reason].bytes += res.bytes;
+		int slot = vms_reason_xdp_slot(res.reason);
+
+		shadow.reason[res.port][slot].frames++;
+		shadow.reason[res.port][slot].bytes += res.bytes;
 	}
 	if (frames_run % COUNTER_EVERY == 0)
 		check_counters();

@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/output.h"
+#include "config/config.h"
 #include "core/local.h"
 #include "core/state.h"
 #include "load/probe.h"
@@ -48,13 +49,7 @@ static int attach_opt(void *ctx, int c, const char *arg)
 	(void)c; /* 'm' */
 	if (vms_opt_once("attach", "--mode", &m->arg, arg))
 		return VMS_EXIT_USAGE;
-	if (!strcmp(arg, "native"))
-		m->mode = VMS_ATTACH_NATIVE;
-	else if (!strcmp(arg, "generic"))
-		m->mode = VMS_ATTACH_GENERIC;
-	else if (!strcmp(arg, "auto"))
-		m->mode = VMS_ATTACH_AUTO;
-	else
+	if (vms_attach_mode_parse(arg, &m->mode))
 		return vms_usage_err("attach",
 				     "--mode %s: expected native, generic or "
 				     "auto",

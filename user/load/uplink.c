@@ -36,8 +36,8 @@
 #define LINKS_DIR	"links"
 #define XDP_LINK_PREFIX "xdp_"
 /* Tracepoint links, one per program of trace.bpf.c. */
-static const char *const trace_links[] = {"trace_devmap_xmit",
-					  "trace_redirect_err"};
+static const char *const trace_links[] = {
+	"trace_devmap_xmit", "trace_redirect_err", "trace_kfree_skb"};
 #define NTRACE (sizeof(trace_links) / sizeof(trace_links[0]))
 
 const char *vms_mode_name(__u32 mode)
@@ -169,8 +169,8 @@ static int trace_attach_one(struct bpf_program *prog, const char *name,
  */
 static int ensure_tracing(struct vms_state *st, bool *replaced)
 {
-	static const char *const prog_names[NTRACE] = {"vmst_devmap_xmit",
-						       "vmst_redirect_err"};
+	static const char *const prog_names[NTRACE] = {
+		"vmst_devmap_xmit", "vmst_redirect_err", "vmst_kfree_skb"};
 	struct bpf_link *links[NTRACE] = {};
 	struct bpf_program *progs[NTRACE];
 	struct bpf_object *obj;
