@@ -15,7 +15,7 @@
 #endif
 
 /* Version of the pinned state layout (maps, their keys and values). */
-#define VMSTEER_LAYOUT_VERSION 4
+#define VMSTEER_LAYOUT_VERSION 5
 
 /* Default bpffs directory of the pinned state. */
 #define VMSTEER_PIN_PATH_DEFAULT "/sys/fs/bpf/vmsteer"
@@ -362,8 +362,32 @@ enum vmst_reason {
 
 /* Reason slots per port: room for reasons to come without a new layout. */
 #define VMST_REASON_SLOTS 32
-/* Key of vmst_rstats: port index (0 = no port) and reason. */
-#define VMST_RSTATS_KEY(port, reason) ((port)*VMST_REASON_SLOTS + (reason))
+
+/*
+ * Which hook counted a drop. A drop reason can be counted by an XDP
+ * program (the tap XDP program's checks, the uplink's drop_no_target) and
+ * by a tc program (the tap tc program, the uplink skb path): an XDP
+ * program counts its drops in the reason's XDP slot, everything else goes
+ * to the reason's own slot. A pass reason has one hook, so no XDP slot:
+ * the uplink's reasons are the uplink XDP program's, a VM's the tap tc
+ * program's (the tap XDP program passes nothing to the kernel, it leaves
+ * frames to tc). The XDP slots are numbered in the order of the drop
+ * reasons in VMST_REASONS (enum vmst_xdp_drop).
+ */
+#define VMST_XDP_DROP_OF_DROP(name) VMST_XD_##name,
+#define VMST_XDP_DROP_OF_PASS(name)
+#define VMST_X_XDP_DROP(name, dir, kind, label, help) \
+	VMST_XDP_DROP_OF_##kind(name)
+enum vmst_xdp_drop { VMST_REASONS(VMST_X_XDP_DROP) VMST_XD_MAX };
+/* XDP drop slots per port. */
+#define VMST_XDP_DROP_SLOTS 16
+/* A port's row of vmst_rstats: its reason slots, then its XDP slots. */
+#define VMST_RSTATS_ROW (VMST_REASON_SLOTS + VMST_XDP_DROP_SLOTS)
+/* Key of vmst_rstats: port index (0 = no port) and reason... */
+#define VMST_RSTATS_KEY(port, reason) ((port)*VMST_RSTATS_ROW + (reason))
+/* ...and of an XDP program's drops: port and enum vmst_xdp_drop. */
+#define VMST_RSTATS_XDP_KEY(port, xd) \
+	((port)*VMST_RSTATS_ROW + VMST_REASON_SLOTS + (xd))
 
 /* A frame and byte counter pair. */
 struct vmst_counter {
@@ -413,7 +437,10 @@ struct vmst_counter {
 	PAIR(X, FROM_VM_UPLINK_XDP, from_vm_uplink_xdp, "from_vm_uplink_xdp", \
 	     "frames the VM sent that the tap XDP program redirected to the " \
 	     "uplink (no skb)",                                               \
-	     "bytes the tap XDP program redirected to the uplink")
+	     "bytes the tap XDP program redirected to the uplink")            \
+	ONE(X, TAP_RING_FULL_TC, tap_ring_full_tc, "tap_ring_full_tc",        \
+	    "frames on the skb path (a tc program's redirect, the bridge) "   \
+	    "that a full tap ring refused")
 
 /* One X(NAME, label, help) per counter slot. */
 #define VMST_PC_SLOTS_PAIR(X, name, field, label, fhelp, bhelp) \
@@ -431,7 +458,7 @@ enum vmst_port_counter {
 };
 
 /* Counter slots per port: room for counters to come. */
-#define VMST_PC_SLOTS 16
+#define VMST_PC_SLOTS 20
 
 #define VMST_PC_FIELD_PAIR(X, name, field, label, fhelp, bhelp) \
 	struct vmst_counter field;
@@ -683,6 +710,7 @@ _Static_assert(sizeof(struct vmst_uplink) == 8, "vmst_uplink size");
 _Static_assert(sizeof(struct vmst_config) == 16, "vmst_config size");
 _Static_assert(sizeof(struct vmst_counter) == 16, "vmst_counter size");
 _Static_assert(VMST_R_MAX <= VMST_REASON_SLOTS, "too many reasons");
+_Static_assert(VMST_XD_MAX <= VMST_XDP_DROP_SLOTS, "too many drop reasons");
 _Static_assert(sizeof(struct vmst_mon_ctl) == 152, "vmst_mon_ctl size");
 _Static_assert(sizeof(struct vmst_mon_pcpu) == 144, "vmst_mon_pcpu size");
 _Static_assert((VMST_MON_SNAP & (VMST_MON_SNAP - 1)) == 0,

@@ -14,6 +14,9 @@
 #               and its size in bytes
 #   stats       `stats --json` (median of REPEAT)
 #   dump        `dump` (median of REPEAT)
+#   apply_cpu, port_add_cpu   the CPU time (user + system) of apply and
+#               port add: on a loaded machine, a steadier figure than
+#               the wall time
 # then the cost per port of each and its growth from the smallest N to the
 # largest (linear growth is the ratio of the two Ns).
 #
@@ -47,11 +50,14 @@ cp_setup vmsteer-bench-cp
 
 now_ns() { date +%s%N; }
 # ms CMD...: milliseconds CMD took (its output discarded; it must succeed).
+# The CPU milliseconds it used (user + system) go to $tmp/cpu: on a
+# loaded machine they say more than the wall time.
 ms() {
-	local t0 t1
+	local t0 t1 TIMEFORMAT='%U %S'
 	t0=$(now_ns)
-	"$@" >/dev/null || die "failed: $*"
+	{ time "$@" >/dev/null 2>"$tmp/err" || die "failed: $*: $(head -c 300 "$tmp/err")"; } 2>"$tmp/times"
 	t1=$(now_ns)
+	awk '{ printf "%.1f", ($1 + $2) * 1000 }' "$tmp/times" >"$tmp/cpu"
 	echo $(((t1 - t0) / 1000)) | awk '{ printf "%.1f", $1 / 1000 }'
 }
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -72,16 +78,19 @@ for n in $CP_SIZES; do
 	done | jq -s '{uplinks: [{device: "up0"}], ports: .}' >"$tmp/doc.json"
 
 	R[$n,apply]=$(ms vms apply "$tmp/doc.json")
+	R[$n,apply_cpu]=$(cat "$tmp/cpu")
 	[ "$(vms --json port list | jq length)" = "$n" ] || die "N=$n: apply did not make $n ports"
 	R[$n,reapply]=$(ms vms apply "$tmp/doc.json")
-	a=() d=() s=() j=() p=()
+	a=() d=() s=() j=() p=() ac=()
 	for r in $(seq "$REPEAT"); do
 		d+=("$(ms vms port del "t$n")")
 		a+=("$(ms vms port add "t$n" --mac "$(mac_of "$n")")")
+		ac+=("$(cat "$tmp/cpu")")
 		s+=("$(ms vms --json stats)")
 		j+=("$(ms vms dump)")
 	done
 	R[$n,port_add]=$(echo "${a[*]}" | median)
+	R[$n,port_add_cpu]=$(echo "${ac[*]}" | median)
 	R[$n,port_del]=$(echo "${d[*]}" | median)
 	R[$n,stats]=$(echo "${s[*]}" | median)
 	R[$n,dump]=$(echo "${j[*]}" | median)
@@ -115,17 +124,17 @@ sizes=($CP_SIZES)
 first=${sizes[0]} last=${sizes[${#sizes[@]} - 1]}
 echo
 echo "Control plane ($(nproc) CPUs, $(uname -r)); milliseconds, median of $REPEAT where repeated"
-printf '%-10s' what
+printf '%-13s' what
 for n in "${sizes[@]}"; do printf '%12s' "N=$n"; done
 printf '%14s%10s\n' "ms/port@$last" "growth"
-for w in apply reapply port_add port_del scrape stats dump; do
-	printf '%-10s' "$w"
+for w in apply apply_cpu reapply port_add port_add_cpu port_del scrape stats dump; do
+	printf '%-13s' "$w"
 	for n in "${sizes[@]}"; do printf '%12s' "${R[$n,$w]}"; done
 	awk -v a="${R[$first,$w]}" -v b="${R[$last,$w]}" -v n="$last" 'BEGIN {
 		if (b == "-" || a == "-" || a == 0) { printf "%14s%10s\n", "-", "-"; exit }
 		printf "%14.3f%9.1fx\n", b / n, b / a }'
 done
-printf '%-10s' bytes
+printf '%-13s' bytes
 for n in "${sizes[@]}"; do printf '%12s' "${R[$n,bytes]}"; done
 echo
 echo "(linear growth from N=$first to N=$last: $(awk -v a="$first" -v b="$last" 'BEGIN { printf "%.0fx", b / a }'))"

@@ -83,10 +83,11 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vmst_pstats SEC(".maps");
 
-/* Per-CPU pass and drop counters, keyed by VMST_RSTATS_KEY(port, reason). */
+/* Per-CPU pass and drop counters, keyed by VMST_RSTATS_KEY(port, reason)
+ * and VMST_RSTATS_XDP_KEY(port, xdp drop slot). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, VMST_MAX_PORTS *VMST_REASON_SLOTS);
+	__uint(max_entries, VMST_MAX_PORTS *VMST_RSTATS_ROW);
 	__type(key, __u32);
 	__type(value, struct vmst_counter);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

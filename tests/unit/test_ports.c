@@ -56,7 +56,7 @@ static __u64 reason_frames(const struct fixture *f, __u32 idx, int reason)
 {
 	struct vmst_counter c;
 
-	if (!ASSERT_OK(fixture_reason(f, idx, reason, &c), "read rstats"))
+	if (!ASSERT_OK(fixture_xdp_reason(f, idx, reason, &c), "read rstats"))
 		return ~0ULL;
 	return c.frames;
 }
@@ -458,7 +458,7 @@ static void delete_removes_port(struct fixture *f)
 	if (ASSERT_OK(fixture_pstats(f, i1, &ps), "read pstats"))
 		for (c = 0; c < VMST_PC_SLOTS; c++)
 			ASSERT_EQ(ps.c[c], 0, "port counter left");
-	for (reason = 0; reason < VMST_REASON_SLOTS; reason++) {
+	for (reason = 0; reason < VMST_RSTATS_ROW; reason++) {
 		struct vmst_counter ctr;
 
 		if (ASSERT_OK(fixture_reason(f, i1, reason, &ctr), "rstats"))

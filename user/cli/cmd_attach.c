@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/output.h"
+#include "config/config.h"
 #include "core/local.h"
 #include "core/state.h"
 #include "load/probe.h"
@@ -44,18 +45,15 @@ struct attach_mode_arg {
 static int attach_opt(void *ctx, int c, const char *arg)
 {
 	struct attach_mode_arg *m = ctx;
-	int mode;
 
 	(void)c; /* 'm' */
 	if (vms_opt_once("attach", "--mode", &m->arg, arg))
 		return VMS_EXIT_USAGE;
-	mode = vms_attach_mode_parse(arg);
-	if (mode < 0)
+	if (vms_attach_mode_parse(arg, &m->mode))
 		return vms_usage_err("attach",
 				     "--mode %s: expected native, generic or "
 				     "auto",
 				     arg);
-	m->mode = mode;
 	return 0;
 }
 

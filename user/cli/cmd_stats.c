@@ -23,11 +23,13 @@ const char cmd_stats_usage[] =
 	"(accepted,\nring full, transmit error, redirect error), what tc "
 	"programs redirected\nto it (TC: from another VM or the uplink's skb "
 	"path) and what the VM\nsent straight to another VM (LOCAL) or to "
-	"the uplink (NORTH); then the\nframes passed to the kernel or "
-	"dropped, by reason and port; then, for\nports with queue steering, "
-	"the frames put on each tap queue (counted by\nthe steering program "
-	"on the skb path, the CPUMAP program on the XDP\npath). With TAP, "
-	"only that port.\n\n"
+	"the uplink (NORTH), and the\nframes a full tap ring refused on "
+	"the skb path (RING_FULL_TC); then the\nframes passed to the kernel or "
+	"dropped, by reason, port and hook (xdp:\nan XDP program counted "
+	"them, the uplink's or the tap's; tc: a tc\nprogram); then, for "
+	"ports with queue steering, the frames put on each\ntap queue "
+	"(counted by the steering program on the skb path, the CPUMAP\n"
+	"program on the XDP path). With TAP, only that port.\n\n"
 	"With --watch SECS, print per-port rates (per second: frames, bytes "
 	"and\ntap outcomes; passes and drops by reason) every SECS seconds "
 	"until\ninterrupted; with --json one JSON object per line. A port "
@@ -39,35 +41,58 @@ const char cmd_stats_usage[] =
 #undef VMS_X_DOC
 	;
 
-static struct json_object *reasons_json(const struct vmst_counter *r)
+static struct json_object *counter_json(const struct vmst_counter *c)
 {
 	struct json_object *o = json_object_new_object();
-	int i;
+
+	vms_json_u64(o, "frames", c->frames);
+	vms_json_u64(o, "bytes", c->bytes);
+	return o;
+}
+
+/* Per reason its frames and bytes, and the same per hook that can count
+ * it ("hooks": {"xdp": ..., "tc": ...}). */
+static struct json_object *reasons_json(const struct vms_reasons *r)
+{
+	struct json_object *o = json_object_new_object();
+	int i, h;
 
 	for (i = 0; i < VMST_R_MAX; i++) {
-		struct json_object *c = json_object_new_object();
+		struct json_object *c = counter_json(&r->all[i]);
+		struct json_object *hk = json_object_new_object();
 
-		vms_json_u64(c, "frames", r[i].frames);
-		vms_json_u64(c, "bytes", r[i].bytes);
+		for (h = 0; h < VMS_HOOKS; h++)
+			if (vms_reason_hooks(i) & (1U << h))
+				json_object_object_add(
+					hk, vms_hook_names[h],
+					counter_json(&r->hook[h][i]));
+		json_object_object_add(c, "hooks", hk);
 		json_object_object_add(o, vms_reason_labels[i], c);
 	}
 	return o;
 }
 
+/* A row per reason and hook that counted frames. */
 static void add_reason_rows(struct vms_table *t, const char *port,
-			    const struct vmst_counter *r)
+			    const struct vms_reasons *r)
 {
 	char f[24], b[24];
-	int i;
+	int i, h;
 
-	for (i = 0; i < VMST_R_MAX; i++) {
-		if (!r[i].frames)
-			continue;
-		snprintf(f, sizeof(f), "%llu", (unsigned long long)r[i].frames);
-		snprintf(b, sizeof(b), "%llu", (unsigned long long)r[i].bytes);
-		vms_table_add(
-			t, (const char *[]){vms_reason_labels[i], port, f, b});
-	}
+	for (i = 0; i < VMST_R_MAX; i++)
+		for (h = 0; h < VMS_HOOKS; h++) {
+			const struct vmst_counter *c = &r->hook[h][i];
+
+			if (!c->frames)
+				continue;
+			snprintf(f, sizeof(f), "%llu",
+				 (unsigned long long)c->frames);
+			snprintf(b, sizeof(b), "%llu",
+				 (unsigned long long)c->bytes);
+			vms_table_add(
+				t, (const char *[]){vms_reason_labels[i], port,
+						    vms_hook_names[h], f, b});
+		}
 }
 
 /* One `stats`: what it reads of the state, and what it prints. */
@@ -77,7 +102,7 @@ struct stats {
 	struct vms_state st;
 	/* every port's record and counters, read in a few batch reads */
 	const struct vmst_port_cfg *cfg; /* vms_port_table */
-	struct vmst_counter rs[VMST_MAX_PORTS][VMST_R_MAX];
+	struct vms_reasons rs[VMST_MAX_PORTS];
 	struct vmst_port_stats ps[VMST_MAX_PORTS];
 	struct vmst_rss rss[VMST_MAX_PORTS];
 	int shown; /* ports printed */
@@ -131,12 +156,13 @@ static void stats_start(struct stats *s)
 							">XDP_LOCAL_FRAMES",
 							">XDP_LOCAL_BYTES",
 							">XDP_NORTH_FRAMES",
-							">XDP_NORTH_BYTES"};
-	static const char *reason_hdr[] = {"REASON", "PORT", ">FRAMES",
+							">XDP_NORTH_BYTES",
+							">RING_FULL_TC"};
+	static const char *reason_hdr[] = {"REASON", "PORT", "HOOK", ">FRAMES",
 					   ">BYTES"};
 	static const char *queue_hdr[] = {"PORT", ">QUEUE", ">FRAMES"};
-	static const struct vmst_counter none[VMST_R_MAX];
-	const struct vmst_counter *up = s->have_state ? s->rs[0] : none;
+	static const struct vms_reasons none;
+	const struct vms_reasons *up = s->have_state ? &s->rs[0] : &none;
 
 	if (vms_json) {
 		s->top = json_object_new_object();
@@ -144,7 +170,7 @@ static void stats_start(struct stats *s)
 		json_object_object_add(s->top, "ports", s->ports);
 	}
 	vms_table_init(&s->pt, 1 + VMST_PC_MAX, port_hdr);
-	vms_table_init(&s->rt, 4, reason_hdr);
+	vms_table_init(&s->rt, 5, reason_hdr);
 	vms_table_init(&s->qt, 3, queue_hdr);
 	if (s->tap)
 		return;
@@ -168,7 +194,7 @@ static void stats_port_json(struct stats *s, int idx, int queues,
 	for (i = 0; i < VMST_PC_MAX; i++)
 		vms_json_u64(cnt, vms_pc_labels[i], s->ps[idx].c[i]);
 	json_object_object_add(o, "counters", cnt);
-	json_object_object_add(o, "reasons", reasons_json(s->rs[idx]));
+	json_object_object_add(o, "reasons", reasons_json(&s->rs[idx]));
 	if (queues)
 		q = json_object_new_array();
 	for (i = 0; i < queues; i++)
@@ -186,7 +212,7 @@ static void stats_port_plain(struct stats *s, int idx, int queues,
 	const char *row[1 + VMST_PC_MAX];
 	int i;
 
-	add_reason_rows(&s->rt, name, s->rs[idx]);
+	add_reason_rows(&s->rt, name, &s->rs[idx]);
 	for (i = 0; i < queues; i++) {
 		char qn[12], fr[24];
 
@@ -280,14 +306,14 @@ struct watch_port {
 	__u32 netns_ino;
 	__u32 idx;
 	struct vmst_port_stats ps;
-	struct vmst_counter rs[VMST_R_MAX];
+	struct vms_reasons rs;
 };
 
 struct watch_sample {
 	double t; /* CLOCK_MONOTONIC seconds */
 	int n;
 	struct watch_port p[VMST_MAX_PORTS];
-	struct vmst_counter uplink[VMST_R_MAX]; /* port 0 */
+	struct vms_reasons uplink; /* port 0 */
 };
 
 static volatile sig_atomic_t watch_stop;
@@ -323,7 +349,7 @@ static int watch_read(const char *pin_path, const char *tap,
 	s->t = mono_now();
 	err = vms_port_table(&st.maps, &cfg);
 	if (!err)
-		err = vms_read_reasons(&st.maps, 0, s->uplink);
+		err = vms_read_reasons(&st.maps, 0, &s->uplink);
 	for (idx = 1; !err && idx < VMST_MAX_PORTS; idx++) {
 		struct watch_port *p = &s->p[s->n];
 
@@ -337,7 +363,7 @@ static int watch_read(const char *pin_path, const char *tap,
 		p->idx = idx;
 		err = vms_read_port_stats(&st.maps, idx, &p->ps);
 		if (!err)
-			err = vms_read_reasons(&st.maps, idx, p->rs);
+			err = vms_read_reasons(&st.maps, idx, &p->rs);
 		s->n++;
 	}
 	vms_state_close(&st);
@@ -371,22 +397,40 @@ static struct json_object *rate_json(double r)
 	return r < 0 ? NULL : json_object_new_double(r);
 }
 
-static struct json_object *reason_rates_json(const struct vmst_counter *cur,
-					     const struct vmst_counter *prev,
+static struct json_object *counter_rates_json(const struct vmst_counter *cur,
+					      const struct vmst_counter *prev,
+					      double dt)
+{
+	struct json_object *c = json_object_new_object();
+
+	json_object_object_add(c, "frames",
+			       rate_json(rate(cur->frames, prev->frames, dt)));
+	json_object_object_add(c, "bytes",
+			       rate_json(rate(cur->bytes, prev->bytes, dt)));
+	return c;
+}
+
+/* The rates of reasons_json()'s counters. */
+static struct json_object *reason_rates_json(const struct vms_reasons *cur,
+					     const struct vms_reasons *prev,
 					     double dt)
 {
 	struct json_object *o = json_object_new_object();
-	int r;
+	int r, h;
 
 	for (r = 0; r < VMST_R_MAX; r++) {
-		struct json_object *c = json_object_new_object();
+		struct json_object *c =
+			counter_rates_json(&cur->all[r], &prev->all[r], dt);
+		struct json_object *hk = json_object_new_object();
 
-		json_object_object_add(
-			c, "frames",
-			rate_json(rate(cur[r].frames, prev[r].frames, dt)));
-		json_object_object_add(
-			c, "bytes",
-			rate_json(rate(cur[r].bytes, prev[r].bytes, dt)));
+		for (h = 0; h < VMS_HOOKS; h++)
+			if (vms_reason_hooks(r) & (1U << h))
+				json_object_object_add(
+					hk, vms_hook_names[h],
+					counter_rates_json(&cur->hook[h][r],
+							   &prev->hook[h][r],
+							   dt));
+		json_object_object_add(c, "hooks", hk);
 		json_object_object_add(o, vms_reason_labels[r], c);
 	}
 	return o;
@@ -401,20 +445,25 @@ static void fmt_rate(char *out, size_t len, double r)
 }
 
 static void add_reason_rate_rows(struct vms_table *t, const char *port,
-				 const struct vmst_counter *cur,
-				 const struct vmst_counter *prev, double dt)
+				 const struct vms_reasons *cur,
+				 const struct vms_reasons *prev, double dt)
 {
 	char f[32], b[32];
-	int r;
+	int r, h;
 
-	for (r = 0; r < VMST_R_MAX; r++) {
-		if (cur[r].frames == prev[r].frames)
-			continue;
-		fmt_rate(f, sizeof(f), rate(cur[r].frames, prev[r].frames, dt));
-		fmt_rate(b, sizeof(b), rate(cur[r].bytes, prev[r].bytes, dt));
-		vms_table_add(
-			t, (const char *[]){vms_reason_labels[r], port, f, b});
-	}
+	for (r = 0; r < VMST_R_MAX; r++)
+		for (h = 0; h < VMS_HOOKS; h++) {
+			const struct vmst_counter *c = &cur->hook[h][r];
+			const struct vmst_counter *p = &prev->hook[h][r];
+
+			if (c->frames == p->frames)
+				continue;
+			fmt_rate(f, sizeof(f), rate(c->frames, p->frames, dt));
+			fmt_rate(b, sizeof(b), rate(c->bytes, p->bytes, dt));
+			vms_table_add(
+				t, (const char *[]){vms_reason_labels[r], port,
+						    vms_hook_names[h], f, b});
+		}
 }
 
 /* The rates of one interval: one JSON line, or two tables. */
@@ -445,19 +494,20 @@ static void watch_begin(struct watch_out *w, const struct watch_sample *prev,
 							">XDP_LOCAL_FRAMES/s",
 							">XDP_LOCAL_BYTES/s",
 							">XDP_NORTH_FRAMES/s",
-							">XDP_NORTH_BYTES/s"};
-	static const char *reason_hdr[] = {"REASON", "PORT", ">FRAMES/s",
-					   ">BYTES/s"};
+							">XDP_NORTH_BYTES/s",
+							">RING_FULL_TC/s"};
+	static const char *reason_hdr[] = {"REASON", "PORT", "HOOK",
+					   ">FRAMES/s", ">BYTES/s"};
 	struct json_object *top;
 
 	w->dt = cur->t - prev->t;
 	clock_gettime(CLOCK_REALTIME, &w->wall);
 	if (!vms_json) {
 		vms_table_init(&w->pt, 1 + VMST_PC_MAX, port_hdr);
-		vms_table_init(&w->rt, 4, reason_hdr);
+		vms_table_init(&w->rt, 5, reason_hdr);
 		if (uplink)
-			add_reason_rate_rows(&w->rt, "-", cur->uplink,
-					     prev->uplink, w->dt);
+			add_reason_rate_rows(&w->rt, "-", &cur->uplink,
+					     &prev->uplink, w->dt);
 		return;
 	}
 	top = w->top = json_object_new_object();
@@ -470,7 +520,7 @@ static void watch_begin(struct watch_out *w, const struct watch_sample *prev,
 	if (uplink)
 		json_object_object_add(
 			top, "uplink_reasons",
-			reason_rates_json(cur->uplink, prev->uplink, w->dt));
+			reason_rates_json(&cur->uplink, &prev->uplink, w->dt));
 }
 
 /* Port @p (@q in the previous sample) as one object of "ports". */
@@ -489,7 +539,7 @@ static void watch_port_json(struct watch_out *w, const struct watch_port *p,
 			rate_json(rate(p->ps.c[k], q->ps.c[k], w->dt)));
 	json_object_object_add(o, "rates", r);
 	json_object_object_add(o, "reasons",
-			       reason_rates_json(p->rs, q->rs, w->dt));
+			       reason_rates_json(&p->rs, &q->rs, w->dt));
 	json_object_array_add(w->ports, o);
 }
 
@@ -508,7 +558,7 @@ static void watch_port_plain(struct watch_out *w, const struct watch_port *p,
 		row[1 + k] = cells[k];
 	}
 	vms_table_add(&w->pt, row);
-	add_reason_rate_rows(&w->rt, p->name, p->rs, q->rs, w->dt);
+	add_reason_rate_rows(&w->rt, p->name, &p->rs, &q->rs, w->dt);
 }
 
 /* Print and free the output (@first: the first interval shown). */

@@ -39,7 +39,9 @@ const char cmd_status_usage[] =
 	"and how\nmany ports of this network namespace have their tap "
 	"program attached\n('tc_attached') and how many do not "
 	"('tc_missing': 'vmsteer attach'\nadds it again); ports of other "
-	"namespaces are not looked at.\n\n"
+	"namespaces are not looked at. 'tc_block': the shared tc block the "
+	"taps\nvmsteer gives a clsact qdisc are bound to (its filter runs the "
+	"tap\nprogram; 'tc filter show block N').\n\n"
 	"Pending ports (configured, their tap not there yet or no more) are "
 	"counted;\none pending longer than SECS (--pending-max, default 60) "
 	"needs attention.\n\n"
@@ -119,12 +121,14 @@ struct status {
 	__u32 tc_prog[VMST_MAX_UPLINKS];
 	int nup, fdb;
 	unsigned int rss_keys; /* distinct RSS keys in use */
+	__u32 tc_block;
 	bool tracing;
 	struct vms_monitor_info mon;
 	struct findings fnd;
 	/* ports: all, of other namespaces, pending (the oldest for how long),
 	 * with and without their tap program */
 	int nports, other_ns, npending, tc_on, tc_off;
+	bool tc_have[VMST_MAX_PORTS]; /* by index: the tap has its program */
 	unsigned long oldest;
 	/* + tracing, monitor, inconsistencies */
 	struct problem problems[VMST_MAX_PORTS + VMST_MAX_UPLINKS + 3];
@@ -167,6 +171,7 @@ static int status_read(struct status *s)
 		s->rss_keys = k ? vms_rss_keys_distinct(k) : 0;
 	}
 	s->tracing = vms_tracing_attached(st.pin_path);
+	s->tc_block = vms_tc_block(&st);
 	if (!err)
 		err = vms_monitor_info(&st.maps, &s->mon);
 	if (!err) {
@@ -178,10 +183,10 @@ static int status_read(struct status *s)
 	return err;
 }
 
-/* Port @c of this namespace: pending, tap gone, or its tap program. */
-static void status_port(struct status *s, const struct vmst_port_cfg *c,
-			__u32 now)
+/* Port @idx of this namespace: pending, tap gone, or its tap program. */
+static void status_port(struct status *s, int idx, __u32 now)
 {
+	const struct vmst_port_cfg *c = &s->cfg[idx];
 	char obj[24];
 
 	snprintf(obj, sizeof(obj), "%.16s", c->name);
@@ -201,7 +206,7 @@ static void status_port(struct status *s, const struct vmst_port_cfg *c,
 			"makes it pending, 'vmsteer port del %s' removes it",
 			obj, c->ifindex, obj);
 		s->tc_off++;
-	} else if (vms_tap_prog_ours(c->ifindex)) {
+	} else if (s->tc_have[idx]) {
 		s->tc_on++;
 	} else {
 		s->tc_off++;
@@ -216,9 +221,28 @@ static void status_port(struct status *s, const struct vmst_port_cfg *c,
 static void status_findings(struct status *s)
 {
 	__u32 netns = vms_netns_ino(), now = vms_boottime();
+	static __u32 ifx[VMST_MAX_PORTS];
+	static bool have[VMST_MAX_PORTS];
+	static int at[VMST_MAX_PORTS];
 	char obj[24];
-	int i;
+	int i, n = 0;
 
+	/* The tap programs: one batch of queries for all ports. */
+	for (i = 1; i < VMST_MAX_PORTS; i++) {
+		at[i] = -1;
+		if (vms_port_in_use(&s->cfg[i]) &&
+		    s->cfg[i].netns_ino == netns &&
+		    !(s->cfg[i].flags & VMST_CFG_F_PENDING)) {
+			at[i] = n;
+			ifx[n++] = s->cfg[i].ifindex;
+		}
+	}
+	if (vms_taps_have_prog(ifx, n, 0, have)) {
+		vms_clear_error(); /* not known: counted as missing */
+		memset(have, 0, sizeof(have));
+	}
+	for (i = 1; i < VMST_MAX_PORTS; i++)
+		s->tc_have[i] = at[i] >= 0 && have[at[i]];
 	for (i = 1; i < VMST_MAX_PORTS; i++) {
 		if (!vms_port_in_use(&s->cfg[i]))
 			continue;
@@ -226,7 +250,7 @@ static void status_findings(struct status *s)
 		if (s->cfg[i].netns_ino != netns)
 			s->other_ns++;
 		else
-			status_port(s, &s->cfg[i], now);
+			status_port(s, i, now);
 	}
 	for (i = 0; i < s->nup; i++)
 		if (s->up[i].name[0])
@@ -302,6 +326,7 @@ static void status_json(const struct status *s)
 	vms_json_u64(o, "pending_max", s->pending_max);
 	vms_json_u64(o, "tc_attached", s->tc_on);
 	vms_json_u64(o, "tc_missing", s->tc_off);
+	vms_json_u64(o, "tc_block", s->tc_block);
 	vms_json_u64(o, "ports_other_netns", s->other_ns);
 	vms_json_u64(o, "fdb_entries", s->fdb);
 	vms_json_u64(o, "fdb_slots", VMST_FDB_SLOTS);
@@ -372,8 +397,9 @@ static void status_plain(const struct status *s)
 	printf("fdb:       %d of %u slots\n", s->fdb, VMST_FDB_SLOTS);
 	printf("rss keys:  %u of %d distinct keys\n", s->rss_keys,
 	       VMST_RSS_KEYS);
-	printf("tap tc:    %d ports with their tap program, %d without",
-	       s->tc_on, s->tc_off);
+	printf("tap tc:    %d ports with their tap program, %d without "
+	       "(tc block %u)",
+	       s->tc_on, s->tc_off, s->tc_block);
 	if (s->other_ns)
 		printf(" (%d ports of other namespaces not checked)",
 		       s->other_ns);

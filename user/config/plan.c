@@ -173,6 +173,12 @@ struct plan_ctx {
 	int orig[VMS_CFG_MAX_PORTS];
 	__u64 cur_key[VMS_CFG_MAX_PORTS];
 	bool pending[VMS_CFG_MAX_PORTS];
+	/* per document port: its key in the document; how many pending
+	 * ports hold a key (only those can make another wait) */
+	__u64 key[VMS_CFG_MAX_PORTS];
+	int keyed;
+	/* per document port: the program of its tap's tc filter (apply) */
+	__u32 tc_id[VMS_CFG_MAX_PORTS];
 	bool kept[VMST_MAX_PORTS]; /* records of the document's ports */
 };
 
@@ -333,7 +339,7 @@ static int plan_check_foreign(struct plan_ctx *c)
 	err = check_room(c, "ports", cfg->n_ports, other, VMS_CFG_MAX_PORTS);
 	if (err)
 		return err;
-	for (i = 0; i < cfg->n_ports; i++)
+	for (i = 0; other && i < cfg->n_ports; i++)
 		for (j = 1; j < VMST_MAX_PORTS; j++) {
 			if (!foreign(c, j) ||
 			    rec_key(&c->pc[j]) != port_key(&cfg->ports[i]))
@@ -615,7 +621,7 @@ static int port_differs(struct plan_ctx *c, int i, bool *differs)
 				 tx.naddrs) ||
 		p->agent != !!(r->flags & VMST_CFG_F_AGENT) ||
 		p->tx_tc != !!(r->flags & VMST_CFG_F_TX_TC) ||
-		(p->ifindex && !vms_tc_prog_id(p->ifindex)) ||
+		(p->ifindex && !c->tc_id[i]) ||
 		(p->ifindex && !p->tx_tc && !vms_tap_xdp_prog_id(p->ifindex));
 	return 0;
 }
@@ -625,14 +631,13 @@ static int port_differs(struct plan_ctx *c, int i, bool *differs)
 static int plan_port_write(struct plan_ctx *c, int i, bool *done)
 {
 	const struct vms_config *cfg = c->cfg;
-	bool moves = c->cur_key[i] != port_key(&cfg->ports[i]);
+	bool moves = c->cur_key[i] != c->key[i];
 	struct vms_op *op;
 	int j;
 
 	*done = false;
-	for (j = 0; moves && j < cfg->n_ports; j++)
-		if (j != i && c->pending[j] &&
-		    c->cur_key[j] == port_key(&cfg->ports[i]))
+	for (j = 0; moves && c->keyed && j < cfg->n_ports; j++)
+		if (j != i && c->pending[j] && c->cur_key[j] == c->key[i])
 			return 0; /* at a full table it moves in place */
 	op = push(c, c->cur[i] ? VMS_OP_PORT_UPDATE : VMS_OP_PORT_ADD, i,
 		  c->cur[i], cfg->ports[i].tap);
@@ -640,7 +645,8 @@ static int plan_port_write(struct plan_ctx *c, int i, bool *done)
 		return -ENOMEM;
 	if (c->cur[i])
 		op_old_port(op, &c->pc[c->cur[i]]);
-	c->cur_key[i] = port_key(&cfg->ports[i]);
+	c->keyed -= c->cur_key[i] != 0;
+	c->cur_key[i] = c->key[i];
 	c->pending[i] = false;
 	*done = true;
 	return 0;
@@ -665,8 +671,27 @@ static int plan_break_cycle(struct plan_ctx *c)
 	op_old_port(op, &c->pc[c->cur[i]]);
 	snprintf(op->why, sizeof(op->why), "added again below");
 	c->cur[i] = 0;
+	c->keyed -= c->cur_key[i] != 0;
 	c->cur_key[i] = 0;
 	return 0;
+}
+
+/* Each document port's tap filter program (c->tc_id), for apply: one
+ * batch of queries, not two requests a port. */
+static int tap_tc_ids(struct plan_ctx *c)
+{
+	static __u32 ifx[VMS_CFG_MAX_PORTS], ids[VMS_CFG_MAX_PORTS];
+	int i, n = 0, err;
+
+	if (c->edit)
+		return 0;
+	for (i = 0; i < c->cfg->n_ports; i++)
+		if (c->cfg->ports[i].ifindex)
+			ifx[n++] = c->cfg->ports[i].ifindex;
+	err = vms_tc_prog_ids(ifx, n, ids);
+	for (i = 0, n = 0; !err && i < c->cfg->n_ports; i++)
+		c->tc_id[i] = c->cfg->ports[i].ifindex ? ids[n++] : 0;
+	return err;
 }
 
 /*
@@ -679,11 +704,17 @@ static int plan_port_writes(struct plan_ctx *c)
 {
 	int i, err, left = 0;
 
+	c->keyed = 0;
+	err = tap_tc_ids(c);
+	if (err)
+		return err;
 	for (i = 0; i < c->cfg->n_ports; i++) {
+		c->key[i] = port_key(&c->cfg->ports[i]);
 		err = port_differs(c, i, &c->pending[i]);
 		if (err)
 			return err;
 		left += c->pending[i];
+		c->keyed += c->pending[i] && c->cur_key[i];
 	}
 	while (left) {
 		bool progress = false, done;
@@ -1151,7 +1182,7 @@ static void undo_add(struct apply_ctx *a, const struct vms_cfg_port *p,
 	struct vmst_port_tx tx;
 
 	if (p->ifindex && !vms_port_tx_read(&a->st->maps, idx, &tx))
-		vms_tap_detach(p->ifindex, p->tap,
+		vms_tap_detach(a->st, p->ifindex, p->tap,
 			       tx.flags & VMST_TX_F_QDISC_OURS);
 	vms_port_delete(&a->st->maps, idx);
 }
@@ -1387,6 +1418,7 @@ static int apply_run(struct vms_state *st, const struct vms_config *cfg,
 		     int *done)
 {
 	static struct apply_ctx a;
+	char msg[512];
 	int i, err;
 
 	*done = 0;
@@ -1400,13 +1432,17 @@ static int apply_run(struct vms_state *st, const struct vms_config *cfg,
 	err = edit ? 0 : release_addresses(&a);
 	if (err)
 		return err;
-	for (i = 0; i < plan->n; i++) {
+	vms_tc_batch_begin(st);
+	for (i = 0; !err && i < plan->n; i++) {
 		err = apply_op(&a, &plan->ops[i]);
-		if (err)
-			return err;
-		(*done)++;
+		*done += !err;
 	}
-	return 0;
+	/* The taps bound so far get their block's filter, error or not. */
+	if (!err)
+		return vms_tc_batch_end(st);
+	snprintf(msg, sizeof(msg), "%s", vms_last_error());
+	vms_tc_batch_end(st);
+	return keep_error(err, msg);
 }
 
 int vms_plan_apply(struct vms_state *st, const struct vms_config *cfg,

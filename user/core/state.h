@@ -84,6 +84,15 @@ struct vms_state {
 	struct vms_maps maps;
 	int lock_fd; /* flock()ed pin directory while open for writing */
 	int prog_fd[VMS_PROG_N]; /* shared programs once opened, else -1 */
+	__u32 tc_block;		 /* vms_tc_block(), 0 until asked */
+	/* The netns (inode) whose shared block was seen running program
+	 * tc_ready_prog while this state is open, else 0 (load/tc.c). */
+	__u32 tc_ready_ns, tc_ready_prog;
+	/* In a batch of tap attachments (vms_tc_batch_begin): the netns
+	 * whose block gets its filter (program tc_owed_prog) at the end,
+	 * and the last tap bound to it. */
+	bool tc_batch;
+	__u32 tc_owed_ns, tc_owed_prog, tc_owed_ifindex;
 };
 
 enum vms_open_flags {

@@ -36,30 +36,9 @@
 #define LINKS_DIR	"links"
 #define XDP_LINK_PREFIX "xdp_"
 /* Tracepoint links, one per program of trace.bpf.c. */
-static const char *const trace_links[] = {"trace_devmap_xmit",
-					  "trace_redirect_err"};
+static const char *const trace_links[] = {
+	"trace_devmap_xmit", "trace_redirect_err", "trace_kfree_skb"};
 #define NTRACE (sizeof(trace_links) / sizeof(trace_links[0]))
-
-const char *const vms_attach_mode_names[VMS_ATTACH_N] = {
-	[VMS_ATTACH_AUTO] = "auto",
-	[VMS_ATTACH_NATIVE] = "native",
-	[VMS_ATTACH_GENERIC] = "generic",
-};
-
-int vms_attach_mode_parse(const char *s)
-{
-	int m;
-
-	for (m = 0; m < VMS_ATTACH_N; m++)
-		if (!strcmp(s, vms_attach_mode_names[m]))
-			return m;
-	return -EINVAL;
-}
-
-const char *vms_attach_mode_name(enum vms_attach_mode m)
-{
-	return m < VMS_ATTACH_N ? vms_attach_mode_names[m] : "auto";
-}
 
 const char *vms_mode_name(__u32 mode)
 {
@@ -190,8 +169,8 @@ static int trace_attach_one(struct bpf_program *prog, const char *name,
  */
 static int ensure_tracing(struct vms_state *st, bool *replaced)
 {
-	static const char *const prog_names[NTRACE] = {"vmst_devmap_xmit",
-						       "vmst_redirect_err"};
+	static const char *const prog_names[NTRACE] = {
+		"vmst_devmap_xmit", "vmst_redirect_err", "vmst_kfree_skb"};
 	struct bpf_link *links[NTRACE] = {};
 	struct bpf_program *progs[NTRACE];
 	struct bpf_object *obj;

@@ -17,14 +17,7 @@ enum vms_attach_mode {
 	VMS_ATTACH_AUTO,
 	VMS_ATTACH_NATIVE,
 	VMS_ATTACH_GENERIC,
-	VMS_ATTACH_N
 };
-/* Each mode's name, as --mode and a document's "mode" spell it. */
-extern const char *const vms_attach_mode_names[VMS_ATTACH_N];
-/* The mode named @s, or -EINVAL. */
-int vms_attach_mode_parse(const char *s);
-/* The name of attach mode @m. */
-const char *vms_attach_mode_name(enum vms_attach_mode m);
 
 struct vms_uplink_info {
 	__u32 ifindex;

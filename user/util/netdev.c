@@ -203,9 +203,12 @@ int vms_dev_mtu(const char *name)
 
 __u32 vms_netns_ino(void)
 {
+	/* vmsteer never changes namespace: read once (it was asked several
+	 * times a port). */
+	static __u32 ino;
 	struct stat st;
 
-	if (stat("/proc/self/ns/net", &st))
-		return 0;
-	return (__u32)st.st_ino;
+	if (!ino && !stat("/proc/self/ns/net", &st))
+		ino = (__u32)st.st_ino;
+	return ino;
 }
