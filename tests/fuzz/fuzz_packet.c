@@ -61,14 +61,33 @@ static const struct {
 	__u32 mtu;
 	bool target;
 	const char *rss_types; /* XDP queue steering over 2 queues */
+	const char *rss_key;   /* its key (NULL: the default one) */
 } port_def[NPORTS] = {
-	{"fz-untagged", {0x02, 0x5e, 0x10, 0, 0, 1}, 0, 1500, true, NULL},
+	{"fz-untagged", {0x02, 0x5e, 0x10, 0, 0, 1}, 0, 1500, true, NULL, NULL},
 	/* The same MAC on a VLAN: the VLAN tells them apart. */
-	{"fz-vlan100", {0x02, 0x5e, 0x10, 0, 0, 1}, 100, 1500, true, NULL},
-	{"fz-notarget", {0x02, 0x5e, 0x10, 0, 0, 2}, 200, 9000, false, NULL},
-	{"fz-notarget0", {0x02, 0x5e, 0x10, 0, 0, 3}, 0, 1500, false, NULL},
-	{"fz-tiny", {0x02, 0x5e, 0x10, 0, 0, 4}, 4094, 68, true, NULL},
-	{"fz-vlan1", {0x02, 0x5e, 0x10, 0, 0, 5}, 1, 576, true, NULL},
+	{"fz-vlan100",
+	 {0x02, 0x5e, 0x10, 0, 0, 1},
+	 100,
+	 1500,
+	 true,
+	 NULL,
+	 NULL},
+	{"fz-notarget",
+	 {0x02, 0x5e, 0x10, 0, 0, 2},
+	 200,
+	 9000,
+	 false,
+	 NULL,
+	 NULL},
+	{"fz-notarget0",
+	 {0x02, 0x5e, 0x10, 0, 0, 3},
+	 0,
+	 1500,
+	 false,
+	 NULL,
+	 NULL},
+	{"fz-tiny", {0x02, 0x5e, 0x10, 0, 0, 4}, 4094, 68, true, NULL, NULL},
+	{"fz-vlan1", {0x02, 0x5e, 0x10, 0, 0, 5}, 1, 576, true, NULL, NULL},
 	/*
 	 * XDP queue steering: the CPUMAP has an entry for CPU 1 only, so a
 	 * frame whose flow the model puts on queue 1 is redirected to it as
@@ -80,13 +99,17 @@ static const struct {
 	 0,
 	 1500,
 	 false,
-	 "ipv4,tcpv4,udpv4,ipv6,tcpv6,udpv6"},
+	 "ipv4,tcpv4,udpv4,ipv6,tcpv6,udpv6",
+	 NULL},
 	{"fz-steer300",
 	 {0x02, 0x5e, 0x10, 0, 0, 7},
 	 300,
 	 1500,
 	 true,
-	 "tcpv4,ipv6,udpv6"},
+	 "tcpv4,ipv6,udpv6",
+	 /* another key: two key slots (vmst_rss_lut), each port on its own */
+	 "3c:a1:07:5e:92:d4:18:6b:f0:2d:55:c3:8e:71:0a:b9:44:e6:29:7f:"
+	 "d8:13:6c:a5:f2:3b:90:4e:c7:61:1d:8a:b5:02:7e:e9:34:5f:c0:96"},
 };
 
 static struct uplink_bpf *skel;
@@ -290,6 +313,9 @@ static void setup(void)
 			if (vms_rss_parse_types("rss types",
 						port_def[i].rss_types,
 						&r->hash_types) ||
+			    (port_def[i].rss_key &&
+			     vms_rss_parse_key("rss key", port_def[i].rss_key,
+					       r->key)) ||
 			    vms_rss_write(&maps, ports[i].idx, r))
 				die("cannot set RSS: %s", vms_last_error());
 			ports[i].xdp_steer = true;

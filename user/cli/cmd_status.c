@@ -128,6 +128,7 @@ struct status {
 	/* ports: all, of other namespaces, pending (the oldest for how long),
 	 * with and without their tap program */
 	int nports, other_ns, npending, tc_on, tc_off;
+	bool tc_have[VMST_MAX_PORTS]; /* by index: the tap has its program */
 	unsigned long oldest;
 	/* + tracing, monitor, inconsistencies */
 	struct problem problems[VMST_MAX_PORTS + VMST_MAX_UPLINKS + 3];
@@ -182,10 +183,10 @@ static int status_read(struct status *s)
 	return err;
 }
 
-/* Port @c of this namespace: pending, tap gone, or its tap program. */
-static void status_port(struct status *s, const struct vmst_port_cfg *c,
-			__u32 now)
+/* Port @idx of this namespace: pending, tap gone, or its tap program. */
+static void status_port(struct status *s, int idx, __u32 now)
 {
+	const struct vmst_port_cfg *c = &s->cfg[idx];
 	char obj[24];
 
 	snprintf(obj, sizeof(obj), "%.16s", c->name);
@@ -205,7 +206,7 @@ static void status_port(struct status *s, const struct vmst_port_cfg *c,
 			"makes it pending, 'vmsteer port del %s' removes it",
 			obj, c->ifindex, obj);
 		s->tc_off++;
-	} else if (vms_tap_prog_ours(c->ifindex)) {
+	} else if (s->tc_have[idx]) {
 		s->tc_on++;
 	} else {
 		s->tc_off++;
@@ -220,9 +221,28 @@ static void status_port(struct status *s, const struct vmst_port_cfg *c,
 static void status_findings(struct status *s)
 {
 	__u32 netns = vms_netns_ino(), now = vms_boottime();
+	static __u32 ifx[VMST_MAX_PORTS];
+	static bool have[VMST_MAX_PORTS];
+	static int at[VMST_MAX_PORTS];
 	char obj[24];
-	int i;
+	int i, n = 0;
 
+	/* The tap programs: one batch of queries for all ports. */
+	for (i = 1; i < VMST_MAX_PORTS; i++) {
+		at[i] = -1;
+		if (vms_port_in_use(&s->cfg[i]) &&
+		    s->cfg[i].netns_ino == netns &&
+		    !(s->cfg[i].flags & VMST_CFG_F_PENDING)) {
+			at[i] = n;
+			ifx[n++] = s->cfg[i].ifindex;
+		}
+	}
+	if (vms_taps_have_prog(ifx, n, 0, have)) {
+		vms_clear_error(); /* not known: counted as missing */
+		memset(have, 0, sizeof(have));
+	}
+	for (i = 1; i < VMST_MAX_PORTS; i++)
+		s->tc_have[i] = at[i] >= 0 && have[at[i]];
 	for (i = 1; i < VMST_MAX_PORTS; i++) {
 		if (!vms_port_in_use(&s->cfg[i]))
 			continue;
@@ -230,7 +250,7 @@ static void status_findings(struct status *s)
 		if (s->cfg[i].netns_ino != netns)
 			s->other_ns++;
 		else
-			status_port(s, &s->cfg[i], now);
+			status_port(s, i, now);
 	}
 	for (i = 0; i < s->nup; i++)
 		if (s->up[i].name[0])

@@ -321,13 +321,25 @@ int vms_tc_prog_ids(const __u32 *ifindex, int n, __u32 *ids)
 	return err;
 }
 
-bool vms_tap_prog_ours(__u32 ifindex)
+int vms_taps_have_prog(const __u32 *ifindex, int n, __u32 tap_id, bool *have)
 {
+	__u32 *ids = calloc(n + 1, sizeof(*ids)), known = 0;
 	struct bpf_prog_info info;
-	__u32 id = vms_tc_prog_id(ifindex);
+	int i, err = ids ? vms_tc_prog_ids(ifindex, n, ids) : -ENOMEM;
 
-	return id && !vms_prog_info_by_id(id, &info) &&
-	       !strncmp(info.name, TAP_PROG, sizeof(info.name));
+	for (i = 0; !err && i < n; i++) {
+		have[i] = ids[i] && (ids[i] == tap_id || ids[i] == known);
+		if (have[i] || !ids[i])
+			continue;
+		/* Another program: its name, looked at once (the taps of a
+		 * namespace share their program). */
+		have[i] = !vms_prog_info_by_id(ids[i], &info) &&
+			  !strncmp(info.name, TAP_PROG, sizeof(info.name));
+		if (have[i])
+			known = ids[i];
+	}
+	free(ids);
+	return err;
 }
 
 /*

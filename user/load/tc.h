@@ -64,5 +64,9 @@ __u32 vms_tc_prog_id(__u32 ifindex);
  * device's qdisc, then one filter query per shared block and per device
  * with a qdisc of its own): 0 or -errno with a message. */
 int vms_tc_prog_ids(const __u32 *ifindex, int n, __u32 *ids);
+/* For @n taps: does each run a vmsteer tap program (@tap_id, the pinned
+ * one, or another named vmst_tap: another build's) in vmsteer's filter?
+ * One batch of queries (vms_tc_prog_ids). 0 or -errno with a message. */
+int vms_taps_have_prog(const __u32 *ifindex, int n, __u32 tap_id, bool *have);
 
 #endif /* VMS_LOAD_TC_H */

@@ -107,7 +107,8 @@ struct snapshot {
 	struct vmst_rss rss[VMST_MAX_PORTS];
 	__u16 queues[VMST_MAX_PORTS]; /* 0: the port has no queue steering */
 	char tap[VMST_MAX_PORTS][40]; /* tap="<name>", escaped */
-	__u32 ifx[VMST_MAX_PORTS], ids[VMST_MAX_PORTS]; /* taps, tc programs */
+	__u32 ifx[VMST_MAX_PORTS];    /* taps */
+	bool have[VMST_MAX_PORTS];    /* ... with their tap program */
 	struct vms_uplink_info up[VMST_MAX_UPLINKS];
 	int nup;
 	struct {
@@ -193,14 +194,12 @@ static void read_tc_progs(struct snapshot *s, struct vms_state *st)
 	/* One tc query a tap, all over one netlink socket: is the shared
 	 * program (or, say, another build's vmsteer program) in vmsteer's
 	 * filter? */
-	if (vms_tc_prog_ids(s->ifx, ntaps, s->ids)) {
+	if (vms_taps_have_prog(s->ifx, ntaps, tap_id, s->have)) {
 		vms_clear_error(); /* not known: none counted */
 		ntaps = 0;
 	}
 	for (i = 0; i < ntaps; i++)
-		if (!s->ids[i] ||
-		    (s->ids[i] != tap_id && !vms_tap_prog_ours(s->ifx[i])))
-			s->no_tap_prog++;
+		s->no_tap_prog += !s->have[i];
 	if (st->maps.fd[VMS_MAP_CPUMAP] < 0)
 		return;
 	for (cpu = 0; cpu < ncpu; cpu++)
