@@ -73,7 +73,7 @@ want=(
 	'vmsteer_reason_frames_total{tap="vmt1",reason="drop_no_target",action="drop",path="xdp"} 0'
 	'vmsteer_reason_frames_total{tap="vmt1",reason="drop_no_target",action="drop",path="tc"} 0'
 	'vmsteer_reason_frames_total{tap="vmt1",reason="spoof_mac",action="drop",path="xdp"} 0'
-	'vmsteer_reason_frames_total{tap="vmt1",reason="spoof_mac",action="drop",path="tc"} 0'
+	'vmsteer_reason_frames_total{tap="vmt1",reason="vm_too_big",action="drop",path="tc"} 0'
 	'vmsteer_reason_frames_total{tap="vmt2",reason="vm_multicast",action="pass",path="tc"} 0'
 	"vmsteer_port_queue_frames_total{tap=\"vmt1\",queue=\"0\"} 0"
 	"vmsteer_port_queue_frames_total{tap=\"vmt1\",queue=\"1\"} 0"
@@ -104,6 +104,10 @@ grep -qE '^vmsteer_reason_frames_total\{tap="vmt1",reason="(malformed|multicast|
 	"$TMPD/scrape.txt" && missing+="[a portless uplink reason under vmt1] "
 grep -qE '^vmsteer_reason_frames_total\{tap="",reason="(spoof_mac|vm_multicast|too_big)"' \
 	"$TMPD/scrape.txt" && missing+="[a per-port reason under tap=\"\"] "
+# A check both tap programs make, on the hook the port does not use
+# (vmt1 takes XDP), with nothing counted there: not emitted.
+grep -qE '^vmsteer_reason_frames_total\{tap="vmt1",reason="spoof_mac",action="drop",path="tc"\}' \
+	"$TMPD/scrape.txt" && missing+="[spoof_mac on tc for vmt1, an XDP port] "
 if [ -z "$missing" ]; then ok $case; else fail $case "missing: $missing"; fi
 
 # (b) A real Prometheus, scraping every second, in the same netns.

@@ -353,9 +353,15 @@ for w in 'frames_total{tap="vmt1",reason="spoof_ipv4",action="drop",path="xdp"} 
 	'frames_total{tap="vmt1",reason="vm_multicast",action="pass",path="tc"} 1'; do
 	grep -qxF "vmsteer_reason_$w" "$TMPD/scrape.txt" || missing+="[$w] "
 done
-# No series for a hook that never counts the reason.
+# No series for a hook that never counts the reason, nor for a check on
+# the hook a port does not use while it counted nothing there (vmt4:
+# XDP; vmt1, on tc now, keeps its XDP drop).
 grep -E '^vmsteer_reason_frames_total\{tap="vmt1",reason="(vm_too_big|vm_multicast)",.*path="xdp"' \
 	"$TMPD/scrape.txt" && missing+="[an xdp series for a tc-only reason] "
+grep -qxF 'vmsteer_reason_frames_total{tap="vmt4",reason="spoof_ipv4",action="drop",path="xdp"} 0' \
+	"$TMPD/scrape.txt" || missing+="[vmt4 spoof_ipv4 on xdp] "
+grep -E '^vmsteer_reason_frames_total\{tap="vmt4",reason="spoof_ipv4",.*path="tc"' \
+	"$TMPD/scrape.txt" && missing+="[vmt4 spoof_ipv4 on tc: vmt4 takes XDP and dropped nothing on tc] "
 if ! promtool check metrics <"$TMPD/scrape.txt" >"$TMPD/promtool.out" 2>&1; then
 	fail $case "promtool: $(head -c 300 "$TMPD/promtool.out" | tr '\n' ' ')"
 elif [ -n "$missing" ]; then

@@ -507,8 +507,29 @@ static const char *reason_labels(int r, int h)
 	return lab[r][h];
 }
 
+/*
+ * Whether (reason @r, hook @h) is a series of a port whose transmit hook
+ * leaves hook @idle idle (VMS_HOOK_BIT_*; 0 for tap=""): the hooks that
+ * count @r, but a check both tap programs make (vmst_tx_check) only on
+ * the port's own hook, or where its counter moved (a port that changed
+ * hook, a frame before its XDP program was on): an XDP port's tap never
+ * drops on tc what its XDP program checks, and the reverse.
+ */
+static bool reason_shown(int r, int h, unsigned int idle,
+			 const struct vms_reasons *rs)
+{
+	unsigned int hooks = vms_reason_hooks(r);
+
+	if (!(hooks & (1U << h)))
+		return false;
+	return hooks != (VMS_HOOK_BIT_XDP | VMS_HOOK_BIT_TC) ||
+	       !vms_reason_from_vm(r) || !(idle & (1U << h)) ||
+	       rs->hook[h][r].frames;
+}
+
 static void reason_samples(struct out *o, const char *family, const char *tap,
-			   const struct vms_reasons *rs, bool bytes, bool port)
+			   const struct vms_reasons *rs, bool bytes, bool port,
+			   unsigned int idle)
 {
 	int r, h;
 
@@ -518,7 +539,7 @@ static void reason_samples(struct out *o, const char *family, const char *tap,
 		if (!(port ? vms_reason_per_port(r) : vms_reason_portless(r)))
 			continue;
 		for (h = 0; h < VMS_HOOKS; h++)
-			if (vms_reason_hooks(r) & (1U << h))
+			if (reason_shown(r, h, idle, rs))
 				out_sample(o, family, tap, reason_labels(r, h),
 					   bytes ? rs->hook[h][r].bytes
 						 : rs->hook[h][r].frames);
@@ -540,7 +561,9 @@ static void render_reasons(struct out *o, const struct snapshot *s)
 		 "tap=\"\" for frames not tied to a port. Each port has the "
 		 "reasons that can be counted for it (the transmit path's, "
 		 "and too_big, no_target, drop_no_target of the uplink), "
-		 "tap=\"\" the others, each on the paths that count it.",
+		 "tap=\"\" the others, each on the paths that count it (a "
+		 "check both tap programs make on the port's own path, the "
+		 "other once it has counted frames there).",
 		 false},
 		{"vmsteer_reason_bytes_total",
 		 "Bytes of the frames counted by vmsteer_reason_frames_total.",
@@ -552,11 +575,14 @@ static void render_reasons(struct out *o, const struct snapshot *s)
 	for (k = 0; k < sizeof(fam) / sizeof(fam[0]); k++) {
 		out_family(o, fam[k].name, fam[k].help);
 		reason_samples(o, fam[k].name, "tap=\"\"", &s->rs[0],
-			       fam[k].bytes, false);
+			       fam[k].bytes, false, 0);
 		for (idx = next_port(s, 0); idx < VMST_MAX_PORTS;
 		     idx = next_port(s, idx))
 			reason_samples(o, fam[k].name, s->tap[idx], &s->rs[idx],
-				       fam[k].bytes, true);
+				       fam[k].bytes, true,
+				       s->cfg[idx].flags & VMST_CFG_F_TX_TC
+					       ? VMS_HOOK_BIT_XDP
+					       : VMS_HOOK_BIT_TC);
 	}
 	out_flush(o);
 }
