@@ -172,8 +172,7 @@ CRASH_BIN := $(BUILD)/tests/vmsteer-crash
 comma := ,
 CRASH_WRAP := $(patsubst %,-Wl$(comma)--wrap=%,bpf_map_update_elem \
 	bpf_map_delete_elem bpf_link_create bpf_link_update bpf_link_detach \
-	bpf_obj_pin bpf_link__pin bpf_tc_hook_create bpf_tc_hook_destroy \
-	bpf_tc_attach bpf_tc_detach)
+	bpf_obj_pin bpf_link__pin vms_nl_change)
 
 $(BUILD)/tests/crash/%.o: tests/crash/%.c | $(BUILD)/tests/crash
 	$(call msg,CC,$@)
@@ -232,7 +231,7 @@ $(FUZZ_PACKET): $(FUZZ_PACKET_SRCS) $(LIBVMS) $(SKELS) | $(BUILD)/tests/unit
 # against their models; test-only wrappers of their sources
 # (tests/bpf/*_observe.bpf.c) show the redirect target and the tag pushed.
 FUZZ_TAP := $(BUILD)/tests/fuzz_tap
-FUZZ_TAP_SRCS := tests/fuzz/fuzz_tap.c tests/unit/refmodel_tx.c \
+FUZZ_TAP_SRCS := tests/fuzz/fuzz_tap.c tests/unit/refmodel_tx.c tests/unit/refmodel.c \
 	tests/unit/corpus.c
 
 $(FUZZ_TAP): $(FUZZ_TAP_SRCS) $(LIBVMS) $(SKELS) $(TEST_SKELS) | $(BUILD)/tests/unit

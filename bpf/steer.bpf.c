@@ -31,8 +31,7 @@ int vmst_steer(struct __sk_buff *skb)
 	if (!cfg)
 		return 0;
 	vmst_rss_parse(skb, &flow);
-	q = vmst_rss_queue(cfg, bpf_map_lookup_elem(&vmst_rss_lut, &port),
-			   &flow);
+	q = vmst_rss_queue(cfg, &vmst_rss_lut, &flow);
 	/* tun calls the program once per frame it queues: count it there. */
 	qs = bpf_map_lookup_elem(&vmst_qstats, &port);
 	if (qs)

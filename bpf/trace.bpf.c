@@ -5,7 +5,8 @@
  * A frame the uplink program redirected can still be refused later: by a
  * full tap ring, a tap with no queue open, or a tap that is down. The XDP
  * program never learns of it and the tap's own "TX dropped" under-counts
- * it, so these tracepoint programs count it exactly, per port.
+ * it, so these tracepoint programs count it exactly, per port; and the
+ * frames a full tap ring refused on the skb path (tc redirects).
  */
 #include "lib/common.h"
 #include "lib/maps.h"
@@ -45,6 +46,38 @@ int BPF_PROG(vmst_devmap_xmit, const struct net_device *from_dev,
 		st->tap_sent += sent;
 	if (drops > 0)
 		*(err ? &st->tap_xmit_err : &st->tap_ring_full) += drops;
+	return 0;
+}
+
+/*
+ * A frame tun dropped because the tap's ring was full, on the skb path
+ * (tun_net_xmit: a tc program's bpf_redirect into the tap, or the
+ * bridge's delivery): counted per port as tap_ring_full_tc. The XDP
+ * path's drops never free an skb (they are tap_ring_full, above). The
+ * tracepoint fires for dropped skbs only, anywhere on the host: one
+ * compare for every drop that is not a full ring, no cost on forwarded
+ * frames.
+ */
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(vmst_kfree_skb, struct sk_buff *skb, void *location,
+	     enum skb_drop_reason reason)
+{
+	struct vmst_port_stats *st;
+	struct net_device *dev;
+	__u32 idx;
+
+	if (!bpf_core_enum_value_exists(enum skb_drop_reason,
+					SKB_DROP_REASON_FULL_RING) ||
+	    reason != bpf_core_enum_value(enum skb_drop_reason,
+					  SKB_DROP_REASON_FULL_RING))
+		return 0;
+	dev = skb->dev;
+	if (!dev)
+		return 0;
+	idx = vmst_dev_port(dev);
+	st = idx ? vmst_port_stats(idx) : NULL;
+	if (st)
+		st->tap_ring_full_tc++;
 	return 0;
 }
 

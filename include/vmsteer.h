@@ -15,7 +15,7 @@
 #endif
 
 /* Version of the pinned state layout (maps, their keys and values). */
-#define VMSTEER_LAYOUT_VERSION 3
+#define VMSTEER_LAYOUT_VERSION 5
 
 /* Default bpffs directory of the pinned state. */
 #define VMSTEER_PIN_PATH_DEFAULT "/sys/fs/bpf/vmsteer"
@@ -362,8 +362,32 @@ enum vmst_reason {
 
 /* Reason slots per port: room for reasons to come without a new layout. */
 #define VMST_REASON_SLOTS 32
-/* Key of vmst_rstats: port index (0 = no port) and reason. */
-#define VMST_RSTATS_KEY(port, reason) ((port)*VMST_REASON_SLOTS + (reason))
+
+/*
+ * Which hook counted a drop. A drop reason can be counted by an XDP
+ * program (the tap XDP program's checks, the uplink's drop_no_target) and
+ * by a tc program (the tap tc program, the uplink skb path): an XDP
+ * program counts its drops in the reason's XDP slot, everything else goes
+ * to the reason's own slot. A pass reason has one hook, so no XDP slot:
+ * the uplink's reasons are the uplink XDP program's, a VM's the tap tc
+ * program's (the tap XDP program passes nothing to the kernel, it leaves
+ * frames to tc). The XDP slots are numbered in the order of the drop
+ * reasons in VMST_REASONS (enum vmst_xdp_drop).
+ */
+#define VMST_XDP_DROP_OF_DROP(name) VMST_XD_##name,
+#define VMST_XDP_DROP_OF_PASS(name)
+#define VMST_X_XDP_DROP(name, dir, kind, label, help) \
+	VMST_XDP_DROP_OF_##kind(name)
+enum vmst_xdp_drop { VMST_REASONS(VMST_X_XDP_DROP) VMST_XD_MAX };
+/* XDP drop slots per port. */
+#define VMST_XDP_DROP_SLOTS 16
+/* A port's row of vmst_rstats: its reason slots, then its XDP slots. */
+#define VMST_RSTATS_ROW (VMST_REASON_SLOTS + VMST_XDP_DROP_SLOTS)
+/* Key of vmst_rstats: port index (0 = no port) and reason... */
+#define VMST_RSTATS_KEY(port, reason) ((port)*VMST_RSTATS_ROW + (reason))
+/* ...and of an XDP program's drops: port and enum vmst_xdp_drop. */
+#define VMST_RSTATS_XDP_KEY(port, xd) \
+	((port)*VMST_RSTATS_ROW + VMST_REASON_SLOTS + (xd))
 
 /* A frame and byte counter pair. */
 struct vmst_counter {
@@ -413,7 +437,10 @@ struct vmst_counter {
 	PAIR(X, FROM_VM_UPLINK_XDP, from_vm_uplink_xdp, "from_vm_uplink_xdp", \
 	     "frames the VM sent that the tap XDP program redirected to the " \
 	     "uplink (no skb)",                                               \
-	     "bytes the tap XDP program redirected to the uplink")
+	     "bytes the tap XDP program redirected to the uplink")            \
+	ONE(X, TAP_RING_FULL_TC, tap_ring_full_tc, "tap_ring_full_tc",        \
+	    "frames on the skb path (a tc program's redirect, the bridge) "   \
+	    "that a full tap ring refused")
 
 /* One X(NAME, label, help) per counter slot. */
 #define VMST_PC_SLOTS_PAIR(X, name, field, label, fhelp, bhelp) \
@@ -431,7 +458,7 @@ enum vmst_port_counter {
 };
 
 /* Counter slots per port: room for counters to come. */
-#define VMST_PC_SLOTS 16
+#define VMST_PC_SLOTS 20
 
 #define VMST_PC_FIELD_PAIR(X, name, field, label, fhelp, bhelp) \
 	struct vmst_counter field;
@@ -539,6 +566,9 @@ enum vmst_rss_hash_type {
 	VMST_RSS_UDPV6 = 1U << 5,
 };
 
+/* Each IPv6 type is its IPv4 type's bit shifted up by this. */
+#define VMST_RSS_V6_SHIFT 3
+
 /* Every supported hash type. */
 #define VMST_RSS_TYPES_ALL                                                 \
 	(VMST_RSS_IPV4 | VMST_RSS_TCPV4 | VMST_RSS_UDPV4 | VMST_RSS_IPV6 | \
@@ -569,21 +599,32 @@ struct vmst_rss {
 	__u16 queues;		    /* queues of the tap (0: unchecked) */
 	__u16 flags;		    /* VMST_RSS_F_* (the tap XDP program reads
 				     * ENABLED: such ports take tc) */
+	__u16 key_slot; /* vmst_rss_lut entry of the key's tables, 0: none */
+	__u16 reserved;
 	__u16 table[VMST_RSS_TABLE_MAX]; /* indirection table: queue numbers */
 };
 
 /*
- * Lookup tables of a port's Toeplitz key (vmst_rss_lut, indexed by port
- * index), built by user space whenever it writes the port's vmst_rss entry
- * (vms_rss_write). Entry nib[2i][n] is the hash of an input whose byte i
- * is n << 4 and whose other bytes are 0; nib[2i + 1][n] the same for byte
- * i equal to n. The hash being linear, the hash of an input is the XOR of
- * one entry per nibble: a fixed number of loads and no bit test that a
- * compiler could turn into a branch, so the verifier walks one path per
- * byte whatever the compiler. The programs use the tables only while @key
- * equals the vmst_rss entry's key (else the default queue), so tables left
- * from another key are never used.
+ * Lookup tables of a Toeplitz key (vmst_rss_lut, indexed by key slot): one
+ * entry per distinct key of the state, shared by every port whose vmst_rss
+ * entry names the slot (key_slot). User space builds an entry when a port
+ * first needs its key and never rewrites a slot a port names; a slot no
+ * port names is free (load/rsskeys.c counts the references from the
+ * vmst_rss entries, so a crash leaves at worst a free slot with tables in
+ * it). Entry nib[2i][n] is the hash of an input whose byte i is n << 4 and
+ * whose other bytes are 0; nib[2i + 1][n] the same for byte i equal to n.
+ * The hash being linear, the hash of an input is the XOR of one entry per
+ * nibble: a fixed number of loads and no bit test that a compiler could
+ * turn into a branch, so the verifier walks one path per byte whatever the
+ * compiler. The programs use the tables only while @key equals the vmst_rss
+ * entry's key (else the default queue), so tables of another key are never
+ * used.
  */
+/* Distinct RSS keys a state holds (a port with a 65th is refused). */
+#define VMST_RSS_KEYS 64
+/* Key slots: slot 0 is never used (key_slot 0: no tables), and there is
+ * room for every key before and after an apply that replaces them all. */
+#define VMST_RSS_KEY_SLOTS   (2 * VMST_RSS_KEYS + 1)
 #define VMST_RSS_LUT_NIBBLES (2 * VMST_RSS_INPUT_MAX)
 struct vmst_rss_lut {
 	__u8 key[VMST_RSS_KEY_LEN]; /* the key the tables were built from */
@@ -669,18 +710,23 @@ _Static_assert(sizeof(struct vmst_uplink) == 8, "vmst_uplink size");
 _Static_assert(sizeof(struct vmst_config) == 16, "vmst_config size");
 _Static_assert(sizeof(struct vmst_counter) == 16, "vmst_counter size");
 _Static_assert(VMST_R_MAX <= VMST_REASON_SLOTS, "too many reasons");
+_Static_assert(VMST_XD_MAX <= VMST_XDP_DROP_SLOTS, "too many drop reasons");
 _Static_assert(sizeof(struct vmst_mon_ctl) == 152, "vmst_mon_ctl size");
 _Static_assert(sizeof(struct vmst_mon_pcpu) == 144, "vmst_mon_pcpu size");
 _Static_assert((VMST_MON_SNAP & (VMST_MON_SNAP - 1)) == 0,
 	       "monitor snapshot length is a power of two");
 _Static_assert(sizeof(struct vmst_mon_event) == 40 + VMST_MON_SNAP,
 	       "vmst_mon_event size");
-_Static_assert(sizeof(struct vmst_rss) == 52 + 2 * VMST_RSS_TABLE_MAX,
+_Static_assert(sizeof(struct vmst_rss) == 56 + 2 * VMST_RSS_TABLE_MAX,
 	       "vmst_rss size");
 _Static_assert(sizeof(struct vmst_rss_lut) ==
 		       VMST_RSS_KEY_LEN + 64 * VMST_RSS_LUT_NIBBLES,
 	       "vmst_rss_lut size");
 _Static_assert(sizeof(struct vmst_tun_file) == 52, "vmst_tun_file size");
+_Static_assert(VMST_RSS_IPV6 == VMST_RSS_IPV4 << VMST_RSS_V6_SHIFT &&
+		       VMST_RSS_TCPV6 == VMST_RSS_TCPV4 << VMST_RSS_V6_SHIFT &&
+		       VMST_RSS_UDPV6 == VMST_RSS_UDPV4 << VMST_RSS_V6_SHIFT,
+	       "IPv6 hash types are the IPv4 ones shifted");
 _Static_assert((VMST_RSS_TABLE_MAX & (VMST_RSS_TABLE_MAX - 1)) == 0,
 	       "RSS table size is a power of two");
 _Static_assert(VMST_RSS_KEY_LEN >= VMST_RSS_INPUT_MAX + 4,

@@ -14,6 +14,9 @@
 #               and its size in bytes
 #   stats       `stats --json` (median of REPEAT)
 #   dump        `dump` (median of REPEAT)
+#   apply_cpu, port_add_cpu   the CPU time (user + system) of apply and
+#               port add: on a loaded machine, a steadier figure than
+#               the wall time
 # then the cost per port of each and its growth from the smallest N to the
 # largest (linear growth is the ratio of the two Ns).
 #
@@ -25,49 +28,36 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Private mount namespace and bpffs, as scripts/bench.sh does.
-if [ -z "${VMSTEER_BENCH_MNTNS:-}" ]; then
-	[ "$(id -u)" -eq 0 ] || { echo "bench_cp: needs root" >&2; exit 1; }
-	VMSTEER_BENCH_MNTNS=1 exec unshare --mount --propagation private \
-		"$0" "$@"
-fi
-mount -t bpf bpf /sys/fs/bpf
+NAME=bench_cp
+. scripts/cp_lib.sh
+cp_private_bpffs "$0" "$@"
 
 BUILD=${BUILD:-build}
 CP_SIZES=${CP_SIZES:-256 1024 4096}
 REPEAT=${REPEAT:-5}
 VMSTEER=$(realpath -m "${VMSTEER:-$BUILD/vmsteer}")
 EXPORTER=$(dirname "$VMSTEER")/vmsteer-exporter
-die() { echo "bench_cp: $*" >&2; exit 1; }
 [ -x "$VMSTEER" ] || die "$VMSTEER missing: run 'make'"
 command -v jq >/dev/null || die "jq missing (make deps)"
 command -v curl >/dev/null || die "curl missing (make deps)"
 
-id=vmstcp-$$-$RANDOM
-NS=$id
-PIN=/sys/fs/bpf/$id
-tmp=$(mktemp -d /tmp/vmsteer-bench-cp.XXXXXX)
 exp_pid=
-cleanup() {
-	local rc=$?
-	set +e
+stop_exporter() {
 	[ -z "$exp_pid" ] || { kill "$exp_pid"; wait "$exp_pid"; } 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$PIN" "$tmp"
-	exit $rc
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+CP_CLEANUP=stop_exporter
+cp_setup vmsteer-bench-cp
 
-hv() { nsenter --net="/run/netns/$NS" "$@"; }
-vms() { hv "$VMSTEER" --pin-path "$PIN" "$@"; }
 now_ns() { date +%s%N; }
 # ms CMD...: milliseconds CMD took (its output discarded; it must succeed).
+# The CPU milliseconds it used (user + system) go to $tmp/cpu: on a
+# loaded machine they say more than the wall time.
 ms() {
-	local t0 t1
+	local t0 t1 TIMEFORMAT='%U %S'
 	t0=$(now_ns)
-	"$@" >/dev/null || die "failed: $*"
+	{ time "$@" >/dev/null 2>"$tmp/err" || die "failed: $*: $(head -c 300 "$tmp/err")"; } 2>"$tmp/times"
 	t1=$(now_ns)
+	awk '{ printf "%.1f", ($1 + $2) * 1000 }' "$tmp/times" >"$tmp/cpu"
 	echo $(((t1 - t0) / 1000)) | awk '{ printf "%.1f", $1 / 1000 }'
 }
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -75,22 +65,8 @@ mac_of() { printf '02:cc:%02x:%02x:%02x:01' $(($1 >> 16 & 255)) $(($1 >> 8 & 255
 
 declare -A R
 for n in $CP_SIZES; do
-	ip netns del "$NS" 2>/dev/null || true
-	rm -rf "$PIN"
-	ip netns add "$NS"
-	hv ip link set lo up
-	{
-		echo "link add up0 type veth peer name wire0"
-		echo "link set up0 up"
-		echo "link set wire0 up"
-		for i in $(seq 1 "$n"); do
-			if [ $((i % 16)) = 0 ]; then
-				echo "tuntap add dev t$i mode tap multi_queue"
-			else
-				echo "tuntap add dev t$i mode tap"
-			fi
-		done
-	} >"$tmp/ip.batch"
+	cp_netns
+	cp_taps_batch "$n" >"$tmp/ip.batch"
 	t_taps=$(ms hv ip -batch "$tmp/ip.batch")
 	# The document: every 16th port steers 2 queues by RSS.
 	for i in $(seq 1 "$n"); do
@@ -102,16 +78,19 @@ for n in $CP_SIZES; do
 	done | jq -s '{uplinks: [{device: "up0"}], ports: .}' >"$tmp/doc.json"
 
 	R[$n,apply]=$(ms vms apply "$tmp/doc.json")
+	R[$n,apply_cpu]=$(cat "$tmp/cpu")
 	[ "$(vms --json port list | jq length)" = "$n" ] || die "N=$n: apply did not make $n ports"
 	R[$n,reapply]=$(ms vms apply "$tmp/doc.json")
-	a=() d=() s=() j=() p=()
+	a=() d=() s=() j=() p=() ac=()
 	for r in $(seq "$REPEAT"); do
 		d+=("$(ms vms port del "t$n")")
 		a+=("$(ms vms port add "t$n" --mac "$(mac_of "$n")")")
+		ac+=("$(cat "$tmp/cpu")")
 		s+=("$(ms vms --json stats)")
 		j+=("$(ms vms dump)")
 	done
 	R[$n,port_add]=$(echo "${a[*]}" | median)
+	R[$n,port_add_cpu]=$(echo "${ac[*]}" | median)
 	R[$n,port_del]=$(echo "${d[*]}" | median)
 	R[$n,stats]=$(echo "${s[*]}" | median)
 	R[$n,dump]=$(echo "${j[*]}" | median)
@@ -145,17 +124,17 @@ sizes=($CP_SIZES)
 first=${sizes[0]} last=${sizes[${#sizes[@]} - 1]}
 echo
 echo "Control plane ($(nproc) CPUs, $(uname -r)); milliseconds, median of $REPEAT where repeated"
-printf '%-10s' what
+printf '%-13s' what
 for n in "${sizes[@]}"; do printf '%12s' "N=$n"; done
 printf '%14s%10s\n' "ms/port@$last" "growth"
-for w in apply reapply port_add port_del scrape stats dump; do
-	printf '%-10s' "$w"
+for w in apply apply_cpu reapply port_add port_add_cpu port_del scrape stats dump; do
+	printf '%-13s' "$w"
 	for n in "${sizes[@]}"; do printf '%12s' "${R[$n,$w]}"; done
 	awk -v a="${R[$first,$w]}" -v b="${R[$last,$w]}" -v n="$last" 'BEGIN {
 		if (b == "-" || a == "-" || a == 0) { printf "%14s%10s\n", "-", "-"; exit }
 		printf "%14.3f%9.1fx\n", b / n, b / a }'
 done
-printf '%-10s' bytes
+printf '%-13s' bytes
 for n in "${sizes[@]}"; do printf '%12s' "${R[$n,bytes]}"; done
 echo
 echo "(linear growth from N=$first to N=$last: $(awk -v a="$first" -v b="$last" 'BEGIN { printf "%.0fx", b / a }'))"

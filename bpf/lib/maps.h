@@ -2,7 +2,9 @@
 /*
  * The one set of maps every vmsteer program shares. Each is pinned by name
  * under the pin path, so whichever program loads first creates it and every
- * later program, CLI run or upgrade reuses it.
+ * later program, CLI run or upgrade reuses it. Each is written out whole
+ * in libbpf's BTF form, alike as they look: its type, size, key and value
+ * read at a glance, as the libbpf and kernel samples write them.
  */
 #ifndef VMST_BPF_MAPS_H
 #define VMST_BPF_MAPS_H
@@ -81,10 +83,11 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vmst_pstats SEC(".maps");
 
-/* Per-CPU pass and drop counters, keyed by VMST_RSTATS_KEY(port, reason). */
+/* Per-CPU pass and drop counters, keyed by VMST_RSTATS_KEY(port, reason)
+ * and VMST_RSTATS_XDP_KEY(port, xdp drop slot). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, VMST_MAX_PORTS *VMST_REASON_SLOTS);
+	__uint(max_entries, VMST_MAX_PORTS *VMST_RSTATS_ROW);
 	__type(key, __u32);
 	__type(value, struct vmst_counter);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -124,10 +127,11 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vmst_rss SEC(".maps");
 
-/* Toeplitz lookup tables of each port's RSS key (struct vmst_rss_lut). */
+/* Toeplitz lookup tables of each distinct RSS key (struct vmst_rss_lut),
+ * indexed by key slot (vmst_rss's key_slot). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, VMST_MAX_PORTS);
+	__uint(max_entries, VMST_RSS_KEY_SLOTS);
 	__type(key, __u32);
 	__type(value, struct vmst_rss_lut);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

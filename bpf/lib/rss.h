@@ -19,10 +19,9 @@
 #define VMST_RSS_FAMILY_IPV6 6
 
 /* Hash input lengths: addresses, then addresses and ports. */
-#define VMST_RSS_IN_IPV4       8
-#define VMST_RSS_IN_IPV4_PORTS 12
-#define VMST_RSS_IN_IPV6       32
-#define VMST_RSS_IN_IPV6_PORTS 36
+#define VMST_RSS_IN_IPV4  8
+#define VMST_RSS_IN_IPV6  32
+#define VMST_RSS_IN_PORTS 4 /* source and destination port */
 
 /*
  * A parsed flow: the hash input in RSS order (source address, destination
@@ -128,45 +127,48 @@ static __always_inline bool vmst_rss_lut_matches(const struct vmst_rss *cfg,
 		 (a[4] ^ b[4]));
 }
 
-/* Bytes of @f to hash under @types: 0 when no enabled type covers it. */
+/* Bytes of @f to hash under @types: 0 when no enabled type covers it.
+ * The IPv6 types are the IPv4 ones' bits shifted up by 3 (vmsteer.h), so
+ * one test serves both families. */
 static __always_inline __u32 vmst_rss_input_len(const struct vmst_rss_flow *f,
 						__u32 types)
 {
+	__u32 len;
+
 	if (f->family == VMST_RSS_FAMILY_IPV4) {
-		if (f->l4 == IPPROTO_TCP && (types & VMST_RSS_TCPV4))
-			return VMST_RSS_IN_IPV4_PORTS;
-		if (f->l4 == IPPROTO_UDP && (types & VMST_RSS_UDPV4))
-			return VMST_RSS_IN_IPV4_PORTS;
-		if (types & VMST_RSS_IPV4)
-			return VMST_RSS_IN_IPV4;
+		len = VMST_RSS_IN_IPV4;
 	} else if (f->family == VMST_RSS_FAMILY_IPV6) {
-		if (f->l4 == IPPROTO_TCP && (types & VMST_RSS_TCPV6))
-			return VMST_RSS_IN_IPV6_PORTS;
-		if (f->l4 == IPPROTO_UDP && (types & VMST_RSS_UDPV6))
-			return VMST_RSS_IN_IPV6_PORTS;
-		if (types & VMST_RSS_IPV6)
-			return VMST_RSS_IN_IPV6;
+		len = VMST_RSS_IN_IPV6;
+		types >>= VMST_RSS_V6_SHIFT;
+	} else {
+		return 0;
 	}
-	return 0;
+	if ((f->l4 == IPPROTO_TCP && (types & VMST_RSS_TCPV4)) ||
+	    (f->l4 == IPPROTO_UDP && (types & VMST_RSS_UDPV4)))
+		return len + VMST_RSS_IN_PORTS;
+	return types & VMST_RSS_IPV4 ? len : 0;
 }
 
 /*
- * Queue of @f under @cfg and its key's tables @lut (may be NULL):
+ * Queue of @f under @cfg, hashed with the tables of its key slot in @luts
+ * (an array of struct vmst_rss_lut indexed by slot: vmst_rss_lut):
  * table[hash & (table_size - 1)], or the default queue when no enabled
  * hash type covers the flow, the table size is not a power of two in
- * 1..VMST_RSS_TABLE_MAX, the tables are missing or were built from another
- * key, or the entry names a queue the tap does not have.
+ * 1..VMST_RSS_TABLE_MAX, the slot has no tables or holds another key's, or
+ * the entry names a queue the tap does not have.
  */
 static __always_inline __u32 vmst_rss_queue(const struct vmst_rss *cfg,
-					    const struct vmst_rss_lut *lut,
+					    void *luts,
 					    const struct vmst_rss_flow *f)
 {
 	__u32 len = vmst_rss_input_len(f, cfg->hash_types);
-	__u32 size = cfg->table_size;
+	__u32 size = cfg->table_size, slot = cfg->key_slot;
+	const struct vmst_rss_lut *lut;
 	__u32 hash, q;
 
 	if (!len || !size || size > VMST_RSS_TABLE_MAX || (size & (size - 1)))
 		return cfg->default_queue;
+	lut = bpf_map_lookup_elem(luts, &slot);
 	if (!lut || !vmst_rss_lut_matches(cfg, lut))
 		return cfg->default_queue;
 	hash = vmst_toeplitz(lut, f->in, len);

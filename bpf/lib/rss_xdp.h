@@ -31,8 +31,7 @@ static __always_inline int vmst_xdp_steer(struct xdp_md *ctx, __u32 idx)
 		return -1;
 	vmst_rss_parse(ctx, &flow);
 	/* CPU q: tun queues what CPU q sends on queue q mod queues. */
-	q = vmst_rss_queue(cfg, bpf_map_lookup_elem(&vmst_rss_lut, &idx),
-			   &flow);
+	q = vmst_rss_queue(cfg, &vmst_rss_lut, &flow);
 	if (bpf_redirect_map(&vmst_cpumap, q, 0) != XDP_REDIRECT)
 		return -1;
 	return XDP_REDIRECT;

@@ -5,17 +5,48 @@
 
 #include "maps.h"
 
-/* Count a frame of @bytes under (@port, @reason). */
-static __always_inline void vmst_count_reason(__u32 port, __u32 reason,
-					      __u64 bytes)
+/* Count a frame of @bytes under key @key of vmst_rstats. */
+static __always_inline void vmst_count_rstats(__u32 key, __u64 bytes)
 {
-	__u32 key = VMST_RSTATS_KEY(port, reason);
 	struct vmst_counter *c = bpf_map_lookup_elem(&vmst_rstats, &key);
 
 	if (c) {
 		c->frames++;
 		c->bytes += bytes;
 	}
+}
+
+/* Count a frame of @bytes under (@port, @reason). */
+static __always_inline void vmst_count_reason(__u32 port, __u32 reason,
+					      __u64 bytes)
+{
+	vmst_count_rstats(VMST_RSTATS_KEY(port, reason), bytes);
+}
+
+/* The XDP slot (enum vmst_xdp_drop) of each drop reason; 0xff: a pass.
+ * In .rodata by name: clang would put 32 constant bytes in .rodata.cst32,
+ * which libbpf does not map. */
+#define VMST_XDOF_DROP(name)			  [VMST_R_##name] = VMST_XD_##name,
+#define VMST_XDOF_PASS(name)			  [VMST_R_##name] = 0xff,
+#define VMST_X_XDOF(name, dir, kind, label, help) VMST_XDOF_##kind(name)
+static const __u8 vmst_xdp_drop_of[VMST_REASON_SLOTS]
+	__attribute__((section(".rodata"))) = {VMST_REASONS(VMST_X_XDOF)};
+#undef VMST_X_XDOF
+#undef VMST_XDOF_PASS
+#undef VMST_XDOF_DROP
+
+/* Count a frame of @bytes an XDP program dropped under (@port, @reason):
+ * in the reason's XDP slot (the reason's own for a pass reason, which
+ * no XDP program drops at). */
+static __always_inline void vmst_count_xdp_drop(__u32 port, __u32 reason,
+						__u64 bytes)
+{
+	__u32 xd = vmst_xdp_drop_of[reason & (VMST_REASON_SLOTS - 1)];
+
+	if (xd < VMST_XDP_DROP_SLOTS)
+		vmst_count_rstats(VMST_RSTATS_XDP_KEY(port, xd), bytes);
+	else
+		vmst_count_reason(port, reason, bytes);
 }
 
 /* The per-CPU counters of @port, or NULL for an index out of range. */

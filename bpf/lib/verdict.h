@@ -13,12 +13,18 @@
 #include "monitor.h"
 
 /* Count (@port, @reason) as a frame of @len bytes, maybe report it, and
- * return @verdict. */
+ * return @verdict. An XDP program's drops count in the reason's XDP slot
+ * (lib/stats.h), so the counters tell which hook dropped a frame. */
 static __always_inline int vmst_verdict_len(struct vmst_ctx *ctx, __u32 port,
 					    __u32 reason, __u32 len,
 					    int verdict)
 {
-	vmst_count_reason(port, reason, len);
+#ifdef VMST_CTX_XDP
+	if (verdict == XDP_DROP)
+		vmst_count_xdp_drop(port, reason, len);
+	else
+#endif
+		vmst_count_reason(port, reason, len);
 	vmst_monitor(ctx, port, reason);
 	return verdict;
 }

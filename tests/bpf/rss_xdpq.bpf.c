@@ -27,7 +27,6 @@ int rss_xdpq(struct xdp_md *ctx)
 	if (!cfg)
 		return XDP_ABORTED;
 	vmst_rss_parse(ctx, &flow);
-	xdpq_queue = vmst_rss_queue(
-		cfg, bpf_map_lookup_elem(&vmst_rss_lut, &port), &flow);
+	xdpq_queue = vmst_rss_queue(cfg, &vmst_rss_lut, &flow);
 	return XDP_PASS;
 }

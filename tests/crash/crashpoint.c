@@ -6,14 +6,14 @@
  * map updates and deletes (but the counters' and vmst_local's), the link operations of
  * attach and detach (create, update, pin, detach), and the tc changes of
  * the tap and uplink tc programs (clsact qdisc create and destroy, filter
- * attach and detach):
+ * attach and detach: vms_nl_change):
  *
  *   VMSTEER_CRASH_AFTER=N   SIGKILL the process just before write N+1,
  *                           so exactly N writes were made (0: before any)
  *   VMSTEER_CRASH_COUNT=F   at exit, write the number of writes made to F
  *   VMSTEER_CRASH_TRACE=F   write the kind of each write to F, one a line
  *                           (line N: write N), e.g. "update vmst_fdb",
- *                           "delete vmst_ports", "link_create", "tc_attach"
+ *                           "delete vmst_ports", "link_create", "tc_filter_add"
  *
  * tests/netns/test_crash.sh kills apply and port add at chosen points this
  * way, deterministically, and checks what each kill leaves behind; the
@@ -28,6 +28,8 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 int __real_bpf_map_update_elem(int fd, const void *key, const void *value,
 			       __u64 flags);
@@ -136,44 +138,19 @@ int __wrap_bpf_link__pin(struct bpf_link *link, const char *path)
 	return __real_bpf_link__pin(link, path);
 }
 
-/* tc qdisc and filter changes: always counted. */
-int __real_bpf_tc_hook_create(struct bpf_tc_hook *hook);
-int __real_bpf_tc_hook_destroy(struct bpf_tc_hook *hook);
-int __real_bpf_tc_attach(const struct bpf_tc_hook *hook,
-			 struct bpf_tc_opts *opts);
-int __real_bpf_tc_detach(const struct bpf_tc_hook *hook,
-			 const struct bpf_tc_opts *opts);
-int __wrap_bpf_tc_hook_create(struct bpf_tc_hook *hook);
-int __wrap_bpf_tc_hook_destroy(struct bpf_tc_hook *hook);
-int __wrap_bpf_tc_attach(const struct bpf_tc_hook *hook,
-			 struct bpf_tc_opts *opts);
-int __wrap_bpf_tc_detach(const struct bpf_tc_hook *hook,
-			 const struct bpf_tc_opts *opts);
+/* tc qdisc and filter changes (user/util/nl.c): always counted. */
+int __real_vms_nl_change(struct nlmsghdr *nh, __u16 flags);
+int __wrap_vms_nl_change(struct nlmsghdr *nh, __u16 flags);
 
-int __wrap_bpf_tc_hook_create(struct bpf_tc_hook *hook)
+int __wrap_vms_nl_change(struct nlmsghdr *nh, __u16 flags)
 {
-	crash_point("tc_hook_create", -1);
-	return __real_bpf_tc_hook_create(hook);
-}
-
-int __wrap_bpf_tc_hook_destroy(struct bpf_tc_hook *hook)
-{
-	crash_point("tc_hook_destroy", -1);
-	return __real_bpf_tc_hook_destroy(hook);
-}
-
-int __wrap_bpf_tc_attach(const struct bpf_tc_hook *hook,
-			 struct bpf_tc_opts *opts)
-{
-	crash_point("tc_attach", -1);
-	return __real_bpf_tc_attach(hook, opts);
-}
-
-int __wrap_bpf_tc_detach(const struct bpf_tc_hook *hook,
-			 const struct bpf_tc_opts *opts)
-{
-	crash_point("tc_detach", -1);
-	return __real_bpf_tc_detach(hook, opts);
+	crash_point(nh->nlmsg_type == RTM_NEWQDISC     ? "tc_qdisc_add"
+		    : nh->nlmsg_type == RTM_DELQDISC   ? "tc_qdisc_del"
+		    : nh->nlmsg_type == RTM_NEWTFILTER ? "tc_filter_add"
+		    : nh->nlmsg_type == RTM_DELTFILTER ? "tc_filter_del"
+						       : "netlink_change",
+		    -1);
+	return __real_vms_nl_change(nh, flags);
 }
 
 __attribute__((destructor)) static void report_count(void)

@@ -33,6 +33,7 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
+#include "core/counters.h"
 #include "core/ports.h"
 #include "core/state.h"
 #include "load/rss.h"
@@ -60,14 +61,33 @@ static const struct {
 	__u32 mtu;
 	bool target;
 	const char *rss_types; /* XDP queue steering over 2 queues */
+	const char *rss_key;   /* its key (NULL: the default one) */
 } port_def[NPORTS] = {
-	{"fz-untagged", {0x02, 0x5e, 0x10, 0, 0, 1}, 0, 1500, true, NULL},
+	{"fz-untagged", {0x02, 0x5e, 0x10, 0, 0, 1}, 0, 1500, true, NULL, NULL},
 	/* The same MAC on a VLAN: the VLAN tells them apart. */
-	{"fz-vlan100", {0x02, 0x5e, 0x10, 0, 0, 1}, 100, 1500, true, NULL},
-	{"fz-notarget", {0x02, 0x5e, 0x10, 0, 0, 2}, 200, 9000, false, NULL},
-	{"fz-notarget0", {0x02, 0x5e, 0x10, 0, 0, 3}, 0, 1500, false, NULL},
-	{"fz-tiny", {0x02, 0x5e, 0x10, 0, 0, 4}, 4094, 68, true, NULL},
-	{"fz-vlan1", {0x02, 0x5e, 0x10, 0, 0, 5}, 1, 576, true, NULL},
+	{"fz-vlan100",
+	 {0x02, 0x5e, 0x10, 0, 0, 1},
+	 100,
+	 1500,
+	 true,
+	 NULL,
+	 NULL},
+	{"fz-notarget",
+	 {0x02, 0x5e, 0x10, 0, 0, 2},
+	 200,
+	 9000,
+	 false,
+	 NULL,
+	 NULL},
+	{"fz-notarget0",
+	 {0x02, 0x5e, 0x10, 0, 0, 3},
+	 0,
+	 1500,
+	 false,
+	 NULL,
+	 NULL},
+	{"fz-tiny", {0x02, 0x5e, 0x10, 0, 0, 4}, 4094, 68, true, NULL, NULL},
+	{"fz-vlan1", {0x02, 0x5e, 0x10, 0, 0, 5}, 1, 576, true, NULL, NULL},
 	/*
 	 * XDP queue steering: the CPUMAP has an entry for CPU 1 only, so a
 	 * frame whose flow the model puts on queue 1 is redirected to it as
@@ -79,13 +99,17 @@ static const struct {
 	 0,
 	 1500,
 	 false,
-	 "ipv4,tcpv4,udpv4,ipv6,tcpv6,udpv6"},
+	 "ipv4,tcpv4,udpv4,ipv6,tcpv6,udpv6",
+	 NULL},
 	{"fz-steer300",
 	 {0x02, 0x5e, 0x10, 0, 0, 7},
 	 300,
 	 1500,
 	 true,
-	 "tcpv4,ipv6,udpv6"},
+	 "tcpv4,ipv6,udpv6",
+	 /* another key: two key slots (vmst_rss_lut), each port on its own */
+	 "3c:a1:07:5e:92:d4:18:6b:f0:2d:55:c3:8e:71:0a:b9:44:e6:29:7f:"
+	 "d8:13:6c:a5:f2:3b:90:4e:c7:61:1d:8a:b5:02:7e:e9:34:5f:c0:96"},
 };
 
 static struct uplink_bpf *skel;
@@ -97,7 +121,8 @@ static size_t linear_max; /* bytes test_run puts in the first buffer */
 
 /* The model's counters, and what has been run. */
 static struct {
-	struct vmst_counter reason[VMST_MAX_PORTS][VMST_R_MAX];
+	/* By slot of the port's vmst_rstats row (vms_reason_xdp_slot). */
+	struct vmst_counter reason[VMST_MAX_PORTS][VMST_RSTATS_ROW];
 	struct vmst_counter fwd[VMST_MAX_PORTS];
 } shadow;
 static unsigned long long frames_run, refused, outcome[VMST_R_MAX + 1], steered;
@@ -147,7 +172,7 @@ static void check_counters(void)
 	for (i = 0; i <= NPORTS; i++) {
 		__u64 frames = 0, bytes = 0;
 
-		for (r = 0; r < VMST_R_MAX; r++) {
+		for (r = 0; r < VMST_RSTATS_ROW; r++) {
 			key = VMST_RSTATS_KEY(list[i], r);
 			if (bpf_map_lookup_elem(maps.fd[VMS_MAP_RSTATS], &key,
 						rv))
@@ -162,7 +187,7 @@ static void check_counters(void)
 				snprintf(msg, sizeof(msg),
 					 "port %u %s: %llu frames %llu bytes, "
 					 "model %llu frames %llu bytes",
-					 list[i], ref_reason_str(r),
+					 list[i], ref_slot_str(r),
 					 (unsigned long long)frames,
 					 (unsigned long long)bytes,
 					 (unsigned long long)shadow
@@ -288,6 +313,9 @@ static void setup(void)
 			if (vms_rss_parse_types("rss types",
 						port_def[i].rss_types,
 						&r->hash_types) ||
+			    (port_def[i].rss_key &&
+			     vms_rss_parse_key("rss key", port_def[i].rss_key,
+					       r->key)) ||
 			    vms_rss_write(&maps, ports[i].idx, r))
 				die("cannot set RSS: %s", vms_last_error());
 			ports[i].xdp_steer = true;
@@ -474,8 +502,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		shadow.fwd[res.port].frames++;
 		shadow.fwd[res.port].bytes += res.bytes;
 	} else {
-		shadow.reason[res.port][res.reason].frames++;
-		shadow.reason[res.port][res.reason].bytes += res.bytes;
+		int slot = vms_reason_xdp_slot(res.reason);
+
+		shadow.reason[res.port][slot].frames++;
+		shadow.reason[res.port][slot].bytes += res.bytes;
 	}
 	if (frames_run % COUNTER_EVERY == 0)
 		check_counters();

@@ -16,7 +16,9 @@
  * for what it forwards (the target by the counters: the receiver's
  * to_vm_xdp), the tag pushed into the bytes for an access port's frame to
  * the uplink, XDP_PASS for what it leaves to tc; the uplink takes XDP
- * frames (vmst_tx entry 0) in north state 0 only.
+ * frames (vmst_tx entry 0) in north state 0 only. Ports with queue
+ * steering (VMST_RSS_F_ENABLED in vmst_rss, chosen per frame) take no
+ * XDP redirect: their frames go on to tc.
  *
  * BPF_PROG_TEST_RUN returns the verdict and the data only: the device
  * bpf_redirect chose and a tag bpf_skb_vlan_push put in the skb's metadata
@@ -33,7 +35,7 @@
  * by the target's MTU), and one for the northbound uplink. Run it in a
  * network namespace of its own (unshare -n).
  *
- * Input: two selector bytes, then the frame. Byte 0: bits 0..3 the sending
+ * Input: three selector bytes, then the frame. Byte 0: bits 0..3 the sending
  * port (mod NPORTS); bit 4 keeps the frame's source MAC (else the sender's
  * is written); bits 5..6 the northbound uplink (0, 1: in the ports'
  * network namespace, 2: none, 3: in another one); bit 7 writes one of the
@@ -43,7 +45,9 @@
  * option of an ND message gets the sender's MAC too. Byte 1: bits 0..3 = k, 1..NPORTS
  * writes port k-1's MAC as the destination, NPORTS+1 and NPORTS+2 a
  * host-local MAC (vmst_local) of this or another namespace; bit 6 writes
- * the chosen address as a Neighbor Advertisement's target.
+ * the chosen address as a Neighbor Advertisement's target. Byte 2, bits
+ * 0..1: the ports with queue steering (0: none, 1: the one of byte 1's
+ * destination MAC, 2: the sender, 3: every port).
  *
  *   VMSTEER_FUZZ_SEEDS=DIR fuzz_tap   write the seeds (the tcpdump corpus,
  *        $VMSTEER_CORPUS or ../shared/corpus, and built frames)
@@ -77,6 +81,7 @@
 #include "uplink_tc.skel.h"
 #include "uplink_tc_observe.skel.h"
 #include "unit/corpus.h"
+#include "unit/refmodel.h"
 #include "unit/refmodel_tx.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -186,17 +191,20 @@ static struct ref_tx_local locals[2] = {
 static struct ref_tx_world world = {ports, NPORTS, 0, 0, locals, 2, 0};
 static __u32 netns;
 static int ncpus, north_state = -1;
-static size_t max_len;	   /* longest frame test_run takes */
-static size_t xdp_max_len; /* the same for the XDP program */
+static unsigned int rss_ports; /* ports with queue steering (bits) */
+static size_t max_len;	       /* longest frame test_run takes */
+static size_t xdp_max_len;     /* the same for the XDP program */
 
 /* The model's counters. */
 static struct {
-	struct vmst_counter reason[VMST_MAX_PORTS][VMST_R_MAX];
+	/* By slot of the port's vmst_rstats row: the tc program counts in
+	 * the reason's slot, the XDP program in its XDP slot. */
+	struct vmst_counter reason[VMST_MAX_PORTS][VMST_RSTATS_ROW];
 	__u64 pc[VMST_MAX_PORTS][VMST_PC_MAX];
 } shadow;
 static unsigned long long frames_run, refused, n_local, n_north, n_tagged,
 	outcome[VMST_R_MAX], n_uplink_tc, n_uplink_pass, x_run, x_drop, x_local,
-	x_north, x_tagged, x_pass, x_too_long;
+	x_north, x_tagged, x_pass, x_too_long, x_rss;
 
 static __u8 frame[FRAME_BUF], out[FRAME_BUF];
 
@@ -257,7 +265,7 @@ static void check_counters(void)
 
 	for (i = 0; i < NPORTS; i++) {
 		idx = ports[i].idx;
-		for (r = 0; r < VMST_R_MAX; r++) {
+		for (r = 0; r < VMST_RSTATS_ROW; r++) {
 			__u64 frames = 0, bytes = 0;
 
 			key = VMST_RSTATS_KEY(idx, r);
@@ -274,7 +282,7 @@ static void check_counters(void)
 			snprintf(msg, sizeof(msg),
 				 "port %s %s: %llu frames %llu bytes, model "
 				 "%llu frames %llu bytes",
-				 port_def[i].name, reason_str(r),
+				 port_def[i].name, ref_slot_str(r),
 				 (unsigned long long)frames,
 				 (unsigned long long)bytes,
 				 (unsigned long long)shadow.reason[idx][r]
@@ -324,9 +332,10 @@ static void at_exit(void)
 		"; uplink tc program model: %llu into a tap, %llu passed; "
 		"tap XDP program: %llu frames (%llu longer than its test run "
 		"takes), 0 mismatches: %llu dropped, %llu to another VM, %llu "
-		"to the uplink (%llu tagged), %llu left to tc\n",
+		"to the uplink (%llu tagged), %llu left to tc (%llu for a "
+		"port with queue steering)\n",
 		n_uplink_tc, n_uplink_pass, x_run, x_too_long, x_drop, x_local,
-		x_north, x_tagged, x_pass);
+		x_north, x_tagged, x_pass, x_rss);
 }
 
 static int run(int fd, const __u8 *f, size_t len, __u32 *retval,
@@ -385,6 +394,27 @@ static void set_north(int state)
 	world.north_ifindex = n.ifindex;
 	world.north_netns_ino = n.netns_ino;
 	world.north_mtu = n.ifindex ? NORTH_MTU : 0;
+}
+
+/* Queue steering on the ports of @mask (bits), off on the others. */
+static void set_rss(unsigned int mask)
+{
+	struct vmst_rss r;
+	int i;
+
+	for (i = 0; i < NPORTS; i++) {
+		bool on = mask & (1U << i);
+
+		if (on == !!(rss_ports & (1U << i)))
+			continue;
+		memset(&r, 0, sizeof(r));
+		r.flags = on ? VMST_RSS_F_ENABLED : 0;
+		if (bpf_map_update_elem(maps.fd[VMS_MAP_RSS], &ports[i].idx, &r,
+					BPF_ANY))
+			die("cannot write vmst_rss%s", "");
+		ports[i].rss = on;
+	}
+	rss_ports = mask;
 }
 
 static void add_port(int i)
@@ -475,9 +505,10 @@ static void own_ifindex(int i)
 /*
  * The longest zero frame program @fd takes in test_run (at most @hi
  * bytes), found by bisection from a port that drops everything: each
- * run is counted in the shadow as the program counts it (vm_no_port).
+ * run is counted in the shadow as the program counts it (vm_no_port, in
+ * slot @slot of the port's row).
  */
-static size_t longest_frame(int fd, __u32 idx, size_t hi)
+static size_t longest_frame(int fd, __u32 idx, int slot, size_t hi)
 {
 	size_t lo = 14, out_len;
 	__u32 retval;
@@ -490,8 +521,8 @@ static size_t longest_frame(int fd, __u32 idx, size_t hi)
 			continue;
 		}
 		lo = mid;
-		shadow.reason[idx][VMST_R_DROP_VM_NO_PORT].frames++;
-		shadow.reason[idx][VMST_R_DROP_VM_NO_PORT].bytes += mid;
+		shadow.reason[idx][slot].frames++;
+		shadow.reason[idx][slot].bytes += mid;
 	}
 	return lo;
 }
@@ -564,12 +595,13 @@ static void setup(void)
 		;
 	memset(frame, 0, sizeof(frame));
 	max_len = longest_frame(bpf_program__fd(tap[i]->progs.vmst_tap),
-				ports[i].idx, sizeof(frame));
+				ports[i].idx, VMST_R_DROP_VM_NO_PORT,
+				sizeof(frame));
 	if (max_len < 1514)
 		die("BPF_PROG_TEST_RUN takes too short frames%s", "");
-	xdp_max_len =
-		longest_frame(bpf_program__fd(txdp[i]->progs.vmst_tap_xdp),
-			      ports[i].idx, max_len);
+	xdp_max_len = longest_frame(
+		bpf_program__fd(txdp[i]->progs.vmst_tap_xdp), ports[i].idx,
+		vms_reason_xdp_slot(VMST_R_DROP_VM_NO_PORT), max_len);
 	if (xdp_max_len < 1514)
 		die("BPF_PROG_TEST_RUN takes too short XDP frames%s", "");
 	atexit(at_exit);
@@ -583,14 +615,15 @@ static void write_seed(const char *dir, __u8 s0, __u8 s1, const __u8 *f,
 		       size_t len)
 {
 	char path[PATH_MAX];
-	__u8 sel[2] = {s0, s1};
+	/* Queue steering: on no port, the destination, the sender, all. */
+	__u8 sel[3] = {s0, s1, seed_no & 3};
 	FILE *fp;
 
 	if (len > SEED_MAX)
 		return;
 	snprintf(path, sizeof(path), "%s/seed-%05d", dir, seed_no++);
 	fp = fopen(path, "w");
-	if (!fp || fwrite(sel, 1, 2, fp) != 2 ||
+	if (!fp || fwrite(sel, 1, 3, fp) != 3 ||
 	    (len && fwrite(f, 1, len, fp) != len) || fclose(fp))
 		die("cannot write %s", path);
 }
@@ -1008,6 +1041,22 @@ static void put_addr(const struct ref_tx_port *p, int family, int which,
 		memcpy(to, p->addrs[i].addr, family == VMST_AF_INET ? 4 : 16);
 }
 
+/* The ports with queue steering for selector @sel (byte 2 bits 0..1),
+ * destination selector @k (byte 1 bits 0..3), from port @from. */
+static unsigned int rss_mask(int k, int from, int sel)
+{
+	switch (sel) {
+	case 1:
+		return k >= 1 && k <= NPORTS ? 1U << (k - 1) : 0;
+	case 2:
+		return 1U << from;
+	case 3:
+		return (1U << NPORTS) - 1;
+	default:
+		return 0;
+	}
+}
+
 /* The selector's rewrites of the frame. */
 static void rewrite(__u8 s0, __u8 s1, int from, size_t len)
 {
@@ -1212,9 +1261,11 @@ static void xdp_frame(int from, size_t len)
 		mismatch(frame, len, from, msg);
 	}
 	if (res.verdict == REF_TX_DROP) {
+		int slot = vms_reason_xdp_slot(res.reason);
+
 		x_drop++;
-		shadow.reason[ports[from].idx][res.reason].frames++;
-		shadow.reason[ports[from].idx][res.reason].bytes += res.bytes;
+		shadow.reason[ports[from].idx][slot].frames++;
+		shadow.reason[ports[from].idx][slot].bytes += res.bytes;
 		return;
 	}
 	memcpy(want_out, frame, len);
@@ -1266,18 +1317,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int from, err;
 	char msg[300];
 
-	if (size < 2)
+	if (size < 3)
 		return 0;
-	len = size - 2;
+	len = size - 3;
 	if (len > max_len)
 		len = max_len;
-	memcpy(frame, data + 2, len);
+	memcpy(frame, data + 3, len);
 	if (data[1] & 0x80) {
 		uplink_frame(data, len);
 		return 0;
 	}
 	from = (data[0] & 15) % NPORTS;
 	set_north((data[0] >> 5) & 3);
+	set_rss(rss_mask(data[1] & 15, from, data[2] & 3));
 	rewrite(data[0], data[1], from, len);
 
 	o = obs[from]->bss;
@@ -1369,6 +1421,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		shadow.pc[ports[from].idx][VMST_PC_FROM_VM_UPLINK_BYTES] +=
 			res.bytes;
 	}
+	if (res.verdict == REF_TX_REDIRECT && res.local && ports[res.to].rss &&
+	    len <= xdp_max_len)
+		x_rss++;
 	xdp_frame(from, len);
 	if (frames_run % COUNTER_EVERY == 0)
 		check_counters();

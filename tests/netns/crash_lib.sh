@@ -118,7 +118,9 @@ points() {
 		}' "$TMPD/$1.trace" | sort -nu
 }
 
-# consistent: status finds no inconsistency. Sets WHY otherwise.
+# consistent: status finds no inconsistency, and no port steers with
+# another key's RSS tables (a crash must never leave one). Sets WHY
+# otherwise.
 consistent() {
 	local st
 	# Exit status 3: something needs attention (a tap gone...), not a failure.
@@ -126,6 +128,10 @@ consistent() {
 	case $? in 0 | 3) ;; *) WHY="status failed: $st"; return 1 ;; esac
 	if [ "$(jq -r '.inconsistencies | length' <<<"$st")" != 0 ]; then
 		WHY="inconsistent: $(jq -c .inconsistencies <<<"$st" | head -c 600)"
+		return 1
+	fi
+	if jq -e '.repairs | any(test("RSS key slot"))' <<<"$st" >/dev/null; then
+		WHY="a port on another key's RSS tables: $(jq -c .repairs <<<"$st" | head -c 600)"
 		return 1
 	fi
 }

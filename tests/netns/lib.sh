@@ -646,6 +646,7 @@ fuzz_session() {
 		>"$work/log" 2>&1
 	rc=$?
 	summary=$(grep -m1 "^fuzz_$name: [0-9]* frames" "$work/log")
+	FUZZ_SUMMARY=$summary # for the caller's own checks
 	through=$(sed -n "s/.* \([0-9]*\) through $what.*/\1/p" <<<"$summary")
 	if [ $rc -ne 0 ]; then
 		fail "fuzz-$name" "fuzzer exited with $rc: $(grep -m1 -E "MISMATCH|ERROR|fuzz_$name:" "$work/log")"

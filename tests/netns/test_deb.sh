@@ -7,8 +7,9 @@
 #   stay; a state this build cannot read is left running, with a warning,
 #   and the upgrade does not fail; a first installation touches nothing;
 # - postrm remove leaves the fast path running; postrm purge removes it:
-#   the uplink's XDP program, every vmsteer tc filter, the pinned state,
-#   and nothing else (a tc filter of someone else stays).
+#   the uplink's XDP program, every vmsteer tc filter (on a tap's own
+#   clsact qdisc, and the taps bound to the state's shared tc block), the
+#   pinned state, and nothing else (a tc filter of someone else stays).
 # The package itself (contents, Depends, conffiles, lintian, dpkg -i) is
 # checked by scripts/ci-deb.sh in CI.
 . "$(dirname "$0")/lib.sh"
@@ -24,6 +25,11 @@ ARCH=$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 topo_create
 tap_create vmtd1
+tap_create vmtd2
+# Someone else's qdisc and tc filter on vmtd1 (vmsteer's filter joins
+# them), which purge must leave; vmtd2 gets vmsteer's shared block.
+in_hyp tc qdisc add dev vmtd1 clsact || die "clsact on vmtd1"
+in_hyp tc filter add dev vmtd1 ingress pref 100 protocol ip u32 match u32 0 0 flowid 1:1 || die "foreign filter"
 # The maintainer scripts find vmsteer on PATH, as in /usr/sbin.
 maint() { # SCRIPT ARGS...
 	local s=$1
@@ -35,6 +41,7 @@ link_id() { vms --json status | jq -r '[.uplinks[] | select(.device == "up0") | 
 
 VMSTEER_TEST_UPLINK_OBJ=$TMPD/uplink1.o vms_hooks attach up0 --mode generic >/dev/null || die "attach (old build)"
 vms port add vmtd1 --mac "$MAC_VM1" --ip 10.0.0.1 >/dev/null || die "port add"
+vms port add vmtd2 --mac "$MAC_VM2" >/dev/null || die "port add vmtd2"
 link0=$(link_id)
 prog0=$(xdp_prog_id up0)
 ports0=$(vms --json port list | jq -c 'map(del(.index))')
@@ -85,13 +92,11 @@ else
 	fail $case "rc $rc, output '$out'"
 fi
 
-# Someone else's tc filter on the tap, which purge must leave.
-in_hyp tc filter add dev vmtd1 ingress pref 100 protocol ip u32 match u32 0 0 flowid 1:1 || die "foreign filter"
-
 case=postrm-remove-keeps-fast-path
 out=$(maint postrm remove 2>&1); rc=$?
 if [ $rc = 0 ] && [ "$(xdp_prog_id up0)" = "$prog1" ] && [ -d "$PIN" ] &&
-	in_hyp tc filter show dev vmtd1 ingress | grep -q 'handle 0x766d vmst_'; then
+	in_hyp tc filter show dev vmtd1 ingress | grep -q 'handle 0x766d vmst_' &&
+	in_hyp tc filter show dev vmtd2 ingress | grep -q 'handle 0x766d vmst_'; then
 	ok $case
 else
 	fail $case "rc $rc, output '$out'"
@@ -101,7 +106,7 @@ case=postrm-purge-removes-fast-path
 out=$(maint postrm purge 2>&1); rc=$?
 left=
 [ "$(xdp_prog_id up0)" = none ] || left+="XDP on up0; "
-for d in up0 vmtd1; do
+for d in up0 vmtd1 vmtd2; do
 	in_hyp tc filter show dev $d ingress | grep -q 'vmst_' && left+="tc filter on $d; "
 done
 [ -e "$PIN" ] && left+="$PIN; "

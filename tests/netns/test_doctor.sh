@@ -36,7 +36,9 @@ in_hyp ip link set vmtdr1 mtu 1500
 doctor
 expect_level doctor-mtu-same mtu vmtdr1 ok
 
-in_hyp tc filter del dev vmtdr1 ingress pref 30317 handle 0x766d bpf || die "cannot remove the tap program"
+# The tap's qdisc binds it to the state's shared tc block: without it the
+# tap has no tap program (the other taps keep the block's filter).
+in_hyp tc qdisc del dev vmtdr1 clsact || die "cannot remove the tap program"
 doctor
 expect_level doctor-tap-program-missing tap_program vmtdr1 fail
 if [ "$(level status vmtdr1)" = fail ]; then ok doctor-status-attention; else fail doctor-status-attention "status finding: $(level status vmtdr1)"; fi

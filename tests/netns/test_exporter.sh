@@ -65,12 +65,16 @@ want=(
 	'vmsteer_ports 2'
 	'vmsteer_fdb_entries 2'
 	"vmsteer_port_frames_total{tap=\"vmt1\",direction=\"to_vm\",path=\"xdp\"} 0"
-	"vmsteer_port_tap_frames_total{tap=\"vmt2\",outcome=\"ring_full\"} 0"
-	'vmsteer_reason_frames_total{tap="",reason="multicast",action="pass"} 0'
-	'vmsteer_reason_frames_total{tap="",reason="vm_no_port",action="drop"} 0'
-	'vmsteer_reason_frames_total{tap="vmt1",reason="drop_no_target",action="drop"} 0'
-	'vmsteer_reason_frames_total{tap="vmt1",reason="spoof_mac",action="drop"} 0'
-	'vmsteer_reason_frames_total{tap="vmt2",reason="vm_multicast",action="pass"} 0'
+	"vmsteer_port_tap_frames_total{tap=\"vmt2\",outcome=\"ring_full\",path=\"xdp\"} 0"
+	"vmsteer_port_tap_frames_total{tap=\"vmt2\",outcome=\"ring_full\",path=\"tc\"} 0"
+	'vmsteer_reason_frames_total{tap="",reason="multicast",action="pass",path="xdp"} 0'
+	'vmsteer_reason_frames_total{tap="",reason="vm_no_port",action="drop",path="xdp"} 0'
+	'vmsteer_reason_frames_total{tap="",reason="vm_no_port",action="drop",path="tc"} 0'
+	'vmsteer_reason_frames_total{tap="vmt1",reason="drop_no_target",action="drop",path="xdp"} 0'
+	'vmsteer_reason_frames_total{tap="vmt1",reason="drop_no_target",action="drop",path="tc"} 0'
+	'vmsteer_reason_frames_total{tap="vmt1",reason="spoof_mac",action="drop",path="xdp"} 0'
+	'vmsteer_reason_frames_total{tap="vmt1",reason="vm_too_big",action="drop",path="tc"} 0'
+	'vmsteer_reason_frames_total{tap="vmt2",reason="vm_multicast",action="pass",path="tc"} 0'
 	"vmsteer_port_queue_frames_total{tap=\"vmt1\",queue=\"0\"} 0"
 	"vmsteer_port_queue_frames_total{tap=\"vmt1\",queue=\"1\"} 0"
 )
@@ -100,6 +104,10 @@ grep -qE '^vmsteer_reason_frames_total\{tap="vmt1",reason="(malformed|multicast|
 	"$TMPD/scrape.txt" && missing+="[a portless uplink reason under vmt1] "
 grep -qE '^vmsteer_reason_frames_total\{tap="",reason="(spoof_mac|vm_multicast|too_big)"' \
 	"$TMPD/scrape.txt" && missing+="[a per-port reason under tap=\"\"] "
+# A check both tap programs make, on the hook the port does not use
+# (vmt1 takes XDP), with nothing counted there: not emitted.
+grep -qE '^vmsteer_reason_frames_total\{tap="vmt1",reason="spoof_mac",action="drop",path="tc"\}' \
+	"$TMPD/scrape.txt" && missing+="[spoof_mac on tc for vmt1, an XDP port] "
 if [ -z "$missing" ]; then ok $case; else fail $case "missing: $missing"; fi
 
 # (b) A real Prometheus, scraping every second, in the same netns.
@@ -435,7 +443,9 @@ exporter_start late $((EXP_PORT + 1)) --pin-path "$PIN2"
 URL2=http://127.0.0.1:$((EXP_PORT + 1))
 before_h=$(code "$URL2/healthz")
 before_up=$(http "$URL2/metrics" | grep '^vmsteer_up ')
-in_hyp "$VMSTEER" --pin-path "$PIN2" port add vmt1 --mac "$MAC_VM1" >/dev/null ||
+# A tap of its own: vmt1 is the first state's (bound to its tc block).
+tap_create vmtlate
+in_hyp "$VMSTEER" --pin-path "$PIN2" port add vmtlate --mac "$MAC_VM1" >/dev/null ||
 	die "port add on $PIN2 failed"
 after_h=$(code "$URL2/healthz")
 http "$URL2/metrics" >"$TMPD/late.txt"

@@ -4,7 +4,8 @@
 # `vmsteer monitor` with their reason, port and device, byte-exact, as
 # JSON lines and in a pcap tshark reads; --reason keeps only a transmit
 # reason; --port keeps only that port's; frames forwarded (north) never
-# show up.
+# show up. Each event names the hook that dropped it (xdp, or tc for a
+# port on --tx-hook tc), as the counters do.
 #
 # hyp netns: uplink up0 (veth to wire0), taps vmt1 (--ip 10.0.0.1) and
 # vmt2 (--ip 10.0.0.2), both untagged, each played by vmsim.
@@ -107,6 +108,31 @@ if [ "$got" = "$want" ]; then
 	ok $case
 else
 	fail $case "device/port/reason '$got', want '$want'"
+fi
+
+# ---- the hook of each drop: vmt2 on tc ------------------------------------------
+# The same spoof from vmt2, now on tc: the event says tc, and the drop is
+# counted on tc beside the one the XDP program dropped above.
+case=json-hook-of-a-tc-drop
+vms port add vmt2 --mac "$MAC_VM2" --ip 10.0.0.2 --tx-hook tc >/dev/null ||
+	die "port add vmt2 --tx-hook tc failed"
+round
+S0=$(stats_json) || die "stats failed"
+monitor_start m4 --json monitor --reason spoof_ipv4 --port vmt2 ||
+	die "monitor did not start: $(cat "$TMPD/m4.err")"
+vm_send vm2 "$spoof_ip2" || die "vm2 could not send"
+wait_for "an event" eval '[ -s "$TMPD/m4.out" ]'
+monitor_stop m4 INT
+S=$(stats_json) || die "stats failed"
+got=$(jq -r '[.reason, .port, .hook, .data] | join(" ")' <"$TMPD/m4.out")
+hooks() { jq -c '.ports[] | select(.port == "vmt2") | .reasons.spoof_ipv4.hooks | [.xdp.frames, .tc.frames]' <<<"$1"; }
+want="spoof_ipv4 vmt2 tc $spoof_ip2"
+if [ "$got" != "$want" ]; then
+	fail $case "event '$got', want '$want'"
+elif [ "$(hooks "$S0")/$(hooks "$S")" != "[2,0]/[2,1]" ]; then
+	fail $case "vmt2 spoof_ipv4 [xdp,tc] before/after: $(hooks "$S0")/$(hooks "$S"), want [2,0]/[2,1]"
+else
+	ok $case
 fi
 
 lib_done

@@ -46,9 +46,9 @@ else
 	fail $case "tc_attached tc_missing: $got, want 3 0"
 fi
 
-# vmt2's filter goes, behind vmsteer's back.
-tc -n "$NS_HYP" filter del dev vmt2 ingress pref $((0x766d)) handle 0x766d bpf ||
-	die "cannot remove vmt2's filter"
+# vmt2's tap program goes, behind vmsteer's back: its qdisc, which binds
+# it to the state's shared tc block (the other taps keep the block).
+tc -n "$NS_HYP" qdisc del dev vmt2 clsact || die "cannot remove vmt2's filter"
 [ "$(tc_id vmt2)" = 0 ] || die "vmt2's filter is still there"
 st=$(vms --json status)
 rc=$?

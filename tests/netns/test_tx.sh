@@ -191,12 +191,12 @@ expect_count north-counted-vmt2 vmt2 counter "$FROM_UPLINK" 3
 expect_count north-counted-vmt4 vmt4 counter "$FROM_UPLINK" 3
 expect_count north-counted-vmt5 vmt5 counter "$FROM_UPLINK" 3
 
-# The plain stats show drops per reason per port.
+# The plain stats show drops per reason, port and hook.
 case=stats-plain-reasons-per-port
-if vms stats | grep -Eq '^spoof_arp +vmt1 +2 '; then
+if vms stats | grep -Eq "^spoof_arp +vmt1 +$TX_HOOK +2 "; then
 	ok $case
 else
-	fail $case "no 'spoof_arp vmt1 2' row in: $(vms stats | tr '\n' '|')"
+	fail $case "no 'spoof_arp vmt1 $TX_HOOK 2' row in: $(vms stats | tr '\n' '|')"
 fi
 
 # ---- the uplink skb path: too big for XDP, forwarded by tc --------------------

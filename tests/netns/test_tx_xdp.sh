@@ -16,8 +16,10 @@
 #   checksum left to offload (it holds the pseudo-header sum).
 # - The uplink takes XDP frames only while its veth peer has NAPI: without
 #   it (GRO off on wire0), frames for the wire take the tc path.
-# - A full ring on the way into a VM's tap is counted per port
-#   (tap_ring_full) for VM-to-VM redirects.
+# - A full ring on the way into a VM's tap is counted per port for
+#   VM-to-VM redirects: tap_ring_full on the XDP path, tap_ring_full_tc
+#   on the tc path (as many as the tap's own TX dropped), each only on
+#   its own path.
 # - An upgrade (`attach` with another build's tap XDP program: a variant
 #   compiled with -DVMST_TEST_VARIANT=N, loaded through
 #   VMSTEER_TEST_TAP_XDP_OBJ by the test build of the CLI) replaces the
@@ -26,6 +28,10 @@
 #   ring), none lost.
 # - --tx-hook tc takes the XDP program off the tap (frames take tc), xdp
 #   puts it back; port del removes it.
+# - A drop is counted on the hook whose program dropped it (the same spoof
+#   on XDP, then on tc): stats --json (hooks), plain stats (HOOK column),
+#   the exporter (path label), each hook's series only for the reasons
+#   its programs count.
 . "$(dirname "$0")/lib.sh"
 lib_init txxdp
 . "$(dirname "$0")/txframes.sh"
@@ -182,6 +188,7 @@ N=2500
 for ((i = 0; i < N; i++)); do
 	eth "$MAC_VM4" "$MAC_VM1" 88b5 "$(printf '%08x%084d' $i 0)" >>"$TMPD/send_vm1.hex"
 done
+cp "$TMPD/send_vm1.hex" "$TMPD/ring_frames.hex"
 S0=$(stats_json) || die "stats failed"
 vm_send_file vm1 || die "vm1 could not send $N frames"
 S=$(stats_json) || die "stats failed"
@@ -189,10 +196,11 @@ case=ring-full-counted-per-port-vm-to-vm
 sent=$(($(port_counter "$S" vmt4 tap_sent) - $(port_counter "$S0" vmt4 tap_sent)))
 full=$(($(port_counter "$S" vmt4 tap_ring_full) - $(port_counter "$S0" vmt4 tap_ring_full)))
 xdp=$(($(port_counter "$S" vmt1 from_vm_local_xdp_frames) - $(port_counter "$S0" vmt1 from_vm_local_xdp_frames)))
-if [ "$xdp" = $N ] && [ $((sent + full)) = $N ] && [ "$full" -gt 0 ]; then
+full_tc=$(($(port_counter "$S" vmt4 tap_ring_full_tc) - $(port_counter "$S0" vmt4 tap_ring_full_tc)))
+if [ "$xdp" = $N ] && [ $((sent + full)) = $N ] && [ "$full" -gt 0 ] && [ "$full_tc" = 0 ]; then
 	ok $case
 else
-	fail $case "xdp $xdp of $N, tap_sent $sent + tap_ring_full $full"
+	fail $case "xdp $xdp of $N, tap_sent $sent + tap_ring_full $full, tap_ring_full_tc $full_tc (want 0)"
 fi
 kill -USR2 "$(vmsim_pid vm4)"
 
@@ -314,6 +322,76 @@ if [ $(($(port_counter "$S" vmt1 from_vm_local_frames) - $(port_counter "$S0" vm
 else
 	fail $case "$(port_counter "$S" vmt1 from_vm_local_frames) tc, $(port_counter "$S" vmt1 from_vm_local_xdp_frames) xdp"
 fi
+# The same spoof from vmt1 on tc now: its reason counted once per hook,
+# in stats (JSON and plain) and in the exporter's path label.
+spoof2=$(eth "$W" "$MAC_VM1" 0800 "$(udp4 10.0.0.9 192.0.2.1 1000 54)")
+vm_send vm1 "$spoof2" || die "vm1 could not send"
+S=$(stats_json) || die "stats failed"
+case=drop-counted-per-hook-json
+h=$(jq -c '.ports[] | select(.port == "vmt1") | .reasons.spoof_ipv4' <<<"$S")
+if [ "$(jq -c '[.frames, .hooks.xdp.frames, .hooks.tc.frames]' <<<"$h")" = "[2,1,1]" ]; then
+	ok $case
+else
+	fail $case "vmt1 spoof_ipv4: $h, want 2 frames, 1 on xdp and 1 on tc"
+fi
+case=drop-counted-per-hook-plain
+plain=$(vms stats vmt1)
+if grep -Eq '^spoof_ipv4 +vmt1 +xdp +1 +60$' <<<"$plain" &&
+	grep -Eq '^spoof_ipv4 +vmt1 +tc +1 +60$' <<<"$plain"; then
+	ok $case
+else
+	fail $case "no 'spoof_ipv4 vmt1 xdp|tc 1 60' rows in: $(tr '\n' '|' <<<"$plain")"
+fi
+case=drop-counted-per-hook-exporter
+exporter_start txxdp 9477 --pin-path "$PIN"
+in_hyp curl -s -m 10 -o "$TMPD/scrape.txt" http://127.0.0.1:9477/metrics
+missing=
+for w in 'frames_total{tap="vmt1",reason="spoof_ipv4",action="drop",path="xdp"} 1' \
+	'frames_total{tap="vmt1",reason="spoof_ipv4",action="drop",path="tc"} 1' \
+	'bytes_total{tap="vmt1",reason="spoof_ipv4",action="drop",path="xdp"} 60' \
+	'frames_total{tap="vmt1",reason="vm_too_big",action="drop",path="tc"} 0' \
+	'frames_total{tap="vmt1",reason="vm_multicast",action="pass",path="tc"} 1'; do
+	grep -qxF "vmsteer_reason_$w" "$TMPD/scrape.txt" || missing+="[$w] "
+done
+# No series for a hook that never counts the reason, nor for a check on
+# the hook a port does not use while it counted nothing there (vmt4:
+# XDP; vmt1, on tc now, keeps its XDP drop).
+grep -E '^vmsteer_reason_frames_total\{tap="vmt1",reason="(vm_too_big|vm_multicast)",.*path="xdp"' \
+	"$TMPD/scrape.txt" && missing+="[an xdp series for a tc-only reason] "
+grep -qxF 'vmsteer_reason_frames_total{tap="vmt4",reason="spoof_ipv4",action="drop",path="xdp"} 0' \
+	"$TMPD/scrape.txt" || missing+="[vmt4 spoof_ipv4 on xdp] "
+grep -E '^vmsteer_reason_frames_total\{tap="vmt4",reason="spoof_ipv4",.*path="tc"' \
+	"$TMPD/scrape.txt" && missing+="[vmt4 spoof_ipv4 on tc: vmt4 takes XDP and dropped nothing on tc] "
+if ! promtool check metrics <"$TMPD/scrape.txt" >"$TMPD/promtool.out" 2>&1; then
+	fail $case "promtool: $(head -c 300 "$TMPD/promtool.out" | tr '\n' ' ')"
+elif [ -n "$missing" ]; then
+	fail $case "missing: $missing"
+else
+	ok $case
+fi
+# A full ring on the tc path: vm1 (on tc now) sends N frames to vm4's
+# held tap. tun drops what the ring cannot take (kfree_skb, reason
+# FULL_RING): counted per port as tap_ring_full_tc, as many as the tap's
+# own TX dropped moved; none as the XDP path's tap_ring_full.
+stop_pid "$(vmsim_pid vm4)"
+vmsim_start vm4 vmt4 --hold
+tx_dropped() { ip -n "$NS_HYP" -j -s link show "$1" | jq '.[0].stats64.tx.dropped'; }
+cp "$TMPD/ring_frames.hex" "$TMPD/send_vm1.hex"
+td0=$(tx_dropped vmt4)
+S0=$(stats_json) || die "stats failed"
+vm_send_file vm1 || die "vm1 could not send $N frames"
+S=$(stats_json) || die "stats failed"
+td=$(($(tx_dropped vmt4) - td0))
+case=ring-full-counted-per-port-vm-to-vm-tc
+tc=$(($(port_counter "$S" vmt1 from_vm_local_frames) - $(port_counter "$S0" vmt1 from_vm_local_frames)))
+full_tc=$(($(port_counter "$S" vmt4 tap_ring_full_tc) - $(port_counter "$S0" vmt4 tap_ring_full_tc)))
+full=$(($(port_counter "$S" vmt4 tap_ring_full) - $(port_counter "$S0" vmt4 tap_ring_full)))
+if [ "$tc" = $N ] && [ "$full_tc" -gt 0 ] && [ "$full_tc" = "$td" ] && [ "$full" = 0 ]; then
+	ok $case
+else
+	fail $case "tc $tc of $N, tap_ring_full_tc $full_tc, the tap's TX dropped $td, tap_ring_full $full (want 0)"
+fi
+kill -USR2 "$(vmsim_pid vm4)"
 case=tx-hook-bad-value-refused
 if out=$(vms port add vmt1 --mac "$MAC_VM1" --tx-hook skb 2>&1); then
 	fail $case "accepted"

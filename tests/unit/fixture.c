@@ -16,6 +16,7 @@
 #include "fixture.h"
 #include "frames.h"
 #include "test.h"
+#include "core/counters.h"
 #include "core/ports.h"
 #include "core/state.h"
 #include "util/netdev.h"
@@ -188,6 +189,12 @@ int fixture_reason(const struct fixture *f, __u32 port, __u32 reason,
 		sum->bytes += v[i].bytes;
 	}
 	return 0;
+}
+
+int fixture_xdp_reason(const struct fixture *f, __u32 port, __u32 reason,
+		       struct vmst_counter *sum)
+{
+	return fixture_reason(f, port, vms_reason_xdp_slot(reason), sum);
 }
 
 int fixture_pstats(const struct fixture *f, __u32 port,

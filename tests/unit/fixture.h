@@ -66,9 +66,14 @@ struct fixture_limits {
 /* Probed once (with a fixture of its own); NULL and a failure if it fails. */
 const struct fixture_limits *fixture_limits(void);
 
-/* Counters, summed over CPUs. 0 or -errno. */
+/* Counters, summed over CPUs. 0 or -errno. fixture_reason reads slot
+ * @reason of the port's row (VMST_RSTATS_KEY: a reason, or from
+ * VMST_REASON_SLOTS on an XDP drop slot); fixture_xdp_reason the slot an
+ * XDP program counts @reason in (the XDP slot of a drop reason). */
 int fixture_reason(const struct fixture *f, __u32 port, __u32 reason,
 		   struct vmst_counter *sum);
+int fixture_xdp_reason(const struct fixture *f, __u32 port, __u32 reason,
+		       struct vmst_counter *sum);
 int fixture_pstats(const struct fixture *f, __u32 port,
 		   struct vmst_port_stats *sum);
 

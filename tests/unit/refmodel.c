@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Reference model of the uplink forwarding decision: see refmodel.h. */
+#include <stdio.h>
 #include <string.h>
 #include <linux/bpf.h>
 
@@ -29,6 +30,22 @@ const char *ref_reason_str(int reason)
 	if (reason >= VMST_R_MAX)
 		return "?";
 	return vms_reason_labels[reason];
+}
+
+const char *ref_slot_str(int slot)
+{
+	static char buf[64];
+	int r;
+
+	if (slot < VMST_REASON_SLOTS)
+		return ref_reason_str(slot);
+	for (r = 0; r < VMST_R_MAX; r++)
+		if (vms_reason_xdp_slot(r) == slot) {
+			snprintf(buf, sizeof(buf), "%s (XDP)",
+				 vms_reason_labels[r]);
+			return buf;
+		}
+	return "(a spare XDP drop slot)";
 }
 
 /* The frame goes to the kernel, unmodified. Returns 0. */

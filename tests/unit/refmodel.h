@@ -69,5 +69,8 @@ void ref_decide(const __u8 *frame, size_t len, size_t linear,
 
 /* Label of a reason (or "forwarded" for -1), for messages. */
 const char *ref_reason_str(int reason);
+/* The label of slot @slot of a port's vmst_rstats row: a reason's, or
+ * "<reason> (XDP)" for an XDP drop slot. */
+const char *ref_slot_str(int slot);
 
 #endif /* VMST_UNIT_REFMODEL_H */

@@ -460,7 +460,8 @@ void ref_tx_xdp_decide(const struct ref_tx_world *w, size_t from,
 	if (res->verdict == REF_TX_DROP &&
 	    res->reason != VMST_R_DROP_VM_TOO_BIG)
 		return;
-	if (res->verdict == REF_TX_REDIRECT && (res->local || north_xdp) &&
+	if (res->verdict == REF_TX_REDIRECT &&
+	    (res->local ? !w->ports[res->to].rss : north_xdp) &&
 	    !ref_tx_xdp_leaves_to_tc(frame, len))
 		return;
 	res->verdict = REF_TX_PASS;

@@ -86,6 +86,8 @@ struct ref_tx_port {
 	__u32 mtu;	 /* of its tap (the uplink skb path's size rule) */
 	__u32 naddrs;	 /* 0: MAC checks only */
 	struct vmst_addr addrs[VMST_MAX_ADDRS];
+	bool rss; /* queue steering (VMST_RSS_F_ENABLED): frames to it
+		   * take tc, whose redirect runs the tap's steering program */
 };
 
 /* A MAC of this host (a bridge's, a device's, an unmanaged VM's). */
@@ -127,11 +129,14 @@ void ref_tx_decide(const struct ref_tx_world *w, size_t from, const __u8 *frame,
 /*
  * The tap XDP program (README "Two hooks: XDP first, then tc"), on the
  * same frame: every drop of the tc program but vm_too_big is its own
- * (same reason, same count); it forwards what tc would redirect, into
- * another port's tap, or to the uplink when the uplink takes XDP frames
- * (@north_xdp), unless ref_tx_xdp_leaves_to_tc(); everything else goes on
- * to the tc program: PASS with reason -1, nothing counted. A tag for an
- * access port is pushed into the frame's bytes (after the MACs).
+ * (same reason, counted in the reason's XDP slot); it forwards what tc
+ * would redirect, into another port's tap unless that port has queue
+ * steering (@rss: an XDP redirect would queue the frame by CPU, not by
+ * the tap's steering program), or to the uplink when the uplink takes
+ * XDP frames (@north_xdp), unless ref_tx_xdp_leaves_to_tc(); everything
+ * else goes on to the tc program: PASS with reason -1, nothing counted.
+ * A tag for an access port is pushed into the frame's bytes (after the
+ * MACs).
  */
 void ref_tx_xdp_decide(const struct ref_tx_world *w, size_t from,
 		       const __u8 *frame, size_t len, bool north_xdp,

@@ -137,7 +137,7 @@ static void resync(struct pass_ctx *c, size_t frame_no)
 		for (r = 0; r < VMST_R_MAX; r++) {
 			struct vmst_counter ctr;
 
-			if (fixture_reason(c->f, p, r, &ctr)) {
+			if (fixture_xdp_reason(c->f, p, r, &ctr)) {
 				mismatch(c, frame_no, "cannot read rstats");
 				continue;
 			}
@@ -187,7 +187,7 @@ static bool counter_ok(struct pass_ctx *c, const struct ref_result *res)
 		struct vmst_counter ctr;
 
 		c->sh.reason[res->port][res->reason]++;
-		if (fixture_reason(c->f, res->port, res->reason, &ctr))
+		if (fixture_xdp_reason(c->f, res->port, res->reason, &ctr))
 			return false;
 		now = ctr.frames;
 		return now == c->sh.reason[res->port][res->reason];

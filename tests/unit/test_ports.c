@@ -56,7 +56,7 @@ static __u64 reason_frames(const struct fixture *f, __u32 idx, int reason)
 {
 	struct vmst_counter c;
 
-	if (!ASSERT_OK(fixture_reason(f, idx, reason, &c), "read rstats"))
+	if (!ASSERT_OK(fixture_xdp_reason(f, idx, reason, &c), "read rstats"))
 		return ~0ULL;
 	return c.frames;
 }
@@ -458,7 +458,7 @@ static void delete_removes_port(struct fixture *f)
 	if (ASSERT_OK(fixture_pstats(f, i1, &ps), "read pstats"))
 		for (c = 0; c < VMST_PC_SLOTS; c++)
 			ASSERT_EQ(ps.c[c], 0, "port counter left");
-	for (reason = 0; reason < VMST_REASON_SLOTS; reason++) {
+	for (reason = 0; reason < VMST_RSTATS_ROW; reason++) {
 		struct vmst_counter ctr;
 
 		if (ASSERT_OK(fixture_reason(f, i1, reason, &ctr), "rstats"))
@@ -839,17 +839,29 @@ static const struct {
 	{"trunk_vids", trunk_vids},
 };
 
+/*
+ * Every case twice: as a reader reads the port table (no cache: read at
+ * each vms_port_table call), then as a writer holding the state lock does
+ * (a cache that every write keeps current, read once).
+ */
 TEST(ports)
 {
 	struct fixture f;
-	size_t i;
+	size_t i, cached;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (!test__start_subtest("%s", cases[i].name))
-			continue;
-		if (!fixture_setup(&f))
-			continue;
-		cases[i].fn(&f);
-		fixture_teardown(&f);
-	}
+	for (cached = 0; cached < 2; cached++)
+		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			if (!test__start_subtest("%s%s", cases[i].name,
+						 cached ? "_cached" : ""))
+				continue;
+			if (!fixture_setup(&f))
+				continue;
+			if (cached)
+				f.maps.cache = vms_port_cache_new();
+			if (!cached || ASSERT_TRUE(f.maps.cache, "cache"))
+				cases[i].fn(&f);
+			vms_port_cache_free(f.maps.cache);
+			f.maps.cache = NULL;
+			fixture_teardown(&f);
+		}
 }

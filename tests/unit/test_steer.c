@@ -717,19 +717,23 @@ TEST(steer_config)
 		ASSERT_GE(miss, 50, "flows on a missing queue");
 	}
 	/*
-	 * Lookup tables of another key (a crash between the two writes of
-	 * vms_rss_write): the default queue, never the other key's queues;
-	 * once the tables are the key's again, the hash is back.
+	 * The port's key slot holding the tables of another key (a write
+	 * from outside vmsteer): the default queue, never the other key's
+	 * queues; vms_rss_write() gives the port its key's tables again.
 	 */
 	if (test__start_subtest("tables_of_another_key")) {
 		struct vmst_rss_lut lut;
+		struct vmst_rss rec;
 		__u8 key2[VMST_RSS_KEY_LEN];
-		__u32 port = TEST_PORT;
+		__u32 port = TEST_PORT, slot = 0;
 
 		rand_bytes(key2, sizeof(key2));
 		vms_rss_lut_build(key2, &lut);
 		if (steer_config(&s, TEST_PORT, &cfg) &&
-		    ASSERT_OK(bpf_map_update_elem(s.lut_fd, &port, &lut, 0),
+		    ASSERT_OK(bpf_map_lookup_elem(s.rss_fd, &port, &rec),
+			      "read the entry") &&
+		    ASSERT_NEQ((slot = rec.key_slot), 0, "entry's key slot") &&
+		    ASSERT_OK(bpf_map_update_elem(s.lut_fd, &slot, &lut, 0),
 			      "write other tables"))
 			for (i = 0; i < 16; i++) {
 				p = pkt_random(i);

@@ -20,6 +20,7 @@
 
 #include "fixture.h"
 #include "frames.h"
+#include "refmodel.h"
 #include "refmodel_tx.h"
 #include "test.h"
 #include "tap.skel.h"
@@ -900,7 +901,8 @@ static void run_tc(int fd, const void *in, size_t len, __u32 gso_size,
 /* Every counter of every port, and every reason of every port. */
 struct counts {
 	struct vmst_port_stats ps[NPORTS];
-	struct vmst_counter rs[NPORTS][VMST_R_MAX];
+	/* The whole row: the tc program counts nothing in an XDP slot. */
+	struct vmst_counter rs[NPORTS][VMST_RSTATS_ROW];
 };
 
 static bool read_counts(struct tx_fixture *t, struct counts *c)
@@ -910,7 +912,7 @@ static bool read_counts(struct tx_fixture *t, struct counts *c)
 	for (p = 0; p < NPORTS; p++) {
 		if (fixture_pstats(&t->f, t->idx[p], &c->ps[p]))
 			return false;
-		for (r = 0; r < VMST_R_MAX; r++)
+		for (r = 0; r < VMST_RSTATS_ROW; r++)
 			if (fixture_reason(&t->f, t->idx[p], r, &c->rs[p][r]))
 				return false;
 	}
@@ -944,14 +946,14 @@ static void check_counts(const struct counts *a, const struct counts *b,
 				     (unsigned long long)d,
 				     (unsigned long long)w);
 		}
-		for (r = 0; r < VMST_R_MAX; r++) {
+		for (r = 0; r < VMST_RSTATS_ROW; r++) {
 			__u64 d = b->rs[p][r].frames - a->rs[p][r].frames;
 			__u64 w = want_r[0] == p && want_r[1] == r;
 
 			if (d != w)
-				FAIL("port %s reason %s moved by %llu, want "
+				FAIL("port %s slot %s moved by %llu, want "
 				     "%llu",
-				     ports[p].name, vms_reason_labels[r],
+				     ports[p].name, ref_slot_str(r),
 				     (unsigned long long)d,
 				     (unsigned long long)w);
 		}

@@ -316,6 +316,7 @@ static bool setup_ports(struct fixture *f, unsigned int mask,
 static void check_counters(const struct fixture *f, const __u32 idx[P_MAX],
 			   __u32 port, int reason, __u64 bytes)
 {
+	int xdp_slot = reason == FORWARDED ? -1 : vms_reason_xdp_slot(reason);
 	__u32 list[P_MAX + 1];
 	int n = 0, i, p, r, c;
 	char what[96];
@@ -328,21 +329,21 @@ static void check_counters(const struct fixture *f, const __u32 idx[P_MAX],
 	for (i = 0; i < n; i++) {
 		struct vmst_port_stats ps;
 
-		for (r = 0; r < VMST_REASON_SLOTS; r++) {
+		/* Every slot of the row: a drop in its XDP slot only. */
+		for (r = 0; r < VMST_RSTATS_ROW; r++) {
 			struct vmst_counter ctr;
-			bool hit = list[i] == port && r == reason;
+			bool hit = list[i] == port && r == xdp_slot;
 
 			snprintf(what, sizeof(what), "read rstats %u/%d",
 				 list[i], r);
 			if (!ASSERT_OK(fixture_reason(f, list[i], r, &ctr),
 				       what))
 				return;
-			snprintf(what, sizeof(what),
-				 "port %u reason %s: frames", list[i],
-				 ref_reason_str(r));
+			snprintf(what, sizeof(what), "port %u slot %s: frames",
+				 list[i], ref_slot_str(r));
 			ASSERT_EQ(ctr.frames, hit ? 1 : 0, what);
-			snprintf(what, sizeof(what), "port %u reason %s: bytes",
-				 list[i], ref_reason_str(r));
+			snprintf(what, sizeof(what), "port %u slot %s: bytes",
+				 list[i], ref_slot_str(r));
 			ASSERT_EQ(ctr.bytes, hit ? bytes : 0, what);
 		}
 		snprintf(what, sizeof(what), "read pstats %u", list[i]);

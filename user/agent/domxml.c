@@ -159,7 +159,7 @@ static int meta_rss(xmlNodePtr rss, struct vms_cfg_port *p, const char *what)
 {
 	static const char *const keys[] = {"key", "types", "table",
 					   "default-queue"};
-	char sub[200];
+	char sub[340];
 	unsigned int i;
 	int err = 0;
 
@@ -201,7 +201,7 @@ static int meta_apply(xmlXPathContextPtr x, xmlNodePtr m,
 {
 	xmlXPathObjectPtr r;
 	xmlChar *v;
-	char sub[200];
+	char sub[340];
 	int i, err = 0;
 
 	v = xmlGetProp(m, BAD_CAST "manage");
@@ -247,56 +247,31 @@ static int meta_apply(xmlXPathContextPtr x, xmlNodePtr m,
 	return err;
 }
 
-/*
- * One <interface>: 1 and @p filled when it is a port the agent manages, 0
- * when it is not (or not running: no tap), -errno (message) when its
- * settings are wrong.
- */
-static int one_interface(xmlXPathContextPtr x, xmlNodePtr root, xmlNodePtr itf,
-			 const char *dom, const struct vms_agent_select *sel,
-			 bool tapless, struct vms_cfg_port *p)
+/* <driver queues='N'/> (@queues, "" when none): N > 1 steers queues. */
+static int itf_queues(const char *queues, const char *what,
+		      struct vms_cfg_port *p)
 {
-	char *tap = xstr(x, itf, "string(target/@dev)");
-	char *mac = xstr(x, itf, "string(mac/@address)");
-	char *bridge = xstr(x, itf, "string(source/@bridge)");
-	char *queues = xstr(x, itf, "string(driver/@queues)");
-	char what[160];
-	xmlXPathObjectPtr r = NULL;
-	xmlNodePtr meta;
-	bool manage;
+	char *end;
+	long q;
+
+	if (!*queues)
+		return 0;
+	q = strtol(queues, &end, 10);
+	if (*end || q < 1 || q > VMST_RSS_QUEUES_MAX)
+		return vms_err(-EINVAL, "%s: driver queues='%s'", what, queues);
+	if (q > 1)
+		vms_rss_default(&p->rss, q);
+	return 0;
+}
+
+/* VLAN: one tag is an access port; several, or trunk='yes', a trunk port
+ * (untagged, and tagged with these VIDs). */
+static int itf_vlans(xmlXPathContextPtr x, xmlNodePtr itf, const char *what,
+		     struct vms_cfg_port *p)
+{
+	xmlXPathObjectPtr r = xnodes(x, itf, "vlan/tag");
 	int i, ret = 0;
 
-	snprintf(what, sizeof(what), "domain %s, interface %s", dom,
-		 *mac ? mac : "without MAC");
-	memset(p, 0, sizeof(*p));
-	manage = vms_agent_selected(sel, bridge, mac);
-	meta = *mac ? meta_of(x, root, mac) : NULL;
-	if ((!*tap && !tapless) || !*mac)
-		goto out; /* not running (no tap) or no MAC: nothing */
-	if (strlen(tap) >= sizeof(p->tap)) {
-		ret = vms_err(-EINVAL, "%s: tap name %s too long", what, tap);
-		goto out;
-	}
-	snprintf(p->tap, sizeof(p->tap), "%s", tap);
-	if (vms_parse_mac(mac, p->mac)) {
-		ret = vms_err(-EINVAL, "%s: not a MAC address", what);
-		goto out;
-	}
-	if (*queues) {
-		char *end;
-		long q = strtol(queues, &end, 10);
-
-		if (*end || q < 1 || q > VMST_RSS_QUEUES_MAX) {
-			ret = vms_err(-EINVAL, "%s: driver queues='%s'", what,
-				      queues);
-			goto out;
-		}
-		if (q > 1)
-			vms_rss_default(&p->rss, q);
-	}
-	/* VLAN: one tag is an access port; several, or trunk='yes', a trunk
-	 * port (untagged, and tagged with these VIDs). */
-	r = xnodes(x, itf, "vlan/tag");
 	for (i = 0; i < nnodes(r) && !ret; i++) {
 		xmlNodePtr t = r->nodesetval->nodeTab[i];
 		xmlChar *id = xmlGetProp(t, BAD_CAST "id");
@@ -320,24 +295,38 @@ static int one_interface(xmlXPathContextPtr x, xmlNodePtr root, xmlNodePtr itf,
 		xmlFree(id);
 		xmlFree(native);
 	}
-	if (ret)
-		goto out;
 	xmlXPathFreeObject(r);
-	/* Addresses: the nwfilter parameters IP and IPV6. */
-	r = xnodes(x, itf, "filterref//parameter[@name='IP' or @name='IPV6']");
+	return ret;
+}
+
+/* Addresses: the nwfilter parameters IP and IPV6. */
+static int itf_addrs(xmlXPathContextPtr x, xmlNodePtr itf, const char *what,
+		     struct vms_cfg_port *p)
+{
+	xmlXPathObjectPtr r = xnodes(
+		x, itf, "filterref//parameter[@name='IP' or @name='IPV6']");
+	char sub[340];
+	int i, ret = 0;
+
+	snprintf(sub, sizeof(sub), "%s: filterref parameter", what);
 	for (i = 0; i < nnodes(r) && !ret; i++) {
 		xmlChar *v =
 			xmlGetProp(r->nodesetval->nodeTab[i], BAD_CAST "value");
-		char sub[200];
 
-		snprintf(sub, sizeof(sub), "%s: filterref parameter", what);
 		ret = add_addr(p, v ? (const char *)v : "", sub);
 		xmlFree(v);
 	}
-	if (ret)
-		goto out;
-	if (meta)
-		ret = meta_apply(x, meta, p, what, &manage);
+	xmlXPathFreeObject(r);
+	return ret;
+}
+
+/* The port's own settings (<metadata>, @meta when there is one), then the
+ * queue steering they make up: 0 or -errno. */
+static int itf_settings(xmlXPathContextPtr x, xmlNodePtr meta, const char *what,
+			struct vms_cfg_port *p, bool *manage)
+{
+	int ret = meta ? meta_apply(x, meta, p, what, manage) : 0;
+
 	if (!ret && p->rss.queues) {
 		ret = vms_rss_check(what, &p->rss);
 		p->rss.flags |= VMST_RSS_F_ENABLED;
@@ -347,10 +336,51 @@ static int one_interface(xmlXPathContextPtr x, xmlNodePtr root, xmlNodePtr itf,
 			      "queues='N'/> with N > 1",
 			      what);
 	}
+	return ret;
+}
+
+/*
+ * One <interface>: 1 and @p filled when it is a port the agent manages, 0
+ * when it is not (or not running: no tap), -errno (message) when its
+ * settings are wrong.
+ */
+static int one_interface(xmlXPathContextPtr x, xmlNodePtr root, xmlNodePtr itf,
+			 const char *dom, const struct vms_agent_select *sel,
+			 bool tapless, struct vms_cfg_port *p)
+{
+	char *tap = xstr(x, itf, "string(target/@dev)");
+	char *mac = xstr(x, itf, "string(mac/@address)");
+	char *bridge = xstr(x, itf, "string(source/@bridge)");
+	char *queues = xstr(x, itf, "string(driver/@queues)");
+	char what[300]; /* a domain name is up to 255 bytes */
+	xmlNodePtr meta;
+	bool manage;
+	int ret = 0;
+
+	snprintf(what, sizeof(what), "domain %s, interface %s", dom,
+		 *mac ? mac : "without MAC");
+	memset(p, 0, sizeof(*p));
+	manage = vms_agent_selected(sel, bridge, mac);
+	meta = *mac ? meta_of(x, root, mac) : NULL;
+	if ((!*tap && !tapless) || !*mac)
+		goto out; /* not running (no tap) or no MAC: nothing */
+	if (strlen(tap) >= sizeof(p->tap))
+		ret = vms_err(-EINVAL, "%s: tap name %s too long", what, tap);
+	else
+		memcpy(p->tap, tap, strlen(tap) + 1);
+	if (!ret && vms_parse_mac(mac, p->mac))
+		ret = vms_err(-EINVAL, "%s: not a MAC address", what);
+	if (!ret)
+		ret = itf_queues(queues, what, p);
+	if (!ret)
+		ret = itf_vlans(x, itf, what, p);
+	if (!ret)
+		ret = itf_addrs(x, itf, what, p);
+	if (!ret)
+		ret = itf_settings(x, meta, what, p, &manage);
 	if (!ret)
 		ret = manage;
 out:
-	xmlXPathFreeObject(r);
 	free(tap);
 	free(mac);
 	free(bridge);

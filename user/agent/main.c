@@ -425,113 +425,84 @@ static void settings_reload(struct vms_agent *a)
 		  a->sel.n_bridges, a->sel.n_macs);
 }
 
-int main(int argc, char **argv)
+/* The agent's command line. */
+struct agent_args {
+	struct vms_globals g;
+	const char *config, *uri, *hook;
+	bool no_libvirt, once;
+	struct vms_agent_select sel; /* --bridge, --mac */
+};
+
+static int agent_opt(void *ctx, int c, const char *arg)
 {
-	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"uri", required_argument, NULL, 'u'},
-		{"no-libvirt", no_argument, NULL, 'n'},
-		{"bridge", required_argument, NULL, 'b'},
-		{"mac", required_argument, NULL, 'm'},
-		{"once", no_argument, NULL, '1'},
-		{"hook", required_argument, NULL, 'H'},
-		{"pin-path", required_argument, NULL, 'P'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
+	struct agent_args *x = ctx;
+
+	switch (c) {
+	case 'b':
+		return add_bridge(&x->sel, arg, "--bridge");
+	case 'm':
+		return add_mac(&x->sel, arg, "--mac");
+	default: /* 'h' */
+		fputs(cmd_agent_usage, stdout);
+		return VMS_OPTS_DONE;
+	}
+}
+
+/* 0, VMS_OPTS_DONE, VMS_EXIT_USAGE or -errno (after vms_err()). */
+static int agent_args(struct agent_args *x, int argc, char **argv)
+{
+	static const struct vms_opt opts[] = {
+		{"config", 'c', VMS_OPT_STR,
+		 offsetof(struct agent_args, config)},
+		{"uri", 'u', VMS_OPT_STR, offsetof(struct agent_args, uri)},
+		{"no-libvirt", 'n', VMS_OPT_FLAG,
+		 offsetof(struct agent_args, no_libvirt)},
+		{"bridge", 'b', VMS_OPT_ARG, 0},
+		{"mac", 'm', VMS_OPT_ARG, 0},
+		{"once", '1', VMS_OPT_FLAG, offsetof(struct agent_args, once)},
+		{"hook", 'H', VMS_OPT_STR, offsetof(struct agent_args, hook)},
+		{"pin-path", 'P', VMS_OPT_GLOBAL, 0},
+		{"verbose", 'v', VMS_OPT_GLOBAL, 0},
+		{"help", 'h', VMS_OPT_NOARG, 0},
 		{}};
-	static struct vms_agent a;
-	const char *config = VMS_AGENT_CONFIG, *config_arg = NULL;
-	const char *uri = NULL, *pin = NULL;
-	const char *hook = NULL;
-	bool config_given = false, no_libvirt = false;
-	int c, err, sfd, verbose = 0;
-	struct vms_agent_select cli_sel = {};
+	const struct vms_optspec spec = {
+		.cmd = "agent",
+		.shortopts = "c:u:nb:m:1vh",
+		.opts = opts,
+		.fn = agent_opt,
+		.globals = &x->g,
+		.no_args = true,
+	};
+	int err = vms_getopt(&spec, argc, argv, x);
+
+	if (err)
+		return err;
+	if (x->uri && x->no_libvirt)
+		return vms_usage_err("agent", "--uri and --no-libvirt exclude "
+					      "each other");
+	settings.uri = x->uri;
+	settings.no_libvirt = x->no_libvirt;
+	settings.cli_sel = x->sel;
+	settings.config = x->config ? x->config : VMS_AGENT_CONFIG;
+	settings.config_given = x->config != NULL;
+	return 0;
+}
+
+/*
+ * libvirt's event loop, which the agent runs on: the debounce (kick) and
+ * resync timers, and the stop and reload signals through a signalfd.
+ */
+static int agent_events_setup(struct vms_agent *a)
+{
 	sigset_t mask;
+	int sfd;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "c:u:nb:m:1vh", opts, NULL)) !=
-	       -1) {
-		err = vms_global_opt(c, optarg, &verbose, &pin);
-		switch (err ? 0 : c) {
-		case 0:
-			break;
-		case 'c':
-			err = vms_opt_once("agent", "--config", &config_arg,
-					   optarg);
-			break;
-		case 'u':
-			err = vms_opt_once("agent", "--uri", &uri, optarg);
-			break;
-		case 'n':
-			no_libvirt = true;
-			break;
-		case 'b':
-			if (add_bridge(&cli_sel, optarg, "--bridge"))
-				goto bad;
-			break;
-		case 'm':
-			if (add_mac(&cli_sel, optarg, "--mac"))
-				goto bad;
-			break;
-		case '1':
-			a.once = true;
-			break;
-		case 'H':
-			err = vms_opt_once("agent", "--hook", &hook, optarg);
-			break;
-		case 'h':
-			fputs(cmd_agent_usage, stdout);
-			return 0;
-		default:
-			err = vms_bad_option("agent", argv);
-		}
-		if (err < 0)
-			goto bad;
-		if (err > 1)
-			goto usage;
-	}
-	if (optind != argc) {
-		vms_usage_err("agent", "unexpected argument '%s'",
-			      argv[optind]);
-		goto usage;
-	}
-	if (uri && no_libvirt) {
-		vms_usage_err("agent", "--uri and --no-libvirt exclude each "
-				       "other");
-		goto usage;
-	}
-	if (config_arg) {
-		config = config_arg;
-		config_given = true;
-	}
-	vms_libbpf_logging(verbose);
-	settings.config = config;
-	settings.config_given = config_given;
-	settings.cli_sel = cli_sel;
-	settings.uri = uri;
-	settings.no_libvirt = no_libvirt;
-	if (settings_apply(&a))
-		goto bad;
-	a.pin_path = vms_pin_path(pin);
-	if (vms_pin_path_check(a.pin_path))
-		goto bad;
-	if (hook) {
-		if (vms_agent_hook(&a, hook))
-			goto bad;
-		return 0;
-	}
-	if (a.uri[0] && !a.sel.n_bridges && !a.sel.n_macs)
-		agent_log("no bridges or MACs selected: only interfaces whose "
-			  "metadata says manage='yes' are managed");
-
-	if (virEventRegisterDefaultImpl() < 0) {
-		vms_err(-EIO, "libvirt: cannot set up its event loop");
-		goto bad;
-	}
-	a.kick_timer = virEventAddTimeout(-1, kick_fire, &a, NULL);
-	if (a.kick_timer < 0 ||
-	    virEventAddTimeout(RESYNC_MS, resync_fire, &a, NULL) < 0)
-		a.kick_timer = -1; /* refused below */
+	if (virEventRegisterDefaultImpl() < 0)
+		return vms_err(-EIO, "libvirt: cannot set up its event loop");
+	a->kick_timer = virEventAddTimeout(-1, kick_fire, a, NULL);
+	if (a->kick_timer < 0 ||
+	    virEventAddTimeout(RESYNC_MS, resync_fire, a, NULL) < 0)
+		a->kick_timer = -1; /* refused below */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
@@ -539,52 +510,95 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (sfd < 0 || a.kick_timer < 0 ||
-	    virEventAddHandle(sfd, VIR_EVENT_HANDLE_READABLE, signal_cb, &a,
-			      NULL) < 0) {
-		vms_err(-EIO, "cannot set up the event loop");
-		goto bad;
-	}
-	/* Links first: a tap event while libvirt is read is not lost. */
-	err = vms_agent_netlink_start(&a);
-	if (!err && a.uri[0])
-		err = vms_agent_libvirt_start(&a);
+	if (sfd < 0 || a->kick_timer < 0 ||
+	    virEventAddHandle(sfd, VIR_EVENT_HANDLE_READABLE, signal_cb, a,
+			      NULL) < 0)
+		return vms_err(-EIO, "cannot set up the event loop");
+	return 0;
+}
+
+/* Links first: a tap event while libvirt is read is not lost. */
+static int agent_start(struct vms_agent *a)
+{
+	int err = vms_agent_netlink_start(a);
+
+	if (!err && a->uri[0])
+		err = vms_agent_libvirt_start(a);
 	if (err)
-		goto bad;
-	if (!a.uri[0])
-		a.domains_known = false;
-	a.ports_dirty = true;
-	err = converge(&a);
-	if (a.once) {
-		warnings_rotate(&a);
-		warnings_rotate(&a);
-		if (err < 0)
-			goto bad;
-		return err ? 1 : 0;
-	}
+		return err;
+	if (!a->uri[0])
+		a->domains_known = false;
+	a->ports_dirty = true;
+	return 0;
+}
+
+/*
+ * Run until told to stop, after a first convergence that returned @err
+ * (a failed one is tried again from the loop); the exit status.
+ */
+static int agent_serve(struct vms_agent *a, int err)
+{
 	if (err) {
 		if (err < 0)
 			agent_log("%s",
 				  vms_last_error() ?: "converging failed");
 		vms_clear_error();
-		vms_agent_kick(&a, "retry");
+		vms_agent_kick(a, "retry");
 	}
-	agent_log("running: pin path %s, %s%s", a.pin_path,
-		  a.uri[0] ? "libvirt " : "no libvirt", a.uri);
-	while (!a.quit)
+	agent_log("running: pin path %s, %s%s", a->pin_path,
+		  a->uri[0] ? "libvirt " : "no libvirt", a->uri);
+	while (!a->quit)
 		if (virEventRunDefaultImpl() < 0)
 			break;
-	vms_agent_libvirt_stop(&a);
-	vms_agent_netlink_stop(&a);
-	vms_agent_domains_clear(&a);
-	free(a.domains);
+	vms_agent_libvirt_stop(a);
+	vms_agent_netlink_stop(a);
+	vms_agent_domains_clear(a);
+	free(a->domains);
+	warnings_rotate(a);
+	warnings_rotate(a);
+	return a->exit_code;
+}
+
+int main(int argc, char **argv)
+{
+	static struct vms_agent a;
+	struct agent_args x = {};
+	int err;
+
+	err = agent_args(&x, argc, argv);
+	if (err == VMS_OPTS_DONE)
+		return 0;
+	if (err > 0) {
+		fprintf(stderr, "vmsteer: %s\n", vms_last_error());
+		return VMS_EXIT_USAGE;
+	}
+	if (err)
+		goto bad;
+	a.once = x.once;
+	vms_libbpf_logging(x.g.verbose);
+	if (settings_apply(&a))
+		goto bad;
+	a.pin_path = vms_pin_path(x.g.pin_path);
+	if (vms_pin_path_check(a.pin_path))
+		goto bad;
+	if (x.hook) {
+		if (vms_agent_hook(&a, x.hook))
+			goto bad;
+		return 0;
+	}
+	if (a.uri[0] && !a.sel.n_bridges && !a.sel.n_macs)
+		agent_log("no bridges or MACs selected: only interfaces whose "
+			  "metadata says manage='yes' are managed");
+	if (agent_events_setup(&a) || agent_start(&a))
+		goto bad;
+	err = converge(&a);
+	if (!a.once)
+		return agent_serve(&a, err);
 	warnings_rotate(&a);
 	warnings_rotate(&a);
-	return a.exit_code;
+	if (err >= 0)
+		return err ? 1 : 0;
 bad:
 	fprintf(stderr, "vmsteer agent: %s\n", vms_last_error() ?: "failed");
 	return 1;
-usage:
-	fprintf(stderr, "vmsteer: %s\n", vms_last_error());
-	return VMS_EXIT_USAGE;
 }

@@ -4,6 +4,7 @@
 #define VMS_CLI_H
 
 #include <stdbool.h>
+#include <getopt.h>
 #include <stddef.h>
 
 #include "cli/output.h"
@@ -73,9 +74,70 @@ extern const char cmd_doctor_usage[];
 
 /*
  * After getopt_long() returned '?' (opterr 0): a usage error of @cmd that
- * names the option refused or missing its value.
+ * names the option refused or missing its value (@cmd NULL: of vmsteer's
+ * own options, before the command).
  */
 int vms_bad_option(const char *cmd, char **argv);
+
+/* What the global options (vms_global_opt) set. */
+struct vms_globals {
+	int verbose;	      /* -v, counted */
+	const char *pin_path; /* --pin-path; NULL: not given */
+};
+
+/* What an option of a command does (struct vms_opt). */
+enum vms_opt_kind {
+	VMS_OPT_STR,	/* a const char * field: the value, given once */
+	VMS_OPT_FLAG,	/* a bool field: set */
+	VMS_OPT_ARG,	/* vms_optspec.fn, with the value */
+	VMS_OPT_NOARG,	/* vms_optspec.fn, without a value */
+	VMS_OPT_GLOBAL, /* -j, -p, -v or --pin-path: vms_optspec.globals */
+};
+
+/* One option: --@name, getopt_long's value @key (its letter when the
+ * command takes it short too). */
+struct vms_opt {
+	const char *name;
+	int key;
+	enum vms_opt_kind kind;
+	size_t off; /* VMS_OPT_STR, VMS_OPT_FLAG: offsetof the field in
+		     * vms_getopt's ctx (0: ctx is the field) */
+};
+/* The rows of the global options of vmsteer and vmsteer-exporter. */
+/* clang-format off */
+#define VMS_OPTS_GLOBAL \
+	{"json", 'j', VMS_OPT_GLOBAL, 0}, \
+	{"pretty", 'p', VMS_OPT_GLOBAL, 0}, \
+	{"verbose", 'v', VMS_OPT_GLOBAL, 0}, \
+	{"pin-path", 'P', VMS_OPT_GLOBAL, 0}
+/* clang-format on */
+/* The most options a command has. */
+#define VMS_OPTS_MAX 24
+
+/* The options of a command or program, for vms_getopt. */
+struct vms_optspec {
+	const char *cmd;	    /* in messages (NULL: vmsteer's own) */
+	const char *shortopts;	    /* getopt_long's */
+	const struct vms_opt *opts; /* ends with an empty row */
+	/* A VMS_OPT_ARG or VMS_OPT_NOARG option @c with value @arg for the
+	 * caller's @ctx: 0, VMS_OPTS_DONE, or an error after vms_err()
+	 * (VMS_EXIT_USAGE for a usage error). */
+	int (*fn)(void *ctx, int c, const char *arg);
+	struct vms_globals *globals; /* VMS_OPT_GLOBAL's */
+	bool no_args;		     /* arguments after the options refused */
+};
+/* From vms_optspec.fn: the option asked for output only (--help,
+ * --version), printed; vms_getopt stops, the program exits 0. */
+#define VMS_OPTS_DONE 4
+/*
+ * The option loop every command and program shares (a table per command,
+ * as xdp-tools' params.c): each option of @spec->opts does what its row
+ * says, to @ctx; an unknown option or one missing its value is refused
+ * naming it, a string option given twice too. 0 when every option was
+ * taken, VMS_OPTS_DONE, or the first error (recorded by vms_err()).
+ */
+int vms_getopt(const struct vms_optspec *spec, int argc, char **argv,
+	       void *ctx);
 
 /* Record a usage error about @cmd and return VMS_EXIT_USAGE. */
 int vms_usage_err(const char *cmd, const char *fmt, ...)

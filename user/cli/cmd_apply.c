@@ -72,8 +72,13 @@ static void print_plan(const struct vms_plan *plan,
 
 int cmd_apply(const struct vms_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"dry-run", no_argument, NULL, 'n'}, {}};
+	static const struct vms_opt opts[] = {{"dry-run", 'n', VMS_OPT_FLAG, 0},
+					      {}};
+	static const struct vms_optspec spec = {
+		.cmd = "apply",
+		.shortopts = "n",
+		.opts = opts,
+	};
 	static struct vms_config cfg;
 	struct vms_plan plan = {};
 	struct vms_state st;
@@ -81,13 +86,11 @@ int cmd_apply(const struct vms_cli *cli, int argc, char **argv)
 	const char *file;
 	size_t len;
 	char *text;
-	int c, err, done = 0;
+	int err, done = 0;
 
-	while ((c = getopt_long(argc, argv, "n", opts, NULL)) != -1) {
-		if (c != 'n')
-			return vms_bad_option("apply", argv);
-		dry = true;
-	}
+	err = vms_getopt(&spec, argc, argv, &dry);
+	if (err)
+		return err;
 	if (optind != argc - 1)
 		return vms_usage_err("apply", "expected one file");
 	file = argv[optind];

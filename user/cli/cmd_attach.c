@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/output.h"
+#include "config/config.h"
 #include "core/local.h"
 #include "core/state.h"
 #include "load/probe.h"
@@ -35,34 +36,49 @@ const char cmd_attach_usage[] =
 	"                   auto: native, else generic with a warning "
 	"(default)\n";
 
+/* --mode MODE: the text given, and the mode. */
+struct attach_mode_arg {
+	const char *arg;
+	enum vms_attach_mode mode;
+};
+
+static int attach_opt(void *ctx, int c, const char *arg)
+{
+	struct attach_mode_arg *m = ctx;
+
+	(void)c; /* 'm' */
+	if (vms_opt_once("attach", "--mode", &m->arg, arg))
+		return VMS_EXIT_USAGE;
+	if (vms_attach_mode_parse(arg, &m->mode))
+		return vms_usage_err("attach",
+				     "--mode %s: expected native, generic or "
+				     "auto",
+				     arg);
+	return 0;
+}
+
 int cmd_attach(const struct vms_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"mode", required_argument, NULL, 'm'}, {}};
-	enum vms_attach_mode mode = VMS_ATTACH_AUTO;
+	static const struct vms_opt opts[] = {{"mode", 'm', VMS_OPT_ARG, 0},
+					      {}};
+	static const struct vms_optspec spec = {
+		.cmd = "attach",
+		.shortopts = "m:",
+		.opts = opts,
+		.fn = attach_opt,
+	};
+	struct attach_mode_arg m = {.mode = VMS_ATTACH_AUTO};
+	enum vms_attach_mode mode;
 	struct vms_uplink_info info;
 	struct vms_state st;
-	const char *dev, *action, *mode_arg = NULL;
+	const char *dev, *action;
 	bool changed;
-	int c, ifindex, err;
+	int ifindex, err;
 
-	while ((c = getopt_long(argc, argv, "m:", opts, NULL)) != -1) {
-		if (c != 'm')
-			return vms_bad_option("attach", argv);
-		if (vms_opt_once("attach", "--mode", &mode_arg, optarg))
-			return VMS_EXIT_USAGE;
-		if (!strcmp(optarg, "native"))
-			mode = VMS_ATTACH_NATIVE;
-		else if (!strcmp(optarg, "generic"))
-			mode = VMS_ATTACH_GENERIC;
-		else if (!strcmp(optarg, "auto"))
-			mode = VMS_ATTACH_AUTO;
-		else
-			return vms_usage_err("attach",
-					     "--mode %s: expected native, "
-					     "generic or auto",
-					     optarg);
-	}
+	err = vms_getopt(&spec, argc, argv, &m);
+	if (err)
+		return err;
+	mode = m.mode;
 	if (optind != argc - 1)
 		return vms_usage_err("attach", "expected one device");
 	dev = argv[optind];

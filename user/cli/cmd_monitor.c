@@ -127,7 +127,9 @@ static void on_signal(int sig)
 struct mon {
 	struct vms_state st;
 	struct vmst_mon_ctl ctl; /* what this monitor wrote */
-	struct vmst_port_cfg *cfg;
+	bool open;		 /* st is */
+	struct ring_buffer *rb;
+	const struct vmst_port_cfg *cfg; /* vms_port_table */
 	time_t cfg_read;
 	pcap_t *pcap;
 	pcap_dumper_t *dump;
@@ -190,7 +192,7 @@ static const char *port_name(struct mon *m, __u32 idx)
 	/* A port added since: read the records again, at most once a second. */
 	if (!vms_port_in_use(&m->cfg[idx]) && now != m->cfg_read) {
 		m->cfg_read = now;
-		vms_port_read_all(&m->st.maps, m->cfg);
+		vms_port_table(&m->st.maps, &m->cfg);
 	}
 	if (!vms_port_in_use(&m->cfg[idx]))
 		return NULL;
@@ -456,199 +458,229 @@ static void check_uplinks(struct mon *m)
 	}
 }
 
-static int parse_args(struct mon *m, int argc, char **argv, const char **pcap,
-		      const char **tap, __u32 *reasons, unsigned long long *n)
-{
-	static const struct option opts[] = {
-		{"pcap", required_argument, NULL, 'w'},
-		{"port", required_argument, NULL, 'i'},
-		{"reason", required_argument, NULL, 'r'},
-		{"sample", required_argument, NULL, 's'},
-		{"count", required_argument, NULL, 'c'},
-		{}};
-	const char *sample = NULL, *count = NULL;
-	int c, err;
+/* The command line of one monitor, as its options give it. */
+struct mon_args {
+	const char *pcap, *tap, *sample_arg, *count_arg;
+	__u32 reasons; /* mask of VMST_R_* (0: every reason) */
+	unsigned long long sample, count;
+};
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		switch (c) {
-		case 'w':
-			err = vms_opt_once("monitor", "--pcap", pcap, optarg);
-			if (err)
-				return err;
-			break;
-		case 'i':
-			err = vms_opt_once("monitor", "--port", tap, optarg);
-			if (err)
-				return err;
-			break;
-		case 'r':
-			err = parse_reasons(optarg, reasons);
-			if (err)
-				return err;
-			break;
-		case 's':
-			err = vms_opt_once("monitor", "--sample", &sample,
-					   optarg);
-			if (!err)
-				err = parse_count("--sample", optarg, 1,
-						  VMST_MON_SAMPLE_MAX, n);
-			if (err)
-				return err;
-			break;
-		case 'c':
-			err = vms_opt_once("monitor", "--count", &count,
-					   optarg);
-			if (!err)
-				err = parse_count("--count", optarg, 1,
-						  ~0ULL >> 1, &m->max_events);
-			if (err)
-				return err;
-			break;
-		default:
-			return vms_bad_option("monitor", argv);
-		}
+static int mon_opt(void *ctx, int c, const char *arg)
+{
+	struct mon_args *a = ctx;
+	int err;
+
+	switch (c) {
+	case 'r':
+		return parse_reasons((char *)arg, &a->reasons);
+	case 's':
+		err = vms_opt_once("monitor", "--sample", &a->sample_arg, arg);
+		return err ? err
+			   : parse_count("--sample", arg, 1,
+					 VMST_MON_SAMPLE_MAX, &a->sample);
+	default: /* 'c' */
+		err = vms_opt_once("monitor", "--count", &a->count_arg, arg);
+		return err ? err
+			   : parse_count("--count", arg, 1, ~0ULL >> 1,
+					 &a->count);
 	}
-	if (optind < argc)
-		return vms_usage_err("monitor", "unexpected argument '%s'",
-				     argv[optind]);
-	return 0;
 }
 
-int cmd_monitor(const struct vms_cli *cli, int argc, char **argv)
+static int parse_args(struct mon_args *a, int argc, char **argv)
 {
-	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
-	const char *pcap_path = NULL, *tap = NULL;
-	unsigned long long sample = 1, last_renew, lost;
-	struct ring_buffer *rb = NULL;
-	struct sigaction sa = {};
-	__u32 reasons = 0, token = 0;
-	char errbuf[PCAP_ERRBUF_SIZE];
-	struct mon m = {.cfg = cfg};
-	int i, idx, err, fail = 0;
+	static const struct vms_opt opts[] = {
+		{"pcap", 'w', VMS_OPT_STR, offsetof(struct mon_args, pcap)},
+		{"port", 'i', VMS_OPT_STR, offsetof(struct mon_args, tap)},
+		{"reason", 'r', VMS_OPT_ARG, 0},
+		{"sample", 's', VMS_OPT_ARG, 0},
+		{"count", 'c', VMS_OPT_ARG, 0},
+		{}};
+	static const struct vms_optspec spec = {
+		.cmd = "monitor",
+		.shortopts = "+",
+		.opts = opts,
+		.fn = mon_opt,
+		.no_args = true,
+	};
+	int err;
 
-	err = parse_args(&m, argc, argv, &pcap_path, &tap, &reasons, &sample);
-	if (err)
-		return err;
-	if (!reasons)
-		reasons = (1U << VMST_R_MAX) - 1;
-	if (!vms_state_exists(cli->pin_path))
+	a->sample = 1;
+	err = vms_getopt(&spec, argc, argv, a);
+	if (!err && !a->reasons)
+		a->reasons = (1U << VMST_R_MAX) - 1;
+	return err;
+}
+
+/*
+ * Open the state (which may create the monitor's maps), let go of its
+ * lock, and fill the control entry this monitor will write: every port
+ * or @a->tap's, the reasons and the sampling asked for.
+ */
+static int mon_open(struct mon *m, const char *pin_path,
+		    const struct mon_args *a)
+{
+	__u32 token = 0;
+	int i, idx, err;
+
+	if (!vms_state_exists(pin_path))
 		return vms_err(-ENOENT,
 			       "no vmsteer state at %s (it is created by "
 			       "'vmsteer attach' or 'vmsteer port add')",
-			       cli->pin_path);
+			       pin_path);
 	/* May create: a state made before the monitor lacks its maps. */
-	err = vms_state_open(&m.st, cli->pin_path, VMS_OPEN_CREATE);
+	err = vms_state_open(&m->st, pin_path, VMS_OPEN_CREATE);
 	if (err)
 		return err;
-	flock(m.st.lock_fd, LOCK_UN);
+	m->open = true;
+	flock(m->st.lock_fd, LOCK_UN);
+	/* Unlocked, other commands write: keep no records in memory. */
+	vms_port_cache_free(m->st.maps.cache);
+	m->st.maps.cache = NULL;
 
-	m.ctl.enabled = 1;
-	m.ctl.port = VMST_MON_PORT_ANY;
-	m.ctl.owner_pid = getpid();
+	m->ctl.enabled = 1;
+	m->ctl.port = VMST_MON_PORT_ANY;
+	m->ctl.owner_pid = getpid();
 	if (getrandom(&token, sizeof(token), 0) != sizeof(token))
 		token = now_ns(CLOCK_MONOTONIC) ^ getpid();
-	m.ctl.owner_token = token;
+	m->ctl.owner_token = token;
 	for (i = 0; i < VMST_R_MAX; i++)
-		if (reasons & (1U << i))
-			m.ctl.sample[i] = sample;
-	err = vms_port_read_all(&m.st.maps, cfg);
+		if (a->reasons & (1U << i))
+			m->ctl.sample[i] = a->sample;
+	err = vms_port_table(&m->st.maps, &m->cfg);
+	if (err || !a->tap)
+		return err;
+	idx = vms_port_find(&m->st.maps, a->tap, vms_netns_ino(), NULL);
+	if (idx <= 0)
+		return idx < 0 ? idx
+			       : vms_err(-ENOENT, "port %s: not configured",
+					 a->tap);
+	m->ctl.port = idx;
+	return 0;
+}
+
+/* --pcap FILE: the pcap writer. */
+static int mon_pcap_open(struct mon *m, const char *path)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	int err = pcap_load();
+
 	if (err)
-		goto out;
-	if (tap) {
-		idx = vms_port_find(&m.st.maps, tap, vms_netns_ino(), NULL);
-		if (idx <= 0) {
-			err = idx < 0 ? idx
-				      : vms_err(-ENOENT,
-						"port %s: not configured", tap);
-			goto out;
-		}
-		m.ctl.port = idx;
+		return err;
+	m->pcap = pc.open_dead(DLT_EN10MB, VMST_MON_SNAP);
+	if (!m->pcap)
+		return vms_err(-ENOMEM, "pcap: cannot open");
+	m->dump = pc.dump_open(m->pcap, path);
+	if (!m->dump) {
+		snprintf(errbuf, sizeof(errbuf), "%s", pc.geterr(m->pcap));
+		return vms_err(-EIO, "%s: %s", path, errbuf);
 	}
+	return 0;
+}
 
-	if (pcap_path && (err = pcap_load()))
-		goto out;
-	if (pcap_path) {
-		m.pcap = pc.open_dead(DLT_EN10MB, VMST_MON_SNAP);
-		if (!m.pcap) {
-			err = vms_err(-ENOMEM, "pcap: cannot open");
-			goto out;
-		}
-		m.dump = pc.dump_open(m.pcap, pcap_path);
-		if (!m.dump) {
-			snprintf(errbuf, sizeof(errbuf), "%s",
-				 pc.geterr(m.pcap));
-			err = vms_err(-EIO, "%s: %s", pcap_path, errbuf);
-			goto out;
-		}
-	}
+/*
+ * Start: the ring's reader and the stop signals, then the control entry
+ * claimed; the events a dead monitor left in the ring dropped.
+ */
+static int mon_start(struct mon *m, const struct mon_args *a)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+	int err;
 
-	rb = ring_buffer__new(m.st.maps.fd[VMS_MAP_MON_RING], on_event, &m,
-			      NULL);
-	if (!rb) {
-		err = vms_err(-errno, "map %s: %s", VMST_MAP_MON_RING,
-			      strerror(errno));
-		goto out;
-	}
-	sa.sa_handler = on_signal;
+	m->rb = ring_buffer__new(m->st.maps.fd[VMS_MAP_MON_RING], on_event, m,
+				 NULL);
+	if (!m->rb)
+		return vms_err(-errno, "map %s: %s", VMST_MAP_MON_RING,
+			       strerror(errno));
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	err = claim(&m);
+	err = claim(m);
 	if (err)
-		goto out;
+		return err;
 	/* Events a dead monitor left in the ring are not ours. */
-	m.discard = true;
-	ring_buffer__consume(rb);
-	m.discard = false;
-	check_uplinks(&m);
-	m.mono_to_real =
+	m->discard = true;
+	ring_buffer__consume(m->rb);
+	m->discard = false;
+	check_uplinks(m);
+	m->mono_to_real =
 		(__s64)(now_ns(CLOCK_REALTIME) - now_ns(CLOCK_MONOTONIC));
 	fprintf(stderr,
 		"vmsteer: monitoring %s (pid %d, 1 in %llu); Ctrl-C stops\n",
-		tap ? tap : "all ports", (int)getpid(), sample);
-	last_renew = now_ns(CLOCK_MONOTONIC);
+		a->tap ? a->tap : "all ports", (int)getpid(), a->sample);
+	return 0;
+}
 
-	while (!stop_sig && !m.out_err &&
-	       !(m.max_events && m.events >= m.max_events)) {
-		int n = ring_buffer__poll(rb, VMS_MON_POLL_MS);
+/* Events until a signal, --count, an error, or the output closed; the
+ * lease renewed every second on the way. */
+static int mon_loop(struct mon *m)
+{
+	unsigned long long last_renew = now_ns(CLOCK_MONOTONIC);
+	int n, err;
 
-		if (n < 0 && n != -EINTR) {
-			err = vms_err(n, "map %s: %s", VMST_MAP_MON_RING,
-				      strerror(-n));
-			break;
-		}
+	while (!stop_sig && !m->out_err &&
+	       !(m->max_events && m->events >= m->max_events)) {
+		n = ring_buffer__poll(m->rb, VMS_MON_POLL_MS);
+		if (n < 0 && n != -EINTR)
+			return vms_err(n, "map %s: %s", VMST_MAP_MON_RING,
+				       strerror(-n));
 		if (now_ns(CLOCK_MONOTONIC) - last_renew >= VMS_MON_RENEW_NS) {
-			err = renew(&m, false);
+			err = renew(m, false);
 			if (err)
-				break;
+				return err;
 			last_renew = now_ns(CLOCK_MONOTONIC);
 		}
 	}
-out:
-	/* Off first, then what the ring still holds. */
-	fail = renew(&m, true);
+	return 0;
+}
+
+/*
+ * The end, after @err: events off first, then what the ring still holds;
+ * the output closed and the count of events said. The command's result.
+ */
+static int mon_close(struct mon *m, const char *pcap_path, int err)
+{
+	int fail = m->open ? renew(m, true) : 0;
+
 	if (!err)
 		err = fail;
-	if (rb) {
-		ring_buffer__consume(rb);
-		ring_buffer__free(rb);
+	if (m->rb) {
+		ring_buffer__consume(m->rb);
+		ring_buffer__free(m->rb);
 	}
-	if (m.dump)
-		pc.dump_close(m.dump);
-	if (m.pcap)
-		pc.close(m.pcap);
-	if (!err && m.out_err && !pcap_path)
+	if (m->dump)
+		pc.dump_close(m->dump);
+	if (m->pcap)
+		pc.close(m->pcap);
+	if (!err && m->out_err && !pcap_path)
 		err = 0; /* stdout closed (a pipe to head): a normal end */
-	else if (!err && m.out_err)
-		err = vms_err(m.out_err, "%s: write failed", pcap_path);
-	if (m.ctl.lease_until) {
-		lost = lost_events(&m);
-		fprintf(stderr, "vmsteer: %llu event%s, %llu lost\n", m.events,
-			m.events == 1 ? "" : "s", lost);
-	}
-	vms_state_close(&m.st);
+	else if (!err && m->out_err)
+		err = vms_err(m->out_err, "%s: write failed", pcap_path);
+	if (m->ctl.lease_until)
+		fprintf(stderr, "vmsteer: %llu event%s, %llu lost\n", m->events,
+			m->events == 1 ? "" : "s", lost_events(m));
+	if (m->open)
+		vms_state_close(&m->st);
 	return err;
+}
+
+int cmd_monitor(const struct vms_cli *cli, int argc, char **argv)
+{
+	struct mon_args a = {};
+	struct mon m = {};
+	int err;
+
+	err = parse_args(&a, argc, argv);
+	if (err)
+		return err;
+	m.max_events = a.count;
+	err = mon_open(&m, cli->pin_path, &a);
+	if (!err && a.pcap)
+		err = mon_pcap_open(&m, a.pcap);
+	if (!err)
+		err = mon_start(&m, &a);
+	if (!err)
+		err = mon_loop(&m);
+	return mon_close(&m, a.pcap, err);
 }

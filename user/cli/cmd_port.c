@@ -334,71 +334,50 @@ struct add_opts {
 	struct rss_opts rss;
 };
 
+/* --ip ADDR, repeated. */
+static int add_opt(void *ctx, int c, const char *arg)
+{
+	struct add_opts *o = ctx;
+
+	(void)c; /* 'i' */
+	if (o->nips == VMST_MAX_ADDRS)
+		return vms_err(
+			-E2BIG,
+			"--ip %s: too many addresses, at most %d per port", arg,
+			VMST_MAX_ADDRS);
+	o->ips[o->nips++] = arg;
+	return 0;
+}
+
 static int add_getopt(int argc, char **argv, struct add_opts *o)
 {
-	static const struct option opts[] = {
-		{"mac", required_argument, NULL, 'm'},
-		{"vlan", required_argument, NULL, 'l'},
-		{"trunk", required_argument, NULL, 'K'},
-		{"ip", required_argument, NULL, 'i'},
-		{"trusted", no_argument, NULL, 'r'},
-		{"queues", required_argument, NULL, 'q'},
-		{"rss-key", required_argument, NULL, 'k'},
-		{"rss-types", required_argument, NULL, 't'},
-		{"rss-table", required_argument, NULL, 'T'},
-		{"xdp-steer", required_argument, NULL, 'x'},
-		{"tx-hook", required_argument, NULL, 'H'},
-		{"force", no_argument, NULL, 'f'},
-		{}};
-	struct rss_opts *ro = &o->rss;
-	int c, err;
-
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		err = 0;
-		if (c == 'm') {
-			err = vms_opt_once("port", "--mac", &o->mac, optarg);
-		} else if (c == 'l') {
-			err = vms_opt_once("port", "--vlan", &o->vlan, optarg);
-		} else if (c == 'K') {
-			err = vms_opt_once("port", "--trunk", &o->trunk,
-					   optarg);
-		} else if (c == 'r') {
-			o->trusted = true;
-		} else if (c == 'i') {
-			if (o->nips == VMST_MAX_ADDRS)
-				return vms_err(
-					-E2BIG,
-					"--ip %s: too many addresses, at "
-					"most %d per port",
-					optarg, VMST_MAX_ADDRS);
-			o->ips[o->nips++] = optarg;
-		} else if (c == 'q') {
-			err = vms_opt_once("port", "--queues", &ro->queues,
-					   optarg);
-		} else if (c == 'k') {
-			err = vms_opt_once("port", "--rss-key", &ro->key,
-					   optarg);
-		} else if (c == 't') {
-			err = vms_opt_once("port", "--rss-types", &ro->types,
-					   optarg);
-		} else if (c == 'T') {
-			err = vms_opt_once("port", "--rss-table", &ro->table,
-					   optarg);
-		} else if (c == 'x') {
-			err = vms_opt_once("port", "--xdp-steer",
-					   &ro->xdp_steer, optarg);
-		} else if (c == 'H') {
-			err = vms_opt_once("port", "--tx-hook", &o->tx_hook,
-					   optarg);
-		} else if (c == 'f') {
-			ro->force = true;
-		} else {
-			return vms_bad_option("port", argv);
-		}
-		if (err)
-			return err;
+#define ADD_OPT(name, key, kind, field)                                     \
+	{                                                                   \
+		name, key, VMS_OPT_##kind, offsetof(struct add_opts, field) \
 	}
-	return 0;
+	static const struct vms_opt opts[] = {
+		ADD_OPT("mac", 'm', STR, mac),
+		ADD_OPT("vlan", 'l', STR, vlan),
+		ADD_OPT("trunk", 'K', STR, trunk),
+		{"ip", 'i', VMS_OPT_ARG, 0},
+		ADD_OPT("trusted", 'r', FLAG, trusted),
+		ADD_OPT("queues", 'q', STR, rss.queues),
+		ADD_OPT("rss-key", 'k', STR, rss.key),
+		ADD_OPT("rss-types", 't', STR, rss.types),
+		ADD_OPT("rss-table", 'T', STR, rss.table),
+		ADD_OPT("xdp-steer", 'x', STR, rss.xdp_steer),
+		ADD_OPT("tx-hook", 'H', STR, tx_hook),
+		ADD_OPT("force", 'f', FLAG, rss.force),
+		{}};
+#undef ADD_OPT
+	static const struct vms_optspec spec = {
+		.cmd = "port",
+		.shortopts = "",
+		.opts = opts,
+		.fn = add_opt,
+	};
+
+	return vms_getopt(&spec, argc, argv, o);
 }
 
 /* Port @p's MAC, VLAN or trunk and addresses from the options. */
@@ -529,34 +508,41 @@ static int port_add(const struct vms_cli *cli, int argc, char **argv)
 	return 0;
 }
 
+/* The options of `port del`. */
+struct del_opts {
+	bool if_exists;
+	const char *mac, *vlan;
+};
+
 static int port_del(const struct vms_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"if-exists", no_argument, NULL, 'e'},
-		{"mac", required_argument, NULL, 'm'},
-		{"vlan", required_argument, NULL, 'l'},
+	static const struct vms_opt opts[] = {
+		{"if-exists", 'e', VMS_OPT_FLAG,
+		 offsetof(struct del_opts, if_exists)},
+		{"mac", 'm', VMS_OPT_STR, offsetof(struct del_opts, mac)},
+		{"vlan", 'l', VMS_OPT_STR, offsetof(struct del_opts, vlan)},
 		{}};
-	const char *tap = NULL, *mac = NULL, *vlan = NULL;
-	bool removed = false, if_exists = false;
+	static const struct vms_optspec spec = {
+		.cmd = "port",
+		.shortopts = "",
+		.opts = opts,
+	};
+	struct del_opts o = {};
+	const char *tap = NULL, *mac, *vlan;
+	bool removed = false, if_exists;
 	char what[64], name[IF_NAMESIZE] = "";
 	struct vmst_port_cfg c;
 	struct vms_state st;
 	__u8 m[6];
 	__u16 vid = 0;
-	int idx = 0, err = 0, o;
+	int idx = 0, err;
 
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (o == 'e')
-			if_exists = true;
-		else if (o == 'm')
-			err = vms_opt_once("port", "--mac", &mac, optarg);
-		else if (o == 'l')
-			err = vms_opt_once("port", "--vlan", &vlan, optarg);
-		else
-			return vms_bad_option("port", argv);
-		if (err)
-			return err;
-	}
+	err = vms_getopt(&spec, argc, argv, &o);
+	if (err)
+		return err;
+	if_exists = o.if_exists;
+	mac = o.mac;
+	vlan = o.vlan;
 	if (optind == argc - 1 && !mac)
 		tap = argv[optind];
 	else if (optind != argc || !mac)
@@ -626,20 +612,23 @@ static int port_del(const struct vms_cli *cli, int argc, char **argv)
 /* Delete the ports of this namespace whose tap is gone. */
 static int port_prune(const struct vms_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"dry-run", no_argument, NULL, 'n'}, {}};
-	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	static const struct vms_opt opts[] = {{"dry-run", 'n', VMS_OPT_FLAG, 0},
+					      {}};
+	static const struct vms_optspec spec = {
+		.cmd = "port",
+		.shortopts = "n",
+		.opts = opts,
+	};
+	const struct vmst_port_cfg *cfg;
 	struct json_object *arr = NULL;
 	__u32 netns = vms_netns_ino();
 	struct vms_state st;
 	bool dry = false;
-	int idx, err = 0, o, n = 0;
+	int idx, err, n = 0;
 
-	while ((o = getopt_long(argc, argv, "n", opts, NULL)) != -1) {
-		if (o != 'n')
-			return vms_bad_option("port", argv);
-		dry = true;
-	}
+	err = vms_getopt(&spec, argc, argv, &dry);
+	if (err)
+		return err;
 	if (optind != argc)
 		return vms_usage_err("port", "prune: takes no arguments");
 	if (vms_json)
@@ -651,7 +640,7 @@ static int port_prune(const struct vms_cli *cli, int argc, char **argv)
 			json_object_put(arr);
 			return err;
 		}
-		err = vms_port_read_all(&st.maps, cfg);
+		err = vms_port_table(&st.maps, &cfg);
 		for (idx = 1; !err && idx < VMST_MAX_PORTS; idx++) {
 			char name[IF_NAMESIZE];
 
@@ -707,7 +696,7 @@ static const char *port_state(const struct vmst_port_cfg *c, __u32 netns)
 
 /* Every port record with its addresses, steering and trunk VIDs. */
 struct port_table {
-	struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	const struct vmst_port_cfg *cfg; /* vms_port_table */
 	struct vmst_port_tx tx[VMST_MAX_PORTS];
 	struct vmst_rss rss[VMST_MAX_PORTS];
 	struct vmst_trunk trunk[VMST_MAX_PORTS];
@@ -718,13 +707,12 @@ static int port_table_read(const struct vms_cli *cli, struct port_table *pt)
 	struct vms_state st;
 	int idx, err;
 
-	memset(pt->cfg, 0, sizeof(pt->cfg));
 	if (!vms_state_exists(cli->pin_path))
-		return 0;
+		return vms_port_table(NULL, &pt->cfg);
 	err = vms_state_open(&st, cli->pin_path, 0);
 	if (err)
 		return err;
-	err = vms_port_read_all(&st.maps, pt->cfg);
+	err = vms_port_table(&st.maps, &pt->cfg);
 	for (idx = 1; !err && idx < VMST_MAX_PORTS; idx++) {
 		if (!vms_port_in_use(&pt->cfg[idx]))
 			continue;

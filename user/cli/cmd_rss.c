@@ -162,39 +162,43 @@ static int rss_show(const struct vms_cli *cli, int argc, char **argv)
 	return 0;
 }
 
+/* The options of `rss set`, as given. */
+struct set_opts {
+	const char *key, *types, *table, *defq;
+};
+
 static int rss_set(const struct vms_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"rss-key", required_argument, NULL, 'k'},
-		{"rss-types", required_argument, NULL, 't'},
-		{"rss-table", required_argument, NULL, 'T'},
-		{"default-queue", required_argument, NULL, 'd'},
+	static const struct vms_opt opts[] = {
+		{"rss-key", 'k', VMS_OPT_STR, offsetof(struct set_opts, key)},
+		{"rss-types", 't', VMS_OPT_STR,
+		 offsetof(struct set_opts, types)},
+		{"rss-table", 'T', VMS_OPT_STR,
+		 offsetof(struct set_opts, table)},
+		{"default-queue", 'd', VMS_OPT_STR,
+		 offsetof(struct set_opts, defq)},
 		{}};
-	const char *key = NULL, *types = NULL, *table = NULL, *defq = NULL;
+	static const struct vms_optspec spec = {
+		.cmd = "rss",
+		.shortopts = "",
+		.opts = opts,
+	};
+	struct set_opts o = {};
+	const char *key, *types, *table, *defq;
 	static struct vms_edit e;
 	struct vmst_port_cfg pc;
 	struct vmst_rss cfg;
 	struct vms_state st;
 	const char *tap;
-	int c, idx, err;
+	int idx, err;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'k')
-			err = vms_opt_once("rss", "--rss-key", &key, optarg);
-		else if (c == 't')
-			err = vms_opt_once("rss", "--rss-types", &types,
-					   optarg);
-		else if (c == 'T')
-			err = vms_opt_once("rss", "--rss-table", &table,
-					   optarg);
-		else if (c == 'd')
-			err = vms_opt_once("rss", "--default-queue", &defq,
-					   optarg);
-		else
-			return vms_bad_option("rss", argv);
-		if (err)
-			return err;
-	}
+	err = vms_getopt(&spec, argc, argv, &o);
+	if (err)
+		return err;
+	key = o.key;
+	types = o.types;
+	table = o.table;
+	defq = o.defq;
 	if (optind != argc - 1)
 		return vms_usage_err("rss", "set: expected one tap");
 	tap = argv[optind];

@@ -23,11 +23,13 @@ const char cmd_stats_usage[] =
 	"(accepted,\nring full, transmit error, redirect error), what tc "
 	"programs redirected\nto it (TC: from another VM or the uplink's skb "
 	"path) and what the VM\nsent straight to another VM (LOCAL) or to "
-	"the uplink (NORTH); then the\nframes passed to the kernel or "
-	"dropped, by reason and port; then, for\nports with queue steering, "
-	"the frames put on each tap queue (counted by\nthe steering program "
-	"on the skb path, the CPUMAP program on the XDP\npath). With TAP, "
-	"only that port.\n\n"
+	"the uplink (NORTH), and the\nframes a full tap ring refused on "
+	"the skb path (RING_FULL_TC); then the\nframes passed to the kernel or "
+	"dropped, by reason, port and hook (xdp:\nan XDP program counted "
+	"them, the uplink's or the tap's; tc: a tc\nprogram); then, for "
+	"ports with queue steering, the frames put on each\ntap queue "
+	"(counted by the steering program on the skb path, the CPUMAP\n"
+	"program on the XDP path). With TAP, only that port.\n\n"
 	"With --watch SECS, print per-port rates (per second: frames, bytes "
 	"and\ntap outcomes; passes and drops by reason) every SECS seconds "
 	"until\ninterrupted; with --json one JSON object per line. A port "
@@ -39,38 +41,104 @@ const char cmd_stats_usage[] =
 #undef VMS_X_DOC
 	;
 
-static struct json_object *reasons_json(const struct vmst_counter *r)
+static struct json_object *counter_json(const struct vmst_counter *c)
 {
 	struct json_object *o = json_object_new_object();
-	int i;
+
+	vms_json_u64(o, "frames", c->frames);
+	vms_json_u64(o, "bytes", c->bytes);
+	return o;
+}
+
+/* Per reason its frames and bytes, and the same per hook that can count
+ * it ("hooks": {"xdp": ..., "tc": ...}). */
+static struct json_object *reasons_json(const struct vms_reasons *r)
+{
+	struct json_object *o = json_object_new_object();
+	int i, h;
 
 	for (i = 0; i < VMST_R_MAX; i++) {
-		struct json_object *c = json_object_new_object();
+		struct json_object *c = counter_json(&r->all[i]);
+		struct json_object *hk = json_object_new_object();
 
-		vms_json_u64(c, "frames", r[i].frames);
-		vms_json_u64(c, "bytes", r[i].bytes);
+		for (h = 0; h < VMS_HOOKS; h++)
+			if (vms_reason_hooks(i) & (1U << h))
+				json_object_object_add(
+					hk, vms_hook_names[h],
+					counter_json(&r->hook[h][i]));
+		json_object_object_add(c, "hooks", hk);
 		json_object_object_add(o, vms_reason_labels[i], c);
 	}
 	return o;
 }
 
+/* A row per reason and hook that counted frames. */
 static void add_reason_rows(struct vms_table *t, const char *port,
-			    const struct vmst_counter *r)
+			    const struct vms_reasons *r)
 {
 	char f[24], b[24];
-	int i;
+	int i, h;
 
-	for (i = 0; i < VMST_R_MAX; i++) {
-		if (!r[i].frames)
-			continue;
-		snprintf(f, sizeof(f), "%llu", (unsigned long long)r[i].frames);
-		snprintf(b, sizeof(b), "%llu", (unsigned long long)r[i].bytes);
-		vms_table_add(
-			t, (const char *[]){vms_reason_labels[i], port, f, b});
-	}
+	for (i = 0; i < VMST_R_MAX; i++)
+		for (h = 0; h < VMS_HOOKS; h++) {
+			const struct vmst_counter *c = &r->hook[h][i];
+
+			if (!c->frames)
+				continue;
+			snprintf(f, sizeof(f), "%llu",
+				 (unsigned long long)c->frames);
+			snprintf(b, sizeof(b), "%llu",
+				 (unsigned long long)c->bytes);
+			vms_table_add(
+				t, (const char *[]){vms_reason_labels[i], port,
+						    vms_hook_names[h], f, b});
+		}
 }
 
-static int stats_once(const struct vms_cli *cli, const char *tap)
+/* One `stats`: what it reads of the state, and what it prints. */
+struct stats {
+	const char *tap; /* only this port (NULL: every port) */
+	bool have_state;
+	struct vms_state st;
+	/* every port's record and counters, read in a few batch reads */
+	const struct vmst_port_cfg *cfg; /* vms_port_table */
+	struct vms_reasons rs[VMST_MAX_PORTS];
+	struct vmst_port_stats ps[VMST_MAX_PORTS];
+	struct vmst_rss rss[VMST_MAX_PORTS];
+	int shown; /* ports printed */
+	/* the output: one JSON object, or three tables */
+	struct json_object *top, *ports;
+	struct vms_table pt, rt, qt;
+};
+
+/* Open the state (when there is one) and read the tables. */
+static int stats_read(struct stats *s, const char *pin_path)
+{
+	int err;
+
+	s->have_state = vms_state_exists(pin_path);
+	if (!s->have_state)
+		return vms_port_table(NULL, &s->cfg);
+	err = vms_state_open(&s->st, pin_path, 0);
+	if (err) {
+		s->have_state = false;
+		return err;
+	}
+	err = vms_port_table(&s->st.maps, &s->cfg);
+	if (!err)
+		err = vms_read_reasons_range(&s->st.maps, 0, VMST_MAX_PORTS,
+					     s->rs);
+	if (!err)
+		err = vms_read_port_stats_range(&s->st.maps, 0, VMST_MAX_PORTS,
+						s->ps);
+	if (!err)
+		err = vms_rss_read_all(&s->st.maps, s->rss);
+	return err;
+}
+
+/* The empty output, with the frames passed before any port was found
+ * (port 0) unless one port is asked for. */
+static void stats_start(struct stats *s)
 {
 	static const char *port_hdr[1 + VMST_PC_MAX] = {"PORT",
 							">TO_VM_FRAMES",
@@ -88,153 +156,145 @@ static int stats_once(const struct vms_cli *cli, const char *tap)
 							">XDP_LOCAL_FRAMES",
 							">XDP_LOCAL_BYTES",
 							">XDP_NORTH_FRAMES",
-							">XDP_NORTH_BYTES"};
-	static const char *reason_hdr[] = {"REASON", "PORT", ">FRAMES",
+							">XDP_NORTH_BYTES",
+							">RING_FULL_TC"};
+	static const char *reason_hdr[] = {"REASON", "PORT", "HOOK", ">FRAMES",
 					   ">BYTES"};
 	static const char *queue_hdr[] = {"PORT", ">QUEUE", ">FRAMES"};
-	struct vmst_queue_stats qs;
-	struct vmst_rss rss;
-	struct vms_table qt;
-	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
-	/* Every port's counters, read in a few batch reads. */
-	static struct vmst_counter all_rs[VMST_MAX_PORTS][VMST_R_MAX];
-	static struct vmst_port_stats all_ps[VMST_MAX_PORTS];
-	static struct vmst_rss all_rss[VMST_MAX_PORTS];
-	struct vmst_counter reasons[VMST_R_MAX] = {};
-	struct json_object *top = NULL, *ports = NULL;
-	struct vms_table pt, rt;
-	struct vms_state st;
-	bool have_state;
-	int idx, i, err = 0, shown = 0;
-
-	memset(cfg, 0, sizeof(cfg));
-	have_state = vms_state_exists(cli->pin_path);
-	if (have_state) {
-		err = vms_state_open(&st, cli->pin_path, 0);
-		if (err)
-			return err;
-		err = vms_port_read_all(&st.maps, cfg);
-		if (!err)
-			err = vms_read_reasons_range(&st.maps, 0,
-						     VMST_MAX_PORTS, all_rs);
-		if (!err)
-			err = vms_read_port_stats_range(&st.maps, 0,
-							VMST_MAX_PORTS, all_ps);
-		if (!err)
-			err = vms_rss_read_all(&st.maps, all_rss);
-		if (err)
-			goto out;
-	}
+	static const struct vms_reasons none;
+	const struct vms_reasons *up = s->have_state ? &s->rs[0] : &none;
 
 	if (vms_json) {
-		top = json_object_new_object();
-		ports = json_object_new_array();
-		json_object_object_add(top, "ports", ports);
+		s->top = json_object_new_object();
+		s->ports = json_object_new_array();
+		json_object_object_add(s->top, "ports", s->ports);
 	}
-	vms_table_init(&pt, 1 + VMST_PC_MAX, port_hdr);
-	vms_table_init(&rt, 4, reason_hdr);
-	vms_table_init(&qt, 3, queue_hdr);
+	vms_table_init(&s->pt, 1 + VMST_PC_MAX, port_hdr);
+	vms_table_init(&s->rt, 5, reason_hdr);
+	vms_table_init(&s->qt, 3, queue_hdr);
+	if (s->tap)
+		return;
+	add_reason_rows(&s->rt, "-", up);
+	if (s->top)
+		json_object_object_add(s->top, "uplink_reasons",
+				       reasons_json(up));
+}
 
-	/* Frames passed before any port was found: port 0. */
-	if (!tap) {
-		if (have_state)
-			memcpy(reasons, all_rs[0], sizeof(reasons));
-		add_reason_rows(&rt, "-", reasons);
-		if (top)
-			json_object_object_add(top, "uplink_reasons",
-					       reasons_json(reasons));
+/* Port @idx as one object of "ports" (@queues queues of @qs). */
+static void stats_port_json(struct stats *s, int idx, int queues,
+			    const struct vmst_queue_stats *qs)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *cnt = json_object_new_object();
+	struct json_object *q = NULL;
+	int i;
+
+	vms_json_str(o, "port", s->cfg[idx].name);
+	vms_json_u64(o, "index", idx);
+	for (i = 0; i < VMST_PC_MAX; i++)
+		vms_json_u64(cnt, vms_pc_labels[i], s->ps[idx].c[i]);
+	json_object_object_add(o, "counters", cnt);
+	json_object_object_add(o, "reasons", reasons_json(&s->rs[idx]));
+	if (queues)
+		q = json_object_new_array();
+	for (i = 0; i < queues; i++)
+		json_object_array_add(q, json_object_new_uint64(qs->frames[i]));
+	json_object_object_add(o, "frames_per_queue", q);
+	json_object_array_add(s->ports, o);
+}
+
+/* Port @idx as rows of the three tables. */
+static void stats_port_plain(struct stats *s, int idx, int queues,
+			     const struct vmst_queue_stats *qs)
+{
+	const char *name = s->cfg[idx].name;
+	char cells[VMST_PC_MAX][24];
+	const char *row[1 + VMST_PC_MAX];
+	int i;
+
+	add_reason_rows(&s->rt, name, &s->rs[idx]);
+	for (i = 0; i < queues; i++) {
+		char qn[12], fr[24];
+
+		snprintf(qn, sizeof(qn), "%d", i);
+		snprintf(fr, sizeof(fr), "%llu",
+			 (unsigned long long)qs->frames[i]);
+		vms_table_add(&s->qt, (const char *[]){name, qn, fr});
 	}
-	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
-		const struct vmst_port_cfg *c = &cfg[idx];
-		struct vmst_port_stats ps;
-		char cells[VMST_PC_MAX][24];
-		const char *row[1 + VMST_PC_MAX];
-
-		if (!vms_port_in_use(c))
-			continue;
-		if (tap && strncmp(tap, c->name, sizeof(c->name)))
-			continue;
-		memcpy(reasons, all_rs[idx], sizeof(reasons));
-		ps = all_ps[idx];
-		rss = all_rss[idx];
-		memset(&qs, 0, sizeof(qs));
-		if (rss.flags & VMST_RSS_F_ENABLED)
-			err = vms_read_queue_stats(&st.maps, idx, &qs);
-		if (err)
-			goto out_tables;
-		shown++;
-		add_reason_rows(&rt, c->name, reasons);
-		if (!(rss.flags & VMST_RSS_F_ENABLED))
-			rss.queues = 0;
-		for (i = 0; !ports && i < rss.queues; i++) {
-			char qn[12], fr[24];
-
-			snprintf(qn, sizeof(qn), "%d", i);
-			snprintf(fr, sizeof(fr), "%llu",
-				 (unsigned long long)qs.frames[i]);
-			vms_table_add(&qt, (const char *[]){c->name, qn, fr});
-		}
-		if (ports) {
-			struct json_object *o = json_object_new_object();
-			struct json_object *cnt = json_object_new_object();
-
-			vms_json_str(o, "port", c->name);
-			vms_json_u64(o, "index", idx);
-			for (i = 0; i < VMST_PC_MAX; i++)
-				vms_json_u64(cnt, vms_pc_labels[i], ps.c[i]);
-			json_object_object_add(o, "counters", cnt);
-			json_object_object_add(o, "reasons",
-					       reasons_json(reasons));
-			if (rss.queues) {
-				struct json_object *q = json_object_new_array();
-
-				for (i = 0; i < rss.queues; i++)
-					json_object_array_add(
-						q, json_object_new_uint64(
-							   qs.frames[i]));
-				json_object_object_add(o, "frames_per_queue",
-						       q);
-			} else {
-				json_object_object_add(o, "frames_per_queue",
-						       NULL);
-			}
-			json_object_array_add(ports, o);
-			continue;
-		}
-		row[0] = c->name;
-		for (i = 0; i < VMST_PC_MAX; i++) {
-			snprintf(cells[i], sizeof(cells[i]), "%llu",
-				 (unsigned long long)ps.c[i]);
-			row[1 + i] = cells[i];
-		}
-		vms_table_add(&pt, row);
+	row[0] = name;
+	for (i = 0; i < VMST_PC_MAX; i++) {
+		snprintf(cells[i], sizeof(cells[i]), "%llu",
+			 (unsigned long long)s->ps[idx].c[i]);
+		row[1 + i] = cells[i];
 	}
-	if (tap && !shown) {
+	vms_table_add(&s->pt, row);
+}
+
+/* Port @idx, with its per-queue counters when it has queue steering. */
+static int stats_port(struct stats *s, int idx)
+{
+	bool steered = s->rss[idx].flags & VMST_RSS_F_ENABLED;
+	struct vmst_queue_stats qs = {};
+	int err;
+
+	err = steered ? vms_read_queue_stats(&s->st.maps, idx, &qs) : 0;
+	if (err)
+		return err;
+	s->shown++;
+	if (s->ports)
+		stats_port_json(s, idx, steered ? s->rss[idx].queues : 0, &qs);
+	else
+		stats_port_plain(s, idx, steered ? s->rss[idx].queues : 0, &qs);
+	return 0;
+}
+
+static void stats_print(struct stats *s)
+{
+	if (s->top) {
+		vms_json_print(s->top);
+		s->top = NULL;
+		return;
+	}
+	vms_table_print(&s->pt, stdout);
+	if (s->rt.nrows) {
+		putchar('\n');
+		vms_table_print(&s->rt, stdout);
+	}
+	if (s->qt.nrows) {
+		putchar('\n');
+		vms_table_print(&s->qt, stdout);
+	}
+}
+
+static int stats_once(const struct vms_cli *cli, const char *tap)
+{
+	static struct stats s;
+	const struct vmst_port_cfg *c;
+	int idx, err;
+
+	memset(&s, 0, sizeof(s));
+	s.tap = tap;
+	err = stats_read(&s, cli->pin_path);
+	if (err)
+		goto out;
+	stats_start(&s);
+	for (idx = 1; !err && idx < VMST_MAX_PORTS; idx++) {
+		c = &s.cfg[idx];
+		if (vms_port_in_use(c) &&
+		    (!tap || !strncmp(tap, c->name, sizeof(c->name))))
+			err = stats_port(&s, idx);
+	}
+	if (!err && tap && !s.shown)
 		err = vms_err(-ENOENT, "port %s: not configured", tap);
-		goto out_tables;
-	}
-	if (top) {
-		vms_json_print(top);
-		top = NULL;
-	} else {
-		vms_table_print(&pt, stdout);
-		if (rt.nrows) {
-			putchar('\n');
-			vms_table_print(&rt, stdout);
-		}
-		if (qt.nrows) {
-			putchar('\n');
-			vms_table_print(&qt, stdout);
-		}
-	}
-out_tables:
-	json_object_put(top);
-	vms_table_free(&pt);
-	vms_table_free(&rt);
-	vms_table_free(&qt);
+	if (!err)
+		stats_print(&s);
+	json_object_put(s.top);
+	vms_table_free(&s.pt);
+	vms_table_free(&s.rt);
+	vms_table_free(&s.qt);
 out:
-	if (have_state)
-		vms_state_close(&st);
+	if (s.have_state)
+		vms_state_close(&s.st);
 	return err;
 }
 
@@ -246,14 +306,14 @@ struct watch_port {
 	__u32 netns_ino;
 	__u32 idx;
 	struct vmst_port_stats ps;
-	struct vmst_counter rs[VMST_R_MAX];
+	struct vms_reasons rs;
 };
 
 struct watch_sample {
 	double t; /* CLOCK_MONOTONIC seconds */
 	int n;
 	struct watch_port p[VMST_MAX_PORTS];
-	struct vmst_counter uplink[VMST_R_MAX]; /* port 0 */
+	struct vms_reasons uplink; /* port 0 */
 };
 
 static volatile sig_atomic_t watch_stop;
@@ -278,7 +338,7 @@ static double mono_now(void)
 static int watch_read(const char *pin_path, const char *tap,
 		      struct watch_sample *s)
 {
-	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	const struct vmst_port_cfg *cfg;
 	struct vms_state st;
 	int idx, err;
 
@@ -287,9 +347,9 @@ static int watch_read(const char *pin_path, const char *tap,
 	if (err)
 		return err;
 	s->t = mono_now();
-	err = vms_port_read_all(&st.maps, cfg);
+	err = vms_port_table(&st.maps, &cfg);
 	if (!err)
-		err = vms_read_reasons(&st.maps, 0, s->uplink);
+		err = vms_read_reasons(&st.maps, 0, &s->uplink);
 	for (idx = 1; !err && idx < VMST_MAX_PORTS; idx++) {
 		struct watch_port *p = &s->p[s->n];
 
@@ -303,7 +363,7 @@ static int watch_read(const char *pin_path, const char *tap,
 		p->idx = idx;
 		err = vms_read_port_stats(&st.maps, idx, &p->ps);
 		if (!err)
-			err = vms_read_reasons(&st.maps, idx, p->rs);
+			err = vms_read_reasons(&st.maps, idx, &p->rs);
 		s->n++;
 	}
 	vms_state_close(&st);
@@ -337,22 +397,40 @@ static struct json_object *rate_json(double r)
 	return r < 0 ? NULL : json_object_new_double(r);
 }
 
-static struct json_object *reason_rates_json(const struct vmst_counter *cur,
-					     const struct vmst_counter *prev,
+static struct json_object *counter_rates_json(const struct vmst_counter *cur,
+					      const struct vmst_counter *prev,
+					      double dt)
+{
+	struct json_object *c = json_object_new_object();
+
+	json_object_object_add(c, "frames",
+			       rate_json(rate(cur->frames, prev->frames, dt)));
+	json_object_object_add(c, "bytes",
+			       rate_json(rate(cur->bytes, prev->bytes, dt)));
+	return c;
+}
+
+/* The rates of reasons_json()'s counters. */
+static struct json_object *reason_rates_json(const struct vms_reasons *cur,
+					     const struct vms_reasons *prev,
 					     double dt)
 {
 	struct json_object *o = json_object_new_object();
-	int r;
+	int r, h;
 
 	for (r = 0; r < VMST_R_MAX; r++) {
-		struct json_object *c = json_object_new_object();
+		struct json_object *c =
+			counter_rates_json(&cur->all[r], &prev->all[r], dt);
+		struct json_object *hk = json_object_new_object();
 
-		json_object_object_add(
-			c, "frames",
-			rate_json(rate(cur[r].frames, prev[r].frames, dt)));
-		json_object_object_add(
-			c, "bytes",
-			rate_json(rate(cur[r].bytes, prev[r].bytes, dt)));
+		for (h = 0; h < VMS_HOOKS; h++)
+			if (vms_reason_hooks(r) & (1U << h))
+				json_object_object_add(
+					hk, vms_hook_names[h],
+					counter_rates_json(&cur->hook[h][r],
+							   &prev->hook[h][r],
+							   dt));
+		json_object_object_add(c, "hooks", hk);
 		json_object_object_add(o, vms_reason_labels[r], c);
 	}
 	return o;
@@ -367,25 +445,38 @@ static void fmt_rate(char *out, size_t len, double r)
 }
 
 static void add_reason_rate_rows(struct vms_table *t, const char *port,
-				 const struct vmst_counter *cur,
-				 const struct vmst_counter *prev, double dt)
+				 const struct vms_reasons *cur,
+				 const struct vms_reasons *prev, double dt)
 {
 	char f[32], b[32];
-	int r;
+	int r, h;
 
-	for (r = 0; r < VMST_R_MAX; r++) {
-		if (cur[r].frames == prev[r].frames)
-			continue;
-		fmt_rate(f, sizeof(f), rate(cur[r].frames, prev[r].frames, dt));
-		fmt_rate(b, sizeof(b), rate(cur[r].bytes, prev[r].bytes, dt));
-		vms_table_add(
-			t, (const char *[]){vms_reason_labels[r], port, f, b});
-	}
+	for (r = 0; r < VMST_R_MAX; r++)
+		for (h = 0; h < VMS_HOOKS; h++) {
+			const struct vmst_counter *c = &cur->hook[h][r];
+			const struct vmst_counter *p = &prev->hook[h][r];
+
+			if (c->frames == p->frames)
+				continue;
+			fmt_rate(f, sizeof(f), rate(c->frames, p->frames, dt));
+			fmt_rate(b, sizeof(b), rate(c->bytes, p->bytes, dt));
+			vms_table_add(
+				t, (const char *[]){vms_reason_labels[r], port,
+						    vms_hook_names[h], f, b});
+		}
 }
 
-/* Print the rates between @prev and @cur. */
-static void watch_print(const struct watch_sample *prev,
-			const struct watch_sample *cur, bool uplink, bool first)
+/* The rates of one interval: one JSON line, or two tables. */
+struct watch_out {
+	double dt;
+	struct timespec wall;
+	struct json_object *top, *ports;
+	struct vms_table pt, rt;
+};
+
+/* The empty output, with the rates of the uplink's reasons (@uplink). */
+static void watch_begin(struct watch_out *w, const struct watch_sample *prev,
+			const struct watch_sample *cur, bool uplink)
 {
 	static const char *port_hdr[1 + VMST_PC_MAX] = {"PORT",
 							">TO_VM_FRAMES/s",
@@ -403,96 +494,120 @@ static void watch_print(const struct watch_sample *prev,
 							">XDP_LOCAL_FRAMES/s",
 							">XDP_LOCAL_BYTES/s",
 							">XDP_NORTH_FRAMES/s",
-							">XDP_NORTH_BYTES/s"};
-	static const char *reason_hdr[] = {"REASON", "PORT", ">FRAMES/s",
-					   ">BYTES/s"};
-	double dt = cur->t - prev->t;
-	struct json_object *top = NULL, *ports = NULL;
-	struct vms_table pt, rt;
-	struct timespec wall;
-	int i, k;
+							">XDP_NORTH_BYTES/s",
+							">RING_FULL_TC/s"};
+	static const char *reason_hdr[] = {"REASON", "PORT", "HOOK",
+					   ">FRAMES/s", ">BYTES/s"};
+	struct json_object *top;
 
-	clock_gettime(CLOCK_REALTIME, &wall);
-	if (vms_json) {
-		top = json_object_new_object();
+	w->dt = cur->t - prev->t;
+	clock_gettime(CLOCK_REALTIME, &w->wall);
+	if (!vms_json) {
+		vms_table_init(&w->pt, 1 + VMST_PC_MAX, port_hdr);
+		vms_table_init(&w->rt, 5, reason_hdr);
+		if (uplink)
+			add_reason_rate_rows(&w->rt, "-", &cur->uplink,
+					     &prev->uplink, w->dt);
+		return;
+	}
+	top = w->top = json_object_new_object();
+	json_object_object_add(
+		top, "time",
+		json_object_new_double(w->wall.tv_sec + w->wall.tv_nsec / 1e9));
+	json_object_object_add(top, "interval", json_object_new_double(w->dt));
+	w->ports = json_object_new_array();
+	json_object_object_add(top, "ports", w->ports);
+	if (uplink)
 		json_object_object_add(
-			top, "time",
-			json_object_new_double(wall.tv_sec +
-					       wall.tv_nsec / 1e9));
-		json_object_object_add(top, "interval",
-				       json_object_new_double(dt));
-		ports = json_object_new_array();
-		json_object_object_add(top, "ports", ports);
-		if (uplink)
-			json_object_object_add(top, "uplink_reasons",
-					       reason_rates_json(cur->uplink,
-								 prev->uplink,
-								 dt));
-	} else {
-		vms_table_init(&pt, 1 + VMST_PC_MAX, port_hdr);
-		vms_table_init(&rt, 4, reason_hdr);
-		if (uplink)
-			add_reason_rate_rows(&rt, "-", cur->uplink,
-					     prev->uplink, dt);
-	}
-	for (i = 0; i < cur->n; i++) {
-		const struct watch_port *p = &cur->p[i];
-		const struct watch_port *q = watch_prev(prev, p);
-		char cells[VMST_PC_MAX][32];
-		const char *row[1 + VMST_PC_MAX];
+			top, "uplink_reasons",
+			reason_rates_json(&cur->uplink, &prev->uplink, w->dt));
+}
 
-		if (!q)
-			continue; /* no baseline yet */
-		if (top) {
-			struct json_object *o = json_object_new_object();
-			struct json_object *r = json_object_new_object();
+/* Port @p (@q in the previous sample) as one object of "ports". */
+static void watch_port_json(struct watch_out *w, const struct watch_port *p,
+			    const struct watch_port *q)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *r = json_object_new_object();
+	int k;
 
-			vms_json_str(o, "port", p->name);
-			vms_json_u64(o, "index", p->idx);
-			for (k = 0; k < VMST_PC_MAX; k++)
-				json_object_object_add(
-					r, vms_pc_labels[k],
-					rate_json(rate(p->ps.c[k], q->ps.c[k],
-						       dt)));
-			json_object_object_add(o, "rates", r);
-			json_object_object_add(
-				o, "reasons",
-				reason_rates_json(p->rs, q->rs, dt));
-			json_object_array_add(ports, o);
-			continue;
-		}
-		row[0] = p->name;
-		for (k = 0; k < VMST_PC_MAX; k++) {
-			fmt_rate(cells[k], sizeof(cells[k]),
-				 rate(p->ps.c[k], q->ps.c[k], dt));
-			row[1 + k] = cells[k];
-		}
-		vms_table_add(&pt, row);
-		add_reason_rate_rows(&rt, p->name, p->rs, q->rs, dt);
+	vms_json_str(o, "port", p->name);
+	vms_json_u64(o, "index", p->idx);
+	for (k = 0; k < VMST_PC_MAX; k++)
+		json_object_object_add(
+			r, vms_pc_labels[k],
+			rate_json(rate(p->ps.c[k], q->ps.c[k], w->dt)));
+	json_object_object_add(o, "rates", r);
+	json_object_object_add(o, "reasons",
+			       reason_rates_json(&p->rs, &q->rs, w->dt));
+	json_object_array_add(w->ports, o);
+}
+
+/* Port @p (@q in the previous sample) as rows of the two tables. */
+static void watch_port_plain(struct watch_out *w, const struct watch_port *p,
+			     const struct watch_port *q)
+{
+	char cells[VMST_PC_MAX][32];
+	const char *row[1 + VMST_PC_MAX];
+	int k;
+
+	row[0] = p->name;
+	for (k = 0; k < VMST_PC_MAX; k++) {
+		fmt_rate(cells[k], sizeof(cells[k]),
+			 rate(p->ps.c[k], q->ps.c[k], w->dt));
+		row[1 + k] = cells[k];
 	}
-	if (top) {
+	vms_table_add(&w->pt, row);
+	add_reason_rate_rows(&w->rt, p->name, &p->rs, &q->rs, w->dt);
+}
+
+/* Print and free the output (@first: the first interval shown). */
+static void watch_end(struct watch_out *w, bool first)
+{
+	char when[32];
+	struct tm tm;
+
+	if (w->top) {
 		/* One object per line, whatever --pretty says. */
 		puts(json_object_to_json_string_ext(
-			top, JSON_C_TO_STRING_PLAIN |
-				     JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(top);
-	} else {
-		char when[32];
-		struct tm tm;
-
-		localtime_r(&wall.tv_sec, &tm);
-		strftime(when, sizeof(when), "%H:%M:%S", &tm);
-		printf("%s%s, per second over %.2fs:\n", first ? "" : "\n",
-		       when, dt);
-		vms_table_print(&pt, stdout);
-		if (rt.nrows) {
-			putchar('\n');
-			vms_table_print(&rt, stdout);
-		}
-		vms_table_free(&pt);
-		vms_table_free(&rt);
+			w->top, JSON_C_TO_STRING_PLAIN |
+					JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(w->top);
+		fflush(stdout);
+		return;
 	}
+	localtime_r(&w->wall.tv_sec, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	printf("%s%s, per second over %.2fs:\n", first ? "" : "\n", when,
+	       w->dt);
+	vms_table_print(&w->pt, stdout);
+	if (w->rt.nrows) {
+		putchar('\n');
+		vms_table_print(&w->rt, stdout);
+	}
+	vms_table_free(&w->pt);
+	vms_table_free(&w->rt);
 	fflush(stdout);
+}
+
+/* Print the rates between @prev and @cur; a port shows from its second
+ * sample on. */
+static void watch_print(const struct watch_sample *prev,
+			const struct watch_sample *cur, bool uplink, bool first)
+{
+	struct watch_out w = {};
+	const struct watch_port *q;
+	int i;
+
+	watch_begin(&w, prev, cur, uplink);
+	for (i = 0; i < cur->n; i++) {
+		q = watch_prev(prev, &cur->p[i]);
+		if (q && w.top)
+			watch_port_json(&w, &cur->p[i], q);
+		else if (q)
+			watch_port_plain(&w, &cur->p[i], q);
+	}
+	watch_end(&w, first);
 }
 
 static int stats_watch(const struct vms_cli *cli, const char *tap, double secs)
@@ -545,38 +660,52 @@ out:
 	return err;
 }
 
+/* --watch SECS: the text given, and its seconds. */
+struct stats_watch_arg {
+	const char *arg;
+	double secs;
+};
+
+static int stats_opt(void *ctx, int c, const char *arg)
+{
+	struct stats_watch_arg *w = ctx;
+	char *end;
+
+	(void)c; /* 'w' */
+	if (vms_opt_once("stats", "--watch", &w->arg, arg))
+		return VMS_EXIT_USAGE;
+	errno = 0;
+	w->secs = strtod(arg, &end);
+	/* digits first: strtod takes spaces, signs, "inf" */
+	if ((*arg < '0' || *arg > '9') || *end || errno || !(w->secs >= 0.1) ||
+	    w->secs > 86400)
+		return vms_usage_err("stats",
+				     "--watch '%s': expected seconds, "
+				     "0.1..86400",
+				     arg);
+	return 0;
+}
+
 int cmd_stats(const struct vms_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"watch", required_argument, NULL, 'w'}, {}};
-	const char *tap = NULL, *watch = NULL;
-	double secs = 0;
-	char *end;
-	int c;
+	static const struct vms_opt opts[] = {{"watch", 'w', VMS_OPT_ARG, 0},
+					      {}};
+	static const struct vms_optspec spec = {
+		.cmd = "stats",
+		.shortopts = "+",
+		.opts = opts,
+		.fn = stats_opt,
+	};
+	struct stats_watch_arg w = {};
+	const char *tap = NULL;
+	int err;
 
-	opterr = 0; /* our own message, JSON in JSON mode */
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		switch (c) {
-		case 'w':
-			if (vms_opt_once("stats", "--watch", &watch, optarg))
-				return VMS_EXIT_USAGE;
-			errno = 0;
-			secs = strtod(optarg, &end);
-			/* digits first: strtod takes spaces, signs, "inf" */
-			if ((*optarg < '0' || *optarg > '9') || *end || errno ||
-			    !(secs >= 0.1) || secs > 86400)
-				return vms_usage_err("stats",
-						     "--watch '%s': expected "
-						     "seconds, 0.1..86400",
-						     optarg);
-			break;
-		default:
-			return vms_bad_option("stats", argv);
-		}
-	}
+	err = vms_getopt(&spec, argc, argv, &w);
+	if (err)
+		return err;
 	if (argc - optind > 1)
 		return vms_usage_err("stats", "expected at most one tap");
 	if (argc - optind == 1)
 		tap = argv[optind];
-	return secs ? stats_watch(cli, tap, secs) : stats_once(cli, tap);
+	return w.secs ? stats_watch(cli, tap, w.secs) : stats_once(cli, tap);
 }

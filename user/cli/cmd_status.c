@@ -16,6 +16,8 @@
 #include "core/monitor.h"
 #include "core/ports.h"
 #include "core/state.h"
+#include "load/rss.h"
+#include "load/rsskeys.h"
 #include "load/tapxdp.h"
 #include "load/tc.h"
 #include "load/uplink.h"
@@ -26,7 +28,8 @@ const char cmd_status_usage[] =
 	"Usage: vmsteer status [--pending-max SECS]\n\n"
 	"Show the pinned state: its layout version, the uplinks with their "
 	"attach\nmode and program, whether tap drops are being counted, how "
-	"full the\nport table and FDB are, and problems (a port whose tap "
+	"full the\nport table and FDB are, how many distinct RSS keys "
+	"are in use (of 64),\nand problems (a port whose tap "
 	"is gone, an\nuplink whose device is gone). The ports and the FDB "
 	"are checked against\neach other: 'inconsistencies' (JSON) lists "
 	"FDB entries that lead to a\nmissing or mismatched port or "
@@ -36,7 +39,9 @@ const char cmd_status_usage[] =
 	"and how\nmany ports of this network namespace have their tap "
 	"program attached\n('tc_attached') and how many do not "
 	"('tc_missing': 'vmsteer attach'\nadds it again); ports of other "
-	"namespaces are not looked at.\n\n"
+	"namespaces are not looked at. 'tc_block': the shared tc block the "
+	"taps\nvmsteer gives a clsact qdisc are bound to (its filter runs the "
+	"tap\nprogram; 'tc filter show block N').\n\n"
 	"Pending ports (configured, their tap not there yet or no more) are "
 	"counted;\none pending longer than SECS (--pending-max, default 60) "
 	"needs attention.\n\n"
@@ -109,17 +114,21 @@ static struct problem *problem_add(struct problem *p, int *n, const char *kind,
 /* What status reads of the state, and what it finds. */
 struct status {
 	const char *pin_path;
+	const char *pending_arg; /* --pending-max as given */
 	unsigned long long pending_max;
-	struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	const struct vmst_port_cfg *cfg; /* vms_port_table */
 	struct vms_uplink_info up[VMST_MAX_UPLINKS];
 	__u32 tc_prog[VMST_MAX_UPLINKS];
 	int nup, fdb;
+	unsigned int rss_keys; /* distinct RSS keys in use */
+	__u32 tc_block;
 	bool tracing;
 	struct vms_monitor_info mon;
 	struct findings fnd;
 	/* ports: all, of other namespaces, pending (the oldest for how long),
 	 * with and without their tap program */
 	int nports, other_ns, npending, tc_on, tc_off;
+	bool tc_have[VMST_MAX_PORTS]; /* by index: the tap has its program */
 	unsigned long oldest;
 	/* + tracing, monitor, inconsistencies */
 	struct problem problems[VMST_MAX_PORTS + VMST_MAX_UPLINKS + 3];
@@ -151,11 +160,18 @@ static int status_read(struct status *s)
 	s->nup = vms_uplink_list(&st, s->up, VMST_MAX_UPLINKS);
 	err = s->nup < 0 ? vms_err(s->nup, "cannot list uplinks: %s",
 				   strerror(-s->nup))
-			 : vms_port_read_all(&st.maps, s->cfg);
+			 : vms_port_table(&st.maps, &s->cfg);
 	s->fdb = err ? 0 : vms_fdb_count(&st.maps);
 	if (s->fdb < 0)
 		err = s->fdb;
+	if (!err) {
+		const struct vms_rss_keys *k = vms_rss_keys_of(&st.maps);
+
+		err = k ? 0 : -EIO;
+		s->rss_keys = k ? vms_rss_keys_distinct(k) : 0;
+	}
 	s->tracing = vms_tracing_attached(st.pin_path);
+	s->tc_block = vms_tc_block(&st);
 	if (!err)
 		err = vms_monitor_info(&st.maps, &s->mon);
 	if (!err) {
@@ -167,10 +183,10 @@ static int status_read(struct status *s)
 	return err;
 }
 
-/* Port @c of this namespace: pending, tap gone, or its tap program. */
-static void status_port(struct status *s, const struct vmst_port_cfg *c,
-			__u32 now)
+/* Port @idx of this namespace: pending, tap gone, or its tap program. */
+static void status_port(struct status *s, int idx, __u32 now)
 {
+	const struct vmst_port_cfg *c = &s->cfg[idx];
 	char obj[24];
 
 	snprintf(obj, sizeof(obj), "%.16s", c->name);
@@ -190,7 +206,7 @@ static void status_port(struct status *s, const struct vmst_port_cfg *c,
 			"makes it pending, 'vmsteer port del %s' removes it",
 			obj, c->ifindex, obj);
 		s->tc_off++;
-	} else if (vms_tap_prog_ours(c->ifindex)) {
+	} else if (s->tc_have[idx]) {
 		s->tc_on++;
 	} else {
 		s->tc_off++;
@@ -205,9 +221,28 @@ static void status_port(struct status *s, const struct vmst_port_cfg *c,
 static void status_findings(struct status *s)
 {
 	__u32 netns = vms_netns_ino(), now = vms_boottime();
+	static __u32 ifx[VMST_MAX_PORTS];
+	static bool have[VMST_MAX_PORTS];
+	static int at[VMST_MAX_PORTS];
 	char obj[24];
-	int i;
+	int i, n = 0;
 
+	/* The tap programs: one batch of queries for all ports. */
+	for (i = 1; i < VMST_MAX_PORTS; i++) {
+		at[i] = -1;
+		if (vms_port_in_use(&s->cfg[i]) &&
+		    s->cfg[i].netns_ino == netns &&
+		    !(s->cfg[i].flags & VMST_CFG_F_PENDING)) {
+			at[i] = n;
+			ifx[n++] = s->cfg[i].ifindex;
+		}
+	}
+	if (vms_taps_have_prog(ifx, n, 0, have)) {
+		vms_clear_error(); /* not known: counted as missing */
+		memset(have, 0, sizeof(have));
+	}
+	for (i = 1; i < VMST_MAX_PORTS; i++)
+		s->tc_have[i] = at[i] >= 0 && have[at[i]];
 	for (i = 1; i < VMST_MAX_PORTS; i++) {
 		if (!vms_port_in_use(&s->cfg[i]))
 			continue;
@@ -215,7 +250,7 @@ static void status_findings(struct status *s)
 		if (s->cfg[i].netns_ino != netns)
 			s->other_ns++;
 		else
-			status_port(s, &s->cfg[i], now);
+			status_port(s, i, now);
 	}
 	for (i = 0; i < s->nup; i++)
 		if (s->up[i].name[0])
@@ -291,9 +326,12 @@ static void status_json(const struct status *s)
 	vms_json_u64(o, "pending_max", s->pending_max);
 	vms_json_u64(o, "tc_attached", s->tc_on);
 	vms_json_u64(o, "tc_missing", s->tc_off);
+	vms_json_u64(o, "tc_block", s->tc_block);
 	vms_json_u64(o, "ports_other_netns", s->other_ns);
 	vms_json_u64(o, "fdb_entries", s->fdb);
 	vms_json_u64(o, "fdb_slots", VMST_FDB_SLOTS);
+	vms_json_u64(o, "rss_keys", s->rss_keys);
+	vms_json_u64(o, "rss_keys_max", VMST_RSS_KEYS);
 	for (i = 0; i < s->nprob; i++) {
 		struct json_object *a = json_object_new_object();
 
@@ -357,8 +395,11 @@ static void status_plain(const struct status *s)
 		       "s)\n",
 		       s->npending, s->oldest);
 	printf("fdb:       %d of %u slots\n", s->fdb, VMST_FDB_SLOTS);
-	printf("tap tc:    %d ports with their tap program, %d without",
-	       s->tc_on, s->tc_off);
+	printf("rss keys:  %u of %d distinct keys\n", s->rss_keys,
+	       VMST_RSS_KEYS);
+	printf("tap tc:    %d ports with their tap program, %d without "
+	       "(tc block %u)",
+	       s->tc_on, s->tc_off, s->tc_block);
 	if (s->other_ns)
 		printf(" (%d ports of other namespaces not checked)",
 		       s->other_ns);
@@ -406,29 +447,40 @@ static int status_none(const char *pin_path)
 	return 0;
 }
 
+static int status_opt(void *ctx, int c, const char *arg)
+{
+	struct status *s = ctx;
+
+	(void)c; /* 'P' */
+	if (vms_opt_once("status", "--pending-max", &s->pending_arg, arg))
+		return VMS_EXIT_USAGE;
+	if (vms_parse_uint(arg, 86400 * 365, &s->pending_max))
+		return vms_err(-EINVAL,
+			       "--pending-max %s: expected seconds "
+			       "(0..31536000)",
+			       arg);
+	return 0;
+}
+
 int cmd_status(const struct vms_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"pending-max", required_argument, NULL, 'P'}, {}};
+	static const struct vms_opt opts[] = {
+		{"pending-max", 'P', VMS_OPT_ARG, 0}, {}};
+	static const struct vms_optspec spec = {
+		.cmd = "status",
+		.shortopts = "",
+		.opts = opts,
+		.fn = status_opt,
+	};
 	static struct status s;
-	const char *pending_arg = NULL;
-	int err, c;
+	int err;
 
 	memset(&s, 0, sizeof(s));
 	s.pin_path = cli->pin_path;
 	s.pending_max = 60;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'P')
-			return vms_bad_option("status", argv);
-		if (vms_opt_once("status", "--pending-max", &pending_arg,
-				 optarg))
-			return VMS_EXIT_USAGE;
-		if (vms_parse_uint(optarg, 86400 * 365, &s.pending_max))
-			return vms_err(-EINVAL,
-				       "--pending-max %s: expected seconds "
-				       "(0..31536000)",
-				       optarg);
-	}
+	err = vms_getopt(&spec, argc, argv, &s);
+	if (err)
+		return err;
 	if (optind != argc)
 		return vms_usage_err("status", "takes no arguments");
 	if (!vms_state_exists(cli->pin_path))

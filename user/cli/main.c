@@ -167,52 +167,43 @@ void vms_print_usage(const char *cmd)
 		fputs(c->usage, stdout);
 }
 
+/* --help and --version of vmsteer itself (the rest are global options). */
+static int main_opt(void *ctx, int c, const char *arg)
+{
+	(void)ctx;
+	(void)arg;
+	if (c == 'h')
+		usage(stdout);
+	else /* 'V' */
+		printf("vmsteer %s (state layout %d)\n", VMSTEER_VERSION,
+		       VMSTEER_LAYOUT_VERSION);
+	return VMS_OPTS_DONE;
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"pretty", no_argument, NULL, 'p'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"pin-path", required_argument, NULL, 'P'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
+	static const struct vms_opt opts[] = {
+		VMS_OPTS_GLOBAL,
+		{"help", 'h', VMS_OPT_NOARG, 0},
+		{"version", 'V', VMS_OPT_NOARG, 0},
 		{}};
-	const char *pin_override = NULL;
+	struct vms_globals g = {};
+	const struct vms_optspec spec = {
+		.shortopts = "+jpvhV",
+		.opts = opts,
+		.fn = main_opt,
+		.globals = &g,
+	};
 	const struct vms_cmd *cmd;
 	struct vms_cli cli = {};
-	int c, verbose = 0, ret;
+	int ret;
 
-	opterr = 0; /* our own messages, JSON under --json */
-	while ((c = getopt_long(argc, argv, "+jpvhV", opts, NULL)) != -1) {
-		ret = vms_global_opt(c, optarg, &verbose, &pin_override);
-		if (ret == VMS_EXIT_USAGE)
-			return vms_report_error(ret);
-		if (ret)
-			continue;
-		switch (c) {
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("vmsteer %s (state layout %d)\n",
-			       VMSTEER_VERSION, VMSTEER_LAYOUT_VERSION);
-			return 0;
-		default:
-			/* -j may come after the bad option: look ahead. */
-			for (int i = optind; i < argc && argv[i][0] == '-'; i++)
-				if (!strcmp(argv[i], "-j") ||
-				    !strcmp(argv[i], "--json") ||
-				    !strcmp(argv[i], "-p") ||
-				    !strcmp(argv[i], "--pretty"))
-					vms_json = true;
-			vms_err(-EINVAL,
-				"unknown option or missing value: '%s' (see "
-				"'vmsteer --help')",
-				argv[optind - 1]);
-			return vms_report_error(VMS_EXIT_USAGE);
-		}
-	}
-	vms_libbpf_logging(verbose);
+	ret = vms_getopt(&spec, argc, argv, NULL);
+	if (ret == VMS_OPTS_DONE)
+		return 0;
+	if (ret)
+		return vms_report_error(ret);
+	vms_libbpf_logging(g.verbose);
 	if (optind >= argc) {
 		usage(stderr);
 		return VMS_EXIT_USAGE;
@@ -231,8 +222,8 @@ int main(int argc, char **argv)
 		fputs(cmd->usage, stdout);
 		return 0;
 	}
-	cli.pin_path = vms_pin_path(pin_override);
-	cli.pin_path_given = pin_override != NULL;
+	cli.pin_path = vms_pin_path(g.pin_path);
+	cli.pin_path_given = g.pin_path != NULL;
 	ret = cmd->fn == cmd_help ? 0 : vms_pin_path_check(cli.pin_path);
 	if (ret)
 		return vms_report_error(ret);

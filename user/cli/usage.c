@@ -40,9 +40,85 @@ int vms_opt_once(const char *cmd, const char *opt, const char **slot,
 
 int vms_bad_option(const char *cmd, char **argv)
 {
+	int i;
+
 	/* getopt_long() has just stepped over the option it refused. */
-	return vms_usage_err(cmd, "unknown option or missing value: '%s'",
-			     argv[optind - 1]);
+	if (cmd)
+		return vms_usage_err(cmd,
+				     "unknown option or missing value: '%s'",
+				     argv[optind - 1]);
+	/* vmsteer's own options: -j may come after the bad one. */
+	for (i = optind; argv[i] && argv[i][0] == '-'; i++)
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json") ||
+		    !strcmp(argv[i], "-p") || !strcmp(argv[i], "--pretty"))
+			vms_json = true;
+	vms_err(-EINVAL,
+		"unknown option or missing value: '%s' (see 'vmsteer --help')",
+		argv[optind - 1]);
+	return VMS_EXIT_USAGE;
+}
+
+/* Option @o given with value @arg (NULL: none), for @ctx. */
+static int opt_take(const struct vms_optspec *spec, const struct vms_opt *o,
+		    const char *arg, void *ctx)
+{
+	struct vms_globals *g = spec->globals;
+	char name[40];
+	int err;
+
+	switch (o->kind) {
+	case VMS_OPT_STR:
+		snprintf(name, sizeof(name), "--%s", o->name);
+		return vms_opt_once(spec->cmd, name,
+				    (const char **)((char *)ctx + o->off), arg);
+	case VMS_OPT_FLAG:
+		*(bool *)((char *)ctx + o->off) = true;
+		return 0;
+	case VMS_OPT_GLOBAL:
+		err = vms_global_opt(o->key, arg, &g->verbose, &g->pin_path);
+		return err == 1 ? 0 : err;
+	default:
+		return spec->fn(ctx, o->key, arg);
+	}
+}
+
+int vms_getopt(const struct vms_optspec *spec, int argc, char **argv, void *ctx)
+{
+	static const int has_arg[] = {
+		[VMS_OPT_STR] = required_argument,
+		[VMS_OPT_FLAG] = no_argument,
+		[VMS_OPT_ARG] = required_argument,
+		[VMS_OPT_NOARG] = no_argument,
+		[VMS_OPT_GLOBAL] = required_argument, /* --pin-path */
+	};
+	struct option lo[VMS_OPTS_MAX + 1] = {};
+	const struct vms_opt *o;
+	int n, c, err;
+
+	for (n = 0; spec->opts[n].name && n < VMS_OPTS_MAX; n++) {
+		o = &spec->opts[n];
+		lo[n] = (struct option){o->name, has_arg[o->kind], NULL,
+					o->key};
+		if (o->kind == VMS_OPT_GLOBAL && o->key != 'P')
+			lo[n].has_arg = no_argument;
+	}
+	if (spec->opts[n].name) /* a table longer than the build allows */
+		return vms_err(-E2BIG, "%s: more than %d options",
+			       spec->cmd ? spec->cmd : "vmsteer", VMS_OPTS_MAX);
+	opterr = 0; /* our own message, JSON in JSON mode */
+	while ((c = getopt_long(argc, argv, spec->shortopts, lo, NULL)) != -1) {
+		for (o = spec->opts; o->name && o->key != c; o++)
+			;
+		if (c == '?' || !o->name)
+			return vms_bad_option(spec->cmd, argv);
+		err = opt_take(spec, o, optarg, ctx);
+		if (err)
+			return err;
+	}
+	if (spec->no_args && optind < argc)
+		return vms_usage_err(spec->cmd, "unexpected argument '%s'",
+				     argv[optind]);
+	return 0;
 }
 
 int vms_global_opt(int c, const char *arg, int *verbose, const char **pin_path)

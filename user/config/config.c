@@ -237,18 +237,22 @@ static int uplink_device(const struct pctx *p, const char *path,
 	return get_ifname(p, path, v, u->device);
 }
 
+/* The names of the attach modes, in documents and on the command line. */
+static const char *const attach_modes[] = {
+	[VMS_ATTACH_AUTO] = "auto",
+	[VMS_ATTACH_NATIVE] = "native",
+	[VMS_ATTACH_GENERIC] = "generic",
+};
+#define N_ATTACH_MODES (sizeof(attach_modes) / sizeof(attach_modes[0]))
+
 static int uplink_mode(const struct pctx *p, const char *path,
 		       struct json_object *v, void *obj)
 {
-	static const char *const modes[] = {
-		[VMS_ATTACH_AUTO] = "auto",
-		[VMS_ATTACH_NATIVE] = "native",
-		[VMS_ATTACH_GENERIC] = "generic",
-	};
 	struct vms_cfg_uplink *u = obj;
 	int mode, err;
 
-	err = get_choice(p, path, v, "a mode", modes, 3, &mode);
+	err = get_choice(p, path, v, "a mode", attach_modes, N_ATTACH_MODES,
+			 &mode);
 	if (!err)
 		u->mode = mode;
 	return err;
@@ -1255,9 +1259,19 @@ int vms_config_read_file(const char *path, char **text, size_t *len)
 
 const char *vms_attach_mode_name(enum vms_attach_mode m)
 {
-	return m == VMS_ATTACH_NATIVE	 ? "native"
-	       : m == VMS_ATTACH_GENERIC ? "generic"
-					 : "auto";
+	return (unsigned int)m < N_ATTACH_MODES ? attach_modes[m] : "auto";
+}
+
+int vms_attach_mode_parse(const char *s, enum vms_attach_mode *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < N_ATTACH_MODES; i++)
+		if (!strcmp(s, attach_modes[i])) {
+			*m = i;
+			return 0;
+		}
+	return -EINVAL;
 }
 
 static int cmp_uplink(const void *a, const void *b)

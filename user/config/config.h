@@ -133,6 +133,8 @@ int vms_cfg_err(const char *name, const char *path, const char *fmt, ...)
 /* "on VLAN 100" or "untagged", for messages. */
 void vms_vlan_text(__u16 vlan, char *out, size_t len);
 const char *vms_attach_mode_name(enum vms_attach_mode m);
+/* The mode named @s (auto, native or generic) into *@m, or -EINVAL. */
+int vms_attach_mode_parse(const char *s, enum vms_attach_mode *m);
 /* @a is one of the @n addresses of @set. */
 bool vms_addr_in(const struct vmst_addr *a, const struct vmst_addr *set,
 		 __u32 n);

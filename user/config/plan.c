@@ -28,6 +28,7 @@
 #include "core/state.h"
 #include "core/trunk.h"
 #include "load/rss.h"
+#include "load/rsskeys.h"
 #include "load/tapxdp.h"
 #include "load/tc.h"
 #include "load/uplink.h"
@@ -46,10 +47,10 @@ static __u64 port_key(const struct vms_cfg_port *p)
 	return vmst_fdb_key(p->vlan, vms_mac48(p->mac));
 }
 
-static int read_ports(struct vms_state *st, struct vmst_port_cfg *pc)
+/* The port table of @st (none: every index free). */
+static int read_ports(struct vms_state *st, const struct vmst_port_cfg **pc)
 {
-	memset(pc, 0, sizeof(*pc) * VMST_MAX_PORTS);
-	return st ? vms_port_read_all(&st->maps, pc) : 0;
+	return vms_port_table(st ? &st->maps : NULL, pc);
 }
 
 static int read_uplinks(struct vms_state *st, struct vms_uplink_info *up)
@@ -102,7 +103,7 @@ int vms_cfg_port_from_record(struct vms_state *st, __u32 idx,
 
 int vms_config_from_state(struct vms_state *st, struct vms_config *cfg)
 {
-	static struct vmst_port_cfg pc[VMST_MAX_PORTS];
+	const struct vmst_port_cfg *pc;
 	struct vms_uplink_info up[VMST_MAX_UPLINKS];
 	__u32 netns = vms_netns_ino();
 	int i, j, n, err;
@@ -128,7 +129,7 @@ int vms_config_from_state(struct vms_state *st, struct vms_config *cfg)
 							 : VMS_ATTACH_GENERIC;
 		cfg->n_uplinks++;
 	}
-	err = read_ports(st, pc);
+	err = read_ports(st, &pc);
 	if (err)
 		return err;
 	for (i = 1; i < VMST_MAX_PORTS; i++) {
@@ -161,7 +162,7 @@ struct plan_ctx {
 	struct vms_edit *edit; /* NULL: the whole document */
 	__u32 netns;
 	/* the state */
-	struct vmst_port_cfg pc[VMST_MAX_PORTS];
+	const struct vmst_port_cfg *pc; /* vms_port_table */
 	__u32 fdb[VMST_FDB_SLOTS];
 	struct vms_uplink_info up[VMST_MAX_UPLINKS];
 	int n_up;
@@ -172,6 +173,12 @@ struct plan_ctx {
 	int orig[VMS_CFG_MAX_PORTS];
 	__u64 cur_key[VMS_CFG_MAX_PORTS];
 	bool pending[VMS_CFG_MAX_PORTS];
+	/* per document port: its key in the document; how many pending
+	 * ports hold a key (only those can make another wait) */
+	__u64 key[VMS_CFG_MAX_PORTS];
+	int keyed;
+	/* per document port: the program of its tap's tc filter (apply) */
+	__u32 tc_id[VMS_CFG_MAX_PORTS];
 	bool kept[VMST_MAX_PORTS]; /* records of the document's ports */
 };
 
@@ -252,7 +259,7 @@ static int plan_read(struct plan_ctx *c)
 	c->n_up = read_uplinks(c->st, c->up);
 	if (c->n_up < 0)
 		return c->n_up;
-	err = read_ports(c->st, c->pc);
+	err = read_ports(c->st, &c->pc);
 	if (err)
 		return err;
 	memset(c->fdb, 0, sizeof(c->fdb));
@@ -332,7 +339,7 @@ static int plan_check_foreign(struct plan_ctx *c)
 	err = check_room(c, "ports", cfg->n_ports, other, VMS_CFG_MAX_PORTS);
 	if (err)
 		return err;
-	for (i = 0; i < cfg->n_ports; i++)
+	for (i = 0; other && i < cfg->n_ports; i++)
 		for (j = 1; j < VMST_MAX_PORTS; j++) {
 			if (!foreign(c, j) ||
 			    rec_key(&c->pc[j]) != port_key(&cfg->ports[i]))
@@ -350,6 +357,64 @@ static int plan_check_foreign(struct plan_ctx *c)
 		other += c->up[i].netns_ino != c->netns;
 	return check_room(c, "uplinks", cfg->n_uplinks, other,
 			  VMS_CFG_MAX_UPLINKS);
+}
+
+/* Port @p hashes with a key (its steering needs the key's tables). */
+static bool uses_key(const struct vms_cfg_port *p)
+{
+	return (p->rss.flags & VMST_RSS_F_ENABLED) && p->rss.table_size;
+}
+
+/*
+ * A state holds at most VMST_RSS_KEYS distinct RSS keys (one lookup table
+ * slot each, load/rsskeys.c): refuse the port that would bring one more,
+ * before any change. The keys that stay are those of the ports of other
+ * namespaces (apply) or of every other port (an edit).
+ */
+static int plan_check_rss_keys(struct plan_ctx *c)
+{
+	static struct vms_rss_keyset set;
+	const struct vms_rss_keys *k;
+	char path[64];
+	__u32 j;
+	int i;
+
+	for (i = 0; i < c->cfg->n_ports && !uses_key(&c->cfg->ports[i]); i++)
+		;
+	if (i == c->cfg->n_ports || !c->st)
+		return 0; /* no key to place, or no port holds one yet */
+	k = vms_rss_keys_of(&c->st->maps);
+	if (!k)
+		return -EIO;
+	set.n = 0;
+	for (j = 1; j < VMST_MAX_PORTS; j++) {
+		bool stays = c->edit ? j != c->edit->existed : foreign(c, j);
+
+		if (k->slot[j] && stays)
+			vms_rss_keyset_add(&set, k->key[k->slot[j]]);
+	}
+	for (i = 0; i < c->cfg->n_ports; i++) {
+		const struct vms_cfg_port *p = &c->cfg->ports[i];
+
+		if (!uses_key(p) ||
+		    vms_rss_keyset_add(&set, p->rss.key) <= VMST_RSS_KEYS)
+			continue;
+		c->plan->bad_port = i + 1;
+		if (c->edit)
+			return vms_err(-ENOSPC,
+				       "port %s: its RSS key would be a %dth "
+				       "distinct key; a state holds at most "
+				       "%d (give it the key of another port)",
+				       p->tap, VMST_RSS_KEYS + 1,
+				       VMST_RSS_KEYS);
+		snprintf(path, sizeof(path), "ports[%d].rss.key", i);
+		return vms_cfg_err(c->name, path,
+				   "a %dth distinct RSS key; a state holds at "
+				   "most %d (ports of other network "
+				   "namespaces count too)",
+				   VMST_RSS_KEYS + 1, VMST_RSS_KEYS);
+	}
+	return 0;
 }
 
 /* Uplinks to attach, or to re-attach in another mode. */
@@ -556,7 +621,7 @@ static int port_differs(struct plan_ctx *c, int i, bool *differs)
 				 tx.naddrs) ||
 		p->agent != !!(r->flags & VMST_CFG_F_AGENT) ||
 		p->tx_tc != !!(r->flags & VMST_CFG_F_TX_TC) ||
-		(p->ifindex && !vms_tc_prog_id(p->ifindex)) ||
+		(p->ifindex && !c->tc_id[i]) ||
 		(p->ifindex && !p->tx_tc && !vms_tap_xdp_prog_id(p->ifindex));
 	return 0;
 }
@@ -566,14 +631,13 @@ static int port_differs(struct plan_ctx *c, int i, bool *differs)
 static int plan_port_write(struct plan_ctx *c, int i, bool *done)
 {
 	const struct vms_config *cfg = c->cfg;
-	bool moves = c->cur_key[i] != port_key(&cfg->ports[i]);
+	bool moves = c->cur_key[i] != c->key[i];
 	struct vms_op *op;
 	int j;
 
 	*done = false;
-	for (j = 0; moves && j < cfg->n_ports; j++)
-		if (j != i && c->pending[j] &&
-		    c->cur_key[j] == port_key(&cfg->ports[i]))
+	for (j = 0; moves && c->keyed && j < cfg->n_ports; j++)
+		if (j != i && c->pending[j] && c->cur_key[j] == c->key[i])
 			return 0; /* at a full table it moves in place */
 	op = push(c, c->cur[i] ? VMS_OP_PORT_UPDATE : VMS_OP_PORT_ADD, i,
 		  c->cur[i], cfg->ports[i].tap);
@@ -581,7 +645,8 @@ static int plan_port_write(struct plan_ctx *c, int i, bool *done)
 		return -ENOMEM;
 	if (c->cur[i])
 		op_old_port(op, &c->pc[c->cur[i]]);
-	c->cur_key[i] = port_key(&cfg->ports[i]);
+	c->keyed -= c->cur_key[i] != 0;
+	c->cur_key[i] = c->key[i];
 	c->pending[i] = false;
 	*done = true;
 	return 0;
@@ -606,8 +671,27 @@ static int plan_break_cycle(struct plan_ctx *c)
 	op_old_port(op, &c->pc[c->cur[i]]);
 	snprintf(op->why, sizeof(op->why), "added again below");
 	c->cur[i] = 0;
+	c->keyed -= c->cur_key[i] != 0;
 	c->cur_key[i] = 0;
 	return 0;
+}
+
+/* Each document port's tap filter program (c->tc_id), for apply: one
+ * batch of queries, not two requests a port. */
+static int tap_tc_ids(struct plan_ctx *c)
+{
+	static __u32 ifx[VMS_CFG_MAX_PORTS], ids[VMS_CFG_MAX_PORTS];
+	int i, n = 0, err;
+
+	if (c->edit)
+		return 0;
+	for (i = 0; i < c->cfg->n_ports; i++)
+		if (c->cfg->ports[i].ifindex)
+			ifx[n++] = c->cfg->ports[i].ifindex;
+	err = vms_tc_prog_ids(ifx, n, ids);
+	for (i = 0, n = 0; !err && i < c->cfg->n_ports; i++)
+		c->tc_id[i] = c->cfg->ports[i].ifindex ? ids[n++] : 0;
+	return err;
 }
 
 /*
@@ -620,11 +704,17 @@ static int plan_port_writes(struct plan_ctx *c)
 {
 	int i, err, left = 0;
 
+	c->keyed = 0;
+	err = tap_tc_ids(c);
+	if (err)
+		return err;
 	for (i = 0; i < c->cfg->n_ports; i++) {
+		c->key[i] = port_key(&c->cfg->ports[i]);
 		err = port_differs(c, i, &c->pending[i]);
 		if (err)
 			return err;
 		left += c->pending[i];
+		c->keyed += c->pending[i] && c->cur_key[i];
 	}
 	while (left) {
 		bool progress = false, done;
@@ -684,7 +774,9 @@ static int plan_port_rss(struct plan_ctx *c, int i)
 	had = now.flags & VMST_RSS_F_ENABLED;
 	moved = !o || !c->cur[i] || rec_key(&c->pc[o]) != port_key(p) ||
 		c->pc[o].ifindex != p->ifindex;
-	same = vms_cfg_rss_equal(&p->rss, &now) && !(moved && want);
+	/* A slot holding another key's tables is rewritten too. */
+	same = vms_cfg_rss_equal(&p->rss, &now) && !(moved && want) &&
+	       (!c->st || vms_rss_tables_ok(&c->st->maps, &now));
 	/* An edit of an existing port puts its steering as it says again
 	 * (port add without --queues removes vmsteer's program). */
 	if (c->edit ? !want && !o : same || (!want && !had))
@@ -833,6 +925,8 @@ static int plan_steps(struct plan_ctx *c)
 	err = plan_read(c);
 	if (!err && whole)
 		err = plan_check_foreign(c);
+	if (!err)
+		err = plan_check_rss_keys(c);
 	if (!err && whole)
 		err = plan_uplinks(c);
 	if (!err && whole)
@@ -900,11 +994,6 @@ static const char *const op_names[] = {
 	[VMS_OP_PORT_RSS] = "steer",
 };
 
-static const char *xdp_mode_name(__u32 mode)
-{
-	return mode == VMST_MODE_NATIVE ? "native" : "generic";
-}
-
 void vms_op_describe(const struct vms_op *op, const struct vms_config *cfg,
 		     char *out, size_t len)
 {
@@ -937,7 +1026,7 @@ void vms_op_describe(const struct vms_op *op, const struct vms_config *cfg,
 		break;
 	case VMS_OP_REATTACH:
 		snprintf(out, len, "reattach uplink %s: %s -> %s mode", dev,
-			 xdp_mode_name(op->old_mode),
+			 vms_mode_name(op->old_mode),
 			 vms_attach_mode_name(cfg->uplinks[op->cfg_idx].mode));
 		break;
 	case VMS_OP_DETACH:
@@ -1093,7 +1182,7 @@ static void undo_add(struct apply_ctx *a, const struct vms_cfg_port *p,
 	struct vmst_port_tx tx;
 
 	if (p->ifindex && !vms_port_tx_read(&a->st->maps, idx, &tx))
-		vms_tap_detach(p->ifindex, p->tap,
+		vms_tap_detach(a->st, p->ifindex, p->tap,
 			       tx.flags & VMST_TX_F_QDISC_OURS);
 	vms_port_delete(&a->st->maps, idx);
 }
@@ -1329,6 +1418,7 @@ static int apply_run(struct vms_state *st, const struct vms_config *cfg,
 		     int *done)
 {
 	static struct apply_ctx a;
+	char msg[512];
 	int i, err;
 
 	*done = 0;
@@ -1342,13 +1432,17 @@ static int apply_run(struct vms_state *st, const struct vms_config *cfg,
 	err = edit ? 0 : release_addresses(&a);
 	if (err)
 		return err;
-	for (i = 0; i < plan->n; i++) {
+	vms_tc_batch_begin(st);
+	for (i = 0; !err && i < plan->n; i++) {
 		err = apply_op(&a, &plan->ops[i]);
-		if (err)
-			return err;
-		(*done)++;
+		*done += !err;
 	}
-	return 0;
+	/* The taps bound so far get their block's filter, error or not. */
+	if (!err)
+		return vms_tc_batch_end(st);
+	snprintf(msg, sizeof(msg), "%s", vms_last_error());
+	vms_tc_batch_end(st);
+	return keep_error(err, msg);
 }
 
 int vms_plan_apply(struct vms_state *st, const struct vms_config *cfg,

@@ -20,6 +20,8 @@
 #include "core/check.h"
 #include "core/ports.h"
 #include "core/state.h"
+#include "load/rss.h"
+#include "load/rsskeys.h"
 #include "util/netdev.h"
 
 /* True when the tap of @c was in this namespace and is gone. */
@@ -28,17 +30,59 @@ static bool tap_gone(const struct vmst_port_cfg *c, __u32 netns)
 	return c->netns_ino == netns && !vms_port_tap_there(c, NULL);
 }
 
+/*
+ * Ports whose RSS entry names a key slot whose tables are another key's:
+ * the programs send all their frames to the default queue. vmsteer never
+ * writes a slot an entry names (load/rsskeys.c), so only a write from
+ * outside leaves this; the port's next RSS write (apply, rss set) gives it
+ * its key's tables again.
+ */
+static int check_rss_keys(const struct vms_maps *m,
+			  const struct vmst_port_cfg *cfg, vms_check_fn report,
+			  void *ctx)
+{
+	static struct vmst_rss rss[VMST_MAX_PORTS];
+	const struct vms_rss_keys *k;
+	char msg[200];
+	__u32 idx;
+	int n = 0, err;
+
+	err = vms_rss_read_all(m, rss);
+	if (err)
+		return err;
+	k = vms_rss_keys_of(m);
+	if (!k)
+		return -EIO;
+	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
+		const struct vmst_rss *r = &rss[idx];
+
+		if (!vms_port_in_use(&cfg[idx]) || !r->table_size)
+			continue;
+		if (r->key_slot && r->key_slot < VMST_RSS_KEY_SLOTS &&
+		    !memcmp(k->key[r->key_slot], r->key, sizeof(r->key)))
+			continue;
+		snprintf(msg, sizeof(msg),
+			 "port %.16s (index %u) names RSS key slot %u, whose "
+			 "tables are not of its key: its frames all go to "
+			 "its default queue",
+			 cfg[idx].name, idx, r->key_slot);
+		report(ctx, VMS_CHECK_REPAIR, msg);
+		n++;
+	}
+	return n;
+}
+
 int vms_state_check(const struct vms_maps *m, vms_check_fn report, void *ctx)
 {
-	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
 	static __u32 slot_of[VMST_MAX_PORTS]; /* FDB slot + 1 naming a port */
 	static __u32 fdb[VMST_FDB_SLOTS];
 	__u32 netns = vms_netns_ino(), s, idx, tx, j;
+	const struct vmst_port_cfg *cfg;
 	struct vmst_port port;
 	char msg[160];
 	int n = 0, err;
 
-	err = vms_port_read_all(m, cfg);
+	err = vms_port_table(m, &cfg);
 	if (!err)
 		err = vms_fdb_read(m, fdb);
 	if (err)
@@ -125,5 +169,6 @@ int vms_state_check(const struct vms_maps *m, vms_check_fn report, void *ctx)
 			n++;
 		}
 	}
-	return n;
+	err = check_rss_keys(m, cfg, report, ctx);
+	return err < 0 ? err : n + err;
 }

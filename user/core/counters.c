@@ -71,6 +71,67 @@ bool vms_reason_drops(__u32 reason)
 	return reason < VMST_R_MAX && reason_kind[reason] == VMST_KIND_DROP;
 }
 
+const char *const vms_hook_names[VMS_HOOKS] = {
+	[VMS_HOOK_XDP] = "xdp", [VMS_HOOK_TC] = "tc"};
+
+/*
+ * The programs that count each reason (bpf/lib/verdict.h): the uplink XDP
+ * program its passes; the tap tc program a VM's passes (the tap XDP
+ * program leaves those frames to it); drops both kinds, the tap XDP
+ * program every check of vmst_tx_check and the uplink XDP program
+ * drop_no_target, but not vm_too_big (it leaves a frame too long for its
+ * target to tc).
+ */
+unsigned int vms_reason_hooks(__u32 reason)
+{
+	if (reason >= VMST_R_MAX)
+		return 0;
+	if (reason_kind[reason] == VMST_KIND_PASS)
+		return reason_dir[reason] == VMST_DIR_UPLINK ? VMS_HOOK_BIT_XDP
+							     : VMS_HOOK_BIT_TC;
+	if (reason == VMST_R_DROP_VM_TOO_BIG)
+		return VMS_HOOK_BIT_TC;
+	return VMS_HOOK_BIT_XDP | VMS_HOOK_BIT_TC;
+}
+
+#define VMS_XD_OF_DROP(name)		       [VMST_R_##name] = VMST_XD_##name,
+#define VMS_XD_OF_PASS(name)		       [VMST_R_##name] = -1,
+#define VMS_X_XD(name, dir, kind, label, help) VMS_XD_OF_##kind(name)
+/* The XDP slot of each drop reason (enum vmst_xdp_drop), -1 for a pass. */
+static const int reason_xd[VMST_R_MAX] = {VMST_REASONS(VMS_X_XD)};
+#undef VMS_X_XD
+#undef VMS_XD_OF_PASS
+#undef VMS_XD_OF_DROP
+
+int vms_reason_xdp_slot(__u32 reason)
+{
+	if (reason >= VMST_R_MAX)
+		return -1;
+	return reason_xd[reason] < 0 ? (int)reason
+				     : VMST_REASON_SLOTS + reason_xd[reason];
+}
+
+/* A port's row of vmst_rstats (summed over CPUs) as counts by hook. */
+static void reasons_from_row(const struct vmst_counter *row,
+			     struct vms_reasons *out)
+{
+	int r, h;
+
+	memset(out, 0, sizeof(*out));
+	for (r = 0; r < VMST_R_MAX; r++) {
+		if (reason_xd[r] >= 0)
+			out->hook[VMS_HOOK_XDP][r] =
+				row[VMST_REASON_SLOTS + reason_xd[r]];
+		h = vms_reason_hooks(r) == VMS_HOOK_BIT_XDP ? VMS_HOOK_XDP
+							    : VMS_HOOK_TC;
+		out->hook[h][r] = row[r];
+		for (h = 0; h < VMS_HOOKS; h++) {
+			out->all[r].frames += out->hook[h][r].frames;
+			out->all[r].bytes += out->hook[h][r].bytes;
+		}
+	}
+}
+
 #define VMS_X_LABEL(name, label, help) [VMST_PC_##name] = label,
 #define VMS_X_HELP(name, label, help)  [VMST_PC_##name] = help,
 const char *const vms_pc_labels[VMST_PC_MAX] = {
@@ -206,30 +267,28 @@ int vms_read_port_stats(const struct vms_maps *m, __u32 idx,
 }
 
 int vms_read_reasons_range(const struct vms_maps *m, __u32 first, __u32 n,
-			   struct vmst_counter (*out)[VMST_R_MAX])
+			   struct vms_reasons *out)
 {
 	struct vmst_counter *all;
 	__u32 k;
 	int err;
 
-	all = calloc((size_t)(n ?: 1) * VMST_REASON_SLOTS, sizeof(*all));
+	all = calloc((size_t)(n ?: 1) * VMST_RSTATS_ROW, sizeof(*all));
 	if (!all)
 		return vms_err(-ENOMEM, "out of memory");
 	err = read_summed(m, VMS_MAP_RSTATS, VMST_RSTATS_KEY(first, 0),
-			  n * VMST_REASON_SLOTS, 2, &all[0].frames, first, n);
+			  n * VMST_RSTATS_ROW, 2, &all[0].frames, first, n);
 	if (!err)
 		for (k = 0; k < n; k++)
-			memcpy(out[k], &all[k * VMST_REASON_SLOTS],
-			       sizeof(out[k]));
+			reasons_from_row(&all[k * VMST_RSTATS_ROW], &out[k]);
 	free(all);
 	return err;
 }
 
 int vms_read_reasons(const struct vms_maps *m, __u32 idx,
-		     struct vmst_counter out[VMST_R_MAX])
+		     struct vms_reasons *out)
 {
-	return vms_read_reasons_range(m, idx, 1,
-				      (struct vmst_counter(*)[VMST_R_MAX])out);
+	return vms_read_reasons_range(m, idx, 1, out);
 }
 
 int vms_read_queue_stats(const struct vms_maps *m, __u32 idx,
@@ -261,7 +320,7 @@ static int port_keys(const struct vms_maps *m, __u32 idx,
 	out[n++] = (struct port_keys){VMS_MAP_PSTATS, idx, 1, true,
 				      sizeof(struct vmst_port_stats)};
 	out[n++] = (struct port_keys){VMS_MAP_RSTATS, VMST_RSTATS_KEY(idx, 0),
-				      VMST_REASON_SLOTS, true,
+				      VMST_RSTATS_ROW, true,
 				      sizeof(struct vmst_counter)};
 	if (m->fd[VMS_MAP_QSTATS] >= 0)
 		out[n++] = (struct port_keys){VMS_MAP_QSTATS, idx, 1, false,

@@ -49,7 +49,7 @@ int vms_port_remove(struct vms_state *st, __u32 idx, bool *steer_removed)
 	/* The filter only while the tap is still the port's device. */
 	if (!err && !vms_port_tapless(&c, vms_netns_ino()) &&
 	    vms_port_tap_there(&c, NULL))
-		err = vms_tap_detach(c.ifindex, name,
+		err = vms_tap_detach(st, c.ifindex, name,
 				     tx.flags & VMST_TX_F_QDISC_OURS);
 	if (!err)
 		err = vms_port_delete(&st->maps, idx);

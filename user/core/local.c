@@ -177,14 +177,14 @@ int vms_local_read(struct vms_state *st, struct vmst_local_key *keys,
 		   struct vmst_local *vals, int max)
 {
 	static struct local_set set;
-	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	const struct vmst_port_cfg *cfg;
 	struct vms_uplink_info ups[VMST_MAX_UPLINKS];
 	__u32 netns = vms_netns_ino(), up[VMST_MAX_UPLINKS];
 	__u64 skip[VMST_MAX_PORTS];
 	int nup = 0, nskip = 0, i, n, err;
 
 	set.n = 0;
-	err = vms_port_read_all(&st->maps, cfg);
+	err = vms_port_table(&st->maps, &cfg);
 	if (err)
 		return err;
 	for (i = 1; i < VMST_MAX_PORTS; i++)

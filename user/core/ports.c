@@ -28,6 +28,7 @@
 #include "core/counters.h"
 #include "core/state.h"
 #include "core/trunk.h"
+#include "load/rss.h"
 #include "util/log.h"
 #include "util/netdev.h"
 
@@ -253,36 +254,42 @@ static void port_tx_prefetch(const struct vms_maps *m)
 		m->cache->tx_valid = true;
 }
 
-int vms_port_read_all(const struct vms_maps *m,
-		      struct vmst_port_cfg cfg[VMST_MAX_PORTS])
-{
-	int err = vms_array_read(m->fd[VMS_MAP_PORT_CFG], 0, VMST_MAX_PORTS,
-				 cfg, sizeof(cfg[0]));
+/* The port table of a command that keeps no cache: one buffer for the
+ * process, allocated on first use. */
+static struct vmst_port_cfg *table_buf;
 
+int vms_port_table(const struct vms_maps *m, const struct vmst_port_cfg **t)
+{
+	struct vmst_port_cfg *buf;
+	int err;
+
+	if (m && m->cache && m->cache->cfg_valid) {
+		*t = m->cache->cfg;
+		return 0;
+	}
+	buf = m && m->cache ? m->cache->cfg : table_buf;
+	if (!buf)
+		buf = table_buf = calloc(VMST_MAX_PORTS, sizeof(*table_buf));
+	if (!buf)
+		return vms_err(-ENOMEM, "out of memory");
+	if (!m) {
+		memset(buf, 0, VMST_MAX_PORTS * sizeof(*buf));
+		*t = buf;
+		return 0;
+	}
+	err = vms_array_read(m->fd[VMS_MAP_PORT_CFG], 0, VMST_MAX_PORTS, buf,
+			     sizeof(buf[0]));
 	if (err)
 		return vms_err(err, "map %s: cannot read: %s",
 			       VMST_MAP_PORT_CFG, strerror(-err));
-	if (m->cache) {
-		memcpy(m->cache->cfg, cfg, sizeof(m->cache->cfg));
+	if (m->cache)
 		m->cache->cfg_valid = true;
-	}
+	*t = buf;
 	return 0;
 }
 
-/* The port records into @cfg: from the cache when it is kept (a copy:
- * the caller's view stays as it was while it writes), else read. */
-static int ports_copy(const struct vms_maps *m,
-		      struct vmst_port_cfg cfg[VMST_MAX_PORTS])
-{
-	if (m->cache && m->cache->cfg_valid) {
-		memcpy(cfg, m->cache->cfg, sizeof(m->cache->cfg));
-		return 0;
-	}
-	return vms_port_read_all(m, cfg);
-}
-
-static int find_in(const struct vmst_port_cfg cfg[VMST_MAX_PORTS],
-		   const char *name, __u32 netns_ino)
+static int find_in(const struct vmst_port_cfg *cfg, const char *name,
+		   __u32 netns_ino)
 {
 	int idx;
 
@@ -331,10 +338,10 @@ __u32 vms_boottime(void)
 int vms_port_find_mac(const struct vms_maps *m, const __u8 mac[6], __u16 vlan,
 		      __u32 netns_ino, struct vmst_port_cfg *out)
 {
-	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	const struct vmst_port_cfg *cfg;
 	int idx, err;
 
-	err = ports_copy(m, cfg);
+	err = vms_port_table(m, &cfg);
 	if (err)
 		return err;
 	for (idx = 1; idx < VMST_MAX_PORTS; idx++)
@@ -351,10 +358,10 @@ int vms_port_find_mac(const struct vms_maps *m, const __u8 mac[6], __u16 vlan,
 bool vms_port_mac_used(const struct vms_maps *m, const __u8 mac[6],
 		       __u32 netns_ino)
 {
-	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	const struct vmst_port_cfg *cfg;
 	int idx;
 
-	if (ports_copy(m, cfg))
+	if (vms_port_table(m, &cfg))
 		return false;
 	for (idx = 1; idx < VMST_MAX_PORTS; idx++)
 		if (vms_port_in_use(&cfg[idx]) &&
@@ -367,10 +374,10 @@ bool vms_port_mac_used(const struct vms_maps *m, const __u8 mac[6],
 int vms_port_find(const struct vms_maps *m, const char *name, __u32 netns_ino,
 		  struct vmst_port_cfg *out)
 {
-	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	const struct vmst_port_cfg *cfg;
 	int idx, err;
 
-	err = ports_copy(m, cfg);
+	err = vms_port_table(m, &cfg);
 	if (err)
 		return err;
 	idx = find_in(cfg, name, netns_ino);
@@ -445,7 +452,7 @@ int vms_fdb_count(const struct vms_maps *m)
 
 /* Next free index at or after the rotating cursor; 0 when full. */
 static __u32 alloc_index(const struct vms_maps *m,
-			 const struct vmst_port_cfg cfg[VMST_MAX_PORTS],
+			 const struct vmst_port_cfg *cfg,
 			 struct vmst_config *conf)
 {
 	__u32 zero = 0, i, idx;
@@ -674,15 +681,13 @@ static void clear_port(const struct vms_maps *m, __u32 idx,
 {
 	struct vmst_dev_key dk = {c->ifindex, c->netns_ino};
 	struct vmst_port_cfg empty = {};
-	struct vmst_rss no_rss = {};
 	struct vmst_trunk no_vids = {};
 	__u32 cur;
 
 	bpf_map_delete_elem(m->fd[VMS_MAP_TX], &idx);
 	/* A later port at this index must not inherit the queue steering,
 	 * nor trunk VIDs. */
-	if (m->fd[VMS_MAP_RSS] >= 0)
-		bpf_map_update_elem(m->fd[VMS_MAP_RSS], &idx, &no_rss, BPF_ANY);
+	vms_rss_clear(m, idx); /* releases its RSS key slot */
 	if (m->fd[VMS_MAP_TRUNK] >= 0)
 		bpf_map_update_elem(m->fd[VMS_MAP_TRUNK], &idx, &no_vids,
 				    BPF_ANY);
@@ -784,20 +789,6 @@ static int rewrite_in_place(const struct vms_maps *m, __u32 idx,
 }
 
 /*
- * The end of an upsert that kept the port at its index @idx: the tapless
- * port that gave up its MAC (@retire) deleted.
- */
-static int upsert_in_place_done(const struct vms_maps *m, __u32 idx,
-				__u32 retire, __u32 *idx_out)
-{
-	if (retire)
-		vms_port_delete(m, retire);
-	if (idx_out)
-		*idx_out = idx;
-	return 0;
-}
-
-/*
  * No address of @s may overlap one of another port on the same VLAN
  * (ports @old and @retire are this one and the one it replaces).
  */
@@ -844,40 +835,47 @@ static int check_overlaps(const struct vms_maps *m,
 	return 0;
 }
 
-int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
-		    __u32 *idx_out)
+/*
+ * One upsert, planned from the port table before its first write and then
+ * carried out by one of the steps below. The records of the ports it
+ * touches are copies: the table itself follows the writes.
+ */
+struct upsert {
+	const struct vms_maps *m;
+	const struct vms_port_spec *s;
+	struct vmst_port port;	   /* the data-path entry to write */
+	struct vmst_port_cfg rec;  /* the control record to write */
+	__u32 old;		   /* the port's index now (0: a new port) */
+	struct vmst_port_cfg orec; /* its record before the change */
+	struct vmst_port_tx otx;   /* its addresses before the change */
+	struct vmst_port_tx tx;	   /* the addresses to write */
+	__u32 retire; /* a tapless port giving up its MAC (0: none) */
+};
+
+/*
+ * The port's index (by name, or the tapless port of its MAC it replaces)
+ * and the tapless port giving up its MAC, or the error for a MAC another
+ * port owns.
+ */
+static int upsert_owner(struct upsert *u, const struct vmst_port_cfg *cfg)
 {
-	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
-	struct vmst_port_tx tx = {}, otx = {}, left;
-	struct vmst_port_cfg rec;
-	struct vmst_config conf;
-	struct vmst_port port;
-	__u32 old, idx, slot, oslot, zero = 0, retire = 0;
+	const struct vms_port_spec *s = u->s;
 	char mac[18];
-	int err;
+	__u32 idx;
 
-	err = vms_port_spec_check(s);
-	if (err)
-		return err;
-	err = ports_copy(m, cfg);
-	if (err)
-		return err;
-	spec_to_entries(s, &port, &rec);
-	old = find_in(cfg, rec.name, rec.netns_ino);
-
-	/* Validate everything before the first write. */
+	u->old = find_in(cfg, u->rec.name, u->rec.netns_ino);
 	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
-		if (idx == old || !vms_port_in_use(&cfg[idx]) ||
-		    cfg_key(&cfg[idx]) != port.key)
+		if (idx == u->old || !vms_port_in_use(&cfg[idx]) ||
+		    cfg_key(&cfg[idx]) != u->port.key)
 			continue;
 		/* The MAC of a port whose tap is gone moves to this one (a VM
 		 * restarted on a new tap): an update, not a conflict. */
-		if (cfg[idx].netns_ino == rec.netns_ino &&
+		if (cfg[idx].netns_ino == u->rec.netns_ino &&
 		    tap_vanished(&cfg[idx])) {
-			if (!old)
-				old = idx; /* takes its place: renamed */
+			if (!u->old)
+				u->old = idx; /* takes its place: renamed */
 			else
-				retire = idx;
+				u->retire = idx;
 			continue;
 		}
 		vms_format_mac(s->mac, mac);
@@ -891,107 +889,137 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 			       "(untagged)",
 			       s->name, mac, cfg[idx].name);
 	}
-	err = check_overlaps(m, cfg, s, old, retire);
-	if (err)
-		return err;
-	if (old) {
-		err = vms_port_tx_read(m, old, &otx);
+	if (u->old)
+		u->orec = cfg[u->old];
+	return 0;
+}
+
+/* The addresses and the record's pending time, carried over from the old
+ * port where they stay; the port giving up its MAC made unreachable (it is
+ * deleted once this port is written). The first write of an upsert. */
+static int upsert_prepare(struct upsert *u)
+{
+	const struct vms_port_spec *s = u->s;
+	__u32 oslot;
+	int err;
+
+	if (u->old) {
+		err = vms_port_tx_read(u->m, u->old, &u->otx);
 		if (err)
 			return err;
 		/* The qdisc flag belongs to the tap device it was made on. */
-		if (cfg[old].ifindex == rec.ifindex)
-			tx.flags = otx.flags;
+		if (u->orec.ifindex == u->rec.ifindex)
+			u->tx.flags = u->otx.flags;
 	}
-	tx.naddrs = s->naddrs;
-	memcpy(tx.addrs, s->addrs, s->naddrs * sizeof(s->addrs[0]));
+	u->tx.naddrs = s->naddrs;
+	memcpy(u->tx.addrs, s->addrs, s->naddrs * sizeof(s->addrs[0]));
 	/* A port that stays pending keeps the time it became so. */
-	if (old && !rec.ifindex && (cfg[old].flags & VMST_CFG_F_PENDING))
-		rec.pending_since = cfg[old].pending_since;
-	/* The tapless port giving up its MAC is unreachable from now on
-	 * (it is deleted once this port is written). */
-	if (retire && !fdb_slot(m, port.key, retire, &oslot)) {
-		err = fdb_set(m, oslot, 0);
-		if (err)
-			return err;
-	}
+	if (u->old && !u->rec.ifindex && (u->orec.flags & VMST_CFG_F_PENDING))
+		u->rec.pending_since = u->orec.pending_since;
+	if (u->retire && !fdb_slot(u->m, u->port.key, u->retire, &oslot))
+		return fdb_set(u->m, oslot, 0);
+	return 0;
+}
 
-	if (old && cfg_key(&cfg[old]) == port.key && !rec.ifindex) {
-		/* Pending from now on: unreachable first (FDB slot), then
-		 * no redirect target and device entry; the record keeps the
-		 * configuration. */
-		struct vmst_dev_key dk = {cfg[old].ifindex, cfg[old].netns_ino};
-		__u32 cur;
+/* The end of every upsert: the tapless port that gave up its MAC deleted,
+ * and the port's index @idx returned. */
+static int upsert_done(const struct upsert *u, __u32 idx, __u32 *idx_out)
+{
+	if (u->retire)
+		vms_port_delete(u->m, u->retire);
+	if (idx_out)
+		*idx_out = idx;
+	return 0;
+}
 
-		err = fdb_slot(m, port.key, old, &slot);
-		if (!err)
-			err = fdb_set(m, slot, 0);
-		else if (err == -ENOENT)
-			err = 0;
-		if (err)
-			return err;
-		if (bpf_map_delete_elem(m->fd[VMS_MAP_TX], &old) &&
-		    errno != ENOENT)
-			return map_fail(VMST_MAP_TX, "delete", old);
-		if (!bpf_map_lookup_elem(m->fd[VMS_MAP_DEVS], &dk, &cur) &&
-		    cur == old)
-			bpf_map_delete_elem(m->fd[VMS_MAP_DEVS], &dk);
-		err = rewrite_in_place(m, old, &port, &rec, &s->vids, &otx,
-				       &tx);
-		if (err)
-			return err;
-		return upsert_in_place_done(m, old, retire, idx_out);
-	}
+/*
+ * The port keeps its MAC and VLAN but loses its tap: pending from now on.
+ * Unreachable first (FDB slot), then no redirect target and device entry;
+ * the record keeps the configuration.
+ */
+static int upsert_to_pending(struct upsert *u)
+{
+	const struct vms_maps *m = u->m;
+	struct vmst_dev_key dk = {u->orec.ifindex, u->orec.netns_ino};
+	__u32 old = u->old, slot, cur;
+	int err;
 
-	if (old && cfg_key(&cfg[old]) == port.key) {
-		/* Same MAC and VLAN: refresh in place, the key is unchanged.
-		 * New addresses first, then the flags that enable checks,
-		 * then the addresses that went away.
-		 */
-		err = rewrite_in_place(m, old, &port, &rec, &s->vids, &otx,
-				       &tx);
-		if (err)
-			return err;
-		if (cfg[old].ifindex != rec.ifindex) {
-			struct vmst_dev_key dk = {cfg[old].ifindex,
-						  cfg[old].netns_ino};
-
-			bpf_map_delete_elem(m->fd[VMS_MAP_DEVS], &dk);
-		}
-		/* An add or delete killed before its FDB write left the port
-		 * unreachable: this write completes it. */
-		err = fdb_slot(m, port.key, old, &slot);
-		if (err == -ENOENT) {
-			err = fdb_slot(m, port.key, 0, &slot);
-			if (err == -ENOENT)
-				return fdb_full(s->name);
-			if (!err)
-				err = fdb_set(m, slot, old);
-		}
-		if (err)
-			return err;
-		return upsert_in_place_done(m, old, retire, idx_out);
-	}
-
-	idx = alloc_index(m, cfg, &conf);
-	if (!idx && old) {
-		err = upsert_in_place(m, old, &cfg[old], &port, &rec, &s->vids,
-				      &tx, &otx);
-		if (err)
-			return err;
-		if (retire)
-			vms_port_delete(m, retire);
-		if (idx_out)
-			*idx_out = old;
-		return 0;
-	}
-	if (!idx)
-		return vms_err(-ENOSPC, "port %s: port table full (%u ports)",
-			       s->name, VMST_MAX_PORTS - 1);
-	err = rec.ifindex ? fdb_slot(m, port.key, 0, &slot) : 0;
-	if (err == -ENOENT)
-		return fdb_full(s->name);
+	err = fdb_slot(m, u->port.key, old, &slot);
+	if (!err)
+		err = fdb_set(m, slot, 0);
+	else if (err == -ENOENT)
+		err = 0;
 	if (err)
 		return err;
+	if (bpf_map_delete_elem(m->fd[VMS_MAP_TX], &old) && errno != ENOENT)
+		return map_fail(VMST_MAP_TX, "delete", old);
+	if (!bpf_map_lookup_elem(m->fd[VMS_MAP_DEVS], &dk, &cur) && cur == old)
+		bpf_map_delete_elem(m->fd[VMS_MAP_DEVS], &dk);
+	return rewrite_in_place(m, old, &u->port, &u->rec, &u->s->vids, &u->otx,
+				&u->tx);
+}
+
+/*
+ * Same MAC and VLAN: refresh in place, the key is unchanged. New addresses
+ * first, then the flags that enable checks, then the addresses that went
+ * away; then the FDB slot, should an interrupted change have left none.
+ */
+static int upsert_refresh(struct upsert *u)
+{
+	const struct vms_maps *m = u->m;
+	__u32 old = u->old, slot;
+	int err;
+
+	err = rewrite_in_place(m, old, &u->port, &u->rec, &u->s->vids, &u->otx,
+			       &u->tx);
+	if (err)
+		return err;
+	if (u->orec.ifindex != u->rec.ifindex) {
+		struct vmst_dev_key dk = {u->orec.ifindex, u->orec.netns_ino};
+
+		bpf_map_delete_elem(m->fd[VMS_MAP_DEVS], &dk);
+	}
+	/* An add or delete killed before its FDB write left the port
+	 * unreachable: this write completes it. */
+	err = fdb_slot(m, u->port.key, old, &slot);
+	if (err == -ENOENT) {
+		err = fdb_slot(m, u->port.key, 0, &slot);
+		if (err == -ENOENT)
+			return fdb_full(u->s->name);
+		if (!err)
+			err = fdb_set(m, slot, old);
+	}
+	return err;
+}
+
+/* Take back what upsert_write_new wrote at @idx. */
+static void upsert_unwrite_new(const struct upsert *u, __u32 idx,
+			       const struct vmst_port_tx *left)
+{
+	const struct vms_maps *m = u->m;
+	struct vmst_port_tx empty = {};
+
+	clear_port(m, idx, &u->rec);
+	lpm_remove(m, idx, &u->tx, NULL);
+	lpm_remove(m, idx, left, NULL);
+	vms_port_tx_write(m, idx, &empty);
+	vms_zero_port_counters(m, idx);
+	if (u->old) { /* the device entry had moved: give it back */
+		struct vmst_dev_key dk = {u->orec.ifindex, u->orec.netns_ino};
+
+		bpf_map_update_elem(m->fd[VMS_MAP_DEVS], &dk, &u->old, BPF_ANY);
+	}
+}
+
+/*
+ * The port written at free index @idx (FDB slot @slot when it has a tap):
+ * counters, addresses, entries, then the slot that makes it reachable.
+ */
+static int upsert_write_new(const struct upsert *u, __u32 idx, __u32 slot)
+{
+	const struct vms_maps *m = u->m;
+	struct vmst_port_tx left;
+	int err;
 
 	/* A fresh index starts without addresses: a change killed half-way
 	 * may have left some there, which its record lists (lpm_begin). */
@@ -999,52 +1027,106 @@ int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
 	if (err)
 		return err;
 	/* Counters follow a port that moves; a new port starts at zero. */
-	err = old ? vms_copy_port_counters(m, old, idx)
-		  : vms_zero_port_counters(m, idx);
+	err = u->old ? vms_copy_port_counters(m, u->old, idx)
+		     : vms_zero_port_counters(m, idx);
 	if (!err)
-		err = lpm_begin(m, idx, &left, &tx);
+		err = lpm_begin(m, idx, &left, &u->tx);
 	if (!err)
-		err = write_port(m, idx, &port, &rec, &s->vids);
-	if (!err && rec.ifindex)
+		err = write_port(m, idx, &u->port, &u->rec, &u->s->vids);
+	if (!err && u->rec.ifindex)
 		err = fdb_set(m, slot, idx);
 	if (!err)
-		err = lpm_finish(m, idx, &left, &tx);
-	if (err) {
-		struct vmst_port_tx empty = {};
+		err = lpm_finish(m, idx, &left, &u->tx);
+	if (err)
+		upsert_unwrite_new(u, idx, &left);
+	return err;
+}
 
-		clear_port(m, idx, &rec);
-		lpm_remove(m, idx, &tx, NULL);
-		lpm_remove(m, idx, &left, NULL);
-		vms_port_tx_write(m, idx, &empty);
-		vms_zero_port_counters(m, idx);
-		if (old) { /* the device entry had moved: give it back */
-			struct vmst_dev_key dk = {cfg[old].ifindex,
-						  cfg[old].netns_ino};
+/* The old index of a port that moved, retired: the device entry already
+ * names the new one. */
+static void upsert_retire_old(const struct upsert *u)
+{
+	const struct vms_maps *m = u->m;
+	struct vmst_port_tx empty = {};
+	__u32 oslot;
 
-			bpf_map_update_elem(m->fd[VMS_MAP_DEVS], &dk, &old,
-					    BPF_ANY);
-		}
+	if (!fdb_slot(m, cfg_key(&u->orec), u->old, &oslot))
+		fdb_set(m, oslot, 0);
+	clear_port(m, u->old, &u->orec);
+	lpm_remove(m, u->old, &u->otx, NULL);
+	vms_port_tx_write(m, u->old, &empty);
+	vms_zero_port_counters(m, u->old);
+}
+
+/*
+ * A new port, or one whose MAC or VLAN changes: written at the next free
+ * index, then the rotating cursor moved past it and the old index
+ * retired. With the table full a changing port changes at its own index
+ * (upsert_in_place). *@idx is where the port is now.
+ */
+static int upsert_move(struct upsert *u, const struct vmst_port_cfg *cfg,
+		       __u32 *idx)
+{
+	const struct vms_maps *m = u->m;
+	struct vmst_config conf;
+	__u32 slot = 0, zero = 0;
+	int err;
+
+	*idx = alloc_index(m, cfg, &conf);
+	if (!*idx && u->old) {
+		*idx = u->old;
+		return upsert_in_place(m, u->old, &u->orec, &u->port, &u->rec,
+				       &u->s->vids, &u->tx, &u->otx);
+	}
+	if (!*idx)
+		return vms_err(-ENOSPC, "port %s: port table full (%u ports)",
+			       u->s->name, VMST_MAX_PORTS - 1);
+	err = u->rec.ifindex ? fdb_slot(m, u->port.key, 0, &slot) : 0;
+	if (err == -ENOENT)
+		return fdb_full(u->s->name);
+	if (!err)
+		err = upsert_write_new(u, *idx, slot);
+	if (err)
 		return err;
-	}
-	conf.next_port = idx + 1 >= VMST_MAX_PORTS ? 1 : idx + 1;
+	conf.next_port = *idx + 1 >= VMST_MAX_PORTS ? 1 : *idx + 1;
 	bpf_map_update_elem(m->fd[VMS_MAP_CONFIG], &zero, &conf, BPF_ANY);
-
-	if (old) {
-		/* Retire the old index; the device entry now names idx. */
-		struct vmst_port_tx empty = {};
-
-		if (!fdb_slot(m, cfg_key(&cfg[old]), old, &oslot))
-			fdb_set(m, oslot, 0);
-		clear_port(m, old, &cfg[old]);
-		lpm_remove(m, old, &otx, NULL);
-		vms_port_tx_write(m, old, &empty);
-		vms_zero_port_counters(m, old);
-	}
-	if (retire)
-		vms_port_delete(m, retire);
-	if (idx_out)
-		*idx_out = idx;
+	if (u->old)
+		upsert_retire_old(u);
 	return 0;
+}
+
+int vms_port_upsert(const struct vms_maps *m, const struct vms_port_spec *s,
+		    __u32 *idx_out)
+{
+	struct upsert u = {.m = m, .s = s};
+	const struct vmst_port_cfg *cfg;
+	bool same_key;
+	__u32 idx;
+	int err;
+
+	err = vms_port_spec_check(s);
+	if (!err)
+		err = vms_port_table(m, &cfg);
+	if (err)
+		return err;
+	spec_to_entries(s, &u.port, &u.rec);
+	/* Validate everything before the first write. */
+	err = upsert_owner(&u, cfg);
+	if (!err)
+		err = check_overlaps(m, cfg, s, u.old, u.retire);
+	if (!err)
+		err = upsert_prepare(&u);
+	if (err)
+		return err;
+	same_key = u.old && cfg_key(&u.orec) == u.port.key;
+	if (same_key && !u.rec.ifindex)
+		err = upsert_to_pending(&u);
+	else if (same_key)
+		err = upsert_refresh(&u);
+	if (same_key)
+		return err ? err : upsert_done(&u, u.old, idx_out);
+	err = upsert_move(&u, cfg, &idx);
+	return err ? err : upsert_done(&u, idx, idx_out);
 }
 
 int vms_port_delete(const struct vms_maps *m, __u32 idx)
@@ -1119,13 +1201,13 @@ static void lpm_key_addr(bool v4, const void *key, __u32 *idx,
 int vms_addr_sweep(const struct vms_maps *m, __u32 only, bool fix,
 		   vms_check_fn report, void *ctx)
 {
-	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
 	static struct vmst_lpm6_key stale[VMST_LPM_ENTRIES];
+	const struct vmst_port_cfg *cfg;
 	struct vmst_lpm6_key cur, next;
 	struct vmst_port_tx tx;
 	int fam, n = 0, nstale, i, err;
 
-	err = vms_port_read_all(m, cfg);
+	err = vms_port_table(m, &cfg);
 	if (err)
 		return err;
 	for (fam = 0; fam < 2; fam++) {

@@ -81,9 +81,17 @@ bool vms_port_mac_used(const struct vms_maps *m, const __u8 mac[6],
 /* Index of the port named @name in @netns_ino, 0 when none, or -errno. */
 int vms_port_find(const struct vms_maps *m, const char *name, __u32 netns_ino,
 		  struct vmst_port_cfg *cfg);
-/* All port records (index 0 unused); a record with flags 0 is free. */
-int vms_port_read_all(const struct vms_maps *m,
-		      struct vmst_port_cfg cfg[VMST_MAX_PORTS]);
+/*
+ * The one way to read the port table: *@t points to every port record
+ * (VMST_MAX_PORTS, index 0 unused; a record with flags 0 is free).
+ * A writer's cache (vms_state_open with VMS_OPEN_WRITE) keeps the table
+ * current through every write, and it is read once; a command without
+ * one reads it at each call into one buffer the process shares. The
+ * table is valid until the state is closed, and may change under its
+ * reader only by writes of its own or by a later call. @m NULL: no state
+ * yet, every index free. 0 or -errno (reported).
+ */
+int vms_port_table(const struct vms_maps *m, const struct vmst_port_cfg **t);
 /* A port cache for struct vms_maps (NULL when out of memory: no cache). */
 struct vms_port_cache *vms_port_cache_new(void);
 void vms_port_cache_free(struct vms_port_cache *c);

@@ -27,6 +27,7 @@
 #include "core/ports.h"
 #include "load/load.h"
 #include "load/probe.h"
+#include "load/rsskeys.h"
 #include "util/log.h"
 #include "uplink.skel.h"
 
@@ -74,6 +75,7 @@ void vms_maps_reset(struct vms_maps *m)
 	for (i = 0; i < VMS_MAP_N; i++)
 		m->fd[i] = -1;
 	m->cache = NULL;
+	m->rss_keys = NULL;
 }
 
 static const char *perm_hint(int err)
@@ -490,6 +492,7 @@ int vms_state_open(struct vms_state *st, const char *pin_path,
 		/* Under the lock nobody else writes: the records can be
 		 * kept in memory for the command's duration. */
 		st->maps.cache = vms_port_cache_new();
+		st->maps.rss_keys = calloc(1, sizeof(*st->maps.rss_keys));
 	}
 	return 0;
 fail:
@@ -508,6 +511,8 @@ void vms_state_close(struct vms_state *st)
 	}
 	vms_port_cache_free(st->maps.cache);
 	st->maps.cache = NULL;
+	free(st->maps.rss_keys);
+	st->maps.rss_keys = NULL;
 	for (i = 0; i < VMS_PROG_N; i++) {
 		if (st->prog_fd[i] >= 0)
 			close(st->prog_fd[i]);

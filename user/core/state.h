@@ -61,11 +61,14 @@ extern const struct vms_map_info vms_map_table[VMS_MAP_N];
  * so a command adding thousands of ports reads the tables once.
  */
 struct vms_port_cache;
+/* The RSS key slots' counts (load/rsskeys.h), kept the same way. */
+struct vms_rss_keys;
 
 /* Open file descriptors of the shared maps (-1 when not open). */
 struct vms_maps {
 	int fd[VMS_MAP_N];
-	struct vms_port_cache *cache; /* NULL: every read goes to the map */
+	struct vms_port_cache *cache;  /* NULL: every read goes to the map */
+	struct vms_rss_keys *rss_keys; /* NULL: counted at every RSS write */
 };
 
 /* Programs shared by every tap of a network namespace (progs.c). */
@@ -81,6 +84,15 @@ struct vms_state {
 	struct vms_maps maps;
 	int lock_fd; /* flock()ed pin directory while open for writing */
 	int prog_fd[VMS_PROG_N]; /* shared programs once opened, else -1 */
+	__u32 tc_block;		 /* vms_tc_block(), 0 until asked */
+	/* The netns (inode) whose shared block was seen running program
+	 * tc_ready_prog while this state is open, else 0 (load/tc.c). */
+	__u32 tc_ready_ns, tc_ready_prog;
+	/* In a batch of tap attachments (vms_tc_batch_begin): the netns
+	 * whose block gets its filter (program tc_owed_prog) at the end,
+	 * and the last tap bound to it. */
+	bool tc_batch;
+	__u32 tc_owed_ns, tc_owed_prog, tc_owed_ifindex;
 };
 
 enum vms_open_flags {

@@ -47,18 +47,8 @@ static bool default_qdisc(const char *kind)
 
 struct qdisc_find {
 	int ifindex;
-	char kind[32];
+	char kind[VMS_TC_KIND_LEN];
 };
-
-static int qdisc_attr_cb(const struct nlattr *a, void *data)
-{
-	struct qdisc_find *q = data;
-
-	if (mnl_attr_get_type(a) == TCA_KIND &&
-	    !mnl_attr_validate(a, MNL_TYPE_STRING))
-		snprintf(q->kind, sizeof(q->kind), "%s", mnl_attr_get_str(a));
-	return MNL_CB_OK;
-}
 
 static int qdisc_cb(const struct nlmsghdr *nh, void *data)
 {
@@ -66,7 +56,7 @@ static int qdisc_cb(const struct nlmsghdr *nh, void *data)
 	struct qdisc_find *q = data;
 
 	if (tc->tcm_ifindex == q->ifindex && tc->tcm_parent == TC_H_ROOT)
-		return mnl_attr_parse(nh, sizeof(*tc), qdisc_attr_cb, q);
+		return mnl_attr_parse(nh, sizeof(*tc), vms_nl_tc_kind, q->kind);
 	return MNL_CB_OK;
 }
 
@@ -441,7 +431,7 @@ static int linkinfo_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
-/* A link of the dump: the tap gives its master, the master its kind. */
+/* A link: the tap gives its master, the master its kind. */
 static int master_attr_cb(const struct nlattr *a, void *data)
 {
 	struct master_find *f = data;
@@ -538,14 +528,19 @@ int vms_tap_master(__u32 ifindex, struct vms_tap_master *m)
 	int err;
 
 	memset(m, 0, sizeof(*m));
-	err = vms_nl_dump(RTM_GETLINK, AF_UNSPEC, "links", tap_link_cb, NULL,
-			  &f);
-	if (err || !f.master)
-		return err;
-	err = vms_nl_dump(RTM_GETLINK, AF_UNSPEC, "links", master_link_cb,
-			  master_reset, &f);
-	if (err || strcmp(m->kind, "bridge") || !m->vlan_filtering)
-		return err;
+	/* The tap and its master: a get each (a dump of every link was
+	 * O(N) per port add). */
+	err = vms_nl_link_get(ifindex, tap_link_cb, &f);
+	if (err == -ENODEV)
+		return 0;
+	if (!err && f.master)
+		err = vms_nl_link_get(f.master, master_link_cb, &f);
+	if (err == -ENODEV)
+		master_reset(&f);
+	if (err && err != -ENODEV)
+		return vms_err(err, "links: %s", strerror(-err));
+	if (!f.master || strcmp(m->kind, "bridge") || !m->vlan_filtering)
+		return 0;
 	return vms_nl_dump(RTM_GETLINK, AF_BRIDGE, "bridge ports", brport_cb,
 			   NULL, &f);
 }

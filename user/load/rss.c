@@ -52,6 +52,7 @@
 #include "load/info.h"
 #include "load/load.h"
 #include "load/progs.h"
+#include "load/rsskeys.h"
 #include "load/toeplitz.h"
 #include "util/log.h"
 #include "util/netdev.h"
@@ -283,22 +284,26 @@ struct json_object *vms_rss_json(const struct vmst_rss *cfg)
 
 int vms_rss_read(const struct vms_maps *m, __u32 idx, struct vmst_rss *cfg)
 {
-	struct vmst_rss_lut lut;
-
 	memset(cfg, 0, sizeof(*cfg));
 	if (m->fd[VMS_MAP_RSS] < 0)
 		return 0; /* a state from before RSS: no port has it */
 	if (bpf_map_lookup_elem(m->fd[VMS_MAP_RSS], &idx, cfg))
 		return vms_err(-errno, "map %s: cannot read entry %u: %s",
 			       VMST_MAP_RSS, idx, strerror(errno));
-	if (m->fd[VMS_MAP_RSS_LUT] < 0)
-		return 0;
-	if (bpf_map_lookup_elem(m->fd[VMS_MAP_RSS_LUT], &idx, &lut))
-		return vms_err(-errno, "map %s: cannot read entry %u: %s",
-			       VMST_MAP_RSS_LUT, idx, strerror(errno));
-	if (memcmp(lut.key, cfg->key, sizeof(lut.key)))
-		cfg->table_size = 0; /* what the programs make of it */
 	return 0;
+}
+
+bool vms_rss_tables_ok(const struct vms_maps *m, const struct vmst_rss *cfg)
+{
+	struct vmst_rss_lut lut;
+	__u32 slot = cfg->key_slot;
+
+	if (!cfg->table_size)
+		return true; /* nothing is hashed: no tables needed */
+	if (m->fd[VMS_MAP_RSS_LUT] < 0 ||
+	    bpf_map_lookup_elem(m->fd[VMS_MAP_RSS_LUT], &slot, &lut))
+		return false;
+	return !memcmp(lut.key, cfg->key, sizeof(lut.key));
 }
 
 int vms_rss_read_all(const struct vms_maps *m, struct vmst_rss *cfg)
@@ -317,27 +322,76 @@ int vms_rss_read_all(const struct vms_maps *m, struct vmst_rss *cfg)
 }
 
 /*
- * One update of each value: the array map copies it in place, so a frame
- * being steered at that instant may read some old and some new bytes.
- * Every table entry and the default queue are checked to name an existing
- * queue before the write, so such a frame still lands on a queue of the
- * tap (at worst neither its old nor its new one, once); frames are never
- * dropped by an update. The key's tables go first: until the entry's key
- * is theirs, the programs use the default queue.
+ * Port @idx's entry becomes @cfg, naming the slot of its key's tables
+ * (rsskeys.c): a slot that holds the key already, else a free one whose
+ * tables are written first. @k: the counts kept for the command (NULL:
+ * counted from the maps now). The array map copies the entry in place,
+ * so a frame being steered at that instant may read some old and some new
+ * bytes. Every table entry and the default queue are checked to name an
+ * existing queue before the write, so such a frame still lands on a queue
+ * of the tap (at worst neither its old nor its new one, once); a key_slot
+ * and a key that do not belong together send it to the default queue.
+ * Frames are never dropped by an update.
  */
+static int rss_write(struct vms_rss_keys *k, int rss_fd, int lut_fd, __u32 idx,
+		     const struct vmst_rss *cfg)
+{
+	static struct vms_rss_keys counted;
+	struct vmst_rss rec = *cfg;
+	struct vmst_rss_lut lut;
+	bool fresh = false;
+	int slot = 0, err;
+
+	if (!k || !k->valid) {
+		k = k ? k : &counted;
+		err = vms_rss_keys_load(k, rss_fd, lut_fd);
+		if (err)
+			return err;
+	}
+	/* Only a table is hashed: an entry without one needs no slot. */
+	if (rec.table_size)
+		slot = vms_rss_keys_pick(k, idx, rec.key, &fresh);
+	if (slot < 0)
+		return vms_err(slot,
+			       "port index %u: no free RSS key slot (%u "
+			       "distinct keys in use; a state holds %d)",
+			       idx, vms_rss_keys_distinct(k), VMST_RSS_KEYS);
+	if (fresh) {
+		vms_rss_lut_build(rec.key, &lut);
+		if (bpf_map_update_elem(lut_fd, &slot, &lut, BPF_ANY))
+			return vms_err(-errno,
+				       "map %s: cannot write slot %d: %s",
+				       VMST_MAP_RSS_LUT, slot, strerror(errno));
+	}
+	rec.key_slot = slot;
+	rec.reserved = 0;
+	if (bpf_map_update_elem(rss_fd, &idx, &rec, BPF_ANY))
+		return vms_err(-errno, "map %s: cannot write entry %u: %s",
+			       VMST_MAP_RSS, idx, strerror(errno));
+	vms_rss_keys_set(k, idx, slot, rec.key);
+	return 0;
+}
+
+const struct vms_rss_keys *vms_rss_keys_of(const struct vms_maps *m)
+{
+	static struct vms_rss_keys counted;
+	struct vms_rss_keys *k = m->rss_keys ? m->rss_keys : &counted;
+
+	if (m->fd[VMS_MAP_RSS] < 0 || m->fd[VMS_MAP_RSS_LUT] < 0) {
+		memset(k, 0, sizeof(*k)); /* no port steers */
+		return k;
+	}
+	if (k == &counted || !k->valid)
+		if (vms_rss_keys_load(k, m->fd[VMS_MAP_RSS],
+				      m->fd[VMS_MAP_RSS_LUT]))
+			return NULL;
+	return k;
+}
+
 int vms_rss_write_fds(int rss_fd, int lut_fd, __u32 idx,
 		      const struct vmst_rss *cfg)
 {
-	struct vmst_rss_lut lut;
-
-	vms_rss_lut_build(cfg->key, &lut);
-	if (bpf_map_update_elem(lut_fd, &idx, &lut, BPF_ANY))
-		return vms_err(-errno, "map %s: cannot write entry %u: %s",
-			       VMST_MAP_RSS_LUT, idx, strerror(errno));
-	if (bpf_map_update_elem(rss_fd, &idx, cfg, BPF_ANY))
-		return vms_err(-errno, "map %s: cannot write entry %u: %s",
-			       VMST_MAP_RSS, idx, strerror(errno));
-	return 0;
+	return rss_write(NULL, rss_fd, lut_fd, idx, cfg);
 }
 
 int vms_rss_write(const struct vms_maps *m, __u32 idx,
@@ -347,8 +401,22 @@ int vms_rss_write(const struct vms_maps *m, __u32 idx,
 		return vms_err(-ENOENT, "map %s missing from the state",
 			       m->fd[VMS_MAP_RSS] < 0 ? VMST_MAP_RSS
 						      : VMST_MAP_RSS_LUT);
-	return vms_rss_write_fds(m->fd[VMS_MAP_RSS], m->fd[VMS_MAP_RSS_LUT],
-				 idx, cfg);
+	return rss_write(m->rss_keys, m->fd[VMS_MAP_RSS],
+			 m->fd[VMS_MAP_RSS_LUT], idx, cfg);
+}
+
+int vms_rss_clear(const struct vms_maps *m, __u32 idx)
+{
+	static const struct vmst_rss none;
+
+	if (m->fd[VMS_MAP_RSS] < 0)
+		return 0;
+	if (bpf_map_update_elem(m->fd[VMS_MAP_RSS], &idx, &none, BPF_ANY))
+		return vms_err(-errno, "map %s: cannot write entry %u: %s",
+			       VMST_MAP_RSS, idx, strerror(errno));
+	if (m->rss_keys && m->rss_keys->valid)
+		vms_rss_keys_set(m->rss_keys, idx, 0, none.key);
+	return 0;
 }
 
 /* ---- taps: queues and steering program --------------------------------- */
@@ -770,7 +838,7 @@ int vms_rss_port_disable(struct vms_state *st, const char *tap, __u32 idx,
 			 bool *removed)
 {
 	struct vms_steer_ctx c;
-	struct vmst_rss cfg, zero = {};
+	struct vmst_rss cfg;
 	int err;
 
 	*removed = false;
@@ -802,5 +870,5 @@ int vms_rss_port_disable(struct vms_state *st, const char *tap, __u32 idx,
 				return err;
 		}
 	}
-	return vms_rss_write(&st->maps, idx, &zero);
+	return vms_rss_clear(&st->maps, idx);
 }

@@ -35,21 +35,35 @@ void vms_rss_format_table(const struct vmst_rss *cfg, char *out, size_t len);
 struct json_object;
 struct json_object *vms_rss_json(const struct vmst_rss *cfg);
 
-/*
- * Port @idx's vmst_rss entry (zeros when the map is absent). An entry
- * whose key's lookup tables (vmst_rss_lut) were built from another key,
- * as a crash between the two writes leaves it, reads with table_size 0:
- * the programs send all its frames to the default queue.
- */
+/* Port @idx's vmst_rss entry (zeros when the map is absent). */
 int vms_rss_read(const struct vms_maps *m, __u32 idx, struct vmst_rss *cfg);
+/*
+ * False when entry @cfg hashes (a table) but its key slot does not hold
+ * its key's tables, which only a write from outside vmsteer leaves: the
+ * programs send all its frames to the default queue. Rewriting the entry
+ * (vms_rss_write) gives it its key's tables.
+ */
+bool vms_rss_tables_ok(const struct vms_maps *m, const struct vmst_rss *cfg);
 /* Every port's entry (VMST_MAX_PORTS), in batch reads. */
 int vms_rss_read_all(const struct vms_maps *m, struct vmst_rss *cfg);
-/* Replace port @idx's entry: its key's lookup tables first, then it. */
+/*
+ * Replace port @idx's entry with @cfg (its key_slot is chosen here): the
+ * tables of its key are shared with every port of the same key, written
+ * into a free slot first when no port has that key yet. Refused (-ENOSPC)
+ * when no slot is free; the planner refuses a state's 65th distinct key
+ * before any change (see VMST_RSS_KEYS).
+ */
 int vms_rss_write(const struct vms_maps *m, __u32 idx,
 		  const struct vmst_rss *cfg);
 /* The same on the maps' descriptors (tests load the programs unpinned). */
 int vms_rss_write_fds(int rss_fd, int lut_fd, __u32 idx,
 		      const struct vmst_rss *cfg);
+/* The key slots' counts (load/rsskeys.h): the command's own when it
+ * keeps them, else counted now. NULL on a read error. */
+struct vms_rss_keys;
+const struct vms_rss_keys *vms_rss_keys_of(const struct vms_maps *m);
+/* Port @idx has no queue steering: its entry zeroed, its slot released. */
+int vms_rss_clear(const struct vms_maps *m, __u32 idx);
 
 /* What the tap inspection iterator (bpf/tunq.bpf.c) sees of a tap. */
 struct vms_tap_view {

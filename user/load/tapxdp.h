@@ -32,7 +32,5 @@ __u32 vms_tap_xdp_prog_id(__u32 ifindex);
  * frames for the uplink to the tc program.
  */
 void vms_north_xdp_sync(struct vms_state *st, __u32 ifindex, __u32 netns_ino);
-/* True when vmsteer's tap program is in its filter on tap @ifindex. */
-bool vms_tap_prog_ours(__u32 ifindex);
 
 #endif /* VMS_LOAD_TAPXDP_H */

@@ -36,8 +36,8 @@
 #define LINKS_DIR	"links"
 #define XDP_LINK_PREFIX "xdp_"
 /* Tracepoint links, one per program of trace.bpf.c. */
-static const char *const trace_links[] = {"trace_devmap_xmit",
-					  "trace_redirect_err"};
+static const char *const trace_links[] = {
+	"trace_devmap_xmit", "trace_redirect_err", "trace_kfree_skb"};
 #define NTRACE (sizeof(trace_links) / sizeof(trace_links[0]))
 
 const char *vms_mode_name(__u32 mode)
@@ -121,6 +121,45 @@ static bool pinned_runs(const char *path, int fd)
 }
 
 /*
+ * Tracing program @prog (@name) attached and its link (*@link) pinned at
+ * @p. With @upgrade the link pinned there is replaced: the new one is
+ * pinned beside it, the old one detached, then the new pin renamed over
+ * the old.
+ */
+static int trace_attach_one(struct bpf_program *prog, const char *name,
+			    const char *p, bool upgrade, struct bpf_link **link)
+{
+	char tmp[PATH_MAX + 8]; /* bpffs names: no dots */
+	int old, err;
+
+	*link = bpf_program__attach(prog);
+	if (!*link)
+		return vms_err(-errno, "cannot attach %s to its tracepoint: %s",
+			       name, strerror(errno));
+	snprintf(tmp, sizeof(tmp), "%s_new", p);
+	unlink(tmp); /* left by a crash */
+	if (bpf_link__pin(*link, upgrade ? tmp : p))
+		return vms_err(-errno, "cannot pin %s: %s", upgrade ? tmp : p,
+			       strerror(errno));
+	if (!upgrade)
+		return 0;
+	/* The old link would go only once the kernel frees its pin (RCU, a
+	 * work queue: milliseconds, during which both count): detach it
+	 * now, then replace its pin. */
+	old = bpf_obj_get(p);
+	if (old >= 0) {
+		bpf_link_detach(old);
+		close(old);
+	}
+	if (!rename(tmp, p))
+		return 0;
+	err = vms_err(-errno, "cannot rename %s to %s: %s", tmp, p,
+		      strerror(errno));
+	unlink(tmp);
+	return err;
+}
+
+/*
  * Attach and pin the tracepoint programs unless this build's are there.
  * Pinned ones of another build are replaced (*@replaced): tracing links
  * cannot be updated in place, so each new program is attached first, then
@@ -130,13 +169,13 @@ static bool pinned_runs(const char *path, int fd)
  */
 static int ensure_tracing(struct vms_state *st, bool *replaced)
 {
-	static const char *const prog_names[NTRACE] = {"vmst_devmap_xmit",
-						       "vmst_redirect_err"};
+	static const char *const prog_names[NTRACE] = {
+		"vmst_devmap_xmit", "vmst_redirect_err", "vmst_kfree_skb"};
 	struct bpf_link *links[NTRACE] = {};
 	struct bpf_program *progs[NTRACE];
-	char p[PATH_MAX], tmp[PATH_MAX + 8]; /* bpffs names: no dots */
 	struct bpf_object *obj;
 	bool upgrade = false;
+	char p[PATH_MAX];
 	size_t i;
 	int err;
 
@@ -172,44 +211,11 @@ static int ensure_tracing(struct vms_state *st, bool *replaced)
 		remove_tracing(st->pin_path); /* a partial set from a crash */
 	}
 	/* One at a time, so that each overlap lasts one pin and rename. */
-	for (i = 0; i < NTRACE; i++) {
+	for (i = 0; !err && i < NTRACE; i++) {
 		err = links_path(p, sizeof(p), st->pin_path, trace_links[i]);
-		if (err)
-			break;
-		links[i] = bpf_program__attach(progs[i]);
-		if (!links[i]) {
-			err = vms_err(-errno,
-				      "cannot attach %s to its tracepoint: %s",
-				      prog_names[i], strerror(errno));
-			break;
-		}
-		snprintf(tmp, sizeof(tmp), "%s_new", p);
-		unlink(tmp); /* left by a crash */
-		if (bpf_link__pin(links[i], upgrade ? tmp : p)) {
-			err = vms_err(-errno, "cannot pin %s: %s",
-				      upgrade ? tmp : p, strerror(errno));
-			break;
-		}
-		if (upgrade) {
-			/* The old link would go only once the kernel frees
-			 * its pin (RCU, a work queue: milliseconds, during
-			 * which both count): detach it now, then replace its
-			 * pin.
-			 */
-			int old = bpf_obj_get(p);
-
-			if (old >= 0) {
-				bpf_link_detach(old);
-				close(old);
-			}
-			if (rename(tmp, p)) {
-				err = vms_err(-errno,
-					      "cannot rename %s to %s: %s", tmp,
-					      p, strerror(errno));
-				unlink(tmp);
-				break;
-			}
-		}
+		if (!err)
+			err = trace_attach_one(progs[i], prog_names[i], p,
+					       upgrade, &links[i]);
 	}
 	if (err) {
 		/* A fresh set is removed; an upgrade keeps what it has: each
@@ -262,7 +268,7 @@ static int ensure_uplink_tc(struct vms_state *st, __u32 ifindex,
  * program gets one); *@changed when any changed. */
 static int upgrade_taps(struct vms_state *st, bool *changed)
 {
-	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	const struct vmst_port_cfg *cfg;
 	__u32 netns = vms_netns_ino(), idx;
 	bool ch, steer_new;
 	char name[IF_NAMESIZE];
@@ -276,7 +282,7 @@ static int upgrade_taps(struct vms_state *st, bool *changed)
 	if (!err)
 		err = vms_shared_prog_upgrade(st, VMS_PROG_STEER, &steer_new);
 	if (!err)
-		err = vms_port_read_all(&st->maps, cfg);
+		err = vms_port_table(&st->maps, &cfg);
 	if (err)
 		return err;
 	*changed |= steer_new;
@@ -479,6 +485,98 @@ out:
 	return err;
 }
 
+/*
+ * Uplink @dk, attached by link @path (@info): its tracing, XDP, tc and tap
+ * programs brought up to this build (*@changed when any was replaced).
+ */
+static int uplink_refresh(struct vms_state *st, const char *path,
+			  const char *name, const struct bpf_link_info *info,
+			  const struct vmst_dev_key *dk,
+			  struct vms_uplink_info *out, bool *changed)
+{
+	bool tracing_replaced, tc_changed, taps_changed;
+	int err;
+
+	err = ensure_tracing(st, &tracing_replaced);
+	if (!err)
+		err = upgrade_xdp(st, path, name, info, out, changed);
+	if (!err)
+		err = ensure_uplink_tc(st, dk->ifindex, name, dk, &tc_changed);
+	if (!err)
+		err = upgrade_taps(st, &taps_changed);
+	if (err)
+		return err;
+	update_north(st, dk);
+	if (tracing_replaced || tc_changed || taps_changed) {
+		out->upgraded = true;
+		*changed = true;
+	}
+	return fill_info(st, path, out);
+}
+
+/* Room for one more uplink in the state. */
+static int uplink_room(struct vms_state *st, const char *name)
+{
+	struct vms_uplink_info all[VMST_MAX_UPLINKS];
+
+	if (vms_uplink_list(st, all, VMST_MAX_UPLINKS) < VMST_MAX_UPLINKS)
+		return 0;
+	return vms_err(-ENOSPC,
+		       "%s: cannot attach: %d uplinks are attached, the most "
+		       "one state holds (detach one first)",
+		       name, VMST_MAX_UPLINKS);
+}
+
+/*
+ * Program @prog_fd attached to @ifindex in the mode @want asks for (auto:
+ * native, else generic with a warning); the link's fd and *@mode, or
+ * -errno.
+ */
+static int xdp_attach_mode(int prog_fd, __u32 ifindex, const char *name,
+			   enum vms_attach_mode want, __u32 *mode)
+{
+	int link_fd = -1;
+
+	if (want != VMS_ATTACH_GENERIC) {
+		link_fd =
+			try_attach(prog_fd, ifindex, name, XDP_FLAGS_DRV_MODE);
+		*mode = VMST_MODE_NATIVE;
+	}
+	if (link_fd < 0 && link_fd != -EBUSY && link_fd != -EEXIST &&
+	    want != VMS_ATTACH_NATIVE) {
+		if (want == VMS_ATTACH_AUTO)
+			pr_warn("%s: native XDP unavailable (%s); using "
+				"generic mode, which is much slower",
+				name, vms_last_error());
+		vms_clear_error();
+		link_fd =
+			try_attach(prog_fd, ifindex, name, XDP_FLAGS_SKB_MODE);
+		*mode = VMST_MODE_GENERIC;
+	}
+	return link_fd;
+}
+
+/* The new link @link_fd pinned at @path and uplink @dk (@up) recorded;
+ * neither when one fails. */
+static int uplink_record(struct vms_state *st, int link_fd, const char *path,
+			 const struct vmst_dev_key *dk,
+			 const struct vmst_uplink *up)
+{
+	int err;
+
+	if (bpf_obj_pin(link_fd, path))
+		return vms_err(-errno, "cannot pin %s: %s", path,
+			       strerror(errno));
+	if (bpf_map_update_elem(st->maps.fd[VMS_MAP_UPLINKS], dk, up,
+				BPF_ANY)) {
+		err = vms_err(-errno, "map %s: %s", VMST_MAP_UPLINKS,
+			      strerror(errno));
+		unlink(path);
+		return err;
+	}
+	return 0;
+}
+
 int vms_uplink_attach(struct vms_state *st, __u32 ifindex, const char *name,
 		      enum vms_attach_mode want, struct vms_uplink_info *out,
 		      bool *changed)
@@ -497,90 +595,32 @@ int vms_uplink_attach(struct vms_state *st, __u32 ifindex, const char *name,
 	*changed = false;
 	err = xdp_link_path(path, sizeof(path), st->pin_path, ifindex,
 			    dk.netns_ino);
-	if (err)
-		return err;
-	err = ensure_links_dir(st->pin_path);
+	if (!err)
+		err = ensure_links_dir(st->pin_path);
 	if (err)
 		return err;
 	if (!vms_pinned_link_info(path, &info)) {
-		if (info.xdp.ifindex == ifindex) {
-			bool tc_changed, taps_changed;
-
-			/* Attached: bring its programs up to this build. */
-			err = ensure_tracing(st, &tracing_replaced);
-			if (err)
-				return err;
-			err = upgrade_xdp(st, path, name, &info, out, changed);
-			if (err)
-				return err;
-			err = ensure_uplink_tc(st, ifindex, name, &dk,
-					       &tc_changed);
-			if (!err)
-				err = upgrade_taps(st, &taps_changed);
-			if (err)
-				return err;
-			update_north(st, &dk);
-			if (tracing_replaced || tc_changed || taps_changed) {
-				out->upgraded = true;
-				*changed = true;
-			}
-			return fill_info(st, path, out);
-		}
+		/* Attached: bring its programs up to this build. */
+		if (info.xdp.ifindex == ifindex)
+			return uplink_refresh(st, path, name, &info, &dk, out,
+					      changed);
 		/* The device this link was for is gone: forget it. */
 		unlink(path);
 		bpf_map_delete_elem(st->maps.fd[VMS_MAP_UPLINKS], &dk);
 	}
-	{
-		struct vms_uplink_info all[VMST_MAX_UPLINKS];
-
-		if (vms_uplink_list(st, all, VMST_MAX_UPLINKS) >=
-		    VMST_MAX_UPLINKS)
-			return vms_err(-ENOSPC,
-				       "%s: cannot attach: %d uplinks are "
-				       "attached, the most one state holds "
-				       "(detach one first)",
-				       name, VMST_MAX_UPLINKS);
-	}
-
-	err = ensure_tracing(st, &tracing_replaced);
+	err = uplink_room(st, name);
+	if (!err)
+		err = ensure_tracing(st, &tracing_replaced);
+	if (!err)
+		err = uplink_obj_load(st, &u);
 	if (err)
 		return err;
-	err = uplink_obj_load(st, &u);
+	link_fd = xdp_attach_mode(u.prog_fd, ifindex, name, want, &up.mode);
+	/* closing an unpinned link detaches it */
+	err = link_fd < 0 ? link_fd
+			  : uplink_record(st, link_fd, path, &dk, &up);
 	if (err)
-		return err;
-
-	if (want != VMS_ATTACH_GENERIC) {
-		link_fd = try_attach(u.prog_fd, ifindex, name,
-				     XDP_FLAGS_DRV_MODE);
-		up.mode = VMST_MODE_NATIVE;
-	}
-	if (link_fd < 0 && link_fd != -EBUSY && link_fd != -EEXIST &&
-	    want != VMS_ATTACH_NATIVE) {
-		if (want == VMS_ATTACH_AUTO)
-			pr_warn("%s: native XDP unavailable (%s); using "
-				"generic mode, which is much slower",
-				name, vms_last_error());
-		vms_clear_error();
-		link_fd = try_attach(u.prog_fd, ifindex, name,
-				     XDP_FLAGS_SKB_MODE);
-		up.mode = VMST_MODE_GENERIC;
-	}
-	if (link_fd < 0) {
-		err = link_fd;
 		goto out;
-	}
-	if (bpf_obj_pin(link_fd, path)) {
-		err = vms_err(-errno, "cannot pin %s: %s", path,
-			      strerror(errno));
-		goto out; /* closing the unpinned link detaches it */
-	}
-	if (bpf_map_update_elem(st->maps.fd[VMS_MAP_UPLINKS], &dk, &up,
-				BPF_ANY)) {
-		err = vms_err(-errno, "map %s: %s", VMST_MAP_UPLINKS,
-			      strerror(errno));
-		unlink(path);
-		goto out;
-	}
 	err = ensure_uplink_tc(st, ifindex, name, &dk, &tc_changed);
 	if (err) {
 		/* No half-attached uplink: the XDP link goes too. */

@@ -46,6 +46,7 @@ int vms_uplink_detach(struct vms_state *st, __u32 ifindex, const char *name);
 int vms_uplink_list(struct vms_state *st, struct vms_uplink_info *out, int max);
 /* Pinned tracing links present (counting tap drops). */
 bool vms_tracing_attached(const char *pin_path);
+/* The name of attach mode @mode (enum vmst_xdp_mode) of a pinned uplink. */
 const char *vms_mode_name(__u32 mode);
 
 #endif /* VMS_LOAD_UPLINK_H */

@@ -481,21 +481,107 @@ static int listen_on(struct sockaddr_storage *ss, socklen_t *sslen, bool dual,
 	return fd;
 }
 
+/* The exporter's command line. */
+struct exp_args {
+	struct vms_globals g;
+	const char *listen, *timeout_arg;
+	unsigned long long timeout;
+};
+
+static int exp_opt(void *ctx, int c, const char *arg)
+{
+	struct exp_args *a = ctx;
+	int err;
+
+	switch (c) {
+	case 't':
+		err = vms_opt_once("exporter", "--timeout", &a->timeout_arg,
+				   arg);
+		if (!err &&
+		    (vms_parse_uint(arg, 3600, &a->timeout) || a->timeout < 1))
+			err = vms_usage_err("exporter",
+					    "--timeout '%s': expected "
+					    "seconds, 1..3600",
+					    arg);
+		return err;
+	case 'h':
+		fputs(usage, stdout);
+		return VMS_OPTS_DONE;
+	default: /* 'V' */
+		printf("%s %s (state layout %d)\n", VMS_EXPORTER_BIN,
+		       VMSTEER_VERSION, VMSTEER_LAYOUT_VERSION);
+		return VMS_OPTS_DONE;
+	}
+}
+
+static int parse_args(struct exp_args *a, int argc, char **argv)
+{
+	static const struct vms_opt opts[] = {
+		VMS_OPTS_GLOBAL,
+		{"listen", 'l', VMS_OPT_STR, offsetof(struct exp_args, listen)},
+		{"timeout", 't', VMS_OPT_ARG, 0},
+		{"help", 'h', VMS_OPT_NOARG, 0},
+		{"version", 'V', VMS_OPT_NOARG, 0},
+		{}};
+	const struct vms_optspec spec = {
+		.cmd = "exporter",
+		.shortopts = "+jpvhV",
+		.opts = opts,
+		.fn = exp_opt,
+		.globals = &a->g,
+		.no_args = true,
+	};
+
+	a->timeout = EXP_TIMEOUT_DEFAULT;
+	return vms_getopt(&spec, argc, argv, a);
+}
+
+/* The HTTP server on listening socket @fd, or NULL after vms_err(). */
+static struct MHD_Daemon *start_daemon(struct exporter *e, int fd,
+				       const char *addr)
+{
+	struct MHD_Daemon *d = MHD_start_daemon(
+		MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, handle, e,
+		MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned int)EXP_MAX_CONNECTIONS,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned int)EXP_PER_IP_CONNECTIONS,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)e->timeout,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)EXP_CONN_MEMORY,
+		MHD_OPTION_NOTIFY_CONNECTION, conn_notify, e,
+		MHD_OPTION_NOTIFY_COMPLETED, request_done, e,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+
+	if (!d)
+		vms_err(-EIO, "--listen %s: cannot start the HTTP server",
+			addr);
+	return d;
+}
+
+/* Serve until a stop signal of @sigs (blocked); every EXP_TICK_MS at
+ * least, cut late requests and look for one. */
+static int serve(struct exporter *e, struct MHD_Daemon *d, const sigset_t *sigs,
+		 const char *addr)
+{
+	int sig;
+
+	for (;;) {
+		if (MHD_run_wait(d, EXP_TICK_MS) != MHD_YES)
+			return vms_err(-EIO,
+				       "--listen %s: the HTTP server failed",
+				       addr);
+		cut_late(e);
+		sig = sigtimedwait(sigs, NULL, &(struct timespec){0});
+		if (sig > 0) {
+			pr_debug("exporter: signal %d, stopping", sig);
+			return 0;
+		}
+	}
+}
+
 static int run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"pretty", no_argument, NULL, 'p'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"pin-path", required_argument, NULL, 'P'},
-		{"listen", required_argument, NULL, 'l'},
-		{"timeout", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{}};
-	const char *listen_arg = NULL, *pin_override = NULL;
-	unsigned long long timeout = EXP_TIMEOUT_DEFAULT;
-	const char *timeout_arg = NULL;
+	struct exp_args a = {};
 	struct exporter e = {};
 	struct sockaddr_storage ss;
 	struct MHD_Daemon *d;
@@ -503,110 +589,41 @@ static int run(int argc, char **argv)
 	sigset_t sigs, old;
 	socklen_t sslen = 0;
 	bool dual;
-	int c, fd, sig, err, verbose = 0;
+	int fd, err;
 
-	opterr = 0; /* our own message, JSON in JSON mode */
-	while ((c = getopt_long(argc, argv, "+jpvhV", opts, NULL)) != -1) {
-		err = vms_global_opt(c, optarg, &verbose, &pin_override);
-		if (err == VMS_EXIT_USAGE)
-			return err;
-		if (err)
-			continue;
-		switch (c) {
-		case 'l':
-			err = vms_opt_once("exporter", "--listen", &listen_arg,
-					   optarg);
-			if (err)
-				return err;
-			break;
-		case 't':
-			err = vms_opt_once("exporter", "--timeout",
-					   &timeout_arg, optarg);
-			if (!err && (vms_parse_uint(optarg, 3600, &timeout) ||
-				     timeout < 1))
-				err = vms_usage_err("exporter",
-						    "--timeout '%s': expected "
-						    "seconds, 1..3600",
-						    optarg);
-			if (err)
-				return err;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		case 'V':
-			printf("%s %s (state layout %d)\n", VMS_EXPORTER_BIN,
-			       VMSTEER_VERSION, VMSTEER_LAYOUT_VERSION);
-			return 0;
-		default:
-			return vms_bad_option("exporter", argv);
-		}
-	}
-	if (optind < argc)
-		return vms_usage_err("exporter", "unexpected argument '%s'",
-				     argv[optind]);
-	vms_libbpf_logging(verbose);
-	e.pin_path = vms_pin_path(pin_override);
+	err = parse_args(&a, argc, argv);
+	if (err)
+		return err == VMS_OPTS_DONE ? 0 : err;
+	vms_libbpf_logging(a.g.verbose);
+	e.pin_path = vms_pin_path(a.g.pin_path);
+	e.timeout = a.timeout;
 	err = vms_pin_path_check(e.pin_path);
+	if (!err)
+		err = parse_listen(a.listen ? a.listen : EXP_DEFAULT_LISTEN,
+				   &ss, &sslen, &dual);
 	if (err)
 		return err;
-	if (!listen_arg)
-		listen_arg = EXP_DEFAULT_LISTEN;
-	err = parse_listen(listen_arg, &ss, &sslen, &dual);
-	if (err)
-		return err;
-	fd = listen_on(&ss, &sslen, dual, listen_arg);
+	fd = listen_on(&ss, &sslen, dual,
+		       a.listen ? a.listen : EXP_DEFAULT_LISTEN);
 	if (fd < 0)
 		return fd;
 	format_addr(&ss, addr, sizeof(addr));
 
-	/* The stop signals are taken between rounds of the loop below. */
+	/* The stop signals are taken between rounds of serve(). */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	sigprocmask(SIG_BLOCK, &sigs, &old);
 	signal(SIGPIPE, SIG_IGN);
-	e.timeout = timeout;
-
-	d = MHD_start_daemon(
-		MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, handle, &e,
-		MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned int)EXP_MAX_CONNECTIONS,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		(unsigned int)EXP_PER_IP_CONNECTIONS,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)timeout,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)EXP_CONN_MEMORY,
-		MHD_OPTION_NOTIFY_CONNECTION, conn_notify, &e,
-		MHD_OPTION_NOTIFY_COMPLETED, request_done, &e,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
-	if (!d) {
-		close(fd);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		return vms_err(-EIO,
-			       "--listen %s: cannot start the HTTP server",
-			       addr);
+	d = start_daemon(&e, fd, addr);
+	if (d) {
+		pr_info("exporter listening on http://%s/ (pin path %s)", addr,
+			e.pin_path);
+		err = serve(&e, d, &sigs, addr);
+		MHD_stop_daemon(d);
+	} else {
+		err = -EIO;
 	}
-	pr_info("exporter listening on http://%s/ (pin path %s)", addr,
-		e.pin_path);
-
-	/* Serve; every EXP_TICK_MS at least, cut late requests and look
-	 * for a stop signal. */
-	err = 0;
-	for (;;) {
-		if (MHD_run_wait(d, EXP_TICK_MS) != MHD_YES) {
-			err = vms_err(-EIO,
-				      "--listen %s: the HTTP server failed",
-				      addr);
-			break;
-		}
-		cut_late(&e);
-		sig = sigtimedwait(&sigs, NULL, &(struct timespec){0});
-		if (sig > 0) {
-			pr_debug("exporter: signal %d, stopping", sig);
-			break;
-		}
-	}
-	MHD_stop_daemon(d);
 	close(fd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return err;

@@ -100,14 +100,15 @@ void vms_prom_family(FILE *f, const char *name, const char *type,
 
 /* Everything a scrape shows, read before anything is written. */
 struct snapshot {
-	struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	const struct vmst_port_cfg *cfg; /* vms_port_table */
 	struct vmst_port_stats ps[VMST_MAX_PORTS];
-	struct vmst_counter rs[VMST_MAX_PORTS][VMST_R_MAX];
+	struct vms_reasons rs[VMST_MAX_PORTS];
 	struct vmst_queue_stats qs[VMST_MAX_PORTS];
 	struct vmst_rss rss[VMST_MAX_PORTS];
 	__u16 queues[VMST_MAX_PORTS]; /* 0: the port has no queue steering */
 	char tap[VMST_MAX_PORTS][40]; /* tap="<name>", escaped */
-	__u32 ifx[VMST_MAX_PORTS], ids[VMST_MAX_PORTS]; /* taps, tc programs */
+	__u32 ifx[VMST_MAX_PORTS];    /* taps */
+	bool have[VMST_MAX_PORTS];    /* ... with their tap program */
 	struct vms_uplink_info up[VMST_MAX_UPLINKS];
 	int nup;
 	struct {
@@ -193,14 +194,12 @@ static void read_tc_progs(struct snapshot *s, struct vms_state *st)
 	/* One tc query a tap, all over one netlink socket: is the shared
 	 * program (or, say, another build's vmsteer program) in vmsteer's
 	 * filter? */
-	if (vms_tc_prog_ids(s->ifx, ntaps, s->ids)) {
+	if (vms_taps_have_prog(s->ifx, ntaps, tap_id, s->have)) {
 		vms_clear_error(); /* not known: none counted */
 		ntaps = 0;
 	}
 	for (i = 0; i < ntaps; i++)
-		if (!s->ids[i] ||
-		    (s->ids[i] != tap_id && !vms_tap_prog_ours(s->ifx[i])))
-			s->no_tap_prog++;
+		s->no_tap_prog += !s->have[i];
 	if (st->maps.fd[VMS_MAP_CPUMAP] < 0)
 		return;
 	for (cpu = 0; cpu < ncpu; cpu++)
@@ -220,7 +219,7 @@ static int snapshot_read(struct snapshot *s, const char *pin_path)
 	if (err)
 		return err;
 	/* Whole tables in a few batch reads, not a read per port. */
-	err = vms_port_read_all(&st.maps, s->cfg);
+	err = vms_port_table(&st.maps, &s->cfg);
 	if (!err)
 		err = vms_read_reasons_range(&st.maps, 0, VMST_MAX_PORTS,
 					     s->rs);
@@ -413,10 +412,11 @@ static const struct port_series traffic_frames[] = {
 static const struct port_series traffic_bytes[] = {
 	TRAFFIC_SERIES(TRAFFIC_BYTES)};
 static const struct port_series tap_outcomes[] = {
-	{",outcome=\"sent\"} ", VMST_PC_TAP_SENT},
-	{",outcome=\"ring_full\"} ", VMST_PC_TAP_RING_FULL},
-	{",outcome=\"xmit_error\"} ", VMST_PC_TAP_XMIT_ERR},
-	{",outcome=\"redirect_error\"} ", VMST_PC_REDIRECT_ERR},
+	{",outcome=\"sent\",path=\"xdp\"} ", VMST_PC_TAP_SENT},
+	{",outcome=\"ring_full\",path=\"xdp\"} ", VMST_PC_TAP_RING_FULL},
+	{",outcome=\"xmit_error\",path=\"xdp\"} ", VMST_PC_TAP_XMIT_ERR},
+	{",outcome=\"redirect_error\",path=\"xdp\"} ", VMST_PC_REDIRECT_ERR},
+	{",outcome=\"ring_full\",path=\"tc\"} ", VMST_PC_TAP_RING_FULL_TC},
 };
 
 static void render_ports(struct out *o, const struct snapshot *s)
@@ -443,7 +443,10 @@ static void render_ports(struct out *o, const struct snapshot *s)
 		{"vmsteer_port_tap_frames_total",
 		 "What became of the frames redirected to a port's tap: sent "
 		 "(the tap ring accepted them), ring_full, xmit_error (no "
-		 "queue open), redirect_error (failed before the tap).",
+		 "queue open), redirect_error (failed before the tap); by "
+		 "path: xdp, what XDP programs redirected (every outcome), "
+		 "tc, the skb path (a tc program's redirect, the bridge: "
+		 "ring_full only).",
 		 tap_outcomes, sizeof(tap_outcomes) / sizeof(tap_outcomes[0])},
 	};
 	size_t k, j;
@@ -490,29 +493,56 @@ static const char *reason_action(int r)
 	return vms_reason_drops(r) ? "drop" : "pass";
 }
 
-/* ",reason=\"...\",action=\"...\"} " of every reason, made once. */
-static const char *reason_labels(int r)
+/* ",reason=\"...\",action=\"...\",path=\"...\"} " of every reason and
+ * hook, made once. */
+static const char *reason_labels(int r, int h)
 {
-	static char lab[VMST_R_MAX][96];
+	static char lab[VMST_R_MAX][VMS_HOOKS][104];
 
-	if (!lab[r][0])
-		snprintf(lab[r], sizeof(lab[r]),
-			 ",reason=\"%s\",action=\"%s\"} ", vms_reason_labels[r],
-			 reason_action(r));
-	return lab[r];
+	if (!lab[r][h][0])
+		snprintf(lab[r][h], sizeof(lab[r][h]),
+			 ",reason=\"%s\",action=\"%s\",path=\"%s\"} ",
+			 vms_reason_labels[r], reason_action(r),
+			 vms_hook_names[h]);
+	return lab[r][h];
+}
+
+/*
+ * Whether (reason @r, hook @h) is a series of a port whose transmit hook
+ * leaves hook @idle idle (VMS_HOOK_BIT_*; 0 for tap=""): the hooks that
+ * count @r, but a check both tap programs make (vmst_tx_check) only on
+ * the port's own hook, or where its counter moved (a port that changed
+ * hook, a frame before its XDP program was on): an XDP port's tap never
+ * drops on tc what its XDP program checks, and the reverse.
+ */
+static bool reason_shown(int r, int h, unsigned int idle,
+			 const struct vms_reasons *rs)
+{
+	unsigned int hooks = vms_reason_hooks(r);
+
+	if (!(hooks & (1U << h)))
+		return false;
+	return hooks != (VMS_HOOK_BIT_XDP | VMS_HOOK_BIT_TC) ||
+	       !vms_reason_from_vm(r) || !(idle & (1U << h)) ||
+	       rs->hook[h][r].frames;
 }
 
 static void reason_samples(struct out *o, const char *family, const char *tap,
-			   const struct vmst_counter *rs, bool bytes, bool port)
+			   const struct vms_reasons *rs, bool bytes, bool port,
+			   unsigned int idle)
 {
-	int r;
+	int r, h;
 
 	for (r = 0; r < VMST_R_MAX; r++) {
-		/* A reason the data path never counts there stays out. */
+		/* A reason the data path never counts there stays out, and
+		 * so does a hook that never counts it. */
 		if (!(port ? vms_reason_per_port(r) : vms_reason_portless(r)))
 			continue;
-		out_sample(o, family, tap, reason_labels(r),
-			   bytes ? rs[r].bytes : rs[r].frames);
+		for (h = 0; h < VMS_HOOKS; h++)
+			if (reason_shown(r, h, idle, rs))
+				out_sample(o, family, tap, reason_labels(r, h),
+					   bytes ? rs->hook[h][r].bytes
+						 : rs->hook[h][r].frames);
 	}
 }
 
@@ -525,11 +555,15 @@ static void render_reasons(struct out *o, const struct snapshot *s)
 		{"vmsteer_reason_frames_total",
 		 "Frames vmsteer's programs passed to the kernel "
 		 "(action=pass) or dropped (action=drop) instead of "
-		 "forwarding them, by reason (see 'vmsteer stats --help'); "
+		 "forwarding them, by reason (see 'vmsteer stats --help') "
+		 "and path, the hook whose program counted them (xdp: an XDP "
+		 "program, the uplink's or the tap's; tc: a tc program); "
 		 "tap=\"\" for frames not tied to a port. Each port has the "
 		 "reasons that can be counted for it (the transmit path's, "
 		 "and too_big, no_target, drop_no_target of the uplink), "
-		 "tap=\"\" the others.",
+		 "tap=\"\" the others, each on the paths that count it (a "
+		 "check both tap programs make on the port's own path, the "
+		 "other once it has counted frames there).",
 		 false},
 		{"vmsteer_reason_bytes_total",
 		 "Bytes of the frames counted by vmsteer_reason_frames_total.",
@@ -540,12 +574,15 @@ static void render_reasons(struct out *o, const struct snapshot *s)
 
 	for (k = 0; k < sizeof(fam) / sizeof(fam[0]); k++) {
 		out_family(o, fam[k].name, fam[k].help);
-		reason_samples(o, fam[k].name, "tap=\"\"", s->rs[0],
-			       fam[k].bytes, false);
+		reason_samples(o, fam[k].name, "tap=\"\"", &s->rs[0],
+			       fam[k].bytes, false, 0);
 		for (idx = next_port(s, 0); idx < VMST_MAX_PORTS;
 		     idx = next_port(s, idx))
-			reason_samples(o, fam[k].name, s->tap[idx], s->rs[idx],
-				       fam[k].bytes, true);
+			reason_samples(o, fam[k].name, s->tap[idx], &s->rs[idx],
+				       fam[k].bytes, true,
+				       s->cfg[idx].flags & VMST_CFG_F_TX_TC
+					       ? VMS_HOOK_BIT_XDP
+					       : VMS_HOOK_BIT_TC);
 	}
 	out_flush(o);
 }

@@ -148,33 +148,35 @@ int vms_ifname_check(const char *name)
 	return 0;
 }
 
+/* An interface ioctl on @name, through one socket the process keeps (a
+ * socket each was two more system calls; apply makes three a port). */
+static int dev_ioctl(const char *name, unsigned long req, struct ifreq *ifr)
+{
+	static int fd = -1;
+
+	if (fd < 0)
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(ifr->ifr_name, 0, sizeof(ifr->ifr_name));
+	strncpy(ifr->ifr_name, name, IFNAMSIZ - 1);
+	return ioctl(fd, req, ifr) < 0 ? -errno : 0;
+}
+
 int vms_ifindex(const char *name)
 {
-	unsigned int idx;
+	struct ifreq ifr = {0};
 	int err;
 
 	err = vms_ifname_check(name);
 	if (err)
 		return err;
-	idx = if_nametoindex(name);
-	if (!idx)
+	err = dev_ioctl(name, SIOCGIFINDEX, &ifr);
+	if (err == -ENODEV || (!err && ifr.ifr_ifindex <= 0))
 		return vms_err(-ENODEV, "%s: no such device", name);
-	return idx;
-}
-
-static int dev_ioctl(const char *name, unsigned long req, struct ifreq *ifr)
-{
-	int fd, ret = 0;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	memset(ifr->ifr_name, 0, sizeof(ifr->ifr_name));
-	strncpy(ifr->ifr_name, name, IFNAMSIZ - 1);
-	if (ioctl(fd, req, ifr) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
+	if (err)
+		return vms_err(err, "%s: %s", name, strerror(-err));
+	return ifr.ifr_ifindex;
 }
 
 int vms_is_tap(const char *name)
@@ -203,9 +205,12 @@ int vms_dev_mtu(const char *name)
 
 __u32 vms_netns_ino(void)
 {
+	/* vmsteer never changes namespace: read once (it was asked several
+	 * times a port). */
+	static __u32 ino;
 	struct stat st;
 
-	if (stat("/proc/self/ns/net", &st))
-		return 0;
-	return (__u32)st.st_ino;
+	if (!ino && !stat("/proc/self/ns/net", &st))
+		ino = (__u32)st.st_ino;
+	return ino;
 }

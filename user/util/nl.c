@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * rtnetlink dumps through libmnl, for the host-local MACs (local.c) and
- * the agent's view of the links, and single gets (a tap's root qdisc). Every reply must carry the request's
+ * the agent's view of the links, single gets and changes (a tap's
+ * qdiscs, tc filters) and batches of gets. Every reply must carry the request's
  * sequence number and come from the kernel; a dump the kernel marks
  * interrupted (NLM_F_DUMP_INTR: the table changed while it was read) is
  * thrown away and done again, a few times, before it is an error.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -39,28 +41,16 @@ static int dump_msg(const struct nlmsghdr *nh, void *data)
 }
 
 /* One attempt: 0, -EINTR (interrupted, redo) or -errno. */
-static int dump_once(struct mnl_socket *nl, __u16 type, __u8 family,
+static int dump_once(struct mnl_socket *nl, struct nlmsghdr *nh,
 		     const char *what, struct dump_ctx *c, vms_nl_reset reset)
 {
 	static char buf[VMS_NL_BUF];
 	unsigned int portid = mnl_socket_get_portid(nl), seq;
-	struct nlmsghdr *nh;
-	struct rtgenmsg *g;
 	int n, ret;
 
 	seq = time(NULL) ^ (unsigned int)rand();
-	nh = mnl_nlmsg_put_header(buf);
-	nh->nlmsg_type = type;
 	nh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nh->nlmsg_seq = seq;
-	g = mnl_nlmsg_put_extra_header(
-		nh, type == RTM_GETLINK	   ? sizeof(struct ifinfomsg)
-		    : type == RTM_GETQDISC ? sizeof(struct tcmsg)
-					   : sizeof(struct ndmsg));
-	g->rtgen_family = family;
-	/* Bridge ports with their VLANs (bypass.c). */
-	if (type == RTM_GETLINK && family == AF_BRIDGE)
-		mnl_attr_put_u32(nh, IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN);
 	if (reset)
 		reset(c->data);
 	c->intr = false;
@@ -90,29 +80,44 @@ static int dump_once(struct mnl_socket *nl, __u16 type, __u8 family,
 	return c->intr ? -EINTR : 0;
 }
 
-int vms_nl_get(struct nlmsghdr *nh, vms_nl_cb cb, void *data)
+/*
+ * The process's rtnetlink socket for gets and changes, opened at first
+ * use and kept (a tap attach makes several requests: a socket each would
+ * be three more system calls apiece). Every exchange reads its replies
+ * to the end (the ack), so none is left for the next one.
+ */
+static struct mnl_socket *rt_sock(void)
+{
+	static struct mnl_socket *nl;
+
+	if (nl)
+		return nl;
+	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int e = errno;
+
+		mnl_socket_close(nl);
+		nl = NULL;
+		errno = e;
+	}
+	return nl;
+}
+
+/* Send @nh with @flags (and an ack asked for); @cb for the replies. */
+static int talk(struct nlmsghdr *nh, __u16 flags, vms_nl_cb cb, void *data)
 {
 	static char buf[VMS_NL_BUF];
-	struct mnl_socket *nl;
+	struct mnl_socket *nl = rt_sock();
 	unsigned int seq;
-	int n, ret = MNL_CB_OK, err = 0;
+	int n, ret = MNL_CB_OK;
 
-	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	if (!nl)
 		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		err = -errno;
-		goto out;
-	}
 	seq = time(NULL) ^ (unsigned int)rand();
-	/* Some gets (qdiscs) answer only with NLM_F_ECHO; the ack ends the
-	 * exchange either way. */
-	nh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ECHO | NLM_F_ACK;
+	nh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
 	nh->nlmsg_seq = seq;
-	if (mnl_socket_sendto(nl, nh, nh->nlmsg_len) < 0) {
-		err = -errno;
-		goto out;
-	}
+	if (mnl_socket_sendto(nl, nh, nh->nlmsg_len) < 0)
+		return -errno;
 	do {
 		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
@@ -121,15 +126,74 @@ int vms_nl_get(struct nlmsghdr *nh, vms_nl_cb cb, void *data)
 			    : mnl_cb_run(buf, n, seq, mnl_socket_get_portid(nl),
 					 cb, data);
 	} while (ret > MNL_CB_STOP);
-	if (ret < 0)
-		err = -errno;
-out:
-	mnl_socket_close(nl);
-	return err;
+	return ret < 0 ? -errno : 0;
 }
 
-int vms_nl_dump(__u16 type, __u8 family, const char *what, vms_nl_cb cb,
-		vms_nl_reset reset, void *data)
+int vms_nl_get(struct nlmsghdr *nh, vms_nl_cb cb, void *data)
+{
+	/* Some gets (qdiscs) answer only with NLM_F_ECHO; the ack ends the
+	 * exchange either way. */
+	return talk(nh, NLM_F_ECHO, cb, data);
+}
+
+int vms_nl_change(struct nlmsghdr *nh, __u16 flags)
+{
+	return talk(nh, flags, NULL, NULL);
+}
+
+int vms_nl_batch(int n, vms_nl_put put, vms_nl_each each, void *data)
+{
+	static char buf[VMS_NL_BUF];
+	struct mnl_socket *nl = rt_sock();
+	unsigned int seq, portid;
+	int i, k, m, acks;
+
+	if (!nl)
+		return -errno;
+	portid = mnl_socket_get_portid(nl);
+	for (i = 0; i < n; i += m) {
+		size_t len = 0;
+
+		m = n - i < VMS_NL_BATCH ? n - i : VMS_NL_BATCH;
+		seq = time(NULL) ^ (unsigned int)rand();
+		for (k = 0; k < m; k++) {
+			struct nlmsghdr *nh = mnl_nlmsg_put_header(buf + len);
+
+			put(i + k, nh, data);
+			nh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+			nh->nlmsg_seq = seq + k;
+			len += nh->nlmsg_len;
+		}
+		if (mnl_socket_sendto(nl, buf, len) < 0)
+			return -errno;
+		for (acks = 0; acks < m;) {
+			int got = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+			const struct nlmsghdr *nh =
+				(const struct nlmsghdr *)buf;
+
+			if (got < 0) {
+				if (errno == EINTR)
+					continue;
+				return -errno;
+			}
+			for (; mnl_nlmsg_ok(nh, got);
+			     nh = mnl_nlmsg_next(nh, &got)) {
+				unsigned int j = nh->nlmsg_seq - seq;
+
+				if (nh->nlmsg_pid != portid ||
+				    j >= (unsigned int)m)
+					continue;
+				if (nh->nlmsg_type == NLMSG_ERROR)
+					acks++; /* the ack, or the error */
+				each(i + j, nh, data);
+			}
+		}
+	}
+	return 0;
+}
+
+int vms_nl_dump_req(struct nlmsghdr *nh, const char *what, vms_nl_cb cb,
+		    vms_nl_reset reset, void *data)
 {
 	struct dump_ctx c = {cb, data, false};
 	struct mnl_socket *nl;
@@ -143,7 +207,7 @@ int vms_nl_dump(__u16 type, __u8 family, const char *what, vms_nl_cb cb,
 		goto out;
 	}
 	for (tries = 0; tries < DUMP_TRIES; tries++) {
-		err = dump_once(nl, type, family, what, &c, reset);
+		err = dump_once(nl, nh, what, &c, reset);
 		if (err != -EINTR)
 			goto out;
 		pr_debug("%s dump interrupted by a change: again", what);
@@ -153,6 +217,25 @@ int vms_nl_dump(__u16 type, __u8 family, const char *what, vms_nl_cb cb,
 out:
 	mnl_socket_close(nl);
 	return err;
+}
+
+int vms_nl_dump(__u16 type, __u8 family, const char *what, vms_nl_cb cb,
+		vms_nl_reset reset, void *data)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
+	struct rtgenmsg *g;
+
+	nh->nlmsg_type = type;
+	g = mnl_nlmsg_put_extra_header(
+		nh, type == RTM_GETLINK	   ? sizeof(struct ifinfomsg)
+		    : type == RTM_GETQDISC ? sizeof(struct tcmsg)
+					   : sizeof(struct ndmsg));
+	g->rtgen_family = family;
+	/* Bridge ports with their VLANs (bypass.c). */
+	if (type == RTM_GETLINK && family == AF_BRIDGE)
+		mnl_attr_put_u32(nh, IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN);
+	return vms_nl_dump_req(nh, what, cb, reset, data);
 }
 
 struct genl_reply {
@@ -297,22 +380,36 @@ static int link_cb(const struct nlmsghdr *nh, void *data)
 	return mnl_attr_parse(nh, sizeof(struct ifinfomsg), link_xdp_cb, data);
 }
 
-int vms_xdp_drv_prog_id(__u32 ifindex, __u32 *id)
+int vms_nl_tc_kind(const struct nlattr *a, void *kind)
+{
+	if (mnl_attr_get_type(a) == TCA_KIND &&
+	    !mnl_attr_validate(a, MNL_TYPE_STRING))
+		snprintf(kind, VMS_TC_KIND_LEN, "%s", mnl_attr_get_str(a));
+	return MNL_CB_OK;
+}
+
+int vms_nl_link_get(__u32 ifindex, vms_nl_cb cb, void *data)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
-	struct xdp_find f = {};
 	struct ifinfomsg *ifi;
-	int err;
 
-	/* One get of this device (libbpf's bpf_xdp_query() dumps every
-	 * device of the namespace: O(N) per tap, O(N^2) per apply). */
 	nh->nlmsg_type = RTM_GETLINK;
 	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
 	mnl_attr_put_u32(nh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	err = vms_nl_get(nh, link_cb, &f);
+	return vms_nl_get(nh, cb, data);
+}
+
+int vms_xdp_drv_prog_id(__u32 ifindex, __u32 *id)
+{
+	struct xdp_find f = {};
+	int err;
+
+	/* One get of this device (libbpf's bpf_xdp_query() dumps every
+	 * device of the namespace: O(N) per tap, O(N^2) per apply). */
+	err = vms_nl_link_get(ifindex, link_cb, &f);
 	*id = 0;
 	if (err)
 		return err;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* rtnetlink dumps (nl.c), through libmnl. */
+/* rtnetlink dumps, gets and changes (nl.c), through libmnl. */
 #ifndef VMS_NL_H
 #define VMS_NL_H
 
@@ -25,6 +25,11 @@ typedef void (*vms_nl_reset)(void *data);
 int vms_nl_dump(__u16 type, __u8 family, const char *what, vms_nl_cb cb,
 		vms_nl_reset reset, void *data);
 
+/* The same with a request built by the caller (@nh: its type, header
+ * and attributes; flags and sequence number are set here). */
+int vms_nl_dump_req(struct nlmsghdr *nh, const char *what, vms_nl_cb cb,
+		    vms_nl_reset reset, void *data);
+
 /*
  * Send the one-object request @nh (a get: its header and payload built
  * by the caller; flags, sequence number and port id are set here) and
@@ -32,6 +37,35 @@ int vms_nl_dump(__u16 type, __u8 family, const char *what, vms_nl_cb cb,
  * no such object) with no message: the caller names the object.
  */
 int vms_nl_get(struct nlmsghdr *nh, vms_nl_cb cb, void *data);
+/*
+ * Send the change request @nh (RTM_NEWQDISC, RTM_DELTFILTER...: built by
+ * the caller) with the NLM_F_CREATE/EXCL/REPLACE @flags and wait for its
+ * ack: 0 or -errno of the kernel's answer, with no message. The tests'
+ * crash build (tests/crash/crashpoint.c) counts each call as a write.
+ */
+int vms_nl_change(struct nlmsghdr *nh, __u16 flags);
+
+/* Requests a vms_nl_batch sends in one message (their replies fit the
+ * receive buffer). */
+#define VMS_NL_BATCH 64
+/* Build request @i of a batch in @nh (type, flags, header, attributes). */
+typedef void (*vms_nl_put)(int i, struct nlmsghdr *nh, void *data);
+/* A reply to request @i: an answer, or its ack or error (NLMSG_ERROR). */
+typedef void (*vms_nl_each)(int i, const struct nlmsghdr *nh, void *data);
+/*
+ * @n get requests, @put builds each, sent VMS_NL_BATCH to a message over
+ * the process's socket; @each sees every reply. 0 or -errno (a request's
+ * own error goes to @each only).
+ */
+int vms_nl_batch(int n, vms_nl_put put, vms_nl_each each, void *data);
+/* The TCA_KIND attribute @a of a tc message (qdisc, filter) into @kind,
+ * VMS_TC_KIND_LEN bytes; other attributes are skipped. An mnl_attr_cb_t. */
+#define VMS_TC_KIND_LEN 32
+int vms_nl_tc_kind(const struct nlattr *a, void *kind);
+/* One RTM_GETLINK get of device @ifindex (no statistics), @cb for the
+ * reply: 0 or -errno (-ENODEV: no such device), no message. O(1) at any
+ * number of devices, where a dump is O(devices). */
+int vms_nl_link_get(__u32 ifindex, vms_nl_cb cb, void *data);
 /* The netdev generic netlink family (include/uapi/linux/netdev.h). */
 #define NETDEV_FAMILY		  "netdev"
 #define NETDEV_CMD_DEV_GET	  1
