@@ -142,11 +142,23 @@ int arrived_read(const struct arrived *a, __u64 *n);
 long long arrived_wait(const struct arrived *a, __u64 base,
 		       unsigned long long written, __u64 inflight,
 		       double stall);
+/* Before a burst: wait until at most @window - TX_BURST of @written
+ * frames are on the way, what arrived in @got; 1 to send on, 0 when the
+ * reader stalled (the call ends), -1 on error. */
+int arrived_window(const struct arrived *a, __u64 base,
+		   unsigned long long written, long long window,
+		   long long *got);
 void arrived_close(struct arrived *a);
 /* Attach bench_drop (tests/bpf/bench_xdp.bpf.c) to @ifindex natively: the
  * floor. The skeleton or NULL. */
 struct bench_xdp_bpf;
 struct bench_xdp_bpf *floor_attach(const char *tap, int ifindex);
+/* After the tap's queue is open: open @o's arrival count (its start in
+ * @base) or attach the floor to @tap (@floor, @ifindex); 0 or -1. */
+int tx_start(const struct tx_opts *o, const char *tap, struct arrived *a,
+	     __u64 *base, struct bench_xdp_bpf **floor, int *ifindex);
+/* The frames the floor dropped so far; -1 on error. */
+long long floor_count(struct bench_xdp_bpf *skel);
 /* Detach and destroy the floor (NULL: nothing). */
 void floor_detach(struct bench_xdp_bpf *skel, int ifindex);
 

@@ -207,18 +207,9 @@ int cmd_txgen(int argc, char **argv)
 		return -1;
 	}
 	tap = argv[optind];
-	if (o.arrived &&
-	    (arrived_open(&a, o.arrived) || arrived_read(&a, &base)))
-		goto out;
 	fd = tap_queue_open(tap, true);
-	if (fd < 0)
+	if (fd < 0 || tx_start(&o, tap, &a, &base, &floor, &ifindex))
 		goto out;
-	if (o.floor) {
-		ifindex = if_nametoindex(tap);
-		floor = ifindex ? floor_attach(tap, ifindex) : NULL;
-		if (!floor)
-			goto out;
-	}
 	iov[0] = (struct iovec){&hdr, sizeof(hdr)};
 	iov[1] = (struct iovec){frame, o.size};
 	/* Timed: the bursts of writes only, not the waits between them. */
@@ -226,16 +217,11 @@ int cmd_txgen(int argc, char **argv)
 	while (wall < o.secs && now_sec() < t_end) {
 		double c0, w0;
 
-		if (o.arrived) {
-			/* A reader stalled for 5 s ends the call rather than
-			 * overflow its ring: what arrived tells. */
-			got = arrived_wait(&a, base, frames,
-					   o.window - TX_BURST, 5);
-			if (got < 0)
+		if (o.arrived && (c = arrived_window(&a, base, frames, o.window,
+						     &got)) <= 0) {
+			if (c < 0)
 				goto out;
-			if ((unsigned long long)got + o.window - TX_BURST <
-			    frames)
-				break;
+			break;
 		}
 		c0 = thread_cpu_sec();
 		w0 = now_sec();
@@ -253,17 +239,8 @@ int cmd_txgen(int argc, char **argv)
 		if (got < 0)
 			goto out;
 	}
-	if (floor) {
-		__u64 drops = 0;
-
-		if (percpu_u64_sum(bpf_map__fd(floor->maps.bench_cnt),
-				   BENCH_C_DROP, &drops)) {
-			bench_err("read the floor's count: %s",
-				  strerror(errno));
-			goto out;
-		}
-		got = (long long)drops;
-	}
+	if (floor && (got = floor_count(floor)) < 0)
+		goto out;
 	printf("frames=%llu errors=%llu secs=%.6f cpu=%.6f arrived=%lld\n",
 	       frames, errors, wall, cpu, got);
 	ret = 0;
@@ -290,4 +267,42 @@ void floor_detach(struct bench_xdp_bpf *skel, int ifindex)
 		return;
 	bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
 	bench_xdp_bpf__destroy(skel);
+}
+
+long long floor_count(struct bench_xdp_bpf *skel)
+{
+	__u64 drops = 0;
+
+	if (percpu_u64_sum(bpf_map__fd(skel->maps.bench_cnt), BENCH_C_DROP,
+			   &drops)) {
+		bench_err("read the floor's count: %s", strerror(errno));
+		return -1;
+	}
+	return (long long)drops;
+}
+
+int arrived_window(const struct arrived *a, __u64 base,
+		   unsigned long long written, long long window, long long *got)
+{
+	/* A reader stalled for 5 s ends the call rather than overflow its
+	 * ring: what arrived tells. */
+	*got = arrived_wait(a, base, written, window - TX_BURST, 5);
+	if (*got < 0)
+		return -1;
+	return (unsigned long long)*got + window - TX_BURST >= written;
+}
+
+int tx_start(const struct tx_opts *o, const char *tap, struct arrived *a,
+	     __u64 *base, struct bench_xdp_bpf **floor, int *ifindex)
+{
+	if (o->arrived &&
+	    (arrived_open(a, o->arrived) || arrived_read(a, base)))
+		return -1;
+	if (o->floor) {
+		*ifindex = if_nametoindex(tap);
+		*floor = *ifindex ? floor_attach(tap, *ifindex) : NULL;
+		if (!*floor)
+			return -1;
+	}
+	return 0;
 }

@@ -458,15 +458,8 @@ int cmd_vhostgen(int argc, char **argv)
 		ret = send_hex(&v, hex);
 		goto out;
 	}
-	if (o.arrived &&
-	    (arrived_open(&a, o.arrived) || arrived_read(&a, &base)))
+	if (tx_start(&o, tap, &a, &base, &floor, &ifindex))
 		goto out;
-	if (o.floor) {
-		ifindex = if_nametoindex(tap);
-		floor = ifindex ? floor_attach(tap, ifindex) : NULL;
-		if (!floor)
-			goto out;
-	}
 	c0 = worker_cpu_sec(v.worker);
 	d0 = thread_cpu_sec();
 	w0 = now_sec();
@@ -480,13 +473,10 @@ int cmd_vhostgen(int argc, char **argv)
 		int i;
 
 		if (o.arrived) {
-			got = arrived_wait(&a, base, frames,
-					   o.window - TX_BURST, 5);
-			if (got < 0)
+			c = arrived_window(&a, base, frames, o.window, &got);
+			if (c < 0)
 				goto out;
-			/* A stalled reader ends the call: what arrived tells. */
-			if ((unsigned long long)got + o.window - TX_BURST <
-			    frames)
+			if (!c)
 				break;
 		} else if (vnet_wait_used(&v, o.window - TX_BURST, 5)) {
 			/* The floor: a frame is gone once vhost used it. */
@@ -519,17 +509,8 @@ int cmd_vhostgen(int argc, char **argv)
 	}
 	wall = now_sec() - w0;
 	cpu = worker_cpu_sec(v.worker) - c0;
-	if (floor) {
-		__u64 drops = 0;
-
-		if (percpu_u64_sum(bpf_map__fd(floor->maps.bench_cnt),
-				   BENCH_C_DROP, &drops)) {
-			bench_err("read the floor's count: %s",
-				  strerror(errno));
-			goto out;
-		}
-		got = (long long)drops;
-	}
+	if (floor && (got = floor_count(floor)) < 0)
+		goto out;
 	printf("frames=%llu errors=0 secs=%.6f cpu=%.6f arrived=%lld "
 	       "drv=%.6f\n",
 	       frames, wall, cpu, got, thread_cpu_sec() - d0);
