@@ -14,8 +14,8 @@
 #   the kernel lets the tap XDP program send to the uplink (6.3+), else on
 #   tc (tx_uplink_hook).
 # - A spoofed source address is dropped by the XDP program on this path:
-#   counted under its reason and as the tap's RX dropped (tun counts XDP
-#   drops there), never forwarded.
+#   counted under its reason on the XDP hook and as the tap's RX dropped
+#   (tun counts XDP drops there), never forwarded.
 # - The same frames through a tc-only port (--tx-hook tc) arrive the same,
 #   counted on tc: the XDP counters above are the hook's, not a default.
 . "$(dirname "$0")/lib.sh"
@@ -70,6 +70,8 @@ WIRE_SEEN=0
 SEQ_BASE=$((0x10000000))
 round() {
 	local hook=$1 local_c uplink_c recv_c i n_ew=0 n_up=0 f S d0 d1
+	# expect_count checks a drop reason on the ports' hook (reason_hook).
+	TX_HOOK=$hook
 	if [ "$hook" = xdp ]; then
 		local_c=from_vm_local_xdp_frames uplink_c=$FROM_UPLINK recv_c=to_vm_xdp_frames
 	else
