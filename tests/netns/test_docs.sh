@@ -68,12 +68,12 @@ else
 fi
 
 # Every check of doctor is in its section, with its reason.
-dchecks=$(awk '/^static const struct check C_/ { on = 1 } on && match($0, /"[a-z_]+"/) { print substr($0, RSTART + 1, RLENGTH - 2); on = 0 }' "$ROOT"/user/cli/cmd_doctor*.c | sort -u)
+dchecks=$(grep -o 'X(C_[A-Z0-9_]*, *"[a-z0-9_]*"' "$ROOT"/user/cli/doctor.h | sed 's/.*"\(.*\)"/\1/' | sort -u)
 dman=$(man_section doctor | awk 'prev == ".TP" && /^\.B / { print $2 } { prev = $0 }' | sort -u)
 if [ -n "$dchecks" ] && [ "$dchecks" = "$dman" ]; then
 	ok man8-doctor-checks
 else
-	fail man8-doctor-checks "user/cli/cmd_doctor*.c: $(echo $dchecks); vmsteer.8: $(echo $dman)"
+	fail man8-doctor-checks "DOCTOR_CHECKS in user/cli/doctor.h: $(echo $dchecks); vmsteer.8: $(echo $dman)"
 fi
 
 # Environment variables the CLI reads (test hooks aside) are documented.
