@@ -24,13 +24,16 @@ static __always_inline void vmst_count_reason(__u32 port, __u32 reason,
 }
 
 /* The XDP slot (enum vmst_xdp_drop) of each drop reason; 0xff: a pass.
- * In .rodata by name: clang would put 32 constant bytes in .rodata.cst32,
- * which libbpf does not map. */
+ * volatile keeps it in the object's one .rodata (the frozen map the
+ * verifier reads as constants): a plain const array goes to a mergeable
+ * .rodata.cst32, and a section(".rodata") attribute makes clang 16/19
+ * emit a second section named .rodata, which bpftool 7.1's skeleton
+ * names twice. */
 #define VMST_XDOF_DROP(name)			  [VMST_R_##name] = VMST_XD_##name,
 #define VMST_XDOF_PASS(name)			  [VMST_R_##name] = 0xff,
 #define VMST_X_XDOF(name, dir, kind, label, help) VMST_XDOF_##kind(name)
-static const __u8 vmst_xdp_drop_of[VMST_REASON_SLOTS]
-	__attribute__((section(".rodata"))) = {VMST_REASONS(VMST_X_XDOF)};
+static const volatile __u8 vmst_xdp_drop_of[VMST_REASON_SLOTS] = {
+	VMST_REASONS(VMST_X_XDOF)};
 #undef VMST_X_XDOF
 #undef VMST_XDOF_PASS
 #undef VMST_XDOF_DROP
