@@ -86,10 +86,10 @@ static __always_inline bool vmst_csum_unfinished(struct xdp_md *ctx,
 						 __be16 proto, __u32 l3)
 {
 	__u32 sum, l4, l4len, ihl;
-	__u8 ip[40], c[2], nh;
+	__u8 buf[40], *ip, *c, nh;
 
 	if (proto == bpf_htons(ETH_P_IP)) {
-		if (ctx_load_bytes(ctx, l3, ip, 20))
+		if (!ctx_hdr(ctx, l3, 20, buf, (void **)&ip))
 			return true;
 		nh = ip[9];
 		/* Fragments: no offload (and no L4 header in later ones). */
@@ -101,7 +101,7 @@ static __always_inline bool vmst_csum_unfinished(struct xdp_md *ctx,
 		l4 = l3 + ihl;
 		sum = vmst_csum_add(0, ip + 12, 8);
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
-		if (ctx_load_bytes(ctx, l3, ip, 40))
+		if (!ctx_hdr(ctx, l3, 40, buf, (void **)&ip))
 			return true;
 		nh = ip[6];
 		if (nh != VMST_NH_TCP && nh != VMST_NH_UDP)
@@ -112,7 +112,8 @@ static __always_inline bool vmst_csum_unfinished(struct xdp_md *ctx,
 	} else {
 		return false;
 	}
-	if (ctx_load_bytes(ctx, l4 + (nh == VMST_NH_TCP ? 16 : 6), c, 2))
+	if (!ctx_hdr(ctx, l4 + (nh == VMST_NH_TCP ? 16 : 6), 2, buf,
+		     (void **)&c))
 		return true;
 	/* UDP over IPv4 without a checksum: nothing to finish. */
 	if (proto == bpf_htons(ETH_P_IP) && nh == VMST_NH_UDP && !(c[0] | c[1]))

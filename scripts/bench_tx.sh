@@ -29,10 +29,17 @@
 # DRV_CPU. Needs /dev/vhost-net (scripts/bench_tx_vhost.sh runs it in
 # Debian's 6.1 kernel under qemu where the host has none).
 #
-# Settings (environment): ROUNDS=7, SECS=1, SIZES="64 1500",
-# PATHS="floor bridge tc xdp", WINDOW=192, GEN_CPU=0, DRAIN_CPU=1,
-# DRIVER=write, DRV_CPU (vhost: a third CPU, else DRAIN_CPU),
-# VMSTEER=build/vmsteer, V=1 (verbose).
+# Then the tap programs alone: a non-live BPF_PROG_TEST_RUN (bpftool prog
+# run) of vmsteer's pinned tap XDP and tc programs, COST_REPEAT times on
+# the bench's own frames from tapA (the XDP program's ingress device, the
+# skb's device), median of 3 runs: ns per frame, and under qemu's
+# -icount instructions per frame (scripts/bench_tx_vhost.sh).
+#
+# Settings (environment): ROUNDS=7 (0: the program cost only), SECS=1,
+# SIZES="64 1500", PATHS="floor bridge tc xdp", WINDOW=192, GEN_CPU=0,
+# DRAIN_CPU=1, DRIVER=write, DRV_CPU (vhost: a third CPU, else DRAIN_CPU),
+# COST_REPEAT=1000000 (0: no program cost), VMSTEER=build/vmsteer, V=1
+# (verbose).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,6 +57,7 @@ SIZES=${SIZES:-64 1500}
 PATHS=${PATHS:-floor bridge tc xdp}
 GEN_CPU=${GEN_CPU:-0}
 WINDOW=${WINDOW:-192}
+COST_REPEAT=${COST_REPEAT:-1000000}
 V=${V:-0}
 DRIVER=${DRIVER:-write}
 ncpu=$(nproc)
@@ -77,7 +85,9 @@ for s in $SIZES; do
 	[[ $s =~ ^[0-9]+$ ]] && [ "$s" -ge 60 ] && [ "$s" -le 1514 ] ||
 		die "SIZES: '$s' is not a frame length of 60..1514 bytes"
 done
-[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS: '$ROUNDS' is not a positive number"
+[[ $ROUNDS =~ ^[0-9]+$ ]] || die "ROUNDS: '$ROUNDS' is not a number of rounds"
+[[ $COST_REPEAT =~ ^[0-9]+$ ]] && [ "$COST_REPEAT" -le 4294967295 ] ||
+	die "COST_REPEAT: '$COST_REPEAT' is not a repeat count (0..2^32-1)"
 [[ $WINDOW =~ ^[0-9]+$ ]] && [ "$WINDOW" -ge 64 ] || die "WINDOW: '$WINDOW' is not a number of frames >= 64"
 case $DRIVER in
 write) ;;
@@ -337,16 +347,79 @@ fi
 echo "paths: $paths${xdp_why:+ (xdp: not available: $xdp_why)}$xdp_uplink_note"
 echo "programs on the xdp_devmap_xmit tracepoint on this host: ${devmap_tps:-?} (this run's vmsteer has one; each runs per frame on the xdp path)"
 echo
-: >"$tmp/raw"
-# A short calibration round, not counted.
-secs_set=$SECS
-SECS=0.2
-round 0 >/dev/null
-SECS=$secs_set
-: >"$tmp/raw"
-for r in $(seq "$ROUNDS"); do
-	round "$r"
-done
-set_state off
+if [ "$ROUNDS" -gt 0 ]; then
+	: >"$tmp/raw"
+	# A short calibration round, not counted.
+	secs_set=$SECS
+	SECS=0.2
+	round 0 >/dev/null
+	SECS=$secs_set
+	: >"$tmp/raw"
+	for r in $(seq "$ROUNDS"); do
+		round "$r"
+	done
+	set_state off
 
-awk -v paths="$paths" -v sizes="$SIZES" -v rounds="$ROUNDS" -v xdp_why="$xdp_why" -v who="$who" -f scripts/bench_tx_report.awk "$tmp/raw"
+	awk -v paths="$paths" -v sizes="$SIZES" -v rounds="$ROUNDS" -v xdp_why="$xdp_why" -v who="$who" -f scripts/bench_tx_report.awk "$tmp/raw"
+fi
+
+# The tap programs alone (non-live test runs): the XDP program of an
+# --tx-hook xdp port and the tc program behind it, as vmsteer pinned them
+# for this namespace, on the frames the writer sends, from tapA.
+# cost_run PROG CTX FRAME: the median of 3 runs' "verdict ns".
+cost_run() {
+	local i out ret ns all=
+	for i in 1 2 3; do
+		out=$(hv bpftool prog run pinned "$1" data_in "$3" ctx_in "$2" \
+			repeat "$COST_REPEAT" 2>&1) || die "bpftool prog run $1: $out"
+		ret=$(sed -n 's/.*Return value: \([0-9]*\).*/\1/p' <<<"$out")
+		ns=$(sed -n 's/.*duration (average): \([0-9]*\)ns.*/\1/p' <<<"$out")
+		[ -n "$ret" ] && [ -n "$ns" ] || die "bpftool prog run $1: $out"
+		all="$all $ns"
+	done
+	echo "$ret $(tr ' ' '\n' <<<"$all" | sed '/^$/d' | sort -n | sed -n 2p)"
+}
+if [ "$COST_REPEAT" -gt 0 ] && [ -z "$xdp_why" ]; then
+	set_state xdp
+	ino=$(hv stat -L -c %i /proc/self/ns/net)
+	prog_xdp=$PIN/progs/tap_xdp_$ino
+	prog_tc=$PIN/progs/tap_$ino
+	[ -e "$prog_xdp" ] && [ -e "$prog_tc" ] || die "no pinned tap programs $prog_xdp, $prog_tc"
+	ifa=$(hv ip -j link show tapa | jq ".[0].ifindex")
+	# Little-endian 32-bit words, in hex for xxd.
+	le32() { printf "%02x%02x%02x%02x" $(($1 & 255)) $((($1 >> 8) & 255)) $((($1 >> 16) & 255)) $((($1 >> 24) & 255)); }
+	# struct __sk_buff up to ifindex (offset 40); struct xdp_md: data 0,
+	# data_end the frame's length, ingress_ifindex (offset 12), queue 0.
+	printf "%080d%s" 0 "$(le32 "$ifa")" | xxd -r -p >"$tmp/ctx_skb"
+	verdict_name() {
+		case $1-$2 in
+		xdp-2) echo XDP_PASS ;; xdp-4) echo XDP_REDIRECT ;; xdp-1) echo XDP_DROP ;;
+		tc-0) echo TC_ACT_OK ;; tc-7) echo TC_ACT_REDIRECT ;; tc-2) echo TC_ACT_SHOT ;;
+		*) echo "$1 verdict $2" ;;
+		esac
+	}
+	echo
+	echo "program cost: non-live BPF_PROG_TEST_RUN (bpftool prog run) of the pinned tap programs on the writer's frames from tapA, repeat $COST_REPEAT, median of 3 runs (under qemu -icount: instructions)"
+	printf "  %-13s %5s  %-13s %8s  %s\n" program size dest ns/frame verdict
+	for size in $SIZES; do
+		for dest in vm uplink; do
+			dst=$MAC_B
+			[ $dest = uplink ] && dst=$MAC_W
+			"$BENCH" txgen tapa --dst $dst --src $MAC_A --size "$size" \
+				--dump "$tmp/frame" || die "txgen --dump failed"
+			printf "%08d%s%08d%s%016d" 0 "$(le32 "$size")" 0 "$(le32 "$ifa")" 0 |
+				xxd -r -p >"$tmp/ctx_xdp"
+			for hook in xdp tc; do
+				if [ $hook = xdp ]; then
+					set -- $(cost_run "$prog_xdp" "$tmp/ctx_xdp" "$tmp/frame")
+					name=vmst_tap_xdp
+				else
+					set -- $(cost_run "$prog_tc" "$tmp/ctx_skb" "$tmp/frame")
+					name=vmst_tap
+				fi
+				printf "  %-13s %5s  %-13s %8s  %s\n" $name "$size" "vm-to-$dest" "$2" "$(verdict_name $hook "$1")"
+			done
+		done
+	done
+	set_state off
+fi

@@ -15,7 +15,7 @@
 # runs on the one CPU); the ratios between paths are what they tell.
 #
 # Settings (environment): those of scripts/bench_tx.sh (ROUNDS, SECS,
-# SIZES, PATHS, WINDOW, GEN_CPU, DRAIN_CPU, DRV_CPU, V) are passed on
+# SIZES, PATHS, WINDOW, GEN_CPU, DRAIN_CPU, DRV_CPU, COST_REPEAT, V) are passed on
 # (SECS: 0.3 by default in the guest, of its instruction clock);
 # GUEST_SMP=1 and ICOUNT=0 (the guest's CPUs and instruction clock's
 # shift; ICOUNT= : wall-clock time, several emulating threads, at the
@@ -39,7 +39,7 @@ fi
 
 # The settings the guest's bench takes from the host's environment.
 env=(DRIVER=vhost "BUILD=$BUILD" "SECS=${SECS:-0.3}")
-for v in ROUNDS SIZES PATHS WINDOW GEN_CPU DRAIN_CPU DRV_CPU V; do
+for v in ROUNDS SIZES PATHS WINDOW GEN_CPU DRAIN_CPU DRV_CPU COST_REPEAT V; do
 	[ -z "${!v:-}" ] || env+=("$v=${!v}")
 done
 run="env"

@@ -14,9 +14,9 @@
  * and writes `struct vmst_ctx *ctx`. The code over it then reads:
  *  - ctx_hdr(ctx, off, n, buf, &hdr): @n bytes at @off to read fields
  *    from in *hdr, or false when the frame ends before. XDP: *hdr points
- *    into the frame's
- *    linear part (direct access, no copy: the uplink's hit path); skb: a
- *    copy in @buf by bpf_skb_load_bytes(), which reads non-linear skbs
+ *    into the frame's linear part (direct access: no helper call, no
+ *    copy; the uplink's hit path, the headers the tap checks read); skb:
+ *    a copy in @buf by bpf_skb_load_bytes(), which reads non-linear skbs
  *    (GSO frames from a VM) too.
  *  - ctx_load_bytes / ctx_store_bytes: copies anywhere in the frame (XDP:
  *    fragments too).
@@ -86,12 +86,22 @@ static __always_inline int ctx_store_bytes(struct xdp_md *ctx, __u32 off,
 	return bpf_xdp_store_bytes(ctx, off, (void *)from, len);
 }
 
+/* Offsets ctx_hdr() reads at: the verifier bounds a packet pointer's
+ * variable offset by 0xffff, and the linear part is at most a page. */
+#define VMST_CTX_HDR_MAX 0x3fff
+
 /* @len bytes at @off of the linear part, in place; @buf is not used. */
 static __always_inline bool ctx_hdr(struct xdp_md *ctx, __u32 off, __u32 len,
 				    void *buf, void **hdr)
 {
-	void *p = ctx_data(ctx) + off;
+	void *p;
 
+	if (off > VMST_CTX_HDR_MAX)
+		return false;
+	/* The bound, for the verifier, whatever form the compiler gave
+	 * the comparison (a constant @off makes all of it disappear). */
+	barrier_var(off);
+	p = ctx_data(ctx) + (off & VMST_CTX_HDR_MAX);
 	if (p + len > ctx_data_end(ctx))
 		return false;
 	*hdr = p;

@@ -31,9 +31,12 @@
  * the tap, natively, for the loop: the cost of getting a frame into the
  * tap at all. A is then its count.
  *
+ * --dump FILE writes the frame (without the virtio-net header) to FILE
+ * and sends nothing: the input of the bench's program-cost runs.
+ *
  *   vmsteer-bench txgen TAP --dst MAC --src MAC [--secs S] [--size N]
  *                           [--floor | --arrived tap:DEV|map:PATH
- *                           [--window N]]
+ *                           [--window N]] [--dump FILE]
  */
 #include <errno.h>
 #include <limits.h>
@@ -181,11 +184,31 @@ int tx_opts_frame(const struct tx_opts *o, long long max_window, __u8 *frame)
 	return 0;
 }
 
+/* Write the @len bytes of @frame to the file @path; 0 or -1. */
+static int frame_dump(const char *path, const __u8 *frame, int len)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fwrite(frame, 1, len, f) != (size_t)len) {
+		bench_err("%s: %s", path, strerror(errno));
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	if (fclose(f)) {
+		bench_err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int cmd_txgen(int argc, char **argv)
 {
-	static const struct option opts[] = {TX_OPTIONS, {}};
+	static const struct option opts[] = {
+		TX_OPTIONS, {"dump", required_argument, NULL, 'D'}, {}};
 	struct tx_opts o = TX_OPTS_INIT;
 	unsigned long long frames = 0, errors = 0;
+	const char *dump = NULL;
 	struct virtio_net_hdr_v1 hdr = {.gso_type = VIRTIO_NET_HDR_GSO_NONE};
 	__u8 frame[BENCH_FRAME_MAX];
 	const char *tap;
@@ -199,13 +222,17 @@ int cmd_txgen(int argc, char **argv)
 	int ret = -1;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
-		if (!tx_opt(&o, c, optarg))
+		if (c == 'D')
+			dump = optarg;
+		else if (!tx_opt(&o, c, optarg))
 			return -1;
 	if (optind != argc - 1 || tx_opts_frame(&o, LLONG_MAX, frame)) {
-		bench_err("usage: txgen TAP " TX_USAGE, BENCH_FRAME_MIN,
-			  BENCH_FRAME_MAX, TX_BURST);
+		bench_err("usage: txgen TAP " TX_USAGE " [--dump FILE]",
+			  BENCH_FRAME_MIN, BENCH_FRAME_MAX, TX_BURST);
 		return -1;
 	}
+	if (dump)
+		return frame_dump(dump, frame, o.size);
 	tap = argv[optind];
 	fd = tap_queue_open(tap, true);
 	if (fd < 0 || tx_start(&o, tap, &a, &base, &floor, &ifindex))
