@@ -497,30 +497,24 @@ struct stats_find {
 	bool have;
 };
 
-static int stats_attr_cb(const struct nlattr *a, void *data)
-{
-	struct stats_find *f = data;
-
-	if (mnl_attr_get_type(a) == IFLA_STATS64 &&
-	    mnl_attr_get_payload_len(a) >=
-		    offsetof(struct rtnl_link_stats64, rx_missed_errors) +
-			    sizeof(__u64)) {
-		memcpy(&f->s, mnl_attr_get_payload(a),
-		       mnl_attr_get_payload_len(a) < sizeof(f->s)
-			       ? mnl_attr_get_payload_len(a)
-			       : sizeof(f->s));
-		f->have = true;
-	}
-	return MNL_CB_OK;
-}
-
 static int stats_cb(const struct nlmsghdr *nh, void *data)
 {
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nh);
+	const struct nlattr *tb[IFLA_STATS64 + 1];
 	struct stats_find *f = data;
+	size_t len;
 
-	if (ifi->ifi_index == f->ifindex)
-		return mnl_attr_parse(nh, sizeof(*ifi), stats_attr_cb, f);
+	if (ifi->ifi_index != f->ifindex)
+		return MNL_CB_OK;
+	vms_nl_attrs(nh, sizeof(*ifi), tb, IFLA_STATS64);
+	len = tb[IFLA_STATS64] ? mnl_attr_get_payload_len(tb[IFLA_STATS64]) : 0;
+	/* An older kernel's shorter struct: what it has, up to the misses. */
+	if (len < offsetof(struct rtnl_link_stats64, rx_missed_errors) +
+			  sizeof(__u64))
+		return MNL_CB_OK;
+	memcpy(&f->s, mnl_attr_get_payload(tb[IFLA_STATS64]),
+	       len < sizeof(f->s) ? len : sizeof(f->s));
+	f->have = true;
 	return MNL_CB_OK;
 }
 
