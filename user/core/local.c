@@ -128,28 +128,19 @@ struct dev_ctx {
 	int nskip;
 };
 
-static int dev_attr(const struct nlattr *a, void *data)
-{
-	const struct nlattr **addr = data;
-
-	if (mnl_attr_get_type(a) == IFLA_ADDRESS)
-		*addr = a;
-	return MNL_CB_OK;
-}
-
 /* One RTM_NEWLINK of the device dump: its own Ethernet address. */
 static int dev_entry(const struct nlmsghdr *nh, void *data)
 {
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nh);
-	const struct nlattr *addr = NULL;
+	const struct nlattr *tb[IFLA_MAX + 1];
 	struct dev_ctx *c = data;
 
 	if (nh->nlmsg_type != RTM_NEWLINK ||
 	    mnl_nlmsg_get_payload_len(nh) < sizeof(*ifi))
 		return MNL_CB_OK;
-	mnl_attr_parse(nh, sizeof(*ifi), dev_attr, &addr);
-	if (addr && mnl_attr_get_payload_len(addr) == 6)
-		set_add(c->s, mnl_attr_get_payload(addr), c->netns,
+	vms_nl_attrs(nh, sizeof(*ifi), tb, IFLA_MAX);
+	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == 6)
+		set_add(c->s, mnl_attr_get_payload(tb[IFLA_ADDRESS]), c->netns,
 			ifi->ifi_index, VMST_LOCAL_F_DEVICE, c->skip, c->nskip);
 	return MNL_CB_OK;
 }
