@@ -235,8 +235,8 @@ $(FUZZ_CONFIG): tests/fuzz/fuzz_config.c user/config/config.c user/util/log.c us
 # (BPF_PROG_TEST_RUN; root, run in its own netns). Seeds are written by the
 # harness itself from the tcpdump corpus and built frames.
 FUZZ_PACKET := $(BUILD)/tests/fuzz_packet
-FUZZ_PACKET_SRCS := tests/fuzz/fuzz_packet.c tests/unit/refmodel.c \
-	tests/unit/frames.c tests/unit/corpus.c
+FUZZ_PACKET_SRCS := tests/fuzz/fuzz_packet.c tests/fuzz/fuzzlib.c \
+	tests/unit/refmodel.c tests/unit/frames.c tests/unit/corpus.c
 
 $(FUZZ_PACKET): $(FUZZ_PACKET_SRCS) $(LIBVMS) $(SKELS) | $(BUILD)/tests/unit
 	$(call msg,FUZZ-CC,$@)
@@ -246,8 +246,8 @@ $(FUZZ_PACKET): $(FUZZ_PACKET_SRCS) $(LIBVMS) $(SKELS) | $(BUILD)/tests/unit
 # against their models; test-only wrappers of their sources
 # (tests/bpf/*_observe.bpf.c) show the redirect target and the tag pushed.
 FUZZ_TAP := $(BUILD)/tests/fuzz_tap
-FUZZ_TAP_SRCS := tests/fuzz/fuzz_tap.c tests/unit/refmodel_tx.c tests/unit/refmodel.c \
-	tests/unit/corpus.c
+FUZZ_TAP_SRCS := tests/fuzz/fuzz_tap.c tests/fuzz/fuzzlib.c \
+	tests/unit/refmodel_tx.c tests/unit/refmodel.c tests/unit/corpus.c
 
 $(FUZZ_TAP): $(FUZZ_TAP_SRCS) $(LIBVMS) $(SKELS) $(TEST_SKELS) | $(BUILD)/tests/unit
 	$(call msg,FUZZ-CC,$@)

@@ -213,23 +213,6 @@ void frame_build(__u8 *buf, size_t len, const __u8 dst[6], const __u8 src[6])
 	/* UDP checksum 0: none, so the generator may rewrite ports. */
 }
 
-int mac_parse(const char *s, __u8 mac[6])
-{
-	unsigned int b[6];
-	char tail;
-	int i;
-
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4],
-		   &b[5], &tail) != 6)
-		return -EINVAL;
-	for (i = 0; i < 6; i++) {
-		if (b[i] > 0xff)
-			return -EINVAL;
-		mac[i] = (__u8)b[i];
-	}
-	return 0;
-}
-
 int percpu_u64_sum(int map_fd, __u32 key, __u64 *sum)
 {
 	static __u64 *vals;

@@ -119,20 +119,10 @@ struct fdb_ctx {
 	int nskip;
 };
 
-static int fdb_attr(const struct nlattr *a, void *data)
-{
-	const struct nlattr **tb = data;
-	int type = mnl_attr_get_type(a);
-
-	if (mnl_attr_type_valid(a, NDA_MAX) > 0)
-		tb[type] = a;
-	return MNL_CB_OK;
-}
-
 /* One RTM_NEWNEIGH of the bridge FDB dump. */
 static int fdb_entry(const struct nlmsghdr *nh, void *data)
 {
-	const struct nlattr *tb[NDA_MAX + 1] = {};
+	const struct nlattr *tb[NDA_MAX + 1];
 	const struct ndmsg *nd = mnl_nlmsg_get_payload(nh);
 	struct fdb_ctx *c = data;
 
@@ -140,7 +130,7 @@ static int fdb_entry(const struct nlmsghdr *nh, void *data)
 	    mnl_nlmsg_get_payload_len(nh) < sizeof(*nd) ||
 	    nd->ndm_family != AF_BRIDGE)
 		return MNL_CB_OK;
-	mnl_attr_parse(nh, sizeof(*nd), fdb_attr, tb);
+	vms_nl_attrs(nh, sizeof(*nd), tb, NDA_MAX);
 	/* Only a bridge's own FDB (not a device's "self" entries), and not
 	 * what it learned behind an uplink: those are the wire's.
 	 */
