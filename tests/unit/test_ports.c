@@ -865,3 +865,52 @@ TEST(ports)
 			fixture_teardown(&f);
 		}
 }
+
+/* vms_port_first_of: each record's first record of its tap (name and
+ * namespace), in a table with duplicates, other namespaces, names that
+ * share a prefix and names of all 16 bytes. */
+TEST(port_first_of)
+{
+	static struct vmst_port_cfg cfg[VMST_MAX_PORTS];
+	static __u32 first[VMST_MAX_PORTS];
+	static const struct {
+		__u32 idx, netns;
+		const char *name;
+		__u32 want;
+	} recs[] = {
+		{3, 1, "tapA", 3},
+		{7, 1, "tapA", 3},
+		{9, 2, "tapA", 9},
+		{10, 1, "tapA1", 10},
+		{4000, 1, "tapA", 3},
+		{12, 2, "tapA", 9},
+		{2, 1, "zz", 2},
+		{4096, 1, "zz", 2},
+		{1, 1, "a", 1},
+		{20, 1, "0123456789abcdef", 20},
+		{21, 1, "0123456789abcdeX", 21},
+		{22, 1, "0123456789abcdef", 20},
+	};
+	size_t i;
+	int n = 0;
+
+	memset(cfg, 0, sizeof(cfg));
+	for (i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
+		struct vmst_port_cfg *c = &cfg[recs[i].idx];
+
+		c->flags = VMST_CFG_F_IN_USE;
+		c->netns_ino = recs[i].netns;
+		memcpy(c->name, recs[i].name,
+		       strnlen(recs[i].name, sizeof(c->name)));
+	}
+	/* a free record of a used name is no first */
+	memcpy(cfg[5].name, "tapA", 4);
+	cfg[5].netns_ino = 1;
+	if (!ASSERT_OK(vms_port_first_of(cfg, first), "first_of"))
+		return;
+	for (i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
+		n += !ASSERT_EQ(first[recs[i].idx], recs[i].want, recs[i].name);
+	ASSERT_EQ(first[5], 0, "free index");
+	ASSERT_EQ(first[0], 0, "index 0");
+	ASSERT_EQ(n, 0, "wrong firsts");
+}

@@ -371,6 +371,45 @@ bool vms_port_mac_used(const struct vms_maps *m, const __u8 mac[6],
 	return false;
 }
 
+/* Records in order of tap: namespace, name, then index. */
+static int cmp_tap(const void *a, const void *b)
+{
+	const struct vmst_port_cfg *x = *(const struct vmst_port_cfg *const *)a;
+	const struct vmst_port_cfg *y = *(const struct vmst_port_cfg *const *)b;
+	int d;
+
+	if (x->netns_ino != y->netns_ino)
+		return x->netns_ino < y->netns_ino ? -1 : 1;
+	d = strncmp(x->name, y->name, sizeof(x->name));
+	return d ? d : (x > y) - (x < y);
+}
+
+int vms_port_first_of(const struct vmst_port_cfg *cfg,
+		      __u32 first[VMST_MAX_PORTS])
+{
+	const struct vmst_port_cfg **in_use;
+	__u32 idx, n = 0, i, head = 0;
+
+	in_use = malloc(VMST_MAX_PORTS * sizeof(*in_use));
+	if (!in_use)
+		return vms_err(-ENOMEM, "out of memory");
+	for (idx = 0; idx < VMST_MAX_PORTS; idx++) {
+		first[idx] = 0;
+		if (idx && vms_port_in_use(&cfg[idx]))
+			in_use[n++] = &cfg[idx];
+	}
+	qsort(in_use, n, sizeof(*in_use), cmp_tap);
+	for (i = 0; i < n; i++) {
+		if (!i || in_use[i]->netns_ino != in_use[head]->netns_ino ||
+		    strncmp(in_use[i]->name, in_use[head]->name,
+			    sizeof(in_use[i]->name)))
+			head = i;
+		first[in_use[i] - cfg] = in_use[head] - cfg;
+	}
+	free(in_use);
+	return 0;
+}
+
 int vms_port_find(const struct vms_maps *m, const char *name, __u32 netns_ino,
 		  struct vmst_port_cfg *out)
 {
