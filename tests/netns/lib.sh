@@ -487,6 +487,17 @@ same_frames() {
 	return 1
 }
 
+# expect_frames CASE EXPECTED GOT [WHAT]: ok CASE when the hex-frame files
+# hold the same frames (same_frames), else fail with the difference, after
+# "WHAT: " (the tap or capture) when given.
+expect_frames() {
+	if same_frames "$2" "$3"; then
+		ok "$1"
+	else
+		fail "$1" "${4:+$4: }$DIFF_WHY"
+	fi
+}
+
 # ---- the usual set-up -----------------------------------------------------
 
 # two_vm_taps: taps vmt1 and vmt2 drained by vmsim vm1 and vm2.
@@ -497,6 +508,19 @@ two_vm_taps() {
 	vmsim_start vm2 vmt2
 	VM_LINES_vm1=0
 	VM_LINES_vm2=0
+}
+
+# metrics_state TAP1 TAP2: topology, up0 attached (generic), port TAP1
+# (MAC_VM1) and TAP2 (MAC_VM2, queue steering over 2 queues): a state
+# whose scrape has every kind of series (uplink, plain and steered port).
+metrics_state() {
+	topo_create
+	tap_create "$1"
+	tap_create "$2"
+	vms attach up0 --mode generic >/dev/null || die "attach"
+	vms port add "$1" --mac "$MAC_VM1" >/dev/null || die "port add $1"
+	vms port add "$2" --mac "$MAC_VM2" --queues 2 >/dev/null ||
+		die "port add $2 --queues 2"
 }
 
 # setup_two_vms: topology, taps vmt1 (untagged, MAC_VM1) and vmt2 (access

@@ -25,9 +25,6 @@
 lib_init "tx${TX_HOOK:+-$TX_HOOK}"
 . "$(dirname "$0")/txframes.sh"
 
-MAC_VM3=02:00:00:00:03:03
-MAC_VM4=02:00:00:00:04:04
-MAC_VM5=02:00:00:00:05:05
 BIG_MTU=9000
 
 topo_create
@@ -148,12 +145,7 @@ for i in 1 2 3 4 5; do
 done
 
 for i in 1 2 3 4 5; do
-	case=tap-vmt$i-byte-exact
-	if same_frames "$TMPD/exp_vm$i.hex" "$TMPD/got_vm$i.hex"; then
-		ok $case
-	else
-		fail $case "$DIFF_WHY"
-	fi
+	expect_frames tap-vmt$i-byte-exact "$TMPD/exp_vm$i.hex" "$TMPD/got_vm$i.hex"
 done
 
 # Nothing from VLAN 200 or untagged ever reached a VLAN 100 tap.
@@ -247,11 +239,6 @@ expect_count uplink-tc-path-bytes vmt1 counter to_vm_tc_bytes \
 kill -INT "$WIRE_PID" 2>/dev/null
 wait "$WIRE_PID" 2>/dev/null
 "$PCAPHEX" "$TMPD/wire.pcap" >"$TMPD/got_wire.hex"
-case=northbound-byte-exact-tagged
-if same_frames "$TMPD/exp_wire.hex" "$TMPD/got_wire.hex"; then
-	ok $case
-else
-	fail $case "$DIFF_WHY"
-fi
+expect_frames northbound-byte-exact-tagged "$TMPD/exp_wire.hex" "$TMPD/got_wire.hex"
 
 lib_done

@@ -40,11 +40,6 @@
 lib_init "txesc${TX_HOOK:+-$TX_HOOK}"
 . "$(dirname "$0")/txframes.sh"
 
-MAC_VM2=02:00:00:00:02:02
-MAC_VM3=02:00:00:00:03:03
-MAC_VM4=02:00:00:00:04:04
-MAC_VM5=02:00:00:00:05:05
-MAC_VM6=02:00:00:00:06:06
 MAC_ROUTER=02:00:00:00:77:77 # what the wire host has for fe80::1
 MAC_OLD=02:00:00:00:77:78    # what it has for vmt1's link-local at first
 W=$MAC_WIRE
@@ -251,24 +246,14 @@ wait_for "$nwire frames on the wire" \
 	eval '[ "$("$PCAPHEX" -c "$TMPD/wire.pcap")" -ge "$nwire" ]'
 for i in 1 2 3 4; do
 	vmsim_new_frames vm$i "$TMPD/got_vm$i.hex" || die "vmsim vm$i did not report"
-	case=escapes-tap-vmt$i
-	if same_frames "$TMPD/exp_vm$i.hex" "$TMPD/got_vm$i.hex"; then
-		ok $case
-	else
-		fail $case "$DIFF_WHY"
-	fi
+	expect_frames escapes-tap-vmt$i "$TMPD/exp_vm$i.hex" "$TMPD/got_vm$i.hex"
 done
 stop_pid "$WIRE_PID"
 "$PCAPHEX" "$TMPD/wire.pcap" >"$TMPD/got_wire.hex"
 # The wire gets what was sent, checksums computed.
 "$PCAPHEX" -C -r "$TMPD/exp_wire.hex" -w "$TMPD/exp_wire.pcap" &&
 	"$PCAPHEX" "$TMPD/exp_wire.pcap" >"$TMPD/exp_wire_c.hex"
-case=escapes-wire-gets-only-the-twins
-if same_frames "$TMPD/exp_wire_c.hex" "$TMPD/got_wire.hex"; then
-	ok $case
-else
-	fail $case "$DIFF_WHY"
-fi
+expect_frames escapes-wire-gets-only-the-twins "$TMPD/exp_wire_c.hex" "$TMPD/got_wire.hex"
 
 S=$(stats_json) || die "stats failed"
 expect_count tagged-untagged-port vmt1 reason vm_tagged 5
@@ -331,11 +316,7 @@ wait_for "2 frames on vmt4" eval '[ "$(got4)" -ge 2 ]'
 case=trunk-receives-untagged-and-tagged
 printf '%s\n' "$w_untagged" "$w_tagged" >"$TMPD/exp_trunk.hex"
 vmsim_frames vm4 | grep -i "^$(h "$MAC_VM4")$(h "$W")" >"$TMPD/got_trunk.hex"
-if same_frames "$TMPD/exp_trunk.hex" "$TMPD/got_trunk.hex"; then
-	ok $case
-else
-	fail $case "$DIFF_WHY"
-fi
+expect_frames "$case" "$TMPD/exp_trunk.hex" "$TMPD/got_trunk.hex"
 S=$(stats_json) || die "stats failed"
 expect_count trunk-untagged-by-xdp vmt4 counter to_vm_xdp_frames 1
 
