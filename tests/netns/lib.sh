@@ -235,6 +235,16 @@ vmsim_start() {
 
 vmsim_pid() { eval "echo \${VMSIM_PID_$1}"; }
 
+# vm_start N [ARGS]: tap vmtN and vmsim vmN on it (vmsim ARGS added), able
+# to transmit (vm_send) and read (VM_LINES_vmN: nothing read yet).
+vm_start() {
+	local i=$1
+	shift
+	tap_create "vmt$i"
+	vmsim_start "vm$i" "vmt$i" -X "$TMPD/vm$i.tx.pcap" "$@"
+	eval "VM_LINES_vm$i=0"
+}
+
 # vm_send_file ID [-C]: transmit the frames of $TMPD/send_ID.hex (then emptied)
 # through vmsim ID (started with -X $TMPD/ID.tx.pcap) and wait for its
 # report; fails unless every frame was written. -C: checksums computed

@@ -31,10 +31,8 @@ topo_create
 ip -n "$NS_HYP" link set up0 mtu $BIG_MTU || die "up0 mtu"
 ip -n "$NS_WIRE" link set wire0 mtu $BIG_MTU || die "wire0 mtu"
 for i in 1 2 3 4 5; do
-	tap_create vmt$i
+	vm_start $i
 	ip -n "$NS_HYP" link set vmt$i mtu $BIG_MTU || die "vmt$i mtu"
-	vmsim_start vm$i vmt$i -X "$TMPD/vm$i.tx.pcap"
-	eval "VM_LINES_vm$i=0"
 	: >"$TMPD/exp_vm$i.hex"
 done
 tx_hook_wire

@@ -54,10 +54,8 @@ ip -n "$NS_HYP" link set br0 up || die "br0 up"
 # The bridge knows the wire's MAC: unicast to it never floods to the taps.
 in_hyp bridge fdb add "$MAC_WIRE" dev up0 master static || die "fdb entry"
 for i in 1 2 3 4; do
-	tap_create vmt$i
+	vm_start $i
 	ip -n "$NS_HYP" link set vmt$i master br0 || die "vmt$i into br0"
-	vmsim_start vm$i vmt$i -X "$TMPD/vm$i.tx.pcap"
-	eval "VM_LINES_vm$i=0"
 	: >"$TMPD/exp_vm$i.hex"
 	: >"$TMPD/send_vm$i.hex"
 done
@@ -72,9 +70,8 @@ vms port add vmt3 --mac "$MAC_VM3" --tx-hook "$TX_HOOK" --trusted >/dev/null ||
 vms port add vmt4 --mac "$MAC_VM4" --tx-hook "$TX_HOOK" --trunk 10,20-21 --ip 10.0.4.4 \
 	--ip fe80::4:4 >/dev/null || die "port add vmt4 --trunk failed"
 for i in 5 6; do
-	tap_create vmt$i
+	vm_start $i -g $((i == 5 ? 1448 : 3000))
 	ip -n "$NS_HYP" link set vmt$i master br0 || die "vmt$i into br0"
-	vmsim_start vm$i vmt$i -X "$TMPD/vm$i.tx.pcap" -g $((i == 5 ? 1448 : 3000))
 	: >"$TMPD/send_vm$i.hex"
 	vms port add vmt$i --mac "$(eval echo "\$MAC_VM$i")" --tx-hook "$TX_HOOK" --ip 10.0.0.$i \
 		>/dev/null || die "port add vmt$i failed"

@@ -31,10 +31,8 @@ ip -n "$NS_HYP" link set br0 address $MAC_BR || die "br0 address"
 ip -n "$NS_HYP" addr add 10.0.0.254/24 dev br0 || die "br0 address"
 ip -n "$NS_HYP" link set up0 master br0 || die "up0 into br0"
 for i in 1 9; do
-	tap_create vmt$i
+	vm_start $i
 	ip -n "$NS_HYP" link set vmt$i master br0 || die "vmt$i into br0"
-	vmsim_start vm$i vmt$i -X "$TMPD/vm$i.tx.pcap"
-	eval "VM_LINES_vm$i=0"
 done
 ip -n "$NS_HYP" link set br0 up || die "br0 up"
 MAC_UP0=$(ip -n "$NS_HYP" -j link show up0 | jq -r '.[0].address')
