@@ -377,9 +377,16 @@ vms_json() { vms --json "$@"; }
 # build_variant SRC N OUT: "another build" of bpf/SRC.bpf.c for the upgrade
 # tests, which load it through vms_hooks (VMSTEER_TEST_<WHAT>_OBJ): built
 # with -DVMST_TEST_VARIANT=N (VMST_TEST_MARK: one dead instruction, another
-# kernel tag, the same behaviour) into OUT. Callers skip without clang.
+# kernel tag, the same behaviour) into OUT. make test-progs builds the
+# ones the tests use once ($BUILD/tests/variants/SRC-N.bpf.o, the
+# Makefile's TEST_VARIANTS); another is compiled here (callers skip
+# without clang).
 build_variant() {
-	local arch
+	local arch pre=$BUILD/tests/variants/$1-$2.bpf.o
+	if [ -e "$pre" ]; then
+		cp "$pre" "$3" || die "cannot copy $pre"
+		return 0
+	fi
 	arch=$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 	"${CLANG:-clang}" -g -O2 -target bpf -D__TARGET_ARCH_"$arch" \
 		-I"$ROOT" -I"$ROOT/include" -I"$ROOT/bpf" -DVMST_TEST_VARIANT="$2" \
