@@ -34,14 +34,12 @@ cd "$(dirname "$0")/.."
 
 NAME=bench_cp
 . scripts/cp_lib.sh
-cp_private_bpffs "$0" "$@"
+bench_private_bpffs "$0" "$@"
 
-BUILD=${BUILD:-build}
 CP_SIZES=${CP_SIZES:-256 1024 4096}
 REPEAT=${REPEAT:-5}
-VMSTEER=$(realpath -m "${VMSTEER:-$BUILD/vmsteer}")
+cp_cli
 EXPORTER=$(dirname "$VMSTEER")/vmsteer-exporter
-[ -x "$VMSTEER" ] || die "$VMSTEER missing: run 'make'"
 command -v jq >/dev/null || die "jq missing (make deps)"
 command -v curl >/dev/null || die "curl missing (make deps)"
 

@@ -100,12 +100,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 struct uplink_bpf *fuzz_uplink(struct vms_maps *maps)
 {
 	struct uplink_bpf *skel = uplink_bpf__open();
-	struct bpf_map *map;
 
 	if (!skel)
 		fuzz_die("cannot open the uplink program%s", "");
-	bpf_object__for_each_map(map, skel->obj)
-		bpf_map__set_pin_path(map, NULL);
+	/* Private maps, sized as vmsteer sizes them (the CPUMAP: an entry
+	 * per possible CPU; left at its 1, CPU 1 had none). */
+	if (vms_object_private_maps(skel->obj))
+		fuzz_die("cannot set up the maps: %s", vms_last_error());
 	if (uplink_bpf__load(skel))
 		fuzz_die("cannot load the uplink program (root? %s)",
 			 "run in 'unshare -n'");

@@ -240,6 +240,61 @@ else
 	ok $case
 fi
 
+# A request sent in time is answered even when the exporter spent longer
+# than --timeout (2) answering another meanwhile: the time it could not
+# read counts against nobody. Client A connects (accepted), B asks for
+# /metrics, whose answer strace stretches to 3 s (its first bpf syscall
+# held back: a scrape on a busy host), and A sends its request while the
+# exporter is in it: A must be answered, not cut as late. (An exporter of
+# its own: Prometheus still scrapes the main one.)
+case=busy-exporter-reads-requests-in-time
+if ! command -v strace >/dev/null; then
+	skip $case "strace not installed (make deps)"
+else
+	BUSY_URL=http://127.0.0.1:$((EXP_PORT + 4))
+	exporter_start busy $((EXP_PORT + 4)) --pin-path "$PIN"
+	strace -qq -o "$TMPD/busy.strace" -e trace=accept4,recvfrom,bpf \
+		-e inject=bpf:delay_enter=3000000:when=1 -p "$EXP_PID_busy" 2>"$TMPD/busy.err" &
+	st_pid=$!
+	LIB_PIDS+=("$st_pid")
+	# strace writes each line as the call returns: once an accept4 is
+	# there, it follows the exporter (/ needs no bpf syscall).
+	traced() {
+		in_hyp curl -s -o /dev/null -m 10 "$BUSY_URL/"
+		grep -qs '^accept4(.*= [0-9]' "$TMPD/busy.strace"
+	}
+	wait_for "strace on the exporter" traced ||
+		die "strace did not follow the exporter: $(cat "$TMPD/busy.err")"
+	n0=$(grep -c '^accept4(.*= [0-9]' "$TMPD/busy.strace")
+	in_hyp timeout 30 bash -c '
+		exec 3<>/dev/tcp/127.0.0.1/'"$((EXP_PORT + 4))"' || exit 2
+		while [ ! -e "$1.go" ]; do sleep 0.02; done
+		printf "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" >&3
+		head -n 1 <&3 >"$1"' _ "$TMPD/busy-a" &
+	a_pid=$!
+	LIB_PIDS+=("$a_pid")
+	accepted() { [ "$(grep -c '^accept4(.*= [0-9]' "$TMPD/busy.strace")" -gt "$n0" ]; }
+	wait_for "A accepted" accepted || die "the exporter did not accept client A"
+	http -o /dev/null -w '%{http_code}' -m 30 "$BUSY_URL/metrics" >"$TMPD/busy-b" &
+	b_pid=$!
+	wait_for "B's request read" grep -qs 'recvfrom(.*GET /metrics' "$TMPD/busy.strace" ||
+		die "the exporter did not read client B's request"
+	touch "$TMPD/busy-a.go"
+	wait "$a_pid" "$b_pid"
+	stop_pid "$st_pid"
+	stop_pid "$EXP_PID_busy"
+	a=$(tr -d '\r' <"$TMPD/busy-a" 2>/dev/null)
+	if ! grep -q 'bpf(.*(DELAYED)' "$TMPD/busy.strace"; then
+		fail $case "strace held back no bpf syscall: $(tail -n 2 "$TMPD/busy.strace" | tr '\n' ' ')"
+	elif [ "$(cat "$TMPD/busy-b")" != 200 ]; then
+		fail $case "B's /metrics answered $(cat "$TMPD/busy-b")"
+	elif [[ $a != "HTTP/1.1 200"* ]]; then
+		fail $case "A's request, sent while B was answered, got '${a:-the connection closed}'"
+	else
+		ok $case
+	fi
+fi
+
 # Scrapes at the same time all get the whole text.
 case=concurrent-scrapes
 pids=()

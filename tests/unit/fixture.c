@@ -40,7 +40,6 @@ const char *xdp_verdict_str(__u32 verdict)
 
 bool fixture_setup(struct fixture *f)
 {
-	struct bpf_map *map;
 	int err;
 
 	memset(f, 0, sizeof(*f));
@@ -54,12 +53,9 @@ bool fixture_setup(struct fixture *f)
 	if (!ASSERT_OK_PTR(f->skel, "uplink_bpf__open"))
 		return false;
 	/* Unit tests never pin: every map is private to this fixture. */
-	bpf_object__for_each_map(map, f->skel->obj)
-	{
-		err = bpf_map__set_pin_path(map, NULL);
-		if (!ASSERT_OK(err, bpf_map__name(map)))
-			goto fail;
-	}
+	err = vms_object_private_maps(f->skel->obj);
+	if (!ASSERT_OK(err, "vms_object_private_maps"))
+		goto fail;
 	err = uplink_bpf__load(f->skel);
 	if (!ASSERT_OK(err, "uplink_bpf__load (verifier log: run with "
 			    "VMSTEER_UNIT_VERBOSE=1)"))
