@@ -306,6 +306,19 @@ void snapshot_free(struct maps_snapshot *s)
 	}
 }
 
+bool fixture_unchanged(const struct fixture *f,
+		       const struct maps_snapshot *before, const char *what)
+{
+	struct maps_snapshot now;
+	bool same;
+
+	if (!ASSERT_OK(fixture_snapshot(f, &now), "snapshot"))
+		return false;
+	same = snapshot_equal(before, &now, what);
+	snapshot_free(&now);
+	return same;
+}
+
 bool snapshot_equal(const struct maps_snapshot *a,
 		    const struct maps_snapshot *b, const char *what)
 {

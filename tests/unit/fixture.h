@@ -90,6 +90,9 @@ void snapshot_free(struct maps_snapshot *s);
 /* Asserts that @a and @b are equal, naming the first map that differs. */
 bool snapshot_equal(const struct maps_snapshot *a,
 		    const struct maps_snapshot *b, const char *what);
+/* The maps now equal @before (a failure names @what otherwise). */
+bool fixture_unchanged(const struct fixture *f,
+		       const struct maps_snapshot *before, const char *what);
 
 /* Name of an XDP verdict, for messages. */
 const char *xdp_verdict_str(__u32 verdict);
