@@ -102,22 +102,7 @@ int fixture_port(struct fixture *f, const char *name, const __u8 mac[6],
 struct xdp_run fixture_run(const struct fixture *f, const void *in, size_t len,
 			   void *out)
 {
-	struct xdp_md ctx = {.data_end = len};
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = len,
-		    .data_out = out, .data_size_out = FRAME_MAX, .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx), .ctx_out = &ctx,
-		    .ctx_size_out = sizeof(ctx), .repeat = 1);
-	struct xdp_run r = {};
-
-	r.err = bpf_prog_test_run_opts(f->prog_fd, &opts);
-	if (r.err) {
-		r.err = -errno;
-		return r;
-	}
-	r.verdict = opts.retval;
-	r.out_len = opts.data_size_out;
-	r.linear = ctx.data_end - ctx.data;
-	return r;
+	return xdp_test_run(f->prog_fd, in, len, out);
 }
 
 /* Broadcast frames: passed unmodified, whatever their length. */
