@@ -223,28 +223,10 @@ static void at_exit(void)
 	fprintf(stderr, "\n");
 }
 
-/* Run @len bytes of @f; @len fits FRAME_MAX. */
-static struct xdp_md run(const __u8 *f, size_t len, int *err, __u32 *verdict,
-			 size_t *out_len)
-{
-	struct xdp_md ctx = {.data_end = len};
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f, .data_size_in = len,
-		    .data_out = out, .data_size_out = FRAME_MAX, .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx), .ctx_out = &ctx,
-		    .ctx_size_out = sizeof(ctx), .repeat = 1);
-
-	*err = bpf_prog_test_run_opts(prog_fd, &opts) ? -errno : 0;
-	*verdict = opts.retval;
-	*out_len = opts.data_size_out;
-	return ctx;
-}
-
 void fuzz_setup(void)
 {
-	struct xdp_md ctx;
-	size_t out_len;
-	__u32 verdict;
-	int i, err;
+	struct xdp_run r;
+	int i;
 
 	ncpus = libbpf_num_possible_cpus();
 	skel = fuzz_uplink(&maps);
@@ -301,10 +283,10 @@ void fuzz_setup(void)
 	}
 	/* The first buffer's size: a long broadcast frame shows it. */
 	memset(frame, 0xff, 16384);
-	ctx = run(frame, 16384, &err, &verdict, &out_len);
-	if (err || ctx.data_end - ctx.data < 1514)
+	r = xdp_test_run(prog_fd, frame, 16384, out);
+	if (r.err || r.linear < 1514)
 		fuzz_die("cannot probe BPF_PROG_TEST_RUN%s", "");
-	linear_max = ctx.data_end - ctx.data;
+	linear_max = r.linear;
 	shadow.reason[0][VMST_R_PASS_MULTICAST].frames++; /* that frame */
 	shadow.reason[0][VMST_R_PASS_MULTICAST].bytes += 16384;
 	atexit(at_exit);
@@ -370,10 +352,9 @@ void fuzz_seeds(const char *dir)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ref_result res;
-	size_t len, out_len, k;
-	__u32 verdict;
+	struct xdp_run r;
+	size_t len, k;
 	char msg[300];
-	int err;
 
 	if (!size)
 		return 0;
@@ -392,38 +373,38 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 
-	run(frame, len, &err, &verdict, &out_len);
+	r = xdp_test_run(prog_fd, frame, len, out);
 	frames_run++;
 	if (len < 14) {
 		/* The kernel never shows the program such a frame. */
-		if (err != -EINVAL)
+		if (r.err != -EINVAL)
 			mismatch(frame, len,
 				 "a frame under 14 bytes: test "
 				 "run did not refuse it (EINVAL)");
 		refused++;
 		return 0;
 	}
-	if (err) {
+	if (r.err) {
 		snprintf(msg, sizeof(msg), "test run failed: %s",
-			 strerror(-err));
+			 strerror(-r.err));
 		mismatch(frame, len, msg);
 	}
 	ref_decide(frame, len, len < linear_max ? len : linear_max, ports,
 		   NPORTS, &res, want);
 	outcome[res.reason < 0 ? VMST_R_MAX : res.reason]++;
 	steered += res.queue >= 0;
-	if (verdict != res.verdict) {
+	if (r.verdict != res.verdict) {
 		snprintf(msg, sizeof(msg), "verdict %u, model %u (%s, port %u)",
-			 verdict, res.verdict, ref_reason_str(res.reason),
+			 r.verdict, res.verdict, ref_reason_str(res.reason),
 			 res.port);
 		mismatch(frame, len, msg);
 	}
 	if (res.verdict != XDP_DROP &&
-	    (out_len != res.out_len || memcmp(out, want, res.out_len))) {
+	    (r.out_len != res.out_len || memcmp(out, want, res.out_len))) {
 		snprintf(msg, sizeof(msg),
 			 "output of %zu bytes differs from the model's %zu "
 			 "(%s, port %u)",
-			 out_len, res.out_len, ref_reason_str(res.reason),
+			 r.out_len, res.out_len, ref_reason_str(res.reason),
 			 res.port);
 		mismatch(frame, len, msg);
 	}

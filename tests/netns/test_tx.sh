@@ -35,8 +35,7 @@ for i in 1 2 3 4 5; do
 	ip -n "$NS_HYP" link set vmt$i mtu $BIG_MTU || die "vmt$i mtu"
 	: >"$TMPD/exp_vm$i.hex"
 done
-tx_hook_wire
-vms attach up0 >/dev/null || die "vmsteer attach up0 failed"
+tx_attach
 vms port add vmt1 --mac "$MAC_VM1" --tx-hook "$TX_HOOK" --ip 10.0.0.1 --ip 2001:db8:1::/64 \
 	>/dev/null || die "port add vmt1 failed"
 vms port add vmt2 --mac "$MAC_VM2" --tx-hook "$TX_HOOK" --vlan 100 --ip 10.0.100.2 >/dev/null ||

@@ -31,14 +31,13 @@ VHOSTGEN=$TOOLS/vmsteer-bench
 [ -x "$VHOSTGEN" ] || die "$VHOSTGEN not built (make test-progs)"
 
 topo_create
-tx_hook_wire
 # vmt1: the sender, its queue opened by vhostgen alone (with a virtio-net
 # header); vmt2: the receiver, read by vmsim.
 tap_create vmt1
 tap_create vmt2
 vmsim_start vm2 vmt2
 VM_LINES_vm2=0
-vms attach up0 >/dev/null || die "vmsteer attach up0 failed"
+tx_attach
 tx_uplink_hook
 wire_capture
 W=$MAC_WIRE

@@ -25,10 +25,11 @@ else
 	FROM_UPLINK=from_vm_uplink_frames
 	TO_VM_TX=to_vm_tc_frames
 fi
-# tx_hook_wire: for the xdp hook, NAPI on wire0 (before attach).
-tx_hook_wire() {
+# tx_attach: vmsteer attached to up0; for the xdp hook NAPI on wire0 first.
+tx_attach() {
 	[ "$TX_HOOK" = tc ] ||
 		in_wire ethtool -K wire0 gro on >/dev/null || die "gro on wire0"
+	vms attach up0 >/dev/null || die "vmsteer attach up0 failed"
 }
 
 # tx_uplink_hook (after attach): on a kernel that reports no XDP features

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* vmsteer stats [--watch SECS] [TAP] */
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -70,6 +71,25 @@ static struct json_object *reasons_json(const struct vms_reasons *r)
 		json_object_object_add(o, vms_reason_labels[i], c);
 	}
 	return o;
+}
+
+/* Tables on stdout, NULL after the last: the first, then each other one
+ * that has rows after a blank line; all freed. */
+static void tables_print(struct vms_table *t, ...)
+{
+	va_list ap;
+
+	va_start(ap, t);
+	vms_table_print(t, stdout);
+	vms_table_free(t);
+	while ((t = va_arg(ap, struct vms_table *))) {
+		if (t->nrows) {
+			putchar('\n');
+			vms_table_print(t, stdout);
+		}
+		vms_table_free(t);
+	}
+	va_end(ap);
 }
 
 /* A row per reason and hook that counted frames. */
@@ -279,18 +299,7 @@ static void stats_print_plain(struct stats *s)
 	for (idx = 1; idx < VMST_MAX_PORTS; idx++)
 		if (stats_wanted(s, idx))
 			stats_port_plain(s, idx);
-	vms_table_print(&s->pt, stdout);
-	if (s->rt.nrows) {
-		putchar('\n');
-		vms_table_print(&s->rt, stdout);
-	}
-	if (s->qt.nrows) {
-		putchar('\n');
-		vms_table_print(&s->qt, stdout);
-	}
-	vms_table_free(&s->pt);
-	vms_table_free(&s->rt);
-	vms_table_free(&s->qt);
+	tables_print(&s->pt, &s->rt, &s->qt, NULL);
 }
 
 static int stats_once(const struct vms_cli *cli, const char *tap)
@@ -595,13 +604,7 @@ static void watch_end(struct watch_out *w, bool first)
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);
 	printf("%s%s, per second over %.2fs:\n", first ? "" : "\n", when,
 	       w->dt);
-	vms_table_print(&w->pt, stdout);
-	if (w->rt.nrows) {
-		putchar('\n');
-		vms_table_print(&w->rt, stdout);
-	}
-	vms_table_free(&w->pt);
-	vms_table_free(&w->rt);
+	tables_print(&w->pt, &w->rt, NULL);
 	fflush(stdout);
 }
 

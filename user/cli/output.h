@@ -11,7 +11,9 @@
 extern bool vms_json;
 extern bool vms_pretty;
 
-/* Print @o as one JSON document on stdout and release it. */
+/* Print @o as one JSON document on stdout and release it. A command's
+ * short result ends "if (vms_json) an object of its fields, else a line
+ * of text": alike in shape from command to command, not in content. */
 void vms_json_print(struct json_object *o);
 
 /*

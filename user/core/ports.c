@@ -98,6 +98,25 @@ int vms_port_tx_read(const struct vms_maps *m, __u32 idx,
 	return 0;
 }
 
+int vms_port_tx_read_all(const struct vms_maps *m, struct vmst_port_tx *tx)
+{
+	__u32 idx;
+	int err;
+
+	memset(tx, 0, VMST_MAX_PORTS * sizeof(*tx));
+	if (m->fd[VMS_MAP_PORT_TX] < 0)
+		return 0;
+	err = vms_array_read(m->fd[VMS_MAP_PORT_TX], 0, VMST_MAX_PORTS, tx,
+			     sizeof(*tx));
+	if (err)
+		return vms_err(err, "map %s: cannot read: %s", VMST_MAP_PORT_TX,
+			       strerror(-err));
+	for (idx = 0; idx < VMST_MAX_PORTS; idx++)
+		if (tx[idx].naddrs > VMST_MAX_ADDRS)
+			tx[idx].naddrs = VMST_MAX_ADDRS;
+	return 0;
+}
+
 /* Add (@add) or remove address @a of port @idx in its LPM trie. */
 static int lpm_set(const struct vms_maps *m, __u32 idx,
 		   const struct vmst_addr *a, bool add)
@@ -307,7 +326,7 @@ bool vms_port_tap_there(const struct vmst_port_cfg *c, char *name)
 
 	if (!name)
 		name = buf;
-	return if_indextoname(c->ifindex, name) &&
+	return vms_ifname(c->ifindex, name) &&
 	       !strncmp(name, c->name, sizeof(c->name));
 }
 
@@ -323,8 +342,7 @@ static bool tap_vanished(const struct vmst_port_cfg *c)
 {
 	char name[IF_NAMESIZE];
 
-	return (c->flags & VMST_CFG_F_PENDING) ||
-	       !if_indextoname(c->ifindex, name);
+	return (c->flags & VMST_CFG_F_PENDING) || !vms_ifname(c->ifindex, name);
 }
 
 __u32 vms_boottime(void)

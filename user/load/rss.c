@@ -554,6 +554,8 @@ attached:
 	return fd;
 }
 
+/* A switch, as vms_monitor_state_name: -Wswitch names an owner added
+ * without its name. */
 const char *vms_steer_owner_name(enum vms_steer_owner o)
 {
 	switch (o) {

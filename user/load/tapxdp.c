@@ -52,10 +52,34 @@ static int xdp_current(__u32 ifindex, __u32 *id, bool *ours)
 
 __u32 vms_tap_xdp_prog_id(__u32 ifindex)
 {
-	bool ours;
 	__u32 id;
 
-	return !xdp_current(ifindex, &id, &ours) && ours ? id : 0;
+	return vms_tap_xdp_prog_ids(&ifindex, 1, &id) ? 0 : id;
+}
+
+int vms_tap_xdp_prog_ids(const __u32 *ifindex, int n, __u32 *ids)
+{
+	struct bpf_prog_info info;
+	__u32 seen = 0;
+	bool ours = false;
+	int i, err;
+
+	err = vms_xdp_drv_prog_ids(ifindex, n, ids);
+	if (err)
+		return err;
+	/* Which programs are vmsteer's: each taps' shares one, so a
+	 * lookup per program met, not per tap. */
+	for (i = 0; i < n; i++) {
+		if (ids[i] && ids[i] != seen) {
+			seen = ids[i];
+			ours = !vms_prog_info_by_id(seen, &info) &&
+			       !strncmp(info.name, TAP_XDP_PROG,
+					sizeof(info.name));
+		}
+		if (!ours)
+			ids[i] = 0;
+	}
+	return 0;
 }
 
 int vms_tap_xdp_attach(struct vms_state *st, __u32 ifindex, const char *tap,

@@ -381,10 +381,9 @@ struct tcmsg *vms_nl_tcmsg(struct nlmsghdr *nh, __u16 type, __u32 ifindex)
 	return t;
 }
 
-int vms_nl_link_get(__u32 ifindex, vms_nl_cb cb, void *data)
+/* A get of device @ifindex, without its statistics, in @nh. */
+static void link_get_req(struct nlmsghdr *nh, __u32 ifindex)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
 	struct ifinfomsg *ifi;
 
 	nh->nlmsg_type = RTM_GETLINK;
@@ -392,7 +391,25 @@ int vms_nl_link_get(__u32 ifindex, vms_nl_cb cb, void *data)
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
 	mnl_attr_put_u32(nh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+}
+
+int vms_nl_link_get(__u32 ifindex, vms_nl_cb cb, void *data)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
+
+	link_get_req(nh, ifindex);
 	return vms_nl_get(nh, cb, data);
+}
+
+/* The native program of what link_cb found. */
+static __u32 xdp_drv_id(const struct xdp_find *f)
+{
+	if (f->attached == XDP_ATTACHED_DRV)
+		return f->prog_id;
+	if (f->attached == XDP_ATTACHED_MULTI)
+		return f->drv_id;
+	return 0;
 }
 
 int vms_xdp_drv_prog_id(__u32 ifindex, __u32 *id)
@@ -403,12 +420,35 @@ int vms_xdp_drv_prog_id(__u32 ifindex, __u32 *id)
 	/* One get of this device (libbpf's bpf_xdp_query() dumps every
 	 * device of the namespace: O(N) per tap, O(N^2) per apply). */
 	err = vms_nl_link_get(ifindex, link_cb, &f);
-	*id = 0;
-	if (err)
-		return err;
-	if (f.attached == XDP_ATTACHED_DRV)
-		*id = f.prog_id;
-	else if (f.attached == XDP_ATTACHED_MULTI)
-		*id = f.drv_id;
-	return 0;
+	*id = err ? 0 : xdp_drv_id(&f);
+	return err;
+}
+
+/* vms_xdp_drv_prog_ids: the devices and their programs. */
+struct xdp_ids {
+	const __u32 *ifindex;
+	__u32 *ids;
+};
+
+static void xdp_ids_put(int i, struct nlmsghdr *nh, void *data)
+{
+	link_get_req(nh, ((struct xdp_ids *)data)->ifindex[i]);
+}
+
+static void xdp_ids_each(int i, const struct nlmsghdr *nh, void *data)
+{
+	struct xdp_find f = {};
+
+	if (nh->nlmsg_type != RTM_NEWLINK)
+		return; /* the ack, or the device's error: no program */
+	link_cb(nh, &f);
+	((struct xdp_ids *)data)->ids[i] = xdp_drv_id(&f);
+}
+
+int vms_xdp_drv_prog_ids(const __u32 *ifindex, int n, __u32 *ids)
+{
+	struct xdp_ids x = {ifindex, ids};
+
+	memset(ids, 0, n * sizeof(*ids));
+	return vms_nl_batch(n, xdp_ids_put, xdp_ids_each, &x);
 }

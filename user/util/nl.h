@@ -127,5 +127,8 @@ int vms_xdp_features(__u32 ifindex, __u64 *features);
  * device).
  */
 int vms_xdp_drv_prog_id(__u32 ifindex, __u32 *id);
+/* The same for @n devices into @ids (0 also for a device that is gone),
+ * the gets sent in batches (vms_nl_batch): 0 or -errno, no message. */
+int vms_xdp_drv_prog_ids(const __u32 *ifindex, int n, __u32 *ids);
 
 #endif /* VMS_NL_H */
