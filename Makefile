@@ -200,6 +200,21 @@ $(HOOKS_BIN): $(CLI_OBJS) $(BUILD)/tests/hooks/objfile.o $(LIBVMS)
 
 test-progs: $(HOOKS_BIN)
 
+# "Another build" of the programs the upgrade tests load through the CLI
+# with test hooks: PROG-N is bpf/PROG.bpf.c built with -DVMST_TEST_VARIANT=N
+# (one dead instruction: another kernel tag, the same behaviour), once
+# here for every test file (tests/netns/lib.sh's build_variant) and for
+# the kernel matrix's guests, which would compile them slowly.
+TEST_VARIANTS := uplink-1 uplink-2 uplink-3 trace-1 trace-2 trace-3 \
+	tap-1 uplink_tc-1 tap_xdp-1 tap_xdp-2
+define variant_rule
+$(BUILD)/tests/variants/$(1)-$(2).bpf.o: bpf/$(1).bpf.c vmlinux.h
+	$$(call msg,BPF,$$@)
+	$$(Q)mkdir -p $$(@D) && $$(CLANG) $$(BPF_CFLAGS) -DVMST_TEST_VARIANT=$(2) -c $$< -o $$@
+endef
+$(foreach v,$(TEST_VARIANTS),$(eval $(call variant_rule,$(firstword $(subst -, ,$(v))),$(lastword $(subst -, ,$(v))))))
+test-progs: $(patsubst %,$(BUILD)/tests/variants/%.bpf.o,$(TEST_VARIANTS))
+
 # libFuzzer harness of the config parser (clang, libclang-rt-14-dev).
 # `make fuzz` runs it for FUZZ_SECS; tests/netns/test_fuzz_config.sh runs a
 # short bounded session. New inputs go to $(BUILD)/fuzz, not the seeds;
@@ -220,8 +235,8 @@ $(FUZZ_CONFIG): tests/fuzz/fuzz_config.c user/config/config.c user/util/log.c us
 # (BPF_PROG_TEST_RUN; root, run in its own netns). Seeds are written by the
 # harness itself from the tcpdump corpus and built frames.
 FUZZ_PACKET := $(BUILD)/tests/fuzz_packet
-FUZZ_PACKET_SRCS := tests/fuzz/fuzz_packet.c tests/unit/refmodel.c \
-	tests/unit/frames.c tests/unit/corpus.c
+FUZZ_PACKET_SRCS := tests/fuzz/fuzz_packet.c tests/fuzz/fuzzlib.c \
+	tests/unit/refmodel.c tests/unit/frames.c tests/unit/corpus.c
 
 $(FUZZ_PACKET): $(FUZZ_PACKET_SRCS) $(LIBVMS) $(SKELS) | $(BUILD)/tests/unit
 	$(call msg,FUZZ-CC,$@)
@@ -231,8 +246,8 @@ $(FUZZ_PACKET): $(FUZZ_PACKET_SRCS) $(LIBVMS) $(SKELS) | $(BUILD)/tests/unit
 # against their models; test-only wrappers of their sources
 # (tests/bpf/*_observe.bpf.c) show the redirect target and the tag pushed.
 FUZZ_TAP := $(BUILD)/tests/fuzz_tap
-FUZZ_TAP_SRCS := tests/fuzz/fuzz_tap.c tests/unit/refmodel_tx.c tests/unit/refmodel.c \
-	tests/unit/corpus.c
+FUZZ_TAP_SRCS := tests/fuzz/fuzz_tap.c tests/fuzz/fuzzlib.c \
+	tests/unit/refmodel_tx.c tests/unit/refmodel.c tests/unit/corpus.c
 
 $(FUZZ_TAP): $(FUZZ_TAP_SRCS) $(LIBVMS) $(SKELS) $(TEST_SKELS) | $(BUILD)/tests/unit
 	$(call msg,FUZZ-CC,$@)

@@ -29,16 +29,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Run in a private mount namespace with its own BPF filesystem on
-# /sys/fs/bpf: nothing the bench pins (or a program it loads pins by
-# default) reaches the host's bpffs, and no stray pin there reaches the
-# bench. The mounts vanish with the namespace, whatever happens.
-if [ -z "${VMSTEER_BENCH_MNTNS:-}" ]; then
-	[ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 1; }
-	VMSTEER_BENCH_MNTNS=1 exec unshare --mount --propagation private \
-		"$0" "$@"
-fi
-mount -t bpf bpf /sys/fs/bpf
+. scripts/bench_lib.sh
+bench_private_bpffs "$0" "$@"
 
 BUILD=${BUILD:-build}
 ROUNDS=${ROUNDS:-9}
@@ -120,13 +112,7 @@ run() {
 hv() { nsenter --net="/run/netns/$HV_NS" "$@"; }
 gen() { nsenter --net="/run/netns/$GEN_NS" "$@"; }
 
-ip netns add "$GEN_NS"
-ip netns add "$HV_NS"
-for ns in gen hv; do
-	$ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1
-	$ns ip link set lo up
-done
+bench_netns "$GEN_NS" "$HV_NS"
 
 # Hypervisor: uplink veth and tap on a bridge; the wire end of the veth
 # goes to the generator's namespace. Created from inside the hypervisor

@@ -5,23 +5,21 @@
 # -euo pipefail` and `cd` to the repository, with NAME set to the script's
 # name for messages:
 #
-#   cp_private_bpffs "$0" "$@"   # re-executes the script once, then mounts
+#   bench_private_bpffs "$0" "$@"  # re-executes the script once, then mounts
+#   cp_cli                       # VMSTEER: the CLI, absolute
 #   cp_setup PREFIX              # sets NS, PIN, tmp; cleanup on exit
 #   cp_taps_batch N >FILE        # `ip -batch` lines: up0/wire0, taps t1..tN
 #   hv CMD... / vms ARGS...      # CMD in NS / the CLI with PIN
 
 die() { echo "$NAME: $*" >&2; exit 1; }
 
-# Run in a private mount namespace with its own BPF filesystem on
-# /sys/fs/bpf, as scripts/bench.sh does: nothing pinned reaches the host's
-# bpffs, and the mounts vanish with the namespace, whatever happens.
-cp_private_bpffs() {
-	if [ -z "${VMSTEER_BENCH_MNTNS:-}" ]; then
-		[ "$(id -u)" -eq 0 ] || die "needs root"
-		VMSTEER_BENCH_MNTNS=1 exec unshare --mount --propagation private \
-			"$@"
-	fi
-	mount -t bpf bpf /sys/fs/bpf
+. scripts/bench_lib.sh
+
+# cp_cli: VMSTEER, the CLI to run (default $BUILD/vmsteer, BUILD default
+# build), as an absolute path; it must be built.
+cp_cli() {
+	VMSTEER=$(realpath -m "${VMSTEER:-${BUILD:-build}/vmsteer}")
+	[ -x "$VMSTEER" ] || die "$VMSTEER missing: run 'make'"
 }
 
 # cp_setup PREFIX: names of the network namespace (NS) and pin path (PIN),

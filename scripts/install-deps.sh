@@ -20,6 +20,7 @@ pkgs=(
 	tcpdump tshark                     # tests cross-check frames, pcaps
 	jq ethtool                         # netns tests: JSON checks, GRO off
 	prometheus curl                    # exporter tests: promtool, a scraper
+	strace                             # tests: a unit's syscalls, a slowed exporter
 	libclang-rt-14-dev                 # libFuzzer (make fuzz)
 	debhelper dpkg-dev lintian         # make deb
 	man-db systemd                     # man -w, systemd-analyze verify

@@ -17,13 +17,11 @@ cd "$(dirname "$0")/.."
 
 NAME=map_memory
 . scripts/cp_lib.sh
-cp_private_bpffs "$0" "$@"
+bench_private_bpffs "$0" "$@"
 
-BUILD=${BUILD:-build}
 N=${N:-4096}
 KEYS=${KEYS:-4}
-VMSTEER=$(realpath -m "${VMSTEER:-$BUILD/vmsteer}")
-[ -x "$VMSTEER" ] || die "$VMSTEER missing: run 'make'"
+cp_cli
 for t in jq bpftool; do
 	command -v $t >/dev/null || die "$t missing (make deps)"
 done

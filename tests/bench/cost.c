@@ -237,7 +237,7 @@ int cmd_cost(int argc, char **argv)
 			  COST_MAX_RUNS);
 		return 1;
 	}
-	if (mac_parse(mac, spec.mac)) {
+	if (vms_parse_mac(mac, spec.mac)) {
 		bench_err("bad MAC %s", mac);
 		return 1;
 	}

@@ -213,23 +213,6 @@ void frame_build(__u8 *buf, size_t len, const __u8 dst[6], const __u8 src[6])
 	/* UDP checksum 0: none, so the generator may rewrite ports. */
 }
 
-int mac_parse(const char *s, __u8 mac[6])
-{
-	unsigned int b[6];
-	char tail;
-	int i;
-
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4],
-		   &b[5], &tail) != 6)
-		return -EINVAL;
-	for (i = 0; i < 6; i++) {
-		if (b[i] > 0xff)
-			return -EINVAL;
-		mac[i] = (__u8)b[i];
-	}
-	return 0;
-}
-
 int percpu_u64_sum(int map_fd, __u32 key, __u64 *sum)
 {
 	static __u64 *vals;
@@ -255,7 +238,6 @@ int percpu_u64_sum(int map_fd, __u32 key, __u64 *sum)
 struct bpf_object *uplink_open_private(const char *file)
 {
 	struct bpf_object *obj;
-	struct bpf_map *map;
 	size_t sz;
 
 	if (file) {
@@ -270,13 +252,10 @@ struct bpf_object *uplink_open_private(const char *file)
 			  strerror(errno));
 		return NULL;
 	}
-	bpf_object__for_each_map(map, obj)
-	{
-		bpf_map__set_pin_path(map, NULL);
-		/* One CPUMAP entry per possible CPU, as vmsteer sizes it. */
-		if (!strcmp(bpf_map__name(map), VMST_MAP_CPUMAP))
-			bpf_map__set_max_entries(map,
-						 libbpf_num_possible_cpus());
+	if (vms_object_private_maps(obj)) {
+		bench_err("%s", vms_last_error());
+		bpf_object__close(obj);
+		return NULL;
 	}
 	if (bpf_object__load(obj)) {
 		bench_err("load uplink object %s: %s", file ?: "(built in)",

@@ -61,8 +61,6 @@ int link_read_counters(int rtnl, int ifindex, struct link_counters *out);
  * BENCH_FRAME_MAX, no FCS) from @src to @dst into @buf.
  */
 void frame_build(__u8 *buf, size_t len, const __u8 dst[6], const __u8 src[6]);
-/* Parse "aa:bb:cc:dd:ee:ff"; 0 or -EINVAL. */
-int mac_parse(const char *s, __u8 mac[6]);
 
 /* ---- BPF ---------------------------------------------------------------- */
 

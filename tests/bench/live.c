@@ -623,7 +623,7 @@ static int uplinks_load(struct live *lv)
 		if (!has_path(&lv->c, i ? PATH_VARIANT : PATH_UPLINK))
 			continue;
 		snprintf(spec.name, sizeof(spec.name), "%s", lv->c.tap);
-		mac_parse(lv->c.mac, spec.mac);
+		vms_parse_mac(lv->c.mac, spec.mac);
 		err = vms_dev_mtu(lv->c.tap);
 		if (err < 0)
 			return err;
@@ -644,7 +644,7 @@ static int live_setup(struct live *lv)
 	__u32 slot = 0;
 	int err;
 
-	if (mac_parse(lv->c.mac, dst)) {
+	if (vms_parse_mac(lv->c.mac, dst)) {
 		bench_err("bad MAC %s", lv->c.mac);
 		return -EINVAL;
 	}
@@ -1174,7 +1174,7 @@ int cmd_gen(int argc, char **argv)
 	}
 	if (optind != argc || !lv.c.gen_ns || !lv.c.wire || !frames ||
 	    frames > 0xffffffffULL || lv.c.flows < 1 ||
-	    mac_parse(lv.c.mac, dst)) {
+	    vms_parse_mac(lv.c.mac, dst)) {
 		bench_err("usage: gen --gen-ns NS --wire DEV [--mac MAC] "
 			  "[--frames N] [--flows N] [--cpu N]");
 		return 1;

@@ -59,6 +59,7 @@
 #include <bpf/libbpf.h>
 
 #include "harness.h"
+#include "util/netdev.h"
 #include "bench_xdp.skel.h"
 
 int arrived_open(struct arrived *a, const char *spec)
@@ -174,8 +175,8 @@ int tx_opts_frame(const struct tx_opts *o, long long max_window, __u8 *frame)
 {
 	__u8 dst[6], src[6];
 
-	if (!o->dst || !o->src || mac_parse(o->dst, dst) ||
-	    mac_parse(o->src, src) || o->secs <= 0 ||
+	if (!o->dst || !o->src || vms_parse_mac(o->dst, dst) ||
+	    vms_parse_mac(o->src, src) || o->secs <= 0 ||
 	    o->size < BENCH_FRAME_MIN || o->size > BENCH_FRAME_MAX ||
 	    (o->floor && o->arrived) || o->window < TX_BURST ||
 	    o->window > max_window)

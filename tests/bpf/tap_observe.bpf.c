@@ -21,34 +21,7 @@
 #include "lib/antispoof.h"
 #include "lib/devport.h"
 
+#define vmst_tap      OBSERVED_ENTRY
+#define OBSERVED_SRC  "tap.bpf.c"
+#define OBSERVED_NAME vmst_tap_observed
 #include "observe.h"
-
-/*
- * The tap program's entry becomes an inlined function of this one (its
- * headers are included already: only its entry and licence lose their
- * section).
- */
-#pragma push_macro("SEC")
-#undef SEC
-#define SEC(name)
-#define LICENSE	     vmst_tap_license
-#define vmst_tap     __attribute__((always_inline)) static vmst_tap_entry
-#define bpf_redirect vmst_observed_redirect
-#include "tap.bpf.c"
-#undef bpf_redirect
-#undef vmst_tap
-#undef LICENSE
-#pragma pop_macro("SEC")
-
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-SEC("tc")
-int vmst_tap_observed(struct __sk_buff *skb)
-{
-	int ret;
-
-	vmst_observe_begin();
-	ret = vmst_tap_entry(skb);
-	vmst_observe_end(skb);
-	return ret;
-}

@@ -21,35 +21,7 @@
 #include "lib/parse.h"
 #include "lib/verdict.h"
 
+#define vmst_uplink_tc OBSERVED_ENTRY
+#define OBSERVED_SRC   "uplink_tc.bpf.c"
+#define OBSERVED_NAME  vmst_uplink_tc_observed
 #include "observe.h"
-
-/*
- * The uplink tc program's entry becomes an inlined function of this one (its
- * headers are included already: only its entry and licence lose their
- * section).
- */
-#pragma push_macro("SEC")
-#undef SEC
-#define SEC(name)
-#define LICENSE vmst_uplink_tc_license
-#define vmst_uplink_tc \
-	__attribute__((always_inline)) static vmst_uplink_tc_entry
-#define bpf_redirect vmst_observed_redirect
-#include "uplink_tc.bpf.c"
-#undef bpf_redirect
-#undef vmst_uplink_tc
-#undef LICENSE
-#pragma pop_macro("SEC")
-
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-SEC("tc")
-int vmst_uplink_tc_observed(struct __sk_buff *skb)
-{
-	int ret;
-
-	vmst_observe_begin();
-	ret = vmst_uplink_tc_entry(skb);
-	vmst_observe_end(skb);
-	return ret;
-}

@@ -41,11 +41,11 @@
 #include "util/log.h"
 #include "util/netdev.h"
 #include "uplink.skel.h"
+#include "fuzz/fuzzlib.h"
 #include "unit/corpus.h"
 #include "unit/frames.h"
 #include "unit/refmodel.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Counters are compared with the model every this many frames. */
@@ -129,22 +129,7 @@ static unsigned long long frames_run, refused, outcome[VMST_R_MAX + 1], steered;
 
 static __u8 frame[FRAME_MAX], out[FRAME_MAX], want[FRAME_MAX];
 
-static void die(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "fuzz_packet: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n");
-	exit(2);
-}
-
-static void hexdump(const __u8 *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len && i < 256; i++)
-		fprintf(stderr, "%02x%s", p[i], i % 32 == 31 ? "\n" : "");
-	fprintf(stderr, "%s\n", len > 256 ? " ..." : "");
-}
+const char *const fuzz_name = "fuzz_packet";
 
 static void mismatch(const __u8 *f, size_t len, const char *what)
 {
@@ -152,7 +137,7 @@ static void mismatch(const __u8 *f, size_t len, const char *what)
 		frames_run, what);
 	if (f) {
 		fprintf(stderr, "frame (%zu bytes):\n", len);
-		hexdump(f, len);
+		fuzz_hexdump(f, len);
 	}
 	abort();
 }
@@ -229,65 +214,35 @@ static void at_exit(void)
 	fprintf(stderr,
 		"fuzz_packet: %llu frames, %llu through the program, %llu "
 		"refused by test_run (under 14 bytes), 0 mismatches; model: "
-		"%llu forwarded (%llu of them to a CPU of their RSS queue)",
+		"%llu forwarded (%llu of them to a CPU of their RSS queue%s)",
 		frames_run, frames_run - refused, refused, outcome[VMST_R_MAX],
-		steered);
+		steered,
+		cpumap_cpus ? "" : "; queues unchecked: 1 possible CPU");
 	for (int r = 0; r < VMST_R_MAX; r++)
 		fprintf(stderr, ", %llu %s", outcome[r], ref_reason_str(r));
 	fprintf(stderr, "\n");
 }
 
-/* Run @len bytes of @f; @len fits FRAME_MAX. */
-static struct xdp_md run(const __u8 *f, size_t len, int *err, __u32 *verdict,
-			 size_t *out_len)
+void fuzz_setup(void)
 {
-	struct xdp_md ctx = {.data_end = len};
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f, .data_size_in = len,
-		    .data_out = out, .data_size_out = FRAME_MAX, .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx), .ctx_out = &ctx,
-		    .ctx_size_out = sizeof(ctx), .repeat = 1);
+	struct xdp_run r;
+	int i;
 
-	*err = bpf_prog_test_run_opts(prog_fd, &opts) ? -errno : 0;
-	*verdict = opts.retval;
-	*out_len = opts.data_size_out;
-	return ctx;
-}
-
-static void setup(void)
-{
-	struct bpf_map *map;
-	struct xdp_md ctx;
-	size_t out_len;
-	__u32 verdict;
-	int i, err;
-
-	libbpf_set_print(NULL);
 	ncpus = libbpf_num_possible_cpus();
-	skel = uplink_bpf__open();
-	if (!skel)
-		die("cannot open the uplink program%s", "");
-	bpf_object__for_each_map(map, skel->obj)
-		bpf_map__set_pin_path(map, NULL);
-	if (uplink_bpf__load(skel))
-		die("cannot load the uplink program (root? %s)",
-		    "run in 'unshare -n'");
+	skel = fuzz_uplink(&maps);
 	prog_fd = bpf_program__fd(skel->progs.vmst_uplink);
-	if (vms_maps_from_object(&maps, skel->obj) ||
-	    vms_maps_init_config(&maps))
-		die("cannot set up the maps: %s", vms_last_error());
-	/* XDP steering: a CPUMAP entry for CPU 1 (when there is one). */
-	{
+	/* XDP steering: a CPUMAP entry for CPU 1. A host with one possible
+	 * CPU has no CPU 1: its steered ports fall back, and the summary
+	 * says the queues went unchecked. */
+	if (ncpus > 1) {
 		struct bpf_cpumap_val cv = {.qsize = 64};
 		__u32 cpu = 1;
 
-		if (!bpf_map_update_elem(maps.fd[VMS_MAP_CPUMAP], &cpu, &cv,
-					 BPF_ANY))
-			cpumap_cpus = 1ULL << cpu;
-		else
-			fprintf(stderr,
-				"fuzz_packet: no CPUMAP entry for CPU 1 (%s): "
-				"steered ports fall back\n",
-				strerror(errno));
+		if (bpf_map_update_elem(maps.fd[VMS_MAP_CPUMAP], &cpu, &cv,
+					BPF_ANY))
+			fuzz_die("cannot add the CPUMAP entry of CPU 1: %s",
+				 strerror(errno));
+		cpumap_cpus = 1ULL << cpu;
 	}
 	for (i = 0; i < NPORTS; i++) {
 		struct vms_port_spec s = {
@@ -301,7 +256,7 @@ static void setup(void)
 		snprintf(s.name, sizeof(s.name), "%s", port_def[i].name);
 		memcpy(s.mac, port_def[i].mac, 6);
 		if (vms_port_upsert(&maps, &s, &ports[i].idx))
-			die("cannot add a port: %s", vms_last_error());
+			fuzz_die("cannot add a port: %s", vms_last_error());
 		memcpy(ports[i].mac, s.mac, 6);
 		ports[i].vlan = s.vlan;
 		ports[i].mtu = s.mtu;
@@ -317,20 +272,21 @@ static void setup(void)
 			     vms_rss_parse_key("rss key", port_def[i].rss_key,
 					       r->key)) ||
 			    vms_rss_write(&maps, ports[i].idx, r))
-				die("cannot set RSS: %s", vms_last_error());
+				fuzz_die("cannot set RSS: %s",
+					 vms_last_error());
 			ports[i].xdp_steer = true;
 			ports[i].cpumap_cpus = cpumap_cpus;
 		}
 		if (!port_def[i].target &&
 		    bpf_map_delete_elem(maps.fd[VMS_MAP_TX], &ports[i].idx))
-			die("cannot delete a redirect target%s", "");
+			fuzz_die("cannot delete a redirect target%s", "");
 	}
 	/* The first buffer's size: a long broadcast frame shows it. */
 	memset(frame, 0xff, 16384);
-	ctx = run(frame, 16384, &err, &verdict, &out_len);
-	if (err || ctx.data_end - ctx.data < 1514)
-		die("cannot probe BPF_PROG_TEST_RUN%s", "");
-	linear_max = ctx.data_end - ctx.data;
+	r = xdp_test_run(prog_fd, frame, 16384, out);
+	if (r.err || r.linear < 1514)
+		fuzz_die("cannot probe BPF_PROG_TEST_RUN%s", "");
+	linear_max = r.linear;
 	shadow.reason[0][VMST_R_PASS_MULTICAST].frames++; /* that frame */
 	shadow.reason[0][VMST_R_PASS_MULTICAST].bytes += 16384;
 	atexit(at_exit);
@@ -338,20 +294,10 @@ static void setup(void)
 
 /* ---- seeds ------------------------------------------------------------- */
 
-static int seed_no;
-
 static void write_seed(const char *dir, __u8 sel, const __u8 *f, size_t len)
 {
-	char path[PATH_MAX];
-	FILE *fp;
-
-	if (len > SEED_MAX)
-		return;
-	snprintf(path, sizeof(path), "%s/seed-%05d", dir, seed_no++);
-	fp = fopen(path, "w");
-	if (!fp || fwrite(&sel, 1, 1, fp) != 1 ||
-	    (len && fwrite(f, 1, len, fp) != len) || fclose(fp))
-		die("cannot write %s", path);
+	if (len <= SEED_MAX)
+		fuzz_write_seed(dir, &sel, 1, f, len);
 }
 
 /* The selector that writes port @p's MAC (and VID when @vid). */
@@ -362,36 +308,12 @@ static __u8 sel_of(int p, bool vid)
 	return (k & 7) | ((k & 8) << 1) | (vid ? 8 : 0);
 }
 
-/* The tcpdump corpus: next to the repository, two levels above us. */
-static void seeds_from_corpus(const char *dir)
+/* Frame @i of the tcpdump corpus as it is, and with a port's address
+ * (and VID). */
+static void corpus_seed(const char *dir, size_t i, const __u8 *f, size_t len)
 {
-	const char *env = getenv("VMSTEER_CORPUS");
-	char exe[PATH_MAX], path[PATH_MAX + 64], err[512];
-	struct corpus c;
-	ssize_t n;
-	size_t i;
-
-	if (env && *env) {
-		snprintf(path, sizeof(path), "%s", env);
-	} else {
-		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-		exe[n > 0 ? n : 0] = '\0';
-		for (i = 0; i < 3 && strrchr(exe, '/'); i++)
-			*strrchr(exe, '/') = '\0'; /* build/tests/fuzz_packet */
-		snprintf(path, sizeof(path),
-			 "%s/../shared/corpus/tcpdump-ethernet.pcap", exe);
-	}
-	if (corpus_load(path, &c, err, sizeof(err))) {
-		fprintf(stderr, "fuzz_packet: no corpus seeds: %s\n", err);
-		return;
-	}
-	/* Each frame as it is, and with a port's address (and VID). */
-	for (i = 0; i < c.n; i++) {
-		write_seed(dir, 0, c.data[i], c.len[i]);
-		write_seed(dir, sel_of(i % NPORTS, i & 1), c.data[i], c.len[i]);
-	}
-	fprintf(stderr, "fuzz_packet: %zu corpus frames from %s\n", c.n, path);
-	corpus_free(&c);
+	write_seed(dir, 0, f, len);
+	write_seed(dir, sel_of(i % NPORTS, i & 1), f, len);
 }
 
 /* Built frames: every port, every tag shape, three payloads, sizes. */
@@ -421,30 +343,18 @@ static void seeds_built(const char *dir)
 				}
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+void fuzz_seeds(const char *dir)
 {
-	const char *seeds = getenv("VMSTEER_FUZZ_SEEDS");
-
-	(void)argc;
-	(void)argv;
-	if (seeds && *seeds) {
-		seeds_from_corpus(seeds);
-		seeds_built(seeds);
-		fprintf(stderr, "fuzz_packet: %d seeds in %s\n", seed_no,
-			seeds);
-		exit(0);
-	}
-	setup();
-	return 0;
+	fuzz_corpus_seeds(dir, corpus_seed);
+	seeds_built(dir);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ref_result res;
-	size_t len, out_len, k;
-	__u32 verdict;
+	struct xdp_run r;
+	size_t len, k;
 	char msg[300];
-	int err;
 
 	if (!size)
 		return 0;
@@ -463,38 +373,38 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 
-	run(frame, len, &err, &verdict, &out_len);
+	r = xdp_test_run(prog_fd, frame, len, out);
 	frames_run++;
 	if (len < 14) {
 		/* The kernel never shows the program such a frame. */
-		if (err != -EINVAL)
+		if (r.err != -EINVAL)
 			mismatch(frame, len,
 				 "a frame under 14 bytes: test "
 				 "run did not refuse it (EINVAL)");
 		refused++;
 		return 0;
 	}
-	if (err) {
+	if (r.err) {
 		snprintf(msg, sizeof(msg), "test run failed: %s",
-			 strerror(-err));
+			 strerror(-r.err));
 		mismatch(frame, len, msg);
 	}
 	ref_decide(frame, len, len < linear_max ? len : linear_max, ports,
 		   NPORTS, &res, want);
 	outcome[res.reason < 0 ? VMST_R_MAX : res.reason]++;
 	steered += res.queue >= 0;
-	if (verdict != res.verdict) {
+	if (r.verdict != res.verdict) {
 		snprintf(msg, sizeof(msg), "verdict %u, model %u (%s, port %u)",
-			 verdict, res.verdict, ref_reason_str(res.reason),
+			 r.verdict, res.verdict, ref_reason_str(res.reason),
 			 res.port);
 		mismatch(frame, len, msg);
 	}
 	if (res.verdict != XDP_DROP &&
-	    (out_len != res.out_len || memcmp(out, want, res.out_len))) {
+	    (r.out_len != res.out_len || memcmp(out, want, res.out_len))) {
 		snprintf(msg, sizeof(msg),
 			 "output of %zu bytes differs from the model's %zu "
 			 "(%s, port %u)",
-			 out_len, res.out_len, ref_reason_str(res.reason),
+			 r.out_len, res.out_len, ref_reason_str(res.reason),
 			 res.port);
 		mismatch(frame, len, msg);
 	}

@@ -80,11 +80,11 @@
 #include "tap_xdp.skel.h"
 #include "uplink_tc.skel.h"
 #include "uplink_tc_observe.skel.h"
+#include "fuzz/fuzzlib.h"
 #include "unit/corpus.h"
 #include "unit/refmodel.h"
 #include "unit/refmodel_tx.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define TC_ACT_OK	0
@@ -208,28 +208,17 @@ static unsigned long long frames_run, refused, n_local, n_north, n_tagged,
 
 static __u8 frame[FRAME_BUF], out[FRAME_BUF];
 
-static void die(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "fuzz_tap: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n");
-	exit(2);
-}
+const char *const fuzz_name = "fuzz_tap";
 
 static void mismatch(const __u8 *f, size_t len, int from, const char *what)
 {
-	size_t i;
-
 	fprintf(stderr, "fuzz_tap: MISMATCH after %llu frames: %s\n",
 		frames_run, what);
 	if (f) {
 		fprintf(stderr, "frame (%zu bytes) from %s, north %d:\n", len,
 			from < 0 ? "the uplink" : port_def[from].name,
 			north_state);
-		for (i = 0; i < len && i < 256; i++)
-			fprintf(stderr, "%02x%s", f[i],
-				i % 32 == 31 ? "\n" : "");
-		fprintf(stderr, "%s\n", len > 256 ? " ..." : "");
+		fuzz_hexdump(f, len);
 	}
 	abort();
 }
@@ -382,12 +371,12 @@ static void set_north(int state)
 	else if (state == 3)
 		n = (struct vmst_north){NORTH_IFINDEX, OTHER_NETNS};
 	if (bpf_map_update_elem(maps.fd[VMS_MAP_NORTH], &zero, &n, BPF_ANY))
-		die("cannot write vmst_north%s", "");
+		fuzz_die("cannot write vmst_north%s", "");
 	/* State 0: the uplink takes XDP frames (vmst_tx entry 0); 1: it is
 	 * there, but does not. */
 	if (state == 0 && bpf_map_update_elem(maps.fd[VMS_MAP_TX], &zero,
 					      &n.ifindex, BPF_ANY))
-		die("cannot write vmst_tx entry 0%s", "");
+		fuzz_die("cannot write vmst_tx entry 0%s", "");
 	if (state != 0)
 		bpf_map_delete_elem(maps.fd[VMS_MAP_TX], &zero);
 	north_state = state;
@@ -411,7 +400,7 @@ static void set_rss(unsigned int mask)
 		r.flags = on ? VMST_RSS_F_ENABLED : 0;
 		if (bpf_map_update_elem(maps.fd[VMS_MAP_RSS], &ports[i].idx, &r,
 					BPF_ANY))
-			die("cannot write vmst_rss%s", "");
+			fuzz_die("cannot write vmst_rss%s", "");
 		ports[i].rss = on;
 	}
 	rss_ports = mask;
@@ -432,14 +421,14 @@ static void add_port(int i)
 	memcpy(s.mac, port_def[i].mac, 6);
 	if (port_trunk[i]) {
 		if (vms_parse_vids("trunk", port_trunk[i], &s.vids))
-			die("bad VIDs: %s", vms_last_error());
+			fuzz_die("bad VIDs: %s", vms_last_error());
 		s.trunk = true;
 	}
 	for (k = 0; k < 3 && port_def[i].ips[k]; k++)
 		if (vms_parse_addr(port_def[i].ips[k], &s.addrs[s.naddrs++]))
-			die("bad address: %s", vms_last_error());
+			fuzz_die("bad address: %s", vms_last_error());
 	if (vms_port_upsert(&maps, &s, &ports[i].idx))
-		die("cannot add a port: %s", vms_last_error());
+		fuzz_die("cannot add a port: %s", vms_last_error());
 	ports[i].present = true;
 	memcpy(ports[i].mac, s.mac, 6);
 	ports[i].vlan = s.vlan;
@@ -452,27 +441,24 @@ static void add_port(int i)
 	memcpy(ports[i].addrs, s.addrs, sizeof(s.addrs));
 }
 
+/* Skeleton @type (@what in messages) as @skel for port @i: opened, told
+ * its port, given the shared maps, loaded. */
+#define LOAD_PORT_PROG(skel, type, i, what)                      \
+	do {                                                     \
+		skel = type##__open();                           \
+		if (!skel)                                       \
+			fuzz_die("cannot open the %s", what);    \
+		skel->rodata->port_index = ports[i].idx;         \
+		if (share_maps(skel->obj) || type##__load(skel)) \
+			fuzz_die("cannot load the %s", what);    \
+	} while (0)
+
 static void load_tap(int i)
 {
-	tap[i] = tap_bpf__open();
-	if (!tap[i])
-		die("cannot open the tap program%s", "");
-	tap[i]->rodata->port_index = ports[i].idx;
-	if (share_maps(tap[i]->obj) || tap_bpf__load(tap[i]))
-		die("cannot load the tap program%s", "");
-	obs[i] = tap_observe_bpf__open();
-	if (!obs[i])
-		die("cannot open the observed tap program%s", "");
-	obs[i]->rodata->port_index = ports[i].idx;
+	LOAD_PORT_PROG(tap[i], tap_bpf, i, "tap program");
 	/* The skeleton's load maps its .bss, where the observations are. */
-	if (share_maps(obs[i]->obj) || tap_observe_bpf__load(obs[i]))
-		die("cannot load the observed tap program%s", "");
-	txdp[i] = tap_xdp_bpf__open();
-	if (!txdp[i])
-		die("cannot open the tap XDP program%s", "");
-	txdp[i]->rodata->port_index = ports[i].idx;
-	if (share_maps(txdp[i]->obj) || tap_xdp_bpf__load(txdp[i]))
-		die("cannot load the tap XDP program%s", "");
+	LOAD_PORT_PROG(obs[i], tap_observe_bpf, i, "observed tap program");
+	LOAD_PORT_PROG(txdp[i], tap_xdp_bpf, i, "tap XDP program");
 }
 
 /* A veth of ifindex @ifindex and MTU @mtu in this network namespace. */
@@ -485,7 +471,7 @@ static void make_device(__u32 ifindex, __u32 mtu)
 		 "fzt%up index %u mtu %u",
 		 ifindex, ifindex, mtu, ifindex, ifindex + 1000, mtu);
 	if (system(cmd))
-		die("cannot create a device: %s", cmd);
+		fuzz_die("cannot create a device: %s", cmd);
 }
 
 /* Give port @i's record an ifindex of its own: redirects name the port. */
@@ -495,11 +481,11 @@ static void own_ifindex(int i)
 	__u32 key = ports[i].idx;
 
 	if (bpf_map_lookup_elem(maps.fd[VMS_MAP_PORT_CFG], &key, &cfg))
-		die("cannot read a port record%s", "");
+		fuzz_die("cannot read a port record%s", "");
 	cfg.ifindex = ports[i].ifindex = FIRST_IFINDEX + i;
 	if (bpf_map_update_elem(maps.fd[VMS_MAP_PORT_CFG], &key, &cfg,
 				BPF_EXIST))
-		die("cannot write a port record%s", "");
+		fuzz_die("cannot write a port record%s", "");
 }
 
 /*
@@ -527,34 +513,21 @@ static size_t longest_frame(int fd, __u32 idx, int slot, size_t hi)
 	return lo;
 }
 
-static void setup(void)
+void fuzz_setup(void)
 {
-	struct bpf_map *map;
 	int i;
 
-	if (!getenv("FUZZ_VERBOSE"))
-		libbpf_set_print(NULL);
 	ncpus = libbpf_num_possible_cpus();
 	netns = vms_netns_ino();
 	/* The redirect targets, with their MTUs (a fresh namespace has only
 	 * lo: anything else means this is not one of our own). */
 	if (system("[ \"$(ip -o link show | wc -l)\" = 1 ]"))
-		die("run it in a network namespace of its own (%s)",
-		    "unshare -n)");
+		fuzz_die("run it in a network namespace of its own (%s)",
+			 "unshare -n)");
 	make_device(NORTH_IFINDEX, NORTH_MTU);
 	for (i = 0; i < NPORTS; i++)
 		make_device(FIRST_IFINDEX + i, port_mtu[i]);
-	skel = uplink_bpf__open();
-	if (!skel)
-		die("cannot open the uplink program%s", "");
-	bpf_object__for_each_map(map, skel->obj)
-		bpf_map__set_pin_path(map, NULL);
-	if (uplink_bpf__load(skel))
-		die("cannot load the uplink program (root? %s)",
-		    "run in 'unshare -n'");
-	if (vms_maps_from_object(&maps, skel->obj) ||
-	    vms_maps_init_config(&maps))
-		die("cannot set up the maps: %s", vms_last_error());
+	skel = fuzz_uplink(&maps);
 	for (i = 0; i < NPORTS; i++) {
 		add_port(i);
 		load_tap(i);
@@ -568,13 +541,13 @@ static void setup(void)
 
 		if (bpf_map_update_elem(maps.fd[VMS_MAP_LOCAL], &lk, &lv,
 					BPF_ANY))
-			die("cannot write vmst_local%s", "");
+			fuzz_die("cannot write vmst_local%s", "");
 	}
 	for (i = 0; i < NPORTS; i++) {
 		if (port_def[i].deleted) {
 			if (vms_port_delete(&maps, ports[i].idx))
-				die("cannot delete a port: %s",
-				    vms_last_error());
+				fuzz_die("cannot delete a port: %s",
+					 vms_last_error());
 			ports[i].present = false;
 		} else {
 			own_ifindex(i);
@@ -584,11 +557,11 @@ static void setup(void)
 	uptc = uplink_tc_bpf__open();
 	uptc_obs = uplink_tc_observe_bpf__open();
 	if (!uptc || !uptc_obs)
-		die("cannot open the uplink tc program%s", "");
+		fuzz_die("cannot open the uplink tc program%s", "");
 	uptc->rodata->netns_ino = uptc_obs->rodata->netns_ino = netns;
 	if (share_maps(uptc->obj) || uplink_tc_bpf__load(uptc) ||
 	    share_maps(uptc_obs->obj) || uplink_tc_observe_bpf__load(uptc_obs))
-		die("cannot load the uplink tc program%s", "");
+		fuzz_die("cannot load the uplink tc program%s", "");
 	set_north(0);
 	/* The longest frame test_run takes, from a port that drops all. */
 	for (i = 0; !port_def[i].deleted; i++)
@@ -598,70 +571,35 @@ static void setup(void)
 				ports[i].idx, VMST_R_DROP_VM_NO_PORT,
 				sizeof(frame));
 	if (max_len < 1514)
-		die("BPF_PROG_TEST_RUN takes too short frames%s", "");
+		fuzz_die("BPF_PROG_TEST_RUN takes too short frames%s", "");
 	xdp_max_len = longest_frame(
 		bpf_program__fd(txdp[i]->progs.vmst_tap_xdp), ports[i].idx,
 		vms_reason_xdp_slot(VMST_R_DROP_VM_NO_PORT), max_len);
 	if (xdp_max_len < 1514)
-		die("BPF_PROG_TEST_RUN takes too short XDP frames%s", "");
+		fuzz_die("BPF_PROG_TEST_RUN takes too short XDP frames%s", "");
 	atexit(at_exit);
 }
 
 /* ---- seeds ------------------------------------------------------------- */
 
-static int seed_no;
-
 static void write_seed(const char *dir, __u8 s0, __u8 s1, const __u8 *f,
 		       size_t len)
 {
-	char path[PATH_MAX];
 	/* Queue steering: on no port, the destination, the sender, all. */
-	__u8 sel[3] = {s0, s1, seed_no & 3};
-	FILE *fp;
+	__u8 sel[3] = {s0, s1, fuzz_seed_no & 3};
 
-	if (len > SEED_MAX)
-		return;
-	snprintf(path, sizeof(path), "%s/seed-%05d", dir, seed_no++);
-	fp = fopen(path, "w");
-	if (!fp || fwrite(sel, 1, 3, fp) != 3 ||
-	    (len && fwrite(f, 1, len, fp) != len) || fclose(fp))
-		die("cannot write %s", path);
+	if (len <= SEED_MAX)
+		fuzz_write_seed(dir, sel, 3, f, len);
 }
 
-/* The tcpdump corpus: next to the repository, two levels above us. */
-static void seeds_from_corpus(const char *dir)
+/* Frame @i of the tcpdump corpus from a port as it is, and with its
+ * addresses; on the uplink, to a port (with its VID), GSO or not. */
+static void corpus_seed(const char *dir, size_t i, const __u8 *f, size_t len)
 {
-	const char *env = getenv("VMSTEER_CORPUS");
-	char exe[PATH_MAX], path[PATH_MAX + 64], err[512];
-	struct corpus c;
-	ssize_t n;
-	size_t i;
-
-	if (env && *env) {
-		snprintf(path, sizeof(path), "%s", env);
-	} else {
-		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-		exe[n > 0 ? n : 0] = '\0';
-		for (i = 0; i < 3 && strrchr(exe, '/'); i++)
-			*strrchr(exe, '/') = '\0'; /* build/tests/fuzz_tap */
-		snprintf(path, sizeof(path),
-			 "%s/../shared/corpus/tcpdump-ethernet.pcap", exe);
-	}
-	if (corpus_load(path, &c, err, sizeof(err))) {
-		fprintf(stderr, "fuzz_tap: no corpus seeds: %s\n", err);
-		return;
-	}
-	/* Each frame from a port as it is, and with its addresses. */
-	for (i = 0; i < c.n; i++) {
-		write_seed(dir, i % NPORTS, 0, c.data[i], c.len[i]);
-		write_seed(dir, 0x80 | (i % NPORTS), 1 + (i / 2) % NPORTS,
-			   c.data[i], c.len[i]);
-		/* On the uplink, to a port (with its VID), GSO or not. */
-		write_seed(dir, (i & 1 ? 0x80 : 0) | (i & 2 ? 0x10 : 0),
-			   0x80 | (1 + (i / 4) % NPORTS), c.data[i], c.len[i]);
-	}
-	fprintf(stderr, "fuzz_tap: %zu corpus frames from %s\n", c.n, path);
-	corpus_free(&c);
+	write_seed(dir, i % NPORTS, 0, f, len);
+	write_seed(dir, 0x80 | (i % NPORTS), 1 + (i / 2) % NPORTS, f, len);
+	write_seed(dir, (i & 1 ? 0x80 : 0) | (i & 2 ? 0x10 : 0),
+		   0x80 | (1 + (i / 4) % NPORTS), f, len);
 }
 
 static void put16(__u8 *p, unsigned int v)
@@ -1008,20 +946,10 @@ static void seeds_built(const char *dir)
 						   build(k, p, frame));
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+void fuzz_seeds(const char *dir)
 {
-	const char *seeds = getenv("VMSTEER_FUZZ_SEEDS");
-
-	(void)argc;
-	(void)argv;
-	if (seeds && *seeds) {
-		seeds_from_corpus(seeds);
-		seeds_built(seeds);
-		fprintf(stderr, "fuzz_tap: %d seeds in %s\n", seed_no, seeds);
-		exit(0);
-	}
-	setup();
-	return 0;
+	fuzz_corpus_seeds(dir, corpus_seed);
+	seeds_built(dir);
 }
 
 /* Write address @which of @p's family @family at @to (4 or 16 bytes). */

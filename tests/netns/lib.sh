@@ -235,6 +235,16 @@ vmsim_start() {
 
 vmsim_pid() { eval "echo \${VMSIM_PID_$1}"; }
 
+# vm_start N [ARGS]: tap vmtN and vmsim vmN on it (vmsim ARGS added), able
+# to transmit (vm_send) and read (VM_LINES_vmN: nothing read yet).
+vm_start() {
+	local i=$1
+	shift
+	tap_create "vmt$i"
+	vmsim_start "vm$i" "vmt$i" -X "$TMPD/vm$i.tx.pcap" "$@"
+	eval "VM_LINES_vm$i=0"
+}
+
 # vm_send_file ID [-C]: transmit the frames of $TMPD/send_ID.hex (then emptied)
 # through vmsim ID (started with -X $TMPD/ID.tx.pcap) and wait for its
 # report; fails unless every frame was written. -C: checksums computed
@@ -367,9 +377,16 @@ vms_json() { vms --json "$@"; }
 # build_variant SRC N OUT: "another build" of bpf/SRC.bpf.c for the upgrade
 # tests, which load it through vms_hooks (VMSTEER_TEST_<WHAT>_OBJ): built
 # with -DVMST_TEST_VARIANT=N (VMST_TEST_MARK: one dead instruction, another
-# kernel tag, the same behaviour) into OUT. Callers skip without clang.
+# kernel tag, the same behaviour) into OUT. make test-progs builds the
+# ones the tests use once ($BUILD/tests/variants/SRC-N.bpf.o, the
+# Makefile's TEST_VARIANTS); another is compiled here (callers skip
+# without clang).
 build_variant() {
-	local arch
+	local arch pre=$BUILD/tests/variants/$1-$2.bpf.o
+	if [ -e "$pre" ]; then
+		cp "$pre" "$3" || die "cannot copy $pre"
+		return 0
+	fi
 	arch=$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 	"${CLANG:-clang}" -g -O2 -target bpf -D__TARGET_ARCH_"$arch" \
 		-I"$ROOT" -I"$ROOT/include" -I"$ROOT/bpf" -DVMST_TEST_VARIANT="$2" \
@@ -480,6 +497,17 @@ same_frames() {
 	return 1
 }
 
+# expect_frames CASE EXPECTED GOT [WHAT]: ok CASE when the hex-frame files
+# hold the same frames (same_frames), else fail with the difference, after
+# "WHAT: " (the tap or capture) when given.
+expect_frames() {
+	if same_frames "$2" "$3"; then
+		ok "$1"
+	else
+		fail "$1" "${4:+$4: }$DIFF_WHY"
+	fi
+}
+
 # ---- the usual set-up -----------------------------------------------------
 
 # two_vm_taps: taps vmt1 and vmt2 drained by vmsim vm1 and vm2.
@@ -490,6 +518,19 @@ two_vm_taps() {
 	vmsim_start vm2 vmt2
 	VM_LINES_vm1=0
 	VM_LINES_vm2=0
+}
+
+# metrics_state TAP1 TAP2: topology, up0 attached (generic), port TAP1
+# (MAC_VM1) and TAP2 (MAC_VM2, queue steering over 2 queues): a state
+# whose scrape has every kind of series (uplink, plain and steered port).
+metrics_state() {
+	topo_create
+	tap_create "$1"
+	tap_create "$2"
+	vms attach up0 --mode generic >/dev/null || die "attach"
+	vms port add "$1" --mac "$MAC_VM1" >/dev/null || die "port add $1"
+	vms port add "$2" --mac "$MAC_VM2" --queues 2 >/dev/null ||
+		die "port add $2 --queues 2"
 }
 
 # setup_two_vms: topology, taps vmt1 (untagged, MAC_VM1) and vmt2 (access

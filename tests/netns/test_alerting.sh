@@ -22,12 +22,7 @@ case=dashboard-json
 if jq -e '.panels | length > 0' "$DASH" >/dev/null; then ok $case; else fail $case "not a dashboard"; fi
 
 # A live scrape.
-topo_create
-tap_create vmta1
-tap_create vmta2
-vms attach up0 --mode generic >/dev/null || die "attach"
-vms port add vmta1 --mac "$MAC_VM1" >/dev/null || die "port add vmta1"
-vms port add vmta2 --mac "$MAC_VM2" --queues 2 >/dev/null || die "port add vmta2"
+metrics_state vmta1 vmta2
 EXPORTER=$(dirname "$VMSTEER")/vmsteer-exporter
 nsenter --net="/run/netns/$NS_HYP" "$EXPORTER" --pin-path "$PIN" --listen 127.0.0.1:0 </dev/null >/dev/null 2>"$TMPD/exp.err" &
 LIB_PIDS+=($!)

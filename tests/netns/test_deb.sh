@@ -6,8 +6,10 @@
 #   its pinned link (same link id, new program), ports and tap programs
 #   stay; a state this build cannot read is left running, with a warning,
 #   and the upgrade does not fail; a first installation touches nothing;
-# - postrm remove leaves the fast path running; postrm purge removes it:
-#   the uplink's XDP program, every vmsteer tc filter (on a tap's own
+# - postrm remove leaves the fast path running; postrm purge removes it,
+#   all of it gone when postrm returns: the uplink's XDP program (which
+#   the kernel takes off after the link's pin is gone, asynchronously),
+#   the taps' XDP programs, every vmsteer tc filter (on a tap's own
 #   clsact qdisc, and the taps bound to the state's shared tc block), the
 #   pinned state, and nothing else (a tc filter of someone else stays).
 # The package itself (contents, Depends, conffiles, lintian, dpkg -i) is
@@ -15,13 +17,11 @@
 . "$(dirname "$0")/lib.sh"
 lib_init deb
 
-command -v "${CLANG:-clang}" >/dev/null || { skip deb "clang not installed"; exit 0; }
-ARCH=$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 # Another build's uplink program: a variant with one dead instruction, as
-# tests/netns/test_upgrade.sh makes them.
-"${CLANG:-clang}" -g -O2 -target bpf -D__TARGET_ARCH_"$ARCH" -I"$ROOT" -I"$ROOT/include" \
-	-I"$ROOT/bpf" -DVMST_TEST_VARIANT=1 -c "$ROOT/bpf/uplink.bpf.c" -o "$TMPD/uplink1.o" ||
-	die "cannot build an uplink variant"
+# tests/netns/test_upgrade.sh takes them.
+[ -e "$BUILD/tests/variants/uplink-1.bpf.o" ] || command -v "${CLANG:-clang}" >/dev/null ||
+	{ skip deb "clang not installed"; exit 0; }
+build_variant uplink 1 "$TMPD/uplink1.o"
 
 topo_create
 tap_create vmtd1
@@ -95,6 +95,7 @@ fi
 case=postrm-remove-keeps-fast-path
 out=$(maint postrm remove 2>&1); rc=$?
 if [ $rc = 0 ] && [ "$(xdp_prog_id up0)" = "$prog1" ] && [ -d "$PIN" ] &&
+	[ "$(xdp_prog_id vmtd1)" != none ] && [ "$(xdp_prog_id vmtd2)" != none ] &&
 	in_hyp tc filter show dev vmtd1 ingress | grep -q 'handle 0x766d vmst_' &&
 	in_hyp tc filter show dev vmtd2 ingress | grep -q 'handle 0x766d vmst_'; then
 	ok $case
@@ -105,7 +106,9 @@ fi
 case=postrm-purge-removes-fast-path
 out=$(maint postrm purge 2>&1); rc=$?
 left=
-[ "$(xdp_prog_id up0)" = none ] || left+="XDP on up0; "
+for d in up0 vmtd1 vmtd2; do
+	[ "$(xdp_prog_id $d)" = none ] || left+="XDP on $d; "
+done
 for d in up0 vmtd1 vmtd2; do
 	in_hyp tc filter show dev $d ingress | grep -q 'vmst_' && left+="tc filter on $d; "
 done

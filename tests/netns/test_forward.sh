@@ -76,20 +76,10 @@ case=xdp-accounted
 if [ $xdp_ok = 1 ]; then ok $case; else fail $case "$XDP_WAIT_WHY"; fi
 
 # Untagged port: byte-exact, nothing else.
-case=deliver-untagged
-if same_frames "$TMPD/exp_vm1.hex" "$TMPD/got_vm1.hex"; then
-	ok $case
-else
-	fail $case "vmt1: $DIFF_WHY"
-fi
+expect_frames deliver-untagged "$TMPD/exp_vm1.hex" "$TMPD/got_vm1.hex" "vmt1"
 
 # Access port: the tag removed, otherwise byte-exact, nothing else.
-case=deliver-access-untagged
-if same_frames "$TMPD/exp_vm2.hex" "$TMPD/got_vm2.hex"; then
-	ok $case
-else
-	fail $case "vmt2: $DIFF_WHY"
-fi
+expect_frames deliver-access-untagged "$TMPD/exp_vm2.hex" "$TMPD/got_vm2.hex" "vmt2"
 
 # No frame of one VM at the other's tap, no slow-path frame at any tap.
 case=no-cross-delivery

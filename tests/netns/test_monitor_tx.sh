@@ -14,10 +14,8 @@ lib_init montx
 
 command -v tshark >/dev/null || die "tshark not installed (make deps)"
 topo_create
-for i in 1 2; do
-	tap_create vmt$i
-	vmsim_start vm$i vmt$i -X "$TMPD/vm$i.tx.pcap"
-done
+vm_start 1
+vm_start 2
 vms attach up0 >/dev/null || die "vmsteer attach up0 failed"
 vms port add vmt1 --mac "$MAC_VM1" --ip 10.0.0.1 >/dev/null ||
 	die "port add vmt1 failed"

@@ -25,23 +25,17 @@
 lib_init "tx${TX_HOOK:+-$TX_HOOK}"
 . "$(dirname "$0")/txframes.sh"
 
-MAC_VM3=02:00:00:00:03:03
-MAC_VM4=02:00:00:00:04:04
-MAC_VM5=02:00:00:00:05:05
 BIG_MTU=9000
 
 topo_create
 ip -n "$NS_HYP" link set up0 mtu $BIG_MTU || die "up0 mtu"
 ip -n "$NS_WIRE" link set wire0 mtu $BIG_MTU || die "wire0 mtu"
 for i in 1 2 3 4 5; do
-	tap_create vmt$i
+	vm_start $i
 	ip -n "$NS_HYP" link set vmt$i mtu $BIG_MTU || die "vmt$i mtu"
-	vmsim_start vm$i vmt$i -X "$TMPD/vm$i.tx.pcap"
-	eval "VM_LINES_vm$i=0"
 	: >"$TMPD/exp_vm$i.hex"
 done
-tx_hook_wire
-vms attach up0 >/dev/null || die "vmsteer attach up0 failed"
+tx_attach
 vms port add vmt1 --mac "$MAC_VM1" --tx-hook "$TX_HOOK" --ip 10.0.0.1 --ip 2001:db8:1::/64 \
 	>/dev/null || die "port add vmt1 failed"
 vms port add vmt2 --mac "$MAC_VM2" --tx-hook "$TX_HOOK" --vlan 100 --ip 10.0.100.2 >/dev/null ||
@@ -148,12 +142,7 @@ for i in 1 2 3 4 5; do
 done
 
 for i in 1 2 3 4 5; do
-	case=tap-vmt$i-byte-exact
-	if same_frames "$TMPD/exp_vm$i.hex" "$TMPD/got_vm$i.hex"; then
-		ok $case
-	else
-		fail $case "$DIFF_WHY"
-	fi
+	expect_frames tap-vmt$i-byte-exact "$TMPD/exp_vm$i.hex" "$TMPD/got_vm$i.hex"
 done
 
 # Nothing from VLAN 200 or untagged ever reached a VLAN 100 tap.
@@ -247,11 +236,6 @@ expect_count uplink-tc-path-bytes vmt1 counter to_vm_tc_bytes \
 kill -INT "$WIRE_PID" 2>/dev/null
 wait "$WIRE_PID" 2>/dev/null
 "$PCAPHEX" "$TMPD/wire.pcap" >"$TMPD/got_wire.hex"
-case=northbound-byte-exact-tagged
-if same_frames "$TMPD/exp_wire.hex" "$TMPD/got_wire.hex"; then
-	ok $case
-else
-	fail $case "$DIFF_WHY"
-fi
+expect_frames northbound-byte-exact-tagged "$TMPD/exp_wire.hex" "$TMPD/got_wire.hex"
 
 lib_done

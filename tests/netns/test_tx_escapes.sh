@@ -40,11 +40,6 @@
 lib_init "txesc${TX_HOOK:+-$TX_HOOK}"
 . "$(dirname "$0")/txframes.sh"
 
-MAC_VM2=02:00:00:00:02:02
-MAC_VM3=02:00:00:00:03:03
-MAC_VM4=02:00:00:00:04:04
-MAC_VM5=02:00:00:00:05:05
-MAC_VM6=02:00:00:00:06:06
 MAC_ROUTER=02:00:00:00:77:77 # what the wire host has for fe80::1
 MAC_OLD=02:00:00:00:77:78    # what it has for vmt1's link-local at first
 W=$MAC_WIRE
@@ -59,15 +54,12 @@ ip -n "$NS_HYP" link set br0 up || die "br0 up"
 # The bridge knows the wire's MAC: unicast to it never floods to the taps.
 in_hyp bridge fdb add "$MAC_WIRE" dev up0 master static || die "fdb entry"
 for i in 1 2 3 4; do
-	tap_create vmt$i
+	vm_start $i
 	ip -n "$NS_HYP" link set vmt$i master br0 || die "vmt$i into br0"
-	vmsim_start vm$i vmt$i -X "$TMPD/vm$i.tx.pcap"
-	eval "VM_LINES_vm$i=0"
 	: >"$TMPD/exp_vm$i.hex"
 	: >"$TMPD/send_vm$i.hex"
 done
-tx_hook_wire
-vms attach up0 >/dev/null || die "vmsteer attach up0 failed"
+tx_attach
 vms port add vmt1 --mac "$MAC_VM1" --tx-hook "$TX_HOOK" --ip 10.0.0.1 --ip 2001:db8:1::/64 \
 	>/dev/null || die "port add vmt1 failed"
 vms port add vmt2 --mac "$MAC_VM2" --tx-hook "$TX_HOOK" --ip 10.0.0.2 >/dev/null ||
@@ -77,9 +69,8 @@ vms port add vmt3 --mac "$MAC_VM3" --tx-hook "$TX_HOOK" --trusted >/dev/null ||
 vms port add vmt4 --mac "$MAC_VM4" --tx-hook "$TX_HOOK" --trunk 10,20-21 --ip 10.0.4.4 \
 	--ip fe80::4:4 >/dev/null || die "port add vmt4 --trunk failed"
 for i in 5 6; do
-	tap_create vmt$i
+	vm_start $i -g $((i == 5 ? 1448 : 3000))
 	ip -n "$NS_HYP" link set vmt$i master br0 || die "vmt$i into br0"
-	vmsim_start vm$i vmt$i -X "$TMPD/vm$i.tx.pcap" -g $((i == 5 ? 1448 : 3000))
 	: >"$TMPD/send_vm$i.hex"
 	vms port add vmt$i --mac "$(eval echo "\$MAC_VM$i")" --tx-hook "$TX_HOOK" --ip 10.0.0.$i \
 		>/dev/null || die "port add vmt$i failed"
@@ -251,24 +242,14 @@ wait_for "$nwire frames on the wire" \
 	eval '[ "$("$PCAPHEX" -c "$TMPD/wire.pcap")" -ge "$nwire" ]'
 for i in 1 2 3 4; do
 	vmsim_new_frames vm$i "$TMPD/got_vm$i.hex" || die "vmsim vm$i did not report"
-	case=escapes-tap-vmt$i
-	if same_frames "$TMPD/exp_vm$i.hex" "$TMPD/got_vm$i.hex"; then
-		ok $case
-	else
-		fail $case "$DIFF_WHY"
-	fi
+	expect_frames escapes-tap-vmt$i "$TMPD/exp_vm$i.hex" "$TMPD/got_vm$i.hex"
 done
 stop_pid "$WIRE_PID"
 "$PCAPHEX" "$TMPD/wire.pcap" >"$TMPD/got_wire.hex"
 # The wire gets what was sent, checksums computed.
 "$PCAPHEX" -C -r "$TMPD/exp_wire.hex" -w "$TMPD/exp_wire.pcap" &&
 	"$PCAPHEX" "$TMPD/exp_wire.pcap" >"$TMPD/exp_wire_c.hex"
-case=escapes-wire-gets-only-the-twins
-if same_frames "$TMPD/exp_wire_c.hex" "$TMPD/got_wire.hex"; then
-	ok $case
-else
-	fail $case "$DIFF_WHY"
-fi
+expect_frames escapes-wire-gets-only-the-twins "$TMPD/exp_wire_c.hex" "$TMPD/got_wire.hex"
 
 S=$(stats_json) || die "stats failed"
 expect_count tagged-untagged-port vmt1 reason vm_tagged 5
@@ -331,11 +312,7 @@ wait_for "2 frames on vmt4" eval '[ "$(got4)" -ge 2 ]'
 case=trunk-receives-untagged-and-tagged
 printf '%s\n' "$w_untagged" "$w_tagged" >"$TMPD/exp_trunk.hex"
 vmsim_frames vm4 | grep -i "^$(h "$MAC_VM4")$(h "$W")" >"$TMPD/got_trunk.hex"
-if same_frames "$TMPD/exp_trunk.hex" "$TMPD/got_trunk.hex"; then
-	ok $case
-else
-	fail $case "$DIFF_WHY"
-fi
+expect_frames "$case" "$TMPD/exp_trunk.hex" "$TMPD/got_trunk.hex"
 S=$(stats_json) || die "stats failed"
 expect_count trunk-untagged-by-xdp vmt4 counter to_vm_xdp_frames 1
 

@@ -31,10 +31,8 @@ ip -n "$NS_HYP" link set br0 address $MAC_BR || die "br0 address"
 ip -n "$NS_HYP" addr add 10.0.0.254/24 dev br0 || die "br0 address"
 ip -n "$NS_HYP" link set up0 master br0 || die "up0 into br0"
 for i in 1 9; do
-	tap_create vmt$i
+	vm_start $i
 	ip -n "$NS_HYP" link set vmt$i master br0 || die "vmt$i into br0"
-	vmsim_start vm$i vmt$i -X "$TMPD/vm$i.tx.pcap"
-	eval "VM_LINES_vm$i=0"
 done
 ip -n "$NS_HYP" link set br0 up || die "br0 up"
 MAC_UP0=$(ip -n "$NS_HYP" -j link show up0 | jq -r '.[0].address')
@@ -94,15 +92,20 @@ else
 	fail $case "vm9 did not get the frame for $MAC_VM9"
 fi
 
-S=$(stats_json) || die "stats failed"
-case=host-frames-counted
-got=$(port_reason "$S" vmt1 vm_host_dst)
-north=$(port_counter "$S" vmt1 from_vm_uplink_frames)
-if [ "$got" = 3 ] && [ "$north" = 1 ]; then
-	ok $case
-else
-	fail $case "vm_host_dst $got (want 3), from_vm_uplink_frames $north (want 1)"
-fi
+# host_and_north CASE HOST NORTH: in the stats now, vmt1 sent HOST frames
+# to the host (vm_host_dst) and NORTH to the uplink.
+host_and_north() {
+	local got north
+	S=$(stats_json) || die "stats failed"
+	got=$(port_reason "$S" vmt1 vm_host_dst)
+	north=$(port_counter "$S" vmt1 from_vm_uplink_frames)
+	if [ "$got" = "$2" ] && [ "$north" = "$3" ]; then
+		ok "$1"
+	else
+		fail "$1" "vm_host_dst $got (want $2), from_vm_uplink_frames $north (want $3)"
+	fi
+}
+host_and_north host-frames-counted 3 1
 
 # ---- a device made later: known after the next command --------------------------
 
@@ -126,21 +129,13 @@ ip -n "$NS_HYP" link del lv0 || die "cannot delete lv0"
 vms attach up0 >/dev/null || die "attach up0 (third run) failed"
 to_gone=$(eth $MAC_LV "$MAC_VM1" 88b5 "$(pad 46 7)")
 vm_send vm1 "$to_gone" || die "vm1 could not send to the gone lv0"
-case=device-deleted-forgotten
-S=$(stats_json) || die "stats failed"
-got=$(port_reason "$S" vmt1 vm_host_dst)
-north=$(port_counter "$S" vmt1 from_vm_uplink_frames)
-if [ "$got" = 4 ] && [ "$north" = 2 ]; then
-	ok $case
-else
-	fail $case "vm_host_dst $got (want 4), from_vm_uplink_frames $north (want 2)"
-fi
+host_and_north device-deleted-forgotten 4 2
 
 local_has() { # MAC: in vmst_local
 	bpftool -j map dump pinned "$PIN/vmst_local" |
 		jq -e --argjson m $((16#${1//:/})) 'any(.[]; .formatted.key.mac48 == $m)' >/dev/null
 }
-MAC_T3=02:00:00:00:3a:3a MAC_VM3=02:00:00:00:03:03
+MAC_T3=02:00:00:00:3a:3a
 tap_create vmt3
 ip -n "$NS_HYP" link set vmt3 address $MAC_T3 || die "vmt3 address"
 # A device with the MAC the port will have (the snapshot has it), and a

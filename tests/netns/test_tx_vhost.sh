@@ -31,14 +31,13 @@ VHOSTGEN=$TOOLS/vmsteer-bench
 [ -x "$VHOSTGEN" ] || die "$VHOSTGEN not built (make test-progs)"
 
 topo_create
-tx_hook_wire
 # vmt1: the sender, its queue opened by vhostgen alone (with a virtio-net
 # header); vmt2: the receiver, read by vmsim.
 tap_create vmt1
 tap_create vmt2
 vmsim_start vm2 vmt2
 VM_LINES_vm2=0
-vms attach up0 >/dev/null || die "vmsteer attach up0 failed"
+tx_attach
 tx_uplink_hook
 wire_capture
 W=$MAC_WIRE
@@ -126,20 +125,11 @@ round() {
 	VM2_WANT=$n_ew
 	wait_for "vm2 to read $n_ew frames" vm2_count_reached || true
 	vmsim_new_frames vm2 "$TMPD/got_vm2.hex" || die "vmsim vm2 did not report"
-	case=$hook-vhost-vm-to-vm-byte-exact
-	if same_frames "$TMPD/exp_vm2.hex" "$TMPD/got_vm2.hex"; then
-		ok $case
-	else
-		fail $case "$DIFF_WHY"
-	fi
+	expect_frames $hook-vhost-vm-to-vm-byte-exact "$TMPD/exp_vm2.hex" "$TMPD/got_vm2.hex"
 	case=$hook-vhost-vm-to-uplink-byte-exact
 	wire_frames $((WIRE_SEEN + n_up)) "$WIRE_SEEN" "$TMPD/got_wire.hex"
 	WIRE_SEEN=$((WIRE_SEEN + $(wc -l <"$TMPD/got_wire.hex")))
-	if same_frames "$TMPD/exp_wire.hex" "$TMPD/got_wire.hex"; then
-		ok $case
-	else
-		fail $case "$DIFF_WHY"
-	fi
+	expect_frames "$case" "$TMPD/exp_wire.hex" "$TMPD/got_wire.hex"
 
 	S=$(stats_json) || die "stats failed"
 	expect_count $hook-vhost-local-counted vmt1 counter $local_c $n_ew

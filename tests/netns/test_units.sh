@@ -23,12 +23,7 @@ grep -q '^CapabilityBoundingSet=' "$UNIT" || die "no CapabilityBoundingSet in $U
 caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT")
 grep -qx 'NoNewPrivileges=yes' "$UNIT" || die "$UNIT lacks NoNewPrivileges=yes"
 
-topo_create
-tap_create vmtu1
-tap_create vmtu2
-vms attach up0 --mode generic >/dev/null || die "attach"
-vms port add vmtu1 --mac "$MAC_VM1" >/dev/null || die "port add vmtu1"
-vms port add vmtu2 --mac "$MAC_VM2" --queues 2 >/dev/null || die "port add vmtu2 --queues 2"
+metrics_state vmtu1 vmtu2
 
 # scrape BOUNDING-SET: the exporter's metrics, run with that bounding set
 # (setpriv syntax), durations left out, in $TMPD/scrape.

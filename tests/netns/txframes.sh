@@ -9,6 +9,12 @@
 # frames, and the tap XDP program forwards frames for the wire too.
 # FROM_LOCAL, FROM_UPLINK, TO_VM_TX: the counters of what the hook
 # forwarded (sender to another VM, sender to the uplink, receiving VM).
+# The further VMs' MACs (lib.sh has MAC_VM1 and MAC_VM2).
+MAC_VM3=02:00:00:00:03:03
+MAC_VM4=02:00:00:00:04:04
+MAC_VM5=02:00:00:00:05:05
+MAC_VM6=02:00:00:00:06:06
+
 TX_HOOK=${TX_HOOK:-xdp}
 if [ "$TX_HOOK" = xdp ]; then
 	FROM_LOCAL=from_vm_local_xdp_frames
@@ -19,10 +25,11 @@ else
 	FROM_UPLINK=from_vm_uplink_frames
 	TO_VM_TX=to_vm_tc_frames
 fi
-# tx_hook_wire: for the xdp hook, NAPI on wire0 (before attach).
-tx_hook_wire() {
+# tx_attach: vmsteer attached to up0; for the xdp hook NAPI on wire0 first.
+tx_attach() {
 	[ "$TX_HOOK" = tc ] ||
 		in_wire ethtool -K wire0 gro on >/dev/null || die "gro on wire0"
+	vms attach up0 >/dev/null || die "vmsteer attach up0 failed"
 }
 
 # tx_uplink_hook (after attach): on a kernel that reports no XDP features

@@ -27,6 +27,7 @@
 #include <sys/time.h>
 #include <pcap/pcap.h>
 
+#include "tools/tool.h"
 #include "util/netdev.h"
 
 #define PH_SNAPLEN 262144
@@ -169,43 +170,38 @@ static void fix_checksums(unsigned char *f, size_t n)
 	}
 }
 
+struct hex_out {
+	pcap_dumper_t *dumper;
+	int checksums;
+};
+
+static void hex_frame(__u8 *f, size_t len, void *data)
+{
+	struct hex_out *o = data;
+	struct pcap_pkthdr h;
+
+	if (o->checksums)
+		fix_checksums(f, len);
+	gettimeofday(&h.ts, NULL);
+	h.caplen = h.len = len;
+	pcap_dump((unsigned char *)o->dumper, &h, f);
+}
+
 static void hex_to_pcap(const char *in_path, const char *out_path,
 			int checksums)
 {
 	static unsigned char f[PH_SNAPLEN];
-	struct pcap_pkthdr h;
-	pcap_dumper_t *dumper;
-	char *line = NULL;
-	size_t cap = 0;
+	struct hex_out o = {.checksums = checksums};
 	pcap_t *p;
-	FILE *in;
 
-	in = strcmp(in_path, "-") ? fopen(in_path, "r") : stdin;
-	if (!in)
-		errx(1, "%s: %s", in_path, strerror(errno));
 	p = pcap_open_dead(DLT_EN10MB, PH_SNAPLEN);
-	dumper = p ? pcap_dump_open(p, out_path) : NULL;
-	if (!dumper)
+	o.dumper = p ? pcap_dump_open(p, out_path) : NULL;
+	if (!o.dumper)
 		errx(1, "%s: %s", out_path,
 		     p ? pcap_geterr(p) : "pcap_open_dead");
-	while (getline(&line, &cap, in) >= 0) {
-		ssize_t n = vms_unhex(line, f, sizeof(f));
-
-		if (n < 0)
-			errx(1, "%s: bad hex line", in_path);
-		if (!n)
-			continue;
-		if (checksums)
-			fix_checksums(f, n);
-		gettimeofday(&h.ts, NULL);
-		h.caplen = h.len = n;
-		pcap_dump((unsigned char *)dumper, &h, f);
-	}
-	free(line);
-	pcap_dump_close(dumper);
+	tool_hex_frames(in_path, f, sizeof(f), hex_frame, &o);
+	pcap_dump_close(o.dumper);
 	pcap_close(p);
-	if (in != stdin)
-		fclose(in);
 }
 
 int main(int argc, char **argv)
@@ -237,24 +233,20 @@ int main(int argc, char **argv)
 			checksums = 1;
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
+			tool_usage(usage, 0);
 		default:
-			usage(stderr);
-			return 2;
+			tool_usage(usage, 2);
 		}
 	}
 	if (hex_in || pcap_out || checksums) {
 		if (!hex_in || !pcap_out || optind != argc) {
-			usage(stderr);
-			return 2;
+			tool_usage(usage, 2);
 		}
 		hex_to_pcap(hex_in, pcap_out, checksums);
 		return 0;
 	}
 	if (optind == argc) {
-		usage(stderr);
-		return 2;
+		tool_usage(usage, 2);
 	}
 	for (; optind < argc; optind++)
 		total += dump(argv[optind], count_only);

@@ -29,6 +29,7 @@
 #include <linux/if_packet.h>
 #include <pcap/pcap.h>
 
+#include "tools/tool.h"
 #include "util/netdev.h"
 
 /* Largest frame handled (the corpus holds GSO-sized ones). */
@@ -79,42 +80,6 @@ static void usage(FILE *f)
 		"  -l, --log FILE         log every frame sent, as sent, one hex line each\n");
 }
 
-static double now_sec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void parse_mac(const char *s, unsigned char mac[ETH_ALEN])
-{
-	unsigned int b[ETH_ALEN];
-	char tail;
-	int i;
-
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4],
-		   &b[5], &tail) != ETH_ALEN)
-		errx(1, "bad MAC address '%s'", s);
-	for (i = 0; i < ETH_ALEN; i++) {
-		if (b[i] > 0xff)
-			errx(1, "bad MAC address '%s'", s);
-		mac[i] = b[i];
-	}
-}
-
-static uint64_t parse_num(const char *s, const char *what)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *end || *s == '-')
-		errx(1, "bad %s '%s'", what, s);
-	return v;
-}
-
 static void open_socket(struct sender *s)
 {
 	int ifindex = if_nametoindex(s->ifname);
@@ -158,7 +123,7 @@ static void pace(struct sender *s)
 	if (!s->pps)
 		return;
 	due = s->start + s->index / s->pps;
-	now = now_sec();
+	now = tool_now();
 	if (due > now) {
 		struct timespec ts = {.tv_sec = (time_t)(due - now)};
 
@@ -214,18 +179,6 @@ static void send_one(struct sender *s, const unsigned char *data, size_t len)
 	}
 }
 
-/* Decode a hex frame (spaces, colons and dots ignored), or exit. */
-static size_t unhex(const char *s, unsigned char *out, size_t max)
-{
-	ssize_t n = vms_unhex(s, out, max);
-
-	if (n == -E2BIG)
-		errx(1, "hex frame longer than %zu bytes", max);
-	if (n < 0)
-		errx(1, "bad hex frame: %.40s", s);
-	return n;
-}
-
 static void send_pcap(struct sender *s, const char *path)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
@@ -246,29 +199,16 @@ static void send_pcap(struct sender *s, const char *path)
 	pcap_close(p);
 }
 
+static void send_hex_line(__u8 *f, size_t len, void *s)
+{
+	send_one(s, f, len);
+}
+
 static void send_hex_file(struct sender *s, const char *path)
 {
 	static unsigned char f[SF_FRAME_MAX];
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	FILE *in;
 
-	in = strcmp(path, "-") ? fopen(path, "r") : stdin;
-	if (!in)
-		errx(1, "%s: %s", path, strerror(errno));
-	while ((n = getline(&line, &cap, in)) >= 0) {
-		char *p = line + strspn(line, " \t");
-		size_t len;
-
-		if (*p == '#' || *p == '\n' || !*p)
-			continue;
-		len = unhex(p, f, sizeof(f));
-		send_one(s, f, len);
-	}
-	free(line);
-	if (in != stdin)
-		fclose(in);
+	tool_hex_frames(path, f, sizeof(f), send_hex_line, s);
 }
 
 int main(int argc, char **argv)
@@ -306,19 +246,19 @@ int main(int argc, char **argv)
 			hex_path = optarg;
 			break;
 		case 'n':
-			repeat = parse_num(optarg, "repeat count");
+			repeat = tool_num(optarg, "repeat count");
 			break;
 		case 'd':
-			parse_mac(optarg, s.dst);
+			tool_mac(optarg, s.dst);
 			s.have_dst = 1;
 			break;
 		case 'e':
-			s.every = parse_num(optarg, "frame interval");
+			s.every = tool_num(optarg, "frame interval");
 			if (!s.every)
 				errx(1, "--every must be at least 1");
 			break;
 		case 'o':
-			s.offset = parse_num(optarg, "offset");
+			s.offset = tool_num(optarg, "offset");
 			break;
 		case 'V': {
 			char *eq = strchr(optarg, '=');
@@ -329,34 +269,26 @@ int main(int argc, char **argv)
 				     optarg);
 			vr = &s.vrules[s.nvrules++];
 			*eq = '\0';
-			vr->vid = parse_num(optarg, "VLAN id");
+			vr->vid = tool_num(optarg, "VLAN id");
 			if (vr->vid > 4095)
 				errx(1, "bad VLAN id '%s'", optarg);
-			parse_mac(eq + 1, vr->mac);
+			tool_mac(eq + 1, vr->mac);
 			break;
 		}
-		case 'p': {
-			char *end;
-
-			s.pps = strtod(optarg, &end);
-			if (end == optarg || *end || s.pps <= 0)
-				errx(1, "bad rate '%s'", optarg);
+		case 'p':
+			s.pps = tool_positive(optarg, "rate");
 			break;
-		}
 		case 'l':
 			log_path = optarg;
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
+			tool_usage(usage, 0);
 		default:
-			usage(stderr);
-			return 2;
+			tool_usage(usage, 2);
 		}
 	}
 	if (!s.ifname || (!pcap_path && !hex_path && optind == argc)) {
-		usage(stderr);
-		return 2;
+		tool_usage(usage, 2);
 	}
 	if (log_path) {
 		s.log = fopen(log_path, "w");
@@ -364,7 +296,7 @@ int main(int argc, char **argv)
 			errx(1, "%s: %s", log_path, strerror(errno));
 	}
 	open_socket(&s);
-	s.start = now_sec();
+	s.start = tool_now();
 
 	for (r = 0; r < repeat; r++) {
 		if (pcap_path)
@@ -372,7 +304,7 @@ int main(int argc, char **argv)
 		if (hex_path)
 			send_hex_file(&s, hex_path);
 		for (i = optind; i < argc; i++)
-			send_one(&s, f, unhex(argv[i], f, sizeof(f)));
+			send_one(&s, f, tool_unhex(argv[i], f, sizeof(f)));
 	}
 	if (s.log && fclose(s.log))
 		errx(1, "%s: %s", log_path, strerror(errno));

@@ -50,6 +50,8 @@
 #include <linux/virtio_net.h>
 #include <pcap/pcap.h>
 
+#include "tools/tool.h"
+
 /* Queues a tap may have (the kernel allows 256; tests use a few). */
 #define VMSIM_MAX_QUEUES 64
 /* Largest frame read: a tap without a vnet header hands out MTU + 14. */
@@ -125,14 +127,6 @@ static void usage(FILE *f)
 		"  -s, --status FILE   write the counters to FILE on SIGUSR1, after\n"
 		"                      draining the queues, and on exit\n"
 		"Signals: TERM/INT stop, USR1 drain and report, USR2 stop holding.\n");
-}
-
-static double now_sec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static void open_queues(struct vmsim *vm)
@@ -375,18 +369,6 @@ static void write_ready(const char *path)
 		errx(1, "rename %s: %s", path, strerror(errno));
 }
 
-static unsigned long long parse_num(const char *s, const char *what)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *end || *s == '-')
-		errx(1, "bad %s: '%s'", what, s);
-	return v;
-}
-
 static void *vcpu_thread(void *arg)
 {
 	(void)arg;
@@ -450,7 +432,7 @@ int main(int argc, char **argv)
 			vm.ifname = optarg;
 			break;
 		case 'q':
-			vm.nqueues = parse_num(optarg, "queue count");
+			vm.nqueues = tool_num(optarg, "queue count");
 			if (vm.nqueues < 1 || vm.nqueues > VMSIM_MAX_QUEUES)
 				errx(1, "queue count must be 1..%d: '%s'",
 				     VMSIM_MAX_QUEUES, optarg);
@@ -462,16 +444,11 @@ int main(int argc, char **argv)
 			hex_path = optarg;
 			break;
 		case 'c':
-			vm.max_frames = parse_num(optarg, "count");
+			vm.max_frames = tool_num(optarg, "count");
 			break;
-		case 't': {
-			char *end;
-
-			vm.timeout = strtod(optarg, &end);
-			if (end == optarg || *end || vm.timeout <= 0)
-				errx(1, "bad timeout: '%s'", optarg);
+		case 't':
+			vm.timeout = tool_positive(optarg, "timeout");
 			break;
-		}
 		case 'H':
 			vm.hold = 1;
 			break;
@@ -488,24 +465,21 @@ int main(int argc, char **argv)
 			vm.status_path = optarg;
 			break;
 		case 'g':
-			vm.gso = parse_num(optarg, "GSO segment size");
+			vm.gso = tool_num(optarg, "GSO segment size");
 			if (vm.gso < 64 || vm.gso > 65000)
 				errx(1, "GSO segment size must be 64..65000");
 			break;
 		case 'V':
-			nvcpus = parse_num(optarg, "vCPU count");
+			nvcpus = tool_num(optarg, "vCPU count");
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
+			tool_usage(usage, 0);
 		default:
-			usage(stderr);
-			return 2;
+			tool_usage(usage, 2);
 		}
 	}
 	if (!vm.ifname || optind != argc) {
-		usage(stderr);
-		return 2;
+		tool_usage(usage, 2);
 	}
 	for (q = 0; q < VMSIM_MAX_QUEUES; q++)
 		vm.fd[q] = -1;
@@ -545,7 +519,7 @@ int main(int argc, char **argv)
 	if (ready_path)
 		write_ready(ready_path);
 	if (vm.timeout)
-		deadline = now_sec() + vm.timeout;
+		deadline = tool_now() + vm.timeout;
 
 	while (!stop_flag) {
 		struct timespec ts, *tsp = NULL;
@@ -571,7 +545,7 @@ int main(int argc, char **argv)
 		if (vm.max_frames && vm.rx_frames >= vm.max_frames)
 			break;
 		if (deadline) {
-			double left = deadline - now_sec();
+			double left = deadline - tool_now();
 
 			if (left <= 0)
 				break;

@@ -40,7 +40,6 @@ const char *xdp_verdict_str(__u32 verdict)
 
 bool fixture_setup(struct fixture *f)
 {
-	struct bpf_map *map;
 	int err;
 
 	memset(f, 0, sizeof(*f));
@@ -54,12 +53,9 @@ bool fixture_setup(struct fixture *f)
 	if (!ASSERT_OK_PTR(f->skel, "uplink_bpf__open"))
 		return false;
 	/* Unit tests never pin: every map is private to this fixture. */
-	bpf_object__for_each_map(map, f->skel->obj)
-	{
-		err = bpf_map__set_pin_path(map, NULL);
-		if (!ASSERT_OK(err, bpf_map__name(map)))
-			goto fail;
-	}
+	err = vms_object_private_maps(f->skel->obj);
+	if (!ASSERT_OK(err, "vms_object_private_maps"))
+		goto fail;
 	err = uplink_bpf__load(f->skel);
 	if (!ASSERT_OK(err, "uplink_bpf__load (verifier log: run with "
 			    "VMSTEER_UNIT_VERBOSE=1)"))
@@ -106,22 +102,7 @@ int fixture_port(struct fixture *f, const char *name, const __u8 mac[6],
 struct xdp_run fixture_run(const struct fixture *f, const void *in, size_t len,
 			   void *out)
 {
-	struct xdp_md ctx = {.data_end = len};
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = len,
-		    .data_out = out, .data_size_out = FRAME_MAX, .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx), .ctx_out = &ctx,
-		    .ctx_size_out = sizeof(ctx), .repeat = 1);
-	struct xdp_run r = {};
-
-	r.err = bpf_prog_test_run_opts(f->prog_fd, &opts);
-	if (r.err) {
-		r.err = -errno;
-		return r;
-	}
-	r.verdict = opts.retval;
-	r.out_len = opts.data_size_out;
-	r.linear = ctx.data_end - ctx.data;
-	return r;
+	return xdp_test_run(f->prog_fd, in, len, out);
 }
 
 /* Broadcast frames: passed unmodified, whatever their length. */
@@ -308,6 +289,19 @@ void snapshot_free(struct maps_snapshot *s)
 		s->buf[i] = NULL;
 		s->len[i] = 0;
 	}
+}
+
+bool fixture_unchanged(const struct fixture *f,
+		       const struct maps_snapshot *before, const char *what)
+{
+	struct maps_snapshot now;
+	bool same;
+
+	if (!ASSERT_OK(fixture_snapshot(f, &now), "snapshot"))
+		return false;
+	same = snapshot_equal(before, &now, what);
+	snapshot_free(&now);
+	return same;
 }
 
 bool snapshot_equal(const struct maps_snapshot *a,

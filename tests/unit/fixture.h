@@ -15,6 +15,7 @@
 #include <linux/types.h>
 
 #include "core/state.h"
+#include "frames.h"
 
 /* Devmap target of every test port: the loopback of the test's netns. */
 #define TEST_TARGET_IFINDEX 1
@@ -46,13 +47,6 @@ int fixture_port(struct fixture *f, const char *name, const __u8 mac[6],
 		 __u16 vlan, __u32 mtu, __u32 *idx);
 
 /* One BPF_PROG_TEST_RUN of the uplink program. */
-struct xdp_run {
-	int err;	/* 0 or -errno of the test run */
-	__u32 verdict;	/* XDP_* returned */
-	size_t out_len; /* bytes of the frame after the program */
-	__u32 linear;	/* bytes of it in the first buffer */
-};
-
 /* Run @in through the program; @out takes at least FRAME_MAX bytes. */
 struct xdp_run fixture_run(const struct fixture *f, const void *in, size_t len,
 			   void *out);
@@ -90,6 +84,9 @@ void snapshot_free(struct maps_snapshot *s);
 /* Asserts that @a and @b are equal, naming the first map that differs. */
 bool snapshot_equal(const struct maps_snapshot *a,
 		    const struct maps_snapshot *b, const char *what);
+/* The maps now equal @before (a failure names @what otherwise). */
+bool fixture_unchanged(const struct fixture *f,
+		       const struct maps_snapshot *before, const char *what);
 
 /* Name of an XDP verdict, for messages. */
 const char *xdp_verdict_str(__u32 verdict);

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Test frame builders: see frames.h. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <bpf/bpf.h>
+#include <linux/bpf.h>
 
 #include "frames.h"
 
@@ -154,4 +158,23 @@ struct frame_spec frame_untagged(const struct frame_spec *s)
 	if (s->cut)
 		u.cut = s->cut - tags;
 	return u;
+}
+
+struct xdp_run xdp_test_run(int prog_fd, const void *in, size_t len, void *out)
+{
+	struct xdp_md ctx = {.data_end = len};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = len,
+		    .data_out = out, .data_size_out = FRAME_MAX, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .ctx_out = &ctx,
+		    .ctx_size_out = sizeof(ctx), .repeat = 1);
+	struct xdp_run r = {};
+
+	if (bpf_prog_test_run_opts(prog_fd, &opts)) {
+		r.err = -errno;
+		return r;
+	}
+	r.verdict = opts.retval;
+	r.out_len = opts.data_size_out;
+	r.linear = ctx.data_end - ctx.data;
+	return r;
 }

@@ -20,6 +20,18 @@
 #define TPID_8021Q  0x8100
 #define TPID_8021AD 0x88a8
 
+/* A run of an XDP program through BPF_PROG_TEST_RUN. */
+struct xdp_run {
+	int err;	/* 0 or -errno of the test run */
+	__u32 verdict;	/* XDP_* returned */
+	size_t out_len; /* bytes of the frame after the program */
+	__u32 linear;	/* bytes of it in the first buffer */
+};
+
+/* Run @len bytes at @in through XDP program @prog_fd; @out takes at least
+ * FRAME_MAX bytes. */
+struct xdp_run xdp_test_run(int prog_fd, const void *in, size_t len, void *out);
+
 /* What follows the tags. */
 enum frame_l3 {
 	L3_IPV4_TCP, /* IPv4 + TCP header + payload */

@@ -632,6 +632,30 @@ out:
 	steer_teardown(&s);
 }
 
+/* Port TEST_PORT configured as @cfg but for table size @size: @n random
+ * packets, to their queue by the table when the size is @valid, else to
+ * the default queue. False when the configuration could not be written. */
+static bool check_table_size(struct steer *s, const struct vmst_rss *cfg,
+			     __u16 size, int n, bool valid)
+{
+	struct vmst_rss c = *cfg;
+	struct pkt p;
+	int i;
+
+	c.table_size = size;
+	if (!steer_config(s, TEST_PORT, &c))
+		return false;
+	for (i = 0; i < n; i++) {
+		p = pkt_random(i);
+		check_pkt(s, &p,
+			  valid ? want_queue(&c, &p,
+					     pkt_flow(&p).l4 ? W_L4 : W_IP)
+				: DEFQ,
+			  valid ? "table size" : "bad table size");
+	}
+	return true;
+}
+
 TEST(steer_config)
 {
 	struct vmst_rss cfg, other;
@@ -667,35 +691,17 @@ TEST(steer_config)
 		static const __u16 sizes[] = {0, 3, 48, 127, 256, 0xffff};
 		size_t k;
 
-		for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
-			other = cfg;
-			other.table_size = sizes[k];
-			if (!steer_config(&s, TEST_PORT, &other))
+		for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++)
+			if (!check_table_size(&s, &cfg, sizes[k], 8, false))
 				break;
-			for (i = 0; i < 8; i++) {
-				p = pkt_random(i);
-				check_pkt(&s, &p, DEFQ, "bad table size");
-			}
-		}
 	}
 	if (test__start_subtest("table_sizes")) {
 		static const __u16 sizes[] = {1, 2, 4, 8, 32, 64, 128};
 		size_t k;
 
-		for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
-			other = cfg;
-			other.table_size = sizes[k];
-			if (!steer_config(&s, TEST_PORT, &other))
+		for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++)
+			if (!check_table_size(&s, &cfg, sizes[k], 24, true))
 				break;
-			for (i = 0; i < 24; i++) {
-				p = pkt_random(i);
-				check_pkt(&s, &p,
-					  want_queue(&other, &p,
-						     pkt_flow(&p).l4 ? W_L4
-								     : W_IP),
-					  "table size");
-			}
-		}
 	}
 	/* Entries naming a queue the tap lacks send to the default queue. */
 	if (test__start_subtest("queue_out_of_range")) {

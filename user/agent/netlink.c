@@ -24,19 +24,10 @@
 
 #define RCVBUF (4 << 20)
 
-static int link_attr(const struct nlattr *at, void *data)
-{
-	const struct nlattr **tb = data;
-
-	if (mnl_attr_type_valid(at, IFLA_MAX) > 0)
-		tb[mnl_attr_get_type(at)] = at;
-	return MNL_CB_OK;
-}
-
 static int notification(const struct nlmsghdr *nh, void *data)
 {
 	struct vms_agent *a = data;
-	const struct nlattr *tb[IFLA_MAX + 1] = {};
+	const struct nlattr *tb[IFLA_MAX + 1];
 	const struct ifinfomsg *ifi;
 	const struct ndmsg *nd;
 	const char *name = "?";
@@ -47,7 +38,7 @@ static int notification(const struct nlmsghdr *nh, void *data)
 		ifi = mnl_nlmsg_get_payload(nh);
 		if (mnl_nlmsg_get_payload_len(nh) < sizeof(*ifi))
 			break;
-		mnl_attr_parse(nh, sizeof(*ifi), link_attr, tb);
+		vms_nl_attrs(nh, sizeof(*ifi), tb, IFLA_MAX);
 		if (tb[IFLA_IFNAME])
 			name = mnl_attr_get_str(tb[IFLA_IFNAME]);
 		pr_debug("link %s: %s (ifindex %d)", name,

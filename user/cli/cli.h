@@ -95,7 +95,9 @@ enum vms_opt_kind {
 };
 
 /* One option: --@name, getopt_long's value @key (its letter when the
- * command takes it short too). */
+ * command takes it short too). Each command and daemon declares its
+ * options as a table of these and a vms_optspec: data, which reads alike
+ * from one command to the next (duplicates lists them as boilerplate). */
 struct vms_opt {
 	const char *name;
 	int key;

@@ -171,76 +171,87 @@ static bool sysfs_ours(const char *dev, __u32 ifindex)
 	       strtoul(v, NULL, 10) == ifindex;
 }
 
+/* Entries of a device's sysfs directory (queues, MSI vectors) read at
+ * the most; a device has fewer (the kernel's limit is 4096 queues). */
+#define DIR_NUMS 4096
+
+/*
+ * The entries of directory @path named @prefix and a number (a device's
+ * queues "rx-3", its MSI vectors "45"): their numbers into @num (the
+ * first DIR_NUMS); how many there are, 0 when there is no such directory.
+ */
+static int numbered_entries(const char *path, const char *prefix, int *num)
+{
+	size_t len = strlen(prefix);
+	struct dirent *d;
+	DIR *dir = opendir(path);
+	int n = 0;
+
+	while (dir && (d = readdir(dir))) {
+		if (strncmp(d->d_name, prefix, len) ||
+		    !isdigit((unsigned char)d->d_name[len]))
+			continue;
+		if (n < DIR_NUMS)
+			num[n] = atoi(d->d_name + len);
+		n++;
+	}
+	if (dir)
+		closedir(dir);
+	return n;
+}
+
 /* Queue directories of @dev: @prefix "rx-" or "tx-"; mask file @file of
  * each OR-ed into @all; how many queues, and how many have a mask. */
 static int queue_masks(const char *dev, const char *prefix, const char *file,
 		       struct cpus *all, struct cpus *each, int max, int *set)
 {
+	static int qs[DIR_NUMS];
 	char path[512], buf[1024];
-	struct dirent *d;
-	int n = 0;
-	DIR *dir;
+	int i, n;
 
 	*set = 0;
 	snprintf(path, sizeof(path), "/sys/class/net/%s/queues", dev);
-	dir = opendir(path);
-	if (!dir)
-		return 0;
-	while ((d = readdir(dir))) {
+	n = numbered_entries(path, prefix, qs);
+	for (i = 0; i < n && i < DIR_NUMS; i++) {
 		struct cpus c = {};
-		int q;
 
-		if (strncmp(d->d_name, prefix, 3))
-			continue;
-		q = atoi(d->d_name + 3);
-		n++;
-		snprintf(path, sizeof(path), "/sys/class/net/%s/queues/%s/%s",
-			 dev, d->d_name, file);
+		snprintf(path, sizeof(path), "/sys/class/net/%s/queues/%s%d/%s",
+			 dev, prefix, qs[i], file);
 		if (read_file(path, buf, sizeof(buf)))
 			continue;
 		cpus_parse_mask(buf, &c);
 		if (cpus_count(&c))
 			(*set)++;
 		cpus_or(all, &c);
-		if (each && q >= 0 && q < max)
-			each[q] = c;
+		if (each && qs[i] < max)
+			each[qs[i]] = c;
 	}
-	closedir(dir);
 	return n;
 }
 
-/*
- * The CPUs of the device's interrupts (MSI vectors, or its one IRQ). A
- * walk like queue_masks' but not the same: other entries (numbers), an
- * affinity list with a fallback file instead of a mask, and no per-entry
- * result.
- */
+/* The CPUs of the device's interrupts (MSI vectors, or its one IRQ): an
+ * affinity list, the effective one where the kernel has it. */
 static int irq_cpus(const char *dev, struct cpus *c)
 {
+	static int irqs[DIR_NUMS];
 	char path[512], buf[1024];
-	struct dirent *d;
-	int n = 0;
-	DIR *dir;
+	int i, m, n = 0;
 
 	snprintf(path, sizeof(path), "/sys/class/net/%s/device/msi_irqs", dev);
-	dir = opendir(path);
-	while (dir && (d = readdir(dir))) {
-		if (!isdigit((unsigned char)d->d_name[0]))
-			continue;
+	m = numbered_entries(path, "", irqs);
+	for (i = 0; i < m && i < DIR_NUMS; i++) {
 		snprintf(path, sizeof(path),
-			 "/proc/irq/%s/effective_affinity_list", d->d_name);
+			 "/proc/irq/%d/effective_affinity_list", irqs[i]);
 		if (read_file(path, buf, sizeof(buf)) || !*buf ||
 		    *buf == '\n') {
 			snprintf(path, sizeof(path),
-				 "/proc/irq/%s/smp_affinity_list", d->d_name);
+				 "/proc/irq/%d/smp_affinity_list", irqs[i]);
 			if (read_file(path, buf, sizeof(buf)))
 				continue;
 		}
 		if (!cpus_parse_list(buf, c))
 			n++;
 	}
-	if (dir)
-		closedir(dir);
 	if (!n) {
 		snprintf(path, sizeof(path), "/sys/class/net/%s/device/irq",
 			 dev);
@@ -497,30 +508,24 @@ struct stats_find {
 	bool have;
 };
 
-static int stats_attr_cb(const struct nlattr *a, void *data)
-{
-	struct stats_find *f = data;
-
-	if (mnl_attr_get_type(a) == IFLA_STATS64 &&
-	    mnl_attr_get_payload_len(a) >=
-		    offsetof(struct rtnl_link_stats64, rx_missed_errors) +
-			    sizeof(__u64)) {
-		memcpy(&f->s, mnl_attr_get_payload(a),
-		       mnl_attr_get_payload_len(a) < sizeof(f->s)
-			       ? mnl_attr_get_payload_len(a)
-			       : sizeof(f->s));
-		f->have = true;
-	}
-	return MNL_CB_OK;
-}
-
 static int stats_cb(const struct nlmsghdr *nh, void *data)
 {
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nh);
+	const struct nlattr *tb[IFLA_STATS64 + 1];
 	struct stats_find *f = data;
+	size_t len;
 
-	if (ifi->ifi_index == f->ifindex)
-		return mnl_attr_parse(nh, sizeof(*ifi), stats_attr_cb, f);
+	if (ifi->ifi_index != f->ifindex)
+		return MNL_CB_OK;
+	vms_nl_attrs(nh, sizeof(*ifi), tb, IFLA_STATS64);
+	len = tb[IFLA_STATS64] ? mnl_attr_get_payload_len(tb[IFLA_STATS64]) : 0;
+	/* An older kernel's shorter struct: what it has, up to the misses. */
+	if (len < offsetof(struct rtnl_link_stats64, rx_missed_errors) +
+			  sizeof(__u64))
+		return MNL_CB_OK;
+	memcpy(&f->s, mnl_attr_get_payload(tb[IFLA_STATS64]),
+	       len < sizeof(f->s) ? len : sizeof(f->s));
+	f->have = true;
 	return MNL_CB_OK;
 }
 

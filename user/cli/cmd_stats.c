@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* vmsteer stats [--watch SECS] [TAP] */
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -72,6 +73,25 @@ static struct json_object *reasons_json(const struct vms_reasons *r)
 	return o;
 }
 
+/* Tables on stdout, NULL after the last: the first, then each other one
+ * that has rows after a blank line; all freed. */
+static void tables_print(struct vms_table *t, ...)
+{
+	va_list ap;
+
+	va_start(ap, t);
+	vms_table_print(t, stdout);
+	vms_table_free(t);
+	while ((t = va_arg(ap, struct vms_table *))) {
+		if (t->nrows) {
+			putchar('\n');
+			vms_table_print(t, stdout);
+		}
+		vms_table_free(t);
+	}
+	va_end(ap);
+}
+
 /* A row per reason and hook that counted frames. */
 static void add_reason_rows(struct vms_table *t, const char *port,
 			    const struct vms_reasons *r)
@@ -105,16 +125,34 @@ struct stats {
 	struct vms_reasons rs[VMST_MAX_PORTS];
 	struct vmst_port_stats ps[VMST_MAX_PORTS];
 	struct vmst_rss rss[VMST_MAX_PORTS];
-	int shown; /* ports printed */
-	/* the output: one JSON object, or three tables */
-	struct json_object *top, *ports;
+	/* per port with queue steering (VMST_MAX_PORTS, allocated: only
+	 * the pages of those ports are touched) */
+	struct vmst_queue_stats *qs;
+	int shown; /* ports to print */
+	/* plain output: three tables */
 	struct vms_table pt, rt, qt;
 };
 
-/* Open the state (when there is one) and read the tables. */
+/* Port @idx is one to print. */
+static bool stats_wanted(const struct stats *s, int idx)
+{
+	const struct vmst_port_cfg *c = &s->cfg[idx];
+
+	return vms_port_in_use(c) &&
+	       (!s->tap || !strncmp(s->tap, c->name, sizeof(c->name)));
+}
+
+/* Queues of port @idx with counters (0: no queue steering). */
+static int stats_queues(const struct stats *s, int idx)
+{
+	return s->rss[idx].flags & VMST_RSS_F_ENABLED ? s->rss[idx].queues : 0;
+}
+
+/* Open the state (when there is one) and read everything `stats` prints,
+ * before it prints anything. */
 static int stats_read(struct stats *s, const char *pin_path)
 {
-	int err;
+	int idx, err;
 
 	s->have_state = vms_state_exists(pin_path);
 	if (!s->have_state)
@@ -124,6 +162,9 @@ static int stats_read(struct stats *s, const char *pin_path)
 		s->have_state = false;
 		return err;
 	}
+	s->qs = calloc(VMST_MAX_PORTS, sizeof(*s->qs));
+	if (!s->qs)
+		return vms_err(-ENOMEM, "out of memory");
 	err = vms_port_table(&s->st.maps, &s->cfg);
 	if (!err)
 		err = vms_read_reasons_range(&s->st.maps, 0, VMST_MAX_PORTS,
@@ -133,12 +174,99 @@ static int stats_read(struct stats *s, const char *pin_path)
 						s->ps);
 	if (!err)
 		err = vms_rss_read_all(&s->st.maps, s->rss);
+	for (idx = 1; !err && idx < VMST_MAX_PORTS; idx++) {
+		if (!stats_wanted(s, idx))
+			continue;
+		s->shown++;
+		if (stats_queues(s, idx))
+			err = vms_read_queue_stats(&s->st.maps, idx,
+						   &s->qs[idx]);
+	}
 	return err;
 }
 
-/* The empty output, with the frames passed before any port was found
- * (port 0) unless one port is asked for. */
-static void stats_start(struct stats *s)
+/* The uplink's reasons: the frames passed before any port was found
+ * (port 0). */
+static const struct vms_reasons *stats_uplink(const struct stats *s)
+{
+	static const struct vms_reasons none;
+
+	return s->have_state ? &s->rs[0] : &none;
+}
+
+/* Port @idx as one object of "ports". */
+static struct json_object *stats_port_json(const struct stats *s, int idx)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *cnt = json_object_new_object();
+	struct json_object *q = NULL;
+	int queues = stats_queues(s, idx), i;
+
+	vms_json_str(o, "port", s->cfg[idx].name);
+	vms_json_u64(o, "index", idx);
+	for (i = 0; i < VMST_PC_MAX; i++)
+		vms_json_u64(cnt, vms_pc_labels[i], s->ps[idx].c[i]);
+	json_object_object_add(o, "counters", cnt);
+	json_object_object_add(o, "reasons", reasons_json(&s->rs[idx]));
+	if (queues)
+		q = json_object_new_array();
+	for (i = 0; i < queues; i++)
+		json_object_array_add(
+			q, json_object_new_uint64(s->qs[idx].frames[i]));
+	json_object_object_add(o, "frames_per_queue", q);
+	return o;
+}
+
+/* Port @idx as rows of the three tables. */
+static void stats_port_plain(struct stats *s, int idx)
+{
+	const char *name = s->cfg[idx].name;
+	char cells[VMST_PC_MAX][24];
+	const char *row[1 + VMST_PC_MAX];
+	int queues = stats_queues(s, idx), i;
+
+	add_reason_rows(&s->rt, name, &s->rs[idx]);
+	for (i = 0; i < queues; i++) {
+		char qn[12], fr[24];
+
+		snprintf(qn, sizeof(qn), "%d", i);
+		snprintf(fr, sizeof(fr), "%llu",
+			 (unsigned long long)s->qs[idx].frames[i]);
+		vms_table_add(&s->qt, (const char *[]){name, qn, fr});
+	}
+	row[0] = name;
+	for (i = 0; i < VMST_PC_MAX; i++) {
+		snprintf(cells[i], sizeof(cells[i]), "%llu",
+			 (unsigned long long)s->ps[idx].c[i]);
+		row[1 + i] = cells[i];
+	}
+	vms_table_add(&s->pt, row);
+}
+
+/*
+ * {"ports": [...], "uplink_reasons": {...}} (no uplink_reasons for one
+ * port), a port at a time: at thousands of ports the whole document as
+ * one json-c tree took hundreds of MB.
+ */
+static void stats_print_json(const struct stats *s)
+{
+	struct json_object *rest = NULL;
+	struct vms_json_stream js;
+	int idx;
+
+	vms_json_stream_begin(&js, "ports");
+	for (idx = 1; idx < VMST_MAX_PORTS; idx++)
+		if (stats_wanted(s, idx))
+			vms_json_stream_add(&js, stats_port_json(s, idx));
+	if (!s->tap) {
+		rest = json_object_new_object();
+		json_object_object_add(rest, "uplink_reasons",
+				       reasons_json(stats_uplink(s)));
+	}
+	vms_json_stream_end(&js, rest);
+}
+
+static void stats_print_plain(struct stats *s)
 {
 	static const char *port_hdr[1 + VMST_PC_MAX] = {"PORT",
 							">TO_VM_FRAMES",
@@ -161,140 +289,36 @@ static void stats_start(struct stats *s)
 	static const char *reason_hdr[] = {"REASON", "PORT", "HOOK", ">FRAMES",
 					   ">BYTES"};
 	static const char *queue_hdr[] = {"PORT", ">QUEUE", ">FRAMES"};
-	static const struct vms_reasons none;
-	const struct vms_reasons *up = s->have_state ? &s->rs[0] : &none;
+	int idx;
 
-	if (vms_json) {
-		s->top = json_object_new_object();
-		s->ports = json_object_new_array();
-		json_object_object_add(s->top, "ports", s->ports);
-	}
 	vms_table_init(&s->pt, 1 + VMST_PC_MAX, port_hdr);
 	vms_table_init(&s->rt, 5, reason_hdr);
 	vms_table_init(&s->qt, 3, queue_hdr);
-	if (s->tap)
-		return;
-	add_reason_rows(&s->rt, "-", up);
-	if (s->top)
-		json_object_object_add(s->top, "uplink_reasons",
-				       reasons_json(up));
-}
-
-/* Port @idx as one object of "ports" (@queues queues of @qs). */
-static void stats_port_json(struct stats *s, int idx, int queues,
-			    const struct vmst_queue_stats *qs)
-{
-	struct json_object *o = json_object_new_object();
-	struct json_object *cnt = json_object_new_object();
-	struct json_object *q = NULL;
-	int i;
-
-	vms_json_str(o, "port", s->cfg[idx].name);
-	vms_json_u64(o, "index", idx);
-	for (i = 0; i < VMST_PC_MAX; i++)
-		vms_json_u64(cnt, vms_pc_labels[i], s->ps[idx].c[i]);
-	json_object_object_add(o, "counters", cnt);
-	json_object_object_add(o, "reasons", reasons_json(&s->rs[idx]));
-	if (queues)
-		q = json_object_new_array();
-	for (i = 0; i < queues; i++)
-		json_object_array_add(q, json_object_new_uint64(qs->frames[i]));
-	json_object_object_add(o, "frames_per_queue", q);
-	json_object_array_add(s->ports, o);
-}
-
-/* Port @idx as rows of the three tables. */
-static void stats_port_plain(struct stats *s, int idx, int queues,
-			     const struct vmst_queue_stats *qs)
-{
-	const char *name = s->cfg[idx].name;
-	char cells[VMST_PC_MAX][24];
-	const char *row[1 + VMST_PC_MAX];
-	int i;
-
-	add_reason_rows(&s->rt, name, &s->rs[idx]);
-	for (i = 0; i < queues; i++) {
-		char qn[12], fr[24];
-
-		snprintf(qn, sizeof(qn), "%d", i);
-		snprintf(fr, sizeof(fr), "%llu",
-			 (unsigned long long)qs->frames[i]);
-		vms_table_add(&s->qt, (const char *[]){name, qn, fr});
-	}
-	row[0] = name;
-	for (i = 0; i < VMST_PC_MAX; i++) {
-		snprintf(cells[i], sizeof(cells[i]), "%llu",
-			 (unsigned long long)s->ps[idx].c[i]);
-		row[1 + i] = cells[i];
-	}
-	vms_table_add(&s->pt, row);
-}
-
-/* Port @idx, with its per-queue counters when it has queue steering. */
-static int stats_port(struct stats *s, int idx)
-{
-	bool steered = s->rss[idx].flags & VMST_RSS_F_ENABLED;
-	struct vmst_queue_stats qs = {};
-	int err;
-
-	err = steered ? vms_read_queue_stats(&s->st.maps, idx, &qs) : 0;
-	if (err)
-		return err;
-	s->shown++;
-	if (s->ports)
-		stats_port_json(s, idx, steered ? s->rss[idx].queues : 0, &qs);
-	else
-		stats_port_plain(s, idx, steered ? s->rss[idx].queues : 0, &qs);
-	return 0;
-}
-
-static void stats_print(struct stats *s)
-{
-	if (s->top) {
-		vms_json_print(s->top);
-		s->top = NULL;
-		return;
-	}
-	vms_table_print(&s->pt, stdout);
-	if (s->rt.nrows) {
-		putchar('\n');
-		vms_table_print(&s->rt, stdout);
-	}
-	if (s->qt.nrows) {
-		putchar('\n');
-		vms_table_print(&s->qt, stdout);
-	}
+	if (!s->tap)
+		add_reason_rows(&s->rt, "-", stats_uplink(s));
+	for (idx = 1; idx < VMST_MAX_PORTS; idx++)
+		if (stats_wanted(s, idx))
+			stats_port_plain(s, idx);
+	tables_print(&s->pt, &s->rt, &s->qt, NULL);
 }
 
 static int stats_once(const struct vms_cli *cli, const char *tap)
 {
 	static struct stats s;
-	const struct vmst_port_cfg *c;
-	int idx, err;
+	int err;
 
 	memset(&s, 0, sizeof(s));
 	s.tap = tap;
 	err = stats_read(&s, cli->pin_path);
-	if (err)
-		goto out;
-	stats_start(&s);
-	for (idx = 1; !err && idx < VMST_MAX_PORTS; idx++) {
-		c = &s.cfg[idx];
-		if (vms_port_in_use(c) &&
-		    (!tap || !strncmp(tap, c->name, sizeof(c->name))))
-			err = stats_port(&s, idx);
-	}
 	if (!err && tap && !s.shown)
 		err = vms_err(-ENOENT, "port %s: not configured", tap);
-	if (!err)
-		stats_print(&s);
-	json_object_put(s.top);
-	vms_table_free(&s.pt);
-	vms_table_free(&s.rt);
-	vms_table_free(&s.qt);
-out:
+	if (!err && vms_json)
+		stats_print_json(&s);
+	else if (!err)
+		stats_print_plain(&s);
 	if (s.have_state)
 		vms_state_close(&s.st);
+	free(s.qs);
 	return err;
 }
 
@@ -580,13 +604,7 @@ static void watch_end(struct watch_out *w, bool first)
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);
 	printf("%s%s, per second over %.2fs:\n", first ? "" : "\n", when,
 	       w->dt);
-	vms_table_print(&w->pt, stdout);
-	if (w->rt.nrows) {
-		putchar('\n');
-		vms_table_print(&w->rt, stdout);
-	}
-	vms_table_free(&w->pt);
-	vms_table_free(&w->rt);
+	tables_print(&w->pt, &w->rt, NULL);
 	fflush(stdout);
 }
 

@@ -8,15 +8,70 @@
 bool vms_json;
 bool vms_pretty;
 
+/* json-c's flags for -j and -p. */
+static int json_flags(void)
+{
+	return JSON_C_TO_STRING_NOSLASHESCAPE |
+	       (vms_pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
+			   : JSON_C_TO_STRING_PLAIN);
+}
+
 void vms_json_print(struct json_object *o)
 {
-	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
-
-	flags |= vms_pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
-			    : JSON_C_TO_STRING_PLAIN;
-	puts(json_object_to_json_string_ext(o, flags));
+	puts(json_object_to_json_string_ext(o, json_flags()));
 	fflush(stdout);
 	json_object_put(o);
+}
+
+/*
+ * @o's text as json-c writes it at nesting depth @depth: json-c breaks
+ * lines only between tokens (a newline in a string is escaped), two
+ * spaces of indent a level, so the text of @o alone with every line after
+ * the first indented by 2 * @depth is the same.
+ */
+static void json_put_at(struct json_object *o, int depth)
+{
+	const char *s = json_object_to_json_string_ext(o, json_flags()), *nl;
+
+	while ((nl = strchr(s, '\n'))) {
+		fwrite(s, 1, nl + 1 - s, stdout);
+		printf("%*s", 2 * depth, "");
+		s = nl + 1;
+	}
+	fputs(s, stdout);
+}
+
+void vms_json_stream_begin(struct vms_json_stream *js, const char *key)
+{
+	js->n = 0;
+	printf(vms_pretty ? "{\n  \"%s\": [" : "{\"%s\":[", key);
+}
+
+void vms_json_stream_add(struct vms_json_stream *js, struct json_object *o)
+{
+	if (js->n++)
+		putchar(',');
+	if (vms_pretty)
+		fputs("\n    ", stdout);
+	json_put_at(o, 2);
+	json_object_put(o);
+}
+
+void vms_json_stream_end(struct vms_json_stream *js, struct json_object *rest)
+{
+	(void)js;
+	if (vms_pretty) /* as json-c: even after no element */
+		fputs("\n  ", stdout);
+	putchar(']');
+	if (rest && json_object_object_length(rest)) {
+		/* rest's members after the array: its text without "{" */
+		putchar(',');
+		puts(json_object_to_json_string_ext(rest, json_flags()) + 1);
+	} else {
+		puts(vms_pretty ? "\n}" : "}");
+	}
+	fflush(stdout);
+	json_object_put(rest);
 }
 
 void vms_json_str(struct json_object *o, const char *k, const char *v)

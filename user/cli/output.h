@@ -11,8 +11,27 @@
 extern bool vms_json;
 extern bool vms_pretty;
 
-/* Print @o as one JSON document on stdout and release it. */
+/* Print @o as one JSON document on stdout and release it. A command's
+ * short result ends "if (vms_json) an object of its fields, else a line
+ * of text": alike in shape from command to command, not in content. */
 void vms_json_print(struct json_object *o);
+
+/*
+ * One JSON object whose first member is an array too long to hold as a
+ * tree (thousands of ports): printed an element at a time, the same text
+ * vms_json_print() prints of the whole tree.
+ *   vms_json_stream_begin(&js, "ports");       {"ports":[
+ *   vms_json_stream_add(&js, port);            each element (released)
+ *   vms_json_stream_end(&js, rest);            ], rest's members (released,
+ *                                              may be NULL)}
+ */
+struct vms_json_stream {
+	int n; /* elements printed */
+};
+
+void vms_json_stream_begin(struct vms_json_stream *js, const char *key);
+void vms_json_stream_add(struct vms_json_stream *js, struct json_object *o);
+void vms_json_stream_end(struct vms_json_stream *js, struct json_object *rest);
 
 /*
  * A plain-text table: columns sized to their widest cell. A header that

@@ -771,12 +771,125 @@ void vms_vlan_text(__u16 vlan, char *out, size_t len)
 		snprintf(out, len, "untagged");
 }
 
+/* ---- a quick look for two ports that may clash ---- */
+
+/* One address of a document port, as the range of addresses it covers. */
+struct addr_span {
+	__u16 vlan;
+	__u8 family;
+	__u8 lo[16], hi[16]; /* first and last address, network order */
+};
+
+static int cmp_span(const void *a, const void *b)
+{
+	const struct addr_span *x = a, *y = b;
+
+	if (x->vlan != y->vlan)
+		return x->vlan < y->vlan ? -1 : 1;
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	return memcmp(x->lo, y->lo, sizeof(x->lo));
+}
+
+static int cmp_tap_of(const void *a, const void *b)
+{
+	return strcmp((*(const struct vms_cfg_port *const *)a)->tap,
+		      (*(const struct vms_cfg_port *const *)b)->tap);
+}
+
+static int cmp_key_of(const void *a, const void *b)
+{
+	const struct vms_cfg_port *x = *(const struct vms_cfg_port *const *)a;
+	const struct vms_cfg_port *y = *(const struct vms_cfg_port *const *)b;
+
+	if (x->vlan != y->vlan)
+		return x->vlan < y->vlan ? -1 : 1;
+	return memcmp(x->mac, y->mac, 6);
+}
+
+/* Addresses @a of port @p as ranges into @out; how many. */
+static int spans_of(const struct vms_cfg_port *p, struct addr_span *out)
+{
+	__u32 k;
+	int i;
+
+	for (k = 0; k < p->naddrs; k++) {
+		const struct vmst_addr *a = &p->addrs[k];
+		int plen = a->prefix_len;
+
+		out[k].vlan = p->vlan;
+		out[k].family = a->family;
+		for (i = 0; i < 16; i++, plen -= 8) {
+			__u8 mask = plen >= 8  ? 0xff
+				    : plen > 0 ? (__u8)(0xff << (8 - plen))
+					       : 0;
+
+			out[k].lo[i] = a->addr[i] & mask;
+			out[k].hi[i] = a->addr[i] | (__u8)~mask;
+		}
+	}
+	return p->naddrs;
+}
+
+/*
+ * Whether two ports of @c may clash: the same tap, or on the same VLAN the
+ * same MAC or overlapping addresses. In O(N log N), by sorting; false
+ * means none does, true that check_document's pairwise search (which
+ * names the first clash in document order) has to look. -ENOMEM: unknown.
+ */
+static int ports_may_clash(const struct vms_config *c)
+{
+	const struct vms_cfg_port **by;
+	struct addr_span *sp;
+	__u8 top[16] = {}; /* the greatest end of a group so far */
+	int i, n = 0, clash = 0;
+
+	by = malloc(c->n_ports * sizeof(*by) + 1);
+	sp = malloc(c->n_ports * VMST_MAX_ADDRS * sizeof(*sp) + 1);
+	if (!by || !sp) {
+		clash = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < c->n_ports; i++)
+		by[i] = &c->ports[i];
+	qsort(by, c->n_ports, sizeof(*by), cmp_tap_of);
+	for (i = 1; i < c->n_ports && !clash; i++)
+		clash = !cmp_tap_of(&by[i - 1], &by[i]);
+	qsort(by, c->n_ports, sizeof(*by), cmp_key_of);
+	for (i = 1; i < c->n_ports && !clash; i++)
+		clash = !cmp_key_of(&by[i - 1], &by[i]);
+	for (i = 0; i < c->n_ports; i++)
+		n += spans_of(&c->ports[i], &sp[n]);
+	qsort(sp, n, sizeof(*sp), cmp_span);
+	/* Sorted by first address, a range overlaps an earlier one of its
+	 * VLAN and family when it starts at or before the last of their
+	 * ends. (Two addresses of one port that overlap count too: the
+	 * pairwise search then finds no clash between ports, as it should.)
+	 */
+	for (i = 0; i < n && !clash; i++) {
+		bool same = i && sp[i].vlan == sp[i - 1].vlan &&
+			    sp[i].family == sp[i - 1].family;
+
+		if (same && memcmp(sp[i].lo, top, 16) <= 0)
+			clash = 1;
+		if (!same || memcmp(sp[i].hi, top, 16) > 0)
+			memcpy(top, sp[i].hi, 16);
+	}
+out:
+	free(by);
+	free(sp);
+	return clash;
+}
+
 static int check_document(const struct pctx *p)
 {
 	const struct vms_config *c = p->cfg;
 	char path[64], mac[18], vl[24];
-	int i, j;
+	int i, j, clash;
 
+	clash = ports_may_clash(c);
+	if (clash < 0)
+		return vms_err(clash, "out of memory");
 	for (i = 0; i < c->n_uplinks; i++)
 		for (j = 0; j < i; j++)
 			if (!strcmp(c->uplinks[i].device,
@@ -790,7 +903,7 @@ static int check_document(const struct pctx *p)
 	for (i = 0; i < c->n_ports; i++) {
 		const struct vms_cfg_port *a = &c->ports[i];
 
-		for (j = 0; j < i; j++) {
+		for (j = 0; clash && j < i; j++) {
 			const struct vms_cfg_port *b = &c->ports[j];
 
 			if (!strcmp(a->tap, b->tap)) {
@@ -861,7 +974,7 @@ int vms_config_resolve_ports(struct vms_config *c, const char *name,
 		struct vms_cfg_port *t = &c->ports[i];
 
 		snprintf(path, sizeof(path), "ports[%d].tap", i);
-		r = if_nametoindex(t->tap);
+		r = vms_nametoindex(t->tap);
 		t->ifindex = r;
 		t->mtu = 0;
 		if (!r)
@@ -896,7 +1009,7 @@ static int check_devices(const struct pctx *p)
 		struct vms_cfg_uplink *u = &c->uplinks[i];
 
 		snprintf(path, sizeof(path), "uplinks[%d].device", i);
-		r = if_nametoindex(u->device);
+		r = vms_nametoindex(u->device);
 		if (!r)
 			return vms_cfg_err(p->name, path, "%s: no such device",
 					   u->device);

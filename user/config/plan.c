@@ -103,10 +103,11 @@ int vms_cfg_port_from_record(struct vms_state *st, __u32 idx,
 
 int vms_config_from_state(struct vms_state *st, struct vms_config *cfg)
 {
+	static __u32 first[VMST_MAX_PORTS]; /* vms_port_first_of */
 	const struct vmst_port_cfg *pc;
 	struct vms_uplink_info up[VMST_MAX_UPLINKS];
 	__u32 netns = vms_netns_ino();
-	int i, j, n, err;
+	int i, n, err;
 
 	memset(cfg, 0, sizeof(*cfg));
 	n = read_uplinks(st, up);
@@ -130,6 +131,8 @@ int vms_config_from_state(struct vms_state *st, struct vms_config *cfg)
 		cfg->n_uplinks++;
 	}
 	err = read_ports(st, &pc);
+	if (!err)
+		err = vms_port_first_of(pc, first);
 	if (err)
 		return err;
 	for (i = 1; i < VMST_MAX_PORTS; i++) {
@@ -137,11 +140,7 @@ int vms_config_from_state(struct vms_state *st, struct vms_config *cfg)
 
 		if (!vms_port_in_use(&pc[i]) || pc[i].netns_ino != netns)
 			continue;
-		for (j = 0; j < cfg->n_ports; j++)
-			if (!strncmp(cfg->ports[j].tap, pc[i].name,
-				     sizeof(pc[i].name)))
-				break;
-		if (j < cfg->n_ports)
+		if (first[i] != (__u32)i)
 			continue; /* a duplicate record: apply repairs it */
 		err = vms_cfg_port_from_record(st, i, &pc[i], netns, p);
 		if (err)
@@ -179,6 +178,8 @@ struct plan_ctx {
 	int keyed;
 	/* per document port: the program of its tap's tc filter (apply) */
 	__u32 tc_id[VMS_CFG_MAX_PORTS];
+	/* the document's ports in order of tap (doc_port_of) */
+	const struct vms_cfg_port *by_tap[VMS_CFG_MAX_PORTS];
 	bool kept[VMST_MAX_PORTS]; /* records of the document's ports */
 };
 
@@ -507,17 +508,26 @@ static int plan_fdb_repairs(struct plan_ctx *c)
 	return 0;
 }
 
-/* The document port named by record @j, or -1. An edit's document has
- * its one port, or none for a delete. */
+static int cmp_doc_tap(const void *a, const void *b)
+{
+	return strncmp((*(const struct vms_cfg_port *const *)a)->tap,
+		       (*(const struct vms_cfg_port *const *)b)->tap,
+		       sizeof(((struct vmst_port_cfg *)0)->name));
+}
+
+/* The document port named by record @j, or -1 (the document's taps are
+ * unique, check_document). An edit's document has its one port, or none
+ * for a delete. */
 static int doc_port_of(const struct plan_ctx *c, int j)
 {
-	int i;
+	struct vms_cfg_port key;
+	const struct vms_cfg_port *k = &key, *const * hit;
 
-	for (i = 0; i < c->cfg->n_ports; i++)
-		if (!strncmp(c->cfg->ports[i].tap, c->pc[j].name,
-			     sizeof(c->pc[j].name)))
-			return i;
-	return -1;
+	snprintf(key.tap, sizeof(key.tap), "%.*s",
+		 (int)sizeof(c->pc[j].name) - 1, c->pc[j].name);
+	hit = bsearch(&k, c->by_tap, c->cfg->n_ports, sizeof(c->by_tap[0]),
+		      cmp_doc_tap);
+	return hit ? *hit - c->cfg->ports : -1;
 }
 
 /*
@@ -536,6 +546,9 @@ static int plan_records(struct plan_ctx *c)
 		c->cur_key[i] = 0;
 	}
 	memset(c->kept, 0, sizeof(c->kept));
+	for (i = 0; i < cfg->n_ports; i++)
+		c->by_tap[i] = &cfg->ports[i];
+	qsort(c->by_tap, cfg->n_ports, sizeof(c->by_tap[0]), cmp_doc_tap);
 	for (j = 1; j < VMST_MAX_PORTS; j++) {
 		const char *why;
 

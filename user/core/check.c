@@ -76,6 +76,7 @@ int vms_state_check(const struct vms_maps *m, vms_check_fn report, void *ctx)
 {
 	static __u32 slot_of[VMST_MAX_PORTS]; /* FDB slot + 1 naming a port */
 	static __u32 fdb[VMST_FDB_SLOTS];
+	static __u32 first[VMST_MAX_PORTS]; /* vms_port_first_of */
 	__u32 netns = vms_netns_ino(), s, idx, tx, j;
 	const struct vmst_port_cfg *cfg;
 	struct vmst_port port;
@@ -143,15 +144,13 @@ int vms_state_check(const struct vms_maps *m, vms_check_fn report, void *ctx)
 	if (err < 0)
 		return err;
 	n += err;
+	err = vms_port_first_of(cfg, first);
+	if (err)
+		return err;
 	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
 		if (!vms_port_in_use(&cfg[idx]))
 			continue;
-		for (j = 1; j < idx; j++)
-			if (vms_port_in_use(&cfg[j]) &&
-			    cfg[j].netns_ino == cfg[idx].netns_ino &&
-			    !strncmp(cfg[j].name, cfg[idx].name,
-				     sizeof(cfg[j].name)))
-				break;
+		j = first[idx];
 		if (j < idx) {
 			snprintf(msg, sizeof(msg),
 				 "port %.16s has two records (index %u and "

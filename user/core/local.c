@@ -20,7 +20,6 @@
  * taps costs more than the whole rest of a port add).
  */
 #include <errno.h>
-#include <ifaddrs.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <net/if.h>
@@ -45,57 +44,126 @@
 #include "util/log.h"
 #include "util/netdev.h"
 
+/* Slots of a local_set's index: a power of two, twice its entries. */
+#define LOCAL_SLOTS (2 * VMST_LOCAL_MAX)
+
 struct local_set {
 	struct vmst_local_key key[VMST_LOCAL_MAX];
 	struct vmst_local val[VMST_LOCAL_MAX];
 	int n;
+	/* the index of the entries by key: entry + 1 in the slot of its
+	 * hash or the next free one after it, 0 in a free slot */
+	__u32 slot[LOCAL_SLOTS];
 };
 
-/* Add @mac unless it is unusable, a port's, or already there. */
+static __u32 key_hash(const struct vmst_local_key *k)
+{
+	__u64 h = (k->mac48 ^ ((__u64)k->netns_ino << 48)) *
+		  0x9e3779b97f4a7c15ULL;
+
+	return h >> 32 & (LOCAL_SLOTS - 1);
+}
+
+/* The slot of @k in @s's index: its entry's, or the free one to put it. */
+static __u32 *set_slot(struct local_set *s, const struct vmst_local_key *k)
+{
+	__u32 h = key_hash(k), *e;
+
+	for (;; h = (h + 1) & (LOCAL_SLOTS - 1)) {
+		e = &s->slot[h];
+		if (!*e || (s->key[*e - 1].mac48 == k->mac48 &&
+			    s->key[*e - 1].netns_ino == k->netns_ino))
+			return e;
+	}
+}
+
+/* Keep the first @n entries of @s. */
+static void set_truncate(struct local_set *s, int n)
+{
+	int i;
+
+	memset(s->slot, 0, sizeof(s->slot));
+	s->n = n;
+	for (i = 0; i < n; i++)
+		*set_slot(s, &s->key[i]) = i + 1;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Add @mac unless it is unusable, a port's (@skip: sorted), or already
+ * there. */
 static void set_add(struct local_set *s, const __u8 mac[6], __u32 netns,
 		    __u32 ifindex, __u32 flag, const __u64 *skip, int nskip)
 {
 	struct vmst_local_key k = {.mac48 = vms_mac48(mac), .netns_ino = netns};
-	int i;
+	__u32 *e;
 
 	if ((mac[0] & 1) || !k.mac48)
 		return; /* multicast, broadcast or all zero */
-	for (i = 0; i < nskip; i++)
-		if (skip[i] == k.mac48)
-			return;
-	for (i = 0; i < s->n; i++)
-		if (s->key[i].mac48 == k.mac48 &&
-		    s->key[i].netns_ino == netns) {
-			s->val[i].flags |= flag;
-			return;
-		}
+	if (bsearch(&k.mac48, skip, nskip, sizeof(*skip), cmp_u64))
+		return;
+	e = set_slot(s, &k);
+	if (*e) {
+		s->val[*e - 1].flags |= flag;
+		return;
+	}
 	if (s->n >= VMST_LOCAL_MAX)
 		return;
 	s->key[s->n] = k;
 	s->val[s->n].ifindex = ifindex;
 	s->val[s->n].flags = flag;
-	s->n++;
+	*e = ++s->n;
 }
 
-/* Every device's own Ethernet address. */
+/* What the device dump adds to. */
+struct dev_ctx {
+	struct local_set *s;
+	__u32 netns;
+	const __u64 *skip;
+	int nskip;
+};
+
+/* One RTM_NEWLINK of the device dump: its own Ethernet address. */
+static int dev_entry(const struct nlmsghdr *nh, void *data)
+{
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nh);
+	const struct nlattr *tb[IFLA_MAX + 1];
+	struct dev_ctx *c = data;
+
+	if (nh->nlmsg_type != RTM_NEWLINK ||
+	    mnl_nlmsg_get_payload_len(nh) < sizeof(*ifi))
+		return MNL_CB_OK;
+	vms_nl_attrs(nh, sizeof(*ifi), tb, IFLA_MAX);
+	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == 6)
+		set_add(c->s, mnl_attr_get_payload(tb[IFLA_ADDRESS]), c->netns,
+			ifi->ifi_index, VMST_LOCAL_F_DEVICE, c->skip, c->nskip);
+	return MNL_CB_OK;
+}
+
+/* An interrupted device dump is done again: from an empty set. */
+static void dev_reset(void *data)
+{
+	set_truncate(((struct dev_ctx *)data)->s, 0);
+}
+
+/* Every device's own Ethernet address: one RTM_GETLINK dump, without
+ * the devices' statistics (most of what the kernel would fill). */
 static int add_devices(struct local_set *s, __u32 netns, const __u64 *skip,
 		       int nskip)
 {
-	struct ifaddrs *ifa, *i;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
+	struct dev_ctx c = {s, netns, skip, nskip};
 
-	if (getifaddrs(&ifa))
-		return vms_err(-errno, "cannot list network devices: %s",
-			       strerror(errno));
-	for (i = ifa; i; i = i->ifa_next) {
-		const struct sockaddr_ll *ll = (void *)i->ifa_addr;
-
-		if (!ll || ll->sll_family != AF_PACKET || ll->sll_halen != 6)
-			continue;
-		set_add(s, ll->sll_addr, netns, ll->sll_ifindex,
-			VMST_LOCAL_F_DEVICE, skip, nskip);
-	}
-	freeifaddrs(ifa);
-	return 0;
+	nh->nlmsg_type = RTM_GETLINK;
+	mnl_nlmsg_put_extra_header(nh, sizeof(struct ifinfomsg));
+	mnl_attr_put_u32(nh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	return vms_nl_dump_req(nh, "network devices", dev_entry, dev_reset, &c);
 }
 
 static bool is_uplink(__u32 ifindex, const __u32 *up, int nup)
@@ -119,20 +187,10 @@ struct fdb_ctx {
 	int nskip;
 };
 
-static int fdb_attr(const struct nlattr *a, void *data)
-{
-	const struct nlattr **tb = data;
-	int type = mnl_attr_get_type(a);
-
-	if (mnl_attr_type_valid(a, NDA_MAX) > 0)
-		tb[type] = a;
-	return MNL_CB_OK;
-}
-
 /* One RTM_NEWNEIGH of the bridge FDB dump. */
 static int fdb_entry(const struct nlmsghdr *nh, void *data)
 {
-	const struct nlattr *tb[NDA_MAX + 1] = {};
+	const struct nlattr *tb[NDA_MAX + 1];
 	const struct ndmsg *nd = mnl_nlmsg_get_payload(nh);
 	struct fdb_ctx *c = data;
 
@@ -140,7 +198,7 @@ static int fdb_entry(const struct nlmsghdr *nh, void *data)
 	    mnl_nlmsg_get_payload_len(nh) < sizeof(*nd) ||
 	    nd->ndm_family != AF_BRIDGE)
 		return MNL_CB_OK;
-	mnl_attr_parse(nh, sizeof(*nd), fdb_attr, tb);
+	vms_nl_attrs(nh, sizeof(*nd), tb, NDA_MAX);
 	/* Only a bridge's own FDB (not a device's "self" entries), and not
 	 * what it learned behind an uplink: those are the wire's.
 	 */
@@ -158,7 +216,7 @@ static void fdb_reset(void *data)
 	struct fdb_ctx *c = data;
 	int i;
 
-	c->s->n = c->n0;
+	set_truncate(c->s, c->n0);
 	for (i = 0; i < c->n0; i++)
 		c->s->val[i].flags &= ~VMST_LOCAL_F_BRIDGE;
 }
@@ -183,13 +241,14 @@ int vms_local_read(struct vms_state *st, struct vmst_local_key *keys,
 	__u64 skip[VMST_MAX_PORTS];
 	int nup = 0, nskip = 0, i, n, err;
 
-	set.n = 0;
+	set_truncate(&set, 0);
 	err = vms_port_table(&st->maps, &cfg);
 	if (err)
 		return err;
 	for (i = 1; i < VMST_MAX_PORTS; i++)
 		if (vms_port_in_use(&cfg[i]) && cfg[i].netns_ino == netns)
 			skip[nskip++] = vms_mac48(cfg[i].mac);
+	qsort(skip, nskip, sizeof(skip[0]), cmp_u64);
 	n = vms_uplink_list(st, ups, VMST_MAX_UPLINKS);
 	for (i = 0; i < n; i++)
 		if (ups[i].netns_ino == netns)

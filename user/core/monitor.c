@@ -12,6 +12,8 @@
 #include "core/state.h"
 #include "util/log.h"
 
+/* A switch, as vms_steer_owner_name: -Wswitch names a state added
+ * without its name. */
 const char *vms_monitor_state_name(enum vms_monitor_state s)
 {
 	switch (s) {

@@ -78,6 +78,15 @@ int vms_port_find_mac(const struct vms_maps *m, const __u8 mac[6], __u16 vlan,
 /* True when a port of namespace @netns_ino has MAC @mac (any VLAN). */
 bool vms_port_mac_used(const struct vms_maps *m, const __u8 mac[6],
 		       __u32 netns_ino);
+/*
+ * For each record of table @cfg in use, the lowest index of a record of
+ * the same tap (name and namespace): its own when it is the first, another
+ * for the duplicate an interrupted change may leave. 0 for a free index.
+ * In O(N log N) (a pairwise search took seconds at 4,096 ports).
+ * 0 or -ENOMEM (reported).
+ */
+int vms_port_first_of(const struct vmst_port_cfg *cfg,
+		      __u32 first[VMST_MAX_PORTS]);
 /* Index of the port named @name in @netns_ino, 0 when none, or -errno. */
 int vms_port_find(const struct vms_maps *m, const char *name, __u32 netns_ino,
 		  struct vmst_port_cfg *cfg);

@@ -251,6 +251,36 @@ static int reuse_pinned(struct bpf_map *map, const char *path)
 	return err;
 }
 
+/* Size @map for this host: one CPUMAP entry per possible CPU. */
+static int size_map(struct bpf_map *map)
+{
+	const char *name = bpf_map__name(map);
+	int err;
+
+	if (strcmp(name, VMST_MAP_CPUMAP))
+		return 0;
+	err = bpf_map__set_max_entries(map, libbpf_num_possible_cpus());
+	return err ? vms_err(err, "map %s: %s", name, strerror(-err)) : 0;
+}
+
+int vms_object_private_maps(struct bpf_object *obj)
+{
+	struct bpf_map *map;
+	int err;
+
+	bpf_object__for_each_map(map, obj)
+	{
+		err = bpf_map__set_pin_path(map, NULL);
+		if (err)
+			return vms_err(err, "map %s: %s", bpf_map__name(map),
+				       strerror(-err));
+		err = size_map(map);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int vms_object_pin_maps(struct bpf_object *obj, const char *pin_path)
 {
 	char p[PATH_MAX];
@@ -263,14 +293,9 @@ int vms_object_pin_maps(struct bpf_object *obj, const char *pin_path)
 
 		if (strncmp(name, "vmst_", 5))
 			continue; /* .rodata and friends stay private */
-		/* One CPUMAP entry per possible CPU of this host. */
-		if (!strcmp(name, VMST_MAP_CPUMAP)) {
-			err = bpf_map__set_max_entries(
-				map, libbpf_num_possible_cpus());
-			if (err)
-				return vms_err(err, "map %s: %s", name,
-					       strerror(-err));
-		}
+		err = size_map(map);
+		if (err)
+			return err;
 		err = vms_pin_join(p, sizeof(p), pin_path, name);
 		if (err)
 			return err;

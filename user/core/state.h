@@ -141,6 +141,12 @@ static inline const char *vms_obj_override(const char *what)
 /* Set every map of a libbpf object to reuse/pin under @pin_path. */
 struct bpf_object;
 int vms_object_pin_maps(struct bpf_object *obj, const char *pin_path);
+/*
+ * Make every map of an object about to load private to it (no pin path),
+ * sized for this host as vms_object_pin_maps() sizes them (the CPUMAP: an
+ * entry per possible CPU): for tests, fuzzers and benches.
+ */
+int vms_object_private_maps(struct bpf_object *obj);
 
 /* Fill @m with the fds of a loaded object's maps (tests, loaders). */
 int vms_maps_from_object(struct vms_maps *m, struct bpf_object *obj);

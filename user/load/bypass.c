@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <linux/if_bridge.h>
@@ -55,8 +54,12 @@ static int qdisc_cb(const struct nlmsghdr *nh, void *data)
 	const struct tcmsg *tc = mnl_nlmsg_get_payload(nh);
 	struct qdisc_find *q = data;
 
-	if (tc->tcm_ifindex == q->ifindex && tc->tcm_parent == TC_H_ROOT)
-		return mnl_attr_parse(nh, sizeof(*tc), vms_nl_tc_kind, q->kind);
+	const struct nlattr *tb[TCA_KIND + 1];
+
+	if (tc->tcm_ifindex != q->ifindex || tc->tcm_parent != TC_H_ROOT)
+		return MNL_CB_OK;
+	vms_nl_attrs(nh, sizeof(*tc), tb, TCA_KIND);
+	vms_nl_str(tb[TCA_KIND], q->kind, sizeof(q->kind));
 	return MNL_CB_OK;
 }
 
@@ -65,17 +68,12 @@ int vms_tap_shaping(__u32 ifindex, char *why, size_t len)
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
 	struct qdisc_find q = {.ifindex = ifindex};
-	struct tcmsg *tc;
 	int err;
 
 	/* The device's root qdisc: one get, not a dump of every device's
 	 * qdiscs (O(1) at any number of taps). */
 	*why = '\0';
-	nh->nlmsg_type = RTM_GETQDISC;
-	tc = mnl_nlmsg_put_extra_header(nh, sizeof(*tc));
-	tc->tcm_family = AF_UNSPEC;
-	tc->tcm_ifindex = ifindex;
-	tc->tcm_parent = TC_H_ROOT;
+	vms_nl_tcmsg(nh, RTM_GETQDISC, ifindex)->tcm_parent = TC_H_ROOT;
 	err = vms_nl_get(nh, qdisc_cb, &q);
 	if (err == -ENOENT)
 		return 0; /* no root qdisc */
@@ -318,36 +316,20 @@ static int count_msg(const struct nlmsghdr *nh, void *data)
  * then needs only where there are rules. No nf_tables: none. */
 static bool nft_has_tables(void)
 {
-	char buf[VMS_NL_BUF];
-	struct mnl_socket *nl =
-		mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-	struct nlmsghdr *nh;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl = vms_nl_open(NETLINK_NETFILTER);
+	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
 	struct nfgenmsg *g;
-	unsigned int seq = time(NULL);
-	int n = 0, ret = -1;
-	ssize_t got;
+	int n = 0;
 
 	if (!nl)
 		return false;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID))
-		goto out;
-	nh = mnl_nlmsg_put_header(buf);
 	nh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
 	nh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nh->nlmsg_seq = seq;
 	g = mnl_nlmsg_put_extra_header(nh, sizeof(*g));
 	g->nfgen_family = AF_UNSPEC;
 	g->version = NFNETLINK_V0;
-	if (mnl_socket_sendto(nl, nh, nh->nlmsg_len) < 0)
-		goto out;
-	do {
-		got = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (got < 0)
-			break;
-		ret = mnl_cb_run(buf, got, seq, mnl_socket_get_portid(nl),
-				 count_msg, &n);
-	} while (ret > 0);
-out:
+	vms_nl_talk(nl, nh, count_msg, &n);
 	mnl_socket_close(nl);
 	return n > 0;
 }
@@ -413,80 +395,50 @@ struct master_find {
 	struct vms_tap_master *m;
 };
 
-static int linkinfo_cb(const struct nlattr *a, void *data)
-{
-	struct master_find *f = data;
-	struct nlattr *d;
-
-	if (mnl_attr_get_type(a) == IFLA_INFO_KIND &&
-	    !mnl_attr_validate(a, MNL_TYPE_STRING))
-		snprintf(f->m->kind, sizeof(f->m->kind), "%s",
-			 mnl_attr_get_str(a));
-	if (mnl_attr_get_type(a) == IFLA_INFO_DATA)
-		mnl_attr_for_each_nested(
-			d,
-			a) if (mnl_attr_get_type(d) == IFLA_BR_VLAN_FILTERING &&
-			       !mnl_attr_validate(d, MNL_TYPE_U8))
-			f->m->vlan_filtering = mnl_attr_get_u8(d);
-	return MNL_CB_OK;
-}
-
-/* A link: the tap gives its master, the master its kind. */
-static int master_attr_cb(const struct nlattr *a, void *data)
-{
-	struct master_find *f = data;
-
-	switch (mnl_attr_get_type(a)) {
-	case IFLA_MASTER:
-		if (!mnl_attr_validate(a, MNL_TYPE_U32))
-			f->master = mnl_attr_get_u32(a);
-		break;
-	case IFLA_IFNAME:
-		if (!mnl_attr_validate(a, MNL_TYPE_STRING))
-			snprintf(f->m->name, sizeof(f->m->name), "%s",
-				 mnl_attr_get_str(a));
-		break;
-	case IFLA_LINKINFO:
-		mnl_attr_parse_nested(a, linkinfo_cb, f);
-		break;
-	}
-	return MNL_CB_OK;
-}
-
+/* The tap's link: its master. */
 static int tap_link_cb(const struct nlmsghdr *nh, void *data)
 {
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nh);
+	const struct nlattr *tb[IFLA_MAX + 1];
 	struct master_find *f = data;
-	struct vms_tap_master keep = *f->m;
 
 	if ((__u32)ifi->ifi_index != f->tap)
 		return MNL_CB_OK;
-	mnl_attr_parse(nh, sizeof(*ifi), master_attr_cb, f);
-	*f->m = keep; /* the tap's own name and kind are not wanted */
+	vms_nl_attrs(nh, sizeof(*ifi), tb, IFLA_MAX);
+	vms_nl_u32(tb[IFLA_MASTER], &f->master);
 	return MNL_CB_OK;
 }
 
+/* The master's link: its name, kind and (a bridge) VLAN filtering. */
 static int master_link_cb(const struct nlmsghdr *nh, void *data)
 {
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nh);
+	const struct nlattr *tb[IFLA_MAX + 1], *info[IFLA_INFO_MAX + 1];
+	const struct nlattr *br[IFLA_BR_MAX + 1];
 	struct master_find *f = data;
-	__u32 master = f->master;
+	struct vms_tap_master *m = f->m;
+	__u8 filtering;
 
-	if ((__u32)ifi->ifi_index == f->master)
-		mnl_attr_parse(nh, sizeof(*ifi), master_attr_cb, f);
-	f->master = master;
+	if ((__u32)ifi->ifi_index != f->master)
+		return MNL_CB_OK;
+	vms_nl_attrs(nh, sizeof(*ifi), tb, IFLA_MAX);
+	vms_nl_str(tb[IFLA_IFNAME], m->name, sizeof(m->name));
+	vms_nl_nested(tb[IFLA_LINKINFO], info, IFLA_INFO_MAX);
+	vms_nl_str(info[IFLA_INFO_KIND], m->kind, sizeof(m->kind));
+	vms_nl_nested(info[IFLA_INFO_DATA], br, IFLA_BR_MAX);
+	if (vms_nl_u8(br[IFLA_BR_VLAN_FILTERING], &filtering))
+		m->vlan_filtering = filtering;
 	return MNL_CB_OK;
 }
 
-/* The tap's bridge VLANs (AF_BRIDGE dump with RTEXT_FILTER_BRVLAN). */
-static int vlan_attr_cb(const struct nlattr *a, void *data)
+/* A bridge VLAN of the tap (IFLA_BRIDGE_VLAN_INFO). */
+static void vlan_add(struct vms_tap_master *m, const struct nlattr *a)
 {
-	struct vms_tap_master *m = data;
 	const struct bridge_vlan_info *v;
 
 	if (mnl_attr_get_type(a) != IFLA_BRIDGE_VLAN_INFO ||
 	    mnl_attr_get_payload_len(a) < sizeof(*v))
-		return MNL_CB_OK;
+		return;
 	v = mnl_attr_get_payload(a);
 	if (v->flags & BRIDGE_VLAN_INFO_PVID) {
 		m->pvid = v->vid;
@@ -495,23 +447,21 @@ static int vlan_attr_cb(const struct nlattr *a, void *data)
 		m->tagged.vids[v->vid / 64] |= 1ULL << (v->vid % 64);
 		m->ntagged++;
 	}
-	return MNL_CB_OK;
 }
 
-static int brport_attr_cb(const struct nlattr *a, void *data)
-{
-	if (mnl_attr_get_type(a) == IFLA_AF_SPEC)
-		mnl_attr_parse_nested(a, vlan_attr_cb, data);
-	return MNL_CB_OK;
-}
-
+/* The tap's bridge VLANs (AF_BRIDGE dump with RTEXT_FILTER_BRVLAN): the
+ * IFLA_AF_SPEC nest holds one attribute per VLAN. */
 static int brport_cb(const struct nlmsghdr *nh, void *data)
 {
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nh);
+	const struct nlattr *tb[IFLA_MAX + 1], *a;
 	struct master_find *f = data;
 
-	if ((__u32)ifi->ifi_index == f->tap)
-		mnl_attr_parse(nh, sizeof(*ifi), brport_attr_cb, f->m);
+	if ((__u32)ifi->ifi_index != f->tap)
+		return MNL_CB_OK;
+	vms_nl_attrs(nh, sizeof(*ifi), tb, IFLA_MAX);
+	if (tb[IFLA_AF_SPEC])
+		mnl_attr_for_each_nested(a, tb[IFLA_AF_SPEC]) vlan_add(f->m, a);
 	return MNL_CB_OK;
 }
 

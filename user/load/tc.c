@@ -61,17 +61,13 @@ struct tc_at {
 /* A request about vmsteer's filter at @at (handle and priority set). */
 static void filter_req(struct nlmsghdr *nh, __u16 type, const struct tc_at *at)
 {
-	struct tcmsg *t = mnl_nlmsg_put_extra_header(nh, sizeof(*t));
+	struct tcmsg *t = vms_nl_tcmsg(
+		nh, type, at->block ? TCM_IFINDEX_MAGIC_BLOCK : at->ifindex);
 
-	nh->nlmsg_type = type;
-	t->tcm_family = AF_UNSPEC;
-	if (at->block) {
-		t->tcm_ifindex = TCM_IFINDEX_MAGIC_BLOCK;
+	if (at->block)
 		t->tcm_block_index = at->block;
-	} else {
-		t->tcm_ifindex = at->ifindex;
+	else
 		t->tcm_parent = TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS);
-	}
 	t->tcm_handle = VMST_TC_HANDLE;
 	t->tcm_info = TC_H_MAKE(VMST_TC_PRIORITY << 16, htons(ETH_P_ALL));
 	mnl_attr_put_strz(nh, TCA_KIND, "bpf");
@@ -83,11 +79,8 @@ static void filter_req(struct nlmsghdr *nh, __u16 type, const struct tc_at *at)
 static void qdisc_req(struct nlmsghdr *nh, __u16 type, __u32 ifindex,
 		      __u32 block)
 {
-	struct tcmsg *t = mnl_nlmsg_put_extra_header(nh, sizeof(*t));
+	struct tcmsg *t = vms_nl_tcmsg(nh, type, ifindex);
 
-	nh->nlmsg_type = type;
-	t->tcm_family = AF_UNSPEC;
-	t->tcm_ifindex = ifindex;
 	t->tcm_parent = TC_H_CLSACT;
 	if (type == RTM_GETQDISC)
 		return;
@@ -106,24 +99,18 @@ struct qdisc_info {
 	bool have;
 };
 
-static int qdisc_attr(const struct nlattr *a, void *data)
-{
-	struct qdisc_info *q = data;
-
-	if (mnl_attr_get_type(a) == TCA_INGRESS_BLOCK &&
-	    !mnl_attr_validate(a, MNL_TYPE_U32))
-		q->block = mnl_attr_get_u32(a);
-	return vms_nl_tc_kind(a, q->kind);
-}
-
 static int qdisc_cb(const struct nlmsghdr *nh, void *data)
 {
+	const struct nlattr *tb[TCA_MAX + 1];
 	struct qdisc_info *q = data;
 
 	if (nh->nlmsg_type != RTM_NEWQDISC)
 		return MNL_CB_OK;
 	q->have = true;
-	return mnl_attr_parse(nh, sizeof(struct tcmsg), qdisc_attr, q);
+	vms_nl_attrs(nh, sizeof(struct tcmsg), tb, TCA_MAX);
+	vms_nl_str(tb[TCA_KIND], q->kind, sizeof(q->kind));
+	vms_nl_u32(tb[TCA_INGRESS_BLOCK], &q->block);
+	return MNL_CB_OK;
 }
 
 /* 0 with @q (q->have false: none there), or -errno. */
@@ -153,27 +140,17 @@ static int qdisc_change(__u16 type, __u32 ifindex, __u32 block)
 		nh, type == RTM_NEWQDISC ? NLM_F_CREATE | NLM_F_EXCL : 0);
 }
 
-/* The program id in a TCA_OPTIONS attribute of a bpf filter. */
-static int tcq_opt(const struct nlattr *a, void *data)
-{
-	if (mnl_attr_get_type(a) == TCA_BPF_ID &&
-	    !mnl_attr_validate(a, MNL_TYPE_U32))
-		*(__u32 *)data = mnl_attr_get_u32(a);
-	return MNL_CB_OK;
-}
-
-static int tcq_attr(const struct nlattr *a, void *data)
-{
-	if (mnl_attr_get_type(a) == TCA_OPTIONS)
-		mnl_attr_parse_nested(a, tcq_opt, data);
-	return MNL_CB_OK;
-}
-
+/* A bpf filter's program id (TCA_OPTIONS' TCA_BPF_ID) into @data. */
 static int filter_cb(const struct nlmsghdr *nh, void *data)
 {
+	const struct nlattr *tb[TCA_MAX + 1], *opt[TCA_BPF_MAX + 1];
+
 	if (nh->nlmsg_type != RTM_NEWTFILTER)
 		return MNL_CB_OK;
-	return mnl_attr_parse(nh, sizeof(struct tcmsg), tcq_attr, data);
+	vms_nl_attrs(nh, sizeof(struct tcmsg), tb, TCA_MAX);
+	vms_nl_nested(tb[TCA_OPTIONS], opt, TCA_BPF_MAX);
+	vms_nl_u32(opt[TCA_BPF_ID], data);
+	return MNL_CB_OK;
 }
 
 /*
@@ -488,11 +465,13 @@ struct block_scan {
 static int scan_cb(const struct nlmsghdr *nh, void *data)
 {
 	const struct tcmsg *t = mnl_nlmsg_get_payload(nh);
+	const struct nlattr *tb[TCA_KIND + 1];
 	struct block_scan *b = data, f = {};
 
 	if (b->found || nh->nlmsg_type != RTM_NEWTFILTER)
 		return MNL_CB_OK;
-	mnl_attr_parse(nh, sizeof(*t), vms_nl_tc_kind, f.kind);
+	vms_nl_attrs(nh, sizeof(*t), tb, TCA_KIND);
+	vms_nl_str(tb[TCA_KIND], f.kind, sizeof(f.kind));
 	if (TC_H_MAJ(t->tcm_info) >> 16 == VMST_TC_PRIORITY &&
 	    !strcmp(f.kind, "bpf") &&
 	    (!t->tcm_handle || t->tcm_handle == VMST_TC_HANDLE))
@@ -511,14 +490,10 @@ static int block_foreign(__u32 block)
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
 	struct block_scan b = {};
-	struct tcmsg *t;
 	int err;
 
-	nh->nlmsg_type = RTM_GETTFILTER;
-	t = mnl_nlmsg_put_extra_header(nh, sizeof(*t));
-	t->tcm_family = AF_UNSPEC;
-	t->tcm_ifindex = TCM_IFINDEX_MAGIC_BLOCK;
-	t->tcm_block_index = block;
+	vms_nl_tcmsg(nh, RTM_GETTFILTER, TCM_IFINDEX_MAGIC_BLOCK)
+		->tcm_block_index = block;
 	err = vms_nl_dump_req(nh, "tc block filter", scan_cb, NULL, &b);
 	if (err)
 		return err;

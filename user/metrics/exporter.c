@@ -16,8 +16,9 @@
  * per client (an IPv4 address, or an IPv6 /64: one host usually has the
  * whole /64), and a request must have arrived in full within
  * --timeout seconds of its connection opening (or of the previous answer
- * on it), however busily its client trickles it in; libmicrohttpd's own
- * timeout only closes connections that are idle.
+ * on it), however busily its client trickles it in, the time spent
+ * answering others aside; libmicrohttpd's own timeout only closes
+ * connections that are idle.
  */
 #define _GNU_SOURCE /* fopencookie */
 #include <arpa/inet.h>
@@ -54,6 +55,7 @@ static const char usage[] =
 /* A client connection, from MHD's connection notifications. */
 struct exp_conn {
 	struct exp_conn *next;
+	struct MHD_Connection *conn;
 	int fd;
 	double deadline; /* the request must have arrived by then; 0: it has */
 	bool over;	 /* over its client's share: cut, never answered */
@@ -208,27 +210,10 @@ static enum MHD_Result serve_health(struct exporter *e,
 		     MHD_RESPMEM_MUST_COPY);
 }
 
-static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
-			      const char *url, const char *method,
-			      const char *version, const char *upload_data,
-			      size_t *upload_data_size, void **req_cls)
+/* The answer to a request that has arrived in full. */
+static enum MHD_Result answer(struct exporter *e, struct MHD_Connection *conn,
+			      const char *url, const char *method)
 {
-	const union MHD_ConnectionInfo *ci;
-	struct exporter *e = cls;
-	struct exp_conn *c;
-
-	(void)version;
-	(void)upload_data;
-	(void)upload_data_size;
-	(void)req_cls;
-	/* The request has arrived: no deadline while it is answered. A
-	 * connection over its client's share is not answered at all. */
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	c = ci ? ci->socket_context : NULL;
-	if (c && c->over)
-		return MHD_NO;
-	if (c)
-		c->deadline = 0;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) &&
 	    strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
@@ -242,6 +227,54 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			     (void *)index_html, sizeof(index_html) - 1,
 			     MHD_RESPMEM_PERSISTENT);
 	return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
+			      const char *url, const char *method,
+			      const char *version, const char *upload_data,
+			      size_t *upload_data_size, void **req_cls)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct exporter *e = cls;
+	struct exp_conn *c, *o;
+	enum MHD_Result ret;
+	double t0, busy;
+
+	(void)version;
+	(void)upload_data;
+	(void)upload_data_size;
+	(void)req_cls;
+	/* The request has arrived: no deadline while it is answered. A
+	 * connection over its client's share is not answered at all. */
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	c = ci ? ci->socket_context : NULL;
+	if (c && c->over)
+		return MHD_NO;
+	if (c)
+		c->deadline = 0;
+	t0 = now_seconds();
+	ret = answer(e, conn, url, method);
+	/*
+	 * While the one thread answered this (a scrape can take seconds on
+	 * a busy host), it read nobody's request: the deadlines of those
+	 * waiting for one move on by that time, or a request sent in time
+	 * but left unread would be cut as late. MHD's idle timer of theirs
+	 * starts again (setting a timeout where there was none restarts
+	 * it): it must not close them before their deadline, which stays
+	 * the earlier bound.
+	 */
+	busy = now_seconds() - t0;
+	for (o = e->conns; o; o = o->next) {
+		if (!o->deadline || o->cut)
+			continue;
+		o->deadline += busy;
+		MHD_set_connection_option(o->conn,
+					  MHD_CONNECTION_OPTION_TIMEOUT, 0U);
+		MHD_set_connection_option(o->conn,
+					  MHD_CONNECTION_OPTION_TIMEOUT,
+					  (unsigned int)e->timeout);
+	}
+	return ret;
 }
 
 /*
@@ -289,6 +322,7 @@ static void conn_notify(void *cls, struct MHD_Connection *conn,
 			free(c);
 			return;
 		}
+		c->conn = conn;
 		c->fd = ci->connect_fd;
 		c->deadline = now_seconds() + e->timeout;
 		ci = MHD_get_connection_info(

@@ -47,8 +47,9 @@
 	"                      IPv4 address; port 0 picks a free one)\n" \
 	"  --timeout SECS      a request must arrive in full within SECS of " \
 	"its\n                      connection opening (or of the previous " \
-	"answer),\n                      and a connection idle SECS is closed " \
-	"(default " EXP_STR(EXP_TIMEOUT_DEFAULT) ")\n\n" \
+	"answer; the time\n                      spent answering others " \
+	"does not count), and a\n                      connection idle SECS " \
+	"is closed (default " EXP_STR(EXP_TIMEOUT_DEFAULT) ")\n\n" \
 	"At most " EXP_STR(EXP_MAX_CONNECTIONS) " connections are served at " \
 	"once, " EXP_STR(EXP_PER_IP_CONNECTIONS) " from one client address\n" \
 	"(IPv6: one /64), and a request line and headers longer than " \

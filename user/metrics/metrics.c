@@ -77,6 +77,16 @@ void vms_prom_write_label_value(FILE *f, const char *s)
 	}
 }
 
+/* The start of info series @name: its name and first label @label,
+ * whose value @value is escaped (the caller adds the others and "} 1"). */
+static void info_start(FILE *f, const char *name, const char *label,
+		       const char *value)
+{
+	fprintf(f, "%s{%s=\"", name, label);
+	vms_prom_write_label_value(f, value);
+	fputc('"', f);
+}
+
 void vms_prom_family(FILE *f, const char *name, const char *type,
 		     const char *help)
 {
@@ -621,9 +631,8 @@ static void render_state(FILE *f, const struct snapshot *s)
 			"name (empty when gone or in another network "
 			"namespace), ifindex, netns inode and attach mode.");
 	for (i = 0; i < s->nup; i++) {
-		fputs("vmsteer_uplink_info{device=\"", f);
-		vms_prom_write_label_value(f, s->up[i].name);
-		fprintf(f, "\",ifindex=\"%u\",netns=\"%u\",mode=\"%s\"} 1\n",
+		info_start(f, "vmsteer_uplink_info", "device", s->up[i].name);
+		fprintf(f, ",ifindex=\"%u\",netns=\"%u\",mode=\"%s\"} 1\n",
 			s->up[i].ifindex, s->up[i].netns_ino,
 			vms_mode_name(s->up[i].mode));
 	}
@@ -636,9 +645,9 @@ static void render_state(FILE *f, const struct snapshot *s)
 			"CPUMAP programs (cpumap) and the tap-drop tracing "
 			"programs.");
 	for (i = 0; i < s->nprogs; i++) {
-		fputs("vmsteer_program_info{program=\"", f);
-		vms_prom_write_label_value(f, s->progs[i].name);
-		fprintf(f, "\",id=\"%u\"} 1\n", s->progs[i].id);
+		info_start(f, "vmsteer_program_info", "program",
+			   s->progs[i].name);
+		fprintf(f, ",id=\"%u\"} 1\n", s->progs[i].id);
 	}
 	for (i = 0; i < (int)(sizeof(gauges) / sizeof(gauges[0])); i++) {
 		vms_prom_family(f, gauges[i].name, "gauge", gauges[i].help);
@@ -653,9 +662,8 @@ int vms_metrics_render(FILE *f, const char *pin_path)
 
 	vms_prom_family(f, "vmsteer_build_info", "gauge",
 			"The exporter's vmsteer version and state layout.");
-	fputs("vmsteer_build_info{version=\"", f);
-	vms_prom_write_label_value(f, VMSTEER_VERSION);
-	fprintf(f, "\",layout=\"%d\"} 1\n", VMSTEER_LAYOUT_VERSION);
+	info_start(f, "vmsteer_build_info", "version", VMSTEER_VERSION);
+	fprintf(f, ",layout=\"%d\"} 1\n", VMSTEER_LAYOUT_VERSION);
 	vms_prom_family(f, "vmsteer_up", "gauge",
 			"1 when the pinned state could be read, else 0 (no "
 			"state yet, another layout, no permission).");

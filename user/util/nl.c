@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * rtnetlink dumps through libmnl, for the host-local MACs (local.c) and
- * the agent's view of the links, single gets and changes (a tap's
- * qdiscs, tc filters) and batches of gets. Every reply must carry the request's
- * sequence number and come from the kernel; a dump the kernel marks
+ * Netlink through libmnl: one exchange (vms_nl_talk) for rtnetlink dumps
+ * (the host-local MACs of local.c, the agent's view of the links), single
+ * gets and changes (a tap's qdiscs, tc filters), generic netlink (XDP
+ * features) and nfnetlink (bypass.c), plus batches of gets; replies read
+ * as attribute tables. Every reply must carry the request's sequence
+ * number and come from the kernel; a dump the kernel marks
  * interrupted (NLM_F_DUMP_INTR: the table changed while it was read) is
  * thrown away and done again, a few times, before it is an error.
  */
@@ -44,40 +46,56 @@ static int dump_msg(const struct nlmsghdr *nh, void *data)
 static int dump_once(struct mnl_socket *nl, struct nlmsghdr *nh,
 		     const char *what, struct dump_ctx *c, vms_nl_reset reset)
 {
-	static char buf[VMS_NL_BUF];
-	unsigned int portid = mnl_socket_get_portid(nl), seq;
-	int n, ret;
+	int err;
 
-	seq = time(NULL) ^ (unsigned int)rand();
-	nh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nh->nlmsg_seq = seq;
 	if (reset)
 		reset(c->data);
 	c->intr = false;
-	if (mnl_socket_sendto(nl, nh, nh->nlmsg_len) < 0)
-		return vms_err(-errno, "%s dump: %s", what, strerror(errno));
-	for (;;) {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return vms_err(-errno, "%s dump: %s", what,
-				       strerror(errno));
-		}
-		/* Checks the sequence number and port id of every message. */
-		ret = mnl_cb_run(buf, n, seq, portid, dump_msg, c);
-		if (ret == MNL_CB_STOP)
-			break;
-		if (ret < 0) {
-			if (errno == EOPNOTSUPP)
-				return 0; /* no such table here: empty */
-			if (errno == EINTR)
-				return -EINTR;
-			return vms_err(-errno, "%s dump: %s", what,
-				       strerror(errno));
-		}
+	nh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	err = vms_nl_talk(nl, nh, dump_msg, c);
+	if (err == -EOPNOTSUPP)
+		return 0; /* no such table here: empty */
+	if (err == -EINTR || (!err && c->intr))
+		return -EINTR;
+	if (err)
+		return vms_err(err, "%s dump: %s", what, strerror(-err));
+	return 0;
+}
+
+struct mnl_socket *vms_nl_open(int bus)
+{
+	struct mnl_socket *nl = mnl_socket_open2(bus, SOCK_CLOEXEC);
+
+	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int e = errno;
+
+		mnl_socket_close(nl);
+		nl = NULL;
+		errno = e;
 	}
-	return c->intr ? -EINTR : 0;
+	return nl;
+}
+
+int vms_nl_talk(struct mnl_socket *nl, struct nlmsghdr *nh, vms_nl_cb cb,
+		void *data)
+{
+	char buf[VMS_NL_BUF];
+	unsigned int seq = time(NULL) ^ (unsigned int)rand();
+	int n, ret = MNL_CB_OK;
+
+	nh->nlmsg_seq = seq;
+	if (mnl_socket_sendto(nl, nh, nh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		/* Checks the sequence number and port id of every message. */
+		ret = n < 0 ? MNL_CB_ERROR
+			    : mnl_cb_run(buf, n, seq, mnl_socket_get_portid(nl),
+					 cb, data);
+	} while (ret > MNL_CB_STOP);
+	return ret < 0 ? -errno : 0;
 }
 
 /*
@@ -90,43 +108,20 @@ static struct mnl_socket *rt_sock(void)
 {
 	static struct mnl_socket *nl;
 
-	if (nl)
-		return nl;
-	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int e = errno;
-
-		mnl_socket_close(nl);
-		nl = NULL;
-		errno = e;
-	}
+	if (!nl)
+		nl = vms_nl_open(NETLINK_ROUTE);
 	return nl;
 }
 
 /* Send @nh with @flags (and an ack asked for); @cb for the replies. */
 static int talk(struct nlmsghdr *nh, __u16 flags, vms_nl_cb cb, void *data)
 {
-	static char buf[VMS_NL_BUF];
 	struct mnl_socket *nl = rt_sock();
-	unsigned int seq;
-	int n, ret = MNL_CB_OK;
 
 	if (!nl)
 		return -errno;
-	seq = time(NULL) ^ (unsigned int)rand();
 	nh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
-	nh->nlmsg_seq = seq;
-	if (mnl_socket_sendto(nl, nh, nh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		ret = n < 0 ? MNL_CB_ERROR
-			    : mnl_cb_run(buf, n, seq, mnl_socket_get_portid(nl),
-					 cb, data);
-	} while (ret > MNL_CB_STOP);
-	return ret < 0 ? -errno : 0;
+	return vms_nl_talk(nl, nh, cb, data);
 }
 
 int vms_nl_get(struct nlmsghdr *nh, vms_nl_cb cb, void *data)
@@ -139,6 +134,29 @@ int vms_nl_get(struct nlmsghdr *nh, vms_nl_cb cb, void *data)
 int vms_nl_change(struct nlmsghdr *nh, __u16 flags)
 {
 	return talk(nh, flags, NULL, NULL);
+}
+
+int vms_nl_xdp_set(__u32 ifindex, int fd, int old_fd, __u32 flags)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+	struct nlattr *xdp;
+
+	/* What libbpf's bpf_xdp_attach() sends, over the process's socket
+	 * (libbpf opens one a call: eight system calls a tap at apply). */
+	nh->nlmsg_type = RTM_SETLINK;
+	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	xdp = mnl_attr_nest_start(nh, IFLA_XDP);
+	mnl_attr_put_u32(nh, IFLA_XDP_FD, fd);
+	if (flags)
+		mnl_attr_put_u32(nh, IFLA_XDP_FLAGS, flags);
+	if (flags & XDP_FLAGS_REPLACE)
+		mnl_attr_put_u32(nh, IFLA_XDP_EXPECTED_FD, old_fd);
+	mnl_attr_nest_end(nh, xdp);
+	return talk(nh, 0, NULL, NULL);
 }
 
 int vms_nl_batch(int n, vms_nl_put put, vms_nl_each each, void *data)
@@ -199,13 +217,9 @@ int vms_nl_dump_req(struct nlmsghdr *nh, const char *what, vms_nl_cb cb,
 	struct mnl_socket *nl;
 	int tries, err = 0;
 
-	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	nl = vms_nl_open(NETLINK_ROUTE);
 	if (!nl)
 		return vms_err(-errno, "netlink: %s", strerror(errno));
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		err = vms_err(-errno, "netlink: %s", strerror(errno));
-		goto out;
-	}
 	for (tries = 0; tries < DUMP_TRIES; tries++) {
 		err = dump_once(nl, nh, what, &c, reset);
 		if (err != -EINTR)
@@ -238,44 +252,78 @@ int vms_nl_dump(__u16 type, __u8 family, const char *what, vms_nl_cb cb,
 	return vms_nl_dump_req(nh, what, cb, reset, data);
 }
 
+void vms_nl_attrs(const struct nlmsghdr *nh, size_t hdrlen,
+		  const struct nlattr **tb, unsigned int max)
+{
+	const struct nlattr *a;
+
+	memset(tb, 0, (max + 1) * sizeof(*tb));
+	mnl_attr_for_each(a, nh, hdrlen) if (mnl_attr_get_type(a) <= max)
+		tb[mnl_attr_get_type(a)] = a;
+}
+
+void vms_nl_nested(const struct nlattr *nest, const struct nlattr **tb,
+		   unsigned int max)
+{
+	const struct nlattr *a;
+
+	memset(tb, 0, (max + 1) * sizeof(*tb));
+	if (nest)
+		mnl_attr_for_each_nested(a,
+					 nest) if (mnl_attr_get_type(a) <= max)
+			tb[mnl_attr_get_type(a)] = a;
+}
+
+#define NL_GET(name, ctype, mnl_type, get)                   \
+	bool vms_nl_##name(const struct nlattr *a, ctype *v) \
+	{                                                    \
+		if (!a || mnl_attr_validate(a, mnl_type))    \
+			return false;                        \
+		*v = get(a);                                 \
+		return true;                                 \
+	}
+NL_GET(u8, __u8, MNL_TYPE_U8, mnl_attr_get_u8)
+NL_GET(u16, __u16, MNL_TYPE_U16, mnl_attr_get_u16)
+NL_GET(u32, __u32, MNL_TYPE_U32, mnl_attr_get_u32)
+NL_GET(u64, __u64, MNL_TYPE_U64, mnl_attr_get_u64)
+#undef NL_GET
+
+bool vms_nl_str(const struct nlattr *a, char *v, size_t len)
+{
+	if (!a || mnl_attr_validate(a, MNL_TYPE_STRING))
+		return false;
+	snprintf(v, len, "%s", mnl_attr_get_str(a));
+	return true;
+}
+
 struct genl_reply {
 	__u16 family;
 	__u64 features;
 	bool have;
 };
 
-static int family_attr_cb(const struct nlattr *a, void *data)
-{
-	struct genl_reply *g = data;
-
-	if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID &&
-	    !mnl_attr_validate(a, MNL_TYPE_U16))
-		g->family = mnl_attr_get_u16(a);
-	return MNL_CB_OK;
-}
-
-static int feat_attr_cb(const struct nlattr *a, void *data)
-{
-	struct genl_reply *g = data;
-
-	if (mnl_attr_get_type(a) == NETDEV_A_DEV_XDP_FEATURES &&
-	    !mnl_attr_validate(a, MNL_TYPE_U64)) {
-		g->features = mnl_attr_get_u64(a);
-		g->have = true;
-	}
-	return MNL_CB_OK;
-}
-
+/* The control family's answer: the netdev family's id. */
 static int family_cb(const struct nlmsghdr *nh, void *data)
 {
-	return mnl_attr_parse(nh, sizeof(struct genlmsghdr), family_attr_cb,
-			      data);
+	const struct nlattr *tb[CTRL_ATTR_FAMILY_ID + 1];
+	struct genl_reply *g = data;
+
+	vms_nl_attrs(nh, sizeof(struct genlmsghdr), tb, CTRL_ATTR_FAMILY_ID);
+	vms_nl_u16(tb[CTRL_ATTR_FAMILY_ID], &g->family);
+	return MNL_CB_OK;
 }
 
+/* The netdev family's answer: the device's XDP features. */
 static int feat_cb(const struct nlmsghdr *nh, void *data)
 {
-	return mnl_attr_parse(nh, sizeof(struct genlmsghdr), feat_attr_cb,
-			      data);
+	const struct nlattr *tb[NETDEV_A_DEV_XDP_FEATURES + 1];
+	struct genl_reply *g = data;
+
+	vms_nl_attrs(nh, sizeof(struct genlmsghdr), tb,
+		     NETDEV_A_DEV_XDP_FEATURES);
+	if (vms_nl_u64(tb[NETDEV_A_DEV_XDP_FEATURES], &g->features))
+		g->have = true;
+	return MNL_CB_OK;
 }
 
 /* One generic netlink request and its reply. */
@@ -283,29 +331,17 @@ static int genl_call(struct mnl_socket *nl, __u16 type, __u8 cmd,
 		     void (*put)(struct nlmsghdr *, const void *),
 		     const void *arg, mnl_cb_t cb, void *data)
 {
-	char buf[VMS_NL_BUF];
+	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
 	struct genlmsghdr *gh;
-	unsigned int seq = time(NULL), port = mnl_socket_get_portid(nl);
-	ssize_t n;
-	int ret;
 
 	nh->nlmsg_type = type;
 	nh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nh->nlmsg_seq = seq;
 	gh = mnl_nlmsg_put_extra_header(nh, sizeof(*gh));
 	gh->cmd = cmd;
 	gh->version = 1;
 	put(nh, arg);
-	if (mnl_socket_sendto(nl, nh, nh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run(buf, n, seq, port, cb, data);
-	} while (ret > 0);
-	return ret < 0 ? -errno : 0;
+	return vms_nl_talk(nl, nh, cb, data);
 }
 
 static void put_family(struct nlmsghdr *nh, const void *arg)
@@ -321,15 +357,13 @@ static void put_ifindex(struct nlmsghdr *nh, const void *arg)
 int vms_xdp_features(__u32 ifindex, __u64 *features)
 {
 	struct genl_reply g = {};
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_GENERIC);
+	struct mnl_socket *nl = vms_nl_open(NETLINK_GENERIC);
 	int err;
 
 	if (!nl)
 		return -errno;
-	err = mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) ? -errno : 0;
-	if (!err)
-		err = genl_call(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
-				put_family, NETDEV_FAMILY, family_cb, &g);
+	err = genl_call(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, put_family,
+			NETDEV_FAMILY, family_cb, &g);
 	if (!err && !g.family)
 		err = -ENOENT;
 	if (!err)
@@ -347,51 +381,32 @@ struct xdp_find {
 	__u32 prog_id, drv_id;
 };
 
-static int xdp_attr_cb(const struct nlattr *a, void *data)
-{
-	struct xdp_find *f = data;
-
-	switch (mnl_attr_get_type(a)) {
-	case IFLA_XDP_ATTACHED:
-		if (!mnl_attr_validate(a, MNL_TYPE_U8))
-			f->attached = mnl_attr_get_u8(a);
-		break;
-	case IFLA_XDP_PROG_ID:
-		if (!mnl_attr_validate(a, MNL_TYPE_U32))
-			f->prog_id = mnl_attr_get_u32(a);
-		break;
-	case IFLA_XDP_DRV_PROG_ID:
-		if (!mnl_attr_validate(a, MNL_TYPE_U32))
-			f->drv_id = mnl_attr_get_u32(a);
-		break;
-	}
-	return MNL_CB_OK;
-}
-
-static int link_xdp_cb(const struct nlattr *a, void *data)
-{
-	if (mnl_attr_get_type(a) == IFLA_XDP)
-		mnl_attr_parse_nested(a, xdp_attr_cb, data);
-	return MNL_CB_OK;
-}
-
 static int link_cb(const struct nlmsghdr *nh, void *data)
 {
-	return mnl_attr_parse(nh, sizeof(struct ifinfomsg), link_xdp_cb, data);
-}
+	const struct nlattr *tb[IFLA_MAX + 1], *xdp[IFLA_XDP_MAX + 1];
+	struct xdp_find *f = data;
 
-int vms_nl_tc_kind(const struct nlattr *a, void *kind)
-{
-	if (mnl_attr_get_type(a) == TCA_KIND &&
-	    !mnl_attr_validate(a, MNL_TYPE_STRING))
-		snprintf(kind, VMS_TC_KIND_LEN, "%s", mnl_attr_get_str(a));
+	vms_nl_attrs(nh, sizeof(struct ifinfomsg), tb, IFLA_MAX);
+	vms_nl_nested(tb[IFLA_XDP], xdp, IFLA_XDP_MAX);
+	vms_nl_u8(xdp[IFLA_XDP_ATTACHED], &f->attached);
+	vms_nl_u32(xdp[IFLA_XDP_PROG_ID], &f->prog_id);
+	vms_nl_u32(xdp[IFLA_XDP_DRV_PROG_ID], &f->drv_id);
 	return MNL_CB_OK;
 }
 
-int vms_nl_link_get(__u32 ifindex, vms_nl_cb cb, void *data)
+struct tcmsg *vms_nl_tcmsg(struct nlmsghdr *nh, __u16 type, __u32 ifindex)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
+	struct tcmsg *t = mnl_nlmsg_put_extra_header(nh, sizeof(*t));
+
+	nh->nlmsg_type = type;
+	t->tcm_family = AF_UNSPEC;
+	t->tcm_ifindex = ifindex;
+	return t;
+}
+
+/* A get of device @ifindex, without its statistics, in @nh. */
+static void link_get_req(struct nlmsghdr *nh, __u32 ifindex)
+{
 	struct ifinfomsg *ifi;
 
 	nh->nlmsg_type = RTM_GETLINK;
@@ -399,7 +414,25 @@ int vms_nl_link_get(__u32 ifindex, vms_nl_cb cb, void *data)
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
 	mnl_attr_put_u32(nh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+}
+
+int vms_nl_link_get(__u32 ifindex, vms_nl_cb cb, void *data)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
+
+	link_get_req(nh, ifindex);
 	return vms_nl_get(nh, cb, data);
+}
+
+/* The native program of what link_cb found. */
+static __u32 xdp_drv_id(const struct xdp_find *f)
+{
+	if (f->attached == XDP_ATTACHED_DRV)
+		return f->prog_id;
+	if (f->attached == XDP_ATTACHED_MULTI)
+		return f->drv_id;
+	return 0;
 }
 
 int vms_xdp_drv_prog_id(__u32 ifindex, __u32 *id)
@@ -410,12 +443,35 @@ int vms_xdp_drv_prog_id(__u32 ifindex, __u32 *id)
 	/* One get of this device (libbpf's bpf_xdp_query() dumps every
 	 * device of the namespace: O(N) per tap, O(N^2) per apply). */
 	err = vms_nl_link_get(ifindex, link_cb, &f);
-	*id = 0;
-	if (err)
-		return err;
-	if (f.attached == XDP_ATTACHED_DRV)
-		*id = f.prog_id;
-	else if (f.attached == XDP_ATTACHED_MULTI)
-		*id = f.drv_id;
-	return 0;
+	*id = err ? 0 : xdp_drv_id(&f);
+	return err;
+}
+
+/* vms_xdp_drv_prog_ids: the devices and their programs. */
+struct xdp_ids {
+	const __u32 *ifindex;
+	__u32 *ids;
+};
+
+static void xdp_ids_put(int i, struct nlmsghdr *nh, void *data)
+{
+	link_get_req(nh, ((struct xdp_ids *)data)->ifindex[i]);
+}
+
+static void xdp_ids_each(int i, const struct nlmsghdr *nh, void *data)
+{
+	struct xdp_find f = {};
+
+	if (nh->nlmsg_type != RTM_NEWLINK)
+		return; /* the ack, or the device's error: no program */
+	link_cb(nh, &f);
+	((struct xdp_ids *)data)->ids[i] = xdp_drv_id(&f);
+}
+
+int vms_xdp_drv_prog_ids(const __u32 *ifindex, int n, __u32 *ids)
+{
+	struct xdp_ids x = {ifindex, ids};
+
+	memset(ids, 0, n * sizeof(*ids));
+	return vms_nl_batch(n, xdp_ids_put, xdp_ids_each, &x);
 }
