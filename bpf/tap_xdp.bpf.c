@@ -56,18 +56,29 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define VMST_NH_TCP 6
 
-static __always_inline __u32 vmst_csum_add(__u32 sum, const __u8 *p, int n)
+/*
+ * The one's complement sum of the @n bytes at @p (@n a multiple of 4),
+ * in the frame's byte order: 32-bit loads as they are, no swapping. The
+ * sum does not depend on byte order (RFC 1071 2(B)): a sum of the
+ * swapped words is the swapped sum, so it is compared with the checksum
+ * field as loaded.
+ */
+static __always_inline __u64 vmst_csum_add(__u64 sum, const __u8 *p, int n)
 {
 	int i;
 
 #pragma unroll
-	for (i = 0; i < n; i += 2)
-		sum += (p[i] << 8) | p[i + 1];
+	for (i = 0; i < n; i += 4)
+		sum += *(const __u32 *)(p + i);
 	return sum;
 }
 
-static __always_inline __u16 vmst_csum_fold(__u32 sum)
+/* @sum folded to 16 bits with the end-around carries (2^16 and 2^32 are
+ * 1 in one's complement), 0 only when it was 0. */
+static __always_inline __u16 vmst_csum_fold(__u64 sum)
 {
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	return sum;
@@ -85,43 +96,48 @@ static __always_inline __u16 vmst_csum_fold(__u32 sum)
 static __always_inline bool vmst_csum_unfinished(struct xdp_md *ctx,
 						 __be16 proto, __u32 l3)
 {
-	__u32 sum, l4, l4len, ihl;
-	__u8 buf[40], *ip, *c, nh;
+	struct ipv6hdr buf6, *ip6;
+	struct iphdr buf, *iph;
+	__u32 l4, l4len, ihl;
+	__u16 *c, csum;
+	__u64 sum;
+	__u8 nh;
 
 	if (proto == bpf_htons(ETH_P_IP)) {
-		if (!ctx_hdr(ctx, l3, 20, buf, (void **)&ip))
+		if (!ctx_hdr(ctx, l3, sizeof(buf), &buf, (void **)&iph))
 			return true;
-		nh = ip[9];
+		nh = iph->protocol;
 		/* Fragments: no offload (and no L4 header in later ones). */
 		if ((nh != VMST_NH_TCP && nh != VMST_NH_UDP) ||
-		    (((ip[6] & 0x3f) << 8) | ip[7]))
+		    vmst_ipv4_is_fragment(iph))
 			return false;
-		ihl = (ip[0] & 0xf) * 4;
-		l4len = ((ip[2] << 8) | ip[3]) - ihl;
+		ihl = iph->ihl * 4;
+		l4len = bpf_ntohs(iph->tot_len) - ihl;
 		l4 = l3 + ihl;
-		sum = vmst_csum_add(0, ip + 12, 8);
+		sum = vmst_csum_add(0, (const __u8 *)&iph->saddr, 8);
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
-		if (!ctx_hdr(ctx, l3, 40, buf, (void **)&ip))
+		if (!ctx_hdr(ctx, l3, sizeof(buf6), &buf6, (void **)&ip6))
 			return true;
-		nh = ip[6];
+		nh = ip6->nexthdr;
 		if (nh != VMST_NH_TCP && nh != VMST_NH_UDP)
 			return vmst_ipv6_ext(nh);
-		l4len = (ip[4] << 8) | ip[5];
-		l4 = l3 + 40;
-		sum = vmst_csum_add(0, ip + 8, 32);
+		l4len = bpf_ntohs(ip6->payload_len);
+		l4 = l3 + sizeof(*ip6);
+		sum = vmst_csum_add(0, (const __u8 *)&ip6->saddr, 32);
 	} else {
 		return false;
 	}
-	if (!ctx_hdr(ctx, l4 + (nh == VMST_NH_TCP ? 16 : 6), 2, buf,
-		     (void **)&c))
+	if (!ctx_hdr(ctx, l4 + (nh == VMST_NH_TCP ? 16 : 6), sizeof(csum),
+		     &csum, (void **)&c))
 		return true;
 	/* UDP over IPv4 without a checksum: nothing to finish. */
-	if (proto == bpf_htons(ETH_P_IP) && nh == VMST_NH_UDP && !(c[0] | c[1]))
+	if (proto == bpf_htons(ETH_P_IP) && nh == VMST_NH_UDP && !*c)
 		return false;
-	sum += nh + (l4len & 0xffff) + (l4len >> 16);
+	/* The rest of the pseudo-header, as 16-bit words in frame order. */
+	sum += bpf_htons(nh) + bpf_htons(l4len & 0xffff) +
+	       bpf_htons(l4len >> 16);
 	sum = vmst_csum_fold(sum);
-	return (__u32)((c[0] << 8) | c[1]) == sum ||
-	       (sum == 0xffff && !(c[0] | c[1]));
+	return *c == sum || (sum == 0xffff && !*c);
 }
 
 /* Push the 802.1Q tag @vid after the MAC addresses; 0 or an error. */

@@ -43,12 +43,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ -z "${VMSTEER_BENCH_MNTNS:-}" ]; then
-	[ "$(id -u)" -eq 0 ] || { echo "bench_tx: needs root" >&2; exit 1; }
-	VMSTEER_BENCH_MNTNS=1 exec unshare --mount --propagation private \
-		"$0" "$@"
-fi
-mount -t bpf bpf /sys/fs/bpf
+. scripts/bench_lib.sh
+bench_private_bpffs "$0" "$@"
 
 BUILD=${BUILD:-build}
 ROUNDS=${ROUNDS:-7}
@@ -135,13 +131,7 @@ wait_file() {
 	return 1
 }
 
-ip netns add "$WIRE_NS"
-ip netns add "$HV_NS"
-for ns in wire hv; do
-	$ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1
-	$ns ip link set lo up
-done
+bench_netns "$WIRE_NS" "$HV_NS"
 hv ip link add up0 type veth peer name "$WDEV" netns "$WIRE_NS"
 hv ip link add br0 type bridge
 hv ip link set br0 up
@@ -398,6 +388,12 @@ if [ "$COST_REPEAT" -gt 0 ] && [ -z "$xdp_why" ]; then
 		*) echo "$1 verdict $2" ;;
 		esac
 	}
+	# References: the test run's own loop (an XDP_PASS program) and the
+	# floor's program (count and drop).
+	ref=$PIN/bench-ref
+	mkdir -p "$ref"
+	bpftool prog loadall "$BUILD/tests/bpf/bench_xdp.bpf.o" "$ref" >/dev/null 2>&1 ||
+		die "load $BUILD/tests/bpf/bench_xdp.bpf.o"
 	echo
 	echo "program cost: non-live BPF_PROG_TEST_RUN (bpftool prog run) of the pinned tap programs on the writer's frames from tapA, repeat $COST_REPEAT, median of 3 runs (under qemu -icount: instructions)"
 	printf "  %-13s %5s  %-13s %8s  %s\n" program size dest ns/frame verdict
@@ -420,6 +416,10 @@ if [ "$COST_REPEAT" -gt 0 ] && [ -z "$xdp_why" ]; then
 				printf "  %-13s %5s  %-13s %8s  %s\n" $name "$size" "vm-to-$dest" "$2" "$(verdict_name $hook "$1")"
 			done
 		done
+		set -- $(cost_run "$ref/bench_pass" "$tmp/ctx_xdp" "$tmp/frame")
+		printf "  %-13s %5s  %-13s %8s  %s\n" bench_pass "$size" - "$2" "$(verdict_name xdp "$1") (reference: the test run's loop)"
+		set -- $(cost_run "$ref/bench_drop" "$tmp/ctx_xdp" "$tmp/frame")
+		printf "  %-13s %5s  %-13s %8s  %s\n" bench_drop "$size" - "$2" "$(verdict_name xdp "$1") (reference: the floor's program)"
 	done
 	set_state off
 fi

@@ -15,8 +15,9 @@
 # runs on the one CPU); the ratios between paths are what they tell.
 #
 # Settings (environment): those of scripts/bench_tx.sh (ROUNDS, SECS,
-# SIZES, PATHS, WINDOW, GEN_CPU, DRAIN_CPU, DRV_CPU, COST_REPEAT, V) are passed on
-# (SECS: 0.3 by default in the guest, of its instruction clock);
+# SIZES, PATHS, WINDOW, GEN_CPU, DRAIN_CPU, DRV_CPU, COST_REPEAT, V) are
+# passed on (SECS: 0.3 by default in the guest, of its instruction clock;
+# COST_REPEAT 100000: a test run's instructions are the same every time);
 # GUEST_SMP=1 and ICOUNT=0 (the guest's CPUs and instruction clock's
 # shift; ICOUNT= : wall-clock time, several emulating threads, at the
 # mercy of the host's load), GUEST_MEM=2G, OUT (the guest's results,
@@ -38,8 +39,8 @@ if [ -e /dev/vhost-net ] || [ "${VHOST_HERE:-0}" = 1 ]; then
 fi
 
 # The settings the guest's bench takes from the host's environment.
-env=(DRIVER=vhost "BUILD=$BUILD" "SECS=${SECS:-0.3}")
-for v in ROUNDS SIZES PATHS WINDOW GEN_CPU DRAIN_CPU DRV_CPU COST_REPEAT V; do
+env=(DRIVER=vhost "BUILD=$BUILD" "SECS=${SECS:-0.3}" "COST_REPEAT=${COST_REPEAT:-100000}")
+for v in ROUNDS SIZES PATHS WINDOW GEN_CPU DRAIN_CPU DRV_CPU V; do
 	[ -z "${!v:-}" ] || env+=("$v=${!v}")
 done
 run="env"
