@@ -10,15 +10,19 @@
 #   port_add    `port add` of it again, into a table of N-1 ports (median
 #               of REPEAT; at N=4096 the table is full, so "one more" is
 #               this one)
+#   port_list   `port list`; status: `status`; stats: `stats --json`;
+#   dump        `dump`; rss_show: `rss show` of a port with queue
+#               steering; dry_run: `apply --dry-run` of the document
+#               (each the median of REPEAT)
 #   scrape      one /metrics scrape of vmsteer-exporter (median of REPEAT),
 #               and its size in bytes
-#   stats       `stats --json` (median of REPEAT)
-#   dump        `dump` (median of REPEAT)
-#   apply_cpu, port_add_cpu   the CPU time (user + system) of apply and
-#               port add: on a loaded machine, a steadier figure than
-#               the wall time
-# then the cost per port of each and its growth from the smallest N to the
-# largest (linear growth is the ratio of the two Ns).
+# Each command is run and timed by a shell inside the namespace, as an
+# operator's shell runs it: the time is the command's own (fork, exec,
+# run), without the nsenter that enters the namespace. Beside its wall
+# time, the CPU time of each (user + system): on a loaded machine the
+# wall time mostly measures the wait for a CPU, the CPU time what the
+# command costs. Then the cost per port of each and its growth from the
+# smallest N to the largest (linear growth is the ratio of the two Ns).
 #
 # Settings (environment):
 #   CP_SIZES="256 1024 4096"   port counts
@@ -46,26 +50,33 @@ stop_exporter() {
 CP_CLEANUP=stop_exporter
 cp_setup vmsteer-bench-cp
 
-now_ns() { date +%s%N; }
-# ms CMD...: milliseconds CMD took (its output discarded; it must succeed).
-# The CPU milliseconds it used (user + system) go to $tmp/cpu: on a
-# loaded machine they say more than the wall time.
-ms() {
-	local t0 t1 TIMEFORMAT='%U %S'
-	t0=$(now_ns)
-	{ time "$@" >/dev/null 2>"$tmp/err" || die "failed: $*: $(head -c 300 "$tmp/err")"; } 2>"$tmp/times"
-	t1=$(now_ns)
-	awk '{ printf "%.1f", ($1 + $2) * 1000 }' "$tmp/times" >"$tmp/cpu"
-	echo $(((t1 - t0) / 1000)) | awk '{ printf "%.1f", $1 / 1000 }'
+# run WHAT CMD...: CMD run in the namespace and timed by a shell there;
+# its wall and CPU milliseconds (user + system) are added to the lists
+# W[$n,WHAT] and C[$n,WHAT]. CMD must succeed.
+run() {
+	local what=$1 r u s
+	shift
+	hv bash -c 'o=$1; shift; TIMEFORMAT="%3R %3U %3S"
+		{ time "$@" >/dev/null 2>"$o.err"; } 2>"$o.time"' _ "$tmp/m" "$@" ||
+		die "failed: $*: $(head -c 300 "$tmp/m.err")"
+	read -r r u s <"$tmp/m.time"
+	W[$n,$what]+="$(awk -v r="$r" 'BEGIN { printf "%.1f", r * 1000 }') "
+	C[$n,$what]+="$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.1f", (u + s) * 1000 }') "
+}
+# vrun WHAT ARGS...: run WHAT with the CLI and ARGS.
+vrun() {
+	local what=$1
+	shift
+	run "$what" "$VMSTEER" --pin-path "$PIN" "$@"
 }
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 mac_of() { printf '02:cc:%02x:%02x:%02x:01' $(($1 >> 16 & 255)) $(($1 >> 8 & 255)) $(($1 & 255)); }
 
-declare -A R
+declare -A R W C
 for n in $CP_SIZES; do
 	cp_netns
 	cp_taps_batch "$n" >"$tmp/ip.batch"
-	t_taps=$(ms hv ip -batch "$tmp/ip.batch")
+	run taps ip -batch "$tmp/ip.batch"
 	# The document: every 16th port steers 2 queues by RSS.
 	for i in $(seq 1 "$n"); do
 		if [ $((i % 16)) = 0 ]; then
@@ -75,23 +86,23 @@ for n in $CP_SIZES; do
 		fi
 	done | jq -s '{uplinks: [{device: "up0"}], ports: .}' >"$tmp/doc.json"
 
-	R[$n,apply]=$(ms vms apply "$tmp/doc.json")
-	R[$n,apply_cpu]=$(cat "$tmp/cpu")
+	vrun apply apply "$tmp/doc.json"
 	[ "$(vms --json port list | jq length)" = "$n" ] || die "N=$n: apply did not make $n ports"
-	R[$n,reapply]=$(ms vms apply "$tmp/doc.json")
-	a=() d=() s=() j=() p=() ac=()
+	vrun reapply apply "$tmp/doc.json"
 	for r in $(seq "$REPEAT"); do
-		d+=("$(ms vms port del "t$n")")
-		a+=("$(ms vms port add "t$n" --mac "$(mac_of "$n")")")
-		ac+=("$(cat "$tmp/cpu")")
-		s+=("$(ms vms --json stats)")
-		j+=("$(ms vms dump)")
+		vrun port_del port del "t$n"
+		vrun port_add port add "t$n" --mac "$(mac_of "$n")"
+		vrun port_list port list
+		vrun status status
+		vrun stats --json stats
+		vrun dump dump
+		vrun rss_show rss show t16
+		vrun dry_run apply --dry-run "$tmp/doc.json"
 	done
-	R[$n,port_add]=$(echo "${a[*]}" | median)
-	R[$n,port_add_cpu]=$(echo "${ac[*]}" | median)
-	R[$n,port_del]=$(echo "${d[*]}" | median)
-	R[$n,stats]=$(echo "${s[*]}" | median)
-	R[$n,dump]=$(echo "${j[*]}" | median)
+	for w in apply reapply port_del port_add port_list status stats dump rss_show dry_run; do
+		R[$n,$w]=$(echo "${W[$n,$w]}" | median)
+		R[$n,${w}_cpu]=$(echo "${C[$n,$w]}" | median)
+	done
 	if [ -x "$EXPORTER" ]; then
 		port=$((20000 + RANDOM % 20000))
 		# nsenter itself (it execs the exporter), not the hv function in
@@ -115,24 +126,41 @@ for n in $CP_SIZES; do
 	else
 		R[$n,scrape]=- R[$n,bytes]=-
 	fi
-	echo "N=$n: taps created in $t_taps ms (ip -batch)" >&2
+	R[$n,scrape_cpu]=-
+	echo "N=$n: taps created in ${W[$n,taps]% } ms (ip -batch)" >&2
 done
 
 sizes=($CP_SIZES)
 first=${sizes[0]} last=${sizes[${#sizes[@]} - 1]}
+# row KEY: the figures of R[N,KEY] for each N, per port at the last N,
+# and the growth from the first N to the last.
+row() {
+	local n
+	for n in "${sizes[@]}"; do printf '%10s' "${R[$n,$1]}"; done
+	awk -v a="${R[$first,$1]}" -v b="${R[$last,$1]}" -v n="$last" 'BEGIN {
+		if (b == "-" || a == "-" || a == 0) { printf "%10s%8s", "-", "-"; exit }
+		printf "%10.3f%7.1fx", b / n, b / a }'
+}
 echo
 echo "Control plane ($(nproc) CPUs, $(uname -r)); milliseconds, median of $REPEAT where repeated"
-printf '%-13s' what
-for n in "${sizes[@]}"; do printf '%12s' "N=$n"; done
-printf '%14s%10s\n' "ms/port@$last" "growth"
-for w in apply apply_cpu reapply port_add port_add_cpu port_del scrape stats dump; do
-	printf '%-13s' "$w"
-	for n in "${sizes[@]}"; do printf '%12s' "${R[$n,$w]}"; done
-	awk -v a="${R[$first,$w]}" -v b="${R[$last,$w]}" -v n="$last" 'BEGIN {
-		if (b == "-" || a == "-" || a == 0) { printf "%14s%10s\n", "-", "-"; exit }
-		printf "%14.3f%9.1fx\n", b / n, b / a }'
+printf '%-11s' ""
+printf '%*s' $((${#sizes[@]} * 10 + 18)) "wall time"
+printf '   %*s\n' $((${#sizes[@]} * 10 + 18)) "CPU time (user+sys)"
+printf '%-11s' what
+for t in wall cpu; do
+	[ $t = wall ] || printf '   '
+	for n in "${sizes[@]}"; do printf '%10s' "N=$n"; done
+	printf '%10s%8s' "/port" "growth"
 done
-printf '%-13s' bytes
-for n in "${sizes[@]}"; do printf '%12s' "${R[$n,bytes]}"; done
 echo
-echo "(linear growth from N=$first to N=$last: $(awk -v a="$first" -v b="$last" 'BEGIN { printf "%.0fx", b / a }'))"
+for w in apply reapply port_add port_del port_list status stats dump rss_show dry_run scrape; do
+	printf '%-11s' "$w"
+	row "$w"
+	printf '   '
+	row "${w}_cpu"
+	echo
+done
+printf '%-11s' bytes
+for n in "${sizes[@]}"; do printf '%10s' "${R[$n,bytes]}"; done
+echo
+echo "(linear growth from N=$first to N=$last: $(awk -v a="$first" -v b="$last" 'BEGIN { printf "%.0fx", b / a }'); the scrape's CPU is the exporter's, not measured)"

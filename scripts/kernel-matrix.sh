@@ -46,10 +46,11 @@ case $BUILD in /*) ;; *) BUILD=$REPO/$BUILD ;; esac
 rel=${BUILD#"$REPO"/}
 [ "$rel" != "$BUILD" ] || die "BUILD must be inside $REPO"
 # The netns files CI runs on 6.1: the data path both ways (and vhost-net's
-# transmit path, which the host may not have), queue steering
+# transmit path, which the host may not have; the taps' XDP program, its
+# upgrade in place under traffic included), queue steering
 # on both paths, the monitor's snapshots on both, the tc programs, load
 # errors and the layout check (test_cpus.sh runs in the --many-cpus guest).
-KM_NETNS=${KM_NETNS:-forward,tx,tx_tc,tx_vhost,rss,rss_xdp,monitor,monitor_tx,status_tc,load_errors,layout}
+KM_NETNS=${KM_NETNS:-forward,tx,tx_tc,tx_xdp,tx_vhost,rss,rss_xdp,monitor,monitor_tx,status_tc,load_errors,layout}
 
 die() {
 	echo "kernel-matrix: $*" >&2

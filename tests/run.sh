@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# vmsteer test runner: unit tests, then network-namespace integration tests
-# and the compiler matrix.
+# vmsteer test runner: unit tests, network-namespace integration tests and
+# the compiler matrix.
 #
 #   tests/run.sh [unit|compilers|netns|all] [FILTER]
 #
@@ -13,8 +13,10 @@
 #
 # The netns test files run TEST_JOBS at a time (default: the CPU count,
 # at least 3: most of a file's time is spent waiting on its namespaces,
-# not computing). Each file's output is printed whole when it ends, with
-# its duration; a table of durations, slowest first, ends the run. Files
+# not computing); in a whole run (all) the unit tests and the compiler
+# matrix are two more jobs of that pool. Each file's output is printed
+# whole when it ends, with its duration; a table of durations, slowest
+# first, ends the run. Files
 # start slowest first: by the durations of the previous run
 # ($BUILD/tests/durations) when there was one, else by the seconds the
 # file's header declares (a fresh clone), else as a short file (10 s).
@@ -81,14 +83,17 @@ step() {
 	echo "-- $name: $(secs "$t0" "$(now)") s"
 }
 
-if [ "$what" = all ] || [ "$what" = unit ]; then
+# The unit tests, in a private network namespace: test devmap entries name
+# its loopback.
+UNIT=(unshare -n "$BUILD/tests/unit_tests" $filter)
+if [ "$what" = unit ]; then
 	echo "== unit tests"
-	# A private network namespace: test devmap entries name its loopback.
-	step "unit tests" unshare -n "$BUILD/tests/unit_tests" $filter
+	step "unit tests" "${UNIT[@]}"
 fi
 
-# The compiler matrix (tests/compilers.sh) is one more job of the netns
-# pool: it compiles while the namespace tests wait.
+# The unit tests (in a whole run) and the compiler matrix
+# (tests/compilers.sh) are jobs of the netns pool: they compute while the
+# namespace tests wait (the unit tests alone would leave a CPU idle).
 if [ "$what" = all ] || [ "$what" = netns ] || [ "$what" = compilers ]; then
 	durations=$BUILD/tests/durations
 	mkdir -p "$BUILD/tests"
@@ -97,6 +102,9 @@ if [ "$what" = all ] || [ "$what" = netns ] || [ "$what" = compilers ]; then
 	ser=()
 	declare -A declared=()
 	files=(tests/netns/test_*.sh)
+	# (the unit tests' job name: their program's path)
+	UNIT_JOB=
+	[ "$what" = all ] && UNIT_JOB=$BUILD/tests/unit_tests && par+=("$UNIT_JOB") && declared[$UNIT_JOB]=20
 	[ "$what" = netns ] || par+=(tests/compilers.sh)
 	[ "$what" = compilers ] && files=()
 	declared[tests/compilers.sh]=$(sed -n 's/^# vmsteer-test: *[a-z]* \([0-9]*\).*/\1/p' tests/compilers.sh | head -n1)
@@ -122,7 +130,7 @@ if [ "$what" = all ] || [ "$what" = netns ] || [ "$what" = compilers ]; then
 			echo "$d $t"
 		done | sort -k1,1nr -k2,2 | cut -d' ' -f2)
 	fi
-	echo "== network namespace tests and compiler matrix (${#par[@]} in parallel, $jobs at a time; ${#ser[@]} alone)"
+	echo "== ${UNIT_JOB:+unit tests, }network namespace tests and compiler matrix (${#par[@]} in parallel, $jobs at a time; ${#ser[@]} alone)"
 	logs=$(mktemp -d /tmp/vmsteer-run.XXXXXX)
 	trap 'rm -rf "$logs"' EXIT
 	declare -A pid_of=() start_of=()
@@ -146,11 +154,12 @@ if [ "$what" = all ] || [ "$what" = netns ] || [ "$what" = compilers ]; then
 	# launch T: start a file in the background; its status and end time
 	# go to files.
 	launch() {
-		local t=$1 b
+		local t=$1 b cmd=(bash "$1")
 		b=$(basename "$t" .sh)
+		[ "$t" = "$UNIT_JOB" ] && cmd=("${UNIT[@]}")
 		start_of[$t]=$(now)
 		(
-			timeout 600 bash "$t" >"$logs/$b.out" 2>&1
+			timeout 600 "${cmd[@]}" >"$logs/$b.out" 2>&1
 			echo $? >"$logs/$b.rc"
 			now >"$logs/$b.end"
 			times >"$logs/$b.times"

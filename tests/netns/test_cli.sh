@@ -246,4 +246,23 @@ else
 	fail $case "'vmsteer --json port add vmt3 --mac zz' gave ($rc): $out"
 fi
 
+# port list reads every tap's programs in batches of queries: each row
+# still shows its own tap's (one tap's XDP program taken off, another's
+# tc qdisc, the rest unchanged).
+case=port-list-programs-per-tap
+want='{"tap":"vmt1","tc":true,"xdp":true}{"tap":"vmt2","tc":true,"xdp":true}'
+got=$(vms --json port list | jq -jc 'sort_by(.tap)[] | {tap, tc, xdp}')
+in_hyp ip link set dev vmt1 xdpdrv off
+in_hyp tc qdisc del dev vmt2 clsact
+want2='{"tap":"vmt1","tc":true,"xdp":false}{"tap":"vmt2","tc":false,"xdp":true}'
+got2=$(vms --json port list | jq -jc 'sort_by(.tap)[] | {tap, tc, xdp}')
+plain=$(vms port list | awk '$1 ~ /^vmt/ { print $1, $8 }' | sort | tr '\n' ' ')
+if [ "$got" != "$want" ] || [ "$got2" != "$want2" ]; then
+	fail $case "before: $got (want $want); after: $got2 (want $want2)"
+elif [ "$plain" != "vmt1 tc vmt2 xdp,no-tc " ]; then
+	fail $case "plain FLAGS: '$plain'"
+else
+	ok $case
+fi
+
 lib_done

@@ -426,7 +426,7 @@ static int add_tap(const char *tap, bool force, struct vms_cfg_port *p)
 	err = vms_ifname_check(tap);
 	if (err)
 		return err;
-	ifindex = if_nametoindex(tap);
+	ifindex = vms_nametoindex(tap);
 	mtu = 0;
 	if (ifindex) {
 		err = vms_is_tap(tap);
@@ -705,24 +705,22 @@ struct port_table {
 static int port_table_read(const struct vms_cli *cli, struct port_table *pt)
 {
 	struct vms_state st;
-	int idx, err;
+	int err;
 
 	if (!vms_state_exists(cli->pin_path))
 		return vms_port_table(NULL, &pt->cfg);
 	err = vms_state_open(&st, cli->pin_path, 0);
 	if (err)
 		return err;
+	/* Each map in one batch read (a read a port and map was three
+	 * system calls a port). */
 	err = vms_port_table(&st.maps, &pt->cfg);
-	for (idx = 1; !err && idx < VMST_MAX_PORTS; idx++) {
-		if (!vms_port_in_use(&pt->cfg[idx]))
-			continue;
-		err = vms_port_tx_read(&st.maps, idx, &pt->tx[idx]);
-		if (!err)
-			err = vms_rss_read(&st.maps, idx, &pt->rss[idx]);
-		if (!err)
-			err = vms_port_trunk_read(&st.maps, idx,
-						  &pt->trunk[idx]);
-	}
+	if (!err)
+		err = vms_port_tx_read_all(&st.maps, pt->tx);
+	if (!err)
+		err = vms_rss_read_all(&st.maps, pt->rss);
+	if (!err)
+		err = vms_port_trunk_read_all(&st.maps, pt->trunk);
 	vms_state_close(&st);
 	return err;
 }
@@ -806,11 +804,14 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 				    "STATE",	 "FLAGS",  ">QUEUES",
 				    "RSS TYPES", ">TABLE", "ADDRESSES"};
 	static struct port_table pt;
+	static const char *state[VMST_MAX_PORTS];
+	static __u32 ifindex[VMST_MAX_PORTS], tc[VMST_MAX_PORTS],
+		xdp[VMST_MAX_PORTS];
 	struct port_row w = {.pt = &pt};
 	struct json_object *arr = NULL;
 	__u32 netns = vms_netns_ino();
 	struct vms_table t;
-	int err;
+	int err, n = 0, k = 0;
 
 	(void)argv;
 	if (argc != 1)
@@ -818,6 +819,24 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 	err = port_table_read(cli, &pt);
 	if (err)
 		return err;
+	/* The taps' programs (only seen from the tap's netns), for all the
+	 * taps there in two batches of queries: a query or three a port
+	 * took most of a list of thousands. A query that fails shows no
+	 * program, as it did one port at a time. */
+	for (w.idx = 1; w.idx < VMST_MAX_PORTS; w.idx++) {
+		const struct vmst_port_cfg *c = &pt.cfg[w.idx];
+
+		if (!vms_port_in_use(c))
+			continue;
+		state[w.idx] = port_state(c, netns);
+		if (!strcmp(state[w.idx], "ok"))
+			ifindex[n++] = c->ifindex;
+	}
+	if (vms_tc_prog_ids(ifindex, n, tc))
+		memset(tc, 0, n * sizeof(tc[0]));
+	if (vms_tap_xdp_prog_ids(ifindex, n, xdp))
+		memset(xdp, 0, n * sizeof(xdp[0]));
+	vms_clear_error();
 	if (vms_json)
 		arr = json_object_new_array();
 	else
@@ -827,11 +846,12 @@ static int port_list(const struct vms_cli *cli, int argc, char **argv)
 
 		if (!vms_port_in_use(c))
 			continue;
-		w.state = port_state(c, netns);
-		/* The tap program is there (only seen from the tap's netns). */
-		w.tc = !strcmp(w.state, "ok") && vms_tc_prog_id(c->ifindex);
-		w.xdp = !strcmp(w.state, "ok") &&
-			vms_tap_xdp_prog_id(c->ifindex);
+		w.state = state[w.idx];
+		w.tc = w.xdp = false;
+		if (!strcmp(w.state, "ok")) {
+			w.tc = tc[k];
+			w.xdp = xdp[k++];
+		}
 		if (arr)
 			port_row_json(arr, &w);
 		else

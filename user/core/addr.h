@@ -31,5 +31,7 @@ int vms_port_tx_write(const struct vms_maps *m, __u32 idx,
 /* The transmit record of port @idx (zeroed when the map is absent). */
 int vms_port_tx_read(const struct vms_maps *m, __u32 idx,
 		     struct vmst_port_tx *tx);
+/* Every port's (VMST_MAX_PORTS records) in one batch read. */
+int vms_port_tx_read_all(const struct vms_maps *m, struct vmst_port_tx *tx);
 
 #endif /* VMS_CORE_ADDR_H */

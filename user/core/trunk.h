@@ -26,5 +26,7 @@ bool vms_trunk_has(const struct vmst_trunk *t, __u16 vid);
 /* The trunk VIDs of port @idx (zeroed when the map is absent). */
 int vms_port_trunk_read(const struct vms_maps *m, __u32 idx,
 			struct vmst_trunk *t);
+/* Every port's (VMST_MAX_PORTS entries) in one batch read. */
+int vms_port_trunk_read_all(const struct vms_maps *m, struct vmst_trunk *t);
 
 #endif /* VMS_CORE_TRUNK_H */

@@ -148,9 +148,9 @@ int vms_ifname_check(const char *name)
 	return 0;
 }
 
-/* An interface ioctl on @name, through one socket the process keeps (a
- * socket each was two more system calls; apply makes three a port). */
-static int dev_ioctl(const char *name, unsigned long req, struct ifreq *ifr)
+/* An interface ioctl, through one socket the process keeps (a socket
+ * each was two more system calls; apply makes three a port). */
+static int ioctl_sock(unsigned long req, struct ifreq *ifr)
 {
 	static int fd = -1;
 
@@ -158,9 +158,39 @@ static int dev_ioctl(const char *name, unsigned long req, struct ifreq *ifr)
 		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
+	return ioctl(fd, req, ifr) < 0 ? -errno : 0;
+}
+
+/* An interface ioctl on @name. */
+static int dev_ioctl(const char *name, unsigned long req, struct ifreq *ifr)
+{
 	memset(ifr->ifr_name, 0, sizeof(ifr->ifr_name));
 	strncpy(ifr->ifr_name, name, IFNAMSIZ - 1);
-	return ioctl(fd, req, ifr) < 0 ? -errno : 0;
+	return ioctl_sock(req, ifr);
+}
+
+unsigned int vms_nametoindex(const char *name)
+{
+	struct ifreq ifr = {0};
+
+	if (strlen(name) >= IFNAMSIZ) {
+		errno = ENODEV;
+		return 0;
+	}
+	return dev_ioctl(name, SIOCGIFINDEX, &ifr) || ifr.ifr_ifindex <= 0
+		       ? 0
+		       : ifr.ifr_ifindex;
+}
+
+char *vms_ifname(__u32 ifindex, char *name)
+{
+	struct ifreq ifr = {.ifr_ifindex = ifindex};
+
+	if (ioctl_sock(SIOCGIFNAME, &ifr))
+		return NULL;
+	memcpy(name, ifr.ifr_name, IF_NAMESIZE);
+	name[IF_NAMESIZE - 1] = '\0';
+	return name;
 }
 
 int vms_ifindex(const char *name)

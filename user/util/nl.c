@@ -136,6 +136,29 @@ int vms_nl_change(struct nlmsghdr *nh, __u16 flags)
 	return talk(nh, flags, NULL, NULL);
 }
 
+int vms_nl_xdp_set(__u32 ifindex, int fd, int old_fd, __u32 flags)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+	struct nlattr *xdp;
+
+	/* What libbpf's bpf_xdp_attach() sends, over the process's socket
+	 * (libbpf opens one a call: eight system calls a tap at apply). */
+	nh->nlmsg_type = RTM_SETLINK;
+	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	xdp = mnl_attr_nest_start(nh, IFLA_XDP);
+	mnl_attr_put_u32(nh, IFLA_XDP_FD, fd);
+	if (flags)
+		mnl_attr_put_u32(nh, IFLA_XDP_FLAGS, flags);
+	if (flags & XDP_FLAGS_REPLACE)
+		mnl_attr_put_u32(nh, IFLA_XDP_EXPECTED_FD, old_fd);
+	mnl_attr_nest_end(nh, xdp);
+	return talk(nh, 0, NULL, NULL);
+}
+
 int vms_nl_batch(int n, vms_nl_put put, vms_nl_each each, void *data)
 {
 	static char buf[VMS_NL_BUF];
@@ -382,10 +405,9 @@ struct tcmsg *vms_nl_tcmsg(struct nlmsghdr *nh, __u16 type, __u32 ifindex)
 	return t;
 }
 
-int vms_nl_link_get(__u32 ifindex, vms_nl_cb cb, void *data)
+/* A get of device @ifindex, without its statistics, in @nh. */
+static void link_get_req(struct nlmsghdr *nh, __u32 ifindex)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
 	struct ifinfomsg *ifi;
 
 	nh->nlmsg_type = RTM_GETLINK;
@@ -393,7 +415,25 @@ int vms_nl_link_get(__u32 ifindex, vms_nl_cb cb, void *data)
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
 	mnl_attr_put_u32(nh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+}
+
+int vms_nl_link_get(__u32 ifindex, vms_nl_cb cb, void *data)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
+
+	link_get_req(nh, ifindex);
 	return vms_nl_get(nh, cb, data);
+}
+
+/* The native program of what link_cb found. */
+static __u32 xdp_drv_id(const struct xdp_find *f)
+{
+	if (f->attached == XDP_ATTACHED_DRV)
+		return f->prog_id;
+	if (f->attached == XDP_ATTACHED_MULTI)
+		return f->drv_id;
+	return 0;
 }
 
 int vms_xdp_drv_prog_id(__u32 ifindex, __u32 *id)
@@ -404,12 +444,35 @@ int vms_xdp_drv_prog_id(__u32 ifindex, __u32 *id)
 	/* One get of this device (libbpf's bpf_xdp_query() dumps every
 	 * device of the namespace: O(N) per tap, O(N^2) per apply). */
 	err = vms_nl_link_get(ifindex, link_cb, &f);
-	*id = 0;
-	if (err)
-		return err;
-	if (f.attached == XDP_ATTACHED_DRV)
-		*id = f.prog_id;
-	else if (f.attached == XDP_ATTACHED_MULTI)
-		*id = f.drv_id;
-	return 0;
+	*id = err ? 0 : xdp_drv_id(&f);
+	return err;
+}
+
+/* vms_xdp_drv_prog_ids: the devices and their programs. */
+struct xdp_ids {
+	const __u32 *ifindex;
+	__u32 *ids;
+};
+
+static void xdp_ids_put(int i, struct nlmsghdr *nh, void *data)
+{
+	link_get_req(nh, ((struct xdp_ids *)data)->ifindex[i]);
+}
+
+static void xdp_ids_each(int i, const struct nlmsghdr *nh, void *data)
+{
+	struct xdp_find f = {};
+
+	if (nh->nlmsg_type != RTM_NEWLINK)
+		return; /* the ack, or the device's error: no program */
+	link_cb(nh, &f);
+	((struct xdp_ids *)data)->ids[i] = xdp_drv_id(&f);
+}
+
+int vms_xdp_drv_prog_ids(const __u32 *ifindex, int n, __u32 *ids)
+{
+	struct xdp_ids x = {ifindex, ids};
+
+	memset(ids, 0, n * sizeof(*ids));
+	return vms_nl_batch(n, xdp_ids_put, xdp_ids_each, &x);
 }
