@@ -426,7 +426,7 @@ static int add_tap(const char *tap, bool force, struct vms_cfg_port *p)
 	err = vms_ifname_check(tap);
 	if (err)
 		return err;
-	ifindex = if_nametoindex(tap);
+	ifindex = vms_nametoindex(tap);
 	mtu = 0;
 	if (ifindex) {
 		err = vms_is_tap(tap);

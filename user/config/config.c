@@ -974,7 +974,7 @@ int vms_config_resolve_ports(struct vms_config *c, const char *name,
 		struct vms_cfg_port *t = &c->ports[i];
 
 		snprintf(path, sizeof(path), "ports[%d].tap", i);
-		r = if_nametoindex(t->tap);
+		r = vms_nametoindex(t->tap);
 		t->ifindex = r;
 		t->mtu = 0;
 		if (!r)
@@ -1009,7 +1009,7 @@ static int check_devices(const struct pctx *p)
 		struct vms_cfg_uplink *u = &c->uplinks[i];
 
 		snprintf(path, sizeof(path), "uplinks[%d].device", i);
-		r = if_nametoindex(u->device);
+		r = vms_nametoindex(u->device);
 		if (!r)
 			return vms_cfg_err(p->name, path, "%s: no such device",
 					   u->device);

@@ -34,12 +34,22 @@
 
 #define ETH_HEADER_LEN 14
 
+/* Buckets of the cache's indexes (a power of two). */
+#define INDEX_SLOTS 8192
+
 struct vms_port_cache {
 	bool cfg_valid, tx_valid;     /* every record read */
 	bool tx_have[VMST_MAX_PORTS]; /* this one read or written */
 	int tx_reads;		      /* single reads so far */
 	struct vmst_port_cfg cfg[VMST_MAX_PORTS];
 	struct vmst_port_tx tx[VMST_MAX_PORTS];
+	/* The records in use by tap (name, netns) and by key, as chains
+	 * of indexes from a bucket (index + 1, 0 ends a chain), kept
+	 * through every write once built: apply's upserts look a port's
+	 * tap and key up here (a scan of the table each was O(N^2)). */
+	bool index_valid;
+	__u32 by_name[INDEX_SLOTS], by_key[INDEX_SLOTS];
+	__u32 next_name[VMST_MAX_PORTS], next_key[VMST_MAX_PORTS];
 };
 
 struct vms_port_cache *vms_port_cache_new(void)
@@ -52,12 +62,97 @@ void vms_port_cache_free(struct vms_port_cache *c)
 	free(c);
 }
 
+static __u64 cfg_key(const struct vmst_port_cfg *c)
+{
+	return vmst_fdb_key(c->vlan, vms_mac48(c->mac));
+}
+
+static __u32 name_bucket(const char *name, __u32 netns)
+{
+	__u32 h = 2166136261u ^ netns;
+	size_t i;
+
+	for (i = 0; i < sizeof(((struct vmst_port_cfg *)0)->name) && name[i];
+	     i++)
+		h = (h ^ (__u8)name[i]) * 16777619u;
+	return h & (INDEX_SLOTS - 1);
+}
+
+static __u32 key_bucket(__u64 key)
+{
+	return (key * 0x9e3779b97f4a7c15ULL) >> 32 & (INDEX_SLOTS - 1);
+}
+
+/* Take index @idx out of the chain from @head (linked by @next). */
+static void chain_del(__u32 *head, __u32 *next, __u32 idx)
+{
+	__u32 *p = head;
+
+	while (*p && *p != idx + 1)
+		p = &next[*p - 1];
+	if (*p)
+		*p = next[idx];
+}
+
+static void index_del(struct vms_port_cache *c, __u32 idx)
+{
+	const struct vmst_port_cfg *r = &c->cfg[idx];
+
+	if (!vms_port_in_use(r))
+		return;
+	chain_del(&c->by_name[name_bucket(r->name, r->netns_ino)], c->next_name,
+		  idx);
+	chain_del(&c->by_key[key_bucket(cfg_key(r))], c->next_key, idx);
+}
+
+static void index_add(struct vms_port_cache *c, __u32 idx)
+{
+	const struct vmst_port_cfg *r = &c->cfg[idx];
+	__u32 *h;
+
+	if (!vms_port_in_use(r))
+		return;
+	h = &c->by_name[name_bucket(r->name, r->netns_ino)];
+	c->next_name[idx] = *h;
+	*h = idx + 1;
+	h = &c->by_key[key_bucket(cfg_key(r))];
+	c->next_key[idx] = *h;
+	*h = idx + 1;
+}
+
+/* The cache's indexes of @cfg when it is the cache's table, built at
+ * first use: NULL when there are none (no cache). */
+static struct vms_port_cache *cache_index(const struct vms_maps *m,
+					  const struct vmst_port_cfg *cfg)
+{
+	struct vms_port_cache *c = m ? m->cache : NULL;
+	__u32 idx;
+
+	if (!c || cfg != c->cfg || !c->cfg_valid)
+		return NULL;
+	if (!c->index_valid) {
+		memset(c->by_name, 0, sizeof(c->by_name));
+		memset(c->by_key, 0, sizeof(c->by_key));
+		for (idx = VMST_MAX_PORTS; idx-- > 1;)
+			index_add(c, idx);
+		c->index_valid = true;
+	}
+	return c;
+}
+
 /* Record @idx changed to @v: keep the cache's copy. */
 static void cfg_cached(const struct vms_maps *m, __u32 idx,
 		       const struct vmst_port_cfg *v)
 {
-	if (m->cache && idx < VMST_MAX_PORTS)
-		m->cache->cfg[idx] = *v;
+	struct vms_port_cache *c = m->cache;
+
+	if (!c || idx >= VMST_MAX_PORTS)
+		return;
+	if (c->index_valid)
+		index_del(c, idx);
+	c->cfg[idx] = *v;
+	if (c->index_valid)
+		index_add(c, idx);
 }
 
 static int map_fail(const char *map, const char *what, __u32 key)
@@ -301,23 +396,71 @@ int vms_port_table(const struct vms_maps *m, const struct vmst_port_cfg **t)
 	if (err)
 		return vms_err(err, "map %s: cannot read: %s",
 			       VMST_MAP_PORT_CFG, strerror(-err));
-	if (m->cache)
+	if (m->cache) {
 		m->cache->cfg_valid = true;
+		m->cache->index_valid = false;
+	}
 	*t = buf;
 	return 0;
 }
 
-static int find_in(const struct vmst_port_cfg *cfg, const char *name,
+static bool is_tap(const struct vmst_port_cfg *c, const char *name,
 		   __u32 netns_ino)
 {
-	int idx;
+	return vms_port_in_use(c) && c->netns_ino == netns_ino &&
+	       !strncmp(c->name, name, sizeof(c->name));
+}
 
-	for (idx = 1; idx < VMST_MAX_PORTS; idx++)
-		if (vms_port_in_use(&cfg[idx]) &&
-		    cfg[idx].netns_ino == netns_ino &&
-		    !strncmp(cfg[idx].name, name, sizeof(cfg[idx].name)))
-			return idx;
-	return 0;
+/* The first record of tap @name in @netns_ino in table @cfg (of @m), 0
+ * when none. */
+static int find_in(const struct vms_maps *m, const struct vmst_port_cfg *cfg,
+		   const char *name, __u32 netns_ino)
+{
+	struct vms_port_cache *c = cache_index(m, cfg);
+	__u32 idx, i, best = 0;
+
+	if (!c) {
+		for (idx = 1; idx < VMST_MAX_PORTS; idx++)
+			if (is_tap(&cfg[idx], name, netns_ino))
+				return idx;
+		return 0;
+	}
+	for (i = c->by_name[name_bucket(name, netns_ino)]; i;
+	     i = c->next_name[i - 1])
+		if (is_tap(&cfg[i - 1], name, netns_ino) &&
+		    (!best || i - 1 < best))
+			best = i - 1;
+	return best;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The records of table @cfg (of @m) in use with key @key, in order of
+ * index, into @out (VMST_MAX_PORTS): how many. */
+static int find_key(const struct vms_maps *m, const struct vmst_port_cfg *cfg,
+		    __u64 key, __u32 *out)
+{
+	struct vms_port_cache *c = cache_index(m, cfg);
+	__u32 idx, i;
+	int n = 0;
+
+	if (!c) {
+		for (idx = 1; idx < VMST_MAX_PORTS; idx++)
+			if (vms_port_in_use(&cfg[idx]) &&
+			    cfg_key(&cfg[idx]) == key)
+				out[n++] = idx;
+		return n;
+	}
+	for (i = c->by_key[key_bucket(key)]; i; i = c->next_key[i - 1])
+		if (vms_port_in_use(&cfg[i - 1]) && cfg_key(&cfg[i - 1]) == key)
+			out[n++] = i - 1;
+	qsort(out, n, sizeof(*out), cmp_u32);
+	return n;
 }
 
 bool vms_port_tap_there(const struct vmst_port_cfg *c, char *name)
@@ -437,15 +580,10 @@ int vms_port_find(const struct vms_maps *m, const char *name, __u32 netns_ino,
 	err = vms_port_table(m, &cfg);
 	if (err)
 		return err;
-	idx = find_in(cfg, name, netns_ino);
+	idx = find_in(m, cfg, name, netns_ino);
 	if (idx && out)
 		*out = cfg[idx];
 	return idx;
-}
-
-static __u64 cfg_key(const struct vmst_port_cfg *c)
-{
-	return vmst_fdb_key(c->vlan, vms_mac48(c->mac));
 }
 
 /* The FDB slot in @key's probe window that holds @want (0: a free one). */
@@ -916,14 +1054,17 @@ struct upsert {
  */
 static int upsert_owner(struct upsert *u, const struct vmst_port_cfg *cfg)
 {
+	static __u32 owner[VMST_MAX_PORTS];
 	const struct vms_port_spec *s = u->s;
 	char mac[18];
+	int i, n;
 	__u32 idx;
 
-	u->old = find_in(cfg, u->rec.name, u->rec.netns_ino);
-	for (idx = 1; idx < VMST_MAX_PORTS; idx++) {
-		if (idx == u->old || !vms_port_in_use(&cfg[idx]) ||
-		    cfg_key(&cfg[idx]) != u->port.key)
+	u->old = find_in(u->m, cfg, u->rec.name, u->rec.netns_ino);
+	n = find_key(u->m, cfg, u->port.key, owner);
+	for (i = 0; i < n; i++) {
+		idx = owner[i];
+		if (idx == u->old)
 			continue;
 		/* The MAC of a port whose tap is gone moves to this one (a VM
 		 * restarted on a new tap): an update, not a conflict. */

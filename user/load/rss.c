@@ -854,7 +854,7 @@ int vms_rss_port_disable(struct vms_state *st, const char *tap, __u32 idx,
 	if (err)
 		return err;
 	/* The tap may be gone (its program with it), or not open-able. */
-	if (if_nametoindex(tap) && vms_is_tap(tap) == 1) {
+	if (vms_nametoindex(tap) && vms_is_tap(tap) == 1) {
 		if (vms_steer_prepare(&st->maps, tap, 0, false, &c)) {
 			pr_warn("%s", vms_last_error());
 			vms_clear_error();

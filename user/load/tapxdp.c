@@ -85,7 +85,6 @@ int vms_tap_xdp_prog_ids(const __u32 *ifindex, int n, __u32 *ids)
 int vms_tap_xdp_attach(struct vms_state *st, __u32 ifindex, const char *tap,
 		       bool *changed)
 {
-	LIBBPF_OPTS(bpf_xdp_attach_opts, o);
 	__u32 cur, want;
 	int fd, old, err;
 	bool ours;
@@ -110,12 +109,10 @@ int vms_tap_xdp_attach(struct vms_state *st, __u32 ifindex, const char *tap,
 	if (cur && old < 0)
 		return vms_err(-errno, "%s: XDP program %u: %s", tap, cur,
 			       strerror(errno));
-	o.old_prog_fd = old;
-	err = bpf_xdp_attach(
-		ifindex, fd,
-		XDP_FLAGS_DRV_MODE |
-			(cur ? XDP_FLAGS_REPLACE : XDP_FLAGS_UPDATE_IF_NOEXIST),
-		&o);
+	err = vms_nl_xdp_set(ifindex, fd, old,
+			     XDP_FLAGS_DRV_MODE |
+				     (cur ? XDP_FLAGS_REPLACE
+					  : XDP_FLAGS_UPDATE_IF_NOEXIST));
 	if (old >= 0)
 		close(old);
 	if (err)
@@ -131,7 +128,6 @@ int vms_tap_xdp_attach(struct vms_state *st, __u32 ifindex, const char *tap,
 
 int vms_tap_xdp_detach(__u32 ifindex, const char *tap)
 {
-	LIBBPF_OPTS(bpf_xdp_attach_opts, o);
 	__u32 cur;
 	bool ours;
 	int old, err;
@@ -141,9 +137,8 @@ int vms_tap_xdp_detach(__u32 ifindex, const char *tap)
 	old = bpf_prog_get_fd_by_id(cur);
 	if (old < 0)
 		return 0; /* gone meanwhile */
-	o.old_prog_fd = old;
-	err = bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE | XDP_FLAGS_REPLACE,
-			     &o);
+	err = vms_nl_xdp_set(ifindex, -1, old,
+			     XDP_FLAGS_DRV_MODE | XDP_FLAGS_REPLACE);
 	close(old);
 	if (err && err != -EEXIST && err != -ENODEV)
 		return vms_err(err, "%s: cannot remove the tap XDP program: %s",

@@ -169,6 +169,19 @@ static int dev_ioctl(const char *name, unsigned long req, struct ifreq *ifr)
 	return ioctl_sock(req, ifr);
 }
 
+unsigned int vms_nametoindex(const char *name)
+{
+	struct ifreq ifr = {0};
+
+	if (strlen(name) >= IFNAMSIZ) {
+		errno = ENODEV;
+		return 0;
+	}
+	return dev_ioctl(name, SIOCGIFINDEX, &ifr) || ifr.ifr_ifindex <= 0
+		       ? 0
+		       : ifr.ifr_ifindex;
+}
+
 char *vms_ifname(__u32 ifindex, char *name)
 {
 	struct ifreq ifr = {.ifr_ifindex = ifindex};

@@ -39,6 +39,9 @@ int vms_parse_uint(const char *s, unsigned long long max,
 const char *vms_ifname_invalid(const char *name);
 /* 0, or -ENODEV with a message saying why @name is no device name. */
 int vms_ifname_check(const char *name);
+/* if_nametoindex() (which opens a socket a call) through the process's
+ * socket: the ifindex of @name, or 0 with errno when there is none. */
+unsigned int vms_nametoindex(const char *name);
 /* The name of device @ifindex into @name (IF_NAMESIZE bytes), as
  * if_indextoname() (which opens a socket a call): @name, or NULL with
  * errno when there is no such device. */

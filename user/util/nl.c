@@ -136,6 +136,29 @@ int vms_nl_change(struct nlmsghdr *nh, __u16 flags)
 	return talk(nh, flags, NULL, NULL);
 }
 
+int vms_nl_xdp_set(__u32 ifindex, int fd, int old_fd, __u32 flags)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+	struct nlattr *xdp;
+
+	/* What libbpf's bpf_xdp_attach() sends, over the process's socket
+	 * (libbpf opens one a call: eight system calls a tap at apply). */
+	nh->nlmsg_type = RTM_SETLINK;
+	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	xdp = mnl_attr_nest_start(nh, IFLA_XDP);
+	mnl_attr_put_u32(nh, IFLA_XDP_FD, fd);
+	if (flags)
+		mnl_attr_put_u32(nh, IFLA_XDP_FLAGS, flags);
+	if (flags & XDP_FLAGS_REPLACE)
+		mnl_attr_put_u32(nh, IFLA_XDP_EXPECTED_FD, old_fd);
+	mnl_attr_nest_end(nh, xdp);
+	return talk(nh, 0, NULL, NULL);
+}
+
 int vms_nl_batch(int n, vms_nl_put put, vms_nl_each each, void *data)
 {
 	static char buf[VMS_NL_BUF];

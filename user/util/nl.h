@@ -61,6 +61,13 @@ int vms_nl_get(struct nlmsghdr *nh, vms_nl_cb cb, void *data);
  * crash build (tests/crash/crashpoint.c) counts each call as a write.
  */
 int vms_nl_change(struct nlmsghdr *nh, __u16 flags);
+/*
+ * Put XDP program @fd (-1: none) on device @ifindex with XDP_FLAGS_*
+ * @flags; with XDP_FLAGS_REPLACE only where program @old_fd is (an
+ * RTM_SETLINK, as libbpf's bpf_xdp_attach sends it, over the process's
+ * socket). 0 or -errno of the kernel's answer, no message.
+ */
+int vms_nl_xdp_set(__u32 ifindex, int fd, int old_fd, __u32 flags);
 
 /* Requests a vms_nl_batch sends in one message (their replies fit the
  * receive buffer). */
