@@ -196,16 +196,10 @@ int vms_port_tx_read(const struct vms_maps *m, __u32 idx,
 int vms_port_tx_read_all(const struct vms_maps *m, struct vmst_port_tx *tx)
 {
 	__u32 idx;
-	int err;
+	int err = vms_port_map_read_all(m, VMS_MAP_PORT_TX, tx, sizeof(*tx));
 
-	memset(tx, 0, VMST_MAX_PORTS * sizeof(*tx));
-	if (m->fd[VMS_MAP_PORT_TX] < 0)
-		return 0;
-	err = vms_array_read(m->fd[VMS_MAP_PORT_TX], 0, VMST_MAX_PORTS, tx,
-			     sizeof(*tx));
 	if (err)
-		return vms_err(err, "map %s: cannot read: %s", VMST_MAP_PORT_TX,
-			       strerror(-err));
+		return err;
 	for (idx = 0; idx < VMST_MAX_PORTS; idx++)
 		if (tx[idx].naddrs > VMST_MAX_ADDRS)
 			tx[idx].naddrs = VMST_MAX_ADDRS;
