@@ -196,14 +196,13 @@ int vms_port_tx_read(const struct vms_maps *m, __u32 idx,
 int vms_port_tx_read_all(const struct vms_maps *m, struct vmst_port_tx *tx)
 {
 	__u32 idx;
-	int err = vms_port_map_read_all(m, VMS_MAP_PORT_TX, tx, sizeof(*tx));
+	int err;
 
-	if (err)
-		return err;
-	for (idx = 0; idx < VMST_MAX_PORTS; idx++)
+	err = vms_ports_read_all(m, VMS_MAP_PORT_TX, tx, sizeof(*tx));
+	for (idx = 0; !err && idx < VMST_MAX_PORTS; idx++)
 		if (tx[idx].naddrs > VMST_MAX_ADDRS)
 			tx[idx].naddrs = VMST_MAX_ADDRS;
-	return 0;
+	return err;
 }
 
 /* Add (@add) or remove address @a of port @idx in its LPM trie. */

@@ -103,7 +103,7 @@ void vms_format_vids(const struct vmst_trunk *t, char *out, size_t len)
 
 int vms_port_trunk_read_all(const struct vms_maps *m, struct vmst_trunk *t)
 {
-	return vms_port_map_read_all(m, VMS_MAP_TRUNK, t, sizeof(*t));
+	return vms_ports_read_all(m, VMS_MAP_TRUNK, t, sizeof(*t));
 }
 
 int vms_port_trunk_read(const struct vms_maps *m, __u32 idx,

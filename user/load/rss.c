@@ -308,7 +308,7 @@ bool vms_rss_tables_ok(const struct vms_maps *m, const struct vmst_rss *cfg)
 
 int vms_rss_read_all(const struct vms_maps *m, struct vmst_rss *cfg)
 {
-	return vms_port_map_read_all(m, VMS_MAP_RSS, cfg, sizeof(*cfg));
+	return vms_ports_read_all(m, VMS_MAP_RSS, cfg, sizeof(*cfg));
 }
 
 /*
