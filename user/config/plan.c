@@ -176,8 +176,12 @@ struct plan_ctx {
 	 * ports hold a key (only those can make another wait) */
 	__u64 key[VMS_CFG_MAX_PORTS];
 	int keyed;
-	/* per document port: the program of its tap's tc filter (apply) */
+	/* per document port: the program of its tap's tc filter and its
+	 * tap's XDP program when vmsteer's (apply) */
 	__u32 tc_id[VMS_CFG_MAX_PORTS];
+	__u32 xdp_id[VMS_CFG_MAX_PORTS];
+	/* apply: every record's trunk VIDs, read at once */
+	struct vmst_trunk trunk[VMST_MAX_PORTS];
 	/* the document's ports in order of tap (doc_port_of) */
 	const struct vms_cfg_port *by_tap[VMS_CFG_MAX_PORTS];
 	bool kept[VMST_MAX_PORTS]; /* records of the document's ports */
@@ -619,23 +623,20 @@ static int port_differs(struct plan_ctx *c, int i, bool *differs)
 	}
 	if (c->cur[i] && c->st) {
 		err = vms_port_tx_read(&c->st->maps, c->cur[i], &tx);
-		if (!err)
-			err = vms_port_trunk_read(&c->st->maps, c->cur[i],
-						  &vids);
 		if (err)
 			return err;
+		vids = c->trunk[c->cur[i]];
 	}
-	*differs =
-		!c->cur[i] || c->cur_key[i] != port_key(p) ||
-		!(r->flags & VMST_CFG_F_TRUNK) != !p->trunk ||
-		memcmp(&vids, &p->vids, sizeof(vids)) ||
-		r->ifindex != p->ifindex || r->mtu != p->mtu ||
-		!vms_cfg_same_tx(p, r->flags & VMST_CFG_F_TRUSTED, tx.addrs,
-				 tx.naddrs) ||
-		p->agent != !!(r->flags & VMST_CFG_F_AGENT) ||
-		p->tx_tc != !!(r->flags & VMST_CFG_F_TX_TC) ||
-		(p->ifindex && !c->tc_id[i]) ||
-		(p->ifindex && !p->tx_tc && !vms_tap_xdp_prog_id(p->ifindex));
+	*differs = !c->cur[i] || c->cur_key[i] != port_key(p) ||
+		   !(r->flags & VMST_CFG_F_TRUNK) != !p->trunk ||
+		   memcmp(&vids, &p->vids, sizeof(vids)) ||
+		   r->ifindex != p->ifindex || r->mtu != p->mtu ||
+		   !vms_cfg_same_tx(p, r->flags & VMST_CFG_F_TRUSTED, tx.addrs,
+				    tx.naddrs) ||
+		   p->agent != !!(r->flags & VMST_CFG_F_AGENT) ||
+		   p->tx_tc != !!(r->flags & VMST_CFG_F_TX_TC) ||
+		   (p->ifindex && !c->tc_id[i]) ||
+		   (p->ifindex && !p->tx_tc && !c->xdp_id[i]);
 	return 0;
 }
 
@@ -689,11 +690,15 @@ static int plan_break_cycle(struct plan_ctx *c)
 	return 0;
 }
 
-/* Each document port's tap filter program (c->tc_id), for apply: one
- * batch of queries, not two requests a port. */
-static int tap_tc_ids(struct plan_ctx *c)
+/* What port_differs compares for apply, read at once: each document
+ * port's tap filter program (c->tc_id) and tap XDP program (c->xdp_id),
+ * in batches of queries, not three requests a port; every record's trunk
+ * VIDs in one batch read. A failed XDP query shows no program (the port
+ * is written again), as one query a port did. */
+static int tap_prog_ids(struct plan_ctx *c)
 {
-	static __u32 ifx[VMS_CFG_MAX_PORTS], ids[VMS_CFG_MAX_PORTS];
+	static __u32 ifx[VMS_CFG_MAX_PORTS], ids[VMS_CFG_MAX_PORTS],
+		xdp[VMS_CFG_MAX_PORTS];
 	int i, n = 0, err;
 
 	if (c->edit)
@@ -702,8 +707,14 @@ static int tap_tc_ids(struct plan_ctx *c)
 		if (c->cfg->ports[i].ifindex)
 			ifx[n++] = c->cfg->ports[i].ifindex;
 	err = vms_tc_prog_ids(ifx, n, ids);
-	for (i = 0, n = 0; !err && i < c->cfg->n_ports; i++)
-		c->tc_id[i] = c->cfg->ports[i].ifindex ? ids[n++] : 0;
+	if (!err && vms_tap_xdp_prog_ids(ifx, n, xdp))
+		memset(xdp, 0, n * sizeof(xdp[0]));
+	for (i = 0, n = 0; !err && i < c->cfg->n_ports; i++) {
+		c->tc_id[i] = c->cfg->ports[i].ifindex ? ids[n] : 0;
+		c->xdp_id[i] = c->cfg->ports[i].ifindex ? xdp[n++] : 0;
+	}
+	if (!err && c->st)
+		err = vms_port_trunk_read_all(&c->st->maps, c->trunk);
 	return err;
 }
 
@@ -718,7 +729,7 @@ static int plan_port_writes(struct plan_ctx *c)
 	int i, err, left = 0;
 
 	c->keyed = 0;
-	err = tap_tc_ids(c);
+	err = tap_prog_ids(c);
 	if (err)
 		return err;
 	for (i = 0; i < c->cfg->n_ports; i++) {

@@ -186,6 +186,21 @@ int vms_array_read(int fd, __u32 first, __u32 n, void *buf, size_t vbytes)
 	return err;
 }
 
+int vms_ports_read_all(const struct vms_maps *m, enum vms_map map, void *buf,
+		       size_t vbytes)
+{
+	int err;
+
+	memset(buf, 0, VMST_MAX_PORTS * vbytes);
+	if (m->fd[map] < 0)
+		return 0;
+	err = vms_array_read(m->fd[map], 0, VMST_MAX_PORTS, buf, vbytes);
+	if (err)
+		return vms_err(err, "map %s: cannot read: %s",
+			       vms_map_table[map].name, strerror(-err));
+	return 0;
+}
+
 /* Write @buf (@n values, zeros when NULL) to keys @first.. of @fd. */
 static int array_write_range(int fd, __u32 first, __u32 n, const void *buf,
 			     size_t vbytes)

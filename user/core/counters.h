@@ -18,6 +18,11 @@
  * with batch lookups: one system call for the range instead of one a key.
  */
 int vms_array_read(int fd, __u32 first, __u32 n, void *buf, size_t vbytes);
+/* Every port's entry (VMST_MAX_PORTS of @vbytes) of the state's array map
+ * @map into @buf in one batch read; zeros when the state has no such map
+ * (one from before it). 0 or -errno with a message naming the map. */
+int vms_ports_read_all(const struct vms_maps *m, enum vms_map map, void *buf,
+		       size_t vbytes);
 /* Sum over CPUs of port @idx's counters. */
 int vms_read_port_stats(const struct vms_maps *m, __u32 idx,
 			struct vmst_port_stats *sum);

@@ -198,18 +198,11 @@ int vms_port_tx_read_all(const struct vms_maps *m, struct vmst_port_tx *tx)
 	__u32 idx;
 	int err;
 
-	memset(tx, 0, VMST_MAX_PORTS * sizeof(*tx));
-	if (m->fd[VMS_MAP_PORT_TX] < 0)
-		return 0;
-	err = vms_array_read(m->fd[VMS_MAP_PORT_TX], 0, VMST_MAX_PORTS, tx,
-			     sizeof(*tx));
-	if (err)
-		return vms_err(err, "map %s: cannot read: %s", VMST_MAP_PORT_TX,
-			       strerror(-err));
-	for (idx = 0; idx < VMST_MAX_PORTS; idx++)
+	err = vms_ports_read_all(m, VMS_MAP_PORT_TX, tx, sizeof(*tx));
+	for (idx = 0; !err && idx < VMST_MAX_PORTS; idx++)
 		if (tx[idx].naddrs > VMST_MAX_ADDRS)
 			tx[idx].naddrs = VMST_MAX_ADDRS;
-	return 0;
+	return err;
 }
 
 /* Add (@add) or remove address @a of port @idx in its LPM trie. */

@@ -103,17 +103,7 @@ void vms_format_vids(const struct vmst_trunk *t, char *out, size_t len)
 
 int vms_port_trunk_read_all(const struct vms_maps *m, struct vmst_trunk *t)
 {
-	int err;
-
-	memset(t, 0, VMST_MAX_PORTS * sizeof(*t));
-	if (m->fd[VMS_MAP_TRUNK] < 0)
-		return 0;
-	err = vms_array_read(m->fd[VMS_MAP_TRUNK], 0, VMST_MAX_PORTS, t,
-			     sizeof(*t));
-	if (err)
-		return vms_err(err, "map %s: cannot read: %s", VMST_MAP_TRUNK,
-			       strerror(-err));
-	return 0;
+	return vms_ports_read_all(m, VMS_MAP_TRUNK, t, sizeof(*t));
 }
 
 int vms_port_trunk_read(const struct vms_maps *m, __u32 idx,

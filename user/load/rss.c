@@ -308,17 +308,7 @@ bool vms_rss_tables_ok(const struct vms_maps *m, const struct vmst_rss *cfg)
 
 int vms_rss_read_all(const struct vms_maps *m, struct vmst_rss *cfg)
 {
-	int err;
-
-	memset(cfg, 0, VMST_MAX_PORTS * sizeof(*cfg));
-	if (m->fd[VMS_MAP_RSS] < 0)
-		return 0;
-	err = vms_array_read(m->fd[VMS_MAP_RSS], 0, VMST_MAX_PORTS, cfg,
-			     sizeof(*cfg));
-	if (err)
-		return vms_err(err, "map %s: cannot read: %s", VMST_MAP_RSS,
-			       strerror(-err));
-	return 0;
+	return vms_ports_read_all(m, VMS_MAP_RSS, cfg, sizeof(*cfg));
 }
 
 /*

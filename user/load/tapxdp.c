@@ -50,13 +50,6 @@ static int xdp_current(__u32 ifindex, __u32 *id, bool *ours)
 	return err;
 }
 
-__u32 vms_tap_xdp_prog_id(__u32 ifindex)
-{
-	__u32 id;
-
-	return vms_tap_xdp_prog_ids(&ifindex, 1, &id) ? 0 : id;
-}
-
 int vms_tap_xdp_prog_ids(const __u32 *ifindex, int n, __u32 *ids)
 {
 	struct bpf_prog_info info;

@@ -22,11 +22,9 @@ int vms_tap_xdp_attach(struct vms_state *st, __u32 ifindex, const char *tap,
 		       bool *changed);
 /* Take vmsteer's XDP program off tap @ifindex (none there: not an error). */
 int vms_tap_xdp_detach(__u32 ifindex, const char *tap);
-/* Id of the native XDP program on @ifindex when it is vmsteer's tap
- * program, else 0. */
-__u32 vms_tap_xdp_prog_id(__u32 ifindex);
-/* The same for @n taps into @ids, in batches of link gets and one
- * program lookup per distinct program: 0 or -errno, no message. */
+/* For @n taps, the id of each one's native XDP program when it is
+ * vmsteer's tap program, else 0, into @ids: link gets in batches and one
+ * program lookup per distinct program. 0 or -errno, no message. */
 int vms_tap_xdp_prog_ids(const __u32 *ifindex, int n, __u32 *ids);
 /*
  * Entry 0 of vmst_tx: the northbound uplink @ifindex when it is in this

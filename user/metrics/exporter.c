@@ -14,11 +14,14 @@
  *
  * Clients cannot starve it: at most EXP_PER_IP_CONNECTIONS connections
  * per client (an IPv4 address, or an IPv6 /64: one host usually has the
- * whole /64), and a request must have arrived in full within
- * --timeout seconds of its connection opening (or of the previous answer
- * on it), however busily its client trickles it in, the time spent
- * answering others aside; libmicrohttpd's own timeout only closes
- * connections that are idle.
+ * whole /64); a request must have arrived in full within --timeout
+ * seconds of its connection opening (or of the previous answer on it),
+ * however busily its client trickles it in, and a client must take some
+ * of its answer every --timeout seconds. The time the one thread spends
+ * answering others counts against nobody: it reads and writes no other
+ * connection meanwhile. These deadlines are the exporter's own (cut_late):
+ * libmicrohttpd's idle timer would count that time, and cannot be moved
+ * on safely from outside.
  */
 #define _GNU_SOURCE /* fopencookie */
 #include <arpa/inet.h>
@@ -32,6 +35,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/tcp.h> /* struct tcp_info with tcpi_bytes_acked */
 
 #include <microhttpd.h>
 
@@ -55,12 +59,15 @@ static const char usage[] =
 /* A client connection, from MHD's connection notifications. */
 struct exp_conn {
 	struct exp_conn *next;
-	struct MHD_Connection *conn;
 	int fd;
-	double deadline; /* the request must have arrived by then; 0: it has */
-	bool over;	 /* over its client's share: cut, never answered */
-	bool cut;	 /* shut down: closing, counts for no client */
-	int family;	 /* the client: AF_INET address or AF_INET6 /64 */
+	/* Cut by then: the request must have arrived, or (answering) the
+	 * client taken more of the answer; 0: no deadline. */
+	double deadline;
+	bool answering;		  /* an answer is being sent */
+	unsigned long long acked; /* answering: bytes the client acked */
+	bool over;  /* over its client's share: cut, never answered */
+	bool cut;   /* shut down: closing, counts for no client */
+	int family; /* the client: AF_INET address or AF_INET6 /64 */
 	unsigned char client[8];
 };
 
@@ -210,6 +217,17 @@ static enum MHD_Result serve_health(struct exporter *e,
 		     MHD_RESPMEM_MUST_COPY);
 }
 
+/* Bytes of its answer the client of socket @fd acknowledged (TCP). */
+static unsigned long long bytes_acked(int fd)
+{
+	struct tcp_info ti = {};
+	socklen_t len = sizeof(ti);
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		return 0;
+	return ti.tcpi_bytes_acked;
+}
+
 /* The answer to a request that has arrived in full. */
 static enum MHD_Result answer(struct exporter *e, struct MHD_Connection *conn,
 			      const char *url, const char *method)
@@ -244,35 +262,28 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	(void)upload_data;
 	(void)upload_data_size;
 	(void)req_cls;
-	/* The request has arrived: no deadline while it is answered. A
-	 * connection over its client's share is not answered at all. */
+	/* A connection over its client's share is not answered at all. */
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	c = ci ? ci->socket_context : NULL;
 	if (c && c->over)
 		return MHD_NO;
-	if (c)
-		c->deadline = 0;
 	t0 = now_seconds();
 	ret = answer(e, conn, url, method);
 	/*
 	 * While the one thread answered this (a scrape can take seconds on
-	 * a busy host), it read nobody's request: the deadlines of those
-	 * waiting for one move on by that time, or a request sent in time
-	 * but left unread would be cut as late. MHD's idle timer of theirs
-	 * starts again (setting a timeout where there was none restarts
-	 * it): it must not close them before their deadline, which stays
-	 * the earlier bound.
+	 * a busy host), it read and wrote no other connection: their
+	 * deadlines move on by that time, or a request sent in time but
+	 * left unread would be cut as late.
 	 */
 	busy = now_seconds() - t0;
-	for (o = e->conns; o; o = o->next) {
-		if (!o->deadline || o->cut)
-			continue;
-		o->deadline += busy;
-		MHD_set_connection_option(o->conn,
-					  MHD_CONNECTION_OPTION_TIMEOUT, 0U);
-		MHD_set_connection_option(o->conn,
-					  MHD_CONNECTION_OPTION_TIMEOUT,
-					  (unsigned int)e->timeout);
+	for (o = e->conns; o; o = o->next)
+		if (o != c && o->deadline && !o->cut)
+			o->deadline += busy;
+	/* The request has arrived: now the client must take the answer. */
+	if (c) {
+		c->answering = true;
+		c->acked = bytes_acked(c->fd);
+		c->deadline = now_seconds() + e->timeout;
 	}
 	return ret;
 }
@@ -318,11 +329,12 @@ static void conn_notify(void *cls, struct MHD_Connection *conn,
 		ci = MHD_get_connection_info(conn,
 					     MHD_CONNECTION_INFO_CONNECTION_FD);
 		c = calloc(1, sizeof(*c));
-		if (!c || !ci) { /* untracked: MHD's idle timeout still holds */
+		if (!c || !ci) { /* it would have no deadline: refused */
+			if (ci)
+				shutdown(ci->connect_fd, SHUT_RDWR);
 			free(c);
 			return;
 		}
-		c->conn = conn;
 		c->fd = ci->connect_fd;
 		c->deadline = now_seconds() + e->timeout;
 		ci = MHD_get_connection_info(
@@ -360,30 +372,46 @@ static void request_done(void *cls, struct MHD_Connection *conn, void **req_cls,
 {
 	const union MHD_ConnectionInfo *ci;
 	struct exporter *e = cls;
+	struct exp_conn *c;
 
 	(void)req_cls;
 	(void)code;
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	if (ci && ci->socket_context)
-		((struct exp_conn *)ci->socket_context)->deadline =
-			now_seconds() + e->timeout;
+	c = ci ? ci->socket_context : NULL;
+	if (c) {
+		c->answering = false;
+		c->deadline = now_seconds() + e->timeout;
+	}
 }
 
 /*
- * Cut the connections whose request is late. Runs in the thread that
- * drives MHD, between its rounds, so no fd here is closed under it: MHD
- * sees the end of the stream and closes the connection itself.
+ * Cut the connections past their deadline: a request late, or an answer
+ * its client stopped taking (no byte acked for --timeout). Runs in the
+ * thread that drives MHD, between its rounds, so no fd here is closed
+ * under it: MHD sees the end of the stream and closes the connection
+ * itself.
  */
 static void cut_late(struct exporter *e)
 {
 	double now = now_seconds();
+	unsigned long long acked;
 	struct exp_conn *c;
 
 	for (c = e->conns; c; c = c->next) {
-		if (c->cut || !c->deadline || now < c->deadline)
+		if (c->cut || !c->deadline)
 			continue;
-		pr_debug("exporter: closing a connection whose request came "
-			 "too slowly");
+		if (c->answering) {
+			acked = bytes_acked(c->fd);
+			if (acked != c->acked) {
+				c->acked = acked;
+				c->deadline = now + e->timeout;
+			}
+		}
+		if (now < c->deadline)
+			continue;
+		pr_debug("exporter: closing a connection whose %s",
+			 c->answering ? "client stopped taking its answer"
+				      : "request came too slowly");
 		shutdown(c->fd, SHUT_RDWR);
 		c->deadline = 0;
 		c->cut = true;
@@ -580,7 +608,6 @@ static struct MHD_Daemon *start_daemon(struct exporter *e, int fd,
 		(unsigned int)EXP_MAX_CONNECTIONS,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 		(unsigned int)EXP_PER_IP_CONNECTIONS,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)e->timeout,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)EXP_CONN_MEMORY,
 		MHD_OPTION_NOTIFY_CONNECTION, conn_notify, e,
 		MHD_OPTION_NOTIFY_COMPLETED, request_done, e,

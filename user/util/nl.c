@@ -215,22 +215,23 @@ int vms_nl_dump_req(struct nlmsghdr *nh, const char *what, vms_nl_cb cb,
 {
 	struct dump_ctx c = {cb, data, false};
 	struct mnl_socket *nl;
-	int tries, err = 0;
+	int tries, err;
 
-	nl = vms_nl_open(NETLINK_ROUTE);
-	if (!nl)
-		return vms_err(-errno, "netlink: %s", strerror(errno));
+	/* A socket an attempt: an interrupted dump leaves the rest of its
+	 * replies queued, which the next attempt's sequence check would
+	 * refuse. */
 	for (tries = 0; tries < DUMP_TRIES; tries++) {
+		nl = vms_nl_open(NETLINK_ROUTE);
+		if (!nl)
+			return vms_err(-errno, "netlink: %s", strerror(errno));
 		err = dump_once(nl, nh, what, &c, reset);
+		mnl_socket_close(nl);
 		if (err != -EINTR)
-			goto out;
+			return err;
 		pr_debug("%s dump interrupted by a change: again", what);
 	}
-	err = vms_err(-EAGAIN, "%s dump: interrupted %d times in a row", what,
-		      DUMP_TRIES);
-out:
-	mnl_socket_close(nl);
-	return err;
+	return vms_err(-EAGAIN, "%s dump: interrupted %d times in a row", what,
+		       DUMP_TRIES);
 }
 
 int vms_nl_dump(__u16 type, __u8 family, const char *what, vms_nl_cb cb,
